@@ -1,0 +1,5 @@
+"""`python -m chi_llm` runs the CLI."""
+
+from chi_llm.entrypoints.cli import main
+
+main()

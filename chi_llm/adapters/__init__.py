@@ -1,0 +1,1 @@
+"""Adapters: one module (or small package) per technology, each implementing a domain port."""

@@ -1,0 +1,91 @@
+"""Configuration files in JSON or YAML: discovery, parsing and atomic writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from chi_llm.domain.errors import ConfigError
+from chi_llm.domain.ports import ConfigStore
+
+PROJECT_NAMES = (".chi_llm.json", ".chi_llm.yaml", ".chi_llm.yml")
+
+
+def global_config_path(env: Mapping[str, str]) -> Path:
+    """`$XDG_CONFIG_HOME/chi_llm/config.yaml`, defaulting to `~/.config/chi_llm/config.yaml`."""
+    base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base).expanduser() / "chi_llm" / "config.yaml"
+
+
+class FileConfigStore(ConfigStore):
+    """Finds project files from `cwd` upwards and reads/writes JSON or YAML by suffix."""
+
+    def __init__(self, cwd: Path, env: Mapping[str, str]) -> None:
+        self.cwd = cwd
+        self.env = env
+
+    def project_file(self) -> Path | None:
+        for folder in (self.cwd, *self.cwd.parents):
+            for name in PROJECT_NAMES:
+                candidate = folder / name
+                if candidate.is_file():
+                    return candidate
+        return None
+
+    def project_target(self) -> Path:
+        return self.project_file() or self.cwd / ".chi_llm.json"
+
+    def global_file(self) -> Path:
+        return global_config_path(self.env)
+
+    def read(self, path: Path) -> Mapping[str, Any]:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot read the file: {exc.strerror}", source=str(path)) from None
+        if not text.strip():
+            return {}
+        if path.suffix == ".json":
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ConfigError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", source=str(path)) from None
+        else:
+            import yaml
+
+            try:
+                data = yaml.safe_load(text)
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+                raise ConfigError(f"invalid YAML{where}: {getattr(exc, 'problem', exc)}", source=str(path)) from None
+        if data is None:
+            return {}
+        if not isinstance(data, dict):
+            raise ConfigError("the top level must be a mapping of keys to values", source=str(path))
+        return data
+
+    def write(self, path: Path, values: Mapping[str, Any]) -> None:
+        if path.suffix == ".json":
+            text = json.dumps(dict(values), indent=2, ensure_ascii=False) + "\n"
+        else:
+            import yaml
+
+            text = yaml.safe_dump(dict(values), sort_keys=False, allow_unicode=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if path.exists():
+                os.chmod(temp, path.stat().st_mode & 0o777)
+            os.replace(temp, path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise

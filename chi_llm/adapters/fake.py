@@ -1,0 +1,116 @@
+"""Scripted fake adapters: deterministic, no model, no network. They pass the contract tests."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Iterable, Iterator
+
+from chi_llm.adapters.threaded import stream_in_thread
+from chi_llm.domain.errors import ContextLengthExceeded, ModelNotFound
+from chi_llm.domain.generation import Chunk, Completion, GenerationRequest, Timings, Usage, collect
+from chi_llm.domain.ports import TextGenerator
+
+_TOKEN = re.compile(r"\s*\S+")
+
+
+def fake_tokens(text: str) -> list[str]:
+    """The fake's tokenizer: each word with its leading white space is one token."""
+    return _TOKEN.findall(text)
+
+
+class FakeTextGenerator(TextGenerator):
+    """Replies from a queue (or echoes the last user turn), streamed one word per token.
+
+    It records every request in `requests`, counts produced tokens in `tokens_decoded`, and
+    honours max_tokens, stop sequences, the context size and the known model names.
+    """
+
+    name = "fake"
+
+    def __init__(
+        self,
+        replies: Iterable[str] = (),
+        *,
+        context: int = 4096,
+        models: Iterable[str] = ("fake",),
+        token_delay: float = 0.0,
+    ) -> None:
+        self.replies: deque[str] = deque(replies)
+        self.requests: list[GenerationRequest] = []
+        self.context = context
+        self.models = frozenset(models)
+        self.token_delay = token_delay
+        self.tokens_decoded = 0
+        self._lock = threading.Lock()
+
+    def queue(self, *replies: str) -> None:
+        self.replies.extend(replies)
+
+    def _reply_for(self, request: GenerationRequest) -> str:
+        if self.replies:
+            return self.replies.popleft()
+        if request.prompt is not None:
+            return " and so on, continuing the text."
+        last_user = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
+        return f"Echo: {last_user}"
+
+    def _prompt_tokens(self, request: GenerationRequest) -> int:
+        if request.prompt is not None:
+            return len(fake_tokens(request.prompt))
+        return sum(len(fake_tokens(m.content)) + 2 for m in request.messages)
+
+    def stream(self, request: GenerationRequest) -> Iterator[Chunk]:
+        if request.model is not None and request.model not in self.models:
+            raise ModelNotFound(
+                f"the fake backend has no model {request.model!r}; known: {', '.join(sorted(self.models))}",
+                backend=self.name,
+            )
+        prompt_tokens = self._prompt_tokens(request)
+        if prompt_tokens > self.context and not request.options.truncate:
+            raise ContextLengthExceeded(prompt_tokens=prompt_tokens, context=self.context, backend=self.name)
+        prompt_tokens = min(prompt_tokens, self.context)
+        with self._lock:
+            self.requests.append(request)
+            reply = self._reply_for(request)
+        return self._decode(request, reply, prompt_tokens)
+
+    def _decode(self, request: GenerationRequest, reply: str, prompt_tokens: int) -> Iterator[Chunk]:
+        started = time.perf_counter()
+        first: float | None = None
+        limit = request.options.max_tokens or 512
+        produced, emitted, finish = 0, "", "stop"
+        for token in fake_tokens(reply):
+            if produced >= limit:
+                finish = "length"
+                break
+            if self.token_delay:
+                time.sleep(self.token_delay)
+            produced += 1
+            self.tokens_decoded += 1
+            candidate = emitted + token
+            cut = min((i for s in request.options.stop if (i := candidate.find(s)) >= 0), default=-1)
+            if cut >= 0:
+                if cut > len(emitted):
+                    yield Chunk(text=candidate[len(emitted) : cut])
+                break
+            first = first if first is not None else time.perf_counter() - started
+            emitted = candidate
+            yield Chunk(text=token)
+        yield Chunk(
+            finish_reason=finish,  # type: ignore[arg-type]
+            usage=Usage(prompt_tokens=prompt_tokens, completion_tokens=produced),
+            timings=Timings(time_to_first_token=first, total=time.perf_counter() - started),
+        )
+
+    def generate(self, request: GenerationRequest) -> Completion:
+        return collect(self.stream(request), model=request.model)
+
+    async def agenerate(self, request: GenerationRequest) -> Completion:
+        parts = [chunk async for chunk in self.astream(request)]
+        return collect(parts, model=request.model)
+
+    def astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
+        return stream_in_thread(lambda: self.stream(request))

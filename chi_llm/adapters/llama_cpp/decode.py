@@ -1,0 +1,91 @@
+"""The token loop: sample, detokenize incrementally, honour stop sequences and limits."""
+
+from __future__ import annotations
+
+import codecs
+import random
+import time
+from collections.abc import Iterator, Sequence
+
+from chi_llm.adapters.llama_cpp.loader import LoadedModel
+from chi_llm.domain.errors import GenerationFailed
+from chi_llm.domain.generation import Chunk, FinishReason, GenerationOptions, Timings, Usage
+
+# Sampling settings beyond the request's options; the same as llama-cpp-python's defaults.
+TOP_K, MIN_P, REPEAT_PENALTY = 40, 0.05, 1.0
+
+
+def held_back(text: str, stops: Sequence[str]) -> int:
+    """Length of the longest tail of `text` that could still grow into a stop sequence."""
+    best = 0
+    for stop in stops:
+        for size in range(min(len(stop) - 1, len(text)), best, -1):
+            if stop.startswith(text[-size:]):
+                best = size
+                break
+    return best
+
+
+class Counter:
+    """Counts every token sampled, across all generations of one adapter."""
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
+def decode(
+    model: LoadedModel, prompt: list[int], options: GenerationOptions, stops: Sequence[str], counter: Counter
+) -> Iterator[Chunk]:
+    """Yield text deltas and one final chunk. Holds the model's lock while decoding; closing
+    the iterator releases it after the current token."""
+    from llama_cpp import llama_vocab_is_eog as is_eog
+
+    llm = model.llm
+    vocab = llm._model.vocab
+    room = llm.n_ctx() - len(prompt)
+    limit = min(options.max_tokens or 512, room)
+    with model.lock:
+        started = time.perf_counter()
+        first: float | None = None
+        produced = 0
+        finish: FinishReason = "length"
+        utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        pending = ""
+        llm.set_seed(options.seed if options.seed is not None else random.randrange(2**31))
+        tokens = llm.generate(
+            prompt, top_k=TOP_K, top_p=options.top_p or 0.95, min_p=MIN_P,
+            temp=options.temperature if options.temperature is not None else 0.7,
+            repeat_penalty=REPEAT_PENALTY, reset=True,
+        )
+        try:
+            for token in tokens:
+                if first is None:
+                    first = time.perf_counter() - started
+                if is_eog(vocab, token):
+                    finish = "stop"
+                    break
+                produced += 1
+                counter.value += 1
+                pending += utf8.decode(llm.detokenize([token]))
+                cut = min((i for s in stops if (i := pending.find(s)) >= 0), default=-1)
+                if cut >= 0:
+                    pending, finish = pending[:cut], "stop"
+                    break
+                keep = held_back(pending, stops) if stops else 0
+                if len(pending) > keep:
+                    yield Chunk(text=pending[: len(pending) - keep])
+                    pending = pending[len(pending) - keep :]
+                if produced >= limit:
+                    break
+        except (RuntimeError, OSError) as exc:
+            raise GenerationFailed(f"llama.cpp failed while decoding: {exc}", backend="llama.cpp") from exc
+        finally:
+            tokens.close()
+        tail = pending + (utf8.decode(b"", final=True) if finish != "stop" or not stops else "")
+        if tail:
+            yield Chunk(text=tail)
+        yield Chunk(
+            finish_reason=finish,
+            usage=Usage(prompt_tokens=len(prompt), completion_tokens=produced),
+            timings=Timings(time_to_first_token=first, total=time.perf_counter() - started),
+        )

@@ -1,0 +1,79 @@
+"""Loaded llama.cpp models, cached per (path, load parameters) within the process."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chi_llm.adapters.gguf import read_metadata, trained_context
+from chi_llm.adapters.llama_cpp.chat_format import Formatter, make_formatter
+from chi_llm.domain.errors import BackendUnavailable, ModelCorrupt
+
+
+@dataclass(frozen=True, slots=True)
+class LoadParams:
+    path: Path
+    context: int
+    threads: int
+    gpu_layers: int
+
+
+@dataclass(slots=True)
+class LoadedModel:
+    """A model in memory. `lock` serialises generations: one caller decodes at a time."""
+
+    llm: Any
+    params: LoadParams
+    format_chat: Formatter
+    lock: threading.Lock
+
+
+_cache: dict[LoadParams, LoadedModel] = {}
+_cache_lock = threading.Lock()
+
+
+def effective_context(path: Path, configured: int) -> int:
+    """min(the model's trained context, the configured context)."""
+    trained = trained_context(read_metadata(path))
+    return min(configured, trained) if trained else configured
+
+
+def load(params: LoadParams) -> LoadedModel:
+    """Return the cached model for these parameters, loading it on first use."""
+    with _cache_lock:
+        cached = _cache.get(params)
+        if cached is not None:
+            return cached
+        metadata = read_metadata(params.path)  # refuses a non-GGUF or truncated file up front
+        try:
+            from llama_cpp import Llama
+        except ImportError as exc:
+            raise BackendUnavailable(
+                f"llama-cpp-python is not installed ({exc}); `pip install llama-cpp-python`", backend="llama.cpp"
+            ) from exc
+        try:
+            llm = Llama(
+                model_path=str(params.path),
+                n_ctx=params.context,
+                n_threads=params.threads,
+                n_threads_batch=params.threads,
+                n_gpu_layers=params.gpu_layers,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelCorrupt(
+                f"llama.cpp could not load {params.path} ({exc}); the file may be damaged or of an "
+                "architecture this llama-cpp-python build does not support (try upgrading it)",
+                backend="llama.cpp",
+            ) from exc
+        loaded = LoadedModel(llm=llm, params=params, format_chat=make_formatter(llm, metadata), lock=threading.Lock())
+        _cache[params] = loaded
+        return loaded
+
+
+def unload_all() -> None:
+    """Drop every cached model (their memory is freed once no caller holds them)."""
+    with _cache_lock:
+        _cache.clear()

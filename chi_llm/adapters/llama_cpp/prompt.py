@@ -1,0 +1,64 @@
+"""Prompt tokens for a request, with the context check and optional explicit truncation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from chi_llm.adapters.llama_cpp.loader import LoadedModel
+from chi_llm.domain.errors import ContextLengthExceeded
+from chi_llm.domain.generation import GenerationOptions
+from chi_llm.domain.messages import Message
+
+BACKEND = "llama.cpp"
+
+
+def _budget(model: LoadedModel, options: GenerationOptions) -> tuple[int, int]:
+    """(hard limit, truncation target): a prompt must leave room for at least one token;
+    a truncated prompt leaves room for min(max_tokens, a quarter of the context)."""
+    context = model.llm.n_ctx()
+    room = min(options.max_tokens or 512, context // 4)
+    return context - 1, context - max(room, 1)
+
+
+def raw_tokens(model: LoadedModel, prompt: str, options: GenerationOptions) -> list[int]:
+    tokens: list[int] = model.llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+    limit, target = _budget(model, options)
+    if len(tokens) <= limit:
+        return tokens
+    if not options.truncate:
+        raise ContextLengthExceeded(prompt_tokens=len(tokens), context=model.llm.n_ctx(), backend=BACKEND)
+    head = tokens[:1] if tokens and tokens[0] == model.llm.token_bos() else []
+    return head + tokens[len(tokens) - (target - len(head)) :]
+
+
+def _render(model: LoadedModel, messages: Sequence[Message]) -> tuple[list[int], list[str]]:
+    text, stops, add_bos = model.format_chat(messages)
+    return model.llm.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True), stops
+
+
+def chat_tokens(
+    model: LoadedModel, messages: Sequence[Message], options: GenerationOptions
+) -> tuple[list[int], list[str]]:
+    """Render with the chat template. With `truncate`, drop the oldest turns (never the system
+    prompt or the last turn), then the start of the last turn, until the prompt fits."""
+    turns = list(messages)
+    tokens, stops = _render(model, turns)
+    limit, target = _budget(model, options)
+    if len(tokens) <= limit:
+        return tokens, stops
+    if not options.truncate:
+        raise ContextLengthExceeded(prompt_tokens=len(tokens), context=model.llm.n_ctx(), backend=BACKEND)
+    while len(tokens) > target:
+        droppable = [i for i, turn in enumerate(turns[:-1]) if turn.role != "system"]
+        if droppable:
+            del turns[droppable[0]]
+        else:
+            last = turns[-1]
+            content = model.llm.tokenize(last.content.encode("utf-8"), add_bos=False, special=False)
+            excess = len(tokens) - target
+            if excess >= len(content):
+                raise ContextLengthExceeded(prompt_tokens=len(tokens), context=model.llm.n_ctx(), backend=BACKEND)
+            kept = model.llm.detokenize(content[excess + 1 :]).decode("utf-8", errors="ignore")
+            turns[-1] = Message(role=last.role, content=kept)
+        tokens, stops = _render(model, turns)
+    return tokens, stops

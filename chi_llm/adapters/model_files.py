@@ -1,0 +1,97 @@
+"""The model store on disk: `<cache_dir>/models/<file>.gguf`, verified once and stamped."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+from chi_llm.adapters.file_lock import exclusive_lock
+from chi_llm.domain.errors import ModelCorrupt
+from chi_llm.domain.models import ModelSpec
+from chi_llm.domain.ports import ModelFiles
+
+_CHUNK = 1 << 20
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(_CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class LocalModelFiles(ModelFiles):
+    """Stores model files flat in one folder.
+
+    A verified file gets a stamp (`.<file>.verified`) recording its size, mtime and sha256, so
+    later loads check integrity cheaply; a file whose size or mtime changed is hashed again.
+    """
+
+    def __init__(self, models_dir: Path) -> None:
+        self.models_dir = models_dir
+
+    def path_for(self, spec: ModelSpec) -> Path:
+        return self.models_dir / spec.filename
+
+    def _stamp_path(self, spec: ModelSpec) -> Path:
+        return self.models_dir / f".{spec.filename}.verified"
+
+    def partial_path(self, spec: ModelSpec) -> Path:
+        self.models_dir.mkdir(parents=True, exist_ok=True)
+        return self.models_dir / f".{spec.filename}.partial-{os.getpid()}"
+
+    def lock(self, spec: ModelSpec) -> AbstractContextManager[None]:
+        return exclusive_lock(self.models_dir / f".{spec.filename}.lock")
+
+    def is_ready(self, spec: ModelSpec) -> bool:
+        path = self.path_for(spec)
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return False
+        if spec.size_bytes is not None and stat.st_size != spec.size_bytes:
+            return False
+        try:
+            stamp = json.loads(self._stamp_path(spec).read_text())
+        except (OSError, ValueError):
+            stamp = {}
+        if stamp.get("size") == stat.st_size and stamp.get("mtime_ns") == stat.st_mtime_ns:
+            return spec.sha256 is None or stamp.get("sha256") == spec.sha256
+        digest = sha256_of(path)  # present but never stamped, or touched since: check it once
+        if spec.sha256 is not None and digest != spec.sha256:
+            return False
+        self._stamp(spec, path, digest)
+        return True
+
+    def _stamp(self, spec: ModelSpec, path: Path, digest: str) -> None:
+        stat = path.stat()
+        stamp = self._stamp_path(spec)
+        temp = stamp.with_name(stamp.name + f".tmp-{os.getpid()}")
+        temp.write_text(json.dumps({"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest}))
+        os.replace(temp, stamp)
+
+    def place(self, spec: ModelSpec, partial: Path) -> Path:
+        size = partial.stat().st_size
+        if spec.size_bytes is not None and size != spec.size_bytes:
+            partial.unlink(missing_ok=True)
+            raise ModelCorrupt(
+                f"{spec.id}: fetched file is {size} bytes, expected {spec.size_bytes}; nothing was "
+                "installed, try again",
+                backend="verify",
+            )
+        digest = sha256_of(partial)
+        if spec.sha256 is not None and digest != spec.sha256:
+            partial.unlink(missing_ok=True)
+            raise ModelCorrupt(
+                f"{spec.id}: sha256 of the fetched file is {digest}, expected {spec.sha256}; nothing "
+                "was installed, try again (a persistent mismatch means the source changed)",
+                backend="verify",
+            )
+        final = self.path_for(spec)
+        os.replace(partial, final)
+        self._stamp(spec, final, digest)
+        return final

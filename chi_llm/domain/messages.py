@@ -1,0 +1,47 @@
+"""Chat messages and conversion of the history shapes callers pass in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from chi_llm.domain.errors import InvalidRequest
+
+Role = Literal["system", "user", "assistant"]
+ROLES: tuple[Role, ...] = ("system", "user", "assistant")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Message:
+    """One turn of a conversation."""
+
+    role: Role
+    content: str
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise InvalidRequest(f"unknown message role {self.role!r}; use one of {', '.join(ROLES)}")
+        if not isinstance(self.content, str):
+            raise InvalidRequest(f"message content must be text, got {type(self.content).__name__}")
+
+
+def history_to_messages(history: Iterable[Mapping[str, str]] | None) -> list[Message]:
+    """Accept `[{"role", "content"}]` and the older `[{"user", "assistant"}]` pair shape."""
+    messages: list[Message] = []
+    for turn in history or ():
+        if "role" in turn:
+            role = turn["role"]
+            if role not in ROLES:
+                raise InvalidRequest(f"unknown message role {role!r} in history")
+            messages.append(Message(role=role, content=str(turn.get("content", ""))))  # type: ignore[arg-type]
+            continue
+        if not ({"user", "assistant"} & set(turn)):
+            raise InvalidRequest(
+                "each history entry needs either 'role' and 'content', or 'user'/'assistant' keys"
+            )
+        if "user" in turn:
+            messages.append(Message(role="user", content=str(turn["user"])))
+        if "assistant" in turn:
+            messages.append(Message(role="assistant", content=str(turn["assistant"])))
+    return messages

