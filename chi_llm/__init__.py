@@ -26,9 +26,20 @@ if TYPE_CHECKING:
     from chi_llm.entrypoints.facade import MicroLLM, quick_llm
 
 __all__ = [
-    "__version__", "MicroLLM", "quick_llm", "ChiLlmError", "ConfigError", "ContextLengthExceeded",
-    "BackendUnavailable", "GenerationCancelled", "GenerationFailed", "InvalidRequest", "MissingCredentials",
-    "ModelCorrupt", "ModelFetchFailed", "ModelNotFound",
+    "BackendUnavailable",
+    "ChiLlmError",
+    "ConfigError",
+    "ContextLengthExceeded",
+    "GenerationCancelled",
+    "GenerationFailed",
+    "InvalidRequest",
+    "MicroLLM",
+    "MissingCredentials",
+    "ModelCorrupt",
+    "ModelFetchFailed",
+    "ModelNotFound",
+    "__version__",
+    "quick_llm",
 ]
 
 

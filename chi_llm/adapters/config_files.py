@@ -53,7 +53,9 @@ class FileConfigStore(ConfigStore):
             try:
                 data = json.loads(text)
             except json.JSONDecodeError as exc:
-                raise ConfigError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", source=str(path)) from None
+                raise ConfigError(
+                    f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", source=str(path)
+                ) from None
         else:
             import yaml
 

@@ -69,9 +69,11 @@ class FakeTextGenerator(TextGenerator):
                 backend=self.name,
             )
         prompt_tokens = self._prompt_tokens(request)
-        if prompt_tokens > self.context and not request.options.truncate:
-            raise ContextLengthExceeded(prompt_tokens=prompt_tokens, context=self.context, backend=self.name)
-        prompt_tokens = min(prompt_tokens, self.context)
+        if prompt_tokens >= self.context:  # like llama.cpp: leave room for at least one token
+            if not request.options.truncate:
+                raise ContextLengthExceeded(prompt_tokens=prompt_tokens, context=self.context, backend=self.name)
+            room = max(min(request.options.max_tokens or 512, self.context // 4), 1)
+            prompt_tokens = self.context - room
         with self._lock:
             self.requests.append(request)
             reply = self._reply_for(request)

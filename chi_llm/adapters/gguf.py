@@ -63,7 +63,9 @@ def read_metadata(path: Path) -> dict[str, Any]:
                     metadata[key] = value
             return metadata
     except (EOFError, ValueError, struct.error) as exc:
-        raise ModelCorrupt(f"{path} is truncated or damaged ({exc or 'unexpected end'}); delete it and fetch again", backend="gguf") from None
+        raise ModelCorrupt(
+            f"{path} is truncated or damaged ({exc or 'unexpected end'}); delete it and fetch again", backend="gguf"
+        ) from None
 
 
 def trained_context(metadata: dict[str, Any]) -> int | None:

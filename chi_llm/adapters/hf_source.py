@@ -24,10 +24,11 @@ class HfModelSource(ModelSource):
         source = spec.source
         if not isinstance(source, HfSource):
             raise ModelFetchFailed(f"{spec.id} is not a Hugging Face source", backend="huggingface")
-        from huggingface_hub import hf_hub_download
         from huggingface_hub import errors as hf_errors
+        from huggingface_hub import hf_hub_download
 
         with tempfile.TemporaryDirectory(prefix="chi_llm-hf-", dir=destination.parent) as work:
+
             def report(done: int) -> None:
                 progress(FetchProgress(model_id=spec.id, phase="download", done=done, total=spec.size_bytes))
 

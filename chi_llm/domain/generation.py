@@ -117,6 +117,9 @@ def collect(chunks: Iterable[Chunk], *, model: str | None = None) -> Completion:
     if final is None or final.usage is None or final.timings is None:
         raise InvalidRequest("the stream ended without a final chunk carrying finish_reason and usage")
     return Completion(
-        text="".join(parts), finish_reason=final.finish_reason or "stop", usage=final.usage,
-        timings=final.timings, model=model,
+        text="".join(parts),
+        finish_reason=final.finish_reason or "stop",
+        usage=final.usage,
+        timings=final.timings,
+        model=model,
     )

@@ -34,12 +34,10 @@ def history_to_messages(history: Iterable[Mapping[str, str]] | None) -> list[Mes
             role = turn["role"]
             if role not in ROLES:
                 raise InvalidRequest(f"unknown message role {role!r} in history")
-            messages.append(Message(role=role, content=str(turn.get("content", ""))))  # type: ignore[arg-type]
+            messages.append(Message(role=role, content=str(turn.get("content", ""))))
             continue
         if not ({"user", "assistant"} & set(turn)):
-            raise InvalidRequest(
-                "each history entry needs either 'role' and 'content', or 'user'/'assistant' keys"
-            )
+            raise InvalidRequest("each history entry needs either 'role' and 'content', or 'user'/'assistant' keys")
         if "user" in turn:
             messages.append(Message(role="user", content=str(turn["user"])))
         if "assistant" in turn:

@@ -52,7 +52,7 @@ def config_service(env: Mapping[str, str] | None = None, cwd: Path | None = None
     return ConfigService(
         FileConfigStore(cwd or Path.cwd(), env),
         env,
-        model_known=lambda model: any(spec.id == model for spec in catalog.all()),
+        known_models=lambda: [spec.id for spec in catalog.all()],
     )
 
 
@@ -72,9 +72,7 @@ class Container(containers.DeclarativeContainer):
         wheel=providers.Singleton(WheelModelSource),
         hf=providers.Singleton(HfModelSource),
     )
-    models = providers.Singleton(
-        ModelService, catalog=catalog, files=model_files, sources=sources, progress=progress
-    )
+    models = providers.Singleton(ModelService, catalog=catalog, files=model_files, sources=sources, progress=progress)
 
     generator = providers.Selector(
         config.backend,

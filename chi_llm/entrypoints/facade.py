@@ -92,8 +92,23 @@ class MicroLLM:
             values["stop"] = (stop,) if isinstance(stop, str) else tuple(stop)
         return GenerationOptions(**{k: v for k, v in values.items() if v is not None})
 
-    def _chat(self, message: str, history: Iterable[Mapping[str, str]] | None, system: str | None,
-              options: Mapping[str, Any]) -> GenerationRequest:
+    def chat_request(
+        self,
+        message: str,
+        history: Iterable[Mapping[str, str]] | None = None,
+        system: str | None = None,
+        **options: Any,
+    ) -> GenerationRequest:
+        """A chat request for `run`/`run_stream`: history, then `message` as the user turn."""
+        return self._chat(message, history, system, options)
+
+    def raw_request(self, text: str, **options: Any) -> GenerationRequest:
+        """A raw-continuation request (no chat template) for `run`/`run_stream`."""
+        return self._raw(text, options)
+
+    def _chat(
+        self, message: str, history: Iterable[Mapping[str, str]] | None, system: str | None, options: Mapping[str, Any]
+    ) -> GenerationRequest:
         turns = [*history_to_messages(history), Message(role="user", content=message)]
         return self._service.chat_request(turns, self._options(options), system=system)
 
@@ -109,8 +124,13 @@ class MicroLLM:
     def generate(self, prompt: str, *, system: str | None = None, **options: Any) -> str:
         return self.run(self._chat(prompt, None, system, options)).text
 
-    def chat(self, message: str, history: Iterable[Mapping[str, str]] | None = None,
-             system: str | None = None, **options: Any) -> str:
+    def chat(
+        self,
+        message: str,
+        history: Iterable[Mapping[str, str]] | None = None,
+        system: str | None = None,
+        **options: Any,
+    ) -> str:
         return self.run(self._chat(message, history, system, options)).text
 
     def complete(self, text: str, **options: Any) -> str:
@@ -137,18 +157,24 @@ class MicroLLM:
                 close()
         self.last_completion = collect(seen, model=model)
 
-    def stream(self, prompt: str, *, system: str | None = None, **options: Any) -> Iterator[str]:
-        request = self._chat(prompt, None, system, options)
+    def run_stream(self, request: GenerationRequest) -> Iterator[str]:
+        """Stream a prepared request as text deltas; `last_completion` is set at the end."""
         return self._texts(self._service.stream(request), request.model)
 
-    def stream_chat(self, message: str, history: Iterable[Mapping[str, str]] | None = None,
-                    system: str | None = None, **options: Any) -> Iterator[str]:
-        request = self._chat(message, history, system, options)
-        return self._texts(self._service.stream(request), request.model)
+    def stream(self, prompt: str, *, system: str | None = None, **options: Any) -> Iterator[str]:
+        return self.run_stream(self._chat(prompt, None, system, options))
+
+    def stream_chat(
+        self,
+        message: str,
+        history: Iterable[Mapping[str, str]] | None = None,
+        system: str | None = None,
+        **options: Any,
+    ) -> Iterator[str]:
+        return self.run_stream(self._chat(message, history, system, options))
 
     def stream_complete(self, text: str, **options: Any) -> Iterator[str]:
-        request = self._raw(text, options)
-        return self._texts(self._service.stream(request), request.model)
+        return self.run_stream(self._raw(text, options))
 
     # -- async -----------------------------------------------------------------------------
     async def arun(self, request: GenerationRequest) -> Completion:
@@ -158,8 +184,13 @@ class MicroLLM:
     async def agenerate(self, prompt: str, *, system: str | None = None, **options: Any) -> str:
         return (await self.arun(self._chat(prompt, None, system, options))).text
 
-    async def achat(self, message: str, history: Iterable[Mapping[str, str]] | None = None,
-                    system: str | None = None, **options: Any) -> str:
+    async def achat(
+        self,
+        message: str,
+        history: Iterable[Mapping[str, str]] | None = None,
+        system: str | None = None,
+        **options: Any,
+    ) -> str:
         return (await self.arun(self._chat(message, history, system, options))).text
 
     async def acomplete(self, text: str, **options: Any) -> str:
@@ -182,8 +213,13 @@ class MicroLLM:
     def astream(self, prompt: str, *, system: str | None = None, **options: Any) -> AsyncIterator[str]:
         return self._atexts(self._chat(prompt, None, system, options))
 
-    def astream_chat(self, message: str, history: Iterable[Mapping[str, str]] | None = None,
-                     system: str | None = None, **options: Any) -> AsyncIterator[str]:
+    def astream_chat(
+        self,
+        message: str,
+        history: Iterable[Mapping[str, str]] | None = None,
+        system: str | None = None,
+        **options: Any,
+    ) -> AsyncIterator[str]:
         return self._atexts(self._chat(message, history, system, options))
 
 

@@ -53,9 +53,13 @@ def decode(
         pending = ""
         llm.set_seed(options.seed if options.seed is not None else random.randrange(2**31))
         tokens = llm.generate(
-            prompt, top_k=TOP_K, top_p=options.top_p or 0.95, min_p=MIN_P,
+            prompt,
+            top_k=TOP_K,
+            top_p=options.top_p or 0.95,
+            min_p=MIN_P,
             temp=options.temperature if options.temperature is not None else 0.7,
-            repeat_penalty=REPEAT_PENALTY, reset=True,
+            repeat_penalty=REPEAT_PENALTY,
+            reset=True,
         )
         try:
             for token in tokens:

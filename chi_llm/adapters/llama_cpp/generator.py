@@ -63,8 +63,9 @@ class LlamaCppGenerator(TextGenerator):
 
     def stream(self, request: GenerationRequest) -> Iterator[Chunk]:
         loaded = self.load(request.model)
+        stops: list[str] = []
         if request.prompt is not None:
-            tokens, stops = raw_tokens(loaded, request.prompt, request.options), []
+            tokens = raw_tokens(loaded, request.prompt, request.options)
         else:
             tokens, stops = chat_tokens(loaded, request.messages, request.options)
         return decode(loaded, tokens, request.options, [*request.options.stop, *stops], self._counter)

@@ -1,0 +1,44 @@
+"""Options shared by the generation commands, and building a MicroLLM from them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import rich_click as click
+
+F = Callable[..., Any]
+
+
+def model_options(func: F) -> F:
+    for option in reversed(
+        [
+            click.option("--model", help="Catalog id or path to a .gguf file (default: configured model)."),
+            click.option("-t", "--temperature", type=float, help="Sampling temperature, 0 to 2."),
+            click.option("-m", "--max-tokens", type=int, help="Most tokens to generate."),
+            click.option("--seed", type=int, help="Random seed for reproducible output."),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def system_option(func: F) -> F:
+    return click.option("--system", help="System prompt.")(func)
+
+
+def output_options(func: F) -> F:
+    func = click.option("--json", "as_json", is_flag=True, help="Print a JSON result with usage and timings.")(func)
+    return click.option("--no-stream", is_flag=True, help="Print the answer when it is complete.")(func)
+
+
+def build_llm(
+    model: str | None,
+    system: str | None = None,
+    temperature: float | None = None,
+    max_tokens: int | None = None,
+    seed: int | None = None,
+) -> Any:
+    from chi_llm.entrypoints.facade import MicroLLM
+
+    return MicroLLM(model=model, system=system, temperature=temperature, max_tokens=max_tokens, seed=seed)

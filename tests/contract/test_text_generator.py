@@ -1,0 +1,149 @@
+"""The TextGenerator contract, run against every adapter (see conftest.ADAPTERS)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from chi_llm.domain.errors import ContextLengthExceeded, ModelNotFound
+from chi_llm.domain.generation import GenerationOptions, GenerationRequest
+from chi_llm.domain.messages import Message
+from tests.contract.conftest import CONTEXT, Subject
+
+GREEDY = {"temperature": 0.0, "seed": 7}
+
+
+def ask(text: str, **options: object) -> GenerationRequest:
+    return GenerationRequest(
+        messages=(Message(role="user", content=text),), options=GenerationOptions(**{**GREEDY, **options})
+    )
+
+
+def test_generate_returns_text_and_usage(subject: Subject) -> None:
+    completion = subject.generator.generate(ask("Write one sentence about the sea.", max_tokens=24))
+    assert completion.text.strip()
+    assert completion.finish_reason in ("stop", "length")
+    assert completion.usage.prompt_tokens > 0
+    assert 0 < completion.usage.completion_tokens <= 24
+    assert completion.usage.total_tokens == completion.usage.prompt_tokens + completion.usage.completion_tokens
+
+
+def test_stream_yields_deltas_then_exactly_one_finish_reason(subject: Subject) -> None:
+    chunks = list(subject.generator.stream(ask("Name three colours.", max_tokens=16)))
+    finals = [c for c in chunks if c.finish_reason is not None]
+    assert len(finals) == 1 and chunks[-1] is finals[0]
+    assert finals[0].usage is not None and finals[0].usage.completion_tokens > 0
+    deltas = chunks[:-1]
+    assert deltas and all(c.text for c in deltas)
+
+
+def test_stream_and_generate_agree(subject: Subject) -> None:
+    request = ask("Say something about mountains.", max_tokens=20)
+    whole = subject.generator.generate(request)
+    streamed = "".join(c.text for c in subject.generator.stream(request))
+    assert streamed == whole.text
+
+
+async def test_async_parity_with_sync(subject: Subject) -> None:
+    request = ask("Describe a tree.", max_tokens=20)
+    sync = subject.generator.generate(request)
+    completion = await subject.generator.agenerate(request)
+    chunks = [c async for c in subject.generator.astream(request)]
+    assert completion.text == sync.text
+    assert "".join(c.text for c in chunks) == sync.text
+    assert completion.usage == sync.usage
+    assert sum(1 for c in chunks if c.finish_reason) == 1
+
+
+def test_max_tokens_is_honoured(subject: Subject) -> None:
+    completion = subject.generator.generate(ask("Tell me a long story about a dragon and a knight.", max_tokens=3))
+    assert completion.usage.completion_tokens <= 3
+    if completion.finish_reason == "length":
+        assert completion.usage.completion_tokens == 3
+
+
+def test_stop_sequence_is_honoured(subject: Subject) -> None:
+    request = ask("Tell me a long story about a dragon and a knight.", max_tokens=40)
+    full = subject.generator.generate(request).text
+    words = full.split()
+    assert len(words) >= 4, full
+    stop = words[len(words) // 2]
+    cut = subject.generator.generate(ask(request.messages[0].content, max_tokens=40, stop=(stop,)))
+    assert cut.finish_reason == "stop"
+    assert stop not in cut.text
+    assert cut.text == full[: full.index(stop)]
+
+
+def test_raw_prompt_is_continued(subject: Subject) -> None:
+    completion = subject.generator.generate(
+        GenerationRequest(prompt="Once upon a time", options=GenerationOptions(max_tokens=8, **GREEDY))
+    )
+    assert completion.text and completion.usage.completion_tokens <= 8
+
+
+def test_closing_a_stream_stops_decoding(subject: Subject) -> None:
+    stream = subject.generator.stream(ask("Count from one to one thousand in words.", max_tokens=200))
+    before = subject.decoded()
+    for _ in range(3):
+        next(stream)
+    stream.close()
+    after_close = subject.decoded()
+    time.sleep(0.3)
+    assert subject.decoded() == after_close  # nothing decodes once the stream is closed
+    assert after_close - before <= 5
+    assert subject.generator.generate(ask("Hi", max_tokens=4)).usage.completion_tokens > 0
+
+
+async def test_cancelling_an_async_stream_stops_decoding(subject: Subject) -> None:
+    received = asyncio.Event()
+
+    async def consume() -> None:
+        async for _ in subject.generator.astream(ask("Count from one to one thousand in words.", max_tokens=200)):
+            received.set()
+
+    task = asyncio.create_task(consume())
+    await asyncio.wait_for(received.wait(), timeout=60)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.sleep(0.3)  # the worker notices within a token
+    settled = subject.decoded()
+    await asyncio.sleep(0.3)
+    assert subject.decoded() == settled
+    completion = await subject.generator.agenerate(ask("Hi", max_tokens=4))
+    assert completion.usage.completion_tokens > 0
+
+
+def test_overlong_prompt_raises_context_length_exceeded(subject: Subject) -> None:
+    text = "word " * (CONTEXT * 2)
+    with pytest.raises(ContextLengthExceeded) as error:
+        subject.generator.generate(ask(text, max_tokens=4))
+    assert error.value.context == CONTEXT
+    assert error.value.prompt_tokens > CONTEXT
+    assert str(CONTEXT) in str(error.value)
+
+
+def test_truncate_makes_an_overlong_prompt_fit(subject: Subject) -> None:
+    text = "word " * (CONTEXT * 2)
+    completion = subject.generator.generate(ask(text, max_tokens=4, truncate=True))
+    assert completion.usage.prompt_tokens < CONTEXT
+    history = GenerationRequest(
+        messages=(
+            Message(role="system", content="Be brief."),
+            Message(role="user", content="old " * CONTEXT),
+            Message(role="assistant", content="ok"),
+            Message(role="user", content="Hello there"),
+        ),
+        options=GenerationOptions(max_tokens=4, truncate=True, **GREEDY),
+    )
+    assert subject.generator.generate(history).usage.prompt_tokens < CONTEXT
+
+
+def test_unknown_model_raises_model_not_found(subject: Subject) -> None:
+    request = GenerationRequest(messages=(Message(role="user", content="hi"),), model=subject.unknown_model)
+    with pytest.raises(ModelNotFound):
+        subject.generator.generate(request)
+    with pytest.raises(ModelNotFound):
+        list(subject.generator.stream(request))
