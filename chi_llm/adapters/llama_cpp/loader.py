@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,9 +36,16 @@ _cache: dict[LoadParams, LoadedModel] = {}
 _cache_lock = threading.Lock()
 
 
+@functools.lru_cache(maxsize=64)
+def _trained_context(path: Path, _size: int, _mtime_ns: int) -> int | None:
+    return trained_context(read_metadata(path))
+
+
 def effective_context(path: Path, configured: int) -> int:
-    """min(the model's trained context, the configured context)."""
-    trained = trained_context(read_metadata(path))
+    """min(the model's trained context, the configured context). The header is read once per
+    file version (size and mtime), not on every call."""
+    stat = path.stat()
+    trained = _trained_context(path, stat.st_size, stat.st_mtime_ns)
     return min(configured, trained) if trained else configured
 
 
@@ -74,6 +83,18 @@ def load(params: LoadParams) -> LoadedModel:
 
 
 def unload_all() -> None:
-    """Drop every cached model (their memory is freed once no caller holds them)."""
+    """Close and drop every cached model."""
     with _cache_lock:
+        for loaded in _cache.values():
+            # A daemon thread may still be decoding at exit: never wait on it for long.
+            if loaded.lock.acquire(timeout=5):
+                try:
+                    loaded.llm.close()
+                finally:
+                    loaded.lock.release()
         _cache.clear()
+
+
+# Close models before interpreter teardown; llama-cpp-python's own __del__ fails noisily
+# when it runs after its module globals are gone.
+atexit.register(unload_all)

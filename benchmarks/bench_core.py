@@ -1,0 +1,143 @@
+"""Core benchmark: chi_llm's streaming overhead against raw llama-cpp-python, and start-up cost.
+
+Runs on the embedded default model with identical settings (context, threads, sampling,
+greedy decoding) and interleaved repetitions, then prints a table. Usage:
+
+    .venv/bin/python benchmarks/bench_core.py [--reps 5] [--max-tokens 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+PROMPT = "Write a long, detailed story about a lighthouse keeper and a storm. Variant {n}."
+CONTEXT = 4096
+
+
+def raw_stream(llm: object, prompt: str, max_tokens: int) -> tuple[float, float, int]:
+    """(time to first token, decode tokens/s, tokens) for llama-cpp-python's own streaming."""
+    started = time.perf_counter()
+    first = last = 0.0
+    pieces = 0
+    for chunk in llm.create_chat_completion(  # type: ignore[attr-defined]
+        messages=[{"role": "user", "content": prompt}],
+        stream=True,
+        max_tokens=max_tokens,
+        temperature=0.0,
+        top_p=0.95,
+        top_k=40,
+        min_p=0.05,
+        repeat_penalty=1.0,
+        seed=1,
+    ):
+        if chunk["choices"][0]["delta"].get("content"):
+            now = time.perf_counter()
+            first = first or now
+            last = now
+            pieces += 1
+    return first - started, (pieces - 1) / (last - first), pieces
+
+
+def ours_stream(llm: object, prompt: str, max_tokens: int) -> tuple[float, float, int]:
+    started = time.perf_counter()
+    first = last = 0.0
+    for _ in llm.stream(prompt, max_tokens=max_tokens, temperature=0.0, seed=1):  # type: ignore[attr-defined]
+        now = time.perf_counter()
+        first = first or now
+        last = now
+    tokens = llm.last_usage.completion_tokens  # type: ignore[attr-defined]
+    return first - started, (tokens - 1) / (last - first), tokens
+
+
+def ours_generate(llm: object, prompt: str, max_tokens: int) -> tuple[float, float, int]:
+    request = llm.chat_request(prompt, max_tokens=max_tokens, temperature=0.0, seed=1)  # type: ignore[attr-defined]
+    completion = llm.run(request)  # type: ignore[attr-defined]
+    tokens = completion.usage.completion_tokens
+    return completion.timings.time_to_first_token, completion.timings.tokens_per_second(tokens) or 0.0, tokens
+
+
+def wall(command: list[str], reps: int = 7) -> float:
+    times = []
+    for _ in range(reps):
+        started = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def import_cost_ms() -> float:
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import chi_llm"], capture_output=True, text=True, check=True
+    ).stderr
+    line = next(x for x in out.splitlines() if x.rstrip().endswith("| chi_llm"))
+    return int(line.split("|")[1]) / 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--max-tokens", type=int, default=200)
+    args = parser.parse_args()
+
+    from llama_cpp import Llama
+
+    from chi_llm import MicroLLM
+    from chi_llm.adapters.llama_cpp.hardware import physical_cores
+
+    ours = MicroLLM(temperature=0.0, context=CONTEXT).load()
+    path = Path(ours._service.generator.load().params.path)
+    threads = physical_cores()
+    raw = Llama(
+        model_path=str(path), n_ctx=CONTEXT, n_threads=threads, n_threads_batch=threads, n_gpu_layers=0, verbose=False
+    )
+    runs: dict[str, Callable[[object, str, int], tuple[float, float, int]]] = {
+        "raw llama-cpp-python stream": lambda _, p, m: raw_stream(raw, p, m),
+        "MicroLLM.stream": lambda _, p, m: ours_stream(ours, p, m),
+        "MicroLLM.generate": lambda _, p, m: ours_generate(ours, p, m),
+    }
+    results: dict[str, list[tuple[float, float, int]]] = {name: [] for name in runs}
+    names = list(runs)
+    for name in names:  # warm-up
+        runs[name](None, PROMPT.format(n="warm"), 16)
+    for rep in range(args.reps):
+        order = names if rep % 2 == 0 else names[::-1]  # interleaved, alternating order
+        for name in order:
+            results[name].append(runs[name](None, PROMPT.format(n=rep), args.max_tokens))
+
+    print(
+        f"chi_llm core benchmark — {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
+        f"{threads} threads, model {path.name}, context {CONTEXT}, {args.reps} reps, greedy"
+    )
+    print(f"{'implementation':32} {'TTFT ms':>9} {'decode tok/s':>13} {'tokens':>7}")
+    medians = {}
+    for name, samples in results.items():
+        ttft = statistics.median(s[0] for s in samples) * 1000
+        rate = statistics.median(s[1] for s in samples)
+        tokens = statistics.median(s[2] for s in samples)
+        medians[name] = rate
+        print(f"{name:32} {ttft:9.1f} {rate:13.1f} {tokens:7.0f}")
+    baseline = medians["raw llama-cpp-python stream"]
+    print(f"ratio MicroLLM.stream / raw:   {medians['MicroLLM.stream'] / baseline:.3f}")
+    print(f"ratio MicroLLM.generate / raw: {medians['MicroLLM.generate'] / baseline:.3f}")
+    print(f"import chi_llm (-X importtime, cumulative): {import_cost_ms():.1f} ms")
+    python_start = wall([sys.executable, "-c", "pass"])
+    print(
+        f"python -c 'import chi_llm' wall: {wall([sys.executable, '-c', 'import chi_llm']) * 1000:.0f} ms "
+        f"(bare interpreter start {python_start * 1000:.0f} ms)"
+    )
+    cli = str(Path(sys.executable).with_name("chi-llm"))
+    print(
+        f"chi-llm --help wall: {wall([cli, '--help']) * 1000:.0f} ms; "
+        f"chi-llm --version wall: {wall([cli, '--version']) * 1000:.0f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

