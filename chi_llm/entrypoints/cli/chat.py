@@ -49,6 +49,12 @@ def stream_reply(llm: Any, request: Any) -> str:
     return "".join(produced)
 
 
+def chat_turn(llm: Any, history: list[dict[str, str]], text: str) -> None:
+    """One conversational turn; long conversations drop their oldest turns rather than failing."""
+    reply = stream_reply(llm, llm.chat_request(text, history=history, truncate=True))
+    history.extend([{"role": "user", "content": text}, {"role": "assistant", "content": reply}])
+
+
 def repl(handle: Callable[[str], bool], banner: str) -> None:
     output.note(banner)
     while (text := read_line(">>> ")) is not None:
@@ -78,9 +84,7 @@ def chat(
         if text == "/help":
             output.note(CHAT_HELP)
             return True
-        # Long conversations drop their oldest turns rather than failing.
-        reply = stream_reply(llm, llm.chat_request(text, history=history, truncate=True))
-        history.extend([{"role": "user", "content": text}, {"role": "assistant", "content": reply}])
+        chat_turn(llm, history, text)
         return True
 
     repl(turn, f"Chatting with {llm.model}. {CHAT_HELP}")
@@ -111,8 +115,7 @@ def interactive(
         elif command == "/complete" and rest:
             stream_reply(llm, llm.raw_request(rest))
         elif command == "/chat" and rest:
-            reply = stream_reply(llm, llm.chat_request(rest, history=history, truncate=True))
-            history.extend([{"role": "user", "content": rest}, {"role": "assistant", "content": reply}])
+            chat_turn(llm, history, rest)
         elif command:
             output.note(f"unknown or incomplete command {command!r}. {INTERACTIVE_HELP}")
         else:

@@ -102,3 +102,19 @@ def test_corrupt_model_file_is_refused(tmp_path: Path, default_model_path: Path)
     broken.write_bytes(default_model_path.read_bytes()[:4096])
     with pytest.raises(ModelCorrupt):
         generator(broken).generate(chat(("user", "hi")))
+
+
+def test_configured_load_settings_take_effect(zero_config: None, isolated: Path) -> None:
+    (isolated / ".chi_llm.yaml").write_text("context: 512\nthreads: 1\ngpu_layers: 0\n")
+    loaded = MicroLLM()._service.generator.load()
+    assert (loaded.llm.n_ctx(), loaded.params.threads, loaded.params.gpu_layers) == (512, 1, 0)
+
+
+def test_family_fallback_when_the_model_has_no_template() -> None:
+    from chi_llm.adapters.llama_cpp.chat_format import make_formatter
+
+    turns = [Message(role="system", content="S"), Message(role="user", content="U")]
+    chatml, stops, _ = make_formatter(None, {"general.architecture": "llama"})(turns)
+    assert "<|im_start|>user\nU" in chatml and "<|im_end|>" in stops
+    gemma, _, _ = make_formatter(None, {"general.architecture": "gemma2"})([turns[1]])
+    assert "<start_of_turn>user" in gemma
