@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ EXIT_CODES: list[tuple[type[ChiLlmError], int]] = [
     (ContextLengthExceeded, 6),
 ]
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
 
 
 def exit_code(error: ChiLlmError) -> int:
@@ -83,6 +85,11 @@ def reported(as_json: bool = False) -> Iterator[None]:
     except KeyboardInterrupt:
         note("\nchi-llm: interrupted")
         raise SystemExit(EXIT_INTERRUPTED) from None
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, and keep Python's exit flush from
+        # complaining about the closed pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(EXIT_BROKEN_PIPE) from None
 
 
 def guarded(as_json: Callable[[dict[str, Any]], bool] = lambda kw: bool(kw.get("as_json"))) -> Callable[..., Any]:

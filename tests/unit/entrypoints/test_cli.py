@@ -144,3 +144,18 @@ def test_ctrl_c_stops_a_generation_cleanly(isolated: Path) -> None:
     assert child.returncode == 130
     assert "interrupted" in err and "Traceback" not in err
     assert time.monotonic() - started < 10
+
+
+def test_closed_pipe_ends_quietly(isolated: Path) -> None:
+    env = {**os.environ, "CHI_LLM_CONFIG": json.dumps({"provider": {"type": "fake", "token_delay": 0.01}})}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "chi_llm", "generate", "word " * 200, "-m", "200"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.read(10)
+    child.stdout.close()  # like `| head -c 10`
+    assert child.wait(timeout=30) == 141
+    assert child.stderr.read() == b""
