@@ -1,50 +1,135 @@
-"""The model catalog read from a YAML file (the packaged `models.yaml` by default)."""
+"""The model catalog: the packaged `models.yaml`, overlaid by a user catalog and config entries."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from chi_llm.domain.errors import ConfigError, ModelNotFound
-from chi_llm.domain.models import ModelSpec, parse_source
+from chi_llm.domain.models import LocalSource, ModelSpec, parse_source
 from chi_llm.domain.ports import ModelCatalog
+
+FIELDS = {
+    "id",
+    "name",
+    "family",
+    "parameters",
+    "quantization",
+    "source",
+    "path",
+    "filename",
+    "size_bytes",
+    "approx_size_bytes",
+    "sha256",
+    "context_length",
+    "default_context",
+    "kv_bytes_per_token",
+    "license",
+    "description",
+    "tags",
+}
 
 
 def spec_from_entry(entry: Mapping[str, Any], *, where: str) -> ModelSpec:
-    """Build a ModelSpec from one catalog entry, raising ConfigError that names the entry."""
-    if not isinstance(entry, Mapping) or not isinstance(entry.get("id"), str):
+    """Build a ModelSpec from one catalog entry, raising ConfigError that names the entry and field."""
+    if not isinstance(entry, Mapping) or not isinstance(entry.get("id"), str) or not entry["id"].strip():
         raise ConfigError("every model entry needs a text 'id'", source=where)
+    model_id = entry["id"]
+    unknown = set(entry) - FIELDS
+    if unknown:
+        raise ConfigError(f"unknown field(s) {', '.join(sorted(unknown))}", source=where, key=model_id)
     try:
+        if entry.get("path"):
+            source: Any = LocalSource(path=str(Path(str(entry["path"])).expanduser()))
+            default_name = Path(source.path).name
+        elif entry.get("source"):
+            source = parse_source(str(entry["source"]))
+            default_name = PurePosixPath(getattr(source, "filename", "") or getattr(source, "member", "")).name
+        else:
+            raise ConfigError("needs a 'source' (hf:/wheel:) or a local 'path'", source=where, key=model_id)
+        tags = entry.get("tags") or ()
+        if not isinstance(tags, (list, tuple)) or not all(isinstance(t, str) for t in tags):
+            raise ConfigError("tags must be a list of text", source=where, key=model_id)
         return ModelSpec(
-            id=entry["id"],
-            name=str(entry.get("name", entry["id"])),
-            source=parse_source(str(entry["source"])),
-            filename=str(entry["filename"]),
+            id=model_id,
+            name=str(entry.get("name") or model_id),
+            source=source,
+            filename=str(entry.get("filename") or default_name),
             size_bytes=entry.get("size_bytes"),
+            approx_size_bytes=entry.get("approx_size_bytes"),
             sha256=entry.get("sha256"),
             context_length=entry.get("context_length"),
+            default_context=entry.get("default_context"),
+            kv_bytes_per_token=entry.get("kv_bytes_per_token"),
+            family=entry.get("family"),
+            parameters=None if entry.get("parameters") is None else str(entry["parameters"]),
+            quantization=entry.get("quantization"),
             license=entry.get("license"),
-            tags=tuple(entry.get("tags") or ()),
+            description=entry.get("description"),
+            tags=tuple(tags),
         )
-    except KeyError as exc:
-        raise ConfigError(f"missing field {exc.args[0]!r}", source=where, key=entry["id"]) from None
     except ConfigError as exc:
-        raise ConfigError(exc.message, source=where, key=entry["id"]) from None
+        if exc.key == model_id:
+            raise
+        raise ConfigError(exc.message, source=where, key=model_id) from None
+
+
+def load_catalog_text(text: str, *, where: str) -> tuple[str | None, list[Mapping[str, Any]]]:
+    """Parse catalog YAML into (zero_config_default, entries), with errors naming `where`."""
+    import yaml
+
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"invalid YAML: {exc}", source=where) from None
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("models", []), list):
+        raise ConfigError("a catalog is a mapping with a 'models' list", source=where)
+    default = raw.get("zero_config_default")
+    return (None if default is None else str(default)), list(raw.get("models") or [])
+
+
+def merge_entries(base: dict[str, dict[str, Any]], overlay: Sequence[Any], *, where: str) -> None:
+    """Overlay entries by id: fields of an existing id are replaced one by one; new ids are added."""
+    seen: set[str] = set()
+    for entry in overlay:
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("id"), str):
+            raise ConfigError("every model entry needs a text 'id'", source=where)
+        if entry["id"] in seen:
+            raise ConfigError("duplicate model id", source=where, key=entry["id"])
+        seen.add(entry["id"])
+        merged = {**base.get(entry["id"], {}), **entry}
+        if "path" in entry:
+            merged.pop("source", None)
+        elif "source" in entry:
+            merged.pop("path", None)
+        base[entry["id"]] = merged
 
 
 class YamlModelCatalog(ModelCatalog):
-    """Reads the catalog lazily, once."""
+    """The packaged catalog (or `path`), then `CHI_LLM_MODELS_YAML`, then config `models:` entries.
 
-    def __init__(self, path: Path | None = None) -> None:
+    Read lazily, once; every entry is validated, and a bad entry is an error naming its file and id.
+    """
+
+    def __init__(
+        self,
+        path: Path | None = None,
+        *,
+        user_file: Path | None = None,
+        config_entries: Sequence[Mapping[str, Any]] = (),
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         self._path = path
+        env = os.environ if env is None else env
+        self._user_file = user_file or (Path(env["CHI_LLM_MODELS_YAML"]) if env.get("CHI_LLM_MODELS_YAML") else None)
+        self._config_entries = list(config_entries)
 
     @cached_property
     def _data(self) -> tuple[str, dict[str, ModelSpec]]:
-        import yaml
-
         where = str(self._path or "packaged models.yaml")
         try:
             text = (
@@ -52,18 +137,26 @@ class YamlModelCatalog(ModelCatalog):
                 if self._path
                 else resources.files("chi_llm.adapters").joinpath("models.yaml").read_text(encoding="utf-8")
             )
-            raw = yaml.safe_load(text)
-        except (OSError, yaml.YAMLError) as exc:
-            raise ConfigError(f"cannot read the model catalog: {exc}", source=where) from None
-        if not isinstance(raw, Mapping) or not isinstance(raw.get("models"), list):
-            raise ConfigError("a catalog is a mapping with a 'models' list", source=where)
-        specs: dict[str, ModelSpec] = {}
-        for entry in raw["models"]:
-            spec = spec_from_entry(entry, where=where)
-            if spec.id in specs:
-                raise ConfigError("duplicate model id", source=where, key=spec.id)
-            specs[spec.id] = spec
-        default = raw.get("zero_config_default")
+        except OSError as exc:
+            raise ConfigError(f"cannot read the model catalog: {exc.strerror}", source=where) from None
+        default, entries = load_catalog_text(text, where=where)
+        merged: dict[str, dict[str, Any]] = {}
+        merge_entries(merged, entries, where=where)
+        origin = dict.fromkeys(merged, where)
+        if self._user_file is not None:
+            user_where = f"user catalog {self._user_file}"
+            try:
+                user_text = self._user_file.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise ConfigError(f"cannot read it: {exc.strerror}", source=user_where) from None
+            user_default, user_entries = load_catalog_text(user_text, where=user_where)
+            merge_entries(merged, user_entries, where=user_where)
+            origin.update(dict.fromkeys((e["id"] for e in user_entries), user_where))
+            default = user_default or default
+        if self._config_entries:
+            merge_entries(merged, self._config_entries, where="configuration 'models'")
+            origin.update(dict.fromkeys((e["id"] for e in self._config_entries), "configuration 'models'"))
+        specs = {model_id: spec_from_entry(entry, where=origin[model_id]) for model_id, entry in merged.items()}
         if default not in specs:
             raise ConfigError(f"zero_config_default {default!r} is not a model id", source=where)
         return str(default), specs

@@ -38,7 +38,7 @@ class ConfigService:
         store: ConfigStore,
         env: Mapping[str, str],
         *,
-        known_models: Callable[[], list[str]] | None = None,
+        known_models: Callable[[Mapping[str, Any]], list[str]] | None = None,
     ) -> None:
         self._store = store
         self._env = env
@@ -74,16 +74,18 @@ class ConfigService:
                 if key == "provider" and key in values and source != "default":
                     value = check_value(key, {**values[key].value, **value}, source=source)
                 values[key] = Setting(key=key, value=value, source=source)
-        self._check_model(values["model"], values["provider"].value)
+        plain = {key: setting.value for key, setting in values.items()}
+        self._check_model(values["model"], plain)
         return Settings(values=values)
 
-    def _check_model(self, model: Setting, provider: Mapping[str, Any]) -> None:
+    def _check_model(self, model: Setting, values: Mapping[str, Any]) -> None:
+        provider = values.get("provider") or {"type": "local"}
         if provider.get("type", "local") != "local" or self._known_models is None:
             return
         name = str(model.value)
         if looks_like_path(name):
             return
-        known = self._known_models()
+        known = self._known_models(values)
         if name not in known:
             raise ConfigError(
                 f"unknown model id {name!r}; known models: {', '.join(known)} (or give a path to a .gguf file)",
@@ -141,8 +143,7 @@ class ConfigService:
         for name, value in existing.items():
             existing[name] = check_value(name, value, source=str(path))
         if "model" in existing:
-            provider = existing.get("provider", {"type": "local"})
-            self._check_model(Setting(key="model", value=existing["model"], source=str(path)), provider)
+            self._check_model(Setting(key="model", value=existing["model"], source=str(path)), existing)
         self._store.write(path, existing)
         return path
 

@@ -53,7 +53,21 @@ class WheelSource:
         return f"wheel:{self.requirement}#{self.member}"
 
 
-Source = HfSource | WheelSource
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LocalSource:
+    """A GGUF file already on this machine, used where it lies (never copied or deleted)."""
+
+    path: str
+
+    @property
+    def scheme(self) -> str:
+        return "local"
+
+    def __str__(self) -> str:
+        return f"local:{self.path}"
+
+
+Source = HfSource | WheelSource | LocalSource
 
 
 def parse_source(text: str) -> Source:
@@ -80,10 +94,32 @@ class ModelSpec:
     source: Source
     filename: str
     size_bytes: int | None = None
+    approx_size_bytes: int | None = None
     sha256: str | None = None
     context_length: int | None = None
+    default_context: int | None = None
+    kv_bytes_per_token: int | None = None
+    family: str | None = None
+    parameters: str | None = None
+    quantization: str | None = None
     license: str | None = None
+    description: str | None = None
     tags: tuple[str, ...] = ()
+
+    @property
+    def planning_size(self) -> int | None:
+        """The exact size when known, else the catalog's approximation (for disk/RAM planning)."""
+        return self.size_bytes or self.approx_size_bytes
+
+    @property
+    def parameter_count(self) -> float:
+        """Parameters as a number (\"1.5B\" -> 1.5e9); 0 when unknown."""
+        text = (self.parameters or "").strip().upper()
+        scale = {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}.get(text[-1:], 0)
+        try:
+            return float(text[:-1]) * scale if scale else 0.0
+        except ValueError:
+            return 0.0
 
     def __post_init__(self) -> None:
         if self.sha256 is not None and not _SHA256.match(self.sha256):
@@ -92,6 +128,12 @@ class ModelSpec:
             raise ConfigError("size_bytes must be positive", key=self.id)
         if "/" in self.filename or not self.filename.endswith(".gguf"):
             raise ConfigError(f"filename must be a bare .gguf name, got {self.filename!r}", key=self.id)
+        for name in ("context_length", "default_context", "kv_bytes_per_token", "approx_size_bytes"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
+                raise ConfigError(f"{name} must be a positive whole number, got {value!r}", key=self.id)
+        if self.default_context and self.context_length and self.default_context > self.context_length:
+            raise ConfigError("default_context cannot exceed context_length", key=self.id)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

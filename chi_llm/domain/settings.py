@@ -47,8 +47,30 @@ def _str(value: Any) -> str:
     return value
 
 
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        return value.lower() in ("1", "true", "yes", "on")
+    raise ValueError(f"must be true or false, got {value!r}")
+
+
 def _optional_int(value: Any) -> int | None:
     return None if value is None else _int(0)(value)
+
+
+def _model_entries(value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(e, Mapping) and isinstance(e.get("id"), str) for e in value):
+        raise ValueError("must be a list of model entries, each a mapping with an 'id'")
+    return [dict(e) for e in value]
+
+
+def _paths(value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
+        raise ValueError("must be a list of folder paths")
+    return list(value)
 
 
 def _provider(value: Any) -> dict[str, Any]:
@@ -84,6 +106,9 @@ KEYS: dict[str, Key] = {
         Key("threads", _int(1), None, "CPU threads for llama.cpp (default: physical cores)"),
         Key("gpu_layers", _int(-1), None, "layers offloaded to the GPU, -1 = all (default: all if supported)"),
         Key("provider", _provider, {"type": "local"}, "backend: {type: local} or {type: fake}"),
+        Key("models", _model_entries, None, "extra or overriding catalog entries (same fields as models.yaml)"),
+        Key("gguf_paths", _paths, None, "folders scanned for .gguf files to list and load"),
+        Key("allow_oversize", _bool, False, "load models even when they do not fit in available memory"),
     )
 }
 

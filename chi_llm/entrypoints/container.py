@@ -48,12 +48,12 @@ def cache_dir(settings_value: str | None, env: Mapping[str, str]) -> Path:
 
 def config_service(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> ConfigService:
     env = os.environ if env is None else env
-    catalog = YamlModelCatalog()
-    return ConfigService(
-        FileConfigStore(cwd or Path.cwd(), env),
-        env,
-        known_models=lambda: [spec.id for spec in catalog.all()],
-    )
+
+    def known(values: Mapping[str, Any]) -> list[str]:
+        catalog = YamlModelCatalog(config_entries=values.get("models") or (), env=env)
+        return [spec.id for spec in catalog.all()]
+
+    return ConfigService(FileConfigStore(cwd or Path.cwd(), env), env, known_models=known)
 
 
 class Container(containers.DeclarativeContainer):
@@ -64,7 +64,9 @@ class Container(containers.DeclarativeContainer):
     env = providers.Object(os.environ)
     progress = providers.Object(TerminalProgress())
 
-    catalog = providers.Singleton(YamlModelCatalog)
+    catalog = providers.Singleton(
+        lambda entries, env: YamlModelCatalog(config_entries=entries or (), env=env), config.models, env
+    )
     model_files = providers.Singleton(
         lambda cache, env: LocalModelFiles(cache_dir(cache, env) / "models"), config.cache_dir, env
     )

@@ -36,7 +36,9 @@ def test_packaged_catalog_has_the_embedded_default() -> None:
     [
         ("models: 3", "'models' list"),
         ("zero_config_default: x\nmodels: [{id: a, source: 'ftp:x', filename: a.gguf}]", "hf:"),
-        ("zero_config_default: a\nmodels: [{id: a, source: 'hf:o/r/a.gguf'}]", "missing field 'filename'"),
+        ("zero_config_default: a\nmodels: [{id: a, name: A}]", "needs a 'source'"),
+        ("zero_config_default: a\nmodels: [{id: a, source: 'hf:o/r/a.gguf', colour: red}]", "unknown field"),
+        ("zero_config_default: a\nmodels: [{id: a, source: 'hf:o/r/a.gguf', context_length: -1}]", "positive"),
         ("zero_config_default: b\nmodels: [{id: a, source: 'hf:o/r/a.gguf', filename: a.gguf}]", "not a model id"),
         ("zero_config_default: a\nmodels: [{id: a, source: 'hf:o/r/a.gguf', filename: a.gguf, sha256: xyz}]", "sha256"),
     ],

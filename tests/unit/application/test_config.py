@@ -19,7 +19,11 @@ KNOWN = ["smollm2-135m", "other-model"]
 
 def service(tmp: Path, env: dict[str, str] | None = None, cwd: Path | None = None) -> ConfigService:
     env = {"XDG_CONFIG_HOME": str(tmp / "xdg"), **(env or {})}
-    return ConfigService(FileConfigStore(cwd or tmp, env), env, known_models=lambda: KNOWN)
+    return ConfigService(
+        FileConfigStore(cwd or tmp, env),
+        env,
+        known_models=lambda values: KNOWN + [e["id"] for e in values.get("models") or ()],
+    )
 
 
 def write(path: Path, data: dict[str, object]) -> Path:

@@ -1,0 +1,71 @@
+"""What the machine has, and whether a model fits in it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chi_llm.domain.models import ModelSpec
+
+GIB = 1024**3
+RUNTIME_OVERHEAD = 300 * 1024**2  # compute buffers, tokenizer, runtime: measured ~250 MiB on small models
+HEADROOM_FRACTION = 0.10  # leave this much of total memory free for everything else
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Gpu:
+    kind: str  # "nvidia", "metal", "rocm"
+    name: str
+    vram_total: int | None = None
+    vram_free: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Hardware:
+    total_ram: int
+    available_ram: int
+    physical_cores: int
+    logical_cores: int
+    cpu_features: tuple[str, ...] = ()
+    gpus: tuple[Gpu, ...] = ()
+    gpu_offload: bool = False  # whether the installed llama.cpp build can offload to a GPU
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Fit:
+    """The memory verdict for one model at one context size."""
+
+    needed: int | None
+    available: int
+    fits: bool
+    context: int
+
+    def explain(self) -> str:
+        if self.needed is None:
+            return "size unknown"
+        verdict = "fits" if self.fits else "does not fit"
+        return (
+            f"needs about {self.needed / GIB:.1f} GiB at context {self.context}; "
+            f"{self.available / GIB:.1f} GiB available — {verdict}"
+        )
+
+
+def memory_needed(weights: int | None, kv_bytes_per_token: int | None, context: int) -> int | None:
+    """Weights + KV cache at `context` + runtime overhead; None when the weight size is unknown."""
+    if weights is None:
+        return None
+    return weights + (kv_bytes_per_token or 0) * context + RUNTIME_OVERHEAD
+
+
+def usable_memory(hardware: Hardware) -> int:
+    """Memory a model may use: available RAM (or free VRAM when offloading) minus headroom."""
+    pools = [hardware.available_ram]
+    if hardware.gpu_offload:
+        pools += [g.vram_free for g in hardware.gpus if g.vram_free]
+    return max(0, max(pools) - int(hardware.total_ram * HEADROOM_FRACTION))
+
+
+def fit_of(spec: ModelSpec, hardware: Hardware, context: int | None = None) -> Fit:
+    ctx = context or spec.default_context or min(spec.context_length or 4096, 4096)
+    needed = memory_needed(spec.planning_size, spec.kv_bytes_per_token, ctx)
+    available = usable_memory(hardware)
+    return Fit(needed=needed, available=available, fits=needed is not None and needed <= available, context=ctx)
