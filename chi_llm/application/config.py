@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from chi_llm.application.models import looks_like_path
+from chi_llm.application.models import is_inventory_id, looks_like_path
 from chi_llm.domain.errors import ConfigError
 from chi_llm.domain.ports import ConfigStore
 from chi_llm.domain.settings import KEYS, Setting, Settings, check_value
@@ -83,8 +83,8 @@ class ConfigService:
         if provider.get("type", "local") != "local" or self._known_models is None:
             return
         name = str(model.value)
-        if looks_like_path(name):
-            return
+        if looks_like_path(name) or is_inventory_id(name):
+            return  # checked when the model is loaded: a path must exist, an inventory id be found
         known = self._known_models(values)
         if name not in known:
             raise ConfigError(

@@ -1,22 +1,35 @@
-"""Finding a model's file: a path as given, or a catalog id fetched once and verified."""
+"""Finding, fetching and removing model files: catalog ids, inventory ids and plain paths."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 
-from chi_llm.domain.errors import ModelFetchFailed, ModelNotFound
-from chi_llm.domain.models import FetchProgress, ModelSpec
-from chi_llm.domain.ports import ModelCatalog, ModelFiles, ModelSource, ProgressCallback
+from chi_llm.domain.errors import InsufficientResources, InvalidRequest, ModelFetchFailed, ModelNotFound
+from chi_llm.domain.hardware import GIB
+from chi_llm.domain.models import FetchProgress, InstalledModel, LocalSource, ModelSpec
+from chi_llm.domain.ports import ModelCatalog, ModelFiles, ModelInventory, ModelSource, ProgressCallback
+
+DISK_MARGIN = 1.05  # extraction and metadata need a little more than the file itself
 
 
 def _ignore(_: FetchProgress) -> None:
     return None
 
 
+INVENTORY_ORIGINS = ("ollama", "lmstudio", "hf-cache", "gguf")
+
+
+def is_inventory_id(model: str) -> bool:
+    """`ollama:NAME:TAG`, `lmstudio:PUBLISHER/REPO/FILE`, `hf-cache:REPO/FILE`, `gguf:PATH` name
+    models found in other tools (see ModelInventory)."""
+    return model.split(":", 1)[0] in INVENTORY_ORIGINS and ":" in model
+
+
 def looks_like_path(model: str) -> bool:
     """A model string is a file path when it ends in .gguf or contains a path separator."""
-    return model.endswith(".gguf") or "/" in model or "\\" in model
+    return not is_inventory_id(model) and (model.endswith(".gguf") or "/" in model or "\\" in model)
 
 
 class ModelService:
@@ -28,49 +41,104 @@ class ModelService:
         files: ModelFiles,
         sources: Mapping[str, ModelSource],
         progress: ProgressCallback = _ignore,
+        inventory: ModelInventory | None = None,
     ) -> None:
-        self._catalog = catalog
-        self._files = files
+        self.catalog = catalog
+        self.files = files
         self._sources = sources
         self._progress = progress
+        self._inventory = inventory
 
     @property
     def default_id(self) -> str:
-        return self._catalog.default_id
+        return self.catalog.default_id
 
     def is_known(self, model_id: str) -> bool:
-        return any(spec.id == model_id for spec in self._catalog.all())
+        return any(spec.id == model_id for spec in self.catalog.all())
+
+    def installed_elsewhere(self) -> list[InstalledModel]:
+        """GGUF files other tools hold (Hugging Face cache, LM Studio, Ollama, gguf_paths)."""
+        return self._inventory.discover() if self._inventory else []
+
+    def is_downloaded(self, spec: ModelSpec) -> bool:
+        if isinstance(spec.source, LocalSource):
+            return Path(spec.source.path).is_file()
+        return self.files.is_ready(spec)
 
     def locate(self, model: str) -> Path:
-        """The local file for `model` (a catalog id or a .gguf path), fetching it if needed.
+        """The local file for `model`: a catalog id (fetched on first use), an inventory id such as
+        `ollama:llama3.2:1b`, or a path to a .gguf file.
 
-        Raises ModelNotFound for an unknown id or a missing path, ModelFetchFailed when a fetch
+        Raises ModelNotFound for an unknown name or a missing path, ModelFetchFailed when a fetch
         fails. After the first successful fetch no call touches the network.
         """
+        if self.is_known(model):
+            return self.ensure(self.catalog.get(model))
+        if is_inventory_id(model):
+            for found in self.installed_elsewhere():
+                if found.id == model:
+                    return Path(found.path)
+            raise ModelNotFound(
+                f"no installed model {model!r}; `chi-llm models list` shows what is here", backend="inventory"
+            )
         if looks_like_path(model):
             path = Path(model).expanduser()
             if not path.is_file():
                 raise ModelNotFound(f"no model file at {path}; check the path", backend="local")
             return path
-        return self.ensure(self._catalog.get(model))
+        return self.ensure(self.catalog.get(model))  # raises ModelNotFound listing the known ids
 
     def ensure(self, spec: ModelSpec) -> Path:
-        """Make sure `spec`'s verified file is in the store and return its path."""
-        if self._files.is_ready(spec):
-            return self._files.path_for(spec)
+        """Make sure `spec`'s verified file is present and return its path (downloading if needed)."""
+        if isinstance(spec.source, LocalSource):
+            path = Path(spec.source.path)
+            if not path.is_file():
+                raise ModelNotFound(f"{spec.id}: the registered file {path} is gone", backend="local")
+            return path
+        if self.files.is_ready(spec):
+            return self.files.path_for(spec)
         source = self._sources.get(spec.source.scheme)
         if source is None:
             raise ModelFetchFailed(f"no adapter can fetch {spec.source}", backend=spec.source.scheme)
-        with self._files.lock(spec):
-            if self._files.is_ready(spec):  # another process fetched it while we waited
-                return self._files.path_for(spec)
-            partial = self._files.partial_path(spec)
+        with self.files.lock(spec):
+            if self.files.is_ready(spec):  # another process fetched it while we waited
+                return self.files.path_for(spec)
+            remote = source.describe(spec)
+            expected = dataclasses.replace(
+                spec, size_bytes=spec.size_bytes or remote.size_bytes, sha256=spec.sha256 or remote.sha256
+            )
+            self._check_disk(expected)
+            partial = self.files.partial_path(spec)
             try:
-                source.fetch(spec, partial, self._progress)
+                source.fetch(expected, partial, self._progress)
                 size = partial.stat().st_size
                 self._progress(FetchProgress(model_id=spec.id, phase="verify", done=0, total=size))
-                placed = self._files.place(spec, partial)
+                placed = self.files.place(expected, partial)
                 self._progress(FetchProgress(model_id=spec.id, phase="done", done=size, total=size))
                 return placed
             finally:
                 partial.unlink(missing_ok=True)
+
+    def _check_disk(self, spec: ModelSpec) -> None:
+        size = spec.planning_size
+        free = self.files.free_bytes()
+        if size is not None and size * DISK_MARGIN > free:
+            raise InsufficientResources(
+                f"{spec.id} needs about {size * DISK_MARGIN / GIB:.2f} GiB of disk but only {free / GIB:.2f} GiB "
+                f"is free where models are stored; free some space or set cache_dir (CHI_LLM_HOME) elsewhere",
+                backend="disk",
+            )
+
+    def remove(self, model: str) -> int:
+        """Delete a downloaded catalog model's files and return the bytes freed. Files chi_llm does
+        not own (registered paths, other tools' models) are refused."""
+        if not self.is_known(model):
+            owner = "another tool" if ":" in model else "you"
+            raise InvalidRequest(
+                f"{model!r} is not a model chi_llm downloaded; it belongs to {owner} and is left alone"
+            )
+        spec = self.catalog.get(model)
+        if isinstance(spec.source, LocalSource):
+            raise InvalidRequest(f"{model} is a registered file ({spec.source.path}); chi_llm does not delete it")
+        with self.files.lock(spec):
+            return self.files.remove(spec)

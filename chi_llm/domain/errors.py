@@ -58,6 +58,12 @@ class ModelCorrupt(ModelFetchFailed):
     kind = "model_corrupt"
 
 
+class InsufficientResources(ChiLlmError):
+    """Not enough memory to load a model, or not enough disk to download it."""
+
+    kind = "insufficient_resources"
+
+
 class BackendUnavailable(ChiLlmError):
     """The backend cannot be reached or cannot run here."""
 

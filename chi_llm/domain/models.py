@@ -144,3 +144,37 @@ class FetchProgress:
     phase: str
     done: int
     total: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RemoteFile:
+    """What a source says about a file before downloading it (unknowns are None)."""
+
+    size_bytes: int | None = None
+    sha256: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InstalledModel:
+    """A GGUF file on this machine: in chi_llm's store, registered, or found in another tool.
+
+    `id` is what MicroLLM(model=...) accepts: a catalog id for chi_llm's own files, else
+    `<origin>:<name>` (e.g. `ollama:llama3.2:1b`). Only `owned` files may be removed by chi_llm.
+    """
+
+    id: str
+    path: str
+    size_bytes: int
+    origin: str
+    owned: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GgufFacts:
+    """Facts read from a GGUF header."""
+
+    architecture: str | None
+    name: str | None
+    context_length: int | None
+    kv_bytes_per_token: int | None
+    has_chat_template: bool

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from chi_llm.domain.generation import Chunk, Completion, GenerationRequest
-from chi_llm.domain.models import FetchProgress, ModelSpec
+from chi_llm.domain.hardware import Hardware
+from chi_llm.domain.models import FetchProgress, GgufFacts, InstalledModel, ModelSpec, RemoteFile
 
 ProgressCallback = Callable[[FetchProgress], None]
 
@@ -68,6 +69,10 @@ class ModelSource(Protocol):
 
     scheme: str
 
+    def describe(self, spec: ModelSpec) -> RemoteFile:
+        """Size and sha256 the source reports for the file (None where it cannot tell without fetching)."""
+        ...
+
     def fetch(self, spec: ModelSpec, destination: Path, progress: ProgressCallback) -> None:
         """Write the model file to `destination` (a temporary path the caller then verifies).
 
@@ -100,6 +105,34 @@ class ModelFiles(Protocol):
         """Verify `partial` and atomically move it into place. Raise ModelCorrupt (and delete it) on mismatch."""
         ...
 
+    def free_bytes(self) -> int:
+        """Free space on the store's file system."""
+        ...
+
+    def remove(self, spec: ModelSpec) -> int:
+        """Delete the model's file, stamp and resumable partial download; return the bytes freed."""
+        ...
+
+    def owned_files(self) -> list[InstalledModel]:
+        """Every model file in the store (id = file name until matched to the catalog)."""
+        ...
+
+
+class ModelInventory(Protocol):
+    """GGUF files that other tools (Hugging Face cache, LM Studio, Ollama) or gguf_paths hold."""
+
+    def discover(self) -> list[InstalledModel]:
+        """Every GGUF found, read-only. Unreadable folders are skipped, never fatal."""
+        ...
+
+
+class ModelInspector(Protocol):
+    """Reads facts from a model file without loading it."""
+
+    def inspect(self, path: Path) -> GgufFacts:
+        """Header facts; raise ModelCorrupt when the file is not a readable GGUF."""
+        ...
+
 
 class ConfigStore(Protocol):
     """Configuration files: finding, reading and atomically writing them."""
@@ -122,4 +155,12 @@ class ConfigStore(Protocol):
 
     def write(self, path: Path, values: Mapping[str, Any]) -> None:
         """Replace the file's content atomically (temp file + rename), in the format its suffix names."""
+        ...
+
+
+class SystemProbe(Protocol):
+    """Measures the machine: memory, CPU, GPUs and llama.cpp's offload support."""
+
+    def hardware(self) -> Hardware:
+        """A fresh reading. Never raises for a missing tool (no nvidia-smi): that GPU is simply absent."""
         ...

@@ -12,12 +12,16 @@ from dependency_injector import containers, providers
 from chi_llm.adapters.catalog import YamlModelCatalog
 from chi_llm.adapters.config_files import FileConfigStore
 from chi_llm.adapters.fake import FakeTextGenerator
+from chi_llm.adapters.gguf import GgufInspector
 from chi_llm.adapters.hf_source import HfModelSource
+from chi_llm.adapters.inventory import ToolInventory
 from chi_llm.adapters.model_files import LocalModelFiles
 from chi_llm.adapters.progress import TerminalProgress
+from chi_llm.adapters.system_probe import LocalSystemProbe
 from chi_llm.adapters.wheel_source import WheelModelSource
 from chi_llm.application.config import ConfigService
 from chi_llm.application.generation import GenerationService
+from chi_llm.application.model_advice import ModelAdvisor
 from chi_llm.application.models import ModelService
 from chi_llm.domain.generation import GenerationOptions
 from chi_llm.domain.settings import Settings
@@ -74,7 +78,15 @@ class Container(containers.DeclarativeContainer):
         wheel=providers.Singleton(WheelModelSource),
         hf=providers.Singleton(HfModelSource),
     )
-    models = providers.Singleton(ModelService, catalog=catalog, files=model_files, sources=sources, progress=progress)
+    inventory = providers.Singleton(lambda env, paths: ToolInventory(env, paths or ()), env, config.gguf_paths)
+    models = providers.Singleton(
+        ModelService, catalog=catalog, files=model_files, sources=sources, progress=progress, inventory=inventory
+    )
+    probe = providers.Singleton(LocalSystemProbe)
+    inspector = providers.Singleton(GgufInspector)
+    advisor = providers.Singleton(
+        ModelAdvisor, models=models, probe=probe, inspector=inspector, allow_oversize=config.allow_oversize
+    )
 
     generator = providers.Selector(
         config.backend,
@@ -85,6 +97,7 @@ class Container(containers.DeclarativeContainer):
             context=config.context,
             threads=config.threads,
             gpu_layers=config.gpu_layers,
+            admit=advisor.provided.admit,
         ),
         fake=providers.Singleton(_fake_generator, provider=config.provider_settings, model=config.model),
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from chi_llm.adapters.llama_cpp.decode import Counter, decode
 from chi_llm.adapters.llama_cpp.hardware import default_gpu_layers, physical_cores
-from chi_llm.adapters.llama_cpp.loader import LoadedModel, LoadParams, effective_context, load
+from chi_llm.adapters.llama_cpp.loader import LoadedModel, LoadParams, effective_context, is_loaded, load
 from chi_llm.adapters.llama_cpp.prompt import chat_tokens, raw_tokens
 from chi_llm.adapters.threaded import stream_in_thread
 from chi_llm.domain.generation import Chunk, Completion, GenerationRequest, collect
@@ -24,6 +24,8 @@ class LlamaCppGenerator(TextGenerator):
         context: configured context size; the effective one is min(this, trained context).
         threads: CPU threads (default: physical cores).
         gpu_layers: layers to offload (default: all when the build supports GPU offload).
+        admit: called with (path, context) before a model is first loaded; raises to refuse it
+            (e.g. InsufficientResources when it will not fit in memory).
     """
 
     name = "llama.cpp"
@@ -36,12 +38,14 @@ class LlamaCppGenerator(TextGenerator):
         context: int = 4096,
         threads: int | None = None,
         gpu_layers: int | None = None,
+        admit: Callable[[Path, int], None] | None = None,
     ) -> None:
         self._locate = locate
         self._default_model = default_model
         self._context = context
         self._threads = threads
         self._gpu_layers = gpu_layers
+        self._admit = admit
         self._counter = Counter()
 
     @property
@@ -52,14 +56,15 @@ class LlamaCppGenerator(TextGenerator):
     def load(self, model: str | None = None) -> LoadedModel:
         """Locate (fetching on first use) and load the model; cached after the first call."""
         path = self._locate(model or self._default_model)
-        return load(
-            LoadParams(
-                path=path.resolve(),
-                context=effective_context(path, self._context),
-                threads=self._threads or physical_cores(),
-                gpu_layers=self._gpu_layers if self._gpu_layers is not None else default_gpu_layers(),
-            )
+        params = LoadParams(
+            path=path.resolve(),
+            context=effective_context(path, self._context),
+            threads=self._threads or physical_cores(),
+            gpu_layers=self._gpu_layers if self._gpu_layers is not None else default_gpu_layers(),
         )
+        if self._admit is not None and not is_loaded(params):
+            self._admit(params.path, params.context)
+        return load(params)
 
     def stream(self, request: GenerationRequest) -> Iterator[Chunk]:
         loaded = self.load(request.model)

@@ -49,6 +49,10 @@ def effective_context(path: Path, configured: int) -> int:
     return min(configured, trained) if trained else configured
 
 
+def is_loaded(params: LoadParams) -> bool:
+    return params in _cache
+
+
 def load(params: LoadParams) -> LoadedModel:
     """Return the cached model for these parameters, loading it on first use."""
     with _cache_lock:

@@ -1,0 +1,125 @@
+"""GGUF models other tools already keep on this machine, listed read-only and loadable in place.
+
+Layouts read: the Hugging Face hub cache (`models--OWNER--REPO/snapshots/REV/...`), LM Studio's
+models folder (`PUBLISHER/REPO/FILE.gguf`), Ollama's store (`manifests/HOST/NAMESPACE/NAME/TAG`
+pointing at `blobs/sha256-...`), and the folders in the `gguf_paths` setting.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+from chi_llm.domain.models import InstalledModel
+from chi_llm.domain.ports import ModelInventory
+
+OLLAMA_MODEL_LAYER = "application/vnd.ollama.image.model"
+
+
+def _loadable(path: Path) -> bool:
+    return path.suffix == ".gguf" and not path.name.lower().startswith("mmproj") and path.is_file()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+class ToolInventory(ModelInventory):
+    def __init__(self, env: Mapping[str, str], gguf_paths: Sequence[str] = (), home: Path | None = None) -> None:
+        self.env = env
+        self.home = home or Path.home()
+        self.gguf_paths = [Path(p).expanduser() for p in gguf_paths]
+
+    def discover(self) -> list[InstalledModel]:
+        found: dict[str, InstalledModel] = {}
+        for model in (*self._hf_cache(), *self._lmstudio(), *self._ollama(), *self._folders()):
+            found.setdefault(model.id, model)
+        return list(found.values())
+
+    def hf_cache_root(self) -> Path:
+        if self.env.get("HF_HUB_CACHE"):
+            return Path(self.env["HF_HUB_CACHE"]).expanduser()
+        base = (
+            Path(self.env["HF_HOME"]).expanduser() if self.env.get("HF_HOME") else self.home / ".cache" / "huggingface"
+        )
+        return base / "hub"
+
+    def _hf_cache(self) -> Iterator[InstalledModel]:
+        root = self.hf_cache_root()
+        for repo_dir in sorted(root.glob("models--*")):
+            repo = repo_dir.name[len("models--") :].replace("--", "/")
+            main = repo_dir / "refs" / "main"
+            snapshots = [repo_dir / "snapshots" / main.read_text().strip()] if main.is_file() else []
+            snapshots += sorted((repo_dir / "snapshots").glob("*"))
+            for snapshot in snapshots:
+                for path in sorted(snapshot.rglob("*.gguf")):
+                    if _loadable(path):
+                        rel = path.relative_to(snapshot).as_posix()
+                        yield InstalledModel(
+                            id=f"hf-cache:{repo}/{rel}",
+                            path=str(path),
+                            size_bytes=_size(path),
+                            origin="huggingface cache",
+                        )
+
+    def lmstudio_roots(self) -> list[Path]:
+        roots = []
+        settings = self.home / ".lmstudio" / "settings.json"
+        try:
+            folder = json.loads(settings.read_text()).get("downloadsFolder")
+            if folder:
+                roots.append(Path(folder).expanduser())
+        except (OSError, ValueError, AttributeError):
+            pass
+        return [*roots, self.home / ".lmstudio" / "models", self.home / ".cache" / "lm-studio" / "models"]
+
+    def _lmstudio(self) -> Iterator[InstalledModel]:
+        for root in self.lmstudio_roots():
+            for path in sorted(root.glob("*/*/*.gguf")):
+                if _loadable(path):
+                    rel = path.relative_to(root).as_posix()
+                    yield InstalledModel(
+                        id=f"lmstudio:{rel}", path=str(path), size_bytes=_size(path), origin="lm studio"
+                    )
+
+    def ollama_roots(self) -> list[Path]:
+        if self.env.get("OLLAMA_MODELS"):
+            return [Path(self.env["OLLAMA_MODELS"]).expanduser()]
+        return [self.home / ".ollama" / "models", Path("/usr/share/ollama/.ollama/models")]
+
+    def _ollama(self) -> Iterator[InstalledModel]:
+        for root in self.ollama_roots():
+            manifests = root / "manifests"
+            for manifest in sorted(p for p in manifests.glob("*/*/*/*") if p.is_file()):
+                host, namespace, name, tag = manifest.relative_to(manifests).parts
+                try:
+                    layers = json.loads(manifest.read_text()).get("layers", [])
+                except (OSError, ValueError, AttributeError):
+                    continue
+                digest = next(
+                    (
+                        layer.get("digest", "")
+                        for layer in layers
+                        if isinstance(layer, dict) and layer.get("mediaType") == OLLAMA_MODEL_LAYER
+                    ),
+                    "",
+                )
+                blob = root / "blobs" / digest.replace(":", "-")
+                if not digest or not blob.is_file():
+                    continue
+                label = (
+                    f"{name}:{tag}"
+                    if (host, namespace) == ("registry.ollama.ai", "library")
+                    else f"{host}/{namespace}/{name}:{tag}"
+                )
+                yield InstalledModel(id=f"ollama:{label}", path=str(blob), size_bytes=_size(blob), origin="ollama")
+
+    def _folders(self) -> Iterator[InstalledModel]:
+        for folder in self.gguf_paths:
+            for path in sorted(folder.rglob("*.gguf")):
+                if _loadable(path):
+                    yield InstalledModel(id=f"gguf:{path}", path=str(path), size_bytes=_size(path), origin="gguf_paths")

@@ -1,0 +1,166 @@
+"""SystemProbe for Linux, macOS and Windows: RAM, CPU, GPUs (nvidia-smi, rocm-smi, Apple Metal)."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from chi_llm.domain.hardware import Gpu, Hardware
+from chi_llm.domain.ports import SystemProbe
+
+MIB = 1024**2
+SIMD_FLAGS = ("avx", "avx2", "avx512f", "avx512_vnni", "f16c", "fma", "sse4_2", "neon", "asimd", "sve", "amx_int8")
+
+
+def _run(command: list[str], timeout: float = 5.0) -> str | None:
+    if shutil.which(command[0]) is None:
+        return None
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def _meminfo(text: str) -> tuple[int, int]:
+    values = {}
+    for line in text.splitlines():
+        name, _, rest = line.partition(":")
+        parts = rest.split()
+        if parts and parts[0].isdigit():
+            values[name.strip()] = int(parts[0]) * 1024
+    total = values.get("MemTotal", 0)
+    return total, values.get("MemAvailable", values.get("MemFree", 0))
+
+
+def nvidia_gpus(output: str | None) -> list[Gpu]:
+    """Parse `nvidia-smi --query-gpu=name,memory.total,memory.free --format=csv,noheader,nounits`."""
+    gpus = []
+    for line in (output or "").splitlines():
+        parts = [p.strip() for p in line.split(",")]
+        if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+            gpus.append(
+                Gpu(kind="nvidia", name=parts[0], vram_total=int(parts[1]) * MIB, vram_free=int(parts[2]) * MIB)
+            )
+    return gpus
+
+
+def rocm_gpus(output: str | None) -> list[Gpu]:
+    """Parse `rocm-smi --showmeminfo vram --csv` (bytes)."""
+    gpus = []
+    for line in (output or "").splitlines()[1:]:
+        parts = [p.strip() for p in line.split(",")]
+        if len(parts) >= 3 and parts[1].isdigit() and parts[2].isdigit():
+            total, used = int(parts[1]), int(parts[2])
+            gpus.append(Gpu(kind="rocm", name=parts[0], vram_total=total, vram_free=max(total - used, 0)))
+    return gpus
+
+
+class LocalSystemProbe(SystemProbe):
+    """Reads /proc (Linux), sysctl (macOS) or the Win32 API; GPU tools are optional."""
+
+    def __init__(self, run: Callable[[list[str]], str | None] = _run, proc: Path = Path("/proc")) -> None:
+        self._run = run
+        self._proc = proc
+
+    def hardware(self) -> Hardware:
+        total, available = self._memory()
+        logical = os.cpu_count() or 1
+        return Hardware(
+            total_ram=total,
+            available_ram=available,
+            physical_cores=self._physical_cores(logical),
+            logical_cores=logical,
+            cpu_features=self._cpu_features(),
+            gpus=tuple(self._gpus()),
+            gpu_offload=self._offload(),
+        )
+
+    def _memory(self) -> tuple[int, int]:
+        meminfo = self._proc / "meminfo"
+        if meminfo.is_file():
+            return _meminfo(meminfo.read_text())
+        if sys.platform == "darwin":
+            total = int((self._run(["sysctl", "-n", "hw.memsize"]) or "0").strip() or 0)
+            vm = self._run(["vm_stat"]) or ""
+            page = 16384 if platform.machine() == "arm64" else 4096
+            free_pages = sum(
+                int(line.split(":")[1].strip(" ."))
+                for line in vm.splitlines()
+                if line.startswith(("Pages free", "Pages inactive", "Pages speculative"))
+            )
+            return total, free_pages * page or total // 2
+        if sys.platform == "win32":  # pragma: no cover - Windows only
+
+            class Status(ctypes.Structure):
+                _fields_ = [
+                    ("length", ctypes.c_ulong),
+                    ("load", ctypes.c_ulong),
+                    ("total", ctypes.c_ulonglong),
+                    ("avail", ctypes.c_ulonglong),
+                    ("a", ctypes.c_ulonglong),
+                    ("b", ctypes.c_ulonglong),
+                    ("c", ctypes.c_ulonglong),
+                    ("d", ctypes.c_ulonglong),
+                    ("e", ctypes.c_ulonglong),
+                ]
+
+            status = Status()
+            status.length = ctypes.sizeof(Status)
+            ctypes.windll.kernel32.GlobalMemoryStatusEx(ctypes.byref(status))  # type: ignore[attr-defined]
+            return int(status.total), int(status.avail)
+        return 0, 0
+
+    def _cpuinfo(self) -> str:
+        try:
+            return (self._proc / "cpuinfo").read_text()
+        except OSError:
+            return ""
+
+    def _physical_cores(self, logical: int) -> int:
+        pairs = set()
+        physical = ""
+        for line in self._cpuinfo().splitlines():
+            name, _, value = line.partition(":")
+            if name.strip() == "physical id":
+                physical = value.strip()
+            elif name.strip() == "core id":
+                pairs.add((physical, value.strip()))
+        if pairs:
+            return min(len(pairs), logical)
+        if sys.platform == "darwin":
+            text = (self._run(["sysctl", "-n", "hw.physicalcpu"]) or "").strip()
+            return int(text) if text.isdigit() else logical
+        return logical
+
+    def _cpu_features(self) -> tuple[str, ...]:
+        for line in self._cpuinfo().splitlines():
+            name, _, value = line.partition(":")
+            if name.strip() in ("flags", "Features"):
+                flags = set(value.split())
+                return tuple(f for f in SIMD_FLAGS if f in flags)
+        if sys.platform == "darwin" and platform.machine() == "arm64":
+            return ("neon",)
+        return ()
+
+    def _gpus(self) -> list[Gpu]:
+        gpus = nvidia_gpus(
+            self._run(["nvidia-smi", "--query-gpu=name,memory.total,memory.free", "--format=csv,noheader,nounits"])
+        )
+        gpus += rocm_gpus(self._run(["rocm-smi", "--showmeminfo", "vram", "--csv"]))
+        if sys.platform == "darwin" and platform.machine() == "arm64":
+            gpus.append(Gpu(kind="metal", name="Apple Silicon GPU (unified memory)"))
+        return gpus
+
+    def _offload(self) -> bool:
+        try:
+            import llama_cpp
+        except ImportError:
+            return False
+        return bool(llama_cpp.llama_supports_gpu_offload())
