@@ -28,6 +28,12 @@ def _loopback_only(self: socket.socket, address: object) -> object:
 
 socket.socket.connect = _loopback_only  # type: ignore[method-assign]
 
+# huggingface-hub reads these once, at import: point it at a closed loopback port so that nothing
+# a test forgets to redirect can ever reach the real hub (or even look its name up).
+os.environ["HF_ENDPOINT"] = "http://127.0.0.1:9"
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ["HF_HUB_ETAG_TIMEOUT"] = "2"
+
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:

@@ -176,3 +176,34 @@ class YamlModelCatalog(ModelCatalog):
                 backend="catalog",
             )
         return specs[model_id]
+
+
+def validate_catalog(text: str, *, where: str) -> tuple[list[str], list[str], int]:
+    """Every problem (errors, then warnings) in a catalog file, each naming its entry; and the entry count."""
+    errors: list[str] = []
+    warnings: list[str] = []
+    try:
+        default, entries = load_catalog_text(text, where=where)
+    except ConfigError as exc:
+        return [exc.message], [], 0
+    seen: set[str] = set()
+    for index, entry in enumerate(entries):
+        label = entry.get("id") if isinstance(entry, Mapping) else None
+        try:
+            spec = spec_from_entry(entry, where=f"entry {index + 1}")
+        except ConfigError as exc:
+            errors.append(f"{label or f'entry {index + 1}'}: {exc.message}")
+            continue
+        if spec.id in seen:
+            errors.append(f"{spec.id}: duplicate id")
+        seen.add(spec.id)
+        if not isinstance(spec.source, LocalSource):
+            if spec.sha256 is None:
+                warnings.append(f"{spec.id}: no sha256; the download is verified against the hub's metadata")
+            if spec.planning_size is None:
+                warnings.append(f"{spec.id}: no size_bytes or approx_size_bytes; disk and RAM checks cannot plan")
+        if spec.kv_bytes_per_token is None:
+            warnings.append(f"{spec.id}: no kv_bytes_per_token; RAM estimates leave out the KV cache")
+    if default is not None and default not in seen:
+        errors.append(f"zero_config_default {default!r} is not an id in this file")
+    return errors, warnings, len(entries)

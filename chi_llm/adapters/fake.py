@@ -11,7 +11,8 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from chi_llm.adapters.threaded import stream_in_thread
 from chi_llm.domain.errors import ContextLengthExceeded, ModelNotFound
 from chi_llm.domain.generation import Chunk, Completion, GenerationRequest, Timings, Usage, collect
-from chi_llm.domain.ports import TextGenerator
+from chi_llm.domain.hardware import Hardware
+from chi_llm.domain.ports import SystemProbe, TextGenerator
 
 _TOKEN = re.compile(r"\s*\S+")
 
@@ -116,3 +117,13 @@ class FakeTextGenerator(TextGenerator):
 
     def astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
         return stream_in_thread(lambda: self.stream(request))
+
+
+class FixedSystemProbe(SystemProbe):
+    """A SystemProbe that reports a fixed machine (deterministic recommendations and fit checks)."""
+
+    def __init__(self, hardware: Hardware) -> None:
+        self._hardware = hardware
+
+    def hardware(self) -> Hardware:
+        return self._hardware

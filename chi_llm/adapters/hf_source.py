@@ -1,26 +1,33 @@
-"""Fetch a model file from a Hugging Face repository through huggingface-hub.
+"""Fetch a model file from a Hugging Face repository.
 
-`HF_TOKEN`, `HF_ENDPOINT` and proxy variables are honoured by huggingface-hub itself. Partial
-downloads live in `<models>/.downloads/<id>/` so an interrupted download resumes next time.
+huggingface-hub resolves the file (URL, redirects, auth headers, size and sha256 from the hub's
+LFS metadata) and maps the hub's errors. The body is streamed by httpx into
+`<models>/.downloads/<id>/<file>.part`, which survives Ctrl-C and crashes: the next attempt
+resumes it with a Range request. (huggingface-hub 2.x discards its partial files on interruption,
+so it cannot give resumable downloads across runs.) `HF_TOKEN`, `HF_ENDPOINT` and proxy
+variables are honoured.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from chi_llm.domain.errors import ChiLlmError, MissingCredentials, ModelFetchFailed, ModelNotFound
 from chi_llm.domain.models import FetchProgress, HfSource, ModelSpec, RemoteFile
 from chi_llm.domain.ports import ModelSource, ProgressCallback
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+CHUNK = 1 << 20
+RETRIES = 5
 
 
 def translate(exc: Exception, source: HfSource) -> ChiLlmError:
-    """Map huggingface-hub's exceptions to domain errors with a next step."""
+    """Map huggingface-hub's and httpx's exceptions to domain errors with a next step."""
     from huggingface_hub import errors
 
     status = getattr(getattr(exc, "response", None), "status_code", None)
@@ -40,33 +47,22 @@ def translate(exc: Exception, source: HfSource) -> ChiLlmError:
         return ModelNotFound(f"{source.repo} has no file {source.filename}", backend="huggingface")
     return ModelFetchFailed(
         f"could not download {source} ({type(exc).__name__}: {str(exc)[:200]}); check the network, "
-        "HF_ENDPOINT and proxy settings, then run the same command again to resume",
+        "HF_ENDPOINT and proxy settings, then run the same command again: it resumes where it stopped",
         backend="huggingface",
     )
 
 
-def _progress_class(report: Callable[[int, int | None], None]) -> type:
-    from tqdm.auto import tqdm
+def _endpoint() -> str | None:
+    """HF_ENDPOINT as it is now (huggingface-hub itself reads it once, at import)."""
+    return os.environ.get("HF_ENDPOINT") or None
 
-    class Reporter(tqdm):  # type: ignore[misc]
-        """tqdm that forwards byte counts to chi_llm's progress callback instead of drawing."""
 
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            kwargs["disable"] = True
-            super().__init__(*args, **kwargs)
-            self.done = int(kwargs.get("initial") or 0)
-            self.expected = kwargs.get("total")
-
-        def update(self, n: float | None = 1) -> bool | None:
-            self.done += int(n or 0)
-            report(self.done, self.expected)
-            return None
-
-    return Reporter
+def _token() -> str | None:
+    return os.environ.get("HF_TOKEN") or None
 
 
 class HfModelSource(ModelSource):
-    """`hf:` sources, downloaded with `hf_hub_download` into a resumable folder, then handed over."""
+    """`hf:` sources: metadata through huggingface-hub, a resumable body download through httpx."""
 
     scheme = "hf"
 
@@ -75,35 +71,87 @@ class HfModelSource(ModelSource):
             raise ModelFetchFailed(f"{spec.id} is not a Hugging Face source", backend="huggingface")
         return spec.source
 
-    def describe(self, spec: ModelSpec) -> RemoteFile:
-        source = self._source(spec)
+    def _metadata(self, source: HfSource) -> Any:
         from huggingface_hub import get_hf_file_metadata, hf_hub_url
 
         try:
-            meta = get_hf_file_metadata(hf_hub_url(source.repo, source.filename, revision=source.revision))
-        except Exception as exc:  # every hub failure is translated into a domain error
+            url = hf_hub_url(source.repo, source.filename, revision=source.revision, endpoint=_endpoint())
+            return get_hf_file_metadata(url, token=_token())
+        except Exception as exc:  # every hub failure becomes a domain error
             raise translate(exc, source) from exc
+
+    def describe(self, spec: ModelSpec) -> RemoteFile:
+        meta = self._metadata(self._source(spec))
         etag = (meta.etag or "").strip('"').lower()
         return RemoteFile(size_bytes=meta.size, sha256=etag if _SHA256.match(etag) else None)
 
     def fetch(self, spec: ModelSpec, destination: Path, progress: ProgressCallback) -> None:
         source = self._source(spec)
-        from huggingface_hub import hf_hub_download
-
+        meta = self._metadata(source)
         work = destination.parent / ".downloads" / spec.id
         work.mkdir(parents=True, exist_ok=True)
+        part = work / f"{spec.filename}.part"
+        headers = self._headers(meta.location)
+        for attempt in range(RETRIES + 1):
+            try:
+                self._stream(spec, meta.location, headers, part, meta.size, progress)
+                break
+            except ChiLlmError:
+                raise
+            except Exception as exc:  # network trouble: retry from where the part file ends
+                if attempt == RETRIES or not _transient(exc):
+                    raise translate(exc, source) from exc
+                time.sleep(min(0.5 * 2**attempt, 8.0))
+        os.replace(part, destination)
 
-        def report(done: int, total: int | None) -> None:
-            progress(FetchProgress(model_id=spec.id, phase="download", done=done, total=total))
+    def _headers(self, location: str) -> dict[str, str]:
+        from huggingface_hub.utils import build_hf_headers
 
-        try:
-            fetched = hf_hub_download(
-                repo_id=source.repo,
-                filename=source.filename,
-                revision=source.revision,
-                local_dir=work,
-                tqdm_class=_progress_class(report),
-            )
-        except Exception as exc:  # partial data stays in `work` for the next attempt
-            raise translate(exc, source) from exc
-        os.replace(fetched, destination)
+        headers = dict(build_hf_headers(token=_token()))
+        endpoint = urlparse(_endpoint() or "https://huggingface.co").netloc
+        if urlparse(location).netloc != endpoint:  # a signed CDN URL: never send the token there
+            headers.pop("authorization", None)
+            headers.pop("Authorization", None)
+        return headers
+
+    def _stream(
+        self,
+        spec: ModelSpec,
+        url: str,
+        headers: dict[str, str],
+        part: Path,
+        size: int | None,
+        progress: ProgressCallback,
+    ) -> None:
+        import httpx
+
+        start = part.stat().st_size if part.exists() else 0
+        if size is not None and start > size:
+            part.unlink()
+            start = 0
+        if size is not None and start == size:
+            return
+        request_headers = {**headers, **({"Range": f"bytes={start}-"} if start else {})}
+        timeout = httpx.Timeout(30.0, read=60.0)
+        with httpx.stream("GET", url, headers=request_headers, follow_redirects=True, timeout=timeout) as response:
+            if response.status_code == 416 and size is not None and start >= size:
+                return
+            response.raise_for_status()
+            if start and response.status_code != 206:  # the server ignored the range: start over
+                start = 0
+            done = start
+            with part.open("ab" if start else "wb") as out:
+                for block in response.iter_bytes(CHUNK):
+                    out.write(block)
+                    done += len(block)
+                    progress(FetchProgress(model_id=spec.id, phase="download", done=done, total=size))
+                out.flush()
+                os.fsync(out.fileno())
+
+
+def _transient(exc: Exception) -> bool:
+    import httpx
+
+    return isinstance(exc, (httpx.TransportError, httpx.RemoteProtocolError)) or (
+        isinstance(exc, httpx.HTTPStatusError) and exc.response.status_code in (429, 500, 502, 503, 504)
+    )

@@ -124,28 +124,36 @@ class ConfigService:
             raise ConfigError(f"no such file {path} (give a path or inline JSON)", source="env CHI_LLM_CONFIG")
         return self._store.read(path)
 
-    def set_value(self, key: str, raw: str, scope: Literal["project", "global"] = "project") -> Path:
-        """Set one key in the project or global file, merging into what the file already holds.
-
-        `provider.NAME` sets one field of the provider mapping. The merged file is validated
-        before anything is written; the write is atomic.
-        """
+    def update(self, change: Callable[[dict[str, Any]], None], scope: Literal["project", "global"] = "project") -> Path:
+        """Apply `change` to the project or global file's mapping, validate the result, write atomically."""
         path = self._store.project_target() if scope == "project" else self._store.global_file()
         existing = dict(self._store.read(path)) if path.is_file() else {}
-        top, _, field = key.partition(".")
-        if field:
-            if top != "provider":
-                raise ConfigError("only provider.* keys can be dotted", source=str(path), key=key)
-            current = existing.get("provider")
-            existing["provider"] = {**(current if isinstance(current, Mapping) else {}), field: _parse_scalar(raw)}
-        else:
-            existing[key] = _coerce(key, raw, source=str(path))
+        change(existing)
         for name, value in existing.items():
             existing[name] = check_value(name, value, source=str(path))
         if "model" in existing:
             self._check_model(Setting(key="model", value=existing["model"], source=str(path)), existing)
         self._store.write(path, existing)
         return path
+
+    def set_value(self, key: str, raw: str, scope: Literal["project", "global"] = "project") -> Path:
+        """Set one key in the project or global file, merging into what the file already holds.
+
+        `provider.NAME` sets one field of the provider mapping. The merged file is validated
+        before anything is written; the write is atomic.
+        """
+        target = self._store.project_target() if scope == "project" else self._store.global_file()
+        return self.update(lambda existing: self._set(existing, key, raw, str(target)), scope)
+
+    def _set(self, existing: dict[str, Any], key: str, raw: str, path: str) -> None:
+        top, _, field = key.partition(".")
+        if field:
+            if top != "provider":
+                raise ConfigError("only provider.* keys can be dotted", source=path, key=key)
+            current = existing.get("provider")
+            existing["provider"] = {**(current if isinstance(current, Mapping) else {}), field: _parse_scalar(raw)}
+        else:
+            existing[key] = _coerce(key, raw, source=path)
 
 
 def _coerce(key: str, raw: str, *, source: str) -> Any:

@@ -11,7 +11,7 @@ from chi_llm.domain.hardware import GIB, Fit, Hardware, fit_of, memory_needed, u
 from chi_llm.domain.models import LocalSource, ModelSpec
 from chi_llm.domain.ports import ModelInspector, SystemProbe
 
-CPU_GIB_PER_CORE = 1.0  # on CPU only, weights above ~1 GiB per physical core decode too slowly to enjoy
+CPU_GIB_PER_CORE = 0.75  # on CPU only, weights above ~0.75 GiB per physical core decode too slowly to enjoy
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -97,7 +97,7 @@ class ModelAdvisor:
             f"{gpu}; {offload}."
         )
         if budget is not None:
-            reason += f" CPU-only speed budget: about {budget / GIB:.0f} GiB of weights."
+            reason += f" CPU-only speed budget: about {budget / GIB:.1f} GiB of weights."
         return Recommendation(spec=choice, fit=fit, hardware=hardware, reason=reason, alternatives=tuple(ranked[1:4]))
 
     def admit(self, path: Path, context: int) -> None:

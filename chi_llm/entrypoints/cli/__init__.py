@@ -8,6 +8,7 @@ from chi_llm._version import __version__
 from chi_llm.entrypoints.cli.chat import chat, interactive
 from chi_llm.entrypoints.cli.config import config
 from chi_llm.entrypoints.cli.generate import ask, complete, generate
+from chi_llm.entrypoints.cli.models import models
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -16,7 +17,7 @@ def cli() -> None:
     """chi-llm: local-first LLMs. Works with no configuration on a small embedded model."""
 
 
-for command in (generate, ask, complete, chat, interactive, config):
+for command in (generate, ask, complete, chat, interactive, config, models):
     cli.add_command(command)
 
 

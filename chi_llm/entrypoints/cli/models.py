@@ -1,0 +1,231 @@
+"""`chi-llm models ...`: list, info, download, remove, set, current, recommend, disk, add, validate."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import rich_click as click
+
+from chi_llm.entrypoints.cli import output
+
+JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+GIB = 1024**3
+
+
+def _gib(value: int | None) -> str:
+    return "?" if value is None else f"{value / GIB:.1f}G"
+
+
+def manager(as_json: bool = False) -> Any:
+    from chi_llm.adapters.progress import TerminalProgress
+    from chi_llm.entrypoints.model_manager import ModelManager
+
+    if as_json:  # machine-readable progress: one JSON object per line on stdout
+
+        def events(event: Any) -> None:
+            output.line(
+                json.dumps(
+                    {
+                        "event": "progress",
+                        "model": event.model_id,
+                        "phase": event.phase,
+                        "done": event.done,
+                        "total": event.total,
+                    }
+                )
+            )
+
+        return ModelManager(progress=events)
+    return ModelManager(progress=TerminalProgress(sys.stderr))
+
+
+@click.group()
+def models() -> None:
+    """Browse the catalog and manage local models."""
+
+
+@models.command("list")
+@click.option("--downloaded", is_flag=True, help="Only models already on this machine.")
+@click.option("--tag", help="Only models with this tag (tiny, coding, reasoning, ...).")
+@click.option("--fits", is_flag=True, help="Only models that fit in available memory.")
+@click.option("--all", "show_all", is_flag=True, help="Also list GGUF models found in other tools.")
+@JSON
+@output.guarded()
+def list_(downloaded: bool, tag: str | None, fits: bool, show_all: bool, as_json: bool) -> None:
+    """List catalog models with markers: * current, ↓ downloaded, ✗ does not fit."""
+    manage = manager()
+    rows = manage.list(downloaded=downloaded, tag=tag, fits=fits)
+    others = manage.installed() if show_all or downloaded else []
+    if as_json:
+        output.emit_json({"models": rows, "installed_elsewhere": others} if others else rows)
+        return
+    for r in rows:
+        marks = ("*" if r["current"] else " ") + ("↓" if r["downloaded"] else " ") + (" " if r["fits"] else "✗")
+        size = _gib(r["size_bytes"] or r["approx_size_bytes"])
+        output.line(
+            f"{marks} {r['id']:<24} {r['parameters'] or '':>6} {r['quantization'] or '':<7} {size:>6} "
+            f"RAM {_gib(r['ram_needed_bytes']):>6}  {', '.join(r['tags'])}"
+        )
+    for m in others:
+        output.line(f"  {m['id']:<40} {_gib(m['size_bytes']):>6}  [{m['origin']}] {m['path']}")
+
+
+@models.command()
+@click.argument("model_id")
+@JSON
+@output.guarded()
+def info(model_id: str, as_json: bool) -> None:
+    """Everything the catalog knows about MODEL_ID, and whether it is here and fits."""
+    row = manager().info(model_id)
+    if as_json:
+        output.emit_json(row)
+        return
+    for key, value in row.items():
+        output.line(f"{key:>18}: {value}")
+
+
+@models.command()
+@click.argument("model_id")
+@JSON
+@output.guarded()
+def download(model_id: str, as_json: bool) -> None:
+    """Download MODEL_ID (resumable, verified); a no-op when it is already here."""
+    path = manager(as_json).download(model_id)
+    if as_json:
+        output.line(json.dumps({"event": "done", "model": model_id, "path": str(path)}))
+    else:
+        output.note(f"{model_id} is ready at {path}")
+
+
+@models.command()
+@click.argument("model_id")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@JSON
+@output.guarded()
+def remove(model_id: str, yes: bool, as_json: bool) -> None:
+    """Delete a downloaded model's file (never files of other tools or registered paths)."""
+    if not yes and not as_json and sys.stdin.isatty() and not click.confirm(f"Remove {model_id}?"):
+        raise SystemExit(1)
+    freed = manager().remove(model_id)
+    if as_json:
+        output.emit_json({"model": model_id, "freed_bytes": freed})
+    else:
+        output.note(f"removed {model_id}, freed {freed / GIB:.2f} GiB" if freed else f"{model_id} was not downloaded")
+
+
+@models.command("set")
+@click.argument("model_id")
+@click.option("--project", "scope", flag_value="project", default=True, help="Write the project file (default).")
+@click.option("--global", "scope", flag_value="global", help="Write the global file.")
+@click.option("--download/--no-download", default=None, help="Download now (asked on a terminal when unset).")
+@JSON
+@output.guarded()
+def set_(model_id: str, scope: str, download: bool | None, as_json: bool) -> None:
+    """Make MODEL_ID the default model (what MicroLLM() loads)."""
+    manage = manager(as_json)
+    path = manage.set_default(model_id, "global" if scope == "global" else "project")
+    row = next((r for r in manage.list() if r["id"] == model_id), None)
+    if row and not row["downloaded"]:
+        wanted = (
+            download
+            if download is not None
+            else (
+                not as_json and sys.stdin.isatty() and click.confirm(f"{model_id} is not downloaded. Download it now?")
+            )
+        )
+        if wanted:
+            manage.download(model_id)
+    if as_json:
+        output.emit_json({"model": model_id, "scope": scope, "path": str(path)})
+    else:
+        output.note(f"default model is now {model_id} (in {path})")
+
+
+@models.command()
+@click.option("--explain", is_flag=True, help="Say which configuration source chose it.")
+@JSON
+@output.guarded()
+def current(explain: bool, as_json: bool) -> None:
+    """The model MicroLLM() uses now."""
+    info_ = manager().current()
+    if as_json:
+        output.emit_json(info_ if explain else {k: v for k, v in info_.items() if k != "config_source"})
+        return
+    state = "downloaded" if info_.get("downloaded") else "not downloaded"
+    output.line(f"{info_['id']} ({state})" + (f" — set by {info_['config_source']}" if explain else ""))
+
+
+@models.command()
+@click.option("--tag", help="Recommend among models with this tag (default: general).")
+@JSON
+@output.guarded()
+def recommend(tag: str | None, as_json: bool) -> None:
+    """The best model for this machine's measured memory, cores and GPU."""
+    choice = manager().recommend(tag)
+    if as_json:
+        output.emit_json(choice)
+        return
+    output.line(choice["id"])
+    output.line(choice["reason"])
+    if choice["alternatives"]:
+        output.line(f"alternatives: {', '.join(choice['alternatives'])}")
+
+
+@models.command()
+@JSON
+@output.guarded()
+def disk(as_json: bool) -> None:
+    """Disk used by downloaded models, and free space."""
+    usage = manager().disk()
+    if as_json:
+        output.emit_json(usage)
+        return
+    output.line(
+        f"{usage['models_dir']}: {usage['used_bytes'] / GIB:.2f} GiB used, {usage['free_bytes'] / GIB:.1f} GiB free"
+    )
+    for f in usage["files"]:
+        output.line(f"  {f['id']:<28} {f['size_bytes'] / GIB:.2f} GiB")
+    if usage["partial_bytes"]:
+        output.line(f"  (partial downloads: {usage['partial_bytes'] / GIB:.2f} GiB)")
+
+
+@models.command()
+@click.argument("path")
+@click.option("--id", "model_id", help="Id to register it under (default: the file name).")
+@click.option("--project", "scope", flag_value="project", help="Register in the project file.")
+@click.option("--global", "scope", flag_value="global", default=True, help="Register in the global file (default).")
+@JSON
+@output.guarded()
+def add(path: str, model_id: str | None, scope: str, as_json: bool) -> None:
+    """Register a local .gguf file; it is used in place, never copied or deleted."""
+    entry = manager().add(path, model_id, "project" if scope == "project" else "global")
+    if as_json:
+        output.emit_json(entry)
+    else:
+        output.note(f"registered {entry['id']} -> {entry['path']} (in {entry['config_path']})")
+
+
+@models.command()
+@click.argument("path", required=False)
+@JSON
+@output.guarded()
+def validate(path: str | None, as_json: bool) -> None:
+    """Check a catalog file (default: the packaged one) and report every problem by entry."""
+    from chi_llm.entrypoints.model_manager import ModelManager
+
+    report = ModelManager.validate(path)
+    if as_json:
+        output.emit_json(report)
+    else:
+        for error in report["errors"]:
+            output.line(f"error: {error}")
+        for warning in report["warnings"]:
+            output.line(f"warning: {warning}")
+        output.line(
+            f"{report['path']}: {report['models']} models, {len(report['errors'])} errors, "
+            f"{len(report['warnings'])} warnings"
+        )
+    if not report["ok"]:
+        raise SystemExit(2)

@@ -1,0 +1,115 @@
+"""An in-process server speaking the Hugging Face hub's file-download protocol, on 127.0.0.1.
+
+Written from the hub's documented behaviour: `HEAD/GET /{repo}/resolve/{revision}/{file}` with
+`X-Repo-Commit`, `ETag`/`X-Linked-Etag` (the sha256 of LFS files), `X-Linked-Size`, byte-range
+requests for resuming, and errors as 401/404 with an `X-Error-Code` header
+(`GatedRepo`, `RepoNotFound`, `EntryNotFound`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+@dataclass
+class Hub:
+    files: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    gated: set[str] = field(default_factory=set)
+    cut_after: int | None = None  # close the connection after this many bytes, once
+    etag_override: dict[tuple[str, str], str] = field(default_factory=dict)
+    size_override: dict[tuple[str, str], int] = field(default_factory=dict)
+    requests: list[tuple[str, str, str | None]] = field(default_factory=list)  # (method, path, Range)
+    url: str = ""
+
+    def add(self, repo: str, filename: str, data: bytes) -> str:
+        self.files[(repo, filename)] = data
+        return hashlib.sha256(data).hexdigest()
+
+
+def _handler(hub: Hub) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            return
+
+        def _error(self, status: int, code: str, message: str) -> None:
+            body = ('{"error": "%s"}' % message).encode()
+            self.send_response(status)
+            self.send_header("X-Error-Code", code)
+            self.send_header("X-Error-Message", message)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def _serve(self) -> None:
+            hub.requests.append((self.command, self.path, self.headers.get("Range")))
+            match = re.match(r"^/([^/]+/[^/]+)/resolve/([^/]+)/(.+)$", self.path.split("?")[0])
+            if not match:
+                return self._error(404, "RepoNotFound", "not found")
+            repo, _rev, filename = match.groups()
+            if repo in hub.gated and "authorization" not in {k.lower() for k in self.headers}:
+                return self._error(401, "GatedRepo", f"Access to model {repo} is restricted")
+            if not any(r == repo for r, _ in hub.files):
+                return self._error(404, "RepoNotFound", "Repository not found")
+            data = hub.files.get((repo, filename))
+            if data is None:
+                return self._error(404, "EntryNotFound", "Entry not found")
+            etag = hub.etag_override.get((repo, filename), hashlib.sha256(data).hexdigest())
+            start = 0
+            ranged = self.headers.get("Range")
+            if ranged:
+                start = int(re.match(r"bytes=(\d+)-", ranged).group(1))  # type: ignore[union-attr]
+            body = data[start:]
+            self.send_response(206 if ranged else 200)
+            self.send_header("X-Repo-Commit", COMMIT)
+            self.send_header("ETag", f'"{etag}"')
+            self.send_header("X-Linked-Etag", f'"{etag}"')
+            self.send_header("X-Linked-Size", str(hub.size_override.get((repo, filename), len(data))))
+            self.send_header("Accept-Ranges", "bytes")
+            self.send_header("Content-Length", str(len(body)))
+            if ranged:
+                self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+            self.end_headers()
+            if self.command == "HEAD":
+                return None
+            if hub.cut_after is not None and len(body) > hub.cut_after:
+                self.wfile.write(body[: hub.cut_after])
+                self.wfile.flush()
+                hub.cut_after = None
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return None
+            self.wfile.write(body)
+            return None
+
+        do_GET = _serve
+        do_HEAD = _serve
+
+    return Handler
+
+
+@contextmanager
+def running_hub() -> Iterator[Hub]:
+    hub = Hub()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(hub))
+    server.daemon_threads = True
+    server.handle_error = lambda *args: None  # type: ignore[method-assign]  # cut connections are on purpose
+    hub.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield hub
+    finally:
+        server.shutdown()
+        server.server_close()
