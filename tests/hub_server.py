@@ -9,6 +9,7 @@ requests for resuming, and errors as 401/404 with an `X-Error-Code` header
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import threading
 from collections.abc import Iterator
@@ -42,7 +43,7 @@ def _handler(hub: Hub) -> type[BaseHTTPRequestHandler]:
             return
 
         def _error(self, status: int, code: str, message: str) -> None:
-            body = ('{"error": "%s"}' % message).encode()
+            body = json.dumps({"error": message}).encode()
             self.send_response(status)
             self.send_header("X-Error-Code", code)
             self.send_header("X-Error-Message", message)

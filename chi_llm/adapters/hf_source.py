@@ -105,7 +105,7 @@ class HfModelSource(ModelSource):
         os.replace(part, destination)
 
     def _headers(self, location: str) -> dict[str, str]:
-        from huggingface_hub.utils import build_hf_headers
+        from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]  # lazily exported
 
         headers = dict(build_hf_headers(token=_token()))
         endpoint = urlparse(_endpoint() or "https://huggingface.co").netloc

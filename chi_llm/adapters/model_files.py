@@ -97,10 +97,6 @@ class LocalModelFiles(ModelFiles):
         self._stamp(spec, final, digest)
         return final
 
-    def resumable_dir(self, spec: ModelSpec) -> Path:
-        """Where an interrupted download keeps its partial data so the next attempt resumes."""
-        return self.models_dir / ".downloads" / spec.id
-
     def free_bytes(self) -> int:
         folder = self.models_dir
         while not folder.exists() and folder != folder.parent:
@@ -115,11 +111,15 @@ class LocalModelFiles(ModelFiles):
                 path.unlink()
             except FileNotFoundError:
                 continue
-        partial = self.resumable_dir(spec)
+        partial = self.models_dir / ".downloads" / spec.id
         if partial.exists():
             freed += sum(p.stat().st_size for p in partial.rglob("*") if p.is_file())
             shutil.rmtree(partial)
         return freed
+
+    def partial_bytes(self) -> int:
+        folder = self.models_dir / ".downloads"
+        return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.exists() else 0
 
     def owned_files(self) -> list[InstalledModel]:
         if not self.models_dir.is_dir():

@@ -85,6 +85,8 @@ class ModelSource(Protocol):
 class ModelFiles(Protocol):
     """The local store of model files: paths, integrity, locking."""
 
+    models_dir: Path
+
     def path_for(self, spec: ModelSpec) -> Path:
         """Where the model's file lives once fetched."""
         ...
@@ -111,6 +113,10 @@ class ModelFiles(Protocol):
 
     def remove(self, spec: ModelSpec) -> int:
         """Delete the model's file, stamp and resumable partial download; return the bytes freed."""
+        ...
+
+    def partial_bytes(self) -> int:
+        """Bytes held by interrupted, resumable downloads."""
         ...
 
     def owned_files(self) -> list[InstalledModel]:

@@ -65,7 +65,9 @@ class ModelManager:
             "path": str(path),
         }
 
-    def list(self, *, downloaded: bool = False, tag: str | None = None, fits: bool = False) -> list[dict[str, Any]]:
+    def list_models(
+        self, *, downloaded: bool = False, tag: str | None = None, fits: bool = False
+    ) -> list[dict[str, Any]]:
         advisor = self._container.advisor()
         return [
             self._row(r.spec, r.downloaded, r.fit)
@@ -73,7 +75,7 @@ class ModelManager:
         ]
 
     def info(self, model_id: str) -> dict[str, Any]:
-        rows = [r for r in self.list() if r["id"] == model_id]
+        rows = [r for r in self.list_models() if r["id"] == model_id]
         if not rows:
             self._models.catalog.get(model_id)  # raises ModelNotFound naming the known ids
         return rows[0]
@@ -119,8 +121,7 @@ class ModelManager:
     def disk(self) -> dict[str, Any]:
         files = self._models.files
         owned = files.owned_files()
-        partial_dir = files.models_dir / ".downloads"
-        partial = sum(p.stat().st_size for p in partial_dir.rglob("*") if p.is_file()) if partial_dir.exists() else 0
+        partial = files.partial_bytes()
         by_file = {s.filename: s.id for s in self._models.catalog.all()}
         return {
             "models_dir": str(files.models_dir),

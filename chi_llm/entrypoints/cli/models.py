@@ -56,7 +56,7 @@ def models() -> None:
 def list_(downloaded: bool, tag: str | None, fits: bool, show_all: bool, as_json: bool) -> None:
     """List catalog models with markers: * current, ↓ downloaded, ✗ does not fit."""
     manage = manager()
-    rows = manage.list(downloaded=downloaded, tag=tag, fits=fits)
+    rows = manage.list_models(downloaded=downloaded, tag=tag, fits=fits)
     others = manage.installed() if show_all or downloaded else []
     if as_json:
         output.emit_json({"models": rows, "installed_elsewhere": others} if others else rows)
@@ -126,7 +126,7 @@ def set_(model_id: str, scope: str, download: bool | None, as_json: bool) -> Non
     """Make MODEL_ID the default model (what MicroLLM() loads)."""
     manage = manager(as_json)
     path = manage.set_default(model_id, "global" if scope == "global" else "project")
-    row = next((r for r in manage.list() if r["id"] == model_id), None)
+    row = next((r for r in manage.list_models() if r["id"] == model_id), None)
     if row and not row["downloaded"]:
         wanted = (
             download

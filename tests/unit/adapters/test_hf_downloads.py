@@ -22,8 +22,6 @@ DATA = b"GGUF" + bytes((i * 31 + 7) % 256 for i in range(400_000))
 
 @pytest.fixture
 def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[Hub]:
-    import huggingface_hub.constants
-
     with running_hub() as hub:
         monkeypatch.setenv("HF_ENDPOINT", hub.url)
         monkeypatch.setenv("HF_HUB_DISABLE_XET", "1")
