@@ -51,7 +51,8 @@ def spec_from_entry(entry: Mapping[str, Any], *, where: str) -> ModelSpec:
             default_name = PurePosixPath(getattr(source, "filename", "") or getattr(source, "member", "")).name
         else:
             raise ConfigError("needs a 'source' (hf:/wheel:) or a local 'path'", source=where, key=model_id)
-        tags = entry.get("tags") or ()
+        tags = entry.get("tags")
+        tags = () if tags is None else tags
         if not isinstance(tags, (list, tuple)) or not all(isinstance(t, str) for t in tags):
             raise ConfigError("tags must be a list of text", source=where, key=model_id)
         return ModelSpec(
@@ -75,7 +76,7 @@ def spec_from_entry(entry: Mapping[str, Any], *, where: str) -> ModelSpec:
     except ConfigError as exc:
         if exc.key == model_id:
             raise
-        raise ConfigError(exc.message, source=where, key=model_id) from None
+        raise ConfigError(exc.detail, source=where, key=model_id) from None
 
 
 def load_catalog_text(text: str, *, where: str) -> tuple[str | None, list[Mapping[str, Any]]]:
@@ -185,14 +186,14 @@ def validate_catalog(text: str, *, where: str) -> tuple[list[str], list[str], in
     try:
         default, entries = load_catalog_text(text, where=where)
     except ConfigError as exc:
-        return [exc.message], [], 0
+        return [exc.detail], [], 0
     seen: set[str] = set()
     for index, entry in enumerate(entries):
         label = entry.get("id") if isinstance(entry, Mapping) else None
         try:
             spec = spec_from_entry(entry, where=f"entry {index + 1}")
         except ConfigError as exc:
-            errors.append(f"{label or f'entry {index + 1}'}: {exc.message}")
+            errors.append(f"{label or f'entry {index + 1}'}: {exc.detail}")
             continue
         if spec.id in seen:
             errors.append(f"{spec.id}: duplicate id")

@@ -12,7 +12,8 @@ from chi_llm.adapters.threaded import stream_in_thread
 from chi_llm.domain.errors import ContextLengthExceeded, ModelNotFound
 from chi_llm.domain.generation import Chunk, Completion, GenerationRequest, Timings, Usage, collect
 from chi_llm.domain.hardware import Hardware
-from chi_llm.domain.ports import SystemProbe, TextGenerator
+from chi_llm.domain.models import ModelSpec
+from chi_llm.domain.ports import ModelCatalog, SystemProbe, TextGenerator
 
 _TOKEN = re.compile(r"\s*\S+")
 
@@ -127,3 +128,27 @@ class FixedSystemProbe(SystemProbe):
 
     def hardware(self) -> Hardware:
         return self._hardware
+
+
+class InMemoryCatalog(ModelCatalog):
+    """A catalog of the given specs; the first one is the zero-config default."""
+
+    def __init__(self, *specs: ModelSpec) -> None:
+        if not specs:
+            raise ValueError("an in-memory catalog needs at least one model")
+        self._specs = {spec.id: spec for spec in specs}
+        self._default = specs[0].id
+
+    @property
+    def default_id(self) -> str:
+        return self._default
+
+    def all(self) -> list[ModelSpec]:
+        return list(self._specs.values())
+
+    def get(self, model_id: str) -> ModelSpec:
+        if model_id not in self._specs:
+            raise ModelNotFound(
+                f"unknown model {model_id!r}; known models: {', '.join(self._specs)}", backend="catalog"
+            )
+        return self._specs[model_id]

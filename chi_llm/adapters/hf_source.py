@@ -103,6 +103,11 @@ class HfModelSource(ModelSource):
                     raise translate(exc, source) from exc
                 time.sleep(min(0.5 * 2**attempt, 8.0))
         os.replace(part, destination)
+        for folder in (work, work.parent):  # tidy the now-empty resumable folders
+            try:
+                folder.rmdir()
+            except OSError:
+                break
 
     def _headers(self, location: str) -> dict[str, str]:
         from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]  # lazily exported

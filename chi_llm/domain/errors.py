@@ -30,6 +30,7 @@ class ConfigError(ChiLlmError):
     def __init__(self, message: str, *, source: str | None = None, key: str | None = None) -> None:
         where = ", ".join(part for part in (source, f"key '{key}'" if key else None) if part)
         super().__init__(f"{where}: {message}" if where else message, backend="config")
+        self.detail = message
         self.source = source
         self.key = key
 

@@ -122,13 +122,11 @@ class ModelSpec:
             return 0.0
 
     def __post_init__(self) -> None:
-        if self.sha256 is not None and not _SHA256.match(self.sha256):
+        if self.sha256 is not None and not (isinstance(self.sha256, str) and _SHA256.match(self.sha256)):
             raise ConfigError(f"sha256 must be 64 lowercase hex digits, got {self.sha256!r}", key=self.id)
-        if self.size_bytes is not None and self.size_bytes <= 0:
-            raise ConfigError("size_bytes must be positive", key=self.id)
         if "/" in self.filename or not self.filename.endswith(".gguf"):
             raise ConfigError(f"filename must be a bare .gguf name, got {self.filename!r}", key=self.id)
-        for name in ("context_length", "default_context", "kv_bytes_per_token", "approx_size_bytes"):
+        for name in ("size_bytes", "context_length", "default_context", "kv_bytes_per_token", "approx_size_bytes"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
                 raise ConfigError(f"{name} must be a positive whole number, got {value!r}", key=self.id)

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from chi_llm.adapters.fake import InMemoryCatalog
 from chi_llm.adapters.hf_source import HfModelSource
 from chi_llm.adapters.model_files import LocalModelFiles
 from chi_llm.application.models import ModelService
 from chi_llm.domain.errors import InsufficientResources, MissingCredentials, ModelCorrupt, ModelNotFound
 from chi_llm.domain.models import FetchProgress, HfSource, ModelSpec
 from tests.hub_server import Hub, running_hub
-from tests.unit.application.test_models import OneModelCatalog
 
 REPO, FILE = "org/Tiny-GGUF", "tiny-Q4_K_M.gguf"
 DATA = b"GGUF" + bytes((i * 31 + 7) % 256 for i in range(400_000))
@@ -38,7 +38,7 @@ def spec(**changes: object) -> ModelSpec:
 
 def service(tmp_path: Path, model: ModelSpec, events: list[FetchProgress] | None = None) -> ModelService:
     return ModelService(
-        OneModelCatalog(model),
+        InMemoryCatalog(model),
         LocalModelFiles(tmp_path / "models"),
         {"hf": HfModelSource()},
         progress=events.append if events is not None else lambda _: None,
@@ -72,7 +72,7 @@ def test_interrupted_download_resumes_on_the_next_attempt(tmp_path: Path, hub: H
 
     with pytest.raises(KeyboardInterrupt):
         ModelService(
-            OneModelCatalog(spec()), LocalModelFiles(tmp_path / "models"), {"hf": HfModelSource()}, progress=interrupt
+            InMemoryCatalog(spec()), LocalModelFiles(tmp_path / "models"), {"hf": HfModelSource()}, progress=interrupt
         ).locate("tiny")
     assert not (tmp_path / "models" / FILE).exists()  # never a partial model in place
     partial = tmp_path / "models" / ".downloads" / "tiny"

