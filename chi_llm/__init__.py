@@ -15,6 +15,7 @@ from chi_llm.domain.errors import (
     ContextLengthExceeded,
     GenerationCancelled,
     GenerationFailed,
+    InsufficientResources,
     InvalidRequest,
     MissingCredentials,
     ModelCorrupt,
@@ -24,6 +25,7 @@ from chi_llm.domain.errors import (
 
 if TYPE_CHECKING:
     from chi_llm.entrypoints.facade import MicroLLM, quick_llm
+    from chi_llm.entrypoints.model_manager import ModelManager
 
 __all__ = [
     "BackendUnavailable",
@@ -32,11 +34,13 @@ __all__ = [
     "ContextLengthExceeded",
     "GenerationCancelled",
     "GenerationFailed",
+    "InsufficientResources",
     "InvalidRequest",
     "MicroLLM",
     "MissingCredentials",
     "ModelCorrupt",
     "ModelFetchFailed",
+    "ModelManager",
     "ModelNotFound",
     "__version__",
     "quick_llm",
@@ -48,4 +52,8 @@ def __getattr__(name: str) -> Any:
         from chi_llm.entrypoints import facade
 
         return getattr(facade, name)
+    if name == "ModelManager":
+        from chi_llm.entrypoints.model_manager import ModelManager
+
+        return ModelManager
     raise AttributeError(f"module 'chi_llm' has no attribute {name!r}")

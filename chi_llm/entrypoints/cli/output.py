@@ -15,6 +15,7 @@ from chi_llm.domain.errors import (
     ChiLlmError,
     ConfigError,
     ContextLengthExceeded,
+    InsufficientResources,
     InvalidRequest,
     MissingCredentials,
     ModelFetchFailed,
@@ -29,6 +30,7 @@ EXIT_CODES: list[tuple[type[ChiLlmError], int]] = [
     (BackendUnavailable, 5),
     (MissingCredentials, 5),
     (ContextLengthExceeded, 6),
+    (InsufficientResources, 7),
 ]
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141

@@ -148,3 +148,18 @@ def test_validate_reports_every_problem(tmp_path: Path) -> None:
     joined = "\n".join(data["errors"])
     for fragment in ("a: needs a 'source'", "b: model source must start", "c: duplicate id", "'ghost'"):
         assert fragment in joined
+
+
+def test_a_model_that_does_not_fit_is_refused_with_exit_7(
+    default_model_path: Path, isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (isolated / ".chi_llm.yaml").write_text(f"model: {default_model_path}\ncontext: 7777\n")
+    import chi_llm.adapters.system_probe as probe
+    from chi_llm.domain.hardware import Hardware
+
+    tiny = Hardware(total_ram=1024**3, available_ram=200 * 1024**2, physical_cores=1, logical_cores=1)
+    monkeypatch.setattr(probe.LocalSystemProbe, "hardware", lambda self: tiny)
+    result = CliRunner().invoke(cli, ["generate", "hi"])
+    assert result.exit_code == 7 and "allow_oversize" in result.stderr
+    (isolated / ".chi_llm.yaml").write_text(f"model: {default_model_path}\ncontext: 7777\nallow_oversize: true\n")
+    assert CliRunner().invoke(cli, ["generate", "hi", "-m", "3"]).exit_code == 0
