@@ -93,6 +93,23 @@ class ContextLengthExceeded(ChiLlmError):
         self.context = context
 
 
+class RateLimited(ChiLlmError):
+    """The backend kept answering 429 (too many requests) after the retries."""
+
+    kind = "rate_limited"
+
+
+class AllProvidersFailed(ChiLlmError):
+    """Every candidate provider failed; `attempts` lists (provider id, error) in order."""
+
+    kind = "all_providers_failed"
+
+    def __init__(self, attempts: list[tuple[str, ChiLlmError]]) -> None:
+        lines = "; ".join(f"{pid}: {error.kind}: {error.message}" for pid, error in attempts)
+        super().__init__(f"every provider failed — {lines}", backend="router")
+        self.attempts = attempts
+
+
 class GenerationFailed(ChiLlmError):
     """The backend failed while generating."""
 

@@ -22,6 +22,7 @@ class GenerationOptions:
     stop: tuple[str, ...] = ()
     seed: int | None = None
     truncate: bool = False
+    json: bool = False
 
     def __post_init__(self) -> None:
         if self.temperature is not None and not 0.0 <= self.temperature <= 2.0:
@@ -41,6 +42,7 @@ class GenerationOptions:
             stop=self.stop or defaults.stop,
             seed=self.seed if self.seed is not None else defaults.seed,
             truncate=self.truncate or defaults.truncate,
+            json=self.json or defaults.json,
         )
 
 

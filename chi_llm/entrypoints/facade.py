@@ -11,7 +11,7 @@ from chi_llm.domain.messages import Message, history_to_messages
 from chi_llm.domain.settings import Settings
 from chi_llm.entrypoints.container import build_container, config_service
 
-_OPTION_NAMES = ("temperature", "top_p", "max_tokens", "stop", "seed", "truncate")
+_OPTION_NAMES = ("temperature", "top_p", "max_tokens", "stop", "seed", "truncate", "json")
 
 
 def ask_prompt(question: str, context: str | None) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,12 +43,57 @@ def _llama_cpp(request: pytest.FixtureRequest) -> Subject:
     return Subject(generator, "/nonexistent/model.gguf", lambda: generator.tokens_decoded)
 
 
-ADAPTERS: dict[str, Callable[[pytest.FixtureRequest], Subject]] = {
+def _http(handler: Any, make: Callable[[str, Any], Any], prefix: str = "") -> Callable[..., Iterator[Subject]]:
+    """A subject backed by an in-process server speaking one provider's protocol."""
+
+    def build(_: pytest.FixtureRequest) -> Iterator[Subject]:
+        from tests.servers.base import Server, serve
+
+        engine = FakeTextGenerator(context=CONTEXT, token_delay=0.005, models=("fake-model",))
+        with serve(handler, Server(engine=engine, api_key="sk-test")) as server:
+            generator = make(server.url + prefix, server)
+            yield Subject(generator, "no-such-model", lambda: server.decoded)
+            generator.transport.close()
+
+    return build
+
+
+def _openai(url: str, server: Any) -> Any:
+    from chi_llm.adapters.http.transport import HttpTransport
+    from chi_llm.adapters.openai_compatible import OpenAICompatibleGenerator
+
+    transport = HttpTransport(
+        backend="openai", base_url=url, headers={"Authorization": "Bearer sk-test"}, context=CONTEXT, max_retries=0
+    )
+    return OpenAICompatibleGenerator(transport, model="fake-model", context=CONTEXT)
+
+
+def _ollama(url: str, server: Any) -> Any:
+    from chi_llm.adapters.http.transport import HttpTransport
+    from chi_llm.adapters.ollama import OllamaGenerator
+
+    transport = HttpTransport(backend="ollama", base_url=url, context=CONTEXT, max_retries=0)
+    return OllamaGenerator(transport, model="fake-model", context=CONTEXT)
+
+
+def _servers() -> dict[str, Callable[..., Iterator[Subject]]]:
+    from tests.servers.ollama import OllamaHandler
+    from tests.servers.openai import OpenAIHandler
+
+    return {"openai": _http(OpenAIHandler, _openai, "/v1"), "ollama": _http(OllamaHandler, _ollama)}
+
+
+ADAPTERS: dict[str, Callable[..., Any]] = {
     "fake": _fake,
     "llama_cpp": _llama_cpp,
+    **_servers(),
 }
 
 
 @pytest.fixture(params=list(ADAPTERS), ids=list(ADAPTERS))
-def subject(request: pytest.FixtureRequest) -> Subject:
-    return ADAPTERS[request.param](request)
+def subject(request: pytest.FixtureRequest) -> Iterator[Subject]:
+    made = ADAPTERS[request.param](request)
+    if isinstance(made, Subject):
+        yield made
+    else:
+        yield from made

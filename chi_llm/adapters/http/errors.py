@@ -1,0 +1,62 @@
+"""Mapping HTTP failures to domain errors, once, with messages that say what to do."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from chi_llm.domain.errors import (
+    BackendUnavailable,
+    ChiLlmError,
+    ContextLengthExceeded,
+    GenerationFailed,
+    MissingCredentials,
+    ModelNotFound,
+    RateLimited,
+)
+
+_CONTEXT_WORDS = re.compile(
+    r"context[_ ]length|context window|maximum context|too long|exceeds the maximum|"
+    r"token count .* exceeds|prompt is too long",
+    re.IGNORECASE,
+)
+_NUMBERS = re.compile(r"\d[\d,]*")
+
+
+def error_text(body: Any) -> str:
+    """The human message inside the many error body shapes providers use."""
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict):
+            return str(inner.get("message") or inner.get("type") or inner)
+        return str(inner)
+    return str(body or "").strip()[:300]
+
+
+def _context_error(message: str, backend: str, context: int | None) -> ContextLengthExceeded:
+    numbers = [int(n.replace(",", "")) for n in _NUMBERS.findall(message)]
+    limit = context or (min(numbers) if numbers else 0)
+    prompt = max(numbers) if numbers else 0
+    return ContextLengthExceeded(prompt_tokens=prompt, context=limit, backend=backend)
+
+
+def map_status(status: int, body: Any, *, backend: str, url: str, context: int | None = None) -> ChiLlmError:
+    """One error for one HTTP answer. API keys never appear: only the server's message does."""
+    message = error_text(body)
+    if status in (401, 403) or ("api key" in message.lower() and status == 400):
+        return MissingCredentials(
+            f"{backend} refused the credentials ({status}: {message}); check the API key", backend=backend
+        )
+    if _CONTEXT_WORDS.search(message) and status in (400, 413, 422):
+        return _context_error(message, backend, context)
+    if status == 404:
+        return ModelNotFound(
+            f"{backend} at {url} does not know that model or path ({message}); "
+            "`chi-llm providers discover-models` lists what it serves",
+            backend=backend,
+        )
+    if status == 429:
+        return RateLimited(f"{backend} is rate limiting requests ({message}); wait and retry", backend=backend)
+    if status >= 500:
+        return BackendUnavailable(f"{backend} at {url} failed ({status}: {message}); try again later", backend=backend)
+    return GenerationFailed(f"{backend} rejected the request ({status}: {message})", backend=backend)

@@ -1,0 +1,148 @@
+"""Pooled httpx clients with timeouts, bounded retries (backoff, jitter, Retry-After) and error mapping."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import weakref
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
+
+from chi_llm.adapters.http.errors import map_status
+from chi_llm.domain.errors import BackendUnavailable
+
+RETRY_STATUSES = (429, 500, 502, 503, 504, 529)
+
+
+def backoff_seconds(attempt: int, retry_after: str | None, *, base: float = 0.5, cap: float = 20.0) -> float:
+    """Retry-After when the server gives one (seconds), else exponential backoff with full jitter."""
+    if retry_after:
+        try:
+            return min(max(float(retry_after), 0.0), cap)
+        except ValueError:
+            pass
+    return random.uniform(0, min(cap, base * 2**attempt))
+
+
+class HttpTransport:
+    """One per provider profile. Clients are created lazily and reused (connection pooling)."""
+
+    def __init__(
+        self,
+        *,
+        backend: str,
+        base_url: str,
+        headers: dict[str, str] | None = None,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 120.0,
+        max_retries: int = 3,
+        context: int | None = None,
+    ) -> None:
+        self.backend = backend
+        self.base_url = base_url.rstrip("/")
+        self.headers = headers or {}
+        self.max_retries = max_retries
+        self.context = context
+        self._timeout_args = (connect_timeout, read_timeout)
+        self._client: Any = None
+        self._async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
+
+    def _timeout(self) -> Any:
+        import httpx
+
+        connect, read = self._timeout_args
+        return httpx.Timeout(connect=connect, read=read, write=read, pool=connect)
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            import httpx
+
+            self._client = httpx.Client(base_url=self.base_url, headers=self.headers, timeout=self._timeout())
+        return self._client
+
+    def async_client(self) -> Any:
+        loop = asyncio.get_running_loop()
+        client = self._async_clients.get(loop)
+        if client is None:
+            import httpx
+
+            client = httpx.AsyncClient(base_url=self.base_url, headers=self.headers, timeout=self._timeout())
+            self._async_clients[loop] = client
+        return client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def _unreachable(self, exc: Exception) -> BackendUnavailable:
+        import httpx
+
+        what = "timed out" if isinstance(exc, httpx.TimeoutException) else "is not reachable"
+        return BackendUnavailable(
+            f"{self.backend} at {self.base_url} {what} ({type(exc).__name__}); "
+            "is the server running and the URL right?",
+            backend=self.backend,
+        )
+
+    def _error(self, response: Any, body_text: str) -> Exception:
+        import json
+
+        try:
+            body: Any = json.loads(body_text)
+        except ValueError:
+            body = body_text
+        return map_status(response.status_code, body, backend=self.backend, url=self.base_url, context=self.context)
+
+    @contextmanager
+    def stream(self, method: str, path: str, **kwargs: Any) -> Iterator[Any]:
+        """An open, successful (2xx) response; retried on 429/5xx before any byte is consumed."""
+        import httpx
+
+        for attempt in range(self.max_retries + 1):
+            try:
+                with self.client.stream(method, path, **kwargs) as response:
+                    if response.status_code < 400:
+                        yield response
+                        return
+                    text = response.read().decode("utf-8", errors="replace")
+                    if response.status_code in RETRY_STATUSES and attempt < self.max_retries:
+                        time.sleep(backoff_seconds(attempt, response.headers.get("retry-after")))
+                        continue
+                    raise self._error(response, text)
+            except httpx.TransportError as exc:  # refused, timed out, or cut mid-stream
+                raise self._unreachable(exc) from exc
+
+    @asynccontextmanager
+    async def astream(self, method: str, path: str, **kwargs: Any) -> AsyncIterator[Any]:
+        import httpx
+
+        client = self.async_client()
+        for attempt in range(self.max_retries + 1):
+            try:
+                async with client.stream(method, path, **kwargs) as response:
+                    if response.status_code < 400:
+                        yield response
+                        return
+                    text = (await response.aread()).decode("utf-8", errors="replace")
+                    if response.status_code in RETRY_STATUSES and attempt < self.max_retries:
+                        await asyncio.sleep(backoff_seconds(attempt, response.headers.get("retry-after")))
+                        continue
+                    raise self._error(response, text)
+            except httpx.TransportError as exc:
+                raise self._unreachable(exc) from exc
+
+    def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
+        with self.stream(method, path, **kwargs) as response:
+            import json
+
+            text = response.read().decode("utf-8", errors="replace")
+            try:
+                return json.loads(text)
+            except ValueError:
+                raise BackendUnavailable(
+                    f"{self.backend} at {self.base_url}{path} did not answer JSON: {text[:120]!r}", backend=self.backend
+                ) from None

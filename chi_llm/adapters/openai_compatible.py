@@ -1,0 +1,108 @@
+"""OpenAI-compatible Chat Completions (OpenAI, Groq, OpenRouter, Together, vLLM, llama.cpp server...).
+
+Wire format: POST {base_url}/chat/completions (raw prompts: /completions), bearer auth, SSE
+streaming with `data: [DONE]`, usage requested in the stream (`stream_options.include_usage`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chi_llm.adapters.http.base import Event, HttpTextGenerator
+from chi_llm.adapters.http.framing import Frame
+from chi_llm.domain.generation import FinishReason, GenerationRequest
+
+FINISH: dict[str, FinishReason] = {
+    "stop": "stop",
+    "length": "length",
+    "eos": "stop",
+    "content_filter": "stop",
+    "tool_calls": "stop",
+    "function_call": "stop",
+}
+
+
+def to_payload(request: GenerationRequest, *, stream: bool) -> dict[str, Any]:
+    """The JSON body for a request (pure: no I/O)."""
+    options = request.options
+    payload: dict[str, Any] = {"model": request.model, "stream": stream}
+    if request.prompt is not None:
+        payload["prompt"] = request.prompt
+    else:
+        payload["messages"] = [{"role": m.role, "content": m.content} for m in request.messages]
+    for key, value in (
+        ("temperature", options.temperature),
+        ("top_p", options.top_p),
+        ("max_tokens", options.max_tokens),
+        ("seed", options.seed),
+    ):
+        if value is not None:
+            payload[key] = value
+    if options.stop:
+        payload["stop"] = list(options.stop)
+    if options.json and request.prompt is None:
+        payload["response_format"] = {"type": "json_object"}
+    if stream:
+        payload["stream_options"] = {"include_usage": True}
+    return payload
+
+
+def _usage(body: dict[str, Any]) -> tuple[int | None, int | None]:
+    usage = body.get("usage") or {}
+    return usage.get("prompt_tokens"), usage.get("completion_tokens")
+
+
+def parse_response(body: Any) -> Event:
+    choice = (body.get("choices") or [{}])[0]
+    text = (choice.get("message") or {}).get("content") if "message" in choice else choice.get("text")
+    prompt, completion = _usage(body)
+    return Event(
+        text=text or "",
+        finish=FINISH.get(choice.get("finish_reason") or "stop", "stop"),
+        prompt_tokens=prompt,
+        completion_tokens=completion,
+    )
+
+
+def parse_chunk(data: Any) -> Event | None:
+    """One streamed `chat.completion.chunk` (or `text_completion`) object."""
+    if not isinstance(data, dict):
+        return None
+    if "error" in data:
+        error = data["error"]
+        return Event(error=str(error.get("message") if isinstance(error, dict) else error))
+    prompt, completion = _usage(data)
+    choices = data.get("choices") or []
+    if not choices:
+        return Event(prompt_tokens=prompt, completion_tokens=completion)
+    choice = choices[0]
+    delta = choice.get("delta")
+    text = (delta or {}).get("content") if delta is not None else choice.get("text")
+    reason = choice.get("finish_reason")
+    return Event(
+        text=text or "",
+        finish=FINISH.get(reason, "stop") if reason else None,
+        prompt_tokens=prompt,
+        completion_tokens=completion,
+    )
+
+
+class OpenAICompatibleGenerator(HttpTextGenerator):
+    name = "openai"
+    framing = "sse"
+
+    def request_path(self, request: GenerationRequest, *, stream: bool) -> str:
+        return "/completions" if request.prompt is not None else "/chat/completions"
+
+    def to_payload(self, request: GenerationRequest, *, stream: bool) -> dict[str, Any]:
+        return to_payload(request, stream=stream)
+
+    def parse_response(self, body: Any) -> Event:
+        return parse_response(body)
+
+    def parse_event(self, frame: Frame) -> Event | None:
+        return parse_chunk(frame.data)
+
+    def list_models(self) -> list[dict[str, Any]]:
+        body = self.transport.request_json("GET", "/models")
+        return [{"id": m.get("id"), "owned_by": m.get("owned_by")} for m in body.get("data", []) if m.get("id")]

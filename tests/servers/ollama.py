@@ -1,0 +1,116 @@
+"""An Ollama server (as documented in ollama/docs/api.md) on loopback: NDJSON streaming."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from chi_llm.domain.errors import ModelNotFound
+from chi_llm.domain.generation import Chunk, GenerationOptions, GenerationRequest
+from chi_llm.domain.messages import Message
+from tests.servers.base import Handler
+
+NOW = "2026-11-25T12:00:00Z"
+
+
+class OllamaHandler(Handler):
+    def error_body(self, status: int, message: str, code: str | None = None) -> Any:
+        return {"error": message}
+
+    def malformed(self) -> bytes:
+        return b"{not json\n"
+
+    def route(self, method: str, path: str, body: Any) -> None:
+        engine = self.server_state.engine
+        if method == "GET" and path == "/api/tags":
+            return self.send_json(
+                200,
+                {
+                    "models": [
+                        {
+                            "name": m,
+                            "model": m,
+                            "modified_at": NOW,
+                            "size": 1234,
+                            "digest": "ab" * 32,
+                            "details": {
+                                "format": "gguf",
+                                "family": "llama",
+                                "parameter_size": "1B",
+                                "quantization_level": "Q4_K_M",
+                            },
+                        }
+                        for m in sorted(engine.models)
+                    ]
+                },
+            )
+        if method == "POST" and path == "/api/show":
+            if body.get("model") not in engine.models:
+                return self.send_json(404, {"error": f"model '{body.get('model')}' not found"})
+            return self.send_json(
+                200,
+                {
+                    "details": {"family": "llama"},
+                    "model_info": {"general.architecture": "llama", "llama.context_length": engine.context},
+                },
+            )
+        if method == "POST" and path in ("/api/chat", "/api/generate"):
+            return self.generate(body, chat=path == "/api/chat")
+        return self.send_json(404, {"error": "404 page not found"})
+
+    def generate(self, body: dict[str, Any], *, chat: bool) -> None:
+        o = body.get("options") or {}
+        options = GenerationOptions(
+            temperature=o.get("temperature"),
+            top_p=o.get("top_p"),
+            max_tokens=o.get("num_predict"),
+            stop=tuple(o.get("stop") or ()),
+            seed=o.get("seed"),
+            truncate=True,
+        )  # Ollama truncates silently
+        if chat:
+            messages = tuple(Message(role=m["role"], content=m["content"]) for m in body["messages"])
+            request = GenerationRequest(messages=messages, model=body["model"], options=options)
+        else:
+            request = GenerationRequest(prompt=body["prompt"], model=body["model"], options=options)
+        try:
+            chunks = self.server_state.engine.stream(request)
+        except ModelNotFound:
+            return self.send_json(404, {"error": f'model "{body["model"]}" not found, try pulling it first'})
+        if body.get("stream", True) is False:
+            parts = list(chunks)
+            return self.send_json(200, self.line(body["model"], "".join(c.text for c in parts), parts[-1], chat))
+        self.start_stream("application/x-ndjson")
+        self.stream_pieces(self.lines(chunks, body["model"], chat))
+        return None
+
+    def line(self, model: str, text: str, chunk: Chunk | None, chat: bool) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "model": model,
+            "created_at": NOW,
+            "done": chunk is not None and bool(chunk.finish_reason),
+        }
+        if chat:
+            out["message"] = {"role": "assistant", "content": text}
+        else:
+            out["response"] = text
+        if chunk is not None and chunk.finish_reason and chunk.usage:
+            out.update(
+                done_reason="length" if chunk.finish_reason == "length" else "stop",
+                total_duration=1000,
+                prompt_eval_count=chunk.usage.prompt_tokens,
+                eval_count=chunk.usage.completion_tokens,
+                eval_duration=900,
+            )
+        return out
+
+    def lines(self, chunks: Iterator[Chunk], model: str, chat: bool) -> Iterator[bytes]:
+        try:
+            for chunk in chunks:
+                payload = self.line(model, chunk.text, chunk if chunk.finish_reason else None, chat)
+                yield (json.dumps(payload) + "\n").encode()
+        finally:
+            close = getattr(chunks, "close", None)
+            if close:
+                close()
