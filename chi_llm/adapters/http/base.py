@@ -169,15 +169,9 @@ class HttpTextGenerator(TextGenerator):
         event = self.parse_response(body)
         state = self._new_state()
         chunk = self._absorb(event, state, started)
+        if state["completion"] is None:  # the server did not count: estimate
+            state["completion"] = estimate_tokens(event.text) if event.text else 0
         final = self._final(request, state, started)
-        if state["completion"] is None:
-            final = replace(
-                final,
-                usage=replace(
-                    final.usage,  # type: ignore[arg-type]
-                    completion_tokens=estimate_tokens(event.text) if event.text else 0,
-                ),
-            )
         return collect([c for c in (chunk, final) if c is not None], model=request.model)
 
     async def agenerate(self, request: GenerationRequest) -> Completion:
