@@ -76,11 +76,37 @@ def _ollama(url: str, server: Any) -> Any:
     return OllamaGenerator(transport, model="fake-model", context=CONTEXT)
 
 
+def _anthropic(url: str, server: Any) -> Any:
+    from chi_llm.adapters.anthropic import AnthropicGenerator
+    from chi_llm.adapters.http.transport import HttpTransport
+
+    headers = {"x-api-key": "sk-test", "anthropic-version": "2023-06-01"}
+    transport = HttpTransport(backend="anthropic", base_url=url, headers=headers, context=CONTEXT, max_retries=0)
+    return AnthropicGenerator(transport, model="fake-model", context=CONTEXT)
+
+
+def _gemini(url: str, server: Any) -> Any:
+    from chi_llm.adapters.gemini import GeminiGenerator
+    from chi_llm.adapters.http.transport import HttpTransport
+
+    transport = HttpTransport(
+        backend="gemini", base_url=url, headers={"x-goog-api-key": "sk-test"}, context=CONTEXT, max_retries=0
+    )
+    return GeminiGenerator(transport, model="fake-model", context=CONTEXT)
+
+
 def _servers() -> dict[str, Callable[..., Iterator[Subject]]]:
+    from tests.servers.anthropic import AnthropicHandler
+    from tests.servers.gemini import GeminiHandler
     from tests.servers.ollama import OllamaHandler
     from tests.servers.openai import OpenAIHandler
 
-    return {"openai": _http(OpenAIHandler, _openai, "/v1"), "ollama": _http(OllamaHandler, _ollama)}
+    return {
+        "openai": _http(OpenAIHandler, _openai, "/v1"),
+        "ollama": _http(OllamaHandler, _ollama),
+        "anthropic": _http(AnthropicHandler, _anthropic),
+        "gemini": _http(GeminiHandler, _gemini),
+    }
 
 
 ADAPTERS: dict[str, Callable[..., Any]] = {

@@ -1,0 +1,103 @@
+"""Google Gemini REST: models/{model}:generateContent and :streamGenerateContent?alt=sse.
+
+Gemini has no raw continuation endpoint; `complete` asks the model to continue the text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from chi_llm.adapters.http.base import Event, HttpTextGenerator
+from chi_llm.adapters.http.framing import Frame
+from chi_llm.domain.generation import FinishReason, GenerationRequest
+
+CONTINUE = "Continue the following text exactly where it stops. Reply with the continuation only.\n\n"
+
+
+def _finish(reason: str | None) -> FinishReason | None:
+    if not reason or reason == "FINISH_REASON_UNSPECIFIED":
+        return None
+    return "length" if reason == "MAX_TOKENS" else "stop"
+
+
+def to_payload(request: GenerationRequest) -> dict[str, Any]:
+    o = request.options
+    payload: dict[str, Any] = {}
+    if request.prompt is not None:
+        payload["contents"] = [{"role": "user", "parts": [{"text": CONTINUE + request.prompt}]}]
+    else:
+        system = "\n\n".join(m.content for m in request.messages if m.role == "system")
+        if system:
+            payload["systemInstruction"] = {"parts": [{"text": system}]}
+        payload["contents"] = [
+            {"role": "model" if m.role == "assistant" else "user", "parts": [{"text": m.content}]}
+            for m in request.messages
+            if m.role != "system"
+        ]
+    config: dict[str, Any] = {}
+    for key, value in (
+        ("temperature", o.temperature),
+        ("topP", o.top_p),
+        ("maxOutputTokens", o.max_tokens),
+        ("seed", o.seed),
+    ):
+        if value is not None:
+            config[key] = value
+    if o.stop:
+        config["stopSequences"] = list(o.stop)
+    if o.json:
+        config["responseMimeType"] = "application/json"
+    if config:
+        payload["generationConfig"] = config
+    return payload
+
+
+def parse_response(body: Any) -> Event:
+    if not isinstance(body, dict):
+        return Event()
+    if "error" in body:
+        return Event(error=str((body["error"] or {}).get("message")))
+    candidate = (body.get("candidates") or [{}])[0]
+    text = "".join(p.get("text", "") for p in (candidate.get("content") or {}).get("parts", []) if not p.get("thought"))
+    usage = body.get("usageMetadata") or {}
+    return Event(
+        text=text,
+        finish=_finish(candidate.get("finishReason")),
+        prompt_tokens=usage.get("promptTokenCount"),
+        completion_tokens=usage.get("candidatesTokenCount"),
+    )
+
+
+class GeminiGenerator(HttpTextGenerator):
+    name = "gemini"
+    framing = "sse"
+
+    def request_path(self, request: GenerationRequest, *, stream: bool) -> str:
+        model = quote(str(request.model).removeprefix("models/"), safe="-._")
+        return (
+            f"/v1beta/models/{model}:streamGenerateContent?alt=sse"
+            if stream
+            else f"/v1beta/models/{model}:generateContent"
+        )
+
+    def to_payload(self, request: GenerationRequest, *, stream: bool) -> dict[str, Any]:
+        return to_payload(request)
+
+    def parse_response(self, body: Any) -> Event:
+        return parse_response(body)
+
+    def parse_event(self, frame: Frame) -> Event | None:
+        return parse_response(frame.data)
+
+    def list_models(self) -> list[dict[str, Any]]:
+        body = self.transport.request_json("GET", "/v1beta/models")
+        return [
+            {
+                "id": str(m.get("name", "")).removeprefix("models/"),
+                "name": m.get("displayName"),
+                "context_length": m.get("inputTokenLimit"),
+            }
+            for m in body.get("models", [])
+            if "generateContent" in (m.get("supportedGenerationMethods") or [])
+        ]

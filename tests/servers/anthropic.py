@@ -1,0 +1,133 @@
+"""An Anthropic Messages API server (as documented at docs.anthropic.com) on loopback."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from chi_llm.domain.errors import ContextLengthExceeded, ModelNotFound
+from chi_llm.domain.generation import Chunk, GenerationOptions, GenerationRequest
+from chi_llm.domain.messages import Message
+from tests.servers.base import Handler
+
+TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    404: "not_found_error",
+    429: "rate_limit_error",
+    503: "overloaded_error",
+}
+
+
+class AnthropicHandler(Handler):
+    def error_body(self, status: int, message: str, code: str | None = None) -> Any:
+        return {"type": "error", "error": {"type": TYPES.get(status, "api_error"), "message": message}}
+
+    def malformed(self) -> bytes:
+        return b"event: content_block_delta\ndata: {oops\n\n"
+
+    def route(self, method: str, path: str, body: Any) -> None:
+        if not self.authorized(self.headers.get("x-api-key")):
+            return self.send_json(401, self.error_body(401, "invalid x-api-key"))
+        if not self.headers.get("anthropic-version"):
+            return self.send_json(400, self.error_body(400, "anthropic-version: header is required"))
+        engine = self.server_state.engine
+        if method == "GET" and path.startswith("/v1/models"):
+            data = [
+                {"type": "model", "id": m, "display_name": m.title(), "created_at": "2026-01-01T00:00:00Z"}
+                for m in sorted(engine.models)
+            ]
+            return self.send_json(200, {"data": data, "has_more": False, "first_id": None, "last_id": None})
+        if method == "POST" and path == "/v1/messages":
+            return self.messages(body)
+        return self.send_json(404, self.error_body(404, f"Not found: {path}"))
+
+    def messages(self, body: dict[str, Any]) -> None:
+        if "max_tokens" not in body:
+            return self.send_json(400, self.error_body(400, "max_tokens: Field required"))
+        turns = [Message(role=m["role"], content=m["content"]) for m in body["messages"]]
+        if body.get("system"):
+            turns.insert(0, Message(role="system", content=body["system"]))
+        options = GenerationOptions(
+            temperature=body.get("temperature"),
+            top_p=body.get("top_p"),
+            max_tokens=body["max_tokens"],
+            stop=tuple(body.get("stop_sequences") or ()),
+        )
+        request = GenerationRequest(messages=tuple(turns), model=body.get("model"), options=options)
+        try:
+            chunks = self.server_state.engine.stream(request)
+        except ModelNotFound:
+            return self.send_json(404, self.error_body(404, f"model: {body.get('model')}"))
+        except ContextLengthExceeded as exc:
+            return self.send_json(
+                400, self.error_body(400, f"prompt is too long: {exc.prompt_tokens} tokens > {exc.context} maximum")
+            )
+        if not body.get("stream"):
+            parts = list(chunks)
+            usage = parts[-1].usage
+            assert usage is not None
+            reason = "max_tokens" if parts[-1].finish_reason == "length" else "end_turn"
+            return self.send_json(
+                200,
+                {
+                    "id": "msg_1",
+                    "type": "message",
+                    "role": "assistant",
+                    "model": body["model"],
+                    "content": [{"type": "text", "text": "".join(c.text for c in parts)}],
+                    "stop_reason": reason,
+                    "stop_sequence": None,
+                    "usage": {"input_tokens": usage.prompt_tokens, "output_tokens": usage.completion_tokens},
+                },
+            )
+        self.start_stream("text/event-stream")
+        prompt_tokens = self.server_state.engine._prompt_tokens(request)  # known before the first token
+        self.stream_pieces(self.events(chunks, body["model"], prompt_tokens))
+        return None
+
+    def events(self, chunks: Iterator[Chunk], model: str, prompt_tokens: int) -> Iterator[bytes]:
+        def event(name: str, payload: dict[str, Any]) -> bytes:
+            return f"event: {name}\ndata: {json.dumps({'type': name, **payload})}\n\n".encode()
+
+        try:
+            first = True
+            for chunk in chunks:
+                if first:
+                    yield event(
+                        "message_start",
+                        {
+                            "message": {
+                                "id": "msg_1",
+                                "type": "message",
+                                "role": "assistant",
+                                "model": model,
+                                "content": [],
+                                "stop_reason": None,
+                                "usage": {"input_tokens": prompt_tokens, "output_tokens": 1},
+                            }
+                        },
+                    )
+                    yield event("content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}})
+                    yield event("ping", {})
+                    first = False
+                if chunk.text:
+                    yield event(
+                        "content_block_delta", {"index": 0, "delta": {"type": "text_delta", "text": chunk.text}}
+                    )
+                if chunk.finish_reason and chunk.usage:
+                    yield event("content_block_stop", {"index": 0})
+                    reason = "max_tokens" if chunk.finish_reason == "length" else "end_turn"
+                    yield event(
+                        "message_delta",
+                        {
+                            "delta": {"stop_reason": reason, "stop_sequence": None},
+                            "usage": {"output_tokens": chunk.usage.completion_tokens},
+                        },
+                    )
+                    yield event("message_stop", {})
+        finally:
+            close = getattr(chunks, "close", None)
+            if close:
+                close()
