@@ -92,7 +92,7 @@ def main() -> None:
     from chi_llm.adapters.llama_cpp.hardware import physical_cores
 
     ours = MicroLLM(temperature=0.0, context=CONTEXT).load()
-    path = Path(ours._service.generator.load().params.path)
+    path = Path(ours.backend.load().params.path)
     threads = physical_cores()
     raw = Llama(
         model_path=str(path), n_ctx=CONTEXT, n_threads=threads, n_threads_batch=threads, n_gpu_layers=0, verbose=False

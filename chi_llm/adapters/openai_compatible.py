@@ -91,6 +91,9 @@ class OpenAICompatibleGenerator(HttpTextGenerator):
     name = "openai"
     framing = "sse"
 
+    def request_path_prefix(self) -> str:
+        return ""
+
     def request_path(self, request: GenerationRequest, *, stream: bool) -> str:
         return "/completions" if request.prompt is not None else "/chat/completions"
 
@@ -104,5 +107,5 @@ class OpenAICompatibleGenerator(HttpTextGenerator):
         return parse_chunk(frame.data)
 
     def list_models(self) -> list[dict[str, Any]]:
-        body = self.transport.request_json("GET", "/models")
+        body = self.transport.request_json("GET", self.request_path_prefix() + "/models")
         return [{"id": m.get("id"), "owned_by": m.get("owned_by")} for m in body.get("data", []) if m.get("id")]

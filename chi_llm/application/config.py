@@ -63,8 +63,13 @@ class ConfigService:
             layers.append(("argument", {k: v for k, v in explicit.items() if v is not None}))
         return layers
 
-    def resolve(self, explicit: Mapping[str, Any] | None = None, config_path: Path | None = None) -> Settings:
-        """Merge the layers, validating every value against its key's type and range."""
+    def resolve(
+        self, explicit: Mapping[str, Any] | None = None, config_path: Path | None = None, *, check_model: bool = True
+    ) -> Settings:
+        """Merge the layers, validating every value against its key's type and range.
+
+        `check_model=False` skips checking `model` against the local catalog (a remote provider
+        was chosen, whose model names the catalog does not know)."""
         values: dict[str, Setting] = {}
         for source, layer in self.layers(explicit, config_path):
             if not isinstance(layer, Mapping):
@@ -75,12 +80,14 @@ class ConfigService:
                     value = check_value(key, {**values[key].value, **value}, source=source)
                 values[key] = Setting(key=key, value=value, source=source)
         plain = {key: setting.value for key, setting in values.items()}
-        self._check_model(values["model"], plain)
+        if check_model:
+            self._check_model(values["model"], plain)
         return Settings(values=values)
 
     def _check_model(self, model: Setting, values: Mapping[str, Any]) -> None:
         provider = values.get("provider") or {"type": "local"}
-        if provider.get("type", "local") != "local" or self._known_models is None:
+        remote_profiles = any(p.get("type") != "local" for p in values.get("providers") or [])
+        if provider.get("type", "local") != "local" or remote_profiles or self._known_models is None:
             return
         name = str(model.value)
         if looks_like_path(name) or is_inventory_id(name):

@@ -88,6 +88,22 @@ PROVIDER_TYPES = tuple(SCHEMAS)
 _KINDS: dict[str, Any] = {"string": str, "secret": str, "enum": str, "int": int, "float": (int, float), "bool": bool}
 
 
+def _from_text(value: Any, kind: str) -> Any:
+    """Environment variables arrive as text: read numbers and booleans for the fields that want them."""
+    if not isinstance(value, str):
+        return value
+    try:
+        if kind == "int":
+            return int(value)
+        if kind == "float":
+            return float(value)
+    except ValueError:
+        return value
+    if kind == "bool" and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        return value.lower() in ("1", "true", "yes", "on")
+    return value
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ProviderProfile:
     """A configured provider: its id, type, settings, tags and priority (lower goes first)."""
@@ -121,12 +137,13 @@ def check_profile(raw: Mapping[str, Any], *, source: str) -> ProviderProfile:
     settings = {k: v for k, v in raw.items() if k not in ("id", "type", "tags", "priority", "settings")}
     settings.update(nested)
     fields = {f.name: f for f in SCHEMAS[kind]}
-    for name, value in settings.items():
+    for name, value in list(settings.items()):
         spec = fields.get(name)
         if spec is None:
             raise ConfigError(
                 f"unknown setting {name!r} for a {kind} provider; known: {', '.join(fields)}", source=source, key=key
             )
+        settings[name] = value = _from_text(value, spec.type)
         expected = _KINDS[spec.type]
         if (
             value is not None

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chi_llm.domain.errors import ConfigError
-
-PROVIDER_TYPES = ("local", "fake")
+from chi_llm.domain.providers import PROVIDER_TYPES, check_profile
 
 
 def _int(minimum: int) -> Callable[[Any], int]:
@@ -79,7 +78,36 @@ def _provider(value: Any) -> dict[str, Any]:
     kind = value.get("type", "local")
     if kind not in PROVIDER_TYPES:
         raise ValueError(f"type must be one of {', '.join(PROVIDER_TYPES)}, got {kind!r}")
-    return {**value, "type": kind}
+    try:
+        profile = check_profile({**value, "id": kind, "type": kind}, source="provider")
+    except ConfigError as exc:
+        raise ValueError(exc.detail) from None
+    return {"type": kind, **profile.settings}
+
+
+def _profiles(value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list):
+        raise ValueError("must be a list of provider profiles ({id, type, settings, tags, priority})")
+    seen: set[str] = set()
+    out = []
+    for raw in value:
+        try:
+            profile = check_profile(raw, source="providers")
+        except ConfigError as exc:
+            raise ValueError(f"{exc.key}: {exc.detail}") from None
+        if profile.id in seen:
+            raise ValueError(f"duplicate provider id {profile.id!r}")
+        seen.add(profile.id)
+        out.append(
+            {
+                "id": profile.id,
+                "type": profile.type,
+                "settings": dict(profile.settings),
+                "tags": list(profile.tags),
+                "priority": profile.priority,
+            }
+        )
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +133,9 @@ KEYS: dict[str, Key] = {
         Key("cache_dir", _str, None, "where models are stored (default: CHI_LLM_HOME or ~/.cache/chi_llm)"),
         Key("threads", _int(1), None, "CPU threads for llama.cpp (default: physical cores)"),
         Key("gpu_layers", _int(-1), None, "layers offloaded to the GPU, -1 = all (default: all if supported)"),
-        Key("provider", _provider, {"type": "local"}, "backend: {type: local} or {type: fake}"),
+        Key("provider", _provider, {"type": "local"}, "a single provider: {type: ..., settings...}"),
+        Key("providers", _profiles, None, "provider profiles: [{id, type, settings, tags, priority}]"),
+        Key("default_provider", _str, None, "id of the provider profile tried first"),
         Key("models", _model_entries, None, "extra or overriding catalog entries (same fields as models.yaml)"),
         Key("gguf_paths", _paths, None, "folders scanned for .gguf files to list and load"),
         Key("allow_oversize", _bool, False, "load models even when they do not fit in available memory"),

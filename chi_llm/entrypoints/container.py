@@ -23,8 +23,10 @@ from chi_llm.application.config import ConfigService
 from chi_llm.application.generation import GenerationService
 from chi_llm.application.model_advice import ModelAdvisor
 from chi_llm.application.models import ModelService
+from chi_llm.application.router import ProviderRouter, select
 from chi_llm.domain.generation import GenerationOptions
 from chi_llm.domain.settings import Settings
+from chi_llm.entrypoints.provider_wiring import adhoc_profile, configured_profiles, make_builder
 
 
 def _llama_generator(**kwargs: Any) -> Any:
@@ -40,6 +42,22 @@ def _fake_generator(provider: Mapping[str, Any], model: str) -> FakeTextGenerato
         models=("fake", model),
         token_delay=float(provider.get("token_delay", 0.0)),
     )
+
+
+def _router(
+    settings: Settings, env: Mapping[str, str], local: Any, fake: Any, provider: Any, tags: Any
+) -> ProviderRouter:
+    profiles = configured_profiles(settings)
+    provider_id = None
+    if provider is not None:
+        adhoc = adhoc_profile(provider, profiles)
+        if adhoc is not None:
+            profiles = [p for p in profiles if p.id != adhoc.id] + [adhoc]
+        provider_id = adhoc.id if adhoc is not None else str(provider)
+    candidates = select(
+        profiles, provider_id=provider_id, tags=tuple(tags or ()), default_id=settings["default_provider"]
+    )
+    return ProviderRouter(candidates, make_builder(settings, env, local, fake))
 
 
 def cache_dir(settings_value: str | None, env: Mapping[str, str]) -> Path:
@@ -88,18 +106,25 @@ class Container(containers.DeclarativeContainer):
         ModelAdvisor, models=models, probe=probe, inspector=inspector, allow_oversize=config.allow_oversize
     )
 
-    generator = providers.Selector(
-        config.backend,
-        local=providers.Singleton(
-            _llama_generator,
-            locate=models.provided.locate,
-            default_model=config.model,
-            context=config.context,
-            threads=config.threads,
-            gpu_layers=config.gpu_layers,
-            admit=advisor.provided.admit,
-        ),
-        fake=providers.Singleton(_fake_generator, provider=config.provider_settings, model=config.model),
+    local_generator = providers.Factory(
+        _llama_generator,
+        locate=models.provided.locate,
+        default_model=config.model,
+        context=config.context,
+        threads=config.threads,
+        gpu_layers=config.gpu_layers,
+        admit=advisor.provided.admit,
+    )
+    fake_generator = providers.Factory(_fake_generator, provider=config.provider_settings, model=config.model)
+    settings: providers.Object[Any] = providers.Object(None)
+    generator = providers.Singleton(
+        _router,
+        settings=settings,
+        env=env,
+        local=local_generator.provider,
+        fake=fake_generator.provider,
+        provider=config.selection_provider,
+        tags=config.selection_tags,
     )
 
     defaults = providers.Factory(
@@ -112,14 +137,17 @@ class Container(containers.DeclarativeContainer):
     generation = providers.Factory(GenerationService, generator=generator, defaults=defaults, system=config.system)
 
 
-def build_container(settings: Settings, **overrides: Any) -> Container:
-    """A container configured from resolved settings; `overrides` replace providers (tests)."""
+def build_container(settings: Settings, *, provider: Any = None, tags: Any = None, **overrides: Any) -> Container:
+    """A container configured from resolved settings and the caller's provider choice (an id, a
+    type, or a mapping) or required tags; `overrides` replace providers (tests)."""
     container = Container()
     values = {key: settings[key] for key in settings.values if key != "provider"}
     # `provider` is an attribute of every dependency-injector provider, so the key is renamed here.
-    values["backend"] = settings["provider"]["type"]
     values["provider_settings"] = settings["provider"]
+    values["selection_provider"] = provider
+    values["selection_tags"] = list(tags or ())
     container.config.from_dict(values)
+    container.settings.override(providers.Object(settings))
     for name, value in overrides.items():
         getattr(container, name).override(providers.Object(value))
     return container

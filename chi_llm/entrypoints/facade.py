@@ -40,6 +40,7 @@ class MicroLLM:
         system: str | None = None,
         config_path: str | Path | None = None,
         *,
+        tags: list[str] | tuple[str, ...] | None = None,
         context: int | None = None,
         top_p: float | None = None,
         seed: int | None = None,
@@ -55,10 +56,13 @@ class MicroLLM:
             "top_p": top_p,
             "seed": seed,
         }
-        if provider is not None:
-            explicit["provider"] = {"type": provider} if isinstance(provider, str) else dict(provider)
-        self.settings: Settings = config_service().resolve(explicit, Path(config_path) if config_path else None)
-        self._container = build_container(self.settings)
+        remote = provider is not None and not (
+            provider == "local" or (isinstance(provider, Mapping) and provider.get("type", "local") == "local")
+        )
+        self.settings: Settings = config_service().resolve(
+            explicit, Path(config_path) if config_path else None, check_model=not remote
+        )
+        self._container = build_container(self.settings, provider=provider, tags=tags)
         self._service = self._container.generation()
         self.last_completion: Completion | None = None
 
@@ -71,15 +75,25 @@ class MicroLLM:
     def last_usage(self) -> Any:
         return self.last_completion.usage if self.last_completion else None
 
+    @property
+    def backend(self) -> Any:
+        """The adapter of the first provider this instance routes to (e.g. the llama.cpp adapter)."""
+        return getattr(self._service.generator, "primary", self._service.generator)
+
+    @property
+    def provider_ids(self) -> list[str]:
+        """The provider profiles this instance tries, in order."""
+        return [p.id for p in getattr(self._service.generator, "candidates", [])]
+
     def load(self) -> MicroLLM:
         """Fetch (first use only) and load the model now rather than on the first call."""
-        loader = getattr(self._service.generator, "load", None)
+        loader = getattr(self.backend, "load", None)
         if loader is not None:
             loader()
         return self
 
     def __repr__(self) -> str:
-        return f"MicroLLM(model={self.model!r}, provider={self.settings['provider']['type']!r})"
+        return f"MicroLLM(model={self.model!r}, providers={self.provider_ids!r})"
 
     # -- request building ------------------------------------------------------------------
     def _options(self, options: Mapping[str, Any]) -> GenerationOptions:

@@ -91,7 +91,7 @@ def test_chat_keeps_history_and_resets(monkeypatch: pytest.MonkeyPatch) -> None:
     for reply in ("r1", "r2", "r3"):
         assert reply in result.stdout  # type: ignore[attr-defined]
     assert "(history cleared)" in result.stderr  # type: ignore[attr-defined]
-    sent = llm._service.generator.requests
+    sent = llm.backend.requests
     assert [m.content for m in sent[1].messages] == ["hello", "r1", "again"]
     assert [m.content for m in sent[2].messages] == ["fresh"]
 
@@ -100,7 +100,7 @@ def test_interactive_commands(monkeypatch: pytest.MonkeyPatch) -> None:
     llm = MicroLLM(provider={"type": "fake"})
     monkeypatch.setattr(sys.modules["chi_llm.entrypoints.cli.chat"], "build_llm", lambda *a, **k: llm)
     result = run("interactive", stdin="plain prompt\n/complete Once\n/ask why\n/chat hi\n/bogus\n/exit\n")
-    sent = llm._service.generator.requests
+    sent = llm.backend.requests
     assert sent[0].messages[-1].content == "plain prompt"
     assert sent[1].prompt == "Once"
     assert sent[2].messages[-1].content == "why"

@@ -16,7 +16,7 @@ def fake_llm(*replies: str, **kwargs: object) -> MicroLLM:
 
 
 def requests(llm: MicroLLM) -> list:  # type: ignore[type-arg]
-    return llm._service.generator.requests  # type: ignore[no-any-return]
+    return llm.backend.requests  # type: ignore[no-any-return]
 
 
 def test_generate_chat_complete_ask_and_call() -> None:

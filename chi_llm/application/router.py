@@ -1,0 +1,170 @@
+"""The provider router: pick candidates by id, or by tags then priority, and fall back on failure.
+
+It is itself a TextGenerator, so GenerationService and the facade do not know it is there.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+
+from chi_llm.domain.errors import (
+    AllProvidersFailed,
+    ChiLlmError,
+    ConfigError,
+    GenerationCancelled,
+    InvalidRequest,
+)
+from chi_llm.domain.generation import Chunk, Completion, GenerationRequest
+from chi_llm.domain.ports import TextGenerator
+from chi_llm.domain.providers import ProviderProfile
+
+log = logging.getLogger("chi_llm")
+FINAL = (InvalidRequest, GenerationCancelled, ConfigError)  # the request itself is wrong: no fallback helps
+
+
+def select(
+    profiles: Sequence[ProviderProfile],
+    *,
+    provider_id: str | None = None,
+    tags: Sequence[str] = (),
+    default_id: str | None = None,
+) -> list[ProviderProfile]:
+    """Candidates in the order they are tried.
+
+    An explicit id gives that profile alone. Required tags keep the profiles having all of them.
+    Otherwise every profile, the default first, then by priority (lower first; ties keep order).
+    """
+    by_id = {p.id: p for p in profiles}
+    if provider_id is not None:
+        if provider_id not in by_id:
+            raise ConfigError(
+                f"no provider profile {provider_id!r}; configured: {', '.join(by_id) or 'none'}", key="providers"
+            )
+        return [by_id[provider_id]]
+    pool = [p for p in profiles if set(tags) <= set(p.tags)]
+    if not pool:
+        raise ConfigError(f"no provider has all of the tags {', '.join(tags)}", key="providers")
+    ordered = sorted(pool, key=lambda p: p.priority)
+    if default_id is not None and not tags:
+        if default_id not in by_id:
+            raise ConfigError(f"default_provider {default_id!r} is not a configured profile", key="default_provider")
+        ordered = [by_id[default_id], *(p for p in ordered if p.id != default_id)]
+    return ordered
+
+
+def retriable(error: ChiLlmError) -> bool:
+    return not isinstance(error, FINAL)
+
+
+class ProviderRouter(TextGenerator):
+    """Tries `candidates` in order. A stream falls back only before its first text was delivered."""
+
+    name = "router"
+
+    def __init__(
+        self,
+        candidates: Sequence[ProviderProfile],
+        build: Callable[[ProviderProfile], TextGenerator],
+        on_fallback: Callable[[str, ChiLlmError, str], None] | None = None,
+    ) -> None:
+        if not candidates:
+            raise ConfigError("no provider to route to", key="providers")
+        self.candidates = list(candidates)
+        self._build = build
+        self._built: dict[str, TextGenerator] = {}
+        self._on_fallback = on_fallback or self._warn
+
+    @staticmethod
+    def _warn(failed: str, error: ChiLlmError, next_id: str) -> None:
+        log.warning("provider %s failed (%s: %s); falling back to %s", failed, error.kind, error.message, next_id)
+
+    def generator(self, profile: ProviderProfile) -> TextGenerator:
+        if profile.id not in self._built:
+            self._built[profile.id] = self._build(profile)
+        return self._built[profile.id]
+
+    @property
+    def primary(self) -> TextGenerator:
+        return self.generator(self.candidates[0])
+
+    def _failed(self, attempts: list[tuple[str, ChiLlmError]], index: int, error: ChiLlmError) -> None:
+        """Record a failure; raise when there is nothing left to try or nothing would help."""
+        attempts.append((self.candidates[index].id, error))
+        if not retriable(error) or (len(attempts) == 1 and len(self.candidates) == 1):
+            raise error
+        if index + 1 >= len(self.candidates):
+            raise AllProvidersFailed(attempts) from error
+        self._on_fallback(self.candidates[index].id, error, self.candidates[index + 1].id)
+
+    def generate(self, request: GenerationRequest) -> Completion:
+        attempts: list[tuple[str, ChiLlmError]] = []
+        for index, profile in enumerate(self.candidates):
+            try:
+                return self.generator(profile).generate(request)
+            except ChiLlmError as error:
+                self._failed(attempts, index, error)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def stream(self, request: GenerationRequest) -> Iterator[Chunk]:
+        attempts: list[tuple[str, ChiLlmError]] = []
+        for index, profile in enumerate(self.candidates):
+            chunks: Iterator[Chunk] | None = None
+            try:
+                chunks = iter(self.generator(profile).stream(request))
+                first = next(chunks)  # errors before the first token may still fall back
+            except StopIteration:
+                return iter(())
+            except ChiLlmError as error:
+                if chunks is not None:
+                    getattr(chunks, "close", lambda: None)()
+                self._failed(attempts, index, error)
+                continue
+            return self._rest(first, chunks)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _rest(first: Chunk, chunks: Iterator[Chunk]) -> Iterator[Chunk]:
+        try:
+            yield first
+            yield from chunks
+        finally:
+            getattr(chunks, "close", lambda: None)()
+
+    async def agenerate(self, request: GenerationRequest) -> Completion:
+        attempts: list[tuple[str, ChiLlmError]] = []
+        for index, profile in enumerate(self.candidates):
+            try:
+                return await self.generator(profile).agenerate(request)
+            except ChiLlmError as error:
+                self._failed(attempts, index, error)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
+        return self._astream(request)
+
+    async def _astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
+        attempts: list[tuple[str, ChiLlmError]] = []
+        for index, profile in enumerate(self.candidates):
+            chunks = self.generator(profile).astream(request)
+            try:
+                first = await chunks.__anext__()
+            except StopAsyncIteration:
+                return
+            except ChiLlmError as error:
+                await _aclose(chunks)
+                self._failed(attempts, index, error)
+                continue
+            try:
+                yield first
+                async for chunk in chunks:
+                    yield chunk
+            finally:
+                await _aclose(chunks)
+            return
+
+
+async def _aclose(chunks: AsyncIterator[Chunk]) -> None:
+    aclose = getattr(chunks, "aclose", None)
+    if aclose is not None:
+        await aclose()
