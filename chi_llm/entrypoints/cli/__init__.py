@@ -5,10 +5,12 @@ from __future__ import annotations
 import rich_click as click
 
 from chi_llm._version import __version__
+from chi_llm.entrypoints.cli import output
 from chi_llm.entrypoints.cli.chat import chat, interactive
 from chi_llm.entrypoints.cli.config import config
 from chi_llm.entrypoints.cli.generate import ask, complete, generate
 from chi_llm.entrypoints.cli.models import models
+from chi_llm.entrypoints.cli.providers import providers
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -17,9 +19,10 @@ def cli() -> None:
     """chi-llm: local-first LLMs. Works with no configuration on a small embedded model."""
 
 
-for command in (generate, ask, complete, chat, interactive, config, models):
+for command in (generate, ask, complete, chat, interactive, config, models, providers):
     cli.add_command(command)
 
 
 def main() -> None:
+    output.route_warnings()
     cli(prog_name="chi-llm")

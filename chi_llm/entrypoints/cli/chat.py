@@ -70,10 +70,16 @@ def repl(handle: Callable[[str], bool], banner: str) -> None:
 @system_option
 @output.guarded(lambda _: False)
 def chat(
-    model: str | None, system: str | None, temperature: float | None, max_tokens: int | None, seed: int | None
+    model: str | None,
+    system: str | None,
+    temperature: float | None,
+    max_tokens: int | None,
+    seed: int | None,
+    provider: str | None,
+    tags: str | None,
 ) -> None:
     """Chat with the model, keeping the conversation's history."""
-    llm = build_llm(model, system, temperature, max_tokens, seed)
+    llm = build_llm(model, system, temperature, max_tokens, seed, provider, tags)
     history: list[dict[str, str]] = []
 
     def turn(text: str) -> bool:
@@ -95,12 +101,18 @@ def chat(
 @system_option
 @output.guarded(lambda _: False)
 def interactive(
-    model: str | None, system: str | None, temperature: float | None, max_tokens: int | None, seed: int | None
+    model: str | None,
+    system: str | None,
+    temperature: float | None,
+    max_tokens: int | None,
+    seed: int | None,
+    provider: str | None,
+    tags: str | None,
 ) -> None:
     """A prompt loop: each line is a one-shot generation; commands switch the mode per line."""
     from chi_llm.entrypoints.facade import ask_prompt
 
-    llm = build_llm(model, system, temperature, max_tokens, seed)
+    llm = build_llm(model, system, temperature, max_tokens, seed, provider, tags)
     history: list[dict[str, str]] = []
 
     def handle(text: str) -> bool:

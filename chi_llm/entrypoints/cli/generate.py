@@ -62,12 +62,14 @@ def generate(
     temperature: float | None,
     max_tokens: int | None,
     seed: int | None,
+    provider: str | None,
+    tags: str | None,
     no_stream: bool,
     as_json: bool,
 ) -> None:
     """Generate a reply to PROMPT (argument, -f FILE, or standard input)."""
     text = read_input(prompt, file)
-    llm = build_llm(model, system, temperature, max_tokens, seed)
+    llm = build_llm(model, system, temperature, max_tokens, seed, provider, tags)
     deliver(llm, llm.chat_request(text), no_stream=no_stream, as_json=as_json)
 
 
@@ -90,6 +92,8 @@ def ask(
     temperature: float | None,
     max_tokens: int | None,
     seed: int | None,
+    provider: str | None,
+    tags: str | None,
     no_stream: bool,
     as_json: bool,
 ) -> None:
@@ -99,7 +103,7 @@ def ask(
     text = read_input(question, file, what="question")
     if context_file is not None:
         context = read_input(None, context_file, what="context")
-    llm = build_llm(model, system, temperature, max_tokens, seed)
+    llm = build_llm(model, system, temperature, max_tokens, seed, provider, tags)
     deliver(llm, llm.chat_request(ask_prompt(text, context)), no_stream=no_stream, as_json=as_json)
 
 
@@ -116,10 +120,12 @@ def complete(
     temperature: float | None,
     max_tokens: int | None,
     seed: int | None,
+    provider: str | None,
+    tags: str | None,
     no_stream: bool,
     as_json: bool,
 ) -> None:
     """Continue TEXT as raw text, with no chat template."""
     body = read_input(text, file, what="text")
-    llm = build_llm(model, None, temperature, max_tokens, seed)
+    llm = build_llm(model, None, temperature, max_tokens, seed, provider, tags)
     deliver(llm, llm.raw_request(body), no_stream=no_stream, as_json=as_json)

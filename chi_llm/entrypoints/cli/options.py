@@ -17,6 +17,8 @@ def model_options(func: F) -> F:
             click.option("-t", "--temperature", type=float, help="Sampling temperature, 0 to 2."),
             click.option("-m", "--max-tokens", type=int, help="Most tokens to generate."),
             click.option("--seed", type=int, help="Random seed for reproducible output."),
+            click.option("--provider", help="Provider profile id or type (default: the configured order)."),
+            click.option("--tags", help="Use providers having all these tags (comma-separated)."),
         ]
     ):
         func = option(func)
@@ -38,7 +40,18 @@ def build_llm(
     temperature: float | None = None,
     max_tokens: int | None = None,
     seed: int | None = None,
+    provider: str | None = None,
+    tags: str | None = None,
 ) -> Any:
     from chi_llm.entrypoints.facade import MicroLLM
 
-    return MicroLLM(model=model, system=system, temperature=temperature, max_tokens=max_tokens, seed=seed)
+    wanted = [t.strip() for t in (tags or "").split(",") if t.strip()]
+    return MicroLLM(
+        model=model,
+        system=system,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        seed=seed,
+        provider=provider,
+        tags=wanted or None,
+    )

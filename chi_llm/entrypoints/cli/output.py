@@ -11,6 +11,7 @@ from dataclasses import asdict, is_dataclass
 from typing import Any, NoReturn
 
 from chi_llm.domain.errors import (
+    AllProvidersFailed,
     BackendUnavailable,
     ChiLlmError,
     ConfigError,
@@ -20,6 +21,7 @@ from chi_llm.domain.errors import (
     MissingCredentials,
     ModelFetchFailed,
     ModelNotFound,
+    RateLimited,
 )
 
 EXIT_CODES: list[tuple[type[ChiLlmError], int]] = [
@@ -31,9 +33,23 @@ EXIT_CODES: list[tuple[type[ChiLlmError], int]] = [
     (MissingCredentials, 5),
     (ContextLengthExceeded, 6),
     (InsufficientResources, 7),
+    (RateLimited, 5),
+    (AllProvidersFailed, 5),
 ]
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
+
+
+def route_warnings() -> None:
+    """Library warnings (e.g. a provider fallback) become one `chi-llm: warning:` line on stderr."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("chi-llm: warning: %(message)s"))
+    logger = logging.getLogger("chi_llm")
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
 
 
 def exit_code(error: ChiLlmError) -> int:

@@ -1,0 +1,249 @@
+"""`chi-llm providers ...`: list, schema, current, set, add, remove, test, discover-models, find-url."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from typing import Any
+
+import rich_click as click
+
+from chi_llm.domain.errors import InvalidRequest
+from chi_llm.entrypoints.cli import output
+
+JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+SCOPE = [
+    click.option("--project", "scope", flag_value="project", default=True, help="Write the project file (default)."),
+    click.option("--global", "scope", flag_value="global", help="Write the global file."),
+]
+
+
+def scoped(func: Any) -> Any:
+    for option in reversed(SCOPE):
+        func = option(func)
+    return func
+
+
+def tools() -> Any:
+    from chi_llm.entrypoints.provider_tools import ProviderTools
+
+    return ProviderTools()
+
+
+def parse_settings(pairs: tuple[str, ...]) -> dict[str, Any]:
+    """`key=value` pairs; values are read as JSON when they parse (numbers, booleans), else text."""
+    settings: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InvalidRequest(f"settings are key=value, got {pair!r}")
+        if key == "api_key":
+            raise InvalidRequest("never put an API key on the command line: use --api-key-stdin or an env variable")
+        try:
+            settings[key] = json.loads(value)
+        except ValueError:
+            settings[key] = value
+    return settings
+
+
+def read_key(from_stdin: bool) -> dict[str, Any]:
+    if not from_stdin:
+        return {}
+    key = sys.stdin.readline().strip() if not sys.stdin.isatty() else click.prompt("API key", hide_input=True)
+    if not key:
+        raise InvalidRequest("no API key was given on standard input")
+    return {"api_key": key}
+
+
+@click.group()
+def providers() -> None:
+    """Configure providers (local llama.cpp, LM Studio, Ollama, OpenAI-compatible, Anthropic, Gemini)."""
+
+
+@providers.command("list")
+@JSON
+@output.guarded()
+def list_(as_json: bool) -> None:
+    """Configured provider profiles (secrets shown only as set / not set)."""
+    rows = tools().list_profiles()
+    if as_json:
+        output.emit_json(rows)
+        return
+    for row in rows:
+        mark = "*" if row["default"] else " "
+        settings = ", ".join(f"{k}={v}" for k, v in row["settings"].items())
+        output.line(
+            f"{mark} {row['id']:<16} {row['type']:<10} prio {row['priority']:<4} "
+            f"tags [{', '.join(row['tags'])}] {settings}"
+        )
+
+
+@providers.command()
+@JSON
+@output.guarded()
+def schema(as_json: bool) -> None:
+    """Each provider type's fields: name, type, required, default, help, options."""
+    from chi_llm.entrypoints.provider_tools import ProviderTools
+
+    data = ProviderTools.schema()
+    if as_json:
+        output.emit_json(data)
+        return
+    for entry in data["providers"]:
+        output.line(entry["type"])
+        for f in entry["fields"]:
+            need = " (required)" if f["required"] else ""
+            default = f" [default {f['default']}]" if f["default"] is not None else ""
+            output.line(f"  {f['name']:<16} {f['type']:<7}{need}{default}  {f['help']}")
+
+
+@providers.command()
+@click.option("--provider", help="A provider id or type to resolve instead of the configured order.")
+@click.option("--tags", help="Required tags, comma-separated.")
+@JSON
+@output.guarded()
+def current(provider: str | None, tags: str | None, as_json: bool) -> None:
+    """The providers generation uses now, in the order they are tried."""
+    rows = tools().current(provider, [t for t in (tags or "").split(",") if t])
+    if as_json:
+        output.emit_json(rows)
+        return
+    for index, row in enumerate(rows):
+        keys = ", ".join(f"{k}={v}" for k, v in row["settings"].items())
+        output.line(f"{index + 1}. {row['id']} ({row['type']}) {keys}")
+
+
+@providers.command()
+@click.argument("provider_id")
+@click.option("--type", "kind", required=True, help="Provider type (see `providers schema`).")
+@click.option("--set", "pairs", multiple=True, help="A setting as key=value (repeatable).")
+@click.option("--tags", help="Comma-separated tags.")
+@click.option("--priority", type=int, default=100, show_default=True, help="Lower is tried first.")
+@click.option("--api-key-stdin", is_flag=True, help="Read the API key from standard input (or a hidden prompt).")
+@scoped
+@JSON
+@output.guarded()
+def add(
+    provider_id: str,
+    kind: str,
+    pairs: tuple[str, ...],
+    tags: str | None,
+    priority: int,
+    api_key_stdin: bool,
+    scope: str,
+    as_json: bool,
+) -> None:
+    """Add (or replace) a provider profile."""
+    profile = {
+        "id": provider_id,
+        "type": kind,
+        "priority": priority,
+        "settings": {**parse_settings(pairs), **read_key(api_key_stdin)},
+        "tags": [t for t in (tags or "").split(",") if t],
+    }
+    path = tools().add(profile, "global" if scope == "global" else "project")
+    if as_json:
+        output.emit_json({"id": provider_id, "path": str(path)})
+    else:
+        output.note(f"added provider {provider_id} in {path}")
+
+
+@providers.command("set")
+@click.argument("provider_id")
+@click.option("--set", "pairs", multiple=True, help="A setting as key=value (repeatable).")
+@click.option("--tags", help="Replace the tags (comma-separated).")
+@click.option("--priority", type=int, help="Lower is tried first.")
+@click.option("--default", "make_default", is_flag=True, help="Make it the default provider.")
+@click.option("--api-key-stdin", is_flag=True, help="Read a new API key from standard input.")
+@scoped
+@JSON
+@output.guarded()
+def set_(
+    provider_id: str,
+    pairs: tuple[str, ...],
+    tags: str | None,
+    priority: int | None,
+    make_default: bool,
+    api_key_stdin: bool,
+    scope: str,
+    as_json: bool,
+) -> None:
+    """Change a provider profile's settings, tags or priority, or make it the default."""
+    changes = {**parse_settings(pairs), **read_key(api_key_stdin)}
+    path = tools().update(
+        provider_id,
+        changes,
+        tags=None if tags is None else [t for t in tags.split(",") if t],
+        priority=priority,
+        make_default=make_default,
+        scope="global" if scope == "global" else "project",
+    )
+    if as_json:
+        output.emit_json({"id": provider_id, "path": str(path)})
+    else:
+        output.note(f"updated provider {provider_id} in {path}")
+
+
+@providers.command()
+@click.argument("provider_id")
+@scoped
+@JSON
+@output.guarded()
+def remove(provider_id: str, scope: str, as_json: bool) -> None:
+    """Remove a provider profile."""
+    path = tools().remove(provider_id, "global" if scope == "global" else "project")
+    if as_json:
+        output.emit_json({"id": provider_id, "removed": True, "path": str(path)})
+    else:
+        output.note(f"removed provider {provider_id} from {path}")
+
+
+@providers.command("test")
+@click.argument("provider")
+@click.option("--e2e", is_flag=True, help="Also generate a few tokens.")
+@JSON
+@output.guarded()
+def test_(provider: str, e2e: bool, as_json: bool) -> None:
+    """Check that PROVIDER (an id or a type) answers; exits 1 when it does not."""
+    report = tools().test_connection(provider, e2e=e2e)
+    if as_json:
+        output.emit_json(asdict(report))
+    else:
+        state = "ok" if report.ok else f"FAILED ({report.status})"
+        output.line(f"{provider}: {state} in {report.latency_ms} ms — {report.message}")
+    if not report.ok:
+        raise SystemExit(1)
+
+
+@providers.command("discover-models")
+@click.argument("provider")
+@JSON
+@output.guarded()
+def discover_models(provider: str, as_json: bool) -> None:
+    """The models PROVIDER (an id or a type) can serve."""
+    models = tools().discover_models(provider)
+    if as_json:
+        output.emit_json({"provider": provider, "models": models})
+        return
+    for model in models:
+        extra = ", ".join(f"{k}={v}" for k, v in model.items() if k != "id" and v is not None)
+        output.line(f"{model['id']}" + (f"  ({extra})" if extra else ""))
+
+
+@providers.command("find-url")
+@click.option("--type", "kind", type=click.Choice(["lmstudio", "ollama"]), required=True)
+@click.option("--host", help="Try this host first.")
+@click.option("--port", type=int, help="Try this port first.")
+@click.option("--timeout", type=float, default=1.5, show_default=True)
+@JSON
+@output.guarded()
+def find_url(kind: str, host: str | None, port: int | None, timeout: float, as_json: bool) -> None:
+    """Find a running LM Studio or Ollama: localhost, 127.0.0.1, host.docker.internal, the WSL host."""
+    search = tools().find_url(kind, host=host, port=port, timeout=timeout)
+    if as_json:
+        output.emit_json(asdict(search))
+    else:
+        output.line(search.message)
+    if not search.ok:
+        raise SystemExit(1)
