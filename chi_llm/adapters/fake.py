@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator
 
 from chi_llm.adapters.threaded import stream_in_thread
-from chi_llm.domain.errors import ContextLengthExceeded, ModelNotFound
+from chi_llm.domain.errors import ChiLlmError, ContextLengthExceeded, ModelNotFound
 from chi_llm.domain.generation import Chunk, Completion, GenerationRequest, Timings, Usage, collect
 from chi_llm.domain.hardware import Hardware
 from chi_llm.domain.models import ModelSpec
@@ -39,7 +39,11 @@ class FakeTextGenerator(TextGenerator):
         context: int = 4096,
         models: Iterable[str] = ("fake",),
         token_delay: float = 0.0,
+        failure: ChiLlmError | None = None,
+        fail_after_tokens: int | None = None,
     ) -> None:
+        self.failure = failure  # raised before the first token (or after `fail_after_tokens`)
+        self.fail_after_tokens = fail_after_tokens
         self.replies: deque[str] = deque(replies)
         self.requests: list[GenerationRequest] = []
         self.context = context
@@ -65,6 +69,8 @@ class FakeTextGenerator(TextGenerator):
         return sum(len(fake_tokens(m.content)) + 2 for m in request.messages)
 
     def stream(self, request: GenerationRequest) -> Iterator[Chunk]:
+        if self.failure is not None and self.fail_after_tokens is None:
+            raise self.failure
         if request.model is not None and request.model not in self.models:
             raise ModelNotFound(
                 f"the fake backend has no model {request.model!r}; known: {', '.join(sorted(self.models))}",
@@ -87,6 +93,8 @@ class FakeTextGenerator(TextGenerator):
         limit = request.options.max_tokens or 512
         produced, emitted, finish = 0, "", "stop"
         for token in fake_tokens(reply):
+            if self.failure is not None and produced == self.fail_after_tokens:
+                raise self.failure
             if produced >= limit:
                 finish = "length"
                 break

@@ -36,7 +36,7 @@ class Server:
     faults: Faults = field(default_factory=Faults)
     url: str = ""
     requests: list[dict[str, Any]] = field(default_factory=list)  # {"method", "path", "headers", "body"}
-    connections: set[int] = field(default_factory=set)
+    connections: set[int] = field(default_factory=set)  # client ports: one per TCP connection
 
     @property
     def decoded(self) -> int:
@@ -63,7 +63,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         state = self.server_state
-        state.connections.add(id(self.connection))
+        state.connections.add(self.client_address[1])
         body = self._body() if self.command in ("POST", "PUT") else None
         state.requests.append({"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body})
         if state.faults.delay_seconds:
@@ -149,7 +149,8 @@ class Handler(BaseHTTPRequestHandler):
 @contextmanager
 def serve(handler: type[Handler], state: Server) -> Iterator[Server]:
     bound = type("BoundHandler", (handler,), {"server_state": state})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), bound)
+    server_class = type("Server", (ThreadingHTTPServer,), {"request_queue_size": 256})
+    server = server_class(("127.0.0.1", 0), bound)
     server.daemon_threads = True
     server.handle_error = lambda *args: None  # type: ignore[method-assign]
     state.url = f"http://127.0.0.1:{server.server_address[1]}"

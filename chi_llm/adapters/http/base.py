@@ -154,10 +154,13 @@ class HttpTextGenerator(TextGenerator):
         started, state = time.perf_counter(), self._new_state()
         path, payload = self.request_path(request, stream=True), self.to_payload(request, stream=True)
         with self.transport.stream("POST", path, json=payload) as response:
-            for frame in self._frames(response.iter_lines()):
+            lines = response.iter_lines()
+            for frame in self._frames(lines):
                 event = self.parse_event(frame)
                 if event is not None and (chunk := self._absorb(event, state, started)) is not None:
                     yield chunk
+            for _ in lines:  # read to the end so the connection goes back to the pool
+                pass
         yield self._final(request, state, started)
 
     def generate(self, request: GenerationRequest) -> Completion:

@@ -1,0 +1,126 @@
+"""The provider router: selection, fallback order, error aggregation, streams and async."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from chi_llm.adapters.fake import FakeTextGenerator
+from chi_llm.application.router import ProviderRouter, select
+from chi_llm.domain.errors import (
+    AllProvidersFailed,
+    BackendUnavailable,
+    ConfigError,
+    InvalidRequest,
+    RateLimited,
+)
+from chi_llm.domain.generation import GenerationRequest
+from chi_llm.domain.messages import Message
+from chi_llm.domain.providers import ProviderProfile
+
+REQUEST = GenerationRequest(messages=(Message(role="user", content="hi"),))
+
+
+def profiles(*specs: tuple[str, int, tuple[str, ...]]) -> list[ProviderProfile]:
+    return [ProviderProfile(id=i, type="fake", priority=p, tags=t) for i, p, t in specs]
+
+
+def router(adapters: dict[str, FakeTextGenerator], order: list[str], seen: list | None = None) -> ProviderRouter:  # type: ignore[type-arg]
+    candidates = [ProviderProfile(id=i, type="fake") for i in order]
+    notes = seen if seen is not None else []
+    return ProviderRouter(candidates, lambda p: adapters[p.id], on_fallback=lambda a, e, b: notes.append((a, b)))
+
+
+def test_select_by_id_tags_priority_and_default() -> None:
+    pool = profiles(("a", 5, ("fast",)), ("b", 1, ("fast", "smart")), ("c", 3, ()))
+    assert [p.id for p in select(pool)] == ["b", "c", "a"]
+    assert [p.id for p in select(pool, tags=["fast"])] == ["b", "a"]
+    assert [p.id for p in select(pool, provider_id="c")] == ["c"]
+    assert [p.id for p in select(pool, default_id="a")] == ["a", "b", "c"]
+    with pytest.raises(ConfigError):
+        select(pool, tags=["missing"])
+    with pytest.raises(ConfigError):
+        select(pool, default_id="nope")
+
+
+def test_falls_back_in_order_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
+    dead = FakeTextGenerator(failure=BackendUnavailable("down", backend="x"))
+    alive = FakeTextGenerator(["from b"])
+    candidates = [ProviderProfile(id="a", type="fake"), ProviderProfile(id="b", type="fake")]
+    routed = ProviderRouter(candidates, lambda p: {"a": dead, "b": alive}[p.id])
+    with caplog.at_level(logging.WARNING, logger="chi_llm"):
+        assert routed.generate(REQUEST).text == "from b"
+    assert "provider a failed (backend_unavailable: down); falling back to b" in caplog.text
+
+
+def test_all_failures_are_listed() -> None:
+    adapters = {
+        "a": FakeTextGenerator(failure=BackendUnavailable("down", backend="x")),
+        "b": FakeTextGenerator(failure=RateLimited("slow down", backend="y")),
+    }
+    with pytest.raises(AllProvidersFailed) as error:
+        router(adapters, ["a", "b"]).generate(REQUEST)
+    assert [(pid, e.kind) for pid, e in error.value.attempts] == [("a", "backend_unavailable"), ("b", "rate_limited")]
+    assert "a: backend_unavailable: down" in str(error.value) and "b: rate_limited: slow down" in str(error.value)
+
+
+def test_single_provider_errors_pass_through_unchanged() -> None:
+    with pytest.raises(BackendUnavailable):
+        router({"a": FakeTextGenerator(failure=BackendUnavailable("down", backend="x"))}, ["a"]).generate(REQUEST)
+
+
+def test_request_errors_do_not_fall_back() -> None:
+    seen: list = []  # type: ignore[type-arg]
+    adapters = {"a": FakeTextGenerator(failure=InvalidRequest("bad", backend="x")), "b": FakeTextGenerator()}
+    with pytest.raises(InvalidRequest):
+        router(adapters, ["a", "b"], seen).generate(REQUEST)
+    assert seen == [] and adapters["b"].requests == []
+
+
+def test_stream_falls_back_only_before_the_first_token() -> None:
+    early = FakeTextGenerator(failure=BackendUnavailable("down", backend="x"))
+    backup = FakeTextGenerator(["backup answer"])
+    assert "".join(c.text for c in router({"a": early, "b": backup}, ["a", "b"]).stream(REQUEST)) == "backup answer"
+    late = FakeTextGenerator(["one two three"], failure=BackendUnavailable("cut", backend="x"), fail_after_tokens=1)
+    unused = FakeTextGenerator(["never"])
+    stream = router({"a": late, "b": unused}, ["a", "b"]).stream(REQUEST)
+    assert next(stream).text == "one"
+    with pytest.raises(BackendUnavailable):
+        list(stream)
+    assert unused.requests == []
+
+
+async def test_async_fallback_and_stream() -> None:
+    adapters = {
+        "a": FakeTextGenerator(failure=BackendUnavailable("down", backend="x")),
+        "b": FakeTextGenerator(["x y"]),
+    }
+    assert (await router(adapters, ["a", "b"]).agenerate(REQUEST)).text == "x y"
+    adapters["b"].queue("p q")
+    assert [c.text async for c in router(adapters, ["a", "b"]).astream(REQUEST) if c.text] == ["p", " q"]
+
+
+@given(pattern=st.lists(st.booleans(), min_size=1, max_size=6))
+def test_first_healthy_provider_wins_or_every_cause_is_raised(pattern: list[bool]) -> None:
+    """pattern[i] is True when provider i is healthy; providers are tried in order."""
+    adapters = {
+        f"p{i}": FakeTextGenerator([f"answer {i}"])
+        if healthy
+        else FakeTextGenerator(failure=BackendUnavailable(f"p{i} down", backend="x"))
+        for i, healthy in enumerate(pattern)
+    }
+    routed = router(adapters, list(adapters))
+    if any(pattern):
+        first = pattern.index(True)
+        assert routed.generate(REQUEST).text == f"answer {first}"
+        assert all(not adapters[f"p{i}"].requests for i in range(first + 1, len(pattern)))
+    elif len(pattern) == 1:
+        with pytest.raises(BackendUnavailable):
+            routed.generate(REQUEST)
+    else:
+        with pytest.raises(AllProvidersFailed) as error:
+            routed.generate(REQUEST)
+        assert [pid for pid, _ in error.value.attempts] == list(adapters)
