@@ -1,0 +1,237 @@
+"""`chi-llm providers ...` and provider routing through MicroLLM and the CLI, on loopback servers."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from chi_llm import MicroLLM
+from chi_llm.adapters.fake import FakeTextGenerator
+from chi_llm.entrypoints.cli import cli
+from chi_llm.entrypoints.provider_tools import ProviderTools
+from tests.servers.base import Server, serve
+from tests.servers.ollama import OllamaHandler
+from tests.servers.openai import OpenAIHandler
+
+
+def run(*args: str, stdin: str | None = None) -> object:
+    return CliRunner().invoke(cli, list(args), input=stdin, catch_exceptions=False)
+
+
+def out(result: object) -> str:
+    return result.stdout  # type: ignore[attr-defined,no-any-return]
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def ollama() -> Iterator[Server]:
+    engine = FakeTextGenerator(["hello from ollama"] * 20, models=("llama3.2",))
+    with serve(OllamaHandler, Server(engine=engine)) as server:
+        yield server
+
+
+@pytest.fixture
+def openai() -> Iterator[Server]:
+    engine = FakeTextGenerator(["hello from openai"] * 20, models=("gpt-test",))
+    with serve(OpenAIHandler, Server(engine=engine, api_key="sk-live-42")) as server:
+        yield server
+
+
+def test_add_list_set_remove_cycle(isolated: Path, ollama: Server) -> None:
+    assert (
+        run(
+            "providers",
+            "add",
+            "home",
+            "--type",
+            "ollama",
+            "--set",
+            f"base_url={ollama.url}",
+            "--set",
+            "model=llama3.2",
+            "--tags",
+            "local,fast",
+            "--priority",
+            "5",
+        ).exit_code
+        == 0
+    )  # type: ignore[attr-defined]
+    saved = json.loads((isolated / ".chi_llm.json").read_text())
+    assert saved["providers"] == [
+        {
+            "id": "home",
+            "type": "ollama",
+            "tags": ["local", "fast"],
+            "priority": 5,
+            "settings": {"base_url": ollama.url, "model": "llama3.2"},
+        }
+    ]
+    rows = json.loads(out(run("providers", "list", "--json")))
+    assert [r["id"] for r in rows] == ["home"] and rows[0]["settings"]["model"] == "llama3.2"
+    run("providers", "set", "home", "--set", "context=8192", "--default")
+    saved = json.loads((isolated / ".chi_llm.json").read_text())
+    assert saved["default_provider"] == "home" and saved["providers"][0]["settings"]["context"] == 8192
+    assert json.loads(out(run("providers", "current", "--json")))[0]["id"] == "home"
+    assert run("providers", "remove", "home").exit_code == 0  # type: ignore[attr-defined]
+    assert json.loads((isolated / ".chi_llm.json").read_text()) == {"providers": []}
+
+
+def test_generation_runs_on_a_configured_provider(isolated: Path, ollama: Server) -> None:
+    run("providers", "add", "home", "--type", "ollama", "--set", f"base_url={ollama.url}", "--set", "model=llama3.2")
+    assert out(run("generate", "--provider", "home", "hi")).strip() == "hello from ollama"
+    llm = MicroLLM(provider="home")
+    assert llm.generate("hi") == "hello from ollama"
+    assert "".join(llm.stream("hi")) == "hello from ollama"
+    assert llm.last_usage.completion_tokens == 3
+
+
+async def test_async_on_a_configured_provider(isolated: Path, ollama: Server) -> None:
+    llm = MicroLLM(provider={"type": "ollama", "base_url": ollama.url, "model": "llama3.2"})
+    assert await llm.agenerate("hi") == "hello from ollama"
+    assert [p async for p in llm.astream("hi")] == ["hello", " from", " ollama"]
+
+
+def test_dead_provider_falls_back_to_the_next(isolated: Path, ollama: Server, caplog: pytest.LogCaptureFixture) -> None:
+    dead = f"http://127.0.0.1:{closed_port()}"
+    (isolated / ".chi_llm.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "providers": [
+                    {
+                        "id": "dead",
+                        "type": "openai",
+                        "priority": 1,
+                        "settings": {"base_url": dead + "/v1", "model": "x"},
+                    },
+                    {
+                        "id": "home",
+                        "type": "ollama",
+                        "priority": 2,
+                        "settings": {"base_url": ollama.url, "model": "llama3.2"},
+                    },
+                ]
+            }
+        )
+    )
+    with caplog.at_level(logging.WARNING, logger="chi_llm"):
+        assert MicroLLM().generate("hi") == "hello from ollama"
+    assert "provider dead failed (backend_unavailable" in caplog.text and "falling back to home" in caplog.text
+    result = CliRunner().invoke(cli, ["generate", "hi"])
+    assert result.exit_code == 0 and result.stdout.strip() == "hello from ollama"
+
+
+def test_dead_provider_then_the_real_local_model(isolated: Path, default_model_path: Path) -> None:
+    dead = f"http://127.0.0.1:{closed_port()}"
+    (isolated / ".chi_llm.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "providers": [
+                    {"id": "dead", "type": "ollama", "priority": 1, "settings": {"base_url": dead, "model": "x"}},
+                    {"id": "local", "type": "local", "priority": 2, "settings": {"model": str(default_model_path)}},
+                ]
+            }
+        )
+    )
+    llm = MicroLLM()
+    assert llm.provider_ids == ["dead", "local"]
+    assert llm.generate("Say hi", max_tokens=5).strip()
+
+
+def test_secrets_stay_out_of_output_and_argv(isolated: Path, openai: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    refused = run("providers", "add", "o", "--type", "openai", "--set", "api_key=sk-live-42")
+    assert refused.exit_code == 2 and "never put an API key" in refused.stderr  # type: ignore[attr-defined]
+    added = run(
+        "providers",
+        "add",
+        "o",
+        "--type",
+        "openai",
+        "--set",
+        f"base_url={openai.url}/v1",
+        "--set",
+        "model=gpt-test",
+        "--api-key-stdin",
+        stdin="sk-live-42\n",
+    )
+    assert added.exit_code == 0  # type: ignore[attr-defined]
+    listed = out(run("providers", "list", "--json"))
+    assert "sk-live-42" not in listed and json.loads(listed)[0]["settings"]["api_key"] is True
+    assert "sk-live-42" not in out(run("providers", "current"))
+    assert out(run("generate", "--provider", "o", "hi")).strip() == "hello from openai"
+    run("providers", "set", "o", "--api-key-stdin", stdin="sk-wrong\n")
+    failed = CliRunner().invoke(cli, ["generate", "--provider", "o", "hi"])
+    assert failed.exit_code == 5 and "sk-wrong" not in failed.output and "sk-live-42" not in failed.output
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-live-42")
+    tools = ProviderTools()
+    assert tools.describe(tools.profile({"type": "openai", "id": "env"}))["settings"]["api_key"] is True
+
+
+def test_connection_tests_and_discovery(ollama: Server, openai: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    tools = ProviderTools()
+    report = tools.test_connection({"type": "ollama", "base_url": ollama.url})
+    assert report.ok and report.status == "ok" and report.latency_ms is not None
+    e2e = tools.test_connection({"type": "ollama", "base_url": ollama.url, "model": "llama3.2"}, e2e=True)
+    assert e2e.ok and "generated" in e2e.message
+    dead = tools.test_connection({"type": "ollama", "base_url": f"http://127.0.0.1:{closed_port()}"})
+    assert not dead.ok and dead.status == "unreachable"
+    models = tools.discover_models({"type": "ollama", "base_url": ollama.url})
+    assert [m["id"] for m in models] == ["llama3.2"] and models[0]["quantization_level"] == "Q4_K_M"
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-live-42")
+    assert [m["id"] for m in tools.discover_models({"type": "openai", "base_url": openai.url + "/v1"})] == ["gpt-test"]
+    bad_key = tools.test_connection({"type": "openai", "base_url": openai.url + "/v1", "api_key": "nope"})
+    assert not bad_key.ok and bad_key.status == "unauthorized"
+    result = run("providers", "test", "ollama", "--json")  # the default Ollama URL is not running here
+    assert result.exit_code == 1 and json.loads(out(result))["ok"] is False  # type: ignore[attr-defined]
+    assert any(m["id"] == "smollm2-135m" for m in tools.discover_models("local"))
+
+
+def test_find_url_tries_candidates_and_reports_them(ollama: Server) -> None:
+    port = int(ollama.url.rsplit(":", 1)[1])
+    found = run("providers", "find-url", "--type", "ollama", "--host", "127.0.0.1", "--port", str(port), "--json")
+    data = json.loads(out(found))
+    assert data["ok"] and data["base_url"] == ollama.url and data["tried"] == [ollama.url]
+    missing = ProviderTools().find_url("lmstudio", hosts=["127.0.0.1", "localhost"], port=closed_port(), timeout=0.5)
+    assert not missing.ok and len(missing.tried) == 4 and "tried" in missing.message
+
+
+def test_schema_lists_every_type_with_field_details() -> None:
+    data = json.loads(out(run("providers", "schema", "--json")))
+    types = {p["type"]: p["fields"] for p in data["providers"]}
+    assert set(types) == {"local", "fake", "openai", "lmstudio", "ollama", "anthropic", "gemini"}
+    api_key = next(f for f in types["anthropic"] if f["name"] == "api_key")
+    assert api_key["type"] == "secret" and set(api_key) == {"name", "type", "required", "default", "help", "options"}
+    assert next(f for f in types["anthropic"] if f["name"] == "model")["required"] is True
+
+
+def test_tags_select_providers(isolated: Path, ollama: Server) -> None:
+    (isolated / ".chi_llm.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "providers": [
+                    {"id": "quick", "type": "fake", "tags": ["fast"], "settings": {"replies": ["from quick"]}},
+                    {
+                        "id": "home",
+                        "type": "ollama",
+                        "tags": ["fast", "local"],
+                        "settings": {"base_url": ollama.url, "model": "llama3.2"},
+                    },
+                ]
+            }
+        )
+    )
+    assert MicroLLM(tags=["local"]).generate("hi") == "hello from ollama"
+    assert out(run("generate", "--tags", "fast", "hi")).strip() == "from quick"
+    bad = CliRunner().invoke(cli, ["generate", "--tags", "gpu", "hi"])
+    assert bad.exit_code == 2 and "no provider has all of the tags gpu" in bad.stderr
