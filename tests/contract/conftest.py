@@ -20,8 +20,9 @@ class Subject:
     """An adapter under contract test, with what the tests need to know about it."""
 
     generator: Any
-    unknown_model: str
-    decoded: Callable[[], int]
+    unknown_model: str | None  # None: the server serves whatever model name it is sent
+    decoded: Callable[[], int] | None  # None: decoding cannot be observed from outside
+    stream_usage: bool = True  # False: the server reports no usage in streams (it is estimated)
 
 
 def _fake(_: pytest.FixtureRequest) -> Subject:
@@ -109,11 +110,85 @@ def _servers() -> dict[str, Callable[..., Iterator[Subject]]]:
     }
 
 
+def _real_server(kind: str) -> Callable[[pytest.FixtureRequest], Subject]:
+    """llama-cpp-python's own OpenAI-compatible server (nobody here wrote it) on the embedded model."""
+
+    def build(request: pytest.FixtureRequest) -> Subject:
+        from chi_llm.adapters.http.transport import HttpTransport
+        from chi_llm.adapters.lmstudio import LMStudioGenerator
+        from chi_llm.adapters.openai_compatible import OpenAICompatibleGenerator
+
+        url: str = request.getfixturevalue("llama_server")
+        if kind == "lmstudio":
+            generator: Any = LMStudioGenerator(
+                HttpTransport(backend="lmstudio", base_url=url, context=CONTEXT, max_retries=0),
+                model="default",
+                context=CONTEXT,
+            )
+        else:
+            generator = OpenAICompatibleGenerator(
+                HttpTransport(backend="openai", base_url=url + "/v1", context=CONTEXT, max_retries=0),
+                model="default",
+                context=CONTEXT,
+            )
+        return Subject(generator, None, None, stream_usage=False)
+
+    return build
+
+
 ADAPTERS: dict[str, Callable[..., Any]] = {
     "fake": _fake,
     "llama_cpp": _llama_cpp,
     **_servers(),
+    "openai_llama_server": _real_server("openai"),
+    "lmstudio_llama_server": _real_server("lmstudio"),
 }
+
+
+@pytest.fixture(scope="session")
+def llama_server(default_model_path: Path) -> Iterator[str]:
+    """`python -m llama_cpp.server` on 127.0.0.1, serving the embedded model, for the whole session."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(default_model_path),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        str(CONTEXT),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail("llama_cpp.server exited; is llama-cpp-python[server] installed?")
+            try:
+                if httpx.get(url + "/v1/models", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("llama_cpp.server did not start within 90 s")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 @pytest.fixture(params=list(ADAPTERS), ids=list(ADAPTERS))

@@ -53,7 +53,10 @@ async def test_async_parity_with_sync(subject: Subject) -> None:
     chunks = [c async for c in subject.generator.astream(request)]
     assert completion.text == sync.text
     assert "".join(c.text for c in chunks) == sync.text
-    assert completion.usage == sync.usage
+    if subject.stream_usage:
+        assert completion.usage == sync.usage
+    else:
+        assert completion.usage.completion_tokens > 0
     assert sum(1 for c in chunks if c.finish_reason) == 1
 
 
@@ -84,6 +87,8 @@ def test_raw_prompt_is_continued(subject: Subject) -> None:
 
 
 def test_closing_a_stream_stops_decoding(subject: Subject) -> None:
+    if subject.decoded is None:
+        pytest.skip("this server's decoding cannot be observed from outside")
     stream = subject.generator.stream(ask("Count from one to one thousand in words.", max_tokens=200))
     before = subject.decoded()
     for _ in range(3):
@@ -98,6 +103,8 @@ def test_closing_a_stream_stops_decoding(subject: Subject) -> None:
 
 
 async def test_cancelling_an_async_stream_stops_decoding(subject: Subject) -> None:
+    if subject.decoded is None:
+        pytest.skip("this server's decoding cannot be observed from outside")
     received = asyncio.Event()
 
     async def consume() -> None:
@@ -143,6 +150,8 @@ def test_truncate_makes_an_overlong_prompt_fit(subject: Subject) -> None:
 
 
 def test_unknown_model_raises_model_not_found(subject: Subject) -> None:
+    if subject.unknown_model is None:
+        pytest.skip("this server serves any model name it is sent")
     request = GenerationRequest(messages=(Message(role="user", content="hi"),), model=subject.unknown_model)
     with pytest.raises(ModelNotFound):
         subject.generator.generate(request)

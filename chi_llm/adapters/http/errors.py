@@ -33,10 +33,21 @@ def error_text(body: Any) -> str:
     return str(body or "").strip()[:300]
 
 
+_LIMIT = re.compile(
+    r"(?:maximum context length is|context window of|tokens allowed \(|>|maximum of)\s*(\d[\d,]*)", re.IGNORECASE
+)
+_PROMPT = re.compile(r"(?:requested|resulted in|token count \(|too long:|prompt has)\s*(\d[\d,]*)", re.IGNORECASE)
+
+
+def _number(pattern: re.Pattern[str], message: str) -> int | None:
+    match = pattern.search(message)
+    return int(match.group(1).replace(",", "")) if match else None
+
+
 def _context_error(message: str, backend: str, context: int | None) -> ContextLengthExceeded:
     numbers = [int(n.replace(",", "")) for n in _NUMBERS.findall(message)]
-    limit = context or (min(numbers) if numbers else 0)
-    prompt = max(numbers) if numbers else 0
+    limit = _number(_LIMIT, message) or context or (min(numbers) if numbers else 0)
+    prompt = _number(_PROMPT, message) or (max(numbers) if numbers else 0)
     return ContextLengthExceeded(prompt_tokens=prompt, context=limit, backend=backend)
 
 

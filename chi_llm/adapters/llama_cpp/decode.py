@@ -52,8 +52,14 @@ def decode(
         utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")
         pending = ""
         llm.set_seed(options.seed if options.seed is not None else random.randrange(2**31))
+        grammar = None
+        if options.json:  # constrain decoding to JSON, as `response_format: json_object` does remotely
+            from llama_cpp.llama_grammar import JSON_GBNF, LlamaGrammar
+
+            grammar = LlamaGrammar.from_string(JSON_GBNF, verbose=False)
         tokens = llm.generate(
             prompt,
+            grammar=grammar,
             top_k=TOP_K,
             top_p=options.top_p or 0.95,
             min_p=MIN_P,

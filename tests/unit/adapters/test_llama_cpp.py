@@ -118,3 +118,12 @@ def test_family_fallback_when_the_model_has_no_template() -> None:
     assert "<|im_start|>user\nU" in chatml and "<|im_end|>" in stops
     gemma, _, _ = make_formatter(None, {"general.architecture": "gemma2"})([turns[1]])
     assert "<start_of_turn>user" in gemma
+
+
+def test_json_mode_constrains_local_output(zero_config: None) -> None:
+    import json
+
+    text = MicroLLM().generate(
+        "Give a JSON object with keys name and age for Alice, 30.", json=True, max_tokens=80, temperature=0.0
+    )
+    assert isinstance(json.loads(text), dict)
