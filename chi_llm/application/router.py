@@ -84,6 +84,19 @@ class ProviderRouter(TextGenerator):
             self._built[profile.id] = self._build(profile)
         return self._built[profile.id]
 
+    def close(self) -> None:
+        """Close every adapter built so far that holds connections."""
+        for adapter in self._built.values():
+            getattr(adapter, "close", lambda: None)()
+
+    async def aclose(self) -> None:
+        for adapter in self._built.values():
+            aclose = getattr(adapter, "aclose", None)
+            if aclose is not None:
+                await aclose()
+            else:
+                getattr(adapter, "close", lambda: None)()
+
     @property
     def primary(self) -> TextGenerator:
         return self.generator(self.candidates[0])

@@ -85,6 +85,21 @@ class MicroLLM:
         """The provider profiles this instance tries, in order."""
         return [p.id for p in getattr(self._service.generator, "candidates", [])]
 
+    def close(self) -> None:
+        """Close provider connections (HTTP clients). Loaded local models stay cached for reuse."""
+        getattr(self._service.generator, "close", lambda: None)()
+
+    async def aclose(self) -> None:
+        aclose = getattr(self._service.generator, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+    def __enter__(self) -> MicroLLM:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     def load(self) -> MicroLLM:
         """Fetch (first use only) and load the model now rather than on the first call."""
         loader = getattr(self.backend, "load", None)

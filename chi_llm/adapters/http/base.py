@@ -90,6 +90,12 @@ class HttpTextGenerator(TextGenerator):
     def parse_event(self, frame: Frame) -> Event | None:
         raise NotImplementedError
 
+    def close(self) -> None:
+        self.transport.close()
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()
+
     # -- shared behaviour -------------------------------------------------------------------
     def prepare(self, request: GenerationRequest) -> GenerationRequest:
         """Fill in the model; apply explicit truncation when a context size is known."""

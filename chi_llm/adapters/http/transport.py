@@ -74,9 +74,17 @@ class HttpTransport:
         return client
 
     def close(self) -> None:
+        """Close the pooled sync client (async clients close with `aclose`)."""
         if self._client is not None:
             self._client.close()
             self._client = None
+
+    async def aclose(self) -> None:
+        """Close the async client of the running event loop, and the sync one."""
+        client = self._async_clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.aclose()
+        self.close()
 
     def _unreachable(self, exc: Exception) -> BackendUnavailable:
         import httpx

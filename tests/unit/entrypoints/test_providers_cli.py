@@ -235,3 +235,49 @@ def test_tags_select_providers(isolated: Path, ollama: Server) -> None:
     assert out(run("generate", "--tags", "fast", "hi")).strip() == "from quick"
     bad = CliRunner().invoke(cli, ["generate", "--tags", "gpu", "hi"])
     assert bad.exit_code == 2 and "no provider has all of the tags gpu" in bad.stderr
+
+
+def test_cli_says_so_on_stderr_when_it_falls_back(isolated: Path, ollama: Server) -> None:
+    import os
+    import subprocess
+    import sys
+
+    dead = f"http://127.0.0.1:{closed_port()}"
+    (isolated / ".chi_llm.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "providers": [
+                    {"id": "dead", "type": "lmstudio", "priority": 1, "settings": {"base_url": dead, "model": "x"}},
+                    {
+                        "id": "home",
+                        "type": "ollama",
+                        "priority": 2,
+                        "settings": {"base_url": ollama.url, "model": "llama3.2"},
+                    },
+                ]
+            }
+        )
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "chi_llm", "generate", "hi"],
+        capture_output=True,
+        text=True,
+        cwd=isolated,
+        env=dict(os.environ),
+        timeout=60,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "hello from ollama"
+    assert "chi-llm: warning: provider dead failed (backend_unavailable" in done.stderr
+    assert "falling back to home" in done.stderr
+
+
+async def test_clients_are_closed(ollama: Server) -> None:
+    llm = MicroLLM(provider={"type": "ollama", "base_url": ollama.url, "model": "llama3.2"})
+    assert llm.generate("hi") and await llm.agenerate("hi")
+    transport = llm.backend.transport
+    assert transport._client is not None and len(transport._async_clients) == 1
+    await llm.aclose()
+    assert transport._client is None and len(transport._async_clients) == 0
+    with MicroLLM(provider={"type": "ollama", "base_url": ollama.url, "model": "llama3.2"}) as scoped:
+        scoped.generate("hi")
+    assert scoped.backend.transport._client is None
