@@ -11,7 +11,7 @@ from typing import Any
 
 from chi_llm.adapters.http.base import Event, HttpTextGenerator, estimate_tokens
 from chi_llm.adapters.http.framing import Frame
-from chi_llm.domain.errors import ContextLengthExceeded
+from chi_llm.domain.errors import ContextLengthExceeded, ModelNotFound
 from chi_llm.domain.generation import FinishReason, GenerationRequest
 
 log = logging.getLogger("chi_llm")

@@ -188,6 +188,7 @@ def test_connection_tests_and_discovery(ollama: Server, openai: Server, monkeypa
     assert not dead.ok and dead.status == "unreachable"
     models = tools.discover_models({"type": "ollama", "base_url": ollama.url})
     assert [m["id"] for m in models] == ["llama3.2"] and models[0]["quantization_level"] == "Q4_K_M"
+    assert models[0]["context_length"] == 4096  # from /api/show
     monkeypatch.setenv("OPENAI_API_KEY", "sk-live-42")
     assert [m["id"] for m in tools.discover_models({"type": "openai", "base_url": openai.url + "/v1"})] == ["gpt-test"]
     bad_key = tools.test_connection({"type": "openai", "base_url": openai.url + "/v1", "api_key": "nope"})
