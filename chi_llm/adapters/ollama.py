@@ -95,12 +95,19 @@ class OllamaGenerator(HttpTextGenerator):
         return event
 
     def list_models(self) -> list[dict[str, Any]]:
+        """Installed models (/api/tags), each with its trained context from /api/show."""
         body = self.transport.request_json("GET", "/api/tags")
-        return [
+        models = [
             {"id": m.get("name"), "size": m.get("size"), **(m.get("details") or {})}
             for m in body.get("models", [])
             if m.get("name")
         ]
+        for model in models:
+            try:
+                model["context_length"] = self.show(str(model["id"])).get("context_length")
+            except ModelNotFound:  # removed between the two calls
+                model["context_length"] = None
+        return models
 
     def show(self, model: str) -> dict[str, Any]:
         body = self.transport.request_json("POST", "/api/show", json={"model": model})
