@@ -69,17 +69,9 @@ def repl(handle: Callable[[str], bool], banner: str) -> None:
 @model_options
 @system_option
 @output.guarded(lambda _: False)
-def chat(
-    model: str | None,
-    system: str | None,
-    temperature: float | None,
-    max_tokens: int | None,
-    seed: int | None,
-    provider: str | None,
-    tags: str | None,
-) -> None:
+def chat(llm_options: dict[str, Any]) -> None:
     """Chat with the model, keeping the conversation's history."""
-    llm = build_llm(model, system, temperature, max_tokens, seed, provider, tags)
+    llm = build_llm(**llm_options)
     history: list[dict[str, str]] = []
 
     def turn(text: str) -> bool:
@@ -100,19 +92,11 @@ def chat(
 @model_options
 @system_option
 @output.guarded(lambda _: False)
-def interactive(
-    model: str | None,
-    system: str | None,
-    temperature: float | None,
-    max_tokens: int | None,
-    seed: int | None,
-    provider: str | None,
-    tags: str | None,
-) -> None:
+def interactive(llm_options: dict[str, Any]) -> None:
     """A prompt loop: each line is a one-shot generation; commands switch the mode per line."""
     from chi_llm.entrypoints.facade import ask_prompt
 
-    llm = build_llm(model, system, temperature, max_tokens, seed, provider, tags)
+    llm = build_llm(**llm_options)
     history: list[dict[str, str]] = []
 
     def handle(text: str) -> bool:

@@ -57,19 +57,13 @@ def deliver(llm: Any, request: Any, *, no_stream: bool, as_json: bool) -> None:
 def generate(
     prompt: str | None,
     file: str | None,
-    model: str | None,
-    system: str | None,
-    temperature: float | None,
-    max_tokens: int | None,
-    seed: int | None,
-    provider: str | None,
-    tags: str | None,
+    llm_options: dict[str, Any],
     no_stream: bool,
     as_json: bool,
 ) -> None:
     """Generate a reply to PROMPT (argument, -f FILE, or standard input)."""
     text = read_input(prompt, file)
-    llm = build_llm(model, system, temperature, max_tokens, seed, provider, tags)
+    llm = build_llm(**llm_options)
     deliver(llm, llm.chat_request(text), no_stream=no_stream, as_json=as_json)
 
 
@@ -87,13 +81,7 @@ def ask(
     context: str | None,
     context_file: str | None,
     file: str | None,
-    model: str | None,
-    system: str | None,
-    temperature: float | None,
-    max_tokens: int | None,
-    seed: int | None,
-    provider: str | None,
-    tags: str | None,
+    llm_options: dict[str, Any],
     no_stream: bool,
     as_json: bool,
 ) -> None:
@@ -103,7 +91,7 @@ def ask(
     text = read_input(question, file, what="question")
     if context_file is not None:
         context = read_input(None, context_file, what="context")
-    llm = build_llm(model, system, temperature, max_tokens, seed, provider, tags)
+    llm = build_llm(**llm_options)
     deliver(llm, llm.chat_request(ask_prompt(text, context)), no_stream=no_stream, as_json=as_json)
 
 
@@ -116,16 +104,11 @@ def ask(
 def complete(
     text: str | None,
     file: str | None,
-    model: str | None,
-    temperature: float | None,
-    max_tokens: int | None,
-    seed: int | None,
-    provider: str | None,
-    tags: str | None,
+    llm_options: dict[str, Any],
     no_stream: bool,
     as_json: bool,
 ) -> None:
     """Continue TEXT as raw text, with no chat template."""
     body = read_input(text, file, what="text")
-    llm = build_llm(model, None, temperature, max_tokens, seed, provider, tags)
+    llm = build_llm(**llm_options)
     deliver(llm, llm.raw_request(body), no_stream=no_stream, as_json=as_json)

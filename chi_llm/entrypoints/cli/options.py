@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +11,18 @@ import rich_click as click
 F = Callable[..., Any]
 
 
-def model_options(func: F) -> F:
+LLM_KEYS = ("model", "system", "temperature", "max_tokens", "seed", "provider", "tags")
+
+
+def model_options(command: F) -> F:
+    """Add the model options; the command receives them gathered as one `llm_options` dict (for build_llm)."""
+
+    @functools.wraps(command)
+    def gather(*args: Any, **kwargs: Any) -> Any:
+        llm = {key: kwargs.pop(key) for key in LLM_KEYS if key in kwargs}
+        return command(*args, llm_options=llm, **kwargs)
+
+    func: F = gather
     for option in reversed(
         [
             click.option("--model", help="Catalog id or path to a .gguf file (default: configured model)."),
