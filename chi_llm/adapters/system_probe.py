@@ -62,6 +62,33 @@ def rocm_gpus(output: str | None) -> list[Gpu]:
     return gpus
 
 
+def physical_core_count(cpuinfo: str, logical: int, run: Callable[[list[str]], str | None] = _run) -> int:
+    """Distinct (physical id, core id) pairs in /proc/cpuinfo; sysctl on macOS; else `logical`."""
+    pairs = set()
+    physical = ""
+    for line in cpuinfo.splitlines():
+        name, _, value = line.partition(":")
+        if name.strip() == "physical id":
+            physical = value.strip()
+        elif name.strip() == "core id":
+            pairs.add((physical, value.strip()))
+    if pairs:
+        return min(len(pairs), logical)
+    if sys.platform == "darwin":
+        text = (run(["sysctl", "-n", "hw.physicalcpu"]) or "").strip()
+        return int(text) if text.isdigit() else logical
+    return logical
+
+
+def gpu_offload_supported() -> bool:
+    """Whether the installed llama.cpp build can offload layers to a GPU (CUDA, Metal, Vulkan...)."""
+    try:
+        import llama_cpp
+    except ImportError:
+        return False
+    return bool(llama_cpp.llama_supports_gpu_offload())
+
+
 class LocalSystemProbe(SystemProbe):
     """Reads /proc (Linux), sysctl (macOS) or the Win32 API; GPU tools are optional."""
 
@@ -124,20 +151,7 @@ class LocalSystemProbe(SystemProbe):
             return ""
 
     def _physical_cores(self, logical: int) -> int:
-        pairs = set()
-        physical = ""
-        for line in self._cpuinfo().splitlines():
-            name, _, value = line.partition(":")
-            if name.strip() == "physical id":
-                physical = value.strip()
-            elif name.strip() == "core id":
-                pairs.add((physical, value.strip()))
-        if pairs:
-            return min(len(pairs), logical)
-        if sys.platform == "darwin":
-            text = (self._run(["sysctl", "-n", "hw.physicalcpu"]) or "").strip()
-            return int(text) if text.isdigit() else logical
-        return logical
+        return physical_core_count(self._cpuinfo(), logical, self._run)
 
     def _cpu_features(self) -> tuple[str, ...]:
         for line in self._cpuinfo().splitlines():
@@ -159,8 +173,4 @@ class LocalSystemProbe(SystemProbe):
         return gpus
 
     def _offload(self) -> bool:
-        try:
-            import llama_cpp
-        except ImportError:
-            return False
-        return bool(llama_cpp.llama_supports_gpu_offload())
+        return gpu_offload_supported()

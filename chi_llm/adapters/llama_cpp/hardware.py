@@ -1,4 +1,4 @@
-"""Defaults that depend on the machine: physical cores and GPU offload support."""
+"""Load defaults that depend on the machine: physical cores and GPU offload support (read once)."""
 
 from __future__ import annotations
 
@@ -6,31 +6,20 @@ import functools
 import os
 from pathlib import Path
 
+from chi_llm.adapters.system_probe import gpu_offload_supported, physical_core_count
+
 
 @functools.cache
 def physical_cores() -> int:
-    """Physical CPU cores (llama.cpp runs best with one thread per core), else logical count."""
+    """Physical CPU cores (llama.cpp runs best with one thread per core), else the logical count."""
     try:
-        text = Path("/proc/cpuinfo").read_text()
+        cpuinfo = Path("/proc/cpuinfo").read_text()
     except OSError:
-        text = ""
-    cores: set[tuple[str, str]] = set()
-    physical = core = ""
-    for line in text.splitlines():
-        name, _, value = line.partition(":")
-        name, value = name.strip(), value.strip()
-        if name == "physical id":
-            physical = value
-        elif name == "core id":
-            core = value
-            cores.add((physical, core))
-    logical = os.cpu_count() or 1
-    return min(len(cores), logical) if cores else logical
+        cpuinfo = ""
+    return physical_core_count(cpuinfo, os.cpu_count() or 1)
 
 
 @functools.cache
 def default_gpu_layers() -> int:
     """-1 (offload every layer) when this llama.cpp build supports GPU offload, else 0."""
-    import llama_cpp
-
-    return -1 if llama_cpp.llama_supports_gpu_offload() else 0
+    return -1 if gpu_offload_supported() else 0
