@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping, Sequence
 from functools import cached_property
@@ -32,6 +33,12 @@ FIELDS = {
     "description",
     "tags",
 }
+
+
+@functools.cache
+def packaged_catalog_text() -> str:
+    """The packaged models.yaml (read once per process)."""
+    return resources.files("chi_llm.adapters").joinpath("models.yaml").read_text(encoding="utf-8")
 
 
 def spec_from_entry(entry: Mapping[str, Any], *, where: str) -> ModelSpec:
@@ -133,11 +140,7 @@ class YamlModelCatalog(ModelCatalog):
     def _data(self) -> tuple[str, dict[str, ModelSpec]]:
         where = str(self._path or "packaged models.yaml")
         try:
-            text = (
-                self._path.read_text(encoding="utf-8")
-                if self._path
-                else resources.files("chi_llm.adapters").joinpath("models.yaml").read_text(encoding="utf-8")
-            )
+            text = self._path.read_text(encoding="utf-8") if self._path else packaged_catalog_text()
         except OSError as exc:
             raise ConfigError(f"cannot read the model catalog: {exc.strerror}", source=where) from None
         default, entries = load_catalog_text(text, where=where)

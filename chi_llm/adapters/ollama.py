@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from chi_llm.adapters.http.base import Event, HttpTextGenerator, estimate_tokens
+from chi_llm.adapters.http.base import Event, HttpTextGenerator
 from chi_llm.adapters.http.framing import Frame
+from chi_llm.adapters.http.transport import HttpTransport
 from chi_llm.domain.errors import ContextLengthExceeded, ModelNotFound
 from chi_llm.domain.generation import FinishReason, GenerationRequest
 
@@ -62,12 +63,14 @@ class OllamaGenerator(HttpTextGenerator):
     name = "ollama"
     framing = "ndjson"
 
+    def __init__(self, transport: HttpTransport, *, model: str | None, context: int | None = None) -> None:
+        # Ollama's own default window is small and it truncates silently: always know the window.
+        super().__init__(transport, model=model, context=context or DEFAULT_CONTEXT)
+
     def num_ctx(self) -> int:
         return self.context or DEFAULT_CONTEXT
 
     def prepare(self, request: GenerationRequest) -> GenerationRequest:
-        if not self.context:
-            self.context = DEFAULT_CONTEXT
         request = super().prepare(request)
         estimate = self._prompt_estimate(request)
         if estimate >= self.num_ctx() and not request.options.truncate:
@@ -114,6 +117,3 @@ class OllamaGenerator(HttpTextGenerator):
         info = body.get("model_info") or {}
         arch = info.get("general.architecture")
         return {"id": model, "context_length": info.get(f"{arch}.context_length"), **(body.get("details") or {})}
-
-
-__all__ = ["OllamaGenerator", "estimate_tokens"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -168,11 +167,11 @@ class ModelManager:
 
     @staticmethod
     def validate(path: str | Path | None = None) -> dict[str, Any]:
-        from chi_llm.adapters.catalog import validate_catalog
+        from chi_llm.adapters.catalog import packaged_catalog_text, validate_catalog
 
         if path is None:
             where = "packaged models.yaml"
-            text = resources.files("chi_llm.adapters").joinpath("models.yaml").read_text(encoding="utf-8")
+            text = packaged_catalog_text()
         else:
             where = str(path)
             try:
