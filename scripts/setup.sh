@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv (repository root) and install chi-llm with its dev extras. Idempotent.
-# llama-cpp-python compiles from source the first time (about 10 minutes on 2 cores);
-# pip's wheel cache makes later runs fast.
+# llama-cpp-python compiles from source the first time (about 10 minutes on 2 cores); the
+# wheel is kept in a wheelhouse (scripts/llama_wheel.sh) so later runs and fresh clones are fast.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
@@ -14,4 +14,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc 2>/dev/null || echo 2)}
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[dev]"
+WHEEL=$(scripts/llama_wheel.sh .venv/bin/python)
+read -r WHEELHOUSE LLAMA_PIN <<<"$WHEEL"
+.venv/bin/python -m pip install --quiet --find-links "$WHEELHOUSE" -e ".[dev]" "$LLAMA_PIN"
