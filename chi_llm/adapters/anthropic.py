@@ -10,7 +10,23 @@ from typing import Any
 
 from chi_llm.adapters.http.base import Event, HttpTextGenerator
 from chi_llm.adapters.http.framing import Frame
+from chi_llm.adapters.http.profile import required_key, transport
+from chi_llm.adapters.provider_type import BuildContext, ProviderType, with_defaults
 from chi_llm.domain.generation import FinishReason, GenerationRequest
+from chi_llm.domain.providers import HTTP_FIELDS, ProviderField, ProviderProfile, ProviderSchema
+
+SCHEMA = ProviderSchema(
+    type="anthropic",
+    summary="Anthropic's Messages API",
+    fields=(
+        ProviderField(name="base_url", type="string", default="https://api.anthropic.com", help="API root"),
+        ProviderField(name="api_key", type="secret", help="API key (or ANTHROPIC_API_KEY / CHI_LLM_ANTHROPIC_API_KEY)"),
+        ProviderField(name="model", type="string", required=True, help="model name, e.g. claude-sonnet-4-5"),
+        ProviderField(name="version", type="string", default="2023-06-01", help="anthropic-version header"),
+        *HTTP_FIELDS,
+    ),
+    key_variables=("CHI_LLM_ANTHROPIC_API_KEY", "ANTHROPIC_API_KEY"),
+)
 
 DEFAULT_MAX_TOKENS = 1024
 STOP: dict[str, FinishReason] = {
@@ -98,3 +114,13 @@ class AnthropicGenerator(HttpTextGenerator):
     def list_models(self) -> list[dict[str, Any]]:
         body = self.transport.request_json("GET", "/v1/models")
         return [{"id": m.get("id"), "name": m.get("display_name")} for m in body.get("data", []) if m.get("id")]
+
+
+def build(profile: ProviderProfile, ctx: BuildContext) -> AnthropicGenerator:
+    key = required_key(profile, SCHEMA, ctx.env)
+    version = str(with_defaults(profile, SCHEMA)["version"])
+    client, _ = transport(profile, SCHEMA, ctx, {"x-api-key": key, "anthropic-version": version})
+    return AnthropicGenerator(client, model=ctx.model, context=client.context)
+
+
+PROVIDER = ProviderType(schema=SCHEMA, build=build)

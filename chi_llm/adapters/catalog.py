@@ -11,6 +11,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from chi_llm.domain.errors import ConfigError, ModelNotFound
+from chi_llm.domain.model_views import CatalogCheck
 from chi_llm.domain.models import LocalSource, ModelSpec, parse_source
 from chi_llm.domain.ports import ModelCatalog
 
@@ -169,6 +170,9 @@ class YamlModelCatalog(ModelCatalog):
     def default_id(self) -> str:
         return self._data[0]
 
+    def check(self, path: Path | None = None) -> CatalogCheck:
+        return check_catalog_file(path)
+
     def all(self) -> list[ModelSpec]:
         return list(self._data[1].values())
 
@@ -180,6 +184,17 @@ class YamlModelCatalog(ModelCatalog):
                 backend="catalog",
             )
         return specs[model_id]
+
+
+def check_catalog_file(path: Path | None) -> CatalogCheck:
+    """The packaged catalog (path None) or a file, checked; an unreadable file fails the check."""
+    where = "packaged models.yaml" if path is None else str(path)
+    try:
+        text = packaged_catalog_text() if path is None else path.read_text(encoding="utf-8")
+    except OSError as exc:
+        return CatalogCheck(ok=False, path=where, errors=(f"cannot read: {exc.strerror}",), warnings=(), models=0)
+    errors, warnings, count = validate_catalog(text, where=where)
+    return CatalogCheck(ok=not errors, path=where, errors=tuple(errors), warnings=tuple(warnings), models=count)
 
 
 def validate_catalog(text: str, *, where: str) -> tuple[list[str], list[str], int]:

@@ -42,6 +42,9 @@ class FileConfigStore(ConfigStore):
     def global_file(self) -> Path:
         return global_config_path(self.env)
 
+    def exists(self, path: Path) -> bool:
+        return path.is_file()
+
     def read(self, path: Path) -> Mapping[str, Any]:
         try:
             text = path.read_text(encoding="utf-8")

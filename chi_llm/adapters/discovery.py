@@ -1,54 +1,17 @@
-"""Connection tests, model discovery and URL finding for HTTP providers (LM Studio, Ollama, ...)."""
+"""Finding local servers (LM Studio, Ollama) on the usual hosts and ports."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chi_llm.domain.errors import (
-    BackendUnavailable,
-    ChiLlmError,
-    MissingCredentials,
-    ModelNotFound,
-)
-from chi_llm.domain.generation import GenerationOptions, GenerationRequest
-from chi_llm.domain.messages import Message
-from chi_llm.domain.providers import ConnectionReport
+from chi_llm.domain.errors import ConfigError
+from chi_llm.domain.ports import ServerFinder
+from chi_llm.domain.providers import UrlSearch
 
 DEFAULT_PORTS = {"lmstudio": 1234, "ollama": 11434}
 PROBE_PATHS = {"lmstudio": ("/v1/models", "data"), "ollama": ("/api/tags", "models")}
-
-
-def check_connection(adapter: Any, *, e2e: bool = False, prompt: str = "Say hi.") -> ConnectionReport:
-    """List the server's models (and optionally generate a few tokens). Unreachable is never ok."""
-    started = time.perf_counter()
-    try:
-        models = adapter.list_models() if hasattr(adapter, "list_models") else []
-        message = f"reachable; {len(models)} model(s) listed"
-        if e2e:
-            request = GenerationRequest(
-                messages=(Message(role="user", content=prompt),), options=GenerationOptions(max_tokens=8)
-            )
-            completion = adapter.generate(request)
-            message += f"; generated {completion.usage.completion_tokens} token(s): {completion.text.strip()[:60]!r}"
-    except BackendUnavailable as error:
-        return _report(False, "unreachable", started, error.message)
-    except MissingCredentials as error:
-        return _report(False, "unauthorized", started, error.message)
-    except ModelNotFound as error:
-        return _report(False, "not_found", started, error.message)
-    except ChiLlmError as error:
-        return _report(False, "error", started, error.message)
-    return _report(True, "ok", started, message)
-
-
-def _report(ok: bool, status: str, started: float, message: str) -> ConnectionReport:
-    return ConnectionReport(
-        ok=ok, status=status, latency_ms=round((time.perf_counter() - started) * 1000, 1), message=message
-    )
 
 
 def wsl_host(resolv_conf: Path = Path("/etc/resolv.conf"), env: Mapping[str, str] | None = None) -> str | None:
@@ -67,15 +30,6 @@ def wsl_host(resolv_conf: Path = Path("/etc/resolv.conf"), env: Mapping[str, str
     except (OSError, IndexError):
         return None
     return None
-
-
-@dataclass
-class UrlSearch:
-    provider: str
-    ok: bool = False
-    base_url: str | None = None
-    tried: list[str] = field(default_factory=list)
-    message: str = ""
 
 
 def candidate_urls(
@@ -120,19 +74,19 @@ def find_url(
 ) -> UrlSearch:
     """Try each URL; the first that answers the provider's listing with the expected JSON wins."""
     path, key = PROBE_PATHS[kind]
-    search = UrlSearch(provider=kind)
+    tried: list[str] = []
     for url in urls:
-        search.tried.append(url)
+        tried.append(url)
         try:
             body = probe(url, path, timeout)
         except Exception:  # any failure just means "not here"; every URL tried is reported
             continue
         if isinstance(body, dict) and key in body:
-            search.ok, search.base_url = True, url
-            search.message = f"{kind} answered at {url}"
-            return search
-    search.message = f"no {kind} server answered; tried {', '.join(search.tried)}"
-    return search
+            return UrlSearch(
+                provider=kind, ok=True, base_url=url, tried=tuple(tried), message=f"{kind} answered at {url}"
+            )
+    message = f"no {kind} server answered; tried {', '.join(tried)}"
+    return UrlSearch(provider=kind, ok=False, base_url=None, tried=tuple(tried), message=message)
 
 
 def http_probe(url: str, path: str, timeout: float) -> Any:
@@ -141,3 +95,25 @@ def http_probe(url: str, path: str, timeout: float) -> Any:
     response = httpx.get(url.rstrip("/") + path, timeout=timeout)
     response.raise_for_status()
     return response.json()
+
+
+class LocalServerFinder(ServerFinder):
+    """Finds LM Studio or Ollama over HTTP on localhost, Docker's host and the WSL host."""
+
+    def __init__(self, env: Mapping[str, str], probe: Callable[[str, str, float], Any] = http_probe) -> None:
+        self._env = env
+        self._probe = probe
+
+    def find(
+        self,
+        kind: str,
+        *,
+        host: str | None = None,
+        port: int | None = None,
+        hosts: Sequence[str] | None = None,
+        timeout: float = 1.5,
+    ) -> UrlSearch:
+        if kind not in PROBE_PATHS:
+            raise ConfigError(f"find-url knows {', '.join(PROBE_PATHS)}", key="type")
+        urls = candidate_urls(kind, host=host, port=port, env=self._env, hosts=hosts)
+        return find_url(kind, urls, self._probe, timeout)

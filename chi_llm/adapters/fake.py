@@ -7,13 +7,26 @@ import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator
+from pathlib import Path
 
+from chi_llm.adapters.provider_type import BuildContext, ProviderType, with_defaults
 from chi_llm.adapters.threaded import stream_in_thread
 from chi_llm.domain.errors import ChiLlmError, ContextLengthExceeded, ModelNotFound
-from chi_llm.domain.generation import Chunk, Completion, GenerationRequest, Timings, Usage, collect
+from chi_llm.domain.generation import (
+    DEFAULT_CONTEXT,
+    Chunk,
+    Completion,
+    GenerationRequest,
+    Timings,
+    Usage,
+    answer_room,
+    collect,
+)
 from chi_llm.domain.hardware import Hardware
+from chi_llm.domain.model_views import CatalogCheck
 from chi_llm.domain.models import ModelSpec
 from chi_llm.domain.ports import ModelCatalog, SystemProbe, TextGenerator
+from chi_llm.domain.providers import ProviderField, ProviderProfile, ProviderSchema
 
 _TOKEN = re.compile(r"\s*\S+")
 
@@ -36,7 +49,7 @@ class FakeTextGenerator(TextGenerator):
         self,
         replies: Iterable[str] = (),
         *,
-        context: int = 4096,
+        context: int = DEFAULT_CONTEXT,
         models: Iterable[str] = ("fake",),
         token_delay: float = 0.0,
         failure: ChiLlmError | None = None,
@@ -80,7 +93,7 @@ class FakeTextGenerator(TextGenerator):
         if prompt_tokens >= self.context:  # like llama.cpp: leave room for at least one token
             if not request.options.truncate:
                 raise ContextLengthExceeded(prompt_tokens=prompt_tokens, context=self.context, backend=self.name)
-            room = max(min(request.options.max_tokens or 512, self.context // 4), 1)
+            room = answer_room(self.context, request.options.max_tokens)
             prompt_tokens = self.context - room
         with self._lock:
             self.requests.append(request)
@@ -90,7 +103,7 @@ class FakeTextGenerator(TextGenerator):
     def _decode(self, request: GenerationRequest, reply: str, prompt_tokens: int) -> Iterator[Chunk]:
         started = time.perf_counter()
         first: float | None = None
-        limit = request.options.max_tokens or 512
+        limit = request.options.token_limit
         produced, emitted, finish = 0, "", "stop"
         for token in fake_tokens(reply):
             if self.failure is not None and produced == self.fail_after_tokens:
@@ -127,6 +140,12 @@ class FakeTextGenerator(TextGenerator):
     def astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
         return stream_in_thread(lambda: self.stream(request))
 
+    def close(self) -> None:
+        """Nothing to release: the fake holds no connections."""
+
+    async def aclose(self) -> None:
+        """Nothing to release: the fake holds no connections."""
+
 
 class FixedSystemProbe(SystemProbe):
     """A SystemProbe that reports a fixed machine (deterministic recommendations and fit checks)."""
@@ -154,9 +173,43 @@ class InMemoryCatalog(ModelCatalog):
     def all(self) -> list[ModelSpec]:
         return list(self._specs.values())
 
+    def check(self, path: Path | None = None) -> CatalogCheck:
+        """Files are checked as the YAML catalog checks them; the in-memory specs were checked
+        when they were built."""
+        from chi_llm.adapters.catalog import check_catalog_file
+
+        if path is not None:
+            return check_catalog_file(path)
+        return CatalogCheck(ok=True, path="in-memory catalog", errors=(), warnings=(), models=len(self._specs))
+
     def get(self, model_id: str) -> ModelSpec:
         if model_id not in self._specs:
             raise ModelNotFound(
                 f"unknown model {model_id!r}; known models: {', '.join(self._specs)}", backend="catalog"
             )
         return self._specs[model_id]
+
+
+FAKE_SCHEMA = ProviderSchema(
+    type="fake",
+    summary="a scripted fake (deterministic: no model, no network) for tests and demos",
+    fields=(
+        ProviderField(name="replies", type="list", help="scripted replies, in order (then it echoes)"),
+        ProviderField(name="token_delay", type="float", default=0.0, help="seconds per produced token"),
+        ProviderField(name="context", type="int", default=DEFAULT_CONTEXT, help="context window in words"),
+    ),
+)
+
+
+def build_fake(profile: ProviderProfile, ctx: BuildContext) -> FakeTextGenerator:
+    s = with_defaults(profile, FAKE_SCHEMA)
+    replies = s.get("replies") or ()
+    return FakeTextGenerator(
+        replies=[replies] if isinstance(replies, str) else [str(r) for r in replies],
+        context=int(s["context"]),
+        models=("fake", *([ctx.model] if ctx.model else [])),
+        token_delay=float(s["token_delay"]),
+    )
+
+
+FAKE_PROVIDER = ProviderType(schema=FAKE_SCHEMA, build=build_fake, catalog_models=True)

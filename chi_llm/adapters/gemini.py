@@ -10,7 +10,24 @@ from urllib.parse import quote
 
 from chi_llm.adapters.http.base import Event, HttpTextGenerator
 from chi_llm.adapters.http.framing import Frame
+from chi_llm.adapters.http.profile import required_key, transport
+from chi_llm.adapters.provider_type import BuildContext, ProviderType
 from chi_llm.domain.generation import FinishReason, GenerationRequest
+from chi_llm.domain.providers import HTTP_FIELDS, ProviderField, ProviderProfile, ProviderSchema
+
+SCHEMA = ProviderSchema(
+    type="gemini",
+    summary="Google's Gemini API",
+    fields=(
+        ProviderField(
+            name="base_url", type="string", default="https://generativelanguage.googleapis.com", help="API root"
+        ),
+        ProviderField(name="api_key", type="secret", help="API key (or GEMINI_API_KEY / GOOGLE_API_KEY)"),
+        ProviderField(name="model", type="string", required=True, help="model name, e.g. gemini-2.5-flash"),
+        *HTTP_FIELDS,
+    ),
+    key_variables=("CHI_LLM_GEMINI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY"),
+)
 
 CONTINUE = "Continue the following text exactly where it stops. Reply with the continuation only.\n\n"
 
@@ -101,3 +118,11 @@ class GeminiGenerator(HttpTextGenerator):
             for m in body.get("models", [])
             if "generateContent" in (m.get("supportedGenerationMethods") or [])
         ]
+
+
+def build(profile: ProviderProfile, ctx: BuildContext) -> GeminiGenerator:
+    client, _ = transport(profile, SCHEMA, ctx, {"x-goog-api-key": required_key(profile, SCHEMA, ctx.env)})
+    return GeminiGenerator(client, model=ctx.model, context=client.context)
+
+
+PROVIDER = ProviderType(schema=SCHEMA, build=build)

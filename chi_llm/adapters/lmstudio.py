@@ -5,9 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from chi_llm.adapters.http.profile import transport
 from chi_llm.adapters.openai_compatible import OpenAICompatibleGenerator
+from chi_llm.adapters.provider_type import BuildContext, ProviderType
 from chi_llm.domain.errors import ModelNotFound
 from chi_llm.domain.generation import GenerationRequest
+from chi_llm.domain.providers import HTTP_FIELDS, ProviderField, ProviderProfile, ProviderSchema
+
+SCHEMA = ProviderSchema(
+    type="lmstudio",
+    summary="LM Studio's local server",
+    fields=(
+        ProviderField(name="base_url", type="string", default="http://127.0.0.1:1234", help="LM Studio server root"),
+        ProviderField(name="model", type="string", help="model name as the server knows it"),
+        *HTTP_FIELDS,
+    ),
+)
 
 
 class LMStudioGenerator(OpenAICompatibleGenerator):
@@ -32,3 +45,11 @@ class LMStudioGenerator(OpenAICompatibleGenerator):
             for m in body.get("data", [])
             if m.get("id") and m.get("type", "llm") in ("llm", "vlm")
         ]
+
+
+def build(profile: ProviderProfile, ctx: BuildContext) -> LMStudioGenerator:
+    client, _ = transport(profile, SCHEMA, ctx)
+    return LMStudioGenerator(client, model=ctx.model, context=client.context)
+
+
+PROVIDER = ProviderType(schema=SCHEMA, build=build)

@@ -97,6 +97,9 @@ class LocalModelFiles(ModelFiles):
         self._stamp(spec, final, digest)
         return final
 
+    def discard(self, partial: Path) -> None:
+        partial.unlink(missing_ok=True)
+
     def free_bytes(self) -> int:
         folder = self.models_dir
         while not folder.exists() and folder != folder.parent:
@@ -120,6 +123,12 @@ class LocalModelFiles(ModelFiles):
     def partial_bytes(self) -> int:
         folder = self.models_dir / ".downloads"
         return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.exists() else 0
+
+    def size_of(self, path: Path) -> int | None:
+        try:
+            return path.expanduser().stat().st_size if path.expanduser().is_file() else None
+        except OSError:
+            return None
 
     def owned_files(self) -> list[InstalledModel]:
         if not self.models_dir.is_dir():

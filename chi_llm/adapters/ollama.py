@@ -11,12 +11,23 @@ from typing import Any
 
 from chi_llm.adapters.http.base import Event, HttpTextGenerator
 from chi_llm.adapters.http.framing import Frame
+from chi_llm.adapters.http.profile import transport
 from chi_llm.adapters.http.transport import HttpTransport
+from chi_llm.adapters.provider_type import BuildContext, ProviderType
 from chi_llm.domain.errors import ContextLengthExceeded, ModelNotFound
-from chi_llm.domain.generation import FinishReason, GenerationRequest
+from chi_llm.domain.generation import DEFAULT_CONTEXT, FinishReason, GenerationRequest
+from chi_llm.domain.providers import HTTP_FIELDS, ProviderField, ProviderProfile, ProviderSchema
 
 log = logging.getLogger("chi_llm")
-DEFAULT_CONTEXT = 4096
+SCHEMA = ProviderSchema(
+    type="ollama",
+    summary="Ollama's native API",
+    fields=(
+        ProviderField(name="base_url", type="string", default="http://127.0.0.1:11434", help="Ollama server root"),
+        ProviderField(name="model", type="string", help="model name as the server knows it"),
+        *HTTP_FIELDS,
+    ),
+)
 
 
 def to_payload(request: GenerationRequest, *, stream: bool, num_ctx: int) -> dict[str, Any]:
@@ -117,3 +128,11 @@ class OllamaGenerator(HttpTextGenerator):
         info = body.get("model_info") or {}
         arch = info.get("general.architecture")
         return {"id": model, "context_length": info.get(f"{arch}.context_length"), **(body.get("details") or {})}
+
+
+def build(profile: ProviderProfile, ctx: BuildContext) -> OllamaGenerator:
+    client, _ = transport(profile, SCHEMA, ctx)
+    return OllamaGenerator(client, model=ctx.model, context=client.context)
+
+
+PROVIDER = ProviderType(schema=SCHEMA, build=build)

@@ -10,7 +10,29 @@ from typing import Any
 
 from chi_llm.adapters.http.base import Event, HttpTextGenerator
 from chi_llm.adapters.http.framing import Frame
+from chi_llm.adapters.http.profile import api_key, transport
+from chi_llm.adapters.provider_type import BuildContext, ProviderType
+from chi_llm.domain.errors import MissingCredentials
 from chi_llm.domain.generation import FinishReason, GenerationRequest
+from chi_llm.domain.providers import HTTP_FIELDS, ProviderField, ProviderProfile, ProviderSchema
+
+OPENAI_API = "https://api.openai.com/v1"
+SCHEMA = ProviderSchema(
+    type="openai",
+    summary="OpenAI and OpenAI-compatible servers (Groq, OpenRouter, vLLM, llama.cpp server, ...)",
+    fields=(
+        ProviderField(
+            name="base_url",
+            type="string",
+            default=OPENAI_API,
+            help="API root including /v1 (OpenAI, Groq, OpenRouter, vLLM, llama.cpp server...)",
+        ),
+        ProviderField(name="api_key", type="secret", help="API key (or OPENAI_API_KEY / CHI_LLM_OPENAI_API_KEY)"),
+        ProviderField(name="model", type="string", help="model name as the server knows it"),
+        *HTTP_FIELDS,
+    ),
+    key_variables=("CHI_LLM_OPENAI_API_KEY", "OPENAI_API_KEY"),
+)
 
 FINISH: dict[str, FinishReason] = {
     "stop": "stop",
@@ -91,9 +113,6 @@ class OpenAICompatibleGenerator(HttpTextGenerator):
     name = "openai"
     framing = "sse"
 
-    def request_path_prefix(self) -> str:
-        return ""
-
     def request_path(self, request: GenerationRequest, *, stream: bool) -> str:
         return "/completions" if request.prompt is not None else "/chat/completions"
 
@@ -107,5 +126,21 @@ class OpenAICompatibleGenerator(HttpTextGenerator):
         return parse_chunk(frame.data)
 
     def list_models(self) -> list[dict[str, Any]]:
-        body = self.transport.request_json("GET", self.request_path_prefix() + "/models")
+        body = self.transport.request_json("GET", "/models")
         return [{"id": m.get("id"), "owned_by": m.get("owned_by")} for m in body.get("data", []) if m.get("id")]
+
+
+def build(profile: ProviderProfile, ctx: BuildContext) -> OpenAICompatibleGenerator:
+    """Bearer auth when a key is known; OpenAI's own API refuses to start without one (other
+    OpenAI-compatible servers often need none)."""
+    key = api_key(profile, SCHEMA, ctx.env)
+    client, settings = transport(profile, SCHEMA, ctx, {"Authorization": f"Bearer {key}"} if key else {})
+    if not key and str(settings["base_url"]).rstrip("/") == OPENAI_API:
+        raise MissingCredentials(
+            f"the OpenAI API needs a key: set OPENAI_API_KEY (or api_key in the provider profile {profile.id!r})",
+            backend="openai",
+        )
+    return OpenAICompatibleGenerator(client, model=ctx.model, context=client.context)
+
+
+PROVIDER = ProviderType(schema=SCHEMA, build=build)

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from chi_llm.application.models import is_inventory_id, looks_like_path
 from chi_llm.domain.errors import ConfigError
 from chi_llm.domain.ports import ConfigStore
+from chi_llm.domain.providers import ProviderProfile, Schemas
 from chi_llm.domain.settings import KEYS, Setting, Settings, check_value
 
 Layer = tuple[str, Mapping[str, Any]]
@@ -38,17 +39,22 @@ class ConfigService:
         store: ConfigStore,
         env: Mapping[str, str],
         *,
+        schemas: Schemas,
         known_models: Callable[[Mapping[str, Any]], list[str]] | None = None,
     ) -> None:
         self._store = store
         self._env = env
+        self.schemas = schemas
         self._known_models = known_models
+
+    def _check(self, key: str, value: Any, source: str) -> Any:
+        return check_value(key, value, source=source, schemas=self.schemas)
 
     def layers(self, explicit: Mapping[str, Any] | None = None, config_path: Path | None = None) -> list[Layer]:
         """Every source that contributes, lowest precedence first."""
         layers: list[Layer] = [("default", {k: v.default for k, v in KEYS.items()})]
         global_file = self._store.global_file()
-        if global_file.is_file():
+        if self._store.exists(global_file):
             layers.append((f"global file {global_file}", self._store.read(global_file)))
         project = self._store.project_file()
         if project is not None:
@@ -56,7 +62,7 @@ class ConfigService:
         layers.extend(self._env_layers())
         if config_path is not None:
             path = Path(config_path).expanduser()
-            if not path.is_file():
+            if not self._store.exists(path):
                 raise ConfigError("the file does not exist", source=f"config_path {path}")
             layers.append((f"config_path {path}", self._store.read(path)))
         if explicit:
@@ -75,19 +81,28 @@ class ConfigService:
             if not isinstance(layer, Mapping):
                 raise ConfigError("the top level must be a mapping of keys to values", source=source)
             for key, raw in layer.items():
-                value = check_value(key, raw, source=source)
                 if key == "provider" and key in values and source != "default":
-                    value = check_value(key, {**values[key].value, **value}, source=source)
-                values[key] = Setting(key=key, value=value, source=source)
+                    raw = self._merged_provider(values[key].value, raw)
+                values[key] = Setting(key=key, value=self._check(key, raw, source), source=source)
         plain = {key: setting.value for key, setting in values.items()}
         if check_model:
             self._check_model(values["model"], plain)
         return Settings(values=values)
 
+    @staticmethod
+    def _merged_provider(below: Any, raw: Any) -> Any:
+        """A `provider:` layer changes the fields it names; a different `type` starts afresh."""
+        if not isinstance(raw, Mapping) or not isinstance(below, ProviderProfile):
+            return raw
+        if raw.get("type", below.type) != below.type:
+            return raw
+        return {**below.single(), **raw}
+
     def _check_model(self, model: Setting, values: Mapping[str, Any]) -> None:
-        provider = values.get("provider") or {"type": "local"}
-        remote_profiles = any(p.get("type") != "local" for p in values.get("providers") or [])
-        if provider.get("type", "local") != "local" or remote_profiles or self._known_models is None:
+        provider = values.get("provider")
+        remote_single = isinstance(provider, ProviderProfile) and provider.type != "local"
+        remote_profiles = any(p.type != "local" for p in values.get("providers") or ())
+        if remote_single or remote_profiles or self._known_models is None:
             return
         name = str(model.value)
         if looks_like_path(name) or is_inventory_id(name):
@@ -127,20 +142,19 @@ class ConfigService:
                 raise ConfigError("inline JSON must be an object", source="env CHI_LLM_CONFIG")
             return parsed
         path = Path(value).expanduser()
-        if not path.is_file():
+        if not self._store.exists(path):
             raise ConfigError(f"no such file {path} (give a path or inline JSON)", source="env CHI_LLM_CONFIG")
         return self._store.read(path)
 
     def update(self, change: Callable[[dict[str, Any]], None], scope: Literal["project", "global"] = "project") -> Path:
         """Apply `change` to the project or global file's mapping, validate the result, write atomically."""
         path = self._store.project_target() if scope == "project" else self._store.global_file()
-        existing = dict(self._store.read(path)) if path.is_file() else {}
+        existing = dict(self._store.read(path)) if self._store.exists(path) else {}
         change(existing)
-        for name, value in existing.items():
-            existing[name] = check_value(name, value, source=str(path))
-        if "model" in existing:
-            self._check_model(Setting(key="model", value=existing["model"], source=str(path)), existing)
-        self._store.write(path, existing)
+        checked = {name: self._check(name, value, str(path)) for name, value in existing.items()}
+        if "model" in checked:
+            self._check_model(Setting(key="model", value=checked["model"], source=str(path)), checked)
+        self._store.write(path, {name: _stored(value) for name, value in checked.items()})
         return path
 
     def set_value(self, key: str, raw: str, scope: Literal["project", "global"] = "project") -> Path:
@@ -160,15 +174,23 @@ class ConfigService:
             current = existing.get("provider")
             existing["provider"] = {**(current if isinstance(current, Mapping) else {}), field: _parse_scalar(raw)}
         else:
-            existing[key] = _coerce(key, raw, source=path)
+            existing[key] = self._coerce(key, raw, source=path)
+
+    def _coerce(self, key: str, raw: str, *, source: str) -> Any:
+        """The value of `raw` for `key`: the text itself if the key accepts it, else its JSON value."""
+        try:
+            return _stored(self._check(key, raw, source))
+        except ConfigError:
+            return _stored(self._check(key, _parse_scalar(raw), source))
 
 
-def _coerce(key: str, raw: str, *, source: str) -> Any:
-    """The value of `raw` for `key`: the text itself if the key accepts it, else its JSON value."""
-    try:
-        return check_value(key, raw, source=source)
-    except ConfigError:
-        return check_value(key, _parse_scalar(raw), source=source)
+def _stored(value: Any) -> Any:
+    """A checked value as a file stores it (profiles as plain mappings, settings normalised)."""
+    if isinstance(value, ProviderProfile):
+        return value.single()
+    if isinstance(value, tuple) and all(isinstance(v, ProviderProfile) for v in value):
+        return [v.entry() for v in value]
+    return value
 
 
 def _parse_scalar(raw: str) -> Any:

@@ -105,7 +105,7 @@ class ModelAdvisor:
         if self.allow_oversize:
             return
         facts = self.inspector.inspect(path)
-        needed = memory_needed(path.stat().st_size, facts.kv_bytes_per_token, context)
+        needed = memory_needed(self.models.files.size_of(path), facts.kv_bytes_per_token, context)
         hardware = self.probe.hardware()
         usable = usable_memory(hardware)
         if needed is not None and needed > usable:

@@ -49,10 +49,6 @@ class ModelService:
         self._progress = progress
         self._inventory = inventory
 
-    @property
-    def default_id(self) -> str:
-        return self.catalog.default_id
-
     def is_known(self, model_id: str) -> bool:
         return any(spec.id == model_id for spec in self.catalog.all())
 
@@ -62,7 +58,7 @@ class ModelService:
 
     def is_downloaded(self, spec: ModelSpec) -> bool:
         if isinstance(spec.source, LocalSource):
-            return Path(spec.source.path).is_file()
+            return self.files.size_of(Path(spec.source.path)) is not None
         return self.files.is_ready(spec)
 
     def locate(self, model: str) -> Path:
@@ -83,7 +79,7 @@ class ModelService:
             )
         if looks_like_path(model):
             path = Path(model).expanduser()
-            if not path.is_file():
+            if self.files.size_of(path) is None:
                 raise ModelNotFound(f"no model file at {path}; check the path", backend="local")
             return path
         return self.ensure(self.catalog.get(model))  # raises ModelNotFound listing the known ids
@@ -92,7 +88,7 @@ class ModelService:
         """Make sure `spec`'s verified file is present and return its path (downloading if needed)."""
         if isinstance(spec.source, LocalSource):
             path = Path(spec.source.path)
-            if not path.is_file():
+            if self.files.size_of(path) is None:
                 raise ModelNotFound(f"{spec.id}: the registered file {path} is gone", backend="local")
             return path
         if self.files.is_ready(spec):
@@ -111,13 +107,13 @@ class ModelService:
             partial = self.files.partial_path(spec)
             try:
                 source.fetch(expected, partial, self._progress)
-                size = partial.stat().st_size
+                size = self.files.size_of(partial) or 0
                 self._progress(FetchProgress(model_id=spec.id, phase="verify", done=0, total=size))
                 placed = self.files.place(expected, partial)
                 self._progress(FetchProgress(model_id=spec.id, phase="done", done=size, total=size))
                 return placed
             finally:
-                partial.unlink(missing_ok=True)
+                self.files.discard(partial)
 
     def _check_disk(self, spec: ModelSpec) -> None:
         size = spec.planning_size

@@ -6,7 +6,8 @@ It is itself a TextGenerator, so GenerationService and the facade do not know it
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from typing import Any
 
 from chi_llm.domain.errors import (
     AllProvidersFailed,
@@ -17,7 +18,7 @@ from chi_llm.domain.errors import (
 )
 from chi_llm.domain.generation import Chunk, Completion, GenerationRequest
 from chi_llm.domain.ports import TextGenerator
-from chi_llm.domain.providers import ProviderProfile
+from chi_llm.domain.providers import ProviderProfile, Schemas, check_profile
 
 log = logging.getLogger("chi_llm")
 FINAL = (InvalidRequest, GenerationCancelled, ConfigError)  # the request itself is wrong: no fallback helps
@@ -53,6 +54,40 @@ def select(
     return ordered
 
 
+def adhoc_profile(
+    provider: str | Mapping[str, Any], profiles: Sequence[ProviderProfile], schemas: Schemas
+) -> ProviderProfile | None:
+    """A provider chosen by the caller (`MicroLLM(provider=...)`, `--provider`): None for a
+    configured id; a profile for a provider type (with its defaults) or a mapping."""
+    if isinstance(provider, Mapping):
+        raw = dict(provider)
+        return check_profile({"id": raw.get("id", raw.get("type", "local")), **raw}, schemas, source="argument")
+    if any(p.id == provider for p in profiles):
+        return None
+    if provider in schemas:
+        return check_profile({"id": provider, "type": provider}, schemas, source="argument")
+    return None  # unknown: `select` reports the configured ids
+
+
+def candidates(
+    profiles: Sequence[ProviderProfile],
+    schemas: Schemas,
+    *,
+    provider: str | Mapping[str, Any] | None = None,
+    tags: Sequence[str] = (),
+    default_id: str | None = None,
+) -> list[ProviderProfile]:
+    """The profiles a generation tries, in order, for the caller's provider choice or tags."""
+    pool = list(profiles)
+    provider_id = None
+    if provider is not None:
+        adhoc = adhoc_profile(provider, pool, schemas)
+        if adhoc is not None:
+            pool = [p for p in pool if p.id != adhoc.id] + [adhoc]
+        provider_id = adhoc.id if adhoc is not None else str(provider)
+    return select(pool, provider_id=provider_id, tags=tags, default_id=default_id)
+
+
 def retriable(error: ChiLlmError) -> bool:
     return not isinstance(error, FINAL)
 
@@ -85,17 +120,13 @@ class ProviderRouter(TextGenerator):
         return self._built[profile.id]
 
     def close(self) -> None:
-        """Close every adapter built so far that holds connections."""
+        """Close every adapter built so far."""
         for adapter in self._built.values():
-            getattr(adapter, "close", lambda: None)()
+            adapter.close()
 
     async def aclose(self) -> None:
         for adapter in self._built.values():
-            aclose = getattr(adapter, "aclose", None)
-            if aclose is not None:
-                await aclose()
-            else:
-                getattr(adapter, "close", lambda: None)()
+            await adapter.aclose()
 
     @property
     def primary(self) -> TextGenerator:

@@ -10,6 +10,14 @@ from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.messages import Message
 
 FinishReason = Literal["stop", "length", "cancelled"]
+DEFAULT_MAX_TOKENS = 512  # when neither the call nor configuration sets max_tokens
+DEFAULT_CONTEXT = 4096  # a context window when nothing better is known
+
+
+def answer_room(context: int, max_tokens: int | None) -> int:
+    """Tokens a truncated prompt leaves to answer in: max_tokens, at most a quarter of the
+    context, at least one. The one rule every backend truncates by."""
+    return max(min(max_tokens or DEFAULT_MAX_TOKENS, context // 4), 1)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,6 +39,11 @@ class GenerationOptions:
             raise InvalidRequest(f"top_p must be in (0, 1], got {self.top_p}")
         if self.max_tokens is not None and self.max_tokens < 1:
             raise InvalidRequest(f"max_tokens must be at least 1, got {self.max_tokens}")
+
+    @property
+    def token_limit(self) -> int:
+        """The most tokens to produce: max_tokens, else the built-in default."""
+        return self.max_tokens or DEFAULT_MAX_TOKENS
 
     def over(self, defaults: GenerationOptions) -> GenerationOptions:
         """These options, with every unset value taken from `defaults`."""

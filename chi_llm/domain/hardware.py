@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chi_llm.domain.generation import DEFAULT_CONTEXT
 from chi_llm.domain.models import ModelSpec
 
 GIB = 1024**3
@@ -65,7 +66,7 @@ def usable_memory(hardware: Hardware) -> int:
 
 
 def fit_of(spec: ModelSpec, hardware: Hardware, context: int | None = None) -> Fit:
-    ctx = context or spec.default_context or min(spec.context_length or 4096, 4096)
+    ctx = context or spec.default_context or min(spec.context_length or DEFAULT_CONTEXT, DEFAULT_CONTEXT)
     needed = memory_needed(spec.planning_size, spec.kv_bytes_per_token, ctx)
     available = usable_memory(hardware)
     return Fit(needed=needed, available=available, fits=needed is not None and needed <= available, context=ctx)

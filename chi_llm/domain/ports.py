@@ -1,18 +1,22 @@
 """Ports: the capabilities the application needs, as typing.Protocol classes.
 
-Adapters subclass these explicitly. Each docstring states the contract the contract tests check.
+Adapters subclass these explicitly; every method is abstract, so an incomplete adapter fails at
+construction. Each docstring states the contract the contract tests check.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from abc import abstractmethod
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from chi_llm.domain.generation import Chunk, Completion, GenerationRequest
 from chi_llm.domain.hardware import Hardware
+from chi_llm.domain.model_views import CatalogCheck
 from chi_llm.domain.models import FetchProgress, GgufFacts, InstalledModel, ModelSpec, RemoteFile
+from chi_llm.domain.providers import UrlSearch
 
 ProgressCallback = Callable[[FetchProgress], None]
 
@@ -22,6 +26,7 @@ class TextGenerator(Protocol):
 
     name: str
 
+    @abstractmethod
     def generate(self, request: GenerationRequest) -> Completion:
         """Return the whole completion: text, finish reason ("stop" or "length") and usage.
 
@@ -30,6 +35,7 @@ class TextGenerator(Protocol):
         """
         ...
 
+    @abstractmethod
     def stream(self, request: GenerationRequest) -> Iterator[Chunk]:
         """Yield text deltas, then exactly one final chunk with finish_reason and usage.
 
@@ -38,29 +44,79 @@ class TextGenerator(Protocol):
         """
         ...
 
+    @abstractmethod
     async def agenerate(self, request: GenerationRequest) -> Completion:
         """`generate` without blocking the event loop."""
         ...
 
+    @abstractmethod
     def astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
         """`stream` without blocking the event loop; cancelling the consumer stops decoding."""
+        ...
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections and clients. Idempotent; the adapter may be used again afterwards
+        (clients are re-created lazily). Loaded local models stay cached for reuse."""
+        ...
+
+    @abstractmethod
+    async def aclose(self) -> None:
+        """`close` for async clients of the running event loop (and the sync ones)."""
+        ...
+
+
+class ServerFinder(Protocol):
+    """Looks for a running local server of one kind on the usual hosts and ports."""
+
+    @abstractmethod
+    def find(
+        self,
+        kind: str,
+        *,
+        host: str | None = None,
+        port: int | None = None,
+        hosts: Sequence[str] | None = None,
+        timeout: float = 1.5,
+    ) -> UrlSearch:
+        """Try the hint first, then the usual places; report every URL tried. Never raises for
+        a server that is not there."""
+        ...
+
+
+@runtime_checkable
+class ModelLister(Protocol):
+    """A backend that can say which models it serves (HTTP providers)."""
+
+    @abstractmethod
+    def list_models(self) -> list[dict[str, Any]]:
+        """Each served model as {id, ...details}. Raises BackendUnavailable when unreachable."""
         ...
 
 
 class ModelCatalog(Protocol):
     """Known models by id."""
 
+    @abstractmethod
     def get(self, model_id: str) -> ModelSpec:
         """Return the spec for `model_id`; raise ModelNotFound naming the known ids otherwise."""
         ...
 
+    @abstractmethod
     def all(self) -> list[ModelSpec]:
         """Every known model, in catalog order."""
         ...
 
     @property
+    @abstractmethod
     def default_id(self) -> str:
         """The zero-config default model's id."""
+        ...
+
+    @abstractmethod
+    def check(self, path: Path | None = None) -> CatalogCheck:
+        """Every problem in the catalog file at `path` (default: the packaged catalog), each
+        naming its entry. An unreadable file is a failed check, never an exception."""
         ...
 
 
@@ -69,10 +125,12 @@ class ModelSource(Protocol):
 
     scheme: str
 
+    @abstractmethod
     def describe(self, spec: ModelSpec) -> RemoteFile:
         """Size and sha256 the source reports for the file (None where it cannot tell without fetching)."""
         ...
 
+    @abstractmethod
     def fetch(self, spec: ModelSpec, destination: Path, progress: ProgressCallback) -> None:
         """Write the model file to `destination` (a temporary path the caller then verifies).
 
@@ -87,38 +145,58 @@ class ModelFiles(Protocol):
 
     models_dir: Path
 
+    @abstractmethod
     def path_for(self, spec: ModelSpec) -> Path:
         """Where the model's file lives once fetched."""
         ...
 
+    @abstractmethod
     def is_ready(self, spec: ModelSpec) -> bool:
         """True when the file is present and verified (size and sha256 when known)."""
         ...
 
+    @abstractmethod
     def lock(self, spec: ModelSpec) -> AbstractContextManager[None]:
         """An inter-process lock held while fetching this model."""
         ...
 
+    @abstractmethod
     def partial_path(self, spec: ModelSpec) -> Path:
         """A temporary path, beside the final one, to fetch into."""
         ...
 
+    @abstractmethod
     def place(self, spec: ModelSpec, partial: Path) -> Path:
         """Verify `partial` and atomically move it into place. Raise ModelCorrupt (and delete it) on mismatch."""
         ...
 
+    @abstractmethod
+    def discard(self, partial: Path) -> None:
+        """Delete a temporary file from `partial_path` if it is still there."""
+        ...
+
+    @abstractmethod
     def free_bytes(self) -> int:
         """Free space on the store's file system."""
         ...
 
+    @abstractmethod
     def remove(self, spec: ModelSpec) -> int:
         """Delete the model's file, stamp and resumable partial download; return the bytes freed."""
         ...
 
+    @abstractmethod
     def partial_bytes(self) -> int:
         """Bytes held by interrupted, resumable downloads."""
         ...
 
+    @abstractmethod
+    def size_of(self, path: Path) -> int | None:
+        """The size of a model file anywhere on disk (a registered path, another tool's file);
+        None when no such file exists."""
+        ...
+
+    @abstractmethod
     def owned_files(self) -> list[InstalledModel]:
         """Every model file in the store (id = file name until matched to the catalog)."""
         ...
@@ -127,6 +205,7 @@ class ModelFiles(Protocol):
 class ModelInventory(Protocol):
     """GGUF files that other tools (Hugging Face cache, LM Studio, Ollama) or gguf_paths hold."""
 
+    @abstractmethod
     def discover(self) -> list[InstalledModel]:
         """Every GGUF found, read-only. Unreadable folders are skipped, never fatal."""
         ...
@@ -135,6 +214,7 @@ class ModelInventory(Protocol):
 class ModelInspector(Protocol):
     """Reads facts from a model file without loading it."""
 
+    @abstractmethod
     def inspect(self, path: Path) -> GgufFacts:
         """Header facts; raise ModelCorrupt when the file is not a readable GGUF."""
         ...
@@ -143,22 +223,32 @@ class ModelInspector(Protocol):
 class ConfigStore(Protocol):
     """Configuration files: finding, reading and atomically writing them."""
 
+    @abstractmethod
     def project_file(self) -> Path | None:
         """The nearest `.chi_llm.json/.yaml/.yml`, from the working directory upwards."""
         ...
 
+    @abstractmethod
     def project_target(self) -> Path:
         """Where a project-scope write goes: the nearest project file, else `./.chi_llm.json`."""
         ...
 
+    @abstractmethod
     def global_file(self) -> Path:
         """The global configuration file's path (it may not exist)."""
         ...
 
+    @abstractmethod
+    def exists(self, path: Path) -> bool:
+        """True when `path` is an existing file."""
+        ...
+
+    @abstractmethod
     def read(self, path: Path) -> Mapping[str, Any]:
         """Parse a file into a mapping. Raise ConfigError naming the file when it is malformed."""
         ...
 
+    @abstractmethod
     def write(self, path: Path, values: Mapping[str, Any]) -> None:
         """Replace the file's content atomically (temp file + rename), in the format its suffix names."""
         ...
@@ -167,6 +257,7 @@ class ConfigStore(Protocol):
 class SystemProbe(Protocol):
     """Measures the machine: memory, CPU, GPUs and llama.cpp's offload support."""
 
+    @abstractmethod
     def hardware(self) -> Hardware:
         """A fresh reading. Never raises for a missing tool (no nvidia-smi): that GPU is simply absent."""
         ...

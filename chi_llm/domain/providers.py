@@ -1,4 +1,9 @@
-"""Provider profiles, the fields each provider type takes, and connection reports."""
+"""Provider types' settings schemas, validated provider profiles, and which model a profile uses.
+
+Each provider adapter module declares its `ProviderSchema`; the registry of provider types
+(adapters/registry.py) hands the schemas to the configuration service, so a profile is validated
+once, against its own type's fields, when settings are resolved.
+"""
 
 from __future__ import annotations
 
@@ -7,91 +12,49 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chi_llm.domain.errors import ConfigError
+from chi_llm.domain.results import JsonResult
 
 LOCAL_ID = "local"
+FIELD_TYPES: dict[str, Any] = {
+    "string": str,
+    "secret": str,
+    "enum": str,
+    "int": int,
+    "float": (int, float),
+    "bool": bool,
+}
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ProviderField:
+class ProviderField(JsonResult):
     """One setting of a provider type, as the CLI and the TUI's forms show it."""
 
     name: str
-    type: str  # string, int, float, bool, secret, enum
+    type: str  # string, int, float, bool, secret, enum, list
     required: bool = False
     default: Any = None
     help: str = ""
     options: tuple[str, ...] = ()
 
-
-def _f(
-    name: str, kind: str, help_: str, default: Any = None, *, required: bool = False, options: tuple[str, ...] = ()
-) -> ProviderField:
-    return ProviderField(name=name, type=kind, required=required, default=default, help=help_, options=options)
-
-
-_TIMEOUTS = (
-    _f("connect_timeout", "float", "seconds to wait for a connection", 5.0),
-    _f("read_timeout", "float", "seconds to wait between streamed pieces", 120.0),
-    _f("max_retries", "int", "retries on 429 and 5xx answers (exponential backoff with jitter)", 3),
-    _f("context", "int", "the model's context window, used for truncation and checks", None),
-)
-_MODEL = _f("model", "string", "model name as the server knows it", None)
-
-SCHEMAS: dict[str, tuple[ProviderField, ...]] = {
-    "local": (
-        _f("model", "string", "catalog id, inventory id or .gguf path (default: the configured model)"),
-        _f("context", "int", "context window (capped by the model's trained context)"),
-        _f("threads", "int", "CPU threads (default: physical cores)"),
-        _f("gpu_layers", "int", "layers offloaded to the GPU, -1 = all"),
-    ),
-    "fake": (
-        _f("replies", "string", "scripted replies (a list in configuration files)"),
-        _f("token_delay", "float", "seconds per produced token", 0.0),
-        _f("context", "int", "context window in words", 4096),
-    ),
-    "openai": (
-        _f(
-            "base_url",
-            "string",
-            "API root including /v1 (OpenAI, Groq, OpenRouter, vLLM, llama.cpp server...)",
-            "https://api.openai.com/v1",
-        ),
-        _f("api_key", "secret", "API key (or OPENAI_API_KEY / CHI_LLM_OPENAI_API_KEY)"),
-        _MODEL,
-        *_TIMEOUTS,
-    ),
-    "lmstudio": (
-        _f("base_url", "string", "LM Studio server root", "http://127.0.0.1:1234"),
-        _MODEL,
-        *_TIMEOUTS,
-    ),
-    "ollama": (
-        _f("base_url", "string", "Ollama server root", "http://127.0.0.1:11434"),
-        _MODEL,
-        *_TIMEOUTS,
-    ),
-    "anthropic": (
-        _f("base_url", "string", "API root", "https://api.anthropic.com"),
-        _f("api_key", "secret", "API key (or ANTHROPIC_API_KEY / CHI_LLM_ANTHROPIC_API_KEY)"),
-        _f("model", "string", "model name, e.g. claude-sonnet-4-5", None, required=True),
-        _f("version", "string", "anthropic-version header", "2023-06-01"),
-        *_TIMEOUTS,
-    ),
-    "gemini": (
-        _f("base_url", "string", "API root", "https://generativelanguage.googleapis.com"),
-        _f("api_key", "secret", "API key (or GEMINI_API_KEY / GOOGLE_API_KEY)"),
-        _f("model", "string", "model name, e.g. gemini-2.5-flash", None, required=True),
-        *_TIMEOUTS,
-    ),
-}
-PROVIDER_TYPES = tuple(SCHEMAS)
-_KINDS: dict[str, Any] = {"string": str, "secret": str, "enum": str, "int": int, "float": (int, float), "bool": bool}
-
-
-def _from_text(value: Any, kind: str) -> Any:
-    """Environment variables arrive as text: read numbers and booleans for the fields that want them."""
-    if not isinstance(value, str):
+    def read(self, value: Any) -> Any:
+        """`value` as this field's type. Text (environment variables, CLI) becomes a number or a
+        boolean where the field wants one; anything else of the wrong type is refused."""
+        if isinstance(value, str) and self.type in ("int", "float", "bool"):
+            value = _from_text(value, self.type)
+        if value is None or self.type == "list":
+            return value
+        expected = FIELD_TYPES[self.type]
+        wrong_number = self.type in ("int", "float") and isinstance(value, bool)
+        if not isinstance(value, expected) or wrong_number:
+            raise ValueError(f"setting {self.name!r} must be {self.type}, got {value!r}")
+        if self.options and value not in self.options:
+            raise ValueError(f"setting {self.name!r} must be one of {', '.join(self.options)}, got {value!r}")
         return value
+
+
+def _from_text(value: str, kind: str) -> Any:
     try:
         if kind == "int":
             return int(value)
@@ -99,58 +62,115 @@ def _from_text(value: Any, kind: str) -> Any:
             return float(value)
     except ValueError:
         return value
-    if kind == "bool" and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
-        return value.lower() in ("1", "true", "yes", "on")
+    if kind == "bool" and value.lower() in (*_TRUE, *_FALSE):
+        return value.lower() in _TRUE
     return value
 
 
+HTTP_FIELDS = (
+    ProviderField(name="connect_timeout", type="float", default=5.0, help="seconds to wait for a connection"),
+    ProviderField(name="read_timeout", type="float", default=120.0, help="seconds to wait between streamed pieces"),
+    ProviderField(
+        name="max_retries", type="int", default=3, help="retries on 429 and 5xx answers (exponential backoff, jitter)"
+    ),
+    ProviderField(name="context", type="int", help="the model's context window, used for truncation and checks"),
+)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ProviderProfile:
-    """A configured provider: its id, type, settings, tags and priority (lower goes first)."""
+class ProviderSchema(JsonResult):
+    """What a provider type is configured with. `key_variables`: environment variables that
+    hold its API key, first set wins (after the profile's own `api_key`)."""
+
+    type: str
+    summary: str
+    fields: tuple[ProviderField, ...]
+    key_variables: tuple[str, ...] = ()
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        return frozenset(f.name for f in self.fields if f.type == "secret")
+
+    def defaults(self) -> dict[str, Any]:
+        return {f.name: f.default for f in self.fields if f.default is not None}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProviderProfile(JsonResult):
+    """A configured provider, validated against its type's schema: id, type, settings, tags and
+    priority (lower goes first). `secrets` names the settings that must never be shown."""
 
     id: str
     type: str
     settings: Mapping[str, Any] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
     priority: int = 100
+    secrets: frozenset[str] = frozenset()
 
     def public_settings(self) -> dict[str, Any]:
         """Settings with every secret replaced by whether it is set."""
-        secret = {f.name for f in SCHEMAS.get(self.type, ()) if f.type == "secret"}
-        return {k: (bool(v) if k in secret else v) for k, v in self.settings.items()}
+        return {k: (bool(v) if k in self.secrets else v) for k, v in self.settings.items()}
+
+    def public(self) -> dict[str, Any]:
+        """The profile as every output shows it: secrets only as set / not set."""
+        return {
+            "id": self.id,
+            "type": self.type,
+            "tags": list(self.tags),
+            "priority": self.priority,
+            "settings": self.public_settings(),
+        }
+
+    def json_fields(self) -> Mapping[str, Any]:
+        return self.public()
+
+    def entry(self) -> dict[str, Any]:
+        """The profile as a configuration file stores it (secrets included: files are the user's)."""
+        out: dict[str, Any] = {"id": self.id, "type": self.type}
+        if self.tags:
+            out["tags"] = list(self.tags)
+        if self.priority != 100:
+            out["priority"] = self.priority
+        if self.settings:
+            out["settings"] = dict(self.settings)
+        return out
+
+    def single(self) -> dict[str, Any]:
+        """The profile as the one-provider `provider:` key stores it."""
+        return {"type": self.type, **self.settings}
 
 
-def check_profile(raw: Mapping[str, Any], *, source: str) -> ProviderProfile:
-    """Validate one profile. Settings may sit under `settings:` or beside id/type/tags/priority."""
+Schemas = Mapping[str, ProviderSchema]
+
+
+def check_profile(raw: Any, schemas: Schemas, *, source: str, key: str | None = None) -> ProviderProfile:
+    """Validate one profile. Settings may sit under `settings:` or beside id/type/tags/priority.
+    Errors name `key` (default: `providers[ID]`)."""
     if not isinstance(raw, Mapping):
-        raise ConfigError("each provider profile must be a mapping", source=source, key="providers")
+        raise ConfigError("each provider profile must be a mapping", source=source, key=key or "providers")
     profile_id = raw.get("id")
     kind = raw.get("type")
-    key = f"providers[{profile_id}]" if profile_id else "providers"
+    key = key or (f"providers[{profile_id}]" if profile_id else "providers")
     if not isinstance(profile_id, str) or not profile_id.strip():
         raise ConfigError("each provider profile needs a text 'id'", source=source, key=key)
-    if kind not in SCHEMAS:
-        raise ConfigError(f"type must be one of {', '.join(PROVIDER_TYPES)}, got {kind!r}", source=source, key=key)
+    schema = schemas.get(kind) if isinstance(kind, str) else None
+    if schema is None:
+        raise ConfigError(f"type must be one of {', '.join(schemas)}, got {kind!r}", source=source, key=key)
     nested = raw.get("settings") or {}
     if not isinstance(nested, Mapping):
         raise ConfigError("settings must be a mapping", source=source, key=key)
     settings = {k: v for k, v in raw.items() if k not in ("id", "type", "tags", "priority", "settings")}
     settings.update(nested)
-    fields = {f.name: f for f in SCHEMAS[kind]}
+    fields = {f.name: f for f in schema.fields}
     for name, value in list(settings.items()):
         spec = fields.get(name)
         if spec is None:
-            raise ConfigError(
-                f"unknown setting {name!r} for a {kind} provider; known: {', '.join(fields)}", source=source, key=key
-            )
-        settings[name] = value = _from_text(value, spec.type)
-        expected = _KINDS[spec.type]
-        if (
-            value is not None
-            and name != "replies"
-            and (not isinstance(value, expected) or (spec.type in ("int", "float") and isinstance(value, bool)))
-        ):
-            raise ConfigError(f"setting {name!r} must be {spec.type}, got {value!r}", source=source, key=key)
+            known = ", ".join(fields)
+            raise ConfigError(f"unknown setting {name!r} for a {kind} provider; known: {known}", source=source, key=key)
+        try:
+            settings[name] = spec.read(value)
+        except ValueError as exc:
+            raise ConfigError(str(exc), source=source, key=key) from None
     tags = raw.get("tags") or ()
     if isinstance(tags, str):
         tags = [t.strip() for t in tags.split(",") if t.strip()]
@@ -159,11 +179,62 @@ def check_profile(raw: Mapping[str, Any], *, source: str) -> ProviderProfile:
     priority = raw.get("priority", 100)
     if isinstance(priority, bool) or not isinstance(priority, int):
         raise ConfigError(f"priority must be a whole number, got {priority!r}", source=source, key=key)
-    return ProviderProfile(id=profile_id, type=str(kind), settings=settings, tags=tuple(tags), priority=priority)
+    return ProviderProfile(
+        id=profile_id, type=schema.type, settings=settings, tags=tuple(tags), priority=priority, secrets=schema.secrets
+    )
+
+
+def model_for(profile: ProviderProfile, *, argument: str | None, configured: str | None) -> str | None:
+    """The model a profile generates with — the one precedence rule:
+
+    a model given as an argument (`MicroLLM(model=...)`, `--model`) > the profile's own `model`
+    setting > the configured `model` key (`configured`: None when it is only the built-in default
+    and the profile is remote, whose servers do not know the local catalog's ids).
+    """
+    own = profile.settings.get("model")
+    return argument or (str(own) if own else None) or configured
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ConnectionReport:
+class ProviderView(JsonResult):
+    """A configured profile as people and the TUI see it: secrets only as set / not set (a key
+    from the environment counts as set)."""
+
+    profile: ProviderProfile
+    default: bool
+    key_set: bool | None  # None: the type takes no API key
+
+    def json_fields(self) -> Mapping[str, Any]:
+        shown = self.profile.public()
+        if self.key_set is not None:
+            shown["settings"]["api_key"] = self.key_set
+        return {**shown, "default": self.default}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServedModel(JsonResult):
+    """A model a provider serves: its id and whatever the server tells about it."""
+
+    id: str
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def json_fields(self) -> Mapping[str, Any]:
+        return {"id": self.id, **self.details}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UrlSearch(JsonResult):
+    """Where a local server (LM Studio, Ollama) answered, and every URL tried."""
+
+    provider: str
+    ok: bool
+    base_url: str | None
+    tried: tuple[str, ...]
+    message: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConnectionReport(JsonResult):
     """The result of testing a provider: an unreachable server is never ok."""
 
     ok: bool

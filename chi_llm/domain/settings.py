@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from chi_llm.domain.errors import ConfigError
-from chi_llm.domain.providers import PROVIDER_TYPES, check_profile
+from chi_llm.domain.generation import DEFAULT_CONTEXT, DEFAULT_MAX_TOKENS
+from chi_llm.domain.providers import LOCAL_ID, ProviderProfile, Schemas, check_profile
 
 
 def _int(minimum: int) -> Callable[[Any], int]:
@@ -72,42 +73,34 @@ def _paths(value: Any) -> list[str]:
     return list(value)
 
 
-def _provider(value: Any) -> dict[str, Any]:
+def _provider(value: Any, schemas: Schemas, source: str) -> ProviderProfile:
+    if isinstance(value, ProviderProfile):
+        return value
     if not isinstance(value, Mapping):
-        raise ValueError(f"must be a mapping such as {{type: local}}, got {value!r}")
+        raise ConfigError(f"must be a mapping such as {{type: local}}, got {value!r}", source=source, key="provider")
     kind = value.get("type", "local")
-    if kind not in PROVIDER_TYPES:
-        raise ValueError(f"type must be one of {', '.join(PROVIDER_TYPES)}, got {kind!r}")
-    try:
-        profile = check_profile({**value, "id": kind, "type": kind}, source="provider")
-    except ConfigError as exc:
-        raise ValueError(exc.detail) from None
-    return {"type": kind, **profile.settings}
+    raw = {**value, "id": LOCAL_ID if kind == "local" else kind, "type": kind}
+    return check_profile(raw, schemas, source=source, key="provider")
 
 
-def _profiles(value: Any) -> list[dict[str, Any]]:
-    if not isinstance(value, list):
-        raise ValueError("must be a list of provider profiles ({id, type, settings, tags, priority})")
+def _profiles(value: Any, schemas: Schemas, source: str) -> tuple[ProviderProfile, ...]:
+    if not isinstance(value, (list, tuple)):
+        raise ConfigError(
+            "must be a list of provider profiles ({id, type, settings, tags, priority})", source=source, key="providers"
+        )
     seen: set[str] = set()
     out = []
     for raw in value:
-        try:
-            profile = check_profile(raw, source="providers")
-        except ConfigError as exc:
-            raise ValueError(f"{exc.key}: {exc.detail}") from None
+        profile = raw if isinstance(raw, ProviderProfile) else check_profile(raw, schemas, source=source)
         if profile.id in seen:
-            raise ValueError(f"duplicate provider id {profile.id!r}")
+            raise ConfigError(f"duplicate provider id {profile.id!r}", source=source, key="providers")
         seen.add(profile.id)
-        out.append(
-            {
-                "id": profile.id,
-                "type": profile.type,
-                "settings": dict(profile.settings),
-                "tags": list(profile.tags),
-                "priority": profile.priority,
-            }
-        )
-    return out
+        out.append(profile)
+    return tuple(out)
+
+
+def _checked_elsewhere(value: Any) -> Any:  # provider keys: validated with the provider schemas
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +117,8 @@ KEYS: dict[str, Key] = {
     k.name: k
     for k in (
         Key("model", _str, "smollm2-135m", "catalog id or path to a .gguf file"),
-        Key("context", _int(16), 4096, "context window in tokens (capped by the model's trained context)"),
-        Key("max_tokens", _int(1), 512, "most tokens to generate per call"),
+        Key("context", _int(16), DEFAULT_CONTEXT, "context window in tokens (capped by the model's trained context)"),
+        Key("max_tokens", _int(1), DEFAULT_MAX_TOKENS, "most tokens to generate per call"),
         Key("temperature", _float(0.0, 2.0), 0.7, "sampling temperature, 0 to 2"),
         Key("top_p", _float(0.0, 1.0, open_low=True), 0.95, "nucleus sampling, in (0, 1]"),
         Key("seed", _optional_int, None, "random seed for reproducible sampling (none = random)"),
@@ -133,8 +126,8 @@ KEYS: dict[str, Key] = {
         Key("cache_dir", _str, None, "where models are stored (default: CHI_LLM_HOME or ~/.cache/chi_llm)"),
         Key("threads", _int(1), None, "CPU threads for llama.cpp (default: physical cores)"),
         Key("gpu_layers", _int(-1), None, "layers offloaded to the GPU, -1 = all (default: all if supported)"),
-        Key("provider", _provider, {"type": "local"}, "a single provider: {type: ..., settings...}"),
-        Key("providers", _profiles, None, "provider profiles: [{id, type, settings, tags, priority}]"),
+        Key("provider", _checked_elsewhere, {"type": "local"}, "a single provider: {type: ..., settings...}"),
+        Key("providers", _checked_elsewhere, None, "provider profiles: [{id, type, settings, tags, priority}]"),
         Key("default_provider", _str, None, "id of the provider profile tried first"),
         Key("models", _model_entries, None, "extra or overriding catalog entries (same fields as models.yaml)"),
         Key("gguf_paths", _paths, None, "folders scanned for .gguf files to list and load"),
@@ -143,13 +136,18 @@ KEYS: dict[str, Key] = {
 }
 
 
-def check_value(key: str, value: Any, *, source: str) -> Any:
-    """Validate one value for `key`, raising ConfigError that names the source and key."""
+def check_value(key: str, value: Any, *, source: str, schemas: Schemas) -> Any:
+    """Validate one value for `key`, raising ConfigError that names the source and key. Provider
+    profiles are checked against `schemas` (the provider types' settings) and become typed."""
     spec = KEYS.get(key)
     if spec is None:
         raise ConfigError(f"unknown key; known keys are {', '.join(KEYS)}", source=source, key=key)
     if value is None and spec.default is None:
         return None  # optional keys may be set to null, meaning "not set"
+    if key == "provider":
+        return _provider(value, schemas, source)
+    if key == "providers":
+        return _profiles(value, schemas, source)
     try:
         return spec.check(value)
     except ValueError as exc:
@@ -176,3 +174,31 @@ class Settings:
 
     def explain(self) -> list[Setting]:
         return [self.values[key] for key in KEYS]
+
+    def source(self, key: str) -> str:
+        return self.values[key].source
+
+    def is_set(self, key: str) -> bool:
+        """True when a user set `key` (anywhere), not only the built-in default."""
+        return self.values[key].source != "default"
+
+    def profiles(self) -> list[ProviderProfile]:
+        """`providers:` if any; else the single `provider:` profile (by default: local llama.cpp)."""
+        listed: tuple[ProviderProfile, ...] | None = self["providers"]
+        return list(listed) if listed else [self["provider"]]
+
+    def public(self, *, explain: bool = False) -> dict[str, Any]:
+        """Every key's value as outputs show it, secrets only as set / not set; with `explain`,
+        each as {value, source}. The one view that `config show`, the bridge and the server use."""
+        shown = {s.key: public_value(s.value) for s in self.explain()}
+        if explain:
+            return {s.key: {"value": shown[s.key], "source": s.source} for s in self.explain()}
+        return shown
+
+
+def public_value(value: Any) -> Any:
+    if isinstance(value, ProviderProfile):
+        return {"type": value.type, **value.public_settings()}
+    if isinstance(value, tuple) and all(isinstance(v, ProviderProfile) for v in value):
+        return [v.public() for v in value]
+    return value

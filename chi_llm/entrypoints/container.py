@@ -1,63 +1,43 @@
-"""The dependency-injector container: the only place that knows every concrete class."""
+"""The dependency-injector container: the only place that knows every concrete class.
+
+Adapters are singletons, use-case services factories. Settings are resolved once, by
+`bootstrap` (the composition root), and handed in; a profile's `type` picks its adapter through
+the provider registry. Nothing outside entrypoints builds a container or imports an adapter.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from dependency_injector import containers, providers
+from chi_llm.entrypoints.lean_imports import dependency_injector
 
-from chi_llm.adapters.catalog import YamlModelCatalog
-from chi_llm.adapters.config_files import FileConfigStore
-from chi_llm.adapters.fake import FakeTextGenerator
-from chi_llm.adapters.gguf import GgufInspector
-from chi_llm.adapters.hf_source import HfModelSource
-from chi_llm.adapters.inventory import ToolInventory
-from chi_llm.adapters.model_files import LocalModelFiles
-from chi_llm.adapters.progress import TerminalProgress
-from chi_llm.adapters.system_probe import LocalSystemProbe
-from chi_llm.adapters.wheel_source import WheelModelSource
-from chi_llm.application.config import ConfigService
-from chi_llm.application.generation import GenerationService
-from chi_llm.application.model_advice import ModelAdvisor
-from chi_llm.application.models import ModelService
-from chi_llm.application.router import ProviderRouter, select
-from chi_llm.domain.generation import GenerationOptions
-from chi_llm.domain.settings import Settings
-from chi_llm.entrypoints.provider_wiring import adhoc_profile, configured_profiles, make_builder
+containers, providers = dependency_injector()
 
-
-def _llama_generator(**kwargs: Any) -> Any:
-    from chi_llm.adapters.llama_cpp import LlamaCppGenerator  # imports llama_cpp lazily
-
-    return LlamaCppGenerator(**kwargs)
-
-
-def _fake_generator(provider: Mapping[str, Any], model: str) -> FakeTextGenerator:
-    return FakeTextGenerator(
-        replies=provider.get("replies", ()),
-        context=int(provider.get("context", 4096)),
-        models=("fake", model),
-        token_delay=float(provider.get("token_delay", 0.0)),
-    )
-
-
-def _router(
-    settings: Settings, env: Mapping[str, str], local: Any, fake: Any, provider: Any, tags: Any
-) -> ProviderRouter:
-    profiles = configured_profiles(settings)
-    provider_id = None
-    if provider is not None:
-        adhoc = adhoc_profile(provider, profiles)
-        if adhoc is not None:
-            profiles = [p for p in profiles if p.id != adhoc.id] + [adhoc]
-        provider_id = adhoc.id if adhoc is not None else str(provider)
-    candidates = select(
-        profiles, provider_id=provider_id, tags=tuple(tags or ()), default_id=settings["default_provider"]
-    )
-    return ProviderRouter(candidates, make_builder(settings, env, local, fake))
+from chi_llm.adapters.catalog import YamlModelCatalog  # noqa: E402
+from chi_llm.adapters.discovery import LocalServerFinder  # noqa: E402
+from chi_llm.adapters.gguf import GgufInspector  # noqa: E402
+from chi_llm.adapters.hf_source import HfModelSource  # noqa: E402
+from chi_llm.adapters.inventory import ToolInventory  # noqa: E402
+from chi_llm.adapters.model_files import LocalModelFiles  # noqa: E402
+from chi_llm.adapters.progress import TerminalProgress  # noqa: E402
+from chi_llm.adapters.provider_type import BuildContext  # noqa: E402
+from chi_llm.adapters.registry import PROVIDER_TYPES, schemas  # noqa: E402
+from chi_llm.adapters.system_probe import LocalSystemProbe  # noqa: E402
+from chi_llm.adapters.wheel_source import WheelModelSource  # noqa: E402
+from chi_llm.application.config import ConfigService  # noqa: E402
+from chi_llm.application.generation import GenerationService  # noqa: E402
+from chi_llm.application.model_advice import ModelAdvisor  # noqa: E402
+from chi_llm.application.model_library import ModelLibrary  # noqa: E402
+from chi_llm.application.models import ModelService  # noqa: E402
+from chi_llm.application.provider_service import ProviderService  # noqa: E402
+from chi_llm.application.router import ProviderRouter, candidates  # noqa: E402
+from chi_llm.domain.generation import GenerationOptions  # noqa: E402
+from chi_llm.domain.ports import TextGenerator  # noqa: E402
+from chi_llm.domain.providers import ProviderProfile, model_for  # noqa: E402
+from chi_llm.domain.settings import Settings  # noqa: E402
 
 
 def cache_dir(settings_value: str | None, env: Mapping[str, str]) -> Path:
@@ -68,86 +48,114 @@ def cache_dir(settings_value: str | None, env: Mapping[str, str]) -> Path:
     return Path(base).expanduser() / "chi_llm"
 
 
-def config_service(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> ConfigService:
-    env = os.environ if env is None else env
+def config_service(env: Mapping[str, str], cwd: Path | None = None) -> ConfigService:
+    """The configuration service: project and global files, the environment, the provider schemas."""
+    from chi_llm.adapters.config_files import FileConfigStore
 
     def known(values: Mapping[str, Any]) -> list[str]:
         catalog = YamlModelCatalog(config_entries=values.get("models") or (), env=env)
         return [spec.id for spec in catalog.all()]
 
-    return ConfigService(FileConfigStore(cwd or Path.cwd(), env), env, known_models=known)
+    return ConfigService(FileConfigStore(cwd or Path.cwd(), env), env, schemas=schemas(), known_models=known)
 
 
-class Container(containers.DeclarativeContainer):
-    """Adapters are singletons; services are factories; the backend is chosen by
-    `provider.type` in the resolved settings."""
+def model_of(profile: ProviderProfile, settings: Settings) -> str | None:
+    """The model `profile` generates with under these settings (see `model_for`)."""
+    argument = str(settings["model"]) if settings.source("model") == "argument" else None
+    catalog = PROVIDER_TYPES[profile.type].catalog_models
+    configured = str(settings["model"]) if catalog or settings.is_set("model") else None
+    return model_for(profile, argument=argument, configured=configured)
 
-    config = providers.Configuration()
+
+def builder(
+    settings: Settings, env: Mapping[str, str], locate: Callable[[str], Path], admit: Callable[[Path, int], None]
+) -> Callable[[ProviderProfile], TextGenerator]:
+    """profile -> adapter, through the provider registry."""
+
+    def build(profile: ProviderProfile) -> TextGenerator:
+        context = BuildContext(
+            env=env,
+            model=model_of(profile, settings),
+            context=settings["context"] if settings.is_set("context") else None,
+            local_context=settings["context"],
+            threads=settings["threads"],
+            gpu_layers=settings["gpu_layers"],
+            locate=locate,
+            admit=admit,
+        )
+        return PROVIDER_TYPES[profile.type].build(profile, context)
+
+    return build
+
+
+def router(
+    settings: Settings,
+    build: Callable[[ProviderProfile], TextGenerator],
+    provider: str | Mapping[str, Any] | None,
+    tags: Sequence[str],
+) -> ProviderRouter:
+    order = candidates(
+        settings.profiles(), schemas(), provider=provider, tags=tags, default_id=settings["default_provider"]
+    )
+    return ProviderRouter(order, build)
+
+
+def _defaults(settings: Settings) -> GenerationOptions:
+    return GenerationOptions(
+        temperature=settings["temperature"],
+        top_p=settings["top_p"],
+        max_tokens=settings["max_tokens"],
+        seed=settings["seed"],
+    )
+
+
+class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defined]
+    """Everything wired from one resolved `Settings` (see bootstrap)."""
+
+    settings = providers.Dependency(instance_of=Settings)
+    config = providers.Dependency(instance_of=ConfigService)
     env = providers.Object(os.environ)
+    selection = providers.Object(None)  # the caller's provider choice: id, type or mapping
+    tags = providers.Object(())
     progress = providers.Object(TerminalProgress())
 
     catalog = providers.Singleton(
-        lambda entries, env: YamlModelCatalog(config_entries=entries or (), env=env), config.models, env
+        lambda s, env: YamlModelCatalog(config_entries=s["models"] or (), env=env), settings, env
     )
     model_files = providers.Singleton(
-        lambda cache, env: LocalModelFiles(cache_dir(cache, env) / "models"), config.cache_dir, env
+        lambda s, env: LocalModelFiles(cache_dir(s["cache_dir"], env) / "models"), settings, env
     )
-    sources = providers.Dict(
-        wheel=providers.Singleton(WheelModelSource),
-        hf=providers.Singleton(HfModelSource),
-    )
-    inventory = providers.Singleton(lambda env, paths: ToolInventory(env, paths or ()), env, config.gguf_paths)
+    sources = providers.Dict(wheel=providers.Singleton(WheelModelSource), hf=providers.Singleton(HfModelSource))
+    inventory = providers.Singleton(lambda s, env: ToolInventory(env, s["gguf_paths"] or ()), settings, env)
     models = providers.Singleton(
         ModelService, catalog=catalog, files=model_files, sources=sources, progress=progress, inventory=inventory
     )
     probe = providers.Singleton(LocalSystemProbe)
     inspector = providers.Singleton(GgufInspector)
     advisor = providers.Singleton(
-        ModelAdvisor, models=models, probe=probe, inspector=inspector, allow_oversize=config.allow_oversize
+        lambda models, probe, inspector, s: ModelAdvisor(models, probe, inspector, allow_oversize=s["allow_oversize"]),
+        models,
+        probe,
+        inspector,
+        settings,
     )
+    finder = providers.Singleton(LocalServerFinder, env)
 
-    local_generator = providers.Factory(
-        _llama_generator,
-        locate=models.provided.locate,
-        default_model=config.model,
-        context=config.context,
-        threads=config.threads,
-        gpu_layers=config.gpu_layers,
-        admit=advisor.provided.admit,
+    build = providers.Singleton(builder, settings, env, models.provided.locate, advisor.provided.admit)
+    generator = providers.Singleton(router, settings, build, selection, tags)
+    generation = providers.Factory(
+        lambda generator, s: GenerationService(generator, defaults=_defaults(s), system=s["system"]),
+        generator,
+        settings,
     )
-    fake_generator = providers.Factory(_fake_generator, provider=config.provider_settings, model=config.model)
-    settings: providers.Object[Any] = providers.Object(None)
-    generator = providers.Singleton(
-        _router,
+    library = providers.Factory(ModelLibrary, models=models, advisor=advisor, config=config, settings=settings)
+    provider_service = providers.Factory(
+        ProviderService,
         settings=settings,
+        schemas=providers.Callable(schemas),
+        config=config,
+        build=build,
+        library=library,
+        finder=finder,
         env=env,
-        local=local_generator.provider,
-        fake=fake_generator.provider,
-        provider=config.selection_provider,
-        tags=config.selection_tags,
     )
-
-    defaults = providers.Factory(
-        GenerationOptions,
-        temperature=config.temperature,
-        top_p=config.top_p,
-        max_tokens=config.max_tokens,
-        seed=config.seed,
-    )
-    generation = providers.Factory(GenerationService, generator=generator, defaults=defaults, system=config.system)
-
-
-def build_container(settings: Settings, *, provider: Any = None, tags: Any = None, **overrides: Any) -> Container:
-    """A container configured from resolved settings and the caller's provider choice (an id, a
-    type, or a mapping) or required tags; `overrides` replace providers (tests)."""
-    container = Container()
-    values = {key: settings[key] for key in settings.values if key != "provider"}
-    # `provider` is an attribute of every dependency-injector provider, so the key is renamed here.
-    values["provider_settings"] = settings["provider"]
-    values["selection_provider"] = provider
-    values["selection_tags"] = list(tags or ())
-    container.config.from_dict(values)
-    container.settings.override(providers.Object(settings))
-    for name, value in overrides.items():
-        getattr(container, name).override(providers.Object(value))
-    return container

@@ -6,10 +6,14 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from chi_llm.application.generation import GenerationService
+from chi_llm.application.router import ProviderRouter
 from chi_llm.domain.generation import Chunk, Completion, GenerationOptions, GenerationRequest, collect
 from chi_llm.domain.messages import Message, history_to_messages
+from chi_llm.domain.ports import TextGenerator
 from chi_llm.domain.settings import Settings
-from chi_llm.entrypoints.container import build_container, config_service
+from chi_llm.entrypoints.bootstrap import bootstrap
+from chi_llm.entrypoints.container import model_of
 
 _OPTION_NAMES = ("temperature", "top_p", "max_tokens", "stop", "seed", "truncate", "json")
 
@@ -47,52 +51,49 @@ class MicroLLM:
         model_id: str | None = None,
         model_path: str | Path | None = None,
     ) -> None:
-        explicit: dict[str, Any] = {
-            "model": model or model_id or (str(model_path) if model_path else None),
-            "temperature": temperature,
-            "max_tokens": max_tokens,
-            "system": system,
-            "context": context,
-            "top_p": top_p,
-            "seed": seed,
-        }
-        remote = provider is not None and not (
-            provider == "local" or (isinstance(provider, Mapping) and provider.get("type", "local") == "local")
+        self._container = bootstrap(
+            config_path,
+            provider=provider,
+            tags=tags,
+            model=model or model_id or (str(model_path) if model_path else None),
+            temperature=temperature,
+            max_tokens=max_tokens,
+            system=system,
+            context=context,
+            top_p=top_p,
+            seed=seed,
         )
-        self.settings: Settings = config_service().resolve(
-            explicit, Path(config_path) if config_path else None, check_model=not remote
-        )
-        self._container = build_container(self.settings, provider=provider, tags=tags)
-        self._service = self._container.generation()
+        self.settings: Settings = self._container.settings()
+        self._service: GenerationService = self._container.generation()
+        self._router: ProviderRouter = self._container.generator()
         self.last_completion: Completion | None = None
 
     # -- introspection ---------------------------------------------------------------------
     @property
-    def model(self) -> str:
-        return str(self.settings["model"])
+    def model(self) -> str | None:
+        """The model the first provider generates with (an explicit `model` always wins)."""
+        return model_of(self._router.candidates[0], self.settings)
 
     @property
     def last_usage(self) -> Any:
         return self.last_completion.usage if self.last_completion else None
 
     @property
-    def backend(self) -> Any:
+    def backend(self) -> TextGenerator:
         """The adapter of the first provider this instance routes to (e.g. the llama.cpp adapter)."""
-        return getattr(self._service.generator, "primary", self._service.generator)
+        return self._router.primary
 
     @property
     def provider_ids(self) -> list[str]:
         """The provider profiles this instance tries, in order."""
-        return [p.id for p in getattr(self._service.generator, "candidates", [])]
+        return [p.id for p in self._router.candidates]
 
     def close(self) -> None:
         """Close provider connections (HTTP clients). Loaded local models stay cached for reuse."""
-        getattr(self._service.generator, "close", lambda: None)()
+        self._service.generator.close()
 
     async def aclose(self) -> None:
-        aclose = getattr(self._service.generator, "aclose", None)
-        if aclose is not None:
-            await aclose()
+        await self._service.generator.aclose()
 
     def __enter__(self) -> MicroLLM:
         return self

@@ -21,10 +21,11 @@ from chi_llm.domain.generation import (
     GenerationRequest,
     Timings,
     Usage,
+    answer_room,
     collect,
 )
 from chi_llm.domain.messages import Message
-from chi_llm.domain.ports import TextGenerator
+from chi_llm.domain.ports import ModelLister, TextGenerator
 
 CHARS_PER_TOKEN = 4  # a deliberately generous estimate, used only where the server cannot count for us
 
@@ -66,7 +67,7 @@ def fit_messages(messages: tuple[Message, ...], context: int, room: int) -> tupl
     return tuple(turns)
 
 
-class HttpTextGenerator(TextGenerator):
+class HttpTextGenerator(TextGenerator, ModelLister):
     """Subclasses set `name`, `framing` ("sse" or "ndjson") and implement the four wire methods."""
 
     name = "http"
@@ -106,7 +107,7 @@ class HttpTextGenerator(TextGenerator):
                 backend=self.name,
             )
         if self.context and request.options.truncate and request.messages:
-            room = min(request.options.max_tokens or 512, self.context // 4)
+            room = answer_room(self.context, request.options.max_tokens)
             request = replace(request, messages=fit_messages(request.messages, self.context, room))
         return request
 

@@ -43,7 +43,7 @@ def decode(
     llm = model.llm
     vocab = llm._model.vocab
     room = llm.n_ctx() - len(prompt)
-    limit = min(options.max_tokens or 512, room)
+    limit = min(options.token_limit, room)
     with model.lock:
         started = time.perf_counter()
         first: float | None = None

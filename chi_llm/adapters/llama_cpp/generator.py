@@ -10,7 +10,7 @@ from chi_llm.adapters.llama_cpp.hardware import default_gpu_layers, physical_cor
 from chi_llm.adapters.llama_cpp.loader import LoadedModel, LoadParams, effective_context, is_loaded, load
 from chi_llm.adapters.llama_cpp.prompt import chat_tokens, raw_tokens
 from chi_llm.adapters.threaded import stream_in_thread
-from chi_llm.domain.generation import Chunk, Completion, GenerationRequest, collect
+from chi_llm.domain.generation import DEFAULT_CONTEXT, Chunk, Completion, GenerationRequest, collect
 from chi_llm.domain.ports import TextGenerator
 
 
@@ -35,7 +35,7 @@ class LlamaCppGenerator(TextGenerator):
         *,
         locate: Callable[[str], Path],
         default_model: str,
-        context: int = 4096,
+        context: int = DEFAULT_CONTEXT,
         threads: int | None = None,
         gpu_layers: int | None = None,
         admit: Callable[[Path, int], None] | None = None,
@@ -83,3 +83,9 @@ class LlamaCppGenerator(TextGenerator):
 
     def astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
         return stream_in_thread(lambda: self.stream(request))
+
+    def close(self) -> None:
+        """No connections to release. Loaded models stay cached for the process (see loader)."""
+
+    async def aclose(self) -> None:
+        """No connections to release."""

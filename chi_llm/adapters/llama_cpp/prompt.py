@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from chi_llm.adapters.llama_cpp.loader import LoadedModel
 from chi_llm.domain.errors import ContextLengthExceeded
-from chi_llm.domain.generation import GenerationOptions
+from chi_llm.domain.generation import GenerationOptions, answer_room
 from chi_llm.domain.messages import Message
 
 BACKEND = "llama.cpp"
@@ -16,8 +16,7 @@ def _budget(model: LoadedModel, options: GenerationOptions) -> tuple[int, int]:
     """(hard limit, truncation target): a prompt must leave room for at least one token;
     a truncated prompt leaves room for min(max_tokens, a quarter of the context)."""
     context = model.llm.n_ctx()
-    room = min(options.max_tokens or 512, context // 4)
-    return context - 1, context - max(room, 1)
+    return context - 1, context - answer_room(context, options.max_tokens)
 
 
 def raw_tokens(model: LoadedModel, prompt: str, options: GenerationOptions) -> list[int]:

@@ -11,6 +11,7 @@ from chi_llm.entrypoints.cli.config import config
 from chi_llm.entrypoints.cli.generate import ask, complete, generate
 from chi_llm.entrypoints.cli.models import models
 from chi_llm.entrypoints.cli.providers import providers
+from chi_llm.entrypoints.lean_imports import use_lean_imports
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -24,5 +25,6 @@ for command in (generate, ask, complete, chat, interactive, config, models, prov
 
 
 def main() -> None:
+    use_lean_imports()  # this process is ours: skip dependency-injector's unused integrations
     output.route_warnings()
     cli(prog_name="chi-llm")

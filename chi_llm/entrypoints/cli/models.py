@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import rich_click as click
 
+from chi_llm.domain.results import to_json
 from chi_llm.entrypoints.cli import output
+from chi_llm.entrypoints.cli.options import global_scope_options, json_option, scope_options
 
-JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 GIB = 1024**3
 
 
@@ -19,7 +21,7 @@ def _gib(value: int | None) -> str:
 
 
 def manager(as_json: bool = False) -> Any:
-    from chi_llm.adapters.progress import TerminalProgress
+    """The model library; under --json download progress is one JSON object per line on stdout."""
     from chi_llm.entrypoints.model_manager import ModelManager
 
     if as_json:  # machine-readable progress: one JSON object per line on stdout
@@ -38,7 +40,7 @@ def manager(as_json: bool = False) -> Any:
             )
 
         return ModelManager(progress=events)
-    return ModelManager(progress=TerminalProgress(sys.stderr))
+    return ModelManager()
 
 
 @click.group()
@@ -51,13 +53,13 @@ def models() -> None:
 @click.option("--tag", help="Only models with this tag (tiny, coding, reasoning, ...).")
 @click.option("--fits", is_flag=True, help="Only models that fit in available memory.")
 @click.option("--all", "show_all", is_flag=True, help="Also list GGUF models found in other tools.")
-@JSON
+@json_option
 @output.guarded()
 def list_(downloaded: bool, tag: str | None, fits: bool, show_all: bool, as_json: bool) -> None:
     """List catalog models with markers: * current, ↓ downloaded, ✗ does not fit."""
     manage = manager()
-    rows = manage.list_models(downloaded=downloaded, tag=tag, fits=fits)
-    others = manage.installed() if show_all or downloaded else []
+    rows = to_json(manage.list_models(downloaded=downloaded, tag=tag, fits=fits))
+    others = to_json(manage.installed()) if show_all or downloaded else []
     if as_json:
         output.emit_json({"models": rows, "installed_elsewhere": others} if others else rows)
         return
@@ -74,11 +76,11 @@ def list_(downloaded: bool, tag: str | None, fits: bool, show_all: bool, as_json
 
 @models.command()
 @click.argument("model_id")
-@JSON
+@json_option
 @output.guarded()
 def info(model_id: str, as_json: bool) -> None:
     """Everything the catalog knows about MODEL_ID, and whether it is here and fits."""
-    row = manager().info(model_id)
+    row = manager().info(model_id).to_json()
     if as_json:
         output.emit_json(row)
         return
@@ -88,7 +90,7 @@ def info(model_id: str, as_json: bool) -> None:
 
 @models.command()
 @click.argument("model_id")
-@JSON
+@json_option
 @output.guarded()
 def download(model_id: str, as_json: bool) -> None:
     """Download MODEL_ID (resumable, verified); a no-op when it is already here."""
@@ -102,7 +104,7 @@ def download(model_id: str, as_json: bool) -> None:
 @models.command()
 @click.argument("model_id")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
-@JSON
+@json_option
 @output.guarded()
 def remove(model_id: str, yes: bool, as_json: bool) -> None:
     """Delete a downloaded model's file (never files of other tools or registered paths)."""
@@ -117,17 +119,16 @@ def remove(model_id: str, yes: bool, as_json: bool) -> None:
 
 @models.command("set")
 @click.argument("model_id")
-@click.option("--project", "scope", flag_value="project", default=True, help="Write the project file (default).")
-@click.option("--global", "scope", flag_value="global", help="Write the global file.")
+@scope_options
 @click.option("--download/--no-download", default=None, help="Download now (asked on a terminal when unset).")
-@JSON
+@json_option
 @output.guarded()
 def set_(model_id: str, scope: str, download: bool | None, as_json: bool) -> None:
     """Make MODEL_ID the default model (what MicroLLM() loads)."""
     manage = manager(as_json)
     path = manage.set_default(model_id, "global" if scope == "global" else "project")
-    row = next((r for r in manage.list_models() if r["id"] == model_id), None)
-    if row and not row["downloaded"]:
+    row = next((r for r in manage.list_models() if r.spec.id == model_id), None)
+    if row and not row.downloaded:
         wanted = (
             download
             if download is not None
@@ -145,11 +146,11 @@ def set_(model_id: str, scope: str, download: bool | None, as_json: bool) -> Non
 
 @models.command()
 @click.option("--explain", is_flag=True, help="Say which configuration source chose it.")
-@JSON
+@json_option
 @output.guarded()
 def current(explain: bool, as_json: bool) -> None:
     """The model MicroLLM() uses now."""
-    info_ = manager().current()
+    info_ = manager().current().to_json()
     if as_json:
         output.emit_json(info_ if explain else {k: v for k, v in info_.items() if k != "config_source"})
         return
@@ -159,11 +160,11 @@ def current(explain: bool, as_json: bool) -> None:
 
 @models.command()
 @click.option("--tag", help="Recommend among models with this tag (default: general).")
-@JSON
+@json_option
 @output.guarded()
 def recommend(tag: str | None, as_json: bool) -> None:
     """The best model for this machine's measured memory, cores and GPU."""
-    choice = manager().recommend(tag)
+    choice = manager().recommend(tag).to_json()
     if as_json:
         output.emit_json(choice)
         return
@@ -174,11 +175,11 @@ def recommend(tag: str | None, as_json: bool) -> None:
 
 
 @models.command()
-@JSON
+@json_option
 @output.guarded()
 def disk(as_json: bool) -> None:
     """Disk used by downloaded models, and free space."""
-    usage = manager().disk()
+    usage = manager().disk().to_json()
     if as_json:
         output.emit_json(usage)
         return
@@ -194,13 +195,12 @@ def disk(as_json: bool) -> None:
 @models.command()
 @click.argument("path")
 @click.option("--id", "model_id", help="Id to register it under (default: the file name).")
-@click.option("--project", "scope", flag_value="project", help="Register in the project file.")
-@click.option("--global", "scope", flag_value="global", default=True, help="Register in the global file (default).")
-@JSON
+@global_scope_options
+@json_option
 @output.guarded()
 def add(path: str, model_id: str | None, scope: str, as_json: bool) -> None:
     """Register a local .gguf file; it is used in place, never copied or deleted."""
-    entry = manager().add(path, model_id, "project" if scope == "project" else "global")
+    entry = manager().add(Path(path), model_id, "project" if scope == "project" else "global").to_json()
     if as_json:
         output.emit_json(entry)
     else:
@@ -209,13 +209,11 @@ def add(path: str, model_id: str | None, scope: str, as_json: bool) -> None:
 
 @models.command()
 @click.argument("path", required=False)
-@JSON
+@json_option
 @output.guarded()
 def validate(path: str | None, as_json: bool) -> None:
     """Check a catalog file (default: the packaged one) and report every problem by entry."""
-    from chi_llm.entrypoints.model_manager import ModelManager
-
-    report = ModelManager.validate(path)
+    report = manager().validate(Path(path) if path else None).to_json()
     if as_json:
         output.emit_json(report)
     else:

@@ -1,4 +1,4 @@
-"""Options shared by the generation commands, and building a MicroLLM from them."""
+"""Options shared by the commands (defined once here), and building a MicroLLM from them."""
 
 from __future__ import annotations
 
@@ -37,6 +37,30 @@ def model_options(command: F) -> F:
     return func
 
 
+def json_option(func: F) -> F:
+    """`--json`: print a JSON result (the command receives `as_json`)."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
+
+
+def scope_options(func: F, *, default: str = "project") -> F:
+    """`--project` / `--global`: which configuration file a change is written to (`scope`)."""
+    func = click.option(
+        "--global", "scope", flag_value="global", default=default == "global", help="Write the global file."
+    )(func)
+    return click.option(
+        "--project", "scope", flag_value="project", default=default == "project", help="Write the project file."
+    )(func)
+
+
+def global_scope_options(func: F) -> F:
+    return scope_options(func, default="global")
+
+
+def parse_tags(text: str | None) -> list[str]:
+    """Comma-separated tags, blanks dropped."""
+    return [t.strip() for t in (text or "").split(",") if t.strip()]
+
+
 def system_option(func: F) -> F:
     return click.option("--system", help="System prompt.")(func)
 
@@ -57,7 +81,7 @@ def build_llm(
 ) -> Any:
     from chi_llm.entrypoints.facade import MicroLLM
 
-    wanted = [t.strip() for t in (tags or "").split(",") if t.strip()]
+    wanted = parse_tags(tags)
     return MicroLLM(
         model=model,
         system=system,

@@ -7,7 +7,6 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, is_dataclass
 from typing import Any, NoReturn
 
 from chi_llm.domain.errors import (
@@ -23,6 +22,7 @@ from chi_llm.domain.errors import (
     ModelNotFound,
     RateLimited,
 )
+from chi_llm.domain.results import to_json
 
 EXIT_CODES: list[tuple[type[ChiLlmError], int]] = [
     (ConfigError, 2),
@@ -70,18 +70,9 @@ def note(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def _plain(value: Any) -> Any:
-    if is_dataclass(value) and not isinstance(value, type):
-        return {k: _plain(v) for k, v in asdict(value).items()}
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
 def emit_json(value: Any) -> None:
-    print(json.dumps(_plain(value), indent=2, ensure_ascii=False, default=str), flush=True)
+    """Print a result as JSON, through the one convention every result follows (`to_json`)."""
+    print(json.dumps(to_json(value), indent=2, ensure_ascii=False, default=str), flush=True)
 
 
 def fail(error: ChiLlmError, *, as_json: bool) -> NoReturn:

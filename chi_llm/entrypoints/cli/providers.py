@@ -4,31 +4,21 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import asdict
 from typing import Any
 
 import rich_click as click
 
 from chi_llm.domain.errors import InvalidRequest
+from chi_llm.domain.results import to_json
 from chi_llm.entrypoints.cli import output
-
-JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-SCOPE = [
-    click.option("--project", "scope", flag_value="project", default=True, help="Write the project file (default)."),
-    click.option("--global", "scope", flag_value="global", help="Write the global file."),
-]
+from chi_llm.entrypoints.cli.options import json_option, parse_tags, scope_options
 
 
-def scoped(func: Any) -> Any:
-    for option in reversed(SCOPE):
-        func = option(func)
-    return func
+def service() -> Any:
+    """The provider use cases over the resolved configuration."""
+    from chi_llm.entrypoints.bootstrap import bootstrap
 
-
-def tools() -> Any:
-    from chi_llm.entrypoints.provider_tools import ProviderTools
-
-    return ProviderTools()
+    return bootstrap(check_model=False).provider_service()
 
 
 def parse_settings(pairs: tuple[str, ...]) -> dict[str, Any]:
@@ -62,11 +52,11 @@ def providers() -> None:
 
 
 @providers.command("list")
-@JSON
+@json_option
 @output.guarded()
 def list_(as_json: bool) -> None:
     """Configured provider profiles (secrets shown only as set / not set)."""
-    rows = tools().list_profiles()
+    rows = to_json(service().list_profiles())
     if as_json:
         output.emit_json(rows)
         return
@@ -80,13 +70,13 @@ def list_(as_json: bool) -> None:
 
 
 @providers.command()
-@JSON
+@json_option
 @output.guarded()
 def schema(as_json: bool) -> None:
     """Each provider type's fields: name, type, required, default, help, options."""
-    from chi_llm.entrypoints.provider_tools import ProviderTools
+    from chi_llm.entrypoints.bootstrap import provider_schemas
 
-    data = ProviderTools.schema()
+    data = {"providers": to_json(list(provider_schemas().values()))}
     if as_json:
         output.emit_json(data)
         return
@@ -101,11 +91,11 @@ def schema(as_json: bool) -> None:
 @providers.command()
 @click.option("--provider", help="A provider id or type to resolve instead of the configured order.")
 @click.option("--tags", help="Required tags, comma-separated.")
-@JSON
+@json_option
 @output.guarded()
 def current(provider: str | None, tags: str | None, as_json: bool) -> None:
     """The providers generation uses now, in the order they are tried."""
-    rows = tools().current(provider, [t for t in (tags or "").split(",") if t])
+    rows = to_json(service().current(provider, parse_tags(tags)))
     if as_json:
         output.emit_json(rows)
         return
@@ -121,8 +111,8 @@ def current(provider: str | None, tags: str | None, as_json: bool) -> None:
 @click.option("--tags", help="Comma-separated tags.")
 @click.option("--priority", type=int, default=100, show_default=True, help="Lower is tried first.")
 @click.option("--api-key-stdin", is_flag=True, help="Read the API key from standard input (or a hidden prompt).")
-@scoped
-@JSON
+@scope_options
+@json_option
 @output.guarded()
 def add(
     provider_id: str,
@@ -140,9 +130,9 @@ def add(
         "type": kind,
         "priority": priority,
         "settings": {**parse_settings(pairs), **read_key(api_key_stdin)},
-        "tags": [t for t in (tags or "").split(",") if t],
+        "tags": parse_tags(tags),
     }
-    path = tools().add(profile, "global" if scope == "global" else "project")
+    path = service().add(profile, "global" if scope == "global" else "project")
     if as_json:
         output.emit_json({"id": provider_id, "path": str(path)})
     else:
@@ -156,8 +146,8 @@ def add(
 @click.option("--priority", type=int, help="Lower is tried first.")
 @click.option("--default", "make_default", is_flag=True, help="Make it the default provider.")
 @click.option("--api-key-stdin", is_flag=True, help="Read a new API key from standard input.")
-@scoped
-@JSON
+@scope_options
+@json_option
 @output.guarded()
 def set_(
     provider_id: str,
@@ -171,10 +161,10 @@ def set_(
 ) -> None:
     """Change a provider profile's settings, tags or priority, or make it the default."""
     changes = {**parse_settings(pairs), **read_key(api_key_stdin)}
-    path = tools().update(
+    path = service().update(
         provider_id,
         changes,
-        tags=None if tags is None else [t for t in tags.split(",") if t],
+        tags=None if tags is None else parse_tags(tags),
         priority=priority,
         make_default=make_default,
         scope="global" if scope == "global" else "project",
@@ -187,12 +177,12 @@ def set_(
 
 @providers.command()
 @click.argument("provider_id")
-@scoped
-@JSON
+@scope_options
+@json_option
 @output.guarded()
 def remove(provider_id: str, scope: str, as_json: bool) -> None:
     """Remove a provider profile."""
-    path = tools().remove(provider_id, "global" if scope == "global" else "project")
+    path = service().remove(provider_id, "global" if scope == "global" else "project")
     if as_json:
         output.emit_json({"id": provider_id, "removed": True, "path": str(path)})
     else:
@@ -202,13 +192,13 @@ def remove(provider_id: str, scope: str, as_json: bool) -> None:
 @providers.command("test")
 @click.argument("provider")
 @click.option("--e2e", is_flag=True, help="Also generate a few tokens.")
-@JSON
+@json_option
 @output.guarded()
 def test_(provider: str, e2e: bool, as_json: bool) -> None:
     """Check that PROVIDER (an id or a type) answers; exits 1 when it does not."""
-    report = tools().test_connection(provider, e2e=e2e)
+    report = service().test_connection(provider, e2e=e2e)
     if as_json:
-        output.emit_json(asdict(report))
+        output.emit_json(report)
     else:
         state = "ok" if report.ok else f"FAILED ({report.status})"
         output.line(f"{provider}: {state} in {report.latency_ms} ms — {report.message}")
@@ -218,11 +208,11 @@ def test_(provider: str, e2e: bool, as_json: bool) -> None:
 
 @providers.command("discover-models")
 @click.argument("provider")
-@JSON
+@json_option
 @output.guarded()
 def discover_models(provider: str, as_json: bool) -> None:
     """The models PROVIDER (an id or a type) can serve."""
-    models = tools().discover_models(provider)
+    models = to_json(service().discover_models(provider))
     if as_json:
         output.emit_json({"provider": provider, "models": models})
         return
@@ -236,13 +226,13 @@ def discover_models(provider: str, as_json: bool) -> None:
 @click.option("--host", help="Try this host first.")
 @click.option("--port", type=int, help="Try this port first.")
 @click.option("--timeout", type=float, default=1.5, show_default=True)
-@JSON
+@json_option
 @output.guarded()
 def find_url(kind: str, host: str | None, port: int | None, timeout: float, as_json: bool) -> None:
     """Find a running LM Studio or Ollama: localhost, 127.0.0.1, host.docker.internal, the WSL host."""
-    search = tools().find_url(kind, host=host, port=port, timeout=timeout)
+    search = service().find_url(kind, host=host, port=port, timeout=timeout)
     if as_json:
-        output.emit_json(asdict(search))
+        output.emit_json(search)
     else:
         output.line(search.message)
     if not search.ok:

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chi_llm.adapters.config_files import FileConfigStore
+from chi_llm.adapters.registry import schemas
 from chi_llm.application.config import ConfigService
 from chi_llm.domain.errors import ConfigError
 
@@ -22,6 +23,7 @@ def service(tmp: Path, env: dict[str, str] | None = None, cwd: Path | None = Non
     return ConfigService(
         FileConfigStore(cwd or tmp, env),
         env,
+        schemas=schemas(),
         known_models=lambda values: KNOWN + [e["id"] for e in values.get("models") or ()],
     )
 
@@ -106,7 +108,7 @@ def test_every_documented_env_var_takes_effect(tmp_path: Path) -> None:
         0.8,
         "/tmp/somewhere",
     )
-    assert s["provider"] == {"type": "fake", "token_delay": 0.5}  # env text read as the field's type
+    assert s["provider"].single() == {"type": "fake", "token_delay": 0.5}  # env text read as the field's type
 
 
 def test_config_env_accepts_a_path(tmp_path: Path) -> None:

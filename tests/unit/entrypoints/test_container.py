@@ -1,4 +1,4 @@
-"""The container builds every provider branch with its dependencies satisfied."""
+"""The composition root builds every provider type through the registry, with its wiring used."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 
 from chi_llm.adapters.fake import FakeTextGenerator
+from chi_llm.adapters.registry import PROVIDER_TYPES
 from chi_llm.application.generation import GenerationService
 from chi_llm.application.router import ProviderRouter
 from chi_llm.domain.errors import ConfigError, MissingCredentials
-from chi_llm.entrypoints.container import build_container, config_service
+from chi_llm.entrypoints.bootstrap import bootstrap
 
 BRANCHES: dict[str, tuple[dict[str, Any], str]] = {
     "local": ({"type": "local"}, "llama.cpp"),
@@ -24,12 +25,14 @@ BRANCHES: dict[str, tuple[dict[str, Any], str]] = {
 }
 
 
+def test_every_registered_type_has_a_branch_here() -> None:
+    assert set(BRANCHES) == set(PROVIDER_TYPES)
+
+
 @pytest.mark.parametrize("branch", list(BRANCHES))
 def test_every_provider_branch_builds(branch: str) -> None:
     provider, expected = BRANCHES[branch]
-    settings = config_service().resolve({"max_tokens": 9}, check_model=branch == "local")
-    container = build_container(settings, provider=provider)
-    container.check_dependencies()
+    container = bootstrap(provider=provider, max_tokens=9)
     service = container.generation()
     assert isinstance(service, GenerationService) and isinstance(service.generator, ProviderRouter)
     assert service.defaults.max_tokens == 9
@@ -37,9 +40,27 @@ def test_every_provider_branch_builds(branch: str) -> None:
     assert container.generation().generator is service.generator  # one router (and adapters) per container
 
 
+@pytest.mark.parametrize(
+    ("provider", "header", "value"),
+    [
+        ({"type": "openai", "base_url": "http://127.0.0.1:9/v1", "api_key": "sk-1"}, "authorization", "Bearer sk-1"),
+        ({"type": "anthropic", "model": "m", "api_key": "sk-2"}, "x-api-key", "sk-2"),
+        ({"type": "gemini", "model": "m", "api_key": "sk-3"}, "x-goog-api-key", "sk-3"),
+    ],
+)
+def test_auth_headers_come_from_the_profile(provider: dict[str, Any], header: str, value: str) -> None:
+    adapter: Any = bootstrap(provider=provider).generator().primary
+    assert adapter.transport.headers[header.title() if header == "authorization" else header] == value
+
+
+def test_keys_come_from_the_environment_when_the_profile_has_none() -> None:
+    container = bootstrap(env={"ANTHROPIC_API_KEY": "from-env"}, provider={"type": "anthropic", "model": "m"})
+    adapter: Any = container.generator().primary
+    assert adapter.transport.headers["x-api-key"] == "from-env"
+
+
 def test_missing_api_keys_are_reported_when_used() -> None:
-    settings = config_service().resolve(None, check_model=False)
-    router = build_container(settings, provider={"type": "anthropic", "model": "m"}).generator()
+    router = bootstrap(env={}, provider={"type": "anthropic", "model": "m"}).generator()
     with pytest.raises(MissingCredentials, match="ANTHROPIC_API_KEY"):
         _ = router.primary
 
@@ -52,22 +73,27 @@ def test_profiles_tags_and_default(isolated: Path) -> None:
         "  - {id: c, type: fake, priority: 3}\n"
         "default_provider: c\n"
     )
-    settings = config_service().resolve()
-    order = lambda **kw: [p.id for p in build_container(settings, **kw).generator().candidates]  # noqa: E731
+    order = lambda **kw: [p.id for p in bootstrap(**kw).generator().candidates]  # noqa: E731
     assert order() == ["c", "b", "a"]
     assert order(tags=["fast"]) == ["b", "a"]
     assert order(tags=["smart"]) == ["b"]
     assert order(provider="a") == ["a"]
     with pytest.raises(ConfigError, match="no provider profile 'zzz'"):
-        build_container(settings, provider="zzz").generator()
+        bootstrap(provider="zzz").generator()
 
 
 def test_models_live_under_the_cache_dir(tmp_path: Path) -> None:
-    settings = config_service().resolve({"cache_dir": str(tmp_path / "c")})
-    assert build_container(settings).model_files().models_dir == tmp_path / "c" / "models"
+    assert bootstrap(cache_dir=str(tmp_path / "c")).model_files().models_dir == tmp_path / "c" / "models"
 
 
-def test_overrides_replace_adapters() -> None:
+def test_replaced_adapters_are_used() -> None:
     fake = FakeTextGenerator(["scripted"])
-    container = build_container(config_service().resolve(), generator=fake)
+    container = bootstrap(replace={"generator": fake})
     assert container.generation().generator is fake
+    assert container.generation().generate(container.generation().raw_request("x")).text == "scripted"
+
+
+def test_settings_are_resolved_once_and_shared() -> None:
+    container = bootstrap(temperature=0.3)
+    assert container.settings() is container.library().settings is container.provider_service().settings
+    assert container.generation().defaults.temperature == 0.3

@@ -14,8 +14,9 @@ from click.testing import CliRunner
 
 from chi_llm import MicroLLM
 from chi_llm.adapters.fake import FakeTextGenerator
+from chi_llm.application.provider_service import ProviderService
+from chi_llm.entrypoints.bootstrap import bootstrap
 from chi_llm.entrypoints.cli import cli
-from chi_llm.entrypoints.provider_tools import ProviderTools
 from tests.servers.base import Server, serve
 from tests.servers.ollama import OllamaHandler
 from tests.servers.openai import OpenAIHandler
@@ -174,12 +175,17 @@ def test_secrets_stay_out_of_output_and_argv(isolated: Path, openai: Server, mon
     failed = CliRunner().invoke(cli, ["generate", "--provider", "o", "hi"])
     assert failed.exit_code == 5 and "sk-wrong" not in failed.output and "sk-live-42" not in failed.output
     monkeypatch.setenv("OPENAI_API_KEY", "sk-live-42")
-    tools = ProviderTools()
-    assert tools.describe(tools.profile({"type": "openai", "id": "env"}))["settings"]["api_key"] is True
+    tools = provider_service()
+    assert tools.view(tools.profile({"type": "openai", "id": "env"})).to_json()["settings"]["api_key"] is True
+
+
+def provider_service() -> ProviderService:
+    service: ProviderService = bootstrap(check_model=False).provider_service()
+    return service
 
 
 def test_connection_tests_and_discovery(ollama: Server, openai: Server, monkeypatch: pytest.MonkeyPatch) -> None:
-    tools = ProviderTools()
+    tools = provider_service()
     report = tools.test_connection({"type": "ollama", "base_url": ollama.url})
     assert report.ok and report.status == "ok" and report.latency_ms is not None
     e2e = tools.test_connection({"type": "ollama", "base_url": ollama.url, "model": "llama3.2"}, e2e=True)
@@ -187,15 +193,15 @@ def test_connection_tests_and_discovery(ollama: Server, openai: Server, monkeypa
     dead = tools.test_connection({"type": "ollama", "base_url": f"http://127.0.0.1:{closed_port()}"})
     assert not dead.ok and dead.status == "unreachable"
     models = tools.discover_models({"type": "ollama", "base_url": ollama.url})
-    assert [m["id"] for m in models] == ["llama3.2"] and models[0]["quantization_level"] == "Q4_K_M"
-    assert models[0]["context_length"] == 4096  # from /api/show
+    assert [m.id for m in models] == ["llama3.2"] and models[0].details["quantization_level"] == "Q4_K_M"
+    assert models[0].details["context_length"] == 4096  # from /api/show
     monkeypatch.setenv("OPENAI_API_KEY", "sk-live-42")
-    assert [m["id"] for m in tools.discover_models({"type": "openai", "base_url": openai.url + "/v1"})] == ["gpt-test"]
+    assert [m.id for m in tools.discover_models({"type": "openai", "base_url": openai.url + "/v1"})] == ["gpt-test"]
     bad_key = tools.test_connection({"type": "openai", "base_url": openai.url + "/v1", "api_key": "nope"})
     assert not bad_key.ok and bad_key.status == "unauthorized"
     result = run("providers", "test", "ollama", "--json")  # the default Ollama URL is not running here
     assert result.exit_code == 1 and json.loads(out(result))["ok"] is False  # type: ignore[attr-defined]
-    assert any(m["id"] == "smollm2-135m" for m in tools.discover_models("local"))
+    assert any(m.id == "smollm2-135m" for m in tools.discover_models("local"))
 
 
 def test_find_url_tries_candidates_and_reports_them(ollama: Server) -> None:
@@ -203,7 +209,7 @@ def test_find_url_tries_candidates_and_reports_them(ollama: Server) -> None:
     found = run("providers", "find-url", "--type", "ollama", "--host", "127.0.0.1", "--port", str(port), "--json")
     data = json.loads(out(found))
     assert data["ok"] and data["base_url"] == ollama.url and data["tried"] == [ollama.url]
-    missing = ProviderTools().find_url("lmstudio", hosts=["127.0.0.1", "localhost"], port=closed_port(), timeout=0.5)
+    missing = provider_service().find_url("lmstudio", hosts=["127.0.0.1", "localhost"], port=closed_port(), timeout=0.5)
     assert not missing.ok and len(missing.tried) == 4 and "tried" in missing.message
 
 

@@ -1,0 +1,38 @@
+"""The `local` provider type: GGUF models run in-process by llama.cpp."""
+
+from __future__ import annotations
+
+from chi_llm.adapters.provider_type import BuildContext, ProviderType
+from chi_llm.domain.errors import ConfigError
+from chi_llm.domain.ports import TextGenerator
+from chi_llm.domain.providers import ProviderField, ProviderProfile, ProviderSchema
+
+SCHEMA = ProviderSchema(
+    type="local",
+    summary="llama.cpp in this process (the zero-configuration default)",
+    fields=(
+        ProviderField(name="model", type="string", help="catalog id, inventory id or .gguf path (default: `model`)"),
+        ProviderField(name="context", type="int", help="context window (capped by the model's trained context)"),
+        ProviderField(name="threads", type="int", help="CPU threads (default: physical cores)"),
+        ProviderField(name="gpu_layers", type="int", help="layers offloaded to the GPU, -1 = all"),
+    ),
+)
+
+
+def build(profile: ProviderProfile, ctx: BuildContext) -> TextGenerator:
+    from chi_llm.adapters.llama_cpp.generator import LlamaCppGenerator
+
+    if ctx.locate is None or ctx.model is None:
+        raise ConfigError("the local provider needs the model store and a model", key="model")
+    s = profile.settings
+    return LlamaCppGenerator(
+        locate=ctx.locate,
+        default_model=ctx.model,
+        context=s.get("context") or ctx.local_context,
+        threads=s.get("threads") or ctx.threads,
+        gpu_layers=s["gpu_layers"] if s.get("gpu_layers") is not None else ctx.gpu_layers,
+        admit=ctx.admit,
+    )
+
+
+PROVIDER = ProviderType(schema=SCHEMA, build=build, catalog_models=True)

@@ -1,0 +1,142 @@
+"""The model use cases behind `chi-llm models ...`, ModelManager and the TUI: typed results only."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Literal
+
+from chi_llm.application.config import ConfigService
+from chi_llm.application.model_advice import ModelAdvisor
+from chi_llm.application.models import ModelService, looks_like_path
+from chi_llm.domain.errors import InvalidRequest, ModelNotFound
+from chi_llm.domain.generation import DEFAULT_CONTEXT
+from chi_llm.domain.hardware import Fit
+from chi_llm.domain.model_views import (
+    CatalogCheck,
+    CurrentModel,
+    DiskReport,
+    ModelChoice,
+    ModelInfo,
+    Registration,
+    StoredFile,
+)
+from chi_llm.domain.models import InstalledModel, LocalSource, ModelSpec
+from chi_llm.domain.settings import Settings
+
+Scope = Literal["project", "global"]
+
+
+class ModelLibrary:
+    """List, inspect, download, remove, register and choose models."""
+
+    def __init__(
+        self,
+        models: ModelService,
+        advisor: ModelAdvisor,
+        config: ConfigService,
+        settings: Settings,
+    ) -> None:
+        self.models = models
+        self.advisor = advisor
+        self.config = config
+        self.settings = settings
+
+    @property
+    def current_id(self) -> str:
+        return str(self.settings["model"])
+
+    def _info(self, spec: ModelSpec, downloaded: bool, fit: Fit) -> ModelInfo:
+        path = spec.source.path if isinstance(spec.source, LocalSource) else str(self.models.files.path_for(spec))
+        return ModelInfo(spec=spec, downloaded=downloaded, current=spec.id == self.current_id, fit=fit, path=path)
+
+    # -- reading -----------------------------------------------------------------------------
+    def list_models(self, *, downloaded: bool = False, tag: str | None = None, fits: bool = False) -> list[ModelInfo]:
+        rows = self.advisor.rows(self.current_id, downloaded_only=downloaded, tag=tag, fits_only=fits)
+        return [self._info(r.spec, r.downloaded, r.fit) for r in rows]
+
+    def info(self, model_id: str) -> ModelInfo:
+        spec = self.models.catalog.get(model_id)  # raises ModelNotFound naming the known ids
+        return next(r for r in self.list_models() if r.spec.id == spec.id)
+
+    def installed(self) -> list[InstalledModel]:
+        """Models found in other tools (read-only)."""
+        return self.models.installed_elsewhere()
+
+    def current(self) -> CurrentModel:
+        model, source = self.current_id, self.settings.source("model")
+        if self.models.is_known(model):
+            info = self.info(model)
+            return CurrentModel(id=model, config_source=source, downloaded=info.downloaded, info=info)
+        on_disk = self.models.files.size_of(Path(model)) is not None if looks_like_path(model) else None
+        return CurrentModel(id=model, config_source=source, downloaded=on_disk)
+
+    def recommend(self, tag: str | None = None) -> ModelChoice:
+        choice = self.advisor.recommend(tag)
+        info = self._info(choice.spec, self.models.is_downloaded(choice.spec), choice.fit)
+        return ModelChoice(
+            info=info,
+            reason=choice.reason,
+            alternatives=tuple(s.id for s in choice.alternatives),
+            hardware=choice.hardware,
+        )
+
+    def disk(self) -> DiskReport:
+        files = self.models.files
+        owned = files.owned_files()
+        partial = files.partial_bytes()
+        by_file = {s.filename: s.id for s in self.models.catalog.all()}
+        return DiskReport(
+            models_dir=str(files.models_dir),
+            free_bytes=files.free_bytes(),
+            used_bytes=sum(m.size_bytes for m in owned) + partial,
+            partial_bytes=partial,
+            files=tuple(StoredFile(id=by_file.get(m.id, m.id), path=m.path, size_bytes=m.size_bytes) for m in owned),
+        )
+
+    def validate(self, path: Path | None = None) -> CatalogCheck:
+        return self.models.catalog.check(path)
+
+    # -- changing ----------------------------------------------------------------------------
+    def download(self, model_id: str) -> Path:
+        return self.models.ensure(self.models.catalog.get(model_id))
+
+    def remove(self, model_id: str) -> int:
+        return self.models.remove(model_id)
+
+    def set_default(self, model_id: str, scope: Scope = "project") -> Path:
+        if not self.models.is_known(model_id) and self.models.files.size_of(Path(model_id)) is None:
+            self.models.catalog.get(model_id)  # raises ModelNotFound naming the known ids
+        return self.config.set_value("model", model_id, scope)
+
+    def add(self, path: Path, model_id: str | None = None, scope: Scope = "global") -> Registration:
+        """Register a local .gguf file under an id (global config by default); it is used in place."""
+        file = path.expanduser().resolve()
+        size = self.models.files.size_of(file)
+        if size is None or file.suffix != ".gguf":
+            raise ModelNotFound(f"no .gguf file at {file}", backend="local")
+        facts = self.advisor.inspector.inspect(file)  # refuses a non-GGUF file up front
+        new_id = model_id or file.stem.lower()
+        if self.models.is_known(new_id) and not isinstance(self.models.catalog.get(new_id).source, LocalSource):
+            raise InvalidRequest(f"{new_id!r} is a catalog model; pass --id to choose another id")
+        registration = Registration(
+            id=new_id,
+            path=str(file),
+            name=facts.name or file.stem,
+            size_bytes=size,
+            context_length=facts.context_length,
+            default_context=min(facts.context_length, DEFAULT_CONTEXT) if facts.context_length else None,
+            kv_bytes_per_token=facts.kv_bytes_per_token,
+            config_path="",
+        )
+        entry = registration.entry()
+
+        def upsert(values: dict[str, object]) -> None:
+            listed = values.get("models") or []
+            kept = (
+                [e for e in listed if isinstance(e, dict) and e.get("id") != new_id] if isinstance(listed, list) else []
+            )
+            values["models"] = [*kept, entry]
+
+        written = self.config.update(upsert, scope)
+        return replace(registration, config_path=str(written))

@@ -1,0 +1,67 @@
+"""The composition root: resolve settings once, build the container. MicroLLM, ModelManager, the
+CLI (and later the bridge and the server) are thin views over what `bootstrap` returns."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from chi_llm.adapters.registry import schemas
+from chi_llm.application.config import ConfigService
+from chi_llm.domain.providers import ProviderSchema
+from chi_llm.entrypoints.container import Container, config_service
+
+
+def bootstrap(
+    config_path: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    provider: str | Mapping[str, Any] | None = None,
+    tags: Sequence[str] | None = None,
+    check_model: bool | None = None,
+    replace: Mapping[str, Any] | None = None,
+    **overrides: Any,
+) -> Container:
+    """A container for one configuration.
+
+    Args:
+        config_path: an extra configuration file (above the environment, below `overrides`).
+        env: the environment to read (default: os.environ).
+        provider: a provider profile id, a provider type, or a profile mapping to use alone.
+        tags: use only provider profiles having all these tags.
+        check_model: check `model` against the local catalog (default: unless a remote provider
+            was chosen, whose model names the catalog does not know).
+        replace: container providers to replace with fixed objects (tests: `generator=fake`).
+        overrides: setting values given as arguments (`model`, `temperature`, ...); None means unset.
+    """
+    env = os.environ if env is None else env
+    config = config_service(env)
+    if check_model is None:
+        check_model = provider is None or _local(provider)
+    settings = config.resolve(overrides, Path(config_path) if config_path else None, check_model=check_model)
+    container = Container(settings=settings, config=config)
+    container.env.override(env)
+    container.selection.override(provider)
+    container.tags.override(tuple(tags or ()))
+    for name, value in (replace or {}).items():
+        getattr(container, name).override(value)
+    return container
+
+
+def configuration(env: Mapping[str, str] | None = None) -> ConfigService:
+    """The configuration service alone, for commands that change files without resolving them
+    (a broken file must stay fixable with `chi-llm config set`)."""
+    return config_service(os.environ if env is None else env)
+
+
+def provider_schemas() -> dict[str, ProviderSchema]:
+    """Each provider type's settings schema (the registry's), for forms and `providers schema`."""
+    return schemas()
+
+
+def _local(provider: str | Mapping[str, Any]) -> bool:
+    if isinstance(provider, Mapping):
+        return bool(provider.get("type", "local") == "local")
+    return provider == "local"
