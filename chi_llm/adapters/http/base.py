@@ -1,48 +1,25 @@
 """HttpTextGenerator: the TextGenerator behaviour every HTTP provider shares.
 
 A provider supplies pure wire-mapping functions (payloads, response and stream-event parsing);
-this class supplies streaming, async, usage, timings, client-side truncation and errors.
+this class supplies streaming, async, usage, timings, client-side truncation and errors. The
+sync and async loops share one frame decoder and one stream state: only the I/O differs.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
-from chi_llm.adapters.http.framing import Frame, ndjson_frames, sse_frames
+from chi_llm.adapters.http.framing import Frame, FrameDecoder, Framing
+from chi_llm.adapters.http.stream_state import CHARS_PER_TOKEN, Event, StreamState, estimate_tokens
 from chi_llm.adapters.http.transport import HttpTransport
-from chi_llm.domain.errors import ContextLengthExceeded, GenerationFailed
-from chi_llm.domain.generation import (
-    Chunk,
-    Completion,
-    FinishReason,
-    GenerationRequest,
-    Timings,
-    Usage,
-    answer_room,
-    collect,
-)
+from chi_llm.domain.errors import GenerationFailed
+from chi_llm.domain.generation import Chunk, Completion, GenerationRequest, answer_room, collect
 from chi_llm.domain.messages import Message
 from chi_llm.domain.ports import ModelLister, TextGenerator
 
-CHARS_PER_TOKEN = 4  # a deliberately generous estimate, used only where the server cannot count for us
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """What one stream frame says: a text delta, a finish reason, usage, or an error."""
-
-    text: str = ""
-    finish: FinishReason | None = None
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
-    error: str | None = None
-
-
-def estimate_tokens(text: str) -> int:
-    return max(1, -(-len(text) // CHARS_PER_TOKEN))
+__all__ = ["Event", "HttpTextGenerator", "estimate_tokens", "fit_messages"]
 
 
 def fit_messages(messages: tuple[Message, ...], context: int, room: int) -> tuple[Message, ...]:
@@ -68,10 +45,10 @@ def fit_messages(messages: tuple[Message, ...], context: int, room: int) -> tupl
 
 
 class HttpTextGenerator(TextGenerator, ModelLister):
-    """Subclasses set `name`, `framing` ("sse" or "ndjson") and implement the four wire methods."""
+    """Subclasses set `name`, `framing` ("sse" or "ndjson") and implement the wire methods."""
 
     name = "http"
-    framing = "sse"
+    framing: Framing = "sse"
 
     def __init__(self, transport: HttpTransport, *, model: str | None, context: int | None = None) -> None:
         self.transport = transport
@@ -89,6 +66,9 @@ class HttpTextGenerator(TextGenerator, ModelLister):
         raise NotImplementedError
 
     def parse_event(self, frame: Frame) -> Event | None:
+        raise NotImplementedError
+
+    def list_models(self) -> list[dict[str, Any]]:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -115,99 +95,55 @@ class HttpTextGenerator(TextGenerator, ModelLister):
         text = request.prompt if request.prompt is not None else " ".join(m.content for m in request.messages)
         return estimate_tokens(text)
 
-    def _frames(self, lines: Iterator[str]) -> Iterator[Frame]:
-        if self.framing == "sse":
-            return sse_frames(lines, backend=self.name)
-        return ndjson_frames(lines, backend=self.name)
+    def _state(self, request: GenerationRequest) -> StreamState:
+        return StreamState(backend=self.name, context=self.context, prompt_estimate=self._prompt_estimate(request))
 
-    def _final(self, request: GenerationRequest, state: dict[str, Any], started: float) -> Chunk:
-        usage = Usage(
-            prompt_tokens=state["prompt"] if state["prompt"] is not None else self._prompt_estimate(request),
-            completion_tokens=state["completion"] if state["completion"] is not None else state["deltas"],
-        )
-        return Chunk(
-            finish_reason=state["finish"] or "stop",
-            usage=usage,
-            timings=Timings(time_to_first_token=state["first"], total=time.perf_counter() - started),
-        )
+    def _chunks(self, line: str | None, decoder: FrameDecoder, state: StreamState) -> Iterator[Chunk]:
+        """The chunks one line completes (None: the stream ended)."""
+        frames = decoder.end() if line is None else decoder.feed(line)
+        for frame in frames:
+            chunk = state.absorb(self.parse_event(frame))
+            if chunk is not None:
+                yield chunk
 
-    def _absorb(self, event: Event, state: dict[str, Any], started: float) -> Chunk | None:
-        if event.error:
-            if "context" in event.error.lower() and "length" in event.error.lower():
-                raise ContextLengthExceeded(prompt_tokens=0, context=self.context or 0, backend=self.name)
-            raise GenerationFailed(f"{self.name} reported an error mid-stream: {event.error}", backend=self.name)
-        if event.finish:
-            state["finish"] = event.finish
-        if event.prompt_tokens is not None:
-            state["prompt"] = event.prompt_tokens
-        if event.completion_tokens is not None:
-            state["completion"] = event.completion_tokens
-        if event.text:
-            state["deltas"] += 1
-            if state["first"] is None:
-                state["first"] = time.perf_counter() - started
-            return Chunk(text=event.text)
-        return None
-
-    @staticmethod
-    def _new_state() -> dict[str, Any]:
-        return {"finish": None, "prompt": None, "completion": None, "deltas": 0, "first": None}
+    def _open(self, request: GenerationRequest) -> tuple[str, dict[str, Any], FrameDecoder, StreamState]:
+        path, payload = self.request_path(request, stream=True), self.to_payload(request, stream=True)
+        return path, payload, FrameDecoder(self.framing, backend=self.name), self._state(request)
 
     def stream(self, request: GenerationRequest) -> Iterator[Chunk]:
-        request = self.prepare(request)
-        return self._stream(request)
+        return self._stream(self.prepare(request))
 
     def _stream(self, request: GenerationRequest) -> Iterator[Chunk]:
-        started, state = time.perf_counter(), self._new_state()
-        path, payload = self.request_path(request, stream=True), self.to_payload(request, stream=True)
+        path, payload, decoder, state = self._open(request)
         with self.transport.stream("POST", path, json=payload) as response:
-            lines = response.iter_lines()
-            for frame in self._frames(lines):
-                event = self.parse_event(frame)
-                if event is not None and (chunk := self._absorb(event, state, started)) is not None:
-                    yield chunk
-            for _ in lines:  # read to the end so the connection goes back to the pool
-                pass
-        yield self._final(request, state, started)
-
-    def generate(self, request: GenerationRequest) -> Completion:
-        request = self.prepare(request)
-        started = time.perf_counter()
-        body = self.transport.request_json(
-            "POST", self.request_path(request, stream=False), json=self.to_payload(request, stream=False)
-        )
-        event = self.parse_response(body)
-        state = self._new_state()
-        chunk = self._absorb(event, state, started)
-        if state["completion"] is None:  # the server did not count: estimate
-            state["completion"] = estimate_tokens(event.text) if event.text else 0
-        final = self._final(request, state, started)
-        return collect([c for c in (chunk, final) if c is not None], model=request.model)
-
-    async def agenerate(self, request: GenerationRequest) -> Completion:
-        return collect([chunk async for chunk in self.astream(request)], model=request.model or self.model)
+            for line in response.iter_lines():  # read to the end: the connection goes back to the pool
+                yield from self._chunks(line, decoder, state)
+            yield from self._chunks(None, decoder, state)
+        yield state.final()
 
     def astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
         return self._astream(self.prepare(request))
 
     async def _astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
-        started, state = time.perf_counter(), self._new_state()
-        path, payload = self.request_path(request, stream=True), self.to_payload(request, stream=True)
+        path, payload, decoder, state = self._open(request)
         async with self.transport.astream("POST", path, json=payload) as response:
-            buffer: list[str] = []
             async for line in response.aiter_lines():
-                buffer.append(line)
-                if self.framing == "sse" and line.strip():
-                    continue  # an SSE message ends at a blank line
-                for chunk in self._chunks(buffer, state, started):
+                for chunk in self._chunks(line, decoder, state):
                     yield chunk
-                buffer = []
-            for chunk in self._chunks(buffer, state, started):
+            for chunk in self._chunks(None, decoder, state):
                 yield chunk
-        yield self._final(request, state, started)
+        yield state.final()
 
-    def _chunks(self, lines: list[str], state: dict[str, Any], started: float) -> Iterator[Chunk]:
-        for frame in self._frames(iter([*lines, ""])):
-            event = self.parse_event(frame)
-            if event is not None and (chunk := self._absorb(event, state, started)) is not None:
-                yield chunk
+    def generate(self, request: GenerationRequest) -> Completion:
+        request = self.prepare(request)
+        state = self._state(request)
+        body = self.transport.request_json(
+            "POST", self.request_path(request, stream=False), json=self.to_payload(request, stream=False)
+        )
+        event = self.parse_response(body)
+        chunk = state.absorb(event)
+        final = state.final(whole_text=event.text)
+        return collect([c for c in (chunk, final) if c is not None], model=request.model)
+
+    async def agenerate(self, request: GenerationRequest) -> Completion:
+        return collect([chunk async for chunk in self.astream(request)], model=request.model or self.model)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from chi_llm.domain.errors import (
@@ -71,3 +72,24 @@ def map_status(status: int, body: Any, *, backend: str, url: str, context: int |
     if status >= 500:
         return BackendUnavailable(f"{backend} at {url} failed ({status}: {message}); try again later", backend=backend)
     return GenerationFailed(f"{backend} rejected the request ({status}: {message})", backend=backend)
+
+
+_IN_STREAM: tuple[tuple[re.Pattern[str], Callable[[str, str, int | None], ChiLlmError]], ...] = (
+    (_CONTEXT_WORDS, _context_error),
+    (
+        re.compile(r"rate.?limit|too many requests", re.IGNORECASE),
+        lambda m, b, _: RateLimited(f"{b} is rate limiting requests ({m}); wait and retry", backend=b),
+    ),
+    (
+        re.compile(r"overloaded|unavailable|try again later", re.IGNORECASE),
+        lambda m, b, _: BackendUnavailable(f"{b} is overloaded or unavailable ({m}); try again later", backend=b),
+    ),
+)
+
+
+def stream_error(message: str, *, backend: str, context: int | None = None) -> ChiLlmError:
+    """An error a server reports inside a stream (no HTTP status), mapped by the same patterns."""
+    for pattern, make in _IN_STREAM:
+        if pattern.search(message):
+            return make(message, backend, context)
+    return GenerationFailed(f"{backend} reported an error mid-stream: {message}", backend=backend)

@@ -1,13 +1,18 @@
-"""Stream framing as pure functions: Server-Sent Events and newline-delimited JSON."""
+"""Stream framing: one incremental decoder for Server-Sent Events and newline-delimited JSON.
+
+The sync and async stream loops both feed it one line at a time, so they cannot drift apart.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from chi_llm.domain.errors import GenerationFailed
+
+Framing = Literal["sse", "ndjson"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,31 +30,67 @@ def parse_json(text: str, *, backend: str) -> Any:
         raise GenerationFailed(f"the server sent a malformed stream chunk: {text[:120]!r}", backend=backend) from None
 
 
+class FrameDecoder:
+    """Turns lines into frames, incrementally.
+
+    SSE: `event:` and `data:` lines, a blank line ends a message, `:` lines are comments,
+    `data: [DONE]` ends the stream. NDJSON: one JSON object per non-empty line.
+    """
+
+    def __init__(self, framing: Framing, *, backend: str) -> None:
+        self.framing = framing
+        self.backend = backend
+        self.done = False
+        self._event: str | None = None
+        self._data: list[str] = []
+
+    def feed(self, raw: str) -> list[Frame]:
+        """The frames that `raw` (one line, with or without its line ending) completes."""
+        if self.done:
+            return []
+        line = raw.rstrip("\r\n")
+        if self.framing == "ndjson":
+            return [Frame(None, parse_json(line, backend=self.backend))] if line.strip() else []
+        if not line:
+            return self._flush()
+        if line.startswith(":"):
+            return []  # a comment / keep-alive
+        if line.startswith("event:"):
+            self._event = line[6:].strip()
+        elif line.startswith("data:"):
+            self._data.append(line[5:].lstrip(" "))
+        return []
+
+    def end(self) -> list[Frame]:
+        """Frames left when the stream ends without a final blank line."""
+        return self._flush() if self.framing == "sse" else []
+
+    def _flush(self) -> list[Frame]:
+        event, data = self._event, self._data
+        self._event, self._data = None, []
+        if not data or self.done:
+            return []
+        text = "\n".join(data)
+        if text.strip() == "[DONE]":
+            self.done = True
+            return []
+        return [Frame(event, parse_json(text, backend=self.backend))]
+
+
+def decode_lines(lines: Iterable[str], framing: Framing, *, backend: str) -> Iterator[Frame]:
+    decoder = FrameDecoder(framing, backend=backend)
+    for line in lines:
+        yield from decoder.feed(line)
+        if decoder.done:
+            return
+    yield from decoder.end()
+
+
 def sse_frames(lines: Iterable[str], *, backend: str) -> Iterator[Frame]:
     """Decode SSE lines (`event:`, `data:`, blank line ends a message; `data: [DONE]` ends the stream)."""
-    event: str | None = None
-    data: list[str] = []
-    for raw in lines:
-        line = raw.rstrip("\r\n")
-        if not line:
-            if data:
-                text = "\n".join(data)
-                if text.strip() == "[DONE]":
-                    return
-                yield Frame(event, parse_json(text, backend=backend))
-            event, data = None, []
-        elif line.startswith(":"):
-            continue  # a comment / keep-alive
-        elif line.startswith("event:"):
-            event = line[6:].strip()
-        elif line.startswith("data:"):
-            data.append(line[5:].lstrip(" "))
-    if data and "\n".join(data).strip() != "[DONE]":
-        yield Frame(event, parse_json("\n".join(data), backend=backend))
+    return decode_lines(lines, "sse", backend=backend)
 
 
 def ndjson_frames(lines: Iterable[str], *, backend: str) -> Iterator[Frame]:
     """Decode one JSON object per non-empty line."""
-    for line in lines:
-        if line.strip():
-            yield Frame(None, parse_json(line, backend=backend))
+    return decode_lines(lines, "ndjson", backend=backend)

@@ -105,6 +105,13 @@ class HttpTransport:
             body = body_text
         return map_status(response.status_code, body, backend=self.backend, url=self.base_url, context=self.context)
 
+    def _retry_delay(self, attempt: int, response: Any) -> float | None:
+        """The one retry policy: 429 and 5xx answers are retried, up to `max_retries` times, after
+        Retry-After or an exponential backoff with jitter. None: do not retry."""
+        if response.status_code in RETRY_STATUSES and attempt < self.max_retries:
+            return backoff_seconds(attempt, response.headers.get("retry-after"))
+        return None
+
     @contextmanager
     def stream(self, method: str, path: str, **kwargs: Any) -> Iterator[Any]:
         """An open, successful (2xx) response; retried on 429/5xx before any byte is consumed."""
@@ -117,15 +124,16 @@ class HttpTransport:
                         yield response
                         return
                     text = response.read().decode("utf-8", errors="replace")
-                    if response.status_code in RETRY_STATUSES and attempt < self.max_retries:
-                        time.sleep(backoff_seconds(attempt, response.headers.get("retry-after")))
-                        continue
-                    raise self._error(response, text)
             except httpx.TransportError as exc:  # refused, timed out, or cut mid-stream
                 raise self._unreachable(exc) from exc
+            delay = self._retry_delay(attempt, response)
+            if delay is None:
+                raise self._error(response, text)
+            time.sleep(delay)
 
     @asynccontextmanager
     async def astream(self, method: str, path: str, **kwargs: Any) -> AsyncIterator[Any]:
+        """`stream` on the running event loop's client."""
         import httpx
 
         client = self.async_client()
@@ -136,12 +144,12 @@ class HttpTransport:
                         yield response
                         return
                     text = (await response.aread()).decode("utf-8", errors="replace")
-                    if response.status_code in RETRY_STATUSES and attempt < self.max_retries:
-                        await asyncio.sleep(backoff_seconds(attempt, response.headers.get("retry-after")))
-                        continue
-                    raise self._error(response, text)
             except httpx.TransportError as exc:
                 raise self._unreachable(exc) from exc
+            delay = self._retry_delay(attempt, response)
+            if delay is None:
+                raise self._error(response, text)
+            await asyncio.sleep(delay)
 
     def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
         with self.stream(method, path, **kwargs) as response:

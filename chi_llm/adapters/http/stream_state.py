@@ -1,0 +1,77 @@
+"""What a stream has said so far — text, finish reason, usage, timings — for sync and async loops alike."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from chi_llm.adapters.http.errors import stream_error
+from chi_llm.domain.generation import Chunk, FinishReason, Timings, Usage
+
+CHARS_PER_TOKEN = 4  # a deliberately generous estimate, used only where the server cannot count for us
+
+
+def estimate_tokens(text: str) -> int:
+    return max(1, -(-len(text) // CHARS_PER_TOKEN))
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """What one stream frame (or a whole response) says: a text delta, a finish reason, usage, or an error."""
+
+    text: str = ""
+    finish: FinishReason | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    error: str | None = None
+
+
+class StreamState:
+    """Absorbs events into chunks and builds the final chunk. Counts deltas where the server
+    reports no usage, and times the first token."""
+
+    def __init__(self, *, backend: str, context: int | None, prompt_estimate: int) -> None:
+        self.backend = backend
+        self.context = context
+        self.prompt_estimate = prompt_estimate
+        self.started = time.perf_counter()
+        self.finish: FinishReason | None = None
+        self.prompt_tokens: int | None = None
+        self.completion_tokens: int | None = None
+        self.deltas = 0
+        self.first: float | None = None
+
+    def absorb(self, event: Event | None) -> Chunk | None:
+        """The chunk to hand on for `event`, if any. A reported error is raised, mapped by the
+        same pattern table as HTTP error bodies (a context overflow stays a context error)."""
+        if event is None:
+            return None
+        if event.error:
+            raise stream_error(event.error, backend=self.backend, context=self.context)
+        if event.finish:
+            self.finish = event.finish
+        if event.prompt_tokens is not None:
+            self.prompt_tokens = event.prompt_tokens
+        if event.completion_tokens is not None:
+            self.completion_tokens = event.completion_tokens
+        if not event.text:
+            return None
+        self.deltas += 1
+        if self.first is None:
+            self.first = time.perf_counter() - self.started
+        return Chunk(text=event.text)
+
+    def final(self, *, whole_text: str | None = None) -> Chunk:
+        """The last chunk: finish reason, usage (the server's, else estimated), timings.
+        `whole_text`: a non-streamed answer's text, to estimate its tokens when uncounted."""
+        completion = self.completion_tokens
+        if completion is None:
+            completion = (estimate_tokens(whole_text) if whole_text else 0) if whole_text is not None else self.deltas
+        return Chunk(
+            finish_reason=self.finish or "stop",
+            usage=Usage(
+                prompt_tokens=self.prompt_tokens if self.prompt_tokens is not None else self.prompt_estimate,
+                completion_tokens=completion,
+            ),
+            timings=Timings(time_to_first_token=self.first, total=time.perf_counter() - self.started),
+        )

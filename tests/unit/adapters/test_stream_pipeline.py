@@ -1,0 +1,131 @@
+"""The one HTTP stream pipeline: the sync and async loops give the same chunks for the same bytes,
+and errors reported inside a stream are mapped by the same pattern table as error bodies."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chi_llm.adapters.http.framing import FrameDecoder, sse_frames
+from chi_llm.adapters.http.transport import HttpTransport
+from chi_llm.adapters.openai_compatible import OpenAICompatibleGenerator
+from chi_llm.domain.errors import BackendUnavailable, ContextLengthExceeded, GenerationFailed
+from chi_llm.domain.generation import Chunk, GenerationRequest
+from chi_llm.domain.messages import Message
+
+REQUEST = GenerationRequest(messages=(Message(role="user", content="hi"),), model="m")
+
+
+class Scripted:
+    """A response whose body is a fixed list of lines, for both loops."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+
+    def iter_lines(self) -> Iterator[str]:
+        return iter(self.lines)
+
+    async def aiter_lines(self) -> AsyncIterator[str]:
+        for line in self.lines:
+            await asyncio.sleep(0)
+            yield line
+
+
+class ScriptedTransport(HttpTransport):
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__(backend="openai", base_url="http://127.0.0.1:9", max_retries=0)
+        self.lines = lines
+
+    @contextmanager
+    def stream(self, method: str, path: str, **kwargs: Any) -> Iterator[Any]:
+        yield Scripted(self.lines)
+
+    @asynccontextmanager
+    async def astream(self, method: str, path: str, **kwargs: Any) -> AsyncIterator[Any]:
+        yield Scripted(self.lines)
+
+
+def both(lines: list[str], context: int | None = None) -> tuple[list[Chunk], list[Chunk]]:
+    adapter = OpenAICompatibleGenerator(ScriptedTransport(lines), model="m", context=context)
+
+    async def collect() -> list[Chunk]:
+        return [c async for c in adapter.astream(REQUEST)]
+
+    return list(adapter.stream(REQUEST)), asyncio.run(collect())
+
+
+def shape(chunks: list[Chunk]) -> list[tuple[str, Any, Any]]:
+    return [(c.text, c.finish_reason, c.usage) for c in chunks]
+
+
+def delta(text: str) -> str:
+    return "data: " + json.dumps({"choices": [{"delta": {"content": text}, "finish_reason": None}]})
+
+
+pieces = st.lists(st.text(alphabet="ab \n", min_size=1, max_size=4), max_size=6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    texts=pieces,
+    comments=st.lists(st.booleans(), max_size=6),
+    final_blank=st.booleans(),
+    done=st.booleans(),
+    crlf=st.booleans(),
+)
+def test_sync_and_async_streams_agree(
+    texts: list[str], comments: list[bool], final_blank: bool, done: bool, crlf: bool
+) -> None:
+    lines: list[str] = []
+    for index, text in enumerate(texts):
+        if index < len(comments) and comments[index]:
+            lines.append(": keep-alive")
+        lines += [delta(text), ""]
+    usage = {"choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": len(texts)}}
+    lines.append("data: " + json.dumps(usage))
+    if final_blank or done:
+        lines.append("")
+    if done:
+        lines += ["data: [DONE]", "", delta("never"), ""]
+    if crlf:
+        lines = [line + "\r\n" for line in lines]
+    sync, asynchronous = both(lines)
+    assert shape(sync) == shape(asynchronous)
+    assert "".join(c.text for c in sync) == "".join(texts)
+    assert sync[-1].usage is not None and sync[-1].usage.completion_tokens == len(texts)
+
+
+def test_the_decoder_fed_line_by_line_matches_whole_decoding() -> None:
+    lines = ["event: x", 'data: {"a":', "data: 1}", "", ": c", 'data: {"b": 2}']
+    decoder = FrameDecoder("sse", backend="t")
+    fed = [frame for line in lines for frame in decoder.feed(line)] + decoder.end()
+    assert fed == list(sse_frames(lines, backend="t"))
+    assert [(f.event, f.data) for f in fed] == [("x", {"a": 1}), (None, {"b": 2})]
+
+
+def error_line(message: str) -> list[str]:
+    return [delta("partial"), "", "data: " + json.dumps({"error": {"message": message}}), ""]
+
+
+def test_a_context_overflow_reported_mid_stream_keeps_its_numbers() -> None:
+    message = "This model's maximum context length is 4096 tokens. However, your messages resulted in 5000 tokens."
+    for run in (lambda: both(error_line(message), context=2048)[0], lambda: both(error_line(message))[1]):
+        with pytest.raises(ContextLengthExceeded) as error:
+            run()
+        assert (error.value.prompt_tokens, error.value.context) == (5000, 4096)
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [("overloaded_error: Overloaded", BackendUnavailable), ("something odd happened", GenerationFailed)],
+)
+def test_other_mid_stream_errors_are_mapped_by_the_table(message: str, kind: type[Exception]) -> None:
+    with pytest.raises(kind):
+        both(error_line(message))
