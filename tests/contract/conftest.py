@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from chi_llm.adapters.fake import FakeTextGenerator
-from chi_llm.domain.errors import ModelNotFound
 
 CONTEXT = 256  # small, so over-long prompts are cheap to build for every adapter
 
@@ -31,69 +30,55 @@ def _fake(_: pytest.FixtureRequest) -> Subject:
 
 
 def _llama_cpp(request: pytest.FixtureRequest) -> Subject:
-    from chi_llm.adapters.llama_cpp import LlamaCppGenerator
+    """The real adapter on the real embedded model, wired as production wires it: the registry's
+    `local` type over the real model service (so an unknown model is the adapter's own error)."""
+    from chi_llm.adapters.catalog import YamlModelCatalog
+    from chi_llm.adapters.model_files import LocalModelFiles
+    from chi_llm.adapters.provider_type import BuildContext
+    from chi_llm.adapters.registry import PROVIDER_TYPES
+    from chi_llm.application.models import ModelService
+    from chi_llm.domain.providers import ProviderProfile
+    from tests.conftest import shared_models_dir
 
     path: Path = request.getfixturevalue("default_model_path")
-
-    def locate(model: str) -> Path:
-        if model == "default":
-            return path
-        raise ModelNotFound(f"no model file at {model}", backend="local")
-
-    generator = LlamaCppGenerator(locate=locate, default_model="default", context=CONTEXT)
+    models = ModelService(YamlModelCatalog(env={}), LocalModelFiles(shared_models_dir()), {})
+    context = BuildContext(model=str(path), local_context=CONTEXT, locate=models.locate)
+    generator: Any = PROVIDER_TYPES["local"].build(ProviderProfile(id="local", type="local"), context)
     return Subject(generator, "/nonexistent/model.gguf", lambda: generator.tokens_decoded)
 
 
-def _http(handler: Any, make: Callable[[str, Any], Any], prefix: str = "") -> Callable[..., Iterator[Subject]]:
-    """A subject backed by an in-process server speaking one provider's protocol."""
+def _http(handler: Any, kind: str, prefix: str = "") -> Callable[..., Iterator[Subject]]:
+    """A subject backed by an in-process server speaking one provider's protocol, built from a
+    profile through the provider registry exactly as production builds it (auth included)."""
 
     def build(_: pytest.FixtureRequest) -> Iterator[Subject]:
         from tests.servers.base import Server, serve
 
         engine = FakeTextGenerator(context=CONTEXT, token_delay=0.005, models=("fake-model",))
         with serve(handler, Server(engine=engine, api_key="sk-test")) as server:
-            generator = make(server.url + prefix, server)
+            generator = registry_build(
+                kind, base_url=server.url + prefix, api_key="sk-test", model="fake-model", max_retries=0
+            )
             yield Subject(generator, "no-such-model", lambda: server.decoded)
-            generator.transport.close()
+            generator.close()
 
     return build
 
 
-def _openai(url: str, server: Any) -> Any:
-    from chi_llm.adapters.http.transport import HttpTransport
-    from chi_llm.adapters.openai_compatible import OpenAICompatibleGenerator
+def registry_build(kind: str, **settings: Any) -> Any:
+    """An adapter from a profile of `kind`, through the registry (the container's path)."""
+    from chi_llm.adapters.provider_type import BuildContext
+    from chi_llm.adapters.registry import PROVIDER_TYPES, schemas
+    from chi_llm.domain.providers import check_profile
 
-    transport = HttpTransport(
-        backend="openai", base_url=url, headers={"Authorization": "Bearer sk-test"}, context=CONTEXT, max_retries=0
+    schema = schemas()[kind]
+    known = {f.name for f in schema.fields}
+    profile = check_profile(
+        {"id": kind, "type": kind, "context": CONTEXT, **{k: v for k, v in settings.items() if k in known}},
+        schemas(),
+        source="contract test",
     )
-    return OpenAICompatibleGenerator(transport, model="fake-model", context=CONTEXT)
-
-
-def _ollama(url: str, server: Any) -> Any:
-    from chi_llm.adapters.http.transport import HttpTransport
-    from chi_llm.adapters.ollama import OllamaGenerator
-
-    transport = HttpTransport(backend="ollama", base_url=url, context=CONTEXT, max_retries=0)
-    return OllamaGenerator(transport, model="fake-model", context=CONTEXT)
-
-
-def _anthropic(url: str, server: Any) -> Any:
-    from chi_llm.adapters.anthropic import AnthropicGenerator
-    from chi_llm.adapters.http.transport import HttpTransport
-
-    headers = {"x-api-key": "sk-test", "anthropic-version": "2023-06-01"}
-    transport = HttpTransport(backend="anthropic", base_url=url, headers=headers, context=CONTEXT, max_retries=0)
-    return AnthropicGenerator(transport, model="fake-model", context=CONTEXT)
-
-
-def _gemini(url: str, server: Any) -> Any:
-    from chi_llm.adapters.gemini import GeminiGenerator
-    from chi_llm.adapters.http.transport import HttpTransport
-
-    transport = HttpTransport(
-        backend="gemini", base_url=url, headers={"x-goog-api-key": "sk-test"}, context=CONTEXT, max_retries=0
-    )
-    return GeminiGenerator(transport, model="fake-model", context=CONTEXT)
+    return PROVIDER_TYPES[kind].build(profile, BuildContext(env={}, model=settings.get("model"), context=CONTEXT))
 
 
 def _servers() -> dict[str, Callable[..., Iterator[Subject]]]:
@@ -103,10 +88,10 @@ def _servers() -> dict[str, Callable[..., Iterator[Subject]]]:
     from tests.servers.openai import OpenAIHandler
 
     return {
-        "openai": _http(OpenAIHandler, _openai, "/v1"),
-        "ollama": _http(OllamaHandler, _ollama),
-        "anthropic": _http(AnthropicHandler, _anthropic),
-        "gemini": _http(GeminiHandler, _gemini),
+        "openai": _http(OpenAIHandler, "openai", "/v1"),
+        "ollama": _http(OllamaHandler, "ollama"),
+        "anthropic": _http(AnthropicHandler, "anthropic"),
+        "gemini": _http(GeminiHandler, "gemini"),
     }
 
 
@@ -114,23 +99,9 @@ def _real_server(kind: str) -> Callable[[pytest.FixtureRequest], Subject]:
     """llama-cpp-python's own OpenAI-compatible server (nobody here wrote it) on the embedded model."""
 
     def build(request: pytest.FixtureRequest) -> Subject:
-        from chi_llm.adapters.http.transport import HttpTransport
-        from chi_llm.adapters.lmstudio import LMStudioGenerator
-        from chi_llm.adapters.openai_compatible import OpenAICompatibleGenerator
-
         url: str = request.getfixturevalue("llama_server")
-        if kind == "lmstudio":
-            generator: Any = LMStudioGenerator(
-                HttpTransport(backend="lmstudio", base_url=url, context=CONTEXT, max_retries=0),
-                model="default",
-                context=CONTEXT,
-            )
-        else:
-            generator = OpenAICompatibleGenerator(
-                HttpTransport(backend="openai", base_url=url + "/v1", context=CONTEXT, max_retries=0),
-                model="default",
-                context=CONTEXT,
-            )
+        base_url = url if kind == "lmstudio" else url + "/v1"
+        generator = registry_build(kind, base_url=base_url, model="default", max_retries=0)
         return Subject(generator, None, None, stream_usage=False)
 
     return build

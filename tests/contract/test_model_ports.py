@@ -70,6 +70,17 @@ def test_catalog_unknown_id_names_the_known_ones(catalog: ModelCatalog) -> None:
     assert catalog.default_id in str(error.value)
 
 
+def test_catalog_check_passes_itself_and_reports_bad_files(catalog: ModelCatalog, tmp_path: Path) -> None:
+    own = catalog.check()
+    assert own.ok and own.errors == () and own.models >= 1
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("models:\n  - id: x\n    source: hf:o/r/x.gguf\n    sha256: nothex\n")
+    report = catalog.check(bad)
+    assert not report.ok and report.path == str(bad) and any(e.startswith("x:") for e in report.errors)
+    unreadable = catalog.check(tmp_path / "missing.yaml")
+    assert not unreadable.ok and "cannot read" in unreadable.errors[0]
+
+
 def test_overlay_adds_and_overrides(tmp_path: Path) -> None:
     merged = _overlaid(tmp_path)
     assert merged.get("mine").filename == "mine.gguf"
