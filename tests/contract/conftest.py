@@ -22,11 +22,13 @@ class Subject:
     unknown_model: str | None  # None: the server serves whatever model name it is sent
     decoded: Callable[[], int] | None  # None: decoding cannot be observed from outside
     stream_usage: bool = True  # False: the server reports no usage in streams (it is estimated)
+    received: Callable[[], Any] | None = None  # the request the backend last saw, where observable
+    native_raw: bool = True  # False: the API has no raw continuation; it is emulated with messages
 
 
 def _fake(_: pytest.FixtureRequest) -> Subject:
     fake = FakeTextGenerator(context=CONTEXT, token_delay=0.005)
-    return Subject(fake, "no-such-model", lambda: fake.tokens_decoded)
+    return Subject(fake, "no-such-model", lambda: fake.tokens_decoded, received=lambda: fake.requests[-1])
 
 
 def _llama_cpp(request: pytest.FixtureRequest) -> Subject:
@@ -59,7 +61,13 @@ def _http(handler: Any, kind: str, prefix: str = "") -> Callable[..., Iterator[S
             generator = registry_build(
                 kind, base_url=server.url + prefix, api_key="sk-test", model="fake-model", max_retries=0
             )
-            yield Subject(generator, "no-such-model", lambda: server.decoded)
+            yield Subject(
+                generator,
+                "no-such-model",
+                lambda: server.decoded,
+                received=lambda: engine.requests[-1],
+                native_raw=kind in ("openai", "ollama"),
+            )
             generator.close()
 
     return build

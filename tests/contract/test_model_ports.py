@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ from chi_llm.adapters.fake import InMemoryCatalog
 from chi_llm.adapters.hf_source import HfModelSource
 from chi_llm.adapters.wheel_source import WheelModelSource
 from chi_llm.domain.errors import ModelFetchFailed, ModelNotFound
-from chi_llm.domain.models import HfSource, ModelSpec
+from chi_llm.domain.models import HfSource, ModelSpec, RemoteFile
 from chi_llm.domain.ports import ModelCatalog, ModelSource
 from tests.hub_server import running_hub
 from tests.wheels import build_wheel, serve_locally
@@ -98,6 +99,8 @@ class SourceCase:
     spec: ModelSpec
     payload: bytes
     missing: ModelSpec
+    described: RemoteFile  # exactly what this source can tell before fetching
+    foreign: ModelSpec  # a spec of another scheme, which this source must refuse
 
 
 def _wheel_case(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SourceCase]:
@@ -111,7 +114,10 @@ def _wheel_case(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SourceCa
         source=WheelSource(requirement="chi-test-model==9.9", member="x.gguf"),
         filename="x.gguf",
     )
-    yield SourceCase(WheelModelSource(), built.spec, built.payload, missing)
+    foreign = ModelSpec(id="h", name="H", source=HfSource(repo="o/r", filename="h.gguf"), filename="h.gguf")
+    # The index cannot say how big a wheel member is without fetching it: the catalog's facts.
+    described = RemoteFile(size_bytes=built.spec.size_bytes, sha256=built.spec.sha256)
+    yield SourceCase(WheelModelSource(), built.spec, built.payload, missing, described, foreign)
 
 
 def _hf_case(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SourceCase]:
@@ -122,7 +128,8 @@ def _hf_case(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SourceCase]
         hub.add("org/A-GGUF", "a.gguf", payload)
         spec = ModelSpec(id="a", name="A", source=HfSource(repo="org/A-GGUF", filename="a.gguf"), filename="a.gguf")
         missing = ModelSpec(id="b", name="B", source=HfSource(repo="org/A-GGUF", filename="b.gguf"), filename="b.gguf")
-        yield SourceCase(HfModelSource(), spec, payload, missing)
+        described = RemoteFile(size_bytes=len(payload), sha256=hashlib.sha256(payload).hexdigest())  # LFS metadata
+        yield SourceCase(HfModelSource(), spec, payload, missing, described, missing_wheel_spec())
 
 
 SOURCES = {"wheel": _wheel_case, "hf": _hf_case}
@@ -133,13 +140,22 @@ def case(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.Mon
     yield from SOURCES[request.param](tmp_path, monkeypatch)
 
 
-def test_source_scheme_matches_its_specs(case: SourceCase) -> None:
-    assert case.source.scheme == case.spec.source.scheme
+def missing_wheel_spec() -> ModelSpec:
+    from chi_llm.domain.models import WheelSource
+
+    wheel = WheelSource(requirement="chi-test-model==9.9", member="x.gguf")
+    return ModelSpec(id="w", name="W", source=wheel, filename="x.gguf")
 
 
-def test_describe_reports_size_or_none(case: SourceCase) -> None:
-    remote = case.source.describe(case.spec)
-    assert remote.size_bytes in (None, len(case.payload))
+def test_source_refuses_specs_of_another_scheme(case: SourceCase, tmp_path: Path) -> None:
+    assert case.foreign.source.scheme != case.source.scheme
+    with pytest.raises(ModelFetchFailed, match="is not a"):
+        case.source.fetch(case.foreign, tmp_path / ".partial", lambda _: None)
+    assert not (tmp_path / ".partial").exists()
+
+
+def test_describe_reports_what_the_source_knows(case: SourceCase) -> None:
+    assert case.source.describe(case.spec) == case.described
 
 
 def test_fetch_writes_exactly_the_file_and_nothing_beside_it(case: SourceCase, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -56,8 +57,24 @@ def test_models_are_cached_per_path_not_a_singleton(default_model_path: Path, tm
     assert first.generate(chat(("user", "hi"))).text == second.generate(chat(("user", "hi"))).text
 
 
-def test_concurrent_callers_are_served_one_at_a_time(default_model_path: Path) -> None:
+def test_concurrent_callers_are_served_one_at_a_time(default_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shared = generator(default_model_path)
+    llm = shared.load().llm
+    active, most, lock = [0], [0], threading.Lock()
+    real_eval = llm.eval
+
+    def watched_eval(tokens: object) -> None:
+        with lock:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+        try:
+            time.sleep(0.002)  # widen the window in which a second caller would overlap
+            real_eval(tokens)
+        finally:
+            with lock:
+                active[0] -= 1
+
+    monkeypatch.setattr(llm, "eval", watched_eval)
     results: list[str] = []
     errors: list[BaseException] = []
 
@@ -73,6 +90,7 @@ def test_concurrent_callers_are_served_one_at_a_time(default_model_path: Path) -
     for thread in threads:
         thread.join(120)
     assert not errors and len(results) == 4 and all(results)
+    assert most[0] == 1  # the model never evaluated for two callers at once
 
 
 def test_system_prompt_and_chat_template_are_applied(default_model_path: Path) -> None:
@@ -94,7 +112,9 @@ def test_context_is_capped_by_the_trained_context(default_model_path: Path) -> N
 def test_threads_default_to_physical_cores(default_model_path: Path) -> None:
     loaded = generator(default_model_path, context=512).load()
     assert loaded.params.threads == physical_cores() >= 1
-    assert loaded.params.gpu_layers in (0, -1)
+    import llama_cpp
+
+    assert loaded.params.gpu_layers == (-1 if llama_cpp.llama_supports_gpu_offload() else 0)
 
 
 def test_corrupt_model_file_is_refused(tmp_path: Path, default_model_path: Path) -> None:

