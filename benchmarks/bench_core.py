@@ -72,6 +72,35 @@ def wall(command: list[str], reps: int = 7) -> float:
     return statistics.median(times)
 
 
+RAW_COLD = """
+import sys
+from llama_cpp import Llama
+llm = Llama(model_path=sys.argv[1], n_ctx={context}, n_threads={threads}, n_threads_batch={threads},
+            n_gpu_layers=0, verbose=False)
+out = llm.create_chat_completion(messages=[{{"role": "user", "content": "hi"}}], max_tokens=16)
+print(out["choices"][0]["message"]["content"])
+"""
+
+
+def cold_start(model: Path, threads: int, reps: int) -> tuple[float, float]:
+    """Median wall time of a new process generating 16 tokens for "hi": a minimal llama-cpp-python
+    script against `chi-llm generate -m 16 hi` (same model, context, threads), interleaved."""
+    import os
+
+    raw = [sys.executable, "-c", RAW_COLD.format(context=CONTEXT, threads=threads), str(model)]
+    ours = [str(Path(sys.executable).with_name("chi-llm")), "generate", "-m", "16", "hi"]
+    env = {**os.environ, "CHI_LLM_HOME": str(model.parent.parent), "CHI_LLM_CONTEXT": str(CONTEXT)}
+    times: dict[str, list[float]] = {"raw": [], "ours": []}
+    for rep in range(reps + 1):
+        pairs = [("raw", raw), ("ours", ours)] if rep % 2 == 0 else [("ours", ours), ("raw", raw)]
+        for name, command in pairs:
+            started = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True, env=env)
+            if rep:  # the first round warms the page cache
+                times[name].append(time.perf_counter() - started)
+    return statistics.median(times["raw"]), statistics.median(times["ours"])
+
+
 def import_cost_ms() -> float:
     out = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", "import chi_llm"], capture_output=True, text=True, check=True
@@ -89,10 +118,13 @@ def main() -> None:
     from llama_cpp import Llama
 
     from chi_llm import MicroLLM
+    from chi_llm.adapters.llama_cpp import LlamaCppGenerator
     from chi_llm.adapters.llama_cpp.hardware import physical_cores
 
     ours = MicroLLM(temperature=0.0, context=CONTEXT).load()
-    path = Path(ours.backend.load().params.path)
+    backend = ours.backend
+    assert isinstance(backend, LlamaCppGenerator)
+    path = Path(backend.load().params.path)
     threads = physical_cores()
     raw = Llama(
         model_path=str(path), n_ctx=CONTEXT, n_threads=threads, n_threads_batch=threads, n_gpu_layers=0, verbose=False
@@ -131,6 +163,11 @@ def main() -> None:
     print(
         f"python -c 'import chi_llm' wall: {wall([sys.executable, '-c', 'import chi_llm']) * 1000:.0f} ms "
         f"(bare interpreter start {python_start * 1000:.0f} ms)"
+    )
+    raw_cold, ours_cold = cold_start(path, threads, max(args.reps, 7))
+    print(
+        f"cold process, 16 tokens: raw script {raw_cold * 1000:.0f} ms, chi-llm generate {ours_cold * 1000:.0f} ms; "
+        f"ratio {ours_cold / raw_cold:.2f}"
     )
     cli = str(Path(sys.executable).with_name("chi-llm"))
     print(

@@ -26,7 +26,7 @@ def _loopback_only(self: socket.socket, address: object) -> object:
     return _real_connect(self, address)  # type: ignore[arg-type]
 
 
-socket.socket.connect = _loopback_only  # type: ignore[method-assign]
+socket.socket.connect = _loopback_only  # type: ignore[method-assign,assignment]
 
 # huggingface-hub reads these once, at import: point it at a closed loopback port so that nothing
 # a test forgets to redirect can ever reach the real hub (or even look its name up).

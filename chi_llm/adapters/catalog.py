@@ -8,12 +8,14 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from importlib import resources
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chi_llm.domain.errors import ConfigError, ModelNotFound
-from chi_llm.domain.model_views import CatalogCheck
 from chi_llm.domain.models import LocalSource, ModelSpec, parse_source
 from chi_llm.domain.ports import ModelCatalog
+
+if TYPE_CHECKING:
+    from chi_llm.domain.model_views import CatalogCheck
 
 FIELDS = {
     "id",
@@ -89,16 +91,25 @@ def spec_from_entry(entry: Mapping[str, Any], *, where: str) -> ModelSpec:
 
 def load_catalog_text(text: str, *, where: str) -> tuple[str | None, list[Mapping[str, Any]]]:
     """Parse catalog YAML into (zero_config_default, entries), with errors naming `where`."""
+    default, entries = _parse_catalog(text, where)
+    return default, list(entries)
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_catalog(text: str, where: str) -> tuple[str | None, tuple[Mapping[str, Any], ...]]:
+    """Parsed once per text in a process (the packaged catalog is read by several services);
+    callers never mutate the entries."""
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         raise ConfigError(f"invalid YAML: {exc}", source=where) from None
     if not isinstance(raw, Mapping) or not isinstance(raw.get("models", []), list):
         raise ConfigError("a catalog is a mapping with a 'models' list", source=where)
     default = raw.get("zero_config_default")
-    return (None if default is None else str(default)), list(raw.get("models") or [])
+    return (None if default is None else str(default)), tuple(raw.get("models") or [])
 
 
 def merge_entries(base: dict[str, dict[str, Any]], overlay: Sequence[Any], *, where: str) -> None:
@@ -188,6 +199,8 @@ class YamlModelCatalog(ModelCatalog):
 
 def check_catalog_file(path: Path | None) -> CatalogCheck:
     """The packaged catalog (path None) or a file, checked; an unreadable file fails the check."""
+    from chi_llm.domain.model_views import CatalogCheck
+
     where = "packaged models.yaml" if path is None else str(path)
     try:
         text = packaged_catalog_text() if path is None else path.read_text(encoding="utf-8")

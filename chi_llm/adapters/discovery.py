@@ -8,7 +8,7 @@ from typing import Any
 
 from chi_llm.domain.errors import ConfigError
 from chi_llm.domain.ports import ServerFinder
-from chi_llm.domain.providers import UrlSearch
+from chi_llm.domain.provider_views import UrlSearch
 
 DEFAULT_PORTS = {"lmstudio": 1234, "ollama": 11434}
 PROBE_PATHS = {"lmstudio": ("/v1/models", "data"), "ollama": ("/api/tags", "models")}

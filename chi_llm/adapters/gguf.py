@@ -2,72 +2,114 @@
 
 from __future__ import annotations
 
+import functools
+import mmap
 import struct
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from chi_llm.domain.errors import ModelCorrupt
 from chi_llm.domain.models import GgufFacts
 from chi_llm.domain.ports import ModelInspector
 
 _SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
+_SIZES = {kind: struct.calcsize(fmt) for kind, fmt in _SCALARS.items()}
 _STRING, _ARRAY = 8, 9
 _MAX_KV = 1_000_000
+_U64 = struct.Struct("<Q")
 
 
-def _read(handle: BinaryIO, size: int) -> bytes:
-    data = handle.read(size)
-    if len(data) != size:
-        raise EOFError
-    return data
+class _Reader:
+    """Walks the header of a memory-mapped GGUF file by offsets (no copies, no decoding of what
+    is skipped: the tokenizer's vocabulary arrays hold ~100k strings in a typical model)."""
 
+    def __init__(self, data: Any) -> None:
+        self.data = data
+        self.at = 0
 
-def _string(handle: BinaryIO) -> str:
-    (length,) = struct.unpack("<Q", _read(handle, 8))
-    return _read(handle, length).decode("utf-8", errors="replace")
+    def take(self, size: int) -> bytes:
+        end = self.at + size
+        if end > len(self.data):
+            raise EOFError
+        chunk = self.data[self.at : end]
+        self.at = end
+        return bytes(chunk)
 
+    def unpack(self, fmt: str) -> tuple[Any, ...]:
+        return struct.unpack(fmt, self.take(struct.calcsize(fmt)))
 
-def _value(handle: BinaryIO, kind: int) -> Any:
-    if kind in _SCALARS:
-        fmt = _SCALARS[kind]
-        return struct.unpack(fmt, _read(handle, struct.calcsize(fmt)))[0]
-    if kind == _STRING:
-        return _string(handle)
-    if kind == _ARRAY:
-        item_kind, count = struct.unpack("<IQ", _read(handle, 12))
-        if item_kind in _SCALARS:  # skip fixed-size arrays without decoding them
-            handle.seek(struct.calcsize(_SCALARS[item_kind]) * count, 1)
-        else:
-            for _ in range(count):
-                _value(handle, item_kind)
-        return None
-    raise ValueError(f"unknown GGUF value type {kind}")
+    def string(self) -> str:
+        (length,) = self.unpack("<Q")
+        return self.take(length).decode("utf-8", errors="replace")
+
+    def skip_strings(self, count: int) -> None:
+        data, at, unpack = self.data, self.at, _U64.unpack_from
+        for _ in range(count):
+            at += 8 + unpack(data, at)[0]
+        if at > len(data):
+            raise EOFError
+        self.at = at
+
+    def value(self, kind: int) -> Any:
+        if kind in _SCALARS:
+            return self.unpack(_SCALARS[kind])[0]
+        if kind == _STRING:
+            return self.string()
+        if kind == _ARRAY:
+            item_kind, count = self.unpack("<IQ")
+            if item_kind in _SIZES:  # fixed-size items: jump over them
+                self.at += _SIZES[item_kind] * count
+                if self.at > len(self.data):
+                    raise EOFError
+            elif item_kind == _STRING:
+                self.skip_strings(count)
+            else:
+                for _ in range(count):
+                    self.value(item_kind)
+            return None
+        raise ValueError(f"unknown GGUF value type {kind}")
 
 
 def read_metadata(path: Path) -> dict[str, Any]:
-    """The scalar and string key/values of a GGUF file (arrays are skipped).
+    """The scalar and string key/values of a GGUF file (arrays are skipped), read once per file
+    version (path, size, mtime) in this process.
 
     Raises ModelCorrupt when the file is not a GGUF file or its header is truncated.
     """
     try:
+        stat = path.stat()
+    except OSError as exc:
+        raise ModelCorrupt(f"cannot read {path}: {exc.strerror}", backend="gguf") from None
+    return dict(_metadata(path.resolve(), stat.st_size, stat.st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=32)
+def _metadata(path: Path, _size: int, _mtime_ns: int) -> dict[str, Any]:
+    try:
         with path.open("rb") as handle:
-            if _read(handle, 4) != b"GGUF":
+            if handle.read(4) != b"GGUF":
                 raise ModelCorrupt(f"{path} is not a GGUF model file", backend="gguf")
-            version, _tensors, kv_count = struct.unpack("<IQQ", _read(handle, 20))
-            if version < 2 or kv_count > _MAX_KV:
-                raise ModelCorrupt(f"{path} has an unsupported GGUF header (version {version})", backend="gguf")
-            metadata: dict[str, Any] = {}
-            for _ in range(kv_count):
-                key = _string(handle)
-                (kind,) = struct.unpack("<I", _read(handle, 4))
-                value = _value(handle, kind)
-                if value is not None:
-                    metadata[key] = value
-            return metadata
-    except (EOFError, ValueError, struct.error) as exc:
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                return _parse(_Reader(mapped), path)
+    except (EOFError, ValueError, struct.error, OSError) as exc:
         raise ModelCorrupt(
             f"{path} is truncated or damaged ({exc or 'unexpected end'}); delete it and fetch again", backend="gguf"
         ) from None
+
+
+def _parse(reader: _Reader, path: Path) -> dict[str, Any]:
+    reader.at = 4
+    version, _tensors, kv_count = reader.unpack("<IQQ")
+    if version < 2 or kv_count > _MAX_KV:
+        raise ModelCorrupt(f"{path} has an unsupported GGUF header (version {version})", backend="gguf")
+    metadata: dict[str, Any] = {}
+    for _ in range(kv_count):
+        key = reader.string()
+        (kind,) = reader.unpack("<I")
+        value = reader.value(kind)
+        if value is not None:
+            metadata[key] = value
+    return metadata
 
 
 def trained_context(metadata: dict[str, Any]) -> int | None:

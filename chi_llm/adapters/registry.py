@@ -1,27 +1,66 @@
-"""Every provider type chi_llm knows. Adding a provider = one adapter module + one line here."""
+"""Every provider type chi_llm knows. Adding a provider = one adapter module + one line here.
+
+Each type's module is imported only when the type is used (its schema read or a profile of it
+built), so a local-only process never loads the HTTP adapters.
+"""
 
 from __future__ import annotations
 
-from chi_llm.adapters import anthropic, gemini, lmstudio, ollama, openai_compatible
-from chi_llm.adapters.fake import FAKE_PROVIDER
-from chi_llm.adapters.llama_cpp import provider as local
+import importlib
+from collections.abc import Iterator, Mapping
+
 from chi_llm.adapters.provider_type import ProviderType
 from chi_llm.domain.providers import ProviderSchema
 
-PROVIDER_TYPES: dict[str, ProviderType] = {
-    p.name: p
-    for p in (
-        local.PROVIDER,
-        FAKE_PROVIDER,
-        openai_compatible.PROVIDER,
-        lmstudio.PROVIDER,
-        ollama.PROVIDER,
-        anthropic.PROVIDER,
-        gemini.PROVIDER,
-    )
+PROVIDER_MODULES: dict[str, str] = {
+    "local": "chi_llm.adapters.llama_cpp.provider:PROVIDER",
+    "fake": "chi_llm.adapters.fake:FAKE_PROVIDER",
+    "openai": "chi_llm.adapters.openai_compatible:PROVIDER",
+    "lmstudio": "chi_llm.adapters.lmstudio:PROVIDER",
+    "ollama": "chi_llm.adapters.ollama:PROVIDER",
+    "anthropic": "chi_llm.adapters.anthropic:PROVIDER",
+    "gemini": "chi_llm.adapters.gemini:PROVIDER",
 }
 
 
-def schemas() -> dict[str, ProviderSchema]:
-    """Each provider type's settings schema, in registry order."""
-    return {name: p.schema for name, p in PROVIDER_TYPES.items()}
+class _ProviderTypes(Mapping[str, ProviderType]):
+    """name -> ProviderType, importing each module on first use."""
+
+    def __getitem__(self, name: str) -> ProviderType:
+        module, _, attribute = PROVIDER_MODULES[name].partition(":")
+        found = getattr(importlib.import_module(module), attribute)
+        if not isinstance(found, ProviderType) or found.name != name:
+            raise TypeError(f"{PROVIDER_MODULES[name]} is not the {name!r} provider type")
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(PROVIDER_MODULES)
+
+    def __len__(self) -> int:
+        return len(PROVIDER_MODULES)
+
+    def __contains__(self, name: object) -> bool:  # without importing anything
+        return name in PROVIDER_MODULES
+
+
+class _Schemas(Mapping[str, ProviderSchema]):
+    def __getitem__(self, name: str) -> ProviderSchema:
+        return PROVIDER_TYPES[name].schema
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(PROVIDER_MODULES)
+
+    def __len__(self) -> int:
+        return len(PROVIDER_MODULES)
+
+    def __contains__(self, name: object) -> bool:  # without importing anything
+        return name in PROVIDER_MODULES
+
+
+PROVIDER_TYPES: Mapping[str, ProviderType] = _ProviderTypes()
+_SCHEMAS = _Schemas()
+
+
+def schemas() -> Mapping[str, ProviderSchema]:
+    """Each provider type's settings schema, in registry order (loaded on access)."""
+    return _SCHEMAS

@@ -15,16 +15,8 @@ from chi_llm.domain.errors import BackendUnavailable, ChiLlmError, ConfigError, 
 from chi_llm.domain.generation import GenerationOptions, GenerationRequest
 from chi_llm.domain.messages import Message
 from chi_llm.domain.ports import ModelLister, ServerFinder, TextGenerator
-from chi_llm.domain.providers import (
-    ConnectionReport,
-    ProviderProfile,
-    ProviderSchema,
-    ProviderView,
-    Schemas,
-    ServedModel,
-    UrlSearch,
-    check_profile,
-)
+from chi_llm.domain.provider_views import ConnectionReport, ProviderView, ServedModel, UrlSearch
+from chi_llm.domain.providers import ProviderProfile, ProviderSchema, Schemas, check_profile
 from chi_llm.domain.settings import Settings
 
 Scope = Literal["project", "global"]

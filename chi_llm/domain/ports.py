@@ -10,13 +10,15 @@ from abc import abstractmethod
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from chi_llm.domain.generation import Chunk, Completion, GenerationRequest
 from chi_llm.domain.hardware import Hardware
-from chi_llm.domain.model_views import CatalogCheck
 from chi_llm.domain.models import FetchProgress, GgufFacts, InstalledModel, ModelSpec, RemoteFile
-from chi_llm.domain.providers import UrlSearch
+
+if TYPE_CHECKING:  # result types of rarely used methods: not imported on the generation path
+    from chi_llm.domain.model_views import CatalogCheck
+    from chi_llm.domain.provider_views import UrlSearch
 
 ProgressCallback = Callable[[FetchProgress], None]
 

@@ -56,7 +56,7 @@ def configuration(env: Mapping[str, str] | None = None) -> ConfigService:
     return config_service(os.environ if env is None else env)
 
 
-def provider_schemas() -> dict[str, ProviderSchema]:
+def provider_schemas() -> Mapping[str, ProviderSchema]:
     """Each provider type's settings schema (the registry's), for forms and `providers schema`."""
     return schemas()
 

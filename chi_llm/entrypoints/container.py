@@ -7,6 +7,7 @@ the provider registry. Nothing outside entrypoints builds a container or imports
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -17,22 +18,13 @@ from chi_llm.entrypoints.lean_imports import dependency_injector
 containers, providers = dependency_injector()
 
 from chi_llm.adapters.catalog import YamlModelCatalog  # noqa: E402
-from chi_llm.adapters.discovery import LocalServerFinder  # noqa: E402
-from chi_llm.adapters.gguf import GgufInspector  # noqa: E402
-from chi_llm.adapters.hf_source import HfModelSource  # noqa: E402
-from chi_llm.adapters.inventory import ToolInventory  # noqa: E402
 from chi_llm.adapters.model_files import LocalModelFiles  # noqa: E402
 from chi_llm.adapters.progress import TerminalProgress  # noqa: E402
 from chi_llm.adapters.provider_type import BuildContext  # noqa: E402
 from chi_llm.adapters.registry import PROVIDER_TYPES, schemas  # noqa: E402
-from chi_llm.adapters.system_probe import LocalSystemProbe  # noqa: E402
-from chi_llm.adapters.wheel_source import WheelModelSource  # noqa: E402
 from chi_llm.application.config import ConfigService  # noqa: E402
 from chi_llm.application.generation import GenerationService  # noqa: E402
-from chi_llm.application.model_advice import ModelAdvisor  # noqa: E402
-from chi_llm.application.model_library import ModelLibrary  # noqa: E402
 from chi_llm.application.models import ModelService  # noqa: E402
-from chi_llm.application.provider_service import ProviderService  # noqa: E402
 from chi_llm.application.router import ProviderRouter, candidates  # noqa: E402
 from chi_llm.domain.generation import GenerationOptions  # noqa: E402
 from chi_llm.domain.ports import TextGenerator  # noqa: E402
@@ -109,6 +101,29 @@ def _defaults(settings: Settings) -> GenerationOptions:
     )
 
 
+def _advisor(models: ModelService, probe: Any, inspector: Any, settings: Settings) -> Any:
+    from chi_llm.application.model_advice import ModelAdvisor
+
+    return ModelAdvisor(models, probe, inspector, allow_oversize=settings["allow_oversize"])
+
+
+def lazy(path: str) -> Callable[..., Any]:
+    """A factory for the class at `path` that imports it when first called, so a generation does
+    not load the model- and provider-management code (cold start: benchmarks/bench_core.py).
+    dependency-injector's own string paths are imported when the container class is defined."""
+    module, _, name = path.rpartition(".")
+
+    def build(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    build.__qualname__ = build.__name__ = name
+    return build
+
+
+ADAPTERS = "chi_llm.adapters."
+SERVICES = "chi_llm.application."
+
+
 class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defined]
     """Everything wired from one resolved `Settings` (see bootstrap)."""
 
@@ -125,21 +140,19 @@ class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defi
     model_files = providers.Singleton(
         lambda s, env: LocalModelFiles(cache_dir(s["cache_dir"], env) / "models"), settings, env
     )
-    sources = providers.Dict(wheel=providers.Singleton(WheelModelSource), hf=providers.Singleton(HfModelSource))
-    inventory = providers.Singleton(lambda s, env: ToolInventory(env, s["gguf_paths"] or ()), settings, env)
+    sources = providers.Dict(
+        wheel=providers.Singleton(lazy(ADAPTERS + "wheel_source.WheelModelSource")),
+        hf=providers.Singleton(lazy(ADAPTERS + "hf_source.HfModelSource")),
+    )
+    gguf_paths = providers.Callable(lambda s: tuple(s["gguf_paths"] or ()), settings)
+    inventory = providers.Singleton(lazy(ADAPTERS + "inventory.ToolInventory"), env, gguf_paths)
     models = providers.Singleton(
         ModelService, catalog=catalog, files=model_files, sources=sources, progress=progress, inventory=inventory
     )
-    probe = providers.Singleton(LocalSystemProbe)
-    inspector = providers.Singleton(GgufInspector)
-    advisor = providers.Singleton(
-        lambda models, probe, inspector, s: ModelAdvisor(models, probe, inspector, allow_oversize=s["allow_oversize"]),
-        models,
-        probe,
-        inspector,
-        settings,
-    )
-    finder = providers.Singleton(LocalServerFinder, env)
+    probe = providers.Singleton(lazy(ADAPTERS + "system_probe.LocalSystemProbe"))
+    inspector = providers.Singleton(lazy(ADAPTERS + "gguf.GgufInspector"))
+    advisor = providers.Singleton(_advisor, models, probe, inspector, settings)
+    finder = providers.Singleton(lazy(ADAPTERS + "discovery.LocalServerFinder"), env)
 
     build = providers.Singleton(builder, settings, env, models.provided.locate, advisor.provided.admit)
     generator = providers.Singleton(router, settings, build, selection, tags)
@@ -148,9 +161,11 @@ class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defi
         generator,
         settings,
     )
-    library = providers.Factory(ModelLibrary, models=models, advisor=advisor, config=config, settings=settings)
+    library = providers.Factory(
+        lazy(SERVICES + "model_library.ModelLibrary"), models=models, advisor=advisor, config=config, settings=settings
+    )
     provider_service = providers.Factory(
-        ProviderService,
+        lazy(SERVICES + "provider_service.ProviderService"),
         settings=settings,
         schemas=providers.Callable(schemas),
         config=config,

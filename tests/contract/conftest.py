@@ -54,7 +54,7 @@ def _http(handler: Any, kind: str, prefix: str = "") -> Callable[..., Iterator[S
     profile through the provider registry exactly as production builds it (auth included)."""
 
     def build(_: pytest.FixtureRequest) -> Iterator[Subject]:
-        from tests.servers.base import Server, serve
+        from tests.support.servers.base import Server, serve
 
         engine = FakeTextGenerator(context=CONTEXT, token_delay=0.005, models=("fake-model",))
         with serve(handler, Server(engine=engine, api_key="sk-test")) as server:
@@ -90,10 +90,10 @@ def registry_build(kind: str, **settings: Any) -> Any:
 
 
 def _servers() -> dict[str, Callable[..., Iterator[Subject]]]:
-    from tests.servers.anthropic import AnthropicHandler
-    from tests.servers.gemini import GeminiHandler
-    from tests.servers.ollama import OllamaHandler
-    from tests.servers.openai import OpenAIHandler
+    from tests.support.servers.anthropic import AnthropicHandler
+    from tests.support.servers.gemini import GeminiHandler
+    from tests.support.servers.ollama import OllamaHandler
+    from tests.support.servers.openai import OpenAIHandler
 
     return {
         "openai": _http(OpenAIHandler, "openai", "/v1"),

@@ -16,8 +16,8 @@ from chi_llm.adapters.wheel_source import WheelModelSource
 from chi_llm.domain.errors import ModelFetchFailed, ModelNotFound
 from chi_llm.domain.models import HfSource, ModelSpec, RemoteFile
 from chi_llm.domain.ports import ModelCatalog, ModelSource
-from tests.hub_server import running_hub
-from tests.wheels import build_wheel, serve_locally
+from tests.support.hub_server import running_hub
+from tests.support.wheels import build_wheel, serve_locally
 
 # -- ModelCatalog ------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import pytest
 
@@ -12,10 +13,10 @@ from chi_llm.domain.generation import GenerationOptions, GenerationRequest
 from chi_llm.domain.messages import Message
 from tests.contract.conftest import CONTEXT, Subject
 
-GREEDY = {"temperature": 0.0, "seed": 7}
+GREEDY: dict[str, Any] = {"temperature": 0.0, "seed": 7}
 
 
-def ask(text: str, **options: object) -> GenerationRequest:
+def ask(text: str, **options: Any) -> GenerationRequest:
     return GenerationRequest(
         messages=(Message(role="user", content=text),), options=GenerationOptions(**{**GREEDY, **options})
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import atexit
-import functools
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,16 +35,10 @@ _cache: dict[LoadParams, LoadedModel] = {}
 _cache_lock = threading.Lock()
 
 
-@functools.lru_cache(maxsize=64)
-def _trained_context(path: Path, _size: int, _mtime_ns: int) -> int | None:
-    return trained_context(read_metadata(path))
-
-
 def effective_context(path: Path, configured: int) -> int:
     """min(the model's trained context, the configured context). The header is read once per
-    file version (size and mtime), not on every call."""
-    stat = path.stat()
-    trained = _trained_context(path, stat.st_size, stat.st_mtime_ns)
+    file version (see read_metadata), not on every call."""
+    trained = trained_context(read_metadata(path))
     return min(configured, trained) if trained else configured
 
 

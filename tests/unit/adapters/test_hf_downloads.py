@@ -14,7 +14,7 @@ from chi_llm.adapters.model_files import LocalModelFiles
 from chi_llm.application.models import ModelService
 from chi_llm.domain.errors import InsufficientResources, MissingCredentials, ModelCorrupt, ModelNotFound
 from chi_llm.domain.models import FetchProgress, HfSource, ModelSpec
-from tests.hub_server import Hub, running_hub
+from tests.support.hub_server import Hub, running_hub
 
 REPO, FILE = "org/Tiny-GGUF", "tiny-Q4_K_M.gguf"
 DATA = b"GGUF" + bytes((i * 31 + 7) % 256 for i in range(400_000))

@@ -16,9 +16,9 @@ from chi_llm.adapters.openai_compatible import OpenAICompatibleGenerator
 from chi_llm.domain.errors import BackendUnavailable, GenerationFailed, MissingCredentials, RateLimited
 from chi_llm.domain.generation import GenerationOptions, GenerationRequest
 from chi_llm.domain.messages import Message
-from tests.servers.base import Server, serve
-from tests.servers.ollama import OllamaHandler
-from tests.servers.openai import OpenAIHandler
+from tests.support.servers.base import Server, serve
+from tests.support.servers.ollama import OllamaHandler
+from tests.support.servers.openai import OpenAIHandler
 
 REQUEST = GenerationRequest(
     messages=(Message(role="user", content="tell me a long story " * 5),), options=GenerationOptions(max_tokens=40)

@@ -126,7 +126,9 @@ def test_corrupt_model_file_is_refused(tmp_path: Path, default_model_path: Path)
 
 def test_configured_load_settings_take_effect(zero_config: None, isolated: Path) -> None:
     (isolated / ".chi_llm.yaml").write_text("context: 512\nthreads: 1\ngpu_layers: 0\n")
-    loaded = MicroLLM().backend.load()
+    backend = MicroLLM().backend
+    assert isinstance(backend, LlamaCppGenerator)
+    loaded = backend.load()
     assert (loaded.llm.n_ctx(), loaded.params.threads, loaded.params.gpu_layers) == (512, 1, 0)
 
 

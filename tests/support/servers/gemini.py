@@ -10,7 +10,7 @@ from typing import Any
 from chi_llm.domain.errors import ContextLengthExceeded, ModelNotFound
 from chi_llm.domain.generation import Chunk, GenerationOptions, GenerationRequest
 from chi_llm.domain.messages import Message
-from tests.servers.base import Handler
+from tests.support.servers.base import Handler
 
 STATUS = {
     400: "INVALID_ARGUMENT",

@@ -9,7 +9,7 @@ from typing import Any
 from chi_llm.domain.errors import ContextLengthExceeded, ModelNotFound
 from chi_llm.domain.generation import Chunk, GenerationOptions, GenerationRequest
 from chi_llm.domain.messages import Message
-from tests.servers.base import Handler
+from tests.support.servers.base import Handler
 
 TYPES = {
     400: "invalid_request_error",
