@@ -119,7 +119,7 @@ def main() -> None:
 
     from chi_llm import MicroLLM
     from chi_llm.adapters.llama_cpp import LlamaCppGenerator
-    from chi_llm.adapters.llama_cpp.hardware import physical_cores
+    from chi_llm.adapters.llama_cpp.load_defaults import physical_cores
 
     ours = MicroLLM(temperature=0.0, context=CONTEXT).load()
     backend = ours.backend

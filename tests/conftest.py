@@ -62,8 +62,8 @@ def default_model_path() -> Path:
     from chi_llm.adapters.catalog import YamlModelCatalog
     from chi_llm.adapters.model_files import LocalModelFiles
     from chi_llm.adapters.wheel_source import WheelModelSource
-    from chi_llm.application.models import ModelService
+    from chi_llm.application.model_store import ModelStore
 
     catalog = YamlModelCatalog()
-    service = ModelService(catalog, LocalModelFiles(shared_models_dir()), {"wheel": WheelModelSource()})
+    service = ModelStore(catalog, LocalModelFiles(shared_models_dir()), {"wheel": WheelModelSource()})
     return service.ensure(catalog.get(catalog.default_id))

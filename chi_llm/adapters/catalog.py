@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from chi_llm.domain.errors import ConfigError, ModelNotFound
-from chi_llm.domain.models import LocalSource, ModelSpec, parse_source
+from chi_llm.domain.model_spec import LocalSource, ModelSpec, parse_source
 from chi_llm.domain.ports import ModelCatalog
 
 if TYPE_CHECKING:

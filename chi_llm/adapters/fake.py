@@ -23,8 +23,8 @@ from chi_llm.domain.generation import (
     collect,
 )
 from chi_llm.domain.hardware import Hardware
+from chi_llm.domain.model_spec import ModelSpec
 from chi_llm.domain.model_views import CatalogCheck
-from chi_llm.domain.models import ModelSpec
 from chi_llm.domain.ports import ModelCatalog, SystemProbe, TextGenerator
 from chi_llm.domain.providers import ProviderField, ProviderProfile, ProviderSchema
 

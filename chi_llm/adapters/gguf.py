@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from chi_llm.domain.errors import ModelCorrupt
-from chi_llm.domain.models import GgufFacts
+from chi_llm.domain.model_spec import GgufFacts
 from chi_llm.domain.ports import ModelInspector
 
 _SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}

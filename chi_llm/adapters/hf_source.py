@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from chi_llm.domain.errors import ChiLlmError, MissingCredentials, ModelFetchFailed, ModelNotFound
-from chi_llm.domain.models import FetchProgress, HfSource, ModelSpec, RemoteFile
+from chi_llm.domain.model_spec import FetchProgress, HfSource, ModelSpec, RemoteFile
 from chi_llm.domain.ports import ModelSource, ProgressCallback
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from chi_llm.domain.models import InstalledModel
+from chi_llm.domain.model_spec import InstalledModel
 from chi_llm.domain.ports import ModelInventory
 
 OLLAMA_MODEL_LAYER = "application/vnd.ollama.image.model"
@@ -34,7 +34,7 @@ class ToolInventory(ModelInventory):
         self.home = home or Path.home()
         self.gguf_paths = [Path(p).expanduser() for p in gguf_paths]
 
-    def discover(self) -> list[InstalledModel]:
+    def scan(self) -> list[InstalledModel]:
         found: dict[str, InstalledModel] = {}
         for model in (*self._hf_cache(), *self._lmstudio(), *self._ollama(), *self._folders()):
             found.setdefault(model.id, model)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from chi_llm.adapters.file_lock import exclusive_lock
 from chi_llm.domain.errors import ModelCorrupt
-from chi_llm.domain.models import InstalledModel, ModelSpec
+from chi_llm.domain.model_spec import InstalledModel, ModelSpec
 from chi_llm.domain.ports import ModelFiles
 
 _CHUNK = 1 << 20

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from chi_llm.adapters.disk import bytes_under
 from chi_llm.domain.errors import ModelFetchFailed
-from chi_llm.domain.models import FetchProgress, ModelSpec, RemoteFile, WheelSource
+from chi_llm.domain.model_spec import FetchProgress, ModelSpec, RemoteFile, WheelSource
 from chi_llm.domain.ports import ModelSource, ProgressCallback
 
 _POLL_SECONDS = 0.25

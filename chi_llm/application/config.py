@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from chi_llm.application.models import is_inventory_id, looks_like_path
+from chi_llm.application.model_store import is_inventory_id, looks_like_path
 from chi_llm.domain.errors import ConfigError
 from chi_llm.domain.ports import ConfigStore
 from chi_llm.domain.providers import ProviderProfile, Schemas

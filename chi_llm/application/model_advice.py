@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from chi_llm.application.models import ModelService
+from chi_llm.application.model_store import ModelStore
 from chi_llm.domain.errors import InsufficientResources
 from chi_llm.domain.hardware import GIB, Fit, Hardware, fit_of, memory_needed, usable_memory
-from chi_llm.domain.models import LocalSource, ModelSpec
+from chi_llm.domain.model_spec import LocalSource, ModelSpec
 from chi_llm.domain.ports import ModelInspector, SystemProbe
 
 CPU_GIB_PER_CORE = 0.75  # on CPU only, weights above ~0.75 GiB per physical core decode too slowly to enjoy
@@ -33,7 +33,7 @@ class Recommendation:
 
 class ModelAdvisor:
     def __init__(
-        self, models: ModelService, probe: SystemProbe, inspector: ModelInspector, *, allow_oversize: bool = False
+        self, models: ModelStore, probe: SystemProbe, inspector: ModelInspector, *, allow_oversize: bool = False
     ) -> None:
         self.models = models
         self.probe = probe

@@ -8,10 +8,11 @@ from typing import Literal
 
 from chi_llm.application.config import ConfigService
 from chi_llm.application.model_advice import ModelAdvisor
-from chi_llm.application.models import ModelService, looks_like_path
+from chi_llm.application.model_store import ModelStore, looks_like_path
 from chi_llm.domain.errors import InvalidRequest, ModelNotFound
 from chi_llm.domain.generation import DEFAULT_CONTEXT
 from chi_llm.domain.hardware import Fit
+from chi_llm.domain.model_spec import InstalledModel, LocalSource, ModelSpec
 from chi_llm.domain.model_views import (
     CatalogCheck,
     CurrentModel,
@@ -21,7 +22,6 @@ from chi_llm.domain.model_views import (
     Registration,
     StoredFile,
 )
-from chi_llm.domain.models import InstalledModel, LocalSource, ModelSpec
 from chi_llm.domain.settings import Settings
 
 Scope = Literal["project", "global"]
@@ -32,7 +32,7 @@ class ModelLibrary:
 
     def __init__(
         self,
-        models: ModelService,
+        models: ModelStore,
         advisor: ModelAdvisor,
         config: ConfigService,
         settings: Settings,
@@ -127,6 +127,8 @@ class ModelLibrary:
             context_length=facts.context_length,
             default_context=min(facts.context_length, DEFAULT_CONTEXT) if facts.context_length else None,
             kv_bytes_per_token=facts.kv_bytes_per_token,
+            architecture=facts.architecture,
+            chat_template=facts.has_chat_template,
             config_path="",
         )
         entry = registration.entry()

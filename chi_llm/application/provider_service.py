@@ -113,7 +113,7 @@ class ProviderService:
                 adapter.close()
         return ConnectionReport(ok=True, status="ok", latency_ms=_since(started), message=message)
 
-    def discover_models(self, provider: str | Mapping[str, Any]) -> list[ServedModel]:
+    def served_models(self, provider: str | Mapping[str, Any]) -> list[ServedModel]:
         profile = self.profile(provider)
         if profile.type == "local":
             catalog = [

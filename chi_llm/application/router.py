@@ -13,7 +13,6 @@ from chi_llm.domain.errors import (
     AllProvidersFailed,
     ChiLlmError,
     ConfigError,
-    GenerationCancelled,
     InvalidRequest,
 )
 from chi_llm.domain.generation import Chunk, Completion, GenerationRequest
@@ -21,7 +20,7 @@ from chi_llm.domain.ports import TextGenerator
 from chi_llm.domain.providers import ProviderProfile, Schemas, check_profile
 
 log = logging.getLogger("chi_llm")
-FINAL = (InvalidRequest, GenerationCancelled, ConfigError)  # the request itself is wrong: no fallback helps
+FINAL = (InvalidRequest, ConfigError)  # the request itself is wrong: no fallback helps
 
 
 def select(

@@ -114,9 +114,3 @@ class GenerationFailed(ChiLlmError):
     """The backend failed while generating."""
 
     kind = "generation_failed"
-
-
-class GenerationCancelled(ChiLlmError):
-    """The caller stopped a generation (Ctrl-C, cancelled task)."""
-
-    kind = "cancelled"

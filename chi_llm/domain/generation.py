@@ -9,7 +9,7 @@ from typing import Literal
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.messages import Message
 
-FinishReason = Literal["stop", "length", "cancelled"]
+FinishReason = Literal["stop", "length"]  # leaving a stream early just ends it
 DEFAULT_MAX_TOKENS = 512  # when neither the call nor configuration sets max_tokens
 DEFAULT_CONTEXT = 4096  # a context window when nothing better is known
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chi_llm.domain.hardware import GIB, Fit, Hardware
-from chi_llm.domain.models import ModelSpec
+from chi_llm.domain.model_spec import ModelSpec
 from chi_llm.domain.results import JsonResult
 
 
@@ -125,11 +125,13 @@ class Registration(JsonResult):
     context_length: int | None
     default_context: int | None
     kv_bytes_per_token: int | None
+    architecture: str | None
+    chat_template: bool  # False: chat uses a family fallback template (ChatML, Gemma), which may not fit
     config_path: str
 
     def entry(self) -> dict[str, Any]:
         """The `models:` entry written to the configuration file."""
-        fields = {k: v for k, v in self.to_json().items() if k != "config_path"}
+        fields = {k: v for k, v in self.to_json().items() if k not in ("config_path", "architecture", "chat_template")}
         return {k: v for k, v in fields.items() if v is not None}
 
 

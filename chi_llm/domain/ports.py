@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from chi_llm.domain.generation import Chunk, Completion, GenerationRequest
 from chi_llm.domain.hardware import Hardware
-from chi_llm.domain.models import FetchProgress, GgufFacts, InstalledModel, ModelSpec, RemoteFile
+from chi_llm.domain.model_spec import FetchProgress, GgufFacts, InstalledModel, ModelSpec, RemoteFile
 
 if TYPE_CHECKING:  # result types of rarely used methods: not imported on the generation path
     from chi_llm.domain.model_views import CatalogCheck
@@ -208,7 +208,7 @@ class ModelInventory(Protocol):
     """GGUF files that other tools (Hugging Face cache, LM Studio, Ollama) or gguf_paths hold."""
 
     @abstractmethod
-    def discover(self) -> list[InstalledModel]:
+    def scan(self) -> list[InstalledModel]:
         """Every GGUF found, read-only. Unreadable folders are skipped, never fatal."""
         ...
 

@@ -24,7 +24,7 @@ from chi_llm.adapters.provider_type import BuildContext  # noqa: E402
 from chi_llm.adapters.registry import PROVIDER_TYPES, schemas  # noqa: E402
 from chi_llm.application.config import ConfigService  # noqa: E402
 from chi_llm.application.generation import GenerationService  # noqa: E402
-from chi_llm.application.models import ModelService  # noqa: E402
+from chi_llm.application.model_store import ModelStore  # noqa: E402
 from chi_llm.application.router import ProviderRouter, candidates  # noqa: E402
 from chi_llm.domain.generation import GenerationOptions  # noqa: E402
 from chi_llm.domain.ports import TextGenerator  # noqa: E402
@@ -101,7 +101,7 @@ def _defaults(settings: Settings) -> GenerationOptions:
     )
 
 
-def _advisor(models: ModelService, probe: Any, inspector: Any, settings: Settings) -> Any:
+def _advisor(models: ModelStore, probe: Any, inspector: Any, settings: Settings) -> Any:
     from chi_llm.application.model_advice import ModelAdvisor
 
     return ModelAdvisor(models, probe, inspector, allow_oversize=settings["allow_oversize"])
@@ -146,15 +146,15 @@ class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defi
     )
     gguf_paths = providers.Callable(lambda s: tuple(s["gguf_paths"] or ()), settings)
     inventory = providers.Singleton(lazy(ADAPTERS + "inventory.ToolInventory"), env, gguf_paths)
-    models = providers.Singleton(
-        ModelService, catalog=catalog, files=model_files, sources=sources, progress=progress, inventory=inventory
+    model_store = providers.Singleton(
+        ModelStore, catalog=catalog, files=model_files, sources=sources, progress=progress, inventory=inventory
     )
     probe = providers.Singleton(lazy(ADAPTERS + "system_probe.LocalSystemProbe"))
     inspector = providers.Singleton(lazy(ADAPTERS + "gguf.GgufInspector"))
-    advisor = providers.Singleton(_advisor, models, probe, inspector, settings)
-    finder = providers.Singleton(lazy(ADAPTERS + "discovery.LocalServerFinder"), env)
+    advisor = providers.Singleton(_advisor, model_store, probe, inspector, settings)
+    finder = providers.Singleton(lazy(ADAPTERS + "server_finder.LocalServerFinder"), env)
 
-    build = providers.Singleton(builder, settings, env, models.provided.locate, advisor.provided.admit)
+    build = providers.Singleton(builder, settings, env, model_store.provided.locate, advisor.provided.admit)
     generator = providers.Singleton(router, settings, build, selection, tags)
     generation = providers.Factory(
         lambda generator, s: GenerationService(generator, defaults=_defaults(s), system=s["system"]),
@@ -162,7 +162,11 @@ class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defi
         settings,
     )
     library = providers.Factory(
-        lazy(SERVICES + "model_library.ModelLibrary"), models=models, advisor=advisor, config=config, settings=settings
+        lazy(SERVICES + "model_library.ModelLibrary"),
+        models=model_store,
+        advisor=advisor,
+        config=config,
+        settings=settings,
     )
     provider_service = providers.Factory(
         lazy(SERVICES + "provider_service.ProviderService"),

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from chi_llm.application.model_library import ModelLibrary
-from chi_llm.domain.models import FetchProgress
+from chi_llm.domain.model_spec import FetchProgress
 from chi_llm.entrypoints.bootstrap import bootstrap
 
 

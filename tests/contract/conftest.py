@@ -38,12 +38,12 @@ def _llama_cpp(request: pytest.FixtureRequest) -> Subject:
     from chi_llm.adapters.model_files import LocalModelFiles
     from chi_llm.adapters.provider_type import BuildContext
     from chi_llm.adapters.registry import PROVIDER_TYPES
-    from chi_llm.application.models import ModelService
+    from chi_llm.application.model_store import ModelStore
     from chi_llm.domain.providers import ProviderProfile
     from tests.conftest import shared_models_dir
 
     path: Path = request.getfixturevalue("default_model_path")
-    models = ModelService(YamlModelCatalog(env={}), LocalModelFiles(shared_models_dir()), {})
+    models = ModelStore(YamlModelCatalog(env={}), LocalModelFiles(shared_models_dir()), {})
     context = BuildContext(model=str(path), local_context=CONTEXT, locate=models.locate)
     generator: Any = PROVIDER_TYPES["local"].build(ProviderProfile(id="local", type="local"), context)
     return Subject(generator, "/nonexistent/model.gguf", lambda: generator.tokens_decoded)

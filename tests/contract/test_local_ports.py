@@ -15,10 +15,10 @@ from chi_llm.adapters.gguf import GgufInspector
 from chi_llm.adapters.inventory import ToolInventory
 from chi_llm.adapters.model_files import LocalModelFiles
 from chi_llm.adapters.system_probe import LocalSystemProbe
-from chi_llm.application.models import is_inventory_id
+from chi_llm.application.model_store import is_inventory_id
 from chi_llm.domain.errors import ConfigError, ModelCorrupt
 from chi_llm.domain.hardware import GIB, Gpu, Hardware
-from chi_llm.domain.models import HfSource, ModelSpec
+from chi_llm.domain.model_spec import HfSource, ModelSpec
 from chi_llm.domain.ports import ConfigStore, ModelFiles, ModelInspector, ModelInventory, SystemProbe
 
 DATA = b"GGUF" + bytes(range(256)) * 8
@@ -105,7 +105,7 @@ def inventory(request: pytest.FixtureRequest, tmp_path: Path) -> ModelInventory:
 
 
 def test_inventory_lists_existing_files_with_loadable_ids(inventory: ModelInventory) -> None:
-    found = inventory.discover()  # a missing folder is skipped, never fatal
+    found = inventory.scan()  # a missing folder is skipped, never fatal
     assert found, "the inventory found nothing"
     for model in found:
         assert is_inventory_id(model.id)  # what MicroLLM(model=...) accepts and locate() finds

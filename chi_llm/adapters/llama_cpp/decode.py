@@ -26,7 +26,7 @@ def held_back(text: str, stops: Sequence[str]) -> int:
     return best
 
 
-class Counter:
+class TokenCounter:
     """Counts every token sampled, across all generations of one adapter."""
 
     def __init__(self) -> None:
@@ -34,7 +34,7 @@ class Counter:
 
 
 def decode(
-    model: LoadedModel, prompt: list[int], options: GenerationOptions, stops: Sequence[str], counter: Counter
+    model: LoadedModel, prompt: list[int], options: GenerationOptions, stops: Sequence[str], counter: TokenCounter
 ) -> Iterator[Chunk]:
     """Yield text deltas and one final chunk. Holds the model's lock while decoding; closing
     the iterator releases it after the current token."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
-from chi_llm.adapters.llama_cpp.decode import Counter, decode
-from chi_llm.adapters.llama_cpp.hardware import default_gpu_layers, physical_cores
+from chi_llm.adapters.llama_cpp.decode import TokenCounter, decode
+from chi_llm.adapters.llama_cpp.load_defaults import default_gpu_layers, physical_cores
 from chi_llm.adapters.llama_cpp.loader import LoadedModel, LoadParams, effective_context, is_loaded, load
 from chi_llm.adapters.llama_cpp.prompt import chat_tokens, raw_tokens
 from chi_llm.adapters.threaded import stream_in_thread
@@ -46,7 +46,7 @@ class LlamaCppGenerator(TextGenerator):
         self._threads = threads
         self._gpu_layers = gpu_layers
         self._admit = admit
-        self._counter = Counter()
+        self._counter = TokenCounter()
 
     @property
     def tokens_decoded(self) -> int:

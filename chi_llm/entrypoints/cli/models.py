@@ -205,6 +205,11 @@ def add(path: str, model_id: str | None, scope: str, as_json: bool) -> None:
         output.emit_json(entry)
     else:
         output.note(f"registered {entry['id']} -> {entry['path']} (in {entry['config_path']})")
+        if not entry["chat_template"]:
+            output.note(
+                f"note: {entry['id']} has no chat template of its own; chat uses a generic "
+                f"{entry['architecture'] or 'model'} fallback (`complete` sends raw text)"
+            )
 
 
 @models.command()

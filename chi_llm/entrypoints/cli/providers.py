@@ -212,7 +212,7 @@ def test_(provider: str, e2e: bool, as_json: bool) -> None:
 @output.guarded()
 def discover_models(provider: str, as_json: bool) -> None:
     """The models PROVIDER (an id or a type) can serve."""
-    models = to_json(service().discover_models(provider))
+    models = to_json(service().served_models(provider))
     if as_json:
         output.emit_json({"provider": provider, "models": models})
         return

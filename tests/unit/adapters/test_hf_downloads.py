@@ -11,9 +11,9 @@ import pytest
 from chi_llm.adapters.fake import InMemoryCatalog
 from chi_llm.adapters.hf_source import HfModelSource
 from chi_llm.adapters.model_files import LocalModelFiles
-from chi_llm.application.models import ModelService
+from chi_llm.application.model_store import ModelStore
 from chi_llm.domain.errors import InsufficientResources, MissingCredentials, ModelCorrupt, ModelNotFound
-from chi_llm.domain.models import FetchProgress, HfSource, ModelSpec
+from chi_llm.domain.model_spec import FetchProgress, HfSource, ModelSpec
 from tests.support.hub_server import Hub, running_hub
 
 REPO, FILE = "org/Tiny-GGUF", "tiny-Q4_K_M.gguf"
@@ -36,8 +36,8 @@ def spec(**changes: object) -> ModelSpec:
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
 
-def service(tmp_path: Path, model: ModelSpec, events: list[FetchProgress] | None = None) -> ModelService:
-    return ModelService(
+def service(tmp_path: Path, model: ModelSpec, events: list[FetchProgress] | None = None) -> ModelStore:
+    return ModelStore(
         InMemoryCatalog(model),
         LocalModelFiles(tmp_path / "models"),
         {"hf": HfModelSource()},
@@ -71,7 +71,7 @@ def test_interrupted_download_resumes_on_the_next_attempt(tmp_path: Path, hub: H
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        ModelService(
+        ModelStore(
             InMemoryCatalog(spec()), LocalModelFiles(tmp_path / "models"), {"hf": HfModelSource()}, progress=interrupt
         ).locate("tiny")
     assert not (tmp_path / "models" / FILE).exists()  # never a partial model in place

@@ -14,7 +14,7 @@ def test_discovers_hf_cache_lmstudio_ollama_and_folders(tmp_path: Path) -> None:
     home = tmp_path / "home"
     build_tools(home)
     extra = touch(tmp_path / "mine" / "deep" / "own.gguf")
-    found = {m.id: m for m in ToolInventory({}, [str(tmp_path / "mine")], home=home).discover()}
+    found = {m.id: m for m in ToolInventory({}, [str(tmp_path / "mine")], home=home).scan()}
     assert set(found) == {
         "hf-cache:bartowski/Tiny-GGUF/Tiny-Q4_K_M.gguf",
         "lmstudio:lmstudio-community/Small-GGUF/Small-Q8_0.gguf",
@@ -32,7 +32,7 @@ def test_env_overrides_tool_locations(tmp_path: Path) -> None:
     moved = tmp_path / "elsewhere"
     (home / ".ollama" / "models").rename(moved)
     env = {"OLLAMA_MODELS": str(moved), "HF_HUB_CACHE": str(tmp_path / "nothing")}
-    ids = {m.id for m in ToolInventory(env, home=home).discover()}
+    ids = {m.id for m in ToolInventory(env, home=home).scan()}
     assert "ollama:llama3.2:1b" in ids and not any(i.startswith("hf-cache:") for i in ids)
 
 
@@ -42,11 +42,11 @@ def test_lmstudio_custom_downloads_folder(tmp_path: Path) -> None:
     touch(custom / "pub" / "Repo-GGUF" / "model.gguf")
     (home / ".lmstudio").mkdir(parents=True)
     (home / ".lmstudio" / "settings.json").write_text(json.dumps({"downloadsFolder": str(custom)}))
-    assert [m.id for m in ToolInventory({}, home=home).discover()] == ["lmstudio:pub/Repo-GGUF/model.gguf"]
+    assert [m.id for m in ToolInventory({}, home=home).scan()] == ["lmstudio:pub/Repo-GGUF/model.gguf"]
 
 
 def test_nothing_installed_is_an_empty_list(tmp_path: Path) -> None:
-    assert ToolInventory({}, home=tmp_path / "empty").discover() == []
+    assert ToolInventory({}, home=tmp_path / "empty").scan() == []
 
 
 def test_gpu_tool_output_parsing() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from chi_llm import MicroLLM, ModelCorrupt
 from chi_llm.adapters.llama_cpp import LlamaCppGenerator
-from chi_llm.adapters.llama_cpp.hardware import physical_cores
+from chi_llm.adapters.llama_cpp.load_defaults import physical_cores
 from chi_llm.domain.generation import GenerationOptions, GenerationRequest
 from chi_llm.domain.messages import Message
 

@@ -17,7 +17,7 @@ from chi_llm.adapters.progress import TerminalProgress
 from chi_llm.domain.errors import ConfigError, ModelNotFound
 from chi_llm.domain.generation import GenerationRequest
 from chi_llm.domain.messages import Message
-from chi_llm.domain.models import FetchProgress, WheelSource
+from chi_llm.domain.model_spec import FetchProgress, WheelSource
 
 
 def test_packaged_catalog_has_the_embedded_default() -> None:

@@ -13,7 +13,7 @@ from chi_llm.adapters.fake import FixedSystemProbe
 from chi_llm.adapters.gguf import GgufInspector
 from chi_llm.adapters.model_files import LocalModelFiles
 from chi_llm.application.model_advice import ModelAdvisor
-from chi_llm.application.models import ModelService
+from chi_llm.application.model_store import ModelStore
 from chi_llm.domain.errors import InsufficientResources
 from chi_llm.domain.hardware import GIB, Gpu, Hardware, fit_of, memory_needed
 
@@ -31,7 +31,7 @@ GPU_BOX = Hardware(
 
 
 def advisor(hardware: Hardware, tmp_path: Path, allow_oversize: bool = False) -> ModelAdvisor:
-    models = ModelService(YamlModelCatalog(env={}), LocalModelFiles(tmp_path / "models"), {})
+    models = ModelStore(YamlModelCatalog(env={}), LocalModelFiles(tmp_path / "models"), {})
     return ModelAdvisor(models, FixedSystemProbe(hardware), GgufInspector(), allow_oversize=allow_oversize)
 
 

@@ -1,4 +1,4 @@
-"""ModelService over the real store and the real wheel source (pip, offline, local wheels)."""
+"""ModelStore over the real store and the real wheel source (pip, offline, local wheels)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import pytest
 from chi_llm.adapters.fake import InMemoryCatalog
 from chi_llm.adapters.model_files import LocalModelFiles
 from chi_llm.adapters.wheel_source import WheelModelSource
-from chi_llm.application.models import ModelService
+from chi_llm.application.model_store import ModelStore
 from chi_llm.domain.errors import ModelCorrupt, ModelFetchFailed, ModelNotFound
-from chi_llm.domain.models import FetchProgress, ModelSpec
+from chi_llm.domain.model_spec import FetchProgress, ModelSpec
 from tests.support.wheels import WheelModel, build_wheel, serve_locally
 
 
@@ -36,8 +36,8 @@ def wheel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> WheelModel:
     return built
 
 
-def make_service(models: Path, spec: ModelSpec, log: Path, events: list[FetchProgress] | None = None) -> ModelService:
-    return ModelService(
+def make_service(models: Path, spec: ModelSpec, log: Path, events: list[FetchProgress] | None = None) -> ModelStore:
+    return ModelStore(
         InMemoryCatalog(spec),
         LocalModelFiles(models),
         {"wheel": CountingSource(log)},

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from chi_llm.domain.errors import ConfigError, ContextLengthExceeded, InvalidRequest
 from chi_llm.domain.generation import Chunk, GenerationOptions, GenerationRequest, Timings, Usage, collect
 from chi_llm.domain.messages import Message, history_to_messages
-from chi_llm.domain.models import HfSource, WheelSource, parse_source
+from chi_llm.domain.model_spec import HfSource, WheelSource, parse_source
 
 
 def test_history_accepts_both_shapes() -> None:

@@ -98,6 +98,8 @@ def test_add_registers_a_file_used_in_place(default_model_path: Path, tmp_path: 
     shutil.copyfile(default_model_path, mine)
     entry = json.loads(out(run("models", "add", str(mine), "--id", "mine", "--json")))
     assert entry["id"] == "mine" and entry["context_length"] == 8192 and entry["kv_bytes_per_token"] == 23040
+    assert entry["architecture"] == "llama" and entry["chat_template"] is True
+    assert "no chat template" not in run("models", "add", str(mine), "--id", "again").stderr
     info = json.loads(out(run("models", "info", "mine", "--json")))
     assert info["downloaded"] and info["path"] == str(mine)
     refused = run("models", "remove", "mine", "--yes")

@@ -179,16 +179,16 @@ def test_connection_tests_and_discovery(ollama: Server, openai: Server, monkeypa
     assert e2e.ok and "generated" in e2e.message
     dead = tools.test_connection({"type": "ollama", "base_url": f"http://127.0.0.1:{closed_port()}"})
     assert not dead.ok and dead.status == "unreachable"
-    models = tools.discover_models({"type": "ollama", "base_url": ollama.url})
+    models = tools.served_models({"type": "ollama", "base_url": ollama.url})
     assert [m.id for m in models] == ["llama3.2"] and models[0].details["quantization_level"] == "Q4_K_M"
     assert models[0].details["context_length"] == 4096  # from /api/show
     monkeypatch.setenv("OPENAI_API_KEY", "sk-live-42")
-    assert [m.id for m in tools.discover_models({"type": "openai", "base_url": openai.url + "/v1"})] == ["gpt-test"]
+    assert [m.id for m in tools.served_models({"type": "openai", "base_url": openai.url + "/v1"})] == ["gpt-test"]
     bad_key = tools.test_connection({"type": "openai", "base_url": openai.url + "/v1", "api_key": "nope"})
     assert not bad_key.ok and bad_key.status == "unauthorized"
     result = run("providers", "test", "ollama", "--json")  # the default Ollama URL is not running here
     assert result.exit_code == 1 and json.loads(out(result))["ok"] is False
-    assert any(m.id == "smollm2-135m" for m in tools.discover_models("local"))
+    assert any(m.id == "smollm2-135m" for m in tools.served_models("local"))
 
 
 def test_find_url_tries_candidates_and_reports_them(ollama: Server) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from chi_llm.domain.errors import InsufficientResources, InvalidRequest, ModelFetchFailed, ModelNotFound
 from chi_llm.domain.hardware import GIB
-from chi_llm.domain.models import FetchProgress, InstalledModel, LocalSource, ModelSpec
+from chi_llm.domain.model_spec import FetchProgress, InstalledModel, LocalSource, ModelSpec
 from chi_llm.domain.ports import ModelCatalog, ModelFiles, ModelInventory, ModelSource, ProgressCallback
 
 DISK_MARGIN = 1.05  # extraction and metadata need a little more than the file itself
@@ -32,7 +32,7 @@ def looks_like_path(model: str) -> bool:
     return not is_inventory_id(model) and (model.endswith(".gguf") or "/" in model or "\\" in model)
 
 
-class ModelService:
+class ModelStore:
     """Resolves model names to local files, fetching catalog models on first use."""
 
     def __init__(
@@ -54,7 +54,7 @@ class ModelService:
 
     def installed_elsewhere(self) -> list[InstalledModel]:
         """GGUF files other tools hold (Hugging Face cache, LM Studio, Ollama, gguf_paths)."""
-        return self._inventory.discover() if self._inventory else []
+        return self._inventory.scan() if self._inventory else []
 
     def is_downloaded(self, spec: ModelSpec) -> bool:
         if isinstance(spec.source, LocalSource):
