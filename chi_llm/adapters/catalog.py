@@ -103,7 +103,7 @@ def _parse_catalog(text: str, where: str) -> tuple[str | None, tuple[Mapping[str
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
     try:
-        raw = yaml.load(text, Loader=loader)
+        raw = yaml.load(text, Loader=loader)  # noqa: S506 (SafeLoader or its C twin, CSafeLoader)
     except yaml.YAMLError as exc:
         raise ConfigError(f"invalid YAML: {exc}", source=where) from None
     if not isinstance(raw, Mapping) or not isinstance(raw.get("models", []), list):

@@ -10,6 +10,7 @@ variables are honoured.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -85,10 +86,10 @@ class HfModelSource(ModelSource):
         etag = (meta.etag or "").strip('"').lower()
         return RemoteFile(size_bytes=meta.size, sha256=etag if _SHA256.match(etag) else None)
 
-    def fetch(self, spec: ModelSpec, destination: Path, progress: ProgressCallback) -> None:
+    def fetch(self, spec: ModelSpec, destination: Path, progress: ProgressCallback, resume_dir: Path) -> None:
         source = self._source(spec)
         meta = self._metadata(source)
-        work = destination.parent / ".downloads" / spec.id
+        work = resume_dir
         work.mkdir(parents=True, exist_ok=True)
         part = work / f"{spec.filename}.part"
         headers = self._headers(meta.location)
@@ -103,11 +104,8 @@ class HfModelSource(ModelSource):
                     raise translate(exc, source) from exc
                 time.sleep(min(0.5 * 2**attempt, 8.0))
         os.replace(part, destination)
-        for folder in (work, work.parent):  # tidy the now-empty resumable folders
-            try:
-                folder.rmdir()
-            except OSError:
-                break
+        with contextlib.suppress(OSError):  # tidy the now-empty resumable folder
+            work.rmdir()
 
     def _headers(self, location: str) -> dict[str, str]:
         from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]  # lazily exported

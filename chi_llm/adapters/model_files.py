@@ -114,11 +114,14 @@ class LocalModelFiles(ModelFiles):
                 path.unlink()
             except FileNotFoundError:
                 continue
-        partial = self.models_dir / ".downloads" / spec.id
+        partial = self.resume_dir(spec)
         if partial.exists():
             freed += sum(p.stat().st_size for p in partial.rglob("*") if p.is_file())
             shutil.rmtree(partial)
         return freed
+
+    def resume_dir(self, spec: ModelSpec) -> Path:
+        return self.models_dir / ".downloads" / spec.id
 
     def partial_bytes(self) -> int:
         folder = self.models_dir / ".downloads"

@@ -5,10 +5,32 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
+from typing import cast
 
 from chi_llm.domain.generation import Chunk
 
 _END = object()
+
+
+def _produce(
+    open_stream: Callable[[], Iterator[Chunk]], hand_over: Callable[[object], None], stop: threading.Event
+) -> None:
+    """The worker: hand each chunk over until told to stop, then close the blocking iterator."""
+    try:
+        chunks = open_stream()
+        try:
+            for chunk in chunks:
+                if stop.is_set():
+                    break
+                hand_over(chunk)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+    except BaseException as exc:  # handed to the consumer, which re-raises it
+        hand_over(exc)
+    else:
+        hand_over(_END)
 
 
 async def stream_in_thread(open_stream: Callable[[], Iterator[Chunk]]) -> AsyncIterator[Chunk]:
@@ -27,24 +49,7 @@ async def stream_in_thread(open_stream: Callable[[], Iterator[Chunk]]) -> AsyncI
         except RuntimeError:  # the loop closed under us; nobody is listening any more
             stop.set()
 
-    def work() -> None:
-        try:
-            chunks = open_stream()
-            try:
-                for chunk in chunks:
-                    if stop.is_set():
-                        break
-                    hand_over(chunk)
-            finally:
-                close = getattr(chunks, "close", None)
-                if close is not None:
-                    close()
-        except BaseException as exc:  # handed to the consumer, which re-raises it
-            hand_over(exc)
-        else:
-            hand_over(_END)
-
-    worker = threading.Thread(target=work, name="chi_llm-stream", daemon=True)
+    worker = threading.Thread(target=_produce, args=(open_stream, hand_over, stop), name="chi_llm-stream", daemon=True)
     worker.start()
     try:
         while True:
@@ -53,7 +58,6 @@ async def stream_in_thread(open_stream: Callable[[], Iterator[Chunk]]) -> AsyncI
                 return
             if isinstance(item, BaseException):
                 raise item
-            assert isinstance(item, Chunk)
-            yield item
+            yield cast(Chunk, item)
     finally:
         stop.set()

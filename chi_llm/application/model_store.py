@@ -106,7 +106,7 @@ class ModelStore:
             self._check_disk(expected)
             partial = self.files.partial_path(spec)
             try:
-                source.fetch(expected, partial, self._progress)
+                source.fetch(expected, partial, self._progress, self.files.resume_dir(spec))
                 size = self.files.size_of(partial) or 0
                 self._progress(FetchProgress(model_id=spec.id, phase="verify", done=0, total=size))
                 placed = self.files.place(expected, partial)

@@ -133,8 +133,11 @@ class ModelSource(Protocol):
         ...
 
     @abstractmethod
-    def fetch(self, spec: ModelSpec, destination: Path, progress: ProgressCallback) -> None:
+    def fetch(self, spec: ModelSpec, destination: Path, progress: ProgressCallback, resume_dir: Path) -> None:
         """Write the model file to `destination` (a temporary path the caller then verifies).
+
+        `resume_dir` is a folder the store keeps for this model across runs (ModelFiles.resume_dir):
+        a source that can resume keeps its partial data there and removes it once done.
 
         Raises ModelFetchFailed with an actionable message when the source cannot be reached or
         does not contain the file. Never writes anywhere but `destination` and its own temp dirs.
@@ -185,6 +188,12 @@ class ModelFiles(Protocol):
     @abstractmethod
     def remove(self, spec: ModelSpec) -> int:
         """Delete the model's file, stamp and resumable partial download; return the bytes freed."""
+        ...
+
+    @abstractmethod
+    def resume_dir(self, spec: ModelSpec) -> Path:
+        """Where a source keeps a resumable partial download of this model across runs; counted
+        by `partial_bytes` and deleted by `remove`."""
         ...
 
     @abstractmethod

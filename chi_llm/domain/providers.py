@@ -156,21 +156,7 @@ def check_profile(raw: Any, schemas: Schemas, *, source: str, key: str | None = 
     schema = schemas.get(kind) if isinstance(kind, str) else None
     if schema is None:
         raise ConfigError(f"type must be one of {', '.join(schemas)}, got {kind!r}", source=source, key=key)
-    nested = raw.get("settings") or {}
-    if not isinstance(nested, Mapping):
-        raise ConfigError("settings must be a mapping", source=source, key=key)
-    settings = {k: v for k, v in raw.items() if k not in ("id", "type", "tags", "priority", "settings")}
-    settings.update(nested)
-    fields = {f.name: f for f in schema.fields}
-    for name, value in list(settings.items()):
-        spec = fields.get(name)
-        if spec is None:
-            known = ", ".join(fields)
-            raise ConfigError(f"unknown setting {name!r} for a {kind} provider; known: {known}", source=source, key=key)
-        try:
-            settings[name] = spec.read(value)
-        except ValueError as exc:
-            raise ConfigError(str(exc), source=source, key=key) from None
+    settings = _settings(raw, schema, source=source, key=key)
     tags = raw.get("tags") or ()
     if isinstance(tags, str):
         tags = [t.strip() for t in tags.split(",") if t.strip()]
@@ -182,6 +168,27 @@ def check_profile(raw: Any, schemas: Schemas, *, source: str, key: str | None = 
     return ProviderProfile(
         id=profile_id, type=schema.type, settings=settings, tags=tuple(tags), priority=priority, secrets=schema.secrets
     )
+
+
+def _settings(raw: Mapping[str, Any], schema: ProviderSchema, *, source: str, key: str) -> dict[str, Any]:
+    """The profile's settings (under `settings:` or beside id/type), each read as its field's type."""
+    nested = raw.get("settings") or {}
+    if not isinstance(nested, Mapping):
+        raise ConfigError("settings must be a mapping", source=source, key=key)
+    settings = {k: v for k, v in raw.items() if k not in ("id", "type", "tags", "priority", "settings")}
+    settings.update(nested)
+    fields = {f.name: f for f in schema.fields}
+    for name, value in list(settings.items()):
+        spec = fields.get(name)
+        if spec is None:
+            known = ", ".join(fields)
+            message = f"unknown setting {name!r} for a {schema.type} provider; known: {known}"
+            raise ConfigError(message, source=source, key=key)
+        try:
+            settings[name] = spec.read(value)
+        except ValueError as exc:
+            raise ConfigError(str(exc), source=source, key=key) from None
+    return settings
 
 
 def model_for(profile: ProviderProfile, *, argument: str | None, configured: str | None) -> str | None:

@@ -23,7 +23,7 @@ def backoff_seconds(attempt: int, retry_after: str | None, *, base: float = 0.5,
             return min(max(float(retry_after), 0.0), cap)
         except ValueError:
             pass
-    return random.uniform(0, min(cap, base * 2**attempt))
+    return random.uniform(0, min(cap, base * 2**attempt))  # noqa: S311 (jitter, not a secret)
 
 
 class HttpTransport:

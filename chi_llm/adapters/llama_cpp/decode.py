@@ -51,7 +51,7 @@ def decode(
         finish: FinishReason = "length"
         utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")
         pending = ""
-        llm.set_seed(options.seed if options.seed is not None else random.randrange(2**31))
+        llm.set_seed(options.seed if options.seed is not None else random.randrange(2**31))  # noqa: S311 (sampling)
         grammar = None
         if options.json:  # constrain decoding to JSON, as `response_format: json_object` does remotely
             from llama_cpp.llama_grammar import JSON_GBNF, LlamaGrammar

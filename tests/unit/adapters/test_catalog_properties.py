@@ -52,12 +52,9 @@ def test_valid_entries_parse_faithfully(entry: dict[str, object]) -> None:
 )
 def test_bad_fields_are_reported_with_the_entry_id(entry: dict[str, object], field: str, bad: object) -> None:
     broken = {**entry, field: bad}
-    try:
+    with pytest.raises(ConfigError) as error:
         spec_from_entry(broken, where="test")
-    except ConfigError as error:
-        assert error.key == entry["id"]
-    else:
-        pytest.fail(f"{field}={bad!r} was accepted")
+    assert error.value.key == entry["id"], f"{field}={bad!r}"
 
 
 @given(items=st.lists(entries(), min_size=1, max_size=6))

