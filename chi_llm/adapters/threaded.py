@@ -7,7 +7,7 @@ import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import cast
 
-from chi_llm.domain.generation import Chunk
+from chi_llm.domain.generation import Chunk, close_stream
 
 _END = object()
 
@@ -24,9 +24,7 @@ def _produce(
                     break
                 hand_over(chunk)
         finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
+            close_stream(chunks)
     except BaseException as exc:  # handed to the consumer, which re-raises it
         hand_over(exc)
     else:

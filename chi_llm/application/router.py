@@ -15,7 +15,7 @@ from chi_llm.domain.errors import (
     ConfigError,
     InvalidRequest,
 )
-from chi_llm.domain.generation import Chunk, Completion, GenerationRequest
+from chi_llm.domain.generation import Chunk, Completion, GenerationRequest, aclose_stream, close_stream
 from chi_llm.domain.ports import TextGenerator
 from chi_llm.domain.providers import ProviderProfile, Schemas, check_profile
 
@@ -160,7 +160,7 @@ class ProviderRouter(TextGenerator):
                 return iter(())
             except ChiLlmError as error:
                 if chunks is not None:
-                    getattr(chunks, "close", lambda: None)()
+                    close_stream(chunks)
                 self._failed(attempts, index, error)
                 continue
             return self._rest(first, chunks)
@@ -172,7 +172,7 @@ class ProviderRouter(TextGenerator):
             yield first
             yield from chunks
         finally:
-            getattr(chunks, "close", lambda: None)()
+            close_stream(chunks)
 
     async def agenerate(self, request: GenerationRequest) -> Completion:
         attempts: list[tuple[str, ChiLlmError]] = []
@@ -195,7 +195,7 @@ class ProviderRouter(TextGenerator):
             except StopAsyncIteration:
                 return
             except ChiLlmError as error:
-                await _aclose(chunks)
+                await aclose_stream(chunks)
                 self._failed(attempts, index, error)
                 continue
             try:
@@ -203,11 +203,5 @@ class ProviderRouter(TextGenerator):
                 async for chunk in chunks:
                     yield chunk
             finally:
-                await _aclose(chunks)
+                await aclose_stream(chunks)
             return
-
-
-async def _aclose(chunks: AsyncIterator[Chunk]) -> None:
-    aclose = getattr(chunks, "aclose", None)
-    if aclose is not None:
-        await aclose()

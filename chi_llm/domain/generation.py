@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -119,6 +119,20 @@ class Completion:
     usage: Usage
     timings: Timings
     model: str | None = None
+
+
+def close_stream(chunks: Iterable[Chunk]) -> None:
+    """Close a chunk stream early (a generator's `close`), which stops decoding; others are left be."""
+    close = getattr(chunks, "close", None)
+    if close is not None:
+        close()
+
+
+async def aclose_stream(chunks: AsyncIterable[Chunk]) -> None:
+    """`close_stream` for async streams."""
+    aclose = getattr(chunks, "aclose", None)
+    if aclose is not None:
+        await aclose()
 
 
 def collect(chunks: Iterable[Chunk], *, model: str | None = None) -> Completion:

@@ -8,7 +8,15 @@ from typing import Any
 
 from chi_llm.application.generation import GenerationService
 from chi_llm.application.router import ProviderRouter
-from chi_llm.domain.generation import Chunk, Completion, GenerationOptions, GenerationRequest, collect
+from chi_llm.domain.generation import (
+    Chunk,
+    Completion,
+    GenerationOptions,
+    GenerationRequest,
+    aclose_stream,
+    close_stream,
+    collect,
+)
 from chi_llm.domain.messages import Message, history_to_messages
 from chi_llm.domain.ports import TextGenerator
 from chi_llm.domain.settings import Settings
@@ -182,9 +190,7 @@ class MicroLLM:
                 if chunk.text:
                     yield chunk.text
         finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
+            close_stream(chunks)
         self.last_completion = collect(seen, model=model)
 
     def run_stream(self, request: GenerationRequest) -> Iterator[str]:
@@ -235,9 +241,7 @@ class MicroLLM:
                 if chunk.text:
                     yield chunk.text
         finally:
-            aclose = getattr(chunks, "aclose", None)
-            if aclose is not None:
-                await aclose()
+            await aclose_stream(chunks)
         self.last_completion = collect(seen, model=request.model)
 
     def astream(self, prompt: str, *, system: str | None = None, **options: Any) -> AsyncIterator[str]:
