@@ -1,0 +1,41 @@
+"""The provider registry: every type loads and describes itself; nothing loads before it is used."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from chi_llm.adapters.registry import PROVIDER_MODULES, PROVIDER_TYPES, schemas
+from chi_llm.domain.providers import check_profile
+
+
+@pytest.mark.parametrize("name", list(PROVIDER_MODULES))
+def test_each_type_names_itself_and_validates_its_defaults(name: str) -> None:
+    kind = PROVIDER_TYPES[name]
+    assert kind.name == name and kind.schema.summary
+    names = [f.name for f in kind.schema.fields]
+    assert len(names) == len(set(names))
+    profile = check_profile({"id": "x", "type": name, **kind.schema.defaults()}, schemas(), source="test")
+    assert profile.type == name and profile.secrets == kind.schema.secrets
+
+
+def test_unknown_types_are_refused_without_importing_anything() -> None:
+    assert "warp" not in schemas() and "warp" not in PROVIDER_TYPES
+    with pytest.raises(KeyError):
+        PROVIDER_TYPES["warp"]
+
+
+def test_building_the_local_path_loads_no_http_adapter() -> None:
+    """Cold start: a local generation's wiring imports neither httpx nor any HTTP provider."""
+    code = (
+        "import sys\n"
+        "from chi_llm.entrypoints.bootstrap import bootstrap\n"
+        "bootstrap().generator().primary\n"
+        "loaded = sorted(m for m in sys.modules if m == 'httpx' or m.startswith('chi_llm.adapters.http')\n"
+        "    or m in ('chi_llm.adapters.anthropic', 'chi_llm.adapters.ollama', 'huggingface_hub'))\n"
+        "print(','.join(loaded))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""
