@@ -77,18 +77,19 @@ import sys
 from llama_cpp import Llama
 llm = Llama(model_path=sys.argv[1], n_ctx={context}, n_threads={threads}, n_threads_batch={threads},
             n_gpu_layers=0, verbose=False)
-out = llm.create_chat_completion(messages=[{{"role": "user", "content": "hi"}}], max_tokens=16)
+out = llm.create_chat_completion(messages=[{{"role": "user", "content": "hi"}}], max_tokens=16, temperature=0.0)
 print(out["choices"][0]["message"]["content"])
 """
 
 
 def cold_start(model: Path, threads: int, reps: int) -> tuple[float, float]:
-    """Median wall time of a new process generating 16 tokens for "hi": a minimal llama-cpp-python
-    script against `chi-llm generate -m 16 hi` (same model, context, threads), interleaved."""
+    """Median wall time of a new process answering "hi" in at most 16 tokens: a minimal
+    llama-cpp-python script against `chi-llm generate -m 16 -t 0 hi` (same model, context,
+    threads; both greedy, so both produce the same tokens), interleaved."""
     import os
 
     raw = [sys.executable, "-c", RAW_COLD.format(context=CONTEXT, threads=threads), str(model)]
-    ours = [str(Path(sys.executable).with_name("chi-llm")), "generate", "-m", "16", "hi"]
+    ours = [str(Path(sys.executable).with_name("chi-llm")), "generate", "-m", "16", "-t", "0", "hi"]
     env = {**os.environ, "CHI_LLM_HOME": str(model.parent.parent), "CHI_LLM_CONTEXT": str(CONTEXT)}
     times: dict[str, list[float]] = {"raw": [], "ours": []}
     for rep in range(reps + 1):
@@ -166,7 +167,8 @@ def main() -> None:
     )
     raw_cold, ours_cold = cold_start(path, threads, max(args.reps, 7))
     print(
-        f"cold process, 16 tokens: raw script {raw_cold * 1000:.0f} ms, chi-llm generate {ours_cold * 1000:.0f} ms; "
+        f"cold process, 'hi' in <= 16 greedy tokens: raw script {raw_cold * 1000:.0f} ms, "
+        f"chi-llm generate {ours_cold * 1000:.0f} ms; "
         f"ratio {ours_cold / raw_cold:.2f}"
     )
     cli = str(Path(sys.executable).with_name("chi-llm"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 from collections.abc import Mapping, Sequence
 from functools import cached_property
@@ -42,6 +43,15 @@ FIELDS = {
 def packaged_catalog_text() -> str:
     """The packaged models.yaml (read once per process)."""
     return resources.files("chi_llm.adapters").joinpath("models.yaml").read_text(encoding="utf-8")
+
+
+@functools.cache
+def _packaged_entries() -> tuple[str | None, tuple[Mapping[str, Any], ...]]:
+    """The packaged catalog from its JSON twin (generated from models.yaml by
+    scripts/catalog_json.py and checked equal by a test): no YAML parser on a cold start."""
+    raw = json.loads(resources.files("chi_llm.adapters").joinpath("models.json").read_text(encoding="utf-8"))
+    default = raw.get("zero_config_default")
+    return (None if default is None else str(default)), tuple(raw.get("models") or [])
 
 
 def spec_from_entry(entry: Mapping[str, Any], *, where: str) -> ModelSpec:
@@ -151,11 +161,15 @@ class YamlModelCatalog(ModelCatalog):
     @cached_property
     def _data(self) -> tuple[str, dict[str, ModelSpec]]:
         where = str(self._path or "packaged models.yaml")
-        try:
-            text = self._path.read_text(encoding="utf-8") if self._path else packaged_catalog_text()
-        except OSError as exc:
-            raise ConfigError(f"cannot read the model catalog: {exc.strerror}", source=where) from None
-        default, entries = load_catalog_text(text, where=where)
+        if self._path is None:
+            default, packaged = _packaged_entries()
+            entries = list(packaged)
+        else:
+            try:
+                text = self._path.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise ConfigError(f"cannot read the model catalog: {exc.strerror}", source=where) from None
+            default, entries = load_catalog_text(text, where=where)
         merged: dict[str, dict[str, Any]] = {}
         merge_entries(merged, entries, where=where)
         origin = dict.fromkeys(merged, where)

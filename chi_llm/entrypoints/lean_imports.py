@@ -1,7 +1,7 @@
 """dependency-injector without the integrations chi_llm does not use.
 
-dependency-injector imports pydantic-settings, FastAPI, Starlette and others at import time
-whenever they are installed (for its optional integrations), which costs ~0.3-0.9 s on every
+dependency-injector imports pydantic-settings, FastAPI, Starlette, PyYAML and others at import
+time whenever they are installed (for its optional integrations), which costs ~0.3-0.9 s on every
 command. In a process chi_llm owns (the CLI, `lean=True`) those imports are hidden from it while
 it loads; they stay importable afterwards. Inside someone else's process (the library facade)
 nothing is hidden, because their code may use those integrations.
@@ -24,6 +24,7 @@ OPTIONAL = (
     "fast_depends.dependencies",
     "starlette.requests",
     "werkzeug.local",
+    "yaml",  # only for Configuration.from_yaml; chi_llm imports the real one where it reads YAML
 )
 _lean = False
 
@@ -47,8 +48,15 @@ def dependency_injector() -> tuple[Any, Any]:
     return containers, providers
 
 
+class _Absent(types.ModuleType):
+    """A module that tests false: dependency-injector guards its YAML support with `if yaml:`."""
+
+    def __bool__(self) -> bool:
+        return False
+
+
 def _stand_in(name: str) -> types.ModuleType:
-    module = types.ModuleType(name, "stand-in while dependency-injector loads (see chi_llm.entrypoints.lean_imports)")
+    module = _Absent(name, "stand-in while dependency-injector loads (see chi_llm.entrypoints.lean_imports)")
     if name == "pydantic":
         module.VERSION = "0"  # type: ignore[attr-defined]  # not pydantic 1: no settings integration
     return module
