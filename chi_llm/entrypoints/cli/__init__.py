@@ -1,30 +1,46 @@
-"""The `chi-llm` command line, one module per command group."""
+"""The `chi-llm` command line.
+
+Commands are declared with click; rich-click renders help. rich-click is loaded (and patched into
+click, its documented mode) only when help will be shown, so a generation does not pay for it at
+start-up: `chi-llm generate` starts ~30 ms sooner (benchmarks/bench_core.py).
+"""
 
 from __future__ import annotations
 
-import rich_click as click
+import sys
+from typing import Any
 
-from chi_llm._version import __version__
-from chi_llm.entrypoints.cli import output
-from chi_llm.entrypoints.cli.chat import chat, interactive
-from chi_llm.entrypoints.cli.config import config
-from chi_llm.entrypoints.cli.generate import ask, complete, generate
-from chi_llm.entrypoints.cli.models import models
-from chi_llm.entrypoints.cli.providers import providers
 from chi_llm.entrypoints.lean_imports import use_lean_imports
 
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "-V", "--version", prog_name="chi-llm", message="%(prog)s %(version)s")
-def cli() -> None:
-    """chi-llm: local-first LLMs. Works with no configuration on a small embedded model."""
+HELP_FLAGS = ("-h", "--help")
 
 
-for command in (generate, ask, complete, chat, interactive, config, models, providers):
-    cli.add_command(command)
+def wants_help(argv: list[str]) -> bool:
+    """Help will be shown: a help flag, or a bare `chi-llm` / `chi-llm GROUP` (which print help)."""
+    return any(arg in HELP_FLAGS for arg in argv) or len(argv) <= 1
+
+
+def use_rich_help() -> None:
+    """Make click build rich-click commands (call before the commands are imported)."""
+    from rich_click.patch import patch
+
+    patch()
 
 
 def main() -> None:
     use_lean_imports()  # this process is ours: skip dependency-injector's unused integrations
+    if wants_help(sys.argv[1:]):
+        use_rich_help()
+    from chi_llm.entrypoints.cli import output
+    from chi_llm.entrypoints.cli.app import cli
+
     output.route_warnings()
     cli(prog_name="chi-llm")
+
+
+def __getattr__(name: str) -> Any:
+    if name == "cli":  # the click group, for embedding and tests
+        from chi_llm.entrypoints.cli.app import cli
+
+        return cli
+    raise AttributeError(name)

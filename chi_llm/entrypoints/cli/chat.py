@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import rich_click as click
+import click
 
 from chi_llm.domain.errors import ChiLlmError
 from chi_llm.entrypoints.cli import output

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import rich_click as click
+import click
 
 from chi_llm.entrypoints.cli import output
 from chi_llm.entrypoints.cli.options import json_option, scope_options

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import rich_click as click
+import click
 
 from chi_llm.entrypoints.cli import output
 from chi_llm.entrypoints.cli.inputs import read_input

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import rich_click as click
+import click
 
 from chi_llm.domain.results import to_json
 from chi_llm.entrypoints.cli import output

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-import rich_click as click
+import click
 
 F = Callable[..., Any]
 

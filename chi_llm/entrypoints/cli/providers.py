@@ -6,7 +6,7 @@ import json
 import sys
 from typing import Any
 
-import rich_click as click
+import click
 
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.results import to_json

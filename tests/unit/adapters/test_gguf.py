@@ -68,3 +68,24 @@ def test_real_default_model_metadata(default_model_path: Path) -> None:
     assert meta["general.architecture"] == "llama"
     assert trained_context(meta) == 8192
     assert "im_start" in meta["tokenizer.chat_template"]
+
+
+def test_facts_are_kept_across_processes_and_refreshed_when_the_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chi_llm.adapters import gguf
+
+    path = tmp_path / "m.gguf"
+    path.write_bytes(sample())
+    assert read_metadata(path)["llama.context_length"] == 8192
+    gguf._metadata.cache_clear()  # as a new process would start
+
+    def no_parsing(_: Path) -> dict[str, object]:
+        raise AssertionError("parsed again instead of reading the cache")
+
+    monkeypatch.setattr(gguf, "_read", no_parsing)
+    assert read_metadata(path)["llama.context_length"] == 8192  # from the on-disk cache
+    monkeypatch.undo()
+    changed = sample().replace(struct.pack("<I", 8192), struct.pack("<I", 2048))
+    path.write_bytes(changed + b"\0")  # a new size (and mtime): a new version of the file
+    assert read_metadata(path)["llama.context_length"] == 2048

@@ -163,3 +163,31 @@ def test_closed_pipe_ends_quietly(isolated: Path) -> None:
     child.stdout.close()  # like `| head -c 10`
     assert child.wait(timeout=30) == 141
     assert child.stderr.read() == b""
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [(["--help"], 0), (["models", "list", "-h"], 0), (["models"], 2)],  # a bare group shows help, exit 2
+)
+def test_help_is_rendered_by_rich_click(args: list[str], code: int) -> None:
+    done = subprocess.run([sys.executable, "-m", "chi_llm", *args], capture_output=True, text=True, timeout=60)
+    assert done.returncode == code and "╭─" in done.stdout and "Usage: chi-llm" in done.stdout
+
+
+def test_a_usage_error_names_the_option_and_exits_2() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "chi_llm", "generate", "--bogus"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2 and "No such option '--bogus'" in done.stderr
+
+
+def test_generation_does_not_load_rich_click() -> None:
+    code = (
+        "import sys\n"
+        "sys.argv = ['chi-llm', 'generate', 'hi']\n"
+        "from chi_llm.entrypoints import cli\n"
+        "from chi_llm.entrypoints.cli.app import cli as group\n"
+        "print(cli.wants_help(sys.argv[1:]), 'rich_click' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "False"]
