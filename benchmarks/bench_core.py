@@ -165,7 +165,7 @@ def main() -> None:
         f"python -c 'import chi_llm' wall: {wall([sys.executable, '-c', 'import chi_llm']) * 1000:.0f} ms "
         f"(bare interpreter start {python_start * 1000:.0f} ms)"
     )
-    raw_cold, ours_cold = cold_start(path, threads, max(args.reps, 7))
+    raw_cold, ours_cold = cold_start(path, threads, max(args.reps, 15))
     print(
         f"cold process, 'hi' in <= 16 greedy tokens: raw script {raw_cold * 1000:.0f} ms, "
         f"chi-llm generate {ours_cold * 1000:.0f} ms; "
