@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class ChiLlmError(Exception):
     """Root of every error chi_llm raises on purpose.
@@ -20,6 +22,17 @@ class ChiLlmError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+REDACTED = "[redacted]"
+MIN_SECRET = 6  # shorter values are not treated as secrets (they would redact ordinary words)
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every secret value replaced, for anything relayed from a server."""
+    for secret in sorted({s for s in secrets if s and len(s) >= MIN_SECRET}, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text
 
 
 class ConfigError(ChiLlmError):

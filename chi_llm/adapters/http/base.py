@@ -96,7 +96,12 @@ class HttpTextGenerator(TextGenerator, ModelLister):
         return estimate_tokens(text)
 
     def _state(self, request: GenerationRequest) -> StreamState:
-        return StreamState(backend=self.name, context=self.context, prompt_estimate=self._prompt_estimate(request))
+        return StreamState(
+            backend=self.name,
+            context=self.context,
+            prompt_estimate=self._prompt_estimate(request),
+            secrets=self.transport.secrets,
+        )
 
     def _chunks(self, line: str | None, decoder: FrameDecoder, state: StreamState) -> Iterator[Chunk]:
         """The chunks one line completes (None: the stream ended)."""

@@ -44,5 +44,6 @@ def transport(
         read_timeout=float(settings["read_timeout"]),
         max_retries=int(settings["max_retries"]),
         context=settings.get("context") or ctx.context,
+        secrets=tuple(key for key in (profile.settings.get("api_key"), api_key(profile, schema, ctx.env)) if key),
     )
     return built, settings

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 
 from chi_llm.adapters.http.errors import stream_error
+from chi_llm.domain.errors import redact
 from chi_llm.domain.generation import Chunk, FinishReason, Timings, Usage
 
 CHARS_PER_TOKEN = 4  # a deliberately generous estimate, used only where the server cannot count for us
@@ -30,8 +31,11 @@ class StreamState:
     """Absorbs events into chunks and builds the final chunk. Counts deltas where the server
     reports no usage, and times the first token."""
 
-    def __init__(self, *, backend: str, context: int | None, prompt_estimate: int) -> None:
+    def __init__(
+        self, *, backend: str, context: int | None, prompt_estimate: int, secrets: tuple[str, ...] = ()
+    ) -> None:
         self.backend = backend
+        self.secrets = secrets
         self.context = context
         self.prompt_estimate = prompt_estimate
         self.started = time.perf_counter()
@@ -47,7 +51,7 @@ class StreamState:
         if event is None:
             return None
         if event.error:
-            raise stream_error(event.error, backend=self.backend, context=self.context)
+            raise stream_error(redact(event.error, self.secrets), backend=self.backend, context=self.context)
         if event.finish:
             self.finish = event.finish
         if event.prompt_tokens is not None:

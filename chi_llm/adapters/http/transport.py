@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from chi_llm.adapters.http.errors import map_status
-from chi_llm.domain.errors import BackendUnavailable
+from chi_llm.domain.errors import BackendUnavailable, redact
 
 RETRY_STATUSES = (429, 500, 502, 503, 504, 529)
 
@@ -39,7 +39,11 @@ class HttpTransport:
         read_timeout: float = 120.0,
         max_retries: int = 3,
         context: int | None = None,
+        secrets: tuple[str, ...] = (),
     ) -> None:
+        """`secrets`: values (API keys) that must never appear in an error, even when a server
+        quotes them back."""
+        self.secrets = secrets
         self.backend = backend
         self.base_url = base_url.rstrip("/")
         self.headers = headers or {}
@@ -99,6 +103,7 @@ class HttpTransport:
     def _error(self, response: Any, body_text: str) -> Exception:
         import json
 
+        body_text = redact(body_text, self.secrets)
         try:
             body: Any = json.loads(body_text)
         except ValueError:
@@ -159,6 +164,7 @@ class HttpTransport:
             try:
                 return json.loads(text)
             except ValueError:
+                shown = redact(text[:120], self.secrets)
                 raise BackendUnavailable(
-                    f"{self.backend} at {self.base_url}{path} did not answer JSON: {text[:120]!r}", backend=self.backend
+                    f"{self.backend} at {self.base_url}{path} did not answer JSON: {shown!r}", backend=self.backend
                 ) from None

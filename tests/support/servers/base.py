@@ -27,6 +27,7 @@ class Faults:
     rate_limit_times: int = 0  # answer 429 this many times first
     retry_after: str = "0"
     server_error_times: int = 0  # answer 503 this many times first
+    echo_key: bool = False  # a refused key is quoted back in the error body (as some servers do)
 
 
 @dataclass

@@ -32,7 +32,8 @@ class OpenAIHandler(Handler):
     def route(self, method: str, path: str, body: Any) -> None:
         auth = self.headers.get("Authorization", "")
         if not self.authorized(auth.removeprefix("Bearer ") if auth else None):
-            return self.send_json(401, self.error_body(401, "Incorrect API key provided: sk-***", "invalid_api_key"))
+            shown = auth if self.server_state.faults.echo_key else "sk-***"
+            return self.send_json(401, self.error_body(401, f"Incorrect API key provided: {shown}", "invalid_api_key"))
         if method == "GET" and path == "/v1/models":
             data = [
                 {"id": m, "object": "model", "created": 0, "owned_by": "tests"}

@@ -39,8 +39,8 @@ class Scripted:
 
 
 class ScriptedTransport(HttpTransport):
-    def __init__(self, lines: list[str]) -> None:
-        super().__init__(backend="openai", base_url="http://127.0.0.1:9", max_retries=0)
+    def __init__(self, lines: list[str], secrets: tuple[str, ...] = ()) -> None:
+        super().__init__(backend="openai", base_url="http://127.0.0.1:9", max_retries=0, secrets=secrets)
         self.lines = lines
 
     @contextmanager
@@ -128,6 +128,14 @@ def test_a_context_overflow_reported_mid_stream_keeps_its_numbers() -> None:
         with pytest.raises(ContextLengthExceeded) as error:
             loop(error_line(message), context)
         assert (error.value.prompt_tokens, error.value.context) == (5000, 4096)
+
+
+def test_a_key_quoted_in_a_mid_stream_error_is_redacted() -> None:
+    key = "sk-live-in-stream-12345"
+    adapter = OpenAICompatibleGenerator(ScriptedTransport(error_line(f"bad key {key}"), (key,)), model="m")
+    with pytest.raises(GenerationFailed) as error:
+        list(adapter.stream(REQUEST))
+    assert key not in str(error.value) and "[redacted]" in str(error.value)
 
 
 @pytest.mark.parametrize(
