@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+from chi_llm.adapters.file_lock import exclusive_lock
 from chi_llm.domain.errors import ConfigError
 from chi_llm.domain.ports import ConfigStore
 
@@ -19,6 +22,12 @@ def global_config_path(env: Mapping[str, str]) -> Path:
     """`$XDG_CONFIG_HOME/chi_llm/config.yaml`, defaulting to `~/.config/chi_llm/config.yaml`."""
     base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(base).expanduser() / "chi_llm" / "config.yaml"
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 class FileConfigStore(ConfigStore):
@@ -74,7 +83,14 @@ class FileConfigStore(ConfigStore):
             raise ConfigError("the top level must be a mapping of keys to values", source=str(path))
         return data
 
-    def write(self, path: Path, values: Mapping[str, Any]) -> None:
+    def lock(self, path: Path) -> AbstractContextManager[None]:
+        home = self.env.get("CHI_LLM_HOME") or str(
+            Path(self.env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "chi_llm"
+        )
+        key = hashlib.sha256(str(path.absolute()).encode()).hexdigest()[:24]
+        return exclusive_lock(Path(home).expanduser() / "locks" / f"config-{key}.lock")
+
+    def write(self, path: Path, values: Mapping[str, Any], *, private: bool = False) -> None:
         if path.suffix == ".json":
             text = json.dumps(dict(values), indent=2, ensure_ascii=False) + "\n"
         else:
@@ -88,8 +104,12 @@ class FileConfigStore(ConfigStore):
                 handle.write(text)
                 handle.flush()
                 os.fsync(handle.fileno())
-            if path.exists():
+            if private:
+                os.chmod(temp, 0o600)
+            elif path.exists():
                 os.chmod(temp, path.stat().st_mode & 0o777)
+            else:
+                os.chmod(temp, 0o666 & ~_umask())
             os.replace(temp, path)
         except BaseException:
             Path(temp).unlink(missing_ok=True)

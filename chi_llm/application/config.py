@@ -146,15 +146,24 @@ class ConfigService:
             raise ConfigError(f"no such file {path} (give a path or inline JSON)", source="env CHI_LLM_CONFIG")
         return self._store.read(path)
 
-    def update(self, change: Callable[[dict[str, Any]], None], scope: Literal["project", "global"] = "project") -> Path:
-        """Apply `change` to the project or global file's mapping, validate the result, write atomically."""
+    def update(
+        self,
+        change: Callable[[dict[str, Any]], None],
+        scope: Literal["project", "global"] = "project",
+        *,
+        private: bool = False,
+    ) -> Path:
+        """Apply `change` to the project or global file's mapping, validate the result, write
+        atomically — all under an inter-process lock, so concurrent changes are never lost.
+        `private`: the change adds a secret, so the file becomes readable by its owner only."""
         path = self._store.project_target() if scope == "project" else self._store.global_file()
-        existing = dict(self._store.read(path)) if self._store.exists(path) else {}
-        change(existing)
-        checked = {name: self._check(name, value, str(path)) for name, value in existing.items()}
-        if "model" in checked:
-            self._check_model(Setting(key="model", value=checked["model"], source=str(path)), checked)
-        self._store.write(path, {name: _stored(value) for name, value in checked.items()})
+        with self._store.lock(path):
+            existing = dict(self._store.read(path)) if self._store.exists(path) else {}
+            change(existing)
+            checked = {name: self._check(name, value, str(path)) for name, value in existing.items()}
+            if "model" in checked:
+                self._check_model(Setting(key="model", value=checked["model"], source=str(path)), checked)
+            self._store.write(path, {name: _stored(value) for name, value in checked.items()}, private=private)
         return path
 
     def set_value(self, key: str, raw: str, scope: Literal["project", "global"] = "project") -> Path:

@@ -153,7 +153,8 @@ class ProviderService:
             kept = [p for p in values.get("providers") or [] if p.get("id") != checked.id]
             values["providers"] = [*kept, checked.entry()]
 
-        return self._config.update(upsert, scope)
+        private = any(checked.settings.get(name) for name in checked.secrets)
+        return self._config.update(upsert, scope, private=private)
 
     def update(
         self,
@@ -178,7 +179,8 @@ class ProviderService:
             if make_default:
                 values["default_provider"] = provider_id
 
-        return self._config.update(change, scope)
+        secrets = {name for kind in self.schemas for name in self.schemas[kind].secrets}
+        return self._config.update(change, scope, private=any(changes.get(name) for name in secrets))
 
     def remove(self, provider_id: str, scope: Scope = "project") -> Path:
         def drop(values: dict[str, Any]) -> None:

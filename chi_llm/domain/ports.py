@@ -260,8 +260,15 @@ class ConfigStore(Protocol):
         ...
 
     @abstractmethod
-    def write(self, path: Path, values: Mapping[str, Any]) -> None:
-        """Replace the file's content atomically (temp file + rename), in the format its suffix names."""
+    def write(self, path: Path, values: Mapping[str, Any], *, private: bool = False) -> None:
+        """Replace the file's content atomically (temp file + rename), in the format its suffix names.
+        An existing file keeps its permissions; `private` (it holds a secret) makes it owner-only."""
+        ...
+
+    @abstractmethod
+    def lock(self, path: Path) -> AbstractContextManager[None]:
+        """An inter-process lock held around a read-modify-write of `path` (released if the
+        process dies; leaves nothing in the user's folders)."""
         ...
 
 

@@ -208,3 +208,35 @@ def test_probe_reports_a_plausible_machine(probe: SystemProbe) -> None:
     for gpu in hardware.gpus:
         assert gpu.kind in ("nvidia", "rocm", "metal") and gpu.name
         assert gpu.vram_free is None or gpu.vram_total is None or gpu.vram_free <= gpu.vram_total
+
+
+def test_store_keeps_permissions_and_makes_secret_files_private(store: ConfigStore, tmp_path: Path) -> None:
+    path = tmp_path / "shared.json"
+    store.write(path, {"model": "m"})
+    path.chmod(0o644)
+    store.write(path, {"model": "n"})
+    assert path.stat().st_mode & 0o777 == 0o644
+    store.write(path, {"model": "n", "provider": {"type": "openai", "api_key": "sk-x"}}, private=True)
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_store_lock_excludes_another_process(store: ConfigStore, tmp_path: Path) -> None:
+    import multiprocessing
+    import time
+
+    path, stamp = tmp_path / "locked.json", tmp_path / "child-got-it"
+    with store.lock(path):
+        child = multiprocessing.get_context("spawn").Process(target=_take_lock, args=(store, path, stamp))
+        child.start()
+        time.sleep(1.0)
+        released = time.time()
+    child.join(timeout=60)
+    assert child.exitcode == 0 and float(stamp.read_text()) >= released  # it waited for us
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".lock")] == []  # nothing beside the file
+
+
+def _take_lock(store: ConfigStore, path: Path, stamp: Path) -> None:
+    import time
+
+    with store.lock(path):
+        stamp.write_text(repr(time.time()))

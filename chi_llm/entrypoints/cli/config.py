@@ -2,12 +2,42 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import click
 
+from chi_llm.domain.errors import InvalidRequest
 from chi_llm.entrypoints.cli import output
 from chi_llm.entrypoints.cli.options import json_option, scope_options
+
+
+def refuse_secrets(key: str, value: str) -> None:
+    """An API key on the command line, as `provider.api_key` or inside a JSON value, is refused."""
+    from chi_llm.entrypoints.bootstrap import provider_schemas
+
+    schemas = provider_schemas()
+    secrets = {name for kind in schemas for name in schemas[kind].secrets}
+    field = key.partition(".")[2]
+    try:
+        parsed: Any = json.loads(value)
+    except ValueError:
+        parsed = None
+    if field in secrets or _names(parsed) & secrets:
+        raise InvalidRequest(
+            "never put an API key on the command line: use `chi-llm providers set ID --api-key-stdin` "
+            "or the provider's environment variable (e.g. OPENAI_API_KEY)"
+        )
+
+
+def _names(value: Any) -> set[str]:
+    """Every mapping key inside a JSON value."""
+    if isinstance(value, dict):
+        return set(value) | {n for v in value.values() for n in _names(v)}
+    if isinstance(value, list):
+        return {n for v in value for n in _names(v)}
+    return set()
 
 
 @click.group()
@@ -46,10 +76,12 @@ def show(explain: bool, as_json: bool, config_path: str | None) -> None:
 def set_(key: str, value: str, scope: str, as_json: bool) -> None:
     """Set KEY to VALUE in the project (default) or global file, keeping the file's other keys.
 
-    Dotted keys set one provider field, e.g. `provider.type fake`.
+    Dotted keys set one provider field, e.g. `provider.type fake`. API keys are refused here
+    (a command line is visible to other users and kept in shell history).
     """
     from chi_llm.entrypoints.bootstrap import configuration
 
+    refuse_secrets(key, value)
     path: Path = configuration().set_value(key, value, "global" if scope == "global" else "project")
     if as_json:
         output.emit_json({"key": key, "value": value, "scope": scope, "path": str(path)})

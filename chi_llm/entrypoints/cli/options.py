@@ -42,8 +42,9 @@ def json_option(func: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
 
 
-def scope_options(func: F, *, default: str = "project") -> F:
-    """`--project` / `--global`: which configuration file a change is written to (`scope`)."""
+def scope_options(func: F, *, default: str | None = "project") -> F:
+    """`--project` / `--global`: which configuration file a change is written to (`scope`;
+    None when `default` is None and neither was given)."""
     func = click.option(
         "--global", "scope", flag_value="global", default=default == "global", help="Write the global file."
     )(func)
@@ -54,6 +55,11 @@ def scope_options(func: F, *, default: str = "project") -> F:
 
 def global_scope_options(func: F) -> F:
     return scope_options(func, default="global")
+
+
+def chosen_scope_options(func: F) -> F:
+    """`--project` / `--global` where "neither" matters (`scope` is None then)."""
+    return scope_options(func, default=None)
 
 
 def parse_tags(text: str | None) -> list[str]:

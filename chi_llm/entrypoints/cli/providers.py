@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import Any, Literal
 
 import click
 
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.results import to_json
 from chi_llm.entrypoints.cli import output
-from chi_llm.entrypoints.cli.options import json_option, parse_tags, scope_options
+from chi_llm.entrypoints.cli.options import chosen_scope_options, json_option, parse_tags, scope_options
+
+Scope = Literal["project", "global"]
 
 
 def service() -> Any:
@@ -44,6 +46,30 @@ def read_key(from_stdin: bool) -> dict[str, Any]:
     if not key:
         raise InvalidRequest("no API key was given on standard input")
     return {"api_key": key}
+
+
+KEY_IN_PROJECT = click.option(
+    "--key-in-project",
+    is_flag=True,
+    help="Allow writing the API key into the project file (often committed: keep it out of version control).",
+)
+
+
+def where_keys_go(scope: str | None, has_key: bool, key_in_project: bool) -> Scope:
+    """The file a change goes to. An API key goes to the user's global file unless the project
+    file is asked for explicitly, with --key-in-project (and a warning)."""
+    if not has_key:
+        return "global" if scope == "global" else "project"
+    if scope == "project":
+        if not key_in_project:
+            raise InvalidRequest(
+                "an API key in the project file is easily committed with it: leave out --project (keys go to "
+                "your global file, readable only by you), use the provider's environment variable, or pass "
+                "--key-in-project to write it there anyway"
+            )
+        output.note("chi-llm: warning: the API key goes into the project file; keep it out of version control")
+        return "project"
+    return "global"
 
 
 @click.group()
@@ -111,7 +137,8 @@ def current(provider: str | None, tags: str | None, as_json: bool) -> None:
 @click.option("--tags", help="Comma-separated tags.")
 @click.option("--priority", type=int, default=100, show_default=True, help="Lower is tried first.")
 @click.option("--api-key-stdin", is_flag=True, help="Read the API key from standard input (or a hidden prompt).")
-@scope_options
+@KEY_IN_PROJECT
+@chosen_scope_options
 @json_option
 @output.guarded()
 def add(
@@ -121,18 +148,21 @@ def add(
     tags: str | None,
     priority: int,
     api_key_stdin: bool,
-    scope: str,
+    key_in_project: bool,
+    scope: str | None,
     as_json: bool,
 ) -> None:
-    """Add (or replace) a provider profile."""
+    """Add (or replace) a provider profile. With an API key it goes to the global file
+    (owner-only) unless --project --key-in-project."""
+    key = read_key(api_key_stdin)
     profile = {
         "id": provider_id,
         "type": kind,
         "priority": priority,
-        "settings": {**parse_settings(pairs), **read_key(api_key_stdin)},
+        "settings": {**parse_settings(pairs), **key},
         "tags": parse_tags(tags),
     }
-    path = service().add(profile, "global" if scope == "global" else "project")
+    path = service().add(profile, where_keys_go(scope, bool(key), key_in_project))
     if as_json:
         output.emit_json({"id": provider_id, "path": str(path)})
     else:
@@ -146,7 +176,8 @@ def add(
 @click.option("--priority", type=int, help="Lower is tried first.")
 @click.option("--default", "make_default", is_flag=True, help="Make it the default provider.")
 @click.option("--api-key-stdin", is_flag=True, help="Read a new API key from standard input.")
-@scope_options
+@KEY_IN_PROJECT
+@chosen_scope_options
 @json_option
 @output.guarded()
 def set_(
@@ -156,18 +187,20 @@ def set_(
     priority: int | None,
     make_default: bool,
     api_key_stdin: bool,
-    scope: str,
+    key_in_project: bool,
+    scope: str | None,
     as_json: bool,
 ) -> None:
-    """Change a provider profile's settings, tags or priority, or make it the default."""
-    changes = {**parse_settings(pairs), **read_key(api_key_stdin)}
+    """Change a provider profile's settings, tags or priority, or make it the default. A new
+    API key is written to the global file (owner-only) unless --project --key-in-project."""
+    key = read_key(api_key_stdin)
     path = service().update(
         provider_id,
-        changes,
+        {**parse_settings(pairs), **key},
         tags=None if tags is None else parse_tags(tags),
         priority=priority,
         make_default=make_default,
-        scope="global" if scope == "global" else "project",
+        scope=where_keys_go(scope, bool(key), key_in_project),
     )
     if as_json:
         output.emit_json({"id": provider_id, "path": str(path)})

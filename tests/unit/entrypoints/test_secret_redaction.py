@@ -62,3 +62,40 @@ def test_cli_outputs_never_carry_the_key(echoing: Server, isolated: Path) -> Non
         assert result.exit_code != 0
         text = result.stdout + result.stderr
         assert WRONG not in text and WRONG_TOO not in text, text
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("provider.api_key", "sk-on-argv-123456"),
+        ("provider", '{"type": "openai", "api_key": "sk-on-argv-123456"}'),
+        ("providers", '[{"id": "a", "type": "anthropic", "settings": {"api_key": "sk-on-argv-123456"}}]'),
+    ],
+)
+def test_config_set_refuses_a_key_on_the_command_line(isolated: Path, key: str, value: str) -> None:
+    result = run("config", "set", key, value)
+    assert result.exit_code == 2 and "--api-key-stdin" in result.stderr
+    assert not (isolated / ".chi_llm.json").exists()
+
+
+KEY = "sk-from-stdin-1234567"
+ADD = ("providers", "add", "o", "--type", "openai", "--set", "base_url=http://127.0.0.1:9/v1", "--api-key-stdin")
+
+
+def test_a_key_goes_to_the_global_file_readable_by_its_owner_only(isolated: Path, tmp_path: Path) -> None:
+    result = run(*ADD, stdin=KEY + "\n")
+    assert result.exit_code == 0, result.output
+    stored = tmp_path / "xdg_config" / "chi_llm" / "config.yaml"
+    assert KEY in stored.read_text() and stored.stat().st_mode & 0o777 == 0o600
+    assert not (isolated / ".chi_llm.json").exists()
+
+
+def test_a_key_in_the_project_file_needs_the_explicit_flag_and_warns(isolated: Path) -> None:
+    project = isolated / ".chi_llm.json"
+    project.write_text("{}")
+    project.chmod(0o644)
+    refused = run(*ADD, "--project", stdin=KEY + "\n")
+    assert refused.exit_code == 2 and "--key-in-project" in refused.stderr and project.read_text() == "{}"
+    allowed = run(*ADD, "--project", "--key-in-project", stdin=KEY + "\n")
+    assert allowed.exit_code == 0 and "keep it out of version control" in allowed.stderr
+    assert KEY in project.read_text() and project.stat().st_mode & 0o777 == 0o600
