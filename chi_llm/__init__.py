@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from chi_llm._version import __version__
 from chi_llm.domain.errors import (
+    AllProvidersFailed,
     BackendUnavailable,
     ChiLlmError,
     ConfigError,
@@ -20,6 +21,7 @@ from chi_llm.domain.errors import (
     ModelCorrupt,
     ModelFetchFailed,
     ModelNotFound,
+    RateLimited,
 )
 
 if TYPE_CHECKING:
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from chi_llm.entrypoints.model_manager import ModelManager
 
 __all__ = [
+    "AllProvidersFailed",
     "BackendUnavailable",
     "ChiLlmError",
     "ConfigError",
@@ -40,6 +43,7 @@ __all__ = [
     "ModelFetchFailed",
     "ModelManager",
     "ModelNotFound",
+    "RateLimited",
     "__version__",
     "quick_llm",
 ]

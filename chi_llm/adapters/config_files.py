@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -91,8 +92,18 @@ class FileConfigStore(ConfigStore):
         return exclusive_lock(Path(home).expanduser() / "locks" / f"config-{key}.lock")
 
     def write(self, path: Path, values: Mapping[str, Any], *, private: bool = False) -> None:
+        """Atomic replace through a temp file. A symbolic link is written through (the link
+        stays, its target changes); temp files left by an interrupted earlier write (kill -9)
+        are removed — callers hold `lock(path)`, so no other writer's temp file is current."""
+        if path.is_symlink():
+            path = path.resolve()
+        prefix = f".{path.name}."
+        with contextlib.suppress(OSError):  # a folder that does not exist yet has no leftovers
+            for name in os.listdir(path.parent):
+                if name.startswith(prefix) and name.endswith(".tmp"):
+                    (path.parent / name).unlink(missing_ok=True)
         if path.suffix == ".json":
-            text = json.dumps(dict(values), indent=2, ensure_ascii=False) + "\n"
+            text = json.dumps(dict(values), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
         else:
             import yaml
 

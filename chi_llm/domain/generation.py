@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -33,12 +34,32 @@ class GenerationOptions:
     json: bool = False
 
     def __post_init__(self) -> None:
+        self._check_types()
         if self.temperature is not None and not 0.0 <= self.temperature <= 2.0:
             raise InvalidRequest(f"temperature must be between 0 and 2, got {self.temperature}")
         if self.top_p is not None and not 0.0 < self.top_p <= 1.0:
             raise InvalidRequest(f"top_p must be in (0, 1], got {self.top_p}")
         if self.max_tokens is not None and self.max_tokens < 1:
             raise InvalidRequest(f"max_tokens must be at least 1, got {self.max_tokens}")
+
+    def _check_types(self) -> None:
+        """Wrong types are the caller's error (InvalidRequest), never a bare TypeError later."""
+        for name in ("temperature", "top_p"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise InvalidRequest(f"{name} must be a number, got {value!r}")
+            if isinstance(value, float) and not math.isfinite(value):
+                raise InvalidRequest(f"{name} must be a finite number, got {value!r}")
+        for name in ("max_tokens", "seed"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise InvalidRequest(f"{name} must be a whole number, got {value!r}")
+        stop = self.stop
+        if isinstance(stop, str) or not isinstance(stop, (tuple, list)) or not all(isinstance(s, str) for s in stop):
+            raise InvalidRequest(f"stop must be a text or a list of texts, got {stop!r}")
+        if any(not s for s in stop):
+            raise InvalidRequest("stop sequences must not be empty")
+        object.__setattr__(self, "stop", tuple(stop))
 
     @property
     def token_limit(self) -> int:

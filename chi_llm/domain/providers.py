@@ -7,6 +7,7 @@ once, against its own type's fields, when settings are resolved.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,6 +50,8 @@ class ProviderField(JsonResult):
         wrong_number = self.type in ("int", "float") and isinstance(value, bool)
         if not isinstance(value, expected) or wrong_number:
             raise ValueError(f"setting {self.name!r} must be {self.type}, got {value!r}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"setting {self.name!r} must be a finite number, got {value!r}")
         if self.options and value not in self.options:
             raise ValueError(f"setting {self.name!r} must be one of {', '.join(self.options)}, got {value!r}")
         return value

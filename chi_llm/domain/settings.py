@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,8 @@ def _float(low: float, high: float, *, open_low: bool = False) -> Callable[[Any]
             number = float(value)
         except (TypeError, ValueError):
             raise ValueError(f"must be a number, got {value!r}") from None
+        if not math.isfinite(number):
+            raise ValueError(f"must be a finite number, got {value!r}")
         if number < low or number > high or (open_low and number == low):
             bracket = "(" if open_low else "["
             raise ValueError(f"must be in {bracket}{low}, {high}], got {number}")

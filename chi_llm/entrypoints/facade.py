@@ -8,6 +8,7 @@ from typing import Any
 
 from chi_llm.application.generation import GenerationService
 from chi_llm.application.router import ProviderRouter
+from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.generation import (
     Chunk,
     Completion,
@@ -123,11 +124,11 @@ class MicroLLM:
     def _options(self, options: Mapping[str, Any]) -> GenerationOptions:
         unknown = set(options) - set(_OPTION_NAMES)
         if unknown:
-            raise TypeError(f"unknown option(s) {', '.join(sorted(unknown))}; use {', '.join(_OPTION_NAMES)}")
+            raise InvalidRequest(f"unknown option(s) {', '.join(sorted(unknown))}; use {', '.join(_OPTION_NAMES)}")
         values = dict(options)
         stop = values.get("stop")
         if stop is not None:
-            values["stop"] = (stop,) if isinstance(stop, str) else tuple(stop)
+            values["stop"] = (stop,) if isinstance(stop, str) else stop
         return GenerationOptions(**{k: v for k, v in values.items() if v is not None})
 
     def chat_request(

@@ -42,7 +42,7 @@ def decode(
 
     llm = model.llm
     vocab = llm._model.vocab
-    room = llm.n_ctx() - len(prompt)
+    room = model.context - len(prompt)
     limit = min(options.token_limit, room)
     with model.lock:
         started = time.perf_counter()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
@@ -59,7 +60,8 @@ class LlamaCppGenerator(TextGenerator):
         params = LoadParams(
             path=path.resolve(),
             context=effective_context(path, self._context),
-            threads=self._threads or physical_cores(),
+            # More threads than logical cores only slows llama.cpp down; tens of thousands crash it.
+            threads=min(self._threads or physical_cores(), os.cpu_count() or 1),
             gpu_layers=self._gpu_layers if self._gpu_layers is not None else default_gpu_layers(),
         )
         if self._admit is not None and not is_loaded(params):

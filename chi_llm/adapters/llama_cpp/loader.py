@@ -30,6 +30,12 @@ class LoadedModel:
     format_chat: Formatter
     lock: threading.Lock
 
+    @property
+    def context(self) -> int:
+        """The usable window: the size asked for. llama.cpp pads its own n_ctx (to 256) but
+        llama-cpp-python's token buffer has the requested size, so the padding is not usable."""
+        return min(int(self.llm.n_ctx()), self.params.context)
+
 
 _cache: dict[LoadParams, LoadedModel] = {}
 _cache_lock = threading.Lock()

@@ -15,7 +15,7 @@ BACKEND = "llama.cpp"
 def _budget(model: LoadedModel, options: GenerationOptions) -> tuple[int, int]:
     """(hard limit, truncation target): a prompt must leave room for at least one token;
     a truncated prompt leaves room for min(max_tokens, a quarter of the context)."""
-    context = model.llm.n_ctx()
+    context = model.context
     return context - 1, context - answer_room(context, options.max_tokens)
 
 
@@ -25,7 +25,7 @@ def raw_tokens(model: LoadedModel, prompt: str, options: GenerationOptions) -> l
     if len(tokens) <= limit:
         return tokens
     if not options.truncate:
-        raise ContextLengthExceeded(prompt_tokens=len(tokens), context=model.llm.n_ctx(), backend=BACKEND)
+        raise ContextLengthExceeded(prompt_tokens=len(tokens), context=model.context, backend=BACKEND)
     head = tokens[:1] if tokens and tokens[0] == model.llm.token_bos() else []
     return head + tokens[len(tokens) - (target - len(head)) :]
 
@@ -46,7 +46,7 @@ def chat_tokens(
     if len(tokens) <= limit:
         return tokens, stops
     if not options.truncate:
-        raise ContextLengthExceeded(prompt_tokens=len(tokens), context=model.llm.n_ctx(), backend=BACKEND)
+        raise ContextLengthExceeded(prompt_tokens=len(tokens), context=model.context, backend=BACKEND)
     while len(tokens) > target:
         droppable = [i for i, turn in enumerate(turns[:-1]) if turn.role != "system"]
         if droppable:
@@ -56,7 +56,7 @@ def chat_tokens(
             content = model.llm.tokenize(last.content.encode("utf-8"), add_bos=False, special=False)
             excess = len(tokens) - target
             if excess >= len(content):
-                raise ContextLengthExceeded(prompt_tokens=len(tokens), context=model.llm.n_ctx(), backend=BACKEND)
+                raise ContextLengthExceeded(prompt_tokens=len(tokens), context=model.context, backend=BACKEND)
             kept = model.llm.detokenize(content[excess + 1 :]).decode("utf-8", errors="ignore")
             turns[-1] = Message(role=last.role, content=kept)
         tokens, stops = _render(model, turns)

@@ -149,3 +149,21 @@ def test_json_mode_constrains_local_output(zero_config: None) -> None:
         "Give a JSON object with keys name and age for Alice, 30.", json=True, max_tokens=80, temperature=0.0
     )
     assert isinstance(json.loads(text), dict)
+
+
+def test_threads_are_bounded_by_the_machine(default_model_path: Path) -> None:
+    import os
+
+    assert generator(default_model_path, context=512, threads=100000).load().params.threads == os.cpu_count()
+
+
+def test_a_context_that_is_not_a_multiple_of_256_is_honoured(default_model_path: Path) -> None:
+    from chi_llm import ContextLengthExceeded
+
+    model = generator(default_model_path, context=300)
+    with pytest.raises(ContextLengthExceeded) as error:
+        model.generate(GenerationRequest(prompt="word " * 320, options=GREEDY))
+    assert error.value.context == 300
+    story = "Tell me a very long story about a dragon. " * 20
+    filled = model.generate(GenerationRequest(prompt=story, options=GenerationOptions(max_tokens=200, seed=1)))
+    assert filled.usage.prompt_tokens + filled.usage.completion_tokens <= 300

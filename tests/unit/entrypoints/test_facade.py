@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from chi_llm import ConfigError, MicroLLM, quick_llm
+from chi_llm import ConfigError, InvalidRequest, MicroLLM, quick_llm
 from chi_llm.adapters.fake import FakeTextGenerator
 
 
@@ -51,7 +51,7 @@ def test_per_call_options_override_configured_defaults() -> None:
     first, second = (r.options for r in requests(llm))
     assert (first.temperature, first.max_tokens) == (0.2, 50)
     assert (second.temperature, second.max_tokens, second.stop, second.seed, second.top_p) == (1.5, 3, (".",), 4, 0.5)
-    with pytest.raises(TypeError, match="colour"):
+    with pytest.raises(InvalidRequest, match="colour"):
         llm.generate("c", colour="red")
 
 

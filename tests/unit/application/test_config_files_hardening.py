@@ -1,0 +1,37 @@
+"""Configuration writes: no NaN/inf, links written through, leftovers of killed writes swept."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import run
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("temperature", "nan"), ("top_p", "inf"), ("provider", '{"type": "fake", "token_delay": NaN}')],
+)
+def test_non_finite_numbers_are_refused(isolated: Path, key: str, value: str) -> None:
+    result = run("config", "set", key, value)
+    assert result.exit_code == 2 and "finite" in result.stderr
+    assert not (isolated / ".chi_llm.json").exists()
+
+
+def test_a_linked_config_file_is_written_through(isolated: Path, tmp_path: Path) -> None:
+    real = tmp_path / "dotfiles" / "chi_llm.json"
+    real.parent.mkdir()
+    real.write_text('{"seed": 1}')
+    (isolated / ".chi_llm.json").symlink_to(real)
+    assert run("config", "set", "max_tokens", "42").exit_code == 0
+    assert (isolated / ".chi_llm.json").is_symlink()
+    assert json.loads(real.read_text()) == {"seed": 1, "max_tokens": 42}
+
+
+def test_temp_files_of_a_killed_write_are_swept(isolated: Path) -> None:
+    stale = isolated / "..chi_llm.json.k1ll3d.tmp"  # as mkstemp names the temp file of .chi_llm.json
+    stale.write_text('{"half": ')
+    assert run("config", "set", "max_tokens", "42").exit_code == 0
+    assert not stale.exists()
