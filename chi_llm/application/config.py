@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from chi_llm.application.model_store import is_inventory_id, looks_like_path
-from chi_llm.domain.errors import ConfigError
+from chi_llm.domain.errors import ConfigError, ModelNotFound
 from chi_llm.domain.ports import ConfigStore
 from chi_llm.domain.providers import ProviderProfile, Schemas
 from chi_llm.domain.settings import KEYS, Setting, Settings, check_value
@@ -108,6 +108,11 @@ class ConfigService:
         if looks_like_path(name) or is_inventory_id(name):
             return  # checked when the model is loaded: a path must exist, an inventory id be found
         known = self._known_models(values)
+        if name not in known and model.source == "argument":  # asked for by name: as `models info` says
+            raise ModelNotFound(
+                f"unknown model id {name!r}; known models: {', '.join(known)} (or give a path to a .gguf file)",
+                backend="catalog",
+            )
         if name not in known:
             raise ConfigError(
                 f"unknown model id {name!r}; known models: {', '.join(known)} (or give a path to a .gguf file)",
@@ -174,6 +179,28 @@ class ConfigService:
         """
         target = self._store.project_target() if scope == "project" else self._store.global_file()
         return self.update(lambda existing: self._set(existing, key, raw, str(target)), scope)
+
+    def unset_value(self, key: str, scope: Literal["project", "global"] = "project") -> bool:
+        """Remove `key` (or one `provider.NAME` field) from the project or global file, so the
+        layers below decide it again. Returns whether the file had it; nothing is written if not."""
+        top, _, field = key.partition(".")
+        if top not in KEYS:
+            raise ConfigError(f"unknown key; known keys are {', '.join(KEYS)}", key=key)
+        found = [False]
+
+        def drop(values: dict[str, Any]) -> None:
+            provider = values.get(top)
+            if field and isinstance(provider, Mapping) and field in provider:
+                values[top] = {k: v for k, v in provider.items() if k != field}
+                found[0] = True
+            elif not field and top in values:
+                del values[top]
+                found[0] = True
+
+        path = self._store.project_target() if scope == "project" else self._store.global_file()
+        if self._store.exists(path):
+            self.update(drop, scope)
+        return found[0]
 
     def _set(self, existing: dict[str, Any], key: str, raw: str, path: str) -> None:
         top, _, field = key.partition(".")

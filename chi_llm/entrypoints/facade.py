@@ -192,7 +192,7 @@ class MicroLLM:
                     yield chunk.text
         finally:
             close_stream(chunks)
-        self.last_completion = collect(seen, model=model)
+        self.last_completion = collect(seen, model=model or self.model)
 
     def run_stream(self, request: GenerationRequest) -> Iterator[str]:
         """Stream a prepared request as text deltas; `last_completion` is set at the end."""
@@ -243,7 +243,7 @@ class MicroLLM:
                     yield chunk.text
         finally:
             await aclose_stream(chunks)
-        self.last_completion = collect(seen, model=request.model)
+        self.last_completion = collect(seen, model=request.model or self.model)
 
     def astream(self, prompt: str, *, system: str | None = None, **options: Any) -> AsyncIterator[str]:
         return self._atexts(self._chat(prompt, None, system, options))

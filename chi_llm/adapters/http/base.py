@@ -14,7 +14,7 @@ from typing import Any
 from chi_llm.adapters.http.framing import Frame, FrameDecoder, Framing
 from chi_llm.adapters.http.stream_state import CHARS_PER_TOKEN, Event, StreamState, estimate_tokens
 from chi_llm.adapters.http.transport import HttpTransport
-from chi_llm.domain.errors import GenerationFailed
+from chi_llm.domain.errors import ConfigError
 from chi_llm.domain.generation import Chunk, Completion, GenerationRequest, answer_room, collect
 from chi_llm.domain.messages import Message
 from chi_llm.domain.ports import ModelLister, TextGenerator
@@ -82,9 +82,10 @@ class HttpTextGenerator(TextGenerator, ModelLister):
         """Fill in the model; apply explicit truncation when a context size is known."""
         request = replace(request, model=request.model or self.model)
         if not request.model:
-            raise GenerationFailed(
-                f"no model set for {self.name}: set `model` in the provider's settings or pass model=...",
-                backend=self.name,
+            raise ConfigError(
+                f"no model set for {self.name}: set `model` in the provider's settings "
+                "(`chi-llm providers set ID --set model=NAME`) or pass --model / model=...",
+                key="model",
             )
         if self.context and request.options.truncate and request.messages:
             room = answer_room(self.context, request.options.max_tokens)

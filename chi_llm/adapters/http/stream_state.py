@@ -77,5 +77,9 @@ class StreamState:
                 prompt_tokens=self.prompt_tokens if self.prompt_tokens is not None else self.prompt_estimate,
                 completion_tokens=completion,
             ),
-            timings=Timings(time_to_first_token=self.first, total=time.perf_counter() - self.started),
+            # A whole (non-streamed) answer has no first-token time: no decode rate is made up.
+            timings=Timings(
+                time_to_first_token=self.first if whole_text is None else None,
+                total=time.perf_counter() - self.started,
+            ),
         )

@@ -67,6 +67,22 @@ def show(explain: bool, as_json: bool, config_path: str | None) -> None:
         output.line(f"{key.ljust(width)}  {value}" + (f"    [{entry['source']}]" if explain else ""))
 
 
+@config.command("unset")
+@click.argument("key")
+@scope_options
+@json_option
+@output.guarded()
+def unset(key: str, scope: str, as_json: bool) -> None:
+    """Remove KEY from the project (default) or global file; the other sources decide it again."""
+    from chi_llm.entrypoints.bootstrap import configuration
+
+    removed = configuration().unset_value(key, "global" if scope == "global" else "project")
+    if as_json:
+        output.emit_json({"key": key, "scope": scope, "removed": removed})
+    else:
+        output.note(f"removed {key} from the {scope} file" if removed else f"{key} was not set in the {scope} file")
+
+
 @config.command("set")
 @click.argument("key")
 @click.argument("value")

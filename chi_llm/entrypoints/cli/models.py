@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.results import to_json
 from chi_llm.entrypoints.cli import output
 from chi_llm.entrypoints.cli.options import global_scope_options, json_option, scope_options
@@ -107,9 +108,14 @@ def download(model_id: str, as_json: bool) -> None:
 @json_option
 @output.guarded()
 def remove(model_id: str, yes: bool, as_json: bool) -> None:
-    """Delete a downloaded model's file (never files of other tools or registered paths)."""
-    if not yes and not as_json and sys.stdin.isatty() and not click.confirm(f"Remove {model_id}?"):
-        raise SystemExit(1)
+    """Delete a downloaded model's file (never files of other tools or registered paths).
+
+    Asks first on a terminal; elsewhere (scripts, pipes, --json) it needs --yes."""
+    if not yes:
+        if as_json or not sys.stdin.isatty():
+            raise InvalidRequest(f"removing {model_id} needs confirmation: pass --yes (no terminal to ask on)")
+        if not click.confirm(f"Remove {model_id}?"):
+            raise SystemExit(1)
     freed = manager().remove(model_id)
     if as_json:
         output.emit_json({"model": model_id, "freed_bytes": freed})
@@ -126,7 +132,6 @@ def remove(model_id: str, yes: bool, as_json: bool) -> None:
 def set_(model_id: str, scope: str, download: bool | None, as_json: bool) -> None:
     """Make MODEL_ID the default model (what MicroLLM() loads)."""
     manage = manager(as_json)
-    path = manage.set_default(model_id, "global" if scope == "global" else "project")
     row = next((r for r in manage.list_models() if r.spec.id == model_id), None)
     if row and not row.downloaded:
         wanted = (
@@ -136,8 +141,9 @@ def set_(model_id: str, scope: str, download: bool | None, as_json: bool) -> Non
                 not as_json and sys.stdin.isatty() and click.confirm(f"{model_id} is not downloaded. Download it now?")
             )
         )
-        if wanted:
+        if wanted:  # first: a failed download leaves the configuration as it was
             manage.download(model_id)
+    path = manage.set_default(model_id, "global" if scope == "global" else "project")
     if as_json:
         output.emit_json({"model": model_id, "scope": scope, "path": str(path)})
     else:
