@@ -100,7 +100,7 @@ class OllamaGenerator(HttpTextGenerator):
 
     def parse_event(self, frame: Frame) -> Event | None:
         event = parse_line(frame.data)
-        if event and event.prompt_tokens is not None and event.prompt_tokens >= self.num_ctx() - 1:
+        if event and isinstance(event.prompt_tokens, int) and event.prompt_tokens >= self.num_ctx() - 1:
             log.warning(
                 "ollama evaluated %s prompt tokens with num_ctx=%s: the prompt may have been truncated",
                 event.prompt_tokens,

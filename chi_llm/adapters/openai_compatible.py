@@ -75,7 +75,10 @@ def _usage(body: dict[str, Any]) -> tuple[int | None, int | None]:
 
 
 def parse_response(body: Any) -> Event:
-    choice = (body.get("choices") or [{}])[0]
+    choices = body["choices"]
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise ValueError("no choices in the answer")
+    choice = choices[0]
     text = (choice.get("message") or {}).get("content") if "message" in choice else choice.get("text")
     prompt, completion = _usage(body)
     return Event(

@@ -7,14 +7,15 @@ sync and async loops share one frame decoder and one stream state: only the I/O 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
+from chi_llm.adapters.http.errors import error_text, stream_error
 from chi_llm.adapters.http.framing import Frame, FrameDecoder, Framing
 from chi_llm.adapters.http.stream_state import CHARS_PER_TOKEN, Event, StreamState, estimate_tokens
 from chi_llm.adapters.http.transport import HttpTransport
-from chi_llm.domain.errors import ConfigError
+from chi_llm.domain.errors import ConfigError, GenerationFailed, redact
 from chi_llm.domain.generation import Chunk, Completion, GenerationRequest, answer_room, collect
 from chi_llm.domain.messages import Message
 from chi_llm.domain.ports import ModelLister, TextGenerator
@@ -104,13 +105,34 @@ class HttpTextGenerator(TextGenerator, ModelLister):
             secrets=self.transport.secrets,
         )
 
+    def _understood(self, parse: Callable[[Any], Event | None], value: Any) -> Event | None:
+        """Run a wire parser; an answer of the wrong shape is one clear error, never a traceback."""
+        try:
+            event = parse(value)
+            if event is not None and not isinstance(event.text, str):
+                raise TypeError("text is not text")
+            return event
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError):
+            shown = redact(repr(getattr(value, "data", value))[:160], self.transport.secrets)
+            raise GenerationFailed(
+                f"{self.name} at {self.transport.base_url} sent an answer this client does not understand "
+                f"({shown}); is `base_url` right, and is it a {self.name} server?",
+                backend=self.name,
+            ) from None
+
     def _chunks(self, line: str | None, decoder: FrameDecoder, state: StreamState) -> Iterator[Chunk]:
-        """The chunks one line completes (None: the stream ended)."""
+        """The chunks one line completes (None: the stream ended, which must have said something)."""
         frames = decoder.end() if line is None else decoder.feed(line)
         for frame in frames:
-            chunk = state.absorb(self.parse_event(frame))
+            chunk = state.absorb(self._understood(self.parse_event, frame))
             if chunk is not None:
                 yield chunk
+        if line is None and not state.events:
+            raise GenerationFailed(
+                f"{self.name} at {self.transport.base_url} answered without a generation (no stream events); "
+                "is `base_url` right?",
+                backend=self.name,
+            )
 
     def _open(self, request: GenerationRequest) -> tuple[str, dict[str, Any], FrameDecoder, StreamState]:
         path, payload = self.request_path(request, stream=True), self.to_payload(request, stream=True)
@@ -146,9 +168,19 @@ class HttpTextGenerator(TextGenerator, ModelLister):
         body = self.transport.request_json(
             "POST", self.request_path(request, stream=False), json=self.to_payload(request, stream=False)
         )
-        event = self.parse_response(body)
+        if isinstance(body, dict) and body.get("error"):
+            raise stream_error(
+                redact(error_text(body), self.transport.secrets), backend=self.name, context=self.context
+            )
+        event = self._understood(self.parse_response, body)
         chunk = state.absorb(event)
-        final = state.final(whole_text=event.text)
+        said_nothing = event is None or not (event.text or event.finish or event.completion_tokens is not None)
+        if not state.events or said_nothing:
+            raise GenerationFailed(
+                f"{self.name} at {self.transport.base_url} answered without a generation; is `base_url` right?",
+                backend=self.name,
+            )
+        final = state.final(whole_text=event.text if event is not None else "")
         return collect([c for c in (chunk, final) if c is not None], model=request.model)
 
     async def agenerate(self, request: GenerationRequest) -> Completion:

@@ -27,6 +27,13 @@ class Event:
     error: str | None = None
 
 
+def _count(value: object, previous: int | None) -> int | None:
+    """A token count from a server: a whole number >= 0, else ignored (the estimate stands)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return previous
+
+
 class StreamState:
     """Absorbs events into chunks and builds the final chunk. Counts deltas where the server
     reports no usage, and times the first token."""
@@ -43,6 +50,7 @@ class StreamState:
         self.prompt_tokens: int | None = None
         self.completion_tokens: int | None = None
         self.deltas = 0
+        self.events = 0  # events understood: a stream that says nothing is not a generation
         self.first: float | None = None
 
     def absorb(self, event: Event | None) -> Chunk | None:
@@ -51,13 +59,12 @@ class StreamState:
         if event is None:
             return None
         if event.error:
-            raise stream_error(redact(event.error, self.secrets), backend=self.backend, context=self.context)
+            raise stream_error(redact(str(event.error), self.secrets), backend=self.backend, context=self.context)
+        self.events += 1
         if event.finish:
             self.finish = event.finish
-        if event.prompt_tokens is not None:
-            self.prompt_tokens = event.prompt_tokens
-        if event.completion_tokens is not None:
-            self.completion_tokens = event.completion_tokens
+        self.prompt_tokens = _count(event.prompt_tokens, self.prompt_tokens)
+        self.completion_tokens = _count(event.completion_tokens, self.completion_tokens)
         if not event.text:
             return None
         self.deltas += 1
