@@ -19,7 +19,7 @@ SCHEMA = ProviderSchema(
     type="anthropic",
     summary="Anthropic's Messages API",
     fields=(
-        ProviderField(name="base_url", type="string", default="https://api.anthropic.com", help="API root"),
+        ProviderField(name="base_url", type="url", default="https://api.anthropic.com", help="API root"),
         ProviderField(name="api_key", type="secret", help="API key (or ANTHROPIC_API_KEY / CHI_LLM_ANTHROPIC_API_KEY)"),
         ProviderField(name="model", type="string", required=True, help="model name, e.g. claude-sonnet-4-5"),
         ProviderField(name="version", type="string", default="2023-06-01", help="anthropic-version header"),

@@ -195,8 +195,10 @@ FAKE_SCHEMA = ProviderSchema(
     summary="a scripted fake (deterministic: no model, no network) for tests and demos",
     fields=(
         ProviderField(name="replies", type="list", help="scripted replies, in order (then it echoes)"),
-        ProviderField(name="token_delay", type="float", default=0.0, help="seconds per produced token"),
-        ProviderField(name="context", type="int", default=DEFAULT_CONTEXT, help="context window in words"),
+        ProviderField(
+            name="token_delay", type="float", default=0.0, minimum=0.0, maximum=10.0, help="seconds per produced token"
+        ),
+        ProviderField(name="context", type="int", default=DEFAULT_CONTEXT, minimum=1, help="context window in words"),
     ),
 )
 

@@ -20,7 +20,7 @@ SCHEMA = ProviderSchema(
     summary="Google's Gemini API",
     fields=(
         ProviderField(
-            name="base_url", type="string", default="https://generativelanguage.googleapis.com", help="API root"
+            name="base_url", type="url", default="https://generativelanguage.googleapis.com", help="API root"
         ),
         ProviderField(name="api_key", type="secret", help="API key (or GEMINI_API_KEY / GOOGLE_API_KEY)"),
         ProviderField(name="model", type="string", required=True, help="model name, e.g. gemini-2.5-flash"),

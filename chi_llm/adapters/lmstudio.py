@@ -16,7 +16,7 @@ SCHEMA = ProviderSchema(
     type="lmstudio",
     summary="LM Studio's local server",
     fields=(
-        ProviderField(name="base_url", type="string", default="http://127.0.0.1:1234", help="LM Studio server root"),
+        ProviderField(name="base_url", type="url", default="http://127.0.0.1:1234", help="LM Studio server root"),
         ProviderField(name="model", type="string", help="model name as the server knows it"),
         *HTTP_FIELDS,
     ),

@@ -23,7 +23,7 @@ SCHEMA = ProviderSchema(
     type="ollama",
     summary="Ollama's native API",
     fields=(
-        ProviderField(name="base_url", type="string", default="http://127.0.0.1:11434", help="Ollama server root"),
+        ProviderField(name="base_url", type="url", default="http://127.0.0.1:11434", help="Ollama server root"),
         ProviderField(name="model", type="string", help="model name as the server knows it"),
         *HTTP_FIELDS,
     ),

@@ -23,7 +23,7 @@ SCHEMA = ProviderSchema(
     fields=(
         ProviderField(
             name="base_url",
-            type="string",
+            type="url",
             default=OPENAI_API,
             help="API root including /v1 (OpenAI, Groq, OpenRouter, vLLM, llama.cpp server...)",
         ),

@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from chi_llm.domain.errors import ConfigError
 from chi_llm.domain.results import JsonResult
@@ -18,6 +19,7 @@ from chi_llm.domain.results import JsonResult
 LOCAL_ID = "local"
 FIELD_TYPES: dict[str, Any] = {
     "string": str,
+    "url": str,
     "secret": str,
     "enum": str,
     "int": int,
@@ -33,28 +35,55 @@ class ProviderField(JsonResult):
     """One setting of a provider type, as the CLI and the TUI's forms show it."""
 
     name: str
-    type: str  # string, int, float, bool, secret, enum, list
+    type: str  # string, url, int, float, bool, secret, enum, list
     required: bool = False
     default: Any = None
     help: str = ""
     options: tuple[str, ...] = ()
+    minimum: float | None = None  # numbers: the smallest value allowed
+    maximum: float | None = None
 
     def read(self, value: Any) -> Any:
-        """`value` as this field's type. Text (environment variables, CLI) becomes a number or a
-        boolean where the field wants one; anything else of the wrong type is refused."""
+        """`value` as this field's type, within its bounds. Text (environment variables, CLI)
+        becomes a number or a boolean where the field wants one; anything else is refused."""
+        if value is None:
+            return value
+        value = self._typed(value)
+        if self.options and value not in self.options:
+            raise ValueError(f"setting {self.name!r} must be one of {', '.join(self.options)}, got {value!r}")
+        if self.minimum is not None and value < self.minimum:
+            raise ValueError(f"setting {self.name!r} must be at least {self.minimum:g}, got {value!r}")
+        if self.maximum is not None and value > self.maximum:
+            raise ValueError(f"setting {self.name!r} must be at most {self.maximum:g}, got {value!r}")
+        if self.type == "url":
+            _check_url(self.name, value)
+        return value
+
+    def _typed(self, value: Any) -> Any:
+        if self.type == "list":
+            value = [value] if isinstance(value, str) else value
+            if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                raise ValueError(f"setting {self.name!r} must be a list of texts, got {value!r}")
+            return value
         if isinstance(value, str) and self.type in ("int", "float", "bool"):
             value = _from_text(value, self.type)
-        if value is None or self.type == "list":
-            return value
-        expected = FIELD_TYPES[self.type]
         wrong_number = self.type in ("int", "float") and isinstance(value, bool)
-        if not isinstance(value, expected) or wrong_number:
+        if not isinstance(value, FIELD_TYPES[self.type]) or wrong_number:
             raise ValueError(f"setting {self.name!r} must be {self.type}, got {value!r}")
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError(f"setting {self.name!r} must be a finite number, got {value!r}")
-        if self.options and value not in self.options:
-            raise ValueError(f"setting {self.name!r} must be one of {', '.join(self.options)}, got {value!r}")
         return value
+
+
+def _check_url(name: str, value: str) -> None:
+    """An http(s) URL with a host (and a valid port), as a server's root."""
+    try:
+        parsed = urlsplit(value)
+        port_ok = parsed.port is None or 0 < parsed.port < 65536
+    except ValueError:
+        parsed, port_ok = None, False
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.hostname or not port_ok:
+        raise ValueError(f"setting {name!r} must be an http:// or https:// URL with a host, got {value!r}")
 
 
 def _from_text(value: str, kind: str) -> Any:
@@ -71,12 +100,30 @@ def _from_text(value: str, kind: str) -> Any:
 
 
 HTTP_FIELDS = (
-    ProviderField(name="connect_timeout", type="float", default=5.0, help="seconds to wait for a connection"),
-    ProviderField(name="read_timeout", type="float", default=120.0, help="seconds to wait between streamed pieces"),
     ProviderField(
-        name="max_retries", type="int", default=3, help="retries on 429 and 5xx answers (exponential backoff, jitter)"
+        name="connect_timeout", type="float", default=5.0, minimum=0.1, help="seconds to wait for a connection"
     ),
-    ProviderField(name="context", type="int", help="the model's context window, used for truncation and checks"),
+    ProviderField(
+        name="read_timeout", type="float", default=120.0, minimum=0.1, help="seconds to wait between streamed pieces"
+    ),
+    ProviderField(
+        name="total_timeout",
+        type="float",
+        default=600.0,
+        minimum=1.0,
+        help="most seconds one request may take in all (a server trickling forever is cut off)",
+    ),
+    ProviderField(
+        name="max_retries",
+        type="int",
+        default=3,
+        minimum=0,
+        maximum=10,
+        help="retries on 429 and 5xx answers (exponential backoff, jitter)",
+    ),
+    ProviderField(
+        name="context", type="int", minimum=16, help="the model's context window, used for truncation and checks"
+    ),
 )
 
 

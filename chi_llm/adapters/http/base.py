@@ -7,15 +7,16 @@ sync and async loops share one frame decoder and one stream state: only the I/O 
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
 from chi_llm.adapters.http.errors import error_text, stream_error
-from chi_llm.adapters.http.framing import Frame, FrameDecoder, Framing
+from chi_llm.adapters.http.framing import Frame, FrameDecoder, Framing, LineSplitter
 from chi_llm.adapters.http.stream_state import CHARS_PER_TOKEN, Event, StreamState, estimate_tokens
 from chi_llm.adapters.http.transport import HttpTransport
-from chi_llm.domain.errors import ConfigError, GenerationFailed, redact
+from chi_llm.domain.errors import BackendUnavailable, ConfigError, GenerationFailed, redact
 from chi_llm.domain.generation import Chunk, Completion, GenerationRequest, answer_room, collect
 from chi_llm.domain.messages import Message
 from chi_llm.domain.ports import ModelLister, TextGenerator
@@ -43,6 +44,17 @@ def fit_messages(messages: tuple[Message, ...], context: int, room: int) -> tupl
             break
         turns[-1] = Message(role=last.role, content=last.content[excess_chars:])
     return tuple(turns)
+
+
+def _with_end(pieces: Iterator[str]) -> Iterator[str | None]:
+    yield from pieces
+    yield None
+
+
+async def _awith_end(pieces: AsyncIterator[str]) -> AsyncIterator[str | None]:
+    async for piece in pieces:
+        yield piece
+    yield None
 
 
 class HttpTextGenerator(TextGenerator, ModelLister):
@@ -141,12 +153,26 @@ class HttpTextGenerator(TextGenerator, ModelLister):
     def stream(self, request: GenerationRequest) -> Iterator[Chunk]:
         return self._stream(self.prepare(request))
 
+    def _lines(self, text: str | None, splitter: LineSplitter, deadline: float) -> list[str | None]:
+        """The complete lines in a piece of received text (None ends the stream), within the
+        request's overall deadline: a server trickling forever is cut off."""
+        if time.monotonic() > deadline:
+            raise BackendUnavailable(
+                f"{self.name} at {self.transport.base_url} took longer than total_timeout "
+                f"({self.transport.total_timeout:g} s); raise the provider's total_timeout for very long answers",
+                backend=self.name,
+            )
+        if text is None:
+            return [*splitter.end(), None]
+        return list(splitter.feed(text))
+
     def _stream(self, request: GenerationRequest) -> Iterator[Chunk]:
         path, payload, decoder, state = self._open(request)
+        splitter, deadline = LineSplitter(backend=self.name), time.monotonic() + self.transport.total_timeout
         with self.transport.stream("POST", path, json=payload) as response:
-            for line in response.iter_lines():  # read to the end: the connection goes back to the pool
-                yield from self._chunks(line, decoder, state)
-            yield from self._chunks(None, decoder, state)
+            for text in _with_end(response.iter_text()):
+                for line in self._lines(text, splitter, deadline):  # read to the end: the connection is reused
+                    yield from self._chunks(line, decoder, state)
         yield state.final()
 
     def astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
@@ -154,12 +180,12 @@ class HttpTextGenerator(TextGenerator, ModelLister):
 
     async def _astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
         path, payload, decoder, state = self._open(request)
+        splitter, deadline = LineSplitter(backend=self.name), time.monotonic() + self.transport.total_timeout
         async with self.transport.astream("POST", path, json=payload) as response:
-            async for line in response.aiter_lines():
-                for chunk in self._chunks(line, decoder, state):
-                    yield chunk
-            for chunk in self._chunks(None, decoder, state):
-                yield chunk
+            async for text in _awith_end(response.aiter_text()):
+                for line in self._lines(text, splitter, deadline):
+                    for chunk in self._chunks(line, decoder, state):
+                        yield chunk
         yield state.final()
 
     def generate(self, request: GenerationRequest) -> Completion:

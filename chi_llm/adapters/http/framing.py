@@ -30,6 +30,34 @@ def parse_json(text: str, *, backend: str) -> Any:
         raise GenerationFailed(f"the server sent a malformed stream chunk: {text[:120]!r}", backend=backend) from None
 
 
+MAX_LINE_CHARS = 4 * 1024 * 1024  # no stream line is this long; a longer one is refused, not buffered
+
+
+class LineSplitter:
+    """Splits received text into lines, refusing a line longer than MAX_LINE_CHARS (a server
+    sending one endless line must not fill memory)."""
+
+    def __init__(self, *, backend: str) -> None:
+        self.backend = backend
+        self._buffer = ""
+
+    def feed(self, text: str) -> list[str]:
+        self._buffer += text
+        lines = self._buffer.split("\n")
+        self._buffer = lines.pop()
+        if len(self._buffer) > MAX_LINE_CHARS:
+            raise GenerationFailed(
+                f"the server sent a stream line longer than {MAX_LINE_CHARS // 2**20} MiB; that is no answer "
+                "this client expects",
+                backend=self.backend,
+            )
+        return lines
+
+    def end(self) -> list[str]:
+        rest, self._buffer = self._buffer, ""
+        return [rest] if rest else []
+
+
 class FrameDecoder:
     """Turns lines into frames, incrementally.
 

@@ -43,6 +43,7 @@ def transport(
         connect_timeout=float(settings["connect_timeout"]),
         read_timeout=float(settings["read_timeout"]),
         max_retries=int(settings["max_retries"]),
+        total_timeout=float(settings["total_timeout"]),
         context=settings.get("context") or ctx.context,
         secrets=tuple(key for key in (profile.settings.get("api_key"), api_key(profile, schema, ctx.env)) if key),
     )

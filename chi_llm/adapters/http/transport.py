@@ -11,16 +11,18 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from chi_llm.adapters.http.errors import map_status
-from chi_llm.domain.errors import BackendUnavailable, redact
+from chi_llm.domain.errors import BackendUnavailable, RateLimited, redact
 
 RETRY_STATUSES = (429, 500, 502, 503, 504, 529)
+RETRY_AFTER_LIMIT = 60.0  # a server asking for a longer wait gets a clear error instead of a hang
+MAX_BODY_BYTES = 32 * 1024 * 1024  # a whole (non-streamed) answer larger than this is refused
 
 
 def backoff_seconds(attempt: int, retry_after: str | None, *, base: float = 0.5, cap: float = 20.0) -> float:
     """Retry-After when the server gives one (seconds), else exponential backoff with full jitter."""
     if retry_after:
         try:
-            return min(max(float(retry_after), 0.0), cap)
+            return max(float(retry_after), 0.0)
         except ValueError:
             pass
     return random.uniform(0, min(cap, base * 2**attempt))  # noqa: S311 (jitter, not a secret)
@@ -40,10 +42,12 @@ class HttpTransport:
         max_retries: int = 3,
         context: int | None = None,
         secrets: tuple[str, ...] = (),
+        total_timeout: float = 600.0,
     ) -> None:
         """`secrets`: values (API keys) that must never appear in an error, even when a server
         quotes them back."""
         self.secrets = secrets
+        self.total_timeout = total_timeout
         self.backend = backend
         self.base_url = base_url.rstrip("/")
         self.headers = headers or {}
@@ -113,9 +117,17 @@ class HttpTransport:
     def _retry_delay(self, attempt: int, response: Any) -> float | None:
         """The one retry policy: 429 and 5xx answers are retried, up to `max_retries` times, after
         Retry-After or an exponential backoff with jitter. None: do not retry."""
-        if response.status_code in RETRY_STATUSES and attempt < self.max_retries:
-            return backoff_seconds(attempt, response.headers.get("retry-after"))
-        return None
+        if response.status_code not in RETRY_STATUSES or attempt >= self.max_retries:
+            return None
+        delay = backoff_seconds(attempt, response.headers.get("retry-after"))
+        if delay > RETRY_AFTER_LIMIT:
+            kind = RateLimited if response.status_code == 429 else BackendUnavailable
+            raise kind(
+                f"{self.backend} at {self.base_url} asks to wait {delay:.0f} s before retrying (chi_llm waits at most "
+                f"{RETRY_AFTER_LIMIT:.0f} s); try again later",
+                backend=self.backend,
+            )
+        return delay
 
     @contextmanager
     def stream(self, method: str, path: str, **kwargs: Any) -> Iterator[Any]:
@@ -160,7 +172,16 @@ class HttpTransport:
         with self.stream(method, path, **kwargs) as response:
             import json
 
-            text = response.read().decode("utf-8", errors="replace")
+            body = bytearray()
+            for block in response.iter_bytes():
+                body += block
+                if len(body) > MAX_BODY_BYTES:
+                    raise BackendUnavailable(
+                        f"{self.backend} at {self.base_url}{path} sent more than {MAX_BODY_BYTES // 2**20} MiB; "
+                        "that is no answer this client expects",
+                        backend=self.backend,
+                    )
+            text = body.decode("utf-8", errors="replace")
             try:
                 return json.loads(text)
             except ValueError:

@@ -12,9 +12,11 @@ SCHEMA = ProviderSchema(
     summary="llama.cpp in this process (the zero-configuration default)",
     fields=(
         ProviderField(name="model", type="string", help="catalog id, inventory id or .gguf path (default: `model`)"),
-        ProviderField(name="context", type="int", help="context window (capped by the model's trained context)"),
-        ProviderField(name="threads", type="int", help="CPU threads (default: physical cores)"),
-        ProviderField(name="gpu_layers", type="int", help="layers offloaded to the GPU, -1 = all"),
+        ProviderField(
+            name="context", type="int", minimum=16, help="context window (capped by the model's trained context)"
+        ),
+        ProviderField(name="threads", type="int", minimum=1, help="CPU threads (default: physical cores)"),
+        ProviderField(name="gpu_layers", type="int", minimum=-1, help="layers offloaded to the GPU, -1 = all"),
     ),
 )
 

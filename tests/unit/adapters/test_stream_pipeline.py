@@ -29,13 +29,13 @@ class Scripted:
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
 
-    def iter_lines(self) -> Iterator[str]:
-        return iter(self.lines)
+    def iter_text(self) -> Iterator[str]:
+        return (line if line.endswith("\n") else line + "\n" for line in self.lines)
 
-    async def aiter_lines(self) -> AsyncIterator[str]:
-        for line in self.lines:
+    async def aiter_text(self) -> AsyncIterator[str]:
+        for text in self.iter_text():
             await asyncio.sleep(0)
-            yield line
+            yield text
 
 
 class ScriptedTransport(HttpTransport):

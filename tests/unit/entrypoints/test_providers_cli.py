@@ -205,7 +205,8 @@ def test_schema_lists_every_type_with_field_details() -> None:
     types = {p["type"]: p["fields"] for p in data["providers"]}
     assert set(types) == {"local", "fake", "openai", "lmstudio", "ollama", "anthropic", "gemini"}
     api_key = next(f for f in types["anthropic"] if f["name"] == "api_key")
-    assert api_key["type"] == "secret" and set(api_key) == {"name", "type", "required", "default", "help", "options"}
+    assert api_key["type"] == "secret"
+    assert set(api_key) == {"name", "type", "required", "default", "help", "options", "minimum", "maximum"}
     assert next(f for f in types["anthropic"] if f["name"] == "model")["required"] is True
 
 
