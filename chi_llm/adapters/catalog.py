@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from chi_llm.adapters.yaml_text import load_yaml
 from chi_llm.domain.errors import ConfigError, ModelNotFound
 from chi_llm.domain.model_spec import LocalSource, ModelSpec, parse_source
 from chi_llm.domain.ports import ModelCatalog
@@ -109,13 +110,10 @@ def load_catalog_text(text: str, *, where: str) -> tuple[str | None, list[Mappin
 def _parse_catalog(text: str, where: str) -> tuple[str | None, tuple[Mapping[str, Any], ...]]:
     """Parsed once per text in a process (the packaged catalog is read by several services);
     callers never mutate the entries."""
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
     try:
-        raw = yaml.load(text, Loader=loader)  # noqa: S506 (SafeLoader or its C twin, CSafeLoader)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML: {exc}", source=where) from None
+        raw = load_yaml(text)
+    except ValueError as exc:
+        raise ConfigError(str(exc), source=where) from None
     if not isinstance(raw, Mapping) or not isinstance(raw.get("models", []), list):
         raise ConfigError("a catalog is a mapping with a 'models' list", source=where)
     default = raw.get("zero_config_default")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from chi_llm.adapters.file_lock import exclusive_lock
+from chi_llm.adapters.yaml_text import load_yaml
 from chi_llm.domain.errors import ConfigError
 from chi_llm.domain.ports import ConfigStore
 
@@ -58,6 +59,8 @@ class FileConfigStore(ConfigStore):
     def read(self, path: Path) -> Mapping[str, Any]:
         try:
             text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"not UTF-8 text (byte {exc.start}); save it as UTF-8", source=str(path)) from None
         except OSError as exc:
             raise ConfigError(f"cannot read the file: {exc.strerror}", source=str(path)) from None
         if not text.strip():
@@ -69,15 +72,13 @@ class FileConfigStore(ConfigStore):
                 raise ConfigError(
                     f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", source=str(path)
                 ) from None
+            except RecursionError:
+                raise ConfigError("invalid JSON: nested too deeply", source=str(path)) from None
         else:
-            import yaml
-
             try:
-                data = yaml.safe_load(text)
-            except yaml.YAMLError as exc:
-                mark = getattr(exc, "problem_mark", None)
-                where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-                raise ConfigError(f"invalid YAML{where}: {getattr(exc, 'problem', exc)}", source=str(path)) from None
+                data = load_yaml(text)
+            except ValueError as exc:
+                raise ConfigError(str(exc), source=str(path)) from None
         if data is None:
             return {}
         if not isinstance(data, dict):

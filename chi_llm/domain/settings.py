@@ -50,6 +50,17 @@ def _str(value: Any) -> str:
     return value
 
 
+def _folder(value: Any) -> str:
+    """An absolute folder path (`~` allowed): a relative or garbled one would silently put
+    models wherever the command happens to run."""
+    text = _str(value)
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise ValueError(f"must be a folder path without control characters, got {value!r}")
+    if not (text.startswith("/") or text.startswith("~") or (len(text) > 2 and text[1] == ":")):
+        raise ValueError(f"must be an absolute folder path (or start with ~), got {value!r}")
+    return text
+
+
 def _bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
@@ -126,7 +137,7 @@ KEYS: dict[str, Key] = {
         Key("top_p", _float(0.0, 1.0, open_low=True), 0.95, "nucleus sampling, in (0, 1]"),
         Key("seed", _optional_int, None, "random seed for reproducible sampling (none = random)"),
         Key("system", _str, None, "default system prompt"),
-        Key("cache_dir", _str, None, "where models are stored (default: CHI_LLM_HOME or ~/.cache/chi_llm)"),
+        Key("cache_dir", _folder, None, "where models are stored (default: CHI_LLM_HOME or ~/.cache/chi_llm)"),
         Key("threads", _int(1), None, "CPU threads for llama.cpp (default: physical cores)"),
         Key("gpu_layers", _int(-1), None, "layers offloaded to the GPU, -1 = all (default: all if supported)"),
         Key("provider", _checked_elsewhere, {"type": "local"}, "a single provider: {type: ..., settings...}"),

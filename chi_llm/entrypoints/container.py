@@ -26,6 +26,7 @@ from chi_llm.application.config import ConfigService  # noqa: E402
 from chi_llm.application.generation import GenerationService  # noqa: E402
 from chi_llm.application.model_store import ModelStore  # noqa: E402
 from chi_llm.application.router import ProviderRouter, candidates  # noqa: E402
+from chi_llm.domain.errors import ConfigError  # noqa: E402
 from chi_llm.domain.generation import GenerationOptions  # noqa: E402
 from chi_llm.domain.ports import TextGenerator  # noqa: E402
 from chi_llm.domain.providers import ProviderProfile, model_for  # noqa: E402
@@ -34,10 +35,15 @@ from chi_llm.domain.settings import Settings  # noqa: E402
 
 def cache_dir(settings_value: str | None, env: Mapping[str, str]) -> Path:
     """The cache folder: the `cache_dir` setting (CHI_LLM_HOME), else XDG cache / ~/.cache/chi_llm."""
-    if settings_value:
-        return Path(settings_value).expanduser()
-    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base).expanduser() / "chi_llm"
+    folder = Path(settings_value).expanduser() if settings_value else None
+    if folder is None:
+        folder = Path(env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")).expanduser() / "chi_llm"
+    for part in (folder, folder / "models"):
+        if part.exists() and not part.is_dir():
+            raise ConfigError(
+                f"{part} is a file, not a folder; point cache_dir (CHI_LLM_HOME) at a folder", key="cache_dir"
+            )
+    return folder
 
 
 def config_service(env: Mapping[str, str], cwd: Path | None = None) -> ConfigService:
