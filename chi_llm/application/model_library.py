@@ -17,6 +17,7 @@ from chi_llm.domain.model_views import (
     CatalogCheck,
     CurrentModel,
     DiskReport,
+    ModelCheck,
     ModelChoice,
     ModelInfo,
     Registration,
@@ -93,6 +94,23 @@ class ModelLibrary:
             partial_bytes=partial,
             files=tuple(StoredFile(id=by_file.get(m.id, m.id), path=m.path, size_bytes=m.size_bytes) for m in owned),
         )
+
+    def verify(self, model_id: str | None = None) -> list[ModelCheck]:
+        """Hash downloaded models in full: `model_id`, or every model chi_llm downloaded."""
+        specs = [self.models.catalog.get(model_id)] if model_id else self.models.catalog.all()
+        checks = []
+        for spec in specs:
+            if isinstance(spec.source, LocalSource):
+                continue  # registered files are the user's: nothing to compare them with
+            if model_id is None and not self.models.files.is_ready(spec) and not self._present(spec):
+                continue
+            problem = self.models.files.verify(spec)
+            path = str(self.models.files.path_for(spec))
+            checks.append(ModelCheck(id=spec.id, ok=problem is None, problem=problem, path=path))
+        return checks
+
+    def _present(self, spec: ModelSpec) -> bool:
+        return self.models.files.size_of(self.models.files.path_for(spec)) is not None
 
     def validate(self, path: Path | None = None) -> CatalogCheck:
         return self.models.catalog.check(path)

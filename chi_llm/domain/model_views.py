@@ -136,6 +136,16 @@ class Registration(JsonResult):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ModelCheck(JsonResult):
+    """A full integrity check of one downloaded model."""
+
+    id: str
+    ok: bool
+    problem: str | None
+    path: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CatalogCheck(JsonResult):
     """Every problem found in a catalog file."""
 

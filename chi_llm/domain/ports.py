@@ -171,6 +171,12 @@ class ModelFiles(Protocol):
         ...
 
     @abstractmethod
+    def verify(self, spec: ModelSpec) -> str | None:
+        """Hash the whole stored file: None when intact, else a short account of what is wrong
+        (missing, size, sha256). Slow by design: the full check behind `models verify`."""
+        ...
+
+    @abstractmethod
     def place(self, spec: ModelSpec, partial: Path) -> Path:
         """Verify `partial` and atomically move it into place. Raise ModelCorrupt (and delete it) on mismatch."""
         ...

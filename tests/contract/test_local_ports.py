@@ -69,6 +69,15 @@ def test_files_notice_an_edited_file(files: ModelFiles) -> None:
     assert not files.is_ready(SPEC)
 
 
+def test_files_verify_hashes_everything(files: ModelFiles) -> None:
+    assert files.verify(SPEC) == "not downloaded"
+    placed = place(files)
+    assert files.verify(SPEC) is None
+    placed.write_bytes(DATA[:100] + b"Z" + DATA[101:])
+    problem = files.verify(SPEC)
+    assert problem is not None and "sha256" in problem and not files.is_ready(SPEC)
+
+
 def test_files_remove_frees_what_they_held(files: ModelFiles) -> None:
     place(files)
     assert files.remove(SPEC) >= len(DATA)

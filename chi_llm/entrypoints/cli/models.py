@@ -219,6 +219,28 @@ def add(path: str, model_id: str | None, scope: str, as_json: bool) -> None:
 
 
 @models.command()
+@click.argument("model_id", required=False)
+@click.option("--all", "every", is_flag=True, help="Every model chi_llm downloaded (the default without MODEL_ID).")
+@json_option
+@output.guarded()
+def verify(model_id: str | None, every: bool, as_json: bool) -> None:
+    """Hash downloaded models in full against their recorded sha256 (exit 4 if one is damaged)."""
+    checks = manager().verify(None if every else model_id)
+    if as_json:
+        output.emit_json(checks)
+    else:
+        for check in checks:
+            output.line(f"{check.id:<28} {'ok' if check.ok else 'DAMAGED: ' + str(check.problem)}")
+        if not checks:
+            output.note("no downloaded models to verify")
+    damaged = [c.id for c in checks if not c.ok and c.problem != "not downloaded"]
+    if damaged:
+        for model_id_ in damaged:
+            output.note(f"chi-llm: {model_id_} is damaged; fetch it again with `chi-llm models download {model_id_}`")
+        raise SystemExit(4)
+
+
+@models.command()
 @click.argument("path", required=False)
 @json_option
 @output.guarded()

