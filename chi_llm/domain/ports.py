@@ -133,6 +133,12 @@ class ModelSource(Protocol):
         ...
 
     @abstractmethod
+    def disk_needed(self, spec: ModelSpec, size: int, resume_dir: Path) -> int:
+        """Bytes of free disk this fetch of a `size`-byte file needs (what a resumed download
+        already holds does not count again)."""
+        ...
+
+    @abstractmethod
     def fetch(self, spec: ModelSpec, destination: Path, progress: ProgressCallback, resume_dir: Path) -> None:
         """Write the model file to `destination` (a temporary path the caller then verifies).
 

