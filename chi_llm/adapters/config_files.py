@@ -98,6 +98,10 @@ class FileConfigStore(ConfigStore):
         are removed — callers hold `lock(path)`, so no other writer's temp file is current."""
         if path.is_symlink():
             path = path.resolve()
+        if path.is_dir():
+            raise ConfigError(
+                "is a folder, not a configuration file; move it away or pass another path", source=str(path)
+            )
         prefix = f".{path.name}."
         with contextlib.suppress(OSError):  # a folder that does not exist yet has no leftovers
             for name in os.listdir(path.parent):

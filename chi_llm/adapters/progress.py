@@ -47,7 +47,7 @@ class TerminalProgress:
         self._last = now
         elapsed = max(now - self._phase_started, 1e-6)
         speed = event.done / elapsed
-        line = f"chi_llm: {_PHASES.get(event.phase, event.phase)} {event.model_id}: {_size(event.done)}"
+        line = f"chi-llm: {_PHASES.get(event.phase, event.phase)} {event.model_id}: {_size(event.done)}"
         if event.total:
             percent = 100 * event.done / event.total
             eta = (event.total - event.done) / speed if speed > 0 else 0

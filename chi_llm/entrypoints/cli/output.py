@@ -71,8 +71,15 @@ def note(text: str) -> None:
 
 
 def emit_json(value: Any) -> None:
-    """Print a result as JSON, through the one convention every result follows (`to_json`)."""
-    print(json.dumps(to_json(value), indent=2, ensure_ascii=False, default=str), flush=True)
+    """Print a result as JSON, through the one convention every result follows (`to_json`).
+    Text that cannot be encoded (bytes from a broken argument) is escaped: the output is always
+    valid UTF-8 JSON."""
+    text = json.dumps(to_json(value), indent=2, ensure_ascii=False, default=str)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(to_json(value), indent=2, ensure_ascii=True, default=str)
+    print(text, flush=True)
 
 
 def fail(error: ChiLlmError, *, as_json: bool) -> NoReturn:

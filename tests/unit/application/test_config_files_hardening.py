@@ -35,3 +35,24 @@ def test_temp_files_of_a_killed_write_are_swept(isolated: Path) -> None:
     stale.write_text('{"half": ')
     assert run("config", "set", "max_tokens", "42").exit_code == 0
     assert not stale.exists()
+
+
+def test_a_project_file_that_is_a_folder_is_named(isolated: Path) -> None:
+    (isolated / ".chi_llm.json").mkdir()
+    result = run("config", "set", "max_tokens", "42")
+    assert result.exit_code == 2 and "is a folder" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_json_error_with_undecodable_bytes_is_still_valid_json(isolated: Path) -> None:
+    import subprocess
+    import sys
+
+    argument = b"--model=\xff\xfe.gguf"  # bytes that are not UTF-8, as a shell may pass them
+    done = subprocess.run(
+        [sys.executable.encode(), b"-m", b"chi_llm", b"generate", argument, b"hi", b"--json"],
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    error = json.loads(done.stdout.decode("utf-8"))["error"]  # decodes: valid UTF-8 JSON
+    assert error["kind"] and "Traceback" not in done.stderr.decode("utf-8", "replace")
