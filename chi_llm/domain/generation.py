@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from chi_llm.domain.errors import InvalidRequest
-from chi_llm.domain.messages import Message
+from chi_llm.domain.messages import Message, check_text
 
 FinishReason = Literal["stop", "length"]  # leaving a stream early just ends it
 DEFAULT_MAX_TOKENS = 512  # when neither the call nor configuration sets max_tokens
@@ -92,6 +92,8 @@ class GenerationRequest:
     def __post_init__(self) -> None:
         if (self.prompt is None) == (not self.messages):
             raise InvalidRequest("a request needs either messages or a raw prompt, not both")
+        if self.prompt is not None:
+            check_text(self.prompt, "the prompt")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

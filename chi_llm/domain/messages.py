@@ -24,6 +24,16 @@ class Message:
             raise InvalidRequest(f"unknown message role {self.role!r}; use one of {', '.join(ROLES)}")
         if not isinstance(self.content, str):
             raise InvalidRequest(f"message content must be text, got {type(self.content).__name__}")
+        check_text(self.content, f"the {self.role} message")
+
+
+def check_text(text: str, what: str) -> None:
+    """Text every backend can send: encodable as UTF-8 (no lone surrogates, which is what bytes
+    that are not UTF-8 become in arguments, environment variables and file names)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidRequest(f"{what} is not valid text (position {exc.start}); pass UTF-8 text") from None
 
 
 def history_to_messages(history: Iterable[Mapping[str, str]] | None) -> list[Message]:
