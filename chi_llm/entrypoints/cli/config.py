@@ -62,9 +62,13 @@ def show(explain: bool, as_json: bool, config_path: str | None) -> None:
         return
     shown = settings.public(explain=True)
     width = max(len(k) for k in shown)
+    values = {key: "(not set)" if entry["value"] is None else str(entry["value"]) for key, entry in shown.items()}
+    column = max(len(v) for v in values.values())
     for key, entry in shown.items():
-        value = "(not set)" if entry["value"] is None else entry["value"]
-        output.line(f"{key.ljust(width)}  {value}" + (f"    [{entry['source']}]" if explain else ""))
+        if explain:
+            output.line(f"{key.ljust(width)}  {values[key].ljust(column)}  [{entry['source']}]")
+        else:
+            output.line(f"{key.ljust(width)}  {values[key]}")
 
 
 @config.command("unset")

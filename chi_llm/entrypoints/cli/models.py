@@ -64,6 +64,8 @@ def list_(downloaded: bool, tag: str | None, fits: bool, show_all: bool, as_json
     if as_json:
         output.emit_json({"models": rows, "installed_elsewhere": others} if others else rows)
         return
+    if rows:
+        output.line(f"    {'ID':<24} {'PARAMS':>6} {'QUANT':<7} {'SIZE':>6} {'RAM':>10}  TAGS")
     for r in rows:
         marks = ("*" if r["current"] else " ") + ("↓" if r["downloaded"] else " ") + (" " if r["fits"] else "✗")
         size = _gib(r["size_bytes"] or r["approx_size_bytes"])
@@ -71,6 +73,8 @@ def list_(downloaded: bool, tag: str | None, fits: bool, show_all: bool, as_json
             f"{marks} {r['id']:<24} {r['parameters'] or '':>6} {r['quantization'] or '':<7} {size:>6} "
             f"RAM {_gib(r['ram_needed_bytes']):>6}  {', '.join(r['tags'])}"
         )
+    if rows:
+        output.note("* current   ↓ downloaded   ✗ does not fit in available memory")
     for m in others:
         output.line(f"  {m['id']:<40} {_gib(m['size_bytes']):>6}  [{m['origin']}] {m['path']}")
 

@@ -78,3 +78,15 @@ def test_the_model_is_named_after_a_stream(monkeypatch: pytest.MonkeyPatch) -> N
     llm = MicroLLM()
     list(llm.stream("hi"))
     assert llm.last_completion is not None and llm.last_completion.model == llm.model
+
+
+def test_models_list_has_a_header_and_a_legend() -> None:
+    result = run("models", "list")
+    assert result.stdout.splitlines()[0].split()[:2] == ["ID", "PARAMS"]
+    assert "↓ downloaded" in result.stderr
+
+
+def test_config_explain_columns_line_up(isolated: Path) -> None:
+    (isolated / ".chi_llm.json").write_text(json.dumps({"system": "a much longer value than the others"}))
+    lines = run("config", "show", "--explain").stdout.splitlines()
+    assert len({line.index("[") for line in lines}) == 1
