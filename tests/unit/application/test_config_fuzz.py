@@ -1,0 +1,85 @@
+"""Whatever a configuration file, the environment or `config set` holds: Settings or one
+ConfigError — never another exception, and a refused `config set` never changes the file."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from chi_llm.adapters.config_files import FileConfigStore
+from chi_llm.adapters.registry import schemas
+from chi_llm.application.config import ConfigService
+from chi_llm.domain.errors import ChiLlmError
+from chi_llm.domain.settings import KEYS
+
+FIELDS = ["type", "id", "api_key", "model", "settings", "tags", "base_url"]
+scalars = st.none() | st.booleans() | st.integers(-(10**12), 10**12) | st.floats() | st.text(max_size=12)
+values = st.recursive(
+    scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["type", "id", "api_key", "model", "settings", "tags", "base_url"]), inner, max_size=4
+        )
+    ),
+    max_leaves=10,
+)
+keys = st.sampled_from([*KEYS, "colour", "provider_profiles"])
+
+
+def service(folder: Path, env: dict[str, str] | None = None) -> ConfigService:
+    environment = {"XDG_CONFIG_HOME": str(folder / "xdg"), **(env or {})}
+    return ConfigService(
+        FileConfigStore(folder, environment), environment, schemas=schemas(), known_models=lambda _: ["m"]
+    )
+
+
+fuzz = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@fuzz
+@given(content=st.dictionaries(keys, values, max_size=4))
+def test_any_project_file_resolves_or_is_a_config_error(tmp_path: Path, content: dict[str, Any]) -> None:
+    try:
+        text = json.dumps(content)
+    except ValueError:
+        return
+    (tmp_path / ".chi_llm.json").write_text(text)
+    with contextlib.suppress(ChiLlmError):
+        service(tmp_path).resolve(check_model=False)
+
+
+@fuzz
+@given(
+    variable=st.sampled_from(
+        [
+            "CHI_LLM_CONTEXT",
+            "CHI_LLM_TEMPERATURE",
+            "CHI_LLM_CONFIG",
+            "CHI_LLM_PROVIDER_TYPE",
+            "CHI_LLM_PROVIDER_READ_TIMEOUT",
+            "CHI_LLM_MAX_TOKENS",
+            "CHI_LLM_HOME",
+        ]
+    ),
+    value=st.text(max_size=20),
+)
+def test_any_environment_value_resolves_or_is_a_config_error(tmp_path: Path, variable: str, value: str) -> None:
+    with contextlib.suppress(ChiLlmError):
+        service(tmp_path, {variable: value}).resolve(check_model=False)
+
+
+@fuzz
+@given(key=keys, raw=st.text(max_size=30))
+def test_a_refused_config_set_leaves_the_file_alone(tmp_path: Path, key: str, raw: str) -> None:
+    project = tmp_path / ".chi_llm.json"
+    project.write_text('{"seed": 3}\n')
+    try:
+        service(tmp_path).set_value(key, raw)
+    except ChiLlmError:
+        assert project.read_text() == '{"seed": 3}\n'
