@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from chi_llm.domain.errors import ConfigError
+
 
 @contextmanager
 def exclusive_lock(path: Path) -> Iterator[None]:
@@ -16,8 +18,13 @@ def exclusive_lock(path: Path) -> Iterator[None]:
     The operating system releases the lock if the process dies, so a crash never leaves a
     stale lock behind.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot use the lock file {path} ({exc.strerror}); remove whatever is in its place", source=str(path)
+        ) from None
     try:
         if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
             import msvcrt

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from chi_llm.adapters.disk import bytes_under
 from chi_llm.adapters.file_lock import exclusive_lock
-from chi_llm.domain.errors import ModelCorrupt
+from chi_llm.domain.errors import ModelCorrupt, ModelFetchFailed
 from chi_llm.domain.model_spec import InstalledModel, ModelSpec
 from chi_llm.domain.ports import ModelFiles
 
@@ -92,6 +92,8 @@ class LocalModelFiles(ModelFiles):
             stat = path.stat()
         except FileNotFoundError:
             return False
+        if not path.is_file():  # a folder in its place is not a model (place() explains)
+            return False
         if spec.size_bytes is not None and stat.st_size != spec.size_bytes:
             return False
         try:
@@ -158,6 +160,13 @@ class LocalModelFiles(ModelFiles):
                 backend="verify",
             )
         final = self.path_for(spec)
+        for blocker in (final, self._stamp_path(spec)):
+            if blocker.is_dir():
+                partial.unlink(missing_ok=True)
+                raise ModelFetchFailed(
+                    f"{blocker} is a folder where chi_llm keeps a model file; move it away and fetch again",
+                    backend="disk",
+                )
         os.replace(partial, final)
         self._stamp(spec, final, digest)
         return final

