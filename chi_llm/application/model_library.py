@@ -120,7 +120,35 @@ class ModelLibrary:
         return self.models.ensure(self.models.catalog.get(model_id))
 
     def remove(self, model_id: str) -> int:
+        """Delete a downloaded model; a registered file (`models add`) is only unregistered —
+        the file itself is the user's and stays. Returns the bytes freed."""
+        if self.models.is_known(model_id) and isinstance(self.models.catalog.get(model_id).source, LocalSource):
+            self.unregister(model_id)
+            return 0
         return self.models.remove(model_id)
+
+    def unregister(self, model_id: str) -> list[Path]:
+        """Drop a `models add` registration from every configuration file that holds it."""
+
+        def drop(values: dict[str, object]) -> None:
+            listed = values.get("models")
+            if isinstance(listed, list):
+                values["models"] = [e for e in listed if not (isinstance(e, dict) and e.get("id") == model_id)]
+
+        changed = [self.config.update(drop, scope) for scope in ("project", "global") if self._lists(model_id, scope)]
+        if not changed:
+            raise InvalidRequest(f"{model_id!r} is not registered in the project or global file")
+        return changed
+
+    def _lists(self, model_id: str, scope: Scope) -> bool:
+        found = [False]
+
+        def look(values: dict[str, object]) -> None:
+            listed = values.get("models")
+            found[0] = isinstance(listed, list) and any(isinstance(e, dict) and e.get("id") == model_id for e in listed)
+
+        self.config.peek(look, scope)
+        return found[0]
 
     def set_default(self, model_id: str, scope: Scope = "project") -> Path:
         if not self.models.is_known(model_id) and self.models.files.size_of(Path(model_id)) is None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from chi_llm.domain.errors import InvalidRequest
+from chi_llm.domain.errors import ChiLlmError, InvalidRequest
 from chi_llm.domain.results import to_json
 from chi_llm.entrypoints.cli import output
 from chi_llm.entrypoints.cli.options import global_scope_options, json_option, scope_options
@@ -120,11 +120,24 @@ def remove(model_id: str, yes: bool, as_json: bool) -> None:
             raise InvalidRequest(f"removing {model_id} needs confirmation: pass --yes (no terminal to ask on)")
         if not click.confirm(f"Remove {model_id}?"):
             raise SystemExit(1)
-    freed = manager().remove(model_id)
+    manage = manager()
+    registered = _registered_path(manage, model_id)
+    freed = manage.remove(model_id)
     if as_json:
-        output.emit_json({"model": model_id, "freed_bytes": freed})
+        output.emit_json({"model": model_id, "freed_bytes": freed, "unregistered": bool(registered)})
+    elif registered:
+        output.note(f"unregistered {model_id}; the file stays at {registered}")
     else:
         output.note(f"removed {model_id}, freed {freed / GIB:.2f} GiB" if freed else f"{model_id} was not downloaded")
+
+
+def _registered_path(manage: Any, model_id: str) -> str | None:
+    """The path of a `models add` registration, None for anything else."""
+    try:
+        info = manage.info(model_id)
+    except ChiLlmError:
+        return None
+    return str(info.path) if str(info.spec.source).startswith("local:") else None
 
 
 @models.command("set")

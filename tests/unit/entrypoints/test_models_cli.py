@@ -103,8 +103,9 @@ def test_add_registers_a_file_used_in_place(default_model_path: Path, tmp_path: 
     assert "no chat template" not in run("models", "add", str(mine), "--id", "again").stderr
     info = json.loads(out(run("models", "info", "mine", "--json")))
     assert info["downloaded"] and info["path"] == str(mine)
-    refused = run("models", "remove", "mine", "--yes")
-    assert refused.exit_code == 2 and mine.exists()
+    unregistered = run("models", "remove", "mine", "--yes")  # undoes `models add`; the file is the user's
+    assert unregistered.exit_code == 0 and mine.exists() and "file stays" in unregistered.stderr
+    assert run("models", "info", "mine").exit_code == 3
     not_gguf = tmp_path / "notes.gguf"
     not_gguf.write_text("hello")
     assert run("models", "add", str(not_gguf)).exit_code != 0
