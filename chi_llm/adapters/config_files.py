@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+from chi_llm.adapters.disk import cache_home
 from chi_llm.adapters.file_lock import exclusive_lock
 from chi_llm.adapters.yaml_text import load_yaml
 from chi_llm.domain.errors import ConfigError
@@ -86,11 +87,8 @@ class FileConfigStore(ConfigStore):
         return data
 
     def lock(self, path: Path) -> AbstractContextManager[None]:
-        home = self.env.get("CHI_LLM_HOME") or str(
-            Path(self.env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "chi_llm"
-        )
         key = hashlib.sha256(str(path.absolute()).encode()).hexdigest()[:24]
-        return exclusive_lock(Path(home).expanduser() / "locks" / f"config-{key}.lock")
+        return exclusive_lock(cache_home(self.env) / "locks" / f"config-{key}.lock")
 
     def write(self, path: Path, values: Mapping[str, Any], *, private: bool = False) -> None:
         """Atomic replace through a temp file. A symbolic link is written through (the link

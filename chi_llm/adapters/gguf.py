@@ -12,6 +12,7 @@ import struct
 from pathlib import Path
 from typing import Any
 
+from chi_llm.adapters.disk import cache_home
 from chi_llm.domain.errors import ModelCorrupt
 from chi_llm.domain.model_spec import GgufFacts
 from chi_llm.domain.ports import ModelInspector
@@ -108,11 +109,8 @@ def _metadata(path: Path, size: int, mtime_ns: int) -> dict[str, Any]:
 
 
 def _cache_path(path: Path, size: int, mtime_ns: int) -> Path:
-    home = os.environ.get("CHI_LLM_HOME") or str(
-        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "chi_llm"
-    )
     key = hashlib.sha256(f"{path}\0{size}\0{mtime_ns}".encode()).hexdigest()[:32]
-    return Path(home).expanduser() / "gguf-meta" / f"{key}.json"
+    return cache_home(os.environ) / "gguf-meta" / f"{key}.json"
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -180,10 +180,10 @@ class ConfigService:
         target = self._store.project_target() if scope == "project" else self._store.global_file()
         return self.update(lambda existing: self._set(existing, key, raw, str(target)), scope)
 
-    def peek(self, look: Callable[[dict[str, Any]], None], scope: Literal["project", "global"] = "project") -> None:
-        """Call `look` with the project or global file's mapping (empty when there is no file)."""
+    def stored(self, scope: Literal["project", "global"] = "project") -> dict[str, Any]:
+        """What the project or global file holds, as written (empty when there is no file)."""
         path = self._store.project_target() if scope == "project" else self._store.global_file()
-        look(dict(self._store.read(path)) if self._store.exists(path) else {})
+        return dict(self._store.read(path)) if self._store.exists(path) else {}
 
     def unset_value(self, key: str, scope: Literal["project", "global"] = "project") -> bool:
         """Remove `key` (or one `provider.NAME` field) from the project or global file, so the

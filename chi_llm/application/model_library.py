@@ -102,8 +102,8 @@ class ModelLibrary:
         for spec in specs:
             if isinstance(spec.source, LocalSource):
                 continue  # registered files are the user's: nothing to compare them with
-            if model_id is None and not self.models.files.is_ready(spec) and not self._present(spec):
-                continue
+            if model_id is None and not self._present(spec):
+                continue  # not downloaded
             problem = self.models.files.verify(spec)
             path = str(self.models.files.path_for(spec))
             checks.append(ModelCheck(id=spec.id, ok=problem is None, problem=problem, path=path))
@@ -135,20 +135,14 @@ class ModelLibrary:
             if isinstance(listed, list):
                 values["models"] = [e for e in listed if not (isinstance(e, dict) and e.get("id") == model_id)]
 
-        changed = [self.config.update(drop, scope) for scope in ("project", "global") if self._lists(model_id, scope)]
+        def lists(scope: Scope) -> bool:
+            listed = self.config.stored(scope).get("models")
+            return isinstance(listed, list) and any(isinstance(e, dict) and e.get("id") == model_id for e in listed)
+
+        changed = [self.config.update(drop, scope) for scope in ("project", "global") if lists(scope)]
         if not changed:
             raise InvalidRequest(f"{model_id!r} is not registered in the project or global file")
         return changed
-
-    def _lists(self, model_id: str, scope: Scope) -> bool:
-        found = [False]
-
-        def look(values: dict[str, object]) -> None:
-            listed = values.get("models")
-            found[0] = isinstance(listed, list) and any(isinstance(e, dict) and e.get("id") == model_id for e in listed)
-
-        self.config.peek(look, scope)
-        return found[0]
 
     def set_default(self, model_id: str, scope: Scope = "project") -> Path:
         if not self.models.is_known(model_id) and self.models.files.size_of(Path(model_id)) is None:

@@ -18,6 +18,7 @@ from chi_llm.entrypoints.lean_imports import dependency_injector
 containers, providers = dependency_injector()
 
 from chi_llm.adapters.catalog import YamlModelCatalog  # noqa: E402
+from chi_llm.adapters.disk import cache_home  # noqa: E402
 from chi_llm.adapters.model_files import LocalModelFiles  # noqa: E402
 from chi_llm.adapters.progress import TerminalProgress  # noqa: E402
 from chi_llm.adapters.provider_type import BuildContext  # noqa: E402
@@ -35,9 +36,7 @@ from chi_llm.domain.settings import Settings  # noqa: E402
 
 def cache_dir(settings_value: str | None, env: Mapping[str, str]) -> Path:
     """The cache folder: the `cache_dir` setting (CHI_LLM_HOME), else XDG cache / ~/.cache/chi_llm."""
-    folder = Path(settings_value).expanduser() if settings_value else None
-    if folder is None:
-        folder = Path(env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")).expanduser() / "chi_llm"
+    folder = Path(settings_value).expanduser() if settings_value else cache_home(env)
     for part in (folder, folder / "models"):
         if part.exists() and not part.is_dir():
             raise ConfigError(

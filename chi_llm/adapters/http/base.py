@@ -200,8 +200,7 @@ class HttpTextGenerator(TextGenerator, ModelLister):
             )
         event = self._understood(self.parse_response, body)
         chunk = state.absorb(event)
-        said_nothing = event is None or not (event.text or event.finish or event.completion_tokens is not None)
-        if not state.events or said_nothing:
+        if event is None or not (event.text or event.finish or event.completion_tokens is not None):
             raise GenerationFailed(
                 f"{self.name} at {self.transport.base_url} answered without a generation; is `base_url` right?",
                 backend=self.name,

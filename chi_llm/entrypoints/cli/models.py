@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from chi_llm.domain.errors import ChiLlmError, InvalidRequest
+from chi_llm.domain.model_spec import LocalSource
 from chi_llm.domain.results import to_json
 from chi_llm.entrypoints.cli import output
 from chi_llm.entrypoints.cli.options import global_scope_options, json_option, scope_options
@@ -137,7 +138,7 @@ def _registered_path(manage: Any, model_id: str) -> str | None:
         info = manage.info(model_id)
     except ChiLlmError:
         return None
-    return str(info.path) if str(info.spec.source).startswith("local:") else None
+    return str(info.path) if isinstance(info.spec.source, LocalSource) else None
 
 
 @models.command("set")
