@@ -26,9 +26,13 @@ from chi_llm.domain.errors import (
 
 if TYPE_CHECKING:
     from chi_llm.entrypoints.facade import MicroLLM, quick_llm
+    from chi_llm.entrypoints.legacy_api import ModelTable, load_config
+
+    MODELS: ModelTable
     from chi_llm.entrypoints.model_manager import ModelManager
 
 __all__ = [
+    "MODELS",
     "AllProvidersFailed",
     "BackendUnavailable",
     "ChiLlmError",
@@ -45,6 +49,7 @@ __all__ = [
     "ModelNotFound",
     "RateLimited",
     "__version__",
+    "load_config",
     "quick_llm",
 ]
 
@@ -58,6 +63,14 @@ def __getattr__(name: str) -> Any:
         from chi_llm.entrypoints import facade
 
         return getattr(facade, name)
+    if name == "load_config":
+        from chi_llm.entrypoints.legacy_api import load_config
+
+        return load_config
+    if name == "MODELS":  # built on first use: reading the catalog is not free
+        from chi_llm.entrypoints.legacy_api import models_table
+
+        return models_table()
     if name == "ModelManager":
         from chi_llm.entrypoints.model_manager import ModelManager
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from chi_llm.adapters.yaml_text import load_yaml
 from chi_llm.domain.errors import ConfigError, ModelNotFound
+from chi_llm.domain.legacy import legacy_model
 from chi_llm.domain.model_spec import LocalSource, ModelSpec, parse_source
 from chi_llm.domain.ports import ModelCatalog
 
@@ -201,6 +202,9 @@ class YamlModelCatalog(ModelCatalog):
 
     def get(self, model_id: str) -> ModelSpec:
         specs = self._data[1]
+        current = legacy_model(model_id, set(specs))  # a chi_llm 2.x id: its nearest entry today
+        if current is not None:
+            return specs[current]
         if model_id not in specs:
             raise ModelNotFound(
                 f"unknown model {model_id!r}; known models: {', '.join(specs)} (or give a path to a .gguf file)",

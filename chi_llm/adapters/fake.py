@@ -23,6 +23,7 @@ from chi_llm.domain.generation import (
     collect,
 )
 from chi_llm.domain.hardware import Hardware
+from chi_llm.domain.legacy import legacy_model
 from chi_llm.domain.model_spec import ModelSpec
 from chi_llm.domain.model_views import CatalogCheck
 from chi_llm.domain.ports import ModelCatalog, SystemProbe, TextGenerator
@@ -183,6 +184,9 @@ class InMemoryCatalog(ModelCatalog):
         return CatalogCheck(ok=True, path="in-memory catalog", errors=(), warnings=(), models=len(self._specs))
 
     def get(self, model_id: str) -> ModelSpec:
+        current = legacy_model(model_id, set(self._specs))
+        if current is not None:
+            return self._specs[current]
         if model_id not in self._specs:
             raise ModelNotFound(
                 f"unknown model {model_id!r}; known models: {', '.join(self._specs)}", backend="catalog"

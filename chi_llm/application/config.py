@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 from chi_llm.application.model_store import is_inventory_id, looks_like_path
 from chi_llm.domain.errors import ConfigError, ModelNotFound
+from chi_llm.domain.legacy import DROPPED_ENV, RENAMED_KEYS, legacy_model, migrate_layer, migrate_provider
 from chi_llm.domain.ports import ConfigStore
 from chi_llm.domain.providers import ProviderProfile, Schemas
 from chi_llm.domain.settings import KEYS, Setting, Settings, check_value
@@ -24,6 +26,16 @@ ENV_KEYS = {
     "CHI_LLM_HOME": "cache_dir",
 }
 PROVIDER_ENV_PREFIX = "CHI_LLM_PROVIDER_"
+log = logging.getLogger("chi_llm")
+_shown_notices: set[str] = set()
+
+
+def notify(notices: list[str]) -> None:
+    """Show each chi_llm 2.x notice once per process (a `chi_llm` log warning)."""
+    for notice in notices:
+        if notice not in _shown_notices:
+            _shown_notices.add(notice)
+            log.warning(notice)
 
 
 class ConfigService:
@@ -77,16 +89,29 @@ class ConfigService:
         `check_model=False` skips checking `model` against the local catalog (a remote provider
         was chosen, whose model names the catalog does not know)."""
         values: dict[str, Setting] = {}
+        notices: list[str] = []
         for source, layer in self.layers(explicit, config_path):
             if not isinstance(layer, Mapping):
                 raise ConfigError("the top level must be a mapping of keys to values", source=source)
+            if source != "default":
+                layer, more = migrate_layer(layer, source)
+                notices.extend(more)
             for key, raw in layer.items():
                 if key == "provider" and key in values and source != "default":
                     raw = self._merged_provider(values[key].value, raw)
+                if key == "provider" and isinstance(raw, Mapping) and source != "default":
+                    raw, more, _ = migrate_provider(raw, source, final=True)
+                    notices.extend(more)
                 values[key] = Setting(key=key, value=self._check(key, raw, source), source=source)
         plain = {key: setting.value for key, setting in values.items()}
         if check_model:
-            self._check_model(values["model"], plain)
+            values["model"] = self._check_model(values["model"], plain, notices)
+        notices.extend(
+            f"env {var}: ignored ({why}); unset it (chi_llm 2.x form)"
+            for var, why in DROPPED_ENV.items()
+            if self._env.get(var, "").strip()
+        )
+        notify(notices)
         return Settings(values=values)
 
     @staticmethod
@@ -98,16 +123,23 @@ class ConfigService:
             return raw
         return {**below.single(), **raw}
 
-    def _check_model(self, model: Setting, values: Mapping[str, Any]) -> None:
+    def _check_model(self, model: Setting, values: Mapping[str, Any], notices: list[str]) -> Setting:
+        """`model` checked against the catalog; a chi_llm 2.x id becomes today's (with a notice)."""
         provider = values.get("provider")
         remote_single = isinstance(provider, ProviderProfile) and provider.type != "local"
         remote_profiles = any(p.type != "local" for p in values.get("providers") or ())
         if remote_single or remote_profiles or self._known_models is None:
-            return
+            return model
         name = str(model.value)
         if looks_like_path(name) or is_inventory_id(name):
-            return  # checked when the model is loaded: a path must exist, an inventory id be found
+            return model  # checked when the model is loaded: a path must exist, an inventory id be found
         known = self._known_models(values)
+        current = legacy_model(name, known)
+        if current is not None:
+            notices.append(
+                f"{model.source}: model {name!r} is a chi_llm 2.x id, read as {current!r}; write that instead"
+            )
+            return Setting(key="model", value=current, source=model.source)
         if name not in known and model.source == "argument":  # asked for by name: as `models info` says
             raise ModelNotFound(
                 f"unknown model id {name!r}; known models: {', '.join(known)} (or give a path to a .gguf file)",
@@ -119,6 +151,7 @@ class ConfigService:
                 source=model.source,
                 key="model",
             )
+        return model
 
     def _env_layers(self) -> list[Layer]:
         layers: list[Layer] = []
@@ -165,11 +198,25 @@ class ConfigService:
         with self._store.lock(path):
             existing = dict(self._store.read(path)) if self._store.exists(path) else {}
             change(existing)
+            existing, notices = migrated(existing, str(path))
             checked = {name: self._check(name, value, str(path)) for name, value in existing.items()}
             if "model" in checked:
-                self._check_model(Setting(key="model", value=checked["model"], source=str(path)), checked)
+                setting = Setting(key="model", value=checked["model"], source=str(path))
+                checked["model"] = self._check_model(setting, checked, notices).value
+            notify([f"{n}; the file is now written with today's keys" for n in notices])
             self._store.write(path, {name: _stored(value) for name, value in checked.items()}, private=private)
         return path
+
+    def migrate(self, scope: Literal["project", "global"] = "project") -> tuple[Path, list[str]]:
+        """Rewrite the project or global file in today's keys. Returns the file and what changed
+        (nothing written when nothing needed changing)."""
+        path = self._store.project_target() if scope == "project" else self._store.global_file()
+        if not self._store.exists(path):
+            raise ConfigError("there is no such file to migrate", source=str(path))
+        _, notices = migrated(self._store.read(path), str(path))
+        if notices:
+            self.update(lambda values: None, scope)
+        return path, notices
 
     def set_value(self, key: str, raw: str, scope: Literal["project", "global"] = "project") -> Path:
         """Set one key in the project or global file, merging into what the file already holds.
@@ -178,6 +225,9 @@ class ConfigService:
         before anything is written; the write is atomic.
         """
         target = self._store.project_target() if scope == "project" else self._store.global_file()
+        if key in RENAMED_KEYS:
+            notify([f"'{key}' is the chi_llm 2.x name of '{RENAMED_KEYS[key]}'; setting '{RENAMED_KEYS[key]}'"])
+            key = RENAMED_KEYS[key]
         return self.update(lambda existing: self._set(existing, key, raw, str(target)), scope)
 
     def stored(self, scope: Literal["project", "global"] = "project") -> dict[str, Any]:
@@ -223,6 +273,15 @@ class ConfigService:
             return _stored(self._check(key, raw, source))
         except ConfigError:
             return _stored(self._check(key, _parse_scalar(raw), source))
+
+
+def migrated(values: Mapping[str, Any], source: str) -> tuple[dict[str, Any], list[str]]:
+    """A file's mapping in today's keys (chi_llm 2.x keys mapped), and the notices."""
+    out, notices = migrate_layer(values, source)
+    if isinstance(out.get("provider"), Mapping):
+        out["provider"], more, _ = migrate_provider(out["provider"], source, final=True)
+        notices.extend(more)
+    return out, notices
 
 
 def _stored(value: Any) -> Any:

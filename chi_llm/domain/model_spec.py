@@ -107,6 +107,11 @@ class ModelSpec:
     tags: tuple[str, ...] = ()
 
     @property
+    def context_window(self) -> int | None:
+        """The trained context (chi_llm 2.x's name for `context_length`)."""
+        return self.context_length
+
+    @property
     def planning_size(self) -> int | None:
         """The exact size when known, else the catalog's approximation (for disk/RAM planning)."""
         return self.size_bytes or self.approx_size_bytes

@@ -21,6 +21,31 @@ class ModelInfo(JsonResult):
     fit: Fit
     path: str
 
+    # chi_llm 2.x's ModelInfo attributes
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def filename(self) -> str:
+        return self.spec.filename
+
+    @property
+    def context_window(self) -> int | None:
+        return self.spec.context_length
+
+    @property
+    def tags(self) -> list[str]:
+        return list(self.spec.tags)
+
+    @property
+    def recommended_ram_gb(self) -> float | None:
+        return round(self.fit.needed / GIB, 2) if self.fit.needed else None
+
     def json_fields(self) -> Mapping[str, Any]:
         s, needed = self.spec, self.fit.needed
         return {

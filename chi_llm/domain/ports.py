@@ -101,7 +101,8 @@ class ModelCatalog(Protocol):
 
     @abstractmethod
     def get(self, model_id: str) -> ModelSpec:
-        """Return the spec for `model_id`; raise ModelNotFound naming the known ids otherwise."""
+        """Return the spec for `model_id` (a chi_llm 2.x id gives its nearest entry today, see
+        domain.legacy); raise ModelNotFound naming the known ids otherwise."""
         ...
 
     @abstractmethod

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +36,17 @@ def ask_prompt(question: str, context: str | None) -> str:
     return f"Use the context to answer the question.\n\nContext:\n{context}\n\nQuestion: {question}"
 
 
+def show_log_lines() -> None:
+    """chi_llm's log lines (provider fallbacks, notices, model loading) on stderr, once."""
+    logger = logging.getLogger("chi_llm")
+    if not any(getattr(h, "chi_llm_verbose", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("chi_llm: %(levelname)s: %(message)s"))
+        handler.chi_llm_verbose = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
 class MicroLLM:
     """Text generation with zero configuration, on the embedded default model unless told otherwise.
 
@@ -42,6 +56,9 @@ class MicroLLM:
 
     After each call (and after a stream is fully consumed) `last_completion` holds the
     Completion with `usage` (prompt/completion tokens) and `timings`; `last_usage` is a shortcut.
+
+    `verbose=True` shows chi_llm's log lines (model loading, provider fallbacks, notices) on
+    stderr. `temperature` and `max_tokens` are also attributes, settable for later calls.
     """
 
     def __init__(
@@ -59,7 +76,11 @@ class MicroLLM:
         seed: int | None = None,
         model_id: str | None = None,
         model_path: str | Path | None = None,
+        verbose: bool = False,
     ) -> None:
+        self.verbose = verbose
+        if verbose:
+            show_log_lines()
         self._container = bootstrap(
             config_path,
             provider=provider,
@@ -78,6 +99,24 @@ class MicroLLM:
         self.last_completion: Completion | None = None
 
     # -- introspection ---------------------------------------------------------------------
+    @property
+    def temperature(self) -> float | None:
+        """The default sampling temperature of this instance's calls (settable, as in chi_llm 2.x)."""
+        return self._service.defaults.temperature
+
+    @temperature.setter
+    def temperature(self, value: float) -> None:
+        self._service.defaults = replace(self._service.defaults, temperature=value)
+
+    @property
+    def max_tokens(self) -> int | None:
+        """The default most tokens per call of this instance (settable, as in chi_llm 2.x)."""
+        return self._service.defaults.max_tokens
+
+    @max_tokens.setter
+    def max_tokens(self, value: int) -> None:
+        self._service.defaults = replace(self._service.defaults, max_tokens=value)
+
     @property
     def model(self) -> str | None:
         """The model the first provider generates with (an explicit `model` always wins)."""

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from chi_llm.application.model_library import ModelLibrary
+from chi_llm.domain.errors import InvalidRequest
+from chi_llm.domain.hardware import GIB
 from chi_llm.domain.model_spec import FetchProgress
+from chi_llm.domain.model_views import ModelInfo
 from chi_llm.entrypoints.bootstrap import bootstrap
 
 
@@ -26,3 +30,45 @@ class ModelManager(ModelLibrary):
         container = bootstrap(config_path, replace={"progress": progress} if progress else None)
         library: ModelLibrary = container.library()
         super().__init__(library.models, library.advisor, library.config, library.settings)
+
+    # -- chi_llm 2.x's ModelManager API ------------------------------------------------------
+    def list_models(
+        self, show_all: bool | None = None, *, downloaded: bool = False, tag: str | None = None, fits: bool = False
+    ) -> list[ModelInfo]:
+        """Catalog models; `show_all=False` (chi_llm 2.x) keeps only those that fit this machine."""
+        return super().list_models(downloaded=downloaded, tag=tag, fits=fits or show_all is False)
+
+    def get_current_model(self) -> ModelInfo:
+        """The configured model's catalog entry (raises ModelNotFound for a path or unknown id)."""
+        return self.info(self.current_id)
+
+    def is_downloaded(self, model_id: str) -> bool:
+        return self.info(model_id).downloaded
+
+    def get_model_path(self, model_id: str) -> str:
+        """Where the model's file is (or will be once downloaded)."""
+        return self.info(model_id).path
+
+    def set_default_model(self, model_id: str, save_target: str = "global") -> Path:
+        """Make `model_id` the default in the global (default) or project ("local") file."""
+        scopes = {"global": "global", "local": "project", "project": "project"}
+        if save_target not in scopes:
+            raise InvalidRequest(f"save_target must be 'global' or 'local', got {save_target!r}")
+        return self.set_default(model_id, "global" if scopes[save_target] == "global" else "project")
+
+    def recommend_model(self) -> str:
+        """The id of the model the advisor recommends for this machine."""
+        return self.recommend().info.spec.id
+
+    def get_model_stats(self) -> dict[str, Any]:
+        """chi_llm 2.x's summary: counts, current and recommended model, available RAM, config source."""
+        rows = self.list_models()
+        choice = self.recommend()
+        return {
+            "total_models": len(rows),
+            "downloaded": sum(1 for r in rows if r.downloaded),
+            "current_model": self.current_id,
+            "available_ram_gb": round(choice.hardware.available_ram / GIB, 2),
+            "recommended_model": choice.info.spec.id,
+            "config_source": self.settings.source("model"),
+        }

@@ -14,6 +14,7 @@ from chi_llm.adapters.fake import InMemoryCatalog
 from chi_llm.adapters.hf_source import HfModelSource
 from chi_llm.adapters.wheel_source import WheelModelSource
 from chi_llm.domain.errors import ModelFetchFailed, ModelNotFound
+from chi_llm.domain.legacy import LEGACY_MODEL_IDS
 from chi_llm.domain.model_spec import HfSource, ModelSpec, RemoteFile
 from chi_llm.domain.ports import ModelCatalog, ModelSource
 from tests.support.hub_server import running_hub
@@ -39,7 +40,7 @@ def _overlaid(tmp: Path) -> ModelCatalog:
 
 def _in_memory(tmp: Path) -> ModelCatalog:
     first = ModelSpec(id="a", name="A", source=HfSource(repo="o/r", filename="a.gguf"), filename="a.gguf")
-    second = ModelSpec(id="b", name="B", source=HfSource(repo="o/r", filename="b.gguf"), filename="b.gguf")
+    second = ModelSpec(id="gemma-3-270m", name="B", source=HfSource(repo="o/r", filename="b.gguf"), filename="b.gguf")
     return InMemoryCatalog(first, second)
 
 
@@ -63,6 +64,14 @@ def test_catalog_ids_are_unique_and_include_the_default(catalog: ModelCatalog) -
 def test_catalog_get_returns_every_listed_spec(catalog: ModelCatalog) -> None:
     for spec in catalog.all():
         assert catalog.get(spec.id) == spec
+
+
+def test_catalog_reads_chi_llm_2_ids_as_their_nearest_entry(catalog: ModelCatalog) -> None:
+    ids = {spec.id for spec in catalog.all()}
+    mapped = {old: new for old, new in LEGACY_MODEL_IDS.items() if new in ids and old not in ids}
+    assert mapped, "every catalog here holds at least one target of a chi_llm 2.x id"
+    for old, new in mapped.items():
+        assert catalog.get(old).id == new
 
 
 def test_catalog_unknown_id_names_the_known_ones(catalog: ModelCatalog) -> None:

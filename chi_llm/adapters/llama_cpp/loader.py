@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import atexit
+import logging
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,8 @@ from typing import Any
 from chi_llm.adapters.gguf import read_metadata, trained_context
 from chi_llm.adapters.llama_cpp.chat_format import Formatter, make_formatter
 from chi_llm.domain.errors import BackendUnavailable, ModelCorrupt
+
+log = logging.getLogger("chi_llm")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +69,7 @@ def load(params: LoadParams) -> LoadedModel:
             raise BackendUnavailable(
                 f"llama-cpp-python is not installed ({exc}); `pip install llama-cpp-python`", backend="llama.cpp"
             ) from exc
+        started = time.perf_counter()
         try:
             llm = Llama(
                 model_path=str(params.path),
@@ -82,6 +87,14 @@ def load(params: LoadParams) -> LoadedModel:
             ) from exc
         loaded = LoadedModel(llm=llm, params=params, format_chat=make_formatter(llm, metadata), lock=threading.Lock())
         _cache[params] = loaded
+        log.info(
+            "loaded %s (context %d, %d threads, %d GPU layers) in %.2f s",
+            params.path,
+            params.context,
+            params.threads,
+            params.gpu_layers,
+            time.perf_counter() - started,
+        )
         return loaded
 
 

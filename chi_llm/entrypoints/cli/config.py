@@ -1,4 +1,4 @@
-"""`chi-llm config show | set`."""
+"""`chi-llm config show | set | unset | migrate`."""
 
 from __future__ import annotations
 
@@ -107,3 +107,21 @@ def set_(key: str, value: str, scope: str, as_json: bool) -> None:
         output.emit_json({"key": key, "value": value, "scope": scope, "path": str(path)})
     else:
         output.note(f"set {key} in {path}")
+
+
+@config.command("migrate")
+@scope_options
+@json_option
+@output.guarded()
+def migrate(scope: str, as_json: bool) -> None:
+    """Rewrite the project (default) or global file from chi_llm 2.x keys (default_model,
+    provider host/port, provider_profiles, ...) to today's, keeping every value it means."""
+    from chi_llm.entrypoints.bootstrap import configuration
+
+    path, changes = configuration().migrate("global" if scope == "global" else "project")
+    if as_json:
+        output.emit_json({"path": str(path), "scope": scope, "changed": changes})
+    elif changes:
+        output.note(f"rewrote {path} with today's keys")
+    else:
+        output.note(f"{path} already uses today's keys; nothing to change")
