@@ -17,6 +17,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from chi_llm.adapters.catalog import YamlModelCatalog
+from chi_llm.domain.model_spec import Sampling
+
+
+def recommended() -> Sampling:
+    """The default model's catalog sampling, which MicroLLM uses for what a call leaves unset."""
+    catalog = YamlModelCatalog()
+    return catalog.get(catalog.default_id).sampling or Sampling()
+
+
+SAMPLING = recommended()
 PROMPT = "Write a long, detailed story about a lighthouse keeper and a storm. Variant {n}."
 CONTEXT = 4096
 
@@ -31,10 +42,10 @@ def raw_stream(llm: object, prompt: str, max_tokens: int) -> tuple[float, float,
         stream=True,
         max_tokens=max_tokens,
         temperature=0.0,
-        top_p=0.95,
-        top_k=40,
-        min_p=0.05,
-        repeat_penalty=1.0,
+        top_p=SAMPLING.top_p,
+        top_k=SAMPLING.top_k,
+        min_p=SAMPLING.min_p,
+        repeat_penalty=SAMPLING.repeat_penalty,
         seed=1,
     ):
         if chunk["choices"][0]["delta"].get("content"):
@@ -77,7 +88,8 @@ import sys
 from llama_cpp import Llama
 llm = Llama(model_path=sys.argv[1], n_ctx={context}, n_threads={threads}, n_threads_batch={threads},
             n_gpu_layers=0, verbose=False)
-out = llm.create_chat_completion(messages=[{{"role": "user", "content": "hi"}}], max_tokens=16, temperature=0.0)
+out = llm.create_chat_completion(messages=[{{"role": "user", "content": "hi"}}], max_tokens=16, temperature=0.0,
+                                 top_p={top_p}, top_k={top_k}, min_p={min_p}, repeat_penalty={repeat_penalty})
 print(out["choices"][0]["message"]["content"])
 """
 
@@ -88,7 +100,15 @@ def cold_start(model: Path, threads: int, reps: int) -> tuple[float, float]:
     threads; both greedy, so both produce the same tokens), interleaved."""
     import os
 
-    raw = [sys.executable, "-c", RAW_COLD.format(context=CONTEXT, threads=threads), str(model)]
+    script = RAW_COLD.format(
+        context=CONTEXT,
+        threads=threads,
+        top_p=SAMPLING.top_p,
+        top_k=SAMPLING.top_k,
+        min_p=SAMPLING.min_p,
+        repeat_penalty=SAMPLING.repeat_penalty,
+    )
+    raw = [sys.executable, "-c", script, str(model)]
     ours = [str(Path(sys.executable).with_name("chi-llm")), "generate", "-m", "16", "-t", "0", "hi"]
     env = {**os.environ, "CHI_LLM_HOME": str(model.parent.parent), "CHI_LLM_CONTEXT": str(CONTEXT)}
     times: dict[str, list[float]] = {"raw": [], "ours": []}

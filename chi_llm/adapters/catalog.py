@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from chi_llm.adapters.yaml_text import load_yaml
 from chi_llm.domain.errors import ConfigError, ModelNotFound
 from chi_llm.domain.legacy import legacy_model
-from chi_llm.domain.model_spec import LocalSource, ModelSpec, parse_source
+from chi_llm.domain.model_spec import LocalSource, ModelSpec, Sampling, parse_source
 from chi_llm.domain.ports import ModelCatalog
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ FIELDS = {
     "license",
     "description",
     "tags",
+    "sampling",
 }
 
 
@@ -94,11 +95,22 @@ def spec_from_entry(entry: Mapping[str, Any], *, where: str) -> ModelSpec:
             license=entry.get("license"),
             description=entry.get("description"),
             tags=tuple(tags),
+            sampling=_sampling(entry.get("sampling")),
         )
     except ConfigError as exc:
         if exc.key == model_id:
             raise
         raise ConfigError(exc.detail, source=where, key=model_id) from None
+
+
+def _sampling(raw: Any) -> Sampling | None:
+    """A catalog entry's `sampling: {temperature, top_p, top_k, min_p, repeat_penalty}`."""
+    if raw is None:
+        return None
+    allowed = {f for f in Sampling.__dataclass_fields__}
+    if not isinstance(raw, Mapping) or set(raw) - allowed:
+        raise ConfigError(f"sampling must be a mapping of {', '.join(sorted(allowed))}")
+    return Sampling(**dict(raw))
 
 
 def load_catalog_text(text: str, *, where: str) -> tuple[str | None, list[Mapping[str, Any]]]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from chi_llm.domain.generation import DEFAULT_CONTEXT
+from chi_llm.domain.model_spec import Sampling
 from chi_llm.domain.ports import TextGenerator
 from chi_llm.domain.providers import ProviderProfile, ProviderSchema
 
@@ -20,7 +21,8 @@ class BuildContext:
         env: the environment (API key variables).
         model: the model this profile generates with, precedence already applied (`model_for`).
         context: the configured context window when the user set one, else None.
-        locate, admit, threads, gpu_layers, local_context: the local llama.cpp backend's wiring.
+        locate, admit, sampling, threads, gpu_layers, local_context: the local llama.cpp
+            backend's wiring (`sampling`: a catalog model's recommended sampling).
     """
 
     env: Mapping[str, str] = field(default_factory=dict)
@@ -31,6 +33,7 @@ class BuildContext:
     gpu_layers: int | None = None
     locate: Callable[[str], Path] | None = None
     admit: Callable[[Path, int], None] | None = None
+    sampling: Callable[[str], Sampling | None] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

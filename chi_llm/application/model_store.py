@@ -8,7 +8,7 @@ from pathlib import Path
 
 from chi_llm.domain.errors import InsufficientResources, InvalidRequest, ModelFetchFailed, ModelNotFound
 from chi_llm.domain.hardware import GIB
-from chi_llm.domain.model_spec import FetchProgress, InstalledModel, LocalSource, ModelSpec
+from chi_llm.domain.model_spec import FetchProgress, InstalledModel, LocalSource, ModelSpec, Sampling
 from chi_llm.domain.ports import ModelCatalog, ModelFiles, ModelInventory, ModelSource, ProgressCallback
 
 DISK_MARGIN = 1.05  # extraction and metadata need a little more than the file itself
@@ -59,6 +59,16 @@ class ModelStore:
 
     def is_known(self, model_id: str) -> bool:
         return any(spec.id == model_id for spec in self.catalog.all())
+
+    def sampling(self, model: str) -> Sampling | None:
+        """The recommended sampling of a catalog model (None for paths, other tools' files and
+        catalog entries without one)."""
+        if looks_like_path(model) or is_inventory_id(model):
+            return None
+        try:
+            return self.catalog.get(model).sampling
+        except ModelNotFound:
+            return None
 
     def installed_elsewhere(self) -> list[InstalledModel]:
         """GGUF files other tools hold (Hugging Face cache, LM Studio, Ollama, gguf_paths)."""

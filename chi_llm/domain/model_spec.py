@@ -86,6 +86,31 @@ def parse_source(text: str) -> Source:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Sampling:
+    """A model's recommended sampling (its model card's), used when the caller and the
+    configuration leave a value unset. The defaults are llama-cpp-python's."""
+
+    temperature: float = 0.7
+    top_p: float = 0.95
+    top_k: int = 40
+    min_p: float = 0.05
+    repeat_penalty: float = 1.0
+
+    def __post_init__(self) -> None:
+        limits = {
+            "temperature": (0.0, 2.0),
+            "top_p": (0.0, 1.0),
+            "top_k": (0, 1000),
+            "min_p": (0.0, 1.0),
+            "repeat_penalty": (0.5, 2.0),
+        }
+        for name, (low, high) in limits.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+                raise ConfigError(f"sampling {name} must be a number in [{low}, {high}], got {value!r}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ModelSpec:
     """A model the catalog knows: identity, file, integrity and sizing facts."""
 
@@ -105,6 +130,7 @@ class ModelSpec:
     license: str | None = None
     description: str | None = None
     tags: tuple[str, ...] = ()
+    sampling: Sampling | None = None
 
     @property
     def context_window(self) -> int | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from chi_llm.domain.hardware import GIB, Fit, Hardware
@@ -67,6 +67,7 @@ class ModelInfo(JsonResult):
             "license": s.license,
             "tags": list(s.tags),
             "description": s.description,
+            "sampling": None if s.sampling is None else asdict(s.sampling),
             "downloaded": self.downloaded,
             "current": self.current,
             "path": self.path,

@@ -29,6 +29,7 @@ from chi_llm.application.model_store import ModelStore  # noqa: E402
 from chi_llm.application.router import ProviderRouter, candidates  # noqa: E402
 from chi_llm.domain.errors import ConfigError  # noqa: E402
 from chi_llm.domain.generation import GenerationOptions  # noqa: E402
+from chi_llm.domain.model_spec import Sampling  # noqa: E402
 from chi_llm.domain.ports import TextGenerator  # noqa: E402
 from chi_llm.domain.providers import ProviderProfile, model_for  # noqa: E402
 from chi_llm.domain.settings import Settings  # noqa: E402
@@ -65,7 +66,11 @@ def model_of(profile: ProviderProfile, settings: Settings) -> str | None:
 
 
 def builder(
-    settings: Settings, env: Mapping[str, str], locate: Callable[[str], Path], admit: Callable[[Path, int], None]
+    settings: Settings,
+    env: Mapping[str, str],
+    locate: Callable[[str], Path],
+    admit: Callable[[Path, int], None],
+    sampling: Callable[[str], Sampling | None],
 ) -> Callable[[ProviderProfile], TextGenerator]:
     """profile -> adapter, through the provider registry."""
 
@@ -79,6 +84,7 @@ def builder(
             gpu_layers=settings["gpu_layers"],
             locate=locate,
             admit=admit,
+            sampling=sampling,
         )
         return PROVIDER_TYPES[profile.type].build(profile, context)
 
@@ -159,7 +165,9 @@ class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defi
     advisor = providers.Singleton(_advisor, model_store, probe, inspector, settings)
     finder = providers.Singleton(lazy(ADAPTERS + "server_finder.LocalServerFinder"), env)
 
-    build = providers.Singleton(builder, settings, env, model_store.provided.locate, advisor.provided.admit)
+    build = providers.Singleton(
+        builder, settings, env, model_store.provided.locate, advisor.provided.admit, model_store.provided.sampling
+    )
     generator = providers.Singleton(router, settings, build, selection, tags)
     generation = providers.Factory(
         lambda generator, s: GenerationService(generator, defaults=_defaults(s), system=s["system"]),

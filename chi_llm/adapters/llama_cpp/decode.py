@@ -10,9 +10,7 @@ from collections.abc import Iterator, Sequence
 from chi_llm.adapters.llama_cpp.loader import LoadedModel
 from chi_llm.domain.errors import GenerationFailed
 from chi_llm.domain.generation import Chunk, FinishReason, GenerationOptions, Timings, Usage
-
-# Sampling settings beyond the request's options; the same as llama-cpp-python's defaults.
-TOP_K, MIN_P, REPEAT_PENALTY = 40, 0.05, 1.0
+from chi_llm.domain.model_spec import Sampling
 
 
 def held_back(text: str, stops: Sequence[str]) -> int:
@@ -34,10 +32,16 @@ class TokenCounter:
 
 
 def decode(
-    model: LoadedModel, prompt: list[int], options: GenerationOptions, stops: Sequence[str], counter: TokenCounter
+    model: LoadedModel,
+    prompt: list[int],
+    options: GenerationOptions,
+    stops: Sequence[str],
+    counter: TokenCounter,
+    sampling: Sampling,
 ) -> Iterator[Chunk]:
     """Yield text deltas and one final chunk. Holds the model's lock while decoding; closing
-    the iterator releases it after the current token."""
+    the iterator releases it after the current token. `sampling`: the model's recommended
+    values, for what the request leaves unset."""
     from llama_cpp import llama_vocab_is_eog as is_eog
 
     llm = model.llm
@@ -60,11 +64,11 @@ def decode(
         tokens = llm.generate(
             prompt,
             grammar=grammar,
-            top_k=TOP_K,
-            top_p=options.top_p or 0.95,
-            min_p=MIN_P,
-            temp=options.temperature if options.temperature is not None else 0.7,
-            repeat_penalty=REPEAT_PENALTY,
+            top_k=sampling.top_k,
+            top_p=options.top_p or sampling.top_p,
+            min_p=sampling.min_p,
+            temp=options.temperature if options.temperature is not None else sampling.temperature,
+            repeat_penalty=sampling.repeat_penalty,
             reset=True,
         )
         try:

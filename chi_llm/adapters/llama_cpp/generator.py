@@ -12,6 +12,7 @@ from chi_llm.adapters.llama_cpp.loader import LoadedModel, LoadParams, effective
 from chi_llm.adapters.llama_cpp.prompt import chat_tokens, raw_tokens
 from chi_llm.adapters.threaded import stream_in_thread
 from chi_llm.domain.generation import DEFAULT_CONTEXT, Chunk, Completion, GenerationRequest, collect
+from chi_llm.domain.model_spec import Sampling
 from chi_llm.domain.ports import TextGenerator
 
 
@@ -40,8 +41,10 @@ class LlamaCppGenerator(TextGenerator):
         threads: int | None = None,
         gpu_layers: int | None = None,
         admit: Callable[[Path, int], None] | None = None,
+        sampling: Callable[[str], Sampling | None] | None = None,
     ) -> None:
         self._locate = locate
+        self._sampling = sampling
         self._default_model = default_model
         self._context = context
         self._threads = threads
@@ -75,7 +78,9 @@ class LlamaCppGenerator(TextGenerator):
             tokens = raw_tokens(loaded, request.prompt, request.options)
         else:
             tokens, stops = chat_tokens(loaded, request.messages, request.options)
-        return decode(loaded, tokens, request.options, [*request.options.stop, *stops], self._counter)
+        recommended = self._sampling(request.model or self._default_model) if self._sampling else None
+        sampling = recommended or Sampling()
+        return decode(loaded, tokens, request.options, [*request.options.stop, *stops], self._counter, sampling)
 
     def generate(self, request: GenerationRequest) -> Completion:
         return collect(self.stream(request), model=request.model or self._default_model)

@@ -34,6 +34,7 @@ def build(profile: ProviderProfile, ctx: BuildContext) -> TextGenerator:
         threads=s.get("threads") or ctx.threads,
         gpu_layers=s["gpu_layers"] if s.get("gpu_layers") is not None else ctx.gpu_layers,
         admit=ctx.admit,
+        sampling=ctx.sampling,
     )
 
 
