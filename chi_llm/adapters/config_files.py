@@ -14,7 +14,7 @@ from typing import Any
 
 from chi_llm.adapters.disk import cache_home
 from chi_llm.adapters.file_lock import exclusive_lock
-from chi_llm.adapters.yaml_text import load_yaml
+from chi_llm.adapters.yaml_text import dump_keeping_comments, load_yaml
 from chi_llm.domain.errors import ConfigError
 from chi_llm.domain.ports import ConfigStore
 
@@ -105,12 +105,31 @@ class FileConfigStore(ConfigStore):
             for name in os.listdir(path.parent):
                 if name.startswith(prefix) and name.endswith(".tmp"):
                     (path.parent / name).unlink(missing_ok=True)
-        if path.suffix == ".json":
-            text = json.dumps(dict(values), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-        else:
-            import yaml
+        text = self._text(path, values)
+        try:
+            self._replace(path, text, private=private)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot write the file ({exc.strerror or exc}); it is unchanged — free disk space or "
+                "fix the folder's permissions, then run the command again",
+                source=str(path),
+            ) from None
 
-            text = yaml.safe_dump(dict(values), sort_keys=False, allow_unicode=True)
+    @staticmethod
+    def _text(path: Path, values: Mapping[str, Any]) -> str:
+        """JSON, or YAML that keeps the comments of the file it replaces."""
+        if path.suffix == ".json":
+            return json.dumps(dict(values), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            old = path.read_text(encoding="utf-8")
+            if old.strip():
+                return dump_keeping_comments(old, dict(values))
+        import yaml
+
+        return str(yaml.safe_dump(dict(values), sort_keys=False, allow_unicode=True))
+
+    @staticmethod
+    def _replace(path: Path, text: str, *, private: bool) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:

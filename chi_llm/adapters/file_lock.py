@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Iterator
@@ -22,9 +23,16 @@ def exclusive_lock(path: Path) -> Iterator[None]:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        raise ConfigError(
-            f"cannot use the lock file {path} ({exc.strerror}); remove whatever is in its place", source=str(path)
-        ) from None
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            advice = (
+                f"{path.parent} is read-only or not yours: fix its permissions (an immutable folder: "
+                "chattr -i), or set CHI_LLM_HOME to a folder you can write"
+            )
+        elif exc.errno == errno.ENOSPC:
+            advice = "the disk is full: free some space"
+        else:
+            advice = "remove whatever is in its place"
+        raise ConfigError(f"cannot use the lock file {path} ({exc.strerror}); {advice}", source=str(path)) from None
     try:
         if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
             import msvcrt

@@ -5,19 +5,38 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 
 from chi_llm.adapters.disk import bytes_under
 from chi_llm.adapters.file_lock import exclusive_lock
-from chi_llm.domain.errors import ModelCorrupt, ModelFetchFailed
+from chi_llm.domain.errors import ConfigError, ModelCorrupt, ModelFetchFailed
 from chi_llm.domain.model_spec import InstalledModel, ModelSpec
 from chi_llm.domain.ports import ModelFiles
 
 _CHUNK = 1 << 20
+log = logging.getLogger("chi_llm")
+_WRITABLE_ADVICE = (
+    "the file or its folder is read-only or not yours: fix the permissions (an immutable file: "
+    "chattr -i), or set CHI_LLM_HOME to a folder you can write"
+)
+
+
+@contextlib.contextmanager
+def _readable(path: Path) -> Iterator[None]:
+    """A model file this user cannot read is named, with what to do."""
+    try:
+        yield
+    except PermissionError as exc:
+        raise ConfigError(
+            f"cannot read the model file ({exc.strerror}); fix its permissions (chmod u+r) or use another copy",
+            source=str(path),
+        ) from None
 
 
 def sha256_of(path: Path) -> str:
@@ -84,7 +103,10 @@ class LocalModelFiles(ModelFiles):
         return self.models_dir / f".{spec.filename}.partial-{os.getpid()}"
 
     def lock(self, spec: ModelSpec) -> AbstractContextManager[None]:
-        return exclusive_lock(self.models_dir / f".{spec.filename}.lock")
+        """A lock per file, kept beside the models folder (in `<cache_dir>/locks`, with the
+        configuration locks) so the models folder holds only models. Lock files stay: removing
+        one while another process waits on it would let two processes fetch at once."""
+        return exclusive_lock(self.models_dir.parent / "locks" / f"model-{spec.filename}.lock")
 
     def is_ready(self, spec: ModelSpec) -> bool:
         path = self.path_for(spec)
@@ -101,26 +123,34 @@ class LocalModelFiles(ModelFiles):
         except (OSError, ValueError):
             stamp = {}
         unchanged = stamp.get("size") == stat.st_size and stamp.get("mtime_ns") == stat.st_mtime_ns
-        if unchanged and stamp.get("sample"):
-            # Cheap on every load (~3 MB read): head, tail and 16 spread blocks. A change there
-            # with size and mtime restored is caught; `models verify` hashes everything.
-            known = spec.sha256 is None or stamp.get("sha256") == spec.sha256
-            return known and str(stamp["sample"]) == sample_digest(path, stat.st_size)
-        digest = sha256_of(path)  # never stamped, stamped before samples existed, or touched since
+        with _readable(path):
+            if unchanged and stamp.get("sample"):
+                # Cheap on every load (~3 MB read): head, tail and 16 spread blocks. A change there
+                # with size and mtime restored is caught; `models verify` hashes everything.
+                known = spec.sha256 is None or stamp.get("sha256") == spec.sha256
+                return known and str(stamp["sample"]) == sample_digest(path, stat.st_size)
+            digest = sha256_of(path)  # never stamped, stamped before samples existed, or touched since
         if spec.sha256 is not None and digest != spec.sha256:
             return False
         self._stamp(spec, path, digest)
         return True
 
     def _stamp(self, spec: ModelSpec, path: Path, digest: str) -> None:
+        """Record that the file was verified. Only a cache: a folder that cannot take it (read-only,
+        immutable, full) costs a full check on the next use, never the use itself."""
         stat = path.stat()
         stamp = self._stamp_path(spec)
         temp = stamp.with_name(stamp.name + f".tmp-{os.getpid()}")
         sample = sample_digest(path, stat.st_size)
-        temp.write_text(
-            json.dumps({"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest, "sample": sample})
-        )
-        os.replace(temp, stamp)
+        try:
+            temp.write_text(
+                json.dumps({"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest, "sample": sample})
+            )
+            os.replace(temp, stamp)
+        except OSError as exc:
+            log.debug("cannot record the verification of %s: %s", path, exc)
+            with contextlib.suppress(OSError):
+                temp.unlink(missing_ok=True)
 
     def verify(self, spec: ModelSpec) -> str | None:
         """Hash the whole file now: None when it is intact (and re-stamp it), else what is wrong."""
@@ -167,7 +197,13 @@ class LocalModelFiles(ModelFiles):
                     f"{blocker} is a folder where chi_llm keeps a model file; move it away and fetch again",
                     backend="disk",
                 )
-        os.replace(partial, final)
+        try:
+            os.replace(partial, final)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise ModelFetchFailed(
+                f"cannot put the model in place at {final} ({exc.strerror}); {_WRITABLE_ADVICE}", backend="disk"
+            ) from None
         self._stamp(spec, final, digest)
         return final
 
@@ -184,14 +220,23 @@ class LocalModelFiles(ModelFiles):
         freed = 0
         for path in (self.path_for(spec), self._stamp_path(spec)):
             try:
-                freed += path.stat().st_size
+                size = path.stat().st_size
                 path.unlink()
+                freed += size
             except FileNotFoundError:
                 continue
+            except OSError as exc:
+                raise ConfigError(f"cannot delete it ({exc.strerror}); {_WRITABLE_ADVICE}", source=str(path)) from None
         partial = self.resume_dir(spec)
         if partial.exists():
-            freed += sum(p.stat().st_size for p in partial.rglob("*") if p.is_file())
-            shutil.rmtree(partial)
+            size = bytes_under(partial)
+            try:
+                shutil.rmtree(partial)
+            except OSError as exc:
+                raise ConfigError(
+                    f"cannot delete it ({exc.strerror}); {_WRITABLE_ADVICE}", source=str(partial)
+                ) from None
+            freed += size
         return freed
 
     def resume_dir(self, spec: ModelSpec) -> Path:
@@ -205,6 +250,10 @@ class LocalModelFiles(ModelFiles):
         """Remove what killed fetches left (partial files, pip's wheel folders) whose process
         is gone; return the bytes freed. Live fetches of other processes are left alone."""
         freed = 0
+        if self.models_dir.is_dir():  # lock files of earlier builds sat beside the models
+            for old_lock in self.models_dir.glob(".*.gguf.lock"):
+                with contextlib.suppress(OSError):
+                    old_lock.unlink()
         for leftover in self._leftovers(only_stale=True):
             with contextlib.suppress(OSError):
                 size = bytes_under(leftover) if leftover.is_dir() else leftover.stat().st_size

@@ -32,3 +32,35 @@ def load_yaml(text: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise ValueError(f"invalid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
+
+
+def dump_keeping_comments(old_text: str, values: dict[str, Any]) -> str:
+    """YAML for `values` that keeps the comments and layout of `old_text` wherever the value
+    under them is unchanged (ruamel.yaml's round trip): changed keys are replaced, removed
+    keys dropped, new keys appended."""
+    import io
+
+    from ruamel.yaml import YAML
+
+    round_trip = YAML()
+    round_trip.preserve_quotes = True
+    document = round_trip.load(old_text)
+    if not isinstance(document, dict):  # only comments so far: keep them above the new keys
+        document = None
+    out = io.StringIO()
+    if document is None:
+        round_trip.dump(values, out)
+        return old_text.rstrip("\n") + "\n" + out.getvalue()
+    _merge(document, values)
+    round_trip.dump(document, out)
+    return out.getvalue()
+
+
+def _merge(target: Any, values: dict[str, Any]) -> None:
+    for key in [k for k in target if k not in values]:
+        del target[key]
+    for key, value in values.items():
+        if key in target and isinstance(target[key], dict) and isinstance(value, dict):
+            _merge(target[key], value)
+        elif key not in target or target[key] != value:
+            target[key] = value

@@ -103,6 +103,14 @@ def test_files_sweep_what_killed_fetches_left(files: ModelFiles) -> None:
     assert not stale_file.exists() and not stale_wheel.parent.exists() and live_file.exists()
 
 
+def test_files_sweep_lock_files_of_the_old_layout(files: ModelFiles) -> None:
+    files.models_dir.mkdir(parents=True, exist_ok=True)
+    old = files.models_dir / ".tiny.gguf.lock"
+    old.touch()
+    files.sweep()
+    assert not old.exists()
+
+
 def test_files_remove_frees_what_they_held(files: ModelFiles) -> None:
     place(files)
     assert files.remove(SPEC) >= len(DATA)

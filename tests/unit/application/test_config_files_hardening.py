@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -56,3 +58,41 @@ def test_a_json_error_with_undecodable_bytes_is_still_valid_json(isolated: Path)
     assert done.returncode != 0
     error = json.loads(done.stdout.decode("utf-8"))["error"]  # decodes: valid UTF-8 JSON
     assert error["kind"] and "Traceback" not in done.stderr.decode("utf-8", "replace")
+
+
+def test_a_commented_yaml_file_keeps_its_comments(isolated: Path) -> None:
+    path = isolated / ".chi_llm.yaml"
+    path.write_text(
+        "# chi_llm settings for this project\n"
+        "model: smollm2-135m  # the small one\n"
+        "provider:\n"
+        "  type: fake  # tests only\n"
+        "  token_delay: 0.5\n"
+        "max_tokens: 64 # keep answers short\n"
+    )
+    assert run("config", "set", "provider.token_delay", "0.25").exit_code == 0
+    assert run("config", "set", "seed", "7").exit_code == 0
+    assert run("config", "unset", "max_tokens").exit_code == 0
+    assert path.read_text() == (
+        "# chi_llm settings for this project\n"
+        "model: smollm2-135m  # the small one\n"
+        "provider:\n"
+        "  type: fake  # tests only\n"
+        "  token_delay: 0.25\n"
+        "seed: 7\n"
+    )
+
+
+def test_a_failed_write_leaves_the_file_and_says_what_to_do(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = isolated / ".chi_llm.json"
+    path.write_text('{"seed": 1}')
+
+    def disk_full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    result = run("config", "set", "max_tokens", "42")
+    assert result.exit_code == 2
+    assert "No space left on device" in result.stderr and "free disk space" in result.stderr
+    assert path.read_text() == '{"seed": 1}'
+    assert [p.name for p in isolated.iterdir()] == [".chi_llm.json"]

