@@ -117,12 +117,19 @@ def _read(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
             if handle.read(4) != b"GGUF":
-                raise ModelCorrupt(f"{path} is not a GGUF model file", backend="gguf")
+                raise ModelCorrupt(
+                    f"{path} is not a GGUF model file (it lacks the GGUF signature): check that this is "
+                    "the model you meant, or get it again from where it came from (the model's page, "
+                    "`ollama pull`, LM Studio) and point at the new copy",
+                    backend="gguf",
+                )
             with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
                 return _parse(_Reader(mapped), path)
     except (EOFError, ValueError, struct.error, OSError) as exc:
         raise ModelCorrupt(
-            f"{path} is truncated or damaged ({exc or 'unexpected end'}); delete it and fetch again", backend="gguf"
+            f"{path} is truncated or damaged ({exc or 'unexpected end'}); get it again from where it came "
+            "from (a model chi-llm downloaded is fetched again on its next use)",
+            backend="gguf",
         ) from None
 
 

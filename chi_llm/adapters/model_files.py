@@ -130,7 +130,8 @@ class LocalModelFiles(ModelFiles):
                 known = spec.sha256 is None or stamp.get("sha256") == spec.sha256
                 return known and str(stamp["sample"]) == sample_digest(path, stat.st_size)
             digest = sha256_of(path)  # never stamped, stamped before samples existed, or touched since
-        if spec.sha256 is not None and digest != spec.sha256:
+        expected = spec.sha256 or stamp.get("sha256")  # the catalog's, else the one verified at download
+        if expected is not None and digest != expected:
             return False
         self._stamp(spec, path, digest)
         return True

@@ -81,8 +81,10 @@ def load(params: LoadParams) -> LoadedModel:
             )
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelCorrupt(
-                f"llama.cpp could not load {params.path} ({exc}); the file may be damaged or of an "
-                "architecture this llama-cpp-python build does not support (try upgrading it)",
+                f"llama.cpp could not load {params.path} ({exc}): the file is damaged or incomplete "
+                "(get it again from where it came from; `chi-llm models verify` checks the models "
+                "chi-llm downloaded), or its architecture is newer than this llama-cpp-python "
+                "(pip install -U llama-cpp-python)",
                 backend="llama.cpp",
             ) from exc
         loaded = LoadedModel(llm=llm, params=params, format_chat=make_formatter(llm, metadata), lock=threading.Lock())

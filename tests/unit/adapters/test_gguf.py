@@ -59,8 +59,9 @@ def test_truncated_header_is_corrupt(tmp_path: Path, cut: int) -> None:
 def test_not_a_gguf_file(tmp_path: Path) -> None:
     path = tmp_path / "m.gguf"
     path.write_bytes(b"<html>not found</html>")
-    with pytest.raises(ModelCorrupt, match="not a GGUF"):
+    with pytest.raises(ModelCorrupt, match="not a GGUF") as error:
         read_metadata(path)
+    assert "get it again from where it came from" in str(error.value)  # the user's own file: how to fix it
 
 
 def test_real_default_model_metadata(default_model_path: Path) -> None:
