@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 from collections.abc import Mapping
@@ -27,6 +28,17 @@ def cache_home(env: Mapping[str, str]) -> Path:
     if env.get("CHI_LLM_HOME"):
         return Path(env["CHI_LLM_HOME"]).expanduser()
     return Path(env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")).expanduser() / "chi_llm"
+
+
+def largest_file_under(folder: Path) -> int:
+    """Size of the biggest file below `folder` (0 when none): a download in progress, counted once
+    even while pip copies it from its temporary folder to its destination."""
+    largest = 0
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            with contextlib.suppress(OSError):
+                largest = max(largest, os.path.getsize(os.path.join(root, name)))
+    return largest
 
 
 def bytes_under(folder: Path) -> int:

