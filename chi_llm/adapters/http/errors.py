@@ -52,9 +52,18 @@ def _context_error(message: str, backend: str, context: int | None) -> ContextLe
     return ContextLengthExceeded(prompt_tokens=prompt, context=limit, backend=backend)
 
 
-def map_status(status: int, body: Any, *, backend: str, url: str, context: int | None = None) -> ChiLlmError:
+def map_status(
+    status: int, body: Any, *, backend: str, url: str, context: int | None = None, location: str | None = None
+) -> ChiLlmError:
     """One error for one HTTP answer. API keys never appear: only the server's message does."""
     message = error_text(body)
+    if 300 <= status < 400:  # never followed: a redirect would carry the API key to another address
+        return BackendUnavailable(
+            f"{backend} at {url} answered with a redirect ({status}) to {location or 'an unnamed address'}; "
+            "API calls are not redirected (that would send your API key on) — set base_url to the "
+            "address that answers",
+            backend=backend,
+        )
     if status in (401, 403) or ("api key" in message.lower() and status == 400):
         return MissingCredentials(
             f"{backend} refused the credentials ({status}: {message}); check the API key", backend=backend

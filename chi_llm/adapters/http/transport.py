@@ -112,7 +112,15 @@ class HttpTransport:
             body: Any = json.loads(body_text)
         except ValueError:
             body = body_text
-        return map_status(response.status_code, body, backend=self.backend, url=self.base_url, context=self.context)
+        location = redact(response.headers.get("location", ""), self.secrets) or None
+        return map_status(
+            response.status_code,
+            body,
+            backend=self.backend,
+            url=self.base_url,
+            context=self.context,
+            location=location,
+        )
 
     def _retry_delay(self, attempt: int, response: Any) -> float | None:
         """The one retry policy: 429 and 5xx answers are retried, up to `max_retries` times, after
@@ -137,7 +145,7 @@ class HttpTransport:
         for attempt in range(self.max_retries + 1):
             try:
                 with self.client.stream(method, path, **kwargs) as response:
-                    if response.status_code < 400:
+                    if 200 <= response.status_code < 300:
                         yield response
                         return
                     text = response.read().decode("utf-8", errors="replace")
@@ -157,7 +165,7 @@ class HttpTransport:
         for attempt in range(self.max_retries + 1):
             try:
                 async with client.stream(method, path, **kwargs) as response:
-                    if response.status_code < 400:
+                    if 200 <= response.status_code < 300:
                         yield response
                         return
                     text = (await response.aread()).decode("utf-8", errors="replace")

@@ -28,6 +28,7 @@ class Faults:
     retry_after: str = "0"
     server_error_times: int = 0  # answer 503 this many times first
     echo_key: bool = False  # a refused key is quoted back in the error body (as some servers do)
+    redirect_to: str | None = None  # answer every request with 307 and this Location
 
 
 @dataclass
@@ -74,6 +75,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(
                 429, self.error_body(429, "Rate limit reached, slow down"), {"Retry-After": state.faults.retry_after}
             )
+        if state.faults.redirect_to is not None:
+            return self.send_json(307, {}, {"Location": state.faults.redirect_to + self.path})
         if state.faults.server_error_times > 0:
             state.faults.server_error_times -= 1
             return self.send_json(503, self.error_body(503, "overloaded"))

@@ -150,3 +150,16 @@ def test_ollama_sends_num_ctx_and_refuses_overlong_prompts() -> None:
         with pytest.raises(ContextLengthExceeded):
             adapter.generate(long)
         assert len(server.requests) == 1  # refused before sending anything
+
+
+def test_a_redirect_to_another_port_is_not_followed(openai_server: Server) -> None:
+    engine = FakeTextGenerator(models=("m",))
+    with serve(OpenAIHandler, Server(engine=engine, api_key="sk-secret-123")) as front:
+        front.faults.redirect_to = openai_server.url  # a real server answers there
+        adapter = openai(front)
+        with pytest.raises(BackendUnavailable, match="redirect") as error:
+            adapter.generate(REQUEST)
+        with pytest.raises(BackendUnavailable, match="redirect"):
+            list(adapter.stream(REQUEST))
+    assert openai_server.url in str(error.value) and "base_url" in str(error.value)
+    assert openai_server.requests == []  # the key never went to the other address
