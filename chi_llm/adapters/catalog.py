@@ -232,8 +232,9 @@ def check_catalog_file(path: Path | None) -> CatalogCheck:
     where = "packaged models.yaml" if path is None else str(path)
     try:
         text = packaged_catalog_text() if path is None else path.read_text(encoding="utf-8")
-    except OSError as exc:
-        return CatalogCheck(ok=False, path=where, errors=(f"cannot read: {exc.strerror}",), warnings=(), models=0)
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path, or text that is not UTF-8
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        return CatalogCheck(ok=False, path=where, errors=(f"cannot read: {reason}",), warnings=(), models=0)
     errors, warnings, count = validate_catalog(text, where=where)
     return CatalogCheck(ok=not errors, path=where, errors=tuple(errors), warnings=tuple(warnings), models=count)
 

@@ -56,18 +56,28 @@ def exit_code(error: ChiLlmError) -> int:
     return next((code for kind, code in EXIT_CODES if isinstance(error, kind)), 1)
 
 
+def printable(text: str) -> str:
+    """`text` as the terminal can take it: characters UTF-8 cannot encode (the lone surrogates
+    that undecodable bytes in an argument or file name become) are shown escaped."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 def write(text: str) -> None:
-    sys.stdout.write(text)
+    sys.stdout.write(printable(text))
     sys.stdout.flush()
 
 
 def line(text: str = "") -> None:
-    print(text, flush=True)
+    print(printable(text), flush=True)
 
 
 def note(text: str) -> None:
     """A message for the person at the terminal: stderr, never mixed into results."""
-    print(text, file=sys.stderr, flush=True)
+    print(printable(text), file=sys.stderr, flush=True)
 
 
 def emit_json(value: Any) -> None:

@@ -29,7 +29,9 @@ values = st.recursive(
     ),
     max_leaves=10,
 )
-keys = st.sampled_from([*KEYS, "colour", "provider_profiles"])
+keys = st.sampled_from(
+    [*KEYS, "colour", "provider_profiles", "default_model", "preferred_context", "downloaded_models"]
+)
 
 
 def service(folder: Path, env: dict[str, str] | None = None) -> ConfigService:
