@@ -67,7 +67,7 @@ def spec_from_entry(entry: Mapping[str, Any], *, where: str) -> ModelSpec:
         raise ConfigError(f"unknown field(s) {', '.join(sorted(unknown))}", source=where, key=model_id)
     try:
         if entry.get("path"):
-            source: Any = LocalSource(path=str(Path(str(entry["path"])).expanduser()))
+            source: Any = LocalSource(path=str(Path(os.path.expanduser(str(entry["path"])))))
             default_name = Path(source.path).name
         elif entry.get("source"):
             source = parse_source(str(entry["source"]))

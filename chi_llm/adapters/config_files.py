@@ -24,7 +24,7 @@ PROJECT_NAMES = (".chi_llm.json", ".chi_llm.yaml", ".chi_llm.yml")
 def global_config_path(env: Mapping[str, str]) -> Path:
     """`$XDG_CONFIG_HOME/chi_llm/config.yaml`, defaulting to `~/.config/chi_llm/config.yaml`."""
     base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base).expanduser() / "chi_llm" / "config.yaml"
+    return Path(os.path.expanduser(base)) / "chi_llm" / "config.yaml"
 
 
 def _umask() -> int:

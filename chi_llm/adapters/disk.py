@@ -26,8 +26,8 @@ def cache_home(env: Mapping[str, str]) -> Path:
     """chi_llm's cache folder from the environment: CHI_LLM_HOME, else $XDG_CACHE_HOME/chi_llm,
     else ~/.cache/chi_llm (the `cache_dir` setting, when set, takes precedence over all three)."""
     if env.get("CHI_LLM_HOME"):
-        return Path(env["CHI_LLM_HOME"]).expanduser()
-    return Path(env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")).expanduser() / "chi_llm"
+        return Path(os.path.expanduser(env["CHI_LLM_HOME"]))
+    return Path(os.path.expanduser(env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache"))) / "chi_llm"
 
 
 def largest_file_under(folder: Path) -> int:

@@ -8,6 +8,7 @@ pointing at `blobs/sha256-...`), and the folders in the `gguf_paths` setting.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -32,7 +33,7 @@ class ToolInventory(ModelInventory):
     def __init__(self, env: Mapping[str, str], gguf_paths: Sequence[str] = (), home: Path | None = None) -> None:
         self.env = env
         self.home = home or Path.home()
-        self.gguf_paths = [Path(p).expanduser() for p in gguf_paths]
+        self.gguf_paths = [Path(os.path.expanduser(p)) for p in gguf_paths]
 
     def scan(self) -> list[InstalledModel]:
         found: dict[str, InstalledModel] = {}
@@ -42,9 +43,11 @@ class ToolInventory(ModelInventory):
 
     def hf_cache_root(self) -> Path:
         if self.env.get("HF_HUB_CACHE"):
-            return Path(self.env["HF_HUB_CACHE"]).expanduser()
+            return Path(os.path.expanduser(self.env["HF_HUB_CACHE"]))
         base = (
-            Path(self.env["HF_HOME"]).expanduser() if self.env.get("HF_HOME") else self.home / ".cache" / "huggingface"
+            Path(os.path.expanduser(self.env["HF_HOME"]))
+            if self.env.get("HF_HOME")
+            else self.home / ".cache" / "huggingface"
         )
         return base / "hub"
 
@@ -72,7 +75,7 @@ class ToolInventory(ModelInventory):
         try:
             folder = json.loads(settings.read_text()).get("downloadsFolder")
             if folder:
-                roots.append(Path(folder).expanduser())
+                roots.append(Path(os.path.expanduser(folder)))
         except (OSError, ValueError, AttributeError):
             pass
         return [*roots, self.home / ".lmstudio" / "models", self.home / ".cache" / "lm-studio" / "models"]
@@ -88,7 +91,7 @@ class ToolInventory(ModelInventory):
 
     def ollama_roots(self) -> list[Path]:
         if self.env.get("OLLAMA_MODELS"):
-            return [Path(self.env["OLLAMA_MODELS"]).expanduser()]
+            return [Path(os.path.expanduser(self.env["OLLAMA_MODELS"]))]
         return [self.home / ".ollama" / "models", Path("/usr/share/ollama/.ollama/models")]
 
     def _ollama(self) -> Iterator[InstalledModel]:

@@ -277,7 +277,7 @@ class LocalModelFiles(ModelFiles):
 
     def size_of(self, path: Path) -> int | None:
         try:
-            return path.expanduser().stat().st_size if path.expanduser().is_file() else None
+            return Path(os.path.expanduser(path)).stat().st_size if Path(os.path.expanduser(path)).is_file() else None
         except OSError:
             return None
 

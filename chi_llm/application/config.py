@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -73,7 +74,7 @@ class ConfigService:
             layers.append((f"project file {project}", self._store.read(project)))
         layers.extend(self._env_layers())
         if config_path is not None:
-            path = Path(config_path).expanduser()
+            path = Path(os.path.expanduser(config_path))
             if not self._store.exists(path):
                 raise ConfigError("the file does not exist", source=f"config_path {path}")
             layers.append((f"config_path {path}", self._store.read(path)))
@@ -179,7 +180,7 @@ class ConfigService:
             if not isinstance(parsed, dict):
                 raise ConfigError("inline JSON must be an object", source="env CHI_LLM_CONFIG")
             return parsed
-        path = Path(value).expanduser()
+        path = Path(os.path.expanduser(value))
         if not self._store.exists(path):
             raise ConfigError(f"no such file {path} (give a path or inline JSON)", source="env CHI_LLM_CONFIG")
         return self._store.read(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Literal
@@ -151,7 +152,7 @@ class ModelLibrary:
 
     def add(self, path: Path, model_id: str | None = None, scope: Scope = "global") -> Registration:
         """Register a local .gguf file under an id (global config by default); it is used in place."""
-        file = path.expanduser().absolute()  # as the user named it (a link stays a link)
+        file = Path(os.path.expanduser(path)).absolute()  # as the user named it (a link stays a link)
         size = self.models.files.size_of(file)
         if size is None or file.suffix != ".gguf":
             raise ModelNotFound(f"no .gguf file at {file}", backend="local")

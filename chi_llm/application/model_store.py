@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -96,7 +97,7 @@ class ModelStore:
                 f"no installed model {model!r}; `chi-llm models list` shows what is here", backend="inventory"
             )
         if looks_like_path(model):
-            path = Path(model).expanduser()
+            path = Path(os.path.expanduser(model))
             if self.files.size_of(path) is None:
                 raise ModelNotFound(f"no model file at {path}; check the path", backend="local")
             return path

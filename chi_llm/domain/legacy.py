@@ -226,7 +226,9 @@ def _profiles(raw: Any, existing: Any, source: str) -> tuple[list[Any], list[str
             raise ConfigError("each provider profile must be a mapping", source=source, key="provider_profiles")
         entry = dict(entry)
         profile_id = entry.pop("name", None) or entry.pop("id", None) or f"{entry.get('type', 'profile')}-{index + 1}"
-        if entry.get("type") in GONE_TYPES:
+        if not isinstance(profile_id, str):
+            raise ConfigError("each provider profile's 'name' must be text", source=source, key="provider_profiles")
+        if isinstance(entry.get("type"), str) and entry["type"] in GONE_TYPES:
             notices.append(
                 _say(
                     source,

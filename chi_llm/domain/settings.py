@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -58,6 +59,8 @@ def _folder(value: Any) -> str:
         raise ValueError(f"must be a folder path without control characters, got {value!r}")
     if not (text.startswith("/") or text.startswith("~") or (len(text) > 2 and text[1] == ":")):
         raise ValueError(f"must be an absolute folder path (or start with ~), got {value!r}")
+    if text.startswith("~") and os.path.expanduser(text) == text:
+        raise ValueError(f"names the home folder of a user this machine does not have, got {value!r}")
     return text
 
 

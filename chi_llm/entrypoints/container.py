@@ -37,7 +37,7 @@ from chi_llm.domain.settings import Settings  # noqa: E402
 
 def cache_dir(settings_value: str | None, env: Mapping[str, str]) -> Path:
     """The cache folder: the `cache_dir` setting (CHI_LLM_HOME), else XDG cache / ~/.cache/chi_llm."""
-    folder = Path(settings_value).expanduser() if settings_value else cache_home(env)
+    folder = Path(os.path.expanduser(settings_value)) if settings_value else cache_home(env)
     for part in (folder, folder / "models"):
         if part.exists() and not part.is_dir():
             raise ConfigError(

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from chi_llm.adapters.config_files import FileConfigStore
@@ -46,6 +46,8 @@ fuzz = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCh
 
 @fuzz
 @given(content=st.dictionaries(keys, values, max_size=4))
+@example(content={"provider_profiles": [{"id": [None]}]})  # found by this test: unhashable ids
+@example(content={"provider_profiles": [{"type": []}]})
 def test_any_project_file_resolves_or_is_a_config_error(tmp_path: Path, content: dict[str, Any]) -> None:
     try:
         text = json.dumps(content)
@@ -71,6 +73,8 @@ def test_any_project_file_resolves_or_is_a_config_error(tmp_path: Path, content:
     ),
     value=st.text(max_size=20),
 )
+@example(variable="CHI_LLM_CONFIG", value="~0")  # found by this test: a home of a user who does not exist
+@example(variable="CHI_LLM_HOME", value="~0")
 def test_any_environment_value_resolves_or_is_a_config_error(tmp_path: Path, variable: str, value: str) -> None:
     with contextlib.suppress(ChiLlmError):
         service(tmp_path, {variable: value}).resolve(check_model=False)

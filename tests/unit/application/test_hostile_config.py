@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from chi_llm.domain.errors import ConfigError
+from chi_llm.domain.settings import check_value
 from tests.support.cli import run
 
 
@@ -54,3 +56,8 @@ def test_a_cache_dir_that_is_a_file_is_refused(monkeypatch: pytest.MonkeyPatch, 
     monkeypatch.setenv("CHI_LLM_HOME", str(blocker))
     result = run("models", "disk")
     assert result.exit_code == 2 and "is a file, not a folder" in result.stderr
+
+
+def test_a_home_of_an_unknown_user_is_refused() -> None:
+    with pytest.raises(ConfigError, match="user this machine does not have"):
+        check_value("cache_dir", "~nobody-here-at-all/models", source="env CHI_LLM_HOME", schemas={})
