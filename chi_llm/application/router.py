@@ -127,6 +127,10 @@ class ProviderRouter(TextGenerator):
         for adapter in self._built.values():
             await adapter.aclose()
 
+    def end_session(self, session: str) -> None:
+        for adapter in self._built.values():
+            adapter.end_session(session)
+
     @property
     def primary(self) -> TextGenerator:
         return self.generator(self.candidates[0])

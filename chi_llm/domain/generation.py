@@ -88,6 +88,7 @@ class GenerationRequest:
     prompt: str | None = None
     model: str | None = None
     options: GenerationOptions = field(default_factory=GenerationOptions)
+    session: str | None = None  # the conversation this turn continues (a backend may keep its cache)
 
     def __post_init__(self) -> None:
         if (self.prompt is None) == (not self.messages):
@@ -102,6 +103,7 @@ class Usage:
 
     prompt_tokens: int
     completion_tokens: int
+    cached_tokens: int = 0  # prompt tokens the backend reused from its cache instead of evaluating
 
     @property
     def total_tokens(self) -> int:
@@ -144,14 +146,14 @@ class Completion:
     model: str | None = None
 
 
-def close_stream(chunks: Iterable[Chunk]) -> None:
+def close_stream(chunks: Iterable[object]) -> None:
     """Close a chunk stream early (a generator's `close`), which stops decoding; others are left be."""
     close = getattr(chunks, "close", None)
     if close is not None:
         close()
 
 
-async def aclose_stream(chunks: AsyncIterable[Chunk]) -> None:
+async def aclose_stream(chunks: AsyncIterable[object]) -> None:
     """`close_stream` for async streams."""
     aclose = getattr(chunks, "aclose", None)
     if aclose is not None:

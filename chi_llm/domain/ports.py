@@ -67,6 +67,11 @@ class TextGenerator(Protocol):
         """`close` for async clients of the running event loop (and the sync ones)."""
         ...
 
+    def end_session(self, session: str) -> None:
+        """A conversation (`GenerationRequest.session`) ended: drop whatever the backend keeps
+        for it, such as a saved KV cache. Unknown ids are ignored."""
+        return None
+
 
 class ServerFinder(Protocol):
     """Looks for a running local server of one kind on the usual hosts and ports."""

@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from chi_llm.application.chat_session import ChatSession
 from chi_llm.application.generation import GenerationService
 from chi_llm.application.router import ProviderRouter
 from chi_llm.domain.errors import InvalidRequest
@@ -159,6 +160,19 @@ class MicroLLM:
     def __repr__(self) -> str:
         return f"MicroLLM(model={self.model!r}, providers={self.provider_ids!r})"
 
+    def session(self, system: str | None = None, history: Iterable[Mapping[str, str]] | None = None) -> Session:
+        """A conversation that keeps its history and, on a local model, its own KV cache: a turn
+        after other conversations used the model evaluates only its new tokens. `system`
+        defaults to the configured system prompt."""
+        return Session(
+            self,
+            ChatSession(
+                self._service,
+                system=system if system is not None else self._service.system,
+                history=list(history_to_messages(history)),
+            ),
+        )
+
     # -- request building ------------------------------------------------------------------
     def _options(self, options: Mapping[str, Any]) -> GenerationOptions:
         unknown = set(options) - set(_OPTION_NAMES)
@@ -272,9 +286,11 @@ class MicroLLM:
     async def acomplete(self, text: str, **options: Any) -> str:
         return (await self.arun(self._raw(text, options))).text
 
-    async def _atexts(self, request: GenerationRequest) -> AsyncIterator[str]:
+    def _atexts(self, request: GenerationRequest) -> AsyncIterator[str]:
+        return self._achunks(self._service.astream(request), request.model)
+
+    async def _achunks(self, chunks: AsyncIterator[Chunk], model: str | None) -> AsyncIterator[str]:
         seen: list[Chunk] = []
-        chunks = self._service.astream(request)
         try:
             async for chunk in chunks:
                 seen.append(chunk)
@@ -282,7 +298,7 @@ class MicroLLM:
                     yield chunk.text
         finally:
             await aclose_stream(chunks)
-        self.last_completion = collect(seen, model=request.model or self.model)
+        self.last_completion = collect(seen, model=model or self.model)
 
     def astream(self, prompt: str, *, system: str | None = None, **options: Any) -> AsyncIterator[str]:
         return self._atexts(self._chat(prompt, None, system, options))
@@ -295,6 +311,51 @@ class MicroLLM:
         **options: Any,
     ) -> AsyncIterator[str]:
         return self._atexts(self._chat(message, history, system, options))
+
+
+class Session:
+    """A conversation on a MicroLLM (`llm.session()`): `chat`, `stream`, `achat`, `astream` take
+    the new message and the per-call options; `history` holds the turns so far."""
+
+    def __init__(self, llm: MicroLLM, chat: ChatSession) -> None:
+        self._llm = llm
+        self._chat = chat
+
+    @property
+    def id(self) -> str:
+        return self._chat.id
+
+    @property
+    def history(self) -> list[dict[str, str]]:
+        return [{"role": m.role, "content": m.content} for m in self._chat.history]
+
+    def chat(self, message: str, **options: Any) -> str:
+        self._llm.last_completion = self._chat.send(message, self._llm._options(options))
+        return self._llm.last_completion.text
+
+    async def achat(self, message: str, **options: Any) -> str:
+        self._llm.last_completion = await self._chat.asend(message, self._llm._options(options))
+        return self._llm.last_completion.text
+
+    def stream(self, message: str, **options: Any) -> Iterator[str]:
+        return self._llm._texts(self._chat.stream(message, self._llm._options(options)), None)
+
+    def astream(self, message: str, **options: Any) -> AsyncIterator[str]:
+        return self._llm._achunks(self._chat.astream(message, self._llm._options(options)), None)
+
+    def reset(self) -> None:
+        """Clear the history (the system prompt stays)."""
+        self._chat.reset()
+
+    def close(self) -> None:
+        """End the conversation; a local model drops its saved cache."""
+        self._chat.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
 
 def quick_llm(prompt: str, **kwargs: Any) -> str:

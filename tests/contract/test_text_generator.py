@@ -54,8 +54,9 @@ async def test_async_parity_with_sync(subject: Subject) -> None:
     chunks = [c async for c in subject.generator.astream(request)]
     assert sync.text.strip() and completion.text == sync.text
     assert "".join(c.text for c in chunks) == sync.text
-    if subject.stream_usage:
-        assert completion.usage == sync.usage
+    if subject.stream_usage:  # what a cache saved depends on what ran before: not compared
+        counted = (completion.usage.prompt_tokens, completion.usage.completion_tokens)
+        assert counted == (sync.usage.prompt_tokens, sync.usage.completion_tokens)
     else:
         assert completion.usage.completion_tokens > 0
     assert sum(1 for c in chunks if c.finish_reason) == 1

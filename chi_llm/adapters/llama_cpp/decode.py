@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import codecs
 import random
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from chi_llm.adapters.llama_cpp.loader import LoadedModel
+from chi_llm.adapters.llama_cpp.sessions import shared_prefix
 from chi_llm.domain.errors import GenerationFailed
 from chi_llm.domain.generation import Chunk, FinishReason, GenerationOptions, Timings, Usage
 from chi_llm.domain.model_spec import Sampling
@@ -31,24 +34,36 @@ class TokenCounter:
         self.value = 0
 
 
+@dataclass(frozen=True, slots=True)
+class DecodeJob:
+    """What one generation decodes: prompt tokens, options, stops, the model's recommended
+    sampling and the conversation whose KV cache it continues (None: no conversation)."""
+
+    prompt: list[int]
+    options: GenerationOptions
+    stops: Sequence[str]
+    sampling: Sampling
+    session: str | None = None
+
+
 def decode(
     model: LoadedModel,
-    prompt: list[int],
-    options: GenerationOptions,
-    stops: Sequence[str],
+    work: DecodeJob,
     counter: TokenCounter,
-    sampling: Sampling,
-) -> Iterator[Chunk]:
-    """Yield text deltas and one final chunk. Holds the model's lock while decoding; closing
-    the iterator releases it after the current token. `sampling`: the model's recommended
-    values, for what the request leaves unset."""
+    emit: Callable[[Chunk], None],
+    cancelled: threading.Event,
+) -> None:
+    """Emit text deltas and one final chunk, on the model's decode thread. Stops after the
+    current token once `cancelled` is set (the consumer went away)."""
     from llama_cpp import llama_vocab_is_eog as is_eog
 
-    llm = model.llm
+    llm, options, stops, sampling, prompt = model.llm, work.options, work.stops, work.sampling, work.prompt
     vocab = llm._model.vocab
     room = model.context - len(prompt)
     limit = min(options.token_limit, room)
     with model.lock:
+        model.sessions.activate(llm, work.session)
+        cached = shared_prefix(llm.input_ids[: llm.n_tokens], prompt)
         started = time.perf_counter()
         first: float | None = None
         produced = 0
@@ -87,9 +102,9 @@ def decode(
                     break
                 keep = held_back(pending, stops) if stops else 0
                 if len(pending) > keep:
-                    yield Chunk(text=pending[: len(pending) - keep])
+                    emit(Chunk(text=pending[: len(pending) - keep]))
                     pending = pending[len(pending) - keep :]
-                if produced >= limit:
+                if produced >= limit or cancelled.is_set():
                     break
         except (RuntimeError, OSError) as exc:
             raise GenerationFailed(f"llama.cpp failed while decoding: {exc}", backend="llama.cpp") from exc
@@ -97,9 +112,11 @@ def decode(
             tokens.close()
         tail = pending + (utf8.decode(b"", final=True) if finish != "stop" or not stops else "")
         if tail:
-            yield Chunk(text=tail)
-        yield Chunk(
-            finish_reason=finish,
-            usage=Usage(prompt_tokens=len(prompt), completion_tokens=produced),
-            timings=Timings(time_to_first_token=first, total=time.perf_counter() - started),
+            emit(Chunk(text=tail))
+        emit(
+            Chunk(
+                finish_reason=finish,
+                usage=Usage(prompt_tokens=len(prompt), completion_tokens=produced, cached_tokens=cached),
+                timings=Timings(time_to_first_token=first, total=time.perf_counter() - started),
+            )
         )

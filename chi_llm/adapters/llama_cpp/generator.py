@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import cast
 
-from chi_llm.adapters.llama_cpp.decode import TokenCounter, decode
+from chi_llm.adapters.llama_cpp.decode import DecodeJob, TokenCounter, decode
 from chi_llm.adapters.llama_cpp.load_defaults import default_gpu_layers, physical_cores
-from chi_llm.adapters.llama_cpp.loader import LoadedModel, LoadParams, effective_context, is_loaded, load
+from chi_llm.adapters.llama_cpp.loader import (
+    LoadedModel,
+    LoadParams,
+    effective_context,
+    is_loaded,
+    load,
+    loaded_models,
+)
 from chi_llm.adapters.llama_cpp.prompt import chat_tokens, raw_tokens
-from chi_llm.adapters.threaded import stream_in_thread
-from chi_llm.domain.generation import DEFAULT_CONTEXT, Chunk, Completion, GenerationRequest, collect
+from chi_llm.adapters.llama_cpp.worker import Job, ModelWorker, run_async, run_sync, worker_for
+from chi_llm.domain.generation import DEFAULT_CONTEXT, Chunk, Completion, GenerationRequest, aclose_stream, collect
 from chi_llm.domain.model_spec import Sampling
 from chi_llm.domain.ports import TextGenerator
 
@@ -57,8 +66,8 @@ class LlamaCppGenerator(TextGenerator):
         """Every token sampled by this adapter so far (used to check that cancellation stops decoding)."""
         return self._counter.value
 
-    def load(self, model: str | None = None) -> LoadedModel:
-        """Locate (fetching on first use) and load the model; cached after the first call."""
+    def _params(self, model: str | None) -> LoadParams:
+        """Locate (fetching on first use) and size the model; refuse it when it will not fit."""
         path = self._locate(model or self._default_model)
         params = LoadParams(
             path=path.resolve(),
@@ -69,9 +78,15 @@ class LlamaCppGenerator(TextGenerator):
         )
         if self._admit is not None and not is_loaded(params):
             self._admit(params.path, params.context)
-        return load(params)
+        return params
 
-    def stream(self, request: GenerationRequest) -> Iterator[Chunk]:
+    def load(self, model: str | None = None) -> LoadedModel:
+        """Locate (fetching on first use) and load the model; cached after the first call."""
+        return load(self._params(model))
+
+    def _prepare(self, request: GenerationRequest) -> tuple[LoadedModel, DecodeJob]:
+        """Load the model and tokenize the prompt (in the caller's thread: errors such as a
+        prompt longer than the context are raised by the call itself)."""
         loaded = self.load(request.model)
         stops: list[str] = []
         if request.prompt is not None:
@@ -79,8 +94,25 @@ class LlamaCppGenerator(TextGenerator):
         else:
             tokens, stops = chat_tokens(loaded, request.messages, request.options)
         recommended = self._sampling(request.model or self._default_model) if self._sampling else None
-        sampling = recommended or Sampling()
-        return decode(loaded, tokens, request.options, [*request.options.stop, *stops], self._counter, sampling)
+        job = DecodeJob(
+            prompt=tokens,
+            options=request.options,
+            stops=[*request.options.stop, *stops],
+            sampling=recommended or Sampling(),
+            session=request.session,
+        )
+        return loaded, job
+
+    def _work(self, loaded: LoadedModel, job: DecodeJob) -> Callable[[Job], None]:
+        return lambda running: decode(loaded, job, self._counter, running.emit, running.cancelled)
+
+    def worker(self, loaded: LoadedModel) -> ModelWorker:
+        """The decode thread of a loaded model (every decode of it runs there)."""
+        return worker_for(loaded.params, loaded.params.path.stem)
+
+    def stream(self, request: GenerationRequest) -> Iterator[Chunk]:
+        loaded, job = self._prepare(request)
+        return cast(Iterator[Chunk], run_sync(self.worker(loaded), self._work(loaded, job)))
 
     def generate(self, request: GenerationRequest) -> Completion:
         return collect(self.stream(request), model=request.model or self._default_model)
@@ -88,8 +120,21 @@ class LlamaCppGenerator(TextGenerator):
     async def agenerate(self, request: GenerationRequest) -> Completion:
         return collect([chunk async for chunk in self.astream(request)], model=request.model or self._default_model)
 
-    def astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
-        return stream_in_thread(lambda: self.stream(request))
+    async def astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
+        # Locating (maybe fetching), loading and tokenizing run off the event loop; decoding on
+        # the model's thread. The loop only ever waits on a queue.
+        loaded, job = await asyncio.to_thread(self._prepare, request)
+        chunks = run_async(self.worker(loaded), self._work(loaded, job))
+        try:
+            async for chunk in chunks:
+                yield chunk
+        finally:
+            await aclose_stream(chunks)  # withdraws the job when the consumer stops early
+
+    def end_session(self, session: str) -> None:
+        """Drop the saved KV state of a conversation on every model loaded here."""
+        for loaded in loaded_models():
+            loaded.sessions.forget(session)
 
     def close(self) -> None:
         """No connections to release. Loaded models stay cached for the process (see loader)."""

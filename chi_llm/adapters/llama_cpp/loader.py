@@ -6,12 +6,14 @@ import atexit
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from chi_llm.adapters.gguf import read_metadata, trained_context
 from chi_llm.adapters.llama_cpp.chat_format import Formatter, make_formatter
+from chi_llm.adapters.llama_cpp.sessions import KvSessions
+from chi_llm.adapters.llama_cpp.worker import stop_all
 from chi_llm.domain.errors import BackendUnavailable, ModelCorrupt
 
 log = logging.getLogger("chi_llm")
@@ -27,12 +29,14 @@ class LoadParams:
 
 @dataclass(slots=True)
 class LoadedModel:
-    """A model in memory. `lock` serialises generations: one caller decodes at a time."""
+    """A model in memory. Its generations run on its decode thread (worker.py); `lock` guards the
+    model against unloading mid-token; `sessions` tracks whose conversation the KV cache holds."""
 
     llm: Any
     params: LoadParams
     format_chat: Formatter
     lock: threading.Lock
+    sessions: KvSessions = field(default_factory=KvSessions)
 
     @property
     def context(self) -> int:
@@ -100,8 +104,14 @@ def load(params: LoadParams) -> LoadedModel:
         return loaded
 
 
+def loaded_models() -> list[LoadedModel]:
+    with _cache_lock:
+        return list(_cache.values())
+
+
 def unload_all() -> None:
-    """Close and drop every cached model."""
+    """Stop the decode threads, then close and drop every cached model."""
+    stop_all()
     with _cache_lock:
         for loaded in _cache.values():
             # A daemon thread may still be decoding at exit: never wait on it for long.

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
 
 from chi_llm.domain.errors import ChiLlmError
+from chi_llm.domain.generation import close_stream
 from chi_llm.entrypoints.cli import output
 from chi_llm.entrypoints.cli.options import build_llm, model_options, system_option
 
@@ -27,11 +28,11 @@ def read_line(prompt: str) -> str | None:
         return None
 
 
-def stream_reply(llm: Any, request: Any) -> str:
+def stream_reply(start: Callable[[], Iterator[str]]) -> str:
     """Stream one reply; Ctrl-C stops it and keeps what was produced. Errors are reported, not fatal."""
     produced: list[str] = []
     try:
-        pieces = llm.run_stream(request)
+        pieces = start()
     except ChiLlmError as error:
         output.note(f"chi-llm: error: {error.message}")
         return ""
@@ -44,15 +45,15 @@ def stream_reply(llm: Any, request: Any) -> str:
     except ChiLlmError as error:
         output.note(f"\nchi-llm: error: {error.message}")
     finally:
-        pieces.close()
+        close_stream(pieces)
         output.line()
     return "".join(produced)
 
 
-def chat_turn(llm: Any, history: list[dict[str, str]], text: str) -> None:
-    """One conversational turn; long conversations drop their oldest turns rather than failing."""
-    reply = stream_reply(llm, llm.chat_request(text, history=history, truncate=True))
-    history.extend([{"role": "user", "content": text}, {"role": "assistant", "content": reply}])
+def chat_turn(session: Any, text: str) -> None:
+    """One conversational turn (recorded in the session, stopped or not); long conversations
+    drop their oldest turns rather than failing."""
+    stream_reply(lambda: session.stream(text, truncate=True))
 
 
 def repl(handle: Callable[[str], bool], banner: str) -> None:
@@ -72,17 +73,17 @@ def repl(handle: Callable[[str], bool], banner: str) -> None:
 def chat(llm_options: dict[str, Any]) -> None:
     """Chat with the model, keeping the conversation's history."""
     llm = build_llm(**llm_options)
-    history: list[dict[str, str]] = []
+    session = llm.session()
 
     def turn(text: str) -> bool:
         if text == "/reset":
-            history.clear()
+            session.reset()
             output.note("(history cleared)")
             return True
         if text == "/help":
             output.note(CHAT_HELP)
             return True
-        chat_turn(llm, history, text)
+        chat_turn(session, text)
         return True
 
     repl(turn, f"Chatting with {llm.model}. {CHAT_HELP}")
@@ -97,25 +98,25 @@ def interactive(llm_options: dict[str, Any]) -> None:
     from chi_llm.entrypoints.facade import ask_prompt
 
     llm = build_llm(**llm_options)
-    history: list[dict[str, str]] = []
+    session = llm.session()
 
     def handle(text: str) -> bool:
         command, _, rest = text.partition(" ") if text.startswith("/") else ("", "", text)
         if command == "/help":
             output.note(INTERACTIVE_HELP)
         elif command == "/reset":
-            history.clear()
+            session.reset()
             output.note("(chat history cleared)")
         elif command == "/ask" and rest:
-            stream_reply(llm, llm.chat_request(ask_prompt(rest, None)))
+            stream_reply(lambda: llm.stream(ask_prompt(rest, None)))
         elif command == "/complete" and rest:
-            stream_reply(llm, llm.raw_request(rest))
+            stream_reply(lambda: llm.stream_complete(rest))
         elif command == "/chat" and rest:
-            chat_turn(llm, history, rest)
+            chat_turn(session, rest)
         elif command:
             output.note(f"unknown or incomplete command {command!r}. {INTERACTIVE_HELP}")
         else:
-            stream_reply(llm, llm.chat_request(rest))
+            stream_reply(lambda: llm.stream(rest))
         return True
 
     repl(handle, f"Interactive mode on {llm.model}. {INTERACTIVE_HELP}")

@@ -1,0 +1,174 @@
+"""The local engine under real use: conversations keep their own KV cache, every decode of a model
+runs on its one thread, and an open stream never blocks or deadlocks another call."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chi_llm.adapters.llama_cpp import LlamaCppGenerator
+from chi_llm.adapters.llama_cpp.worker import END, Job, ModelWorker
+from chi_llm.domain.generation import GenerationOptions, GenerationRequest
+from chi_llm.domain.messages import Message
+from chi_llm.entrypoints.facade import MicroLLM
+
+
+@pytest.fixture
+def zero_config(default_model_path: Path, isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHI_LLM_HOME", str(default_model_path.parent.parent))
+
+
+@pytest.fixture
+def evaluated(default_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """(thread id, tokens) of every llama.cpp evaluation."""
+    from llama_cpp import Llama
+
+    calls: list[tuple[int, int]] = []
+    real = Llama.eval
+
+    def spy(self: Any, tokens: Any) -> Any:
+        calls.append((threading.get_ident(), len(tokens)))
+        return real(self, tokens)
+
+    monkeypatch.setattr(Llama, "eval", spy)
+    return calls
+
+
+@pytest.fixture
+def no_hang() -> Iterator[None]:
+    """A deadlock fails the test after 120 s instead of hanging the suite."""
+
+    def expired(*_: object) -> None:
+        raise TimeoutError("the call hung")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(120)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def prompt_evaluation(calls: list[tuple[int, int]], since: int) -> int:
+    """Tokens evaluated for the prompt of the one generation that ran after `since` calls."""
+    return calls[since][1]
+
+
+def test_a_conversation_keeps_its_cache_across_another(zero_config: None, evaluated: list[tuple[int, int]]) -> None:
+    llm = MicroLLM(temperature=0.0)
+    ann, bob = llm.session(), llm.session()
+    ann.chat("Hello, my name is Ann and I like long walks by the sea.", max_tokens=16)
+    bob.chat("Hi there, I am Bob. I collect old maps of far away islands.", max_tokens=16)
+    before = len(evaluated)
+    ann.chat("What do I like?", max_tokens=4)
+    usage = llm.last_usage
+    new_tokens = usage.prompt_tokens - usage.cached_tokens
+    assert usage.cached_tokens > 30 and new_tokens < 25  # Ann's history came back from her saved cache
+    assert prompt_evaluation(evaluated, before) == new_tokens  # and only her new turn was evaluated
+    assert [m["role"] for m in ann.history] == ["user", "assistant", "user", "assistant"]
+
+
+def test_without_sessions_the_history_is_evaluated_again(zero_config: None, evaluated: list[tuple[int, int]]) -> None:
+    llm = MicroLLM(temperature=0.0)
+    first = [{"role": "user", "content": "Hello, my name is Ann and I like long walks by the sea."}]
+    first.append({"role": "assistant", "content": llm.chat(first[0]["content"], max_tokens=16)})
+    llm.chat("Hi there, I am Bob. I collect old maps of far away islands.", max_tokens=16)
+    before = len(evaluated)
+    llm.chat("What do I like?", history=first, max_tokens=4)
+    assert prompt_evaluation(evaluated, before) > 30  # the contrast the sessions test relies on
+
+
+def test_a_closed_session_drops_its_saved_cache(zero_config: None) -> None:
+    llm = MicroLLM(temperature=0.0)
+    ann, bob = llm.session(), llm.session()
+    ann.chat("Hello there", max_tokens=4)
+    bob.chat("Good morning", max_tokens=4)  # Ann's cells were saved when Bob took the model
+    sessions = llm.backend.load().sessions  # type: ignore[attr-defined]
+    assert sessions.holds(ann.id) and not sessions.holds(bob.id)  # Bob's cells are live, not saved
+    ann.close()
+    assert not sessions.holds(ann.id)
+
+
+def test_every_decode_of_a_model_runs_on_its_one_thread(zero_config: None, evaluated: list[tuple[int, int]]) -> None:
+    llm = MicroLLM(temperature=0.0)
+    errors: list[BaseException] = []
+
+    def sync_call() -> None:
+        try:
+            llm.generate("Count to three", max_tokens=4)
+        except BaseException as exc:
+            errors.append(exc)
+
+    async def async_calls() -> None:
+        await asyncio.gather(*(llm.agenerate(f"Say {i}", max_tokens=4) for i in range(3)))
+
+    threads = [threading.Thread(target=sync_call) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    asyncio.run(async_calls())
+    for thread in threads:
+        thread.join(120)
+    assert not errors
+    decode_threads = {ident for ident, _ in evaluated}
+    assert len(decode_threads) == 1 and threading.get_ident() not in decode_threads
+
+
+def test_an_open_stream_does_not_block_a_second_call(zero_config: None, no_hang: None) -> None:
+    llm = MicroLLM(temperature=0.0)
+    held = llm.stream("Tell me a long story about a dragon.", max_tokens=64)
+    assert next(held)  # the stream is open and nobody reads it
+    assert llm.generate("Say hi", max_tokens=3)  # same thread: neither blocked nor deadlocked
+    other: list[str] = []
+    thread = threading.Thread(target=lambda: other.append(llm.generate("Say ok", max_tokens=3)))
+    thread.start()
+    thread.join(60)
+    assert other and not thread.is_alive()
+    assert "".join(held)  # and the held stream still delivers the rest of its answer
+
+
+def test_a_long_prompt_error_comes_from_the_call(default_model_path: Path) -> None:
+    from chi_llm.domain.errors import ContextLengthExceeded
+
+    engine = LlamaCppGenerator(locate=Path, default_model=str(default_model_path), context=64)
+    request = GenerationRequest(messages=(Message(role="user", content="word " * 200),), options=GenerationOptions())
+    with pytest.raises(ContextLengthExceeded):
+        engine.stream(request)
+
+
+# -- the worker's queue, without a model -------------------------------------------------------
+
+
+def test_jobs_run_in_arrival_order_and_a_withdrawn_one_never_runs() -> None:
+    worker = ModelWorker("test")
+    gate, running, ran = threading.Event(), threading.Event(), []
+    done: list[threading.Event] = []
+
+    def job(name: str, wait: bool = False) -> Job:
+        finished = threading.Event()
+        done.append(finished)
+
+        def work(_: Job) -> None:
+            if wait:
+                running.set()
+                gate.wait(10)
+            ran.append(name)
+
+        return Job(work=work, emit=lambda item: finished.set() if item is END else None)
+
+    first, second, third = job("first", wait=True), job("second"), job("third")
+    for each in (first, second, third):
+        worker.submit(each)
+    assert running.wait(10)
+    worker.withdraw(second)  # cancelled while queued: removed at once
+    assert worker.queued() == 1
+    gate.set()
+    assert done[2].wait(10)
+    assert ran == ["first", "third"]
+    worker.stop()
