@@ -1,9 +1,15 @@
-"""Core benchmark: chi_llm's streaming overhead against raw llama-cpp-python, and start-up cost.
+"""Core benchmark: chi_llm against raw llama-cpp-python on the embedded default model, and
+start-up cost.
 
-Runs on the embedded default model with identical settings (context, threads, sampling,
-greedy decoding) and interleaved repetitions, then prints a table. Usage:
+Each round runs, in alternating order, raw llama-cpp-python and chi_llm on separate, equally
+warm model instances with identical settings (context, threads, the catalog's sampling, greedy):
+streamed (time to first text and decode rate, both from the caller's clock) and whole (wall
+time). Every prompt starts with a head unique to its round and side, so no side is served from
+a cache; generated tokens are counted the same way on both sides (the text re-tokenized). A
+round during which the CPU was under pressure from elsewhere (/proc/pressure/cpu) is dropped.
+Reported: the median of the per-round ratios, with min and max. Usage:
 
-    .venv/bin/python benchmarks/bench_core.py [--reps 5] [--max-tokens 200]
+    .venv/bin/python benchmarks/bench_core.py [--reps 10] [--max-tokens 200]
 """
 
 from __future__ import annotations
@@ -14,8 +20,8 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from chi_llm.adapters.catalog import YamlModelCatalog
 from chi_llm.domain.model_spec import Sampling
@@ -28,50 +34,67 @@ def recommended() -> Sampling:
 
 
 SAMPLING = recommended()
-PROMPT = "Write a long, detailed story about a lighthouse keeper and a storm. Variant {n}."
+PROMPT = "Write a long, detailed story about a lighthouse keeper and a storm."
 CONTEXT = 4096
+RAW: dict[str, Any] = {
+    "temperature": 0.0,
+    "top_p": SAMPLING.top_p,
+    "top_k": SAMPLING.top_k,
+    "min_p": SAMPLING.min_p,
+    "repeat_penalty": SAMPLING.repeat_penalty,
+    "seed": 1,
+}
 
 
-def raw_stream(llm: object, prompt: str, max_tokens: int) -> tuple[float, float, int]:
-    """(time to first token, decode tokens/s, tokens) for llama-cpp-python's own streaming."""
+def counted(llm: Any, text: str) -> int:
+    """Tokens in `text` by the model's tokenizer: one count for both sides."""
+    return len(llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+
+def raw_stream(llm: Any, prompt: str, max_tokens: int) -> tuple[float, float]:
+    """(time to first text, decode tokens/s) of llama-cpp-python's own streaming."""
     started = time.perf_counter()
     first = last = 0.0
-    pieces = 0
-    for chunk in llm.create_chat_completion(  # type: ignore[attr-defined]
-        messages=[{"role": "user", "content": prompt}],
-        stream=True,
-        max_tokens=max_tokens,
-        temperature=0.0,
-        top_p=SAMPLING.top_p,
-        top_k=SAMPLING.top_k,
-        min_p=SAMPLING.min_p,
-        repeat_penalty=SAMPLING.repeat_penalty,
-        seed=1,
-    ):
-        if chunk["choices"][0]["delta"].get("content"):
-            now = time.perf_counter()
-            first = first or now
-            last = now
-            pieces += 1
-    return first - started, (pieces - 1) / (last - first), pieces
+    pieces: list[str] = []
+    for chunk in llm.create_chat_completion(messages=[{"role": "user", "content": prompt}], stream=True, **RAW):
+        text = chunk["choices"][0]["delta"].get("content")
+        if text:
+            last = time.perf_counter()
+            first = first or last
+            pieces.append(text)
+    return first - started, (counted(llm, "".join(pieces)) - 1) / (last - first)
 
 
-def ours_stream(llm: object, prompt: str, max_tokens: int) -> tuple[float, float, int]:
+def ours_stream(llm: Any, tokenizer: Any, prompt: str, max_tokens: int) -> tuple[float, float]:
     started = time.perf_counter()
     first = last = 0.0
-    for _ in llm.stream(prompt, max_tokens=max_tokens, temperature=0.0, seed=1):  # type: ignore[attr-defined]
-        now = time.perf_counter()
-        first = first or now
-        last = now
-    tokens = llm.last_usage.completion_tokens  # type: ignore[attr-defined]
-    return first - started, (tokens - 1) / (last - first), tokens
+    pieces: list[str] = []
+    for text in llm.stream(prompt, max_tokens=max_tokens, temperature=0.0, seed=1):
+        last = time.perf_counter()
+        first = first or last
+        pieces.append(text)
+    return first - started, (counted(tokenizer, "".join(pieces)) - 1) / (last - first)
 
 
-def ours_generate(llm: object, prompt: str, max_tokens: int) -> tuple[float, float, int]:
-    request = llm.chat_request(prompt, max_tokens=max_tokens, temperature=0.0, seed=1)  # type: ignore[attr-defined]
-    completion = llm.run(request)  # type: ignore[attr-defined]
-    tokens = completion.usage.completion_tokens
-    return completion.timings.time_to_first_token, completion.timings.tokens_per_second(tokens) or 0.0, tokens
+def raw_whole(llm: Any, prompt: str, max_tokens: int) -> float:
+    started = time.perf_counter()
+    llm.create_chat_completion(messages=[{"role": "user", "content": prompt}], **RAW)
+    return time.perf_counter() - started
+
+
+def ours_whole(llm: Any, prompt: str, max_tokens: int) -> float:
+    started = time.perf_counter()
+    llm.generate(prompt, max_tokens=max_tokens, temperature=0.0, seed=1)
+    return time.perf_counter() - started
+
+
+def cpu_stall_us() -> int | None:
+    """Microseconds some task waited for a CPU, since boot (None without PSI)."""
+    try:
+        line = Path("/proc/pressure/cpu").read_text().splitlines()[0]
+    except (OSError, IndexError):
+        return None
+    return int(line.rsplit("total=", 1)[1])
 
 
 def wall(command: list[str], reps: int = 7) -> float:
@@ -130,17 +153,54 @@ def import_cost_ms() -> float:
     return int(line.split("|")[1]) / 1000
 
 
+def rounds(reps: int, max_tokens: int, run: dict[str, Any]) -> tuple[list[dict[str, float]], int]:
+    """Per-round ratios (ours over raw: TTFT, decode rate, whole wall time); rounds dropped."""
+    kept: list[dict[str, float]] = []
+    dropped = 0
+    for rep in range(reps):
+        stall, started = cpu_stall_us(), time.perf_counter()
+        order = ["raw", "ours"] if rep % 2 == 0 else ["ours", "raw"]
+        stream, whole = {}, {}
+        for side in order:
+            stream[side] = run[side + "_stream"](f"[{rep} {side} s] {PROMPT}", max_tokens)
+            whole[side] = run[side + "_whole"](f"[{rep} {side} w] {PROMPT}", max_tokens)
+        after = cpu_stall_us()
+        # Our own decode threads wait for the CPU now and then; more than a tenth of the round
+        # spent waiting means something else ran.
+        if stall is not None and after is not None and (after - stall) / 1e6 > 0.1 * (time.perf_counter() - started):
+            dropped += 1
+            continue
+        kept.append(
+            {
+                "ttft": stream["ours"][0] / stream["raw"][0],
+                "rate": stream["ours"][1] / stream["raw"][1],
+                "whole": whole["ours"] / whole["raw"],
+                "raw_ttft": stream["raw"][0],
+                "ours_ttft": stream["ours"][0],
+                "raw_rate": stream["raw"][1],
+                "ours_rate": stream["ours"][1],
+            }
+        )
+    return kept, dropped
+
+
+def summary(values: list[float]) -> str:
+    return f"{statistics.median(values):.3f} (min {min(values):.3f}, max {max(values):.3f})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--reps", type=int, default=10)
     parser.add_argument("--max-tokens", type=int, default=200)
     args = parser.parse_args()
+    RAW.update(max_tokens=args.max_tokens)
 
     from llama_cpp import Llama
 
     from chi_llm import MicroLLM
     from chi_llm.adapters.llama_cpp import LlamaCppGenerator
     from chi_llm.adapters.llama_cpp.load_defaults import physical_cores
+    from chi_llm.adapters.llama_cpp.worker import run_sync
 
     ours = MicroLLM(temperature=0.0, context=CONTEXT).load()
     backend = ours.backend
@@ -150,39 +210,48 @@ def main() -> None:
     raw = Llama(
         model_path=str(path), n_ctx=CONTEXT, n_threads=threads, n_threads_batch=threads, n_gpu_layers=0, verbose=False
     )
-    runs: dict[str, Callable[[object, str, int], tuple[float, float, int]]] = {
-        "raw llama-cpp-python stream": lambda _, p, m: raw_stream(raw, p, m),
-        "MicroLLM.stream": lambda _, p, m: ours_stream(ours, p, m),
-        "MicroLLM.generate": lambda _, p, m: ours_generate(ours, p, m),
+    # llama.cpp's CPU thread pools belong to the calling thread, and an idle pool still spins a
+    # while: two decoding threads slow each other down. So raw runs on the thread that decodes
+    # for MicroLLM (called there directly, timed there), and both sides share one pool.
+    decode_thread = backend.worker(backend.load().params)
+
+    def on_decode_thread(call: Any) -> Any:
+        return next(iter(run_sync(decode_thread, lambda job: job.emit(call()))))
+
+    run = {
+        "raw_stream": lambda p, m: on_decode_thread(lambda: raw_stream(raw, p, m)),
+        "ours_stream": lambda p, m: ours_stream(ours, raw, p, m),
+        "raw_whole": lambda p, m: on_decode_thread(lambda: raw_whole(raw, p, m)),
+        "ours_whole": lambda p, m: ours_whole(ours, p, m),
     }
-    results: dict[str, list[tuple[float, float, int]]] = {name: [] for name in runs}
-    names = list(runs)
-    for name in names:  # warm-up
-        runs[name](None, PROMPT.format(n="warm"), 16)
-    for rep in range(args.reps):
-        order = names if rep % 2 == 0 else names[::-1]  # interleaved, alternating order
-        for name in order:
-            results[name].append(runs[name](None, PROMPT.format(n=rep), args.max_tokens))
+    for name in run:  # equally warm: each side has loaded, evaluated and decoded before
+        run[name](f"[warm {name}] {PROMPT}", 16)
+    kept, dropped = rounds(args.reps, args.max_tokens, run)
+    if not kept:
+        raise SystemExit(f"every one of {args.reps} rounds ran under CPU pressure from elsewhere; run it again")
 
     print(
         f"chi_llm core benchmark — {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
-        f"{threads} threads, model {path.name}, context {CONTEXT}, {args.reps} reps, greedy"
+        f"{threads} threads, model {path.name}, context {CONTEXT}, greedy, {args.max_tokens} tokens, "
+        f"{len(kept)} rounds kept of {args.reps} ({dropped} dropped for CPU pressure)"
     )
-    print(f"{'implementation':32} {'TTFT ms':>9} {'decode tok/s':>13} {'tokens':>7}")
-    medians = {}
-    for name, samples in results.items():
-        ttft = statistics.median(s[0] for s in samples) * 1000
-        rate = statistics.median(s[1] for s in samples)
-        tokens = statistics.median(s[2] for s in samples)
-        medians[name] = rate
-        print(f"{name:32} {ttft:9.1f} {rate:13.1f} {tokens:7.0f}")
-    baseline = medians["raw llama-cpp-python stream"]
-    print(f"ratio MicroLLM.stream / raw:   {medians['MicroLLM.stream'] / baseline:.3f}")
-    print(f"ratio MicroLLM.generate / raw: {medians['MicroLLM.generate'] / baseline:.3f}")
+    print(
+        f"raw stream:  TTFT {statistics.median(r['raw_ttft'] for r in kept) * 1000:.1f} ms, "
+        f"{statistics.median(r['raw_rate'] for r in kept):.1f} tok/s"
+    )
+    print(
+        f"ours stream: TTFT {statistics.median(r['ours_ttft'] for r in kept) * 1000:.1f} ms, "
+        f"{statistics.median(r['ours_rate'] for r in kept):.1f} tok/s"
+    )
+    print(f"ratio decode rate, MicroLLM.stream / raw stream:  {summary([r['rate'] for r in kept])}")
+    print(f"ratio TTFT, MicroLLM.stream / raw stream:         {summary([r['ttft'] for r in kept])}")
+    print(f"ratio wall time, MicroLLM.generate / raw whole:   {summary([r['whole'] for r in kept])}")
     print(f"import chi_llm (-X importtime, cumulative): {import_cost_ms():.1f} ms")
     python_start = wall([sys.executable, "-c", "pass"])
     print(
-        f"python -c 'import chi_llm' wall: {wall([sys.executable, '-c', 'import chi_llm']) * 1000:.0f} ms "
+        f"python -c 'import chi_llm' wall: {wall([sys.executable, '-c', 'import chi_llm']) * 1000:.0f} ms; "
+        f"'from chi_llm import MicroLLM': "
+        f"{wall([sys.executable, '-c', 'from chi_llm import MicroLLM']) * 1000:.0f} ms "
         f"(bare interpreter start {python_start * 1000:.0f} ms)"
     )
     raw_cold, ours_cold = cold_start(path, threads, max(args.reps, 15))
