@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import platform
@@ -81,12 +82,39 @@ def physical_core_count(cpuinfo: str, logical: int, run: Callable[[list[str]], s
 
 
 def gpu_offload_supported() -> bool:
-    """Whether the installed llama.cpp build can offload layers to a GPU (CUDA, Metal, Vulkan...)."""
-    try:
-        import llama_cpp
-    except ImportError:
+    """Whether the installed llama.cpp build can offload layers to a GPU (CUDA, Metal, Vulkan...).
+
+    The answer is kept per llama-cpp-python install (its library folder and that folder's mtime)
+    in `<cache_dir>/probe.json`, so later processes do not import llama.cpp just to ask."""
+    import importlib.util
+    import json
+
+    from chi_llm.adapters.disk import cache_home
+
+    spec = importlib.util.find_spec("llama_cpp")
+    if spec is None or spec.origin is None:
         return False
-    return bool(llama_cpp.llama_supports_gpu_offload())
+    library = Path(spec.origin).parent / "lib"
+    try:
+        key = f"{library}:{library.stat().st_mtime_ns}"
+    except OSError:
+        key = str(library)
+    cache = cache_home(os.environ) / "probe.json"
+    try:
+        known = json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    if isinstance(known, dict) and isinstance(known.get(key), bool):
+        return bool(known[key])
+    import llama_cpp
+
+    answer = bool(llama_cpp.llama_supports_gpu_offload())
+    with contextlib.suppress(OSError):
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        temp = cache.with_name(f"probe.{os.getpid()}.tmp")
+        temp.write_text(json.dumps({key: answer}), encoding="utf-8")
+        os.replace(temp, cache)
+    return answer
 
 
 class LocalSystemProbe(SystemProbe):
@@ -99,14 +127,16 @@ class LocalSystemProbe(SystemProbe):
     def hardware(self) -> Hardware:
         total, available = self._memory()
         logical = os.cpu_count() or 1
+        gpus = tuple(self._gpus())
         return Hardware(
             total_ram=total,
             available_ram=available,
             physical_cores=self._physical_cores(logical),
             logical_cores=logical,
             cpu_features=self._cpu_features(),
-            gpus=tuple(self._gpus()),
-            gpu_offload=self._offload(),
+            gpus=gpus,
+            # Asking llama.cpp imports it (~110 ms): only worth it when there is a GPU to offload to.
+            gpu_offload=bool(gpus) and self._offload(),
         )
 
     def _memory(self) -> tuple[int, int]:
