@@ -8,7 +8,7 @@ later the bridge and the server.
 
 from __future__ import annotations
 
-import uuid
+import secrets
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 
@@ -39,7 +39,7 @@ class ChatSession:
         self.service = service
         self.system = system
         self.history: list[Message] = list(history or [])
-        self.id = session_id or uuid.uuid4().hex
+        self.id = session_id or secrets.token_hex(16)
 
     def request(self, message: str, options: GenerationOptions | None = None) -> GenerationRequest:
         turns = [*self.history, Message(role="user", content=message)]

@@ -7,10 +7,12 @@ import sys
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chi_llm.application.chat_session import ChatSession
 from chi_llm.application.generation import GenerationService
+
+if TYPE_CHECKING:
+    from chi_llm.application.chat_session import ChatSession
 from chi_llm.application.router import ProviderRouter
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.generation import (
@@ -164,6 +166,8 @@ class MicroLLM:
         """A conversation that keeps its history and, on a local model, its own KV cache: a turn
         after other conversations used the model evaluates only its new tokens. `system`
         defaults to the configured system prompt."""
+        from chi_llm.application.chat_session import ChatSession
+
         return Session(
             self,
             ChatSession(

@@ -1,22 +1,43 @@
-"""The `chi-llm` command group and its commands (one module per group)."""
+"""The `chi-llm` command group. Commands live one module per group and are imported when used:
+`chi-llm generate` does not load the models, providers or chat code (benchmarks/bench_core.py)."""
 
 from __future__ import annotations
+
+import importlib
+from typing import Any
 
 import click
 
 from chi_llm._version import __version__
-from chi_llm.entrypoints.cli.chat import chat, interactive
-from chi_llm.entrypoints.cli.config import config
-from chi_llm.entrypoints.cli.generate import ask, complete, generate
-from chi_llm.entrypoints.cli.models import models
-from chi_llm.entrypoints.cli.providers import providers
+
+COMMANDS = {
+    "generate": "chi_llm.entrypoints.cli.generate:generate",
+    "ask": "chi_llm.entrypoints.cli.generate:ask",
+    "complete": "chi_llm.entrypoints.cli.generate:complete",
+    "chat": "chi_llm.entrypoints.cli.chat:chat",
+    "interactive": "chi_llm.entrypoints.cli.chat:interactive",
+    "config": "chi_llm.entrypoints.cli.config:config",
+    "models": "chi_llm.entrypoints.cli.models:models",
+    "providers": "chi_llm.entrypoints.cli.providers:providers",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context | None, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, _, name = target.partition(":")
+        command: Any = getattr(importlib.import_module(module), name)
+        return command if isinstance(command, click.Command) else None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="chi-llm", message="%(prog)s %(version)s")
 def cli() -> None:
     """chi-llm: local-first LLMs. Works with no configuration on a small embedded model."""
-
-
-for command in (generate, ask, complete, chat, interactive, config, models, providers):
-    cli.add_command(command)

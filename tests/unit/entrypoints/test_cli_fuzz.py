@@ -58,10 +58,11 @@ def option_tokens(option: click.Option) -> st.SearchStrategy[list[str]]:
 def command_argv(path: list[str]) -> st.SearchStrategy[list[str]]:
     """Arguments for one command built from its real click options and arguments, plus now and
     then an option or value it does not take."""
-    command: click.Command = cli
+    command: click.Command | None = cli
     for name in path:
         assert isinstance(command, click.Group)
-        command = command.commands[name]
+        command = command.get_command(click.Context(command), name)
+    assert command is not None
     options = [p for p in command.params if isinstance(p, click.Option) and "--help" not in p.opts]
     positional = sum(1 for p in command.params if isinstance(p, click.Argument))
     one_option = st.sampled_from(options).flatmap(option_tokens)
