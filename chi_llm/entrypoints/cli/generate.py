@@ -63,7 +63,7 @@ def generate(
 ) -> None:
     """Generate a reply to PROMPT (argument, -f FILE, or standard input)."""
     text = read_input(prompt, file)
-    llm = build_llm(**llm_options)
+    llm = build_llm(**llm_options, one_shot=text)
     deliver(llm, llm.chat_request(text), no_stream=no_stream, as_json=as_json)
 
 
@@ -91,8 +91,9 @@ def ask(
     text = read_input(question, file, what="question")
     if context_file is not None:
         context = read_input(None, context_file, what="context")
-    llm = build_llm(**llm_options)
-    deliver(llm, llm.chat_request(ask_prompt(text, context)), no_stream=no_stream, as_json=as_json)
+    full = ask_prompt(text, context)
+    llm = build_llm(**llm_options, one_shot=full)
+    deliver(llm, llm.chat_request(full), no_stream=no_stream, as_json=as_json)
 
 
 @click.command()
@@ -110,5 +111,5 @@ def complete(
 ) -> None:
     """Continue TEXT as raw text, with no chat template."""
     body = read_input(text, file, what="text")
-    llm = build_llm(**llm_options)
+    llm = build_llm(**llm_options, one_shot=body)
     deliver(llm, llm.raw_request(body), no_stream=no_stream, as_json=as_json)
