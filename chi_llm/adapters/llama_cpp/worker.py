@@ -10,6 +10,7 @@ deadlocks, and a withdrawn job leaves the queue at once (or stops after the curr
 from __future__ import annotations
 
 import asyncio
+import os
 import queue
 import threading
 from collections import deque
@@ -98,6 +99,18 @@ class ModelWorker:
 
 _workers: dict[Hashable, ModelWorker] = {}
 _workers_lock = threading.Lock()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has none of its parent's threads: its workers start afresh on first use
+    (a job handed to a worker whose thread did not survive the fork would wait forever)."""
+    global _workers_lock
+    _workers.clear()
+    _workers_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def worker_for(key: Hashable, name: str) -> ModelWorker:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -172,3 +174,19 @@ def test_jobs_run_in_arrival_order_and_a_withdrawn_one_never_runs() -> None:
     assert done[2].wait(10)
     assert ran == ["first", "third"]
     worker.stop()
+
+
+def test_a_forked_child_gets_its_own_decode_threads() -> None:
+    code = (
+        "import os, sys\n"
+        "from chi_llm.adapters.llama_cpp.worker import worker_for, run_sync\n"
+        "def answer(job): job.emit(os.getpid())\n"
+        "assert next(iter(run_sync(worker_for('m', 'm'), answer))) == os.getpid()\n"
+        "child = os.fork()\n"
+        "if child == 0:\n"
+        "    os._exit(0 if next(iter(run_sync(worker_for('m', 'm'), answer))) == os.getpid() else 3)\n"
+        "_, status = os.waitpid(child, 0)\n"
+        "sys.exit(os.waitstatus_to_exitcode(status))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
