@@ -131,6 +131,12 @@ class ProviderRouter(TextGenerator):
         for adapter in self._built.values():
             adapter.end_session(session)
 
+    def export_session(self, session: str) -> bytes | None:
+        return self.primary.export_session(session)
+
+    def import_session(self, session: str, state: bytes) -> bool:
+        return self.primary.import_session(session, state)
+
     @property
     def primary(self) -> TextGenerator:
         return self.generator(self.candidates[0])

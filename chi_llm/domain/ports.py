@@ -72,6 +72,16 @@ class TextGenerator(Protocol):
         for it, such as a saved KV cache. Unknown ids are ignored."""
         return None
 
+    def export_session(self, session: str) -> bytes | None:
+        """What the backend keeps for a conversation (a KV cache), to resume it in another
+        process; None when it keeps nothing."""
+        return None
+
+    def import_session(self, session: str, state: bytes) -> bool:
+        """Take back what `export_session` gave; False when it does not fit this backend and
+        model (the conversation then simply evaluates its history again)."""
+        return False
+
 
 class ServerFinder(Protocol):
     """Looks for a running local server of one kind on the usual hosts and ports."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import replace
@@ -162,20 +163,34 @@ class MicroLLM:
     def __repr__(self) -> str:
         return f"MicroLLM(model={self.model!r}, providers={self.provider_ids!r})"
 
-    def session(self, system: str | None = None, history: Iterable[Mapping[str, str]] | None = None) -> Session:
+    def session(
+        self,
+        system: str | None = None,
+        history: Iterable[Mapping[str, str]] | None = None,
+        *,
+        resume: str | Path | None = None,
+    ) -> Session:
         """A conversation that keeps its history and, on a local model, its own KV cache: a turn
         after other conversations used the model evaluates only its new tokens. `system`
-        defaults to the configured system prompt."""
+        defaults to the configured system prompt. `resume`: a file written by `Session.save`;
+        its history comes back, and its saved cache too when it was made by this model at this
+        context (else the history is evaluated again on the next turn)."""
         from chi_llm.application.chat_session import ChatSession
 
-        return Session(
-            self,
-            ChatSession(
-                self._service,
-                system=system if system is not None else self._service.system,
-                history=list(history_to_messages(history)),
-            ),
+        state = None
+        if resume is not None:
+            from chi_llm.adapters.session_files import read_session
+
+            document, state = read_session(Path(os.path.expanduser(resume)))
+            system, history = document.get("system"), document["history"]
+        chat = ChatSession(
+            self._service,
+            system=system if system is not None else self._service.system,
+            history=list(history_to_messages(history)),
         )
+        if state is not None:
+            self._router.import_session(chat.id, state)
+        return Session(self, chat)
 
     # -- request building ------------------------------------------------------------------
     def _options(self, options: Mapping[str, Any]) -> GenerationOptions:
@@ -350,6 +365,16 @@ class Session:
     def reset(self) -> None:
         """Clear the history (the system prompt stays)."""
         self._chat.reset()
+
+    def save(self, path: str | Path) -> Path:
+        """Write the conversation to `path` (JSON) and, beside it (`<path>.kv`), the cache the
+        local backend keeps for it, so `llm.session(resume=path)` continues it in another
+        process without evaluating the history again. Written through temp files."""
+        from chi_llm.adapters.session_files import write_session
+
+        document = {"system": self._chat.system, "history": self.history, "model": self._llm.model}
+        state = self._llm._router.export_session(self.id)
+        return write_session(Path(os.path.expanduser(path)), document, state)
 
     def close(self) -> None:
         """End the conversation; a local model drops its saved cache."""

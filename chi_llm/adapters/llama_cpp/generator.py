@@ -19,6 +19,7 @@ from chi_llm.adapters.llama_cpp.loader import (
     loaded_models,
 )
 from chi_llm.adapters.llama_cpp.prompt import chat_tokens, raw_tokens
+from chi_llm.adapters.llama_cpp.sessions import decode_snapshot, encode
 from chi_llm.adapters.llama_cpp.worker import Job, ModelWorker, run_async, run_sync, worker_for
 from chi_llm.domain.generation import DEFAULT_CONTEXT, Chunk, Completion, GenerationRequest, aclose_stream, collect
 from chi_llm.domain.model_spec import Sampling
@@ -140,6 +141,28 @@ class LlamaCppGenerator(TextGenerator):
                 yield chunk
         finally:
             await aclose_stream(chunks)  # withdraws the job when the consumer stops early
+
+    def _identity(self, loaded: LoadedModel) -> dict[str, object]:
+        """What a saved KV state must match: the same file and context."""
+        stat = loaded.params.path.stat()
+        return {"file": loaded.params.path.name, "size": stat.st_size, "context": loaded.params.context}
+
+    def export_session(self, session: str) -> bytes | None:
+        loaded = self.load()
+
+        def work(running: Job) -> None:
+            running.emit(loaded.sessions.export(loaded.llm, session))
+
+        saved = next(iter(run_sync(self.worker(loaded.params), work)))
+        return None if saved is None else encode(saved, self._identity(loaded))
+
+    def import_session(self, session: str, state: bytes) -> bool:
+        loaded = self.load()
+        saved = decode_snapshot(state, self._identity(loaded))
+        if saved is None or len(saved.tokens) > loaded.context:
+            return False
+        loaded.sessions.adopt(session, saved)
+        return True
 
     def end_session(self, session: str) -> None:
         """Drop the saved KV state of a conversation on every model loaded here."""

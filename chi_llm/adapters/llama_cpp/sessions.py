@@ -14,6 +14,8 @@ alone cost kv_bytes_per_token per token (23 KB for the default model).
 from __future__ import annotations
 
 import ctypes
+import hashlib
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -29,6 +31,35 @@ class Snapshot:
 
     tokens: tuple[int, ...]
     data: bytes
+
+
+MAGIC = b"CHI_LLM-KV1\n"
+
+
+def encode(saved: Snapshot, model: dict[str, Any]) -> bytes:
+    """A snapshot as a file holds it: a header naming the model it belongs to, then the cells."""
+    header = {"model": model, "tokens": list(saved.tokens), "sha256": hashlib.sha256(saved.data).hexdigest()}
+    return MAGIC + json.dumps(header).encode() + b"\n" + saved.data
+
+
+def decode_snapshot(blob: bytes, model: dict[str, Any]) -> Snapshot | None:
+    """The snapshot in `blob` if it is intact and belongs to `model` (else None: the
+    conversation's history is simply evaluated again)."""
+    if not blob.startswith(MAGIC):
+        return None
+    head, _, data = blob[len(MAGIC) :].partition(b"\n")
+    try:
+        header = json.loads(head)
+    except ValueError:
+        return None
+    if not isinstance(header, dict) or header.get("model") != model:
+        return None
+    tokens = header.get("tokens")
+    if header.get("sha256") != hashlib.sha256(data).hexdigest() or not isinstance(tokens, list):
+        return None
+    if not all(isinstance(t, int) and not isinstance(t, bool) for t in tokens):
+        return None
+    return Snapshot(tokens=tuple(tokens), data=data)
 
 
 def snapshot(llm: Any) -> Snapshot:
@@ -107,6 +138,17 @@ class KvSessions:
             saved = self._saved.pop(session, None)
         if saved is not None and not restore(llm, saved):
             llm.reset()
+
+    def export(self, llm: Any, session: str) -> Snapshot | None:
+        """`session`'s cells: live (on the decode thread only) or saved; None when none are kept."""
+        if session == self.owner and llm.n_tokens > 0:
+            return snapshot(llm)
+        with self._lock:
+            return self._saved.get(session)
+
+    def adopt(self, session: str, saved: Snapshot) -> None:
+        """Keep `saved` as `session`'s state (a conversation resumed from a file)."""
+        self._keep(session, saved)
 
     def forget(self, session: str) -> None:
         """A conversation ended: drop its saved state; its live cells, if any, are not saved when

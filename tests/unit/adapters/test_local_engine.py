@@ -4,6 +4,8 @@ runs on its one thread, and an open stream never blocks or deadlocks another cal
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import signal
 import subprocess
 import sys
@@ -190,3 +192,45 @@ def test_a_forked_child_gets_its_own_decode_threads() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+RESUME = (
+    "import json, sys\n"
+    "from chi_llm import MicroLLM\n"
+    "llm = MicroLLM(temperature=0.0)\n"
+    "chat = llm.session(resume=sys.argv[1])\n"
+    "chat.chat('What do I like?', max_tokens=4)\n"
+    "print(json.dumps([llm.last_usage.cached_tokens, llm.last_usage.prompt_tokens, len(chat.history)]))\n"
+)
+
+
+def resumed(path: Path, home: Path, **env: str) -> list[int]:
+    environment = {**os.environ, "CHI_LLM_HOME": str(home), **env}
+    done = subprocess.run(
+        [sys.executable, "-c", RESUME, str(path)], capture_output=True, text=True, timeout=120, env=environment
+    )
+    assert done.returncode == 0, done.stderr
+    return list(json.loads(done.stdout.splitlines()[-1]))
+
+
+def test_a_saved_conversation_resumes_in_a_new_process_without_evaluating_its_history(
+    zero_config: None, default_model_path: Path, tmp_path: Path
+) -> None:
+    llm = MicroLLM(temperature=0.0)
+    chat = llm.session(system="You are brief.")
+    chat.chat("Hello, my name is Ann and I like long walks by the sea.", max_tokens=16)
+    saved = chat.save(tmp_path / "ann.json")
+    assert (tmp_path / "ann.json.kv").is_file()
+    cached, prompt, turns = resumed(saved, default_model_path.parent.parent)
+    assert turns == 4 and prompt - cached < 25 and cached > 30  # the history came back from the file
+    cached, _, _ = resumed(saved, default_model_path.parent.parent, CHI_LLM_CONTEXT="1024")
+    assert cached == 0  # made at another context: ignored, the history evaluated again
+
+
+def test_a_file_that_is_not_a_saved_conversation_is_named(zero_config: None, tmp_path: Path) -> None:
+    from chi_llm import InvalidRequest
+
+    bad = tmp_path / "notes.json"
+    bad.write_text('{"hello": 1}')
+    with pytest.raises(InvalidRequest, match="not a conversation saved by chi_llm"):
+        MicroLLM().session(resume=bad)
