@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import cast
 
@@ -24,6 +25,10 @@ from chi_llm.adapters.llama_cpp.worker import Job, ModelWorker, run_async, run_s
 from chi_llm.domain.generation import DEFAULT_CONTEXT, Chunk, Completion, GenerationRequest, aclose_stream, collect
 from chi_llm.domain.model_spec import Sampling
 from chi_llm.domain.ports import TextGenerator
+
+# One thread locates models for async calls (a fetch on first use, then a stat): ten concurrent
+# calls in ten pool threads would take turns at the GIL with the event loop (up to 5 ms each).
+_LOCATOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chi_llm-locate")
 
 
 class LlamaCppGenerator(TextGenerator):
@@ -129,7 +134,7 @@ class LlamaCppGenerator(TextGenerator):
         # the model's thread, one request after another (ten concurrent requests rendering chat
         # templates in ten pool threads would starve the loop of the GIL). The loop only ever
         # waits on a queue.
-        params = await asyncio.to_thread(self._params, request.model)
+        params = await asyncio.get_running_loop().run_in_executor(_LOCATOR, self._params, request.model)
 
         def work(running: Job) -> None:
             loaded, job = self._prepare(request, params)
