@@ -7,7 +7,8 @@
    ten `agenerate` on an event loop plus two threads calling `generate`. Goal: <= 1.05x, with
    the event loop never blocked more than a few ms (a 1 ms ticker measures its worst lag).
 
-Usage: .venv/bin/python benchmarks/bench_engine.py [--rounds 3]
+Usage: .venv/bin/python benchmarks/bench_engine.py [--rounds 3]  (each part runs twice as many
+rounds, alternating which phase goes first)
 """
 
 from __future__ import annotations
@@ -46,20 +47,33 @@ def first_token_seconds(stream: Callable[[], object]) -> float:
     return elapsed
 
 
-def conversations(llm: MicroLLM, tag: str) -> dict[str, float]:
-    """Median time to first token per turn (turns 2..8: turn 1 has no history to keep)."""
-    single = llm.session(system=f"You are a helpful gardener ({tag} single).")
-    one = [first_token_seconds(lambda t=t: single.stream(t, max_tokens=MAX_TOKENS)) for t in TURNS]
-    single.close()
+def conversations(llm: MicroLLM, tag: str, single_first: bool) -> dict[str, float]:
+    """Median time to first token per turn (turns 2..8: turn 1 has no history to keep). The one
+    conversation and the interleaved pair run in the order given (alternated across rounds, so
+    the machine's drift does not favour either)."""
 
-    a = llm.session(system=f"You are a helpful gardener ({tag} a).")
-    b = llm.session(system=f"You are a helpful gardener ({tag} b).")
-    interleaved: list[float] = []
-    for text in TURNS:
-        interleaved.append(first_token_seconds(lambda s=a, t=text: s.stream(t, max_tokens=MAX_TOKENS)))
-        interleaved.append(first_token_seconds(lambda s=b, t=text: s.stream(t, max_tokens=MAX_TOKENS)))
-    a.close()
-    b.close()
+    def alone() -> list[float]:
+        single = llm.session(system=f"You are a helpful gardener ({tag} single).")
+        times = [first_token_seconds(lambda t=t: single.stream(t, max_tokens=MAX_TOKENS)) for t in TURNS]
+        single.close()
+        return times
+
+    def paired() -> list[float]:
+        a = llm.session(system=f"You are a helpful gardener ({tag} a).")
+        b = llm.session(system=f"You are a helpful gardener ({tag} b).")
+        times: list[float] = []
+        for text in TURNS:
+            times.append(first_token_seconds(lambda s=a, t=text: s.stream(t, max_tokens=MAX_TOKENS)))
+            times.append(first_token_seconds(lambda s=b, t=text: s.stream(t, max_tokens=MAX_TOKENS)))
+        a.close()
+        b.close()
+        return times
+
+    if single_first:
+        one, interleaved = alone(), paired()
+    else:
+        interleaved = paired()
+        one = alone()
 
     histories: list[list[dict[str, str]]] = [[], []]
     shared: list[float] = []
@@ -87,17 +101,19 @@ def conversations(llm: MicroLLM, tag: str) -> dict[str, float]:
     }
 
 
-def concurrency(llm: MicroLLM, tag: str) -> tuple[float, float, float]:
-    """(sequential s, concurrent s, worst event-loop lag s) for twelve 32-token generations."""
-    prompts = [f"[{tag} {i}] Write two sentences about the number {i}." for i in range(12)]
-    started = time.perf_counter()
-    for prompt in prompts:
-        llm.generate(prompt, max_tokens=32, temperature=0.0)
-    sequential = time.perf_counter() - started
+def concurrency(llm: MicroLLM, tag: str, concurrent_first: bool) -> tuple[float, float, float]:
+    """(sequential s, concurrent s, worst event-loop lag s) for twelve 32-token generations; the
+    two phases run in the order given (alternated across rounds), each with its own prompt heads."""
 
-    async def together() -> float:
+    def sequential() -> float:
+        started = time.perf_counter()
+        for i in range(12):
+            llm.generate(f"[{tag} seq {i}] Write two sentences about the number {i}.", max_tokens=32, temperature=0.0)
+        return time.perf_counter() - started
+
+    async def together(ticking: bool) -> float:
         worst = 0.0
-        done = False
+        done = not ticking
 
         async def ticker() -> None:
             nonlocal worst
@@ -108,6 +124,8 @@ def concurrency(llm: MicroLLM, tag: str) -> tuple[float, float, float]:
                 LAGS.append(lag)
                 worst = max(worst, lag)
 
+        phase = "tick" if ticking else "con"
+        prompts = [f"[{tag} {phase} {i}] Write two sentences about the number {i}." for i in range(12)]
         tick = asyncio.create_task(ticker())
         threads = [
             threading.Thread(target=llm.generate, args=(p,), kwargs={"max_tokens": 32, "temperature": 0.0})
@@ -121,9 +139,18 @@ def concurrency(llm: MicroLLM, tag: str) -> tuple[float, float, float]:
         await tick
         return worst
 
-    started = time.perf_counter()
-    lag = asyncio.run(together())
-    return sequential, time.perf_counter() - started, lag
+    def concurrent() -> float:
+        started = time.perf_counter()
+        asyncio.run(together(ticking=False))  # the ticker itself takes turns at the GIL: not timed
+        return time.perf_counter() - started
+
+    if concurrent_first:
+        both, one_by_one = concurrent(), sequential()
+    else:
+        one_by_one = sequential()
+        both = concurrent()
+    lag = asyncio.run(together(ticking=True))  # the same load again, now watching the event loop
+    return one_by_one, both, lag
 
 
 def main() -> None:
@@ -133,7 +160,7 @@ def main() -> None:
     llm = MicroLLM(temperature=0.0).load()
     llm.generate("warm up", max_tokens=8)
     print(f"chi_llm engine benchmark — {time.strftime('%Y-%m-%d')}, {platform.machine()}, model {llm.model}")
-    talks = [conversations(llm, f"r{r}") for r in range(args.rounds)]
+    talks = [conversations(llm, f"r{r}", single_first=r % 2 == 0) for r in range(args.rounds * 2)]
     for name in ("single", "sessions", "no sessions"):
         values = [t[name] * 1000 for t in talks]
         print(
@@ -146,7 +173,7 @@ def main() -> None:
         f"two interleaved sessions / one conversation: median {statistics.median(ratios):.2f} "
         f"(min {min(ratios):.2f}, max {max(ratios):.2f}); goal <= 1.2"
     )
-    runs = [concurrency(llm, f"r{r}") for r in range(args.rounds)]
+    runs = [concurrency(llm, f"r{r}", concurrent_first=r % 2 == 1) for r in range(args.rounds * 2)]
     shares = [c / s for s, c, _ in runs]
     print(
         f"10 agenerate + 2 threads at once / one after another: median {statistics.median(shares):.3f} "

@@ -69,7 +69,8 @@ def snapshot(llm: Any) -> Snapshot:
     size = int(llama_cpp.llama_state_seq_get_size(ctx, 0))
     buffer = (ctypes.c_uint8 * size)()
     written = int(llama_cpp.llama_state_seq_get_data(ctx, buffer, size, 0))
-    return Snapshot(tokens=tuple(int(t) for t in llm.input_ids[: llm.n_tokens]), data=bytes(buffer)[:written])
+    tokens = tuple(llm.input_ids[: llm.n_tokens].tolist())
+    return Snapshot(tokens=tokens, data=ctypes.string_at(buffer, written))  # one copy out of llama.cpp
 
 
 def restore(llm: Any, saved: Snapshot) -> bool:
