@@ -70,7 +70,7 @@ def snapshot(llm: Any) -> Snapshot:
     buffer = (ctypes.c_uint8 * size)()
     written = int(llama_cpp.llama_state_seq_get_data(ctx, buffer, size, 0))
     tokens = tuple(llm.input_ids[: llm.n_tokens].tolist())
-    return Snapshot(tokens=tokens, data=ctypes.string_at(buffer, written))  # one copy out of llama.cpp
+    return Snapshot(tokens=tokens, data=bytes(memoryview(buffer)[:written]))
 
 
 def restore(llm: Any, saved: Snapshot) -> bool:
@@ -78,7 +78,8 @@ def restore(llm: Any, saved: Snapshot) -> bool:
     import llama_cpp
 
     ctx = llm._ctx.ctx
-    llama_cpp.llama_memory_clear(llama_cpp.llama_get_memory(ctx), True)
+    # Metadata only: the cells are marked free (zeroing the whole KV buffer took 8 ms here).
+    llama_cpp.llama_memory_clear(llama_cpp.llama_get_memory(ctx), False)
     llm.n_tokens = 0
     buffer = (ctypes.c_uint8 * len(saved.data)).from_buffer_copy(saved.data)
     if int(llama_cpp.llama_state_seq_set_data(ctx, buffer, len(saved.data), 0)) == 0:
