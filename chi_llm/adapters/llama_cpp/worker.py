@@ -130,6 +130,13 @@ def stop_all(timeout: float = 5.0) -> None:
         worker.stop(timeout)
 
 
+def received(item: object) -> object:
+    """What a job emitted, as its consumer sees it: an exception is raised there."""
+    if isinstance(item, BaseException):
+        raise item
+    return item
+
+
 def run_sync(worker: ModelWorker, work: Callable[[Job], None]) -> Iterator[Any]:
     """Submit `work` when first iterated and yield what it emits; closing the iterator (or
     Ctrl-C while waiting) withdraws the job."""
@@ -137,12 +144,7 @@ def run_sync(worker: ModelWorker, work: Callable[[Job], None]) -> Iterator[Any]:
     job = Job(work=work, emit=items.put)
     worker.submit(job)
     try:
-        while True:
-            item = items.get()
-            if item is END:
-                return
-            if isinstance(item, BaseException):
-                raise item
+        while (item := received(items.get())) is not END:
             yield item
     finally:
         worker.withdraw(job)
@@ -162,12 +164,7 @@ async def run_async(worker: ModelWorker, work: Callable[[Job], None]) -> AsyncIt
     job = Job(work=work, emit=emit)
     worker.submit(job)
     try:
-        while True:
-            item = await items.get()
-            if item is END:
-                return
-            if isinstance(item, BaseException):
-                raise item
+        while (item := received(await items.get())) is not END:
             yield item
     finally:
         worker.withdraw(job)
