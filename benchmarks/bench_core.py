@@ -135,8 +135,17 @@ def cold_start(model: Path, threads: int, reps: int) -> dict[str, float]:
     ours = [str(Path(sys.executable).with_name("chi-llm")), "generate", "-m", "16", "-t", "0", "hi"]
     base = {k: v for k, v in os.environ.items() if k != "CHI_LLM_CONTEXT"}
     home = {"CHI_LLM_HOME": str(model.parent.parent)}
+    small = RAW_COLD.format(
+        context=512,  # llama-cpp-python's own default n_ctx
+        threads=threads,
+        top_p=SAMPLING.top_p,
+        top_k=SAMPLING.top_k,
+        min_p=SAMPLING.min_p,
+        repeat_penalty=SAMPLING.repeat_penalty,
+    )
     runs = {
         "raw": ([sys.executable, "-c", script, str(model)], {**base, **home}),
+        "raw 512": ([sys.executable, "-c", small, str(model)], {**base, **home}),
         "ours": (ours, {**base, **home, "CHI_LLM_CONTEXT": str(CONTEXT)}),
         "ours sized": (ours, {**base, **home}),
     }
@@ -266,7 +275,8 @@ def main() -> None:
         f"cold process, 'hi' in <= 16 greedy tokens: raw script {cold['raw'] * 1000:.0f} ms, "
         f"chi-llm generate {cold['ours'] * 1000:.0f} ms at the same context (ratio {cold['ours'] / cold['raw']:.2f}), "
         f"{cold['ours sized'] * 1000:.0f} ms with the context unset, sized to the request "
-        f"(ratio {cold['ours sized'] / cold['raw']:.2f})"
+        f"(ratio {cold['ours sized'] / cold['raw']:.2f}); raw script at llama-cpp-python's default "
+        f"n_ctx 512 {cold['raw 512'] * 1000:.0f} ms (ours sized / raw 512: {cold['ours sized'] / cold['raw 512']:.2f})"
     )
     cli = str(Path(sys.executable).with_name("chi-llm"))
     print(
