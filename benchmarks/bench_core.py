@@ -216,7 +216,7 @@ def main() -> None:
     from chi_llm import MicroLLM
     from chi_llm.adapters.llama_cpp import LlamaCppGenerator
     from chi_llm.adapters.llama_cpp.load_defaults import physical_cores
-    from chi_llm.adapters.llama_cpp.worker import run_sync
+    from chi_llm.adapters.worker import run_sync
 
     ours = MicroLLM(temperature=0.0, context=CONTEXT).load()
     backend = ours.backend

@@ -1,61 +1,37 @@
-"""Run a blocking chunk iterator in a worker thread and consume it from asyncio."""
+"""Run a blocking chunk iterator on a thread of its own and consume it from asyncio (the fake
+adapter's async side; llama.cpp keeps one such thread per model instead, see worker.py)."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import cast
 
-from chi_llm.domain.generation import Chunk, close_stream
-
-_END = object()
-
-
-def _produce(
-    open_stream: Callable[[], Iterator[Chunk]], hand_over: Callable[[object], None], stop: threading.Event
-) -> None:
-    """The worker: hand each chunk over until told to stop, then close the blocking iterator."""
-    try:
-        chunks = open_stream()
-        try:
-            for chunk in chunks:
-                if stop.is_set():
-                    break
-                hand_over(chunk)
-        finally:
-            close_stream(chunks)
-    except BaseException as exc:  # handed to the consumer, which re-raises it
-        hand_over(exc)
-    else:
-        hand_over(_END)
+from chi_llm.adapters.worker import Job, ModelWorker, run_async
+from chi_llm.domain.generation import Chunk, aclose_stream, close_stream
 
 
 async def stream_in_thread(open_stream: Callable[[], Iterator[Chunk]]) -> AsyncIterator[Chunk]:
     """Yield the chunks of `open_stream()` without blocking the event loop.
 
-    When the consumer stops early (break, aclose, task cancellation) the worker is told to stop
-    and closes the blocking iterator after at most one more chunk, which stops decoding.
+    When the consumer stops early (break, aclose, task cancellation) the thread closes the
+    blocking iterator after at most one more chunk, which stops decoding.
     """
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[object] = asyncio.Queue()
-    stop = threading.Event()
 
-    def hand_over(item: object) -> None:
+    def work(job: Job) -> None:
+        chunks = open_stream()
         try:
-            loop.call_soon_threadsafe(queue.put_nowait, item)
-        except RuntimeError:  # the loop closed under us; nobody is listening any more
-            stop.set()
+            for chunk in chunks:
+                if job.cancelled.is_set():
+                    break
+                job.emit(chunk)
+        finally:
+            close_stream(chunks)
 
-    worker = threading.Thread(target=_produce, args=(open_stream, hand_over, stop), name="chi_llm-stream", daemon=True)
-    worker.start()
+    worker = ModelWorker("stream")
+    chunks = run_async(worker, work)
     try:
-        while True:
-            item = await queue.get()
-            if item is _END:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield cast(Chunk, item)
+        async for chunk in chunks:
+            yield cast(Chunk, chunk)
     finally:
-        stop.set()
+        await aclose_stream(chunks)
+        worker.stop(timeout=0)  # the thread ends once its one job has

@@ -186,11 +186,8 @@ def _address(out: dict[str, Any], source: str) -> str:
         return _say(source, "provider 'host'/'port' do not apply to the local provider; remove them")
     if out.get("base_url"):
         parts = urlsplit(str(out["base_url"]))
-        netloc = (
-            f"{host or parts.hostname or '127.0.0.1'}:{port or parts.port}"
-            if (port or parts.port)
-            else (host or parts.netloc)
-        )
+        port = port or parts.port
+        netloc = f"{host or parts.hostname or '127.0.0.1'}:{port}" if port else host or parts.netloc
         out["base_url"] = urlunsplit(parts._replace(netloc=netloc))
     else:
         if "://" in host:

@@ -51,10 +51,9 @@ class ModelManager(ModelLibrary):
 
     def set_default_model(self, model_id: str, save_target: str = "global") -> Path:
         """Make `model_id` the default in the global (default) or project ("local") file."""
-        scopes = {"global": "global", "local": "project", "project": "project"}
-        if save_target not in scopes:
+        if save_target not in ("global", "local", "project"):
             raise InvalidRequest(f"save_target must be 'global' or 'local', got {save_target!r}")
-        return self.set_default(model_id, "global" if scopes[save_target] == "global" else "project")
+        return self.set_default(model_id, "global" if save_target == "global" else "project")
 
     def recommend_model(self) -> str:
         """The id of the model the advisor recommends for this machine."""

@@ -13,7 +13,7 @@ from typing import Any
 from chi_llm.adapters.gguf import read_metadata, trained_context
 from chi_llm.adapters.llama_cpp.chat_format import Formatter, make_formatter
 from chi_llm.adapters.llama_cpp.sessions import KvSessions
-from chi_llm.adapters.llama_cpp.worker import stop_all
+from chi_llm.adapters.worker import stop_all
 from chi_llm.domain.errors import BackendUnavailable, ModelCorrupt
 
 log = logging.getLogger("chi_llm")

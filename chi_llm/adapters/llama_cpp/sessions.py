@@ -112,11 +112,6 @@ class KvSessions:
         self._ended: set[str] = set()
         self._lock = threading.Lock()
 
-    @property
-    def saved_bytes(self) -> int:
-        with self._lock:
-            return sum(len(s.data) for s in self._saved.values())
-
     def holds(self, session: str) -> bool:
         """Whether a saved state of `session` is kept."""
         with self._lock:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from chi_llm.adapters.llama_cpp import LlamaCppGenerator
-from chi_llm.adapters.llama_cpp.worker import END, Job, ModelWorker
+from chi_llm.adapters.worker import END, Job, ModelWorker
 from chi_llm.domain.generation import GenerationOptions, GenerationRequest
 from chi_llm.domain.messages import Message
 from chi_llm.entrypoints.facade import MicroLLM
@@ -181,7 +181,7 @@ def test_jobs_run_in_arrival_order_and_a_withdrawn_one_never_runs() -> None:
 def test_a_forked_child_gets_its_own_decode_threads() -> None:
     code = (
         "import os, sys\n"
-        "from chi_llm.adapters.llama_cpp.worker import worker_for, run_sync\n"
+        "from chi_llm.adapters.worker import worker_for, run_sync\n"
         "def answer(job): job.emit(os.getpid())\n"
         "assert next(iter(run_sync(worker_for('m', 'm'), answer))) == os.getpid()\n"
         "child = os.fork()\n"

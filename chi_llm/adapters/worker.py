@@ -1,4 +1,6 @@
-"""One decode thread per loaded model: every generation of a model runs there, in arrival order.
+"""A job thread with a FIFO queue, consumed from sync code or asyncio: one per loaded llama.cpp
+model (every generation of a model runs there, in arrival order), and one per async stream of
+the fake adapter (threaded.py).
 
 llama.cpp's CPU thread pools belong to the thread that calls it, so decoding one model from
 several threads (sync callers, async calls, the bridge, the server) runs 1.6-1.8x slower than
@@ -41,11 +43,6 @@ class ModelWorker:
         self._ready = threading.Condition()
         self._thread: threading.Thread | None = None
         self._stopping = False
-
-    @property
-    def thread_id(self) -> int | None:
-        """The decode thread's id (None before the first job)."""
-        return self._thread.ident if self._thread else None
 
     def submit(self, job: Job) -> None:
         with self._ready:
