@@ -25,6 +25,7 @@ from chi_llm.domain.errors import (
 )
 
 if TYPE_CHECKING:
+    from chi_llm.entrypoints.bootstrap import diagnose
     from chi_llm.entrypoints.facade import MicroLLM, quick_llm
     from chi_llm.entrypoints.legacy_api import ModelTable, load_config
 
@@ -49,6 +50,7 @@ __all__ = [
     "ModelNotFound",
     "RateLimited",
     "__version__",
+    "diagnose",
     "load_config",
     "quick_llm",
 ]
@@ -63,6 +65,10 @@ def __getattr__(name: str) -> Any:
         from chi_llm.entrypoints import facade
 
         return getattr(facade, name)
+    if name == "diagnose":
+        from chi_llm.entrypoints.bootstrap import diagnose
+
+        return diagnose
     if name == "load_config":
         from chi_llm.entrypoints.legacy_api import load_config
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from chi_llm.adapters.provider_type import BuildContext, ProviderType, with_defaults
 from chi_llm.adapters.threaded import stream_in_thread
+from chi_llm.domain.diagnostics import EngineReport, Feature
 from chi_llm.domain.errors import ChiLlmError, ContextLengthExceeded, ModelNotFound
 from chi_llm.domain.generation import (
     DEFAULT_CONTEXT,
@@ -26,7 +27,7 @@ from chi_llm.domain.hardware import Hardware
 from chi_llm.domain.legacy import legacy_model
 from chi_llm.domain.model_spec import ModelSpec
 from chi_llm.domain.model_views import CatalogCheck
-from chi_llm.domain.ports import ModelCatalog, SystemProbe, TextGenerator
+from chi_llm.domain.ports import EngineInfo, FeatureProbe, ModelCatalog, SystemProbe, TextGenerator
 from chi_llm.domain.providers import ProviderField, ProviderProfile, ProviderSchema
 
 _TOKEN = re.compile(r"\s*\S+")
@@ -156,6 +157,26 @@ class FixedSystemProbe(SystemProbe):
 
     def hardware(self) -> Hardware:
         return self._hardware
+
+
+class FixedEngineInfo(EngineInfo):
+    """An EngineInfo that reports a fixed llama.cpp build (or a missing one)."""
+
+    def __init__(self, report: EngineReport | None = None) -> None:
+        self._report = report or EngineReport(installed=True, version="0.0.0", system_info="CPU : AVX2 = 1")
+
+    def report(self) -> EngineReport:
+        return self._report
+
+
+class FixedFeatures(FeatureProbe):
+    """A FeatureProbe with a fixed answer."""
+
+    def __init__(self, features: Iterable[Feature] = ()) -> None:
+        self._features = list(features)
+
+    def features(self) -> list[Feature]:
+        return list(self._features)
 
 
 class InMemoryCatalog(ModelCatalog):

@@ -12,6 +12,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 from chi_llm.adapters.disk import bytes_under
 from chi_llm.adapters.file_lock import exclusive_lock
@@ -129,11 +130,39 @@ class LocalModelFiles(ModelFiles):
             return True
         return False
 
-    def _checked(self, spec: ModelSpec, path: Path, stat: os.stat_result) -> bool:
+    def _read_stamp(self, spec: ModelSpec) -> dict[str, Any]:
         try:
             stamp = json.loads(self._stamp_path(spec).read_text())
         except (OSError, ValueError):
-            stamp = {}
+            return {}
+        return stamp if isinstance(stamp, dict) else {}
+
+    def quick_check(self, spec: ModelSpec) -> str | None:
+        path = self.path_for(spec)
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return "missing"
+        except OSError as exc:
+            return f"cannot be read ({exc.strerror})"
+        if not path.is_file():
+            return "not a file"
+        if spec.size_bytes is not None and stat.st_size != spec.size_bytes:
+            return f"{stat.st_size:,} bytes, expected {spec.size_bytes:,}: damaged or incomplete"
+        stamp = self._read_stamp(spec)
+        unchanged = stamp.get("size") == stat.st_size and stamp.get("mtime_ns") == stat.st_mtime_ns
+        if not unchanged or not stamp.get("sample"):
+            return "not verified since it last changed"
+        if spec.sha256 is not None and stamp.get("sha256") != spec.sha256:
+            return "verified against another sha256 than the catalog's"
+        try:
+            sample = sample_digest(path, stat.st_size)
+        except OSError as exc:
+            return f"cannot be read ({exc.strerror})"
+        return None if sample == stamp["sample"] else "its content changed since it was verified"
+
+    def _checked(self, spec: ModelSpec, path: Path, stat: os.stat_result) -> bool:
+        stamp = self._read_stamp(spec)
         unchanged = stamp.get("size") == stat.st_size and stamp.get("mtime_ns") == stat.st_mtime_ns
         with _readable(path):
             if unchanged and stamp.get("sample"):
@@ -233,6 +262,16 @@ class LocalModelFiles(ModelFiles):
         while not folder.exists() and folder != folder.parent:
             folder = folder.parent
         return shutil.disk_usage(folder).free
+
+    def check_writable(self) -> str | None:
+        try:
+            self.models_dir.mkdir(parents=True, exist_ok=True)
+            probe = self.models_dir / f".write-check-{os.getpid()}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            return f"cannot write in {self.models_dir} ({exc.strerror or exc})"
+        return None
 
     def remove(self, spec: ModelSpec) -> int:
         freed = 0

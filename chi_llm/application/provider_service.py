@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -87,9 +88,14 @@ class ProviderService:
         return [self.view(p) for p in order]
 
     # -- talking to servers ------------------------------------------------------------------
-    def test_connection(self, provider: str | Mapping[str, Any], *, e2e: bool = False) -> ConnectionReport:
-        """List the server's models (and with `e2e` generate a few tokens). Unreachable is never ok."""
-        profile = self.profile(provider)
+    def test_connection(
+        self, provider: str | Mapping[str, Any] | ProviderProfile, *, e2e: bool = False, within: float | None = None
+    ) -> ConnectionReport:
+        """List the server's models (and with `e2e` generate a few tokens). Unreachable is never ok.
+        `within`: cap the profile's timeouts at this many seconds and do not retry (diagnostics)."""
+        profile = provider if isinstance(provider, ProviderProfile) else self.profile(provider)
+        if within is not None:
+            profile = bounded(profile, self.schemas[profile.type], within)
         started = time.perf_counter()
         if profile.type in ("local", "fake") and not e2e:
             message = "in-process backend; use --e2e to load the model and generate"
@@ -98,6 +104,7 @@ class ProviderService:
         try:
             adapter = self._build(profile)
             listed = adapter.list_models() if isinstance(adapter, ModelLister) else []
+            served = tuple(str(m["id"]) for m in listed)
             message = f"reachable; {len(listed)} model(s) listed"
             if e2e:
                 request = GenerationRequest(
@@ -111,7 +118,7 @@ class ProviderService:
         finally:
             if adapter is not None:
                 adapter.close()
-        return ConnectionReport(ok=True, status="ok", latency_ms=_since(started), message=message)
+        return ConnectionReport(ok=True, status="ok", latency_ms=_since(started), message=message, models=served)
 
     def served_models(self, provider: str | Mapping[str, Any]) -> list[ServedModel]:
         profile = self.profile(provider)
@@ -192,6 +199,16 @@ class ProviderService:
                 del values["default_provider"]
 
         return self._config.update(drop, scope)
+
+
+def bounded(profile: ProviderProfile, schema: ProviderSchema, seconds: float) -> ProviderProfile:
+    """The profile with its timeouts capped at `seconds` and no retries (where its type has them)."""
+    names = {f.name for f in schema.fields}
+    caps = {"connect_timeout": seconds, "read_timeout": seconds, "total_timeout": seconds}
+    changed: dict[str, Any] = {k: min(float(profile.settings.get(k) or v), v) for k, v in caps.items() if k in names}
+    if "max_retries" in names:
+        changed["max_retries"] = 0
+    return replace(profile, settings={**profile.settings, **changed})
 
 
 def _since(started: float) -> float:

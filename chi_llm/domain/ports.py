@@ -17,6 +17,7 @@ from chi_llm.domain.hardware import Hardware
 from chi_llm.domain.model_spec import FetchProgress, GgufFacts, InstalledModel, ModelSpec, RemoteFile
 
 if TYPE_CHECKING:  # result types of rarely used methods: not imported on the generation path
+    from chi_llm.domain.diagnostics import EngineReport, Feature
     from chi_llm.domain.model_views import CatalogCheck
     from chi_llm.domain.provider_views import UrlSearch
 
@@ -245,6 +246,19 @@ class ModelFiles(Protocol):
         """Every model file in the store (id = file name until matched to the catalog)."""
         ...
 
+    @abstractmethod
+    def check_writable(self) -> str | None:
+        """None when a file can be created in the store's folder (created if missing), else why
+        not. Leaves nothing behind."""
+        ...
+
+    @abstractmethod
+    def quick_check(self, spec: ModelSpec) -> str | None:
+        """A bounded integrity check, never a full hash: None when the file is present, has the
+        expected size and matches what was verified (its stamp and sampled blocks), else what is
+        wrong ("missing", the sizes, or "not verified since it changed")."""
+        ...
+
 
 class ModelInventory(Protocol):
     """GGUF files that other tools (Hugging Face cache, LM Studio, Ollama) or gguf_paths hold."""
@@ -311,4 +325,22 @@ class SystemProbe(Protocol):
     @abstractmethod
     def hardware(self) -> Hardware:
         """A fresh reading. Never raises for a missing tool (no nvidia-smi): that GPU is simply absent."""
+        ...
+
+
+class EngineInfo(Protocol):
+    """The local inference engine's own account of its build (llama.cpp)."""
+
+    @abstractmethod
+    def report(self) -> EngineReport:
+        """Never raises: an engine that cannot be imported is `installed=False` with the error."""
+        ...
+
+
+class FeatureProbe(Protocol):
+    """Which optional features are installed (packages, programs), without importing them."""
+
+    @abstractmethod
+    def features(self) -> list[Feature]:
+        """One entry per optional feature (the RAG extra, the terminal UI...). Never raises."""
         ...

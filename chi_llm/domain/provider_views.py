@@ -56,3 +56,4 @@ class ConnectionReport(JsonResult):
     status: str  # "ok", "unreachable", "unauthorized", "error", "not_found"
     latency_ms: float | None
     message: str
+    models: tuple[str, ...] = ()  # what the server listed

@@ -196,6 +196,11 @@ class Settings:
 
     values: Mapping[str, Setting]
 
+    @classmethod
+    def defaults(cls) -> Settings:
+        """Every key at its default (what is used when the configuration cannot be read)."""
+        return cls(values={k: Setting(key=k, value=v.default, source="default") for k, v in KEYS.items()})
+
     def __getitem__(self, key: str) -> Any:
         return self.values[key].value
 

@@ -10,7 +10,10 @@ from typing import Any
 
 from chi_llm.adapters.registry import schemas
 from chi_llm.application.config import ConfigService
+from chi_llm.domain.diagnostics import DiagnosticReport
+from chi_llm.domain.errors import ChiLlmError
 from chi_llm.domain.providers import ProviderSchema
+from chi_llm.domain.settings import Settings
 from chi_llm.entrypoints.container import Container, config_service
 
 
@@ -48,6 +51,21 @@ def bootstrap(
     for name, value in (replace or {}).items():
         getattr(container, name).override(value)
     return container
+
+
+def diagnose(env: Mapping[str, str] | None = None) -> DiagnosticReport:
+    """Run every diagnostic check (see chi_llm.application.diagnostics). A configuration that
+    cannot be resolved is reported as a failed check; the other checks then use the defaults."""
+    env = os.environ if env is None else env
+    try:
+        container = bootstrap(env=env)
+        service = container.diagnostics()
+    except ChiLlmError as error:
+        container = Container(settings=Settings.defaults(), config=config_service(env))
+        container.env.override(env)
+        service = container.diagnostics(settings=None, config_error=error)
+    report: DiagnosticReport = service.run()
+    return report
 
 
 def configuration(env: Mapping[str, str] | None = None) -> ConfigService:

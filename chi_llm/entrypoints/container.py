@@ -17,6 +17,7 @@ from chi_llm.entrypoints.lean_imports import dependency_injector
 
 containers, providers = dependency_injector()
 
+from chi_llm._version import __version__  # noqa: E402
 from chi_llm.adapters.catalog import YamlModelCatalog  # noqa: E402
 from chi_llm.adapters.disk import cache_home  # noqa: E402
 from chi_llm.adapters.model_files import LocalModelFiles  # noqa: E402
@@ -181,6 +182,8 @@ class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defi
         config=config,
         settings=settings,
     )
+    engine_info = providers.Singleton(lazy(ADAPTERS + "llama_cpp.engine_info.LlamaCppEngineInfo"))
+    features = providers.Singleton(lazy(ADAPTERS + "features.InstalledFeatures"))
     provider_service = providers.Factory(
         lazy(SERVICES + "provider_service.ProviderService"),
         settings=settings,
@@ -190,4 +193,15 @@ class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defi
         library=library,
         finder=finder,
         env=env,
+    )
+    diagnostics = providers.Factory(
+        lazy(SERVICES + "diagnostics.DiagnosticsService"),
+        version=providers.Object(__version__),
+        probe=probe,
+        engine=engine_info,
+        features=features,
+        library=library,
+        providers=provider_service,
+        config=config,
+        settings=settings,
     )

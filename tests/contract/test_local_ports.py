@@ -78,6 +78,35 @@ def test_files_verify_hashes_everything(files: ModelFiles) -> None:
     assert problem is not None and "sha256" in problem and not files.is_ready(SPEC)
 
 
+def test_files_quick_check_reads_the_stamp_and_samples_never_the_whole_file(files: ModelFiles) -> None:
+    import os
+
+    assert files.quick_check(SPEC) == "missing"
+    placed = place(files)
+    assert files.quick_check(SPEC) is None
+    before = os.stat(placed)
+    placed.write_bytes(DATA[:7] + b"!" + DATA[8:])  # edited, size and mtime put back
+    os.utime(placed, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert files.quick_check(SPEC) == "its content changed since it was verified"
+    placed.write_bytes(DATA[:-1])
+    assert "expected" in (files.quick_check(SPEC) or "")
+    placed.write_bytes(DATA[:100] + b"Z" + DATA[101:])  # same size, touched
+    assert files.quick_check(SPEC) == "not verified since it last changed"
+    stamped = os.stat(placed)
+    files.verify(SPEC)  # the full hash names the mismatch; the stamp is gone
+    os.utime(placed, ns=(stamped.st_atime_ns, stamped.st_mtime_ns))
+    assert files.quick_check(SPEC) is not None
+
+
+def test_files_check_writable_says_why_not_and_leaves_nothing(files: ModelFiles) -> None:
+    from tests.support.fs import read_only
+
+    assert files.check_writable() is None and list(files.models_dir.iterdir()) == []
+    with read_only(files.models_dir):
+        problem = files.check_writable()
+    assert problem is not None and str(files.models_dir) in problem
+
+
 def dead_pid() -> int:
     import subprocess
     import sys

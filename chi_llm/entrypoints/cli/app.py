@@ -19,6 +19,7 @@ COMMANDS = {
     "config": "chi_llm.entrypoints.cli.config:config",
     "models": "chi_llm.entrypoints.cli.models:models",
     "providers": "chi_llm.entrypoints.cli.providers:providers",
+    "diagnostics": "chi_llm.entrypoints.cli.diagnostics:diagnostics",
 }
 
 
