@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from chi_llm.entrypoints.bootstrap import diagnose
     from chi_llm.entrypoints.facade import MicroLLM, quick_llm
     from chi_llm.entrypoints.legacy_api import ModelTable, load_config
+    from chi_llm.entrypoints.project import bootstrap_project as bootstrap
 
     MODELS: ModelTable
     from chi_llm.entrypoints.model_manager import ModelManager
@@ -50,6 +51,7 @@ __all__ = [
     "ModelNotFound",
     "RateLimited",
     "__version__",
+    "bootstrap",
     "diagnose",
     "load_config",
     "quick_llm",
@@ -65,6 +67,10 @@ def __getattr__(name: str) -> Any:
         from chi_llm.entrypoints import facade
 
         return getattr(facade, name)
+    if name == "bootstrap":  # the project scaffold (the composition root is chi_llm.entrypoints.bootstrap)
+        from chi_llm.entrypoints.project import bootstrap_project
+
+        return bootstrap_project
     if name == "diagnose":
         from chi_llm.entrypoints.bootstrap import diagnose
 

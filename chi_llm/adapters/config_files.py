@@ -17,8 +17,7 @@ from chi_llm.adapters.file_lock import exclusive_lock
 from chi_llm.adapters.yaml_text import dump_keeping_comments, load_yaml
 from chi_llm.domain.errors import ConfigError
 from chi_llm.domain.ports import ConfigStore
-
-PROJECT_NAMES = (".chi_llm.json", ".chi_llm.yaml", ".chi_llm.yml")
+from chi_llm.domain.settings import PROJECT_FILE_NAMES
 
 
 def global_config_path(env: Mapping[str, str]) -> Path:
@@ -42,7 +41,7 @@ class FileConfigStore(ConfigStore):
 
     def project_file(self) -> Path | None:
         for folder in (self.cwd, *self.cwd.parents):
-            for name in PROJECT_NAMES:
+            for name in PROJECT_FILE_NAMES:
                 candidate = folder / name
                 if candidate.is_file():
                     return candidate
@@ -107,7 +106,7 @@ class FileConfigStore(ConfigStore):
                     (path.parent / name).unlink(missing_ok=True)
         text = self._text(path, values)
         try:
-            self._replace(path, text, private=private)
+            replace_atomically(path, text, private=private)
         except OSError as exc:
             raise ConfigError(
                 f"cannot write the file ({exc.strerror or exc}); it is unchanged — free disk space or "
@@ -115,35 +114,41 @@ class FileConfigStore(ConfigStore):
                 source=str(path),
             ) from None
 
+    def render(self, path: Path, values: Mapping[str, Any]) -> str:
+        return self._text(path, values, keep_comments=False)
+
     @staticmethod
-    def _text(path: Path, values: Mapping[str, Any]) -> str:
+    def _text(path: Path, values: Mapping[str, Any], *, keep_comments: bool = True) -> str:
         """JSON, or YAML that keeps the comments of the file it replaces."""
         if path.suffix == ".json":
             return json.dumps(dict(values), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
         with contextlib.suppress(OSError, UnicodeDecodeError):
-            old = path.read_text(encoding="utf-8")
+            old = path.read_text(encoding="utf-8") if keep_comments else ""
             if old.strip():
                 return dump_keeping_comments(old, dict(values))
         import yaml
 
         return str(yaml.safe_dump(dict(values), sort_keys=False, allow_unicode=True))
 
-    @staticmethod
-    def _replace(path: Path, text: str, *, private: bool) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            if private:
-                os.chmod(temp, 0o600)
-            elif path.exists():
-                os.chmod(temp, path.stat().st_mode & 0o777)
-            else:
-                os.chmod(temp, 0o666 & ~_umask())
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+
+def replace_atomically(path: Path, text: str, *, private: bool = False) -> None:
+    """Write `text` to `path` through a temp file in the same folder (fsync, then rename):
+    readers see the old file or the new one, never a part. Keeps the old file's permissions;
+    `private` makes it 0600."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if private:
+            os.chmod(temp, 0o600)
+        elif path.exists():
+            os.chmod(temp, path.stat().st_mode & 0o777)
+        else:
+            os.chmod(temp, 0o666 & ~_umask())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

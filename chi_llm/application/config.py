@@ -199,14 +199,23 @@ class ConfigService:
         with self._store.lock(path):
             existing = dict(self._store.read(path)) if self._store.exists(path) else {}
             change(existing)
-            existing, notices = migrated(existing, str(path))
-            checked = {name: self._check(name, value, str(path)) for name, value in existing.items()}
-            if "model" in checked:
-                setting = Setting(key="model", value=checked["model"], source=str(path))
-                checked["model"] = self._check_model(setting, checked, notices).value
+            checked, notices = self.validate(existing, str(path))
             notify([f"{n}; the file is now written with today's keys" for n in notices])
-            self._store.write(path, {name: _stored(value) for name, value in checked.items()}, private=private)
+            self._store.write(path, checked, private=private)
         return path
+
+    def validate(
+        self, values: Mapping[str, Any], source: str, *, check_model: bool = True
+    ) -> tuple[dict[str, Any], list[str]]:
+        """A file's mapping checked key by key as `resolve` would (ConfigError naming `source`
+        and the key otherwise), in today's keys and as a file stores them; and the notices for
+        chi_llm 2.x keys it had. `check_model`: check `model` against the local catalog."""
+        current, notices = migrated(values, source)
+        checked = {name: self._check(name, value, source) for name, value in current.items()}
+        if check_model and "model" in checked:
+            setting = Setting(key="model", value=checked["model"], source=source)
+            checked["model"] = self._check_model(setting, checked, notices).value
+        return {name: _stored(value) for name, value in checked.items()}, notices
 
     def migrate(self, scope: Literal["project", "global"] = "project") -> tuple[Path, list[str]]:
         """Rewrite the project or global file in today's keys. Returns the file and what changed

@@ -307,6 +307,12 @@ class ConfigStore(Protocol):
         ...
 
     @abstractmethod
+    def render(self, path: Path, values: Mapping[str, Any]) -> str:
+        """The text a new file at `path` would hold (JSON or YAML by its suffix); `read` of that
+        text gives `values` back."""
+        ...
+
+    @abstractmethod
     def write(self, path: Path, values: Mapping[str, Any], *, private: bool = False) -> None:
         """Replace the file's content atomically (temp file + rename), in the format its suffix names.
         An existing file keeps its permissions; `private` (it holds a secret) makes it owner-only."""
@@ -343,4 +349,24 @@ class FeatureProbe(Protocol):
     @abstractmethod
     def features(self) -> list[Feature]:
         """One entry per optional feature (the RAG extra, the terminal UI...). Never raises."""
+        ...
+
+
+class ProjectFiles(Protocol):
+    """Plain text files in a project folder (what `chi-llm bootstrap` writes)."""
+
+    @abstractmethod
+    def read_text(self, path: Path) -> str | None:
+        """The file's text; None when there is no file. ConfigError when it cannot be read."""
+        ...
+
+    @abstractmethod
+    def write_text(self, path: Path, text: str) -> None:
+        """Atomic (temp file and rename; the folder is created). ConfigError when it cannot be
+        written, and then the file is as it was."""
+        ...
+
+    @abstractmethod
+    def back_up(self, path: Path) -> Path:
+        """Move `path` aside to `<path>.bak` (replacing an older backup); returns the backup."""
         ...

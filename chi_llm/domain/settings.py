@@ -130,6 +130,7 @@ class Key:
     help: str
 
 
+PROJECT_FILE_NAMES = (".chi_llm.json", ".chi_llm.yaml", ".chi_llm.yml")  # first found wins, nearest folder first
 KEYS: dict[str, Key] = {
     k.name: k
     for k in (

@@ -58,6 +58,13 @@ def config_service(env: Mapping[str, str], cwd: Path | None = None) -> ConfigSer
     return ConfigService(FileConfigStore(cwd or Path.cwd(), env), env, schemas=schemas(), known_models=known)
 
 
+def project_store(folder: Path) -> Any:
+    """The configuration store of a project folder (its `.chi_llm.*` files)."""
+    from chi_llm.adapters.config_files import FileConfigStore
+
+    return FileConfigStore(folder, os.environ)
+
+
 def model_of(profile: ProviderProfile, settings: Settings) -> str | None:
     """The model `profile` generates with under these settings (see `model_for`)."""
     argument = str(settings["model"]) if settings.source("model") == "argument" else None
@@ -204,4 +211,13 @@ class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defi
         providers=provider_service,
         config=config,
         settings=settings,
+    )
+    project_bootstrap = providers.Factory(
+        lazy(SERVICES + "project_bootstrap.ProjectBootstrap"),
+        config=config,
+        store_for=providers.Object(project_store),
+        files=providers.Singleton(lazy(ADAPTERS + "project_files.LocalProjectFiles")),
+        schemas=providers.Callable(schemas),
+        default_model=catalog.provided.default_id,
+        version=providers.Object(__version__),
     )

@@ -20,6 +20,7 @@ COMMANDS = {
     "models": "chi_llm.entrypoints.cli.models:models",
     "providers": "chi_llm.entrypoints.cli.providers:providers",
     "diagnostics": "chi_llm.entrypoints.cli.diagnostics:diagnostics",
+    "bootstrap": "chi_llm.entrypoints.cli.project:bootstrap",
 }
 
 
