@@ -9,6 +9,16 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
   echo "chi-llm needs Python 3.10 or newer (found $("$PYTHON" --version 2>&1))" >&2
   exit 1
 fi
+# tmux drives the interactive commands (the setup wizard) in a real terminal in the tests.
+if ! command -v tmux >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    apt-get install -y -qq tmux >/dev/null || (apt-get update -qq && apt-get install -y -qq tmux >/dev/null)
+  elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then
+    sudo apt-get install -y -qq tmux >/dev/null || echo "warning: could not install tmux; its tests will skip" >&2
+  else
+    echo "warning: tmux not found (install it: the terminal tests skip without it)" >&2
+  fi
+fi
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi

@@ -153,12 +153,14 @@ class ProviderService:
         return self._finder.find(kind, host=host, port=port, hosts=hosts, timeout=timeout)
 
     # -- changing ----------------------------------------------------------------------------
-    def add(self, profile: Mapping[str, Any], scope: Scope = "project") -> Path:
+    def add(self, profile: Mapping[str, Any], scope: Scope = "project", *, make_default: bool = False) -> Path:
         checked = check_profile(profile, self.schemas, source="argument")
 
         def upsert(values: dict[str, Any]) -> None:
             kept = [p for p in values.get("providers") or [] if p.get("id") != checked.id]
             values["providers"] = [*kept, checked.entry()]
+            if make_default:
+                values["default_provider"] = checked.id
 
         private = any(checked.settings.get(name) for name in checked.secrets)
         return self._config.update(upsert, scope, private=private)

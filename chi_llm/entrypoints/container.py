@@ -221,3 +221,6 @@ class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defi
         default_model=catalog.provided.default_id,
         version=providers.Object(__version__),
     )
+    setup = providers.Factory(
+        lazy(SERVICES + "setup_service.SetupService"), library=library, providers=provider_service, config=config
+    )

@@ -21,6 +21,7 @@ COMMANDS = {
     "providers": "chi_llm.entrypoints.cli.providers:providers",
     "diagnostics": "chi_llm.entrypoints.cli.diagnostics:diagnostics",
     "bootstrap": "chi_llm.entrypoints.cli.project:bootstrap",
+    "setup": "chi_llm.entrypoints.cli.setup:setup",
 }
 
 
