@@ -41,8 +41,16 @@ class ModelAdvisor:
         self.allow_oversize = allow_oversize
 
     def rows(
-        self, current: str, *, downloaded_only: bool = False, tag: str | None = None, fits_only: bool = False
+        self,
+        current: str,
+        *,
+        downloaded_only: bool = False,
+        tag: str | None = None,
+        fits_only: bool = False,
+        context: int | None = None,
     ) -> list[ModelRow]:
+        """Every catalog model with its memory fit: at `context` (capped by the model's trained
+        context) when given, else at the catalog entry's default context."""
         hardware = self.probe.hardware()
         rows = []
         for spec in self.models.catalog.all():
@@ -50,7 +58,7 @@ class ModelAdvisor:
                 spec=spec,
                 downloaded=self.models.is_downloaded(spec),
                 current=spec.id == current,
-                fit=fit_of(spec, hardware),
+                fit=fit_of(spec, hardware, min(context, spec.context_length or context) if context else None),
             )
             if (
                 (downloaded_only and not row.downloaded)

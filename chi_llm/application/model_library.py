@@ -53,8 +53,11 @@ class ModelLibrary:
         return ModelInfo(spec=spec, downloaded=downloaded, current=spec.id == self.current_id, fit=fit, path=path)
 
     # -- reading -----------------------------------------------------------------------------
-    def list_models(self, *, downloaded: bool = False, tag: str | None = None, fits: bool = False) -> list[ModelInfo]:
-        rows = self.advisor.rows(self.current_id, downloaded_only=downloaded, tag=tag, fits_only=fits)
+    def list_models(
+        self, *, downloaded: bool = False, tag: str | None = None, fits: bool = False, context: int | None = None
+    ) -> list[ModelInfo]:
+        """Catalog models; `context`: judge the memory fit at that context (see ModelAdvisor.rows)."""
+        rows = self.advisor.rows(self.current_id, downloaded_only=downloaded, tag=tag, fits_only=fits, context=context)
         return [self._info(r.spec, r.downloaded, r.fit) for r in rows]
 
     def info(self, model_id: str) -> ModelInfo:

@@ -30,7 +30,9 @@ def store_check(library: ModelLibrary) -> Check:
 def downloaded_checks(library: ModelLibrary) -> list[Check]:
     """Each model file in the store: size, stamp and sampled blocks (`models verify` hashes all),
     and whether it fits memory at its configured context. A damaged file is listed too."""
-    rows = {info.spec.filename: info for info in library.list_models() if not isinstance(info.spec.source, LocalSource)}
+    context = int(library.settings["context"])  # what the local backend loads with (capped per model)
+    listed = library.list_models(context=context)
+    rows = {info.spec.filename: info for info in listed if not isinstance(info.spec.source, LocalSource)}
     checks = []
     for stored in library.models.files.owned_files():
         info = rows.get(Path(stored.path).name)
@@ -74,7 +76,8 @@ def current_check(library: ModelLibrary) -> Check:
             fix = f"{current.id} does not exist: chi-llm models set ID (see chi-llm models list)"
             return Check(id="models.current", area="models", title=title, status="fail", value=value, fix=fix)
         return Check(id="models.current", area="models", title=title, status="ok", value=value)
-    info = current.info
+    context = int(library.settings["context"])
+    info = next((r for r in library.list_models(context=context) if r.spec.id == current.info.spec.id), current.info)
     value.update(fits=info.fit.fits, context=info.fit.context, memory_needed_bytes=info.fit.needed)
     if not info.fit.fits:
         fix = f"{info.fit.explain()}: chi-llm models recommend names one that fits"

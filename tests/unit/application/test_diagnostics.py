@@ -137,6 +137,17 @@ def test_downloaded_models_are_checked_without_hashing_them_whole(isolated: Path
     assert check.status == "fail" and "chi-llm models verify tiny" in (check.fix or "")
 
 
+def test_fit_is_judged_at_the_configured_context() -> None:
+    small = FixedSystemProbe(
+        Hardware(total_ram=2 * GIB, available_ram=GIB * 7 // 10, physical_cores=2, logical_cores=2)
+    )
+    roomy = report({"CHI_LLM_CONTEXT": "512"}, probe=small).find("models.current")
+    assert roomy.value["fits"] is True and roomy.value["context"] == 512
+    tight = report({"CHI_LLM_CONTEXT": "8192"}, probe=small).find("models.current")
+    assert tight.value["fits"] is False and tight.value["context"] == 8192
+    assert tight.status == "warn" and "recommend" in (tight.fix or "")
+
+
 def test_a_gpu_the_build_cannot_use_gets_the_reinstall_command() -> None:
     gpu = Gpu(kind="nvidia", name="RTX 4090", vram_total=24 * GIB, vram_free=20 * GIB)
     machine = Hardware(total_ram=64 * GIB, available_ram=60 * GIB, physical_cores=8, logical_cores=16, gpus=(gpu,))
