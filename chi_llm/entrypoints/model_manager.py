@@ -33,10 +33,16 @@ class ModelManager(ModelLibrary):
 
     # -- chi_llm 2.x's ModelManager API ------------------------------------------------------
     def list_models(
-        self, show_all: bool | None = None, *, downloaded: bool = False, tag: str | None = None, fits: bool = False
+        self,
+        show_all: bool | None = None,
+        *,
+        downloaded: bool = False,
+        tag: str | None = None,
+        fits: bool = False,
+        context: int | None = None,
     ) -> list[ModelInfo]:
         """Catalog models; `show_all=False` (chi_llm 2.x) keeps only those that fit this machine."""
-        return super().list_models(downloaded=downloaded, tag=tag, fits=fits or show_all is False)
+        return super().list_models(downloaded=downloaded, tag=tag, fits=fits or show_all is False, context=context)
 
     def get_current_model(self) -> ModelInfo:
         """The configured model's catalog entry (raises ModelNotFound for a path or unknown id)."""
