@@ -1,0 +1,1 @@
+"""RAG use cases: chunking, ingest, search and grounded answers."""

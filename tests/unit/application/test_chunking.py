@@ -1,0 +1,78 @@
+"""Chunking: exact slices that cover the document with bounded overlap, sized by tokens, cut at
+the best boundary, each knowing its heading."""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chi_llm.application.rag.chunking import Span, chunk_spans, estimate_tokens
+
+WORDS = st.sampled_from(["alpha", "beta", "gamma", "δέλτα", "x", "2026", "end.", "why?", "code()", "a-b"])
+SEPARATORS = st.sampled_from([" ", " ", " ", "\n", "\n\n", "\t", "  "])
+LINES = st.sampled_from(["# Title", "## Part two", "```python", "```", "Heading\n=======", "- item"])
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> str:
+    pieces = []
+    for _ in range(draw(st.integers(0, 400))):
+        if draw(st.integers(0, 20)) == 0:
+            pieces.append("\n" + draw(LINES) + "\n")
+        else:
+            pieces.append(draw(WORDS) + draw(SEPARATORS))
+    return "".join(pieces)
+
+
+def covers(text: str, spans: list[Span]) -> None:
+    assert spans[0].start == 0 and spans[-1].end == len(text)
+    for previous, current in itertools.pairwise(spans):
+        assert previous.start < current.start <= previous.end  # progress, no gap
+        assert current.start < current.end
+
+
+@settings(max_examples=200, deadline=None)
+@given(documents(), st.integers(8, 120), st.data())
+def test_chunks_minus_overlaps_give_the_document_back(text: str, size: int, data: st.DataObject) -> None:
+    overlap = data.draw(st.integers(0, size // 2))
+    spans = chunk_spans(text, size, overlap)
+    if not text:
+        assert spans == []
+        return
+    covers(text, spans)
+    rebuilt = text[: spans[0].end] + "".join(text[prev.end : cur.end] for prev, cur in itertools.pairwise(spans))
+    assert rebuilt == text
+    for span in spans:
+        assert estimate_tokens(text[span.start : span.end]) <= size
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(min_size=1, max_size=3000), st.integers(2, 50))
+def test_any_text_is_covered_even_without_boundaries(text: str, size: int) -> None:
+    spans = chunk_spans(text, size, size // 4)
+    covers(text, spans)
+
+
+def test_chunks_end_at_headings_and_paragraphs_and_know_their_heading() -> None:
+    section = "word " * 60
+    text = f"# Intro\n\n{section}\n\n## Setup\n\n{section}\n\nMore {section}"
+    spans = chunk_spans(text, size=90, overlap=0)
+    starts = {text[s.start : s.start + 8] for s in spans}
+    assert "## Setup" in starts  # a chunk starts at the heading rather than mid-section
+    assert [s.heading for s in spans][:2] == ["Intro", "Setup"]
+    assert all(text[s.end - 1].isspace() or s.end == len(text) for s in spans)
+
+
+def test_a_code_block_comment_is_not_a_heading() -> None:
+    text = "# Real\n\n```bash\n# not a heading\nls\n```\n" + "tail " * 50
+    assert {s.heading for s in chunk_spans(text, size=20, overlap=5)} == {"Real"}
+
+
+def test_overlap_repeats_about_the_asked_number_of_tokens() -> None:
+    text = " ".join(f"w{i}" for i in range(1000))
+    spans = chunk_spans(text, size=100, overlap=20)
+    for previous, current in itertools.pairwise(spans):
+        shared = estimate_tokens(text[current.start : previous.end])
+        assert 15 <= shared <= 20
