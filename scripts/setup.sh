@@ -26,7 +26,7 @@ export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc 2>/dev/n
 .venv/bin/python -m pip install --quiet --upgrade pip
 WHEEL=$(scripts/llama_wheel.sh .venv/bin/python)
 read -r WHEELHOUSE LLAMA_PIN <<<"$WHEEL"
-.venv/bin/python -m pip install --quiet --find-links "$WHEELHOUSE" -e ".[dev]" "$LLAMA_PIN"
+.venv/bin/python -m pip install --quiet --find-links "$WHEELHOUSE" -e ".[dev,rag]" "$LLAMA_PIN"
 # Compile the package's bytecode now, as pip does for an installed wheel: with
 # PYTHONDONTWRITEBYTECODE set, an editable checkout would otherwise recompile every module in
 # every process (about 100 ms of each CLI start).

