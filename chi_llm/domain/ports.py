@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # result types of rarely used methods: not imported on the ge
     from chi_llm.domain.diagnostics import EngineReport, Feature
     from chi_llm.domain.model_views import CatalogCheck
     from chi_llm.domain.provider_views import UrlSearch
+    from chi_llm.domain.rag import Hit, Passage, SearchMode, StoredDocument, StoreInfo
 
 ProgressCallback = Callable[[FetchProgress], None]
 
@@ -397,4 +398,60 @@ class Embedder(Protocol):
     @abstractmethod
     def count_tokens(self, text: str) -> int:
         """How many of the model's tokens `text` is (not capped at the model's input length)."""
+        ...
+
+
+class VectorStore(Protocol):
+    """One knowledge base: passages with their vectors, searched by vector, full text or both.
+    The embedding model and dimension are recorded with it when it is created."""
+
+    @abstractmethod
+    def open(self, *, model_id: str, dimension: int) -> None:
+        """Create the knowledge base if it does not exist; when it does, ConfigError unless it
+        was made with this model and dimension (never mixes vectors of two models)."""
+        ...
+
+    @abstractmethod
+    def add(self, passages: Sequence[Passage], vectors: Sequence[Sequence[float]], content_hash: str) -> None:
+        """Store passages of one document (all with the same document_id) with their vectors."""
+        ...
+
+    @abstractmethod
+    def delete(self, *, document_id: str | None = None, source: str | None = None) -> int:
+        """Remove every passage of a document or of a source; the number removed."""
+        ...
+
+    @abstractmethod
+    def search(
+        self,
+        *,
+        vector: Sequence[float] | None,
+        text: str | None,
+        k: int,
+        mode: SearchMode,
+        where: Mapping[str, Any] | None = None,
+    ) -> list[Hit]:
+        """The k best passages, best first. `vector` for vector and hybrid, `text` for text and
+        hybrid (reciprocal-rank fusion). `where`: equality on source, document_id, heading or a
+        metadata key; only matching passages are ranked."""
+        ...
+
+    @abstractmethod
+    def documents(self) -> list[StoredDocument]:
+        """Every document stored, with its content hash (for incremental ingest)."""
+        ...
+
+    @abstractmethod
+    def count(self) -> int:
+        """Passages stored (0 when the knowledge base does not exist)."""
+        ...
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Remove the knowledge base (its model record too)."""
+        ...
+
+    @abstractmethod
+    def info(self) -> StoreInfo:
+        """Name, location, model, dimension and counts; works before `open`."""
         ...

@@ -64,3 +64,24 @@ class EmbeddingSpec:
     @property
     def size_bytes(self) -> int:
         return sum(f.size_bytes for f in self.files)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredDocument(JsonResult):
+    """A document in a knowledge base: where it came from, its content hash, how many chunks."""
+
+    document_id: str
+    source: str
+    content_hash: str
+    chunks: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoreInfo(JsonResult):
+    name: str
+    uri: str
+    embedding_model: str | None  # None: the table does not exist yet
+    dimension: int | None
+    chunks: int
+    documents: int
+    vector_index: bool

@@ -1,0 +1,286 @@
+"""A knowledge base as one LanceDB table: local folder or object storage (any LanceDB URI).
+
+LanceDB does the searching: cosine vector search (an IVF index once the table is large), its
+full-text index, and hybrid search fused by reciprocal rank (its RRFReranker). The embedding
+model and dimension are kept in the table's schema metadata."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from chi_llm.domain.errors import BackendUnavailable, ConfigError, InvalidRequest
+from chi_llm.domain.ports import VectorStore
+from chi_llm.domain.rag import Hit, Passage, SearchMode, StoredDocument, StoreInfo
+
+MODEL_KEY, DIMENSION_KEY = b"chi_llm.embedding_model", b"chi_llm.dimension"
+VECTOR_INDEX_MIN_ROWS = 20_000  # below this an exact scan is fast enough (benchmarks/rag_ingest.py)
+COLUMNS = ("id", "document_id", "source", "chunk", "start", "end", "heading", "text", "content_hash", "metadata")
+TOP_LEVEL = ("source", "document_id", "heading")
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def where_clause(where: Mapping[str, Any] | None) -> str | None:
+    """SQL for equality filters: top-level fields, else keys of the metadata JSON."""
+    if not where:
+        return None
+    parts = []
+    for key, value in where.items():
+        if key in TOP_LEVEL:
+            parts.append(f"{key} = {_quote(str(value))}")
+        elif isinstance(value, bool):
+            parts.append(f"json_get_bool(metadata, {_quote(key)}) = {str(value).lower()}")
+        elif isinstance(value, int):
+            parts.append(f"json_get_int(metadata, {_quote(key)}) = {value}")
+        elif isinstance(value, float):
+            parts.append(f"json_get_float(metadata, {_quote(key)}) = {value!r}")
+        elif isinstance(value, str):
+            parts.append(f"json_get_string(metadata, {_quote(key)}) = {_quote(value)}")
+        else:
+            raise InvalidRequest(f"filter values are text, numbers or booleans; {key!r} is {type(value).__name__}")
+    return " AND ".join(parts)
+
+
+class LanceDbStore(VectorStore):
+    def __init__(self, uri: str, name: str = "default", storage_options: Mapping[str, str] | None = None) -> None:
+        self.uri = uri
+        self.name = name
+        self._options = dict(storage_options or {})
+        self._db: Any = None
+        self._table: Any = None
+        self._fts_stale = True
+
+    # -- connection --------------------------------------------------------------------------
+    def _connect(self) -> Any:
+        if self._db is None:
+            # Lance's own log (Rust) writes deprecation notes about its internals to stderr,
+            # which would show in the CLI; errors still show. The user's LANCEDB_LOG wins.
+            os.environ.setdefault("LANCEDB_LOG", "error")
+            try:
+                import lancedb
+            except ImportError as exc:
+                raise BackendUnavailable(
+                    f"lancedb is not installed ({exc}): pip install 'chi-llm[rag]'", backend="lancedb"
+                ) from exc
+            try:
+                self._db = lancedb.connect(self.uri, storage_options=self._options or None)
+            except (OSError, ValueError, RuntimeError) as exc:
+                raise BackendUnavailable(
+                    f"cannot open the knowledge base at {self.uri}: {exc}", backend="lancedb"
+                ) from exc
+        return self._db
+
+    def _existing(self) -> Any:
+        if self._table is None:
+            db = self._connect()
+            try:
+                self._table = db.open_table(self.name)
+            except (FileNotFoundError, ValueError):
+                return None
+        return self._table
+
+    def _recorded(self, table: Any) -> tuple[str | None, int | None]:
+        meta = table.schema.metadata or {}
+        dimension = meta.get(DIMENSION_KEY)
+        model = meta.get(MODEL_KEY)
+        return (model.decode() if model else None, int(dimension) if dimension else None)
+
+    def open(self, *, model_id: str, dimension: int) -> None:
+        table = self._existing()
+        if table is None:
+            schema = _schema(dimension, {MODEL_KEY: model_id.encode(), DIMENSION_KEY: str(dimension).encode()})
+            self._table = self._connect().create_table(self.name, schema=schema)
+            return
+        recorded_model, recorded_dimension = self._recorded(table)
+        if (recorded_model, recorded_dimension) != (model_id, dimension):
+            raise ConfigError(
+                f"knowledge base {self.name!r} at {self.uri} was built with {recorded_model} "
+                f"({recorded_dimension} dimensions), not {model_id} ({dimension}): use that embedding model, "
+                "or another name or location for this one (or `chi-llm rag clear` and add the files again)",
+                key="rag.embedding_model",
+            )
+
+    def _table_or_fail(self) -> Any:
+        table = self._existing()
+        if table is None:
+            raise InvalidRequest(f"knowledge base {self.name!r} at {self.uri} is empty: add documents first")
+        return table
+
+    # -- writing -----------------------------------------------------------------------------
+    def add(self, passages: Sequence[Passage], vectors: Sequence[Sequence[float]], content_hash: str) -> None:
+        if not passages:
+            return
+        import pyarrow as pa
+
+        table = self._table_or_fail()
+        _, dimension = self._recorded(table)
+        rows = {
+            "id": [p.id for p in passages],
+            "document_id": [p.document_id for p in passages],
+            "source": [p.source for p in passages],
+            "chunk": pa.array([p.index for p in passages], pa.int32()),
+            "start": [p.start for p in passages],
+            "end": [p.end for p in passages],
+            "heading": [p.heading for p in passages],
+            "text": [p.text for p in passages],
+            "content_hash": [content_hash] * len(passages),
+            "metadata": pa.array([json.dumps(dict(p.metadata)) for p in passages], pa.json_(pa.utf8())),
+            "vector": pa.array([list(map(float, v)) for v in vectors], pa.list_(pa.float32(), dimension or 0)),
+        }
+        # Written with the JSON type (not the stored schema's binary form): LanceDB encodes it
+        # as JSONB, which its json_get_* filter functions read.
+        table.add(pa.table(rows, schema=_schema(dimension or 0)))
+        self._fts_stale = True
+        if table.count_rows() >= VECTOR_INDEX_MIN_ROWS and not self._has_vector_index(table):
+            table.create_index(metric="cosine", vector_column_name="vector")
+
+    def delete(self, *, document_id: str | None = None, source: str | None = None) -> int:
+        table = self._existing()
+        clause = where_clause({"document_id": document_id} if document_id is not None else {"source": source or ""})
+        if table is None or clause is None:
+            return 0
+        before = table.count_rows()
+        table.delete(clause)
+        self._fts_stale = True
+        return int(before - table.count_rows())
+
+    def clear(self) -> None:
+        db = self._connect()
+        if self.name in self._names(db):
+            db.drop_table(self.name)
+        self._table = None
+
+    # -- reading -----------------------------------------------------------------------------
+    def search(
+        self,
+        *,
+        vector: Sequence[float] | None,
+        text: str | None,
+        k: int,
+        mode: SearchMode,
+        where: Mapping[str, Any] | None = None,
+    ) -> list[Hit]:
+        table = self._existing()
+        if table is None or k <= 0:
+            return []
+        clause = where_clause(where)
+        if mode == "vector":
+            query = table.search(list(vector or ()), vector_column_name="vector").distance_type("cosine")
+        else:
+            self._ensure_fts(table)
+            if mode == "text":
+                query = table.search(text or "", query_type="fts")
+            else:
+                from lancedb.rerankers import RRFReranker
+
+                query = (
+                    table.search(query_type="hybrid", vector_column_name="vector", fts_columns="text")
+                    .vector(list(vector or ()))
+                    .text(text or "")
+                    .distance_type("cosine")
+                    .rerank(RRFReranker())
+                )
+        if clause:
+            query = query.where(clause, prefilter=True)
+        scores = {"vector": ["_distance"], "text": ["_score"], "hybrid": []}[mode]
+        rows = query.select([*COLUMNS, *scores]).limit(k).to_list()
+        return [Hit(passage=_passage(row), score=_score(row, mode)) for row in rows]
+
+    def documents(self) -> list[StoredDocument]:
+        table = self._existing()
+        if table is None:
+            return []
+        data = table.search().select(["document_id", "source", "content_hash"]).limit(None).to_arrow().to_pylist()
+        grouped: dict[str, StoredDocument] = {}
+        for row in data:
+            known = grouped.get(row["document_id"])
+            chunks = known.chunks + 1 if known else 1
+            grouped[row["document_id"]] = StoredDocument(
+                document_id=row["document_id"], source=row["source"], content_hash=row["content_hash"], chunks=chunks
+            )
+        return sorted(grouped.values(), key=lambda d: (d.source, d.document_id))
+
+    def count(self) -> int:
+        table = self._existing()
+        return 0 if table is None else int(table.count_rows())
+
+    def info(self) -> StoreInfo:
+        table = self._existing()
+        model, dimension = self._recorded(table) if table is not None else (None, None)
+        return StoreInfo(
+            name=self.name,
+            uri=self.uri,
+            embedding_model=model,
+            dimension=dimension,
+            chunks=self.count(),
+            documents=len(self.documents()),
+            vector_index=table is not None and self._has_vector_index(table),
+        )
+
+    # -- indexes -----------------------------------------------------------------------------
+    def _ensure_fts(self, table: Any) -> None:
+        """LanceDB's full-text index, rebuilt after the table changed (new rows are not in it)."""
+        if self._fts_stale:
+            from lancedb.index import FTS
+
+            table.create_index("text", config=FTS(), replace=True)
+            self._fts_stale = False
+
+    @staticmethod
+    def _has_vector_index(table: Any) -> bool:
+        return any("vector" in (getattr(i, "columns", None) or []) for i in table.list_indices())
+
+    @staticmethod
+    def _names(db: Any) -> list[str]:
+        listed = db.list_tables()
+        names = getattr(listed, "tables", listed)
+        return [str(n) for n in names]
+
+
+def _schema(dimension: int, metadata: Mapping[bytes, bytes] | None = None) -> Any:
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            pa.field("id", pa.string()),
+            pa.field("document_id", pa.string()),
+            pa.field("source", pa.string()),
+            pa.field("chunk", pa.int32()),
+            pa.field("start", pa.int64()),
+            pa.field("end", pa.int64()),
+            pa.field("heading", pa.string()),
+            pa.field("text", pa.string()),
+            pa.field("content_hash", pa.string()),
+            pa.field("metadata", pa.json_(pa.utf8())),
+            pa.field("vector", pa.list_(pa.float32(), dimension)),
+        ],
+        metadata=metadata,
+    )
+
+
+def _passage(row: Mapping[str, Any]) -> Passage:
+    metadata = row.get("metadata")
+    return Passage(
+        id=row["id"],
+        document_id=row["document_id"],
+        source=row["source"],
+        index=int(row["chunk"]),
+        start=int(row["start"]),
+        end=int(row["end"]),
+        text=row["text"],
+        heading=row.get("heading"),
+        metadata=json.loads(metadata) if isinstance(metadata, (str, bytes)) and metadata else {},
+    )
+
+
+def _score(row: Mapping[str, Any], mode: SearchMode) -> float:
+    if mode == "vector":
+        return round(1.0 - float(row.get("_distance", 1.0)), 6)  # cosine similarity
+    if mode == "text":
+        return round(float(row.get("_score", 0.0)), 6)  # BM25
+    return round(float(row.get("_relevance_score", 0.0)), 6)  # reciprocal-rank fusion

@@ -1,0 +1,148 @@
+"""The VectorStore contract, run against LanceDB (a local folder) and the in-memory fake."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from chi_llm.adapters.fake import FakeEmbedder
+from chi_llm.adapters.fake_store import InMemoryStore
+from chi_llm.adapters.lancedb_store import LanceDbStore
+from chi_llm.domain.errors import ConfigError
+from chi_llm.domain.ports import VectorStore
+from chi_llm.domain.rag import Passage
+from tests.support.s3 import S3, s3_server  # noqa: F401 (the fixture)
+
+EMBED = FakeEmbedder(dimension=256)
+TEXTS = {
+    "cars.md": ["Red cars are fast on the motorway.", "A blue car parked in the garage."],
+    "fruit.md": ["Bananas are yellow and sweet.", "Apples grow on trees in autumn."],
+    "notes.txt": ["The meeting is on Tuesday about the budget."],
+}
+
+
+@dataclass
+class Kind:
+    make: Callable[[Path], VectorStore]
+    persistent: bool
+
+
+def on_s3(server: S3) -> Callable[[Path], VectorStore]:
+    bucket = server.bucket()  # one per test: the same one when a test reopens its store
+    return lambda tmp: LanceDbStore(f"s3://{bucket}/knowledge", "kb", server.options())
+
+
+STORES = {
+    "lancedb": lambda request: Kind(lambda tmp: LanceDbStore(str(tmp / "db"), "kb"), persistent=True),
+    "lancedb_s3": lambda request: Kind(on_s3(request.getfixturevalue("s3_server")), persistent=True),
+    "memory": lambda request: Kind(lambda tmp: InMemoryStore("kb"), persistent=False),
+}
+
+
+@pytest.fixture(params=list(STORES), ids=list(STORES))
+def kind(request: pytest.FixtureRequest) -> Kind:
+    return STORES[request.param](request)
+
+
+@pytest.fixture
+def store(kind: Kind, tmp_path: Path) -> VectorStore:
+    store = kind.make(tmp_path)
+    store.open(model_id=EMBED.model_id, dimension=EMBED.dimension)
+    for source, texts in TEXTS.items():
+        add(store, source, texts, lang="de" if source == "notes.txt" else "en")
+    return store
+
+
+def add(store: VectorStore, source: str, texts: list[str], lang: str = "en", version: str = "v1") -> None:
+    document_id = f"doc:{source}"
+    passages = [
+        Passage(
+            id=f"{document_id}#{i}",
+            document_id=document_id,
+            source=source,
+            index=i,
+            start=i * 100,
+            end=i * 100 + len(t),
+            text=t,
+            heading="Intro" if i == 0 else None,
+            metadata={"lang": lang, "year": 2024, "draft": source == "notes.txt"},
+        )
+        for i, t in enumerate(texts)
+    ]
+    store.add(passages, EMBED.embed_documents(texts), content_hash=f"{source}:{version}")
+
+
+def search(store: VectorStore, query: str, mode: str = "vector", k: int = 3, **where: object) -> list[str]:
+    hits = store.search(vector=EMBED.embed_query(query), text=query, k=k, mode=mode, where=where or None)  # type: ignore[arg-type]
+    return [h.passage.text for h in hits]
+
+
+def test_added_passages_are_counted_and_listed_by_document(store: VectorStore) -> None:
+    assert store.count() == 5
+    documents = store.documents()
+    assert [(d.source, d.chunks, d.content_hash) for d in documents] == [
+        ("cars.md", 2, "cars.md:v1"),
+        ("fruit.md", 2, "fruit.md:v1"),
+        ("notes.txt", 1, "notes.txt:v1"),
+    ]
+    info = store.info()
+    assert (info.embedding_model, info.dimension, info.chunks, info.documents) == ("fake-embedder", 256, 5, 3)
+
+
+@pytest.mark.parametrize("mode", ["vector", "text", "hybrid"])
+def test_the_passage_about_the_query_comes_first(store: VectorStore, mode: str) -> None:
+    assert search(store, "yellow bananas", mode)[0] == "Bananas are yellow and sweet."
+    assert search(store, "red cars motorway", mode)[0] == "Red cars are fast on the motorway."
+
+
+def test_hits_carry_the_passage_whole(store: VectorStore) -> None:
+    hit = store.search(vector=EMBED.embed_query("red cars"), text=None, k=1, mode="vector")[0]
+    assert hit.passage.source == "cars.md" and hit.passage.heading == "Intro" and hit.passage.index == 0
+    assert hit.passage.metadata == {"lang": "en", "year": 2024, "draft": False} and hit.score > 0
+    assert (hit.passage.start, hit.passage.end) == (0, len(hit.passage.text))
+
+
+@pytest.mark.parametrize("mode", ["vector", "text", "hybrid"])
+def test_filters_rank_only_matching_passages(store: VectorStore, mode: str) -> None:
+    assert set(search(store, "cars bananas meeting", mode, k=10, source="fruit.md")) <= set(TEXTS["fruit.md"])
+    assert search(store, "budget meeting", mode, k=10, lang="de") == TEXTS["notes.txt"]
+    assert search(store, "budget meeting cars", mode, k=10, draft=True) == TEXTS["notes.txt"]
+    assert search(store, "cars", mode, k=10, year=2023) == []
+
+
+def test_delete_by_document_or_source_and_replace_a_document(store: VectorStore) -> None:
+    assert store.delete(document_id="doc:cars.md") == 2 and store.count() == 3
+    assert store.delete(source="fruit.md") == 2 and store.delete(source="fruit.md") == 0
+    add(store, "notes.txt", ["The meeting moved to Friday."], version="v2")  # a new version beside the old
+    assert store.delete(document_id="doc:notes.txt") == 2
+    add(store, "notes.txt", ["The meeting moved to Friday."], version="v2")
+    assert search(store, "meeting", "text") == ["The meeting moved to Friday."]
+    assert [d.content_hash for d in store.documents()] == ["notes.txt:v2"]
+
+
+def test_another_embedding_model_is_refused(store: VectorStore) -> None:
+    with pytest.raises(ConfigError, match="fake-embedder"):
+        store.open(model_id="other-model", dimension=256)
+    with pytest.raises(ConfigError, match="256"):
+        store.open(model_id="fake-embedder", dimension=384)
+    store.open(model_id="fake-embedder", dimension=256)  # the same model opens fine
+
+
+def test_clear_removes_everything(store: VectorStore) -> None:
+    store.clear()
+    assert store.count() == 0 and store.documents() == [] and store.info().embedding_model is None
+    assert search(store, "cars") == []
+    store.open(model_id="other-model", dimension=256)  # a fresh start may use any model
+
+
+def test_what_was_stored_is_there_after_reopening(kind: Kind, store: VectorStore, tmp_path: Path) -> None:
+    if not kind.persistent:
+        pytest.skip("in memory by design")
+    again = kind.make(tmp_path)
+    assert again.count() == 5 and again.info().embedding_model == "fake-embedder"
+    assert search(again, "yellow bananas", "hybrid")[0] == "Bananas are yellow and sweet."
+    with pytest.raises(ConfigError):
+        again.open(model_id="other-model", dimension=8)
