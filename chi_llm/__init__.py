@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from chi_llm.entrypoints.facade import MicroLLM, quick_llm
     from chi_llm.entrypoints.legacy_api import ModelTable, load_config
     from chi_llm.entrypoints.project import bootstrap_project as bootstrap
+    from chi_llm.entrypoints.rag import MicroRAG, quick_rag
 
     MODELS: ModelTable
     from chi_llm.entrypoints.model_manager import ModelManager
@@ -44,6 +45,7 @@ __all__ = [
     "InsufficientResources",
     "InvalidRequest",
     "MicroLLM",
+    "MicroRAG",
     "MissingCredentials",
     "ModelCorrupt",
     "ModelFetchFailed",
@@ -55,6 +57,7 @@ __all__ = [
     "diagnose",
     "load_config",
     "quick_llm",
+    "quick_rag",
 ]
 
 
@@ -67,6 +70,10 @@ def __getattr__(name: str) -> Any:
         from chi_llm.entrypoints import facade
 
         return getattr(facade, name)
+    if name in ("MicroRAG", "quick_rag"):  # lancedb and fastembed load only when used
+        from chi_llm.entrypoints import rag
+
+        return getattr(rag, name)
     if name == "bootstrap":  # the project scaffold (the composition root is chi_llm.entrypoints.bootstrap)
         from chi_llm.entrypoints.project import bootstrap_project
 

@@ -240,6 +240,10 @@ class ConfigService:
             key = RENAMED_KEYS[key]
         return self.update(lambda existing: self._set(existing, key, raw, str(target)), scope)
 
+    def project_file(self) -> Path | None:
+        """The project's configuration file (nearest folder first), if there is one."""
+        return self._store.project_file()
+
     def stored(self, scope: Literal["project", "global"] = "project") -> dict[str, Any]:
         """What the project or global file holds, as written (empty when there is no file)."""
         path = self._store.project_target() if scope == "project" else self._store.global_file()

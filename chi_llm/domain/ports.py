@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # result types of rarely used methods: not imported on the ge
     from chi_llm.domain.diagnostics import EngineReport, Feature
     from chi_llm.domain.model_views import CatalogCheck
     from chi_llm.domain.provider_views import UrlSearch
-    from chi_llm.domain.rag import Hit, Passage, SearchMode, StoredDocument, StoreInfo
+    from chi_llm.domain.rag import Hit, LoadedFile, Passage, SearchMode, SkippedFile, StoredDocument, StoreInfo
 
 ProgressCallback = Callable[[FetchProgress], None]
 
@@ -454,4 +454,21 @@ class VectorStore(Protocol):
     @abstractmethod
     def info(self) -> StoreInfo:
         """Name, location, model, dimension and counts; works before `open`."""
+        ...
+
+
+class DocumentLoader(Protocol):
+    """Finds files to ingest and reads their text (plain text, Markdown, reST, code, HTML, PDF)."""
+
+    @abstractmethod
+    def find(
+        self, paths: Sequence[str], include: Sequence[str] = (), exclude: Sequence[str] = ()
+    ) -> tuple[list[Path], list[SkippedFile]]:
+        """Files named, matched by globs, or under folders (recursively, honouring .gitignore and
+        skipping hidden folders), filtered by include/exclude globs; and what could not be used."""
+        ...
+
+    @abstractmethod
+    def load(self, path: Path) -> LoadedFile | SkippedFile:
+        """The file's text, or why it was skipped (binary, unreadable, too large). Never raises."""
         ...

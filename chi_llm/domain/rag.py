@@ -85,3 +85,108 @@ class StoreInfo(JsonResult):
     chunks: int
     documents: int
     vector_index: bool
+
+
+RAG_DEFAULTS: Mapping[str, Any] = {
+    "db": None,  # a folder or LanceDB URI; None: .chi_llm/rag in the project, else <cache_dir>/rag
+    "name": "default",
+    "embedding_model": "BAAI/bge-small-en-v1.5",
+    "chunk_size": 300,
+    "chunk_overlap": 40,
+    "top_k": 5,
+    "mode": "hybrid",
+    "min_score": 0.55,  # the best passage's cosine similarity below which nothing is said to be found
+    "storage_options": {},  # object storage credentials and endpoint (LanceDB storage_options)
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RagSettings:
+    db: str | None = None
+    name: str = "default"
+    embedding_model: str = "BAAI/bge-small-en-v1.5"
+    chunk_size: int = 300
+    chunk_overlap: int = 40
+    top_k: int = 5
+    mode: SearchMode = "hybrid"
+    min_score: float = 0.55
+    storage_options: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoadedFile:
+    path: str
+    text: str
+    kind: str  # text, markdown, rst, code, html, pdf
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SkippedFile(JsonResult):
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IngestReport(JsonResult):
+    """What `add_files` did: files added, replaced, unchanged, skipped (with why), pruned."""
+
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    skipped: tuple[SkippedFile, ...] = ()
+    pruned: tuple[str, ...] = ()
+    chunks: int = 0  # chunks embedded and written
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RagAnswer(JsonResult):
+    """An answer grounded in numbered sources; `cited` are the numbers the answer used."""
+
+    question: str
+    answer: str
+    sources: tuple[Hit, ...]
+    cited: tuple[int, ...]
+    found: bool  # False: nothing relevant was found, and the answer says so
+
+    def json_fields(self) -> Mapping[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "found": self.found,
+            "cited": self.cited,
+            "sources": [{"number": i + 1, **h.to_json()} for i, h in enumerate(self.sources)],
+        }
+
+
+def check_rag(value: Any) -> dict[str, Any]:
+    """The `rag` configuration mapping, checked (ValueError saying what is wrong), with the
+    defaults filled in."""
+    if not isinstance(value, Mapping):
+        raise ValueError("must be a mapping of RAG settings (db, name, embedding_model, chunk_size, ...)")
+    unknown = set(value) - set(RAG_DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown RAG setting(s) {', '.join(sorted(unknown))}; known: {', '.join(RAG_DEFAULTS)}")
+    merged = {**RAG_DEFAULTS, **value}
+    _check_numbers(merged)
+    if merged["mode"] not in SEARCH_MODES:
+        raise ValueError(f"mode must be one of {', '.join(SEARCH_MODES)}")
+    for name in ("name", "embedding_model"):
+        if not isinstance(merged[name], str) or not merged[name].strip():
+            raise ValueError(f"{name} must be non-empty text")
+    if merged["db"] is not None and not isinstance(merged["db"], str):
+        raise ValueError("db must be a folder or a LanceDB URI (text)")
+    options = merged["storage_options"]
+    if not isinstance(options, Mapping) or not all(isinstance(v, str) for v in options.values()):
+        raise ValueError("storage_options must map names to text values")
+    return merged
+
+
+def _check_numbers(merged: Mapping[str, Any]) -> None:
+    for name in ("chunk_size", "chunk_overlap", "top_k"):
+        if isinstance(merged[name], bool) or not isinstance(merged[name], int) or merged[name] < 0:
+            raise ValueError(f"{name} must be a whole number >= 0")
+    if merged["chunk_size"] < 16 or merged["chunk_overlap"] >= merged["chunk_size"] or merged["top_k"] < 1:
+        raise ValueError("chunk_size must be >= 16, chunk_overlap below chunk_size, top_k >= 1")
+    if not isinstance(merged["min_score"], (int, float)) or isinstance(merged["min_score"], bool):
+        raise ValueError("min_score must be a number (cosine similarity, -1 to 1)")

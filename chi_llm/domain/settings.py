@@ -116,6 +116,12 @@ def _profiles(value: Any, schemas: Schemas, source: str) -> tuple[ProviderProfil
     return tuple(out)
 
 
+def _rag(value: Any) -> Any:
+    from chi_llm.domain.rag import check_rag  # RAG's own module: not loaded for a generation
+
+    return check_rag(value)
+
+
 def _checked_elsewhere(value: Any) -> Any:  # provider keys: validated with the provider schemas
     return value
 
@@ -160,6 +166,7 @@ KEYS: dict[str, Key] = {
         Key("models", _model_entries, None, "extra or overriding catalog entries (same fields as models.yaml)"),
         Key("gguf_paths", _paths, None, "folders scanned for .gguf files to list and load"),
         Key("allow_oversize", _bool, False, "load models even when they do not fit in available memory"),
+        Key("rag", _rag, None, "knowledge base settings: {db, name, embedding_model, chunk_size, top_k, mode, ...}"),
     )
 }
 
@@ -234,4 +241,12 @@ def public_value(value: Any) -> Any:
         return {"type": value.type, **value.public_settings()}
     if isinstance(value, tuple) and all(isinstance(v, ProviderProfile) for v in value):
         return [v.public() for v in value]
+    if isinstance(value, Mapping) and isinstance(value.get("storage_options"), Mapping):  # rag
+        options = value["storage_options"]
+        return {**value, "storage_options": {k: (bool(v) if _secret_name(k) else v) for k, v in options.items()}}
     return value
+
+
+def _secret_name(name: str) -> bool:
+    """Object-storage options that hold credentials (shown only as set / not set)."""
+    return any(word in name.lower() for word in ("secret", "key", "token", "password", "credential"))

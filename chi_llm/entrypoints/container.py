@@ -65,6 +65,45 @@ def project_store(folder: Path) -> Any:
     return FileConfigStore(folder, os.environ)
 
 
+def rag_settings(settings: Settings, overrides: Mapping[str, Any]) -> Any:
+    """The `rag` key's values (defaults filled in) under the caller's overrides (MicroRAG's arguments)."""
+    from chi_llm.domain.rag import RagSettings, check_rag
+
+    values = check_rag({**(settings["rag"] or {}), **{k: v for k, v in overrides.items() if v is not None}})
+    return RagSettings(**values)
+
+
+def rag_location(rag: Any, settings: Settings, env: Mapping[str, str], project: Path | None) -> str:
+    """`rag.db`, else `.chi_llm/rag` in the project (the folder of its configuration file), else
+    `<cache_dir>/rag`."""
+    if rag.db:
+        return str(os.path.expanduser(rag.db)) if "://" not in rag.db else str(rag.db)
+    if project is not None:
+        return str(project.parent / ".chi_llm" / "rag")
+    return str(cache_dir(settings["cache_dir"], env) / "rag")
+
+
+def make_embedder(rag: Any, settings: Settings, env: Mapping[str, str], progress: Any) -> Any:
+    if rag.embedding_model == "fake":  # deterministic, no model: tests and demos
+        from chi_llm.adapters.fake import FakeEmbedder
+
+        return FakeEmbedder()
+    from chi_llm.adapters.fastembed_embedder import FastEmbedEmbedder
+
+    cache = cache_dir(settings["cache_dir"], env)
+    return FastEmbedEmbedder(rag.embedding_model, cache_dir=cache, threads=settings["threads"], progress=progress)
+
+
+def make_vector_store(rag: Any, location: str) -> Any:
+    if location == "memory:":
+        from chi_llm.adapters.fake_store import InMemoryStore
+
+        return InMemoryStore(rag.name)
+    from chi_llm.adapters.lancedb_store import LanceDbStore
+
+    return LanceDbStore(location, rag.name, rag.storage_options)
+
+
 def model_of(profile: ProviderProfile, settings: Settings) -> str | None:
     """The model `profile` generates with under these settings (see `model_for`)."""
     argument = str(settings["model"]) if settings.source("model") == "argument" else None
@@ -224,3 +263,20 @@ class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defi
     setup = providers.Factory(
         lazy(SERVICES + "setup_service.SetupService"), library=library, providers=provider_service, config=config
     )
+    rag_overrides = providers.Object({})
+    rag_config = providers.Singleton(rag_settings, settings, rag_overrides)
+    project_file = providers.Callable(lambda config: config.project_file(), config)
+    rag_db = providers.Singleton(rag_location, rag_config, settings, env, project_file)
+    embedder = providers.Singleton(make_embedder, rag_config, settings, env, progress)
+    vector_store = providers.Singleton(make_vector_store, rag_config, rag_db)
+    document_loader = providers.Singleton(lazy(ADAPTERS + "document_loader.FileLoader"))
+    rag_progress = providers.Object(None)
+    ingestor = providers.Singleton(
+        lazy(SERVICES + "rag.ingest.Ingestor"),
+        embedder=embedder,
+        store=vector_store,
+        loader=document_loader,
+        settings=rag_config,
+        progress=providers.Callable(lambda p: p or (lambda _: None), rag_progress),
+    )
+    rag = providers.Singleton(lazy(SERVICES + "rag.service.RagService"), ingestor=ingestor, generation=generation)

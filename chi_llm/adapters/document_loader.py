@@ -1,0 +1,211 @@
+"""Files to ingest: folders walked (hidden folders skipped, .gitignore honoured with pathspec),
+globs expanded, and text read from plain text, Markdown, reST, code, HTML and PDF (pypdf)."""
+
+from __future__ import annotations
+
+import fnmatch
+import glob
+import os
+from collections.abc import Sequence
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+from chi_llm.domain.ports import DocumentLoader
+from chi_llm.domain.rag import LoadedFile, SkippedFile
+
+MAX_BYTES = 64 * 1024 * 1024
+KINDS = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".rst": "rst",
+    ".txt": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+}
+CODE = frozenset(
+    [
+        ".py",
+        ".js",
+        ".ts",
+        ".tsx",
+        ".jsx",
+        ".java",
+        ".go",
+        ".rs",
+        ".c",
+        ".h",
+        ".cpp",
+        ".hpp",
+        ".cs",
+        ".rb",
+        ".php",
+        ".swift",
+        ".kt",
+        ".scala",
+        ".sh",
+        ".sql",
+        ".toml",
+        ".yaml",
+        ".yml",
+        ".json",
+        ".ini",
+        ".cfg",
+    ]
+)
+
+
+class _Text(HTMLParser):
+    """The visible text of an HTML page (no scripts, styles or tags)."""
+
+    SKIP = frozenset({"script", "style", "noscript", "template", "head"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag in self.SKIP:
+            self._skipping += 1
+        elif tag in ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article"):
+            self.parts.append("\n")
+            if tag[0] == "h" and tag[1:].isdigit():
+                self.parts.append("#" * int(tag[1:]) + " ")  # keeps headings for chunking
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP and self._skipping:
+            self._skipping -= 1
+        elif tag in ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article"):
+            self.parts.append("\n\n" if tag[0] == "h" or tag == "p" else "\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def html_text(markup: str) -> str:
+    parser = _Text()
+    parser.feed(markup)
+    lines = [" ".join(line.split()) for line in "".join(parser.parts).splitlines()]
+    text = "\n".join(lines)
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text.strip() + "\n"
+
+
+class FileLoader(DocumentLoader):
+    def find(
+        self, paths: Sequence[str], include: Sequence[str] = (), exclude: Sequence[str] = ()
+    ) -> tuple[list[Path], list[SkippedFile]]:
+        found: list[Path] = []
+        skipped: list[SkippedFile] = []
+        for raw in paths:
+            path = Path(os.path.expanduser(raw))
+            if any(ch in raw for ch in "*?["):
+                matches = [Path(p) for p in sorted(glob.glob(os.path.expanduser(raw), recursive=True))]
+                found += [m for m in matches if m.is_file()]
+                if not matches:
+                    skipped.append(SkippedFile(path=raw, reason="no file matches this pattern"))
+            elif path.is_dir():
+                found += self._walk(path)
+            elif path.is_file():
+                found.append(path)
+            else:
+                skipped.append(SkippedFile(path=raw, reason="no such file or folder"))
+        chosen = [p for p in dict.fromkeys(p.absolute() for p in found) if _wanted(p, include, exclude)]
+        return chosen, skipped
+
+    def _walk(self, root: Path) -> list[Path]:
+        ignored = _GitIgnore(root)
+        files = []
+        for folder, dirs, names in os.walk(root):
+            here = Path(folder)
+            ignored.read(here)
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not ignored.matches(here / d, folder=True))
+            files += [here / n for n in sorted(names) if not n.startswith(".") and not ignored.matches(here / n)]
+        return files
+
+    def load(self, path: Path) -> LoadedFile | SkippedFile:
+        try:
+            size = path.stat().st_size
+            if size > MAX_BYTES:
+                return SkippedFile(path=str(path), reason=f"larger than {MAX_BYTES // 2**20} MiB")
+            suffix = path.suffix.lower()
+            if suffix == ".pdf":
+                return self._pdf(path)
+            data = path.read_bytes()
+        except OSError as exc:
+            return SkippedFile(path=str(path), reason=f"unreadable ({exc.strerror or exc})")
+        if b"\0" in data[:8192]:
+            return SkippedFile(path=str(path), reason="binary")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return SkippedFile(path=str(path), reason="not UTF-8 text")
+        kind = KINDS.get(suffix, "code" if suffix in CODE else "text")
+        if kind == "html":
+            text = html_text(text)
+        if not text.strip():
+            return SkippedFile(path=str(path), reason="empty")
+        return LoadedFile(path=str(path), text=text, kind=kind)
+
+    @staticmethod
+    def _pdf(path: Path) -> LoadedFile | SkippedFile:
+        try:
+            from pypdf import PdfReader
+            from pypdf.errors import PdfReadError
+        except ImportError:
+            return SkippedFile(path=str(path), reason="PDF support needs pypdf: pip install 'chi-llm[rag]'")
+        try:
+            pages = [page.extract_text() or "" for page in PdfReader(str(path)).pages]
+        except (PdfReadError, OSError, ValueError, KeyError) as exc:
+            return SkippedFile(path=str(path), reason=f"unreadable PDF ({exc})")
+        text = "\n\n".join(p.strip() for p in pages if p.strip())
+        if not text:
+            return SkippedFile(path=str(path), reason="no text in the PDF (scanned images need OCR first)")
+        return LoadedFile(path=str(path), text=text + "\n", kind="pdf")
+
+
+def _wanted(path: Path, include: Sequence[str], exclude: Sequence[str]) -> bool:
+    text = str(path)
+
+    def hit(pattern: str) -> bool:
+        return (
+            fnmatch.fnmatch(text, pattern)
+            or fnmatch.fnmatch(path.name, pattern)
+            or fnmatch.fnmatch(text, f"*/{pattern}")
+        )
+
+    return (not include or any(hit(p) for p in include)) and not any(hit(p) for p in exclude)
+
+
+class _GitIgnore:
+    """The .gitignore files met while walking a folder, each applying below its own folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.specs: list[tuple[Path, Any]] = []
+
+    def read(self, folder: Path) -> None:
+        ignore = folder / ".gitignore"
+        if not ignore.is_file():
+            return
+        try:
+            import pathspec
+
+            lines = ignore.read_text(encoding="utf-8", errors="replace").splitlines()
+            self.specs.append((folder, pathspec.PathSpec.from_lines("gitwildmatch", lines)))
+        except (ImportError, OSError):
+            return  # without pathspec (the rag extra) or a readable file, nothing is ignored
+
+    def matches(self, path: Path, folder: bool = False) -> bool:
+        for base, spec in self.specs:
+            try:
+                relative = path.relative_to(base).as_posix()
+            except ValueError:
+                continue
+            if spec.match_file(relative + ("/" if folder else "")):
+                return True
+        return False

@@ -1,0 +1,132 @@
+"""Ingest: text and files into passages and vectors, incrementally (a file whose content hash is
+unchanged is not embedded again; a changed one replaces its passages; `prune` drops the
+passages of files that are gone)."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from chi_llm.application.rag.chunking import chunk_spans
+from chi_llm.domain.ports import DocumentLoader, Embedder, VectorStore
+from chi_llm.domain.rag import IngestReport, LoadedFile, Passage, RagSettings, SkippedFile
+
+ProgressReport = Callable[[Mapping[str, Any]], None]  # {"files", "files_total", "chunks", "path"}
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _nothing(_: Mapping[str, Any]) -> None:
+    return None
+
+
+class Ingestor:
+    def __init__(
+        self,
+        *,
+        embedder: Embedder,
+        store: VectorStore,
+        loader: DocumentLoader,
+        settings: RagSettings,
+        progress: ProgressReport = _nothing,
+    ) -> None:
+        self.embedder = embedder
+        self.store = store
+        self.loader = loader
+        self.settings = settings
+        self.progress = progress
+
+    def open(self) -> None:
+        self.store.open(model_id=self.embedder.model_id, dimension=self.embedder.dimension)
+
+    def passages(self, text: str, document_id: str, source: str, metadata: Mapping[str, Any]) -> list[Passage]:
+        spans = chunk_spans(
+            text, self.settings.chunk_size, self.settings.chunk_overlap, count=self.embedder.count_tokens
+        )
+        return [
+            Passage(
+                id=f"{document_id}#{index}",
+                document_id=document_id,
+                source=source,
+                index=index,
+                start=span.start,
+                end=span.end,
+                text=text[span.start : span.end],
+                heading=span.heading,
+                metadata=dict(metadata),
+            )
+            for index, span in enumerate(spans)
+        ]
+
+    def add_text(self, text: str, *, document_id: str, source: str, metadata: Mapping[str, Any]) -> int:
+        """Store one document (replacing a document of that id); the number of chunks."""
+        self.open()
+        passages = self.passages(text, document_id, source, metadata)
+        vectors = self.embedder.embed_documents([p.text for p in passages])
+        self.store.delete(document_id=document_id)
+        self.store.add(passages, vectors, content_hash(text))
+        return len(passages)
+
+    def add_files(
+        self,
+        paths: Sequence[str],
+        *,
+        include: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+        prune: bool = False,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> IngestReport:
+        started = time.perf_counter()
+        self.open()
+        files, skipped = self.loader.find(paths, include, exclude)
+        known = {d.document_id: d.content_hash for d in self.store.documents()}
+        added: list[str] = []
+        updated: list[str] = []
+        unchanged: list[str] = []
+        chunks = 0
+        for number, path in enumerate(files, 1):
+            loaded = self.loader.load(path)
+            if isinstance(loaded, SkippedFile):
+                skipped.append(loaded)
+                continue
+            document_id = str(path)
+            digest = content_hash(loaded.text)
+            if known.get(document_id) == digest:
+                unchanged.append(document_id)
+                continue
+            chunks += self._store_file(loaded, document_id, {**(metadata or {}), "kind": loaded.kind})
+            (updated if document_id in known else added).append(document_id)
+            self.progress({"files": number, "files_total": len(files), "chunks": chunks, "path": document_id})
+        pruned = self._prune(paths, files, known) if prune else []
+        return IngestReport(
+            added=tuple(added),
+            updated=tuple(updated),
+            unchanged=tuple(unchanged),
+            skipped=tuple(skipped),
+            pruned=tuple(pruned),
+            chunks=chunks,
+            seconds=round(time.perf_counter() - started, 3),
+        )
+
+    def _store_file(self, loaded: LoadedFile, document_id: str, metadata: Mapping[str, Any]) -> int:
+        return self.add_text(loaded.text, document_id=document_id, source=loaded.path, metadata=metadata)
+
+    def _prune(self, paths: Sequence[str], files: Iterable[Path], known: Mapping[str, str]) -> list[str]:
+        """Documents under the folders ingested (or named) whose file no longer exists."""
+        roots = [str(Path(p).expanduser().absolute()) for p in paths if not any(c in p for c in "*?[")]
+        present = {str(f) for f in files}
+        gone = [
+            doc
+            for doc in known
+            if doc not in present
+            and any(doc == r or doc.startswith(r.rstrip("/") + "/") for r in roots)
+            and not Path(doc).exists()
+        ]
+        for doc in gone:
+            self.store.delete(document_id=doc)
+        return gone

@@ -1,0 +1,197 @@
+"""RagService: a knowledge base's use cases — ingest (ingest.py), search, and answers grounded
+in numbered sources, with the citations the answer used."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from chi_llm.application.generation import GenerationService
+from chi_llm.application.rag.ingest import Ingestor, content_hash
+from chi_llm.domain.errors import InvalidRequest
+from chi_llm.domain.generation import Completion, GenerationOptions, GenerationRequest
+from chi_llm.domain.messages import Message
+from chi_llm.domain.rag import SEARCH_MODES, Hit, IngestReport, RagAnswer, SearchMode, StoredDocument, StoreInfo
+
+NOTHING_FOUND = "The knowledge base has nothing on this question."
+SYSTEM = (
+    "Answer the question using only the numbered sources. After each statement, cite the sources "
+    "it comes from in square brackets, like [1] or [2][3]. If the sources do not answer the "
+    "question, say that they do not."
+)
+_CITATION = re.compile(r"\[(\d+)\]")
+
+
+@dataclass(frozen=True, slots=True)
+class SourcesFound:
+    """The first event of a streamed answer: the sources it is grounded in."""
+
+    sources: tuple[Hit, ...]
+    found: bool
+
+
+def cited(answer: str, sources: int) -> tuple[int, ...]:
+    """The source numbers an answer cites, in order of first mention, valid ones only."""
+    numbers = dict.fromkeys(int(n) for n in _CITATION.findall(answer))
+    return tuple(n for n in numbers if 1 <= n <= sources)
+
+
+def grounded_prompt(question: str, hits: Sequence[Hit]) -> str:
+    blocks = []
+    for number, hit in enumerate(hits, 1):
+        where = hit.passage.source + (f" — {hit.passage.heading}" if hit.passage.heading else "")
+        blocks.append(f"[{number}] ({where})\n{hit.passage.text.strip()}")
+    return "Sources:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}"
+
+
+def answered(question: str, text: str, hits: Sequence[Hit]) -> RagAnswer:
+    answer = text.strip()
+    return RagAnswer(question=question, answer=answer, sources=tuple(hits), cited=cited(answer, len(hits)), found=True)
+
+
+class RagService:
+    def __init__(self, *, ingestor: Ingestor, generation: GenerationService) -> None:
+        self.ingestor = ingestor
+        self.store = ingestor.store
+        self.embedder = ingestor.embedder
+        self.settings = ingestor.settings
+        self.generation = generation
+
+    # -- ingest ------------------------------------------------------------------------------
+    def add_document(self, text: str, metadata: Mapping[str, Any] | None = None, id: str | None = None) -> str:
+        """Store a text (replacing one with the same id); returns its document id."""
+        if not text.strip():
+            raise InvalidRequest("the document is empty")
+        meta = dict(metadata or {})
+        document_id = id or f"text:{content_hash(text)[:16]}"
+        source = str(meta.get("source") or document_id)
+        self.ingestor.add_text(text, document_id=document_id, source=source, metadata=meta)
+        return document_id
+
+    def add_files(self, paths: Sequence[str], **options: Any) -> IngestReport:
+        return self.ingestor.add_files(paths, **options)
+
+    # -- reading -----------------------------------------------------------------------------
+    def search(
+        self, query: str, top_k: int | None = None, where: Mapping[str, Any] | None = None, mode: str | None = None
+    ) -> list[Hit]:
+        chosen = mode or self.settings.mode
+        if chosen not in SEARCH_MODES:
+            raise InvalidRequest(f"mode must be one of {', '.join(SEARCH_MODES)}, got {chosen!r}")
+        if not query.strip():
+            raise InvalidRequest("the query is empty")
+        search_mode: SearchMode = chosen
+        vector = self.embedder.embed_query(query) if search_mode != "text" else None
+        k = top_k or self.settings.top_k
+        return self.store.search(vector=vector, text=query, k=k, mode=search_mode, where=where)
+
+    def relevant(self, query: str, where: Mapping[str, Any] | None = None) -> bool:
+        """Whether anything is close enough to answer from: the best passage's cosine similarity
+        reaches `min_score`."""
+        best = self.store.search(vector=self.embedder.embed_query(query), text=None, k=1, mode="vector", where=where)
+        return bool(best) and best[0].score >= self.settings.min_score
+
+    def _request(self, question: str, hits: Sequence[Hit], options: GenerationOptions | None) -> GenerationRequest:
+        messages = [Message(role="user", content=grounded_prompt(question, hits))]
+        return self.generation.chat_request(messages, options, system=SYSTEM)
+
+    def _sources(
+        self, question: str, top_k: int | None, where: Mapping[str, Any] | None, mode: str | None
+    ) -> tuple[list[Hit], bool]:
+        if self.store.count() == 0 or not self.relevant(question, where):
+            return [], False
+        return self.search(question, top_k, where, mode), True
+
+    def query(
+        self,
+        question: str,
+        top_k: int | None = None,
+        where: Mapping[str, Any] | None = None,
+        mode: str | None = None,
+        options: GenerationOptions | None = None,
+    ) -> RagAnswer:
+        hits, found = self._sources(question, top_k, where, mode)
+        if not found:
+            return RagAnswer(question=question, answer=NOTHING_FOUND, sources=(), cited=(), found=False)
+        done: Completion = self.generation.generate(self._request(question, hits, options))
+        answer = done.text.strip()
+        return RagAnswer(
+            question=question, answer=answer, sources=tuple(hits), cited=cited(answer, len(hits)), found=True
+        )
+
+    def stream_query(
+        self,
+        question: str,
+        top_k: int | None = None,
+        where: Mapping[str, Any] | None = None,
+        mode: str | None = None,
+        options: GenerationOptions | None = None,
+    ) -> Iterator[SourcesFound | str]:
+        """The sources first (a SourcesFound), then the answer's text deltas."""
+        hits, found = self._sources(question, top_k, where, mode)
+        yield SourcesFound(sources=tuple(hits), found=found)
+        if not found:
+            yield NOTHING_FOUND
+            return
+        stream = self.generation.stream(self._request(question, hits, options))
+        try:
+            for chunk in stream:
+                if chunk.text:
+                    yield chunk.text
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
+
+    async def aquery(
+        self,
+        question: str,
+        top_k: int | None = None,
+        where: Mapping[str, Any] | None = None,
+        mode: str | None = None,
+        options: GenerationOptions | None = None,
+    ) -> RagAnswer:
+        import asyncio
+
+        hits, found = await asyncio.to_thread(self._sources, question, top_k, where, mode)
+        if not found:
+            return RagAnswer(question=question, answer=NOTHING_FOUND, sources=(), cited=(), found=False)
+        done = await self.generation.agenerate(self._request(question, hits, options))
+        answer = done.text.strip()
+        return RagAnswer(
+            question=question, answer=answer, sources=tuple(hits), cited=cited(answer, len(hits)), found=True
+        )
+
+    async def astream_query(self, question: str, **kwargs: Any) -> AsyncIterator[SourcesFound | str]:
+        import asyncio
+
+        hits, found = await asyncio.to_thread(
+            self._sources, question, kwargs.get("top_k"), kwargs.get("where"), kwargs.get("mode")
+        )
+        yield SourcesFound(sources=tuple(hits), found=found)
+        if not found:
+            yield NOTHING_FOUND
+            return
+        async for chunk in self.generation.astream(self._request(question, hits, kwargs.get("options"))):
+            if chunk.text:
+                yield chunk.text
+
+    # -- managing ----------------------------------------------------------------------------
+    def delete(self, *, id: str | None = None, source: str | None = None) -> int:
+        if (id is None) == (source is None):
+            raise InvalidRequest("delete takes one of id= or source=")
+        return self.store.delete(document_id=id, source=source)
+
+    def count(self) -> int:
+        return self.store.count()
+
+    def documents(self) -> list[StoredDocument]:
+        return self.store.documents()
+
+    def clear(self) -> None:
+        self.store.clear()
+
+    def info(self) -> StoreInfo:
+        return self.store.info()
