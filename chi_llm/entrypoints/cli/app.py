@@ -22,6 +22,7 @@ COMMANDS = {
     "diagnostics": "chi_llm.entrypoints.cli.diagnostics:diagnostics",
     "bootstrap": "chi_llm.entrypoints.cli.project:bootstrap",
     "setup": "chi_llm.entrypoints.cli.setup:setup",
+    "rag": "chi_llm.entrypoints.cli.rag:rag",
 }
 
 

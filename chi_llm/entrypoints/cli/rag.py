@@ -1,0 +1,188 @@
+"""`chi-llm rag ...`: add, query, search, list, remove, info, clear — a knowledge base with cited answers."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from chi_llm.domain.errors import InvalidRequest
+from chi_llm.domain.rag import SEARCH_MODES, Hit, IngestReport
+from chi_llm.entrypoints.cli import output
+from chi_llm.entrypoints.cli.options import json_option
+
+
+def kb_options(func: Any) -> Any:
+    func = click.option("--name", help="Knowledge base name (default: rag.name, else 'default').")(func)
+    return click.option("--db", help="Folder or LanceDB URI (default: rag.db, else .chi_llm/rag in the project).")(func)
+
+
+def knowledge_base(db: str | None, name: str | None, **kwargs: Any) -> Any:
+    from chi_llm.entrypoints.rag import MicroRAG
+
+    return MicroRAG(db_path=db, name=name, **kwargs)
+
+
+@click.group()
+def rag() -> None:
+    """Ask questions of your documents: answers cite their sources (local and offline by default)."""
+
+
+@rag.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--include", multiple=True, help="Only files matching this glob (repeatable).")
+@click.option("--exclude", multiple=True, help="Skip files matching this glob (repeatable).")
+@click.option("--prune", is_flag=True, help="Remove files that are gone from the folders given.")
+@kb_options
+@json_option
+@output.guarded()
+def add(
+    paths: tuple[str, ...],
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    prune: bool,
+    db: str | None,
+    name: str | None,
+    as_json: bool,
+) -> None:
+    """Add files, folders (recursively; .gitignore honoured) or globs. Unchanged files are skipped."""
+    progress = _progress() if sys.stderr.isatty() and not as_json else None
+    report: IngestReport = knowledge_base(db, name, progress=progress).add_files(
+        list(paths), include=include, exclude=exclude, prune=prune
+    )
+    if progress is not None:
+        sys.stderr.write("\n")
+    if as_json:
+        output.emit_json(report)
+        return
+    output.line(
+        f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
+        f"{len(report.pruned)} removed, {len(report.skipped)} skipped; {report.chunks} chunks in {report.seconds:.1f} s"
+    )
+    for skipped in report.skipped:
+        output.note(f"skipped {skipped.path}: {skipped.reason}")
+
+
+def _progress() -> Any:
+    def show(event: Any) -> None:
+        sys.stderr.write(f"\rchi-llm: {event['files']}/{event['files_total']} files, {event['chunks']} chunks")
+        sys.stderr.flush()
+
+    return show
+
+
+@rag.command()
+@click.argument("question")
+@click.option("--sources", is_flag=True, help="Show the sources after the answer.")
+@click.option("-k", "--top-k", type=int, help="How many passages to answer from.")
+@click.option("--mode", type=click.Choice(SEARCH_MODES), help="Retrieval: vector, text or hybrid (default).")
+@kb_options
+@json_option
+@output.guarded()
+def query(
+    question: str, sources: bool, top_k: int | None, mode: str | None, db: str | None, name: str | None, as_json: bool
+) -> None:
+    """Answer QUESTION from the knowledge base, citing sources as [1], [2]..."""
+    base = knowledge_base(db, name)
+    if as_json:
+        output.emit_json(base.query(question, top_k, include_sources=True, mode=mode))
+        return
+    from chi_llm.application.rag.service import SourcesFound
+
+    found: tuple[Hit, ...] = ()
+    for event in base.stream_query(question, top_k, mode=mode):
+        if isinstance(event, SourcesFound):
+            found = event.sources
+        else:
+            output.write(event)
+    output.line()
+    if sources and found:
+        output.line("\nSources:")
+        for number, hit in enumerate(found, 1):
+            output.line(f"  [{number}] {_where(hit)}")
+
+
+def _where(hit: Hit) -> str:
+    passage = hit.passage
+    heading = f" — {passage.heading}" if passage.heading else ""
+    return f"{passage.source}{heading} (chars {passage.start}-{passage.end}, score {hit.score:.3f})"
+
+
+@rag.command()
+@click.argument("text")
+@click.option("-k", "--top-k", type=int, default=5, show_default=True)
+@click.option("--mode", type=click.Choice(SEARCH_MODES), help="vector, text or hybrid (default).")
+@kb_options
+@json_option
+@output.guarded()
+def search(text: str, top_k: int, mode: str | None, db: str | None, name: str | None, as_json: bool) -> None:
+    """The passages closest to TEXT, best first."""
+    hits = knowledge_base(db, name).search(text, top_k, mode=mode)
+    if as_json:
+        output.emit_json(hits)
+        return
+    for number, hit in enumerate(hits, 1):
+        snippet = " ".join(hit.passage.text.split())[:160]
+        output.line(f"[{number}] {_where(hit)}\n    {snippet}")
+
+
+@rag.command("list")
+@kb_options
+@json_option
+@output.guarded()
+def list_(db: str | None, name: str | None, as_json: bool) -> None:
+    """The documents in the knowledge base."""
+    documents = knowledge_base(db, name).list_sources()
+    if as_json:
+        output.emit_json(documents)
+        return
+    for document in documents:
+        output.line(f"{document.source}  ({document.chunks} chunks)")
+
+
+@rag.command()
+@click.argument("source")
+@kb_options
+@json_option
+@output.guarded()
+def remove(source: str, db: str | None, name: str | None, as_json: bool) -> None:
+    """Remove a source (a file path as listed, or a document id) from the knowledge base."""
+    import os
+
+    base = knowledge_base(db, name)
+    removed = base.delete(source=os.path.abspath(source) if os.path.exists(source) else source)
+    removed = removed or base.delete(id=source)
+    if not removed:
+        raise InvalidRequest(f"nothing in the knowledge base comes from {source!r} (see `chi-llm rag list`)")
+    if as_json:
+        output.emit_json({"removed": removed})
+    else:
+        output.line(f"removed {removed} chunks")
+
+
+@rag.command()
+@kb_options
+@json_option
+@output.guarded()
+def info(db: str | None, name: str | None, as_json: bool) -> None:
+    """Where the knowledge base is, its embedding model and its size."""
+    shown = knowledge_base(db, name).info()
+    if as_json:
+        output.emit_json(shown)
+        return
+    for key, value in shown.to_json().items():
+        output.line(f"{key:16} {value}")
+
+
+@rag.command()
+@click.option("--yes", is_flag=True, help="Confirm: everything in the knowledge base is removed.")
+@kb_options
+@output.guarded()
+def clear(yes: bool, db: str | None, name: str | None) -> None:
+    """Remove the whole knowledge base (needs --yes)."""
+    if not yes:
+        raise InvalidRequest("`rag clear` removes everything in the knowledge base: pass --yes")
+    base = knowledge_base(db, name)
+    base.clear()
+    output.line(f"cleared {base.name} at {base.db_path}")
