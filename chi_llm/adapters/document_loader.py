@@ -196,7 +196,7 @@ class _GitIgnore:
             import pathspec
 
             lines = ignore.read_text(encoding="utf-8", errors="replace").splitlines()
-            self.specs.append((folder, pathspec.PathSpec.from_lines("gitwildmatch", lines)))
+            self.specs.append((folder, pathspec.GitIgnoreSpec.from_lines(lines)))
         except (ImportError, OSError):
             return  # without pathspec (the rag extra) or a readable file, nothing is ignored
 

@@ -185,7 +185,7 @@ class FakeEmbedder(Embedder):
     """Deterministic bag-of-words vectors (hashed words, L2-normalised): texts sharing words are
     close, so search order is meaningful in tests. No model, no network."""
 
-    def __init__(self, dimension: int = 64, model_id: str = "fake-embedder") -> None:
+    def __init__(self, dimension: int = 256, model_id: str = "fake-embedder") -> None:
         self.model_id = model_id
         self._dimension = dimension
         self.embedded = 0  # texts embedded so far (tests count re-embedding)
