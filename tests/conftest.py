@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.support.s3"]  # the s3_server fixture (moto on loopback)
+
 _real_connect = socket.socket.connect
 
 

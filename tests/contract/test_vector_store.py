@@ -14,7 +14,7 @@ from chi_llm.adapters.lancedb_store import LanceDbStore
 from chi_llm.domain.errors import ConfigError
 from chi_llm.domain.ports import VectorStore
 from chi_llm.domain.rag import Passage
-from tests.support.s3 import S3, s3_server  # noqa: F401 (the fixture)
+from tests.support.s3 import S3
 
 EMBED = FakeEmbedder(dimension=256)
 TEXTS = {

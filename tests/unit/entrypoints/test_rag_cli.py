@@ -1,0 +1,103 @@
+"""`chi-llm rag`: the commands on the fake embedder and provider; then the real flow (fastembed's
+default model, LanceDB, the embedded llama.cpp model) offline, and on S3 (moto on loopback)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import run
+from tests.support.s3 import S3
+
+FAKE = {
+    "provider": {"type": "fake", "replies": ["Lettuce grows in shade [1]."]},
+    "rag": {"embedding_model": "fake", "min_score": 0.1},
+}
+
+
+@pytest.fixture
+def docs(isolated: Path) -> Path:
+    folder = isolated / "docs"
+    folder.mkdir()
+    (folder / "garden.md").write_text("# Garden\n\n## Shade\n\nLettuce and ferns grow in shade.\n")
+    (folder / "cars.txt").write_text("The blue car needs new brakes.\n")
+    (folder / "image.png").write_bytes(b"\x89PNG\x00\x00")
+    return folder
+
+
+def test_the_rag_commands(monkeypatch: pytest.MonkeyPatch, docs: Path, isolated: Path) -> None:
+    monkeypatch.setenv("CHI_LLM_CONFIG", json.dumps(FAKE))
+    added = run("rag", "add", str(docs), "--json")
+    report = json.loads(added.stdout)
+    assert added.exit_code == 0 and len(report["added"]) == 2 and report["skipped"][0]["reason"] == "binary"
+    assert "2 unchanged" in run("rag", "add", str(docs)).stdout
+    answer = run("rag", "query", "what grows in shade", "--sources")
+    assert answer.exit_code == 0 and "Lettuce grows in shade [1]." in answer.stdout
+    assert "Sources:" in answer.stdout and "garden.md — Garden" in answer.stdout
+    shown = json.loads(run("rag", "query", "lettuce shade", "--json").stdout)
+    assert shown["found"] and shown["sources"][0]["source"].endswith("garden.md")
+    hits = json.loads(run("rag", "search", "blue car brakes", "-k", "1", "--mode", "text", "--json").stdout)
+    assert hits[0]["source"].endswith("cars.txt") and hits[0]["score"] > 0
+    assert len(json.loads(run("rag", "list", "--json").stdout)) == 2
+    info = json.loads(run("rag", "info", "--json").stdout)
+    assert info["embedding_model"] == "fake-embedder" and info["documents"] == 2
+    assert info["uri"] == str(Path(os.environ["CHI_LLM_HOME"]) / "rag")  # no project: under the cache folder
+    assert run("rag", "remove", str(docs / "cars.txt")).exit_code == 0
+    assert run("rag", "remove", "nothing-like-this").exit_code == 2
+    assert run("rag", "clear").exit_code == 2 and run("rag", "clear", "--yes").exit_code == 0
+    assert json.loads(run("rag", "info", "--json").stdout)["chunks"] == 0
+
+
+def test_in_a_project_the_knowledge_base_lives_in_it(
+    monkeypatch: pytest.MonkeyPatch, docs: Path, isolated: Path
+) -> None:
+    (isolated / ".chi_llm.json").write_text(json.dumps(FAKE))
+    assert run("rag", "add", str(docs)).exit_code == 0
+    assert (isolated / ".chi_llm" / "rag" / "default.lance").is_dir()
+
+
+def _offline() -> list[str]:
+    if shutil.which("unshare") and subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode == 0:
+        return ["unshare", "-n"]
+    pytest.skip("cannot start a process without network here (unshare -n)")
+
+
+@pytest.mark.real_model
+def test_real_add_then_query_offline_cites_a_persistent_base(
+    docs: Path, isolated: Path, default_model_path: Path
+) -> None:
+    home = str(default_model_path.parent.parent)  # the chat model and the embedding model, fetched once
+    env = {**os.environ, "CHI_LLM_HOME": home}
+    kb = str(isolated / "kb")
+    cli = [sys.executable, "-m", "chi_llm", "rag"]
+    first = subprocess.run([*cli, "add", str(docs), "--db", kb], capture_output=True, text=True, env=env, timeout=300)
+    assert first.returncode == 0, first.stderr
+    offline = _offline()
+    again = subprocess.run([*offline, *cli, "add", str(docs), "--db", kb, "--json"], capture_output=True, text=True,
+                           env=env, timeout=300)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["chunks"] == 0 and len(json.loads(again.stdout)["unchanged"]) == 2
+    asked = subprocess.run(
+        [*offline, *cli, "query", "Which plants grow in shade?", "--sources", "--db", kb, "-k", "2"],
+        capture_output=True, text=True, env={**env, "CHI_LLM_MAX_TOKENS": "24"}, timeout=300,
+    )  # fmt: skip
+    assert asked.returncode == 0, asked.stderr
+    answer, _, sources = asked.stdout.partition("Sources:")
+    assert answer.strip() and "[1]" in sources and "garden.md" in sources
+
+
+def test_a_knowledge_base_on_object_storage(monkeypatch: pytest.MonkeyPatch, docs: Path, s3_server: S3) -> None:
+    bucket = s3_server.bucket()
+    config = {**FAKE, "rag": {**FAKE["rag"], "db": f"s3://{bucket}/kb", "storage_options": s3_server.options()}}
+    monkeypatch.setenv("CHI_LLM_CONFIG", json.dumps(config))
+    assert run("rag", "add", str(docs)).exit_code == 0
+    answer = json.loads(run("rag", "query", "lettuce in the shade", "--json").stdout)
+    assert answer["found"] and answer["sources"][0]["source"].endswith("garden.md")
+    shown = json.loads(run("config", "show", "--json").stdout)["rag"]["storage_options"]
+    assert shown["aws_secret_access_key"] is True and shown["aws_region"] == "us-east-1"
