@@ -9,13 +9,14 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.support.cli import run
 from tests.support.s3 import S3
 
-FAKE = {
+FAKE: dict[str, Any] = {
     "provider": {"type": "fake", "replies": ["Lettuce grows in shade [1]."]},
     "rag": {"embedding_model": "fake", "min_score": 0.1},
 }
