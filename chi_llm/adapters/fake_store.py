@@ -38,13 +38,13 @@ class InMemoryStore(VectorStore):
                 key="rag.embedding_model",
             )
 
-    def add(self, passages: Sequence[Passage], vectors: Sequence[Sequence[float]], content_hash: str) -> None:
+    def add(self, passages: Sequence[Passage], vectors: Sequence[Sequence[float]], hashes: Mapping[str, str]) -> None:
         if self._model is None:
             raise ConfigError("open the knowledge base before adding to it", key="rag")
         for passage, vector in zip(passages, vectors, strict=True):
             if len(vector) != self._model[1]:
                 raise ConfigError(f"vector of {len(vector)} dimensions, expected {self._model[1]}", key="rag")
-            self._rows.append((passage, list(vector), content_hash))
+            self._rows.append((passage, list(vector), hashes[passage.document_id]))
 
     def delete(self, *, document_id: str | None = None, source: str | None = None) -> int:
         before = len(self._rows)

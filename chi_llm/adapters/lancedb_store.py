@@ -112,7 +112,7 @@ class LanceDbStore(VectorStore):
         return table
 
     # -- writing -----------------------------------------------------------------------------
-    def add(self, passages: Sequence[Passage], vectors: Sequence[Sequence[float]], content_hash: str) -> None:
+    def add(self, passages: Sequence[Passage], vectors: Sequence[Sequence[float]], hashes: Mapping[str, str]) -> None:
         if not passages:
             return
         import pyarrow as pa
@@ -128,7 +128,7 @@ class LanceDbStore(VectorStore):
             "end": [p.end for p in passages],
             "heading": [p.heading for p in passages],
             "text": [p.text for p in passages],
-            "content_hash": [content_hash] * len(passages),
+            "content_hash": [hashes[p.document_id] for p in passages],
             "metadata": pa.array([json.dumps(dict(p.metadata)) for p in passages], pa.json_(pa.utf8())),
             "vector": pa.array([list(map(float, v)) for v in vectors], pa.list_(pa.float32(), dimension or 0)),
         }

@@ -412,8 +412,9 @@ class VectorStore(Protocol):
         ...
 
     @abstractmethod
-    def add(self, passages: Sequence[Passage], vectors: Sequence[Sequence[float]], content_hash: str) -> None:
-        """Store passages of one document (all with the same document_id) with their vectors."""
+    def add(self, passages: Sequence[Passage], vectors: Sequence[Sequence[float]], hashes: Mapping[str, str]) -> None:
+        """Store passages (of one or more documents) with their vectors, in one write; `hashes`
+        maps each document_id to its content hash (for incremental ingest)."""
         ...
 
     @abstractmethod

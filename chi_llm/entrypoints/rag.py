@@ -67,14 +67,11 @@ class MicroRAG:
         return self._rag.add_document(text, metadata, id)
 
     def add_documents(self, documents: Iterable[str | Mapping[str, Any]]) -> list[str]:
-        """Texts, or mappings {text, metadata?, id?}."""
-        ids = []
-        for document in documents:
-            if isinstance(document, str):
-                ids.append(self.add_document(document))
-            else:
-                ids.append(self.add_document(document["text"], document.get("metadata"), document.get("id")))
-        return ids
+        """Texts, or mappings {text, metadata?, id?}; embedded and written in batches."""
+        triples = [
+            (d, None, None) if isinstance(d, str) else (d["text"], d.get("metadata"), d.get("id")) for d in documents
+        ]
+        return self._rag.add_documents(triples)
 
     def add_files(
         self,

@@ -72,7 +72,7 @@ def add(store: VectorStore, source: str, texts: list[str], lang: str = "en", ver
         )
         for i, t in enumerate(texts)
     ]
-    store.add(passages, EMBED.embed_documents(texts), content_hash=f"{source}:{version}")
+    store.add(passages, EMBED.embed_documents(texts), {document_id: f"{source}:{version}"})
 
 
 def search(store: VectorStore, query: str, mode: str = "vector", k: int = 3, **where: object) -> list[str]:

@@ -7,14 +7,29 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from chi_llm.application.rag.chunking import chunk_spans
 from chi_llm.domain.ports import DocumentLoader, Embedder, VectorStore
-from chi_llm.domain.rag import IngestReport, LoadedFile, Passage, RagSettings, SkippedFile
+from chi_llm.domain.rag import IngestReport, Passage, RagSettings, SkippedFile
 
 ProgressReport = Callable[[Mapping[str, Any]], None]  # {"files", "files_total", "chunks", "path"}
+
+
+BATCH_PASSAGES = 256  # passages embedded and written together
+BATCH_FILES = 64  # files read before their passages are embedded (progress is reported per batch)
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A document to store."""
+
+    text: str
+    document_id: str
+    source: str
+    metadata: Mapping[str, Any]
 
 
 def content_hash(text: str) -> str:
@@ -65,11 +80,30 @@ class Ingestor:
 
     def add_text(self, text: str, *, document_id: str, source: str, metadata: Mapping[str, Any]) -> int:
         """Store one document (replacing a document of that id); the number of chunks."""
+        return self.add_texts([Pending(text, document_id, source, metadata)])
+
+    def add_texts(self, documents: Sequence[Pending]) -> int:
+        """Store documents, replacing any of the same ids: embedded, then written in batches of
+        about BATCH_PASSAGES passages (one write each, so embedding stays the cost)."""
         self.open()
-        passages = self.passages(text, document_id, source, metadata)
+        written = 0
+        batch: list[tuple[Pending, list[Passage]]] = []
+        size = 0
+        for document in documents:
+            passages = self.passages(document.text, document.document_id, document.source, document.metadata)
+            batch.append((document, passages))
+            size += len(passages)
+            if size >= BATCH_PASSAGES:
+                written += self._write(batch)
+                batch, size = [], 0
+        return written + (self._write(batch) if batch else 0)
+
+    def _write(self, batch: Sequence[tuple[Pending, list[Passage]]]) -> int:
+        passages = [p for _, group in batch for p in group]
         vectors = self.embedder.embed_documents([p.text for p in passages])
-        self.store.delete(document_id=document_id)
-        self.store.add(passages, vectors, content_hash(text))
+        for document, _ in batch:
+            self.store.delete(document_id=document.document_id)
+        self.store.add(passages, vectors, {d.document_id: content_hash(d.text) for d, _ in batch})
         return len(passages)
 
     def add_files(
@@ -88,6 +122,7 @@ class Ingestor:
         added: list[str] = []
         updated: list[str] = []
         unchanged: list[str] = []
+        pending: list[Pending] = []
         chunks = 0
         for number, path in enumerate(files, 1):
             loaded = self.loader.load(path)
@@ -95,13 +130,18 @@ class Ingestor:
                 skipped.append(loaded)
                 continue
             document_id = str(path)
-            digest = content_hash(loaded.text)
-            if known.get(document_id) == digest:
+            if known.get(document_id) == content_hash(loaded.text):
                 unchanged.append(document_id)
                 continue
-            chunks += self._store_file(loaded, document_id, {**(metadata or {}), "kind": loaded.kind})
+            meta = {**(metadata or {}), "kind": loaded.kind}
+            pending.append(Pending(loaded.text, document_id, loaded.path, meta))
             (updated if document_id in known else added).append(document_id)
-            self.progress({"files": number, "files_total": len(files), "chunks": chunks, "path": document_id})
+            if len(pending) >= BATCH_FILES or number == len(files):
+                chunks += self.add_texts(pending)
+                pending = []
+                self.progress({"files": number, "files_total": len(files), "chunks": chunks, "path": document_id})
+        if pending:
+            chunks += self.add_texts(pending)
         pruned = self._prune(paths, files, known) if prune else []
         return IngestReport(
             added=tuple(added),
@@ -112,9 +152,6 @@ class Ingestor:
             chunks=chunks,
             seconds=round(time.perf_counter() - started, 3),
         )
-
-    def _store_file(self, loaded: LoadedFile, document_id: str, metadata: Mapping[str, Any]) -> int:
-        return self.add_text(loaded.text, document_id=document_id, source=loaded.path, metadata=metadata)
 
     def _prune(self, paths: Sequence[str], files: Iterable[Path], known: Mapping[str, str]) -> list[str]:
         """Documents under the folders ingested (or named) whose file no longer exists."""

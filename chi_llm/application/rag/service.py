@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chi_llm.application.generation import GenerationService
-from chi_llm.application.rag.ingest import Ingestor, content_hash
+from chi_llm.application.rag.ingest import Ingestor, Pending, content_hash
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.generation import Completion, GenerationOptions, GenerationRequest
 from chi_llm.domain.messages import Message
@@ -62,13 +62,19 @@ class RagService:
     # -- ingest ------------------------------------------------------------------------------
     def add_document(self, text: str, metadata: Mapping[str, Any] | None = None, id: str | None = None) -> str:
         """Store a text (replacing one with the same id); returns its document id."""
-        if not text.strip():
-            raise InvalidRequest("the document is empty")
-        meta = dict(metadata or {})
-        document_id = id or f"text:{content_hash(text)[:16]}"
-        source = str(meta.get("source") or document_id)
-        self.ingestor.add_text(text, document_id=document_id, source=source, metadata=meta)
-        return document_id
+        return self.add_documents([(text, metadata, id)])[0]
+
+    def add_documents(self, documents: Sequence[tuple[str, Mapping[str, Any] | None, str | None]]) -> list[str]:
+        """(text, metadata, id) triples stored in batches; their document ids."""
+        pending = []
+        for text, metadata, id in documents:
+            if not text.strip():
+                raise InvalidRequest("a document is empty")
+            meta = dict(metadata or {})
+            document_id = id or f"text:{content_hash(text)[:16]}"
+            pending.append(Pending(text, document_id, str(meta.get("source") or document_id), meta))
+        self.ingestor.add_texts(pending)
+        return [p.document_id for p in pending]
 
     def add_files(self, paths: Sequence[str], **options: Any) -> IngestReport:
         return self.ingestor.add_files(paths, **options)
