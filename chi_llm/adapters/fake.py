@@ -204,6 +204,9 @@ class FakeEmbedder(Embedder):
     def count_tokens(self, text: str) -> int:
         return len(fake_tokens(text))
 
+    def token_starts(self, text: str) -> list[int]:
+        return [m.start() + len(m.group()) - len(m.group().lstrip()) for m in _TOKEN.finditer(text)]
+
     def _vector(self, text: str) -> list[float]:
         vector = [0.0] * self._dimension
         for word in re.findall(r"\w+", text.lower()):

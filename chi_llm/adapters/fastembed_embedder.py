@@ -81,6 +81,10 @@ class FastEmbedEmbedder(Embedder):
         self._load()
         return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
 
+    def token_starts(self, text: str) -> list[int]:
+        self._load()
+        return [start for start, _ in self._tokenizer.encode(text, add_special_tokens=False).offsets]
+
     def _load(self) -> Any:
         with self._lock:
             if self._model is None:

@@ -400,6 +400,12 @@ class Embedder(Protocol):
         """How many of the model's tokens `text` is (not capped at the model's input length)."""
         ...
 
+    @abstractmethod
+    def token_starts(self, text: str) -> list[int]:
+        """The character offset where each of the model's tokens in `text` starts, in order
+        (len() of it is count_tokens(text)): chunking sizes spans with one tokenization."""
+        ...
+
 
 class VectorStore(Protocol):
     """One knowledge base: passages with their vectors, searched by vector, full text or both.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from chi_llm.application.rag.service import RagService, SourcesFound
 from chi_llm.domain.rag import Hit, IngestReport, RagAnswer, StoredDocument, StoreInfo
@@ -91,6 +91,19 @@ class MicroRAG:
     ) -> list[Hit]:
         return self._rag.search(query, top_k, filter, mode)
 
+    @overload
+    def query(
+        self, question: str, top_k: int | None = None, include_sources: Literal[False] = False, **kwargs: Any
+    ) -> str: ...
+
+    @overload
+    def query(
+        self, question: str, top_k: int | None = None, *, include_sources: Literal[True], **kwargs: Any
+    ) -> RagAnswer: ...
+
+    @overload
+    def query(self, question: str, top_k: int | None, include_sources: Literal[True], **kwargs: Any) -> RagAnswer: ...
+
     def query(
         self, question: str, top_k: int | None = None, include_sources: bool = False, **kwargs: Any
     ) -> str | RagAnswer:
@@ -140,5 +153,4 @@ def quick_rag(question: str, documents: Sequence[str], **kwargs: Any) -> str:
     """One question over a few texts, in memory: the answer."""
     rag = MicroRAG(db_path="memory:", **kwargs)
     rag.add_documents(documents)
-    answer = rag.query(question)
-    return answer if isinstance(answer, str) else answer.answer
+    return rag.query(question)

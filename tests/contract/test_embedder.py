@@ -54,6 +54,13 @@ def test_a_query_is_closest_to_the_passage_about_it(embedder: Embedder) -> None:
     assert cosine(query, red) > cosine(query, yellow)
 
 
+def test_token_starts_locate_each_token(embedder: Embedder) -> None:
+    text = "Chunking needs offsets: here they are. " * 40
+    starts = embedder.token_starts(text)
+    assert len(starts) == embedder.count_tokens(text) and starts == sorted(starts)
+    assert all(0 <= s < len(text) and not text[s].isspace() for s in starts)
+
+
 def test_tokens_are_counted_past_the_models_input_length(embedder: Embedder) -> None:
     assert embedder.count_tokens("alpha beta gamma") >= 3
     assert embedder.count_tokens("word " * 1000) >= 1000

@@ -19,6 +19,14 @@ EXPECTED = {
     "config_hierarchy.py": ["from env CHI_LLM_TEMPERATURE", "max_tokens   = 64", "at most 8 tokens: True"],
     "providers_and_router.py": ["router:   Hello from the fallback.", "by tag:   Tagged reply.", "explicit: Backend"],
     "model_management.py": ["recommended here:", "current model:    smollm2-135m", "default model at:"],
+    "rag_sources.py": [
+        "added 2, unchanged 0",
+        "answer:",
+        "[1] ",
+        "garden.md — Garden",
+        "full-text search: The blue car",
+    ],
+    "rag_object_storage.py": ["stored in s3://", "found: Invoices are paid within 30 days", "answer:"],
 }
 
 
@@ -28,8 +36,12 @@ def test_every_example_is_listed() -> None:
 
 @pytest.mark.real_model
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_example_runs(name: str, isolated: Path, default_model_path: Path) -> None:
+def test_example_runs(name: str, isolated: Path, default_model_path: Path, request: pytest.FixtureRequest) -> None:
     env = {**os.environ, "CHI_LLM_HOME": str(default_model_path.parent.parent)}
+    if name == "rag_object_storage.py":  # an S3-compatible server on loopback (moto)
+        s3 = request.getfixturevalue("s3_server")
+        env |= {"CHI_LLM_S3_BUCKET": s3.bucket(), "CHI_LLM_S3_ENDPOINT": s3.url}
+        env |= {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
     done = subprocess.run(
         [sys.executable, str(EXAMPLES / name)],
         input="Hi, I am Ana\nWhat is my name?\n",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 TokenCounter = Callable[[str], int]
@@ -80,9 +80,17 @@ def boundaries(text: str) -> dict[int, int]:
     return points
 
 
-def chunk_spans(text: str, size: int = 300, overlap: int = 40, count: TokenCounter = estimate_tokens) -> list[Span]:
-    """Spans of at most about `size` tokens (by `count`), each starting `overlap` tokens before
-    the previous one ended, ending at the best boundary in the second half of its window."""
+def chunk_spans(
+    text: str,
+    size: int = 300,
+    overlap: int = 40,
+    count: TokenCounter = estimate_tokens,
+    starts: Sequence[int] | None = None,
+) -> list[Span]:
+    """Spans of at most about `size` tokens, each starting `overlap` tokens before the previous
+    one ended, ending at the best boundary in the second half of its window. Tokens are counted
+    by `count` on each candidate slice, or, given `starts` (where each token of `text` starts),
+    from those offsets: one tokenization of the document instead of several per chunk."""
     if size < 2 or not 0 <= overlap < size:
         raise ValueError(f"need size >= 2 and 0 <= overlap < size, got size={size}, overlap={overlap}")
     if not text:
@@ -91,29 +99,42 @@ def chunk_spans(text: str, size: int = 300, overlap: int = 40, count: TokenCount
     ordered = sorted(points)
     titles = headings(text)
     title_offsets = [offset for offset, _ in titles]
+    tokens = _from_starts(starts) if starts is not None else _from_counter(text, count)
     spans: list[Span] = []
     start = 0
     while True:
-        limit = _fit(text, start, size, count)
+        limit = _fit(len(text), start, size, tokens)
         if limit >= len(text):
             spans.append(Span(start, len(text), _heading_at(titles, title_offsets, start)))
             return spans
         end = _best_end(ordered, points, start, limit)
         spans.append(Span(start, end, _heading_at(titles, title_offsets, start)))
-        start = _next_start(text, ordered, start, end, overlap, count)
+        start = _next_start(ordered, start, end, overlap, tokens)
 
 
 MAX_TOKEN_CHARS = 64  # a window of size * this many characters is searched (bounds the cost)
 
 
-def _fit(text: str, start: int, size: int, count: TokenCounter) -> int:
+SpanTokens = Callable[[int, int], int]  # tokens in text[start:end]
+
+
+def _from_counter(text: str, count: TokenCounter) -> SpanTokens:
+    return lambda start, end: count(text[start:end])
+
+
+def _from_starts(starts: Sequence[int]) -> SpanTokens:
+    """Tokens starting inside [start, end)."""
+    return lambda start, end: bisect.bisect_left(starts, end) - bisect.bisect_left(starts, start)
+
+
+def _fit(length: int, start: int, size: int, tokens: SpanTokens) -> int:
     """The largest end such that text[start:end] holds at most `size` tokens (binary search)."""
-    low, high = start + 1, min(len(text), start + size * MAX_TOKEN_CHARS)
-    if count(text[start:high]) <= size:
+    low, high = start + 1, min(length, start + size * MAX_TOKEN_CHARS)
+    if tokens(start, high) <= size:
         return high
     while low < high:
         middle = (low + high + 1) // 2
-        if count(text[start:middle]) <= size:
+        if tokens(start, middle) <= size:
             low = middle
         else:
             high = middle - 1
@@ -133,7 +154,7 @@ def _best_end(ordered: list[int], points: dict[int, int], start: int, limit: int
     return best
 
 
-def _next_start(text: str, ordered: list[int], start: int, end: int, overlap: int, count: TokenCounter) -> int:
+def _next_start(ordered: list[int], start: int, end: int, overlap: int, tokens: SpanTokens) -> int:
     """A boundary about `overlap` tokens before `end`, always after `start` (progress)."""
     if overlap == 0:
         return end
@@ -142,7 +163,7 @@ def _next_start(text: str, ordered: list[int], start: int, end: int, overlap: in
     low, high = first, last  # the earliest boundary whose tail fits in the overlap (tails shrink)
     while low < high:
         middle = (low + high) // 2
-        if count(text[ordered[middle] : end]) <= overlap:
+        if tokens(ordered[middle], end) <= overlap:
             high = middle
         else:
             low = middle + 1

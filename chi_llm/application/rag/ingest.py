@@ -60,9 +60,8 @@ class Ingestor:
         self.store.open(model_id=self.embedder.model_id, dimension=self.embedder.dimension)
 
     def passages(self, text: str, document_id: str, source: str, metadata: Mapping[str, Any]) -> list[Passage]:
-        spans = chunk_spans(
-            text, self.settings.chunk_size, self.settings.chunk_overlap, count=self.embedder.count_tokens
-        )
+        size, overlap = self.settings.chunk_size, self.settings.chunk_overlap
+        spans = chunk_spans(text, size, overlap, starts=self.embedder.token_starts(text))
         return [
             Passage(
                 id=f"{document_id}#{index}",

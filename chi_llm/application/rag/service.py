@@ -67,9 +67,9 @@ class RagService:
     def add_documents(self, documents: Sequence[tuple[str, Mapping[str, Any] | None, str | None]]) -> list[str]:
         """(text, metadata, id) triples stored in batches; their document ids."""
         pending = []
-        for text, metadata, id in documents:
+        for number, (text, metadata, id) in enumerate(documents, 1):
             if not text.strip():
-                raise InvalidRequest("a document is empty")
+                raise InvalidRequest(f"document {id or number} is empty: nothing was added")
             meta = dict(metadata or {})
             document_id = id or f"text:{content_hash(text)[:16]}"
             pending.append(Pending(text, document_id, str(meta.get("source") or document_id), meta))

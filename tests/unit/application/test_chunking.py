@@ -76,3 +76,19 @@ def test_overlap_repeats_about_the_asked_number_of_tokens() -> None:
     for previous, current in itertools.pairwise(spans):
         shared = estimate_tokens(text[current.start : previous.end])
         assert 15 <= shared <= 20
+
+
+@settings(max_examples=100, deadline=None)
+@given(documents(), st.integers(8, 120))
+def test_token_starts_size_chunks_like_a_counter(text: str, size: int) -> None:
+    import bisect
+    import re
+
+    starts = [m.start() for m in re.finditer(r"\w+|[^\w\s]", text)]
+    spans = chunk_spans(text, size, size // 4, starts=starts)
+    if not text:
+        assert spans == []
+        return
+    covers(text, spans)
+    for span in spans:
+        assert bisect.bisect_left(starts, span.end) - bisect.bisect_left(starts, span.start) <= size

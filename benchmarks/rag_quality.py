@@ -1,0 +1,94 @@
+"""Retrieval quality of MicroRAG on a BEIR-layout folder (corpus.jsonl, queries.jsonl, qrels/test.tsv):
+nDCG@10 and recall@10 for vector, full-text and hybrid search.
+
+    .venv/bin/python benchmarks/rag_quality.py ../shared/data/cranfield [--limit-queries N]
+
+Documents are ingested once through MicroRAG (chunked, embedded with the default model, stored in
+LanceDB) into a cache folder reused by later runs; each query is embedded once and searched in the
+three modes. A document's rank is that of its best passage."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from chi_llm import MicroRAG
+
+K = 10
+
+
+def read_jsonl(path: Path) -> list[dict[str, str]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def read_qrels(path: Path) -> dict[str, dict[str, int]]:
+    judged: dict[str, dict[str, int]] = {}
+    for line in path.read_text().splitlines()[1:]:
+        query, doc, score = line.split("\t")
+        if int(score) > 0:
+            judged.setdefault(query, {})[doc] = int(score)
+    return judged
+
+
+def ndcg(ranked: list[str], relevant: dict[str, int], k: int = K) -> float:
+    gain = sum((2 ** relevant.get(d, 0) - 1) / math.log2(i + 2) for i, d in enumerate(ranked[:k]))
+    ideal = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(sorted(relevant.values(), reverse=True)[:k]))
+    return gain / ideal if ideal else 0.0
+
+
+def recall(ranked: list[str], relevant: dict[str, int], k: int = K) -> float:
+    return len(set(ranked[:k]) & set(relevant)) / len(relevant) if relevant else 0.0
+
+
+def documents_ranked(hits: list, k: int = K) -> list[str]:  # type: ignore[type-arg]
+    seen: dict[str, None] = {}
+    for hit in hits:
+        seen.setdefault(hit.passage.document_id, None)
+    return list(seen)[:k]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--limit-queries", type=int, default=0)
+    parser.add_argument("--db", type=Path, default=Path.home() / ".cache" / "chi_llm-bench" / "rag")
+    args = parser.parse_args()
+    corpus = read_jsonl(args.folder / "corpus.jsonl")
+    queries = read_jsonl(args.folder / "queries.jsonl")
+    judged = read_qrels(args.folder / "qrels" / "test.tsv")
+    queries = [q for q in queries if q["_id"] in judged][: args.limit_queries or None]
+    rag = MicroRAG(db_path=args.db, name=f"beir-{args.folder.name}")
+    if rag.count() == 0:
+        started = time.perf_counter()
+        texts = {d["_id"]: f"{d.get('title', '')}\n\n{d['text']}".strip() for d in corpus}
+        documents = [{"text": text, "id": doc_id} for doc_id, text in texts.items() if text]  # a few are empty
+        rag.add_documents(documents)
+        print(f"ingested {len(corpus)} documents ({rag.count()} passages) in {time.perf_counter() - started:.0f} s")
+    rag_service = rag._rag
+    vectors = {q["_id"]: rag_service.embedder.embed_query(q["text"]) for q in queries}
+    results = {}
+    for mode in ("text", "vector", "hybrid"):
+        scores_ndcg, scores_recall, latency = [], [], []
+        for query in queries:
+            started = time.perf_counter()
+            hits = rag_service.store.search(vector=vectors[query["_id"]], text=query["text"], k=3 * K, mode=mode)
+            latency.append(time.perf_counter() - started)
+            ranked = documents_ranked(hits)
+            scores_ndcg.append(ndcg(ranked, judged[query["_id"]]))
+            scores_recall.append(recall(ranked, judged[query["_id"]]))
+        results[mode] = (statistics.mean(scores_ndcg), statistics.mean(scores_recall), statistics.median(latency))
+    model = rag.info().embedding_model
+    print(f"{args.folder.name}: {len(corpus)} documents, {len(queries)} judged queries, model {model}")
+    print(f"{'mode':8} {'nDCG@10':>8} {'recall@10':>10} {'p50 ms':>8}")
+    for mode, (n, r, lat) in results.items():
+        print(f"{mode:8} {n:8.3f} {r:10.3f} {lat * 1000:8.1f}")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
