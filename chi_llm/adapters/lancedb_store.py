@@ -17,6 +17,8 @@ from chi_llm.domain.rag import Hit, Passage, SearchMode, StoredDocument, StoreIn
 
 MODEL_KEY, DIMENSION_KEY = b"chi_llm.embedding_model", b"chi_llm.dimension"
 VECTOR_INDEX_MIN_ROWS = 20_000  # below this an exact scan is fast enough (benchmarks/rag_ingest.py)
+UNINDEXED_LIMIT = 2_000  # rows outside the indexes before they are folded in
+REFINE = 5  # an indexed (PQ-compressed) search re-ranks 5x k candidates by their exact distance
 COLUMNS = ("id", "document_id", "source", "chunk", "start", "end", "heading", "text", "content_hash", "metadata")
 TOP_LEVEL = ("source", "document_id", "heading")
 
@@ -53,7 +55,7 @@ class LanceDbStore(VectorStore):
         self._options = dict(storage_options or {})
         self._db: Any = None
         self._table: Any = None
-        self._fts_stale = True
+        self._fts_ready = False
 
     # -- connection --------------------------------------------------------------------------
     def _connect(self) -> Any:
@@ -135,9 +137,7 @@ class LanceDbStore(VectorStore):
         # Written with the JSON type (not the stored schema's binary form): LanceDB encodes it
         # as JSONB, which its json_get_* filter functions read.
         table.add(pa.table(rows, schema=_schema(dimension or 0)))
-        self._fts_stale = True
-        if table.count_rows() >= VECTOR_INDEX_MIN_ROWS and not self._has_vector_index(table):
-            table.create_index(metric="cosine", vector_column_name="vector")
+        self._maintain(table)
 
     def delete(self, *, document_id: str | None = None, source: str | None = None) -> int:
         table = self._existing()
@@ -146,7 +146,6 @@ class LanceDbStore(VectorStore):
             return 0
         before = table.count_rows()
         table.delete(clause)
-        self._fts_stale = True
         return int(before - table.count_rows())
 
     def clear(self) -> None:
@@ -154,6 +153,7 @@ class LanceDbStore(VectorStore):
         if self.name in self._names(db):
             db.drop_table(self.name)
         self._table = None
+        self._fts_ready = False
 
     # -- reading -----------------------------------------------------------------------------
     def search(
@@ -170,7 +170,11 @@ class LanceDbStore(VectorStore):
             return []
         clause = where_clause(where)
         if mode == "vector":
-            query = table.search(list(vector or ()), vector_column_name="vector").distance_type("cosine")
+            query = (
+                table.search(list(vector or ()), vector_column_name="vector")
+                .distance_type("cosine")
+                .refine_factor(REFINE)
+            )
         else:
             self._ensure_fts(table)
             if mode == "text":
@@ -183,6 +187,7 @@ class LanceDbStore(VectorStore):
                     .vector(list(vector or ()))
                     .text(text or "")
                     .distance_type("cosine")
+                    .refine_factor(REFINE)
                     .rerank(RRFReranker())
                 )
         if clause:
@@ -224,12 +229,29 @@ class LanceDbStore(VectorStore):
 
     # -- indexes -----------------------------------------------------------------------------
     def _ensure_fts(self, table: Any) -> None:
-        """LanceDB's full-text index, rebuilt after the table changed (new rows are not in it)."""
-        if self._fts_stale:
+        """LanceDB's full-text index, made on first use. Rows added later are searched too (by
+        a scan until `_maintain` folds them in); deleted rows are never returned."""
+        if self._fts_ready:
+            return
+        if not any(getattr(i, "index_type", "") == "FTS" for i in table.list_indices()):
             from lancedb.index import FTS
 
-            table.create_index("text", config=FTS(), replace=True)
-            self._fts_stale = False
+            table.create_index("text", config=FTS())
+        self._fts_ready = True
+
+    def _maintain(self, table: Any) -> None:
+        """Keep the indexes worth their keep: a vector index from VECTOR_INDEX_MIN_ROWS rows,
+        retrained once the table has doubled since it was built; otherwise new rows are folded
+        into the indexes (and small writes compacted) once they are a tenth of the table."""
+        rows = int(table.count_rows())
+        listed = table.list_indices()
+        vector = next((i for i in listed if "vector" in (getattr(i, "columns", None) or [])), None)
+        if rows >= VECTOR_INDEX_MIN_ROWS and (vector is None or int(vector.num_indexed_rows) < rows // 2):
+            table.create_index(metric="cosine", vector_column_name="vector", replace=True)
+            listed = table.list_indices()
+        unindexed = max((int(getattr(i, "num_unindexed_rows", 0) or 0) for i in listed), default=0)
+        if unindexed > max(UNINDEXED_LIMIT, rows // 10):
+            table.optimize()
 
     @staticmethod
     def _has_vector_index(table: Any) -> bool:
