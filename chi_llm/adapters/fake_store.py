@@ -46,14 +46,14 @@ class InMemoryStore(VectorStore):
                 raise ConfigError(f"vector of {len(vector)} dimensions, expected {self._model[1]}", key="rag")
             self._rows.append((passage, list(vector), hashes[passage.document_id]))
 
-    def delete(self, *, document_id: str | None = None, source: str | None = None) -> int:
+    def delete(self, *, document_id: str | Sequence[str] | None = None, source: str | None = None) -> int:
         before = len(self._rows)
+        ids = {document_id} if isinstance(document_id, str) else set(document_id or ())
         self._rows = [
             r
             for r in self._rows
             if not (
-                (document_id is not None and r[0].document_id == document_id)
-                or (document_id is None and r[0].source == source)
+                (document_id is not None and r[0].document_id in ids) or (document_id is None and r[0].source == source)
             )
         ]
         return before - len(self._rows)

@@ -139,9 +139,14 @@ class LanceDbStore(VectorStore):
         table.add(pa.table(rows, schema=_schema(dimension or 0)))
         self._maintain(table)
 
-    def delete(self, *, document_id: str | None = None, source: str | None = None) -> int:
+    def delete(self, *, document_id: str | Sequence[str] | None = None, source: str | None = None) -> int:
         table = self._existing()
-        clause = where_clause({"document_id": document_id} if document_id is not None else {"source": source or ""})
+        if isinstance(document_id, str) or document_id is None:
+            clause = where_clause({"document_id": document_id} if document_id is not None else {"source": source or ""})
+        elif document_id:
+            clause = f"document_id IN ({', '.join(_quote(d) for d in document_id)})"
+        else:
+            return 0
         if table is None or clause is None:
             return 0
         before = table.count_rows()

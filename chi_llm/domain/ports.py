@@ -424,8 +424,9 @@ class VectorStore(Protocol):
         ...
 
     @abstractmethod
-    def delete(self, *, document_id: str | None = None, source: str | None = None) -> int:
-        """Remove every passage of a document or of a source; the number removed."""
+    def delete(self, *, document_id: str | Sequence[str] | None = None, source: str | None = None) -> int:
+        """Remove every passage of a document (or of several, in one write) or of a source;
+        the number removed."""
         ...
 
     @abstractmethod

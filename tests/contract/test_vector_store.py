@@ -115,6 +115,8 @@ def test_filters_rank_only_matching_passages(store: VectorStore, mode: str) -> N
 
 def test_delete_by_document_or_source_and_replace_a_document(store: VectorStore) -> None:
     assert store.delete(document_id="doc:cars.md") == 2 and store.count() == 3
+    assert store.delete(document_id=["doc:nothing", "doc:notes.txt"]) == 1 and store.delete(document_id=[]) == 0
+    add(store, "notes.txt", TEXTS["notes.txt"])
     assert store.delete(source="fruit.md") == 2 and store.delete(source="fruit.md") == 0
     add(store, "notes.txt", ["The meeting moved to Friday."], version="v2")  # a new version beside the old
     assert store.delete(document_id="doc:notes.txt") == 2

@@ -100,8 +100,7 @@ class Ingestor:
     def _write(self, batch: Sequence[tuple[Pending, list[Passage]]]) -> int:
         passages = [p for _, group in batch for p in group]
         vectors = self.embedder.embed_documents([p.text for p in passages])
-        for document, _ in batch:
-            self.store.delete(document_id=document.document_id)
+        self.store.delete(document_id=[document.document_id for document, _ in batch])  # one write
         self.store.add(passages, vectors, {d.document_id: content_hash(d.text) for d, _ in batch})
         return len(passages)
 

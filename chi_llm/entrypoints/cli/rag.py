@@ -65,8 +65,14 @@ def add(
 
 
 def _progress() -> Any:
+    import time
+
+    started = time.monotonic()
+
     def show(event: Any) -> None:
-        sys.stderr.write(f"\rchi-llm: {event['files']}/{event['files_total']} files, {event['chunks']} chunks")
+        rate = event["chunks"] / max(time.monotonic() - started, 1e-6)
+        line = f"\rchi-llm: {event['files']}/{event['files_total']} files, {event['chunks']} chunks ({rate:.1f}/s)"
+        sys.stderr.write(line)
         sys.stderr.flush()
 
     return show
@@ -100,7 +106,12 @@ def query(
     if sources and found:
         output.line("\nSources:")
         for number, hit in enumerate(found, 1):
-            output.line(f"  [{number}] {_where(hit)}")
+            output.line(f"  [{number}] {_where(hit)}\n      {_snippet(hit)}")
+
+
+def _snippet(hit: Hit, width: int = 160) -> str:
+    text = " ".join(hit.passage.text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _where(hit: Hit) -> str:
@@ -123,8 +134,7 @@ def search(text: str, top_k: int, mode: str | None, db: str | None, name: str | 
         output.emit_json(hits)
         return
     for number, hit in enumerate(hits, 1):
-        snippet = " ".join(hit.passage.text.split())[:160]
-        output.line(f"[{number}] {_where(hit)}\n    {snippet}")
+        output.line(f"[{number}] {_where(hit)}\n    {_snippet(hit)}")
 
 
 @rag.command("list")
@@ -178,11 +188,16 @@ def info(db: str | None, name: str | None, as_json: bool) -> None:
 @rag.command()
 @click.option("--yes", is_flag=True, help="Confirm: everything in the knowledge base is removed.")
 @kb_options
+@json_option
 @output.guarded()
-def clear(yes: bool, db: str | None, name: str | None) -> None:
+def clear(yes: bool, db: str | None, name: str | None, as_json: bool) -> None:
     """Remove the whole knowledge base (needs --yes)."""
     if not yes:
         raise InvalidRequest("`rag clear` removes everything in the knowledge base: pass --yes")
     base = knowledge_base(db, name)
+    removed = base.count()
     base.clear()
-    output.line(f"cleared {base.name} at {base.db_path}")
+    if as_json:
+        output.emit_json({"cleared": base.name, "db": base.db_path, "removed": removed})
+    else:
+        output.line(f"cleared {base.name} at {base.db_path} ({removed} chunks)")
