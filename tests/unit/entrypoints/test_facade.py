@@ -111,3 +111,7 @@ def test_import_is_cheap() -> None:
     code += "'dependency_injector','rich') if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
+    code = "import sys, chi_llm; chi_llm.MicroRAG; chi_llm.quick_rag; print(sorted(m for m in ('lancedb','fastembed',"
+    code += "'pyarrow','onnxruntime','pypdf') if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"  # the RAG libraries load when a knowledge base is used
