@@ -18,6 +18,30 @@ def kb_options(func: Any) -> Any:
     return click.option("--db", help="Folder or LanceDB URI (default: rag.db, else .chi_llm/rag in the project).")(func)
 
 
+FILTER = click.option(
+    "--filter",
+    "filters",
+    multiple=True,
+    help="Only passages whose field (source, document_id, heading) or metadata key equals a value: key=value.",
+)
+
+
+def parse_filters(pairs: tuple[str, ...]) -> dict[str, Any] | None:
+    """`key=value` pairs; a value that reads as JSON (a number, true/false) is that, else text."""
+    import json
+
+    where: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InvalidRequest(f"filters are key=value, got {pair!r}")
+        try:
+            where[key] = json.loads(value)
+        except ValueError:
+            where[key] = value
+    return where or None
+
+
 def knowledge_base(db: str | None, name: str | None, **kwargs: Any) -> Any:
     from chi_llm.entrypoints.rag import MicroRAG
 
@@ -83,21 +107,30 @@ def _progress() -> Any:
 @click.option("--sources", is_flag=True, help="Show the sources after the answer.")
 @click.option("-k", "--top-k", type=int, help="How many passages to answer from.")
 @click.option("--mode", type=click.Choice(SEARCH_MODES), help="Retrieval: vector, text or hybrid (default).")
+@FILTER
 @kb_options
 @json_option
 @output.guarded()
 def query(
-    question: str, sources: bool, top_k: int | None, mode: str | None, db: str | None, name: str | None, as_json: bool
+    question: str,
+    sources: bool,
+    top_k: int | None,
+    mode: str | None,
+    filters: tuple[str, ...],
+    db: str | None,
+    name: str | None,
+    as_json: bool,
 ) -> None:
     """Answer QUESTION from the knowledge base, citing sources as [1], [2]..."""
     base = knowledge_base(db, name)
+    where = parse_filters(filters)
     if as_json:
-        output.emit_json(base.query(question, top_k, include_sources=True, mode=mode))
+        output.emit_json(base.query(question, top_k, include_sources=True, mode=mode, filter=where))
         return
     from chi_llm.application.rag.service import SourcesFound
 
     found: tuple[Hit, ...] = ()
-    for event in base.stream_query(question, top_k, mode=mode):
+    for event in base.stream_query(question, top_k, mode=mode, filter=where):
         if isinstance(event, SourcesFound):
             found = event.sources
         else:
@@ -124,12 +157,15 @@ def _where(hit: Hit) -> str:
 @click.argument("text")
 @click.option("-k", "--top-k", type=int, default=5, show_default=True)
 @click.option("--mode", type=click.Choice(SEARCH_MODES), help="vector, text or hybrid (default).")
+@FILTER
 @kb_options
 @json_option
 @output.guarded()
-def search(text: str, top_k: int, mode: str | None, db: str | None, name: str | None, as_json: bool) -> None:
+def search(
+    text: str, top_k: int, mode: str | None, filters: tuple[str, ...], db: str | None, name: str | None, as_json: bool
+) -> None:
     """The passages closest to TEXT, best first."""
-    hits = knowledge_base(db, name).search(text, top_k, mode=mode)
+    hits = knowledge_base(db, name).search(text, top_k, filter=parse_filters(filters), mode=mode)
     if as_json:
         output.emit_json(hits)
         return

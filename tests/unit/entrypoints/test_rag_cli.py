@@ -46,6 +46,10 @@ def test_the_rag_commands(monkeypatch: pytest.MonkeyPatch, docs: Path, isolated:
     assert shown["found"] and shown["sources"][0]["source"].endswith("garden.md")
     hits = json.loads(run("rag", "search", "blue car brakes", "-k", "1", "--mode", "text", "--json").stdout)
     assert hits[0]["source"].endswith("cars.txt") and hits[0]["score"] > 0
+    only = json.loads(run("rag", "search", "car shade", "--filter", f"source={docs / 'garden.md'}", "--json").stdout)
+    assert {h["source"] for h in only} == {str(docs / "garden.md")}
+    assert json.loads(run("rag", "search", "car", "--filter", "kind=pdf", "--json").stdout) == []
+    assert run("rag", "search", "car", "--filter", "nonsense").exit_code == 2
     assert len(json.loads(run("rag", "list", "--json").stdout)) == 2
     info = json.loads(run("rag", "info", "--json").stdout)
     assert info["embedding_model"] == "fake-embedder" and info["documents"] == 2
