@@ -252,7 +252,9 @@ class LanceDbStore(VectorStore):
         listed = table.list_indices()
         vector = next((i for i in listed if "vector" in (getattr(i, "columns", None) or [])), None)
         if rows >= VECTOR_INDEX_MIN_ROWS and (vector is None or int(vector.num_indexed_rows) < rows // 2):
-            table.create_index(metric="cosine", vector_column_name="vector", replace=True)
+            from lancedb.index import IvfPq
+
+            table.create_index("vector", config=IvfPq(distance_type="cosine"), replace=True)
             listed = table.list_indices()
         unindexed = max((int(getattr(i, "num_unindexed_rows", 0) or 0) for i in listed), default=0)
         if unindexed > max(UNINDEXED_LIMIT, rows // 10):
