@@ -35,6 +35,12 @@ class Hub:
         return hashlib.sha256(data).hexdigest()
 
 
+def _tree_entry(name: str, data: bytes) -> dict[str, object]:
+    """A file as the hub's tree endpoint lists it (oid: git's blob hash)."""
+    oid = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()  # noqa: S324 - git's id, not security
+    return {"type": "file", "oid": oid, "size": len(data), "path": name}
+
+
 def _handler(hub: Hub) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -53,8 +59,35 @@ def _handler(hub: Hub) -> type[BaseHTTPRequestHandler]:
             if self.command != "HEAD":
                 self.wfile.write(body)
 
+        def _api(self, path: str) -> bool:
+            """The model-info and file-tree endpoints (what snapshot downloads ask first)."""
+            info = re.match(r"^/api/models/([^/]+/[^/]+)(?:/revision/[^/]+)?$", path)
+            tree = re.match(r"^/api/models/([^/]+/[^/]+)/tree/[^/]+(?:/.*)?$", path)
+            if not info and not tree:
+                return False
+            repo = (info or tree).group(1)  # type: ignore[union-attr]
+            names = sorted(f for r, f in hub.files if r == repo)
+            if not names:
+                self._error(404, "RepoNotFound", "Repository not found")
+                return True
+            if info:
+                siblings = [{"rfilename": n} for n in names]
+                body: object = {"id": repo, "modelId": repo, "sha": COMMIT, "private": False, "siblings": siblings}
+            else:
+                body = [_tree_entry(n, hub.files[(repo, n)]) for n in names]
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+            return True
+
         def _serve(self) -> None:
             hub.requests.append((self.command, self.path, self.headers.get("Range")))
+            if self._api(self.path.split("?")[0]):
+                return None
             match = re.match(r"^/([^/]+/[^/]+)/resolve/([^/]+)/(.+)$", self.path.split("?")[0])
             if not match:
                 return self._error(404, "RepoNotFound", "not found")
