@@ -23,6 +23,7 @@ COMMANDS = {
     "bootstrap": "chi_llm.entrypoints.cli.project:bootstrap",
     "setup": "chi_llm.entrypoints.cli.setup:setup",
     "rag": "chi_llm.entrypoints.cli.rag:rag",
+    "bridge": "chi_llm.entrypoints.cli.bridge:bridge",
 }
 
 
