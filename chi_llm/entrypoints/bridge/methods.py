@@ -8,6 +8,7 @@ from typing import Any
 
 from chi_llm._version import __version__
 from chi_llm.entrypoints.bridge.calls import Call
+from chi_llm.entrypoints.bridge.generate import generate_start
 from chi_llm.entrypoints.bridge.protocol import INVALID_PARAMS, PROTOCOL_VERSION, ProtocolError
 
 Handler = Callable[[Call], Any]
@@ -212,6 +213,7 @@ METHODS: dict[str, Handler] = {
     "diagnostics/run": diagnostics_run,
     "bootstrap/preview": bootstrap_preview,
     "bootstrap/write": bootstrap_write,
+    "generate/start": generate_start,
 }
 
 
@@ -221,6 +223,6 @@ def initialize(call: Call) -> Any:
         "chi_llm_version": __version__,
         "capabilities": {
             "methods": sorted([*METHODS, "initialize", "shutdown", "$/cancelRequest"]),
-            "notifications": ["models/download/progress"],
+            "notifications": ["models/download/progress", "generate/delta"],
         },
     }

@@ -112,6 +112,13 @@ class Bridge:
 
 
 def run_stdio() -> None:
+    """Serve on stdin/stdout. The protocol keeps the real stdout; anything else that prints
+    (a library's stray output) goes to stderr, so it can never corrupt the stream."""
     import sys
 
-    Bridge(sys.stdout).serve(sys.stdin)
+    protocol_out = sys.stdout
+    sys.stdout = sys.stderr
+    try:
+        Bridge(protocol_out).serve(sys.stdin)
+    finally:
+        sys.stdout = protocol_out

@@ -6,8 +6,20 @@ import click
 
 
 @click.command()
-def bridge() -> None:
+@click.option(
+    "--backend",
+    type=click.Choice(["configured", "fake"]),
+    default="configured",
+    show_default=True,
+    help="fake: scripted, deterministic generation (UI tests, demos).",
+)
+def bridge(backend: str) -> None:
     """Serve JSON-RPC 2.0 on stdin/stdout for the terminal UI (logs go to stderr)."""
+    import os
+
     from chi_llm.entrypoints.bridge.server import run_stdio
 
+    if backend == "fake":
+        os.environ["CHI_LLM_PROVIDER_TYPE"] = "fake"
+        os.environ.pop("CHI_LLM_CONFIG", None)
     run_stdio()

@@ -59,7 +59,7 @@ def test_initialize_then_methods_over_the_services(isolated: Path) -> None:
         request(5, "diagnostics/run"),
     )
     capabilities = answers[1]["result"]["capabilities"]["methods"]
-    assert answers[1]["result"]["protocol_version"] == "1" and "generate/start" not in capabilities
+    assert answers[1]["result"]["protocol_version"] == "1" and "generate/start" in capabilities
     assert "models/download" in capabilities and "$/cancelRequest" in capabilities
     assert {s["type"] for s in answers[2]["result"]} >= {"local", "ollama", "openai"}
     assert answers[3]["result"]["id"] == "smollm2-135m"
@@ -180,3 +180,61 @@ def test_answers_are_written_whole_from_many_threads() -> None:
         thread.join()
     bridge._pool.shutdown(wait=True)
     assert sorted(m["id"] for m in lines_of(output)) == list(range(50))
+
+
+def test_generate_streams_deltas_then_the_result() -> None:
+    import os
+
+    done = subprocess.run(
+        [sys.executable, "-m", "chi_llm", "bridge", "--backend", "fake"],
+        input=request(1, "generate/start", prompt="alpha beta gamma", max_tokens=3)
+        + "\n"
+        + request(2, "shutdown")
+        + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if k != "CHI_LLM_CONFIG"},
+    )
+    messages = [json.loads(line) for line in done.stdout.splitlines()]
+    deltas = [m["params"]["text"] for m in messages if m.get("method") == "generate/delta"]
+    final = next(m for m in messages if m.get("id") == 1)["result"]
+    assert "".join(deltas) == final["text"] == "Echo: alpha beta"
+    assert final["finish_reason"] == "length" and final["usage"]["completion_tokens"] == 3
+    assert messages.index(next(m for m in messages if m.get("id") == 1)) > max(
+        i for i, m in enumerate(messages) if m.get("method") == "generate/delta"
+    )
+
+
+def test_a_generation_is_cancelled_within_a_token(monkeypatch: Any) -> None:
+    config = {"provider": {"type": "fake", "token_delay": 0.05}}
+    monkeypatch.setenv("CHI_LLM_CONFIG", json.dumps(config))
+    child = subprocess.Popen(
+        [sys.executable, "-m", "chi_llm", "bridge"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdin is not None and child.stdout is not None
+    child.stdin.write(request(7, "generate/start", prompt="word " * 300, max_tokens=300) + "\n")
+    child.stdin.flush()
+    first = json.loads(child.stdout.readline())
+    assert first["method"] == "generate/delta"
+    started = time.monotonic()
+    child.stdin.write(request(None, "$/cancelRequest", id=7) + "\n" + request(8, "shutdown") + "\n")
+    child.stdin.flush()
+    out, _ = child.communicate(timeout=60)
+    messages = [first, *(json.loads(line) for line in out.splitlines())]
+    answer = next(m for m in messages if m.get("id") == 7)
+    assert answer["error"]["code"] == -32800 and time.monotonic() - started < 5
+    assert len([m for m in messages if m.get("method") == "generate/delta"]) < 100  # stopped long before 300
+
+
+def test_bad_generation_params_are_refused() -> None:
+    answers = converse(
+        request(1, "generate/start"),
+        request(2, "generate/start", messages=[{"role": "assistant", "content": "hi"}]),
+        request(3, "generate/start", messages="hello"),
+    )
+    assert all(answers[i]["error"]["code"] == -32602 for i in (1, 2, 3))
