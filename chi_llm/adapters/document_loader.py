@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import glob
+import logging
 import os
 from collections.abc import Sequence
 from html.parser import HTMLParser
@@ -14,6 +15,7 @@ from typing import Any
 from chi_llm.domain.ports import DocumentLoader
 from chi_llm.domain.rag import LoadedFile, SkippedFile
 
+log = logging.getLogger("chi_llm")
 MAX_BYTES = 64 * 1024 * 1024
 KINDS = {
     ".md": "markdown",
@@ -197,8 +199,8 @@ class _GitIgnore:
 
             lines = ignore.read_text(encoding="utf-8", errors="replace").splitlines()
             self.specs.append((folder, pathspec.GitIgnoreSpec.from_lines(lines)))
-        except (ImportError, OSError):
-            return  # without pathspec (the rag extra) or a readable file, nothing is ignored
+        except (ImportError, OSError) as exc:  # the walk goes on; the user is told what is not honoured
+            log.warning("%s is not honoured (%s): pip install 'chi-llm[rag]' or fix its permissions", ignore, exc)
 
     def matches(self, path: Path, folder: bool = False) -> bool:
         for base, spec in self.specs:

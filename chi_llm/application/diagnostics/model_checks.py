@@ -27,11 +27,15 @@ def store_check(library: ModelLibrary) -> Check:
     return Check(id="models.dir", area="models", title="Models folder", status="ok", value=value)
 
 
-def downloaded_checks(library: ModelLibrary) -> list[Check]:
+def listing(library: ModelLibrary) -> list[ModelInfo]:
+    """The catalog with each model's fit at the configured context (what the local backend loads
+    with, capped per model): made once per report, shared by the checks below."""
+    return library.list_models(context=int(library.settings["context"]))
+
+
+def downloaded_checks(library: ModelLibrary, listed: list[ModelInfo]) -> list[Check]:
     """Each model file in the store: size, stamp and sampled blocks (`models verify` hashes all),
     and whether it fits memory at its configured context. A damaged file is listed too."""
-    context = int(library.settings["context"])  # what the local backend loads with (capped per model)
-    listed = library.list_models(context=context)
     rows = {info.spec.filename: info for info in listed if not isinstance(info.spec.source, LocalSource)}
     checks = []
     for stored in library.models.files.owned_files():
@@ -67,23 +71,24 @@ def _stored_check(library: ModelLibrary, info: ModelInfo) -> Check:
     return Check(id=check_id, area="models", title=title, status="ok", value=value)
 
 
-def current_check(library: ModelLibrary) -> Check:
-    current = library.current()
-    value: dict[str, object] = {"id": current.id, "source": current.config_source, "downloaded": current.downloaded}
+def current_check(library: ModelLibrary, listed: list[ModelInfo]) -> Check:
     title = "Current model"
-    if current.info is None:
+    info = next((r for r in listed if r.spec.id == library.current_id), None)
+    if info is None:  # a path or another tool's model, not a catalog entry
+        current = library.current()
+        value: dict[str, object] = {"id": current.id, "source": current.config_source, "downloaded": current.downloaded}
         if current.downloaded is False:
             fix = f"{current.id} does not exist: chi-llm models set ID (see chi-llm models list)"
             return Check(id="models.current", area="models", title=title, status="fail", value=value, fix=fix)
         return Check(id="models.current", area="models", title=title, status="ok", value=value)
-    context = int(library.settings["context"])
-    info = next((r for r in library.list_models(context=context) if r.spec.id == current.info.spec.id), current.info)
+    current_id, downloaded = info.spec.id, info.downloaded
+    value = {"id": current_id, "source": library.settings.source("model"), "downloaded": downloaded}
     value.update(fits=info.fit.fits, context=info.fit.context, memory_needed_bytes=info.fit.needed)
     if not info.fit.fits:
         fix = f"{info.fit.explain()}: chi-llm models recommend names one that fits"
         return Check(id="models.current", area="models", title=title, status="warn", value=value, fix=fix)
-    if not current.downloaded:
+    if not downloaded:
         size = f" ({info.spec.size_bytes / 1024**2:,.0f} MiB)" if info.spec.size_bytes else ""
-        fix = f"it downloads on first use{size}; to fetch it now: chi-llm models download {current.id}"
+        fix = f"it downloads on first use{size}; to fetch it now: chi-llm models download {current_id}"
         return Check(id="models.current", area="models", title=title, status="warn", value=value, fix=fix)
     return Check(id="models.current", area="models", title=title, status="ok", value=value)

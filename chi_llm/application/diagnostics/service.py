@@ -9,7 +9,7 @@ from functools import partial
 
 from chi_llm.application.config import ConfigService
 from chi_llm.application.diagnostics.config_checks import config_checks, provider_check
-from chi_llm.application.diagnostics.model_checks import current_check, downloaded_checks, store_check
+from chi_llm.application.diagnostics.model_checks import current_check, downloaded_checks, listing, store_check
 from chi_llm.application.diagnostics.runner import Job, run_jobs
 from chi_llm.application.diagnostics.system_checks import engine_check, hardware_checks, runtime_checks
 from chi_llm.application.model_library import ModelLibrary
@@ -110,7 +110,12 @@ class DiagnosticsService:
         return [provider_check(self._providers, profile, self._provider_timeout)]
 
     def _store(self) -> list[Check]:
-        return [store_check(self._library), current_check(self._library), *downloaded_checks(self._library)]
+        listed = listing(self._library)
+        return [
+            store_check(self._library),
+            current_check(self._library, listed),
+            *downloaded_checks(self._library, listed),
+        ]
 
     def _config_checks(self) -> list[Check]:
         return config_checks(self._config, self._settings, self._config_error)

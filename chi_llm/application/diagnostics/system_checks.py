@@ -5,7 +5,7 @@ from __future__ import annotations
 import platform
 import sys
 
-from chi_llm.domain.diagnostics import Check, EngineReport
+from chi_llm.domain.diagnostics import Check, EngineReport, Status
 from chi_llm.domain.hardware import GIB, Hardware
 
 LOW_MEMORY = 2 * GIB
@@ -16,9 +16,9 @@ REINSTALL = {
 }
 
 
-def _check(name: str, title: str, value: object, status: str = "ok", fix: str | None = None) -> Check:
+def _check(name: str, title: str, value: object, status: Status = "ok", fix: str | None = None) -> Check:
     area, _, _ = name.partition(".")
-    return Check(id=name, area=area, title=title, status=status, value=value, fix=fix)  # type: ignore[arg-type]
+    return Check(id=name, area=area, title=title, status=status, value=value, fix=fix)
 
 
 def runtime_checks(version: str) -> list[Check]:

@@ -11,7 +11,7 @@ from typing import Any
 from chi_llm.application.generation import GenerationService
 from chi_llm.application.rag.ingest import Ingestor, Pending, content_hash
 from chi_llm.domain.errors import InvalidRequest
-from chi_llm.domain.generation import Completion, GenerationOptions, GenerationRequest
+from chi_llm.domain.generation import Completion, GenerationOptions, GenerationRequest, close_stream
 from chi_llm.domain.messages import Message
 from chi_llm.domain.rag import SEARCH_MODES, Hit, IngestReport, RagAnswer, SearchMode, StoredDocument, StoreInfo
 
@@ -44,6 +44,10 @@ def grounded_prompt(question: str, hits: Sequence[Hit]) -> str:
         where = hit.passage.source + (f" — {hit.passage.heading}" if hit.passage.heading else "")
         blocks.append(f"[{number}] ({where})\n{hit.passage.text.strip()}")
     return "Sources:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}"
+
+
+def nothing_found(question: str) -> RagAnswer:
+    return RagAnswer(question=question, answer=NOTHING_FOUND, sources=(), cited=(), found=False)
 
 
 def answered(question: str, text: str, hits: Sequence[Hit]) -> RagAnswer:
@@ -83,20 +87,35 @@ class RagService:
     def search(
         self, query: str, top_k: int | None = None, where: Mapping[str, Any] | None = None, mode: str | None = None
     ) -> list[Hit]:
+        return self._search(query, top_k, where, mode, None)
+
+    def _search(
+        self,
+        query: str,
+        top_k: int | None,
+        where: Mapping[str, Any] | None,
+        mode: str | None,
+        vector: list[float] | None,
+    ) -> list[Hit]:
+        """`vector`: the query's embedding when the caller has it already (embedded once)."""
         chosen = mode or self.settings.mode
         if chosen not in SEARCH_MODES:
             raise InvalidRequest(f"mode must be one of {', '.join(SEARCH_MODES)}, got {chosen!r}")
         if not query.strip():
             raise InvalidRequest("the query is empty")
         search_mode: SearchMode = chosen
-        vector = self.embedder.embed_query(query) if search_mode != "text" else None
+        if search_mode != "text" and vector is None:
+            vector = self.embedder.embed_query(query)
         k = top_k or self.settings.top_k
         return self.store.search(vector=vector, text=query, k=k, mode=search_mode, where=where)
 
     def relevant(self, query: str, where: Mapping[str, Any] | None = None) -> bool:
         """Whether anything is close enough to answer from: the best passage's cosine similarity
         reaches `min_score`."""
-        best = self.store.search(vector=self.embedder.embed_query(query), text=None, k=1, mode="vector", where=where)
+        return self._relevant(self.embedder.embed_query(query), where)
+
+    def _relevant(self, vector: list[float], where: Mapping[str, Any] | None) -> bool:
+        best = self.store.search(vector=vector, text=None, k=1, mode="vector", where=where)
         return bool(best) and best[0].score >= self.settings.min_score
 
     def _request(self, question: str, hits: Sequence[Hit], options: GenerationOptions | None) -> GenerationRequest:
@@ -106,9 +125,12 @@ class RagService:
     def _sources(
         self, question: str, top_k: int | None, where: Mapping[str, Any] | None, mode: str | None
     ) -> tuple[list[Hit], bool]:
-        if self.store.count() == 0 or not self.relevant(question, where):
+        if self.store.count() == 0:
             return [], False
-        return self.search(question, top_k, where, mode), True
+        vector = self.embedder.embed_query(question)  # once, for the relevance check and the search
+        if not self._relevant(vector, where):
+            return [], False
+        return self._search(question, top_k, where, mode, vector), True
 
     def query(
         self,
@@ -120,12 +142,9 @@ class RagService:
     ) -> RagAnswer:
         hits, found = self._sources(question, top_k, where, mode)
         if not found:
-            return RagAnswer(question=question, answer=NOTHING_FOUND, sources=(), cited=(), found=False)
+            return nothing_found(question)
         done: Completion = self.generation.generate(self._request(question, hits, options))
-        answer = done.text.strip()
-        return RagAnswer(
-            question=question, answer=answer, sources=tuple(hits), cited=cited(answer, len(hits)), found=True
-        )
+        return answered(question, done.text, hits)
 
     def stream_query(
         self,
@@ -147,9 +166,7 @@ class RagService:
                 if chunk.text:
                     yield chunk.text
         finally:
-            close = getattr(stream, "close", None)
-            if close is not None:
-                close()
+            close_stream(stream)  # stops decoding when the reader leaves early
 
     async def aquery(
         self,
@@ -163,12 +180,9 @@ class RagService:
 
         hits, found = await asyncio.to_thread(self._sources, question, top_k, where, mode)
         if not found:
-            return RagAnswer(question=question, answer=NOTHING_FOUND, sources=(), cited=(), found=False)
+            return nothing_found(question)
         done = await self.generation.agenerate(self._request(question, hits, options))
-        answer = done.text.strip()
-        return RagAnswer(
-            question=question, answer=answer, sources=tuple(hits), cited=cited(answer, len(hits)), found=True
-        )
+        return answered(question, done.text, hits)
 
     async def astream_query(self, question: str, **kwargs: Any) -> AsyncIterator[SourcesFound | str]:
         import asyncio

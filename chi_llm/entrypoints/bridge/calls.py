@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from chi_llm.entrypoints.bridge.protocol import INVALID_PARAMS, ProtocolError
 
@@ -46,8 +46,10 @@ class Call:
             raise ProtocolError(INVALID_PARAMS, f"params.{name} must be an object", self.id)
         return value
 
-    def scope(self) -> str:
+    def scope(self) -> Literal["project", "global"]:
         value = self.text("scope", "project")
-        if value not in ("project", "global"):
+        if value == "global":
+            return "global"
+        if value != "project":
             raise ProtocolError(INVALID_PARAMS, 'params.scope must be "project" or "global"', self.id)
-        return value
+        return "project"

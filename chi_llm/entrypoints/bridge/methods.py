@@ -44,7 +44,7 @@ def config_explain(call: Call) -> Any:
 def config_read(call: Call) -> Any:
     from chi_llm.entrypoints.bootstrap import configuration
 
-    return redacted(configuration().stored(call.scope()))  # type: ignore[arg-type]
+    return redacted(configuration().stored(call.scope()))
 
 
 def config_write(call: Call) -> Any:
@@ -56,7 +56,7 @@ def config_write(call: Call) -> Any:
         existing.update(values)
 
     secret = redacted(values) != values  # a secret in the change: the file becomes owner-only
-    path = configuration().update(merge, call.scope(), private=secret)  # type: ignore[arg-type]
+    path = configuration().update(merge, call.scope(), private=secret)
     return {"path": str(path)}
 
 

@@ -67,7 +67,7 @@ def summary(check: Check) -> str:
         try:
             return str(special(value))
         except (KeyError, TypeError, ValueError):
-            pass
+            pass  # another shape (a timed-out or broken check's {timed_out_after_s} / {error}): shown as JSON
     return json.dumps(value, default=str)[:200]
 
 

@@ -79,7 +79,9 @@ def test_choosing_local_switches_from_a_remote_provider(isolated: Path) -> None:
 
 def test_setup_recommend_is_the_advisors_choice() -> None:
     shown = json.loads(run("setup", "recommend", "--json").stdout)
-    assert shown == json.loads(run("models", "recommend", "--json").stdout) and shown["reason"]
+    advised = json.loads(run("models", "recommend", "--json").stdout)
+    # the same choice; free memory is measured afresh on each call, so the whole objects may differ
+    assert (shown["id"], shown["alternatives"]) == (advised["id"], advised["alternatives"]) and shown["reason"]
 
 
 @pytest.mark.real_model
