@@ -127,3 +127,10 @@ class GenerationFailed(ChiLlmError):
     """The backend failed while generating."""
 
     kind = "generation_failed"
+
+
+class Cancelled(ChiLlmError):
+    """The caller cancelled the operation; what it had done so far is kept where that helps
+    (a cancelled download resumes on the next attempt)."""
+
+    kind = "cancelled"

@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ class Hub:
     files: dict[tuple[str, str], bytes] = field(default_factory=dict)
     gated: set[str] = field(default_factory=set)
     cut_after: int | None = None  # close the connection after this many bytes, once
+    pace: float = 0.0  # seconds between 64 KiB pieces of a file (a slow link)
     etag_override: dict[tuple[str, str], str] = field(default_factory=dict)
     size_override: dict[tuple[str, str], int] = field(default_factory=dict)
     requests: list[tuple[str, str, str | None]] = field(default_factory=list)  # (method, path, Range)
@@ -123,6 +125,12 @@ def _handler(hub: Hub) -> type[BaseHTTPRequestHandler]:
                 hub.cut_after = None
                 self.close_connection = True
                 self.connection.shutdown(2)
+                return None
+            if hub.pace:
+                for at in range(0, len(body), 64 * 1024):
+                    self.wfile.write(body[at : at + 64 * 1024])
+                    self.wfile.flush()
+                    time.sleep(hub.pace)
                 return None
             self.wfile.write(body)
             return None

@@ -148,9 +148,14 @@ def models_remove(call: Call) -> Any:
 
 
 def models_download(call: Call) -> Any:
-    """Progress as `models/download/progress` notifications {id, model, phase, done, total}."""
+    """Progress as `models/download/progress` notifications {id, model, phase, done, total}.
+    `$/cancelRequest` stops it at the next block; the partial file is kept, so the next
+    download of the model resumes where this one stopped."""
+    from chi_llm.domain.errors import Cancelled
 
     def progress(event: Any) -> None:
+        if call.cancelled.is_set():
+            raise Cancelled("download cancelled; download it again to resume", backend="bridge")
         call.notify(
             "models/download/progress",
             {"model": event.model_id, "phase": event.phase, "done": event.done, "total": event.total},

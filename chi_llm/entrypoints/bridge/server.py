@@ -78,8 +78,6 @@ class Bridge:
         try:
             value = handler(call)
             reply = protocol.result(call.id, value)
-            if call.cancelled.is_set():
-                reply = protocol.error(call.id, protocol.REQUEST_CANCELLED, "cancelled")
         except protocol.ProtocolError as exc:
             reply = protocol.error(call.id, exc.code, exc.message)
         except ChiLlmError as exc:
@@ -90,6 +88,8 @@ class Bridge:
         finally:
             if call.id is not None:
                 self._running.pop(call.id, None)
+        if call.cancelled.is_set():  # whatever the call ended with, the client asked to stop it
+            reply = protocol.error(call.id, protocol.REQUEST_CANCELLED, "cancelled")
         if call.id is not None:
             self.write(reply)
 
