@@ -1,0 +1,96 @@
+"""The golden bridge conversations in tui/protocol/fixtures, replayed against the real bridge,
+and every message it sends checked against tui/protocol/bridge.schema.json. The Rust side parses
+the same files (tui/chi-tui/tests/protocol.rs), so neither side can drift silently."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from chi_llm.adapters.fake import FakeTextGenerator
+from tests.support.bridge_replay import (
+    FIXTURES,
+    SCHEMA,
+    BridgeProcess,
+    generalise,
+    masked,
+    read_fixture,
+    substitute,
+    write_fixture,
+)
+from tests.support.servers.base import Server, serve
+from tests.support.servers.ollama import OllamaHandler
+
+RECORD = os.environ.get("CHI_LLM_RECORD_FIXTURES") == "1"
+ROOT = json.loads(SCHEMA.read_text(encoding="utf-8"))
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def ollama() -> Iterator[Server]:
+    engine = FakeTextGenerator(["hello from ollama"] * 20, models=("llama3.2", "qwen3:0.6b"))
+    with serve(OllamaHandler, Server(engine=engine)) as server:
+        yield server
+
+
+def validate(message: dict[str, Any], method: str | None) -> None:
+    """The envelope, then the result or notification params as the schema's maps define them."""
+    jsonschema.validate(message, ROOT)
+    if method and "result" in message and "result" in ROOT["x-methods"].get(method, {}):
+        jsonschema.validate(message["result"], {"$defs": ROOT["$defs"], **ROOT["x-methods"][method]["result"]})
+    if "method" in message and message["method"] in ROOT["x-notifications"]:
+        shape = ROOT["x-notifications"][message["method"]]
+        jsonschema.validate(message["params"], {"$defs": ROOT["$defs"], **shape})
+
+
+def test_every_method_the_bridge_offers_is_in_the_schema() -> None:
+    from chi_llm.entrypoints.bridge.methods import METHODS
+
+    assert set(METHODS) | {"initialize", "shutdown", "$/cancelRequest"} == set(ROOT["x-methods"])
+
+
+@pytest.mark.parametrize("fixture", sorted(FIXTURES.glob("*.jsonl")), ids=lambda p: p.stem)
+def test_fixture_replays_against_the_real_bridge(fixture: Path, isolated: Path, ollama: Server) -> None:
+    names: dict[str, Any] = {
+        "$WORK": str(isolated),
+        "$HOME": os.environ["CHI_LLM_HOME"],
+        "$OLLAMA_PORT": int(ollama.url.rsplit(":", 1)[1]),
+        "$OLLAMA": ollama.url,
+        "$CLOSED": f"http://127.0.0.1:{closed_port()}",
+    }
+    exchanges = read_fixture(fixture)
+    bridge = BridgeProcess(isolated, {})
+    recorded = []
+    try:
+        for exchange in exchanges:
+            ignore = exchange.get("ignore", [])
+            if "send_raw" in exchange:
+                got = bridge.exchange(exchange["send_raw"], None)
+                method = None
+            else:
+                request = substitute(exchange["send"], names)
+                got = bridge.exchange(json.dumps(request), request.get("id"))
+                method = request["method"]
+            for message in got:
+                validate(message, method)
+            if RECORD:
+                recorded.append({**exchange, "expect": [masked(generalise(m, names), ignore) for m in got]})
+                continue
+            expected = [masked(substitute(m, names), ignore) for m in exchange["expect"]]
+            assert [masked(m, ignore) for m in got] == expected, f"{fixture.name}: {exchange.get('send')}"
+    finally:
+        assert bridge.close() == 0
+    if RECORD:
+        write_fixture(fixture, recorded)
