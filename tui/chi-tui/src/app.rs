@@ -1,0 +1,378 @@
+//! The whole state (`App`), what can happen to it (`Action`), and what it asks the outside world
+//! to do (`Effect`). `update` does no I/O: the event loop performs the effects.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+
+use crate::form::Form;
+use crate::protocol::{
+    decode, request_line, Explained, Incoming, InitializeResult, ProviderSchema, ProviderView, RpcError,
+    PROTOCOL_VERSION,
+};
+use crate::{providers, save};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Welcome,
+    Providers,
+    Save,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Info,
+    Good,
+    Bad,
+    Busy,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    pub tone: Tone,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum BridgeState {
+    Starting,
+    Ready { version: String },
+    Down(String),
+}
+
+/// What an answered request was for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pending {
+    Initialize,
+    Schema,
+    Profiles,
+    Explain,
+    Test { fingerprint: String },
+    Discover,
+    FindUrl,
+    Write,
+    ReadBack { path: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// One line to the bridge.
+    Send(String),
+    /// Start a fresh bridge process (the old one died).
+    RestartBridge,
+    Quit,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Up,
+    Down,
+    Left,
+    Right,
+    Enter,
+    Esc,
+    Tab,
+    BackTab,
+    /// A character typed into the focused text field.
+    Insert(char),
+    Backspace,
+    Delete,
+    Home,
+    End,
+    /// A letter pressed outside text fields: the screen decides what it means.
+    Char(char),
+    Help,
+    Quit,
+    Test,
+    Save,
+    FindUrl,
+    Browse,
+    Tick,
+    Bridge(Incoming),
+    /// The bridge wrote something unreadable.
+    BridgeGarbled(String),
+    /// The bridge process ended; the text says how.
+    BridgeExited(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Types,
+    Form,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Browser {
+    pub models: Vec<crate::protocol::ServedModel>,
+    pub selected: usize,
+    pub loading: bool,
+    pub error: Option<String>,
+}
+
+pub const MAX_RESTARTS: u32 = 3;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct App {
+    pub screen: Screen,
+    pub help: bool,
+    pub quitting: bool,
+    pub note: Option<Note>,
+    pub bridge: BridgeState,
+    pub restarts: u32,
+    pub log_path: String,
+    pub next_id: u64,
+    pub pending: HashMap<u64, Pending>,
+    pub tick: u64,
+    // what the bridge told us
+    pub schemas: Vec<ProviderSchema>,
+    pub profiles: Vec<ProviderView>,
+    pub model: Option<Explained>,
+    // Welcome
+    pub menu: usize,
+    // Configure Provider
+    pub pane: Pane,
+    pub type_selected: usize,
+    pub form: Option<Form>,
+    pub browser: Option<Browser>,
+    // Build/Save
+    pub save: save::SaveState,
+}
+
+pub const MENU: [&str; 3] = ["Configure a provider", "Review and save configuration", "Quit"];
+
+impl App {
+    pub fn new(log_path: &str) -> Self {
+        App {
+            screen: Screen::Welcome,
+            help: false,
+            quitting: false,
+            note: None,
+            bridge: BridgeState::Starting,
+            restarts: 0,
+            log_path: log_path.to_string(),
+            next_id: 1,
+            pending: HashMap::new(),
+            tick: 0,
+            schemas: Vec::new(),
+            profiles: Vec::new(),
+            model: None,
+            menu: 0,
+            pane: Pane::Types,
+            type_selected: 0,
+            form: None,
+            browser: None,
+            save: save::SaveState::default(),
+        }
+    }
+
+    /// The first effects: the handshake.
+    pub fn start(&mut self) -> Vec<Effect> {
+        vec![self.request("initialize", Value::Null, Pending::Initialize)]
+    }
+
+    pub fn request(&mut self, method: &str, params: Value, pending: Pending) -> Effect {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.pending.insert(id, pending);
+        Effect::Send(request_line(id, method, params))
+    }
+
+    pub fn is_waiting(&self, what: impl Fn(&Pending) -> bool) -> bool {
+        self.pending.values().any(what)
+    }
+
+    pub fn say(&mut self, tone: Tone, text: impl Into<String>) {
+        self.note = Some(Note {
+            tone,
+            text: text.into(),
+        });
+    }
+
+    /// Whether keys are text for a field now (global shortcuts are off).
+    pub fn typing(&self) -> bool {
+        !self.help
+            && self.browser.is_none()
+            && self.screen == Screen::Providers
+            && self.pane == Pane::Form
+            && self.form.as_ref().is_some_and(Form::typing)
+    }
+
+    /// The provider types a user can configure (the test double is not one of them).
+    pub fn types(&self) -> Vec<&ProviderSchema> {
+        self.schemas.iter().filter(|s| s.kind != "fake").collect()
+    }
+
+    fn refresh(&mut self) -> Vec<Effect> {
+        vec![
+            self.request("providers/schema", Value::Null, Pending::Schema),
+            self.request("providers/list", Value::Null, Pending::Profiles),
+            self.request("config/explain", Value::Null, Pending::Explain),
+        ]
+    }
+
+    pub fn ready(&self) -> bool {
+        matches!(self.bridge, BridgeState::Ready { .. })
+    }
+}
+
+pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Tick => {
+            app.tick = app.tick.wrapping_add(1);
+            Vec::new()
+        }
+        Action::Quit => {
+            app.quitting = true;
+            vec![Effect::Quit]
+        }
+        Action::Bridge(incoming) => bridge_message(app, incoming),
+        Action::BridgeGarbled(text) => {
+            app.say(Tone::Bad, text);
+            Vec::new()
+        }
+        Action::BridgeExited(how) => bridge_exited(app, &how),
+        Action::Help => {
+            app.help = !app.help;
+            Vec::new()
+        }
+        _ if app.help => {
+            if matches!(
+                action,
+                Action::Esc | Action::Enter | Action::Char('q') | Action::Char('?')
+            ) {
+                app.help = false;
+            }
+            Vec::new()
+        }
+        _ => match app.screen {
+            Screen::Welcome => welcome(app, action),
+            Screen::Providers => providers::update(app, action),
+            Screen::Save => save::update(app, action),
+        },
+    }
+}
+
+fn welcome(app: &mut App, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Up | Action::Char('k') | Action::BackTab => app.menu = (app.menu + MENU.len() - 1) % MENU.len(),
+        Action::Down | Action::Char('j') | Action::Tab => app.menu = (app.menu + 1) % MENU.len(),
+        Action::Char('q') | Action::Esc => return update(app, Action::Quit),
+        Action::Char('?') => app.help = true,
+        Action::Char('p') => app.screen = Screen::Providers,
+        Action::Char('s') => app.screen = Screen::Save,
+        Action::Enter => match app.menu {
+            0 => app.screen = Screen::Providers,
+            1 => app.screen = Screen::Save,
+            _ => return update(app, Action::Quit),
+        },
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn bridge_message(app: &mut App, incoming: Incoming) -> Vec<Effect> {
+    let (id, outcome) = match incoming {
+        Incoming::Notification { .. } => return Vec::new(), // none of this part's calls stream
+        Incoming::Response { id, outcome } => (id, outcome),
+    };
+    let Some(pending) = id.as_u64().and_then(|id| app.pending.remove(&id)) else {
+        return Vec::new(); // an answer to a request the app no longer waits for
+    };
+    match pending {
+        Pending::Initialize => initialized(app, outcome),
+        Pending::Schema => {
+            take(app, "providers/schema", outcome, |app, v| app.schemas = v);
+            Vec::new()
+        }
+        Pending::Profiles => {
+            take(app, "providers/list", outcome, |app, v| app.profiles = v);
+            Vec::new()
+        }
+        Pending::Explain => {
+            take(app, "config/explain", outcome, |app, v: HashMap<String, Explained>| {
+                app.model = v.get("model").cloned();
+            });
+            Vec::new()
+        }
+        Pending::Test { fingerprint } => providers::tested(app, fingerprint, outcome),
+        Pending::Discover => providers::discovered(app, outcome),
+        Pending::FindUrl => providers::found_url(app, outcome),
+        Pending::Write => save::wrote(app, outcome),
+        Pending::ReadBack { path } => save::read_back(app, path, outcome),
+    }
+}
+
+/// A result decoded into what the app keeps, or the reason shown.
+pub fn take<T: serde::de::DeserializeOwned>(
+    app: &mut App,
+    method: &str,
+    outcome: Result<Value, RpcError>,
+    keep: impl FnOnce(&mut App, T),
+) -> bool {
+    match outcome.map_err(|e| e.describe()).and_then(|v| decode::<T>(method, v)) {
+        Ok(value) => {
+            keep(app, value);
+            true
+        }
+        Err(reason) => {
+            app.say(Tone::Bad, reason);
+            false
+        }
+    }
+}
+
+fn initialized(app: &mut App, outcome: Result<Value, RpcError>) -> Vec<Effect> {
+    let mut hello = None;
+    if !take(app, "initialize", outcome, |_, v: InitializeResult| hello = Some(v)) {
+        app.bridge = BridgeState::Down("the bridge refused the handshake".into());
+        return Vec::new();
+    }
+    let Some(hello) = hello else { return Vec::new() };
+    if hello.protocol_version != PROTOCOL_VERSION {
+        app.bridge = BridgeState::Down(format!(
+            "chi-llm {} speaks bridge protocol {}, this chi-tui speaks {PROTOCOL_VERSION}: install matching versions (scripts/setup.sh)",
+            hello.chi_llm_version, hello.protocol_version
+        ));
+        return Vec::new();
+    }
+    app.bridge = BridgeState::Ready {
+        version: hello.chi_llm_version,
+    };
+    app.refresh()
+}
+
+fn bridge_exited(app: &mut App, how: &str) -> Vec<Effect> {
+    if app.quitting {
+        return Vec::new();
+    }
+    app.pending.clear();
+    if let Some(browser) = app.browser.as_mut() {
+        browser.loading = false;
+        browser.error = Some("the bridge stopped while listing models".into());
+    }
+    app.save.busy = false;
+    app.restarts += 1;
+    if app.restarts > MAX_RESTARTS {
+        let reason = format!(
+            "the bridge stopped {} times ({how}); see {}",
+            app.restarts, app.log_path
+        );
+        app.bridge = BridgeState::Down(reason.clone());
+        app.say(Tone::Bad, reason);
+        return Vec::new();
+    }
+    app.bridge = BridgeState::Starting;
+    app.say(
+        Tone::Bad,
+        format!("The bridge stopped ({how}); restarted it. Details: {}", app.log_path),
+    );
+    let mut effects = vec![Effect::RestartBridge];
+    effects.extend(app.start());
+    effects
+}
+
+/// Params for a request that names a configuration scope.
+pub fn scoped(mut params: Value, scope: save::Scope) -> Value {
+    params["scope"] = json!(scope.name());
+    params
+}

@@ -1,0 +1,12 @@
+//! chi-tui: chi-llm's terminal UI. One `App` state, a pure `update`, a `view`, and a bridge
+//! client that talks JSON-RPC to `python -m chi_llm bridge`.
+
+pub mod app;
+pub mod bridge;
+pub mod form;
+pub mod keys;
+pub mod protocol;
+pub mod providers;
+pub mod save;
+pub mod theme;
+pub mod ui;

@@ -1,0 +1,142 @@
+//! chi-tui: the terminal UI of chi-llm. Usually started by `chi-llm ui`, which passes the
+//! Python that has chi-llm installed (CHI_LLM_PYTHON).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chi_tui::app::{update, Action, App, BridgeState, Effect};
+use chi_tui::bridge::{Bridge, BridgeConfig, Tagged};
+use chi_tui::keys::action_for;
+use chi_tui::theme::Theme;
+use chi_tui::ui;
+use color_eyre::eyre::{bail, Result};
+use crossterm::event::{Event, EventStream};
+use futures::StreamExt;
+use ratatui::DefaultTerminal;
+use tokio::sync::mpsc;
+
+const USAGE: &str = "chi-tui — chi-llm's terminal UI
+
+Usage: chi-tui [--python PATH] [--bridge-arg ARG]... [--log FILE]
+
+  --python PATH      the Python with chi-llm installed (default: $CHI_LLM_PYTHON, else python3)
+  --bridge-arg ARG   an argument for `chi-llm bridge` (e.g. --bridge-arg=--backend --bridge-arg=fake)
+  --log FILE         where the bridge's log goes (default: chi-tui.log in the temporary folder)
+  -h, --help         this help
+  -V, --version      the version
+
+Start it with `chi-llm ui`.";
+
+fn parse_args() -> Result<Option<BridgeConfig>> {
+    let mut python = std::env::var("CHI_LLM_PYTHON").unwrap_or_else(|_| "python3".into());
+    let mut args = Vec::new();
+    let mut log = std::env::temp_dir().join("chi-tui.log");
+    let mut given = std::env::args().skip(1);
+    while let Some(arg) = given.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = |what: &str| match inline.clone().or_else(|| given.next()) {
+            Some(v) => Ok(v),
+            None => bail!("{what} needs a value\n\n{USAGE}"),
+        };
+        match name.as_str() {
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(None);
+            }
+            "-V" | "--version" => {
+                println!("chi-tui {}", env!("CARGO_PKG_VERSION"));
+                return Ok(None);
+            }
+            "--python" => python = value("--python")?,
+            "--bridge-arg" => args.push(value("--bridge-arg")?),
+            "--log" => log = PathBuf::from(value("--log")?),
+            other => bail!("unknown argument {other}\n\n{USAGE}"),
+        }
+    }
+    Ok(Some(BridgeConfig { python, args, log }))
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<()> {
+    color_eyre::install()?;
+    let Some(config) = parse_args()? else { return Ok(()) };
+    let terminal = ratatui::init(); // raw mode, alternate screen; its panic hook restores them
+    let outcome = run(terminal, config).await;
+    ratatui::restore();
+    outcome
+}
+
+async fn run(mut terminal: DefaultTerminal, config: BridgeConfig) -> Result<()> {
+    let theme = Theme::from_env();
+    let mut app = App::new(&config.log.display().to_string());
+    let (sender, mut receiver) = mpsc::unbounded_channel::<Tagged>();
+    let mut bridge = match Bridge::spawn(&config, 1, sender.clone()) {
+        Ok(bridge) => Some(bridge),
+        Err(error) => {
+            app.bridge = BridgeState::Down(error.to_string());
+            None
+        }
+    };
+    let mut effects = if bridge.is_some() { app.start() } else { Vec::new() };
+    let mut keys = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(120));
+    loop {
+        for effect in std::mem::take(&mut effects) {
+            match effect {
+                Effect::Send(line) => {
+                    if let Some(live) = bridge.as_mut() {
+                        if live.send(&line).await.is_err() {
+                            let how = live.exit_status().await;
+                            effects.extend(update(&mut app, Action::BridgeExited(how)));
+                        }
+                    }
+                }
+                Effect::RestartBridge => {
+                    let generation = bridge.as_ref().map_or(1, |b| b.generation + 1);
+                    drop(bridge.take()); // kills what is left of the old process
+                    match Bridge::spawn(&config, generation, sender.clone()) {
+                        Ok(fresh) => bridge = Some(fresh),
+                        Err(error) => app.bridge = BridgeState::Down(error.to_string()),
+                    }
+                }
+                Effect::Quit => {
+                    if let Some(live) = bridge.take() {
+                        live.shutdown().await;
+                    }
+                    return Ok(());
+                }
+            }
+        }
+        if !effects.is_empty() {
+            continue;
+        }
+        terminal.draw(|frame| ui::draw(frame, &app, theme))?;
+        let action = tokio::select! {
+            event = keys.next() => match event {
+                Some(Ok(Event::Key(key))) => action_for(key, app.typing()),
+                Some(Ok(_)) => None, // a resize: the next draw uses the new size
+                Some(Err(error)) => return Err(error.into()),
+                None => Some(Action::Quit),
+            },
+            tagged = receiver.recv() => match tagged {
+                Some((generation, action)) if bridge.as_ref().is_some_and(|b| b.generation == generation) => {
+                    match action {
+                        Action::BridgeExited(_) => match bridge.as_mut() {
+                            Some(live) => Some(Action::BridgeExited(live.exit_status().await)),
+                            None => None,
+                        },
+                        other => Some(other),
+                    }
+                }
+                _ => None,
+            },
+            _ = tick.tick() => Some(Action::Tick),
+        };
+        if let Some(action) = action {
+            effects = update(&mut app, action);
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! The bridge's wire types (tui/protocol/bridge.schema.json): JSON-RPC 2.0 envelopes and the
+//! results the TUI reads. Unknown fields are ignored, so a newer bridge stays readable.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+pub const PROTOCOL_VERSION: &str = "1";
+pub const CANCELLED: i64 = -32800;
+
+/// A request as the TUI writes it: one line of JSON.
+pub fn request_line(id: u64, method: &str, params: Value) -> String {
+    let mut message = json!({"jsonrpc": "2.0", "id": id, "method": method});
+    if !params.is_null() {
+        message["params"] = params;
+    }
+    message.to_string()
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct RpcError {
+    pub code: i64,
+    pub message: String,
+    #[serde(default)]
+    pub data: Option<ErrorData>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct ErrorData {
+    pub kind: String,
+    #[serde(default)]
+    pub backend: String,
+}
+
+impl RpcError {
+    /// What the user reads: the message, which already says what to do.
+    pub fn describe(&self) -> String {
+        self.message.clone()
+    }
+}
+
+/// One line from the bridge.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Incoming {
+    Response {
+        id: Value,
+        outcome: Result<Value, RpcError>,
+    },
+    Notification {
+        method: String,
+        params: Value,
+    },
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum WireError {
+    #[error("the bridge sent a line that is not JSON: {0}")]
+    NotJson(String),
+    #[error("the bridge sent a message that is not JSON-RPC 2.0: {0}")]
+    NotRpc(String),
+}
+
+/// Read one line the bridge wrote.
+pub fn parse_incoming(line: &str) -> Result<Incoming, WireError> {
+    let value: Value = serde_json::from_str(line).map_err(|e| WireError::NotJson(e.to_string()))?;
+    let object = value
+        .as_object()
+        .filter(|o| o.get("jsonrpc") == Some(&json!("2.0")))
+        .ok_or_else(|| WireError::NotRpc(short(line)))?;
+    if let Some(method) = object.get("method").and_then(Value::as_str) {
+        let params = object.get("params").cloned().unwrap_or(Value::Null);
+        return Ok(Incoming::Notification {
+            method: method.to_string(),
+            params,
+        });
+    }
+    let id = object.get("id").cloned().unwrap_or(Value::Null);
+    if let Some(result) = object.get("result") {
+        return Ok(Incoming::Response {
+            id,
+            outcome: Ok(result.clone()),
+        });
+    }
+    if let Some(error) = object.get("error") {
+        let error: RpcError = serde_json::from_value(error.clone()).map_err(|_| WireError::NotRpc(short(line)))?;
+        return Ok(Incoming::Response {
+            id,
+            outcome: Err(error),
+        });
+    }
+    Err(WireError::NotRpc(short(line)))
+}
+
+fn short(line: &str) -> String {
+    line.chars().take(120).collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct Capabilities {
+    pub methods: Vec<String>,
+    pub notifications: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct InitializeResult {
+    pub protocol_version: String,
+    pub chi_llm_version: String,
+    pub capabilities: Capabilities,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct ProviderField {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub default: Value,
+    #[serde(default)]
+    pub help: String,
+    #[serde(default)]
+    pub options: Vec<String>,
+    #[serde(default)]
+    pub minimum: Option<f64>,
+    #[serde(default)]
+    pub maximum: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct ProviderSchema {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub summary: String,
+    pub fields: Vec<ProviderField>,
+    #[serde(default)]
+    pub key_variables: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct ProviderView {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default = "default_priority")]
+    pub priority: i64,
+    #[serde(default)]
+    pub settings: Map<String, Value>,
+    #[serde(default)]
+    pub default: bool,
+}
+
+fn default_priority() -> i64 {
+    100
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct ConnectionReport {
+    pub ok: bool,
+    pub status: String,
+    pub latency_ms: f64,
+    pub message: String,
+    #[serde(default)]
+    pub models: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct ServedModel {
+    pub id: String,
+    #[serde(flatten)]
+    pub details: Map<String, Value>,
+}
+
+impl ServedModel {
+    /// A short description from whatever details the server gave.
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        for key in ["parameter_size", "quantization_level", "source"] {
+            if let Some(text) = self.details.get(key).and_then(Value::as_str) {
+                parts.push(text.to_string());
+            }
+        }
+        if let Some(true) = self.details.get("downloaded").and_then(Value::as_bool) {
+            parts.push("downloaded".into());
+        }
+        parts.join(" · ")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct UrlSearch {
+    pub provider: String,
+    pub ok: bool,
+    pub base_url: Option<String>,
+    #[serde(default)]
+    pub tried: Vec<String>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct Written {
+    pub path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct Explained {
+    pub value: Value,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct Usage {
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct GenerateResult {
+    pub text: String,
+    pub finish_reason: String,
+    pub usage: Usage,
+    pub model: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct DownloadProgress {
+    pub id: Value,
+    pub model: String,
+    pub phase: String,
+    pub done: u64,
+    pub total: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct GenerateDelta {
+    pub id: Value,
+    pub text: String,
+}
+
+/// A result read as the type the method returns; the error names what did not fit.
+pub fn decode<T: serde::de::DeserializeOwned>(method: &str, value: Value) -> Result<T, String> {
+    serde_json::from_value(value).map_err(|e| format!("the bridge's {method} answer did not fit: {e}"))
+}

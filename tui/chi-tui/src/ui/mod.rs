@@ -1,0 +1,153 @@
+//! `draw(frame, app)`: the frame around every screen (title, status, key help), the screens,
+//! and overlays. Reads the state, changes nothing.
+
+mod help;
+mod provider_form;
+mod providers;
+mod save;
+mod welcome;
+
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+use crate::app::{App, BridgeState, Screen, Tone};
+use crate::theme::Theme;
+
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(frame, area);
+        return;
+    }
+    let [top, body, status, keys] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    header(frame, top, app, theme);
+    match app.screen {
+        Screen::Welcome => welcome::draw(frame, body, app, theme),
+        Screen::Providers => providers::draw(frame, body, app, theme),
+        Screen::Save => save::draw(frame, body, app, theme),
+    }
+    status_line(frame, status, app, theme);
+    key_line(frame, keys, app, theme);
+    if app.help {
+        help::draw(frame, area, app, theme);
+    }
+}
+
+fn too_small(frame: &mut Frame, area: Rect) {
+    let text = format!(
+        "The terminal is {}x{}; chi-tui needs at least {MIN_WIDTH}x{MIN_HEIGHT}. Enlarge it, or press Ctrl+C to quit.",
+        area.width, area.height
+    );
+    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+}
+
+fn header(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let screen = match app.screen {
+        Screen::Welcome => "Welcome",
+        Screen::Providers => "Configure Provider",
+        Screen::Save => "Build / Save configuration",
+    };
+    let bridge = match &app.bridge {
+        BridgeState::Starting => format!("{} starting the bridge", spinner(app)),
+        BridgeState::Ready { version } => format!("chi-llm {version}"),
+        BridgeState::Down(_) => "bridge down".to_string(),
+    };
+    let [left, right] = Layout::horizontal([
+        Constraint::Min(0),
+        Constraint::Length(bridge.chars().count() as u16 + 1),
+    ])
+    .areas(area);
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(" chi-tui ", theme.title()),
+            Span::raw(format!("· {screen}")),
+        ])),
+        left,
+    );
+    frame.render_widget(Paragraph::new(Span::styled(bridge, theme.dim())), right);
+}
+
+fn status_line(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let (tone, text) = match (&app.bridge, &app.note) {
+        (_, Some(note)) => (note.tone, note.text.clone()),
+        (BridgeState::Down(reason), None) => (Tone::Bad, reason.clone()),
+        _ => (Tone::Info, String::new()),
+    };
+    let text = if tone == Tone::Busy {
+        format!("{} {text}", spinner(app))
+    } else {
+        text
+    };
+    frame.render_widget(Paragraph::new(Span::styled(format!(" {text}"), theme.tone(tone))), area);
+}
+
+fn key_line(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let keys: &[(&str, &str)] = if app.help {
+        &[("Esc", "close help")]
+    } else if app.browser.is_some() {
+        &[("↑↓", "choose"), ("Enter", "use this model"), ("Esc", "close")]
+    } else {
+        match app.screen {
+            Screen::Welcome => &[("↑↓/jk", "move"), ("Enter", "open"), ("?", "help"), ("q", "quit")],
+            Screen::Providers if app.pane == crate::app::Pane::Form => &[
+                ("Tab/↑↓", "field"),
+                ("Enter", "choose/press"),
+                ("^T", "test"),
+                ("^S", "save"),
+                ("Esc", "back"),
+                ("F1", "help"),
+            ],
+            Screen::Providers => &[
+                ("↑↓/jk", "type"),
+                ("Enter", "configure"),
+                ("s", "save screen"),
+                ("Esc", "back"),
+                ("?", "help"),
+            ],
+            Screen::Save => &[
+                ("↑↓", "profile"),
+                ("d", "default"),
+                ("g", "project/global"),
+                ("Enter", "write"),
+                ("Esc", "back"),
+            ],
+        }
+    };
+    let mut spans = Vec::new();
+    for (key, what) in keys {
+        spans.push(Span::styled(format!(" {key}"), theme.key()));
+        spans.push(Span::raw(format!(" {what} ")));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+pub fn spinner(app: &App) -> &'static str {
+    SPINNER[(app.tick % SPINNER.len() as u64) as usize]
+}
+
+/// A box in the middle of `area`, cleared, for overlays.
+pub fn popup(frame: &mut Frame, area: Rect, width: u16, height: u16, title: &str, theme: Theme) -> Rect {
+    let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [cell] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(row);
+    frame.render_widget(Clear, cell);
+    let block = Block::bordered().title(Span::styled(format!(" {title} "), theme.title()));
+    let inner = block.inner(cell);
+    frame.render_widget(block, cell);
+    inner
+}

@@ -1,0 +1,90 @@
+//! Build/Save: the profiles with tags and priorities, the target file, and what was written.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
+use ratatui::Frame;
+
+use crate::app::App;
+use crate::save::rows;
+use crate::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let block = Block::bordered().title(Span::styled(" Review and save ", theme.title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let listed = rows(app);
+    let table_height = (listed.len() as u16 + 1).clamp(2, 8);
+    let [target, table, rest] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(table_height),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
+    let scope = Line::from(vec![
+        Span::styled("Write to  ", theme.dim()),
+        Span::styled(format!("◀ {} ▶", app.save.scope.describe()), theme.key()),
+        Span::styled("  (g)", theme.dim()),
+    ]);
+    frame.render_widget(Paragraph::new(scope), target);
+    if listed.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                "No provider profiles yet: press p to configure one.",
+                theme.dim(),
+            )),
+            table,
+        );
+    } else {
+        let header = Row::new(["", "id", "type", "model", "tags", "prio", ""]).style(theme.dim());
+        let body = listed.iter().map(|r| {
+            Row::new(vec![
+                if r.default { "★".to_string() } else { " ".to_string() },
+                r.id.clone(),
+                r.kind.clone(),
+                r.model.clone(),
+                r.tags.join(","),
+                r.priority.to_string(),
+                if r.new { "new".to_string() } else { "saved".to_string() },
+            ])
+        });
+        let widths = [
+            Constraint::Length(1),
+            Constraint::Length(12),
+            Constraint::Length(9),
+            Constraint::Min(10),
+            Constraint::Length(10),
+            Constraint::Length(4),
+            Constraint::Length(5),
+        ];
+        let widget = Table::new(body, widths)
+            .header(header)
+            .row_highlight_style(theme.selected());
+        let mut state = TableState::default().with_selected(Some(app.save.selected.min(listed.len() - 1)));
+        frame.render_stateful_widget(widget, table, &mut state);
+    }
+    let mut lines = vec![Line::raw("")];
+    match &app.save.written {
+        Some(written) => {
+            lines.push(Line::styled(
+                format!("Wrote {} — it now holds:", written.path),
+                theme.tone(crate::app::Tone::Good),
+            ));
+            let text = serde_json::to_string_pretty(&written.content).unwrap_or_default();
+            lines.extend(text.lines().map(|l| Line::raw(l.to_string())));
+        }
+        None if app.save.busy => lines.push(Line::raw(format!("{} writing…", super::spinner(app)))),
+        None => {
+            let staged = app.save.staged.len();
+            lines.push(Line::raw(format!(
+                "{staged} new profile(s). Enter merges them into the {} file (other settings are kept).",
+                app.save.scope.name()
+            )));
+            lines.push(Line::styled(
+                "★ marks the default profile; d makes the selected one the default.",
+                theme.dim(),
+            ));
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), rest);
+}

@@ -1,0 +1,73 @@
+//! Welcome: what is configured, what to do next, and the menu.
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::Frame;
+
+use crate::app::{App, BridgeState, MENU};
+use crate::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let mut lines = vec![
+        Line::raw("chi-llm runs a small local model with no setup. Here you can add providers"),
+        Line::raw("(Ollama, LM Studio, OpenAI-compatible servers, Anthropic, Gemini), test them,"),
+        Line::raw("and save them to this project or to your global configuration."),
+        Line::raw(""),
+    ];
+    let model = match &app.model {
+        Some(m) => format!("{} ({})", m.value.as_str().unwrap_or("?"), m.source),
+        None => "…".into(),
+    };
+    lines.push(row("Local model", model, theme));
+    let configured: Vec<_> = app.profiles.iter().filter(|p| p.kind != "fake").collect();
+    let providers = if configured.is_empty() {
+        "none configured — generation uses the local model".to_string()
+    } else {
+        let default = configured
+            .iter()
+            .find(|p| p.default)
+            .map_or("first by priority".to_string(), |p| p.id.clone());
+        let ids: Vec<_> = configured.iter().map(|p| p.id.as_str()).collect();
+        format!("{} ({}), default: {default}", configured.len(), ids.join(", "))
+    };
+    lines.push(row("Providers", providers, theme));
+    if !app.save.staged.is_empty() {
+        lines.push(row(
+            "Not saved yet",
+            format!("{} profile(s) — open Review and save", app.save.staged.len()),
+            theme,
+        ));
+    }
+    if let BridgeState::Down(reason) = &app.bridge {
+        lines.push(row("Bridge", reason.clone(), theme));
+    }
+    lines.push(Line::raw(""));
+    for (i, item) in MENU.iter().enumerate() {
+        let marker = if i == app.menu { "▶ " } else { "  " };
+        let style = if i == app.menu {
+            theme.selected()
+        } else {
+            Default::default()
+        };
+        lines.push(Line::from(vec![Span::raw(marker), Span::styled(*item, style)]));
+    }
+    lines.push(Line::raw(""));
+    let next = if !app.save.staged.is_empty() {
+        "Next: review and save the new profile(s)."
+    } else if configured.is_empty() {
+        "Next: configure a provider, or just use `chi-llm generate` with the local model."
+    } else {
+        "Next: add another provider, or change the default in Review and save."
+    };
+    lines.push(Line::styled(next, theme.dim()));
+    let block = Block::bordered().title(Span::styled(" Welcome ", theme.title()));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), area);
+}
+
+fn row(label: &str, value: String, theme: Theme) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{label:<15}"), theme.dim()),
+        Span::raw(value),
+    ])
+}

@@ -1,0 +1,89 @@
+//! Shared by the Rust tests: an App fed with the golden fixtures' answers.
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::PathBuf;
+
+use chi_tui::app::{update, Action, App, Effect};
+use chi_tui::protocol::{Incoming, RpcError};
+use serde_json::{json, Value};
+
+/// The result the bridge gave for `method` in the named fixture file.
+pub fn fixture_result(file: &str, method: &str) -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../protocol/fixtures").join(file);
+    let text = fs::read_to_string(path).expect("fixture");
+    for line in text.lines() {
+        let exchange: Value = serde_json::from_str(line).expect("JSON");
+        if exchange["send"]["method"] == json!(method) {
+            for message in exchange["expect"].as_array().expect("list") {
+                if let Some(result) = message.get("result") {
+                    return result.clone();
+                }
+            }
+        }
+    }
+    panic!("no {method} result in {file}")
+}
+
+/// The id and method of a Send effect.
+pub fn sent(effect: &Effect) -> (u64, String, Value) {
+    let Effect::Send(line) = effect else { panic!("not a Send: {effect:?}") };
+    let value: Value = serde_json::from_str(line).expect("JSON");
+    (value["id"].as_u64().expect("id"), value["method"].as_str().expect("method").to_string(), value["params"].clone())
+}
+
+pub fn answer(app: &mut App, effect: &Effect, result: Value) -> Vec<Effect> {
+    let (id, _, _) = sent(effect);
+    update(app, Action::Bridge(Incoming::Response { id: json!(id), outcome: Ok(result) }))
+}
+
+pub fn fail(app: &mut App, effect: &Effect, message: &str, kind: &str) -> Vec<Effect> {
+    let (id, _, _) = sent(effect);
+    let error = RpcError {
+        code: -32000,
+        message: message.into(),
+        data: Some(chi_tui::protocol::ErrorData { kind: kind.into(), backend: "test".into() }),
+    };
+    update(app, Action::Bridge(Incoming::Response { id: json!(id), outcome: Err(error) }))
+}
+
+/// An app past the handshake, with the fixtures' provider types and no profiles.
+pub fn ready_app() -> App {
+    let mut app = App::new("/tmp/chi-tui.log");
+    let hello = app.start();
+    let effects = answer(&mut app, &hello[0], fixture_result("handshake.jsonl", "initialize"));
+    for effect in &effects {
+        let (_, method, _) = sent(effect);
+        let result = match method.as_str() {
+            "providers/schema" => fixture_result("providers.jsonl", "providers/schema"),
+            "providers/list" => json!([]),
+            "config/explain" => fixture_result("handshake.jsonl", "config/explain"),
+            other => panic!("unexpected {other}"),
+        };
+        assert!(answer(&mut app, effect, result).is_empty());
+    }
+    app
+}
+
+pub fn press(app: &mut App, actions: &[Action]) -> Vec<Effect> {
+    let mut last = Vec::new();
+    for action in actions {
+        last = update(app, action.clone());
+    }
+    last
+}
+
+pub fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        update(app, Action::Insert(c));
+    }
+}
+
+/// Open the ollama form (the fourth type after local, openai, lmstudio).
+pub fn ollama_form(app: &mut App) {
+    press(app, &[Action::Enter]); // Welcome → Configure Provider
+    let index = app.types().iter().position(|s| s.kind == "ollama").expect("ollama");
+    app.type_selected = index;
+    press(app, &[Action::Enter]);
+    assert!(app.form.is_some());
+}

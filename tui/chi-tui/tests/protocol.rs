@@ -1,0 +1,98 @@
+//! The golden conversations in tui/protocol/fixtures (replayed against the real bridge by
+//! pytest) parsed here: every message the bridge sent reads as JSON-RPC, every result the TUI
+//! uses decodes into its type, and the requests the TUI writes are the fixtures' requests.
+
+use std::fs;
+use std::path::PathBuf;
+
+use chi_tui::protocol::{
+    decode, parse_incoming, request_line, ConnectionReport, GenerateDelta, GenerateResult, Incoming, InitializeResult,
+    ProviderSchema, ProviderView, ServedModel, UrlSearch, Written, PROTOCOL_VERSION,
+};
+use serde_json::Value;
+
+fn fixtures() -> Vec<(String, Vec<Value>)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../protocol/fixtures");
+    let mut out = Vec::new();
+    for entry in fs::read_dir(&dir).expect("the fixtures folder") {
+        let path = entry.expect("an entry").path();
+        if path.extension().is_some_and(|e| e == "jsonl") {
+            let text = fs::read_to_string(&path).expect("a fixture");
+            let lines = text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).expect("JSON"));
+            out.push((path.display().to_string(), lines.collect()));
+        }
+    }
+    assert!(out.len() >= 4, "fixtures missing in {}", dir.display());
+    out
+}
+
+fn check_result(method: &str, result: Value) {
+    let checked = match method {
+        "initialize" => decode::<InitializeResult>(method, result)
+            .map(|r| assert_eq!(r.protocol_version, PROTOCOL_VERSION)),
+        "providers/schema" => decode::<Vec<ProviderSchema>>(method, result).map(|r| assert!(!r.is_empty())),
+        "providers/list" | "providers/current" => decode::<Vec<ProviderView>>(method, result).map(drop),
+        "providers/test" => decode::<ConnectionReport>(method, result).map(drop),
+        "providers/discover" => decode::<Vec<ServedModel>>(method, result).map(drop),
+        "providers/find_url" => decode::<UrlSearch>(method, result).map(drop),
+        "providers/add" | "config/write" => decode::<Written>(method, result).map(drop),
+        "generate/start" => decode::<GenerateResult>(method, result).map(drop),
+        _ => Ok(()),
+    };
+    if let Err(reason) = checked {
+        panic!("{reason}");
+    }
+}
+
+#[test]
+fn every_fixture_message_parses_and_every_result_decodes() {
+    let mut results = 0;
+    for (name, exchanges) in fixtures() {
+        for exchange in exchanges {
+            let method = exchange["send"]["method"].as_str().unwrap_or("").to_string();
+            for message in exchange["expect"].as_array().expect("expect is a list") {
+                match parse_incoming(&message.to_string()) {
+                    Ok(Incoming::Response { outcome: Ok(result), .. }) => {
+                        check_result(&method, result);
+                        results += 1;
+                    }
+                    Ok(Incoming::Response { outcome: Err(error), .. }) => {
+                        assert!(!error.message.is_empty(), "{name}: an error without a message");
+                        if error.code == -32000 {
+                            assert!(error.data.is_some(), "{name}: an application error without its kind");
+                        }
+                    }
+                    Ok(Incoming::Notification { method: note, params }) if note == "generate/delta" => {
+                        serde_json::from_value::<GenerateDelta>(params).expect("a delta");
+                    }
+                    Ok(Incoming::Notification { .. }) => {}
+                    Err(error) => panic!("{name}: {error}"),
+                }
+            }
+        }
+    }
+    assert!(results >= 10);
+}
+
+#[test]
+fn the_requests_the_tui_writes_are_the_fixtures_requests() {
+    for (_, exchanges) in fixtures() {
+        for exchange in exchanges {
+            let Some(sent) = exchange.get("send") else { continue };
+            let id = sent["id"].as_u64().expect("numeric ids in fixtures");
+            let method = sent["method"].as_str().expect("a method");
+            let params = sent.get("params").cloned().unwrap_or(Value::Null);
+            let ours: Value = serde_json::from_str(&request_line(id, method, params)).expect("JSON");
+            assert_eq!(&ours, sent);
+        }
+    }
+}
+
+#[test]
+fn garbage_from_the_bridge_is_an_error_not_a_crash() {
+    assert!(parse_incoming("not json").is_err());
+    assert!(parse_incoming("[1,2]").is_err());
+    assert!(parse_incoming(r#"{"jsonrpc":"1.0","id":1,"result":{}}"#).is_err());
+    assert!(parse_incoming(r#"{"jsonrpc":"2.0","id":1}"#).is_err());
+    assert!(parse_incoming(r#"{"jsonrpc":"2.0","id":1,"error":{"code":"x"}}"#).is_err());
+}
