@@ -26,7 +26,24 @@ export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc 2>/dev/n
 .venv/bin/python -m pip install --quiet --upgrade pip
 WHEEL=$(scripts/llama_wheel.sh .venv/bin/python)
 read -r WHEELHOUSE LLAMA_PIN <<<"$WHEEL"
-.venv/bin/python -m pip install --quiet --find-links "$WHEELHOUSE" -e ".[dev,rag]" "$LLAMA_PIN"
+# The terminal UI (Rust, tui/chi-tui): maturin (pip's build backend for it) makes a wheel holding
+# the `chi-tui` program, installed as the `tui` extra. Rebuilt only when its sources changed.
+EXTRAS="dev,rag"
+TUI_WHEELS=tui/chi-tui/target/wheels
+FIND_TUI=()
+if command -v cargo >/dev/null 2>&1; then
+  if [ ! -x .venv/bin/chi-tui ] || [ ! -d "$TUI_WHEELS" ] \
+    || [ -n "$(find tui/chi-tui/src tui/chi-tui/Cargo.toml tui/chi-tui/Cargo.lock -newer .venv/bin/chi-tui -print -quit)" ]; then
+    rm -rf "$TUI_WHEELS"
+    .venv/bin/python -m pip wheel --quiet --no-deps -w "$TUI_WHEELS" ./tui/chi-tui
+    .venv/bin/python -m pip install --quiet --force-reinstall --no-deps "$TUI_WHEELS"/chi_tui-*.whl
+  fi
+  EXTRAS="dev,rag,tui"
+  FIND_TUI=(--find-links "$TUI_WHEELS")
+else
+  echo "warning: cargo (Rust) not found: the terminal UI (chi-llm ui) is not installed; install Rust and rerun" >&2
+fi
+.venv/bin/python -m pip install --quiet --find-links "$WHEELHOUSE" "${FIND_TUI[@]}" -e ".[$EXTRAS]" "$LLAMA_PIN"
 # Compile the package's bytecode now, as pip does for an installed wheel: with
 # PYTHONDONTWRITEBYTECODE set, an editable checkout would otherwise recompile every module in
 # every process (about 100 ms of each CLI start).

@@ -56,6 +56,6 @@ class InstalledFeatures(FeatureProbe):
                 name="tui",
                 installed=tui is not None,
                 found={TUI_PROGRAM: tui},
-                install="cargo install --path tui/chi-tui (from a chi-llm checkout), then `chi-llm ui`",
+                install="pip install ./tui/chi-tui (from a chi-llm checkout; needs cargo), then `chi-llm ui`",
             ),
         ]

@@ -24,6 +24,7 @@ COMMANDS = {
     "setup": "chi_llm.entrypoints.cli.setup:setup",
     "rag": "chi_llm.entrypoints.cli.rag:rag",
     "bridge": "chi_llm.entrypoints.cli.bridge:bridge",
+    "ui": "chi_llm.entrypoints.cli.ui:ui",
 }
 
 

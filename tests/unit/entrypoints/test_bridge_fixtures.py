@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,17 +24,12 @@ from tests.support.bridge_replay import (
     substitute,
     write_fixture,
 )
+from tests.support.cli import closed_port
 from tests.support.servers.base import Server, serve
 from tests.support.servers.ollama import OllamaHandler
 
 RECORD = os.environ.get("CHI_LLM_RECORD_FIXTURES") == "1"
 ROOT = json.loads(SCHEMA.read_text(encoding="utf-8"))
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

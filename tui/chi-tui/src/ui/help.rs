@@ -18,7 +18,7 @@ const KEYS: [(&str, &str); 14] = [
     ("Ctrl+S", "save the profile (after a passing test)"),
     ("Ctrl+F", "find a local server's URL"),
     ("Ctrl+O", "browse the server's models"),
-    ("d / g", "review: default profile / project or global"),
+    ("d / g", "review: default / project or global"),
     ("Enter / w", "review: write the configuration"),
     ("? / F1", "this help (F1 inside text fields)"),
     ("q", "quit (outside text fields)"),

@@ -25,10 +25,15 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         too_small(frame, area);
         return;
     }
+    // A long message (a failure's reason and its fix) gets a second line rather than being cut.
+    let long = app
+        .note
+        .as_ref()
+        .is_some_and(|n| n.text.chars().count() + 2 > area.width as usize);
     let [top, body, status, keys] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(0),
-        Constraint::Length(1),
+        Constraint::Length(if long { 2 } else { 1 }),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -90,7 +95,8 @@ fn status_line(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     } else {
         text
     };
-    frame.render_widget(Paragraph::new(Span::styled(format!(" {text}"), theme.tone(tone))), area);
+    let line = Span::styled(format!(" {text}"), theme.tone(tone));
+    frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), area);
 }
 
 fn key_line(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {

@@ -16,8 +16,8 @@ pub fn draw(frame: &mut Frame, area: Rect, form: &Form, app: &App, theme: Theme)
     let block = Block::bordered().title(Span::styled(format!(" {} ", form.provider_type), theme.title()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    // Summary, fields, a help line, a blank, buttons, the test outcome.
-    let room = (inner.height as usize).saturating_sub(5).max(1);
+    // Summary, fields, a help line, a blank, buttons, then the test outcome (two rows, wrapped).
+    let room = (inner.height as usize).saturating_sub(6).max(1);
     let focused = match form.focus {
         Focus::Field(i) => i,
         Focus::Button(_) => form.fields.len().saturating_sub(1),
@@ -79,8 +79,17 @@ pub fn draw(frame: &mut Frame, area: Rect, form: &Form, app: &App, theme: Theme)
         buttons.push(Span::raw(" "));
     }
     lines.push(Line::from(buttons));
-    lines.push(test_line(form, theme));
+    let used = lines.len() as u16;
     frame.render_widget(Paragraph::new(lines), inner);
+    let rest = Rect {
+        y: inner.y + used,
+        height: inner.height.saturating_sub(used),
+        ..inner
+    };
+    frame.render_widget(
+        Paragraph::new(test_line(form, theme)).wrap(ratatui::widgets::Wrap { trim: true }),
+        rest,
+    );
     if let Some(position) = cursor {
         frame.set_cursor_position(position);
     }

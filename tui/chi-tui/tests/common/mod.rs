@@ -10,7 +10,9 @@ use serde_json::{json, Value};
 
 /// The result the bridge gave for `method` in the named fixture file.
 pub fn fixture_result(file: &str, method: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../protocol/fixtures").join(file);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../protocol/fixtures")
+        .join(file);
     let text = fs::read_to_string(path).expect("fixture");
     for line in text.lines() {
         let exchange: Value = serde_json::from_str(line).expect("JSON");
@@ -27,14 +29,26 @@ pub fn fixture_result(file: &str, method: &str) -> Value {
 
 /// The id and method of a Send effect.
 pub fn sent(effect: &Effect) -> (u64, String, Value) {
-    let Effect::Send(line) = effect else { panic!("not a Send: {effect:?}") };
+    let Effect::Send(line) = effect else {
+        panic!("not a Send: {effect:?}")
+    };
     let value: Value = serde_json::from_str(line).expect("JSON");
-    (value["id"].as_u64().expect("id"), value["method"].as_str().expect("method").to_string(), value["params"].clone())
+    (
+        value["id"].as_u64().expect("id"),
+        value["method"].as_str().expect("method").to_string(),
+        value["params"].clone(),
+    )
 }
 
 pub fn answer(app: &mut App, effect: &Effect, result: Value) -> Vec<Effect> {
     let (id, _, _) = sent(effect);
-    update(app, Action::Bridge(Incoming::Response { id: json!(id), outcome: Ok(result) }))
+    update(
+        app,
+        Action::Bridge(Incoming::Response {
+            id: json!(id),
+            outcome: Ok(result),
+        }),
+    )
 }
 
 pub fn fail(app: &mut App, effect: &Effect, message: &str, kind: &str) -> Vec<Effect> {
@@ -42,9 +56,18 @@ pub fn fail(app: &mut App, effect: &Effect, message: &str, kind: &str) -> Vec<Ef
     let error = RpcError {
         code: -32000,
         message: message.into(),
-        data: Some(chi_tui::protocol::ErrorData { kind: kind.into(), backend: "test".into() }),
+        data: Some(chi_tui::protocol::ErrorData {
+            kind: kind.into(),
+            backend: "test".into(),
+        }),
     };
-    update(app, Action::Bridge(Incoming::Response { id: json!(id), outcome: Err(error) }))
+    update(
+        app,
+        Action::Bridge(Incoming::Response {
+            id: json!(id),
+            outcome: Err(error),
+        }),
+    )
 }
 
 /// An app past the handshake, with the fixtures' provider types and no profiles.

@@ -1,0 +1,38 @@
+"""`chi-llm ui`: the terminal UI (the `chi-tui` program, driving this chi-llm through the bridge)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command(context_settings={"ignore_unknown_options": True})
+@click.option("--rebuild", is_flag=True, help="Build tui/chi-tui with cargo first (in a chi-llm checkout).")
+@click.option("--json", "as_json", is_flag=True, help="Errors as JSON.")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def ui(rebuild: bool, as_json: bool, args: tuple[str, ...]) -> None:
+    """Open the terminal UI: configure providers, test them, save the configuration.
+
+    Arguments after `--` go to chi-tui (e.g. `chi-llm ui -- --log /tmp/tui.log`)."""
+    import os
+    import subprocess
+    import sys
+
+    from chi_llm.domain.errors import ChiLlmError
+    from chi_llm.entrypoints.cli import end
+    from chi_llm.entrypoints.cli.output import fail
+    from chi_llm.entrypoints.tui_launcher import locate
+
+    try:
+        program = locate(rebuild=rebuild)
+    except ChiLlmError as exc:
+        fail(exc, as_json=as_json)
+    # The bridge must run on this interpreter: it is the one with this chi-llm installed.
+    env = {**os.environ, "CHI_LLM_PYTHON": sys.executable}
+    try:
+        code = subprocess.call([str(program), *args], env=env)
+    except OSError as exc:
+        fail(
+            ChiLlmError(f"could not run {program} ({exc}); reinstall it or run `chi-llm ui --rebuild`", backend="tui"),
+            as_json=as_json,
+        )
+    end(code)
