@@ -169,6 +169,19 @@ fn write(app: &mut App) -> Vec<Effect> {
         app.say(Tone::Info, "Nothing new to write: add a provider first (p)");
         return Vec::new();
     }
+    if app.save.scope == Scope::Project {
+        if let Some((id, field)) = secret_in(app) {
+            app.say(
+                Tone::Bad,
+                format!(
+                    "'{id}' has its {field} filled in: a key does not go into this folder's .chi_llm.json \
+                     (it may end up in git). Press g to write to your global configuration, or clear the \
+                     field and use the environment variable."
+                ),
+            );
+            return Vec::new();
+        }
+    }
     let mut steps: Vec<Step> = app.save.staged.iter().cloned().map(Step::Add).collect();
     if default_is_existing {
         if let Some(default) = app.save.default_id.clone() {
@@ -182,6 +195,21 @@ fn write(app: &mut App) -> Vec<Effect> {
         format!("Writing the {} configuration…", app.save.scope.name()),
     );
     next(app)
+}
+
+/// A staged profile with a secret setting filled in: (profile id, field name).
+fn secret_in(app: &App) -> Option<(String, String)> {
+    for profile in &app.save.staged {
+        let Some(schema) = app.schemas.iter().find(|s| profile["type"] == json!(s.kind)) else {
+            continue;
+        };
+        for field in schema.fields.iter().filter(|f| f.kind == "secret") {
+            if profile.get(&field.name).is_some_and(|v| !v.is_null()) {
+                return Some((profile["id"].as_str().unwrap_or("").to_string(), field.name.clone()));
+            }
+        }
+    }
+    None
 }
 
 /// The next step of the write; when none is left, read the file back.

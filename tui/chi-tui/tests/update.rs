@@ -303,3 +303,31 @@ fn secrets_are_shown_as_dots() {
     assert_eq!(field.shown(), "•••••••••");
     assert_eq!(field.value, "sk-secret");
 }
+
+#[test]
+fn a_key_is_never_written_into_the_project_file() {
+    let mut app = ready_app();
+    press(&mut app, &[Action::Enter]);
+    app.type_selected = app.types().iter().position(|s| s.kind == "openai").expect("openai");
+    press(&mut app, &[Action::Enter]);
+    focus_field(&mut app, "api_key");
+    type_text(&mut app, "sk-secret-value");
+    let test = press(&mut app, &[Action::Test]);
+    answer(&mut app, &test[0], report(true, "reachable"));
+    press(&mut app, &[Action::Save]);
+    assert!(press(&mut app, &[Action::Enter]).is_empty());
+    let note = app.note.clone().expect("a reason");
+    assert!(
+        note.text.contains("api_key") && note.text.contains("global"),
+        "{}",
+        note.text
+    );
+    press(&mut app, &[Action::Char('g')]);
+    let add = press(&mut app, &[Action::Enter]);
+    let (_, method, params) = sent(&add[0]);
+    assert_eq!(
+        (method.as_str(), params["scope"].as_str()),
+        ("providers/add", Some("global"))
+    );
+    assert_eq!(params["profile"]["api_key"], "sk-secret-value"); // only ever inside a request body
+}
