@@ -21,7 +21,8 @@ Usage: chi-tui [--python PATH] [--bridge-arg ARG]... [--log FILE]
 
   --python PATH      the Python with chi-llm installed (default: $CHI_LLM_PYTHON, else python3)
   --bridge-arg ARG   an argument for `chi-llm bridge` (e.g. --bridge-arg=--backend --bridge-arg=fake)
-  --log FILE         where the bridge's log goes (default: chi-tui.log in the temporary folder)
+  --log FILE         where the bridge's log goes (default: $XDG_STATE_HOME/chi-llm/chi-tui.log,
+                     else ~/.local/state/chi-llm/chi-tui.log)
   -h, --help         this help
   -V, --version      the version
 
@@ -30,7 +31,7 @@ Start it with `chi-llm ui`.";
 fn parse_args() -> Result<Option<BridgeConfig>> {
     let mut python = std::env::var("CHI_LLM_PYTHON").unwrap_or_else(|_| "python3".into());
     let mut args = Vec::new();
-    let mut log = std::env::temp_dir().join("chi-tui.log");
+    let mut log = default_log();
     let mut given = std::env::args().skip(1);
     while let Some(arg) = given.next() {
         let (name, inline) = match arg.split_once('=') {
@@ -57,6 +58,23 @@ fn parse_args() -> Result<Option<BridgeConfig>> {
         }
     }
     Ok(Some(BridgeConfig { python, args, log }))
+}
+
+/// The user's state folder (XDG), else the temporary folder; started afresh when it grew large.
+fn default_log() -> PathBuf {
+    let state = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local").join("state")));
+    let folder = match state {
+        Some(state) if std::fs::create_dir_all(state.join("chi-llm")).is_ok() => state.join("chi-llm"),
+        _ => std::env::temp_dir(),
+    };
+    let log = folder.join("chi-tui.log");
+    if std::fs::metadata(&log).is_ok_and(|m| m.len() > 1 << 20) {
+        let _ = std::fs::remove_file(&log);
+    }
+    log
 }
 
 #[tokio::main(flavor = "current_thread")]
