@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
+
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
@@ -155,3 +157,15 @@ def running_hub() -> Iterator[Hub]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def hub_for_downloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[Hub]:
+    """A running hub that the Hugging Face source talks to (HF_ENDPOINT, no Xet, no token),
+    serving files in 32 KiB blocks so progress and interruption have something to act on."""
+    with running_hub() as hub:
+        monkeypatch.setenv("HF_ENDPOINT", hub.url)
+        monkeypatch.setenv("HF_HUB_DISABLE_XET", "1")
+        monkeypatch.delenv("HF_TOKEN", raising=False)
+        monkeypatch.setattr("chi_llm.adapters.hf_source.CHUNK", 32 * 1024)
+        yield hub

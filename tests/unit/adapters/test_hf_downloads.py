@@ -14,7 +14,7 @@ from chi_llm.adapters.model_files import LocalModelFiles
 from chi_llm.application.model_store import ModelStore
 from chi_llm.domain.errors import InsufficientResources, MissingCredentials, ModelCorrupt, ModelNotFound
 from chi_llm.domain.model_spec import FetchProgress, HfSource, ModelSpec
-from tests.support.hub_server import Hub, running_hub
+from tests.support.hub_server import Hub, hub_for_downloads
 
 REPO, FILE = "org/Tiny-GGUF", "tiny-Q4_K_M.gguf"
 DATA = b"GGUF" + bytes((i * 31 + 7) % 256 for i in range(400_000))
@@ -22,11 +22,7 @@ DATA = b"GGUF" + bytes((i * 31 + 7) % 256 for i in range(400_000))
 
 @pytest.fixture
 def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[Hub]:
-    with running_hub() as hub:
-        monkeypatch.setenv("HF_ENDPOINT", hub.url)
-        monkeypatch.setenv("HF_HUB_DISABLE_XET", "1")
-        monkeypatch.delenv("HF_TOKEN", raising=False)
-        monkeypatch.setattr("chi_llm.adapters.hf_source.CHUNK", 32 * 1024)
+    with hub_for_downloads(monkeypatch) as hub:
         hub.add(REPO, FILE, DATA)
         yield hub
 

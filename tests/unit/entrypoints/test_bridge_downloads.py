@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from chi_llm.entrypoints.bridge.server import Bridge
-from tests.support.hub_server import Hub, running_hub
+from tests.support.hub_server import Hub, hub_for_downloads
 
 REPO, FILE = "lmstudio-community/gemma-3-270m-it-GGUF", "gemma-3-270m-it-Q4_K_M.gguf"
 DATA = b"GGUF" + bytes((i * 31 + 7) % 256 for i in range(2_000_000))
@@ -21,11 +21,7 @@ DATA = b"GGUF" + bytes((i * 31 + 7) % 256 for i in range(2_000_000))
 
 @pytest.fixture
 def hub(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hub]:
-    with running_hub() as hub:
-        monkeypatch.setenv("HF_ENDPOINT", hub.url)
-        monkeypatch.setenv("HF_HUB_DISABLE_XET", "1")
-        monkeypatch.delenv("HF_TOKEN", raising=False)
-        monkeypatch.setattr("chi_llm.adapters.hf_source.CHUNK", 32 * 1024)
+    with hub_for_downloads(monkeypatch) as hub:
         hub.add(REPO, FILE, DATA)
         yield hub
 

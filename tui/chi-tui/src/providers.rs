@@ -101,28 +101,29 @@ fn press(app: &mut App, button: Button) -> Vec<Effect> {
     }
 }
 
+/// The form's profile, or the reason it is not one yet (shown; nothing is sent).
+fn checked_profile(app: &mut App) -> Option<Value> {
+    let outcome = app.form.as_ref()?.profile();
+    outcome.map_err(|reason| app.say(Tone::Bad, reason)).ok()
+}
+
 fn test(app: &mut App) -> Vec<Effect> {
     if app.is_waiting(|p| matches!(p, Pending::Test { .. })) {
         return Vec::new();
     }
-    let Some(form) = app.form.as_ref() else {
+    let Some(profile) = checked_profile(app) else {
         return Vec::new();
     };
-    match form.profile() {
-        Err(reason) => {
-            app.say(Tone::Bad, reason);
-            Vec::new()
-        }
-        Ok(profile) => {
-            let fingerprint = profile.to_string();
-            app.say(Tone::Busy, format!("Testing {}…", form.provider_type));
-            vec![app.request(
-                "providers/test",
-                json!({"provider": profile}),
-                Pending::Test { fingerprint },
-            )]
-        }
-    }
+    let fingerprint = profile.to_string();
+    app.say(
+        Tone::Busy,
+        format!("Testing {}…", profile["type"].as_str().unwrap_or("the provider")),
+    );
+    vec![app.request(
+        "providers/test",
+        json!({"provider": profile}),
+        Pending::Test { fingerprint },
+    )]
 }
 
 pub fn tested(app: &mut App, fingerprint: String, outcome: Result<Value, RpcError>) -> Vec<Effect> {
@@ -210,22 +211,14 @@ pub fn found_url(app: &mut App, outcome: Result<Value, RpcError>) -> Vec<Effect>
 }
 
 fn browse(app: &mut App) -> Vec<Effect> {
-    let Some(form) = app.form.as_ref() else {
+    let Some(profile) = checked_profile(app) else {
         return Vec::new();
     };
-    match form.profile() {
-        Err(reason) => {
-            app.say(Tone::Bad, reason);
-            Vec::new()
-        }
-        Ok(profile) => {
-            app.browser = Some(Browser {
-                loading: true,
-                ..Browser::default()
-            });
-            vec![app.request("providers/discover", json!({"provider": profile}), Pending::Discover)]
-        }
-    }
+    app.browser = Some(Browser {
+        loading: true,
+        ..Browser::default()
+    });
+    vec![app.request("providers/discover", json!({"provider": profile}), Pending::Discover)]
 }
 
 pub fn discovered(app: &mut App, outcome: Result<Value, RpcError>) -> Vec<Effect> {
