@@ -87,6 +87,8 @@ class ProjectBootstrap:
         if request.extras not in EXTRAS:
             raise InvalidRequest(f"--extras must be one of {', '.join(EXTRAS)}, got {request.extras!r}")
         if request.provider == "local":
+            if request.base_url:
+                raise InvalidRequest("base_url is for a server provider; the local model runs in this process")
             values: dict[str, Any] = {"model": request.model or self._default_model}
         else:
             schema = self._schemas[request.provider]
@@ -95,6 +97,8 @@ class ProjectBootstrap:
                 raise InvalidRequest(f"{request.provider} needs a model: pass --model-id NAME (the name it serves)")
             provider = {"type": request.provider, **schema.defaults()}
             provider = {k: v for k, v in provider.items() if k in ("type", "base_url")}
+            if request.base_url:
+                provider["base_url"] = request.base_url
             if request.model:
                 provider["model"] = request.model
             values = {"provider": provider}

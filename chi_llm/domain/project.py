@@ -27,6 +27,7 @@ class ProjectRequest:
     yaml: bool = False
     extras: str = "standard"
     force: bool = False
+    base_url: str | None = None  # a server provider's address (default: the type's own)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

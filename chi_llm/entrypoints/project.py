@@ -21,6 +21,7 @@ def bootstrap_project(
     extras: str = "standard",
     force: bool = False,
     dry_run: bool = False,
+    base_url: str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> ProjectPlan:
     """Write (or with `dry_run` only plan) `.chi_llm.json` / `.chi_llm.yaml`, `.env.sample` and
@@ -33,6 +34,7 @@ def bootstrap_project(
         extras: none, standard, rag or full — the extras pinned in `llm-requirements.txt`.
         force: overwrite files that differ (each old one kept as `<name>.bak`).
         dry_run: return the plan (every file's path, content and action) and write nothing.
+        base_url: a server provider's address (default: the provider type's own).
 
     Returns the plan; each file's `action` says what happened (create, overwrite, unchanged,
     skip with a `reason`). Nothing secret is ever written.
@@ -42,6 +44,8 @@ def bootstrap_project(
     container = Container(settings=Settings.defaults(), config=config_service(env, cwd=folder))
     container.env.override(env)
     service = container.project_bootstrap()
-    request = ProjectRequest(folder=folder, provider=provider, model=model, yaml=yaml, extras=extras, force=force)
+    request = ProjectRequest(
+        folder=folder, provider=provider, model=model, yaml=yaml, extras=extras, force=force, base_url=base_url
+    )
     plan: ProjectPlan = service.plan(request) if dry_run else service.write(request)
     return plan

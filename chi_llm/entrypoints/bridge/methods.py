@@ -127,6 +127,11 @@ def models_info(call: Call) -> Any:
     return _library().info(call.required_text("id"))
 
 
+def models_installed(call: Call) -> Any:
+    """GGUF files on this machine outside the catalog's own: other tools' and registered paths."""
+    return _library().installed()
+
+
 def models_current(call: Call) -> Any:
     return _library().current()
 
@@ -183,6 +188,7 @@ def _bootstrap(call: Call, *, dry_run: bool) -> Any:
         extras=call.text("extras", "standard") or "standard",
         force=call.flag("force"),
         dry_run=dry_run,
+        base_url=call.text("base_url"),
     )
 
 
@@ -210,6 +216,7 @@ METHODS: dict[str, Handler] = {
     "models/list": models_list,
     "models/info": models_info,
     "models/current": models_current,
+    "models/installed": models_installed,
     "models/recommend": models_recommend,
     "models/set": models_set,
     "models/download": models_download,

@@ -18,6 +18,7 @@ PLANNED = {"create": "would create", "overwrite": "would overwrite", "unchanged"
 @click.argument("path", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--provider", type=click.Choice(PROJECT_PROVIDERS), default="local", show_default=True)
 @click.option("--model-id", "--model", "model", help="Catalog id (local) or the model name the provider serves.")
+@click.option("--base-url", help="The server's address (default: the provider type's own).")
 @click.option("--yaml", "use_yaml", is_flag=True, help="Write .chi_llm.yaml instead of .chi_llm.json.")
 @click.option("--extras", type=click.Choice(list(EXTRAS)), default="standard", show_default=True)
 @click.option("--force", is_flag=True, help="Overwrite files that differ (each old one kept as NAME.bak).")
@@ -25,7 +26,15 @@ PLANNED = {"create": "would create", "overwrite": "would overwrite", "unchanged"
 @json_option
 @output.guarded()
 def bootstrap(
-    path: Path, provider: str, model: str | None, use_yaml: bool, extras: str, force: bool, dry_run: bool, as_json: bool
+    path: Path,
+    provider: str,
+    model: str | None,
+    base_url: str | None,
+    use_yaml: bool,
+    extras: str,
+    force: bool,
+    dry_run: bool,
+    as_json: bool,
 ) -> None:
     """Scaffold chi-llm files in PATH (default: here): .chi_llm.json (or .yaml) with the provider
     and model, .env.sample with every variable it reads (no values), llm-requirements.txt.
@@ -33,7 +42,14 @@ def bootstrap(
     from chi_llm.entrypoints.project import bootstrap_project
 
     plan = bootstrap_project(
-        path, provider=provider, model=model, yaml=use_yaml, extras=extras, force=force, dry_run=dry_run
+        path,
+        provider=provider,
+        model=model,
+        yaml=use_yaml,
+        extras=extras,
+        force=force,
+        dry_run=dry_run,
+        base_url=base_url,
     )
     if as_json:
         output.emit_json(plan)

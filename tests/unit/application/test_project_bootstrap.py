@@ -117,3 +117,22 @@ def test_a_read_only_folder_is_a_clear_error(tmp_path: Path) -> None:
     with read_only(folder), pytest.raises(ConfigError, match="cannot write"):
         chi_llm.bootstrap(folder)
     assert os.listdir(folder) == []
+
+
+def test_a_server_address_goes_into_the_project(tmp_path: Path) -> None:
+    plan = chi_llm.bootstrap(tmp_path, provider="ollama", model="llama3.2", base_url="http://10.0.0.5:11434")
+    saved = json.loads((tmp_path / ".chi_llm.json").read_text())
+    assert plan.written and saved["provider"] == {
+        "type": "ollama",
+        "base_url": "http://10.0.0.5:11434",
+        "model": "llama3.2",
+    }
+    cli = run("bootstrap", str(tmp_path / "b"), "--provider", "lmstudio", "--base-url", "http://box:1234/v1", "--json")
+    assert cli.exit_code == 0, cli.stderr
+    assert json.loads((tmp_path / "b" / ".chi_llm.json").read_text())["provider"]["base_url"] == "http://box:1234/v1"
+
+
+def test_a_server_address_for_the_local_model_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InvalidRequest, match="base_url"):
+        chi_llm.bootstrap(tmp_path / "p", provider="local", base_url="http://x:1")
+    assert not (tmp_path / "p").exists()

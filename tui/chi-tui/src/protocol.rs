@@ -242,3 +242,98 @@ pub struct GenerateDelta {
 pub fn decode<T: serde::de::DeserializeOwned>(method: &str, value: Value) -> Result<T, String> {
     serde_json::from_value(value).map_err(|e| format!("the bridge's {method} answer did not fit: {e}"))
 }
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct ModelInfo {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub parameters: String,
+    #[serde(default)]
+    pub quantization: String,
+    #[serde(default)]
+    pub source: String,
+    pub size_bytes: Option<u64>,
+    pub approx_size_bytes: Option<u64>,
+    pub ram_needed_bytes: u64,
+    pub fits: bool,
+    #[serde(default)]
+    pub license: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub description: String,
+    pub downloaded: bool,
+    #[serde(default)]
+    pub current: bool,
+    pub path: Option<String>,
+    #[serde(default)]
+    pub default_context: u64,
+}
+
+impl ModelInfo {
+    /// The file's size: exact when pinned, else the catalog's estimate.
+    pub fn size(&self) -> Option<u64> {
+        self.size_bytes.or(self.approx_size_bytes)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct InstalledModel {
+    pub id: String,
+    pub path: String,
+    pub size_bytes: u64,
+    pub origin: String,
+    #[serde(default)]
+    pub owned: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct Recommendation {
+    #[serde(flatten)]
+    pub model: ModelInfo,
+    pub reason: String,
+    #[serde(default)]
+    pub alternatives: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct Check {
+    pub id: String,
+    pub area: String,
+    pub title: String,
+    pub status: String,
+    #[serde(default)]
+    pub value: Value,
+    pub fix: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct DiagnosticsReport {
+    pub ok: bool,
+    pub elapsed_ms: f64,
+    #[serde(default)]
+    pub created: String,
+    pub checks: Vec<Check>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct PlannedFile {
+    pub path: String,
+    pub content: String,
+    pub action: String,
+    pub existing: Option<String>,
+    pub reason: Option<String>,
+    pub backup: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct ProjectPlan {
+    pub folder: String,
+    pub provider: String,
+    pub model: Option<String>,
+    pub written: bool,
+    pub files: Vec<PlannedFile>,
+    #[serde(default)]
+    pub notes: Vec<String>,
+}

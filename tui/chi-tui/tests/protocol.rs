@@ -6,8 +6,9 @@ use std::fs;
 use std::path::PathBuf;
 
 use chi_tui::protocol::{
-    decode, parse_incoming, request_line, ConnectionReport, GenerateDelta, GenerateResult, Incoming, InitializeResult,
-    ProviderSchema, ProviderView, ServedModel, UrlSearch, Written, PROTOCOL_VERSION,
+    decode, parse_incoming, request_line, ConnectionReport, DiagnosticsReport, GenerateDelta, GenerateResult, Incoming,
+    InitializeResult, InstalledModel, ModelInfo, ProjectPlan, ProviderSchema, ProviderView, Recommendation,
+    ServedModel, UrlSearch, Written, PROTOCOL_VERSION,
 };
 use serde_json::Value;
 
@@ -41,6 +42,15 @@ fn check_result(method: &str, result: Value) {
         "providers/find_url" => decode::<UrlSearch>(method, result).map(drop),
         "providers/add" | "config/write" => decode::<Written>(method, result).map(drop),
         "generate/start" => decode::<GenerateResult>(method, result).map(drop),
+        "models/list" => decode::<Vec<ModelInfo>>(method, result).map(|r| assert!(!r.is_empty())),
+        "models/info" => decode::<ModelInfo>(method, result).map(drop),
+        "models/installed" => decode::<Vec<InstalledModel>>(method, result).map(drop),
+        "models/recommend" => decode::<Recommendation>(method, result).map(drop),
+        "models/set" => decode::<Written>(method, result).map(drop),
+        "diagnostics/run" => decode::<DiagnosticsReport>(method, result).map(|r| assert!(!r.checks.is_empty())),
+        "bootstrap/preview" | "bootstrap/write" => {
+            decode::<ProjectPlan>(method, result).map(|r| assert_eq!(r.files.len(), 3))
+        }
         _ => Ok(()),
     };
     if let Err(reason) = checked {
