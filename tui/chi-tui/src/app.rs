@@ -15,8 +15,12 @@ use crate::{providers, save};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     Welcome,
+    Chat,
+    Models,
     Providers,
     Save,
+    Diagnostics,
+    Wizard,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +56,16 @@ pub enum Pending {
     FindUrl,
     Write,
     ReadBack { path: String },
+    ModelList,
+    Installed,
+    Download { model: String },
+    Remove { model: String },
+    SetDefault { model: String },
+    Recommend,
+    Diagnostics,
+    Preview,
+    BootstrapWrite,
+    Generate,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +74,11 @@ pub enum Effect {
     Send(String),
     /// Start a fresh bridge process (the old one died).
     RestartBridge,
+    /// Write a file atomically (a temporary file, then rename); answered with `FileWritten`.
+    WriteFile {
+        path: String,
+        content: String,
+    },
     Quit,
 }
 
@@ -79,6 +98,8 @@ pub enum Action {
     Delete,
     Home,
     End,
+    PageUp,
+    PageDown,
     /// A letter pressed outside text fields: the screen decides what it means.
     Char(char),
     Help,
@@ -93,6 +114,8 @@ pub enum Action {
     BridgeGarbled(String),
     /// The bridge process ended; the text says how.
     BridgeExited(String),
+    /// A `WriteFile` effect's outcome: the path written, or why not.
+    FileWritten(Result<String, String>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,6 +146,8 @@ pub struct App {
     pub next_id: u64,
     pub pending: HashMap<u64, Pending>,
     pub tick: u64,
+    /// Seconds since start, set by the event loop (speeds, ETAs, tokens per second).
+    pub now: f64,
     // what the bridge told us
     pub schemas: Vec<ProviderSchema>,
     pub profiles: Vec<ProviderView>,
@@ -136,9 +161,21 @@ pub struct App {
     pub browser: Option<Browser>,
     // Build/Save
     pub save: save::SaveState,
+    pub models: crate::models::ModelsState,
+    pub diag: crate::diagnostics::DiagState,
+    pub wizard: crate::wizard::WizardState,
+    pub chat: crate::chat::ChatState,
 }
 
-pub const MENU: [&str; 3] = ["Configure a provider", "Review and save configuration", "Quit"];
+pub const MENU: [(&str, &str); 7] = [
+    ("Chat", "talk to the configured model"),
+    ("Models", "download, remove, choose the default"),
+    ("Configure a provider", "Ollama, LM Studio, OpenAI, Anthropic, Gemini"),
+    ("Review and save configuration", "profiles, default, project or global"),
+    ("Diagnostics", "what works here, and the fix for the rest"),
+    ("New project", "config, .env.sample, requirements in a folder"),
+    ("Quit", ""),
+];
 
 impl App {
     pub fn new(log_path: &str) -> Self {
@@ -153,6 +190,7 @@ impl App {
             next_id: 1,
             pending: HashMap::new(),
             tick: 0,
+            now: 0.0,
             schemas: Vec::new(),
             profiles: Vec::new(),
             model: None,
@@ -162,6 +200,10 @@ impl App {
             form: None,
             browser: None,
             save: save::SaveState::default(),
+            models: Default::default(),
+            diag: Default::default(),
+            wizard: Default::default(),
+            chat: Default::default(),
         }
     }
 
@@ -171,10 +213,15 @@ impl App {
     }
 
     pub fn request(&mut self, method: &str, params: Value, pending: Pending) -> Effect {
+        self.call(method, params, pending).1
+    }
+
+    /// A request and its id (to cancel it or to match its notifications).
+    pub fn call(&mut self, method: &str, params: Value, pending: Pending) -> (u64, Effect) {
         let id = self.next_id;
         self.next_id += 1;
         self.pending.insert(id, pending);
-        Effect::Send(request_line(id, method, params))
+        (id, Effect::Send(request_line(id, method, params)))
     }
 
     pub fn is_waiting(&self, what: impl Fn(&Pending) -> bool) -> bool {
@@ -190,11 +237,19 @@ impl App {
 
     /// Whether keys are text for a field now (global shortcuts are off).
     pub fn typing(&self) -> bool {
-        !self.help
-            && self.browser.is_none()
-            && self.screen == Screen::Providers
-            && self.pane == Pane::Form
-            && self.form.as_ref().is_some_and(Form::typing)
+        if self.help {
+            return false;
+        }
+        match self.screen {
+            Screen::Providers => {
+                self.browser.is_none() && self.pane == Pane::Form && self.form.as_ref().is_some_and(Form::typing)
+            }
+            Screen::Chat => true,
+            Screen::Models => self.models.filtering,
+            Screen::Diagnostics => self.diag.export.is_some(),
+            Screen::Wizard => crate::wizard::typing(self),
+            Screen::Welcome | Screen::Save => false,
+        }
     }
 
     /// The provider types a user can configure (the test double is not one of them).
@@ -231,6 +286,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::BridgeExited(how) => bridge_exited(app, &how),
+        Action::FileWritten(outcome) => crate::diagnostics::exported(app, outcome),
         Action::Help => {
             app.help = !app.help;
             Vec::new()
@@ -248,6 +304,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             Screen::Welcome => welcome(app, action),
             Screen::Providers => providers::update(app, action),
             Screen::Save => save::update(app, action),
+            Screen::Models => crate::models::update(app, action),
+            Screen::Diagnostics => crate::diagnostics::update(app, action),
+            Screen::Wizard => crate::wizard::update(app, action),
+            Screen::Chat => crate::chat::update(app, action),
         },
     }
 }
@@ -258,21 +318,41 @@ fn welcome(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Down | Action::Char('j') | Action::Tab => app.menu = (app.menu + 1) % MENU.len(),
         Action::Char('q') | Action::Esc => return update(app, Action::Quit),
         Action::Char('?') => app.help = true,
-        Action::Char('p') => app.screen = Screen::Providers,
-        Action::Char('s') => app.screen = Screen::Save,
-        Action::Enter => match app.menu {
-            0 => app.screen = Screen::Providers,
-            1 => app.screen = Screen::Save,
-            _ => return update(app, Action::Quit),
-        },
+        Action::Enter => return open(app, app.menu),
+        Action::Char(c @ '1'..='7') => return open(app, c as usize - '1' as usize),
         _ => {}
+    }
+    Vec::new()
+}
+
+/// Open the menu's item `index`.
+pub fn open(app: &mut App, index: usize) -> Vec<Effect> {
+    app.menu = index.min(MENU.len() - 1);
+    app.note = None;
+    match app.menu {
+        0 => app.screen = Screen::Chat,
+        1 => {
+            app.screen = Screen::Models;
+            return crate::models::load(app);
+        }
+        2 => app.screen = Screen::Providers,
+        3 => app.screen = Screen::Save,
+        4 => return crate::diagnostics::open(app),
+        5 => return crate::wizard::open(app),
+        _ => return update(app, Action::Quit),
     }
     Vec::new()
 }
 
 fn bridge_message(app: &mut App, incoming: Incoming) -> Vec<Effect> {
     let (id, outcome) = match incoming {
-        Incoming::Notification { .. } => return Vec::new(), // none of this part's calls stream
+        Incoming::Notification { method, params } => {
+            return match method.as_str() {
+                "models/download/progress" => crate::models::progress(app, params),
+                "generate/delta" => crate::chat::delta(app, params),
+                _ => Vec::new(),
+            }
+        }
         Incoming::Response { id, outcome } => (id, outcome),
     };
     let Some(pending) = id.as_u64().and_then(|id| app.pending.remove(&id)) else {
@@ -299,6 +379,16 @@ fn bridge_message(app: &mut App, incoming: Incoming) -> Vec<Effect> {
         Pending::FindUrl => providers::found_url(app, outcome),
         Pending::Write => save::wrote(app, outcome),
         Pending::ReadBack { path } => save::read_back(app, path, outcome),
+        Pending::ModelList => crate::models::listed(app, outcome),
+        Pending::Installed => crate::models::installed(app, outcome),
+        Pending::Download { model } => crate::models::downloaded(app, model, outcome),
+        Pending::Remove { model } => crate::models::removed(app, model, outcome),
+        Pending::SetDefault { model } => crate::models::default_set(app, model, outcome),
+        Pending::Recommend => crate::models::recommended(app, outcome),
+        Pending::Diagnostics => crate::diagnostics::reported(app, outcome),
+        Pending::Preview => crate::wizard::planned(app, false, outcome),
+        Pending::BootstrapWrite => crate::wizard::planned(app, true, outcome),
+        Pending::Generate => crate::chat::answered(app, outcome),
     }
 }
 
@@ -351,6 +441,10 @@ fn bridge_exited(app: &mut App, how: &str) -> Vec<Effect> {
         browser.error = Some("the bridge stopped while listing models".into());
     }
     app.save.busy = false;
+    app.diag.running = false;
+    app.wizard.loading = false;
+    crate::models::interrupted(app);
+    crate::chat::interrupted(app);
     app.restarts += 1;
     if app.restarts > MAX_RESTARTS {
         let reason = format!(

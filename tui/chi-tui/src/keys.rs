@@ -33,6 +33,8 @@ pub fn action_for(key: KeyEvent, typing: bool) -> Option<Action> {
         KeyCode::Delete => Action::Delete,
         KeyCode::Home => Action::Home,
         KeyCode::End => Action::End,
+        KeyCode::PageUp => Action::PageUp,
+        KeyCode::PageDown => Action::PageDown,
         KeyCode::F(1) => Action::Help,
         KeyCode::Char(c) if typing => Action::Insert(c),
         KeyCode::Char(c) => Action::Char(c),

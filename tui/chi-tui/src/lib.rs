@@ -3,10 +3,15 @@
 
 pub mod app;
 pub mod bridge;
+pub mod chat;
+pub mod diagnostics;
 pub mod form;
+pub mod input;
 pub mod keys;
+pub mod models;
 pub mod protocol;
 pub mod providers;
 pub mod save;
 pub mod theme;
 pub mod ui;
+pub mod wizard;

@@ -101,6 +101,7 @@ async fn run(mut terminal: DefaultTerminal, config: BridgeConfig) -> Result<()> 
     let mut effects = if bridge.is_some() { app.start() } else { Vec::new() };
     let mut keys = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(120));
+    let started = std::time::Instant::now();
     loop {
         for effect in std::mem::take(&mut effects) {
             match effect {
@@ -119,6 +120,10 @@ async fn run(mut terminal: DefaultTerminal, config: BridgeConfig) -> Result<()> 
                         Ok(fresh) => bridge = Some(fresh),
                         Err(error) => app.bridge = BridgeState::Down(error.to_string()),
                     }
+                }
+                Effect::WriteFile { path, content } => {
+                    let outcome = write_atomically(&path, &content);
+                    effects.extend(update(&mut app, Action::FileWritten(outcome)));
                 }
                 Effect::Quit => {
                     if let Some(live) = bridge.take() {
@@ -154,7 +159,23 @@ async fn run(mut terminal: DefaultTerminal, config: BridgeConfig) -> Result<()> 
             _ = tick.tick() => Some(Action::Tick),
         };
         if let Some(action) = action {
+            app.now = started.elapsed().as_secs_f64();
             effects = update(&mut app, action);
         }
     }
+}
+
+/// Write `content` to `path` (relative to the current folder) through a temporary file in the
+/// same folder and a rename: a crash never leaves half a file. The absolute path, or why not.
+fn write_atomically(path: &str, content: &str) -> Result<String, String> {
+    let target = std::path::absolute(path).map_err(|e| e.to_string())?;
+    let folder = target.parent().ok_or("no folder")?;
+    let name = target.file_name().ok_or("no file name")?.to_string_lossy().to_string();
+    let temporary = folder.join(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&temporary, content).map_err(|e| format!("{}: {e}", temporary.display()))?;
+    std::fs::rename(&temporary, &target).map_err(|e| {
+        let _ = std::fs::remove_file(&temporary);
+        format!("{}: {e}", target.display())
+    })?;
+    Ok(target.display().to_string())
 }

@@ -16,6 +16,11 @@ pub fn request_line(id: u64, method: &str, params: Value) -> String {
     message.to_string()
 }
 
+/// `$/cancelRequest` for request `id` (a notification: no answer of its own).
+pub fn cancel_line(id: u64) -> String {
+    json!({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": id}}).to_string()
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct RpcError {
     pub code: i64,

@@ -40,7 +40,7 @@ fn welcome_ready() {
 #[test]
 fn provider_types() {
     let mut app = ready_app();
-    update(&mut app, Action::Enter);
+    update(&mut app, Action::Char('3'));
     both("provider_types", &app);
 }
 
@@ -70,7 +70,7 @@ fn provider_form_test_failed() {
 #[test]
 fn provider_form_secret_masked() {
     let mut app = ready_app();
-    update(&mut app, Action::Enter);
+    update(&mut app, Action::Char('3'));
     app.type_selected = app.types().iter().position(|s| s.kind == "openai").expect("openai");
     update(&mut app, Action::Enter);
     for _ in 0..4 {

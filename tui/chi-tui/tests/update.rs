@@ -289,7 +289,7 @@ fn a_dead_bridge_is_restarted_with_a_message_then_given_up_on() {
 #[test]
 fn secrets_are_shown_as_dots() {
     let mut app = ready_app();
-    press(&mut app, &[Action::Enter]);
+    press(&mut app, &[Action::Char('3')]);
     app.type_selected = app.types().iter().position(|s| s.kind == "openai").expect("openai");
     press(&mut app, &[Action::Enter]);
     focus_field(&mut app, "api_key");
@@ -307,7 +307,7 @@ fn secrets_are_shown_as_dots() {
 #[test]
 fn a_key_is_never_written_into_the_project_file() {
     let mut app = ready_app();
-    press(&mut app, &[Action::Enter]);
+    press(&mut app, &[Action::Char('3')]);
     app.type_selected = app.types().iter().position(|s| s.kind == "openai").expect("openai");
     press(&mut app, &[Action::Enter]);
     focus_field(&mut app, "api_key");

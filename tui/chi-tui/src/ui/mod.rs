@@ -1,11 +1,15 @@
 //! `draw(frame, app)`: the frame around every screen (title, status, key help), the screens,
 //! and overlays. Reads the state, changes nothing.
 
+mod chat;
+mod diagnostics;
 mod help;
+mod models;
 mod provider_form;
 mod providers;
 mod save;
 mod welcome;
+mod wizard;
 
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -42,6 +46,10 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         Screen::Welcome => welcome::draw(frame, body, app, theme),
         Screen::Providers => providers::draw(frame, body, app, theme),
         Screen::Save => save::draw(frame, body, app, theme),
+        Screen::Models => models::draw(frame, body, app, theme),
+        Screen::Diagnostics => diagnostics::draw(frame, body, app, theme),
+        Screen::Wizard => wizard::draw(frame, body, app, theme),
+        Screen::Chat => chat::draw(frame, body, app, theme),
     }
     status_line(frame, status, app, theme);
     key_line(frame, keys, app, theme);
@@ -63,6 +71,10 @@ fn header(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         Screen::Welcome => "Welcome",
         Screen::Providers => "Configure Provider",
         Screen::Save => "Build / Save configuration",
+        Screen::Models => "Models",
+        Screen::Diagnostics => "Diagnostics",
+        Screen::Wizard => "New project",
+        Screen::Chat => "Chat",
     };
     let bridge = match &app.bridge {
         BridgeState::Starting => format!("{} starting the bridge", spinner(app)),
@@ -128,6 +140,25 @@ fn key_line(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 ("g", "project/global"),
                 ("Enter", "write"),
                 ("Esc", "back"),
+            ],
+            Screen::Models if app.models.filtering => &[("type", "filter"), ("Enter/Esc", "done")],
+            Screen::Models => &[
+                ("/", "filter"),
+                ("t", "tag"),
+                ("d", "download"),
+                ("c", "cancel"),
+                ("x", "remove"),
+                ("s", "default"),
+                ("r", "recommend"),
+                ("Esc", "back"),
+            ],
+            Screen::Diagnostics => &[("r", "run again"), ("e", "export"), ("↑↓", "scroll"), ("Esc", "back")],
+            Screen::Wizard => &[("Enter", "next"), ("↑↓", "choose"), ("Esc", "back"), ("F1", "help")],
+            Screen::Chat => &[
+                ("Enter", "send"),
+                ("Esc", "stop / back"),
+                ("PgUp/PgDn", "scroll"),
+                ("/reset", "new chat"),
             ],
         }
     };

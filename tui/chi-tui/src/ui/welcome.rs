@@ -2,19 +2,22 @@
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use crate::app::{App, BridgeState, MENU};
 use crate::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let mut lines = vec![
-        Line::raw("chi-llm runs a small local model with no setup. Here you can add providers"),
-        Line::raw("(Ollama, LM Studio, OpenAI-compatible servers, Anthropic, Gemini), test them,"),
-        Line::raw("and save them to this project or to your global configuration."),
-        Line::raw(""),
-    ];
+    let mut lines = Vec::new();
+    if area.height >= 20 {
+        lines.extend([
+            Line::raw("chi-llm runs a small local model with no setup. Chat with it, manage models,"),
+            Line::raw("add providers (Ollama, LM Studio, OpenAI-compatible, Anthropic, Gemini), check"),
+            Line::raw("this machine, and scaffold a project's configuration."),
+            Line::raw(""),
+        ]);
+    }
     let model = match &app.model {
         Some(m) => format!("{} ({})", m.value.as_str().unwrap_or("?"), m.source),
         None => "…".into(),
@@ -43,26 +46,33 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         lines.push(row("Bridge", reason.clone(), theme));
     }
     lines.push(Line::raw(""));
-    for (i, item) in MENU.iter().enumerate() {
+    for (i, (item, what)) in MENU.iter().enumerate() {
         let marker = if i == app.menu { "▶ " } else { "  " };
         let style = if i == app.menu {
             theme.selected()
         } else {
             Default::default()
         };
-        lines.push(Line::from(vec![Span::raw(marker), Span::styled(*item, style)]));
+        lines.push(Line::from(vec![
+            Span::raw(marker),
+            Span::styled(format!("{} ", i + 1), theme.key()),
+            Span::styled(format!("{item:<30}"), style),
+            Span::styled(*what, theme.dim()),
+        ]));
     }
-    lines.push(Line::raw(""));
+    if area.height >= 20 {
+        lines.push(Line::raw(""));
+    }
     let next = if !app.save.staged.is_empty() {
         "Next: review and save the new profile(s)."
     } else if configured.is_empty() {
-        "Next: configure a provider, or just use `chi-llm generate` with the local model."
+        "Next: chat with the local model, or configure a provider."
     } else {
         "Next: add another provider, or change the default in Review and save."
     };
     lines.push(Line::styled(next, theme.dim()));
     let block = Block::bordered().title(Span::styled(" Welcome ", theme.title()));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), area);
+    frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
 fn row(label: &str, value: String, theme: Theme) -> Line<'static> {

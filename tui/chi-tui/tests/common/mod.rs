@@ -104,7 +104,7 @@ pub fn type_text(app: &mut App, text: &str) {
 
 /// Open the ollama form (the fourth type after local, openai, lmstudio).
 pub fn ollama_form(app: &mut App) {
-    press(app, &[Action::Enter]); // Welcome → Configure Provider
+    press(app, &[Action::Char('3')]); // Welcome → Configure Provider
     let index = app.types().iter().position(|s| s.kind == "ollama").expect("ollama");
     app.type_selected = index;
     press(app, &[Action::Enter]);

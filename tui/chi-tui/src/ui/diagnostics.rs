@@ -1,0 +1,89 @@
+//! Diagnostics: the report grouped by area, each problem with its fix; the export prompt.
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::Frame;
+
+use crate::app::{App, Tone};
+use crate::diagnostics::marker;
+use crate::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let block = Block::bordered().title(Span::styled(" Diagnostics ", theme.title()));
+    let mut lines: Vec<Line> = Vec::new();
+    if app.diag.running {
+        lines.push(Line::raw(format!(
+            "{} checking this machine, the models, the configuration and the providers…",
+            super::spinner(app)
+        )));
+    }
+    if let Some(error) = &app.diag.error {
+        lines.push(Line::styled(
+            format!("The report failed: {error}"),
+            theme.tone(Tone::Bad),
+        ));
+    }
+    if let Some(report) = &app.diag.report {
+        let count = |s: &str| report.checks.iter().filter(|c| c.status == s).count();
+        lines.push(Line::from(vec![
+            Span::styled(
+                if report.ok {
+                    "All checks pass"
+                } else {
+                    "Some checks fail"
+                },
+                theme.tone(if report.ok { Tone::Good } else { Tone::Bad }),
+            ),
+            Span::styled(
+                format!(
+                    "  {} ok · {} warn · {} fail · {} skip · {:.1} s",
+                    count("ok"),
+                    count("warn"),
+                    count("fail"),
+                    count("skip"),
+                    report.elapsed_ms / 1000.0
+                ),
+                theme.dim(),
+            ),
+        ]));
+        let mut area_name = String::new();
+        for check in &report.checks {
+            if check.area != area_name {
+                area_name = check.area.clone();
+                lines.push(Line::styled(area_name.replace('_', "."), theme.title()));
+            }
+            let tone = match check.status.as_str() {
+                "ok" => Tone::Good,
+                "warn" => Tone::Busy,
+                "fail" => Tone::Bad,
+                _ => Tone::Info,
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!(" {} ", marker(&check.status)), theme.tone(tone)),
+                Span::raw(check.title.clone()),
+            ]));
+            if let Some(fix) = check.fix.as_ref().filter(|_| check.status != "ok") {
+                lines.push(Line::styled(format!("     → {fix}"), theme.dim()));
+            }
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((app.diag.scroll, 0))
+            .block(block),
+        area,
+    );
+    if let Some(input) = &app.diag.export {
+        let inner = super::popup(frame, area, 60, 5, "Export the report", theme);
+        let lines = vec![
+            Line::raw("File (relative to the folder chi-tui runs in):"),
+            Line::styled(input.value.clone(), theme.selected()),
+            Line::styled("Enter write · Esc cancel", theme.dim()),
+        ];
+        frame.render_widget(Paragraph::new(lines), inner);
+        let x = inner.x + input.cursor as u16;
+        frame.set_cursor_position((x.min(inner.right().saturating_sub(1)), inner.y + 1));
+    }
+}

@@ -1,0 +1,173 @@
+//! The bootstrap wizard: one step at a time, then the preview (each file with its action and a
+//! diff against what is there), then what was written.
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::Frame;
+
+use crate::app::{App, Tone};
+use crate::theme::Theme;
+use crate::wizard::{choices, diff, overwrites, Step, EXTRAS};
+
+const STEPS: [(Step, &str); 6] = [
+    (Step::Folder, "Folder"),
+    (Step::Provider, "Provider"),
+    (Step::Model, "Model"),
+    (Step::Format, "Format"),
+    (Step::Extras, "Extras"),
+    (Step::Preview, "Preview"),
+];
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let w = &app.wizard;
+    let mut crumbs = Vec::new();
+    for (step, name) in STEPS {
+        let style = if step == w.step { theme.selected() } else { theme.dim() };
+        crumbs.push(Span::styled(format!(" {name} "), style));
+        crumbs.push(Span::styled("›", theme.dim()));
+    }
+    crumbs.pop();
+    let block = Block::bordered().title(Span::styled(" New project ", theme.title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let mut lines = vec![Line::from(crumbs), Line::raw("")];
+    let mut cursor = None;
+    let pick = |lines: &mut Vec<Line>, items: Vec<String>, selected: usize| {
+        for (i, item) in items.into_iter().enumerate() {
+            let (mark, style) = if i == selected {
+                ("▶ ", theme.selected())
+            } else {
+                ("  ", Default::default())
+            };
+            lines.push(Line::from(vec![Span::raw(mark), Span::styled(item, style)]));
+        }
+    };
+    match w.step {
+        Step::Folder => {
+            lines.push(Line::raw("Which folder gets the files? (created when missing)"));
+            cursor = Some((w.folder.cursor, lines.len()));
+            lines.push(Line::styled(w.folder.value.clone(), theme.selected()));
+            lines.push(Line::styled("Enter next · Esc back", theme.dim()));
+        }
+        Step::Provider => {
+            lines.push(Line::raw("Which provider does the project use?"));
+            pick(
+                &mut lines,
+                choices(app).into_iter().map(|c| c.label).collect(),
+                w.provider,
+            );
+        }
+        Step::Model if choices(app).get(w.provider).is_some_and(|c| c.kind == "local") => {
+            lines.push(Line::raw("Which catalog model?"));
+            let rows = app.models.catalog.iter().map(|m| {
+                let mark = if m.downloaded { "✓" } else { " " };
+                format!("{mark} {:<24} {}", m.id, crate::models::bytes(m.size().unwrap_or(0)))
+            });
+            let first = w.local_model.saturating_sub(inner.height.saturating_sub(6) as usize);
+            let rows: Vec<String> = rows.skip(first).collect();
+            if rows.is_empty() {
+                lines.push(Line::raw(format!("{} reading the catalog…", super::spinner(app))));
+            }
+            pick(&mut lines, rows, w.local_model - first);
+        }
+        Step::Model => {
+            lines.push(Line::raw("The model name the server serves (empty: set it later):"));
+            cursor = Some((w.model.cursor, lines.len()));
+            lines.push(Line::styled(w.model.value.clone(), theme.selected()));
+            lines.push(Line::styled("Enter next · Esc back", theme.dim()));
+        }
+        Step::Format => {
+            lines.push(Line::raw("Configuration file format:"));
+            pick(
+                &mut lines,
+                vec![".chi_llm.json".into(), ".chi_llm.yaml".into()],
+                usize::from(w.yaml),
+            );
+        }
+        Step::Extras => {
+            lines.push(Line::raw("Extras pinned in llm-requirements.txt:"));
+            pick(&mut lines, EXTRAS.iter().map(|e| e.to_string()).collect(), w.extras);
+        }
+        Step::Preview | Step::Done => preview(&mut lines, app, theme),
+    }
+    let scroll = if matches!(w.step, Step::Preview | Step::Done) {
+        w.scroll
+    } else {
+        0
+    };
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)),
+        inner,
+    );
+    if let Some((x, y)) = cursor {
+        let x = inner.x + x as u16;
+        frame.set_cursor_position((x.min(inner.right().saturating_sub(1)), inner.y + y as u16));
+    }
+    if w.confirm {
+        let files = overwrites(app);
+        let mut lines: Vec<Line> = vec![Line::raw("These files exist with other content:")];
+        lines.extend(files.iter().map(|f| Line::styled(format!("  {f}"), theme.dim())));
+        lines.push(Line::raw("Overwrite them? Each old file is kept as NAME.bak."));
+        lines.push(Line::styled(
+            "y overwrite · n write only the new files · Esc back",
+            theme.key(),
+        ));
+        let inner = super::popup(frame, area, 70, lines.len() as u16 + 2, "Overwrite?", theme);
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+    }
+}
+
+fn preview(lines: &mut Vec<Line<'static>>, app: &App, theme: Theme) {
+    let w = &app.wizard;
+    if w.loading {
+        lines.push(Line::raw(format!("{} planning the files…", super::spinner(app))));
+        return;
+    }
+    if let Some(error) = &w.error {
+        lines.push(Line::styled(error.clone(), theme.tone(Tone::Bad)));
+        lines.push(Line::styled("Esc goes back to change the answers", theme.dim()));
+        return;
+    }
+    let Some(plan) = &w.plan else { return };
+    let done = w.step == Step::Done;
+    lines.push(Line::styled(
+        if done {
+            "Written:"
+        } else {
+            "Enter writes these files (↑↓ scroll · Esc back):"
+        },
+        theme.key(),
+    ));
+    for file in &plan.files {
+        let action = match (file.action.as_str(), &file.existing) {
+            ("skip", Some(_)) if !done => "exists, differs",
+            (action, _) => action,
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{action:<16}"), theme.title()),
+            Span::raw(file.path.clone()),
+        ]));
+        if let Some(backup) = &file.backup {
+            lines.push(Line::styled(
+                format!("                kept the old one as {backup}"),
+                theme.dim(),
+            ));
+        }
+        if done {
+            continue;
+        }
+        let old = file.existing.clone().unwrap_or_default();
+        for (mark, text) in diff(&old, &file.content) {
+            let style = match mark {
+                '+' => theme.tone(Tone::Good),
+                '-' => theme.tone(Tone::Bad),
+                _ => theme.dim(),
+            };
+            lines.push(Line::styled(format!("  {mark} {text}"), style));
+        }
+    }
+    for note in &plan.notes {
+        lines.push(Line::styled(format!("note: {note}"), theme.dim()));
+    }
+}
