@@ -56,6 +56,7 @@ pub enum Pending {
     FindUrl,
     Write,
     ReadBack { path: String },
+    Route,
     ModelList,
     Installed,
     Download { model: String },
@@ -152,6 +153,8 @@ pub struct App {
     pub schemas: Vec<ProviderSchema>,
     pub profiles: Vec<ProviderView>,
     pub model: Option<Explained>,
+    /// The provider profile generation goes to first (`providers/current`).
+    pub route: Option<String>,
     // Welcome
     pub menu: usize,
     // Configure Provider
@@ -194,6 +197,7 @@ impl App {
             schemas: Vec::new(),
             profiles: Vec::new(),
             model: None,
+            route: None,
             menu: 0,
             pane: Pane::Types,
             type_selected: 0,
@@ -229,10 +233,7 @@ impl App {
     }
 
     pub fn say(&mut self, tone: Tone, text: impl Into<String>) {
-        self.note = Some(Note {
-            tone,
-            text: text.into(),
-        });
+        self.note = Some(Note { tone, text: text.into() });
     }
 
     /// Whether keys are text for a field now (global shortcuts are off).
@@ -262,6 +263,7 @@ impl App {
             self.request("providers/schema", Value::Null, Pending::Schema),
             self.request("providers/list", Value::Null, Pending::Profiles),
             self.request("config/explain", Value::Null, Pending::Explain),
+            self.request("providers/current", Value::Null, Pending::Route),
         ]
     }
 
@@ -292,10 +294,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         _ if app.help => {
-            if matches!(
-                action,
-                Action::Esc | Action::Enter | Action::Char('q') | Action::Char('?')
-            ) {
+            if matches!(action, Action::Esc | Action::Enter | Action::Char('q') | Action::Char('?')) {
                 app.help = false;
             }
             Vec::new()
@@ -379,6 +378,12 @@ fn bridge_message(app: &mut App, incoming: Incoming) -> Vec<Effect> {
         Pending::FindUrl => providers::found_url(app, outcome),
         Pending::Write => save::wrote(app, outcome),
         Pending::ReadBack { path } => save::read_back(app, path, outcome),
+        Pending::Route => {
+            take(app, "providers/current", outcome, |app, v: Vec<ProviderView>| {
+                app.route = v.first().map(|p| p.id.clone());
+            });
+            Vec::new()
+        }
         Pending::ModelList => crate::models::listed(app, outcome),
         Pending::Installed => crate::models::installed(app, outcome),
         Pending::Download { model } => crate::models::downloaded(app, model, outcome),
@@ -425,9 +430,7 @@ fn initialized(app: &mut App, outcome: Result<Value, RpcError>) -> Vec<Effect> {
         ));
         return Vec::new();
     }
-    app.bridge = BridgeState::Ready {
-        version: hello.chi_llm_version,
-    };
+    app.bridge = BridgeState::Ready { version: hello.chi_llm_version };
     app.refresh()
 }
 
@@ -447,19 +450,13 @@ fn bridge_exited(app: &mut App, how: &str) -> Vec<Effect> {
     crate::chat::interrupted(app);
     app.restarts += 1;
     if app.restarts > MAX_RESTARTS {
-        let reason = format!(
-            "the bridge stopped {} times ({how}); see {}",
-            app.restarts, app.log_path
-        );
+        let reason = format!("the bridge stopped {} times ({how}); see {}", app.restarts, app.log_path);
         app.bridge = BridgeState::Down(reason.clone());
         app.say(Tone::Bad, reason);
         return Vec::new();
     }
     app.bridge = BridgeState::Starting;
-    app.say(
-        Tone::Bad,
-        format!("The bridge stopped ({how}); restarted it. Details: {}", app.log_path),
-    );
+    app.say(Tone::Bad, format!("The bridge stopped ({how}); restarted it. Details: {}", app.log_path));
     let mut effects = vec![Effect::RestartBridge];
     effects.extend(app.start());
     effects

@@ -51,10 +51,7 @@ impl Bridge {
             .create(true)
             .append(true)
             .open(&config.log)
-            .map_err(|source| BridgeError::Log {
-                path: config.log.display().to_string(),
-                source,
-            })?;
+            .map_err(|source| BridgeError::Log { path: config.log.display().to_string(), source })?;
         let mut child = Command::new(&config.python)
             .args(["-m", "chi_llm", "bridge"])
             .args(&config.args)
@@ -63,10 +60,7 @@ impl Bridge {
             .stderr(Stdio::from(log))
             .kill_on_drop(true)
             .spawn()
-            .map_err(|source| BridgeError::Spawn {
-                python: config.python.clone(),
-                source,
-            })?;
+            .map_err(|source| BridgeError::Spawn { python: config.python.clone(), source })?;
         let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
             return Err(BridgeError::Spawn {
                 python: config.python.clone(),
@@ -92,18 +86,11 @@ impl Bridge {
                 }
             }
         });
-        Ok(Bridge {
-            generation,
-            child,
-            stdin,
-        })
+        Ok(Bridge { generation, child, stdin })
     }
 
     pub async fn send(&mut self, line: &str) -> Result<(), BridgeError> {
-        self.stdin
-            .write_all(line.as_bytes())
-            .await
-            .map_err(BridgeError::Write)?;
+        self.stdin.write_all(line.as_bytes()).await.map_err(BridgeError::Write)?;
         self.stdin.write_all(b"\n").await.map_err(BridgeError::Write)?;
         self.stdin.flush().await.map_err(BridgeError::Write)
     }
@@ -121,14 +108,9 @@ impl Bridge {
 
     /// Ask it to finish (running calls end and are answered), then make sure it is gone.
     pub async fn shutdown(mut self) {
-        let _ = self
-            .send(r#"{"jsonrpc":"2.0","id":"shutdown","method":"shutdown"}"#)
-            .await;
+        let _ = self.send(r#"{"jsonrpc":"2.0","id":"shutdown","method":"shutdown"}"#).await;
         drop(self.stdin);
-        if tokio::time::timeout(Duration::from_secs(3), self.child.wait())
-            .await
-            .is_err()
-        {
+        if tokio::time::timeout(Duration::from_secs(3), self.child.wait()).await.is_err() {
             let _ = self.child.kill().await;
         }
     }

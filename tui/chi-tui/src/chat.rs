@@ -66,17 +66,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
         },
         Action::PageUp | Action::Up => {
-            app.chat.scroll = app
-                .chat
-                .scroll
-                .saturating_add(if action == Action::PageUp { 10 } else { 1 });
+            app.chat.scroll = app.chat.scroll.saturating_add(if action == Action::PageUp { 10 } else { 1 });
             Vec::new()
         }
         Action::PageDown | Action::Down => {
-            app.chat.scroll = app
-                .chat
-                .scroll
-                .saturating_sub(if action == Action::PageDown { 10 } else { 1 });
+            app.chat.scroll = app.chat.scroll.saturating_sub(if action == Action::PageDown { 10 } else { 1 });
             Vec::new()
         }
         _ => Vec::new(),
@@ -98,10 +92,7 @@ fn send(app: &mut App) -> Vec<Effect> {
     }
     if text == "/help" {
         let help = "Enter sends; Esc stops an answer (or goes back); /reset starts over; PgUp/PgDn scroll.";
-        app.chat.turns.push(Turn {
-            role: Role::Note,
-            text: help.into(),
-        });
+        app.chat.turns.push(Turn { role: Role::Note, text: help.into() });
         return Vec::new();
     }
     if !app.ready() {
@@ -118,16 +109,8 @@ fn send(app: &mut App) -> Vec<Effect> {
         .map(|t| json!({"role": if t.role == Role::User { "user" } else { "assistant" }, "content": t.text}))
         .collect();
     let (request, effect) = app.call("generate/start", json!({"messages": messages}), Pending::Generate);
-    app.chat.turns.push(Turn {
-        role: Role::Assistant,
-        text: String::new(),
-    });
-    app.chat.streaming = Some(Streaming {
-        request,
-        started: app.now,
-        pieces: 0,
-        cancelling: false,
-    });
+    app.chat.turns.push(Turn { role: Role::Assistant, text: String::new() });
+    app.chat.streaming = Some(Streaming { request, started: app.now, pieces: 0, cancelling: false });
     app.note = None;
     vec![effect]
 }
@@ -176,25 +159,14 @@ pub fn answered(app: &mut App, outcome: Result<Value, RpcError>) -> Vec<Effect> 
 }
 
 fn stopped(app: &mut App, how: &str) {
-    app.chat.turns.push(Turn {
-        role: Role::Note,
-        text: format!("(answer {how})"),
-    });
+    app.chat.turns.push(Turn { role: Role::Note, text: format!("(answer {how})") });
 }
 
 fn failed(app: &mut App, reason: String) {
-    if app
-        .chat
-        .turns
-        .last()
-        .is_some_and(|t| t.role == Role::Assistant && t.text.is_empty())
-    {
+    if app.chat.turns.last().is_some_and(|t| t.role == Role::Assistant && t.text.is_empty()) {
         app.chat.turns.pop();
     }
-    app.chat.turns.push(Turn {
-        role: Role::Note,
-        text: format!("error: {reason}"),
-    });
+    app.chat.turns.push(Turn { role: Role::Note, text: format!("error: {reason}") });
     app.say(Tone::Bad, reason);
 }
 
@@ -207,11 +179,7 @@ pub fn interrupted(app: &mut App) {
 
 /// "smollm2-135m · local · 12+34 tokens · 56.7 tok/s"
 pub fn status(app: &App) -> String {
-    let provider = app
-        .profiles
-        .iter()
-        .find(|p| p.default)
-        .map_or("local".to_string(), |p| p.id.clone());
+    let provider = app.route.clone().unwrap_or_else(|| "local".into());
     let model = app
         .chat
         .last
@@ -222,22 +190,11 @@ pub fn status(app: &App) -> String {
     let mut parts = vec![model, provider];
     if let Some(streaming) = &app.chat.streaming {
         let seconds = app.now - streaming.started;
-        let speed = if seconds > 0.0 {
-            streaming.pieces as f64 / seconds
-        } else {
-            0.0
-        };
+        let speed = if seconds > 0.0 { streaming.pieces as f64 / seconds } else { 0.0 };
         parts.push(format!("{} tokens · {speed:.1} tok/s", streaming.pieces));
     } else if let Some(last) = &app.chat.last {
-        let speed = if last.seconds > 0.0 {
-            last.completion_tokens as f64 / last.seconds
-        } else {
-            0.0
-        };
-        parts.push(format!(
-            "{}+{} tokens · {speed:.1} tok/s",
-            last.prompt_tokens, last.completion_tokens
-        ));
+        let speed = if last.seconds > 0.0 { last.completion_tokens as f64 / last.seconds } else { 0.0 };
+        parts.push(format!("{}+{} tokens · {speed:.1} tok/s", last.prompt_tokens, last.completion_tokens));
     }
     parts.join(" · ")
 }

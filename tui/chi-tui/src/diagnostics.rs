@@ -83,10 +83,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             if app.diag.raw.is_some() {
                 app.diag.export = Some(TextInput::new(DEFAULT_EXPORT));
             } else {
-                app.say(
-                    Tone::Info,
-                    "Nothing to export yet: wait for the report (r runs it again)",
-                );
+                app.say(Tone::Info, "Nothing to export yet: wait for the report (r runs it again)");
             }
         }
         Action::Up | Action::Char('k') => app.diag.scroll = app.diag.scroll.saturating_sub(1),
@@ -117,5 +114,27 @@ pub fn marker(status: &str) -> &'static str {
         "warn" => "!",
         "fail" => "✗",
         _ => "–",
+    }
+}
+
+/// What a check measured, in one short line: a scalar as is, an object's scalar fields as
+/// `key value` pairs, a list by its length.
+pub fn summary(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(text) => text.clone(),
+        Value::Object(fields) => fields
+            .iter()
+            .filter_map(|(k, v)| match v {
+                Value::String(s) => Some(format!("{k} {s}")),
+                Value::Number(n) => Some(format!("{k} {n}")),
+                Value::Bool(b) => Some(format!("{k} {}", if *b { "yes" } else { "no" })),
+                _ => None,
+            })
+            .take(4)
+            .collect::<Vec<_>>()
+            .join(" · "),
+        Value::Array(items) => format!("{} item(s)", items.len()),
+        other => other.to_string(),
     }
 }

@@ -79,11 +79,7 @@ impl FormField {
             other => other.to_string(),
         };
         if let FieldKind::Choice(options) = &out.kind {
-            out.value = if options.contains(&out.placeholder) {
-                out.placeholder.clone()
-            } else {
-                String::new()
-            };
+            out.value = if options.contains(&out.placeholder) { out.placeholder.clone() } else { String::new() };
         }
         out
     }
@@ -118,20 +114,13 @@ impl FormField {
     }
 
     fn byte_at(&self, chars: usize) -> usize {
-        self.value
-            .char_indices()
-            .nth(chars)
-            .map_or(self.value.len(), |(i, _)| i)
+        self.value.char_indices().nth(chars).map_or(self.value.len(), |(i, _)| i)
     }
 
     fn cycle(&mut self, step: isize) {
         match &self.kind {
             FieldKind::Bool => {
-                self.value = if self.value == "true" {
-                    "false".into()
-                } else {
-                    "true".into()
-                };
+                self.value = if self.value == "true" { "false".into() } else { "true".into() };
             }
             FieldKind::Choice(options) if !options.is_empty() => {
                 let now = options.iter().position(|o| *o == self.value);
@@ -157,9 +146,7 @@ impl FormField {
         }
         let value = match self.kind {
             FieldKind::Int => {
-                let number: i64 = text
-                    .parse()
-                    .map_err(|_| format!("{} must be a whole number", self.name))?;
+                let number: i64 = text.parse().map_err(|_| format!("{} must be a whole number", self.name))?;
                 self.check_bounds(number as f64)?;
                 json!(number)
             }
@@ -170,11 +157,7 @@ impl FormField {
             }
             FieldKind::Bool => json!(text == "true"),
             FieldKind::List => {
-                json!(text
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .collect::<Vec<_>>())
+                json!(text.split(',').map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>())
             }
             FieldKind::Url if !(text.starts_with("http://") || text.starts_with("https://")) => {
                 return Err(format!("{} must start with http:// or https://", self.name));
@@ -243,11 +226,8 @@ pub struct Form {
 
 impl Form {
     pub fn new(schema: &ProviderSchema) -> Self {
-        let mut id = FormField::new(
-            "id",
-            FieldKind::Text,
-            "profile name (how generate --provider and the router refer to it)",
-        );
+        let mut id =
+            FormField::new("id", FieldKind::Text, "profile name (how generate --provider and the router refer to it)");
         id.required = true;
         id.value = schema.kind.clone();
         id.cursor = id.value.chars().count();
@@ -323,11 +303,7 @@ impl Form {
     }
 
     fn go_to(&mut self, stop: usize) {
-        self.focus = if stop < self.fields.len() {
-            Focus::Field(stop)
-        } else {
-            Focus::Button(0)
-        };
+        self.focus = if stop < self.fields.len() { Focus::Field(stop) } else { Focus::Button(0) };
         if let Some(field) = self.focused_field_mut() {
             field.cursor = field.value.chars().count();
         }

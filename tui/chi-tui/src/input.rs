@@ -11,10 +11,7 @@ pub struct TextInput {
 
 impl TextInput {
     pub fn new(value: &str) -> Self {
-        TextInput {
-            value: value.to_string(),
-            cursor: value.chars().count(),
-        }
+        TextInput { value: value.to_string(), cursor: value.chars().count() }
     }
 
     pub fn clear(&mut self) {
@@ -23,10 +20,7 @@ impl TextInput {
     }
 
     fn byte_at(&self, chars: usize) -> usize {
-        self.value
-            .char_indices()
-            .nth(chars)
-            .map_or(self.value.len(), |(i, _)| i)
+        self.value.char_indices().nth(chars).map_or(self.value.len(), |(i, _)| i)
     }
 
     /// Apply an editing action; false when the action is not an edit (the caller handles it).

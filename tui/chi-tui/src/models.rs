@@ -32,10 +32,7 @@ impl Entry {
         self.catalog.as_ref().is_none_or(|m| m.fits)
     }
     pub fn size(&self) -> Option<u64> {
-        self.catalog
-            .as_ref()
-            .and_then(ModelInfo::size)
-            .or(self.installed.as_ref().map(|i| i.size_bytes))
+        self.catalog.as_ref().and_then(ModelInfo::size).or(self.installed.as_ref().map(|i| i.size_bytes))
     }
     pub fn tags(&self) -> &[String] {
         self.catalog.as_ref().map_or(&[], |m| m.tags.as_slice())
@@ -104,18 +101,10 @@ impl ModelsState {
         let mut out: Vec<Entry> = self
             .catalog
             .iter()
-            .map(|m| Entry {
-                id: m.id.clone(),
-                catalog: Some(m.clone()),
-                installed: None,
-            })
+            .map(|m| Entry { id: m.id.clone(), catalog: Some(m.clone()), installed: None })
             .collect();
         for file in self.installed.iter().filter(|f| !f.owned) {
-            out.push(Entry {
-                id: file.id.clone(),
-                catalog: None,
-                installed: Some(file.clone()),
-            });
+            out.push(Entry { id: file.id.clone(), catalog: None, installed: Some(file.clone()) });
         }
         let needle = self.filter.value.to_lowercase();
         out.retain(|e| {
@@ -154,9 +143,7 @@ pub fn listed(app: &mut App, outcome: Result<Value, RpcError>) -> Vec<Effect> {
 }
 
 pub fn installed(app: &mut App, outcome: Result<Value, RpcError>) -> Vec<Effect> {
-    take(app, "models/installed", outcome, |app, v: Vec<InstalledModel>| {
-        app.models.installed = v
-    });
+    take(app, "models/installed", outcome, |app, v: Vec<InstalledModel>| app.models.installed = v);
     clamp(app);
     Vec::new()
 }
@@ -182,12 +169,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     }
     if app.models.recommendation.is_some() {
         if matches!(action, Action::Enter) {
-            let id = app
-                .models
-                .recommendation
-                .as_ref()
-                .and_then(|r| r.as_ref().ok())
-                .map(|r| r.model.id.clone());
+            let id = app.models.recommendation.as_ref().and_then(|r| r.as_ref().ok()).map(|r| r.model.id.clone());
             if let Some(index) = id.and_then(|id| app.models.entries().iter().position(|e| e.id == id)) {
                 app.models.selected = index;
             }
@@ -228,10 +210,7 @@ fn cycle_tag(app: &mut App) {
     let tags = app.models.tags();
     app.models.tag = match &app.models.tag {
         None => tags.first().cloned(),
-        Some(now) => tags
-            .iter()
-            .position(|t| t == now)
-            .and_then(|i| tags.get(i + 1).cloned()),
+        Some(now) => tags.iter().position(|t| t == now).and_then(|i| tags.get(i + 1).cloned()),
     };
     app.models.selected = 0;
 }
@@ -241,17 +220,11 @@ fn download(app: &mut App) -> Vec<Effect> {
         return Vec::new();
     };
     if entry.catalog.is_none() {
-        app.say(
-            Tone::Info,
-            format!("{} is already on this machine ({})", entry.id, origin(&entry)),
-        );
+        app.say(Tone::Info, format!("{} is already on this machine ({})", entry.id, origin(&entry)));
         return Vec::new();
     }
     if entry.downloaded() {
-        app.say(
-            Tone::Info,
-            format!("{} is downloaded; s makes it the default", entry.id),
-        );
+        app.say(Tone::Info, format!("{} is downloaded; s makes it the default", entry.id));
         return Vec::new();
     }
     if app
@@ -263,13 +236,8 @@ fn download(app: &mut App) -> Vec<Effect> {
         return Vec::new();
     }
     let resuming = app.models.downloads.contains_key(&entry.id);
-    let effect = app.request(
-        "models/download",
-        json!({"model": entry.id}),
-        Pending::Download {
-            model: entry.id.clone(),
-        },
-    );
+    let effect =
+        app.request("models/download", json!({"model": entry.id}), Pending::Download { model: entry.id.clone() });
     let Effect::Send(_) = &effect else { return Vec::new() };
     let request = app.next_id - 1;
     let now = app.now;
@@ -284,14 +252,7 @@ fn download(app: &mut App) -> Vec<Effect> {
             samples: vec![(now, 0)],
         },
     );
-    app.say(
-        Tone::Busy,
-        format!(
-            "{} {}… (c cancels)",
-            if resuming { "Resuming" } else { "Downloading" },
-            entry.id
-        ),
-    );
+    app.say(Tone::Busy, format!("{} {}… (c cancels)", if resuming { "Resuming" } else { "Downloading" }, entry.id));
     vec![effect]
 }
 
@@ -320,12 +281,7 @@ pub fn progress(app: &mut App, params: Value) -> Vec<Effect> {
         return Vec::new();
     };
     let now = app.now;
-    let key = app
-        .models
-        .downloads
-        .iter()
-        .find(|(_, d)| Some(d.request) == event.id.as_u64())
-        .map(|(k, _)| k.clone());
+    let key = app.models.downloads.iter().find(|(_, d)| Some(d.request) == event.id.as_u64()).map(|(k, _)| k.clone());
     if let Some(download) = key.and_then(|k| app.models.downloads.get_mut(&k)) {
         download.phase = event.phase;
         download.done = event.done;
@@ -374,11 +330,7 @@ fn ask_remove(app: &mut App) {
     match &entry.catalog {
         None => app.say(
             Tone::Bad,
-            format!(
-                "{} belongs to {}: chi-llm never removes other tools' files",
-                entry.id,
-                origin(&entry)
-            ),
+            format!("{} belongs to {}: chi-llm never removes other tools' files", entry.id, origin(&entry)),
         ),
         Some(model) if !model.downloaded => app.say(Tone::Info, format!("{} is not downloaded", entry.id)),
         Some(model) => {
@@ -395,11 +347,7 @@ fn confirming(app: &mut App, confirm: Confirm, action: Action) -> Vec<Effect> {
     match (confirm, action) {
         (Confirm::Remove { id, .. }, Action::Char('y') | Action::Enter) => {
             app.models.confirm = None;
-            vec![app.request(
-                "models/remove",
-                json!({"id": id}),
-                Pending::Remove { model: id.clone() },
-            )]
+            vec![app.request("models/remove", json!({"id": id}), Pending::Remove { model: id.clone() })]
         }
         (Confirm::SetDefault { id }, Action::Char(c @ ('p' | 'g'))) => {
             app.models.confirm = None;
@@ -417,9 +365,7 @@ fn confirming(app: &mut App, confirm: Confirm, action: Action) -> Vec<Effect> {
 
 pub fn removed(app: &mut App, model: String, outcome: Result<Value, RpcError>) -> Vec<Effect> {
     let mut freed = 0;
-    if take(app, "models/remove", outcome, |_, v: Value| {
-        freed = v["freed_bytes"].as_u64().unwrap_or(0)
-    }) {
+    if take(app, "models/remove", outcome, |_, v: Value| freed = v["freed_bytes"].as_u64().unwrap_or(0)) {
         app.say(Tone::Good, format!("Removed {model}: {} freed", bytes(freed)));
         return load(app);
     }

@@ -46,14 +46,8 @@ impl RpcError {
 /// One line from the bridge.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Incoming {
-    Response {
-        id: Value,
-        outcome: Result<Value, RpcError>,
-    },
-    Notification {
-        method: String,
-        params: Value,
-    },
+    Response { id: Value, outcome: Result<Value, RpcError> },
+    Notification { method: String, params: Value },
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -73,24 +67,15 @@ pub fn parse_incoming(line: &str) -> Result<Incoming, WireError> {
         .ok_or_else(|| WireError::NotRpc(short(line)))?;
     if let Some(method) = object.get("method").and_then(Value::as_str) {
         let params = object.get("params").cloned().unwrap_or(Value::Null);
-        return Ok(Incoming::Notification {
-            method: method.to_string(),
-            params,
-        });
+        return Ok(Incoming::Notification { method: method.to_string(), params });
     }
     let id = object.get("id").cloned().unwrap_or(Value::Null);
     if let Some(result) = object.get("result") {
-        return Ok(Incoming::Response {
-            id,
-            outcome: Ok(result.clone()),
-        });
+        return Ok(Incoming::Response { id, outcome: Ok(result.clone()) });
     }
     if let Some(error) = object.get("error") {
         let error: RpcError = serde_json::from_value(error.clone()).map_err(|_| WireError::NotRpc(short(line)))?;
-        return Ok(Incoming::Response {
-            id,
-            outcome: Err(error),
-        });
+        return Ok(Incoming::Response { id, outcome: Err(error) });
     }
     Err(WireError::NotRpc(short(line)))
 }

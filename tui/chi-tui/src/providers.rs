@@ -115,15 +115,8 @@ fn test(app: &mut App) -> Vec<Effect> {
         return Vec::new();
     };
     let fingerprint = profile.to_string();
-    app.say(
-        Tone::Busy,
-        format!("Testing {}…", profile["type"].as_str().unwrap_or("the provider")),
-    );
-    vec![app.request(
-        "providers/test",
-        json!({"provider": profile}),
-        Pending::Test { fingerprint },
-    )]
+    app.say(Tone::Busy, format!("Testing {}…", profile["type"].as_str().unwrap_or("the provider")));
+    vec![app.request("providers/test", json!({"provider": profile}), Pending::Test { fingerprint })]
 }
 
 pub fn tested(app: &mut App, fingerprint: String, outcome: Result<Value, RpcError>) -> Vec<Effect> {
@@ -132,15 +125,9 @@ pub fn tested(app: &mut App, fingerprint: String, outcome: Result<Value, RpcErro
         Err(error) => failed(error.describe()),
     };
     if report.ok {
-        let served = if report.models.is_empty() {
-            String::new()
-        } else {
-            format!(", {} model(s)", report.models.len())
-        };
-        app.say(
-            Tone::Good,
-            format!("Test passed ({:.0} ms{served}): {}", report.latency_ms, report.message),
-        );
+        let served =
+            if report.models.is_empty() { String::new() } else { format!(", {} model(s)", report.models.len()) };
+        app.say(Tone::Good, format!("Test passed ({:.0} ms{served}): {}", report.latency_ms, report.message));
     } else {
         app.say(Tone::Bad, format!("Test failed — {}", report.message));
     }
@@ -151,13 +138,7 @@ pub fn tested(app: &mut App, fingerprint: String, outcome: Result<Value, RpcErro
 }
 
 fn failed(message: String) -> ConnectionReport {
-    ConnectionReport {
-        ok: false,
-        status: "error".into(),
-        latency_ms: 0.0,
-        message,
-        models: Vec::new(),
-    }
+    ConnectionReport { ok: false, status: "error".into(), latency_ms: 0.0, message, models: Vec::new() }
 }
 
 fn save(app: &mut App) -> Vec<Effect> {
@@ -176,10 +157,7 @@ fn save(app: &mut App) -> Vec<Effect> {
             app.form = None;
             app.pane = Pane::Types;
             app.screen = Screen::Save;
-            app.say(
-                Tone::Good,
-                format!("Profile '{id}' is ready: choose where to write it and press Enter"),
-            );
+            app.say(Tone::Good, format!("Profile '{id}' is ready: choose where to write it and press Enter"));
         }
     }
     Vec::new()
@@ -214,28 +192,19 @@ fn browse(app: &mut App) -> Vec<Effect> {
     let Some(profile) = checked_profile(app) else {
         return Vec::new();
     };
-    app.browser = Some(Browser {
-        loading: true,
-        ..Browser::default()
-    });
+    app.browser = Some(Browser { loading: true, ..Browser::default() });
     vec![app.request("providers/discover", json!({"provider": profile}), Pending::Discover)]
 }
 
 pub fn discovered(app: &mut App, outcome: Result<Value, RpcError>) -> Vec<Effect> {
     let mut models = None;
-    let ok = take(app, "providers/discover", outcome, |_, v: Vec<ServedModel>| {
-        models = Some(v)
-    });
+    let ok = take(app, "providers/discover", outcome, |_, v: Vec<ServedModel>| models = Some(v));
     let reason = app.note.as_ref().map(|n| n.text.clone());
     if let Some(browser) = app.browser.as_mut() {
         browser.loading = false;
         match models {
             Some(models) if ok => {
-                let current = app
-                    .form
-                    .as_ref()
-                    .and_then(|f| f.field("model"))
-                    .map(|f| f.value.clone());
+                let current = app.form.as_ref().and_then(|f| f.field("model")).map(|f| f.value.clone());
                 browser.selected = models.iter().position(|m| Some(&m.id) == current.as_ref()).unwrap_or(0);
                 browser.models = models;
                 app.note = None;

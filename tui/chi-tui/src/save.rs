@@ -89,12 +89,7 @@ pub fn rows(app: &App) -> Vec<Row> {
         if p.kind == "fake" || app.save.staged.iter().any(|s| s["id"] == json!(p.id)) {
             continue;
         }
-        let model = p
-            .settings
-            .get("model")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
+        let model = p.settings.get("model").and_then(Value::as_str).unwrap_or("").to_string();
         let default = chosen.map_or(p.default, |c| c == p.id);
         out.push(Row {
             id: p.id.clone(),
@@ -108,9 +103,7 @@ pub fn rows(app: &App) -> Vec<Row> {
     }
     for s in &app.save.staged {
         let text = |k: &str| s[k].as_str().unwrap_or("").to_string();
-        let tags = s["tags"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|t| t.as_str().map(String::from)).collect());
+        let tags = s["tags"].as_array().map(|a| a.iter().filter_map(|t| t.as_str().map(String::from)).collect());
         out.push(Row {
             id: text("id"),
             kind: text("type"),
@@ -130,11 +123,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Up | Action::Char('k') if count > 0 => app.save.selected = (app.save.selected + count - 1) % count,
         Action::Down | Action::Char('j') if count > 0 => app.save.selected = (app.save.selected + 1) % count,
         Action::Char('g') | Action::Tab | Action::Left | Action::Right => {
-            app.save.scope = if app.save.scope == Scope::Project {
-                Scope::Global
-            } else {
-                Scope::Project
-            };
+            app.save.scope = if app.save.scope == Scope::Project { Scope::Global } else { Scope::Project };
             app.save.written = None;
         }
         Action::Char('d') | Action::Char(' ') => {
@@ -160,11 +149,8 @@ fn write(app: &mut App) -> Vec<Effect> {
         app.say(Tone::Bad, "The bridge is not ready yet; wait a moment and try again");
         return Vec::new();
     }
-    let default_is_existing = app
-        .save
-        .default_id
-        .as_ref()
-        .is_some_and(|d| !app.save.staged.iter().any(|s| s["id"] == json!(d)));
+    let default_is_existing =
+        app.save.default_id.as_ref().is_some_and(|d| !app.save.staged.iter().any(|s| s["id"] == json!(d)));
     if app.save.staged.is_empty() && !default_is_existing {
         app.say(Tone::Info, "Nothing new to write: add a provider first (p)");
         return Vec::new();
@@ -190,10 +176,7 @@ fn write(app: &mut App) -> Vec<Effect> {
     }
     app.save.queue = steps;
     app.save.busy = true;
-    app.say(
-        Tone::Busy,
-        format!("Writing the {} configuration…", app.save.scope.name()),
-    );
+    app.say(Tone::Busy, format!("Writing the {} configuration…", app.save.scope.name()));
     next(app)
 }
 
@@ -220,6 +203,7 @@ fn next(app: &mut App) -> Vec<Effect> {
         return vec![
             app.request("config/read", scoped(json!({}), scope), Pending::ReadBack { path }),
             app.request("providers/list", Value::Null, Pending::Profiles),
+            app.request("providers/current", Value::Null, Pending::Route),
         ];
     }
     match app.save.queue.remove(0) {
@@ -256,10 +240,7 @@ pub fn read_back(app: &mut App, path: String, outcome: Result<Value, RpcError>) 
         app.save.default_id = None;
         app.save.selected = 0;
         app.say(Tone::Good, format!("Wrote {path}"));
-        app.save.written = Some(WrittenView {
-            path,
-            content: content.unwrap_or(Value::Null),
-        });
+        app.save.written = Some(WrittenView { path, content: content.unwrap_or(Value::Null) });
     }
     Vec::new()
 }

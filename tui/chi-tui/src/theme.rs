@@ -11,9 +11,7 @@ pub struct Theme {
 
 impl Theme {
     pub fn from_env() -> Self {
-        Theme {
-            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-        }
+        Theme { color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) }
     }
 
     fn fg(self, color: Color) -> Style {

@@ -50,10 +50,7 @@ pub struct WizardState {
 
 pub fn open(app: &mut App) -> Vec<Effect> {
     app.screen = Screen::Wizard;
-    app.wizard = WizardState {
-        folder: TextInput::new("."),
-        ..WizardState::default()
-    };
+    app.wizard = WizardState { folder: TextInput::new("."), ..WizardState::default() };
     if !app.models.loaded {
         return crate::models::load(app);
     }
@@ -124,11 +121,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         return Vec::new();
     }
     if typing(app) {
-        let input = if app.wizard.step == Step::Folder {
-            &mut app.wizard.folder
-        } else {
-            &mut app.wizard.model
-        };
+        let input = if app.wizard.step == Step::Folder { &mut app.wizard.folder } else { &mut app.wizard.model };
         if input.edit(&action) {
             return Vec::new();
         }
@@ -188,11 +181,7 @@ pub fn overwrites(app: &App) -> Vec<String> {
     let Some(plan) = &app.wizard.plan else {
         return Vec::new();
     };
-    plan.files
-        .iter()
-        .filter(|f| f.existing.as_ref().is_some_and(|e| *e != f.content))
-        .map(|f| f.path.clone())
-        .collect()
+    plan.files.iter().filter(|f| f.existing.as_ref().is_some_and(|e| *e != f.content)).map(|f| f.path.clone()).collect()
 }
 
 fn params(app: &App, force: bool) -> Value {
@@ -238,10 +227,7 @@ fn write(app: &mut App, force: bool) -> Vec<Effect> {
 
 pub fn planned(app: &mut App, written: bool, outcome: Result<Value, RpcError>) -> Vec<Effect> {
     app.wizard.loading = false;
-    match outcome
-        .map_err(|e| e.describe())
-        .and_then(|v| decode::<ProjectPlan>("bootstrap", v))
-    {
+    match outcome.map_err(|e| e.describe()).and_then(|v| decode::<ProjectPlan>("bootstrap", v)) {
         Ok(plan) => {
             if written {
                 app.say(Tone::Good, format!("Wrote the project files in {}", plan.folder));
@@ -264,11 +250,7 @@ pub fn diff(old: &str, new: &str) -> Vec<(char, String)> {
     let mut table = vec![vec![0usize; b.len() + 1]; a.len() + 1];
     for i in (0..a.len()).rev() {
         for j in (0..b.len()).rev() {
-            table[i][j] = if a[i] == b[j] {
-                table[i + 1][j + 1] + 1
-            } else {
-                table[i + 1][j].max(table[i][j + 1])
-            };
+            table[i][j] = if a[i] == b[j] { table[i + 1][j + 1] + 1 } else { table[i + 1][j].max(table[i][j + 1]) };
         }
     }
     let (mut i, mut j, mut out) = (0, 0, Vec::new());
@@ -296,9 +278,6 @@ mod tests {
     fn a_diff_keeps_what_is_common() {
         let got = diff("a\nb\nc\n", "a\nx\nc\nd\n");
         let want = vec![(' ', "a"), ('+', "x"), ('-', "b"), (' ', "c"), ('+', "d")];
-        assert_eq!(
-            got,
-            want.into_iter().map(|(c, s)| (c, s.to_string())).collect::<Vec<_>>()
-        );
+        assert_eq!(got, want.into_iter().map(|(c, s)| (c, s.to_string())).collect::<Vec<_>>());
     }
 }

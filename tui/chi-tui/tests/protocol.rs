@@ -19,10 +19,7 @@ fn fixtures() -> Vec<(String, Vec<Value>)> {
         let path = entry.expect("an entry").path();
         if path.extension().is_some_and(|e| e == "jsonl") {
             let text = fs::read_to_string(&path).expect("a fixture");
-            let lines = text
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(|l| serde_json::from_str(l).expect("JSON"));
+            let lines = text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).expect("JSON"));
             out.push((path.display().to_string(), lines.collect()));
         }
     }
@@ -66,15 +63,11 @@ fn every_fixture_message_parses_and_every_result_decodes() {
             let method = exchange["send"]["method"].as_str().unwrap_or("").to_string();
             for message in exchange["expect"].as_array().expect("expect is a list") {
                 match parse_incoming(&message.to_string()) {
-                    Ok(Incoming::Response {
-                        outcome: Ok(result), ..
-                    }) => {
+                    Ok(Incoming::Response { outcome: Ok(result), .. }) => {
                         check_result(&method, result);
                         results += 1;
                     }
-                    Ok(Incoming::Response {
-                        outcome: Err(error), ..
-                    }) => {
+                    Ok(Incoming::Response { outcome: Err(error), .. }) => {
                         assert!(!error.message.is_empty(), "{name}: an error without a message");
                         if error.code == -32000 {
                             assert!(error.data.is_some(), "{name}: an application error without its kind");

@@ -13,9 +13,7 @@ use serde_json::json;
 
 fn render(app: &App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("a terminal");
-    terminal
-        .draw(|frame| draw(frame, app, Theme { color: false }))
-        .expect("drawn");
+    terminal.draw(|frame| draw(frame, app, Theme { color: false })).expect("drawn");
     terminal.backend().to_string()
 }
 
@@ -86,11 +84,7 @@ fn model_browser_states() {
     ollama_form(&mut app);
     let discover = update(&mut app, Action::Browse);
     insta::assert_snapshot!("browser_loading_80x24", render(&app, 80, 24));
-    answer(
-        &mut app,
-        &discover[0],
-        fixture_result("providers.jsonl", "providers/discover"),
-    );
+    answer(&mut app, &discover[0], fixture_result("providers.jsonl", "providers/discover"));
     both("browser_models", &app);
 }
 

@@ -44,9 +44,7 @@ fn another_protocol_version_is_refused_with_what_to_do() {
         json!({"protocol_version": "9", "chi_llm_version": "9.0", "capabilities": {"methods": [], "notifications": []}}),
     );
     assert!(effects.is_empty());
-    let BridgeState::Down(reason) = &app.bridge else {
-        panic!("{:?}", app.bridge)
-    };
+    let BridgeState::Down(reason) = &app.bridge else { panic!("{:?}", app.bridge) };
     assert!(reason.contains("protocol 9") && reason.contains("setup"));
 }
 
@@ -62,13 +60,7 @@ fn typing_in_a_field_never_fires_a_shortcut() {
         assert!(update(&mut app, action).is_empty());
     }
     assert!(!app.quitting && !app.help);
-    assert_eq!(
-        app.form
-            .as_ref()
-            .and_then(|f| f.field("base_url"))
-            .map(|f| f.value.as_str()),
-        Some("q?jks")
-    );
+    assert_eq!(app.form.as_ref().and_then(|f| f.field("base_url")).map(|f| f.value.as_str()), Some("q?jks"));
     // Outside a text field the same key quits.
     press(&mut app, &[Action::Esc]);
     assert_eq!(app.pane, Pane::Types);
@@ -89,41 +81,24 @@ fn save_needs_a_passing_test_of_the_same_settings() {
     focus_field(&mut app, "base_url");
     type_text(&mut app, "http://127.0.0.1:9");
     assert!(press(&mut app, &[Action::Save]).is_empty());
-    assert!(app
-        .note
-        .as_ref()
-        .is_some_and(|n| n.text.contains("Test the connection first")));
+    assert!(app.note.as_ref().is_some_and(|n| n.text.contains("Test the connection first")));
     assert_eq!(app.screen, Screen::Providers);
 
     let test = press(&mut app, &[Action::Test]);
     let (_, method, params) = sent(&test[0]);
     assert_eq!(method, "providers/test");
-    assert_eq!(
-        params["provider"],
-        json!({"type": "ollama", "id": "ollama", "base_url": "http://127.0.0.1:9"})
-    );
-    answer(
-        &mut app,
-        &test[0],
-        report(false, "ollama at http://127.0.0.1:9 is not reachable"),
-    );
+    assert_eq!(params["provider"], json!({"type": "ollama", "id": "ollama", "base_url": "http://127.0.0.1:9"}));
+    answer(&mut app, &test[0], report(false, "ollama at http://127.0.0.1:9 is not reachable"));
     press(&mut app, &[Action::Save]);
     let note = app.note.clone().expect("a reason");
-    assert!(
-        note.text.contains("Save refused") && note.text.contains("not reachable"),
-        "{}",
-        note.text
-    );
+    assert!(note.text.contains("Save refused") && note.text.contains("not reachable"), "{}", note.text);
     assert_eq!(app.screen, Screen::Providers);
 
     let test = press(&mut app, &[Action::Test]);
     answer(&mut app, &test[0], report(true, "reachable"));
     type_text(&mut app, "0"); // the settings change after the pass
     press(&mut app, &[Action::Save]);
-    assert!(app
-        .note
-        .as_ref()
-        .is_some_and(|n| n.text.contains("changed since the last test")));
+    assert!(app.note.as_ref().is_some_and(|n| n.text.contains("changed since the last test")));
     press(&mut app, &[Action::Backspace]);
     press(&mut app, &[Action::Save]);
     assert_eq!(app.screen, Screen::Save);
@@ -149,10 +124,7 @@ fn a_bad_number_is_explained_before_anything_is_sent() {
     focus_field(&mut app, "max_retries");
     type_text(&mut app, "many");
     assert!(press(&mut app, &[Action::Test]).is_empty());
-    assert!(app
-        .note
-        .as_ref()
-        .is_some_and(|n| n.text.contains("max_retries must be a whole number")));
+    assert!(app.note.as_ref().is_some_and(|n| n.text.contains("max_retries must be a whole number")));
 }
 
 #[test]
@@ -165,20 +137,10 @@ fn the_model_browser_fills_the_model_field() {
     assert_eq!(method, "providers/discover");
     assert!(app.browser.as_ref().is_some_and(|b| b.loading));
     assert!(!app.typing()); // keys go to the browser
-    answer(
-        &mut app,
-        &discover[0],
-        fixture_result("providers.jsonl", "providers/discover"),
-    );
+    answer(&mut app, &discover[0], fixture_result("providers.jsonl", "providers/discover"));
     press(&mut app, &[Action::Down, Action::Enter]);
     assert!(app.browser.is_none());
-    assert_eq!(
-        app.form
-            .as_ref()
-            .and_then(|f| f.field("model"))
-            .map(|f| f.value.as_str()),
-        Some("qwen3:0.6b")
-    );
+    assert_eq!(app.form.as_ref().and_then(|f| f.field("model")).map(|f| f.value.as_str()), Some("qwen3:0.6b"));
 }
 
 #[test]
@@ -187,10 +149,7 @@ fn a_browser_error_is_shown_in_the_browser() {
     ollama_form(&mut app);
     let discover = press(&mut app, &[Action::Browse]);
     fail(&mut app, &discover[0], "ollama is not reachable", "backend_unavailable");
-    assert_eq!(
-        app.browser.as_ref().and_then(|b| b.error.clone()).as_deref(),
-        Some("ollama is not reachable")
-    );
+    assert_eq!(app.browser.as_ref().and_then(|b| b.error.clone()).as_deref(), Some("ollama is not reachable"));
 }
 
 #[test]
@@ -199,20 +158,14 @@ fn find_url_fills_the_base_url() {
     ollama_form(&mut app);
     let find = press(&mut app, &[Action::FindUrl]);
     let (_, method, params) = sent(&find[0]);
-    assert_eq!(
-        (method.as_str(), params),
-        ("providers/find_url", json!({"type": "ollama"}))
-    );
+    assert_eq!((method.as_str(), params), ("providers/find_url", json!({"type": "ollama"})));
     answer(
         &mut app,
         &find[0],
         json!({"provider": "ollama", "ok": true, "base_url": "http://127.0.0.1:11434", "tried": [], "message": "found"}),
     );
     assert_eq!(
-        app.form
-            .as_ref()
-            .and_then(|f| f.field("base_url"))
-            .map(|f| f.value.as_str()),
+        app.form.as_ref().and_then(|f| f.field("base_url")).map(|f| f.value.as_str()),
         Some("http://127.0.0.1:11434")
     );
 }
@@ -241,10 +194,7 @@ fn writing_merges_each_profile_then_shows_the_file() {
     assert_eq!(params["profile"]["tags"], json!(["local", "fast"]));
     let read = answer(&mut app, &add[0], json!({"path": "/p/.chi_llm.json"}));
     let (_, method, params) = sent(&read[0]);
-    assert_eq!(
-        (method.as_str(), params["scope"].as_str()),
-        ("config/read", Some("project"))
-    );
+    assert_eq!((method.as_str(), params["scope"].as_str()), ("config/read", Some("project")));
     answer(
         &mut app,
         &read[0],
@@ -262,12 +212,7 @@ fn a_failed_write_keeps_what_was_staged() {
     press(&mut app, &[Action::Char('g')]);
     let add = press(&mut app, &[Action::Enter]);
     assert_eq!(sent(&add[0]).2["scope"], "global");
-    fail(
-        &mut app,
-        &add[0],
-        "cannot write /etc/x: permission denied",
-        "config_error",
-    );
+    fail(&mut app, &add[0], "cannot write /etc/x: permission denied", "config_error");
     assert_eq!(app.save.staged.len(), 1);
     assert!(!app.save.busy);
     assert!(app.note.as_ref().is_some_and(|n| n.text.contains("permission denied")));
@@ -294,12 +239,7 @@ fn secrets_are_shown_as_dots() {
     press(&mut app, &[Action::Enter]);
     focus_field(&mut app, "api_key");
     type_text(&mut app, "sk-secret");
-    let field = app
-        .form
-        .as_ref()
-        .and_then(|f| f.field("api_key"))
-        .expect("field")
-        .clone();
+    let field = app.form.as_ref().and_then(|f| f.field("api_key")).expect("field").clone();
     assert_eq!(field.shown(), "•••••••••");
     assert_eq!(field.value, "sk-secret");
 }
@@ -317,17 +257,10 @@ fn a_key_is_never_written_into_the_project_file() {
     press(&mut app, &[Action::Save]);
     assert!(press(&mut app, &[Action::Enter]).is_empty());
     let note = app.note.clone().expect("a reason");
-    assert!(
-        note.text.contains("api_key") && note.text.contains("global"),
-        "{}",
-        note.text
-    );
+    assert!(note.text.contains("api_key") && note.text.contains("global"), "{}", note.text);
     press(&mut app, &[Action::Char('g')]);
     let add = press(&mut app, &[Action::Enter]);
     let (_, method, params) = sent(&add[0]);
-    assert_eq!(
-        (method.as_str(), params["scope"].as_str()),
-        ("providers/add", Some("global"))
-    );
+    assert_eq!((method.as_str(), params["scope"].as_str()), ("providers/add", Some("global")));
     assert_eq!(params["profile"]["api_key"], "sk-secret-value"); // only ever inside a request body
 }

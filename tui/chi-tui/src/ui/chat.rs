@@ -49,10 +49,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let bottom = total.saturating_sub(inner.height);
     let offset = bottom.saturating_sub(app.chat.scroll);
     frame.render_widget(paragraph.scroll((offset, 0)), inner);
-    frame.render_widget(
-        Paragraph::new(Span::styled(format!(" {}", status(app)), theme.dim())),
-        info,
-    );
+    frame.render_widget(Paragraph::new(Span::styled(format!(" {}", status(app)), theme.dim())), info);
     let block = Block::bordered();
     let field = block.inner(input);
     frame.render_widget(Paragraph::new(app.chat.input.value.clone()).block(block), input);

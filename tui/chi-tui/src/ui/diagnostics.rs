@@ -19,21 +19,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         )));
     }
     if let Some(error) = &app.diag.error {
-        lines.push(Line::styled(
-            format!("The report failed: {error}"),
-            theme.tone(Tone::Bad),
-        ));
+        lines.push(Line::styled(format!("The report failed: {error}"), theme.tone(Tone::Bad)));
     }
     if let Some(report) = &app.diag.report {
         let count = |s: &str| report.checks.iter().filter(|c| c.status == s).count();
         lines.push(Line::from(vec![
             Span::styled(
-                if report.ok {
-                    "All checks pass"
-                } else {
-                    "Some checks fail"
+                match (count("fail"), count("warn")) {
+                    (0, 0) => "All checks pass",
+                    (0, _) => "Working, with warnings",
+                    _ => "Some checks fail",
                 },
-                theme.tone(if report.ok { Tone::Good } else { Tone::Bad }),
+                theme.tone(if count("fail") == 0 { Tone::Good } else { Tone::Bad }),
             ),
             Span::styled(
                 format!(
@@ -61,7 +58,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             };
             lines.push(Line::from(vec![
                 Span::styled(format!(" {} ", marker(&check.status)), theme.tone(tone)),
-                Span::raw(check.title.clone()),
+                Span::raw(format!("{:<28}", check.title)),
+                Span::styled(crate::diagnostics::summary(&check.value), theme.dim()),
             ]));
             if let Some(fix) = check.fix.as_ref().filter(|_| check.status != "ok") {
                 lines.push(Line::styled(format!("     → {fix}"), theme.dim()));
@@ -69,10 +67,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         }
     }
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((app.diag.scroll, 0))
-            .block(block),
+        Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((app.diag.scroll, 0)).block(block),
         area,
     );
     if let Some(input) = &app.diag.export {

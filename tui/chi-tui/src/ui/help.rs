@@ -32,9 +32,6 @@ pub fn draw(frame: &mut Frame, area: Rect, _app: &App, theme: Theme) {
         .map(|(key, what)| Line::from(vec![Span::styled(format!("{key:<17}"), theme.key()), Span::raw(*what)]))
         .collect();
     lines.push(Line::raw(""));
-    lines.push(Line::styled(
-        "Typing in a field never triggers a shortcut.",
-        theme.dim(),
-    ));
+    lines.push(Line::styled("Typing in a field never triggers a shortcut.", theme.dim()));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

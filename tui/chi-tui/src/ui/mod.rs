@@ -30,10 +30,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         return;
     }
     // A long message (a failure's reason and its fix) gets a second line rather than being cut.
-    let long = app
-        .note
-        .as_ref()
-        .is_some_and(|n| n.text.chars().count() + 2 > area.width as usize);
+    let long = app.note.as_ref().is_some_and(|n| n.text.chars().count() + 2 > area.width as usize);
     let [top, body, status, keys] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(0),
@@ -81,16 +78,10 @@ fn header(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         BridgeState::Ready { version } => format!("chi-llm {version}"),
         BridgeState::Down(_) => "bridge down".to_string(),
     };
-    let [left, right] = Layout::horizontal([
-        Constraint::Min(0),
-        Constraint::Length(bridge.chars().count() as u16 + 1),
-    ])
-    .areas(area);
+    let [left, right] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(bridge.chars().count() as u16 + 1)]).areas(area);
     frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(" chi-tui ", theme.title()),
-            Span::raw(format!("· {screen}")),
-        ])),
+        Paragraph::new(Line::from(vec![Span::styled(" chi-tui ", theme.title()), Span::raw(format!("· {screen}"))])),
         left,
     );
     frame.render_widget(Paragraph::new(Span::styled(bridge, theme.dim())), right);
@@ -102,11 +93,7 @@ fn status_line(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         (BridgeState::Down(reason), None) => (Tone::Bad, reason.clone()),
         _ => (Tone::Info, String::new()),
     };
-    let text = if tone == Tone::Busy {
-        format!("{} {text}", spinner(app))
-    } else {
-        text
-    };
+    let text = if tone == Tone::Busy { format!("{} {text}", spinner(app)) } else { text };
     let line = Span::styled(format!(" {text}"), theme.tone(tone));
     frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), area);
 }
@@ -127,20 +114,12 @@ fn key_line(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 ("Esc", "back"),
                 ("F1", "help"),
             ],
-            Screen::Providers => &[
-                ("↑↓/jk", "type"),
-                ("Enter", "configure"),
-                ("s", "save screen"),
-                ("Esc", "back"),
-                ("?", "help"),
-            ],
-            Screen::Save => &[
-                ("↑↓", "profile"),
-                ("d", "default"),
-                ("g", "project/global"),
-                ("Enter", "write"),
-                ("Esc", "back"),
-            ],
+            Screen::Providers => {
+                &[("↑↓/jk", "type"), ("Enter", "configure"), ("s", "save screen"), ("Esc", "back"), ("?", "help")]
+            }
+            Screen::Save => {
+                &[("↑↓", "profile"), ("d", "default"), ("g", "project/global"), ("Enter", "write"), ("Esc", "back")]
+            }
             Screen::Models if app.models.filtering => &[("type", "filter"), ("Enter/Esc", "done")],
             Screen::Models => &[
                 ("/", "filter"),
@@ -154,12 +133,9 @@ fn key_line(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             ],
             Screen::Diagnostics => &[("r", "run again"), ("e", "export"), ("↑↓", "scroll"), ("Esc", "back")],
             Screen::Wizard => &[("Enter", "next"), ("↑↓", "choose"), ("Esc", "back"), ("F1", "help")],
-            Screen::Chat => &[
-                ("Enter", "send"),
-                ("Esc", "stop / back"),
-                ("PgUp/PgDn", "scroll"),
-                ("/reset", "new chat"),
-            ],
+            Screen::Chat => {
+                &[("Enter", "send"), ("Esc", "stop / back"), ("PgUp/PgDn", "scroll"), ("/reset", "new chat")]
+            }
         }
     };
     let mut spans = Vec::new();
@@ -176,12 +152,8 @@ pub fn spinner(app: &App) -> &'static str {
 
 /// A box in the middle of `area`, cleared, for overlays.
 pub fn popup(frame: &mut Frame, area: Rect, width: u16, height: u16, title: &str, theme: Theme) -> Rect {
-    let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
-        .flex(Flex::Center)
-        .areas(area);
-    let [cell] = Layout::horizontal([Constraint::Length(width.min(area.width))])
-        .flex(Flex::Center)
-        .areas(row);
+    let [row] = Layout::vertical([Constraint::Length(height.min(area.height))]).flex(Flex::Center).areas(area);
+    let [cell] = Layout::horizontal([Constraint::Length(width.min(area.width))]).flex(Flex::Center).areas(row);
     frame.render_widget(Clear, cell);
     let block = Block::bordered().title(Span::styled(format!(" {title} "), theme.title()));
     let inner = block.inner(cell);

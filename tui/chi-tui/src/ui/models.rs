@@ -13,20 +13,12 @@ use crate::theme::Theme;
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let entries = app.models.entries();
     let info_height = if area.height >= 20 { 7 } else { 4 };
-    let [filter, table, info] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(3),
-        Constraint::Length(info_height),
-    ])
-    .areas(area);
+    let [filter, table, info] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(info_height)]).areas(area);
     let tag = app.models.tag.as_deref().unwrap_or("all");
     let mut spans = vec![Span::styled(" / ", theme.key()), Span::raw("filter: ")];
     if app.models.filtering || !app.models.filter.value.is_empty() {
-        let style = if app.models.filtering {
-            theme.selected()
-        } else {
-            Default::default()
-        };
+        let style = if app.models.filtering { theme.selected() } else { Default::default() };
         spans.push(Span::styled(format!("{} ", app.models.filter.value), style));
     } else {
         spans.push(Span::styled("(none) ", theme.dim()));
@@ -43,10 +35,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     }
     let block = Block::bordered().title(Span::styled(format!(" Models ({}) ", entries.len()), theme.title()));
     if !app.models.loaded {
-        frame.render_widget(
-            Paragraph::new(format!("{} reading the catalog…", super::spinner(app))).block(block),
-            table,
-        );
+        frame
+            .render_widget(Paragraph::new(format!("{} reading the catalog…", super::spinner(app))).block(block), table);
     } else if entries.is_empty() {
         frame.render_widget(
             Paragraph::new("No model matches the filter (Esc clears it with Backspace).").block(block),
@@ -63,10 +53,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             Constraint::Length(14),
         ];
         let header = Row::new(["", "id", "params", "quant", "size", "state"]).style(theme.dim());
-        let widget = Table::new(rows, widths)
-            .header(header)
-            .block(block)
-            .row_highlight_style(theme.selected());
+        let widget = Table::new(rows, widths).header(header).block(block).row_highlight_style(theme.selected());
         let mut state = TableState::default().with_selected(Some(app.models.selected.min(entries.len() - 1)));
         frame.render_stateful_widget(widget, table, &mut state);
     }
@@ -85,22 +72,16 @@ fn row<'a>(entry: &Entry, app: &App) -> Row<'a> {
         if entry.downloaded() { "✓" } else { " " },
         if entry.fits() { " " } else { "✗" }
     );
-    let (params, quant) = entry.catalog.as_ref().map_or((String::new(), String::new()), |m| {
-        (m.parameters.clone(), m.quantization.clone())
-    });
+    let (params, quant) = entry
+        .catalog
+        .as_ref()
+        .map_or((String::new(), String::new()), |m| (m.parameters.clone(), m.quantization.clone()));
     let state = match app.models.downloads.get(&entry.id) {
         Some(d) => short_state(d),
         None if entry.catalog.is_none() => entry.installed.as_ref().map_or(String::new(), |i| i.origin.clone()),
         None => String::new(),
     };
-    Row::new(vec![
-        marks,
-        entry.id.clone(),
-        params,
-        quant,
-        entry.size().map_or("?".into(), bytes),
-        state,
-    ])
+    Row::new(vec![marks, entry.id.clone(), params, quant, entry.size().map_or("?".into(), bytes), state])
 }
 
 fn short_state(download: &Download) -> String {
@@ -123,23 +104,12 @@ fn info_pane(frame: &mut Frame, area: Rect, app: &App, entry: Option<&Entry>, th
     let Some(entry) = entry else { return };
     if let Some(download) = app.models.downloads.get(&entry.id) {
         let [gauge, text] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
-        let ratio = download
-            .total
-            .filter(|t| *t > 0)
-            .map_or(0.0, |t| (download.done as f64 / t as f64).min(1.0));
-        let speed = download
-            .speed()
-            .map_or(String::new(), |s| format!(" · {}/s", bytes(s as u64)));
+        let ratio = download.total.filter(|t| *t > 0).map_or(0.0, |t| (download.done as f64 / t as f64).min(1.0));
+        let speed = download.speed().map_or(String::new(), |s| format!(" · {}/s", bytes(s as u64)));
         let eta = download.eta().map_or(String::new(), |s| format!(" · {:.0} s left", s));
         let total = download.total.map_or("?".into(), bytes);
         let label = format!("{} {} of {}{speed}{eta}", download.phase, bytes(download.done), total);
-        frame.render_widget(
-            Gauge::default()
-                .ratio(ratio)
-                .label(label)
-                .gauge_style(theme.tone(Tone::Good)),
-            gauge,
-        );
+        frame.render_widget(Gauge::default().ratio(ratio).label(label).gauge_style(theme.tone(Tone::Good)), gauge);
         let what = match &download.state {
             DownloadState::Running => "c cancels; the partial file is kept and d resumes".to_string(),
             DownloadState::Cancelling => "cancelling…".to_string(),
@@ -161,11 +131,7 @@ fn info_pane(frame: &mut Frame, area: Rect, app: &App, entry: Option<&Entry>, th
                 m.size().map_or("?".into(), bytes),
                 bytes(m.ram_needed_bytes),
                 m.default_context,
-                if m.fits {
-                    "fits this machine"
-                } else {
-                    "does not fit this machine"
-                }
+                if m.fits { "fits this machine" } else { "does not fit this machine" }
             )),
             Line::styled(format!("{} · tags: {}", m.source, m.tags.join(", ")), theme.dim()),
             Line::raw(m.description.clone()),
@@ -180,11 +146,7 @@ fn info_pane(frame: &mut Frame, area: Rect, app: &App, entry: Option<&Entry>, th
         ],
         (None, Some(f)) => vec![
             Line::styled(f.id.clone(), theme.title()),
-            Line::raw(format!(
-                "{} · found in {} (chi-llm never removes it)",
-                bytes(f.size_bytes),
-                f.origin
-            )),
+            Line::raw(format!("{} · found in {} (chi-llm never removes it)", bytes(f.size_bytes), f.origin)),
             Line::styled(f.path.clone(), theme.dim()),
         ],
         _ => Vec::new(),
@@ -209,10 +171,7 @@ fn confirm_popup(frame: &mut Frame, area: Rect, confirm: &Confirm, theme: Theme)
             vec![
                 Line::raw(format!("Make {id} the default model")),
                 Line::raw(""),
-                Line::styled(
-                    "p for this project (.chi_llm.json) · g globally · Esc cancel",
-                    theme.key(),
-                ),
+                Line::styled("p for this project (.chi_llm.json) · g globally · Esc cancel", theme.key()),
             ],
         ),
     };
@@ -233,13 +192,7 @@ fn recommendation(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             Line::styled("Enter selects it in the list · Esc closes", theme.key()),
         ],
     };
-    let inner = super::popup(
-        frame,
-        area,
-        70,
-        area.height.saturating_sub(2).min(16),
-        "Recommended for this machine",
-        theme,
-    );
+    let inner =
+        super::popup(frame, area, 70, area.height.saturating_sub(2).min(16), "Recommended for this machine", theme);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
 }

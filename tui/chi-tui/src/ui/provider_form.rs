@@ -22,23 +22,14 @@ pub fn draw(frame: &mut Frame, area: Rect, form: &Form, app: &App, theme: Theme)
         Focus::Field(i) => i,
         Focus::Button(_) => form.fields.len().saturating_sub(1),
     };
-    let first = (focused + 1)
-        .saturating_sub(room)
-        .min(form.fields.len().saturating_sub(room));
+    let first = (focused + 1).saturating_sub(room).min(form.fields.len().saturating_sub(room));
     let mut lines = vec![Line::styled(truncate(&form.summary, inner.width as usize), theme.dim())];
     let mut cursor = None;
     for (i, field) in form.fields.iter().enumerate().skip(first).take(room) {
         let here = form.focus == Focus::Field(i) && app.browser.is_none();
         let mark = if field.required { "*" } else { " " };
-        let label_style = if field.required && field.value.trim().is_empty() {
-            theme.required()
-        } else {
-            theme.dim()
-        };
-        let mut spans = vec![Span::styled(
-            format!("{mark}{:<w$}", field.name, w = LABEL - 1),
-            label_style,
-        )];
+        let label_style = if field.required && field.value.trim().is_empty() { theme.required() } else { theme.dim() };
+        let mut spans = vec![Span::styled(format!("{mark}{:<w$}", field.name, w = LABEL - 1), label_style)];
         let value = match &field.kind {
             FieldKind::Choice(_) | FieldKind::Bool => {
                 format!("◀ {} ▶", if field.value.is_empty() { "—" } else { &field.value })
@@ -48,17 +39,11 @@ pub fn draw(frame: &mut Frame, area: Rect, form: &Form, app: &App, theme: Theme)
         if value.is_empty() && !here {
             spans.push(Span::styled(field.placeholder.clone(), theme.dim()));
         } else {
-            spans.push(Span::styled(
-                value,
-                if here { theme.selected() } else { Default::default() },
-            ));
+            spans.push(Span::styled(value, if here { theme.selected() } else { Default::default() }));
         }
         if here && field.kind.takes_text() {
             let x = inner.x + (LABEL + field.cursor) as u16;
-            cursor = Some(Position::new(
-                x.min(inner.right().saturating_sub(1)),
-                inner.y + lines.len() as u16,
-            ));
+            cursor = Some(Position::new(x.min(inner.right().saturating_sub(1)), inner.y + lines.len() as u16));
             if field.value.is_empty() {
                 spans.push(Span::styled(" ", theme.selected()));
             }
@@ -70,26 +55,15 @@ pub fn draw(frame: &mut Frame, area: Rect, form: &Form, app: &App, theme: Theme)
     lines.push(Line::raw(""));
     let mut buttons = Vec::new();
     for (i, button) in form.buttons.iter().enumerate() {
-        let style = if form.focus == Focus::Button(i) {
-            theme.selected()
-        } else {
-            theme.key()
-        };
+        let style = if form.focus == Focus::Button(i) { theme.selected() } else { theme.key() };
         buttons.push(Span::styled(format!("[ {} ]", button.label()), style));
         buttons.push(Span::raw(" "));
     }
     lines.push(Line::from(buttons));
     let used = lines.len() as u16;
     frame.render_widget(Paragraph::new(lines), inner);
-    let rest = Rect {
-        y: inner.y + used,
-        height: inner.height.saturating_sub(used),
-        ..inner
-    };
-    frame.render_widget(
-        Paragraph::new(test_line(form, theme)).wrap(ratatui::widgets::Wrap { trim: true }),
-        rest,
-    );
+    let rest = Rect { y: inner.y + used, height: inner.height.saturating_sub(used), ..inner };
+    frame.render_widget(Paragraph::new(test_line(form, theme)).wrap(ratatui::widgets::Wrap { trim: true }), rest);
     if let Some(position) = cursor {
         frame.set_cursor_position(position);
     }
@@ -102,14 +76,10 @@ fn test_line(form: &Form, theme: Theme) -> Line<'static> {
         Some(t) if Some(&t.fingerprint) != current.as_ref() => {
             Line::styled("Test: settings changed since the last test", theme.dim())
         }
-        Some(t) if t.report.ok => Line::styled(
-            format!("Test: passed — {}", t.report.message),
-            theme.tone(crate::app::Tone::Good),
-        ),
-        Some(t) => Line::styled(
-            format!("Test: FAILED — {}", t.report.message),
-            theme.tone(crate::app::Tone::Bad),
-        ),
+        Some(t) if t.report.ok => {
+            Line::styled(format!("Test: passed — {}", t.report.message), theme.tone(crate::app::Tone::Good))
+        }
+        Some(t) => Line::styled(format!("Test: FAILED — {}", t.report.message), theme.tone(crate::app::Tone::Bad)),
     }
 }
 
@@ -130,10 +100,7 @@ pub fn browser(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             Line::raw(""),
             Line::styled("Esc: close", theme.dim()),
         ];
-        frame.render_widget(
-            Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
-            inner,
-        );
+        frame.render_widget(Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }), inner);
         return;
     }
     if browser.models.is_empty() {
@@ -148,20 +115,11 @@ pub fn browser(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         .iter()
         .map(|m| {
             let summary = m.summary();
-            let detail = if summary.is_empty() {
-                String::new()
-            } else {
-                format!("  {summary}")
-            };
-            ListItem::new(Line::from(vec![
-                Span::raw(m.id.clone()),
-                Span::styled(detail, theme.dim()),
-            ]))
+            let detail = if summary.is_empty() { String::new() } else { format!("  {summary}") };
+            ListItem::new(Line::from(vec![Span::raw(m.id.clone()), Span::styled(detail, theme.dim())]))
         })
         .collect();
-    let list = List::new(items)
-        .highlight_style(theme.selected())
-        .highlight_symbol("▶ ");
+    let list = List::new(items).highlight_style(theme.selected()).highlight_symbol("▶ ");
     let mut state = ListState::default().with_selected(Some(browser.selected));
     frame.render_stateful_widget(list, inner, &mut state);
 }

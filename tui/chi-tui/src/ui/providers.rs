@@ -15,10 +15,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let items: Vec<ListItem> = types.iter().map(|s| ListItem::new(s.kind.clone())).collect();
     let focused = app.pane == Pane::Types && app.browser.is_none();
     let title = Span::styled(" Type ", if focused { theme.title() } else { theme.dim() });
-    let list = List::new(items)
-        .block(Block::bordered().title(title))
-        .highlight_style(theme.selected())
-        .highlight_symbol("▶ ");
+    let list =
+        List::new(items).block(Block::bordered().title(title)).highlight_style(theme.selected()).highlight_symbol("▶ ");
     let mut state = ListState::default().with_selected((!types.is_empty()).then_some(app.type_selected));
     frame.render_stateful_widget(list, left, &mut state);
     match (&app.form, app.pane) {
@@ -41,11 +39,8 @@ fn summary(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         frame.render_widget(Paragraph::new(text).block(block), area);
         return;
     };
-    let mut lines = vec![
-        Line::styled(schema.kind.clone(), theme.title()),
-        Line::raw(schema.summary.clone()),
-        Line::raw(""),
-    ];
+    let mut lines =
+        vec![Line::styled(schema.kind.clone(), theme.title()), Line::raw(schema.summary.clone()), Line::raw("")];
     for field in &schema.fields {
         let mark = if field.required { "*" } else { " " };
         lines.push(Line::from(vec![
@@ -58,10 +53,7 @@ fn summary(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     }
     if !schema.key_variables.is_empty() {
         lines.push(Line::raw(""));
-        lines.push(Line::styled(
-            format!("Key from the environment: {}", schema.key_variables.join(", ")),
-            theme.dim(),
-        ));
+        lines.push(Line::styled(format!("Key from the environment: {}", schema.key_variables.join(", ")), theme.dim()));
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled("Enter: fill in this provider's settings", theme.key()));

@@ -15,12 +15,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     frame.render_widget(block, area);
     let listed = rows(app);
     let table_height = (listed.len() as u16 + 1).clamp(2, 8);
-    let [target, table, rest] = Layout::vertical([
-        Constraint::Length(2),
-        Constraint::Length(table_height),
-        Constraint::Min(0),
-    ])
-    .areas(inner);
+    let [target, table, rest] =
+        Layout::vertical([Constraint::Length(2), Constraint::Length(table_height), Constraint::Min(0)]).areas(inner);
     let scope = Line::from(vec![
         Span::styled("Write to  ", theme.dim()),
         Span::styled(format!("◀ {} ▶", app.save.scope.describe()), theme.key()),
@@ -29,10 +25,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     frame.render_widget(Paragraph::new(scope), target);
     if listed.is_empty() {
         frame.render_widget(
-            Paragraph::new(Line::styled(
-                "No provider profiles yet: press p to configure one.",
-                theme.dim(),
-            )),
+            Paragraph::new(Line::styled("No provider profiles yet: press p to configure one.", theme.dim())),
             table,
         );
     } else {
@@ -57,9 +50,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             Constraint::Length(4),
             Constraint::Length(5),
         ];
-        let widget = Table::new(body, widths)
-            .header(header)
-            .row_highlight_style(theme.selected());
+        let widget = Table::new(body, widths).header(header).row_highlight_style(theme.selected());
         let mut state = TableState::default().with_selected(Some(app.save.selected.min(listed.len() - 1)));
         frame.render_stateful_widget(widget, table, &mut state);
     }
@@ -80,10 +71,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 "{staged} new profile(s). Enter merges them into the {} file (other settings are kept).",
                 app.save.scope.name()
             )));
-            lines.push(Line::styled(
-                "★ marks the default profile; d makes the selected one the default.",
-                theme.dim(),
-            ));
+            lines.push(Line::styled("★ marks the default profile; d makes the selected one the default.", theme.dim()));
         }
     }
     frame.render_widget(Paragraph::new(lines), rest);

@@ -27,20 +27,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let providers = if configured.is_empty() {
         "none configured — generation uses the local model".to_string()
     } else {
-        let default = configured
-            .iter()
-            .find(|p| p.default)
-            .map_or("first by priority".to_string(), |p| p.id.clone());
+        let default = configured.iter().find(|p| p.default).map_or("first by priority".to_string(), |p| p.id.clone());
         let ids: Vec<_> = configured.iter().map(|p| p.id.as_str()).collect();
         format!("{} ({}), default: {default}", configured.len(), ids.join(", "))
     };
     lines.push(row("Providers", providers, theme));
     if !app.save.staged.is_empty() {
-        lines.push(row(
-            "Not saved yet",
-            format!("{} profile(s) — open Review and save", app.save.staged.len()),
-            theme,
-        ));
+        lines.push(row("Not saved yet", format!("{} profile(s) — open Review and save", app.save.staged.len()), theme));
     }
     if let BridgeState::Down(reason) = &app.bridge {
         lines.push(row("Bridge", reason.clone(), theme));
@@ -48,11 +41,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     lines.push(Line::raw(""));
     for (i, (item, what)) in MENU.iter().enumerate() {
         let marker = if i == app.menu { "▶ " } else { "  " };
-        let style = if i == app.menu {
-            theme.selected()
-        } else {
-            Default::default()
-        };
+        let style = if i == app.menu { theme.selected() } else { Default::default() };
         lines.push(Line::from(vec![
             Span::raw(marker),
             Span::styled(format!("{} ", i + 1), theme.key()),
@@ -76,8 +65,5 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
 }
 
 fn row(label: &str, value: String, theme: Theme) -> Line<'static> {
-    Line::from(vec![
-        Span::styled(format!("{label:<15}"), theme.dim()),
-        Span::raw(value),
-    ])
+    Line::from(vec![Span::styled(format!("{label:<15}"), theme.dim()), Span::raw(value)])
 }

@@ -35,11 +35,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let mut cursor = None;
     let pick = |lines: &mut Vec<Line>, items: Vec<String>, selected: usize| {
         for (i, item) in items.into_iter().enumerate() {
-            let (mark, style) = if i == selected {
-                ("▶ ", theme.selected())
-            } else {
-                ("  ", Default::default())
-            };
+            let (mark, style) = if i == selected { ("▶ ", theme.selected()) } else { ("  ", Default::default()) };
             lines.push(Line::from(vec![Span::raw(mark), Span::styled(item, style)]));
         }
     };
@@ -52,11 +48,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         }
         Step::Provider => {
             lines.push(Line::raw("Which provider does the project use?"));
-            pick(
-                &mut lines,
-                choices(app).into_iter().map(|c| c.label).collect(),
-                w.provider,
-            );
+            pick(&mut lines, choices(app).into_iter().map(|c| c.label).collect(), w.provider);
         }
         Step::Model if choices(app).get(w.provider).is_some_and(|c| c.kind == "local") => {
             lines.push(Line::raw("Which catalog model?"));
@@ -79,11 +71,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         }
         Step::Format => {
             lines.push(Line::raw("Configuration file format:"));
-            pick(
-                &mut lines,
-                vec![".chi_llm.json".into(), ".chi_llm.yaml".into()],
-                usize::from(w.yaml),
-            );
+            pick(&mut lines, vec![".chi_llm.json".into(), ".chi_llm.yaml".into()], usize::from(w.yaml));
         }
         Step::Extras => {
             lines.push(Line::raw("Extras pinned in llm-requirements.txt:"));
@@ -91,15 +79,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         }
         Step::Preview | Step::Done => preview(&mut lines, app, theme),
     }
-    let scroll = if matches!(w.step, Step::Preview | Step::Done) {
-        w.scroll
-    } else {
-        0
-    };
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)),
-        inner,
-    );
+    let scroll = if matches!(w.step, Step::Preview | Step::Done) { w.scroll } else { 0 };
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)), inner);
     if let Some((x, y)) = cursor {
         let x = inner.x + x as u16;
         frame.set_cursor_position((x.min(inner.right().saturating_sub(1)), inner.y + y as u16));
@@ -109,10 +90,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         let mut lines: Vec<Line> = vec![Line::raw("These files exist with other content:")];
         lines.extend(files.iter().map(|f| Line::styled(format!("  {f}"), theme.dim())));
         lines.push(Line::raw("Overwrite them? Each old file is kept as NAME.bak."));
-        lines.push(Line::styled(
-            "y overwrite · n write only the new files · Esc back",
-            theme.key(),
-        ));
+        lines.push(Line::styled("y overwrite · n write only the new files · Esc back", theme.key()));
         let inner = super::popup(frame, area, 70, lines.len() as u16 + 2, "Overwrite?", theme);
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
     }
@@ -132,11 +110,7 @@ fn preview(lines: &mut Vec<Line<'static>>, app: &App, theme: Theme) {
     let Some(plan) = &w.plan else { return };
     let done = w.step == Step::Done;
     lines.push(Line::styled(
-        if done {
-            "Written:"
-        } else {
-            "Enter writes these files (↑↓ scroll · Esc back):"
-        },
+        if done { "Written:" } else { "Enter writes these files (↑↓ scroll · Esc back):" },
         theme.key(),
     ));
     for file in &plan.files {
@@ -144,15 +118,10 @@ fn preview(lines: &mut Vec<Line<'static>>, app: &App, theme: Theme) {
             ("skip", Some(_)) if !done => "exists, differs",
             (action, _) => action,
         };
-        lines.push(Line::from(vec![
-            Span::styled(format!("{action:<16}"), theme.title()),
-            Span::raw(file.path.clone()),
-        ]));
+        lines
+            .push(Line::from(vec![Span::styled(format!("{action:<16}"), theme.title()), Span::raw(file.path.clone())]));
         if let Some(backup) = &file.backup {
-            lines.push(Line::styled(
-                format!("                kept the old one as {backup}"),
-                theme.dim(),
-            ));
+            lines.push(Line::styled(format!("                kept the old one as {backup}"), theme.dim()));
         }
         if done {
             continue;

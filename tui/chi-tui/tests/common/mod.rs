@@ -10,9 +10,7 @@ use serde_json::{json, Value};
 
 /// The result the bridge gave for `method` in the named fixture file.
 pub fn fixture_result(file: &str, method: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../protocol/fixtures")
-        .join(file);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../protocol/fixtures").join(file);
     let text = fs::read_to_string(path).expect("fixture");
     for line in text.lines() {
         let exchange: Value = serde_json::from_str(line).expect("JSON");
@@ -29,26 +27,14 @@ pub fn fixture_result(file: &str, method: &str) -> Value {
 
 /// The id and method of a Send effect.
 pub fn sent(effect: &Effect) -> (u64, String, Value) {
-    let Effect::Send(line) = effect else {
-        panic!("not a Send: {effect:?}")
-    };
+    let Effect::Send(line) = effect else { panic!("not a Send: {effect:?}") };
     let value: Value = serde_json::from_str(line).expect("JSON");
-    (
-        value["id"].as_u64().expect("id"),
-        value["method"].as_str().expect("method").to_string(),
-        value["params"].clone(),
-    )
+    (value["id"].as_u64().expect("id"), value["method"].as_str().expect("method").to_string(), value["params"].clone())
 }
 
 pub fn answer(app: &mut App, effect: &Effect, result: Value) -> Vec<Effect> {
     let (id, _, _) = sent(effect);
-    update(
-        app,
-        Action::Bridge(Incoming::Response {
-            id: json!(id),
-            outcome: Ok(result),
-        }),
-    )
+    update(app, Action::Bridge(Incoming::Response { id: json!(id), outcome: Ok(result) }))
 }
 
 pub fn fail(app: &mut App, effect: &Effect, message: &str, kind: &str) -> Vec<Effect> {
@@ -56,18 +42,9 @@ pub fn fail(app: &mut App, effect: &Effect, message: &str, kind: &str) -> Vec<Ef
     let error = RpcError {
         code: -32000,
         message: message.into(),
-        data: Some(chi_tui::protocol::ErrorData {
-            kind: kind.into(),
-            backend: "test".into(),
-        }),
+        data: Some(chi_tui::protocol::ErrorData { kind: kind.into(), backend: "test".into() }),
     };
-    update(
-        app,
-        Action::Bridge(Incoming::Response {
-            id: json!(id),
-            outcome: Err(error),
-        }),
-    )
+    update(app, Action::Bridge(Incoming::Response { id: json!(id), outcome: Err(error) }))
 }
 
 /// An app past the handshake, with the fixtures' provider types and no profiles.
@@ -79,7 +56,7 @@ pub fn ready_app() -> App {
         let (_, method, _) = sent(effect);
         let result = match method.as_str() {
             "providers/schema" => fixture_result("providers.jsonl", "providers/schema"),
-            "providers/list" => json!([]),
+            "providers/list" | "providers/current" => json!([]),
             "config/explain" => fixture_result("handshake.jsonl", "config/explain"),
             other => panic!("unexpected {other}"),
         };
@@ -109,4 +86,26 @@ pub fn ollama_form(app: &mut App) {
     app.type_selected = index;
     press(app, &[Action::Enter]);
     assert!(app.form.is_some());
+}
+
+/// The app on the Models screen with the fixtures' catalog loaded.
+pub fn models_app() -> App {
+    let mut app = ready_app();
+    let effects = update(&mut app, Action::Char('2'));
+    for effect in &effects {
+        let (_, method, _) = sent(effect);
+        let result = match method.as_str() {
+            "models/list" => fixture_result("models.jsonl", "models/list"),
+            "models/installed" => json!([
+                {"id": "ollama:llama3.2:1b", "path": "/home/me/.ollama/models/blobs/sha256-74701a8c", "size_bytes": 1321098329_u64, "origin": "ollama", "owned": false}
+            ]),
+            other => panic!("unexpected {other}"),
+        };
+        answer(&mut app, effect, result);
+    }
+    app
+}
+
+pub fn select(app: &mut App, id: &str) {
+    app.models.selected = app.models.entries().iter().position(|e| e.id == id).expect("listed");
 }

@@ -1,0 +1,234 @@
+//! `update` for the Models, Diagnostics, New project and Chat screens.
+
+mod common;
+
+use chi_tui::app::{update, Action, Effect, Screen};
+use chi_tui::chat::Role;
+use chi_tui::models::{Confirm, DownloadState};
+use chi_tui::protocol::{Incoming, RpcError};
+use chi_tui::wizard::Step;
+use common::*;
+use serde_json::json;
+
+fn notify(app: &mut chi_tui::app::App, method: &str, params: serde_json::Value) {
+    update(app, Action::Bridge(Incoming::Notification { method: method.into(), params }));
+}
+
+fn cancelled(app: &mut chi_tui::app::App, effect: &Effect) {
+    let (id, _, _) = sent(effect);
+    let error = RpcError { code: -32800, message: "cancelled".into(), data: None };
+    update(app, Action::Bridge(Incoming::Response { id: json!(id), outcome: Err(error) }));
+}
+
+#[test]
+fn the_table_joins_the_catalog_and_other_tools_files_and_filters() {
+    let mut app = models_app();
+    let entries = app.models.entries();
+    assert_eq!(entries.len(), 26);
+    assert!(entries.iter().any(|e| e.id == "ollama:llama3.2:1b" && e.catalog.is_none()));
+    assert!(!app.typing());
+    update(&mut app, Action::Char('/'));
+    assert!(app.typing());
+    for c in "qwen3".chars() {
+        update(&mut app, Action::Insert(c));
+    }
+    assert!(app.models.entries().iter().all(|e| e.id.contains("qwen3")));
+    assert!(!app.quitting); // 'q' was text
+    update(&mut app, Action::Enter);
+    assert!(!app.typing());
+    update(&mut app, Action::Char('t'));
+    let tag = app.models.tag.clone().expect("a tag");
+    assert!(app.models.entries().iter().all(|e| e.tags().contains(&tag)));
+}
+
+#[test]
+fn a_download_shows_progress_speed_and_eta_and_can_be_cancelled_and_resumed() {
+    let mut app = models_app();
+    select(&mut app, "gemma-3-270m");
+    let start = update(&mut app, Action::Char('d'));
+    let (request, method, params) = sent(&start[0]);
+    assert_eq!((method.as_str(), params), ("models/download", json!({"model": "gemma-3-270m"})));
+    for (t, done) in [(1.0, 10_000_000_u64), (2.0, 30_000_000)] {
+        app.now = t;
+        notify(
+            &mut app,
+            "models/download/progress",
+            json!({"id": request, "model": "gemma-3-270m", "phase": "download", "done": done, "total": 253_000_000}),
+        );
+    }
+    let download = app.models.downloads.get("gemma-3-270m").expect("running").clone();
+    assert_eq!(download.done, 30_000_000);
+    assert!((download.speed().expect("speed") - 15_000_000.0).abs() < 1.0); // 30 MB in 2 s
+    assert!((download.eta().expect("eta") - 223_000_000.0 / 15_000_000.0).abs() < 0.01);
+
+    let cancel = update(&mut app, Action::Char('c'));
+    let Effect::Send(line) = &cancel[0] else { panic!("{cancel:?}") };
+    let line: serde_json::Value = serde_json::from_str(line).expect("JSON");
+    assert_eq!(line, json!({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": request}}));
+    cancelled(&mut app, &start[0]);
+    assert_eq!(app.models.downloads["gemma-3-270m"].state, DownloadState::Cancelled);
+
+    let again = update(&mut app, Action::Char('d'));
+    assert_eq!(sent(&again[0]).1, "models/download");
+    assert!(app.note.as_ref().is_some_and(|n| n.text.starts_with("Resuming")));
+    let refresh = answer(&mut app, &again[0], json!({"path": "/m/gemma.gguf"}));
+    assert!(!app.models.downloads.contains_key("gemma-3-270m"));
+    assert_eq!(refresh.iter().map(|e| sent(e).1).collect::<Vec<_>>(), ["models/list", "models/installed"]);
+}
+
+#[test]
+fn a_dead_bridge_leaves_downloads_and_answers_interrupted() {
+    let mut app = models_app();
+    select(&mut app, "gemma-3-270m");
+    update(&mut app, Action::Char('d'));
+    app.screen = Screen::Chat;
+    app.chat.input = chi_tui::input::TextInput::new("hi");
+    update(&mut app, Action::Enter);
+    update(&mut app, Action::BridgeExited("killed by a signal".into()));
+    assert_eq!(app.models.downloads["gemma-3-270m"].state, DownloadState::Interrupted);
+    assert!(app.chat.streaming.is_none());
+    assert!(app.chat.turns.iter().any(|t| t.role == Role::Note && t.text.contains("bridge stopped")));
+}
+
+#[test]
+fn removing_names_the_file_and_the_bytes_and_never_touches_other_tools_files() {
+    let mut app = models_app();
+    select(&mut app, "ollama:llama3.2:1b");
+    assert!(update(&mut app, Action::Char('x')).is_empty());
+    assert!(app.models.confirm.is_none());
+    assert!(app.note.as_ref().is_some_and(|n| n.text.contains("never removes other tools' files")));
+    select(&mut app, "smollm2-135m");
+    app.models.catalog[0].downloaded = true;
+    app.models.catalog[0].path = Some("/m/SmolLM2.gguf".into());
+    update(&mut app, Action::Char('x'));
+    let Some(Confirm::Remove { path, bytes, .. }) = app.models.confirm.clone() else { panic!("no confirmation") };
+    assert_eq!((path.as_str(), bytes), ("/m/SmolLM2.gguf", 98_362_432));
+    assert!(update(&mut app, Action::Char('n')).is_empty());
+    update(&mut app, Action::Char('x'));
+    let remove = update(&mut app, Action::Char('y'));
+    assert_eq!(sent(&remove[0]).2, json!({"id": "smollm2-135m"}));
+    answer(&mut app, &remove[0], json!({"freed_bytes": 98_362_432}));
+    assert!(app.note.as_ref().is_some_and(|n| n.text.contains("98.4 MB freed")));
+}
+
+#[test]
+fn set_default_asks_for_the_scope() {
+    let mut app = models_app();
+    select(&mut app, "gemma-3-270m");
+    update(&mut app, Action::Char('s'));
+    let set = update(&mut app, Action::Char('g'));
+    assert_eq!(sent(&set[0]).2, json!({"id": "gemma-3-270m", "scope": "global"}));
+}
+
+#[test]
+fn diagnostics_run_then_export_through_a_file_effect() {
+    let mut app = ready_app();
+    let run = update(&mut app, Action::Char('5'));
+    assert_eq!(app.screen, Screen::Diagnostics);
+    answer(&mut app, &run[0], fixture_result("project.jsonl", "diagnostics/run"));
+    assert!(app.diag.report.as_ref().is_some_and(|r| !r.checks.is_empty()));
+    update(&mut app, Action::Char('e'));
+    assert!(app.typing());
+    for _ in 0..5 {
+        update(&mut app, Action::Backspace); // ".json"
+    }
+    for c in ".txt".chars() {
+        update(&mut app, Action::Insert(c));
+    }
+    let write = update(&mut app, Action::Enter);
+    let [Effect::WriteFile { path, content }] = write.as_slice() else { panic!("{write:?}") };
+    assert_eq!(path, "chi_llm_diagnostics.txt");
+    let written: serde_json::Value = serde_json::from_str(content).expect("JSON");
+    assert_eq!(written["format"], "chi_llm.diagnostics/1");
+    update(&mut app, Action::FileWritten(Ok("/w/chi_llm_diagnostics.txt".into())));
+    assert!(app.note.as_ref().is_some_and(|n| n.text.contains("/w/chi_llm_diagnostics.txt")));
+}
+
+#[test]
+fn the_wizard_previews_then_asks_before_overwriting() {
+    let mut app = models_app();
+    app.screen = Screen::Welcome;
+    update(&mut app, Action::Char('6'));
+    assert_eq!(app.wizard.step, Step::Folder);
+    assert!(app.typing());
+    update(&mut app, Action::Backspace);
+    for c in "app".chars() {
+        update(&mut app, Action::Insert(c));
+    }
+    update(&mut app, Action::Enter); // folder
+    update(&mut app, Action::Down); // ollama, a new profile
+    update(&mut app, Action::Enter);
+    assert!(app.typing()); // its model is typed
+    for c in "llama3.2".chars() {
+        update(&mut app, Action::Insert(c));
+    }
+    update(&mut app, Action::Enter); // model
+    update(&mut app, Action::Down); // YAML
+    update(&mut app, Action::Enter);
+    let preview = update(&mut app, Action::Enter); // extras: standard
+    let (_, method, params) = sent(&preview[0]);
+    assert_eq!(method, "bootstrap/preview");
+    assert_eq!(
+        params,
+        json!({"path": "app", "provider": "ollama", "model": "llama3.2", "yaml": true, "extras": "standard", "force": false})
+    );
+    let mut plan = fixture_result("project.jsonl", "bootstrap/preview");
+    plan["files"][0]["existing"] = json!("{}\n");
+    plan["files"][0]["action"] = json!("skip");
+    answer(&mut app, &preview[0], plan);
+    assert!(update(&mut app, Action::Enter).is_empty()); // a file differs: ask first
+    assert!(app.wizard.confirm);
+    let write = update(&mut app, Action::Char('y'));
+    let (_, method, params) = sent(&write[0]);
+    assert_eq!((method.as_str(), params["force"].clone()), ("bootstrap/write", json!(true)));
+    answer(&mut app, &write[0], fixture_result("project.jsonl", "bootstrap/write"));
+    assert_eq!(app.wizard.step, Step::Done);
+}
+
+#[test]
+fn chat_streams_cancels_and_resets() {
+    let mut app = ready_app();
+    update(&mut app, Action::Char('1'));
+    assert_eq!(app.screen, Screen::Chat);
+    for c in "hi q".chars() {
+        update(&mut app, Action::Insert(c));
+    }
+    assert!(!app.quitting);
+    app.now = 10.0;
+    let start = update(&mut app, Action::Enter);
+    let (id, method, params) = sent(&start[0]);
+    assert_eq!(
+        (method.as_str(), params),
+        ("generate/start", json!({"messages": [{"role": "user", "content": "hi q"}]}))
+    );
+    notify(&mut app, "generate/delta", json!({"id": id, "text": "Echo:"}));
+    notify(&mut app, "generate/delta", json!({"id": id, "text": " hi"}));
+    assert_eq!(app.chat.turns.last().map(|t| t.text.as_str()), Some("Echo: hi"));
+    app.now = 11.0;
+    let stop = update(&mut app, Action::Esc);
+    assert!(matches!(&stop[0], Effect::Send(line) if line.contains("$/cancelRequest")));
+    assert_eq!(app.screen, Screen::Chat); // Esc stopped the answer; it did not leave
+    cancelled(&mut app, &start[0]);
+    assert!(app.chat.streaming.is_none());
+    assert_eq!(app.chat.turns.last().map(|t| t.text.as_str()), Some("(answer stopped)"));
+
+    for c in "again".chars() {
+        update(&mut app, Action::Insert(c));
+    }
+    let next = update(&mut app, Action::Enter);
+    let messages = sent(&next[0]).2["messages"].clone();
+    assert_eq!(messages.as_array().map(Vec::len), Some(3)); // user, assistant, user: notes stay out
+    answer(
+        &mut app,
+        &next[0],
+        json!({"text": "Echo: again", "finish_reason": "stop", "usage": {"prompt_tokens": 5, "completion_tokens": 2}, "model": "fake"}),
+    );
+    assert!(chi_tui::chat::status(&app).contains("5+2 tokens"));
+    for c in "/reset".chars() {
+        update(&mut app, Action::Insert(c));
+    }
+    update(&mut app, Action::Enter);
+    assert!(app.chat.turns.is_empty());
+    update(&mut app, Action::Esc);
+    assert_eq!(app.screen, Screen::Welcome);
+}
