@@ -59,6 +59,7 @@ pub enum Pending {
     Route,
     ModelList,
     Installed,
+    Disk,
     Download { model: String },
     Remove { model: String },
     SetDefault { model: String },
@@ -386,6 +387,7 @@ fn bridge_message(app: &mut App, incoming: Incoming) -> Vec<Effect> {
         }
         Pending::ModelList => crate::models::listed(app, outcome),
         Pending::Installed => crate::models::installed(app, outcome),
+        Pending::Disk => crate::models::disk(app, outcome),
         Pending::Download { model } => crate::models::downloaded(app, model, outcome),
         Pending::Remove { model } => crate::models::removed(app, model, outcome),
         Pending::SetDefault { model } => crate::models::default_set(app, model, outcome),

@@ -84,6 +84,8 @@ pub enum Confirm {
 pub struct ModelsState {
     pub catalog: Vec<ModelInfo>,
     pub installed: Vec<InstalledModel>,
+    /// The files in chi-llm's models folder (`models/disk`): their real sizes.
+    pub files: HashMap<String, u64>,
     pub loaded: bool,
     pub selected: usize,
     pub filter: TextInput,
@@ -101,7 +103,13 @@ impl ModelsState {
         let mut out: Vec<Entry> = self
             .catalog
             .iter()
-            .map(|m| Entry { id: m.id.clone(), catalog: Some(m.clone()), installed: None })
+            .map(|m| {
+                let mut model = m.clone();
+                if let Some(size) = self.files.get(&m.id).filter(|_| m.downloaded) {
+                    model.size_bytes = Some(*size); // the file's own size, not the estimate
+                }
+                Entry { id: m.id.clone(), catalog: Some(model), installed: None }
+            })
             .collect();
         for file in self.installed.iter().filter(|f| !f.owned) {
             out.push(Entry { id: file.id.clone(), catalog: None, installed: Some(file.clone()) });
@@ -130,7 +138,17 @@ pub fn load(app: &mut App) -> Vec<Effect> {
     vec![
         app.request("models/list", Value::Null, Pending::ModelList),
         app.request("models/installed", Value::Null, Pending::Installed),
+        app.request("models/disk", Value::Null, Pending::Disk),
     ]
+}
+
+pub fn disk(app: &mut App, outcome: Result<Value, RpcError>) -> Vec<Effect> {
+    take(app, "models/disk", outcome, |app, v: Value| {
+        let files = v["files"].as_array().cloned().unwrap_or_default();
+        app.models.files =
+            files.iter().filter_map(|f| Some((f["id"].as_str()?.to_string(), f["size_bytes"].as_u64()?))).collect();
+    });
+    Vec::new()
 }
 
 pub fn listed(app: &mut App, outcome: Result<Value, RpcError>) -> Vec<Effect> {
@@ -337,7 +355,7 @@ fn ask_remove(app: &mut App) {
             app.models.confirm = Some(Confirm::Remove {
                 id: entry.id.clone(),
                 path: model.path.clone().unwrap_or_default(),
-                bytes: model.size().unwrap_or(0),
+                bytes: app.models.files.get(&entry.id).copied().or(model.size()).unwrap_or(0),
             })
         }
     }

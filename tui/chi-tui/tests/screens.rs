@@ -73,7 +73,10 @@ fn a_download_shows_progress_speed_and_eta_and_can_be_cancelled_and_resumed() {
     assert!(app.note.as_ref().is_some_and(|n| n.text.starts_with("Resuming")));
     let refresh = answer(&mut app, &again[0], json!({"path": "/m/gemma.gguf"}));
     assert!(!app.models.downloads.contains_key("gemma-3-270m"));
-    assert_eq!(refresh.iter().map(|e| sent(e).1).collect::<Vec<_>>(), ["models/list", "models/installed"]);
+    assert_eq!(
+        refresh.iter().map(|e| sent(e).1).collect::<Vec<_>>(),
+        ["models/list", "models/installed", "models/disk"]
+    );
 }
 
 #[test]

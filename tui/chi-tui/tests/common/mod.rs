@@ -96,6 +96,9 @@ pub fn models_app() -> App {
         let (_, method, _) = sent(effect);
         let result = match method.as_str() {
             "models/list" => fixture_result("models.jsonl", "models/list"),
+            "models/disk" => {
+                json!({"models_dir": "/m", "free_bytes": 1, "used_bytes": 0, "partial_bytes": 0, "files": []})
+            }
             "models/installed" => json!([
                 {"id": "ollama:llama3.2:1b", "path": "/home/me/.ollama/models/blobs/sha256-74701a8c", "size_bytes": 1321098329_u64, "origin": "ollama", "owned": false}
             ]),
