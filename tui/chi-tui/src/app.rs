@@ -68,6 +68,7 @@ pub enum Pending {
     Preview,
     BootstrapWrite,
     Generate,
+    WizardModels,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -396,6 +397,7 @@ fn bridge_message(app: &mut App, incoming: Incoming) -> Vec<Effect> {
         Pending::Preview => crate::wizard::planned(app, false, outcome),
         Pending::BootstrapWrite => crate::wizard::planned(app, true, outcome),
         Pending::Generate => crate::chat::answered(app, outcome),
+        Pending::WizardModels => crate::wizard::discovered(app, outcome),
     }
 }
 
@@ -448,6 +450,7 @@ fn bridge_exited(app: &mut App, how: &str) -> Vec<Effect> {
     app.save.busy = false;
     app.diag.running = false;
     app.wizard.loading = false;
+    app.wizard.discovering = false;
     crate::models::interrupted(app);
     crate::chat::interrupted(app);
     app.restarts += 1;

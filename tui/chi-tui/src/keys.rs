@@ -20,6 +20,9 @@ pub fn action_for(key: KeyEvent, typing: bool) -> Option<Action> {
             _ => None,
         };
     }
+    if key.modifiers.contains(KeyModifiers::ALT) {
+        return None; // Alt chords (or Esc typed just before a key) are not text and not shortcuts
+    }
     Some(match key.code {
         KeyCode::Up => Action::Up,
         KeyCode::Down => Action::Down,

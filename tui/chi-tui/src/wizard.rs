@@ -28,6 +28,8 @@ pub enum Step {
 pub struct ProviderChoice {
     pub label: String,
     pub kind: String,
+    /// The configured profile this choice is, if any.
+    pub profile: Option<String>,
     pub base_url: Option<String>,
     pub model: Option<String>,
 }
@@ -46,6 +48,10 @@ pub struct WizardState {
     pub error: Option<String>,
     pub confirm: bool,
     pub scroll: u16,
+    /// The server's models (Ctrl+O on the model step), once listed; the chosen one.
+    pub served: Option<Result<Vec<String>, String>>,
+    pub served_selected: usize,
+    pub discovering: bool,
 }
 
 pub fn open(app: &mut App) -> Vec<Effect> {
@@ -61,6 +67,7 @@ pub fn choices(app: &App) -> Vec<ProviderChoice> {
     let mut out = vec![ProviderChoice {
         label: "local — the embedded llama.cpp model".into(),
         kind: "local".into(),
+        profile: None,
         base_url: None,
         model: None,
     }];
@@ -71,6 +78,7 @@ pub fn choices(app: &App) -> Vec<ProviderChoice> {
         out.push(ProviderChoice {
             label: format!("profile {} — {}{at}", p.id, p.kind),
             kind: p.kind.clone(),
+            profile: Some(p.id.clone()),
             base_url: url,
             model,
         });
@@ -79,6 +87,7 @@ pub fn choices(app: &App) -> Vec<ProviderChoice> {
         out.push(ProviderChoice {
             label: format!("{kind} — its default address"),
             kind: kind.into(),
+            profile: None,
             base_url: None,
             model: None,
         });
@@ -90,7 +99,7 @@ pub fn choices(app: &App) -> Vec<ProviderChoice> {
 pub fn typing(app: &App) -> bool {
     match app.wizard.step {
         Step::Folder => true,
-        Step::Model => !local(app),
+        Step::Model => !local(app) && app.wizard.served.is_none(),
         _ => false,
     }
 }
@@ -116,9 +125,15 @@ fn back(app: &mut App) {
 }
 
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    if app.wizard.served.is_some() {
+        return served_keys(app, action);
+    }
     if action == Action::Esc {
         back(app);
         return Vec::new();
+    }
+    if app.wizard.step == Step::Model && action == Action::Browse && !local(app) {
+        return discover(app);
     }
     if typing(app) {
         let input = if app.wizard.step == Step::Folder { &mut app.wizard.folder } else { &mut app.wizard.model };
@@ -173,6 +188,57 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     }
     let count = choices(app).len();
     app.wizard.provider = app.wizard.provider.min(count.saturating_sub(1));
+    Vec::new()
+}
+
+/// Ask the chosen provider which models it serves (a configured profile by its id, with its
+/// address and key; a new one at its type's defaults).
+fn discover(app: &mut App) -> Vec<Effect> {
+    let Some(choice) = choices(app).get(app.wizard.provider).cloned() else { return Vec::new() };
+    let provider = match &choice.profile {
+        Some(id) => json!(id),
+        None => json!({"type": choice.kind}),
+    };
+    app.wizard.discovering = true;
+    app.wizard.served = Some(Ok(Vec::new()));
+    vec![app.request("providers/discover", json!({"provider": provider}), Pending::WizardModels)]
+}
+
+pub fn discovered(app: &mut App, outcome: Result<Value, RpcError>) -> Vec<Effect> {
+    app.wizard.discovering = false;
+    let listed = outcome
+        .map_err(|e| e.describe())
+        .and_then(|v| decode::<Vec<crate::protocol::ServedModel>>("providers/discover", v))
+        .map(|models| models.into_iter().map(|m| m.id).collect::<Vec<_>>());
+    if app.wizard.served.is_some() {
+        let current = app.wizard.model.value.clone();
+        app.wizard.served_selected =
+            listed.as_ref().ok().and_then(|l| l.iter().position(|m| *m == current)).unwrap_or(0);
+        app.wizard.served = Some(listed);
+    }
+    Vec::new()
+}
+
+fn served_keys(app: &mut App, action: Action) -> Vec<Effect> {
+    let w = &mut app.wizard;
+    let count = match &w.served {
+        Some(Ok(list)) => list.len(),
+        _ => 0,
+    };
+    match action {
+        Action::Up | Action::Char('k') => w.served_selected = w.served_selected.saturating_sub(1),
+        Action::Down | Action::Char('j') => w.served_selected = (w.served_selected + 1).min(count.saturating_sub(1)),
+        Action::Enter => {
+            if let Some(Ok(list)) = &w.served {
+                if let Some(model) = list.get(w.served_selected) {
+                    w.model = TextInput::new(model);
+                }
+            }
+            w.served = None;
+        }
+        Action::Esc => w.served = None,
+        _ => {}
+    }
     Vec::new()
 }
 

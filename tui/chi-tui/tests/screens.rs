@@ -235,3 +235,31 @@ fn chat_streams_cancels_and_resets() {
     update(&mut app, Action::Esc);
     assert_eq!(app.screen, Screen::Welcome);
 }
+
+#[test]
+fn the_wizard_offers_a_configured_profile_and_lists_its_models() {
+    let mut app = models_app();
+    app.profiles = serde_json::from_value(json!([
+        {"id": "box", "type": "ollama", "tags": [], "priority": 100, "settings": {"base_url": "http://box:11434", "model": "llama3.2"}, "default": true}
+    ]))
+    .expect("profiles");
+    app.screen = Screen::Welcome;
+    update(&mut app, Action::Char('6'));
+    update(&mut app, Action::Enter);
+    update(&mut app, Action::Down); // the profile comes right after local
+    update(&mut app, Action::Enter);
+    assert_eq!(app.wizard.model.value, "llama3.2"); // the profile's model, to keep or change
+    let ask = update(&mut app, Action::Browse);
+    assert_eq!(sent(&ask[0]).2, json!({"provider": "box"})); // by id: its address and key
+    assert!(!app.typing());
+    answer(&mut app, &ask[0], fixture_result("providers.jsonl", "providers/discover"));
+    update(&mut app, Action::Down);
+    update(&mut app, Action::Enter);
+    assert_eq!(app.wizard.model.value, "qwen3:0.6b");
+    update(&mut app, Action::Enter);
+    update(&mut app, Action::Enter);
+    let preview = update(&mut app, Action::Enter);
+    let params = sent(&preview[0]).2;
+    assert_eq!((params["provider"].clone(), params["base_url"].clone()), (json!("ollama"), json!("http://box:11434")));
+    assert_eq!(params["model"], "qwen3:0.6b");
+}

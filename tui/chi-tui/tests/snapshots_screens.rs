@@ -184,3 +184,26 @@ fn chat_empty_streaming_and_answered() {
     answer(&mut app, &start[0], done);
     both("chat_answered", &app);
 }
+
+#[test]
+fn errors_are_shown_where_they_happened() {
+    let mut app = ready_app();
+    let run = update(&mut app, Action::Char('5'));
+    let error = chi_tui::protocol::RpcError {
+        code: -32603,
+        message: "RuntimeError: no /proc on this system".into(),
+        data: None,
+    };
+    update(&mut app, Action::Bridge(Incoming::Response { id: json!(sent(&run[0]).0), outcome: Err(error) }));
+    insta::assert_snapshot!("diagnostics_error_80x24", render(&app, 80, 24));
+    let (mut app, _) = wizard_at_preview(false);
+    app.wizard.step = chi_tui::wizard::Step::Extras;
+    let preview = update(&mut app, Action::Enter);
+    let error = chi_tui::protocol::RpcError {
+        code: -32000,
+        message: "anthropic needs a model: pass --model-id NAME (the name it serves)".into(),
+        data: Some(chi_tui::protocol::ErrorData { kind: "invalid_request".into(), backend: "chi_llm".into() }),
+    };
+    update(&mut app, Action::Bridge(Incoming::Response { id: json!(sent(&preview[0]).0), outcome: Err(error) }));
+    insta::assert_snapshot!("wizard_error_80x24", render(&app, 80, 24));
+}

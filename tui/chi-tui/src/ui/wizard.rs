@@ -65,9 +65,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         }
         Step::Model => {
             lines.push(Line::raw("The model name the server serves (empty: set it later):"));
-            cursor = Some((w.model.cursor, lines.len()));
-            lines.push(Line::styled(w.model.value.clone(), theme.selected()));
-            lines.push(Line::styled("Enter next · Esc back", theme.dim()));
+            match &w.served {
+                None => {
+                    cursor = Some((w.model.cursor, lines.len()));
+                    lines.push(Line::styled(w.model.value.clone(), theme.selected()));
+                    lines.push(Line::styled("Enter next · Ctrl+O list the server's models · Esc back", theme.dim()));
+                }
+                Some(_) if w.discovering => {
+                    lines.push(Line::raw(format!("{} asking the server for its models…", super::spinner(app))))
+                }
+                Some(Err(reason)) => {
+                    lines.push(Line::styled(format!("Could not list them: {reason}"), theme.tone(Tone::Bad)));
+                    lines.push(Line::styled("Esc: type the name instead", theme.dim()));
+                }
+                Some(Ok(models)) if models.is_empty() => lines.push(Line::raw("The server lists no models (Esc).")),
+                Some(Ok(models)) => pick(&mut lines, models.clone(), w.served_selected),
+            }
         }
         Step::Format => {
             lines.push(Line::raw("Configuration file format:"));
