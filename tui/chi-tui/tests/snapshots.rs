@@ -4,49 +4,35 @@
 mod common;
 
 use chi_tui::app::{update, Action, App, Tone};
-use chi_tui::theme::Theme;
-use chi_tui::ui::{draw, MIN_HEIGHT, MIN_WIDTH};
+use chi_tui::ui::{MIN_HEIGHT, MIN_WIDTH};
 use common::*;
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 use serde_json::json;
-
-fn render(app: &App, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("a terminal");
-    terminal.draw(|frame| draw(frame, app, Theme { color: false })).expect("drawn");
-    terminal.backend().to_string()
-}
-
-fn both(name: &str, app: &App) {
-    insta::assert_snapshot!(format!("{name}_80x24"), render(app, 80, 24));
-    insta::assert_snapshot!(format!("{name}_small"), render(app, MIN_WIDTH, MIN_HEIGHT));
-}
 
 #[test]
 fn welcome_starting() {
     let app = App::new("/tmp/chi-tui.log");
-    both("welcome_starting", &app);
+    both!("welcome_starting", &app);
 }
 
 #[test]
 fn welcome_ready() {
     let mut app = ready_app();
     app.profiles = serde_json::from_value(fixture_result("providers.jsonl", "providers/list")).expect("profiles");
-    both("welcome_ready", &app);
+    both!("welcome_ready", &app);
 }
 
 #[test]
 fn provider_types() {
     let mut app = ready_app();
     update(&mut app, Action::Char('3'));
-    both("provider_types", &app);
+    both!("provider_types", &app);
 }
 
 #[test]
 fn provider_form() {
     let mut app = ready_app();
     ollama_form(&mut app);
-    both("provider_form", &app);
+    both!("provider_form", &app);
 }
 
 #[test]
@@ -62,7 +48,7 @@ fn provider_form_test_failed() {
         json!({"ok": false, "status": "unreachable", "latency_ms": 2.0, "message": message, "models": []}),
     );
     update(&mut app, Action::Save);
-    both("provider_form_test_failed", &app);
+    both!("provider_form_test_failed", &app);
 }
 
 #[test]
@@ -75,7 +61,7 @@ fn provider_form_secret_masked() {
         update(&mut app, Action::Tab);
     }
     type_text(&mut app, "sk-very-secret");
-    both("provider_form_secret", &app);
+    both!("provider_form_secret", &app);
 }
 
 #[test]
@@ -85,7 +71,7 @@ fn model_browser_states() {
     let discover = update(&mut app, Action::Browse);
     insta::assert_snapshot!("browser_loading_80x24", render(&app, 80, 24));
     answer(&mut app, &discover[0], fixture_result("providers.jsonl", "providers/discover"));
-    both("browser_models", &app);
+    both!("browser_models", &app);
 }
 
 #[test]
@@ -99,18 +85,18 @@ fn save_review_and_written() {
         json!({"ok": true, "status": "ok", "latency_ms": 4.0, "message": "reachable; 2 model(s) listed", "models": ["llama3.2"]}),
     );
     update(&mut app, Action::Save);
-    both("save_review", &app);
+    both!("save_review", &app);
     let add = update(&mut app, Action::Enter);
     let read = answer(&mut app, &add[0], json!({"path": "/home/me/project/.chi_llm.json"}));
     answer(&mut app, &read[0], fixture_result("providers.jsonl", "config/read"));
-    both("save_written", &app);
+    both!("save_written", &app);
 }
 
 #[test]
 fn help_overlay() {
     let mut app = ready_app();
     update(&mut app, Action::Help);
-    both("help", &app);
+    both!("help", &app);
 }
 
 #[test]

@@ -5,23 +5,9 @@ mod common;
 
 use chi_tui::app::{update, Action, App};
 use chi_tui::protocol::Incoming;
-use chi_tui::theme::Theme;
-use chi_tui::ui::{draw, MIN_HEIGHT, MIN_WIDTH};
+use chi_tui::ui::{MIN_HEIGHT, MIN_WIDTH};
 use common::*;
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 use serde_json::json;
-
-fn render(app: &App, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("a terminal");
-    terminal.draw(|frame| draw(frame, app, Theme { color: false })).expect("drawn");
-    terminal.backend().to_string()
-}
-
-fn both(name: &str, app: &App) {
-    insta::assert_snapshot!(format!("{name}_80x24"), render(app, 80, 24));
-    insta::assert_snapshot!(format!("{name}_small"), render(app, MIN_WIDTH, MIN_HEIGHT));
-}
 
 fn notify(app: &mut App, method: &str, params: serde_json::Value) {
     update(app, Action::Bridge(Incoming::Notification { method: method.into(), params }));
@@ -33,7 +19,7 @@ fn models_loading_and_listed() {
     update(&mut app, Action::Char('2'));
     insta::assert_snapshot!("models_loading_80x24", render(&app, 80, 24));
     let app = models_app();
-    both("models_list", &app);
+    both!("models_list", &app);
 }
 
 #[test]
@@ -43,7 +29,7 @@ fn models_filtered_by_text() {
     for c in "qwen".chars() {
         update(&mut app, Action::Insert(c));
     }
-    both("models_filter", &app);
+    both!("models_filter", &app);
 }
 
 #[test]
@@ -60,7 +46,7 @@ fn models_download_progress_and_cancelled() {
             json!({"id": id, "model": "gemma-3-270m", "phase": "download", "done": done, "total": 253_000_000}),
         );
     }
-    both("models_downloading", &app);
+    both!("models_downloading", &app);
     update(&mut app, Action::Char('c'));
     let error = chi_tui::protocol::RpcError { code: -32800, message: "cancelled".into(), data: None };
     update(&mut app, Action::Bridge(Incoming::Response { id: json!(id), outcome: Err(error) }));
@@ -76,7 +62,7 @@ fn models_other_tools_file_and_remove_confirmation() {
     app.models.catalog[0].downloaded = true;
     app.models.catalog[0].path = Some("/home/me/.cache/chi_llm/models/SmolLM2-135M-Instruct.Q4_1.gguf".into());
     update(&mut app, Action::Char('x'));
-    both("models_remove", &app);
+    both!("models_remove", &app);
 }
 
 #[test]
@@ -114,7 +100,7 @@ fn diagnostics_running_report_and_export() {
     update(&mut app, Action::Char('5'));
     insta::assert_snapshot!("diagnostics_running_80x24", render(&app, 80, 24));
     let mut app = diagnostics_app();
-    both("diagnostics_report", &app);
+    both!("diagnostics_report", &app);
     update(&mut app, Action::Char('e'));
     insta::assert_snapshot!("diagnostics_export_80x24", render(&app, 80, 24));
 }
@@ -154,11 +140,11 @@ fn wizard_steps_preview_and_confirmation() {
     let mut app = models_app();
     app.screen = chi_tui::app::Screen::Welcome;
     update(&mut app, Action::Char('6'));
-    both("wizard_folder", &app);
+    both!("wizard_folder", &app);
     update(&mut app, Action::Enter);
-    both("wizard_provider", &app);
+    both!("wizard_provider", &app);
     let (mut app, _) = wizard_at_preview(true);
-    both("wizard_preview", &app);
+    both!("wizard_preview", &app);
     update(&mut app, Action::Enter);
     insta::assert_snapshot!("wizard_confirm_80x24", render(&app, 80, 24));
 }
@@ -167,7 +153,7 @@ fn wizard_steps_preview_and_confirmation() {
 fn chat_empty_streaming_and_answered() {
     let mut app = ready_app();
     update(&mut app, Action::Char('1'));
-    both("chat_empty", &app);
+    both!("chat_empty", &app);
     for c in "Write a haiku about the sea".chars() {
         update(&mut app, Action::Insert(c));
     }
@@ -178,11 +164,11 @@ fn chat_empty_streaming_and_answered() {
         notify(&mut app, "generate/delta", json!({"id": id, "text": piece}));
     }
     app.now = 2.0;
-    both("chat_streaming", &app);
+    both!("chat_streaming", &app);
     app.now = 3.0;
     let done = json!({"text": "Waves fold into foam\nsalt wind carries gull voices\nthe tide keeps its time", "finish_reason": "stop", "usage": {"prompt_tokens": 12, "completion_tokens": 16}, "model": "smollm2-135m"});
     answer(&mut app, &start[0], done);
-    both("chat_answered", &app);
+    both!("chat_answered", &app);
 }
 
 #[test]

@@ -6,6 +6,10 @@ use std::path::PathBuf;
 
 use chi_tui::app::{update, Action, App, Effect};
 use chi_tui::protocol::{Incoming, RpcError};
+use chi_tui::theme::Theme;
+use chi_tui::ui::draw;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
 use serde_json::{json, Value};
 
 /// The result the bridge gave for `method` in the named fixture file.
@@ -111,4 +115,21 @@ pub fn models_app() -> App {
 
 pub fn select(app: &mut App, id: &str) {
     app.models.selected = app.models.entries().iter().position(|e| e.id == id).expect("listed");
+}
+
+/// The screen as text, drawn into a TestBackend of this size, without colours.
+pub fn render(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("a terminal");
+    terminal.draw(|frame| draw(frame, app, Theme { color: false })).expect("drawn");
+    terminal.backend().to_string()
+}
+
+/// Snapshots at 80x24 and at the smallest supported size. (A macro keeps insta's snapshot
+/// names tied to the calling test file.)
+#[macro_export]
+macro_rules! both {
+    ($name:expr, $app:expr) => {
+        insta::assert_snapshot!(format!("{}_80x24", $name), render($app, 80, 24));
+        insta::assert_snapshot!(format!("{}_small", $name), render($app, MIN_WIDTH, MIN_HEIGHT));
+    };
 }
