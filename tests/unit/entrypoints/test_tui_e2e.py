@@ -48,7 +48,7 @@ def ui(log: Path) -> str:
 def open_ollama_form(term: Terminal) -> None:
     term.wait_for("Configure a provider")
     term.wait_for("chi-llm 0.")  # the bridge answered the handshake
-    term.send("Enter")
+    term.send("3")  # Configure a provider
     term.wait_for("▶ local")
     for _ in range(8):
         if "▶ ollama" in term.screen():
