@@ -18,6 +18,7 @@ from chi_llm.entrypoints.bridge.methods import METHODS, initialize
 
 log = logging.getLogger("chi_llm")
 MAX_LINE = 16 * 1024 * 1024
+LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
 class Bridge:
@@ -30,7 +31,9 @@ class Bridge:
         self.closing = False
 
     def write(self, message: dict[str, Any]) -> None:
-        text = json.dumps(message, ensure_ascii=False, default=str)
+        # UTF-8 stays readable, but the characters some readers take for a line break (NEL,
+        # U+2028, U+2029) are escaped: one message is always exactly one line.
+        text = json.dumps(message, ensure_ascii=False, default=str).translate(LINE_BREAKS)
         with self._lock:
             self._output.write(text + "\n")
             self._output.flush()
