@@ -312,8 +312,16 @@ pub fn progress(app: &mut App, params: Value) -> Vec<Effect> {
 
 pub fn downloaded(app: &mut App, model: String, outcome: Result<Value, RpcError>) -> Vec<Effect> {
     match outcome {
-        Ok(_) => {
-            app.models.downloads.remove(&model);
+        Ok(value) => {
+            // Known now, before the refreshed list arrives (a key pressed meanwhile sees it).
+            let finished = app.models.downloads.remove(&model);
+            if let Some(entry) = app.models.catalog.iter_mut().find(|m| m.id == model) {
+                entry.downloaded = true;
+                entry.path = value["path"].as_str().map(String::from).or(entry.path.take());
+            }
+            if let Some(size) = finished.and_then(|d| d.total.filter(|t| *t == d.done)) {
+                app.models.files.insert(model.clone(), size);
+            }
             app.say(Tone::Good, format!("{model} downloaded and verified"));
             load(app)
         }

@@ -73,6 +73,9 @@ fn a_download_shows_progress_speed_and_eta_and_can_be_cancelled_and_resumed() {
     assert!(app.note.as_ref().is_some_and(|n| n.text.starts_with("Resuming")));
     let refresh = answer(&mut app, &again[0], json!({"path": "/m/gemma.gguf"}));
     assert!(!app.models.downloads.contains_key("gemma-3-270m"));
+    let entry = app.models.entries().into_iter().find(|e| e.id == "gemma-3-270m").expect("listed");
+    assert!(entry.downloaded()); // before the refreshed list comes back
+    assert_eq!(entry.catalog.and_then(|m| m.path).as_deref(), Some("/m/gemma.gguf"));
     assert_eq!(
         refresh.iter().map(|e| sent(e).1).collect::<Vec<_>>(),
         ["models/list", "models/installed", "models/disk"]
