@@ -58,7 +58,7 @@ def hub() -> Iterator[Hub]:
 def test_download_cancel_resume_survive_a_dead_bridge_and_remove(isolated: Path, hub: Hub, tmp_path: Path) -> None:
     models = Path(os.environ["CHI_LLM_HOME"]) / "models"
     log = tmp_path / "tui.log"
-    hub.pace = 0.03  # 96 pieces of 64 KiB: about three seconds
+    hub.pace = 0.05  # 96 pieces of 64 KiB: about five seconds
     variables = env(HF_ENDPOINT=hub.url, HF_HUB_DISABLE_XET="1")
     with terminal(ui(log), variables, str(isolated), width=80, height=24) as term:
         ready(term)
