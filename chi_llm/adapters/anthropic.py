@@ -6,6 +6,7 @@ start of the assistant's turn and the model continues it.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from chi_llm.adapters.http.base import Event, HttpTextGenerator
@@ -61,11 +62,17 @@ def to_payload(request: GenerationRequest, *, stream: bool) -> dict[str, Any]:
             payload[key] = min(value, 1.0) if key == "temperature" else value  # Anthropic accepts 0..1
     if o.stop:
         payload["stop_sequences"] = list(o.stop)
+    if o.schema is not None:  # a forced tool call whose input is the schema: Anthropic's structured output
+        tool = {"name": o.schema.name, "description": "Reply with this structure.", "input_schema": o.schema.value}
+        payload["tools"] = [tool]
+        payload["tool_choice"] = {"type": "tool", "name": o.schema.name}
     return payload
 
 
 def parse_response(body: Any) -> Event:
-    text = "".join(block.get("text", "") for block in body.get("content", []) if block.get("type") == "text")
+    blocks = body.get("content", [])
+    text = "".join(block.get("text", "") for block in blocks if block.get("type") == "text")
+    text += "".join(json.dumps(b.get("input", {}), ensure_ascii=False) for b in blocks if b.get("type") == "tool_use")
     usage = body.get("usage") or {}
     return Event(
         text=text,
@@ -79,6 +86,8 @@ def parse_event(name: str | None, data: Any) -> Event | None:
     kind = (data or {}).get("type", name) if isinstance(data, dict) else name
     if kind == "content_block_delta":
         delta = data.get("delta") or {}
+        if delta.get("type") == "input_json_delta":  # a forced tool's input, streamed as JSON text
+            return Event(text=delta.get("partial_json", ""))
         return Event(text=delta.get("text", "")) if delta.get("type") == "text_delta" else None
     if kind == "message_start":
         usage = (data.get("message") or {}).get("usage") or {}

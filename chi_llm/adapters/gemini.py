@@ -63,11 +63,50 @@ def to_payload(request: GenerationRequest) -> dict[str, Any]:
             config[key] = value
     if o.stop:
         config["stopSequences"] = list(o.stop)
-    if o.json:
+    if o.json or o.schema is not None:
         config["responseMimeType"] = "application/json"
+    if o.schema is not None:
+        config["responseSchema"] = gemini_schema(o.schema.value)
     if config:
         payload["generationConfig"] = config
     return payload
+
+
+# The part of JSON Schema Gemini's responseSchema (an OpenAPI subset) understands.
+GEMINI_KEYS = frozenset(
+    {
+        "type",
+        "format",
+        "description",
+        "nullable",
+        "enum",
+        "properties",
+        "required",
+        "items",
+        "minItems",
+        "maxItems",
+        "minimum",
+        "maximum",
+        "propertyOrdering",
+        "anyOf",
+        "title",
+    }
+)
+
+
+def gemini_schema(node: Any) -> Any:
+    """`node` with what Gemini rejects left out (additionalProperties, $schema, patterns...)."""
+    if isinstance(node, list):
+        return [gemini_schema(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "properties" and isinstance(value, dict):
+            out[key] = {name: gemini_schema(v) for name, v in value.items()}
+        elif key in GEMINI_KEYS:
+            out[key] = gemini_schema(value)
+    return out
 
 
 def parse_response(body: Any) -> Event:

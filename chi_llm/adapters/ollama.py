@@ -48,7 +48,9 @@ def to_payload(request: GenerationRequest, *, stream: bool, num_ctx: int) -> dic
         payload.update(prompt=request.prompt, raw=True)
     else:
         payload["messages"] = [{"role": m.role, "content": m.content} for m in request.messages]
-    if o.json:
+    if o.schema is not None:
+        payload["format"] = o.schema.value  # Ollama constrains decoding to the schema itself
+    elif o.json:
         payload["format"] = "json"
     return payload
 

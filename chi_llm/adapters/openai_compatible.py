@@ -62,7 +62,13 @@ def to_payload(request: GenerationRequest, *, stream: bool) -> dict[str, Any]:
             payload[key] = value
     if options.stop:
         payload["stop"] = list(options.stop)
-    if options.json and request.prompt is None:
+    if options.schema is not None:
+        schema = options.schema
+        payload["response_format"] = {
+            "type": "json_schema",
+            "json_schema": {"name": schema.name, "schema": schema.value, "strict": schema.strict_ready},
+        }
+    elif options.json and request.prompt is None:
         payload["response_format"] = {"type": "json_object"}
     if stream:
         payload["stream_options"] = {"include_usage": True}

@@ -134,3 +134,19 @@ class Cancelled(ChiLlmError):
     (a cancelled download resumes on the next attempt)."""
 
     kind = "cancelled"
+
+
+class StructuredOutputError(ChiLlmError):
+    """The answer did not parse or did not follow the schema, even after one repair attempt.
+
+    Attributes:
+        raw: the last answer as the model wrote it.
+        errors: what the validator said, one line per problem.
+    """
+
+    kind = "structured_output_failed"
+
+    def __init__(self, message: str, *, raw: str, errors: Iterable[str] = (), backend: str = "chi_llm") -> None:
+        super().__init__(message, backend=backend)
+        self.raw = raw
+        self.errors = tuple(errors)

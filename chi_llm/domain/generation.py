@@ -9,6 +9,7 @@ from typing import Literal
 
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.messages import Message, check_text
+from chi_llm.domain.structured import OutputSchema
 
 FinishReason = Literal["stop", "length"]  # leaving a stream early just ends it
 DEFAULT_MAX_TOKENS = 512  # when neither the call nor configuration sets max_tokens
@@ -32,6 +33,7 @@ class GenerationOptions:
     seed: int | None = None
     truncate: bool = False
     json: bool = False
+    schema: OutputSchema | None = None  # the answer must follow this JSON Schema (implies JSON)
 
     def __post_init__(self) -> None:
         self._check_types()

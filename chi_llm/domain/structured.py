@@ -1,0 +1,55 @@
+"""Structured output: the JSON Schema an answer must follow, and the error when it does not.
+
+A schema travels inside GenerationOptions as `OutputSchema`: canonical JSON text, so options stay
+immutable and hashable; each backend enforces it with its own mechanism (a llama.cpp grammar,
+`response_format` json_schema, Ollama's `format`, Gemini's `responseSchema`, an Anthropic forced
+tool) or, where it cannot, asks for JSON and the caller validates."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from chi_llm.domain.errors import InvalidRequest
+
+
+@dataclass(frozen=True, slots=True)
+class OutputSchema:
+    """A JSON Schema for the answer. `name` is what backends that name schemas are told."""
+
+    text: str
+    name: str = "output"
+
+    @classmethod
+    def of(cls, schema: Mapping[str, Any], name: str = "output") -> OutputSchema:
+        if not isinstance(schema, Mapping):
+            raise InvalidRequest(f"a JSON Schema is a mapping, got {type(schema).__name__}")
+        try:
+            text = json.dumps(schema, sort_keys=True, ensure_ascii=False)
+        except (TypeError, ValueError) as exc:
+            raise InvalidRequest(f"the JSON Schema is not JSON: {exc}") from exc
+        return cls(text=text, name=name)
+
+    @property
+    def value(self) -> dict[str, Any]:
+        loaded: dict[str, Any] = json.loads(self.text)
+        return loaded
+
+    @property
+    def strict_ready(self) -> bool:
+        """Whether OpenAI's strict mode accepts it: every object closed, every property required."""
+        return _strict(self.value)
+
+
+def _strict(node: Any) -> bool:
+    if isinstance(node, list):
+        return all(_strict(n) for n in node)
+    if not isinstance(node, dict):
+        return True
+    if node.get("type") == "object" or "properties" in node:
+        properties = node.get("properties") or {}
+        if node.get("additionalProperties") is not False or set(node.get("required") or ()) != set(properties):
+            return False
+    return all(_strict(v) for k, v in node.items() if k not in ("enum", "const", "default", "examples"))
