@@ -67,7 +67,8 @@ def ask(subject: Subject, schema: dict[str, Any], text: str, **options: Any) -> 
         messages=(Message(role="user", content=f"Extract the data as JSON from: {text}"),),
         options=GenerationOptions(schema=OutputSchema.of(schema), max_tokens=200, seed=7, **options),
     )
-    return subject.generator.generate(request).text
+    text: str = subject.generator.generate(request).text
+    return text
 
 
 @pytest.mark.parametrize("name", list(SCHEMAS))
