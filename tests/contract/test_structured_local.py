@@ -65,10 +65,10 @@ def local(request: pytest.FixtureRequest) -> Subject:
 def ask(subject: Subject, schema: dict[str, Any], text: str, **options: Any) -> str:
     request = GenerationRequest(
         messages=(Message(role="user", content=f"Extract the data as JSON from: {text}"),),
-        options=GenerationOptions(schema=OutputSchema.of(schema), max_tokens=200, seed=7, **options),
+        options=GenerationOptions(schema=OutputSchema.of(schema), max_tokens=120, seed=7, **options),
     )
-    text: str = subject.generator.generate(request).text
-    return text
+    answer: str = subject.generator.generate(request).text
+    return answer
 
 
 @pytest.mark.parametrize("name", list(SCHEMAS))
