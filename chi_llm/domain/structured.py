@@ -8,6 +8,7 @@ tool) or, where it cannot, asks for JSON and the caller validates."""
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -53,3 +54,37 @@ def _strict(node: Any) -> bool:
         if node.get("additionalProperties") is not False or set(node.get("required") or ()) != set(properties):
             return False
     return all(_strict(v) for k, v in node.items() if k not in ("enum", "const", "default", "examples"))
+
+
+class SchemaValidator(ABC):
+    """Checks a JSON value against a JSON Schema (the port `extract` validates every answer with)."""
+
+    @abstractmethod
+    def errors(self, instance: Any, schema: Mapping[str, Any]) -> list[str]:
+        """Every problem, one line each (`$.age: 'x' is not of type 'integer'`); empty when valid."""
+
+    @abstractmethod
+    def check_schema(self, schema: Mapping[str, Any]) -> list[str]:
+        """Problems with the schema itself; empty when it is a valid JSON Schema."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Extraction:
+    """What `extract` produced: the validated value, the model's text, and the attempts it took
+    (2 when one repair was needed)."""
+
+    value: Any
+    raw: str
+    attempts: int = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Classification:
+    """The label (or labels with `multi`) chosen, always among those given."""
+
+    labels: tuple[str, ...]
+    raw: str
+
+    @property
+    def label(self) -> str | None:
+        return self.labels[0] if self.labels else None

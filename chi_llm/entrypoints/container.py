@@ -221,6 +221,10 @@ class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defi
         generator,
         settings,
     )
+    schema_validator = providers.Singleton(lazy(ADAPTERS + "json_schema.JsonSchemaValidator"))
+    structured = providers.Factory(
+        lazy(SERVICES + "structured.StructuredService"), generation=generation, validator=schema_validator
+    )
     library = providers.Factory(
         lazy(SERVICES + "model_library.ModelLibrary"),
         models=model_store,

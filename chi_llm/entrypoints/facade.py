@@ -15,6 +15,7 @@ from chi_llm.application.generation import GenerationService
 if TYPE_CHECKING:
     from chi_llm.application.chat_session import ChatSession
 from chi_llm.application.router import ProviderRouter
+from chi_llm.application.structured import StructuredService
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.generation import (
     Chunk,
@@ -30,6 +31,7 @@ from chi_llm.domain.ports import TextGenerator
 from chi_llm.domain.settings import Settings
 from chi_llm.entrypoints.bootstrap import bootstrap
 from chi_llm.entrypoints.container import model_of
+from chi_llm.entrypoints.structured import StructuredCalls
 
 _OPTION_NAMES = ("temperature", "top_p", "max_tokens", "stop", "seed", "truncate", "json")
 
@@ -51,7 +53,7 @@ def show_log_lines() -> None:
     logger.setLevel(logging.INFO)
 
 
-class MicroLLM:
+class MicroLLM(StructuredCalls):
     """Text generation with zero configuration, on the embedded default model unless told otherwise.
 
     Every argument left as None comes from configuration (environment, project file, global
@@ -101,6 +103,7 @@ class MicroLLM:
         self._service: GenerationService = self._container.generation()
         self._router: ProviderRouter = self._container.generator()
         self.last_completion: Completion | None = None
+        self.last_extraction = None
 
     # -- introspection ---------------------------------------------------------------------
     @property
@@ -225,6 +228,10 @@ class MicroLLM:
 
     def _raw(self, text: str, options: Mapping[str, Any]) -> GenerationRequest:
         return self._service.raw_request(text, self._options(options))
+
+    def _structured(self) -> StructuredService:
+        service: StructuredService = self._container.structured()
+        return service
 
     # -- sync ------------------------------------------------------------------------------
     def run(self, request: GenerationRequest) -> Completion:

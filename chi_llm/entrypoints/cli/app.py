@@ -25,6 +25,8 @@ COMMANDS = {
     "rag": "chi_llm.entrypoints.cli.rag:rag",
     "bridge": "chi_llm.entrypoints.cli.bridge:bridge",
     "ui": "chi_llm.entrypoints.cli.ui:ui",
+    "extract": "chi_llm.entrypoints.cli.structured:extract",
+    "classify": "chi_llm.entrypoints.cli.structured:classify",
 }
 
 

@@ -1,0 +1,33 @@
+"""SchemaValidator over `jsonschema` (Draft 2020-12): every error, with where it is."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from chi_llm.domain.structured import SchemaValidator
+
+
+def _where(path: Any) -> str:
+    out = "$"
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+class JsonSchemaValidator(SchemaValidator):
+    def errors(self, instance: Any, schema: Mapping[str, Any]) -> list[str]:
+        from jsonschema import Draft202012Validator
+
+        found = sorted(Draft202012Validator(schema).iter_errors(instance), key=lambda e: list(e.absolute_path))
+        return [f"{_where(e.absolute_path)}: {e.message}" for e in found]
+
+    def check_schema(self, schema: Mapping[str, Any]) -> list[str]:
+        from jsonschema import Draft202012Validator
+        from jsonschema.exceptions import SchemaError
+
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as exc:
+            return [f"{_where(exc.absolute_path)}: {exc.message}"]
+        return []

@@ -1,0 +1,154 @@
+"""Structured output use cases: `extract` (a JSON value that follows a schema, validated, with one
+bounded repair) and `classify` (labels constrained to those given)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from chi_llm.application.generation import GenerationService
+from chi_llm.domain.errors import InvalidRequest, StructuredOutputError
+from chi_llm.domain.generation import Completion, GenerationOptions, GenerationRequest
+from chi_llm.domain.messages import Message
+from chi_llm.domain.structured import Classification, Extraction, OutputSchema, SchemaValidator
+
+EXTRACT_SYSTEM = (
+    "You extract information from the user's text. Reply with only a JSON value that follows this "
+    "JSON Schema, with no explanation and no code fence. Use null or leave out what the text does not say "
+    "when the schema allows it.\nJSON Schema: {schema}"
+)
+REPAIR = "Your answer does not follow the schema:\n{errors}\nReply again with only the corrected JSON."
+FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
+
+
+def parse(text: str) -> tuple[Any, list[str]]:
+    """The JSON value in an answer (a code fence around it is tolerated), or why there is none."""
+    body = FENCE.sub(r"\1", text).strip()
+    try:
+        return json.loads(body), []
+    except ValueError as exc:
+        return None, [f"$: not JSON ({exc})"]
+
+
+class StructuredService:
+    """Runs extraction and classification on the generation service, validating every answer."""
+
+    def __init__(self, generation: GenerationService, validator: SchemaValidator) -> None:
+        self.generation = generation
+        self.validator = validator
+        self.last_completion: Completion | None = None
+
+    def _prepared(
+        self, text: str, schema: OutputSchema, instructions: str | None, options: GenerationOptions | None
+    ) -> tuple[GenerationRequest, dict[str, Any]]:
+        value = schema.value
+        problems = self.validator.check_schema(value)
+        if problems:
+            raise InvalidRequest(f"the schema is not a valid JSON Schema: {'; '.join(problems)}")
+        system = EXTRACT_SYSTEM.format(schema=schema.text)
+        if instructions:
+            system += f"\n{instructions}"
+        given = options or GenerationOptions()
+        chosen = replace(given, schema=schema, temperature=0.0 if given.temperature is None else given.temperature)
+        return self.generation.chat_request([Message(role="user", content=text)], chosen, system=system), value
+
+    def _check(self, completion: Completion, value: dict[str, Any]) -> tuple[Any, list[str]]:
+        self.last_completion = completion
+        parsed, problems = parse(completion.text)
+        return parsed, problems or self.validator.errors(parsed, value)
+
+    @staticmethod
+    def _repair(request: GenerationRequest, raw: str, problems: Sequence[str]) -> GenerationRequest:
+        listed = "\n".join(f"- {p}" for p in problems[:10])
+        turns = (*request.messages, Message(role="assistant", content=raw or "(empty)"))
+        turns += (Message(role="user", content=REPAIR.format(errors=listed)),)
+        return replace(request, messages=turns)
+
+    @staticmethod
+    def _failed(raw: str, problems: Sequence[str]) -> StructuredOutputError:
+        return StructuredOutputError(
+            "the model's answer does not follow the schema, even after a repair attempt: "
+            f"{'; '.join(problems[:3])}. Try a larger model, a simpler schema, or a backend that enforces schemas",
+            raw=raw,
+            errors=problems,
+        )
+
+    def extract(
+        self,
+        text: str,
+        schema: OutputSchema,
+        *,
+        instructions: str | None = None,
+        options: GenerationOptions | None = None,
+    ) -> Extraction:
+        request, value = self._prepared(text, schema, instructions, options)
+        for attempt in (1, 2):
+            completion = self.generation.generate(request)
+            parsed, problems = self._check(completion, value)
+            if not problems:
+                return Extraction(value=parsed, raw=completion.text, attempts=attempt)
+            request = self._repair(request, completion.text, problems)
+        raise self._failed(completion.text, problems)
+
+    async def aextract(
+        self,
+        text: str,
+        schema: OutputSchema,
+        *,
+        instructions: str | None = None,
+        options: GenerationOptions | None = None,
+    ) -> Extraction:
+        request, value = self._prepared(text, schema, instructions, options)
+        run: Callable[[GenerationRequest], Awaitable[Completion]] = self.generation.agenerate
+        for attempt in (1, 2):
+            completion = await run(request)
+            parsed, problems = self._check(completion, value)
+            if not problems:
+                return Extraction(value=parsed, raw=completion.text, attempts=attempt)
+            request = self._repair(request, completion.text, problems)
+        raise self._failed(completion.text, problems)
+
+    # -- classification ----------------------------------------------------------------------
+    @staticmethod
+    def label_schema(labels: Sequence[str], *, multi: bool) -> OutputSchema:
+        clean = list(dict.fromkeys(str(label).strip() for label in labels if str(label).strip()))
+        if len(clean) < 2:
+            raise InvalidRequest("give at least two different labels to classify into")
+        if multi:
+            key, field = (
+                "labels",
+                {"type": "array", "items": {"enum": clean}, "uniqueItems": True, "maxItems": len(clean)},
+            )
+        else:
+            key, field = "label", {"enum": clean}
+        shape = {"type": "object", "properties": {key: field}, "required": [key], "additionalProperties": False}
+        return OutputSchema.of(shape, name="classification")
+
+    @staticmethod
+    def _classify_instructions(labels: Sequence[str], multi: bool) -> str:
+        how = "every label that applies (possibly none)" if multi else "the one label that fits best"
+        return f"Classify the text: choose {how} from: {', '.join(labels)}."
+
+    @staticmethod
+    def _classification(extraction: Extraction, multi: bool) -> Classification:
+        value = extraction.value
+        chosen = value["labels"] if multi else [value["label"]]
+        return Classification(labels=tuple(chosen), raw=extraction.raw)
+
+    def classify(
+        self, text: str, labels: Sequence[str], *, multi: bool = False, options: GenerationOptions | None = None
+    ) -> Classification:
+        schema = self.label_schema(labels, multi=multi)
+        instructions = self._classify_instructions(labels, multi)
+        return self._classification(self.extract(text, schema, instructions=instructions, options=options), multi)
+
+    async def aclassify(
+        self, text: str, labels: Sequence[str], *, multi: bool = False, options: GenerationOptions | None = None
+    ) -> Classification:
+        schema = self.label_schema(labels, multi=multi)
+        instructions = self._classify_instructions(labels, multi)
+        extraction = await self.aextract(text, schema, instructions=instructions, options=options)
+        return self._classification(extraction, multi)

@@ -1,0 +1,88 @@
+"""`chi-llm extract | classify`: structured output from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from chi_llm.domain.errors import InvalidRequest
+from chi_llm.entrypoints.cli import output
+from chi_llm.entrypoints.cli.inputs import read_input
+from chi_llm.entrypoints.cli.options import build_llm, json_option, model_options
+
+
+def load_schema(text: str) -> Any:
+    """--schema: inline JSON, or a file holding it."""
+    source = text
+    if not text.lstrip().startswith("{"):
+        try:
+            source = Path(text).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InvalidRequest(f"--schema is neither JSON nor a readable file: {text} ({exc.strerror})") from None
+    try:
+        schema = json.loads(source)
+    except ValueError as exc:
+        raise InvalidRequest(f"--schema is not valid JSON: {exc}") from None
+    if not isinstance(schema, dict):
+        raise InvalidRequest("--schema must be a JSON object (a JSON Schema)")
+    return schema
+
+
+@click.command()
+@click.argument("text", required=False)
+@click.option("-f", "--file", "file", help="Read the text from FILE (- for standard input).")
+@click.option("--schema", "schema_text", required=True, help="A JSON Schema: inline JSON or a file.")
+@click.option("-i", "--instructions", help="More guidance for the model.")
+@model_options
+@json_option
+@output.guarded()
+def extract(
+    text: str | None,
+    file: str | None,
+    schema_text: str,
+    instructions: str | None,
+    llm_options: dict[str, Any],
+    as_json: bool,
+) -> None:
+    """Extract data that follows a JSON Schema from TEXT (argument, -f FILE, or - for stdin).
+    Prints the validated JSON value; with --json, {"value", "attempts", "usage"}."""
+    schema = load_schema(schema_text)
+    body = read_input(text, file, what="text")
+    llm = build_llm(**llm_options, one_shot=body + json.dumps(schema) + (instructions or ""))
+    value = llm.extract(body, schema, instructions=instructions)
+    if as_json:
+        done = llm.last_extraction
+        usage = llm.last_completion.usage if llm.last_completion else None
+        output.emit_json({"value": value, "attempts": done.attempts if done else 1, "usage": usage})
+        return
+    output.line(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+@click.command()
+@click.argument("text", required=False)
+@click.option("-f", "--file", "file", help="Read the text from FILE (- for standard input).")
+@click.option("-c", "--categories", "categories", required=True, help="The labels, comma-separated.")
+@click.option("--multi", is_flag=True, help="Every label that applies, not just one.")
+@model_options
+@json_option
+@output.guarded()
+def classify(
+    text: str | None,
+    file: str | None,
+    categories: str,
+    multi: bool,
+    llm_options: dict[str, Any],
+    as_json: bool,
+) -> None:
+    """Classify TEXT into one of the labels given with -c (or several with --multi)."""
+    labels = [label.strip() for label in categories.split(",") if label.strip()]
+    body = read_input(text, file, what="text")
+    llm = build_llm(**llm_options, one_shot=body + categories)
+    chosen = llm.classify(body, labels, multi=multi)
+    if as_json:
+        output.emit_json({"labels" if multi else "label": chosen})
+        return
+    output.line(", ".join(chosen) if multi else str(chosen))
