@@ -15,6 +15,7 @@ from chi_llm.adapters.http.profile import required_key, transport
 from chi_llm.adapters.provider_type import BuildContext, ProviderType, with_defaults
 from chi_llm.domain.generation import FinishReason, GenerationRequest
 from chi_llm.domain.providers import HTTP_FIELDS, ProviderField, ProviderProfile, ProviderSchema
+from chi_llm.domain.structured import OutputSchema
 
 SCHEMA = ProviderSchema(
     type="anthropic",
@@ -107,6 +108,9 @@ def parse_event(name: str | None, data: Any) -> Event | None:
 class AnthropicGenerator(HttpTextGenerator):
     name = "anthropic"
     framing = "sse"
+
+    def enforces(self, schema: OutputSchema) -> bool:
+        return True  # a forced tool call: the input follows the schema
 
     def request_path(self, request: GenerationRequest, *, stream: bool) -> str:
         return "/v1/messages"

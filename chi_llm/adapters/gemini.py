@@ -14,6 +14,7 @@ from chi_llm.adapters.http.profile import required_key, transport
 from chi_llm.adapters.provider_type import BuildContext, ProviderType
 from chi_llm.domain.generation import FinishReason, GenerationRequest
 from chi_llm.domain.providers import HTTP_FIELDS, ProviderField, ProviderProfile, ProviderSchema
+from chi_llm.domain.structured import OutputSchema
 
 SCHEMA = ProviderSchema(
     type="gemini",
@@ -128,6 +129,10 @@ def parse_response(body: Any) -> Event:
 class GeminiGenerator(HttpTextGenerator):
     name = "gemini"
     framing = "sse"
+
+    def enforces(self, schema: OutputSchema) -> bool:
+        kept: bool = gemini_schema(schema.value) == schema.value  # all of it within Gemini's subset
+        return kept
 
     def request_path(self, request: GenerationRequest, *, stream: bool) -> str:
         model = quote(str(request.model).removeprefix("models/"), safe="-._")

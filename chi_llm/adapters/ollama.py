@@ -17,6 +17,7 @@ from chi_llm.adapters.provider_type import BuildContext, ProviderType
 from chi_llm.domain.errors import ContextLengthExceeded, ModelNotFound
 from chi_llm.domain.generation import DEFAULT_CONTEXT, FinishReason, GenerationRequest
 from chi_llm.domain.providers import HTTP_FIELDS, ProviderField, ProviderProfile, ProviderSchema
+from chi_llm.domain.structured import OutputSchema
 
 log = logging.getLogger("chi_llm")
 SCHEMA = ProviderSchema(
@@ -75,6 +76,9 @@ def parse_line(data: Any) -> Event | None:
 class OllamaGenerator(HttpTextGenerator):
     name = "ollama"
     framing = "ndjson"
+
+    def enforces(self, schema: OutputSchema) -> bool:
+        return True  # `format` with a schema constrains Ollama's decoding
 
     def __init__(self, transport: HttpTransport, *, model: str | None, context: int | None = None) -> None:
         # Ollama's own default window is small and it truncates silently: always know the window.

@@ -15,6 +15,7 @@ from chi_llm.adapters.provider_type import BuildContext, ProviderType
 from chi_llm.domain.errors import MissingCredentials
 from chi_llm.domain.generation import FinishReason, GenerationRequest
 from chi_llm.domain.providers import HTTP_FIELDS, ProviderField, ProviderProfile, ProviderSchema
+from chi_llm.domain.structured import OutputSchema
 
 OPENAI_API = "https://api.openai.com/v1"
 SCHEMA = ProviderSchema(
@@ -121,6 +122,9 @@ def parse_chunk(data: Any) -> Event | None:
 class OpenAICompatibleGenerator(HttpTextGenerator):
     name = "openai"
     framing = "sse"
+
+    def enforces(self, schema: OutputSchema) -> bool:
+        return schema.strict_ready  # strict json_schema is enforced; otherwise only requested
 
     def request_path(self, request: GenerationRequest, *, stream: bool) -> str:
         return "/completions" if request.prompt is not None else "/chat/completions"

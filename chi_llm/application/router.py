@@ -18,6 +18,7 @@ from chi_llm.domain.errors import (
 from chi_llm.domain.generation import Chunk, Completion, GenerationRequest, aclose_stream, close_stream
 from chi_llm.domain.ports import TextGenerator
 from chi_llm.domain.providers import ProviderProfile, Schemas, check_profile
+from chi_llm.domain.structured import OutputSchema
 
 log = logging.getLogger("chi_llm")
 FINAL = (InvalidRequest, ConfigError)  # the request itself is wrong: no fallback helps
@@ -105,6 +106,7 @@ class ProviderRouter(TextGenerator):
         if not candidates:
             raise ConfigError("no provider to route to", key="providers")
         self.candidates = list(candidates)
+        self.served: ProviderProfile | None = None  # the profile that answered the last request
         self._build = build
         self._built: dict[str, TextGenerator] = {}
         self._on_fallback = on_fallback or self._warn
@@ -137,6 +139,10 @@ class ProviderRouter(TextGenerator):
     def import_session(self, session: str, state: bytes) -> bool:
         return self.primary.import_session(session, state)
 
+    def enforces(self, schema: OutputSchema) -> bool:
+        """Whether the provider that answered last (else the first candidate) enforces it."""
+        return self.generator(self.served or self.candidates[0]).enforces(schema)
+
     @property
     def primary(self) -> TextGenerator:
         return self.generator(self.candidates[0])
@@ -154,7 +160,9 @@ class ProviderRouter(TextGenerator):
         attempts: list[tuple[str, ChiLlmError]] = []
         for index, profile in enumerate(self.candidates):
             try:
-                return self.generator(profile).generate(request)
+                done = self.generator(profile).generate(request)
+                self.served = profile
+                return done
             except ChiLlmError as error:
                 self._failed(attempts, index, error)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -173,6 +181,7 @@ class ProviderRouter(TextGenerator):
                     close_stream(chunks)
                 self._failed(attempts, index, error)
                 continue
+            self.served = profile
             return self._rest(first, chunks)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -188,7 +197,9 @@ class ProviderRouter(TextGenerator):
         attempts: list[tuple[str, ChiLlmError]] = []
         for index, profile in enumerate(self.candidates):
             try:
-                return await self.generator(profile).agenerate(request)
+                done = await self.generator(profile).agenerate(request)
+                self.served = profile
+                return done
             except ChiLlmError as error:
                 self._failed(attempts, index, error)
         raise AssertionError("unreachable")  # pragma: no cover

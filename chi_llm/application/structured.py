@@ -43,9 +43,8 @@ class StructuredService:
 
     def _prepared(
         self, text: str, schema: OutputSchema, instructions: str | None, options: GenerationOptions | None
-    ) -> tuple[GenerationRequest, dict[str, Any]]:
-        value = schema.value
-        problems = self.validator.check_schema(value)
+    ) -> GenerationRequest:
+        problems = self.validator.check_schema(schema.value)
         if problems:
             raise InvalidRequest(f"the schema is not a valid JSON Schema: {'; '.join(problems)}")
         system = EXTRACT_SYSTEM.format(schema=schema.text)
@@ -53,12 +52,18 @@ class StructuredService:
             system += f"\n{instructions}"
         given = options or GenerationOptions()
         chosen = replace(given, schema=schema, temperature=0.0 if given.temperature is None else given.temperature)
-        return self.generation.chat_request([Message(role="user", content=text)], chosen, system=system), value
+        return self.generation.chat_request([Message(role="user", content=text)], chosen, system=system)
 
-    def _check(self, completion: Completion, value: dict[str, Any]) -> tuple[Any, list[str]]:
-        self.last_completion = completion
+    def _check(self, completion: Completion, schema: OutputSchema) -> tuple[Any, list[str]]:
+        enforced = self.generation.generator.enforces(schema)
+        self.last_completion = replace(completion, structured="enforced" if enforced else "requested")
+        value = schema.value
         parsed, problems = parse(completion.text)
         return parsed, problems or self.validator.errors(parsed, value)
+
+    def _extraction(self, value: Any, completion: Completion, attempt: int) -> Extraction:
+        enforced = self.last_completion is not None and self.last_completion.structured == "enforced"
+        return Extraction(value=value, raw=completion.text, attempts=attempt, enforced=enforced)
 
     @staticmethod
     def _repair(request: GenerationRequest, raw: str, problems: Sequence[str]) -> GenerationRequest:
@@ -84,12 +89,12 @@ class StructuredService:
         instructions: str | None = None,
         options: GenerationOptions | None = None,
     ) -> Extraction:
-        request, value = self._prepared(text, schema, instructions, options)
+        request = self._prepared(text, schema, instructions, options)
         for attempt in (1, 2):
             completion = self.generation.generate(request)
-            parsed, problems = self._check(completion, value)
+            parsed, problems = self._check(completion, schema)
             if not problems:
-                return Extraction(value=parsed, raw=completion.text, attempts=attempt)
+                return self._extraction(parsed, completion, attempt)
             request = self._repair(request, completion.text, problems)
         raise self._failed(completion.text, problems)
 
@@ -101,13 +106,13 @@ class StructuredService:
         instructions: str | None = None,
         options: GenerationOptions | None = None,
     ) -> Extraction:
-        request, value = self._prepared(text, schema, instructions, options)
+        request = self._prepared(text, schema, instructions, options)
         run: Callable[[GenerationRequest], Awaitable[Completion]] = self.generation.agenerate
         for attempt in (1, 2):
             completion = await run(request)
-            parsed, problems = self._check(completion, value)
+            parsed, problems = self._check(completion, schema)
             if not problems:
-                return Extraction(value=parsed, raw=completion.text, attempts=attempt)
+                return self._extraction(parsed, completion, attempt)
             request = self._repair(request, completion.text, problems)
         raise self._failed(completion.text, problems)
 

@@ -146,6 +146,9 @@ class Completion:
     usage: Usage
     timings: Timings
     model: str | None = None
+    # With a schema: "enforced" when the backend's decoding was bound to it, "requested" when it
+    # was only asked for (the answer was validated either way).
+    structured: Literal["enforced", "requested"] | None = None
 
 
 def close_stream(chunks: Iterable[object]) -> None:

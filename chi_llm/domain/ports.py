@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from chi_llm.domain.generation import Chunk, Completion, GenerationRequest
 from chi_llm.domain.hardware import Hardware
 from chi_llm.domain.model_spec import FetchProgress, GgufFacts, InstalledModel, ModelSpec, RemoteFile
+from chi_llm.domain.structured import OutputSchema
 
 if TYPE_CHECKING:  # result types of rarely used methods: not imported on the generation path
     from chi_llm.domain.diagnostics import EngineReport, Feature
@@ -29,6 +30,11 @@ class TextGenerator(Protocol):
     """Generates text for a request, whole or streamed, sync or async."""
 
     name: str
+
+    def enforces(self, schema: OutputSchema) -> bool:
+        """Whether this backend's decoding is bound to `schema` (a grammar, a strict schema
+        mode), not just asked for JSON. The default: only asked; the caller validates."""
+        return False
 
     @abstractmethod
     def generate(self, request: GenerationRequest) -> Completion:

@@ -76,6 +76,7 @@ class Extraction:
     value: Any
     raw: str
     attempts: int = 1
+    enforced: bool = False  # the backend bound its decoding to the schema (else: requested, validated)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -73,6 +73,7 @@ def ask(subject: Subject, schema: dict[str, Any], text: str, **options: Any) -> 
 
 @pytest.mark.parametrize("name", list(SCHEMAS))
 def test_the_answer_is_a_valid_instance(local: Subject, name: str) -> None:
+    assert local.generator.enforces(OutputSchema.of(SCHEMAS[name]))
     text = ask(local, SCHEMAS[name], "Alice, 31, from Paris, loves tea and cats; she rated it 4 of 5, happy.")
     jsonschema.validate(json.loads(text), SCHEMAS[name])
 

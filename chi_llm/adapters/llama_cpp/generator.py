@@ -25,6 +25,7 @@ from chi_llm.adapters.worker import Job, ModelWorker, run_async, run_sync, worke
 from chi_llm.domain.generation import DEFAULT_CONTEXT, Chunk, Completion, GenerationRequest, aclose_stream, collect
 from chi_llm.domain.model_spec import Sampling
 from chi_llm.domain.ports import TextGenerator
+from chi_llm.domain.structured import OutputSchema
 
 # One thread locates models for async calls (a fetch on first use, then a stat): ten concurrent
 # calls in ten pool threads would take turns at the GIL with the event loop (up to 5 ms each).
@@ -46,6 +47,9 @@ class LlamaCppGenerator(TextGenerator):
     """
 
     name = "llama.cpp"
+
+    def enforces(self, schema: OutputSchema) -> bool:
+        return True  # decoding runs under a grammar compiled from the schema
 
     def __init__(
         self,

@@ -56,7 +56,8 @@ def extract(
     if as_json:
         done = llm.last_extraction
         usage = llm.last_completion.usage if llm.last_completion else None
-        output.emit_json({"value": value, "attempts": done.attempts if done else 1, "usage": usage})
+        result = {"value": value, "attempts": done.attempts if done else 1, "enforced": bool(done and done.enforced)}
+        output.emit_json({**result, "usage": usage})
         return
     output.line(json.dumps(value, ensure_ascii=False, indent=2))
 

@@ -64,3 +64,13 @@ def test_a_schema_is_immutable_and_says_when_openai_strict_mode_takes_it() -> No
     nested = {"type": "object", "properties": {"p": CLOSED}, "required": ["p"], "additionalProperties": False}
     assert OutputSchema.of(nested).strict_ready
     assert not OutputSchema.of({**nested, "properties": {"p": PERSON}}).strict_ready
+
+
+def test_each_backend_says_whether_it_enforces_or_only_requests() -> None:
+    from chi_llm.adapters.fake import FakeTextGenerator
+
+    closed, loose = OutputSchema.of(CLOSED), OutputSchema.of(PERSON)
+    assert not FakeTextGenerator().enforces(closed)
+    assert OutputSchema.of({"type": "string", "pattern": "^a"}).value["pattern"] == "^a"
+    assert gemini.gemini_schema({"type": "string", "pattern": "^a"}) == {"type": "string"}  # dropped: not enforced
+    assert closed.strict_ready and not loose.strict_ready  # what OpenAI-compatible servers' strict mode needs

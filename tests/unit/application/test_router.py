@@ -20,6 +20,7 @@ from chi_llm.domain.errors import (
 from chi_llm.domain.generation import GenerationRequest
 from chi_llm.domain.messages import Message
 from chi_llm.domain.providers import ProviderProfile
+from chi_llm.domain.structured import OutputSchema
 
 REQUEST = GenerationRequest(messages=(Message(role="user", content="hi"),))
 
@@ -124,3 +125,17 @@ def test_first_healthy_provider_wins_or_every_cause_is_raised(pattern: list[bool
         with pytest.raises(AllProvidersFailed) as error:
             routed.generate(REQUEST)
         assert [pid for pid, _ in error.value.attempts] == list(adapters)
+
+
+class Strict(FakeTextGenerator):
+    def enforces(self, schema: OutputSchema) -> bool:
+        return True
+
+
+def test_whether_a_schema_was_enforced_follows_the_provider_that_answered() -> None:
+    schema = OutputSchema.of({"type": "object"})
+    dead = Strict(failure=BackendUnavailable("down", backend="x"))
+    routed = router({"strict": dead, "loose": FakeTextGenerator(["ok"])}, ["strict", "loose"])
+    assert routed.enforces(schema)  # nothing served yet: the first candidate's answer
+    routed.generate(REQUEST)  # the strict one is down: the loose one answers
+    assert not routed.enforces(schema)

@@ -71,6 +71,8 @@ def test_a_mapping_schema_gives_the_parsed_value() -> None:
     assert llm.extract("Alice is 31", PERSON) == {"name": "Alice", "age": 31}
     assert llm.last_extraction is not None and llm.last_extraction.attempts == 1
     assert llm.last_completion is not None and llm.last_completion.text == '{"name": "Alice", "age": 31}'
+    assert llm.last_completion.structured == "requested"  # the fake only hears the request...
+    assert llm.last_extraction.enforced is False  # ...so the validation did the work
 
 
 def test_a_code_fence_around_the_json_is_tolerated() -> None:

@@ -34,6 +34,7 @@ def test_extract_from_stdin_prints_a_valid_object(isolated: Path, default_model_
     result = json.loads(done.stdout)
     jsonschema.validate(result["value"], SCHEMA)
     assert result["attempts"] in (1, 2) and result["usage"]["completion_tokens"] > 0
+    assert result["enforced"] is True  # llama.cpp decoded under the schema's grammar
 
 
 def test_classify_prints_exactly_one_of_the_labels(isolated: Path, default_model_path: Path) -> None:
