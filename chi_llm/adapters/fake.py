@@ -69,6 +69,12 @@ class FakeTextGenerator(TextGenerator):
         self.tokens_decoded = 0
         self._lock = threading.Lock()
 
+    def count_tokens(self, text: str) -> int:
+        return len(fake_tokens(text))  # the fake's context is counted in its own words
+
+    def context_window(self) -> int | None:
+        return self.context
+
     def queue(self, *replies: str) -> None:
         self.replies.extend(replies)
 

@@ -143,6 +143,12 @@ class ProviderRouter(TextGenerator):
         """Whether the provider that answered last (else the first candidate) enforces it."""
         return self.generator(self.served or self.candidates[0]).enforces(schema)
 
+    def count_tokens(self, text: str) -> int:
+        return self.generator(self.served or self.candidates[0]).count_tokens(text)
+
+    def context_window(self) -> int | None:
+        return self.generator(self.served or self.candidates[0]).context_window()
+
     @property
     def primary(self) -> TextGenerator:
         return self.generator(self.candidates[0])

@@ -36,6 +36,15 @@ class TextGenerator(Protocol):
         mode), not just asked for JSON. The default: only asked; the caller validates."""
         return False
 
+    def count_tokens(self, text: str) -> int:
+        """Tokens `text` takes in this backend's tokenizer. The default, for backends whose
+        tokenizer is out of reach, estimates generously (a token per 3 characters)."""
+        return max(1, -(-len(text) // 3))
+
+    def context_window(self) -> int | None:
+        """The context this backend works with, in tokens, when it knows (None: unknown)."""
+        return None
+
     @abstractmethod
     def generate(self, request: GenerationRequest) -> Completion:
         """Return the whole completion: text, finish reason ("stop" or "length") and usage.

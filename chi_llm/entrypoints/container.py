@@ -221,6 +221,7 @@ class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defi
         generator,
         settings,
     )
+    tasks = providers.Factory(lazy(SERVICES + "tasks.TaskService"), generation=generation)
     schema_validator = providers.Singleton(lazy(ADAPTERS + "json_schema.JsonSchemaValidator"))
     structured = providers.Factory(
         lazy(SERVICES + "structured.StructuredService"), generation=generation, validator=schema_validator

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from chi_llm.application.chat_session import ChatSession
 from chi_llm.application.router import ProviderRouter
 from chi_llm.application.structured import StructuredService
+from chi_llm.application.tasks import TaskService
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.generation import (
     Chunk,
@@ -231,6 +232,10 @@ class MicroLLM(StructuredCalls):
 
     def _structured(self) -> StructuredService:
         service: StructuredService = self._container.structured()
+        return service
+
+    def _tasks(self) -> TaskService:
+        service: TaskService = self._container.tasks()
         return service
 
     # -- sync ------------------------------------------------------------------------------

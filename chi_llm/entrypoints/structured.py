@@ -1,4 +1,5 @@
-"""`MicroLLM.extract` / `classify` (and their async twins): structured output on any backend."""
+"""`MicroLLM.extract` / `classify` (and their async twins): structured output on any backend; and
+the task helpers `summarize`, `translate`, `analyze`."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chi_llm.application.structured import StructuredService
+from chi_llm.application.tasks import TaskService
 from chi_llm.application.type_schema import schema_for
 from chi_llm.domain.generation import Completion, GenerationOptions
 from chi_llm.domain.structured import Classification, Extraction, OutputSchema
@@ -19,6 +21,22 @@ class StructuredCalls:
 
     def _structured(self) -> StructuredService:
         raise NotImplementedError
+
+    def _tasks(self) -> TaskService:
+        raise NotImplementedError
+
+    # -- task helpers: long inputs are split to fit the context and the parts combined ------------
+    def summarize(self, text: str, style: str = "concise", **options: Any) -> str:
+        """A summary (`style`: concise, bullets, detailed or tldr) of any length of text."""
+        return self._tasks().summarize(text, style, self._options(options)).text
+
+    def translate(self, text: str, to: str, **options: Any) -> str:
+        """`text` in the language `to` (a name: "French", "Japanese"...)."""
+        return self._tasks().translate(text, to, self._options(options)).text
+
+    def analyze(self, code: str, question: str | None = None, **options: Any) -> str:
+        """What `code` does, its bugs and risks — or the answer to `question` about it."""
+        return self._tasks().analyze(code, question, self._options(options)).text
 
     def _options(self, options: Mapping[str, Any]) -> GenerationOptions:
         raise NotImplementedError

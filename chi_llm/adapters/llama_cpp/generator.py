@@ -51,6 +51,15 @@ class LlamaCppGenerator(TextGenerator):
     def enforces(self, schema: OutputSchema) -> bool:
         return True  # decoding runs under a grammar compiled from the schema
 
+    def count_tokens(self, text: str) -> int:
+        """The model's own tokenizer (loading the model when it is not loaded yet)."""
+        loaded = self.load()
+        with loaded.lock:
+            return len(loaded.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def context_window(self) -> int | None:
+        return self._params(None).context
+
     def __init__(
         self,
         *,
