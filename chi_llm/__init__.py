@@ -22,6 +22,7 @@ from chi_llm.domain.errors import (
     ModelFetchFailed,
     ModelNotFound,
     RateLimited,
+    StructuredOutputError,
 )
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from chi_llm.entrypoints.legacy_api import ModelTable, load_config
     from chi_llm.entrypoints.project import bootstrap_project as bootstrap
     from chi_llm.entrypoints.rag import MicroRAG, quick_rag
+    from chi_llm.entrypoints.templates import PromptTemplates
 
     MODELS: ModelTable
     from chi_llm.entrypoints.model_manager import ModelManager
@@ -51,7 +53,9 @@ __all__ = [
     "ModelFetchFailed",
     "ModelManager",
     "ModelNotFound",
+    "PromptTemplates",
     "RateLimited",
+    "StructuredOutputError",
     "__version__",
     "bootstrap",
     "diagnose",
@@ -90,6 +94,10 @@ def __getattr__(name: str) -> Any:
         from chi_llm.entrypoints.legacy_api import models_table
 
         return models_table()
+    if name == "PromptTemplates":
+        from chi_llm.entrypoints.templates import PromptTemplates
+
+        return PromptTemplates
     if name == "ModelManager":
         from chi_llm.entrypoints.model_manager import ModelManager
 

@@ -166,6 +166,7 @@ KEYS: dict[str, Key] = {
         Key("models", _model_entries, None, "extra or overriding catalog entries (same fields as models.yaml)"),
         Key("gguf_paths", _paths, None, "folders scanned for .gguf files to list and load"),
         Key("allow_oversize", _bool, False, "load models even when they do not fit in available memory"),
+        Key("templates_dir", _folder, None, "a folder of your own prompt templates (*.yaml), beside the built-in ones"),
         Key("rag", _rag, None, "knowledge base settings: {db, name, embedding_model, chunk_size, top_k, mode, ...}"),
     )
 }

@@ -221,6 +221,9 @@ class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defi
         generator,
         settings,
     )
+    templates = providers.Singleton(
+        lazy(ADAPTERS + "template_files.YamlTemplates"), providers.Callable(lambda s: s["templates_dir"], settings)
+    )
     tasks = providers.Factory(lazy(SERVICES + "tasks.TaskService"), generation=generation)
     schema_validator = providers.Singleton(lazy(ADAPTERS + "json_schema.JsonSchemaValidator"))
     structured = providers.Factory(

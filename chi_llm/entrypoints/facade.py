@@ -234,6 +234,9 @@ class MicroLLM(StructuredCalls):
         service: StructuredService = self._container.structured()
         return service
 
+    def _template_store(self) -> Any:
+        return self._container.templates()
+
     def _tasks(self) -> TaskService:
         service: TaskService = self._container.tasks()
         return service

@@ -34,6 +34,21 @@ class StructuredCalls:
         """`text` in the language `to` (a name: "French", "Japanese"...)."""
         return self._tasks().translate(text, to, self._options(options)).text
 
+    def template(self, name: str, *args: Any, **values: Any) -> str:
+        """Render the prompt template `name` with these values and generate from it. Generation
+        options go in `options={...}` (the template's own variables are the keywords)."""
+        from chi_llm.entrypoints.templates import TemplateLibrary
+
+        options = values.pop("options", None) or {}
+        prompt = TemplateLibrary(self._template_store()).render(name, *args, **values)
+        return self.generate(prompt, **options)
+
+    def _template_store(self) -> Any:
+        raise NotImplementedError
+
+    def generate(self, prompt: str, *, system: str | None = None, **options: Any) -> str:
+        raise NotImplementedError
+
     def analyze(self, code: str, question: str | None = None, **options: Any) -> str:
         """What `code` does, its bugs and risks — or the answer to `question` about it."""
         return self._tasks().analyze(code, question, self._options(options)).text

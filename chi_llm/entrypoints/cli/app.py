@@ -27,6 +27,10 @@ COMMANDS = {
     "ui": "chi_llm.entrypoints.cli.ui:ui",
     "extract": "chi_llm.entrypoints.cli.structured:extract",
     "classify": "chi_llm.entrypoints.cli.structured:classify",
+    "summarize": "chi_llm.entrypoints.cli.tasks:summarize",
+    "translate": "chi_llm.entrypoints.cli.tasks:translate",
+    "analyze": "chi_llm.entrypoints.cli.tasks:analyze",
+    "template": "chi_llm.entrypoints.cli.tasks:template",
 }
 
 

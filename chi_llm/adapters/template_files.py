@@ -1,0 +1,71 @@
+"""TemplateStore over YAML files: the built-in templates shipped in the package, then the user's
+`templates_dir` (a file there with a built-in's name replaces it)."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from chi_llm.domain.errors import ConfigError
+from chi_llm.domain.templates import PromptTemplate, TemplateStore, TemplateVariable
+
+BUILT_IN = "prompt_templates"
+
+
+def parse(data: Any, source: str) -> PromptTemplate:
+    if not isinstance(data, dict) or not isinstance(data.get("name"), str) or not isinstance(data.get("prompt"), str):
+        raise ConfigError("a template needs at least `name` and `prompt` (text)", source=source)
+    raw_vars = data.get("variables") or {}
+    if not isinstance(raw_vars, dict):
+        raise ConfigError("`variables` must map each name to {required, default, help}", source=source)
+    variables = tuple(
+        TemplateVariable(
+            name=str(name),
+            required=bool((spec or {}).get("required", False)),
+            default=str((spec or {}).get("default", "")),
+            help=str((spec or {}).get("help", "")),
+        )
+        for name, spec in raw_vars.items()
+    )
+    return PromptTemplate(
+        name=data["name"].strip().lower(),
+        description=str(data.get("description", "")),
+        prompt=data["prompt"],
+        variables=variables,
+        input=data.get("input"),
+        aliases=tuple(str(a) for a in data.get("aliases") or ()),
+        source=source,
+    )
+
+
+def _load(text: str, source: str) -> PromptTemplate:
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"not valid YAML: {exc}", source=source) from None
+    return parse(data, source)
+
+
+class YamlTemplates(TemplateStore):
+    def __init__(self, user_dir: str | Path | None = None) -> None:
+        self.user_dir = Path(user_dir).expanduser() if user_dir else None
+
+    def all(self) -> list[PromptTemplate]:
+        found: dict[str, PromptTemplate] = {}
+        for entry in sorted(resources.files("chi_llm.adapters").joinpath(BUILT_IN).iterdir(), key=lambda p: p.name):
+            if entry.name.endswith(".yaml"):
+                template = _load(entry.read_text(encoding="utf-8"), "built-in")
+                found[template.name] = template
+        if self.user_dir is not None:
+            if not self.user_dir.is_dir():
+                raise ConfigError(f"{self.user_dir} is not a folder", key="templates_dir")
+            for path in sorted(self.user_dir.glob("*.y*ml")):
+                try:
+                    template = _load(path.read_text(encoding="utf-8"), str(path))
+                except OSError as exc:
+                    raise ConfigError(f"cannot read it: {exc.strerror}", source=str(path)) from None
+                found[template.name] = template
+        return sorted(found.values(), key=lambda t: t.name)
