@@ -6,14 +6,16 @@ streaming with `data: [DONE]`, usage requested in the stream (`stream_options.in
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
+from itertools import chain
 from typing import Any
 
 from chi_llm.adapters.http.base import Event, HttpTextGenerator
 from chi_llm.adapters.http.framing import Frame
 from chi_llm.adapters.http.profile import api_key, transport
 from chi_llm.adapters.provider_type import BuildContext, ProviderType
-from chi_llm.domain.errors import MissingCredentials
-from chi_llm.domain.generation import FinishReason, GenerationRequest
+from chi_llm.domain.errors import ChiLlmError, MissingCredentials
+from chi_llm.domain.generation import Chunk, Completion, FinishReason, GenerationRequest
 from chi_llm.domain.providers import HTTP_FIELDS, ProviderField, ProviderProfile, ProviderSchema
 from chi_llm.domain.structured import OutputSchema
 
@@ -45,7 +47,22 @@ FINISH: dict[str, FinishReason] = {
 }
 
 
-def to_payload(request: GenerationRequest, *, stream: bool) -> dict[str, Any]:
+# How a JSON Schema is sent, best first. Servers differ: OpenAI, vLLM, LM Studio and llama.cpp's
+# server take `json_schema`; llama-cpp-python's server only `json_object` with a `schema` (which it
+# compiles to a grammar); some only plain `json_object`. A server that refuses one gets the next.
+SCHEMA_MODES = ("json_schema", "json_object_schema", "json_object")
+
+
+def response_format(schema: OutputSchema, mode: str) -> dict[str, Any]:
+    if mode == "json_schema":
+        spec = {"name": schema.name, "schema": schema.value, "strict": schema.strict_ready}
+        return {"type": "json_schema", "json_schema": spec}
+    if mode == "json_object_schema":
+        return {"type": "json_object", "schema": schema.value}
+    return {"type": "json_object"}
+
+
+def to_payload(request: GenerationRequest, *, stream: bool, schema_mode: str = SCHEMA_MODES[0]) -> dict[str, Any]:
     """The JSON body for a request (pure: no I/O)."""
     options = request.options
     payload: dict[str, Any] = {"model": request.model, "stream": stream}
@@ -64,11 +81,7 @@ def to_payload(request: GenerationRequest, *, stream: bool) -> dict[str, Any]:
     if options.stop:
         payload["stop"] = list(options.stop)
     if options.schema is not None:
-        schema = options.schema
-        payload["response_format"] = {
-            "type": "json_schema",
-            "json_schema": {"name": schema.name, "schema": schema.value, "strict": schema.strict_ready},
-        }
+        payload["response_format"] = response_format(options.schema, schema_mode)
     elif options.json and request.prompt is None:
         payload["response_format"] = {"type": "json_object"}
     if stream:
@@ -123,14 +136,76 @@ class OpenAICompatibleGenerator(HttpTextGenerator):
     name = "openai"
     framing = "sse"
 
+    schema_mode = SCHEMA_MODES[0]  # lowered, once per server, when it refuses a response_format
+
     def enforces(self, schema: OutputSchema) -> bool:
-        return schema.strict_ready  # strict json_schema is enforced; otherwise only requested
+        if self.schema_mode == "json_schema":
+            return schema.strict_ready  # strict json_schema is enforced; otherwise only requested
+        return self.schema_mode == "json_object_schema"  # llama-cpp-python: a grammar from the schema
 
     def request_path(self, request: GenerationRequest, *, stream: bool) -> str:
         return "/completions" if request.prompt is not None else "/chat/completions"
 
     def to_payload(self, request: GenerationRequest, *, stream: bool) -> dict[str, Any]:
-        return to_payload(request, stream=stream)
+        return to_payload(request, stream=stream, schema_mode=self.schema_mode)
+
+    def _lower(self, request: GenerationRequest, error: ChiLlmError) -> bool:
+        """A schema request refused for its response_format: use the next way of sending it."""
+        if request.options.schema is None or "response_format" not in error.message:
+            return False
+        at = SCHEMA_MODES.index(self.schema_mode)
+        if at + 1 >= len(SCHEMA_MODES):
+            return False
+        self.schema_mode = SCHEMA_MODES[at + 1]
+        return True
+
+    def generate(self, request: GenerationRequest) -> Completion:
+        while True:
+            try:
+                return super().generate(request)
+            except ChiLlmError as error:
+                if not self._lower(request, error):
+                    raise
+
+    async def agenerate(self, request: GenerationRequest) -> Completion:
+        while True:
+            try:
+                return await super().agenerate(request)
+            except ChiLlmError as error:
+                if not self._lower(request, error):
+                    raise
+
+    def stream(self, request: GenerationRequest) -> Iterator[Chunk]:
+        while True:
+            chunks = super().stream(request)
+            try:
+                first = next(chunks)  # a refusal comes before the first chunk
+            except StopIteration:
+                return iter(())
+            except ChiLlmError as error:
+                if not self._lower(request, error):
+                    raise
+                continue
+            return chain([first], chunks)
+
+    def astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
+        return self._lowering_astream(request)
+
+    async def _lowering_astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
+        while True:
+            chunks = super().astream(request)
+            try:
+                first = await anext(chunks)
+            except StopAsyncIteration:
+                return
+            except ChiLlmError as error:
+                if not self._lower(request, error):
+                    raise
+                continue
+            yield first
+            async for chunk in chunks:
+                yield chunk
+            return
 
     def parse_response(self, body: Any) -> Event:
         return parse_response(body)

@@ -9,6 +9,7 @@ from typing import Any
 from chi_llm.domain.errors import ContextLengthExceeded, ModelNotFound
 from chi_llm.domain.generation import Chunk, GenerationOptions, GenerationRequest
 from chi_llm.domain.messages import Message
+from chi_llm.domain.structured import OutputSchema
 from tests.support.servers.base import Handler
 
 TYPES = {
@@ -18,6 +19,27 @@ TYPES = {
     429: "rate_limit_error",
     503: "overloaded_error",
 }
+
+
+def _forced_tool(body: dict[str, Any]) -> OutputSchema | None:
+    """`tool_choice: {type: tool, name}` with that tool in `tools`: the answer is its input."""
+    choice = body.get("tool_choice") or {}
+    if choice.get("type") != "tool":
+        return None
+    tool = next(t for t in body.get("tools", []) if t["name"] == choice["name"])
+    return OutputSchema.of(tool["input_schema"], name=tool["name"])
+
+
+def _block(body: dict[str, Any], text: str) -> dict[str, Any]:
+    """A text block, or, when a tool is forced, a tool_use block whose input is the JSON written."""
+    forced = _forced_tool(body)
+    if forced is None:
+        return {"type": "text", "text": text}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = {"text": text}
+    return {"type": "tool_use", "id": "toolu_1", "name": forced.name, "input": value}
 
 
 class AnthropicHandler(Handler):
@@ -54,6 +76,7 @@ class AnthropicHandler(Handler):
             top_p=body.get("top_p"),
             max_tokens=body["max_tokens"],
             stop=tuple(body.get("stop_sequences") or ()),
+            schema=_forced_tool(body),
         )
         request = GenerationRequest(messages=tuple(turns), model=body.get("model"), options=options)
         try:
@@ -76,7 +99,7 @@ class AnthropicHandler(Handler):
                     "type": "message",
                     "role": "assistant",
                     "model": body["model"],
-                    "content": [{"type": "text", "text": "".join(c.text for c in parts)}],
+                    "content": [_block(body, "".join(c.text for c in parts))],
                     "stop_reason": reason,
                     "stop_sequence": None,
                     "usage": {"input_tokens": usage.prompt_tokens, "output_tokens": usage.completion_tokens},
@@ -84,10 +107,12 @@ class AnthropicHandler(Handler):
             )
         self.start_stream("text/event-stream")
         prompt_tokens = self.server_state.engine._prompt_tokens(request)  # known before the first token
-        self.stream_pieces(self.events(chunks, body["model"], prompt_tokens))
+        self.stream_pieces(self.events(chunks, body["model"], prompt_tokens, forced=_forced_tool(body)))
         return None
 
-    def events(self, chunks: Iterator[Chunk], model: str, prompt_tokens: int) -> Iterator[bytes]:
+    def events(
+        self, chunks: Iterator[Chunk], model: str, prompt_tokens: int, *, forced: OutputSchema | None = None
+    ) -> Iterator[bytes]:
         def event(name: str, payload: dict[str, Any]) -> bytes:
             return f"event: {name}\ndata: {json.dumps({'type': name, **payload})}\n\n".encode()
 
@@ -109,13 +134,17 @@ class AnthropicHandler(Handler):
                             }
                         },
                     )
-                    yield event("content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}})
+                    block: dict[str, Any] = {"type": "text", "text": ""}
+                    if forced is not None:  # a forced tool: its input streams as JSON text
+                        block = {"type": "tool_use", "id": "toolu_1", "name": forced.name, "input": {}}
+                    yield event("content_block_start", {"index": 0, "content_block": block})
                     yield event("ping", {})
                     first = False
                 if chunk.text:
-                    yield event(
-                        "content_block_delta", {"index": 0, "delta": {"type": "text_delta", "text": chunk.text}}
-                    )
+                    delta = {"type": "text_delta", "text": chunk.text}
+                    if forced is not None:
+                        delta = {"type": "input_json_delta", "partial_json": chunk.text}
+                    yield event("content_block_delta", {"index": 0, "delta": delta})
                 if chunk.finish_reason and chunk.usage:
                     yield event("content_block_stop", {"index": 0})
                     reason = "max_tokens" if chunk.finish_reason == "length" else "end_turn"

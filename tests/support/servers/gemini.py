@@ -10,6 +10,7 @@ from typing import Any
 from chi_llm.domain.errors import ContextLengthExceeded, ModelNotFound
 from chi_llm.domain.generation import Chunk, GenerationOptions, GenerationRequest
 from chi_llm.domain.messages import Message
+from chi_llm.domain.structured import OutputSchema
 from tests.support.servers.base import Handler
 
 STATUS = {
@@ -68,6 +69,7 @@ class GeminiHandler(Handler):
             max_tokens=config.get("maxOutputTokens"),
             seed=config.get("seed"),
             stop=tuple(config.get("stopSequences") or ()),
+            schema=OutputSchema.of(config["responseSchema"]) if "responseSchema" in config else None,
         )
         request = GenerationRequest(messages=tuple(turns), model=model, options=options)
         try:

@@ -9,6 +9,7 @@ from typing import Any
 from chi_llm.domain.errors import ModelNotFound
 from chi_llm.domain.generation import Chunk, GenerationOptions, GenerationRequest
 from chi_llm.domain.messages import Message
+from chi_llm.domain.structured import OutputSchema
 from tests.support.servers.base import Handler
 
 NOW = "2026-11-25T12:00:00Z"
@@ -68,6 +69,7 @@ class OllamaHandler(Handler):
             stop=tuple(o.get("stop") or ()),
             seed=o.get("seed"),
             truncate=True,
+            schema=OutputSchema.of(body["format"]) if isinstance(body.get("format"), dict) else None,
         )  # Ollama truncates silently
         if chat:
             messages = tuple(Message(role=m["role"], content=m["content"]) for m in body["messages"])

@@ -10,6 +10,7 @@ from typing import Any
 from chi_llm.domain.errors import ContextLengthExceeded, ModelNotFound
 from chi_llm.domain.generation import Chunk, GenerationOptions, GenerationRequest
 from chi_llm.domain.messages import Message
+from chi_llm.domain.structured import OutputSchema
 from tests.support.servers.base import Handler
 
 
@@ -21,7 +22,16 @@ def options(body: dict[str, Any], max_key: str = "max_tokens") -> GenerationOpti
         max_tokens=body.get(max_key),
         stop=(stop,) if isinstance(stop, str) else tuple(stop),
         seed=body.get("seed"),
+        schema=_schema(body.get("response_format")),
     )
+
+
+def _schema(response_format: Any) -> OutputSchema | None:
+    """OpenAI's `response_format: {type: json_schema, json_schema: {name, schema, strict}}`."""
+    if not isinstance(response_format, dict) or response_format.get("type") != "json_schema":
+        return None
+    spec = response_format["json_schema"]
+    return OutputSchema.of(spec["schema"], name=spec.get("name", "output"))
 
 
 class OpenAIHandler(Handler):
