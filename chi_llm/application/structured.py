@@ -27,8 +27,8 @@ FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 def parse(text: str) -> tuple[Any, list[str]]:
     """The JSON value in an answer (a code fence around it is tolerated), or why there is none."""
     body = FENCE.sub(r"\1", text).strip()
-    try:
-        return json.loads(body), []
+    try:  # strict=False: a raw newline inside a string (llama.cpp's grammar allows one) is kept
+        return json.loads(body, strict=False), []
     except ValueError as exc:
         return None, [f"$: not JSON ({exc})"]
 

@@ -9,6 +9,8 @@ from typing import Any
 
 import jsonschema
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.generation import GenerationOptions, GenerationRequest
@@ -90,3 +92,39 @@ def test_even_at_a_high_temperature(local: Subject) -> None:
 def test_a_schema_the_grammar_cannot_express_is_a_clear_error(local: Subject) -> None:
     with pytest.raises(InvalidRequest, match="grammar"):
         ask(local, {"type": "object", "properties": {"a": {"$ref": "#/$defs/missing"}}}, "x")
+
+
+def leaf() -> st.SearchStrategy[dict[str, Any]]:
+    return st.one_of(
+        st.just({"type": "string", "maxLength": 12}),
+        st.integers(-5, 5).map(lambda low: {"type": "integer", "minimum": low, "maximum": low + 9}),
+        st.just({"type": "boolean"}),
+        st.lists(st.sampled_from(["red", "green", "blue", "gold"]), min_size=2, max_size=4, unique=True).map(
+            lambda options: {"enum": options}
+        ),
+        st.just({"type": "array", "items": {"type": "string", "maxLength": 8}, "maxItems": 2}),
+    )
+
+
+def objects(inner: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]]:
+    def shaped(keys: list[str]) -> st.SearchStrategy[dict[str, Any]]:
+        values = st.lists(inner, min_size=len(keys), max_size=len(keys))
+        return st.tuples(values, st.sets(st.sampled_from(keys))).map(
+            lambda pair: {
+                "type": "object",
+                "properties": dict(zip(keys, pair[0], strict=True)),
+                "required": sorted(pair[1]),
+            }
+        )
+
+    return st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=3, unique=True).flatmap(shaped)
+
+
+SUBSET = objects(st.one_of(leaf(), objects(leaf())))
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(SUBSET)
+def test_any_schema_in_the_subset_yields_a_valid_instance(local: Subject, schema: dict[str, Any]) -> None:
+    answer = ask(local, schema, "Make up plausible values.")
+    jsonschema.validate(json.loads(answer, strict=False), schema)  # as extract parses it
