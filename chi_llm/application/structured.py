@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
 from chi_llm.application.generation import GenerationService
 from chi_llm.domain.errors import InvalidRequest, StructuredOutputError
-from chi_llm.domain.generation import Completion, GenerationOptions, GenerationRequest
+from chi_llm.domain.generation import Chunk, Completion, GenerationOptions, GenerationRequest, close_stream, collect
 from chi_llm.domain.messages import Message
 from chi_llm.domain.structured import Classification, Extraction, OutputSchema, SchemaValidator
 
@@ -40,6 +40,7 @@ class StructuredService:
         self.generation = generation
         self.validator = validator
         self.last_completion: Completion | None = None
+        self.last_extraction: Extraction | None = None
 
     def _prepared(
         self, text: str, schema: OutputSchema, instructions: str | None, options: GenerationOptions | None
@@ -97,6 +98,37 @@ class StructuredService:
                 return self._extraction(parsed, completion, attempt)
             request = self._repair(request, completion.text, problems)
         raise self._failed(completion.text, problems)
+
+    def stream_extract(
+        self,
+        text: str,
+        schema: OutputSchema,
+        *,
+        instructions: str | None = None,
+        options: GenerationOptions | None = None,
+    ) -> Iterator[str]:
+        """The answer's text as it is produced; when the stream ends it is validated (and, if it
+        does not fit, repaired once without streaming). The result is `last_extraction`."""
+        request = self._prepared(text, schema, instructions, options)
+        seen: list[Chunk] = []
+        chunks = self.generation.stream(request)
+        try:
+            for chunk in chunks:
+                seen.append(chunk)
+                if chunk.text:
+                    yield chunk.text
+        finally:
+            close_stream(chunks)
+        completion = collect(seen, model=request.model)
+        parsed, problems = self._check(completion, schema)
+        if not problems:
+            self.last_extraction = self._extraction(parsed, completion, 1)
+            return
+        repaired = self.generation.generate(self._repair(request, completion.text, problems))
+        parsed, problems = self._check(repaired, schema)
+        if problems:
+            raise self._failed(repaired.text, problems)
+        self.last_extraction = self._extraction(parsed, repaired, 2)
 
     async def aextract(
         self,

@@ -4,6 +4,7 @@ the task helpers `summarize`, `translate`, `analyze`."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from chi_llm.application.structured import StructuredService
@@ -77,6 +78,18 @@ class StructuredCalls:
         )
         self.last_completion, self.last_extraction = service.last_completion, extraction
         return build(extraction.value)
+
+    def stream_extract(self, text: str, schema: Any, *, instructions: str | None = None, **options: Any) -> Any:
+        """The answer's text as it is produced (a schema-bound backend streams valid JSON). When it
+        ends the answer is validated (repaired once if needed); the validated value, as the type
+        asked for, is then in `last_extraction.value` (StructuredOutputError if it never fits)."""
+        shape, build = schema_for(schema)
+        service = self._structured()
+        named = OutputSchema.of(shape, name=_name(schema))
+        yield from service.stream_extract(text, named, instructions=instructions, options=self._options(options))
+        done = service.last_extraction
+        self.last_completion = service.last_completion
+        self.last_extraction = replace(done, value=build(done.value)) if done is not None else None
 
     async def aextract(self, text: str, schema: Any, *, instructions: str | None = None, **options: Any) -> Any:
         shape, build = schema_for(schema)

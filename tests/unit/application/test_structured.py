@@ -151,3 +151,18 @@ def test_async_twins() -> None:
 def test_a_raw_newline_inside_a_string_is_kept() -> None:
     # llama.cpp's JSON grammar lets one through; strict JSON would refuse the whole answer
     assert fake('{"name": "A\nB", "age": 1}').extract("x", PERSON) == {"name": "A\nB", "age": 1}
+
+
+def test_streaming_extraction_yields_the_text_then_validates() -> None:
+    llm = fake('{"name": "Alice", "age": 31}')
+    pieces = list(llm.stream_extract("Alice is 31", PERSON))
+    assert len(pieces) > 1 and "".join(pieces) == '{"name": "Alice", "age": 31}'
+    assert llm.last_extraction is not None and llm.last_extraction.value == {"name": "Alice", "age": 31}
+    repaired = fake('{"name": "Alice"}', '{"name": "Alice", "age": 31}')
+    assert "".join(repaired.stream_extract("Alice is 31", PERSON)) == '{"name": "Alice"}'  # what was streamed
+    assert repaired.last_extraction is not None and repaired.last_extraction.attempts == 2
+    with pytest.raises(StructuredOutputError):
+        list(fake("nope", "still nope").stream_extract("x", PERSON))
+    person = fake('{"name": "Bo", "age": 2, "address": {"city": "Rome"}, "mood": "sad"}')
+    list(person.stream_extract("...", Person))
+    assert person.last_extraction is not None and person.last_extraction.value.address == Address("Rome")
