@@ -11,7 +11,7 @@ from typing import Any
 
 from chi_llm.application.generation import GenerationService
 from chi_llm.domain.errors import InvalidRequest, StructuredOutputError
-from chi_llm.domain.generation import Chunk, Completion, GenerationOptions, GenerationRequest, close_stream, collect
+from chi_llm.domain.generation import Completion, GenerationOptions, GenerationRequest, texts
 from chi_llm.domain.messages import Message
 from chi_llm.domain.structured import Classification, Extraction, OutputSchema, SchemaValidator
 
@@ -110,16 +110,9 @@ class StructuredService:
         """The answer's text as it is produced; when the stream ends it is validated (and, if it
         does not fit, repaired once without streaming). The result is `last_extraction`."""
         request = self._prepared(text, schema, instructions, options)
-        seen: list[Chunk] = []
-        chunks = self.generation.stream(request)
-        try:
-            for chunk in chunks:
-                seen.append(chunk)
-                if chunk.text:
-                    yield chunk.text
-        finally:
-            close_stream(chunks)
-        completion = collect(seen, model=request.model)
+        ended: list[Completion] = []
+        yield from texts(self.generation.stream(request), request.model, ended.append)
+        completion = ended[0]
         parsed, problems = self._check(completion, schema)
         if not problems:
             self.last_extraction = self._extraction(parsed, completion, 1)

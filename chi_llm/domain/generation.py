@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterable, Iterable
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -163,6 +163,20 @@ async def aclose_stream(chunks: AsyncIterable[object]) -> None:
     aclose = getattr(chunks, "aclose", None)
     if aclose is not None:
         await aclose()
+
+
+def texts(chunks: Iterator[Chunk], model: str | None, done: Callable[[Completion], None]) -> Iterator[str]:
+    """The text of each chunk as it comes; when the stream ends, `done` gets the whole Completion.
+    Leaving early closes the stream (which stops decoding) and skips `done`."""
+    seen: list[Chunk] = []
+    try:
+        for chunk in chunks:
+            seen.append(chunk)
+            if chunk.text:
+                yield chunk.text
+    finally:
+        close_stream(chunks)
+    done(collect(seen, model=model))
 
 
 def collect(chunks: Iterable[Chunk], *, model: str | None = None) -> Completion:

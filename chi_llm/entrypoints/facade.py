@@ -24,8 +24,8 @@ from chi_llm.domain.generation import (
     GenerationOptions,
     GenerationRequest,
     aclose_stream,
-    close_stream,
     collect,
+    texts,
 )
 from chi_llm.domain.messages import Message, history_to_messages
 from chi_llm.domain.ports import TextGenerator
@@ -271,15 +271,10 @@ class MicroLLM(StructuredCalls):
 
     # -- streaming -------------------------------------------------------------------------
     def _texts(self, chunks: Iterator[Chunk], model: str | None) -> Iterator[str]:
-        seen: list[Chunk] = []
-        try:
-            for chunk in chunks:
-                seen.append(chunk)
-                if chunk.text:
-                    yield chunk.text
-        finally:
-            close_stream(chunks)
-        self.last_completion = collect(seen, model=model or self.model)
+        def done(completion: Completion) -> None:
+            self.last_completion = completion
+
+        return texts(chunks, model or self.model, done)
 
     def run_stream(self, request: GenerationRequest) -> Iterator[str]:
         """Stream a prepared request as text deltas; `last_completion` is set at the end."""
