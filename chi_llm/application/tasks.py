@@ -19,6 +19,7 @@ STYLES = {
     "detailed": "a detailed summary that keeps every important point",
     "tldr": "a one-sentence TL;DR",
 }
+NOTHING = "NOT IN THIS PART"
 PROMPT_ROOM = 200  # tokens the instructions and the chat template take around a piece of text
 BREAKS = (re.compile(r"\n\s*\n"), re.compile(r"\n"), re.compile(r"(?<=[.!?])\s+"), re.compile(r"\s+"))
 
@@ -111,6 +112,32 @@ class TaskService:
         want = f"Translate the following text into {to.strip()}. Reply with the translation only."
         pieces = self.split(text, self.budget(options) // 2)  # the translation takes as much room again
         return TaskResult("\n\n".join(self._ask(want, p, options) for p in pieces), len(pieces))
+
+    def fits(self, text: str, options: GenerationOptions | None = None) -> bool:
+        return self.generation.generator.count_tokens(text) <= self.budget(options)
+
+    def ask(self, question: str, context: str, options: GenerationOptions | None = None) -> TaskResult:
+        """Answer `question` from a context too long for one call: each part is asked on its own
+        (saying so when it holds nothing relevant), then the partial answers are combined."""
+        _nonempty(question)
+        _nonempty(context)
+        budget = self.budget(options)
+        pieces = self.split(context, budget)
+        partial = []
+        ask_part = (
+            "Answer the question from this part of a longer text only. "
+            f"If it does not say, reply exactly {NOTHING}.\n\nQuestion: {question}\n\nText:"
+        )
+        for piece in pieces:
+            found = self._ask(ask_part, piece, options)
+            if NOTHING not in found:
+                partial.append(found)
+        if not partial:
+            nothing = self._ask("Say briefly that the text does not answer this question:", question, options)
+            return TaskResult(nothing, len(pieces))
+        notes = self._fit("\n\n".join(partial), budget, options)
+        final = f"Combine these partial answers, each from a part of one text, into one answer to: {question}"
+        return TaskResult(self._ask(final, notes, options), len(pieces))
 
     def analyze(self, code: str, question: str | None = None, options: GenerationOptions | None = None) -> TaskResult:
         _nonempty(code)

@@ -264,7 +264,12 @@ class MicroLLM(StructuredCalls):
         return self.run(self._raw(text, options)).text
 
     def ask(self, question: str, context: str | None = None, **options: Any) -> str:
-        return self.generate(ask_prompt(question, context), **options)
+        """Answer `question`, from `context` when given. A context longer than the model's
+        context is read part by part and the answers combined, never cut off."""
+        prompt = ask_prompt(question, context)
+        if context and not options.get("truncate") and not self._tasks().fits(prompt, self._options(options)):
+            return self._tasks().ask(question, context, self._options(options)).text
+        return self.generate(prompt, **options)
 
     def __call__(self, prompt: str, **options: Any) -> str:
         return self.generate(prompt, **options)

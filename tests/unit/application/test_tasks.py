@@ -80,3 +80,24 @@ def test_the_library_calls() -> None:
     assert llm.summarize("A long story.") == "Short."
     assert llm.translate("Short.", to="German") == "Kurz."
     assert llm.analyze("def f(x): return x + 1") == "It adds."
+
+
+def test_ask_reads_a_long_context_part_by_part() -> None:
+    context = "\n\n".join(f"Fact {i}: " + "filler " * 60 for i in range(8)) + "\n\nThe key is under the mat."
+    tasks, fake = service(context=300)
+    fake.queue(*(["NOT IN THIS PART"] * 20))  # every part says it holds nothing... but the last
+    done = tasks.ask("Where is the key?", context)
+    assert done.pieces > 1
+    asked = [r.messages[-1].content for r in fake.requests]
+    assert all("Where is the key?" in a for a in asked)
+    assert any("under the mat" in a for a in asked)  # the part that holds it was read
+
+
+def test_the_facade_asks_whole_when_it_fits_and_in_parts_when_not() -> None:
+    from chi_llm import MicroLLM
+
+    short = MicroLLM(provider={"type": "fake", "replies": ["Under the mat."]})
+    assert short.ask("Where is the key?", "The key is under the mat.") == "Under the mat."
+    long = MicroLLM(provider={"type": "fake", "context": 200})
+    answer = long.ask("Where is the key?", " ".join(["filler"] * 500) + " The key is under the mat.")
+    assert answer.startswith("Echo:")  # answered (from parts), not refused for its length
