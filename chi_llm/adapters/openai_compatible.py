@@ -7,7 +7,6 @@ streaming with `data: [DONE]`, usage requested in the stream (`stream_options.in
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from itertools import chain
 from typing import Any
 
 from chi_llm.adapters.http.base import Event, HttpTextGenerator
@@ -15,7 +14,7 @@ from chi_llm.adapters.http.framing import Frame
 from chi_llm.adapters.http.profile import api_key, transport
 from chi_llm.adapters.provider_type import BuildContext, ProviderType
 from chi_llm.domain.errors import ChiLlmError, MissingCredentials
-from chi_llm.domain.generation import Chunk, Completion, FinishReason, GenerationRequest
+from chi_llm.domain.generation import Chunk, Completion, FinishReason, GenerationRequest, aclose_stream, close_stream
 from chi_llm.domain.providers import HTTP_FIELDS, ProviderField, ProviderProfile, ProviderSchema
 from chi_llm.domain.structured import OutputSchema
 
@@ -186,7 +185,7 @@ class OpenAICompatibleGenerator(HttpTextGenerator):
                 if not self._lower(request, error):
                     raise
                 continue
-            return chain([first], chunks)
+            return _rest(first, chunks)
 
     def astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
         return self._lowering_astream(request)
@@ -202,9 +201,12 @@ class OpenAICompatibleGenerator(HttpTextGenerator):
                 if not self._lower(request, error):
                     raise
                 continue
-            yield first
-            async for chunk in chunks:
-                yield chunk
+            try:
+                yield first
+                async for chunk in chunks:
+                    yield chunk
+            finally:
+                await aclose_stream(chunks)  # a cancelled consumer stops decoding
             return
 
     def parse_response(self, body: Any) -> Event:
@@ -216,6 +218,15 @@ class OpenAICompatibleGenerator(HttpTextGenerator):
     def list_models(self) -> list[dict[str, Any]]:
         body = self.transport.request_json("GET", "/models")
         return [{"id": m.get("id"), "owned_by": m.get("owned_by")} for m in body.get("data", []) if m.get("id")]
+
+
+def _rest(first: Chunk, chunks: Iterator[Chunk]) -> Iterator[Chunk]:
+    """The stream again from its first chunk; closing it closes the stream (stops decoding)."""
+    try:
+        yield first
+        yield from chunks
+    finally:
+        close_stream(chunks)
 
 
 def build(profile: ProviderProfile, ctx: BuildContext) -> OpenAICompatibleGenerator:
