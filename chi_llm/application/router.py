@@ -149,6 +149,11 @@ class ProviderRouter(TextGenerator):
     def context_window(self) -> int | None:
         return self.generator(self.served or self.candidates[0]).context_window()
 
+    def label_probabilities(
+        self, request: GenerationRequest, prefix: str, labels: Sequence[str], suffix: str
+    ) -> dict[str, float] | None:
+        return self.generator(self.served or self.candidates[0]).label_probabilities(request, prefix, labels, suffix)
+
     @property
     def primary(self) -> TextGenerator:
         return self.generator(self.candidates[0])

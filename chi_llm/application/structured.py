@@ -20,6 +20,7 @@ EXTRACT_SYSTEM = (
     "JSON Schema, with no explanation and no code fence. Use null or leave out what the text does not say "
     "when the schema allows it.\nJSON Schema: {schema}"
 )
+LABEL_PREFIX = '{"label": "'  # where the label starts in the answer, for scoring each one
 REPAIR = "Your answer does not follow the schema:\n{errors}\nReply again with only the corrected JSON."
 FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 
@@ -173,7 +174,16 @@ class StructuredService:
     ) -> Classification:
         schema = self.label_schema(labels, multi=multi)
         instructions = self._classify_instructions(labels, multi)
-        return self._classification(self.extract(text, schema, instructions=instructions, options=options), multi)
+        result = self._classification(self.extract(text, schema, instructions=instructions, options=options), multi)
+        if multi:
+            return result
+        request = self._prepared(text, schema, instructions, options)
+        scores = self.generation.generator.label_probabilities(
+            request, LABEL_PREFIX, list(schema.value["properties"]["label"]["enum"]), '"'
+        )
+        if not scores:
+            return result
+        return replace(result, scores=scores, confidence=scores.get(result.labels[0]))
 
     async def aclassify(
         self, text: str, labels: Sequence[str], *, multi: bool = False, options: GenerationOptions | None = None

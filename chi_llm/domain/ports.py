@@ -45,6 +45,13 @@ class TextGenerator(Protocol):
         """The context this backend works with, in tokens, when it knows (None: unknown)."""
         return None
 
+    def label_probabilities(
+        self, request: GenerationRequest, prefix: str, labels: Sequence[str], suffix: str
+    ) -> dict[str, float] | None:
+        """How likely each label is to follow the request's prompt and `prefix`, from the model's
+        log-probabilities, normalised over `labels`; None where the backend does not expose them."""
+        return None
+
     @abstractmethod
     def generate(self, request: GenerationRequest) -> Completion:
         """Return the whole completion: text, finish reason ("stop" or "length") and usage.

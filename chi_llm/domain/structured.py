@@ -85,6 +85,10 @@ class Classification:
 
     labels: tuple[str, ...]
     raw: str
+    # Where the backend exposes log-probabilities (llama.cpp): how likely each label was, and
+    # the chosen one's share. None elsewhere, and with `multi`.
+    scores: Mapping[str, float] | None = None
+    confidence: float | None = None
 
     @property
     def label(self) -> str | None:

@@ -19,6 +19,7 @@ class StructuredCalls:
 
     last_completion: Completion | None
     last_extraction: Extraction | None = None
+    last_classification: Classification | None = None  # with `confidence` where the backend gives one
 
     def _structured(self) -> StructuredService:
         raise NotImplementedError
@@ -104,7 +105,7 @@ class StructuredCalls:
         """One of `labels` (or, with `multi`, the list of those that apply) — never anything else."""
         service = self._structured()
         result = service.classify(text, labels, multi=multi, options=self._options(options))
-        self.last_completion = service.last_completion
+        self.last_completion, self.last_classification = service.last_completion, result
         return _labels(result, multi)
 
     async def aclassify(self, text: str, labels: Sequence[str], *, multi: bool = False, **options: Any) -> Any:

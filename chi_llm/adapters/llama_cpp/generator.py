@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import cast
@@ -59,6 +59,20 @@ class LlamaCppGenerator(TextGenerator):
 
     def context_window(self) -> int | None:
         return self._params(None).context
+
+    def label_probabilities(
+        self, request: GenerationRequest, prefix: str, labels: Sequence[str], suffix: str
+    ) -> dict[str, float] | None:
+        from chi_llm.adapters.llama_cpp.scoring import label_probabilities
+
+        loaded, job = self._prepare(request)
+
+        def work(running: Job) -> None:
+            running.emit(label_probabilities(loaded, job.prompt, prefix, labels, suffix))
+
+        for result in run_sync(self.worker(loaded.params), work):
+            return cast(dict[str, float], result)
+        return None
 
     def __init__(
         self,

@@ -84,6 +84,8 @@ def classify(
     llm = build_llm(**llm_options, one_shot=body + categories)
     chosen = llm.classify(body, labels, multi=multi)
     if as_json:
-        output.emit_json({"labels" if multi else "label": chosen})
+        done = llm.last_classification
+        confidence = done.confidence if done is not None else None
+        output.emit_json({"labels" if multi else "label": chosen, "confidence": confidence})
         return
     output.line(", ".join(chosen) if multi else str(chosen))

@@ -135,6 +135,7 @@ def test_bad_schemas_are_refused_before_any_generation() -> None:
 def test_classify_returns_exactly_one_of_the_labels() -> None:
     llm = fake('{"label": "maybe"}', '{"label": "positive"}')
     assert llm.classify("I love it", ["positive", "negative", "neutral"]) == "positive"
+    assert llm.last_classification is not None and llm.last_classification.confidence is None  # no logprobs
     assert fake('{"labels": ["a", "c"]}').classify("...", ["a", "b", "c"], multi=True) == ["a", "c"]
     with pytest.raises(InvalidRequest, match="two different labels"):
         fake("{}").classify("...", ["only", "only"])

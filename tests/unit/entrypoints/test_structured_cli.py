@@ -43,6 +43,18 @@ def test_classify_prints_exactly_one_of_the_labels(isolated: Path, default_model
     assert done.stdout.strip() in {"positive", "negative", "neutral"}
 
 
+def test_classify_reports_llama_cpps_confidence(isolated: Path, default_model_path: Path) -> None:
+    from chi_llm import MicroLLM
+
+    llm = MicroLLM(model_path=default_model_path, context=2048)
+    label = llm.classify("It broke on the first day.", ["positive", "negative", "neutral"])
+    done = llm.last_classification
+    assert done is not None and done.scores is not None and set(done.scores) == {"positive", "negative", "neutral"}
+    assert abs(sum(done.scores.values()) - 1) < 1e-6 and done.confidence == done.scores[label]
+    assert llm.generate("Say hi", max_tokens=4)  # the model still generates after scoring
+    llm.close()
+
+
 def test_a_schema_file_and_a_repaired_answer(isolated: Path) -> None:
     (isolated / "person.json").write_text(json.dumps(SCHEMA))
     replies = ['{"name": "Bo"}', '{"name": "Bo", "age": 2}']  # the first misses a field
