@@ -36,6 +36,10 @@ class StructuredCalls:
         """`text` in the language `to` (a name: "French", "Japanese"...)."""
         return self._tasks().translate(text, to, self._options(options)).text
 
+    def fits(self, prompt: str, **options: Any) -> bool:
+        """Whether `prompt` fits one call (the context less the answer's room), by the backend's tokenizer."""
+        return self._tasks().fits(prompt, self._options(options))
+
     def template(self, name: str, *args: Any, **values: Any) -> str:
         """Render the prompt template `name` with these values and generate from it. Generation
         options go in `options={...}` (the template's own variables are the keywords)."""

@@ -93,6 +93,13 @@ def ask(
         context = read_input(None, context_file, what="context")
     full = ask_prompt(text, context)
     llm = build_llm(**llm_options, one_shot=full)
+    if context and not llm.fits(full):  # longer than the context: read part by part (not streamed)
+        answer = llm.ask(text, context)
+        if as_json:
+            output.emit_json(completion_json(llm.last_completion) | {"text": answer})
+        else:
+            output.line(answer)
+        return
     deliver(llm, llm.chat_request(full), no_stream=no_stream, as_json=as_json)
 
 

@@ -101,3 +101,16 @@ def test_the_facade_asks_whole_when_it_fits_and_in_parts_when_not() -> None:
     long = MicroLLM(provider={"type": "fake", "context": 200})
     answer = long.ask("Where is the key?", " ".join(["filler"] * 500) + " The key is under the mat.")
     assert answer.startswith("Echo:")  # answered (from parts), not refused for its length
+
+
+def test_the_ask_command_reads_a_long_context_in_parts(isolated: object) -> None:
+    import json
+    from pathlib import Path
+
+    from tests.support.cli import run
+
+    Path(".chi_llm.json").write_text(json.dumps({"provider": {"type": "fake", "context": 200}}))
+    Path("long.txt").write_text(" ".join(["filler"] * 600) + " The key is under the mat.")
+    done = run("ask", "Where is the key?", "--context-file", "long.txt")
+    assert done.exit_code == 0, done.stderr  # answered from parts, not refused for its length
+    assert done.stdout.startswith("Echo:")
