@@ -14,7 +14,14 @@ from chi_llm.adapters.http.framing import Frame
 from chi_llm.adapters.http.profile import api_key, transport
 from chi_llm.adapters.provider_type import BuildContext, ProviderType
 from chi_llm.domain.errors import ChiLlmError, MissingCredentials
-from chi_llm.domain.generation import Chunk, Completion, FinishReason, GenerationRequest, aclose_stream, close_stream
+from chi_llm.domain.generation import (
+    Chunk,
+    Completion,
+    FinishReason,
+    GenerationRequest,
+    aclose_stream,
+    resumed,
+)
 from chi_llm.domain.providers import HTTP_FIELDS, ProviderField, ProviderProfile, ProviderSchema
 from chi_llm.domain.structured import OutputSchema
 
@@ -185,7 +192,7 @@ class OpenAICompatibleGenerator(HttpTextGenerator):
                 if not self._lower(request, error):
                     raise
                 continue
-            return _rest(first, chunks)
+            return resumed(first, chunks)
 
     def astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
         return self._lowering_astream(request)
@@ -218,15 +225,6 @@ class OpenAICompatibleGenerator(HttpTextGenerator):
     def list_models(self) -> list[dict[str, Any]]:
         body = self.transport.request_json("GET", "/models")
         return [{"id": m.get("id"), "owned_by": m.get("owned_by")} for m in body.get("data", []) if m.get("id")]
-
-
-def _rest(first: Chunk, chunks: Iterator[Chunk]) -> Iterator[Chunk]:
-    """The stream again from its first chunk; closing it closes the stream (stops decoding)."""
-    try:
-        yield first
-        yield from chunks
-    finally:
-        close_stream(chunks)
 
 
 def build(profile: ProviderProfile, ctx: BuildContext) -> OpenAICompatibleGenerator:

@@ -15,7 +15,7 @@ from chi_llm.domain.errors import (
     ConfigError,
     InvalidRequest,
 )
-from chi_llm.domain.generation import Chunk, Completion, GenerationRequest, aclose_stream, close_stream
+from chi_llm.domain.generation import Chunk, Completion, GenerationRequest, aclose_stream, close_stream, resumed
 from chi_llm.domain.ports import TextGenerator
 from chi_llm.domain.providers import ProviderProfile, Schemas, check_profile
 from chi_llm.domain.structured import OutputSchema
@@ -193,16 +193,8 @@ class ProviderRouter(TextGenerator):
                 self._failed(attempts, index, error)
                 continue
             self.served = profile
-            return self._rest(first, chunks)
+            return resumed(first, chunks)
         raise AssertionError("unreachable")  # pragma: no cover
-
-    @staticmethod
-    def _rest(first: Chunk, chunks: Iterator[Chunk]) -> Iterator[Chunk]:
-        try:
-            yield first
-            yield from chunks
-        finally:
-            close_stream(chunks)
 
     async def agenerate(self, request: GenerationRequest) -> Completion:
         attempts: list[tuple[str, ChiLlmError]] = []

@@ -179,6 +179,16 @@ def texts(chunks: Iterator[Chunk], model: str | None, done: Callable[[Completion
     done(collect(seen, model=model))
 
 
+def resumed(first: Chunk, chunks: Iterator[Chunk]) -> Iterator[Chunk]:
+    """A stream again from its first chunk (read ahead to see errors before committing to it);
+    closing it closes the stream, which stops decoding."""
+    try:
+        yield first
+        yield from chunks
+    finally:
+        close_stream(chunks)
+
+
 def collect(chunks: Iterable[Chunk], *, model: str | None = None) -> Completion:
     """Join a stream into a Completion. The stream must end with one chunk carrying finish_reason."""
     parts: list[str] = []

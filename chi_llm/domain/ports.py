@@ -12,10 +12,10 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from chi_llm.domain.capabilities import GeneratorExtras
 from chi_llm.domain.generation import Chunk, Completion, GenerationRequest
 from chi_llm.domain.hardware import Hardware
 from chi_llm.domain.model_spec import FetchProgress, GgufFacts, InstalledModel, ModelSpec, RemoteFile
-from chi_llm.domain.structured import OutputSchema
 
 if TYPE_CHECKING:  # result types of rarely used methods: not imported on the generation path
     from chi_llm.domain.diagnostics import EngineReport, Feature
@@ -26,31 +26,10 @@ if TYPE_CHECKING:  # result types of rarely used methods: not imported on the ge
 ProgressCallback = Callable[[FetchProgress], None]
 
 
-class TextGenerator(Protocol):
+class TextGenerator(GeneratorExtras, Protocol):
     """Generates text for a request, whole or streamed, sync or async."""
 
     name: str
-
-    def enforces(self, schema: OutputSchema) -> bool:
-        """Whether this backend's decoding is bound to `schema` (a grammar, a strict schema
-        mode), not just asked for JSON. The default: only asked; the caller validates."""
-        return False
-
-    def count_tokens(self, text: str) -> int:
-        """Tokens `text` takes in this backend's tokenizer. The default, for backends whose
-        tokenizer is out of reach, estimates generously (a token per 3 characters)."""
-        return max(1, -(-len(text) // 3))
-
-    def context_window(self) -> int | None:
-        """The context this backend works with, in tokens, when it knows (None: unknown)."""
-        return None
-
-    def label_probabilities(
-        self, request: GenerationRequest, prefix: str, labels: Sequence[str], suffix: str
-    ) -> dict[str, float] | None:
-        """How likely each label is to follow the request's prompt and `prefix`, from the model's
-        log-probabilities, normalised over `labels`; None where the backend does not expose them."""
-        return None
 
     @abstractmethod
     def generate(self, request: GenerationRequest) -> Completion:

@@ -1,0 +1,33 @@
+"""What a TextGenerator may offer beyond generating, with defaults for backends that cannot:
+schema enforcement, its tokenizer, its context, label log-probabilities."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from chi_llm.domain.generation import GenerationRequest
+from chi_llm.domain.structured import OutputSchema
+
+
+class GeneratorExtras(Protocol):
+    def enforces(self, schema: OutputSchema) -> bool:
+        """Whether this backend's decoding is bound to `schema` (a grammar, a strict schema
+        mode), not just asked for JSON. The default: only asked; the caller validates."""
+        return False
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens `text` takes in this backend's tokenizer. The default, for backends whose
+        tokenizer is out of reach, estimates generously (a token per 3 characters)."""
+        return max(1, -(-len(text) // 3))
+
+    def context_window(self) -> int | None:
+        """The context this backend works with, in tokens, when it knows (None: unknown)."""
+        return None
+
+    def label_probabilities(
+        self, request: GenerationRequest, prefix: str, labels: Sequence[str], suffix: str
+    ) -> dict[str, float] | None:
+        """How likely each label is to follow the request's prompt and `prefix`, from the model's
+        log-probabilities, normalised over `labels`; None where the backend does not expose them."""
+        return None
