@@ -19,7 +19,7 @@ from chi_llm.domain.generation import (
     Completion,
     FinishReason,
     GenerationRequest,
-    aclose_stream,
+    aresumed,
     resumed,
 )
 from chi_llm.domain.providers import HTTP_FIELDS, ProviderField, ProviderProfile, ProviderSchema
@@ -173,14 +173,6 @@ class OpenAICompatibleGenerator(HttpTextGenerator):
                 if not self._lower(request, error):
                     raise
 
-    async def agenerate(self, request: GenerationRequest) -> Completion:
-        while True:
-            try:
-                return await super().agenerate(request)
-            except ChiLlmError as error:
-                if not self._lower(request, error):
-                    raise
-
     def stream(self, request: GenerationRequest) -> Iterator[Chunk]:
         while True:
             chunks = super().stream(request)
@@ -208,12 +200,8 @@ class OpenAICompatibleGenerator(HttpTextGenerator):
                 if not self._lower(request, error):
                     raise
                 continue
-            try:
-                yield first
-                async for chunk in chunks:
-                    yield chunk
-            finally:
-                await aclose_stream(chunks)  # a cancelled consumer stops decoding
+            async for chunk in aresumed(first, chunks):
+                yield chunk
             return
 
     def parse_response(self, body: Any) -> Event:

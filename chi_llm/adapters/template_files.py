@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -49,16 +50,22 @@ def _load(text: str, source: str) -> PromptTemplate:
     return parse(data, source)
 
 
+@functools.cache
+def built_in() -> tuple[PromptTemplate, ...]:
+    """The templates shipped in the package (read once: package data does not change)."""
+    found = []
+    for entry in sorted(resources.files("chi_llm.adapters").joinpath(BUILT_IN).iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".yaml"):
+            found.append(_load(entry.read_text(encoding="utf-8"), "built-in"))
+    return tuple(found)
+
+
 class YamlTemplates(TemplateStore):
     def __init__(self, user_dir: str | Path | None = None) -> None:
         self.user_dir = Path(user_dir).expanduser() if user_dir else None
 
     def all(self) -> list[PromptTemplate]:
-        found: dict[str, PromptTemplate] = {}
-        for entry in sorted(resources.files("chi_llm.adapters").joinpath(BUILT_IN).iterdir(), key=lambda p: p.name):
-            if entry.name.endswith(".yaml"):
-                template = _load(entry.read_text(encoding="utf-8"), "built-in")
-                found[template.name] = template
+        found = {template.name: template for template in built_in()}
         if self.user_dir is not None:
             if not self.user_dir.is_dir():
                 raise ConfigError(f"{self.user_dir} is not a folder", key="templates_dir")

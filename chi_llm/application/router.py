@@ -15,7 +15,15 @@ from chi_llm.domain.errors import (
     ConfigError,
     InvalidRequest,
 )
-from chi_llm.domain.generation import Chunk, Completion, GenerationRequest, aclose_stream, close_stream, resumed
+from chi_llm.domain.generation import (
+    Chunk,
+    Completion,
+    GenerationRequest,
+    aclose_stream,
+    aresumed,
+    close_stream,
+    resumed,
+)
 from chi_llm.domain.ports import TextGenerator
 from chi_llm.domain.providers import ProviderProfile, Schemas, check_profile
 from chi_llm.domain.structured import OutputSchema
@@ -222,10 +230,6 @@ class ProviderRouter(TextGenerator):
                 await aclose_stream(chunks)
                 self._failed(attempts, index, error)
                 continue
-            try:
-                yield first
-                async for chunk in chunks:
-                    yield chunk
-            finally:
-                await aclose_stream(chunks)
+            async for chunk in aresumed(first, chunks):
+                yield chunk
             return

@@ -65,7 +65,8 @@ class StructuredService:
 
     def _extraction(self, value: Any, completion: Completion, attempt: int) -> Extraction:
         enforced = self.last_completion is not None and self.last_completion.structured == "enforced"
-        return Extraction(value=value, raw=completion.text, attempts=attempt, enforced=enforced)
+        self.last_extraction = Extraction(value=value, raw=completion.text, attempts=attempt, enforced=enforced)
+        return self.last_extraction
 
     @staticmethod
     def _repair(request: GenerationRequest, raw: str, problems: Sequence[str]) -> GenerationRequest:
@@ -116,13 +117,13 @@ class StructuredService:
         completion = ended[0]
         parsed, problems = self._check(completion, schema)
         if not problems:
-            self.last_extraction = self._extraction(parsed, completion, 1)
+            self._extraction(parsed, completion, 1)
             return
         repaired = self.generation.generate(self._repair(request, completion.text, problems))
         parsed, problems = self._check(repaired, schema)
         if problems:
             raise self._failed(repaired.text, problems)
-        self.last_extraction = self._extraction(parsed, repaired, 2)
+        self._extraction(parsed, repaired, 2)
 
     async def aextract(
         self,
@@ -159,9 +160,15 @@ class StructuredService:
         return OutputSchema.of(shape, name="classification")
 
     @staticmethod
-    def _classify_instructions(labels: Sequence[str], multi: bool) -> str:
+    def _choices(schema: OutputSchema) -> list[str]:
+        """The labels as `label_schema` cleaned them (stripped, deduplicated)."""
+        field = next(iter(schema.value["properties"].values()))
+        return list(field["items"]["enum"] if "items" in field else field["enum"])
+
+    @classmethod
+    def _classify_instructions(cls, schema: OutputSchema, multi: bool) -> str:
         how = "every label that applies (possibly none)" if multi else "the one label that fits best"
-        return f"Classify the text: choose {how} from: {', '.join(labels)}."
+        return f"Classify the text: choose {how} from: {', '.join(cls._choices(schema))}."
 
     @staticmethod
     def _classification(extraction: Extraction, multi: bool) -> Classification:
@@ -173,14 +180,12 @@ class StructuredService:
         self, text: str, labels: Sequence[str], *, multi: bool = False, options: GenerationOptions | None = None
     ) -> Classification:
         schema = self.label_schema(labels, multi=multi)
-        instructions = self._classify_instructions(labels, multi)
+        instructions = self._classify_instructions(schema, multi)
         result = self._classification(self.extract(text, schema, instructions=instructions, options=options), multi)
         if multi:
             return result
         request = self._prepared(text, schema, instructions, options)
-        scores = self.generation.generator.label_probabilities(
-            request, LABEL_PREFIX, list(schema.value["properties"]["label"]["enum"]), '"'
-        )
+        scores = self.generation.generator.label_probabilities(request, LABEL_PREFIX, self._choices(schema), '"')
         if not scores:
             return result
         return replace(result, scores=scores, confidence=scores.get(result.labels[0]))
@@ -189,6 +194,6 @@ class StructuredService:
         self, text: str, labels: Sequence[str], *, multi: bool = False, options: GenerationOptions | None = None
     ) -> Classification:
         schema = self.label_schema(labels, multi=multi)
-        instructions = self._classify_instructions(labels, multi)
+        instructions = self._classify_instructions(schema, multi)
         extraction = await self.aextract(text, schema, instructions=instructions, options=options)
         return self._classification(extraction, multi)

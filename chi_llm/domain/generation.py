@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -187,6 +187,16 @@ def resumed(first: Chunk, chunks: Iterator[Chunk]) -> Iterator[Chunk]:
         yield from chunks
     finally:
         close_stream(chunks)
+
+
+async def aresumed(first: Chunk, chunks: AsyncIterator[Chunk]) -> AsyncIterator[Chunk]:
+    """`resumed` for async streams: cancelling the consumer closes the stream."""
+    try:
+        yield first
+        async for chunk in chunks:
+            yield chunk
+    finally:
+        await aclose_stream(chunks)
 
 
 def collect(chunks: Iterable[Chunk], *, model: str | None = None) -> Completion:

@@ -15,8 +15,6 @@ from chi_llm.application.generation import GenerationService
 if TYPE_CHECKING:
     from chi_llm.application.chat_session import ChatSession
 from chi_llm.application.router import ProviderRouter
-from chi_llm.application.structured import StructuredService
-from chi_llm.application.tasks import TaskService
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.generation import (
     Chunk,
@@ -229,17 +227,6 @@ class MicroLLM(StructuredCalls):
 
     def _raw(self, text: str, options: Mapping[str, Any]) -> GenerationRequest:
         return self._service.raw_request(text, self._options(options))
-
-    def _structured(self) -> StructuredService:
-        service: StructuredService = self._container.structured()
-        return service
-
-    def _template_store(self) -> Any:
-        return self._container.templates()
-
-    def _tasks(self) -> TaskService:
-        service: TaskService = self._container.tasks()
-        return service
 
     # -- sync ------------------------------------------------------------------------------
     def run(self, request: GenerationRequest) -> Completion:

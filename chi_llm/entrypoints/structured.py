@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chi_llm.application.structured import StructuredService
 from chi_llm.application.tasks import TaskService
@@ -15,17 +15,26 @@ from chi_llm.domain.structured import Classification, Extraction, OutputSchema
 
 
 class StructuredCalls:
-    """Mixed into MicroLLM: `_structured()` gives the service, `_options` checks option names."""
+    """Mixed into MicroLLM, whose container provides the services."""
 
+    _container: Any
     last_completion: Completion | None
     last_extraction: Extraction | None = None
     last_classification: Classification | None = None  # with `confidence` where the backend gives one
 
+    if TYPE_CHECKING:  # MicroLLM's own
+
+        def _options(self, options: Mapping[str, Any]) -> GenerationOptions: ...
+
+        def generate(self, prompt: str, *, system: str | None = None, **options: Any) -> str: ...
+
     def _structured(self) -> StructuredService:
-        raise NotImplementedError
+        service: StructuredService = self._container.structured()
+        return service
 
     def _tasks(self) -> TaskService:
-        raise NotImplementedError
+        service: TaskService = self._container.tasks()
+        return service
 
     # -- task helpers: long inputs are split to fit the context and the parts combined ------------
     def summarize(self, text: str, style: str = "concise", **options: Any) -> str:
@@ -46,21 +55,12 @@ class StructuredCalls:
         from chi_llm.entrypoints.templates import TemplateLibrary
 
         options = values.pop("options", None) or {}
-        prompt = TemplateLibrary(self._template_store()).render(name, *args, **values)
+        prompt = TemplateLibrary(self._container.templates()).render(name, *args, **values)
         return self.generate(prompt, **options)
-
-    def _template_store(self) -> Any:
-        raise NotImplementedError
-
-    def generate(self, prompt: str, *, system: str | None = None, **options: Any) -> str:
-        raise NotImplementedError
 
     def analyze(self, code: str, question: str | None = None, **options: Any) -> str:
         """What `code` does, its bugs and risks — or the answer to `question` about it."""
         return self._tasks().analyze(code, question, self._options(options)).text
-
-    def _options(self, options: Mapping[str, Any]) -> GenerationOptions:
-        raise NotImplementedError
 
     def extract(self, text: str, schema: Any, *, instructions: str | None = None, **options: Any) -> Any:
         """The data in `text` as `schema` describes it, validated.
@@ -115,7 +115,7 @@ class StructuredCalls:
     async def aclassify(self, text: str, labels: Sequence[str], *, multi: bool = False, **options: Any) -> Any:
         service = self._structured()
         result = await service.aclassify(text, labels, multi=multi, options=self._options(options))
-        self.last_completion = service.last_completion
+        self.last_completion, self.last_classification = service.last_completion, result
         return _labels(result, multi)
 
 

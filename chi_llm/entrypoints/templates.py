@@ -42,7 +42,10 @@ class TemplateLibrary:
 
     @property
     def store(self) -> TemplateStore:
-        return self._given or default_store()
+        """The given store, else the configured one (configuration read once, on first use)."""
+        if self._given is None:
+            self._given = default_store()
+        return self._given
 
     def names(self) -> list[str]:
         return [t.name for t in self.store.all()]

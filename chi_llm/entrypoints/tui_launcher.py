@@ -60,7 +60,7 @@ def locate(*, rebuild: bool = False, env: Mapping[str, str] = os.environ, crate:
             return Path(installed)
     if (crate / "Cargo.toml").is_file():
         if rebuild or stale(crate):
-            if shutil.which("cargo") is None and built_program(crate).is_file():
+            if not rebuild and shutil.which("cargo") is None and built_program(crate).is_file():
                 return built_program(crate)  # older than its sources, but the best there is
             return build(crate)
         return built_program(crate)

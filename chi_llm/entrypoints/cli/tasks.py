@@ -77,9 +77,9 @@ def _pairs(items: tuple[str, ...]) -> dict[str, str]:
 
 
 def _list() -> None:
-    from chi_llm.entrypoints.templates import PromptTemplates
+    from chi_llm.entrypoints.templates import TemplateLibrary
 
-    for template in PromptTemplates.store.all():
+    for template in TemplateLibrary().store.all():  # this command's configuration
         origin = "" if template.source == "built-in" else f"  [{template.source}]"
         output.line(f"{template.name:<22} {template.description}{origin}")
         output.line(f"{'':<22} takes: {template.signature()}")
@@ -106,16 +106,16 @@ def template(
 ) -> None:
     """Generate from the prompt template NAME with KEY=VALUE values; its main input (the code,
     the text...) may come from -f FILE or standard input. `--list` shows them all."""
-    from chi_llm.entrypoints.templates import PromptTemplates, bind
+    from chi_llm.entrypoints.templates import TemplateLibrary
 
     if show_list or not name:
         _list()
         return
-    chosen = PromptTemplates.get(name)
+    chosen = TemplateLibrary().get(name)
     given = _pairs(values)
     if chosen.input and chosen.input not in given and (file is not None or not sys.stdin.isatty()):
         given[chosen.input] = read_input(None, file, what=chosen.input)
-    prompt = chosen.render(bind(chosen, (), given))
+    prompt = chosen.render(given)
     if show:
         output.write(prompt)
         return

@@ -86,3 +86,15 @@ def test_a_checkout_is_built_with_cargo_and_ui_runs_it(
     )
     assert done.returncode == 0, done.stderr
     assert 'chi-tui stand-in ["--log", "x.log"]' in done.stdout
+
+
+def test_rebuild_without_cargo_says_so_instead_of_running_the_old_build(
+    nothing_installed: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    root = crate(tmp_path)
+    built_program(root).parent.mkdir(parents=True)
+    built_program(root).write_text("", encoding="utf-8")
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert locate(env={}, crate=root) == built_program(root)  # stale, but the best there is
+    with pytest.raises(TuiUnavailable, match="cargo is not installed"):
+        locate(rebuild=True, env={}, crate=root)

@@ -254,10 +254,8 @@ fn download(app: &mut App) -> Vec<Effect> {
         return Vec::new();
     }
     let resuming = app.models.downloads.contains_key(&entry.id);
-    let effect =
-        app.request("models/download", json!({"model": entry.id}), Pending::Download { model: entry.id.clone() });
-    let Effect::Send(_) = &effect else { return Vec::new() };
-    let request = app.next_id - 1;
+    let (request, effect) =
+        app.call("models/download", json!({"model": entry.id}), Pending::Download { model: entry.id.clone() });
     let now = app.now;
     app.models.downloads.insert(
         entry.id.clone(),

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use crate::app::{take, Action, App, Browser, Effect, Pane, Pending, Screen, Tone};
 use crate::form::{Button, Form, Tested};
-use crate::protocol::{ConnectionReport, RpcError, ServedModel, UrlSearch};
+use crate::protocol::{decode, ConnectionReport, RpcError, ServedModel, UrlSearch};
 
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     if app.browser.is_some() {
@@ -197,19 +197,19 @@ fn browse(app: &mut App) -> Vec<Effect> {
 }
 
 pub fn discovered(app: &mut App, outcome: Result<Value, RpcError>) -> Vec<Effect> {
-    let mut models = None;
-    let ok = take(app, "providers/discover", outcome, |_, v: Vec<ServedModel>| models = Some(v));
-    let reason = app.note.as_ref().map(|n| n.text.clone());
-    if let Some(browser) = app.browser.as_mut() {
-        browser.loading = false;
-        match models {
-            Some(models) if ok => {
-                let current = app.form.as_ref().and_then(|f| f.field("model")).map(|f| f.value.clone());
-                browser.selected = models.iter().position(|m| Some(&m.id) == current.as_ref()).unwrap_or(0);
-                browser.models = models;
-                app.note = None;
-            }
-            _ => browser.error = reason,
+    let listed = outcome.map_err(|e| e.describe()).and_then(|v| decode::<Vec<ServedModel>>("providers/discover", v));
+    let current = app.form.as_ref().and_then(|f| f.field("model")).map(|f| f.value.clone());
+    let Some(browser) = app.browser.as_mut() else { return Vec::new() };
+    browser.loading = false;
+    match listed {
+        Ok(models) => {
+            browser.selected = models.iter().position(|m| Some(&m.id) == current.as_ref()).unwrap_or(0);
+            browser.models = models;
+            app.note = None;
+        }
+        Err(reason) => {
+            browser.error = Some(reason.clone());
+            app.say(Tone::Bad, reason);
         }
     }
     Vec::new()
