@@ -230,6 +230,7 @@ class ProviderRouter(TextGenerator):
                 await aclose_stream(chunks)
                 self._failed(attempts, index, error)
                 continue
+            self.served = profile
             async for chunk in aresumed(first, chunks):
                 yield chunk
             return

@@ -31,6 +31,7 @@ COMMANDS = {
     "translate": "chi_llm.entrypoints.cli.tasks:translate",
     "analyze": "chi_llm.entrypoints.cli.tasks:analyze",
     "template": "chi_llm.entrypoints.cli.tasks:template",
+    "serve": "chi_llm.entrypoints.cli.serve:serve",
 }
 
 

@@ -101,7 +101,16 @@ async def test_async_fallback_and_stream() -> None:
     }
     assert (await router(adapters, ["a", "b"]).agenerate(REQUEST)).text == "x y"
     adapters["b"].queue("p q")
-    assert [c.text async for c in router(adapters, ["a", "b"]).astream(REQUEST) if c.text] == ["p", " q"]
+    routed = router(adapters, ["a", "b"])
+    assert [c.text async for c in routed.astream(REQUEST) if c.text] == ["p", " q"]
+    assert routed.served is not None and routed.served.id == "b"  # the server reports who answered
+
+
+def test_sync_stream_records_the_provider_that_served() -> None:
+    adapters = {"a": FakeTextGenerator(failure=BackendUnavailable("down", backend="x")), "b": FakeTextGenerator()}
+    routed = router(adapters, ["a", "b"])
+    assert "".join(c.text for c in routed.stream(REQUEST)) == "Echo: hi"
+    assert routed.served is not None and routed.served.id == "b"
 
 
 @given(pattern=st.lists(st.booleans(), min_size=1, max_size=6))

@@ -1,0 +1,148 @@
+"""The Starlette application: routes, and one ASGI middleware that gives each request an id,
+checks the API key, refuses new work while shutting down, maps every error to OpenAI's shape
+(never a stack trace) and writes the access log line."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from chi_llm.domain.errors import ChiLlmError
+from chi_llm.entrypoints.server import handlers
+from chi_llm.entrypoints.server.errors import HttpError, from_error, internal
+from chi_llm.entrypoints.server.logs import AccessRecord
+from chi_llm.entrypoints.server.state import ServerState
+from chi_llm.entrypoints.server.streams import ClientGone
+
+log = logging.getLogger("chi_llm.serve")
+CLIENT_CLOSED = 499  # nginx's status for a client that left before the answer
+
+
+def key_matches(given: str, keys: tuple[str, ...]) -> bool:
+    """Constant-time comparison against every configured key (no early exit)."""
+    found = False
+    for key in keys:
+        found |= hmac.compare_digest(given.encode("utf-8"), key.encode("utf-8"))
+    return found
+
+
+def bearer(headers: Mapping[str, str]) -> str:
+    value = headers.get("authorization", "")
+    scheme, _, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else headers.get("x-api-key", "")
+
+
+def error_response(error: HttpError) -> Response:
+    return JSONResponse(error.body(), status_code=error.status, headers=error.headers())
+
+
+class ServerMiddleware:
+    def __init__(self, app: ASGIApp, state: ServerState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        record = AccessRecord(
+            request_id="req_" + secrets.token_hex(8),
+            method=scope["method"],
+            path=scope["path"],
+            client=scope["client"][0] if scope.get("client") else None,
+        )
+        scope["chi_record"] = record
+        started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                record.status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", record.request_id.encode())]
+            await send(message)
+
+        try:
+            refused = self._refused(scope)
+            if refused is not None:
+                await error_response(refused)(scope, receive, send_with_id)
+            else:
+                await self.app(scope, receive, send_with_id)
+        except ClientGone:
+            record.status, record.outcome = CLIENT_CLOSED, "client_gone"
+        except Exception:
+            record.outcome = "error"
+            log.exception("request %s failed", record.request_id)
+            if not started:
+                await error_response(internal(record.request_id))(scope, receive, send_with_id)
+        finally:
+            record.log()
+
+    def _refused(self, scope: Scope) -> HttpError | None:
+        path: str = scope["path"]
+        if not path.startswith("/v1"):
+            return None
+        keys = self.state.options.api_keys
+        if keys:
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+            if not key_matches(bearer(headers), keys):
+                return HttpError(
+                    401,
+                    "a valid API key is required: send `Authorization: Bearer <key>`",
+                    code="invalid_api_key",
+                )
+        if self.state.draining:
+            return HttpError(503, "the server is shutting down; retry later", "server_error", "shutting_down", None, 5)
+        return None
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HttpError)  # noqa: S101 (registered for HttpError only)
+    return error_response(error)
+
+
+async def _chi_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, ChiLlmError)  # noqa: S101
+    return error_response(from_error(error))
+
+
+async def _starlette_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)  # noqa: S101
+    message = {404: f"no route {request.url.path}", 405: f"{request.method} is not allowed on {request.url.path}"}
+    return error_response(HttpError(error.status_code, message.get(error.status_code, str(error.detail))))
+
+
+def create_app(state: ServerState) -> Starlette:
+    routes = [
+        Route("/v1/chat/completions", handlers.chat_completions, methods=["POST"]),
+        Route("/v1/completions", handlers.completions, methods=["POST"]),
+        Route("/v1/embeddings", handlers.embeddings, methods=["POST"]),
+        Route("/v1/models", handlers.list_models, methods=["GET"]),
+        Route("/v1/models/{model:path}", handlers.get_model, methods=["GET"]),
+        Route("/health", handlers.health, methods=["GET"]),
+    ]
+    handlers_by_type: Mapping[Any, Any] = {
+        HttpError: _http_error,
+        ChiLlmError: _chi_error,
+        HTTPException: _starlette_error,
+    }
+    app = Starlette(routes=routes, exception_handlers=dict(handlers_by_type))
+    app.state.chi = state
+    app.add_middleware(ServerMiddleware, state=state)
+    return app
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)

@@ -1,0 +1,77 @@
+"""The server's one error mapping: chi_llm's error kinds to HTTP statuses and OpenAI's error
+body `{"error": {"message", "type", "param", "code"}}`. Nothing else writes an error response."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from chi_llm.domain.errors import (
+    AllProvidersFailed,
+    BackendUnavailable,
+    Cancelled,
+    ChiLlmError,
+    ConfigError,
+    ContextLengthExceeded,
+    InsufficientResources,
+    InvalidRequest,
+    MissingCredentials,
+    ModelFetchFailed,
+    ModelNotFound,
+    RateLimited,
+)
+
+RETRY_AFTER_DOWN = 5  # seconds a client should wait before retrying a provider that is down
+
+
+@dataclass(eq=False)  # an exception: hashed by identity, its traceback set by Python
+class HttpError(Exception):
+    """An error response: status, OpenAI error `type` and `code`, and Retry-After seconds."""
+
+    status: int
+    message: str
+    type: str = "invalid_request_error"
+    code: str | None = None
+    param: str | None = None
+    retry_after: int | None = None
+
+    def body(self) -> dict[str, Any]:
+        return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
+
+
+def bad_request(message: str, *, param: str | None = None, code: str | None = None) -> HttpError:
+    return HttpError(400, message, param=param, code=code)
+
+
+def from_error(error: ChiLlmError) -> HttpError:
+    """The response for a chi_llm error: the caller's mistakes are 4xx, a provider that is down
+    or out of resources 503 (with Retry-After), an upstream rate limit 429."""
+    message = error.message
+    if isinstance(error, ContextLengthExceeded):
+        return HttpError(400, message, code="context_length_exceeded", param="messages")
+    if isinstance(error, InvalidRequest):
+        return HttpError(400, message, code="invalid_request")
+    if isinstance(error, ModelNotFound):
+        return HttpError(404, message, code="model_not_found", param="model")
+    if isinstance(error, RateLimited):
+        return HttpError(429, message, type="rate_limit_error", code="rate_limited", retry_after=RETRY_AFTER_DOWN)
+    if isinstance(error, (BackendUnavailable, AllProvidersFailed, InsufficientResources, ModelFetchFailed)):
+        return HttpError(503, message, type="server_error", code=error.kind, retry_after=RETRY_AFTER_DOWN)
+    if isinstance(error, MissingCredentials):
+        # The server's own credentials for a provider were refused: the operator must fix them.
+        return HttpError(503, message, type="server_error", code=error.kind)
+    if isinstance(error, ConfigError):
+        return HttpError(500, f"the server's configuration is wrong: {message}", type="server_error", code=error.kind)
+    if isinstance(error, Cancelled):
+        return HttpError(503, message, type="server_error", code="cancelled", retry_after=RETRY_AFTER_DOWN)
+    return HttpError(500, message, type="server_error", code=error.kind)
+
+
+def internal(request_id: str) -> HttpError:
+    """An unexpected failure: no details (the log has the traceback under this request id)."""
+    return HttpError(
+        500, f"internal server error; the server log has the details under request id {request_id}", "server_error"
+    )

@@ -1,0 +1,155 @@
+"""The endpoints. Each reads its body (bounded), resolves the model, waits at the model's gate,
+reads the first chunk before answering (so errors before the first token keep their HTTP
+status and the router can still fall back), then answers whole or as server-sent events."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from chi_llm.domain.generation import Completion, GenerationRequest, aclose_stream, aresumed, collect
+from chi_llm.entrypoints.server import wire
+from chi_llm.entrypoints.server.errors import HttpError, bad_request
+from chi_llm.entrypoints.server.logs import AccessRecord
+from chi_llm.entrypoints.server.replies import Reply, embedding_list, model_list
+from chi_llm.entrypoints.server.routing import Backend, resolve
+from chi_llm.entrypoints.server.state import ServerState
+from chi_llm.entrypoints.server.streams import EventStream, events, unless_gone
+
+
+def state_of(request: Request) -> ServerState:
+    state: ServerState = request.app.state.chi
+    return state
+
+
+def record_of(request: Request) -> AccessRecord | None:
+    record: AccessRecord | None = request.scope.get("chi_record")
+    return record
+
+
+async def read_json(request: Request, limit: int) -> Any:
+    """The JSON body, refused with 413 past `limit` bytes (declared or actually sent)."""
+    declared = request.headers.get("content-length", "")
+    too_big = HttpError(413, f"the request body is larger than this server's limit of {limit} bytes", code="too_large")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_big
+    body = bytearray()
+    async for part in request.stream():
+        body += part
+        if len(body) > limit:
+            raise too_big
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise bad_request("the request body is not valid JSON") from None
+
+
+def capped(request: GenerationRequest, cap: int | None) -> GenerationRequest:
+    if cap is None or request.options.token_limit <= cap:
+        return request
+    return replace(request, options=replace(request.options, max_tokens=cap))
+
+
+async def chat_completions(request: Request) -> Response:
+    parsed = wire.chat_request(await read_json(request, state_of(request).options.max_body_bytes))
+    return await _answer(request, parsed, chat=True)
+
+
+async def completions(request: Request) -> Response:
+    parsed = wire.completion_request(await read_json(request, state_of(request).options.max_body_bytes))
+    return await _answer(request, parsed, chat=False)
+
+
+def _generation(backend: Backend, parsed: wire.ParsedRequest) -> GenerationRequest:
+    if parsed.prompt is not None:
+        return backend.service.raw_request(parsed.prompt, parsed.options)
+    return backend.service.chat_request(parsed.messages, parsed.options)
+
+
+async def _answer(request: Request, parsed: wire.ParsedRequest, *, chat: bool) -> Response:
+    state = state_of(request)
+    backend = state.backends.get(resolve(parsed.model, state.known()))
+    generation = capped(_generation(backend, parsed), state.options.max_tokens)
+    record = record_of(request)
+    if record is not None:
+        record.model, record.stream = backend.name, parsed.stream
+    ticket = await unless_gone(request, backend.gate.enter(state.stopping))
+    chunks = backend.service.astream(generation)
+
+    async def cleanup() -> None:
+        try:
+            await aclose_stream(chunks)  # stops decoding when the answer was left early
+        finally:
+            ticket.leave()
+
+    try:
+        first = await unless_gone(request, anext(chunks, None))
+        if first is None:
+            raise HttpError(502, f"{backend.name} ended its answer before it began", "server_error", "empty_answer")
+        if record is not None:
+            record.provider = backend.router.served.id if backend.router.served else None
+        reply = Reply(model=backend.name, chat=chat)
+        headers = {"X-Chi-Llm-Provider": record.provider or ""} if record is not None else {}
+        if parsed.stream:
+
+            def done(usage: Any) -> None:
+                if record is not None:
+                    record.usage = usage
+
+            body = events(
+                reply, aresumed(first, chunks), include_usage=parsed.include_usage, stopping=state.stopping, done=done
+            )
+            return EventStream(body, cleanup, headers=headers)
+        completion = await unless_gone(request, _rest(first, chunks, backend.name))
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await cleanup()
+        raise
+    await cleanup()
+    if record is not None:
+        record.usage = completion.usage
+    return JSONResponse(reply.whole(completion), headers=headers)
+
+
+async def _rest(first: Any, chunks: Any, model: str) -> Completion:
+    return collect([first, *[chunk async for chunk in chunks]], model=model)
+
+
+async def embeddings(request: Request) -> Response:
+    state = state_of(request)
+    model, texts, encoding = wire.embedding_inputs(await read_json(request, state.options.max_body_bytes))
+    embedder, gate = state.embedder(model)
+    record = record_of(request)
+    if record is not None:
+        record.model = state.embedding_name()
+    ticket = await unless_gone(request, gate.enter(state.stopping))
+    try:
+        vectors = await anyio.to_thread.run_sync(embedder.embed_documents, texts)
+        tokens = sum(embedder.count_tokens(text) for text in texts)
+    finally:
+        ticket.leave()
+    return JSONResponse(
+        embedding_list(vectors, model=model or state.embedding_name(), tokens=tokens, encoding=encoding)
+    )
+
+
+async def list_models(request: Request) -> Response:
+    return JSONResponse(model_list(state_of(request).models()))
+
+
+async def get_model(request: Request) -> Response:
+    wanted = request.path_params["model"]
+    for model in state_of(request).models():
+        if model["id"] == wanted:
+            return JSONResponse(model)
+    raise HttpError(404, f"no model {wanted!r} here; GET /v1/models lists them", code="model_not_found", param="model")
+
+
+async def health(request: Request) -> Response:
+    state = state_of(request)
+    return JSONResponse(state.health(), status_code=503 if state.draining else 200)

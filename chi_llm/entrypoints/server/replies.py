@@ -1,0 +1,105 @@
+"""OpenAI's response shapes, written from domain values: pure functions."""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import struct
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from chi_llm.domain.generation import Completion, Usage
+
+
+def usage(value: Usage | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    out: dict[str, Any] = {
+        "prompt_tokens": value.prompt_tokens,
+        "completion_tokens": value.completion_tokens,
+        "total_tokens": value.total_tokens,
+    }
+    if value.cached_tokens:
+        out["prompt_tokens_details"] = {"cached_tokens": value.cached_tokens}
+    return out
+
+
+@dataclass(slots=True)
+class Reply:
+    """One response's identity: the same id, time and model on every chunk of a stream."""
+
+    model: str
+    chat: bool
+    id: str = ""
+    created: int = field(default_factory=lambda: int(time.time()))
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            self.id = ("chatcmpl-" if self.chat else "cmpl-") + secrets.token_hex(12)
+
+    def _head(self, *, chunk: bool) -> dict[str, Any]:
+        kind = "chat.completion" if self.chat else "text_completion"
+        return {
+            "id": self.id,
+            "object": f"{kind}.chunk" if chunk and self.chat else kind,
+            "created": self.created,
+            "model": self.model,
+            "system_fingerprint": None,
+        }
+
+    def whole(self, done: Completion) -> dict[str, Any]:
+        """The answer of a request that did not stream."""
+        choice: dict[str, Any] = {"index": 0, "finish_reason": done.finish_reason, "logprobs": None}
+        if self.chat:
+            choice["message"] = {"role": "assistant", "content": done.text, "refusal": None}
+        else:
+            choice["text"] = done.text
+        return {**self._head(chunk=False), "choices": [choice], "usage": usage(done.usage)}
+
+    def delta(self, text: str, *, first: bool = False, finish: str | None = None) -> dict[str, Any]:
+        """One streamed piece: chat chunks carry `delta` (the role on the first), completion
+        chunks `text`; the last one carries the finish reason."""
+        choice: dict[str, Any] = {"index": 0, "finish_reason": finish, "logprobs": None}
+        if self.chat:
+            choice["delta"] = {"role": "assistant", "content": text} if first else ({"content": text} if text else {})
+        else:
+            choice["text"] = text
+        return {**self._head(chunk=True), "choices": [choice], "usage": None}
+
+    def usage_chunk(self, value: Usage | None) -> dict[str, Any]:
+        """The final chunk `stream_options.include_usage` asks for: no choices, the usage."""
+        return {**self._head(chunk=True), "choices": [], "usage": usage(value)}
+
+
+def sse(data: dict[str, Any] | str) -> bytes:
+    """One server-sent event (`data: ...` and a blank line)."""
+    text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return f"data: {text}\n\n".encode()
+
+
+DONE = sse("[DONE]")
+
+
+def model_object(model_id: str, owned_by: str, **extra: Any) -> dict[str, Any]:
+    return {"id": model_id, "object": "model", "created": 0, "owned_by": owned_by, **extra}
+
+
+def model_list(models: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    return {"object": "list", "data": list(models)}
+
+
+def embedding_list(vectors: Sequence[Sequence[float]], *, model: str, tokens: int, encoding: str) -> dict[str, Any]:
+    def encoded(vector: Sequence[float]) -> Any:
+        if encoding == "base64":  # little-endian float32, as OpenAI sends it
+            return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode("ascii")
+        return [float(x) for x in vector]
+
+    return {
+        "object": "list",
+        "data": [{"object": "embedding", "index": i, "embedding": encoded(v)} for i, v in enumerate(vectors)],
+        "model": model,
+        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+    }

@@ -1,0 +1,147 @@
+"""A request's `model` to a backend: a catalog or inventory model (served locally), a provider
+profile (`profile-id`, `profile-id/model`), or nothing (the configured order, with fallback).
+Each distinct route is bootstrapped once and kept; routes to the same model share one Gate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chi_llm.application.generation import GenerationService
+from chi_llm.application.router import ProviderRouter
+from chi_llm.domain.errors import ModelNotFound
+from chi_llm.domain.providers import ProviderProfile
+from chi_llm.entrypoints.bootstrap import bootstrap
+from chi_llm.entrypoints.container import model_of
+from chi_llm.entrypoints.server.gate import Gate
+
+DEFAULT_NAMES = ("", "default", "chi-llm")  # ask for the configured order
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where a model name leads: `provider` None is the configured order; `model` None the
+    profile's own (or configured) model."""
+
+    provider: str | None = None
+    model: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.provider or '*'}|{self.model or '*'}"
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What the server can route to: profiles, the local catalog's ready models, other tools'."""
+
+    profiles: Sequence[ProviderProfile]
+    ready: Collection[str]  # catalog ids downloaded (and the default model, fetched at start)
+    catalog: Collection[str]  # every catalog id (a known one not downloaded gets a hint)
+    inventory: Callable[[], Collection[str]]  # other tools' model ids (scanned when asked)
+    profile_models: Mapping[str, str | None]  # profile id -> the model it uses
+
+
+def resolve(name: str | None, known: Known) -> Route:
+    """The route for a request's model name. Raises ModelNotFound with what to do."""
+    if name is None or name in DEFAULT_NAMES:
+        return Route()
+    ids = {p.id for p in known.profiles}
+    if name in ids:
+        return Route(provider=name)
+    prefix, _, rest = name.partition("/")
+    if rest and prefix in ids:
+        return Route(provider=prefix, model=rest)
+    if name in known.ready:
+        return Route(provider="local", model=name)
+    if name in known.catalog:
+        raise ModelNotFound(
+            f"model {name!r} is in the catalog but not downloaded; run `chi-llm models download {name}` "
+            "on the server's machine",
+            backend="serve",
+        )
+    for profile_id, model in known.profile_models.items():
+        if model == name:
+            return Route(provider=profile_id, model=name)
+    if ":" in name and name in known.inventory():
+        return Route(provider="local", model=name)
+    raise ModelNotFound(
+        f"no model {name!r} here; GET /v1/models lists what this server routes to "
+        "(catalog ids, other tools' models, `profile-id` and `profile-id/model`)",
+        backend="serve",
+    )
+
+
+@dataclass(slots=True)
+class Backend:
+    """A bootstrapped route: the generation service, its router and the gate it queues at."""
+
+    name: str  # the model name answers report
+    service: GenerationService
+    router: ProviderRouter
+    gate: Gate
+
+    @property
+    def local(self) -> bool:
+        return self.router.candidates[0].type == "local"
+
+    def load(self) -> None:
+        """Load a local model now (fetching the default model on first use)."""
+        loader = getattr(self.router.primary, "load", None)
+        if loader is not None:
+            loader()
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    parallel: int = 4  # concurrent requests per remote provider model
+    queue: int = 16  # requests waiting per model before 429
+    queue_timeout: float = 120.0  # seconds a request may wait in the queue before 503
+
+
+class Backends:
+    """Routes built on first use and kept for the server's life (one per distinct route)."""
+
+    def __init__(
+        self, config_path: str | Path | None, env: Mapping[str, str], limits: Limits, overrides: Mapping[str, Any]
+    ) -> None:
+        self._config_path = config_path
+        self._env = env
+        self._limits = limits
+        self._overrides = dict(overrides)
+        self._built: dict[str, Backend] = {}
+        self._gates: dict[str, Gate] = {}
+
+    def get(self, route: Route) -> Backend:
+        built = self._built.get(route.key)
+        if built is None:
+            built = self._build(route)
+            self._built[route.key] = built
+        return built
+
+    def _build(self, route: Route) -> Backend:
+        overrides = {**self._overrides, **({"model": route.model} if route.model else {})}
+        remote = route.provider not in (None, "local")
+        container = bootstrap(
+            self._config_path, self._env, provider=route.provider, check_model=not remote or None, **overrides
+        )
+        router: ProviderRouter = container.generator()
+        first = router.candidates[0]
+        model = model_of(first, container.settings()) or first.id
+        identity = f"local:{model}" if first.type == "local" else f"{first.id}:{model}"
+        gate = self._gates.get(identity)
+        if gate is None:
+            concurrency = 1 if first.type == "local" else self._limits.parallel
+            gate = Gate(model, concurrency=concurrency, queue=self._limits.queue, timeout=self._limits.queue_timeout)
+            self._gates[identity] = gate
+        name = route.model or (route.provider if route.provider else model)
+        return Backend(name=name, service=container.generation(), router=router, gate=gate)
+
+    def gates(self) -> dict[str, Gate]:
+        return dict(self._gates)
+
+    async def aclose(self) -> None:
+        for backend in self._built.values():
+            await backend.router.aclose()

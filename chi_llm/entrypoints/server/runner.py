@@ -1,0 +1,113 @@
+"""Running the server: checks before listening, the model loaded before the first request,
+uvicorn on a socket we bind (port 0 picks a free port), and a graceful SIGTERM: new requests
+get 503, streams in flight have `grace` seconds to finish, then end with an error event."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from chi_llm.domain.errors import ConfigError
+from chi_llm.entrypoints.server import logs
+from chi_llm.entrypoints.server.app import create_app
+from chi_llm.entrypoints.server.routing import Route
+from chi_llm.entrypoints.server.state import API_KEY_VARIABLE, ServeOptions, ServerState, is_loopback
+
+log = logging.getLogger("chi_llm.serve")
+BACKSTOP = 5.0  # seconds after the grace period before uvicorn cancels what is still running
+
+
+def read_api_keys(path: str | Path | None, env: Mapping[str, str]) -> tuple[str, ...]:
+    """Keys from `path` (one per line; blank lines and # comments skipped) and the environment."""
+    keys: list[str] = []
+    if path is not None:
+        try:
+            text = Path(os.path.expanduser(path)).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot read the API key file {path}: {exc.strerror or exc}") from None
+        keys += [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+        if not keys:
+            raise ConfigError(f"the API key file {path} holds no key (one key per line)")
+    from_env = env.get(API_KEY_VARIABLE, "").strip()
+    if from_env:
+        keys.append(from_env)
+    return tuple(keys)
+
+
+def check_exposure(options: ServeOptions) -> None:
+    """Anything beyond loopback must ask for a key."""
+    if not is_loopback(options.host) and not options.api_keys:
+        raise ConfigError(
+            f"refusing to listen on {options.host} without an API key: anyone who can reach it could use "
+            f"your models and providers; pass --api-key-file FILE or set {API_KEY_VARIABLE}"
+        )
+
+
+class ChiServer(uvicorn.Server):
+    """uvicorn with chi_llm's shutdown: drain, give streams `grace` seconds, then stop them."""
+
+    def __init__(self, config: uvicorn.Config, state: ServerState) -> None:
+        super().__init__(config)
+        self.chi = state
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self.chi.draining = True
+        log.info("shutting down: streams in flight have %g s to finish", self.chi.options.grace)
+        timer = asyncio.get_running_loop().call_later(self.chi.options.grace, self.chi.stopping.set)
+        try:
+            await super().shutdown(sockets)
+        finally:
+            timer.cancel()
+            self.chi.stopping.set()
+            await self.chi.backends.aclose()
+
+
+def bind(host: str, port: int) -> socket.socket:
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        return socket.create_server((host, port), family=family, backlog=2048)
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another --port") from None
+
+
+def build(options: ServeOptions, env: Mapping[str, str]) -> tuple[ChiServer, socket.socket]:
+    """The server and its listening socket (nothing is accepted until it runs)."""
+    check_exposure(options)
+    state = ServerState(options, env)
+    if options.preload:
+        backend = state.backends.get(Route())
+        if backend.local:
+            log.info("loading %s", backend.name)
+            backend.load()
+    sock = bind(options.host, options.port)
+    config = uvicorn.Config(
+        create_app(state),
+        log_config=None,
+        access_log=False,
+        lifespan="off",
+        server_header=False,
+        timeout_graceful_shutdown=int(options.grace + BACKSTOP),
+    )
+    return ChiServer(config, state), sock
+
+
+def address(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def serve(options: ServeOptions, env: Mapping[str, str] | None = None, announce: Any = print) -> None:
+    """Run until SIGTERM/SIGINT (`chi-llm serve`)."""
+    env = os.environ if env is None else env
+    logs.configure(json_logs=options.json_logs)
+    server, sock = build(options, env)
+    announce(f"chi-llm serve: listening on {address(sock)}/v1 (OpenAI-compatible; Ctrl+C stops)")
+    server.run(sockets=[sock])

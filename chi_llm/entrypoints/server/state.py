@@ -1,0 +1,133 @@
+"""The server's options and the state its handlers share: the routes built so far, what the
+server can route to, the embedder, and the shutdown flags."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chi_llm._version import __version__
+from chi_llm.entrypoints.bootstrap import bootstrap
+from chi_llm.entrypoints.container import Container, model_of
+from chi_llm.entrypoints.server.errors import HttpError
+from chi_llm.entrypoints.server.gate import Gate
+from chi_llm.entrypoints.server.replies import model_object
+from chi_llm.entrypoints.server.routing import Backends, Known, Limits
+
+API_KEY_VARIABLE = "CHI_LLM_SERVE_API_KEY"
+LOOPBACK_NAMES = ("localhost",)
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    """How `chi-llm serve` runs (each is a command-line option)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8642
+    api_keys: tuple[str, ...] = ()
+    max_body_bytes: int = 8 * 1024 * 1024
+    max_tokens: int | None = 4096  # cap on any request's max_tokens
+    limits: Limits = field(default_factory=Limits)
+    grace: float = 10.0  # seconds in-flight streams get to finish on SIGTERM
+    json_logs: bool = False
+    config_path: str | Path | None = None
+    preload: bool = True
+
+
+def is_loopback(host: str) -> bool:
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class ServerState:
+    """Shared by every request of one server."""
+
+    def __init__(self, options: ServeOptions, env: Mapping[str, str]) -> None:
+        self.options = options
+        self.env = env
+        self.base: Container = bootstrap(options.config_path, env)
+        self.backends = Backends(options.config_path, env, options.limits, {})
+        self.stopping = asyncio.Event()  # set when the grace period is over: streams end now
+        self.draining = False  # set on SIGTERM: new requests are refused
+        self._embedder: Any = None
+        self._embed_gate: Gate | None = None
+
+    # -- what the server routes to ----------------------------------------------------------
+    def known(self) -> Known:
+        settings = self.base.settings()
+        store = self.base.model_store()
+        specs = store.catalog.all()
+        profiles = settings.profiles()
+        ready = {spec.id for spec in specs if store.is_downloaded(spec)} | {str(settings["model"])}
+        return Known(
+            profiles=profiles,
+            ready=ready,
+            catalog={spec.id for spec in specs},
+            inventory=lambda: {found.id for found in store.installed_elsewhere()},
+            profile_models={p.id: model_of(p, settings) for p in profiles},
+        )
+
+    def models(self) -> list[dict[str, Any]]:
+        """Every model id the router resolves: profiles (and profile/model), ready catalog
+        models, other tools' models, the embedding model."""
+        known = self.known()
+        listed: dict[str, dict[str, Any]] = {}
+        for profile in known.profiles:
+            model = known.profile_models.get(profile.id)
+            listed[profile.id] = model_object(profile.id, profile.type, chi_llm={"kind": "profile", "model": model})
+            if model and profile.type != "local":
+                listed.setdefault(f"{profile.id}/{model}", model_object(f"{profile.id}/{model}", profile.type))
+        for model_id in sorted(known.ready):
+            listed.setdefault(model_id, model_object(model_id, "chi_llm", chi_llm={"kind": "local"}))
+        for model_id in sorted(known.inventory()):
+            origin = model_id.split(":", 1)[0]
+            listed.setdefault(model_id, model_object(model_id, origin, chi_llm={"kind": "local"}))
+        if self.embeddings_available():
+            name = self.embedding_name()
+            listed.setdefault(name, model_object(name, "chi_llm", chi_llm={"kind": "embedding"}))
+        return list(listed.values())
+
+    # -- embeddings -----------------------------------------------------------------------
+    def embedding_name(self) -> str:
+        return str(self.base.rag_config().embedding_model)
+
+    def embeddings_available(self) -> bool:
+        return self.embedding_name() == "fake" or importlib.util.find_spec("fastembed") is not None
+
+    def embedder(self, requested: str | None) -> tuple[Any, Gate]:
+        """The configured embedder (loaded on first use) and its gate; refuses other models."""
+        name = self.embedding_name()
+        if not self.embeddings_available():
+            raise HttpError(
+                404,
+                "embeddings need the RAG extra on the server: pip install 'chi-llm[rag]'",
+                code="embeddings_unavailable",
+            )
+        if requested not in (None, name, name.rsplit("/", 1)[-1]):
+            raise HttpError(
+                404, f"no embedding model {requested!r}; this server embeds with {name!r}", code="model_not_found"
+            )
+        if self._embed_gate is None:
+            limits = self.options.limits
+            self._embedder = self.base.embedder()
+            self._embed_gate = Gate(name, concurrency=1, queue=limits.queue, timeout=limits.queue_timeout)
+        return self._embedder, self._embed_gate
+
+    def health(self) -> dict[str, Any]:
+        gates = self.backends.gates()
+        if self._embed_gate is not None:
+            gates[f"embedding:{self._embed_gate.name}"] = self._embed_gate
+        return {
+            "status": "draining" if self.draining else "ok",
+            "version": __version__,
+            "models": {name: gate.status() for name, gate in gates.items()},
+        }

@@ -1,0 +1,107 @@
+"""Answers that outlive the handler: server-sent events with a clean end, and awaiting work
+while watching for the client to go away (a gone client cancels its decoding)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
+
+from chi_llm.domain.errors import ChiLlmError
+from chi_llm.domain.generation import Chunk, Usage
+from chi_llm.entrypoints.server.errors import HttpError, from_error
+from chi_llm.entrypoints.server.replies import DONE, Reply, sse
+
+T = TypeVar("T")
+SHUTTING_DOWN = HttpError(503, "the server is shutting down; retry later", "server_error", "shutting_down", None, 5)
+
+
+class ClientGone(Exception):
+    """The client disconnected before its answer was ready."""
+
+
+async def _disconnected(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def unless_gone(request: Request, work: Awaitable[T]) -> T:
+    """The result of `work`, or ClientGone (with `work` cancelled) when the client leaves first."""
+    task = asyncio.ensure_future(work)
+    watch = asyncio.ensure_future(_disconnected(request.receive))
+    try:
+        await asyncio.wait({task, watch}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watch.cancel()
+        if not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    if task.cancelled():
+        raise ClientGone()
+    return task.result()
+
+
+class EventStream(StreamingResponse):
+    """`text/event-stream` that always runs `cleanup` (stop decoding, give the slot back) when
+    the stream ends, fails or the client disconnects, even when it never started."""
+
+    def __init__(
+        self, events: AsyncIterator[bytes], cleanup: Callable[[], Awaitable[None]], headers: dict[str, str]
+    ) -> None:
+        headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **headers}
+        super().__init__(events, media_type="text/event-stream", headers=headers)
+        self._cleanup = cleanup
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            async with anyio.create_task_group() as group:
+
+                async def stream_then_stop() -> None:
+                    with contextlib.suppress(OSError):  # the client went away mid-write
+                        await self.stream_response(send)
+                    group.cancel_scope.cancel()
+
+                group.start_soon(stream_then_stop)
+                await self.listen_for_disconnect(receive)
+                group.cancel_scope.cancel()
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self.body_iterator.aclose()  # type: ignore[attr-defined]
+                await self._cleanup()
+
+
+async def events(
+    reply: Reply,
+    chunks: AsyncIterator[Chunk],
+    *,
+    include_usage: bool,
+    stopping: asyncio.Event,
+    done: Callable[[Usage | None], None],
+) -> AsyncIterator[bytes]:
+    """The SSE body of a streamed answer: deltas, a last chunk with the finish reason, the usage
+    chunk when asked, `[DONE]`. A failure after the first token ends the stream with OpenAI's
+    error event; a shutdown past its grace period says so instead of stopping silently."""
+    opened = False
+    try:
+        async for chunk in chunks:
+            if stopping.is_set():
+                yield sse(SHUTTING_DOWN.body())
+                return
+            if chunk.text or not opened:
+                yield sse(reply.delta(chunk.text, first=not opened))
+                opened = True
+            if chunk.finish_reason is not None:
+                done(chunk.usage)
+                yield sse(reply.delta("", finish=chunk.finish_reason))
+                if include_usage:
+                    yield sse(reply.usage_chunk(chunk.usage))
+                yield DONE
+                return
+    except ChiLlmError as error:
+        yield sse(from_error(error).body())

@@ -1,0 +1,112 @@
+"""`chi-llm serve` for tests: in-process on 127.0.0.1:0 in a thread (exact, fast), or as the
+real command in a subprocess (signals, start-up refusals, the acceptance run)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from chi_llm.entrypoints.server.runner import ChiServer, address, build
+from chi_llm.entrypoints.server.state import ServeOptions, ServerState
+
+FAKE = {"providers": [{"id": "fake", "type": "fake"}], "default_provider": "fake", "rag": {"embedding_model": "fake"}}
+
+
+def write_config(folder: Path, values: Mapping[str, Any]) -> Path:
+    path = folder / "serve-config.json"
+    path.write_text(json.dumps(values), encoding="utf-8")
+    return path
+
+
+@dataclass
+class Running:
+    url: str  # http://127.0.0.1:PORT (the API is under /v1)
+    server: ChiServer
+
+    @property
+    def state(self) -> ServerState:
+        return self.server.chi
+
+    @property
+    def api(self) -> str:
+        return self.url + "/v1"
+
+
+@contextmanager
+def in_process(config: Mapping[str, Any], folder: Path, **options: Any) -> Iterator[Running]:
+    """A server on a fresh port for one test, stopped (gracefully) when the test ends."""
+    base = ServeOptions(host="127.0.0.1", port=0, preload=False, config_path=write_config(folder, config))
+    server, sock = build(replace(base, **options), os.environ)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the server did not start")
+        time.sleep(0.01)
+    try:
+        yield Running(url=address(sock), server=server)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=60)
+
+
+LISTENING = re.compile(r"listening on (http://\S+)/v1")
+
+
+@dataclass
+class Process:
+    process: subprocess.Popen[str]
+    url: str
+
+    @property
+    def api(self) -> str:
+        return self.url + "/v1"
+
+    def stop(self, timeout: float = 60) -> tuple[int, str]:
+        """SIGTERM, wait; (exit status, stderr)."""
+        if self.process.poll() is None:
+            self.process.terminate()
+        try:
+            _, err = self.process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            _, err = self.process.communicate()
+        return self.process.returncode, err
+
+
+@contextmanager
+def subprocess_server(*args: str, env: Mapping[str, str] | None = None, start_timeout: float = 120) -> Iterator[Process]:
+    """`python -m chi_llm serve --port 0 ARGS`, its URL read from the line it prints."""
+    command = [sys.executable, "-m", "chi_llm", "serve", "--port", "0", *args]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(env or os.environ)
+    )
+    assert process.stdout is not None
+    deadline = time.monotonic() + start_timeout
+    url = None
+    while url is None and time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        found = LISTENING.search(line)
+        url = found.group(1) if found else None
+    if url is None:
+        process.kill()
+        _, err = process.communicate()
+        raise RuntimeError(f"chi-llm serve did not start: {err[-2000:]}")
+    running = Process(process=process, url=url)
+    try:
+        yield running
+    finally:
+        running.stop()
