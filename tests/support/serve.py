@@ -86,7 +86,9 @@ class Process:
 
 
 @contextmanager
-def subprocess_server(*args: str, env: Mapping[str, str] | None = None, start_timeout: float = 120) -> Iterator[Process]:
+def subprocess_server(
+    *args: str, env: Mapping[str, str] | None = None, start_timeout: float = 120
+) -> Iterator[Process]:
     """`python -m chi_llm serve --port 0 ARGS`, its URL read from the line it prints."""
     command = [sys.executable, "-m", "chi_llm", "serve", "--port", "0", *args]
     process = subprocess.Popen(

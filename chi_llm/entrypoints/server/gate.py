@@ -68,22 +68,16 @@ class Gate:
 
     async def _acquire(self, stopping: asyncio.Event | None) -> None:
         acquire: asyncio.Future[Any] = asyncio.ensure_future(self._slots.acquire())
-        waits: set[asyncio.Future[Any]] = {acquire}
-        if stopping is not None:
-            waits.add(asyncio.ensure_future(stopping.wait()))
+        stop: asyncio.Future[Any] = asyncio.ensure_future(stopping.wait() if stopping else asyncio.Event().wait())
         try:
-            await asyncio.wait(waits, timeout=self.timeout, return_when=asyncio.FIRST_COMPLETED)
-        except BaseException:  # the caller was cancelled (client gone): never keep a slot
-            if acquire.done() and not acquire.cancelled():
-                self._slots.release()
+            await asyncio.wait({acquire, stop}, timeout=self.timeout, return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:  # the caller was cancelled (its client left)
+            self._abandon(acquire)
             raise
         finally:
-            for wait in waits:
-                if wait is not acquire:
-                    wait.cancel()
-            if not acquire.done():
-                acquire.cancel()
-        if acquire.cancelled():
+            stop.cancel()
+        if not acquire.done():
+            self._abandon(acquire)
             why = "the server is shutting down" if stopping is not None and stopping.is_set() else None
             raise HttpError(
                 503,
@@ -92,6 +86,20 @@ class Gate:
                 code="shutting_down" if why else "queue_timeout",
                 retry_after=self.retry_after(),
             )
+
+    def _abandon(self, acquire: asyncio.Future[Any]) -> None:
+        """Give up a wait; a slot granted meanwhile (or while the cancellation is on its way) is
+        given back, so an abandoned wait never keeps one."""
+
+        def give_back(done: asyncio.Future[Any]) -> None:
+            if not done.cancelled() and done.exception() is None:
+                self._slots.release()
+
+        if acquire.done():
+            give_back(acquire)
+        else:
+            acquire.cancel()
+            acquire.add_done_callback(give_back)
 
     def _release(self, held: float) -> None:
         self.active -= 1

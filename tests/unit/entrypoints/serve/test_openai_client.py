@@ -92,7 +92,7 @@ def test_max_completion_tokens_is_read_and_the_server_cap_applies(tmp_path: Path
 
 
 def test_response_format_json_schema_becomes_the_output_schema(served: Running) -> None:
-    schema = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
+    schema: Any = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
     client(served).chat.completions.create(
         model="fake",
         messages=MESSAGES,
@@ -130,9 +130,7 @@ def test_embeddings_float_and_base64(served: Running) -> None:
     vector = as_float.data[0].embedding
     assert len(vector) == 256 and any(vector)
     assert as_float.usage.prompt_tokens == 3
-    raw = client(served).with_raw_response.embeddings.create(
-        model="fake", input="alpha beta", encoding_format="base64"
-    )
+    raw = client(served).with_raw_response.embeddings.create(model="fake", input="alpha beta", encoding_format="base64")
     encoded = raw.http_response.json()["data"][0]["embedding"]
     decoded = struct.unpack("<256f", base64.b64decode(encoded))
     assert decoded == pytest.approx(vector, rel=1e-6)
@@ -158,8 +156,8 @@ def test_error_classes_the_client_maps(served: Running) -> None:
     assert "temperature" in bad.value.message
     with pytest.raises(openai.BadRequestError, match="n must be 1"):
         api.chat.completions.create(model="fake", messages=MESSAGES, n=2)
+    image: Any = [{"type": "image_url", "image_url": {"url": "data:,"}}]
     with pytest.raises(openai.BadRequestError, match="only text parts"):
-        image: Any = [{"type": "image_url", "image_url": {"url": "data:,"}}]
         api.chat.completions.create(model="fake", messages=[{"role": "user", "content": image}])
     with pytest.raises(openai.NotFoundError, match="not downloaded"):
         api.chat.completions.create(model="qwen2.5-0.5b", messages=MESSAGES)
