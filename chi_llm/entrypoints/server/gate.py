@@ -50,19 +50,22 @@ class Gate:
     async def enter(self, stopping: asyncio.Event | None = None) -> Ticket:
         """Wait for a slot. Raises HttpError 429 when the queue is full, 503 after `timeout`
         seconds in the queue or when the server starts shutting down."""
-        if self.active >= self.concurrency and self.waiting >= self.queue:
-            raise HttpError(
-                429,
-                f"{self.name} is busy ({self.active} running, {self.waiting} waiting); retry later",
-                type="rate_limit_error",
-                code="queue_full",
-                retry_after=self.retry_after(),
-            )
-        self.waiting += 1
-        try:
-            await self._acquire(stopping)
-        finally:
-            self.waiting -= 1
+        if not self._slots.locked():
+            await self._slots.acquire()  # a free slot: taken at once, without yielding to others
+        else:
+            if self.waiting >= self.queue:
+                raise HttpError(
+                    429,
+                    f"{self.name} is busy ({self.active} running, {self.waiting} waiting); retry later",
+                    type="rate_limit_error",
+                    code="queue_full",
+                    retry_after=self.retry_after(),
+                )
+            self.waiting += 1
+            try:
+                await self._acquire(stopping)
+            finally:
+                self.waiting -= 1
         self.active += 1
         return Ticket(self)
 

@@ -85,3 +85,13 @@ def test_abandoned_waits_never_keep_a_slot(delays: list[float]) -> None:
             ticket.leave()
 
     asyncio.run(scenario())
+
+
+async def test_requests_arriving_together_are_bounded_by_the_queue() -> None:
+    gate = Gate("m", concurrency=2, queue=3, timeout=0.2)
+    results = await asyncio.gather(*(gate.enter() for _ in range(10)), return_exceptions=True)
+    held = [r for r in results if not isinstance(r, BaseException)]
+    statuses = sorted(r.status for r in results if isinstance(r, HttpError))
+    assert len(held) == 2 and statuses == [429] * 5 + [503] * 3
+    for ticket in held:
+        ticket.leave()
