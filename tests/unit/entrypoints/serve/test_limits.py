@@ -165,3 +165,16 @@ def test_access_log_has_ids_models_and_tokens_but_no_prompt_or_key(
     assert entry["completion_tokens"] == 4 and entry["latency_ms"] >= 0
     text = caplog.text + repr(entries)
     assert "private words" not in text and "secret-777" not in text
+
+
+def test_keep_alive_requests_are_not_held_by_delayed_acks(tmp_path: Path) -> None:
+    """Accepted connections get TCP_NODELAY (the listening socket must say IPPROTO_TCP)."""
+    import socket
+
+    from chi_llm.entrypoints.server.runner import bind
+
+    listening = bind("127.0.0.1", 0)
+    try:
+        assert listening.proto == socket.IPPROTO_TCP
+    finally:
+        listening.close()
