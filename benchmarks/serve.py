@@ -167,10 +167,8 @@ def compare_overhead(requests: int) -> None:
         streamed = statistics.median(rate(url, requests, True) for _ in range(3))
     print(f"fake backend, {requests} requests, 4 clients:")
     print(f"  in-process MicroLLM.generate  {direct:8.0f} req/s")
-    print(f"  chi-llm serve, whole answers  {whole:8.0f} req/s  ({1000 / whole - 1000 / direct:.2f} ms/request over)")
-    print(
-        f"  chi-llm serve, streamed       {streamed:8.0f} req/s  ({1000 / streamed - 1000 / direct:.2f} ms/request over)"
-    )
+    for label, value in (("whole answers", whole), ("streamed     ", streamed)):
+        print(f"  chi-llm serve, {label}  {value:8.0f} req/s  ({1000 / value - 1000 / direct:.2f} ms/request over)")
 
 
 def main() -> None:
