@@ -47,7 +47,7 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 180)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"a server exited early: {process.args}")
+            raise SystemExit(f"a server exited early: {process.args!r}")
         try:
             if httpx.get(url + "/v1/models", timeout=2).status_code == 200:
                 return
