@@ -31,8 +31,12 @@ def ollama() -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def served(default_model_path: Path, ollama: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
-    """Zero configuration plus one Ollama profile; the local model stays the default."""
+    """Zero configuration plus one Ollama profile; the local model stays the default. A
+    `gguf_paths` folder holds the same model as another tool's file would."""
+    shelf = tmp_path_factory.mktemp("shelf")
+    (shelf / "shelved.gguf").symlink_to(default_model_path)
     config = {
+        "gguf_paths": [str(shelf)],
         "providers": [
             {"id": "local", "type": "local"},
             {"id": "ollama", "type": "ollama", "base_url": ollama.url, "model": "llama3.2"},
@@ -84,6 +88,14 @@ def test_limits_usage_and_raw_completion_on_the_real_model(served: Process) -> N
     assert default.choices[0].message.content == answer.choices[0].message.content  # the default is local
     raw = client(served).completions.create(model="smollm2-135m", prompt="The capital of", max_tokens=6)
     assert raw.choices[0].text and raw.usage is not None and raw.usage.completion_tokens <= 6
+
+
+def test_models_lists_and_serves_other_tools_files(served: Process) -> None:
+    listed = {m.id: m for m in client(served).models.list()}
+    shelved = next(i for i in listed if i.startswith("gguf:") and i.endswith("shelved.gguf"))
+    assert {"local", "ollama", "ollama/llama3.2", "smollm2-135m", "BAAI/bge-small-en-v1.5"} <= set(listed)
+    answer = client(served).chat.completions.create(model=shelved, messages=ASK, max_tokens=4)
+    assert answer.model == shelved and answer.usage is not None and answer.usage.completion_tokens <= 4
 
 
 def test_json_schema_is_enforced_on_the_real_model(served: Process) -> None:
