@@ -25,7 +25,6 @@ from chi_llm.domain.errors import (
     ModelNotFound,
     RateLimited,
 )
-from chi_llm.entrypoints.server import state as state_module
 from chi_llm.entrypoints.server.errors import from_error, internal
 from tests.support.serve import FAKE, in_process
 
@@ -96,9 +95,7 @@ def test_the_default_order_falls_back_before_the_first_token(down_then_fake: str
 def test_embeddings_without_the_rag_extra_say_how_to_get_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = {**FAKE, "rag": {}}
     real = importlib.util.find_spec
-    monkeypatch.setattr(
-        state_module.importlib.util, "find_spec", lambda name, *a: None if name == "fastembed" else real(name, *a)
-    )
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "fastembed" else real(name, *a))
     with in_process(config, tmp_path) as running:
         answer = httpx.post(running.api + "/embeddings", json={"model": "BAAI/bge-small-en-v1.5", "input": "x"})
         ids = [m["id"] for m in httpx.get(running.api + "/models").json()["data"]]

@@ -81,7 +81,9 @@ def test_completion_request_and_its_refusals() -> None:
 def test_embedding_inputs() -> None:
     assert wire.embedding_inputs({"model": "e", "input": "x"}) == ("e", ["x"], "float")
     assert wire.embedding_inputs({"input": ["a", "b"], "encoding_format": "base64"})[1:] == (["a", "b"], "base64")
-    for body in ({"input": []}, {"input": [[1, 2]]}, {"input": [""]}, {"input": "x", "encoding_format": "hex"}):
+    bodies: list[dict[str, Any]] = [{"input": []}, {"input": [[1, 2]]}, {"input": [""]}]
+    bodies.append({"input": "x", "encoding_format": "hex"})
+    for body in bodies:
         with pytest.raises(HttpError):
             wire.embedding_inputs(body)
 
