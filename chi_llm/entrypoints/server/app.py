@@ -5,7 +5,6 @@ checks the API key, refuses new work while shutting down, maps every error to Op
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import secrets
 from collections.abc import Mapping
@@ -142,7 +141,3 @@ def create_app(state: ServerState) -> Starlette:
     app.state.chi = state
     app.add_middleware(ServerMiddleware, state=state)
     return app
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)

@@ -4,6 +4,7 @@ Each distinct route is bootstrapped once and kept; routes to the same model shar
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,7 +103,10 @@ class Limits:
 
 
 class Backends:
-    """Routes built on first use and kept for the server's life (one per distinct route)."""
+    """Routes built on first use and kept (one per distinct route, at most `MAX_ROUTES`: clients
+    may send any `profile-id/model`, so the least recently used idle route is let go)."""
+
+    MAX_ROUTES = 64
 
     def __init__(
         self, config_path: str | Path | None, env: Mapping[str, str], limits: Limits, overrides: Mapping[str, Any]
@@ -111,22 +115,29 @@ class Backends:
         self._env = env
         self._limits = limits
         self._overrides = dict(overrides)
-        self._built: dict[str, Backend] = {}
+        self._built: OrderedDict[str, Backend] = OrderedDict()
         self._gates: dict[str, Gate] = {}
+        self._released: list[ProviderRouter] = []  # let go, to be closed when the server stops
 
     def get(self, route: Route) -> Backend:
         built = self._built.get(route.key)
         if built is None:
             built = self._build(route)
             self._built[route.key] = built
+            self._trim()
+        self._built.move_to_end(route.key)
         return built
+
+    def _trim(self) -> None:
+        idle = [key for key, b in self._built.items() if b.gate.active == 0 and b.gate.waiting == 0]
+        for key in idle[: max(len(self._built) - self.MAX_ROUTES, 0)]:
+            self._released.append(self._built.pop(key).router)
+        used = {id(b.gate) for b in self._built.values()}
+        self._gates = {k: g for k, g in self._gates.items() if id(g) in used or g.active or g.waiting}
 
     def _build(self, route: Route) -> Backend:
         overrides = {**self._overrides, **({"model": route.model} if route.model else {})}
-        remote = route.provider not in (None, "local")
-        container = bootstrap(
-            self._config_path, self._env, provider=route.provider, check_model=not remote or None, **overrides
-        )
+        container = bootstrap(self._config_path, self._env, provider=route.provider, **overrides)
         router: ProviderRouter = container.generator()
         first = router.candidates[0]
         model = model_of(first, container.settings()) or first.id
@@ -139,9 +150,12 @@ class Backends:
         name = route.model or (route.provider if route.provider else model)
         return Backend(name=name, service=container.generation(), router=router, gate=gate)
 
+    def __len__(self) -> int:
+        return len(self._built)
+
     def gates(self) -> dict[str, Gate]:
         return dict(self._gates)
 
     async def aclose(self) -> None:
-        for backend in self._built.values():
-            await backend.router.aclose()
+        for router in [*self._released, *(b.router for b in self._built.values())]:
+            await router.aclose()
