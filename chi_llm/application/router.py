@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from chi_llm.domain.errors import (
     AllProvidersFailed,
@@ -117,6 +118,7 @@ class ProviderRouter(TextGenerator):
         self.served: ProviderProfile | None = None  # the profile that answered the last request
         self._build = build
         self._built: dict[str, TextGenerator] = {}
+        self._stream_servers: WeakKeyDictionary[AsyncIterator[Chunk], list[ProviderProfile]] = WeakKeyDictionary()
         self._on_fallback = on_fallback or self._warn
 
     @staticmethod
@@ -216,9 +218,18 @@ class ProviderRouter(TextGenerator):
         raise AssertionError("unreachable")  # pragma: no cover
 
     def astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
-        return self._astream(request)
+        served: list[ProviderProfile] = []
+        chunks = self._astream(request, served)
+        self._stream_servers[chunks] = served
+        return chunks
 
-    async def _astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
+    def served_by(self, chunks: AsyncIterator[Chunk]) -> ProviderProfile | None:
+        """The profile answering this stream (once its first chunk came): unlike `served`, right
+        while other requests run through the same router (the HTTP server's case)."""
+        served = self._stream_servers.get(chunks)
+        return served[0] if served else None
+
+    async def _astream(self, request: GenerationRequest, served: list[ProviderProfile]) -> AsyncIterator[Chunk]:
         attempts: list[tuple[str, ChiLlmError]] = []
         for index, profile in enumerate(self.candidates):
             chunks = self.generator(profile).astream(request)
@@ -231,6 +242,7 @@ class ProviderRouter(TextGenerator):
                 self._failed(attempts, index, error)
                 continue
             self.served = profile
+            served.append(profile)
             async for chunk in aresumed(first, chunks):
                 yield chunk
             return

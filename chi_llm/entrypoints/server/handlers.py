@@ -92,7 +92,8 @@ async def _answer(request: Request, parsed: wire.ParsedRequest, *, chat: bool) -
         if first is None:
             raise HttpError(502, f"{backend.name} ended its answer before it began", "server_error", "empty_answer")
         if record is not None:
-            record.provider = backend.router.served.id if backend.router.served else None
+            served = backend.router.served_by(chunks)
+            record.provider = served.id if served else None
         reply = Reply(model=backend.name, chat=chat)
         headers = {"X-Chi-Llm-Provider": record.provider or ""} if record is not None else {}
         if parsed.stream:

@@ -17,7 +17,7 @@ from chi_llm.domain.errors import (
     InvalidRequest,
     RateLimited,
 )
-from chi_llm.domain.generation import GenerationRequest
+from chi_llm.domain.generation import GenerationRequest, aclose_stream
 from chi_llm.domain.messages import Message
 from chi_llm.domain.providers import ProviderProfile
 from chi_llm.domain.structured import OutputSchema
@@ -148,3 +148,17 @@ def test_whether_a_schema_was_enforced_follows_the_provider_that_answered() -> N
     assert routed.enforces(schema)  # nothing served yet: the first candidate's answer
     routed.generate(REQUEST)  # the strict one is down: the loose one answers
     assert not routed.enforces(schema)
+
+
+async def test_each_stream_knows_its_own_provider_while_others_run() -> None:
+    adapters = {"a": FakeTextGenerator(failure=BackendUnavailable("down", backend="x")), "b": FakeTextGenerator()}
+    routed = router(adapters, ["a", "b"])
+    first = routed.astream(REQUEST)
+    assert (await first.__anext__()).text  # fell back to b
+    adapters["a"].failure = None
+    second = routed.astream(REQUEST)
+    assert (await second.__anext__()).text  # a is back
+    assert routed.served is not None and routed.served.id == "a"  # the last one to start
+    assert [routed.served_by(s).id for s in (first, second)] == ["b", "a"]  # type: ignore[union-attr]
+    await aclose_stream(first)
+    await aclose_stream(second)
