@@ -48,6 +48,12 @@ from chi_llm.entrypoints.cli.output import guarded
     type=click.FloatRange(0),
     help="Seconds streams in flight get to finish on SIGTERM.",
 )
+@click.option(
+    "--allow-origin",
+    "allow_origins",
+    multiple=True,
+    help="A browser origin allowed to call the API (CORS), e.g. http://localhost:3000; repeatable; * for any.",
+)
 @click.option("--json-logs", is_flag=True, help="Logs as one JSON object per line.")
 @click.option("--no-preload", is_flag=True, help="Load the default local model on the first request, not at start.")
 @guarded(lambda kw: False)
@@ -62,6 +68,7 @@ def serve(
     queue: int,
     queue_timeout: float,
     grace: float,
+    allow_origins: tuple[str, ...],
     json_logs: bool,
     no_preload: bool,
 ) -> None:
@@ -98,5 +105,6 @@ def serve(
         json_logs=json_logs,
         config_path=config_path,
         preload=not no_preload,
+        allow_origins=allow_origins,
     )
     run(options, announce=line)

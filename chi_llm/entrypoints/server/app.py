@@ -12,6 +12,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -140,4 +141,12 @@ def create_app(state: ServerState) -> Starlette:
     app = Starlette(routes=routes, exception_handlers=dict(handlers_by_type))
     app.state.chi = state
     app.add_middleware(ServerMiddleware, state=state)
+    if state.options.allow_origins:  # outermost: a browser's preflight carries no API key
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(state.options.allow_origins),
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "X-Api-Key", "X-Request-Id"],
+            expose_headers=["X-Request-Id", "X-Chi-Llm-Provider", "Retry-After"],
+        )
     return app

@@ -37,6 +37,7 @@ class ServeOptions:
     json_logs: bool = False
     config_path: str | Path | None = None
     preload: bool = True
+    allow_origins: tuple[str, ...] = ()  # browser origins allowed to call the API (CORS)
 
 
 def is_loopback(host: str) -> bool:

@@ -178,3 +178,18 @@ def test_keep_alive_requests_are_not_held_by_delayed_acks(tmp_path: Path) -> Non
         assert listening.proto == socket.IPPROTO_TCP
     finally:
         listening.close()
+
+
+def test_browser_origins_only_when_allowed(tmp_path: Path) -> None:
+    preflight = {"Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST"}
+    with in_process(FAKE, tmp_path, api_keys=("k-123456",), allow_origins=("http://localhost:3000",)) as running:
+        answer = httpx.options(running.api + "/chat/completions", headers=preflight)
+        assert answer.status_code == 200  # the preflight carries no key
+        assert answer.headers["access-control-allow-origin"] == "http://localhost:3000"
+        other = httpx.options(running.api + "/chat/completions", headers={**preflight, "Origin": "http://evil.test"})
+        assert "access-control-allow-origin" not in other.headers
+        refused = httpx.post(running.api + "/chat/completions", json=CHAT, headers={"Origin": "http://localhost:3000"})
+        assert refused.status_code == 401  # CORS never replaces the key
+    with in_process(FAKE, tmp_path) as running:
+        answer = httpx.post(running.api + "/chat/completions", json=CHAT, headers={"Origin": "http://localhost:3000"})
+        assert answer.status_code == 200 and "access-control-allow-origin" not in answer.headers
