@@ -17,7 +17,7 @@ from chi_llm.entrypoints.server import wire
 from chi_llm.entrypoints.server.errors import HttpError, bad_request
 from chi_llm.entrypoints.server.logs import AccessRecord
 from chi_llm.entrypoints.server.replies import Reply, embedding_list, model_list
-from chi_llm.entrypoints.server.routing import Backend, resolve
+from chi_llm.entrypoints.server.routing import Backend
 from chi_llm.entrypoints.server.state import ServerState
 from chi_llm.entrypoints.server.streams import EventStream, events, unless_gone
 
@@ -73,7 +73,7 @@ def _generation(backend: Backend, parsed: wire.ParsedRequest) -> GenerationReque
 
 async def _answer(request: Request, parsed: wire.ParsedRequest, *, chat: bool) -> Response:
     state = state_of(request)
-    backend = state.backends.get(resolve(parsed.model, state.known()))
+    backend = state.backends.get(state.route(parsed.model))
     generation = capped(_generation(backend, parsed), state.options.max_tokens)
     record = record_of(request)
     if record is not None:

@@ -17,10 +17,11 @@ from chi_llm.entrypoints.container import Container, model_of
 from chi_llm.entrypoints.server.errors import HttpError
 from chi_llm.entrypoints.server.gate import Gate
 from chi_llm.entrypoints.server.replies import model_object
-from chi_llm.entrypoints.server.routing import Backends, Known, Limits
+from chi_llm.entrypoints.server.routing import Backends, Known, Limits, Route, resolve
 
 API_KEY_VARIABLE = "CHI_LLM_SERVE_API_KEY"
 LOOPBACK_NAMES = ("localhost",)
+MAX_NAMES = 256  # model names remembered
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +60,22 @@ class ServerState:
         self.backends = Backends(options.config_path, env, options.limits, {})
         self.stopping = asyncio.Event()  # set when the grace period is over: streams end now
         self.draining = False  # set on SIGTERM: new requests are refused
+        self._routes: dict[str | None, Route] = {}  # model names resolved so far
         self._embedder: Any = None
         self._embed_gate: Gate | None = None
 
     # -- what the server routes to ----------------------------------------------------------
+    def route(self, name: str | None) -> Route:
+        """The route for a model name, remembered once found (looking through the catalog's
+        files for every request would cost more than the rest of the request's handling)."""
+        found = self._routes.get(name)
+        if found is None:
+            found = resolve(name, self.known())
+            if len(self._routes) >= MAX_NAMES:
+                self._routes.clear()
+            self._routes[name] = found
+        return found
+
     def known(self) -> Known:
         settings = self.base.settings()
         store = self.base.model_store()
