@@ -26,6 +26,7 @@ EXPECTED = {
         "garden.md — Garden",
         "full-text search: The blue car",
     ],
+    "openai_server.py": ["serving at http://127.0.0.1:", "streamed: ", "tokens)", "models: ", "smollm2-135m"],
     "rag_object_storage.py": ["stored in s3://", "found: Invoices are paid within 30 days", "answer:"],
 }
 
