@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import ipaddress
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from chi_llm.entrypoints.server.routing import Backends, Known, Limits, Route, r
 API_KEY_VARIABLE = "CHI_LLM_SERVE_API_KEY"
 LOOPBACK_NAMES = ("localhost",)
 MAX_NAMES = 256  # model names remembered
+INVENTORY_TTL = 10.0  # seconds a scan of other tools' model folders is reused
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +62,8 @@ class ServerState:
         self.backends = Backends(options.config_path, env, options.limits, {})
         self.stopping = asyncio.Event()  # set when the grace period is over: streams end now
         self.draining = False  # set on SIGTERM: new requests are refused
-        self._routes: dict[str | None, Route] = {}  # model names resolved so far
+        self._routes: dict[str | None, Route] = {}
+        self._scanned: tuple[float, set[str] | None] = (0.0, None)  # model names resolved so far
         self._embedder: Any = None
         self._embed_gate: Gate | None = None
 
@@ -86,9 +89,18 @@ class ServerState:
             profiles=profiles,
             ready=ready,
             catalog={spec.id for spec in specs},
-            inventory=lambda: {found.id for found in store.installed_elsewhere()},
+            inventory=self._inventory,
             profile_models={p.id: model_of(p, settings) for p in profiles},
         )
+
+    def _inventory(self) -> set[str]:
+        """Other tools' model ids, scanned at most every INVENTORY_TTL seconds (editors poll
+        /v1/models, and an unknown name must not walk every model folder each time)."""
+        stamp, ids = self._scanned
+        if ids is None or time.monotonic() - stamp > INVENTORY_TTL:
+            ids = {found.id for found in self.base.model_store().installed_elsewhere()}
+            self._scanned = (time.monotonic(), ids)
+        return ids
 
     def models(self) -> list[dict[str, Any]]:
         """Every model id the router resolves: profiles (and profile/model), ready catalog

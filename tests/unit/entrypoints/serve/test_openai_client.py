@@ -179,3 +179,21 @@ def test_routes_a_client_invents_are_bounded(served: Running) -> None:
     assert len(backends) == 5 and len(backends.gates()) <= 5
     answer = api.chat.completions.create(model="fake/variant-0", messages=MESSAGES)  # built again when asked
     assert answer.model == "variant-0"
+
+
+def test_other_tools_folders_are_not_walked_on_every_request(served: Running, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = served.state.base.model_store()
+    scans: list[int] = []
+    real = store.installed_elsewhere
+
+    def counted() -> Any:
+        scans.append(1)
+        return real()
+
+    monkeypatch.setattr(store, "installed_elsewhere", counted)
+    api = client(served)
+    for _ in range(3):
+        api.models.list()
+        with pytest.raises(openai.NotFoundError):
+            api.chat.completions.create(model="ollama:nothing:here", messages=MESSAGES)
+    assert len(scans) == 1
