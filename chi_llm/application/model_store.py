@@ -57,6 +57,7 @@ class ModelStore:
         self._sources = sources
         self._progress = progress
         self._inventory = inventory
+        self._found: dict[str, Path] = {}  # other tools' model ids located so far
 
     def is_known(self, model_id: str) -> bool:
         return any(spec.id == model_id for spec in self.catalog.all())
@@ -90,8 +91,12 @@ class ModelStore:
         if self.is_known(model):
             return self.ensure(self.catalog.get(model))
         if is_inventory_id(model):
+            known = self._found.get(model)
+            if known is not None and self.files.size_of(known) is not None:
+                return known  # found before and still there: no need to walk every folder again
             for found in self.installed_elsewhere():
                 if found.id == model:
+                    self._found[model] = Path(found.path)
                     return Path(found.path)
             raise ModelNotFound(
                 f"no installed model {model!r}; `chi-llm models list` shows what is here", backend="inventory"

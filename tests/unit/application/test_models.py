@@ -250,3 +250,27 @@ class _OsWithFullDisk:
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._real, name)
+
+
+def test_another_tools_model_is_found_once_not_on_every_call(tmp_path: Path) -> None:
+    from chi_llm.domain.model_spec import InstalledModel
+    from chi_llm.domain.ports import ModelInventory
+
+    found = tmp_path / "elsewhere.gguf"
+    found.write_bytes(b"GGUF")
+
+    class CountingInventory(ModelInventory):
+        scans = 0
+
+        def scan(self) -> list[InstalledModel]:
+            self.scans += 1
+            return [InstalledModel(id="ollama:x:1b", path=str(found), size_bytes=4, origin="ollama")]
+
+    inventory = CountingInventory()
+    store = ModelStore(InMemoryCatalog(), LocalModelFiles(tmp_path / "models"), {}, inventory=inventory)
+    assert [store.locate("ollama:x:1b") for _ in range(5)] == [found] * 5
+    assert inventory.scans == 1  # a generation locates its model on every call
+    found.unlink()
+    with pytest.raises(ModelNotFound):
+        store.locate("ollama:x:1b")  # gone: looked for again, and not found
+    assert inventory.scans == 2
