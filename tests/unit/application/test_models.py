@@ -264,10 +264,13 @@ def test_another_tools_model_is_found_once_not_on_every_call(tmp_path: Path) -> 
 
         def scan(self) -> list[InstalledModel]:
             self.scans += 1
-            return [InstalledModel(id="ollama:x:1b", path=str(found), size_bytes=4, origin="ollama")]
+            here = found.exists()
+            return [InstalledModel(id="ollama:x:1b", path=str(found), size_bytes=4, origin="ollama")] if here else []
 
     inventory = CountingInventory()
-    store = ModelStore(InMemoryCatalog(), LocalModelFiles(tmp_path / "models"), {}, inventory=inventory)
+    from chi_llm.adapters.catalog import YamlModelCatalog
+
+    store = ModelStore(YamlModelCatalog(env={}), LocalModelFiles(tmp_path / "models"), {}, inventory=inventory)
     assert [store.locate("ollama:x:1b") for _ in range(5)] == [found] * 5
     assert inventory.scans == 1  # a generation locates its model on every call
     found.unlink()
