@@ -68,6 +68,11 @@ class HttpTextGenerator(TextGenerator, ModelLister):
         self.model = model
         self.context = context
 
+    def context_window(self) -> int | None:
+        """The profile's `context` setting (else the configured `context`); None when neither is
+        set (servers do not say it in a form every provider shares)."""
+        return self.context
+
     # -- wire mapping, provided by each provider --------------------------------------------
     def request_path(self, request: GenerationRequest, *, stream: bool) -> str:
         raise NotImplementedError

@@ -115,3 +115,19 @@ def test_import_is_cheap() -> None:
     code += "'pyarrow','onnxruntime','pypdf') if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"  # the RAG libraries load when a knowledge base is used
+
+
+def test_a_remote_profile_tells_its_context_to_the_task_helpers() -> None:
+    """A profile's (or the configured) `context` is the window remote backends report, so long
+    texts are split by it instead of the 4096-token default."""
+    from chi_llm import MicroLLM
+    from chi_llm.adapters.registry import schemas
+
+    for kind in ("ollama", "openai", "lmstudio", "anthropic", "gemini"):
+        settings = {"type": kind, "base_url": "http://127.0.0.1:9", "model": "m", "api_key": "k-123456"}
+        known = {f.name for f in schemas()[kind].fields}
+        profile = {k: v for k, v in settings.items() if k in known or k == "type"}
+        assert MicroLLM(provider={**profile, "context": 32768}).backend.context_window() == 32768, kind
+        unset = 4096 if kind == "ollama" else None  # Ollama is always sent num_ctx (default 4096)
+        assert MicroLLM(provider=profile).backend.context_window() == unset, kind
+        assert MicroLLM(provider=profile, context=8192).backend.context_window() == 8192, kind
