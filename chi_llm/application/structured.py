@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
 from chi_llm.application.generation import GenerationService
 from chi_llm.domain.errors import InvalidRequest, StructuredOutputError
-from chi_llm.domain.generation import Completion, GenerationOptions, GenerationRequest, texts
+from chi_llm.domain.generation import (
+    Chunk,
+    Completion,
+    GenerationOptions,
+    GenerationRequest,
+    aclose_stream,
+    collect,
+    texts,
+)
 from chi_llm.domain.messages import Message
 from chi_llm.domain.structured import Classification, Extraction, OutputSchema, SchemaValidator
 
@@ -114,16 +122,48 @@ class StructuredService:
         request = self._prepared(text, schema, instructions, options)
         ended: list[Completion] = []
         yield from texts(self.generation.stream(request), request.model, ended.append)
-        completion = ended[0]
+        repair = self._streamed(request, ended[0], schema)
+        if repair is not None:
+            self._repaired(self.generation.generate(repair), schema)
+
+    async def astream_extract(
+        self,
+        text: str,
+        schema: OutputSchema,
+        *,
+        instructions: str | None = None,
+        options: GenerationOptions | None = None,
+    ) -> AsyncIterator[str]:
+        """`stream_extract` for asyncio."""
+        request = self._prepared(text, schema, instructions, options)
+        chunks = self.generation.astream(request)
+        seen: list[Chunk] = []
+        try:
+            async for chunk in chunks:
+                seen.append(chunk)
+                if chunk.text:
+                    yield chunk.text
+        finally:
+            await aclose_stream(chunks)
+        repair = self._streamed(request, collect(seen, model=request.model), schema)
+        if repair is not None:
+            self._repaired(await self.generation.agenerate(repair), schema)
+
+    def _streamed(
+        self, request: GenerationRequest, completion: Completion, schema: OutputSchema
+    ) -> GenerationRequest | None:
+        """After a streamed answer: record it when it fits (None), else the repair request."""
         parsed, problems = self._check(completion, schema)
         if not problems:
             self._extraction(parsed, completion, 1)
-            return
-        repaired = self.generation.generate(self._repair(request, completion.text, problems))
-        parsed, problems = self._check(repaired, schema)
+            return None
+        return self._repair(request, completion.text, problems)
+
+    def _repaired(self, completion: Completion, schema: OutputSchema) -> None:
+        parsed, problems = self._check(completion, schema)
         if problems:
-            raise self._failed(repaired.text, problems)
-        self._extraction(parsed, repaired, 2)
+            raise self._failed(completion.text, problems)
+        self._extraction(parsed, completion, 2)
 
     async def aextract(
         self,

@@ -3,7 +3,7 @@ the task helpers `summarize`, `translate`, `analyze`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -92,6 +92,22 @@ class StructuredCalls:
         service = self._structured()
         named = OutputSchema.of(shape, name=_name(schema))
         yield from service.stream_extract(text, named, instructions=instructions, options=self._options(options))
+        self._keep_streamed(service, build)
+
+    async def astream_extract(
+        self, text: str, schema: Any, *, instructions: str | None = None, **options: Any
+    ) -> AsyncIterator[str]:
+        """`stream_extract` for asyncio: `async for piece in llm.astream_extract(...)`."""
+        shape, build = schema_for(schema)
+        service = self._structured()
+        named = OutputSchema.of(shape, name=_name(schema))
+        async for piece in service.astream_extract(
+            text, named, instructions=instructions, options=self._options(options)
+        ):
+            yield piece
+        self._keep_streamed(service, build)
+
+    def _keep_streamed(self, service: StructuredService, build: Any) -> None:
         done = service.last_extraction
         self.last_completion = service.last_completion
         self.last_extraction = replace(done, value=build(done.value)) if done is not None else None

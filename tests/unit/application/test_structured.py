@@ -167,3 +167,22 @@ def test_streaming_extraction_yields_the_text_then_validates() -> None:
     person = fake('{"name": "Bo", "age": 2, "address": {"city": "Rome"}, "mood": "sad"}')
     list(person.stream_extract("...", Person))
     assert person.last_extraction is not None and person.last_extraction.value.address == Address("Rome")
+
+
+def test_async_streaming_extraction_yields_the_text_then_validates() -> None:
+    async def pieces_of(llm: Any, schema: Any) -> list[str]:
+        return [piece async for piece in llm.astream_extract("Alice is 31", schema)]
+
+    llm = fake('{"name": "Alice", "age": 31}')
+    pieces = asyncio.run(pieces_of(llm, PERSON))
+    assert len(pieces) > 1 and "".join(pieces) == '{"name": "Alice", "age": 31}'
+    assert llm.last_extraction is not None and llm.last_extraction.value == {"name": "Alice", "age": 31}
+    repaired = fake('{"name": "Alice"}', '{"name": "Alice", "age": 31}')
+    assert "".join(asyncio.run(pieces_of(repaired, PERSON))) == '{"name": "Alice"}'
+    assert repaired.last_extraction is not None and repaired.last_extraction.attempts == 2
+    assert repaired.last_completion is not None and repaired.last_completion.text == '{"name": "Alice", "age": 31}'
+    with pytest.raises(StructuredOutputError):
+        asyncio.run(pieces_of(fake("nope", "still nope"), PERSON))
+    person = fake('{"name": "Bo", "age": 2, "address": {"city": "Rome"}, "mood": "sad"}')
+    asyncio.run(pieces_of(person, Person))
+    assert person.last_extraction is not None and person.last_extraction.value.address == Address("Rome")
