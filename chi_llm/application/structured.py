@@ -3,6 +3,7 @@ bounded repair) and `classify` (labels constrained to those given)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
@@ -222,13 +223,7 @@ class StructuredService:
         schema = self.label_schema(labels, multi=multi)
         instructions = self._classify_instructions(schema, multi)
         result = self._classification(self.extract(text, schema, instructions=instructions, options=options), multi)
-        if multi:
-            return result
-        request = self._prepared(text, schema, instructions, options)
-        scores = self.generation.generator.label_probabilities(request, LABEL_PREFIX, self._choices(schema), '"')
-        if not scores:
-            return result
-        return replace(result, scores=scores, confidence=scores.get(result.labels[0]))
+        return result if multi else self._scored(result, self._prepared(text, schema, instructions, options), schema)
 
     async def aclassify(
         self, text: str, labels: Sequence[str], *, multi: bool = False, options: GenerationOptions | None = None
@@ -236,4 +231,15 @@ class StructuredService:
         schema = self.label_schema(labels, multi=multi)
         instructions = self._classify_instructions(schema, multi)
         extraction = await self.aextract(text, schema, instructions=instructions, options=options)
-        return self._classification(extraction, multi)
+        result = self._classification(extraction, multi)
+        if multi:
+            return result
+        request = self._prepared(text, schema, instructions, options)
+        return await asyncio.to_thread(self._scored, result, request, schema)  # scoring blocks: off the loop
+
+    def _scored(self, result: Classification, request: GenerationRequest, schema: OutputSchema) -> Classification:
+        """With each label's probability where the backend exposes log-probabilities."""
+        scores = self.generation.generator.label_probabilities(request, LABEL_PREFIX, self._choices(schema), '"')
+        if not scores:
+            return result
+        return replace(result, scores=scores, confidence=scores.get(result.labels[0]))

@@ -3,6 +3,7 @@ no network namespace needed, the model is already there), and their errors."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -10,6 +11,7 @@ import sys
 from pathlib import Path
 
 import jsonschema
+import pytest
 
 from tests.support.cli import run
 
@@ -52,6 +54,9 @@ def test_classify_reports_llama_cpps_confidence(isolated: Path, default_model_pa
     assert done is not None and done.scores is not None and set(done.scores) == {"positive", "negative", "neutral"}
     assert abs(sum(done.scores.values()) - 1) < 1e-6 and done.confidence == done.scores[label]
     assert llm.generate("Say hi", max_tokens=4)  # the model still generates after scoring
+    again = asyncio.run(llm.aclassify("It broke on the first day.", ["positive", "negative", "neutral"]))
+    assert again == label and llm.last_classification is not None
+    assert llm.last_classification.scores == pytest.approx(done.scores)  # the async twin scores too
     llm.close()
 
 
