@@ -26,6 +26,8 @@ pub struct Turn {
 pub struct Streaming {
     pub request: u64,
     pub started: f64,
+    /// When the first piece came: the rate leaves out the wait before it (a model loading).
+    pub first: Option<f64>,
     pub pieces: u64,
     pub cancelling: bool,
 }
@@ -35,6 +37,7 @@ pub struct LastAnswer {
     pub model: Option<String>,
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
+    /// Seconds from the first piece to the answer (decoding, without the wait before it).
     pub seconds: f64,
 }
 
@@ -110,7 +113,7 @@ fn send(app: &mut App) -> Vec<Effect> {
         .collect();
     let (request, effect) = app.call("generate/start", json!({"messages": messages}), Pending::Generate);
     app.chat.turns.push(Turn { role: Role::Assistant, text: String::new() });
-    app.chat.streaming = Some(Streaming { request, started: app.now, pieces: 0, cancelling: false });
+    app.chat.streaming = Some(Streaming { request, started: app.now, first: None, pieces: 0, cancelling: false });
     app.note = None;
     vec![effect]
 }
@@ -126,6 +129,7 @@ pub fn delta(app: &mut App, params: Value) -> Vec<Effect> {
         return Vec::new();
     }
     streaming.pieces += 1;
+    streaming.first.get_or_insert(app.now);
     if let Some(turn) = app.chat.turns.last_mut().filter(|t| t.role == Role::Assistant) {
         turn.text.push_str(&delta.text);
     }
@@ -136,7 +140,7 @@ pub fn answered(app: &mut App, outcome: Result<Value, RpcError>) -> Vec<Effect> 
     let Some(streaming) = app.chat.streaming.take() else {
         return Vec::new();
     };
-    let seconds = (app.now - streaming.started).max(0.0);
+    let seconds = (app.now - streaming.first.unwrap_or(streaming.started)).max(0.0);
     let result = outcome.map(|v| (decode::<GenerateResult>("generate/start", v.clone()), v));
     match result {
         Ok((Ok(done), _)) => {
@@ -177,6 +181,15 @@ pub fn interrupted(app: &mut App) {
     }
 }
 
+/// Tokens per second after the first one (as chi_llm's own timings count the decode rate).
+fn rate(tokens: u64, seconds: f64) -> f64 {
+    if tokens > 1 && seconds > 0.0 {
+        (tokens - 1) as f64 / seconds
+    } else {
+        0.0
+    }
+}
+
 /// "smollm2-135m · local · 12+34 tokens · 56.7 tok/s"
 pub fn status(app: &App) -> String {
     let provider = app.route.clone().unwrap_or_else(|| "local".into());
@@ -189,11 +202,10 @@ pub fn status(app: &App) -> String {
         .unwrap_or_else(|| "…".into());
     let mut parts = vec![model, provider];
     if let Some(streaming) = &app.chat.streaming {
-        let seconds = app.now - streaming.started;
-        let speed = if seconds > 0.0 { streaming.pieces as f64 / seconds } else { 0.0 };
-        parts.push(format!("{} tokens · {speed:.1} tok/s", streaming.pieces));
+        let seconds = streaming.first.map_or(0.0, |first| app.now - first);
+        parts.push(format!("{} tokens · {:.1} tok/s", streaming.pieces, rate(streaming.pieces, seconds)));
     } else if let Some(last) = &app.chat.last {
-        let speed = if last.seconds > 0.0 { last.completion_tokens as f64 / last.seconds } else { 0.0 };
+        let speed = rate(last.completion_tokens, last.seconds);
         parts.push(format!("{}+{} tokens · {speed:.1} tok/s", last.prompt_tokens, last.completion_tokens));
     }
     parts.join(" · ")

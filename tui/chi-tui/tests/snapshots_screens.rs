@@ -160,7 +160,8 @@ fn chat_empty_streaming_and_answered() {
     app.now = 1.0;
     let start = update(&mut app, Action::Enter);
     let (id, _, _) = sent(&start[0]);
-    for piece in ["Waves", " fold", " into", " foam"] {
+    for (at, piece) in [(1.5, "Waves"), (1.6, " fold"), (1.7, " into"), (1.8, " foam")] {
+        app.now = at; // the first piece after a 0.5 s wait (a model loading): not counted in the rate
         notify(&mut app, "generate/delta", json!({"id": id, "text": piece}));
     }
     app.now = 2.0;
