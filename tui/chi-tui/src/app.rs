@@ -145,6 +145,9 @@ pub struct App {
     pub note: Option<Note>,
     pub bridge: BridgeState,
     pub restarts: u32,
+    /// When the bridge was (re)started, and whether a slow handshake was reported.
+    pub starting_since: f64,
+    pub slow_start_said: bool,
     pub log_path: String,
     pub next_id: u64,
     pub pending: HashMap<u64, Pending>,
@@ -190,6 +193,8 @@ impl App {
             quitting: false,
             note: None,
             bridge: BridgeState::Starting,
+            starting_since: 0.0,
+            slow_start_said: false,
             restarts: 0,
             log_path: log_path.to_string(),
             next_id: 1,
@@ -278,6 +283,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     match action {
         Action::Tick => {
             app.tick = app.tick.wrapping_add(1);
+            slow_start(app);
             Vec::new()
         }
         Action::Quit => {
@@ -461,10 +467,29 @@ fn bridge_exited(app: &mut App, how: &str) -> Vec<Effect> {
         return Vec::new();
     }
     app.bridge = BridgeState::Starting;
+    app.starting_since = app.now;
+    app.slow_start_said = false;
     app.say(Tone::Bad, format!("The bridge stopped ({how}); restarted it. Details: {}", app.log_path));
     let mut effects = vec![Effect::RestartBridge];
     effects.extend(app.start());
     effects
+}
+
+/// Seconds without a handshake before the wait is explained (importing chi_llm takes a second
+/// or two; a cold disk or a broken environment much longer).
+pub const SLOW_START: f64 = 30.0;
+
+/// A slow start and a hung one look the same from here: say what is happening, once, and keep
+/// waiting.
+fn slow_start(app: &mut App) {
+    if app.bridge == BridgeState::Starting && !app.slow_start_said && app.now - app.starting_since > SLOW_START {
+        app.slow_start_said = true;
+        let waited = app.now - app.starting_since;
+        app.say(
+            Tone::Bad,
+            format!("The bridge has not answered for {waited:.0} s; still waiting. Details: {}", app.log_path),
+        );
+    }
 }
 
 /// Params for a request that names a configuration scope.

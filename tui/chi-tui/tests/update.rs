@@ -264,3 +264,26 @@ fn a_key_is_never_written_into_the_project_file() {
     assert_eq!((method.as_str(), params["scope"].as_str()), ("providers/add", Some("global")));
     assert_eq!(params["profile"]["api_key"], "sk-secret-value"); // only ever inside a request body
 }
+
+#[test]
+fn a_bridge_that_does_not_answer_the_handshake_is_reported_once() {
+    let mut app = App::new("/tmp/chi-tui.log");
+    let hello = app.start();
+    app.now = 5.0;
+    update(&mut app, Action::Tick);
+    assert!(app.note.is_none()); // a slow start is normal at first
+    app.now = 31.0;
+    update(&mut app, Action::Tick);
+    let note = app.note.clone().expect("a note");
+    assert!(note.text.contains("has not answered") && note.text.contains("/tmp/chi-tui.log"), "{}", note.text);
+    app.note = None;
+    app.now = 40.0;
+    update(&mut app, Action::Tick);
+    assert!(app.note.is_none()); // said once
+    answer(
+        &mut app,
+        &hello[0],
+        json!({"protocol_version": "1", "chi_llm_version": "0.1.0", "capabilities": {"methods": [], "notifications": []}}),
+    );
+    assert!(matches!(app.bridge, BridgeState::Ready { .. })); // still waiting, then it answers
+}
