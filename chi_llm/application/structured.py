@@ -12,15 +12,7 @@ from typing import Any
 
 from chi_llm.application.generation import GenerationService
 from chi_llm.domain.errors import InvalidRequest, StructuredOutputError
-from chi_llm.domain.generation import (
-    Chunk,
-    Completion,
-    GenerationOptions,
-    GenerationRequest,
-    aclose_stream,
-    collect,
-    texts,
-)
+from chi_llm.domain.generation import Completion, GenerationOptions, GenerationRequest, atexts, texts
 from chi_llm.domain.messages import Message
 from chi_llm.domain.structured import Classification, Extraction, OutputSchema, SchemaValidator
 
@@ -137,16 +129,10 @@ class StructuredService:
     ) -> AsyncIterator[str]:
         """`stream_extract` for asyncio."""
         request = self._prepared(text, schema, instructions, options)
-        chunks = self.generation.astream(request)
-        seen: list[Chunk] = []
-        try:
-            async for chunk in chunks:
-                seen.append(chunk)
-                if chunk.text:
-                    yield chunk.text
-        finally:
-            await aclose_stream(chunks)
-        repair = self._streamed(request, collect(seen, model=request.model), schema)
+        ended: list[Completion] = []
+        async for piece in atexts(self.generation.astream(request), request.model, ended.append):
+            yield piece
+        repair = self._streamed(request, ended[0], schema)
         if repair is not None:
             self._repaired(await self.generation.agenerate(repair), schema)
 

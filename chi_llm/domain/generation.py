@@ -179,6 +179,21 @@ def texts(chunks: Iterator[Chunk], model: str | None, done: Callable[[Completion
     done(collect(seen, model=model))
 
 
+async def atexts(
+    chunks: AsyncIterator[Chunk], model: str | None, done: Callable[[Completion], None]
+) -> AsyncIterator[str]:
+    """`texts` for async streams."""
+    seen: list[Chunk] = []
+    try:
+        async for chunk in chunks:
+            seen.append(chunk)
+            if chunk.text:
+                yield chunk.text
+    finally:
+        await aclose_stream(chunks)
+    done(collect(seen, model=model))
+
+
 def resumed(first: Chunk, chunks: Iterator[Chunk]) -> Iterator[Chunk]:
     """A stream again from its first chunk (read ahead to see errors before committing to it);
     closing it closes the stream, which stops decoding."""

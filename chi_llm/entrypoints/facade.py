@@ -21,8 +21,7 @@ from chi_llm.domain.generation import (
     Completion,
     GenerationOptions,
     GenerationRequest,
-    aclose_stream,
-    collect,
+    atexts,
     texts,
 )
 from chi_llm.domain.messages import Message, history_to_messages
@@ -310,16 +309,11 @@ class MicroLLM(StructuredCalls):
     def _atexts(self, request: GenerationRequest) -> AsyncIterator[str]:
         return self._achunks(self._service.astream(request), request.model)
 
-    async def _achunks(self, chunks: AsyncIterator[Chunk], model: str | None) -> AsyncIterator[str]:
-        seen: list[Chunk] = []
-        try:
-            async for chunk in chunks:
-                seen.append(chunk)
-                if chunk.text:
-                    yield chunk.text
-        finally:
-            await aclose_stream(chunks)
-        self.last_completion = collect(seen, model=model or self.model)
+    def _achunks(self, chunks: AsyncIterator[Chunk], model: str | None) -> AsyncIterator[str]:
+        def done(completion: Completion) -> None:
+            self.last_completion = completion
+
+        return atexts(chunks, model or self.model, done)
 
     def astream(self, prompt: str, *, system: str | None = None, **options: Any) -> AsyncIterator[str]:
         return self._atexts(self._chat(prompt, None, system, options))
