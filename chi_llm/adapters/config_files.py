@@ -54,7 +54,10 @@ class FileConfigStore(ConfigStore):
         return global_config_path(self.env)
 
     def exists(self, path: Path) -> bool:
-        return path.is_file()
+        try:
+            return path.is_file()
+        except OSError as exc:  # a name too long, a permission denied on the way
+            raise ConfigError(f"cannot use this path: {exc.strerror or exc}", source=str(path)[:200]) from None
 
     def read(self, path: Path) -> Mapping[str, Any]:
         try:

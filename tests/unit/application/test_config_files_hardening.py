@@ -96,3 +96,9 @@ def test_a_failed_write_leaves_the_file_and_says_what_to_do(isolated: Path, monk
     assert "No space left on device" in result.stderr and "free disk space" in result.stderr
     assert path.read_text() == '{"seed": 1}'
     assert [p.name for p in isolated.iterdir()] == [".chi_llm.json"]
+
+
+def test_a_config_path_too_long_for_the_file_system_is_a_clear_error(isolated: Path) -> None:
+    done = run("config", "show", "--config-path", "x" * 300)
+    assert done.exit_code == 2, done.output
+    assert "file name too long" in done.output.lower() and "Traceback" not in done.output
