@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chi_llm.domain.errors import ChiLlmError
 from chi_llm.entrypoints.server import handlers
-from chi_llm.entrypoints.server.errors import HttpError, from_error, internal
+from chi_llm.entrypoints.server.errors import SHUTTING_DOWN, HttpError, from_error, internal
 from chi_llm.entrypoints.server.logs import AccessRecord
 from chi_llm.entrypoints.server.state import ServerState
 from chi_llm.entrypoints.server.streams import ClientGone
@@ -104,7 +104,7 @@ class ServerMiddleware:
                     code="invalid_api_key",
                 )
         if self.state.draining:
-            return HttpError(503, "the server is shutting down; retry later", "server_error", "shutting_down", None, 5)
+            return SHUTTING_DOWN
         return None
 
 

@@ -42,6 +42,11 @@ class HttpError(Exception):
         return {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
 
 
+SHUTTING_DOWN = HttpError(
+    503, "the server is shutting down; retry later", "server_error", "shutting_down", retry_after=RETRY_AFTER_DOWN
+)
+
+
 def bad_request(message: str, *, param: str | None = None, code: str | None = None) -> HttpError:
     return HttpError(400, message, param=param, code=code)
 

@@ -27,8 +27,9 @@ def state_of(request: Request) -> ServerState:
     return state
 
 
-def record_of(request: Request) -> AccessRecord | None:
-    record: AccessRecord | None = request.scope.get("chi_record")
+def record_of(request: Request) -> AccessRecord:
+    """The request's access-log record (ServerMiddleware puts one on every request)."""
+    record: AccessRecord = request.scope["chi_record"]
     return record
 
 
@@ -76,8 +77,7 @@ async def _answer(request: Request, parsed: wire.ParsedRequest, *, chat: bool) -
     backend = state.backends.get(state.route(parsed.model))
     generation = capped(_generation(backend, parsed), state.options.max_tokens)
     record = record_of(request)
-    if record is not None:
-        record.model, record.stream = backend.name, parsed.stream
+    record.model, record.stream = backend.name, parsed.stream
     ticket = await unless_gone(request, backend.gate.enter(state.stopping))
     chunks = backend.service.astream(generation)
 
@@ -91,16 +91,14 @@ async def _answer(request: Request, parsed: wire.ParsedRequest, *, chat: bool) -
         first = await unless_gone(request, anext(chunks, None))
         if first is None:
             raise HttpError(502, f"{backend.name} ended its answer before it began", "server_error", "empty_answer")
-        if record is not None:
-            served = backend.router.served_by(chunks)
-            record.provider = served.id if served else None
+        served = backend.router.served_by(chunks)
+        record.provider = served.id if served else None
         reply = Reply(model=backend.name, chat=chat)
-        headers = {"X-Chi-Llm-Provider": record.provider or ""} if record is not None else {}
+        headers = {"X-Chi-Llm-Provider": record.provider or ""}
         if parsed.stream:
 
             def done(usage: Any) -> None:
-                if record is not None:
-                    record.usage = usage
+                record.usage = usage
 
             body = events(
                 reply, aresumed(first, chunks), include_usage=parsed.include_usage, stopping=state.stopping, done=done
@@ -112,8 +110,7 @@ async def _answer(request: Request, parsed: wire.ParsedRequest, *, chat: bool) -
             await cleanup()
         raise
     await cleanup()
-    if record is not None:
-        record.usage = completion.usage
+    record.usage = completion.usage
     return JSONResponse(reply.whole(completion), headers=headers)
 
 
@@ -125,9 +122,7 @@ async def embeddings(request: Request) -> Response:
     state = state_of(request)
     model, texts, encoding = wire.embedding_inputs(await read_json(request, state.options.max_body_bytes))
     embedder, gate = state.embedder(model)
-    record = record_of(request)
-    if record is not None:
-        record.model = state.embedding_name()
+    record_of(request).model = state.embedding_name()
     ticket = await unless_gone(request, gate.enter(state.stopping))
     try:
         vectors = await anyio.to_thread.run_sync(embedder.embed_documents, texts)

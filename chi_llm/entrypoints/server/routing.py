@@ -8,7 +8,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from chi_llm.application.generation import GenerationService
 from chi_llm.application.router import ProviderRouter
@@ -104,20 +103,18 @@ class Limits:
 
 class Backends:
     """Routes built on first use and kept (one per distinct route, at most `MAX_ROUTES`: clients
-    may send any `profile-id/model`, so the least recently used idle route is let go)."""
+    may send any `profile-id/model`, so the least recently used idle route is let go). A route
+    let go is dropped, not closed: a request that already holds it finishes on it, and its
+    connections go with the last reference."""
 
     MAX_ROUTES = 64
 
-    def __init__(
-        self, config_path: str | Path | None, env: Mapping[str, str], limits: Limits, overrides: Mapping[str, Any]
-    ) -> None:
+    def __init__(self, config_path: str | Path | None, env: Mapping[str, str], limits: Limits) -> None:
         self._config_path = config_path
         self._env = env
         self._limits = limits
-        self._overrides = dict(overrides)
         self._built: OrderedDict[str, Backend] = OrderedDict()
         self._gates: dict[str, Gate] = {}
-        self._released: list[ProviderRouter] = []  # let go, to be closed when the server stops
 
     def get(self, route: Route) -> Backend:
         built = self._built.get(route.key)
@@ -131,13 +128,12 @@ class Backends:
     def _trim(self) -> None:
         idle = [key for key, b in self._built.items() if b.gate.active == 0 and b.gate.waiting == 0]
         for key in idle[: max(len(self._built) - self.MAX_ROUTES, 0)]:
-            self._released.append(self._built.pop(key).router)
+            del self._built[key]
         used = {id(b.gate) for b in self._built.values()}
         self._gates = {k: g for k, g in self._gates.items() if id(g) in used or g.active or g.waiting}
 
     def _build(self, route: Route) -> Backend:
-        overrides = {**self._overrides, **({"model": route.model} if route.model else {})}
-        container = bootstrap(self._config_path, self._env, provider=route.provider, **overrides)
+        container = bootstrap(self._config_path, self._env, provider=route.provider, model=route.model)
         router: ProviderRouter = container.generator()
         first = router.candidates[0]
         model = model_of(first, container.settings()) or first.id
@@ -157,5 +153,5 @@ class Backends:
         return dict(self._gates)
 
     async def aclose(self) -> None:
-        for router in [*self._released, *(b.router for b in self._built.values())]:
-            await router.aclose()
+        for backend in self._built.values():
+            await backend.router.aclose()

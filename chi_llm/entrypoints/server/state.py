@@ -57,13 +57,12 @@ class ServerState:
 
     def __init__(self, options: ServeOptions, env: Mapping[str, str]) -> None:
         self.options = options
-        self.env = env
         self.base: Container = bootstrap(options.config_path, env)
-        self.backends = Backends(options.config_path, env, options.limits, {})
+        self.backends = Backends(options.config_path, env, options.limits)
         self.stopping = asyncio.Event()  # set when the grace period is over: streams end now
         self.draining = False  # set on SIGTERM: new requests are refused
-        self._routes: dict[str | None, Route] = {}
-        self._scanned: tuple[float, set[str] | None] = (0.0, None)  # model names resolved so far
+        self._routes: dict[str | None, Route] = {}  # model names resolved so far
+        self._scanned: tuple[float, set[str] | None] = (0.0, None)  # other tools' model ids, and when
         self._embedder: Any = None
         self._embed_gate: Gate | None = None
 

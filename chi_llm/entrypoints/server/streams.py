@@ -15,11 +15,10 @@ from starlette.types import Receive, Scope, Send
 
 from chi_llm.domain.errors import ChiLlmError
 from chi_llm.domain.generation import Chunk, Usage
-from chi_llm.entrypoints.server.errors import HttpError, from_error
+from chi_llm.entrypoints.server.errors import SHUTTING_DOWN, from_error
 from chi_llm.entrypoints.server.replies import DONE, Reply, sse
 
 T = TypeVar("T")
-SHUTTING_DOWN = HttpError(503, "the server is shutting down; retry later", "server_error", "shutting_down", None, 5)
 
 
 class ClientGone(Exception):

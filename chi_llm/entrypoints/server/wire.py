@@ -16,7 +16,7 @@ from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.generation import GenerationOptions
 from chi_llm.domain.messages import Message, Role
 from chi_llm.domain.structured import OutputSchema
-from chi_llm.entrypoints.server.errors import HttpError, bad_request
+from chi_llm.entrypoints.server.errors import bad_request
 
 ROLE_ALIASES = {"developer": "system"}  # OpenAI's newer name for the system role
 MAX_STOPS = 4
@@ -241,4 +241,4 @@ def embedding_inputs(body: Any) -> tuple[str | None, list[str], str]:
     return _model(body), texts, encoding
 
 
-__all__ = ["HttpError", "ParsedRequest", "chat_request", "completion_request", "embedding_inputs"]
+__all__ = ["ParsedRequest", "chat_request", "completion_request", "embedding_inputs"]
