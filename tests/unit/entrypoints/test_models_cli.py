@@ -14,6 +14,7 @@ from chi_llm import MicroLLM
 from chi_llm.entrypoints.cli import cli
 from tests.support.cli import out, run
 from tests.support.fs import read_only
+from tests.support.gguf_files import gguf_bytes, nested_arrays, string
 from tests.support.tools import build_tools
 from tests.support.wheels import WheelModel, build_wheel, serve_locally
 
@@ -232,3 +233,15 @@ def test_an_immutable_model_is_used_but_not_removed(tiny: WheelModel, isolated: 
         result = run("models", "remove", "tiny", "--yes")
     assert result.exit_code == 2 and "cannot delete it" in result.stderr and "chattr -i" in result.stderr
     assert model.exists()
+
+
+def test_a_gguf_with_arrays_nested_5000_deep_is_refused_cleanly(tmp_path: Path) -> None:
+    """The campaign's crafted file: a clear corrupt-model error from `generate` and `models add`,
+    before llama.cpp sees it, never a traceback."""
+    crafted = tmp_path / "crafted.gguf"
+    crafted.write_bytes(gguf_bytes([("general.architecture", 8, string("llama")), ("x", 9, nested_arrays(5000))]))
+    for args in (["generate", "--model", str(crafted), "hi"], ["models", "add", str(crafted), "--id", "crafted"]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 4, (args, result.output, result.exception)
+        assert "nested more than" in result.stderr and "Traceback" not in result.output
+    assert run("models", "info", "crafted").exit_code == 3  # nothing was registered
