@@ -100,14 +100,22 @@ class ModelLibrary:
         )
 
     def verify(self, model_id: str | None = None) -> list[ModelCheck]:
-        """Hash downloaded models in full: `model_id`, or every model chi_llm downloaded."""
+        """Hash downloaded models in full: `model_id`, or every model chi_llm downloaded.
+
+        Raises ModelNotFound for an unknown id, or a catalog model that is not downloaded."""
         specs = [self.models.catalog.get(model_id)] if model_id else self.models.catalog.all()
         checks = []
         for spec in specs:
             if isinstance(spec.source, LocalSource):
                 continue  # registered files are the user's: nothing to compare them with
-            if model_id is None and not self._present(spec):
-                continue  # not downloaded
+            if not self._present(spec):
+                if model_id is None:
+                    continue
+                raise ModelNotFound(
+                    f"{spec.id} is not downloaded, so there is nothing to verify; "
+                    f"`chi-llm models download {spec.id}` fetches it (verified)",
+                    backend="local",
+                )
             problem = self.models.files.verify(spec)
             path = str(self.models.files.path_for(spec))
             checks.append(ModelCheck(id=spec.id, ok=problem is None, problem=problem, path=path))

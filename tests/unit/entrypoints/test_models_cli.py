@@ -245,3 +245,14 @@ def test_a_gguf_with_arrays_nested_5000_deep_is_refused_cleanly(tmp_path: Path) 
         assert result.exit_code == 4, (args, result.output, result.exception)
         assert "nested more than" in result.stderr and "Traceback" not in result.output
     assert run("models", "info", "crafted").exit_code == 3  # nothing was registered
+
+
+def test_verify_of_a_model_that_is_not_downloaded_says_so_and_fails() -> None:
+    result = run("models", "verify", "smollm2-135m")
+    assert result.exit_code == 3 and "not downloaded" in result.stderr and "DAMAGED" not in result.output
+    assert "models download smollm2-135m" in result.stderr
+    as_json = run("models", "verify", "smollm2-135m", "--json")
+    error = json.loads(out(as_json))["error"]
+    assert as_json.exit_code == 3 and error["kind"] == "model_not_found" and "not downloaded" in error["message"]
+    assert run("models", "verify", "no-such-model").exit_code == 3
+    assert run("models", "verify").exit_code == 0  # nothing downloaded, nothing asked for: nothing to do
