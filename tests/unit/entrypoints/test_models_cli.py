@@ -256,3 +256,32 @@ def test_verify_of_a_model_that_is_not_downloaded_says_so_and_fails() -> None:
     assert as_json.exit_code == 3 and error["kind"] == "model_not_found" and "not downloaded" in error["message"]
     assert run("models", "verify", "no-such-model").exit_code == 3
     assert run("models", "verify").exit_code == 0  # nothing downloaded, nothing asked for: nothing to do
+
+
+@pytest.mark.parametrize("bad_id", ["a\nb", "../escape", "a/b", "\x1b[2Jx", "y" * 200])
+def test_add_refuses_an_id_that_is_not_a_model_id(tmp_path: Path, isolated: Path, bad_id: str) -> None:
+    model = tmp_path / "m.gguf"
+    model.write_bytes(gguf_bytes([("general.architecture", 8, string("llama"))]))
+    result = run("models", "add", str(model), "--id", bad_id)
+    assert result.exit_code == 2 and "model id" in result.stderr and "--id" in result.stderr
+    assert not list((isolated.parent / "xdg_config").rglob("*.*"))  # no configuration was written
+    assert run("models", "add", str(model), "--id", "fine-id").exit_code == 0
+    assert list((isolated.parent / "xdg_config").rglob("*.*"))  # where it would have been written
+
+
+def test_add_refuses_a_file_name_that_makes_no_model_id(tmp_path: Path) -> None:
+    model = tmp_path / "two\nlines.gguf"
+    model.write_bytes(gguf_bytes([("general.architecture", 8, string("llama"))]))
+    result = run("models", "add", str(model))
+    assert result.exit_code == 2 and "pass --id" in result.stderr
+
+
+def test_a_catalog_id_that_is_a_path_or_holds_a_newline_is_an_error(tmp_path: Path) -> None:
+    """An id names `.downloads/<id>`: `..` there would point a download (and `remove`) at the models folder."""
+    broken = tmp_path / "ids.json"
+    ids = ["..", "../../etc", "two\nlines"]
+    broken.write_text(json.dumps({"models": [{"id": i, "source": "hf:o/r/f.gguf"} for i in ids]}))
+    data = json.loads(out(run("models", "validate", str(broken), "--json")))
+    assert not data["ok"] and len(data["errors"]) == 3
+    assert all("model id" in e and "\n" not in e for e in data["errors"])
+    assert [e.split(":")[0] for e in data["errors"]] == ["entry 1", "entry 2", "entry 3"]
