@@ -285,3 +285,17 @@ def test_a_catalog_id_that_is_a_path_or_holds_a_newline_is_an_error(tmp_path: Pa
     assert not data["ok"] and len(data["errors"]) == 3
     assert all("model id" in e and "\n" not in e for e in data["errors"])
     assert [e.split(":")[0] for e in data["errors"]] == ["entry 1", "entry 2", "entry 3"]
+
+
+def test_a_model_file_name_that_is_not_utf8_is_listed_escaped(tmp_path: Path, isolated: Path) -> None:
+    folder = tmp_path / "ggufs"
+    folder.mkdir()
+    (folder / os.fsdecode(b"\xffbad-\xe9.gguf")).write_bytes(b"GGUF" + bytes(60))
+    (isolated / ".chi_llm.json").write_text(json.dumps({"gguf_paths": [str(folder)]}))
+    text = run("models", "list", "--all")
+    assert text.exit_code == 0 and f"gguf:{folder}/\\xffbad-\\xe9.gguf" in text.stdout
+    raw = run("models", "list", "--all", "--json").stdout_bytes
+    raw.decode("utf-8")  # strict: valid UTF-8, no lone surrogates written as escapes either
+    assert b"\\udc" not in raw
+    listed = json.loads(raw)["installed_elsewhere"]
+    assert [m["id"] for m in listed] == [f"gguf:{folder}/\\xffbad-\\xe9.gguf"]
