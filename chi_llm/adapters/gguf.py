@@ -156,7 +156,7 @@ def _metadata(path: Path, size: int, mtime_ns: int) -> dict[str, Any]:
 
 
 def _cache_path(path: Path, size: int, mtime_ns: int) -> Path:
-    key = hashlib.sha256(f"{path}\0{size}\0{mtime_ns}".encode()).hexdigest()[:32]
+    key = hashlib.sha256(os.fsencode(path) + f"\0{size}\0{mtime_ns}".encode()).hexdigest()[:32]
     return cache_home(os.environ) / "gguf-meta" / f"{key}.json"
 
 

@@ -159,3 +159,15 @@ def test_the_total_item_bound_applies(tmp_path: Path, monkeypatch: pytest.Monkey
     path.write_bytes(gguf_bytes([(f"k{i}", 9, struct.pack("<IQ", 0, 400) + bytes(400)) for i in range(3)]))
     with pytest.raises(ModelCorrupt, match="more than 1,000 array items in all"):
         read_metadata(path)
+
+
+def test_a_file_name_that_is_not_utf8_is_read(tmp_path: Path) -> None:
+    import os
+
+    path = tmp_path / os.fsdecode(b"\xffmodel-\xe9.gguf")
+    path.write_bytes(sample())
+    assert read_metadata(path)["llama.context_length"] == 8192
+    from chi_llm.adapters import gguf
+
+    gguf._metadata.cache_clear()
+    assert read_metadata(path)["general.architecture"] == "llama"  # and from the cache on disk

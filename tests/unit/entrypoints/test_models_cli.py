@@ -299,3 +299,13 @@ def test_a_model_file_name_that_is_not_utf8_is_listed_escaped(tmp_path: Path, is
     assert b"\\udc" not in raw
     listed = json.loads(raw)["installed_elsewhere"]
     assert [m["id"] for m in listed] == [f"gguf:{folder}/\\xffbad-\\xe9.gguf"]
+
+
+def test_a_model_file_name_that_is_not_utf8_can_be_registered(tmp_path: Path) -> None:
+    model = tmp_path / os.fsdecode(b"\xffreal.gguf")
+    model.write_bytes(gguf_bytes([("general.architecture", 8, string("llama"))]))
+    refused = run("models", "add", str(model))  # its name makes no printable id
+    assert refused.exit_code == 2 and "pass --id" in refused.stderr
+    assert run("models", "add", str(model), "--id", "real").exit_code == 0
+    info = json.loads(out(run("models", "info", "real", "--json")))
+    assert info["downloaded"] and info["path"] == f"{tmp_path}/\\xffreal.gguf"
