@@ -180,7 +180,7 @@ def _read(path: Path) -> dict[str, Any]:
         ) from None
     except (EOFError, ValueError, struct.error, OSError) as exc:
         raise ModelCorrupt(
-            f"{path} is truncated or damaged ({exc or 'unexpected end'}); get it again from where it came "
+            f"{path} is truncated or damaged ({str(exc) or 'it ends early'}); get it again from where it came "
             "from (a model chi-llm downloaded is fetched again on its next use)",
             backend="gguf",
         ) from None

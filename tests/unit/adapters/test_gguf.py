@@ -43,7 +43,7 @@ def test_reads_scalars_and_skips_arrays(tmp_path: Path) -> None:
 def test_truncated_header_is_corrupt(tmp_path: Path, cut: int) -> None:
     path = tmp_path / "m.gguf"
     path.write_bytes(sample()[:cut])
-    with pytest.raises(ModelCorrupt):
+    with pytest.raises(ModelCorrupt, match=r"truncated or damaged \(\w|lacks the GGUF signature"):  # never "()"
         read_metadata(path)
 
 
