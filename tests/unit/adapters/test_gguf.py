@@ -171,3 +171,44 @@ def test_a_file_name_that_is_not_utf8_is_read(tmp_path: Path) -> None:
 
     gguf._metadata.cache_clear()
     assert read_metadata(path)["general.architecture"] == "llama"  # and from the cache on disk
+
+
+def test_mutated_headers_are_read_or_refused_never_anything_else(tmp_path: Path) -> None:
+    """600 headers with random bytes overwritten, inserted or cut (a fixed seed), read in one bounded
+    child: each gives metadata or ModelCorrupt, nothing else, in bounded time and memory."""
+    (tmp_path / "base.gguf").write_bytes(sample())
+    child = run_bounded(
+        f"""
+        import random
+        from pathlib import Path
+        from chi_llm.adapters import gguf
+        from chi_llm.domain.errors import ModelCorrupt
+        folder = Path({str(tmp_path)!r})
+        base = (folder / "base.gguf").read_bytes()
+        rng = random.Random(22)
+        outcomes = {{"read": 0, "refused": 0}}
+        for n in range(600):
+            data = bytearray(base)
+            for _ in range(rng.randint(1, 4)):
+                at = rng.randrange(4, len(data))
+                move = rng.random()
+                if move < 0.5:
+                    data[at : at + 8] = rng.randbytes(8)
+                elif move < 0.8:
+                    data[at:at] = rng.randbytes(rng.randint(1, 16))
+                else:
+                    del data[at:]
+                    break
+            path = folder / f"m{{n}}.gguf"
+            path.write_bytes(bytes(data))
+            try:
+                gguf.read_metadata(path)
+                outcomes["read"] += 1
+            except ModelCorrupt:
+                outcomes["refused"] += 1
+        print(outcomes)
+        """,
+        timeout=120,
+    )
+    assert child.returncode == 0, child.stderr[-3000:]
+    assert "'refused'" in child.stdout
