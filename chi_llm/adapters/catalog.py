@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from chi_llm.adapters.yaml_text import load_yaml
 from chi_llm.domain.errors import ConfigError, ModelNotFound
 from chi_llm.domain.legacy import legacy_model
+from chi_llm.domain.model_ids import model_id_problem
 from chi_llm.domain.model_spec import LocalSource, ModelSpec, Sampling, parse_source
 from chi_llm.domain.ports import ModelCatalog
 
@@ -62,6 +63,9 @@ def spec_from_entry(entry: Mapping[str, Any], *, where: str) -> ModelSpec:
     if not isinstance(entry, Mapping) or not isinstance(entry.get("id"), str) or not entry["id"].strip():
         raise ConfigError("every model entry needs a text 'id'", source=where)
     model_id = entry["id"]
+    problem = model_id_problem(model_id)
+    if problem is not None:  # said before the id is used to name anything (it may hold a newline)
+        raise ConfigError(problem, source=where)
     unknown = set(entry) - FIELDS
     if unknown:
         raise ConfigError(f"unknown field(s) {', '.join(sorted(unknown))}", source=where, key=model_id)
@@ -139,6 +143,9 @@ def merge_entries(base: dict[str, dict[str, Any]], overlay: Sequence[Any], *, wh
     for entry in overlay:
         if not isinstance(entry, Mapping) or not isinstance(entry.get("id"), str):
             raise ConfigError("every model entry needs a text 'id'", source=where)
+        problem = model_id_problem(entry["id"])
+        if problem is not None:
+            raise ConfigError(problem, source=where)
         if entry["id"] in seen:
             raise ConfigError("duplicate model id", source=where, key=entry["id"])
         seen.add(entry["id"])
@@ -249,7 +256,7 @@ def validate_catalog(text: str, *, where: str) -> tuple[list[str], list[str], in
         return [exc.detail], [], 0
     seen: set[str] = set()
     for index, entry in enumerate(entries):
-        label = entry.get("id") if isinstance(entry, Mapping) else None
+        label = entry.get("id") if isinstance(entry, Mapping) and not model_id_problem(entry.get("id")) else None
         try:
             spec = spec_from_entry(entry, where=f"entry {index + 1}")
         except ConfigError as exc:

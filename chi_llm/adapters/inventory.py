@@ -3,12 +3,18 @@
 Layouts read: the Hugging Face hub cache (`models--OWNER--REPO/snapshots/REV/...`), LM Studio's
 models folder (`PUBLISHER/REPO/FILE.gguf`), Ollama's store (`manifests/HOST/NAMESPACE/NAME/TAG`
 pointing at `blobs/sha256-...`), and the folders in the `gguf_paths` setting.
+
+Names are carried as the file system gives them: a name that is not UTF-8 is a str with
+surrogate escapes (os.fsdecode), so the path opens the very file; rendering it is the caller's
+job. A tool's file that is not what the tool writes (a ref, manifest or settings file of another
+shape, a digest or ref that points outside the tool's folders) is skipped, never followed.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -16,6 +22,26 @@ from chi_llm.domain.model_spec import InstalledModel
 from chi_llm.domain.ports import ModelInventory
 
 OLLAMA_MODEL_LAYER = "application/vnd.ollama.image.model"
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+_REVISION = re.compile(r"^[0-9A-Za-z._-]{1,255}$")  # a commit id, as the hub cache names its snapshots
+
+
+def _json_object(path: Path) -> dict[str, object] | None:
+    """A tool's small JSON file as a mapping, or None when it is missing, unreadable or not one."""
+    try:
+        value = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _ref(path: Path) -> str | None:
+    """The revision a hub-cache ref names (None: no ref, or not a plain revision name)."""
+    try:
+        text = path.read_bytes().decode("utf-8").strip() if path.is_file() else ""
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if _REVISION.match(text) and text not in (".", "..") else None
 
 
 def _loadable(path: Path) -> bool:
@@ -55,8 +81,8 @@ class ToolInventory(ModelInventory):
         root = self.hf_cache_root()
         for repo_dir in sorted(root.glob("models--*")):
             repo = repo_dir.name[len("models--") :].replace("--", "/")
-            main = repo_dir / "refs" / "main"
-            snapshots = [repo_dir / "snapshots" / main.read_text().strip()] if main.is_file() else []
+            main = _ref(repo_dir / "refs" / "main")
+            snapshots = [repo_dir / "snapshots" / main] if main else []
             snapshots += sorted((repo_dir / "snapshots").glob("*"))
             for snapshot in snapshots:
                 for path in sorted(snapshot.rglob("*.gguf")):
@@ -71,13 +97,9 @@ class ToolInventory(ModelInventory):
 
     def lmstudio_roots(self) -> list[Path]:
         roots = []
-        settings = self.home / ".lmstudio" / "settings.json"
-        try:
-            folder = json.loads(settings.read_text()).get("downloadsFolder")
-            if folder:
-                roots.append(Path(os.path.expanduser(folder)))
-        except (OSError, ValueError, AttributeError):
-            pass
+        folder = (_json_object(self.home / ".lmstudio" / "settings.json") or {}).get("downloadsFolder")
+        if isinstance(folder, str) and folder and "\0" not in folder:
+            roots.append(Path(os.path.expanduser(folder)))
         return [*roots, self.home / ".lmstudio" / "models", self.home / ".cache" / "lm-studio" / "models"]
 
     def _lmstudio(self) -> Iterator[InstalledModel]:
@@ -99,20 +121,19 @@ class ToolInventory(ModelInventory):
             manifests = root / "manifests"
             for manifest in sorted(p for p in manifests.glob("*/*/*/*") if p.is_file()):
                 host, namespace, name, tag = manifest.relative_to(manifests).parts
-                try:
-                    layers = json.loads(manifest.read_text()).get("layers", [])
-                except (OSError, ValueError, AttributeError):
-                    continue
+                layers = (_json_object(manifest) or {}).get("layers")
                 digest = next(
                     (
-                        layer.get("digest", "")
-                        for layer in layers
+                        layer.get("digest")
+                        for layer in (layers if isinstance(layers, list) else [])
                         if isinstance(layer, dict) and layer.get("mediaType") == OLLAMA_MODEL_LAYER
                     ),
-                    "",
+                    None,
                 )
+                if not isinstance(digest, str) or not _DIGEST.match(digest):
+                    continue  # only `sha256:<hex>` names a blob (anything else could name any file)
                 blob = root / "blobs" / digest.replace(":", "-")
-                if not digest or not blob.is_file():
+                if not blob.is_file():
                     continue
                 label = (
                     f"{name}:{tag}"

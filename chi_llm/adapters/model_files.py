@@ -219,16 +219,17 @@ class LocalModelFiles(ModelFiles):
         if spec.size_bytes is not None and size != spec.size_bytes:
             partial.unlink(missing_ok=True)
             raise ModelCorrupt(
-                f"{spec.id}: fetched file is {size} bytes, expected {spec.size_bytes}; nothing was "
-                "installed, try again",
+                f"{spec.id}: fetched file is {size} bytes, expected {spec.size_bytes}; the download was "
+                "deleted and nothing was installed, try again",
                 backend="verify",
             )
         digest = sha256_of(partial)
         if spec.sha256 is not None and digest != spec.sha256:
             partial.unlink(missing_ok=True)
             raise ModelCorrupt(
-                f"{spec.id}: sha256 of the fetched file is {digest}, expected {spec.sha256}; nothing "
-                "was installed, try again (a persistent mismatch means the source changed)",
+                f"{spec.id}: sha256 of the fetched file is {digest}, expected {spec.sha256}; the download "
+                "was deleted and nothing was installed, try again (a persistent mismatch means the source "
+                "changed)",
                 backend="verify",
             )
         final = self.path_for(spec)

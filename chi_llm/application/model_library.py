@@ -13,6 +13,7 @@ from chi_llm.application.model_store import ModelStore, looks_like_path
 from chi_llm.domain.errors import InvalidRequest, ModelNotFound
 from chi_llm.domain.generation import DEFAULT_CONTEXT
 from chi_llm.domain.hardware import Fit
+from chi_llm.domain.model_ids import model_id_problem
 from chi_llm.domain.model_spec import InstalledModel, LocalSource, ModelSpec
 from chi_llm.domain.model_views import (
     CatalogCheck,
@@ -100,14 +101,22 @@ class ModelLibrary:
         )
 
     def verify(self, model_id: str | None = None) -> list[ModelCheck]:
-        """Hash downloaded models in full: `model_id`, or every model chi_llm downloaded."""
+        """Hash downloaded models in full: `model_id`, or every model chi_llm downloaded.
+
+        Raises ModelNotFound for an unknown id, or a catalog model that is not downloaded."""
         specs = [self.models.catalog.get(model_id)] if model_id else self.models.catalog.all()
         checks = []
         for spec in specs:
             if isinstance(spec.source, LocalSource):
                 continue  # registered files are the user's: nothing to compare them with
-            if model_id is None and not self._present(spec):
-                continue  # not downloaded
+            if not self._present(spec):
+                if model_id is None:
+                    continue
+                raise ModelNotFound(
+                    f"{spec.id} is not downloaded, so there is nothing to verify; "
+                    f"`chi-llm models download {spec.id}` fetches it (verified)",
+                    backend="local",
+                )
             problem = self.models.files.verify(spec)
             path = str(self.models.files.path_for(spec))
             checks.append(ModelCheck(id=spec.id, ok=problem is None, problem=problem, path=path))
@@ -156,11 +165,15 @@ class ModelLibrary:
     def add(self, path: Path, model_id: str | None = None, scope: Scope = "global") -> Registration:
         """Register a local .gguf file under an id (global config by default); it is used in place."""
         file = Path(os.path.expanduser(path)).absolute()  # as the user named it (a link stays a link)
+        new_id = model_id or file.stem.lower()
+        problem = model_id_problem(new_id)
+        if problem is not None:
+            hint = "choose another with --id" if model_id else "the file name makes none: pass --id"
+            raise InvalidRequest(f"{problem}; {hint}")
         size = self.models.files.size_of(file)
         if size is None or file.suffix != ".gguf":
             raise ModelNotFound(f"no .gguf file at {file}", backend="local")
         facts = self.advisor.inspector.inspect(file)  # refuses a non-GGUF file up front
-        new_id = model_id or file.stem.lower()
         if self.models.is_known(new_id) and not isinstance(self.models.catalog.get(new_id).source, LocalSource):
             raise InvalidRequest(f"{new_id!r} is a catalog model; pass --id to choose another id")
         registration = Registration(

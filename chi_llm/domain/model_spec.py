@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from chi_llm.domain.errors import ConfigError
+from chi_llm.domain.model_ids import model_id_problem
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _REQUIREMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*==[A-Za-z0-9.+!-]+$")
@@ -153,6 +154,9 @@ class ModelSpec:
             return 0.0
 
     def __post_init__(self) -> None:
+        problem = model_id_problem(self.id)
+        if problem is not None:
+            raise ConfigError(problem, key=self.id if isinstance(self.id, str) else None)
         if self.sha256 is not None and not (isinstance(self.sha256, str) and _SHA256.match(self.sha256)):
             raise ConfigError(f"sha256 must be 64 lowercase hex digits, got {self.sha256!r}", key=self.id)
         if "/" in self.filename or not self.filename.endswith(".gguf"):

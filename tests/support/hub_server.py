@@ -4,6 +4,13 @@ Written from the hub's documented behaviour: `HEAD/GET /{repo}/resolve/{revision
 `X-Repo-Commit`, `ETag`/`X-Linked-Etag` (the sha256 of LFS files), `X-Linked-Size`, byte-range
 requests for resuming, and errors as 401/404 with an `X-Error-Code` header
 (`GatedRepo`, `RepoNotFound`, `EntryNotFound`).
+
+A file may be served as an LFS file (the default: ETag and X-Linked-Etag are its sha256), as a
+plain git file (a strong ETag that is not a sha256, no X-Linked-Etag) or behind a weak ETag
+(`W/"..."`); its content may change between attempts (`changes_after_cut`). `Range` with
+`If-Range` is answered as RFC 9110 says: 206 only when the If-Range entity tag is strong and
+equals the current one, else 200 with the whole file (`ignore_if_range` plays an old server that
+honours the range alone).
 """
 
 from __future__ import annotations
@@ -31,12 +38,33 @@ class Hub:
     pace: float = 0.0  # seconds between 64 KiB pieces of a file (a slow link)
     etag_override: dict[tuple[str, str], str] = field(default_factory=dict)
     size_override: dict[tuple[str, str], int] = field(default_factory=dict)
+    etag_style: dict[tuple[str, str], str] = field(default_factory=dict)  # "lfs" (default), "git", "weak"
+    changes_after_cut: dict[tuple[str, str], bytes] = field(default_factory=dict)  # new content, once cut
+    ignore_if_range: bool = False
     requests: list[tuple[str, str, str | None]] = field(default_factory=list)  # (method, path, Range)
+    if_ranges: list[str | None] = field(default_factory=list)  # the If-Range of each ranged GET
     url: str = ""
 
     def add(self, repo: str, filename: str, data: bytes) -> str:
         self.files[(repo, filename)] = data
         return hashlib.sha256(data).hexdigest()
+
+
+def _etags(hub: Hub, key: tuple[str, str], data: bytes) -> tuple[str, str | None]:
+    """The file's ETag header and X-Linked-Etag (None for a file that is not in LFS)."""
+    style = hub.etag_style.get(key, "lfs")
+    if style == "lfs":
+        etag = hub.etag_override.get(key, hashlib.sha256(data).hexdigest())
+        return f'"{etag}"', f'"{etag}"'
+    oid = _tree_entry("", data)["oid"]
+    return (f'W/"{oid}"' if style == "weak" else f'"{oid}"'), None
+
+
+def _range_applies(hub: Hub, if_range: str | None, etag: str) -> bool:
+    """RFC 9110 13.1.5: a range is served only if If-Range is absent or a strong match."""
+    if if_range is None or hub.ignore_if_range:
+        return True
+    return not if_range.startswith("W/") and not etag.startswith("W/") and if_range == etag
 
 
 def _tree_entry(name: str, data: bytes) -> dict[str, object]:
@@ -103,17 +131,23 @@ def _handler(hub: Hub) -> type[BaseHTTPRequestHandler]:
             data = hub.files.get((repo, filename))
             if data is None:
                 return self._error(404, "EntryNotFound", "Entry not found")
-            etag = hub.etag_override.get((repo, filename), hashlib.sha256(data).hexdigest())
+            etag, linked = _etags(hub, (repo, filename), data)
             start = 0
             ranged = self.headers.get("Range")
+            if ranged and self.command == "GET":
+                hub.if_ranges.append(self.headers.get("If-Range"))
+            if ranged and not _range_applies(hub, self.headers.get("If-Range"), etag):
+                ranged = None  # changed (or a weak validator): the whole file, 200
             if ranged:
                 start = int(re.match(r"bytes=(\d+)-", ranged).group(1))  # type: ignore[union-attr]
             body = data[start:]
             self.send_response(206 if ranged else 200)
             self.send_header("X-Repo-Commit", COMMIT)
-            self.send_header("ETag", f'"{etag}"')
-            self.send_header("X-Linked-Etag", f'"{etag}"')
-            self.send_header("X-Linked-Size", str(hub.size_override.get((repo, filename), len(data))))
+            self.send_header("ETag", etag)
+            if linked is not None:
+                self.send_header("X-Linked-Etag", linked)
+            if linked is not None:  # only LFS files carry their size in a header of its own
+                self.send_header("X-Linked-Size", str(hub.size_override.get((repo, filename), len(data))))
             self.send_header("Accept-Ranges", "bytes")
             self.send_header("Content-Length", str(len(body)))
             if ranged:
@@ -125,6 +159,8 @@ def _handler(hub: Hub) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(body[: hub.cut_after])
                 self.wfile.flush()
                 hub.cut_after = None
+                if (repo, filename) in hub.changes_after_cut:  # the file is replaced upstream meanwhile
+                    hub.files[(repo, filename)] = hub.changes_after_cut.pop((repo, filename))
                 self.close_connection = True
                 self.connection.shutdown(2)
                 return None

@@ -242,7 +242,8 @@ def add(path: str, model_id: str | None, scope: str, as_json: bool) -> None:
 @json_option
 @output.guarded()
 def verify(model_id: str | None, every: bool, as_json: bool) -> None:
-    """Hash downloaded models in full against their recorded sha256 (exit 4 if one is damaged)."""
+    """Hash downloaded models in full against their recorded sha256 (exit 4 if one is damaged,
+    3 if MODEL_ID is not downloaded)."""
     checks = manager().verify(None if every else model_id)
     if as_json:
         output.emit_json(checks)
@@ -251,7 +252,7 @@ def verify(model_id: str | None, every: bool, as_json: bool) -> None:
             output.line(f"{check.id:<28} {'ok' if check.ok else 'DAMAGED: ' + str(check.problem)}")
         if not checks:
             output.note("no downloaded models to verify")
-    damaged = [c.id for c in checks if not c.ok and c.problem != "not downloaded"]
+    damaged = [c.id for c in checks if not c.ok]
     if damaged:
         for model_id_ in damaged:
             output.note(f"chi-llm: {model_id_} is damaged; fetch it again with `chi-llm models download {model_id_}`")

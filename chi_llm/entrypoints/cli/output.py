@@ -58,12 +58,27 @@ def exit_code(error: ChiLlmError) -> int:
 
 def printable(text: str) -> str:
     """`text` as the terminal can take it: characters UTF-8 cannot encode (the lone surrogates
-    that undecodable bytes in an argument or file name become) are shown escaped."""
+    that undecodable bytes in an argument or file name become) are shown escaped, a byte of a
+    file name as `\\xff` (what `$'...'` in a shell takes back), any other surrogate as `\\udXXX`."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+        try:  # the bytes os.fsdecode escaped, back to bytes, then the undecodable ones as \xNN
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:
+            return text.encode("utf-8", "backslashreplace").decode("utf-8")
     return text
+
+
+def _printable_values(value: Any) -> Any:
+    """A JSON-ready value with every string made printable (see `printable`)."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {printable(str(k)): _printable_values(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_printable_values(v) for v in value]
+    return value
 
 
 def write(text: str) -> None:
@@ -82,13 +97,14 @@ def note(text: str) -> None:
 
 def emit_json(value: Any) -> None:
     """Print a result as JSON, through the one convention every result follows (`to_json`).
-    Text that cannot be encoded (bytes from a broken argument) is escaped: the output is always
-    valid UTF-8 JSON."""
+    Text that cannot be encoded (bytes from a broken argument, a file name that is not UTF-8)
+    is escaped as `printable` shows it: the output is always valid UTF-8 JSON that any parser
+    reads (no lone-surrogate escapes, which strict parsers refuse)."""
     text = json.dumps(to_json(value), indent=2, ensure_ascii=False, default=str)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        text = json.dumps(to_json(value), indent=2, ensure_ascii=True, default=str)
+        text = json.dumps(_printable_values(to_json(value)), indent=2, ensure_ascii=False, default=str)
     print(text, flush=True)
 
 

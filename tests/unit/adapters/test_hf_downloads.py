@@ -119,10 +119,117 @@ def test_a_resumed_download_needs_room_only_for_what_is_left(
 ) -> None:
     from chi_llm.adapters.model_files import LocalModelFiles
 
+    interrupted_at(tmp_path, len(DATA) * 3 // 4)  # three quarters are already here
     monkeypatch.setattr(LocalModelFiles, "free_bytes", lambda self: len(DATA) // 2)
-    with pytest.raises(InsufficientResources):
-        service(tmp_path, spec()).locate("tiny")  # nothing downloaded yet: the whole file must fit
-    part = tmp_path / "models" / ".downloads" / "tiny" / f"{FILE}.part"
-    part.parent.mkdir(parents=True, exist_ok=True)
-    part.write_bytes(DATA[: len(DATA) * 3 // 4])  # three quarters are already here
     assert service(tmp_path, spec()).locate("tiny").read_bytes() == DATA
+    other = tmp_path / "again"
+    with pytest.raises(InsufficientResources):
+        service(other, spec()).locate("tiny")  # nothing downloaded yet: the whole file must fit
+
+
+NEW = b"GGUF" + bytes((i * 17 + 3) % 256 for i in range(400_000))  # the same size, other bytes
+
+
+def interrupted_at(tmp_path: Path, done: int) -> None:
+    """A download stopped (Ctrl-C) after `done` bytes, its partial file left for the next run."""
+
+    def interrupt(event: FetchProgress) -> None:
+        if event.phase == "download" and event.done > done:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ModelStore(
+            InMemoryCatalog(spec()), LocalModelFiles(tmp_path / "models"), {"hf": HfModelSource()}, progress=interrupt
+        ).locate("tiny")
+
+
+def gets_of(hub: Hub) -> list[str | None]:
+    """The Range of every GET of the model file, in order."""
+    return [r for method, p, r in hub.requests if method == "GET" and p.endswith(FILE)]
+
+
+@pytest.mark.parametrize("style", ["git", "weak"])
+def test_a_file_changed_upstream_mid_download_is_never_spliced(tmp_path: Path, hub: Hub, style: str) -> None:
+    """The campaign's case: cut at 150 kB, the file replaced upstream (an ETag that is no
+    sha256), the retry must not append the new file's tail to the old file's head."""
+    hub.etag_style[(REPO, FILE)] = style
+    hub.cut_after = 150_000
+    hub.changes_after_cut[(REPO, FILE)] = NEW
+    path = service(tmp_path, spec()).locate("tiny")
+    assert path.read_bytes() == NEW
+    assert LocalModelFiles(tmp_path / "models").verify(spec()) is None
+    if style == "git":  # asked on the ETag recorded at the start, answered 200: from byte 0
+        assert hub.if_ranges == [f'"{_git_oid(DATA)}"'] and gets_of(hub)[-1] is not None
+    else:  # a weak ETag is never sent: no range asked at all
+        assert hub.if_ranges == [] and gets_of(hub) == [None, None]
+
+
+def test_a_file_the_hub_says_changed_between_runs_starts_over(tmp_path: Path, hub: Hub) -> None:
+    hub.etag_style[(REPO, FILE)] = "git"
+    interrupted_at(tmp_path, 100_000)
+    hub.files[(REPO, FILE)] = NEW
+    hub.requests.clear()
+    assert service(tmp_path, spec()).locate("tiny").read_bytes() == NEW
+    assert gets_of(hub) == [None]  # its metadata names another version than the recorded one: no range
+
+
+def test_an_unchanged_file_resumes_with_if_range_on_its_recorded_etag(tmp_path: Path, hub: Hub) -> None:
+    hub.etag_style[(REPO, FILE)] = "git"
+    interrupted_at(tmp_path, 100_000)
+    hub.requests.clear()
+    assert service(tmp_path, spec()).locate("tiny").read_bytes() == DATA
+    ranges = gets_of(hub)
+    assert len(ranges) == 1 and ranges[0] is not None and int(ranges[0].split("=")[1].rstrip("-")) >= 100_000
+    assert hub.if_ranges == [f'"{_git_oid(DATA)}"']
+
+
+def test_a_weak_etag_is_never_used_to_resume(tmp_path: Path, hub: Hub) -> None:
+    """A weak validator cannot say the bytes are the same: without a sha256 the download starts over."""
+    hub.etag_style[(REPO, FILE)] = "weak"
+    interrupted_at(tmp_path, 100_000)
+    hub.requests.clear()
+    assert service(tmp_path, spec()).locate("tiny").read_bytes() == DATA
+    assert gets_of(hub) == [None]
+
+
+def test_an_lfs_file_changed_between_runs_is_fetched_whole_and_checked(tmp_path: Path, hub: Hub) -> None:
+    interrupted_at(tmp_path, 100_000)
+    hub.files[(REPO, FILE)] = NEW
+    hub.requests.clear()
+    assert service(tmp_path, spec()).locate("tiny").read_bytes() == NEW
+    assert not any(r and int(r.split("=")[1].rstrip("-")) > 0 for r in gets_of(hub)[1:])
+
+
+def test_a_server_that_ignores_if_range_cannot_splice_either(tmp_path: Path, hub: Hub) -> None:
+    """An old server serves the range whatever If-Range says; its new ETag gives the change away."""
+    hub.etag_style[(REPO, FILE)] = "git"
+    hub.ignore_if_range = True
+    hub.cut_after = 150_000
+    hub.changes_after_cut[(REPO, FILE)] = NEW
+    assert service(tmp_path, spec()).locate("tiny").read_bytes() == NEW
+
+
+@pytest.mark.parametrize("record", [None, "not json", "[1]", '{"etag": 5, "identity": null, "size": 400004}'])
+def test_a_partial_file_without_a_recorded_validator_starts_over(tmp_path: Path, hub: Hub, record: str | None) -> None:
+    part = tmp_path / "models" / ".downloads" / "tiny" / f"{FILE}.part"
+    part.parent.mkdir(parents=True)
+    part.write_bytes(b"X" * 200_000)  # left by an older version, or by anything else
+    if record is not None:
+        part.with_name(part.name + ".validator").write_text(record)
+    assert service(tmp_path, spec()).locate("tiny").read_bytes() == DATA
+    assert gets_of(hub) == [None]
+
+
+def test_a_digest_that_differs_from_the_hubs_sha256_deletes_the_download(tmp_path: Path, hub: Hub) -> None:
+    hub.etag_override[(REPO, FILE)] = "e" * 64  # the hub's LFS sha256 is not the served bytes'
+    with pytest.raises(ModelCorrupt, match=r"expected e{64}.*deleted"):
+        service(tmp_path, spec()).locate("tiny")
+    models = tmp_path / "models"
+    assert not (models / FILE).exists()
+    assert not [p for p in models.rglob("*") if p.is_file()]  # nothing left to resume a bad file from
+
+
+def _git_oid(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()  # noqa: S324 - git's id

@@ -84,3 +84,23 @@ def test_context_error_says_what_to_do() -> None:
     error = ContextLengthExceeded(prompt_tokens=5000, context=4096, backend="llama.cpp")
     assert "5000" in str(error) and "4096" in str(error) and "truncate" in str(error)
     assert error.backend == "llama.cpp" and error.kind == "context_length_exceeded"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["a\nb", "a\tb", "a\x00b", "\x1b[31mred", "../x", "a/b", "a\\b", ".", "..", "", " a", "a ", "x" * 129, "a\udcffb"],
+)
+def test_model_ids_are_printable_bounded_and_no_path(bad: str) -> None:
+    from chi_llm.domain.model_spec import ModelSpec
+
+    with pytest.raises(ConfigError, match="model id"):
+        ModelSpec(id=bad, name="n", source=HfSource(repo="o/r", filename="f.gguf"), filename="f.gguf")
+
+
+@pytest.mark.parametrize("good", ["smollm2-135m", "qwen2.5-coder-7b", "My Model", "llama3:8b", "модель", "x" * 128])
+def test_usual_model_ids_are_accepted(good: str) -> None:
+    from chi_llm.domain.model_ids import model_id_problem
+    from chi_llm.domain.model_spec import ModelSpec
+
+    assert model_id_problem(good) is None
+    assert ModelSpec(id=good, name="n", source=HfSource(repo="o/r", filename="f.gguf"), filename="f.gguf").id == good
