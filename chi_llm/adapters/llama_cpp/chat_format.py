@@ -2,18 +2,99 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
+from chi_llm.adapters.llama_cpp.template_sandbox import BoundedEnvironment, TemplateBudgetExceeded, render_bounded
+from chi_llm.domain.errors import InvalidRequest, ModelCorrupt
 from chi_llm.domain.messages import Message
 
 Formatter = Callable[[Sequence[Message]], tuple[str, list[str], bool]]
+BACKEND = "llama.cpp"
 
 
-def make_formatter(llm: Any, metadata: dict[str, Any]) -> Formatter:
+class TemplateRefused(ValueError):
+    """The template's own `raise_exception(...)`: these messages do not suit this model."""
+
+
+def _raise_exception(message: str) -> None:
+    raise TemplateRefused(message)
+
+
+def _tojson(
+    value: Any,
+    ensure_ascii: bool = False,
+    indent: int | None = None,
+    separators: tuple[str, str] | None = None,
+    sort_keys: bool = False,
+) -> str:
+    # As Transformers renders chat templates (llama-cpp-python does the same).
+    return json.dumps(value, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
+
+
+def _generation_tags() -> Any:
+    """Hugging Face's `{% generation %}` tag passes its body through (as Transformers does)."""
+    from jinja2.ext import Extension
+
+    class IgnoreGenerationTags(Extension):
+        tags = {"generation"}  # noqa: RUF012 - Jinja's own attribute
+
+        def parse(self, parser: Any) -> Any:
+            parser.stream.skip(1)
+            return parser.parse_statements(("name:endgeneration",), drop_needle=True)
+
+    return IgnoreGenerationTags
+
+
+def _jinja_formatter(template: str, source: str, eos: str, bos: str) -> Formatter:
+    from jinja2 import TemplateError
+
+    environment = BoundedEnvironment(
+        trim_blocks=True, lstrip_blocks=True, extensions=[_generation_tags(), "jinja2.ext.loopcontrols"]
+    )
+    environment.add_filter("tojson", _tojson)
+    try:
+        compiled = environment.from_string(template)
+    except (TemplateError, RecursionError, MemoryError, ValueError) as exc:
+        raise ModelCorrupt(
+            f"the chat template in {source} does not compile ({exc}): the file's metadata is damaged "
+            "or was written for another template engine; get the model again from where it came from",
+            backend=BACKEND,
+        ) from exc
+
+    def render(messages: Sequence[Message]) -> tuple[str, list[str], bool]:
+        variables = {
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "eos_token": eos,
+            "bos_token": bos,
+            "raise_exception": _raise_exception,
+            "add_generation_prompt": True,
+            "strftime_now": lambda fmt: datetime.now().strftime(fmt),  # the user's local time, as Transformers
+        }
+        try:
+            prompt = render_bounded(compiled, variables)
+        except TemplateRefused as exc:
+            raise InvalidRequest(f"this model's chat template refuses these messages: {exc}", backend=BACKEND) from exc
+        except TemplateBudgetExceeded as exc:
+            raise ModelCorrupt(
+                f"the chat template in {source} was stopped: {exc}. A chat template needs far less; "
+                "this file's template is broken or hostile (use another copy of the model)",
+                backend=BACKEND,
+            ) from exc
+        except (TemplateError, RecursionError, MemoryError, ArithmeticError, TypeError, ValueError) as exc:
+            raise ModelCorrupt(f"the chat template in {source} failed ({exc})", backend=BACKEND) from exc
+        return prompt, [eos] if eos else [], False
+
+    return render
+
+
+def make_formatter(llm: Any, metadata: dict[str, Any], source: str = "the model file") -> Formatter:
     """A formatter using the model's own template; a family fallback only when it has none.
 
-    Returns (prompt text, extra stop strings, whether the tokenizer should add BOS).
+    Returns (prompt text, extra stop strings, whether the tokenizer should add BOS). The template
+    runs in a bounded sandbox (template_sandbox.py): it is code that came with the file.
     """
     from llama_cpp import llama_chat_format as formats
 
@@ -22,11 +103,12 @@ def make_formatter(llm: Any, metadata: dict[str, Any]) -> Formatter:
         eos_id, bos_id = llm.token_eos(), llm.token_bos()
         eos = llm._model.token_get_text(eos_id) if eos_id != -1 else ""
         bos = llm._model.token_get_text(bos_id) if bos_id != -1 else ""
-        formatter: Any = formats.Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
-    elif str(metadata.get("general.architecture", "")).startswith("gemma"):
-        formatter = formats.format_gemma
-    else:
-        formatter = formats.format_chatml
+        return _jinja_formatter(str(template), source, eos, bos)
+    formatter: Any = (
+        formats.format_gemma
+        if str(metadata.get("general.architecture", "")).startswith("gemma")
+        else formats.format_chatml
+    )
 
     def render(messages: Sequence[Message]) -> tuple[str, list[str], bool]:
         result = formatter(messages=[{"role": m.role, "content": m.content} for m in messages])

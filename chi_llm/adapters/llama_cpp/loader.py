@@ -60,6 +60,12 @@ def is_loaded(params: LoadParams) -> bool:
     return params in _cache
 
 
+def _template_errors() -> tuple[type[BaseException], ...]:
+    from jinja2 import TemplateError
+
+    return (TemplateError, RecursionError)
+
+
 def load(params: LoadParams) -> LoadedModel:
     """Return the cached model for these parameters, loading it on first use."""
     with _cache_lock:
@@ -83,6 +89,12 @@ def load(params: LoadParams) -> LoadedModel:
                 n_gpu_layers=params.gpu_layers,
                 verbose=False,
             )
+        except _template_errors() as exc:  # llama-cpp-python compiles the file's chat template itself
+            raise ModelCorrupt(
+                f"the chat template in {params.path} does not compile ({exc}): the file's metadata is "
+                "damaged or was written for another template engine; get the model again from where it came from",
+                backend="llama.cpp",
+            ) from exc
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelCorrupt(
                 f"llama.cpp could not load {params.path} ({exc}): the file is damaged or incomplete "
@@ -91,7 +103,12 @@ def load(params: LoadParams) -> LoadedModel:
                 "(pip install -U llama-cpp-python)",
                 backend="llama.cpp",
             ) from exc
-        loaded = LoadedModel(llm=llm, params=params, format_chat=make_formatter(llm, metadata), lock=threading.Lock())
+        try:
+            format_chat = make_formatter(llm, metadata, str(params.path))
+        except ModelCorrupt:
+            llm.close()  # a template that does not compile: the file is refused, its memory freed now
+            raise
+        loaded = LoadedModel(llm=llm, params=params, format_chat=format_chat, lock=threading.Lock())
         _cache[params] = loaded
         log.info(
             "loaded %s (context %d, %d threads, %d GPU layers) in %.2f s",
