@@ -54,6 +54,12 @@ from chi_llm.entrypoints.cli.output import guarded
     multiple=True,
     help="A browser origin allowed to call the API (CORS), e.g. http://localhost:3000; repeatable; * for any.",
 )
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    help="A Host name a loopback server answers besides localhost and loopback addresses; repeatable.",
+)
 @click.option("--json-logs", is_flag=True, help="Logs as one JSON object per line.")
 @click.option("--no-preload", is_flag=True, help="Load the default local model on the first request, not at start.")
 @guarded(lambda kw: False)
@@ -69,6 +75,7 @@ def serve(
     queue_timeout: float,
     grace: float,
     allow_origins: tuple[str, ...],
+    allow_hosts: tuple[str, ...],
     json_logs: bool,
     no_preload: bool,
 ) -> None:
@@ -106,5 +113,6 @@ def serve(
         config_path=config_path,
         preload=not no_preload,
         allow_origins=allow_origins,
+        allow_hosts=tuple(h.lower() for h in allow_hosts),
     )
     run(options, announce=line)

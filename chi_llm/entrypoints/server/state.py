@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from chi_llm._version import __version__
+from chi_llm.adapters.registry import PROVIDER_TYPES
 from chi_llm.entrypoints.bootstrap import bootstrap
 from chi_llm.entrypoints.container import Container, model_of
 from chi_llm.entrypoints.server.errors import HttpError
@@ -41,6 +42,7 @@ class ServeOptions:
     config_path: str | Path | None = None
     preload: bool = True
     allow_origins: tuple[str, ...] = ()  # browser origins allowed to call the API (CORS)
+    allow_hosts: tuple[str, ...] = ()  # Host names a loopback server answers besides loopback ones
 
 
 def is_loopback(host: str) -> bool:
@@ -90,6 +92,7 @@ class ServerState:
             catalog={spec.id for spec in specs},
             inventory=self._inventory,
             profile_models={p.id: model_of(p, settings) for p in profiles},
+            catalog_profiles={p.id for p in profiles if PROVIDER_TYPES[p.type].catalog_models},
         )
 
     def _inventory(self) -> set[str]:

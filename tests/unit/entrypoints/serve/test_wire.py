@@ -125,6 +125,7 @@ def known(**overrides: Any) -> Known:
         "catalog": {"smollm2-135m", "qwen2.5-0.5b"},
         "inventory": lambda: {"ollama:llama3.2:1b"},
         "profile_models": {"local": "smollm2-135m", "ollama": "llama3.2", "groq": "llama-3.1-8b-instant"},
+        "catalog_profiles": {"local"},
     }
     return Known(**{**values, **overrides})
 
@@ -148,3 +149,14 @@ def test_unknown_and_undownloaded_models_say_what_to_do() -> None:
         resolve("/etc/passwd", known())  # a path is never a model name over HTTP
     with pytest.raises(ModelNotFound):
         resolve("nobody/else", known())
+
+
+def test_a_catalog_model_profile_takes_only_what_the_server_lists() -> None:
+    assert resolve("local/smollm2-135m", known()) == Route(provider="local", model="smollm2-135m")
+    assert resolve("local/ollama:llama3.2:1b", known()) == Route(provider="local", model="ollama:llama3.2:1b")
+    for name in ("local//etc/shadow", "local/../x.gguf", "local/model.gguf", "local/ollama:other:1b"):
+        with pytest.raises(ModelNotFound, match="GET /v1/models"):
+            resolve(name, known())
+    with pytest.raises(ModelNotFound, match=r"not downloaded; run `chi-llm models download qwen2\.5-0\.5b`"):
+        resolve("local/qwen2.5-0.5b", known())
+    assert resolve("ollama//any/thing", known()) == Route(provider="ollama", model="/any/thing")  # its server decides
