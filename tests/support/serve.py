@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import threading
@@ -87,12 +88,26 @@ class Process:
 
 @contextmanager
 def subprocess_server(
-    *args: str, env: Mapping[str, str] | None = None, start_timeout: float = 120
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    start_timeout: float = 120,
+    limits: Mapping[int, int] | None = None,
 ) -> Iterator[Process]:
-    """`python -m chi_llm serve --port 0 ARGS`, its URL read from the line it prints."""
+    """`python -m chi_llm serve --port 0 ARGS`, its URL read from the line it prints; `limits`
+    are resource limits for the server process ({resource.RLIMIT_AS: bytes, ...})."""
     command = [sys.executable, "-m", "chi_llm", "serve", "--port", "0", *args]
+
+    def limited() -> None:
+        for kind, value in (limits or {}).items():
+            resource.setrlimit(kind, (value, value))
+
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(env or os.environ)
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(env or os.environ),
+        preexec_fn=limited if limits else None,
     )
     assert process.stdout is not None
     deadline = time.monotonic() + start_timeout

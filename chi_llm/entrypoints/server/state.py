@@ -16,6 +16,7 @@ from chi_llm._version import __version__
 from chi_llm.adapters.registry import PROVIDER_TYPES
 from chi_llm.entrypoints.bootstrap import bootstrap
 from chi_llm.entrypoints.container import Container, model_of
+from chi_llm.entrypoints.server.connections import ConnectionLimits
 from chi_llm.entrypoints.server.errors import HttpError
 from chi_llm.entrypoints.server.gate import Gate
 from chi_llm.entrypoints.server.replies import model_object
@@ -43,6 +44,7 @@ class ServeOptions:
     preload: bool = True
     allow_origins: tuple[str, ...] = ()  # browser origins allowed to call the API (CORS)
     allow_hosts: tuple[str, ...] = ()  # Host names a loopback server answers besides loopback ones
+    connections: ConnectionLimits = field(default_factory=ConnectionLimits)
 
 
 def is_loopback(host: str) -> bool:
