@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,6 +21,7 @@ from chi_llm.domain.errors import ChiLlmError
 from chi_llm.entrypoints.server import checks, handlers
 from chi_llm.entrypoints.server.errors import SHUTTING_DOWN, HttpError, from_error, internal
 from chi_llm.entrypoints.server.logs import AccessRecord
+from chi_llm.entrypoints.server.replies import Json
 from chi_llm.entrypoints.server.state import ServerState, is_loopback
 from chi_llm.entrypoints.server.streams import ClientGone
 
@@ -29,7 +30,7 @@ CLIENT_CLOSED = 499  # nginx's status for a client that left before the answer
 
 
 def error_response(error: HttpError) -> Response:
-    return JSONResponse(error.body(), status_code=error.status, headers=error.headers())
+    return Json(error.body(), status_code=error.status, headers=error.headers())
 
 
 class ServerMiddleware:

@@ -40,7 +40,7 @@ class Known:
     profiles: Sequence[ProviderProfile]
     ready: Collection[str]  # catalog ids downloaded (and the default model, fetched at start)
     catalog: Collection[str]  # every catalog id (a known one not downloaded gets a hint)
-    inventory: Callable[[], Collection[str]]  # other tools' model ids (scanned when asked)
+    inventory: Callable[[], Mapping[str, str]]  # other tools' model ids, as shown -> as found (scanned when asked)
     profile_models: Mapping[str, str | None]  # profile id -> the model it uses
     catalog_profiles: Collection[str]  # profile ids whose type runs catalog models (files on disk)
 
@@ -59,8 +59,8 @@ def resolve(name: str | None, known: Known) -> Route:
         return Route(provider=name)
     prefix, _, rest = name.partition("/")
     if rest and prefix in ids:
-        if prefix in known.catalog_profiles and not _listed(rest, known, prefix):
-            raise _not_found(name, rest, known)
+        if prefix in known.catalog_profiles:
+            return Route(provider=prefix, model=_listed(name, rest, known, prefix))
         return Route(provider=prefix, model=rest)
     if name in known.ready:
         return Route(provider="local", model=name)
@@ -69,16 +69,21 @@ def resolve(name: str | None, known: Known) -> Route:
     for profile_id, model in known.profile_models.items():
         if model == name:
             return Route(provider=profile_id, model=name)
-    if ":" in name and name in known.inventory():
-        return Route(provider="local", model=name)
+    found = known.inventory().get(name) if ":" in name else None
+    if found is not None:
+        return Route(provider="local", model=found)
     raise _not_found(name, name, known)
 
 
-def _listed(model: str, known: Known, profile_id: str) -> bool:
-    """A model a catalog-model profile may run: downloaded, its own, or another tool's."""
+def _listed(name: str, model: str, known: Known, profile_id: str) -> str:
+    """The model a catalog-model profile may run under this name (downloaded, its own, or
+    another tool's, as found), else ModelNotFound."""
     if model in known.ready or model == known.profile_models.get(profile_id):
-        return True
-    return ":" in model and model in known.inventory()
+        return model
+    found = known.inventory().get(model) if ":" in model else None
+    if found is None:
+        raise _not_found(name, model, known)
+    return found
 
 
 def _not_found(name: str, model: str, known: Known) -> ModelNotFound:

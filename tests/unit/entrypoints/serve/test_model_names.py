@@ -4,14 +4,19 @@ catalog-model profile; remote profiles still take any model their provider serve
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import openai
 import pytest
 
 from chi_llm.adapters.fake import FakeTextGenerator
+from chi_llm.entrypoints.server.replies import json_bytes
+from chi_llm.entrypoints.server.routing import Route
 from tests.support.serve import FAKE, Running, in_process
 from tests.support.servers.base import Server, serve
 from tests.support.servers.openai import OpenAIHandler
@@ -82,3 +87,29 @@ def test_remote_profiles_take_any_model_and_invented_routes_stay_bounded(tmp_pat
             assert len(backends) == 5 and len(backends.gates()) <= 5
             answer = client(running).chat.completions.create(model="remote/variant-0", messages=MESSAGES)
             assert answer.model == "variant-0"  # built again when asked
+
+
+def test_a_file_name_that_is_not_utf8_is_listed_escaped_and_routes(tmp_path: Path) -> None:
+    shelf = tmp_path / "shelf"
+    shelf.mkdir()
+    (shelf / "plain.gguf").write_bytes(b"GGUF" + b"\0" * 64)
+    Path(os.fsdecode(os.fsencode(shelf) + b"/caf\xe9-\xff.gguf")).write_bytes(b"GGUF" + b"\0" * 64)
+    real = f"gguf:{shelf}/caf\udce9-\udcff.gguf"  # as the file system gives it (surrogate-escaped)
+    shown = f"gguf:{shelf}/caf\\xe9-\\xff.gguf"
+    with in_process({**FAKE, "gguf_paths": [str(shelf)]}, tmp_path) as running:
+        listing = httpx.get(running.api + "/models")
+        assert listing.status_code == 200
+        ids = {m["id"] for m in listing.json()["data"]}
+        assert {shown, f"gguf:{shelf}/plain.gguf"} <= ids
+        assert running.state.route(shown) == Route(provider="local", model=real)
+        one = httpx.get(running.api + "/models/" + shown)
+        assert one.status_code == 200 and one.json()["id"] == shown
+
+
+def test_json_answers_carry_any_string() -> None:
+    assert json.loads(json_bytes({"id": "caf\udce9", "lone": "\ud800", "ok": "é"})) == {
+        "id": "caf\\xe9",
+        "lone": "\\ud800",
+        "ok": "é",
+    }
+    assert json_bytes({"ok": "é"}) == '{"ok":"é"}'.encode()

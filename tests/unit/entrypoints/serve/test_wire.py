@@ -123,7 +123,10 @@ def known(**overrides: Any) -> Known:
         "profiles": PROFILES,
         "ready": {"smollm2-135m"},
         "catalog": {"smollm2-135m", "qwen2.5-0.5b"},
-        "inventory": lambda: {"ollama:llama3.2:1b"},
+        "inventory": lambda: {
+            "ollama:llama3.2:1b": "ollama:llama3.2:1b",
+            "gguf:/m/caf\\xe9.gguf": "gguf:/m/caf\udce9.gguf",
+        },
         "profile_models": {"local": "smollm2-135m", "ollama": "llama3.2", "groq": "llama-3.1-8b-instant"},
         "catalog_profiles": {"local"},
     }
@@ -138,6 +141,8 @@ def test_model_names_route_to_profiles_models_or_the_default_order() -> None:
     assert resolve("smollm2-135m", known()) == Route(provider="local", model="smollm2-135m")
     assert resolve("llama3.2", known()) == Route(provider="ollama", model="llama3.2")  # a profile's own model
     assert resolve("ollama:llama3.2:1b", known()) == Route(provider="local", model="ollama:llama3.2:1b")
+    shown = "gguf:/m/caf\\xe9.gguf"  # a file name that is not UTF-8, as listed: routes to the file as found
+    assert resolve(shown, known()) == resolve("local/" + shown, known()) == Route("local", "gguf:/m/caf\udce9.gguf")
 
 
 def test_unknown_and_undownloaded_models_say_what_to_do() -> None:
