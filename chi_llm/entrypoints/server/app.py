@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chi_llm.domain.errors import ChiLlmError
 from chi_llm.entrypoints.server import checks, handlers
-from chi_llm.entrypoints.server.errors import SHUTTING_DOWN, HttpError, from_error, internal
+from chi_llm.entrypoints.server.errors import SHUTTING_DOWN, HttpError, bad_request, from_error, internal
 from chi_llm.entrypoints.server.logs import AccessRecord
 from chi_llm.entrypoints.server.replies import Json
 from chi_llm.entrypoints.server.state import ServerState, is_loopback
@@ -79,6 +79,8 @@ class ServerMiddleware:
 
     def _refused(self, scope: Scope) -> HttpError | None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        if sum(1 for k, _ in scope["headers"] if k.lower() == b"host") > 1:
+            return bad_request("a request carries one Host header", code="invalid_host")
         options = self.state.options
         host = headers.get("host")
         refused = checks.host_refused(host, loopback_bind=self.loopback, allowed=options.allow_hosts)

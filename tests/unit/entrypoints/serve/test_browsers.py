@@ -16,7 +16,7 @@ import pytest
 from chi_llm.adapters.fake import FakeTextGenerator
 from chi_llm.entrypoints.server.checks import host_name, host_refused, is_loopback_name
 from chi_llm.entrypoints.server.routing import Route
-from tests.support.raw_http import request
+from tests.support.raw_http import connect, read_answer, request
 from tests.support.serve import FAKE, Running, in_process
 
 BODY = json.dumps({"model": "fake", "messages": [{"role": "user", "content": "hi"}]}).encode()
@@ -156,3 +156,11 @@ def test_the_official_client_from_a_page_origin_is_refused(served: Running) -> N
         api.chat.completions.create(model="fake", messages=[{"role": "user", "content": "hi"}])
     plain = openai.OpenAI(base_url=served.api, api_key="x", max_retries=0)
     assert plain.chat.completions.create(model="fake", messages=[{"role": "user", "content": "hi"}]).choices
+
+
+@pytest.mark.parametrize("order", [("localhost", "evil.test"), ("evil.test", "localhost"), ("localhost", "localhost")])
+def test_two_host_headers_are_refused(served: Running, order: tuple[str, str]) -> None:
+    with connect(served.url) as sock:
+        sock.sendall(f"GET /v1/models HTTP/1.1\r\nHost: {order[0]}\r\nHost: {order[1]}\r\n\r\n".encode())
+        answer = read_answer(sock)
+    assert answer.status == 400 and "one Host header" in answer.json()["error"]["message"]
