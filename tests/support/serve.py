@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +69,18 @@ LISTENING = re.compile(r"listening on (http://\S+)/v1")
 class Process:
     process: subprocess.Popen[str]
     url: str
+    errors: list[str] = field(
+        default_factory=list
+    )  # stderr so far, read as it comes (a full pipe would stall the server)
+
+    def __post_init__(self) -> None:
+        self.reader = threading.Thread(target=self._drain, daemon=True)
+        self.reader.start()
+
+    def _drain(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.errors.append(line)
 
     @property
     def api(self) -> str:
@@ -79,11 +91,12 @@ class Process:
         if self.process.poll() is None:
             self.process.terminate()
         try:
-            _, err = self.process.communicate(timeout=timeout)
+            self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            _, err = self.process.communicate()
-        return self.process.returncode, err
+            self.process.wait()
+        self.reader.join(timeout=10)
+        return self.process.returncode, "".join(self.errors)
 
 
 @contextmanager

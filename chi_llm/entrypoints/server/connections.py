@@ -50,6 +50,24 @@ def accept_batch(cap: int) -> int:
     return max(16, min(2048, cap // 4))
 
 
+class Closings:
+    """Connections closed by these limits, logged as one line per reason at most every `period`
+    seconds (an attack closes thousands; a line each would flood the log)."""
+
+    def __init__(self, period: float = 10.0) -> None:
+        self.period = period
+        self.counts: dict[str, int] = {}
+        self.logged: dict[str, float] = {}
+
+    def note(self, reason: str) -> None:
+        self.counts[reason] = self.counts.get(reason, 0) + 1
+        now = time.monotonic()
+        if now - self.logged.get(reason, -self.period) >= self.period:
+            count = self.counts.pop(reason)
+            log.info("closed %d connection%s: %s", count, "" if count == 1 else "s", reason)
+            self.logged[reason] = now
+
+
 class HeadTooLarge(Exception):
     pass
 
@@ -72,6 +90,7 @@ class GuardedProtocol(HttpToolsProtocol):
 
     limits: ConnectionLimits = ConnectionLimits()
     cap: int = 1024
+    closings: Closings = Closings()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -87,7 +106,7 @@ class GuardedProtocol(HttpToolsProtocol):
         if len(self.connections) >= self.cap and not self._evict_idle():
             transport.write(raw_response(BUSY))
             transport.close()
-            log.warning("refused a connection: %d are open, all busy (--max-connections)", len(self.connections))
+            self.closings.note(f"{len(self.connections)} connections open, all busy (--max-connections): 503")
             return
         super().connection_made(transport)
         self._arm(self.limits.head_timeout, "its request headers")
@@ -101,6 +120,7 @@ class GuardedProtocol(HttpToolsProtocol):
         oldest._disarm()
         oldest.transport.close()
         self.connections.discard(oldest)
+        self.closings.note("the longest-idle, to make room for a new one (--max-connections)")
         return True
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -126,8 +146,7 @@ class GuardedProtocol(HttpToolsProtocol):
         if self.cycle is None or self.cycle.response_complete or not self.cycle.response_started:
             message = f"the connection was closed: {what} did not arrive within {seconds:g} s"
             self.transport.write(raw_response(HttpError(408, message, code="request_timeout")))
-        client = self.client[0] if self.client else "?"
-        log.info("closed a connection from %s: %s did not arrive within %g s", client, what, seconds)
+        self.closings.note(f"{what} did not arrive within {seconds:g} s: 408")
         self.transport.close()
 
     # -- the head ---------------------------------------------------------------------------
@@ -162,6 +181,7 @@ class GuardedProtocol(HttpToolsProtocol):
         self.transport.write(raw_response(HttpError(431, message, code="headers_too_large")))
         self.transport.close()
         self.reading_head = False
+        self.closings.note("request headers over the limits: 431")
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -212,4 +232,6 @@ BUSY = HttpError(
 
 def guarded(limits: ConnectionLimits) -> type[GuardedProtocol]:
     """The protocol class for one server's limits."""
-    return type("Guarded", (GuardedProtocol,), {"limits": limits, "cap": connection_cap(limits)})
+    return type(
+        "Guarded", (GuardedProtocol,), {"limits": limits, "cap": connection_cap(limits), "closings": Closings()}
+    )

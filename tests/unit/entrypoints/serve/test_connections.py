@@ -5,6 +5,7 @@ bodies, idle sockets, and more sockets than the server allows. The server answer
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -17,7 +18,7 @@ import httpx
 import openai
 import pytest
 
-from chi_llm.entrypoints.server.connections import ConnectionLimits
+from chi_llm.entrypoints.server.connections import Closings, ConnectionLimits
 from tests.support.raw_http import closed_within, connect, head, read_answer
 from tests.support.serve import FAKE, Running, in_process
 
@@ -197,3 +198,14 @@ def test_many_slow_heads_at_once_do_not_stop_the_server(served: Running) -> None
         for thread in threads:
             thread.join(timeout=10)
     still_serving(served)
+
+
+def test_closed_connections_are_logged_as_a_tally(caplog: pytest.LogCaptureFixture) -> None:
+    closings = Closings(period=60)
+    with caplog.at_level(logging.INFO, logger="chi_llm"):
+        for _ in range(500):  # an attack's worth of slow heads
+            closings.note("its request headers did not arrive within 10 s: 408")
+    assert [r.getMessage() for r in caplog.records] == [
+        "closed 1 connection: its request headers did not arrive within 10 s: 408"
+    ]
+    assert closings.counts == {"its request headers did not arrive within 10 s: 408": 499}  # told in the next line
