@@ -98,6 +98,7 @@ class GuardedProtocol(HttpToolsProtocol):
         self.head_bytes = 0  # bytes received while reading the head
         self.measured = 0  # bytes of request line and headers parsed
         self.header_count = 0
+        self.partial_head = False  # a request has begun and its headers have not all arrived
         self.idle_since: float | None = time.monotonic()  # None while a request is being handled
         self.deadline: asyncio.TimerHandle | None = None
 
@@ -186,6 +187,7 @@ class GuardedProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self.header_count = self.measured = 0
+        self.partial_head = True
         if self.idle_since is not None and self.deadline is None:  # a new request on a kept-alive connection
             self._arm(self.limits.head_timeout, "its request headers")
 
@@ -205,7 +207,7 @@ class GuardedProtocol(HttpToolsProtocol):
             raise HeadTooLarge()  # httptools stops parsing; data_received answers 431
 
     def on_headers_complete(self) -> None:
-        self.reading_head = False
+        self.reading_head = self.partial_head = False
         self.head_bytes = 0
         self.idle_since = None
         self._arm(self.limits.body_timeout, "its body")
@@ -219,6 +221,8 @@ class GuardedProtocol(HttpToolsProtocol):
     def on_response_complete(self) -> None:
         super().on_response_complete()
         self.idle_since = time.monotonic()
+        if self.partial_head and self.deadline is None:  # a head pipelined behind this request
+            self._arm(self.limits.head_timeout, "its request headers")
 
 
 BUSY = HttpError(

@@ -209,3 +209,17 @@ def test_closed_connections_are_logged_as_a_tally(caplog: pytest.LogCaptureFixtu
         "closed 1 connection: its request headers did not arrive within 10 s: 408"
     ]
     assert closings.counts == {"its request headers did not arrive within 10 s: 408": 499}  # told in the next line
+
+
+def test_a_slow_head_pipelined_behind_a_quick_request_is_cut_off(served: Running) -> None:
+    with connect(served.url) as sock:
+        sock.sendall(head("GET", "/health", {"Host": "localhost"}) + b"GET /health HTTP/1.1\r\nHost: localhost\r\n")
+        assert read_answer(sock).status == 200
+        began = time.monotonic()
+        for index in range(100):  # one header every 0.1 s: each byte would restart the keep-alive wait
+            try:
+                sock.sendall(b"X-Slow-%d: 1\r\n" % index)
+            except OSError:
+                break
+            time.sleep(0.1)
+        assert time.monotonic() - began < 5  # the head deadline is 1 s
