@@ -1,6 +1,7 @@
 """The Starlette application: routes, and one ASGI middleware that gives each request an id,
-checks the API key, refuses new work while shutting down, maps every error to OpenAI's shape
-(never a stack trace) and writes the access log line."""
+applies the checks of `checks` (Host, Origin, API key, JSON body type), refuses new work while
+shutting down, maps every error to OpenAI's shape (never a stack trace) and writes the access
+log line."""
 
 from __future__ import annotations
 
