@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import openai
 
-from tests.support.raw_http import connect, read_answer
+from tests.support.raw_http import closed_within, connect, head, read_answer, request
 from tests.support.serve import FAKE, subprocess_server, write_config
 from tests.unit.entrypoints.serve.test_connections import send_until_refused
 
@@ -65,3 +65,21 @@ def test_more_sockets_than_descriptors_leave_health_answering(tmp_path: Path) ->
             assert api.models.list().data
         code, err = server.stop()
     assert code == 0 and "Traceback" not in err
+
+
+def test_the_command_line_options_reach_the_server(tmp_path: Path) -> None:
+    config = write_config(tmp_path, FAKE)
+    args = ("--config", str(config), "--head-timeout", "0.5", "--keep-alive", "0.3", "--allow-host", "Chi.Test")
+    with subprocess_server(*args, "--max-connections", "2", "--body-timeout", "0.5") as server:
+        with connect(server.url) as idle:
+            assert (closed_within(idle, 10) or 99) < 3  # --head-timeout
+        assert request(server.url, "GET", "/health", {"Host": "chi.test"}).status == 200  # --allow-host
+        with connect(server.url) as sock:
+            sock.sendall(head("GET", "/health", {"Host": "localhost"}))
+            assert read_answer(sock).status == 200
+            assert (closed_within(sock, 10) or 99) < 3  # --keep-alive
+        with connect(server.url) as sock:  # --body-timeout
+            post = b"POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+            sock.sendall(post + b"Content-Length: 9\r\n\r\n{")
+            assert read_answer(sock).status == 408
+        assert server.process.poll() is None
