@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chi_llm.domain.errors import ModelNotFound
@@ -95,6 +95,7 @@ json_values = st.recursive(
 )
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])  # generation slows on a loaded machine, not the test
 @given(
     body=st.dictionaries(
         st.sampled_from(["model", "messages", "max_tokens", "stop", "temperature", "stream", "response_format", "n"]),
