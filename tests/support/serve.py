@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,18 @@ LISTENING = re.compile(r"listening on (http://\S+)/v1")
 class Process:
     process: subprocess.Popen[str]
     url: str
+    errors: list[str] = field(
+        default_factory=list
+    )  # stderr so far, read as it comes (a full pipe would stall the server)
+
+    def __post_init__(self) -> None:
+        self.reader = threading.Thread(target=self._drain, daemon=True)
+        self.reader.start()
+
+    def _drain(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.errors.append(line)
 
     @property
     def api(self) -> str:
@@ -78,21 +91,36 @@ class Process:
         if self.process.poll() is None:
             self.process.terminate()
         try:
-            _, err = self.process.communicate(timeout=timeout)
+            self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            _, err = self.process.communicate()
-        return self.process.returncode, err
+            self.process.wait()
+        self.reader.join(timeout=10)
+        return self.process.returncode, "".join(self.errors)
 
 
 @contextmanager
 def subprocess_server(
-    *args: str, env: Mapping[str, str] | None = None, start_timeout: float = 120
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    start_timeout: float = 120,
+    limits: Mapping[int, int] | None = None,
 ) -> Iterator[Process]:
-    """`python -m chi_llm serve --port 0 ARGS`, its URL read from the line it prints."""
+    """`python -m chi_llm serve --port 0 ARGS`, its URL read from the line it prints; `limits`
+    are resource limits for the server process ({resource.RLIMIT_AS: bytes, ...})."""
     command = [sys.executable, "-m", "chi_llm", "serve", "--port", "0", *args]
+
+    def limited() -> None:
+        for kind, value in (limits or {}).items():
+            resource.setrlimit(kind, (value, value))
+
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(env or os.environ)
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(env or os.environ),
+        preexec_fn=limited if limits else None,
     )
     assert process.stdout is not None
     deadline = time.monotonic() + start_timeout

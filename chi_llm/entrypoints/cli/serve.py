@@ -49,10 +49,43 @@ from chi_llm.entrypoints.cli.output import guarded
     help="Seconds streams in flight get to finish on SIGTERM.",
 )
 @click.option(
+    "--max-connections",
+    type=click.IntRange(1),
+    help="Open connections at most (default: half the descriptor limit, at most 1024); "
+    "the longest-idle one is closed to make room.",
+)
+@click.option(
+    "--head-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0.1),
+    help="Seconds a request's line and headers have to arrive in.",
+)
+@click.option(
+    "--body-timeout",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(0.1),
+    help="Seconds a request's body has to arrive in, after its headers.",
+)
+@click.option(
+    "--keep-alive",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(0.1),
+    help="Seconds an idle connection stays open after an answer.",
+)
+@click.option(
     "--allow-origin",
     "allow_origins",
     multiple=True,
     help="A browser origin allowed to call the API (CORS), e.g. http://localhost:3000; repeatable; * for any.",
+)
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    help="A Host name a loopback server answers besides localhost and loopback addresses; repeatable.",
 )
 @click.option("--json-logs", is_flag=True, help="Logs as one JSON object per line.")
 @click.option("--no-preload", is_flag=True, help="Load the default local model on the first request, not at start.")
@@ -68,7 +101,12 @@ def serve(
     queue: int,
     queue_timeout: float,
     grace: float,
+    max_connections: int | None,
+    head_timeout: float,
+    body_timeout: float,
+    keep_alive: float,
     allow_origins: tuple[str, ...],
+    allow_hosts: tuple[str, ...],
     json_logs: bool,
     no_preload: bool,
 ) -> None:
@@ -85,6 +123,7 @@ def serve(
     from chi_llm.entrypoints.cli.output import line
 
     try:
+        from chi_llm.entrypoints.server.connections import ConnectionLimits
         from chi_llm.entrypoints.server.routing import Limits
         from chi_llm.entrypoints.server.runner import read_api_keys
         from chi_llm.entrypoints.server.runner import serve as run
@@ -102,9 +141,13 @@ def serve(
         max_tokens=max_tokens,
         limits=Limits(parallel=parallel, queue=queue, queue_timeout=queue_timeout),
         grace=grace,
+        connections=ConnectionLimits(
+            head_timeout=head_timeout, body_timeout=body_timeout, keep_alive=keep_alive, max_connections=max_connections
+        ),
         json_logs=json_logs,
         config_path=config_path,
         preload=not no_preload,
         allow_origins=allow_origins,
+        allow_hosts=tuple(h.lower() for h in allow_hosts),
     )
     run(options, announce=line)

@@ -1,10 +1,10 @@
 """The Starlette application: routes, and one ASGI middleware that gives each request an id,
-checks the API key, refuses new work while shutting down, maps every error to OpenAI's shape
-(never a stack trace) and writes the access log line."""
+applies the checks of `checks` (Host, Origin, API key, JSON body type), refuses new work while
+shutting down, maps every error to OpenAI's shape (never a stack trace) and writes the access
+log line."""
 
 from __future__ import annotations
 
-import hmac
 import logging
 import secrets
 from collections.abc import Mapping
@@ -14,43 +14,31 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chi_llm.domain.errors import ChiLlmError
-from chi_llm.entrypoints.server import handlers
-from chi_llm.entrypoints.server.errors import SHUTTING_DOWN, HttpError, from_error, internal
+from chi_llm.entrypoints.server import checks, handlers
+from chi_llm.entrypoints.server.errors import SHUTTING_DOWN, HttpError, bad_request, from_error, internal
 from chi_llm.entrypoints.server.logs import AccessRecord
-from chi_llm.entrypoints.server.state import ServerState
+from chi_llm.entrypoints.server.replies import Json
+from chi_llm.entrypoints.server.state import ServerState, is_loopback
 from chi_llm.entrypoints.server.streams import ClientGone
 
 log = logging.getLogger("chi_llm.serve")
 CLIENT_CLOSED = 499  # nginx's status for a client that left before the answer
 
 
-def key_matches(given: str, keys: tuple[str, ...]) -> bool:
-    """Constant-time comparison against every configured key (no early exit)."""
-    found = False
-    for key in keys:
-        found |= hmac.compare_digest(given.encode("utf-8"), key.encode("utf-8"))
-    return found
-
-
-def bearer(headers: Mapping[str, str]) -> str:
-    value = headers.get("authorization", "")
-    scheme, _, token = value.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else headers.get("x-api-key", "")
-
-
 def error_response(error: HttpError) -> Response:
-    return JSONResponse(error.body(), status_code=error.status, headers=error.headers())
+    return Json(error.body(), status_code=error.status, headers=error.headers())
 
 
 class ServerMiddleware:
     def __init__(self, app: ASGIApp, state: ServerState) -> None:
         self.app = app
         self.state = state
+        self.loopback = is_loopback(state.options.host)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -91,21 +79,19 @@ class ServerMiddleware:
             record.log()
 
     def _refused(self, scope: Scope) -> HttpError | None:
-        path: str = scope["path"]
-        if not path.startswith("/v1"):
-            return None
-        keys = self.state.options.api_keys
-        if keys:
-            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-            if not key_matches(bearer(headers), keys):
-                return HttpError(
-                    401,
-                    "a valid API key is required: send `Authorization: Bearer <key>`",
-                    code="invalid_api_key",
-                )
-        if self.state.draining:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        if sum(1 for k, _ in scope["headers"] if k.lower() == b"host") > 1:
+            return bad_request("a request carries one Host header", code="invalid_host")
+        options = self.state.options
+        host = headers.get("host")
+        refused = checks.host_refused(host, loopback_bind=self.loopback, allowed=options.allow_hosts)
+        refused = refused or checks.origin_refused(headers.get("origin"), host, options.allow_origins)
+        if refused is not None or not scope["path"].startswith("/v1"):
+            return refused
+        refused = checks.key_refused(headers, options.api_keys) or checks.media_refused(scope["method"], headers)
+        if refused is None and self.state.draining:
             return SHUTTING_DOWN
-        return None
+        return refused
 
 
 async def _http_error(request: Request, error: Exception) -> Response:

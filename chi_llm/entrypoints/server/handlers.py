@@ -9,17 +9,17 @@ from dataclasses import replace
 from typing import Any
 
 import anyio
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
 
 from chi_llm.domain.generation import Completion, GenerationRequest, aclose_stream, aresumed, collect
 from chi_llm.entrypoints.server import wire
 from chi_llm.entrypoints.server.errors import HttpError, bad_request
 from chi_llm.entrypoints.server.logs import AccessRecord
-from chi_llm.entrypoints.server.replies import Reply, embedding_list, model_list
+from chi_llm.entrypoints.server.replies import Json, Reply, embedding_list, model_list
 from chi_llm.entrypoints.server.routing import Backend
 from chi_llm.entrypoints.server.state import ServerState
-from chi_llm.entrypoints.server.streams import EventStream, events, unless_gone
+from chi_llm.entrypoints.server.streams import ClientGone, EventStream, events, unless_gone
 
 
 def state_of(request: Request) -> ServerState:
@@ -40,14 +40,19 @@ async def read_json(request: Request, limit: int) -> Any:
     if declared.isdigit() and int(declared) > limit:
         raise too_big
     body = bytearray()
-    async for part in request.stream():
-        body += part
-        if len(body) > limit:
-            raise too_big
+    try:
+        async for part in request.stream():
+            body += part
+            if len(body) > limit:
+                raise too_big
+    except ClientDisconnect:  # the upload was cut off: the access line says so (499)
+        raise ClientGone() from None
     try:
         return json.loads(body)
     except ValueError:
         raise bad_request("the request body is not valid JSON") from None
+    except RecursionError:
+        raise bad_request("the request body is nested too deeply") from None
 
 
 def capped(request: GenerationRequest, cap: int | None) -> GenerationRequest:
@@ -111,7 +116,7 @@ async def _answer(request: Request, parsed: wire.ParsedRequest, *, chat: bool) -
         raise
     await cleanup()
     record.usage = completion.usage
-    return JSONResponse(reply.whole(completion), headers=headers)
+    return Json(reply.whole(completion), headers=headers)
 
 
 async def _rest(first: Any, chunks: Any, model: str) -> Completion:
@@ -124,28 +129,38 @@ async def embeddings(request: Request) -> Response:
     embedder, gate = state.embedder(model)
     record_of(request).model = state.embedding_name()
     ticket = await unless_gone(request, gate.enter(state.stopping))
+    vectors: list[list[float]] = []
+    tokens = 0
     try:
-        vectors = await anyio.to_thread.run_sync(embedder.embed_documents, texts)
-        tokens = sum(embedder.count_tokens(text) for text in texts)
+        for start in range(0, len(texts), EMBED_BATCH):  # a client that leaves stops it within a batch
+            part = texts[start : start + EMBED_BATCH]
+            done, counted = await unless_gone(request, anyio.to_thread.run_sync(_embed, embedder, part))
+            vectors += done
+            tokens += counted
     finally:
         ticket.leave()
-    return JSONResponse(
-        embedding_list(vectors, model=model or state.embedding_name(), tokens=tokens, encoding=encoding)
-    )
+    return Json(embedding_list(vectors, model=model or state.embedding_name(), tokens=tokens, encoding=encoding))
+
+
+EMBED_BATCH = 32  # texts embedded between two looks at the client
+
+
+def _embed(embedder: Any, texts: list[str]) -> tuple[list[list[float]], int]:
+    return embedder.embed_documents(texts), sum(embedder.count_tokens(text) for text in texts)
 
 
 async def list_models(request: Request) -> Response:
-    return JSONResponse(model_list(state_of(request).models()))
+    return Json(model_list(state_of(request).models()))
 
 
 async def get_model(request: Request) -> Response:
     wanted = request.path_params["model"]
     for model in state_of(request).models():
         if model["id"] == wanted:
-            return JSONResponse(model)
+            return Json(model)
     raise HttpError(404, f"no model {wanted!r} here; GET /v1/models lists them", code="model_not_found", param="model")
 
 
 async def health(request: Request) -> Response:
     state = state_of(request)
-    return JSONResponse(state.health(), status_code=503 if state.draining else 200)
+    return Json(state.health(), status_code=503 if state.draining else 200)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -53,12 +54,23 @@ class AccessRecord:
         access_log.info("access", extra={"access": self.fields()})
 
 
+PLAIN = re.compile(r"[\w.:/@+%,\[\]-]+", re.ASCII)
+
+
+def logfmt(value: Any) -> str:
+    """A value as it appears in a text log line: as is when plain, else quoted with every
+    control character, quote and non-ASCII character escaped, so a value chosen by a client
+    (a model name, a path) can never end the line or pose as another field."""
+    text = str(value)
+    return text if PLAIN.fullmatch(text) else json.dumps(text)
+
+
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         access = getattr(record, "access", None)
         stamp = self.formatTime(record, "%Y-%m-%dT%H:%M:%S")
         if access is not None:
-            pairs = " ".join(f"{k}={v}" for k, v in access.items() if v is not None)
+            pairs = " ".join(f"{k}={logfmt(v)}" for k, v in access.items() if v is not None)
             return f"{stamp} access {pairs}"
         return f"{stamp} {record.levelname.lower()} {record.name}: {record.getMessage()}" + (
             "\n" + self.formatException(record.exc_info) if record.exc_info else ""

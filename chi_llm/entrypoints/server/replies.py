@@ -11,7 +11,43 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from starlette.responses import JSONResponse
+
 from chi_llm.domain.generation import Completion, Usage
+
+
+def shown(text: str) -> str:
+    """Text that UTF-8 can carry: bytes of a name that is not UTF-8 (surrogate-escaped, as the
+    file system gives them) as `\\xff`, any other lone surrogate as `\\ud800`."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _shown_all(value: Any) -> Any:
+    if isinstance(value, str):
+        return shown(value)
+    if isinstance(value, dict):
+        return {shown(str(k)): _shown_all(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_shown_all(v) for v in value]
+    return value
+
+
+def json_bytes(content: Any) -> bytes:
+    """Compact UTF-8 JSON; a string UTF-8 cannot carry is shown escaped instead of failing."""
+    try:
+        return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(_shown_all(content), ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
+class Json(JSONResponse):
+    """Starlette's JSONResponse through `json_bytes`."""
+
+    def render(self, content: Any) -> bytes:
+        return json_bytes(content)
 
 
 def usage(value: Usage | None) -> dict[str, Any] | None:
@@ -76,8 +112,7 @@ class Reply:
 
 def sse(data: dict[str, Any] | str) -> bytes:
     """One server-sent event (`data: ...` and a blank line)."""
-    text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return f"data: {text}\n\n".encode()
+    return b"data: " + (data.encode() if isinstance(data, str) else json_bytes(data)) + b"\n\n"
 
 
 DONE = sse("[DONE]")

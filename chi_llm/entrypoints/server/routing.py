@@ -40,12 +40,18 @@ class Known:
     profiles: Sequence[ProviderProfile]
     ready: Collection[str]  # catalog ids downloaded (and the default model, fetched at start)
     catalog: Collection[str]  # every catalog id (a known one not downloaded gets a hint)
-    inventory: Callable[[], Collection[str]]  # other tools' model ids (scanned when asked)
+    inventory: Callable[[], Mapping[str, str]]  # other tools' model ids, as shown -> as found (scanned when asked)
     profile_models: Mapping[str, str | None]  # profile id -> the model it uses
+    catalog_profiles: Collection[str]  # profile ids whose type runs catalog models (files on disk)
 
 
 def resolve(name: str | None, known: Known) -> Route:
-    """The route for a request's model name. Raises ModelNotFound with what to do."""
+    """The route for a request's model name. Raises ModelNotFound with what to do.
+
+    A name leads only to what the server routes: a profile (with any model its provider serves,
+    except a catalog-model profile such as `local`, which takes only what the server would list),
+    a downloaded catalog model, a configured model, another tool's model. Never to a path or a
+    download: whether a file exists is not the client's business."""
     if name is None or name in DEFAULT_NAMES:
         return Route()
     ids = {p.id for p in known.profiles}
@@ -53,21 +59,41 @@ def resolve(name: str | None, known: Known) -> Route:
         return Route(provider=name)
     prefix, _, rest = name.partition("/")
     if rest and prefix in ids:
+        if prefix in known.catalog_profiles:
+            return Route(provider=prefix, model=_listed(name, rest, known, prefix))
         return Route(provider=prefix, model=rest)
     if name in known.ready:
         return Route(provider="local", model=name)
     if name in known.catalog:
-        raise ModelNotFound(
-            f"model {name!r} is in the catalog but not downloaded; run `chi-llm models download {name}` "
-            "on the server's machine",
-            backend="serve",
-        )
+        raise _not_found(name, name, known)
     for profile_id, model in known.profile_models.items():
         if model == name:
             return Route(provider=profile_id, model=name)
-    if ":" in name and name in known.inventory():
-        return Route(provider="local", model=name)
-    raise ModelNotFound(
+    found = known.inventory().get(name) if ":" in name else None
+    if found is not None:
+        return Route(provider="local", model=found)
+    raise _not_found(name, name, known)
+
+
+def _listed(name: str, model: str, known: Known, profile_id: str) -> str:
+    """The model a catalog-model profile may run under this name (downloaded, its own, or
+    another tool's, as found), else ModelNotFound."""
+    if model in known.ready or model == known.profile_models.get(profile_id):
+        return model
+    found = known.inventory().get(model) if ":" in model else None
+    if found is None:
+        raise _not_found(name, model, known)
+    return found
+
+
+def _not_found(name: str, model: str, known: Known) -> ModelNotFound:
+    if model in known.catalog:
+        return ModelNotFound(
+            f"model {model!r} is in the catalog but not downloaded; run `chi-llm models download {model}` "
+            "on the server's machine",
+            backend="serve",
+        )
+    return ModelNotFound(
         f"no model {name!r} here; GET /v1/models lists what this server routes to "
         "(catalog ids, other tools' models, `profile-id` and `profile-id/model`)",
         backend="serve",

@@ -20,6 +20,7 @@ import uvicorn
 from chi_llm.domain.errors import ConfigError
 from chi_llm.entrypoints.server import logs
 from chi_llm.entrypoints.server.app import create_app
+from chi_llm.entrypoints.server.connections import accept_batch, connection_cap, guarded
 from chi_llm.entrypoints.server.routing import Route
 from chi_llm.entrypoints.server.state import API_KEY_VARIABLE, ServeOptions, ServerState, is_loopback
 
@@ -122,6 +123,9 @@ def build(options: ServeOptions, env: Mapping[str, str]) -> tuple[ChiServer, soc
         lifespan="off",
         server_header=False,
         timeout_graceful_shutdown=int(options.grace + BACKSTOP),
+        http=guarded(options.connections),
+        backlog=accept_batch(connection_cap(options.connections)),
+        timeout_keep_alive=options.connections.keep_alive,  # type: ignore[arg-type]  # a float works (call_later)
     )
     return ChiServer(config, state), sock
 

@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from chi_llm._version import __version__
+from chi_llm.adapters.registry import PROVIDER_TYPES
 from chi_llm.entrypoints.bootstrap import bootstrap
 from chi_llm.entrypoints.container import Container, model_of
+from chi_llm.entrypoints.server.connections import ConnectionLimits
 from chi_llm.entrypoints.server.errors import HttpError
 from chi_llm.entrypoints.server.gate import Gate
-from chi_llm.entrypoints.server.replies import model_object
+from chi_llm.entrypoints.server.replies import model_object, shown
 from chi_llm.entrypoints.server.routing import Backends, Known, Limits, Route, resolve
 
 API_KEY_VARIABLE = "CHI_LLM_SERVE_API_KEY"
@@ -41,6 +43,8 @@ class ServeOptions:
     config_path: str | Path | None = None
     preload: bool = True
     allow_origins: tuple[str, ...] = ()  # browser origins allowed to call the API (CORS)
+    allow_hosts: tuple[str, ...] = ()  # Host names a loopback server answers besides loopback ones
+    connections: ConnectionLimits = field(default_factory=ConnectionLimits)
 
 
 def is_loopback(host: str) -> bool:
@@ -62,7 +66,7 @@ class ServerState:
         self.stopping = asyncio.Event()  # set when the grace period is over: streams end now
         self.draining = False  # set on SIGTERM: new requests are refused
         self._routes: dict[str | None, Route] = {}  # model names resolved so far
-        self._scanned: tuple[float, set[str] | None] = (0.0, None)  # other tools' model ids, and when
+        self._scanned: tuple[float, dict[str, str] | None] = (0.0, None)  # other tools' model ids, and when
         self._embedder: Any = None
         self._embed_gate: Gate | None = None
 
@@ -90,14 +94,16 @@ class ServerState:
             catalog={spec.id for spec in specs},
             inventory=self._inventory,
             profile_models={p.id: model_of(p, settings) for p in profiles},
+            catalog_profiles={p.id for p in profiles if PROVIDER_TYPES[p.type].catalog_models},
         )
 
-    def _inventory(self) -> set[str]:
-        """Other tools' model ids, scanned at most every INVENTORY_TTL seconds (editors poll
-        /v1/models, and an unknown name must not walk every model folder each time)."""
+    def _inventory(self) -> dict[str, str]:
+        """Other tools' model ids as shown (a file name that is not UTF-8 escaped) -> as found,
+        scanned at most every INVENTORY_TTL seconds (editors poll /v1/models, and an unknown
+        name must not walk every model folder each time)."""
         stamp, ids = self._scanned
         if ids is None or time.monotonic() - stamp > INVENTORY_TTL:
-            ids = {found.id for found in self.base.model_store().installed_elsewhere()}
+            ids = {shown(model.id): model.id for model in self.base.model_store().installed_elsewhere()}
             self._scanned = (time.monotonic(), ids)
         return ids
 

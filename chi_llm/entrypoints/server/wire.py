@@ -199,9 +199,11 @@ def chat_request(body: Any) -> ParsedRequest:
 
 def _prompt(raw: Any) -> str:
     if isinstance(raw, list) and len(raw) == 1 and isinstance(raw[0], str):
-        return raw[0]
+        raw = raw[0]
     if not isinstance(raw, str):
         raise bad_request("prompt must be a string (or a list of one string; token arrays are not supported)")
+    if not raw:
+        raise bad_request("prompt must not be empty: give the text to continue", param="prompt")
     return raw
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from chi_llm.adapters.fake import FakeTextGenerator
 from chi_llm.domain.errors import ConfigError
-from chi_llm.entrypoints.server.app import key_matches
+from chi_llm.entrypoints.server.checks import key_matches
 from chi_llm.entrypoints.server.routing import Limits, Route
 from chi_llm.entrypoints.server.runner import check_exposure, read_api_keys
 from chi_llm.entrypoints.server.state import ServeOptions
@@ -83,9 +83,10 @@ def test_body_size_limit_declared_or_streamed(tmp_path: Path) -> None:
                 yield b"y" * 500
             yield b'"}]}'
 
-        answer = httpx.post(running.api + "/chat/completions", content=chunked())
+        json_type = {"Content-Type": "application/json"}
+        answer = httpx.post(running.api + "/chat/completions", content=chunked(), headers=json_type)
         assert answer.status_code == 413
-        answer = httpx.post(running.api + "/chat/completions", content=b"{not json")
+        answer = httpx.post(running.api + "/chat/completions", content=b"{not json", headers=json_type)
         assert answer.status_code == 400 and "not valid JSON" in answer.json()["error"]["message"]
 
 
@@ -190,6 +191,6 @@ def test_browser_origins_only_when_allowed(tmp_path: Path) -> None:
         assert "access-control-allow-origin" not in other.headers
         refused = httpx.post(running.api + "/chat/completions", json=CHAT, headers={"Origin": "http://localhost:3000"})
         assert refused.status_code == 401  # CORS never replaces the key
-    with in_process(FAKE, tmp_path) as running:
+    with in_process(FAKE, tmp_path) as running:  # no --allow-origin: a page's request is refused
         answer = httpx.post(running.api + "/chat/completions", json=CHAT, headers={"Origin": "http://localhost:3000"})
-        assert answer.status_code == 200 and "access-control-allow-origin" not in answer.headers
+        assert answer.status_code == 403 and "access-control-allow-origin" not in answer.headers

@@ -170,17 +170,6 @@ def test_a_prompt_longer_than_the_context_is_a_400_with_its_code(tmp_path: Path)
     assert error.value.code == "context_length_exceeded"
 
 
-def test_routes_a_client_invents_are_bounded(served: Running) -> None:
-    backends = served.state.backends
-    backends.MAX_ROUTES = 5
-    api = client(served)
-    for index in range(12):
-        api.chat.completions.create(model=f"fake/variant-{index}", messages=MESSAGES)
-    assert len(backends) == 5 and len(backends.gates()) <= 5
-    answer = api.chat.completions.create(model="fake/variant-0", messages=MESSAGES)  # built again when asked
-    assert answer.model == "variant-0"
-
-
 def test_other_tools_folders_are_not_walked_on_every_request(served: Running, monkeypatch: pytest.MonkeyPatch) -> None:
     store = served.state.base.model_store()
     scans: list[int] = []

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chi_llm.domain.errors import ModelNotFound
@@ -95,6 +95,7 @@ json_values = st.recursive(
 )
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])  # generation slows on a loaded machine, not the test
 @given(
     body=st.dictionaries(
         st.sampled_from(["model", "messages", "max_tokens", "stop", "temperature", "stream", "response_format", "n"]),
@@ -123,8 +124,12 @@ def known(**overrides: Any) -> Known:
         "profiles": PROFILES,
         "ready": {"smollm2-135m"},
         "catalog": {"smollm2-135m", "qwen2.5-0.5b"},
-        "inventory": lambda: {"ollama:llama3.2:1b"},
+        "inventory": lambda: {
+            "ollama:llama3.2:1b": "ollama:llama3.2:1b",
+            "gguf:/m/caf\\xe9.gguf": "gguf:/m/caf\udce9.gguf",
+        },
         "profile_models": {"local": "smollm2-135m", "ollama": "llama3.2", "groq": "llama-3.1-8b-instant"},
+        "catalog_profiles": {"local"},
     }
     return Known(**{**values, **overrides})
 
@@ -137,6 +142,8 @@ def test_model_names_route_to_profiles_models_or_the_default_order() -> None:
     assert resolve("smollm2-135m", known()) == Route(provider="local", model="smollm2-135m")
     assert resolve("llama3.2", known()) == Route(provider="ollama", model="llama3.2")  # a profile's own model
     assert resolve("ollama:llama3.2:1b", known()) == Route(provider="local", model="ollama:llama3.2:1b")
+    shown = "gguf:/m/caf\\xe9.gguf"  # a file name that is not UTF-8, as listed: routes to the file as found
+    assert resolve(shown, known()) == resolve("local/" + shown, known()) == Route("local", "gguf:/m/caf\udce9.gguf")
 
 
 def test_unknown_and_undownloaded_models_say_what_to_do() -> None:
@@ -148,3 +155,14 @@ def test_unknown_and_undownloaded_models_say_what_to_do() -> None:
         resolve("/etc/passwd", known())  # a path is never a model name over HTTP
     with pytest.raises(ModelNotFound):
         resolve("nobody/else", known())
+
+
+def test_a_catalog_model_profile_takes_only_what_the_server_lists() -> None:
+    assert resolve("local/smollm2-135m", known()) == Route(provider="local", model="smollm2-135m")
+    assert resolve("local/ollama:llama3.2:1b", known()) == Route(provider="local", model="ollama:llama3.2:1b")
+    for name in ("local//etc/shadow", "local/../x.gguf", "local/model.gguf", "local/ollama:other:1b"):
+        with pytest.raises(ModelNotFound, match="GET /v1/models"):
+            resolve(name, known())
+    with pytest.raises(ModelNotFound, match=r"not downloaded; run `chi-llm models download qwen2\.5-0\.5b`"):
+        resolve("local/qwen2.5-0.5b", known())
+    assert resolve("ollama//any/thing", known()) == Route(provider="ollama", model="/any/thing")  # its server decides
