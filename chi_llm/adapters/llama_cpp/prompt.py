@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from chi_llm.adapters.llama_cpp.loader import LoadedModel
-from chi_llm.domain.errors import ContextLengthExceeded
+from chi_llm.domain.errors import ContextLengthExceeded, InvalidRequest
 from chi_llm.domain.generation import GenerationOptions, answer_room
 from chi_llm.domain.messages import Message
 
@@ -21,6 +21,8 @@ def _budget(model: LoadedModel, options: GenerationOptions) -> tuple[int, int]:
 
 def raw_tokens(model: LoadedModel, prompt: str, options: GenerationOptions) -> list[int]:
     tokens: list[int] = model.llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+    if not tokens:  # a model without BOS: llama.cpp cannot continue nothing (llama-cpp-python asserts)
+        raise InvalidRequest("the prompt is empty: a raw completion needs some text to continue", backend=BACKEND)
     limit, target = _budget(model, options)
     if len(tokens) <= limit:
         return tokens

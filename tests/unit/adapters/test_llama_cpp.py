@@ -167,3 +167,13 @@ def test_a_context_that_is_not_a_multiple_of_256_is_honoured(default_model_path:
     story = "Tell me a very long story about a dragon. " * 20
     filled = model.generate(GenerationRequest(prompt=story, options=GenerationOptions(max_tokens=200, seed=1)))
     assert filled.usage.prompt_tokens + filled.usage.completion_tokens <= 300
+
+
+def test_an_empty_raw_prompt_is_an_invalid_request(zero_config: None) -> None:
+    # llama-cpp-python asserted (AssertionError, a 500 from the server) on a prompt of no tokens.
+    from chi_llm import InvalidRequest
+
+    llm = MicroLLM()
+    with pytest.raises(InvalidRequest, match="empty"):
+        llm.complete("", max_tokens=4)
+    assert llm.complete("Once", max_tokens=2)  # the model still answers afterwards
