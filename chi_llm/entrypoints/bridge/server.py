@@ -28,14 +28,24 @@ class Bridge:
         self._running: dict[int | str, Call] = {}
         self._lanes = Lanes()
         self.closing = False
+        self._gone = False
 
     def write(self, message: dict[str, Any]) -> None:
         """One message, one line. ValueError, TypeError or RecursionError when it cannot be
-        written as JSON; whatever the output raises when it refuses the text."""
+        written as JSON, UnicodeError when the output refuses its text; once the output is gone
+        (the client stopped reading), nothing more is written."""
         text = wire.encode(message)
         with self._lock:
-            self._output.write(text + "\n")
-            self._output.flush()
+            if self._gone:
+                return
+            try:
+                self._output.write(text + "\n")
+                self._output.flush()
+            except UnicodeError:
+                raise
+            except (OSError, ValueError) as exc:  # a broken pipe, a closed stream
+                self._gone = True
+                log.warning("bridge: the output is gone (%s); no more answers are sent", exc)
 
     def notify(self, method: str, params: Any) -> None:
         self.write(protocol.notification(method, params))
@@ -49,8 +59,8 @@ class Bridge:
             why = f"the answer could not be sent: {type(exc).__name__}: {exc}"
             try:
                 self.write(protocol.error(reply.get("id"), protocol.INTERNAL_ERROR, why))
-            except Exception:  # the output itself is gone (the client left)
-                log.warning("bridge: the output is closed", exc_info=True)
+            except Exception as again:
+                log.warning("bridge: nor could an error in its place: %s", again)
 
     def handle_line(self, line: str | bytes) -> None:
         """One line of input: answered now (errors, cancel, shutdown) or on a worker."""
@@ -84,7 +94,8 @@ class Bridge:
         handler = self._methods.get(request.method)
         if handler is None:
             if request.id is not None:
-                self.answer(protocol.error(request.id, protocol.METHOD_NOT_FOUND, f"no method {request.method!r}"))
+                name = request.method if len(request.method) <= 80 else request.method[:80] + "…"
+                self.answer(protocol.error(request.id, protocol.METHOD_NOT_FOUND, f"no method {name!r}"))
             return
         call = Call(id=request.id, params=request.params, send=self.notify)
         if request.id is not None:

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from chi_llm.entrypoints.bridge.calls import Call
@@ -19,6 +20,9 @@ from chi_llm.entrypoints.bridge.lanes import MAX_IN_FLIGHT, SLOW_LANES
 from chi_llm.entrypoints.bridge.lines import MAX_LINE
 from chi_llm.entrypoints.bridge.protocol import MAX_DEPTH
 from chi_llm.entrypoints.bridge.server import Bridge
+from tests.support.bridge_replay import SCHEMA
+
+ROOT = json.loads(SCHEMA.read_text(encoding="utf-8"))
 
 
 def request(rid: int | str | None, method: str, **params: Any) -> str:
@@ -48,9 +52,21 @@ def answer(output: io.StringIO, rid: Any, seconds: float = 5) -> dict[str, Any]:
     while time.monotonic() < deadline:
         found = [m for m in messages(output) if m.get("id") == rid and "method" not in m]
         if found:
+            jsonschema.validate(found[0], ROOT)  # an envelope the protocol's schema describes
             return found[0]
         time.sleep(0.01)
     raise AssertionError(f"no answer to {rid!r} in {seconds} s: {messages(output)[-5:]}")
+
+
+def answers(output: io.StringIO, rids: list[Any], seconds: float = 20) -> dict[Any, dict[str, Any]]:
+    """The answers to all of `rids`, once each has one."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = {m.get("id"): m for m in messages(output) if "method" not in m and m.get("id") in rids}
+        if len(found) == len(rids):
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"not all of {rids} answered in {seconds} s")
 
 
 def quick(call: Call) -> Any:
@@ -240,10 +256,10 @@ def test_more_requests_in_flight_than_the_cap_are_busy_and_the_bridge_goes_on() 
     bridge = Bridge(output, methods={"config/read": hang, "quick": quick})
     for rid in range(MAX_IN_FLIGHT + 3):
         bridge.handle_line(request(rid, "config/read"))
-    busy = [answer(output, rid) for rid in range(MAX_IN_FLIGHT, MAX_IN_FLIGHT + 3)]
-    assert all(b["error"]["data"]["kind"] == "busy" for b in busy)
+    busy = answers(output, list(range(MAX_IN_FLIGHT, MAX_IN_FLIGHT + 3)))
+    assert all(b["error"]["data"]["kind"] == "busy" for b in busy.values())
     release.set()
-    assert all("result" in answer(output, rid) for rid in range(MAX_IN_FLIGHT))
+    assert all("result" in a for a in answers(output, list(range(MAX_IN_FLIGHT))).values())
     bridge.handle_line(request("after", "quick", x=1))
     assert answer(output, "after")["result"] == {"echo": 1}
     finish(bridge)
@@ -263,7 +279,29 @@ def test_cancel_sent_as_a_request_is_answered_and_still_cancels() -> None:
     bridge.handle_line(request(4, "$/cancelRequest"))
     bridge.handle_line(request(5, "$/cancelRequest", id=[1]))
     assert answer(output, 2)["result"] == {}
+    jsonschema.validate(answer(output, 2)["result"], ROOT["x-methods"]["$/cancelRequest"]["result"])
     assert answer(output, 1)["error"]["code"] == -32800
     assert answer(output, 3)["result"] == {}  # nothing to cancel (finished already): not an error
     assert answer(output, 4)["error"]["code"] == -32602 and answer(output, 5)["error"]["code"] == -32602
     finish(bridge)
+
+
+def test_an_unknown_method_is_named_shortly_in_the_error() -> None:
+    output = io.StringIO()
+    bridge = Bridge(output, methods={"quick": quick})
+    bridge.handle_line(request(1, "m" * 1_000_000))
+    finish(bridge)
+    error = answer(output, 1)["error"]
+    assert error["code"] == -32601 and len(error["message"]) < 200 and error["message"].startswith("no method 'mmm")
+
+
+def test_a_client_that_stopped_reading_is_logged_once_and_the_bridge_goes_on(caplog: pytest.LogCaptureFixture) -> None:
+    class Gone(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    bridge = Bridge(Gone(), methods={"quick": quick})
+    lines = b"".join(request(i, "quick").encode() + b"\n" for i in range(5)) + b"not json\n"
+    bridge.serve(io.BytesIO(lines + request("bye", "shutdown").encode()))
+    gone = [r for r in caplog.records if "output is gone" in r.getMessage()]
+    assert len(gone) == 1 and not any(r.exc_info for r in caplog.records)
