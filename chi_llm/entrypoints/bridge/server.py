@@ -120,7 +120,7 @@ class Bridge:
             reply = protocol.error(call.id, exc.code, exc.message)
         except ChiLlmError as exc:
             reply = protocol.application_error(call.id, exc)
-        except Exception as exc:  # a bug answers as an internal error; the bridge goes on
+        except (Exception, SystemExit) as exc:  # a bug answers as an internal error; the bridge goes on
             log.exception("bridge method failed")
             reply = protocol.error(call.id, protocol.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
         finally:

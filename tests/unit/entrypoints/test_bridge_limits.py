@@ -305,3 +305,15 @@ def test_a_client_that_stopped_reading_is_logged_once_and_the_bridge_goes_on(cap
     bridge.serve(io.BytesIO(lines + request("bye", "shutdown").encode()))
     gone = [r for r in caplog.records if "output is gone" in r.getMessage()]
     assert len(gone) == 1 and not any(r.exc_info for r in caplog.records)
+
+
+def test_a_method_that_exits_its_thread_still_answers() -> None:
+    def exits(call: Call) -> Any:
+        raise SystemExit(3)  # a library calling sys.exit() would end the worker thread silently
+
+    output = io.StringIO()
+    bridge = Bridge(output, methods={"exits": exits, "quick": quick})
+    bridge.handle_line(request(1, "exits"))
+    bridge.handle_line(request(2, "quick", x=2))
+    finish(bridge)
+    assert answer(output, 1)["error"]["code"] == -32603 and answer(output, 2)["result"] == {"echo": 2}
