@@ -1,24 +1,23 @@
-"""The bridge loop: read requests line by line, run each on a worker thread (long calls never
-block the others), write responses and notifications as single lines under one lock. Any input
-gets an answer or, for a notification, nothing — never a crash."""
+"""The bridge loop: read requests line by line, run each on its lane (lanes.py: slow calls never
+block quick ones), write responses and notifications as single lines under one lock. Any input
+gets an answer or, for a notification, nothing — never a crash, never a request left unanswered."""
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Any
 
 from chi_llm.domain.errors import ChiLlmError
-from chi_llm.entrypoints.bridge import protocol
+from chi_llm.entrypoints.bridge import protocol, wire
 from chi_llm.entrypoints.bridge.calls import Call
+from chi_llm.entrypoints.bridge.lanes import Busy, Lanes
+from chi_llm.entrypoints.bridge.lines import MAX_LINE, read_lines, too_long_message
 from chi_llm.entrypoints.bridge.methods import METHODS, initialize
 
 log = logging.getLogger("chi_llm")
-MAX_LINE = 16 * 1024 * 1024
-LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+JSON_SPACE = " \t\r\n"
 
 
 class Bridge:
@@ -27,39 +26,67 @@ class Bridge:
         self._methods = {**(methods if methods is not None else METHODS), "initialize": initialize}
         self._lock = threading.Lock()
         self._running: dict[int | str, Call] = {}
-        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="chi-llm-bridge")
+        self._lanes = Lanes()
         self.closing = False
+        self._gone = False
 
     def write(self, message: dict[str, Any]) -> None:
-        # UTF-8 stays readable, but the characters some readers take for a line break (NEL,
-        # U+2028, U+2029) are escaped: one message is always exactly one line.
-        text = json.dumps(message, ensure_ascii=False, default=str).translate(LINE_BREAKS)
+        """One message, one line. ValueError, TypeError or RecursionError when it cannot be
+        written as JSON, UnicodeError when the output refuses its text; once the output is gone
+        (the client stopped reading), nothing more is written."""
+        text = wire.encode(message)
         with self._lock:
-            self._output.write(text + "\n")
-            self._output.flush()
+            if self._gone:
+                return
+            try:
+                self._output.write(text + "\n")
+                self._output.flush()
+            except UnicodeError:
+                raise
+            except (OSError, ValueError) as exc:  # a broken pipe, a closed stream
+                self._gone = True
+                log.warning("bridge: the output is gone (%s); no more answers are sent", exc)
 
     def notify(self, method: str, params: Any) -> None:
         self.write(protocol.notification(method, params))
 
-    def handle_line(self, line: str) -> None:
+    def answer(self, reply: dict[str, Any]) -> None:
+        """A response that is always sent: one that cannot be written becomes an internal error."""
+        try:
+            self.write(reply)
+        except Exception as exc:
+            log.warning("bridge: the answer to %r could not be sent: %s", reply.get("id"), exc)
+            why = f"the answer could not be sent: {type(exc).__name__}: {exc}"
+            try:
+                self.write(protocol.error(reply.get("id"), protocol.INTERNAL_ERROR, why))
+            except Exception as again:
+                log.warning("bridge: nor could an error in its place: %s", again)
+
+    def handle_line(self, line: str | bytes) -> None:
         """One line of input: answered now (errors, cancel, shutdown) or on a worker."""
-        if not line.strip():
+        if isinstance(line, bytes):
+            try:
+                line = line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                self.answer(protocol.error(None, protocol.PARSE_ERROR, f"not UTF-8 text: {exc}"))
+                return
+        if not line.strip(JSON_SPACE):  # a blank line; other characters (\x1c, NEL) are not JSON
             return
         if len(line) > MAX_LINE:
-            self.write(protocol.error(None, protocol.INVALID_REQUEST, f"a line longer than {MAX_LINE} bytes"))
+            self.answer(protocol.error(None, protocol.INVALID_REQUEST, too_long_message()))
             return
         try:
             request = protocol.parse(line)
         except protocol.ProtocolError as exc:
-            self.write(protocol.error(exc.id, exc.code, exc.message))
+            self.answer(protocol.error(exc.id, exc.code, exc.message))
             return
         if request.method == "$/cancelRequest":
-            self._cancel(request.params.get("id"))
+            self._cancel(request)
             return
         if request.method in ("shutdown", "exit"):
             self.closing = True
             if request.id is not None:
-                self.write(protocol.result(request.id, {}))
+                self.answer(protocol.result(request.id, {}))
             return
         self._start(request)
 
@@ -67,17 +94,25 @@ class Bridge:
         handler = self._methods.get(request.method)
         if handler is None:
             if request.id is not None:
-                self.write(protocol.error(request.id, protocol.METHOD_NOT_FOUND, f"no method {request.method!r}"))
+                name = request.method if len(request.method) <= 80 else request.method[:80] + "…"
+                self.answer(protocol.error(request.id, protocol.METHOD_NOT_FOUND, f"no method {name!r}"))
             return
         call = Call(id=request.id, params=request.params, send=self.notify)
         if request.id is not None:
             if request.id in self._running:
-                self.write(protocol.error(request.id, protocol.INVALID_REQUEST, "this id is already running"))
+                self.answer(protocol.error(request.id, protocol.INVALID_REQUEST, "this id is already running"))
                 return
             self._running[request.id] = call
-        self._pool.submit(self._run, handler, call)
+        try:
+            self._lanes.run(request.method, lambda leave: self._run(handler, call, leave))
+        except Busy as exc:
+            if request.id is not None:
+                self._running.pop(request.id, None)
+                self.answer(protocol.busy(request.id, str(exc)))
+            else:
+                log.warning("bridge: notification %r dropped: %s", request.method, exc)
 
-    def _run(self, handler: Callable[[Call], Any], call: Call) -> None:
+    def _run(self, handler: Callable[[Call], Any], call: Call, leave: Callable[[], None]) -> None:
         try:
             value = handler(call)
             reply = protocol.result(call.id, value)
@@ -85,43 +120,67 @@ class Bridge:
             reply = protocol.error(call.id, exc.code, exc.message)
         except ChiLlmError as exc:
             reply = protocol.application_error(call.id, exc)
-        except Exception as exc:  # a bug answers as an internal error; the bridge goes on
+        except (Exception, SystemExit) as exc:  # a bug answers as an internal error; the bridge goes on
             log.exception("bridge method failed")
             reply = protocol.error(call.id, protocol.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
         finally:
             if call.id is not None:
                 self._running.pop(call.id, None)
+            leave()
         if call.cancelled.is_set():  # whatever the call ended with, the client asked to stop it
             reply = protocol.error(call.id, protocol.REQUEST_CANCELLED, "cancelled")
         if call.id is not None:
-            self.write(reply)
+            self.answer(reply)
 
-    def _cancel(self, request_id: Any) -> None:
-        call = self._running.get(request_id) if isinstance(request_id, (int, str)) else None
-        if call is not None:
-            call.cancelled.set()
+    def _cancel(self, request: protocol.Request) -> None:
+        """Cancel the request `params.id` names. Sent as a notification (as the TUI does) it has
+        no answer; sent as a request it is answered `{}`, whether or not that id still runs."""
+        target = request.params.get("id")
+        if isinstance(target, (int, str)) and not isinstance(target, bool):
+            call = self._running.get(target)
+            if call is not None:
+                call.cancelled.set()
+        elif request.id is not None:
+            why = "params.id must be the id (a number or a string) of the request to cancel"
+            self.answer(protocol.error(request.id, protocol.INVALID_PARAMS, why))
+            return
+        if request.id is not None:
+            self.answer(protocol.result(request.id, {}))
 
-    def serve(self, lines: IO[str]) -> None:
+    def serve(self, lines: IO[bytes]) -> None:
         """Until `shutdown` (running calls finish and are answered) or the end of input (the
         client is gone: running calls are cancelled)."""
-        for line in lines:
-            self.handle_line(line)
+        for line in read_lines(lines):
+            try:
+                if line is None:
+                    self.answer(protocol.error(None, protocol.INVALID_REQUEST, too_long_message()))
+                else:
+                    self.handle_line(line)
+            except Exception:  # never expected; the bridge still goes on to the next line
+                log.exception("bridge: a line could not be handled")
+                self.answer(protocol.error(None, protocol.INTERNAL_ERROR, "the line could not be handled"))
             if self.closing:
                 break
         if not self.closing:
             for call in list(self._running.values()):
                 call.cancelled.set()
-        self._pool.shutdown(wait=True)
+        self._lanes.wait()
+
+    def wait(self) -> None:
+        """Until every request started so far has been answered (tests)."""
+        self._lanes.wait()
 
 
 def run_stdio() -> None:
-    """Serve on stdin/stdout. The protocol keeps the real stdout; anything else that prints
-    (a library's stray output) goes to stderr, so it can never corrupt the stream."""
+    """Serve on stdin/stdout, both read and written as UTF-8 whatever the locale. The protocol
+    keeps the real stdout; anything else that prints (a library's stray output) goes to stderr,
+    so it can never corrupt the stream."""
     import sys
 
     protocol_out = sys.stdout
+    protocol_out.reconfigure(encoding="utf-8", errors="strict", newline="\n")  # type: ignore[union-attr]
     sys.stdout = sys.stderr
     try:
-        Bridge(protocol_out).serve(sys.stdin)
+        Bridge(protocol_out).serve(sys.stdin.buffer)
     finally:
         sys.stdout = protocol_out

@@ -123,7 +123,7 @@ def test_a_long_call_does_not_block_others_and_can_be_cancelled() -> None:
     while not any(m.get("id") == 2 for m in lines_of(output)) and time.monotonic() < deadline:
         time.sleep(0.01)
     bridge.handle_line(request(None, "$/cancelRequest", id=1))
-    bridge.serve(io.StringIO(request(9, "shutdown") + "\n"))
+    bridge.serve(io.BytesIO(request(9, "shutdown").encode() + b"\n"))
     messages = lines_of(output)
     ids = [m.get("id") for m in messages if "id" in m]
     assert ids.index(2) < ids.index(1)  # the quick answer did not wait for the slow one
@@ -136,7 +136,7 @@ def test_end_of_input_cancels_what_is_running() -> None:
     output = io.StringIO()
     bridge = Bridge(output, methods={"slow": slow})
     started = time.monotonic()
-    bridge.serve(io.StringIO(request(1, "slow") + "\n"))
+    bridge.serve(io.BytesIO(request(1, "slow").encode() + b"\n"))
     assert time.monotonic() - started < 1.5  # not the 2 s a full run takes
     assert lines_of(output)[-1]["error"]["code"] == -32800
 
@@ -165,7 +165,7 @@ def test_the_bridge_survives_any_line(line: str) -> None:
     output = io.StringIO()
     bridge = Bridge(output, methods={"quick": quick})
     bridge.handle_line(line)
-    bridge._pool.shutdown(wait=True)
+    bridge.wait()
     for message in lines_of(output):
         assert message["jsonrpc"] == "2.0" and ("result" in message or "error" in message)
         if "error" in message:
@@ -180,7 +180,7 @@ def test_answers_are_written_whole_from_many_threads() -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    bridge._pool.shutdown(wait=True)
+    bridge.wait()
     assert sorted(m["id"] for m in lines_of(output)) == list(range(50))
 
 

@@ -65,7 +65,7 @@ def test_a_download_is_cancelled_mid_way_and_the_next_one_resumes(hub: Hub, isol
     hub.requests.clear()
     send(bridge, 2, "models/download", model="gemma-3-270m")
     second = wait_for(output, lambda m: m.get("id") == 2)[0]
-    bridge.serve(io.StringIO(json.dumps({"jsonrpc": "2.0", "id": 9, "method": "shutdown"}) + "\n"))
+    bridge.serve(io.BytesIO(json.dumps({"jsonrpc": "2.0", "id": 9, "method": "shutdown"}).encode() + b"\n"))
     ranges = [r for method, _, r in hub.requests if method == "GET" and r]
     assert ranges and int(ranges[0].split("=")[1].rstrip("-")) == kept  # resumed, not restarted
     assert Path(second["result"]["path"]).read_bytes() == DATA  # verified against the hub's sha256
