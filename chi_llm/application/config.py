@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from chi_llm.application.model_store import is_inventory_id, looks_like_path
+from chi_llm.domain.config_limits import MAX_FILE_BYTES, check_structure, load_json
 from chi_llm.domain.errors import ConfigError, ModelNotFound
 from chi_llm.domain.legacy import DROPPED_ENV, RENAMED_KEYS, legacy_model, migrate_layer, migrate_provider
 from chi_llm.domain.ports import ConfigStore
 from chi_llm.domain.providers import ProviderProfile, Schemas
-from chi_llm.domain.settings import KEYS, Setting, Settings, check_value
+from chi_llm.domain.setting_rules import check_default_provider
+from chi_llm.domain.settings import KEYS, Setting, Settings, check_on_disk, check_value
 
 Layer = tuple[str, Mapping[str, Any]]
 
@@ -63,15 +65,28 @@ class ConfigService:
     def _check(self, key: str, value: Any, source: str) -> Any:
         return check_value(key, value, source=source, schemas=self.schemas)
 
-    def layers(self, explicit: Mapping[str, Any] | None = None, config_path: Path | None = None) -> list[Layer]:
-        """Every source that contributes, lowest precedence first."""
+    def layers(
+        self,
+        explicit: Mapping[str, Any] | None = None,
+        config_path: Path | None = None,
+        *,
+        pending: tuple[Path, Mapping[str, Any]] | None = None,
+    ) -> list[Layer]:
+        """Every source that contributes, lowest precedence first. `pending`: a file's mapping
+        as a change is about to write it, read in place of the file."""
         layers: list[Layer] = [("default", {k: v.default for k, v in KEYS.items()})]
+
+        def read(path: Path) -> Mapping[str, Any]:
+            return pending[1] if pending is not None and pending[0] == path else self._store.read(path)
+
         global_file = self._store.global_file()
-        if self._store.exists(global_file):
-            layers.append((f"global file {global_file}", self._store.read(global_file)))
+        if self._store.exists(global_file) or (pending is not None and pending[0] == global_file):
+            layers.append((f"global file {global_file}", read(global_file)))
         project = self._store.project_file()
+        if project is None and pending is not None and pending[0] == self._store.project_target():
+            project = pending[0]
         if project is not None:
-            layers.append((f"project file {project}", self._store.read(project)))
+            layers.append((f"project file {project}", read(project)))
         layers.extend(self._env_layers())
         if config_path is not None:
             path = Path(os.path.expanduser(config_path))
@@ -89,21 +104,7 @@ class ConfigService:
 
         `check_model=False` skips checking `model` against the local catalog (a remote provider
         was chosen, whose model names the catalog does not know)."""
-        values: dict[str, Setting] = {}
-        notices: list[str] = []
-        for source, layer in self.layers(explicit, config_path):
-            if not isinstance(layer, Mapping):
-                raise ConfigError("the top level must be a mapping of keys to values", source=source)
-            if source != "default":
-                layer, more = migrate_layer(layer, source)
-                notices.extend(more)
-            for key, raw in layer.items():
-                if key == "provider" and key in values and source != "default":
-                    raw = self._merged_provider(values[key].value, raw)
-                if key == "provider" and isinstance(raw, Mapping) and source != "default":
-                    raw, more, _ = migrate_provider(raw, source, final=True)
-                    notices.extend(more)
-                values[key] = Setting(key=key, value=self._check(key, raw, source), source=source)
+        values, notices = self._merge(self.layers(explicit, config_path))
         plain = {key: setting.value for key, setting in values.items()}
         if check_model:
             values["model"] = self._check_model(values["model"], plain, notices)
@@ -114,6 +115,28 @@ class ConfigService:
         )
         notify(notices)
         return Settings(values=values)
+
+    def _merge(self, layers: list[Layer], only: frozenset[str] | None = None) -> tuple[dict[str, Setting], list[str]]:
+        """The layers merged key by key (each value checked), and the chi_llm 2.x notices.
+        `only`: merge just these keys (the others are neither read nor checked)."""
+        values: dict[str, Setting] = {}
+        notices: list[str] = []
+        for source, layer in layers:
+            if not isinstance(layer, Mapping):
+                raise ConfigError("the top level must be a mapping of keys to values", source=source)
+            if source != "default":
+                layer, more = migrate_layer(layer, source)
+                notices.extend(more)
+            for key, raw in layer.items():
+                if only is not None and key not in only:
+                    continue
+                if key == "provider" and key in values and source != "default":
+                    raw = self._merged_provider(values[key].value, raw)
+                if key == "provider" and isinstance(raw, Mapping) and source != "default":
+                    raw, more, _ = migrate_provider(raw, source, final=True)
+                    notices.extend(more)
+                values[key] = Setting(key=key, value=self._check(key, raw, source), source=source)
+        return values, notices
 
     @staticmethod
     def _merged_provider(below: Any, raw: Any) -> Any:
@@ -172,13 +195,18 @@ class ConfigService:
         return layers
 
     def _config_env(self, value: str) -> Mapping[str, Any]:
-        if value.startswith("{"):
-            try:
-                parsed = json.loads(value)
-            except json.JSONDecodeError as exc:
-                raise ConfigError(f"inline JSON is invalid: {exc}", source="env CHI_LLM_CONFIG") from None
+        source = "env CHI_LLM_CONFIG"
+        if value.startswith(("{", "[")):
+            if len(value) > MAX_FILE_BYTES:
+                raise ConfigError(
+                    f"inline JSON of {len(value)} characters is more than a configuration may hold "
+                    f"({MAX_FILE_BYTES >> 20} MiB); shorten it",
+                    source=source,
+                )
+            parsed = load_json(value, source=source)
             if not isinstance(parsed, dict):
-                raise ConfigError("inline JSON must be an object", source="env CHI_LLM_CONFIG")
+                raise ConfigError("inline JSON must be an object", source=source)
+            check_structure(parsed, source=source)
             return parsed
         path = Path(os.path.expanduser(value))
         if not self._store.exists(path):
@@ -191,15 +219,20 @@ class ConfigService:
         scope: Literal["project", "global"] = "project",
         *,
         private: bool = False,
+        then: Callable[[Path, dict[str, Any]], None] | None = None,
     ) -> Path:
         """Apply `change` to the project or global file's mapping, validate the result, write
         atomically — all under an inter-process lock, so concurrent changes are never lost.
-        `private`: the change adds a secret, so the file becomes readable by its owner only."""
+        `private`: the change adds a secret, so the file becomes readable by its owner only.
+        `then`: a further check of the file's checked mapping before it is written."""
         path = self._store.project_target() if scope == "project" else self._store.global_file()
         with self._store.lock(path):
             existing = dict(self._store.read(path)) if self._store.exists(path) else {}
             change(existing)
             checked, notices = self.validate(existing, str(path))
+            check_structure(checked, source=str(path))  # what is written must read back
+            if then is not None:
+                then(path, checked)
             notify([f"{n}; the file is now written with today's keys" for n in notices])
             self._store.write(path, checked, private=private)
         return path
@@ -238,7 +271,24 @@ class ConfigService:
         if key in RENAMED_KEYS:
             notify([f"'{key}' is the chi_llm 2.x name of '{RENAMED_KEYS[key]}'; setting '{RENAMED_KEYS[key]}'"])
             key = RENAMED_KEYS[key]
-        return self.update(lambda existing: self._set(existing, key, raw, str(target)), scope)
+        return self.update(lambda existing: self._set(existing, key, raw, str(target)), scope, then=self._rules(key))
+
+    def _rules(self, key: str) -> Callable[[Path, dict[str, Any]], None]:
+        """The checks beyond a value itself that its readers apply (see domain.setting_rules),
+        for the value `config set` is about to write under `key`."""
+
+        def check(path: Path, values: dict[str, Any]) -> None:
+            check_on_disk(key, values.get(key), source=str(path))
+            if key == "default_provider" and values.get(key) is not None:
+                only = frozenset({"provider", "providers", "default_provider"})
+                merged, _ = self._merge(self.layers(pending=(path, values)), only)
+                effective = Settings(values=merged)
+                try:
+                    check_default_provider(effective["default_provider"], effective.profiles())
+                except ConfigError as exc:
+                    raise ConfigError(exc.detail, source=str(path), key=exc.key) from None
+
+        return check
 
     def project_file(self) -> Path | None:
         """The project's configuration file (nearest folder first), if there is one."""
@@ -285,8 +335,16 @@ class ConfigService:
         """The value of `raw` for `key`: the text itself if the key accepts it, else its JSON value."""
         try:
             return _stored(self._check(key, raw, source))
-        except ConfigError:
-            return _stored(self._check(key, _parse_scalar(raw), source))
+        except ConfigError as as_text:
+            value = _parse_scalar(raw)
+            if value == raw:
+                raise
+            try:
+                return _stored(self._check(key, value, source))
+            except ConfigError:
+                if isinstance(value, (dict, list)):
+                    raise  # JSON was meant: what is wrong inside it
+                raise as_text from None  # a number or a word: read as the text it is, as a file would
 
 
 def migrated(values: Mapping[str, Any], source: str) -> tuple[dict[str, Any], list[str]]:
@@ -311,6 +369,6 @@ def _parse_scalar(raw: str) -> Any:
     """Turn CLI text into the JSON value it spells (numbers, booleans, null), else keep the text."""
     try:
         value = json.loads(raw)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # not JSON; or a number or nesting JSON cannot hold
         return raw
-    return value if isinstance(value, (int, float, bool, dict)) or value is None else raw
+    return value if isinstance(value, (int, float, bool, dict, list)) or value is None else raw

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from chi_llm.domain.errors import ConfigError
 from chi_llm.domain.settings import check_value
+from tests.support.bounded import run_bounded, run_python_bounded
 from tests.support.cli import run
 
 
@@ -61,3 +65,162 @@ def test_a_cache_dir_that_is_a_file_is_refused(monkeypatch: pytest.MonkeyPatch, 
 def test_a_home_of_an_unknown_user_is_refused() -> None:
     with pytest.raises(ConfigError, match="user this machine does not have"):
         check_value("cache_dir", "~nobody-here-at-all/models", source="env CHI_LLM_HOME", schemas={})
+
+
+# --- issue 22: special files, huge files and values, numbers Python cannot read -------------------
+# Each case that could hang or eat memory runs the CLI in a child process under an address-space
+# limit and a timeout (tests/support/bounded.py): a regression fails here, not on the machine.
+
+
+def fifo(path: Path) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(path)
+    return str(path)
+
+
+def global_file(isolated: Path) -> Path:
+    return isolated.parent / "xdg_config" / "chi_llm" / "config.yaml"
+
+
+def special_case(isolated: Path, case: str) -> tuple[list[str], dict[str, str]]:
+    """Every configuration-like file the program reads, as a FIFO or a device: the command that
+    reads it and the environment that points at it (only this case's special file is made)."""
+    blocked = isolated.parent / "blocked"
+    templates = isolated.parent / "templates"
+    cases: dict[str, Callable[[], tuple[list[str], dict[str, str]]]] = {
+        "project-fifo": lambda: (["config", "show"], {"_": fifo(isolated / ".chi_llm.json")}),
+        "project-yaml-device": lambda: (["config", "show"], {"_": link(isolated / ".chi_llm.yaml", "/dev/zero")}),
+        "global-fifo": lambda: (["config", "show"], {"_": fifo(global_file(isolated))}),
+        "config-env-device": lambda: (["config", "show"], {"CHI_LLM_CONFIG": "/dev/zero"}),
+        "config-env-fifo": lambda: (["config", "show"], {"CHI_LLM_CONFIG": fifo(blocked / "c.json")}),
+        "config-path-device": lambda: (["config", "show", "--config-path", "/dev/zero"], {}),
+        "models-yaml-device": lambda: (["models", "list"], {"CHI_LLM_MODELS_YAML": "/dev/zero"}),
+        "models-yaml-fifo": lambda: (["models", "list"], {"CHI_LLM_MODELS_YAML": fifo(blocked / "m.yaml")}),
+        "models-validate-device": lambda: (["models", "validate", "/dev/zero"], {}),
+        "template-fifo": lambda: (
+            ["template", "--list"],
+            {"_": fifo(templates / "x.yaml"), "CHI_LLM_CONFIG": json.dumps({"templates_dir": str(templates)})},
+        ),
+        "config-set-on-a-fifo": lambda: (["config", "set", "max_tokens", "9"], {"_": fifo(isolated / ".chi_llm.yml")}),
+    }
+    return cases[case]()
+
+
+def link(path: Path, target: str) -> str:
+    path.symlink_to(target)
+    return str(path)
+
+
+CASES = [
+    "project-fifo",
+    "project-yaml-device",
+    "global-fifo",
+    "config-env-device",
+    "config-env-fifo",
+    "config-path-device",
+    "models-yaml-device",
+    "models-yaml-fifo",
+    "models-validate-device",
+    "template-fifo",
+    "config-set-on-a-fifo",
+]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_special_files_are_refused_not_read(isolated: Path, case: str) -> None:
+    args, env = special_case(isolated, case)
+    env.pop("_", None)
+    done = run_bounded(*args, env=env, timeout=60)
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "not a regular file" in done.stdout + done.stderr, (done.stdout + done.stderr)[-2000:]
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        (".chi_llm.json", '{"system": "' + "x" * (40 << 20) + '"}'),
+        (".chi_llm.yaml", "system: " + "x" * (40 << 20) + "\n"),
+    ],
+    ids=["json", "yaml"],
+)
+def test_a_40_mib_config_file_is_refused_before_it_is_parsed(isolated: Path, name: str, content: str) -> None:
+    (isolated / name).write_text(content)
+    started = time.monotonic()
+    done = run_bounded("config", "show", memory=1 << 30, timeout=60)
+    assert done.returncode == 2 and "larger than the 1.0 MiB" in done.stderr, done.stderr[-2000:]
+    assert time.monotonic() - started < 30
+
+
+def test_a_huge_sparse_global_file_is_refused_by_its_size(isolated: Path) -> None:
+    path = global_file(isolated)
+    path.parent.mkdir(parents=True)
+    with path.open("wb") as handle:
+        handle.truncate(8 << 30)  # 8 GiB of nothing: reading it would take the memory limit
+    done = run_bounded("config", "show", memory=1 << 30, timeout=60)
+    assert done.returncode == 2 and str(path) in done.stderr and "MiB" in done.stderr, done.stderr[-2000:]
+
+
+def test_an_alias_bomb_within_the_alias_limit_is_refused(isolated: Path) -> None:
+    refs = ", ".join
+    lines = ["l0: &l0 [lol, lol, lol, lol]"]
+    lines += [f"l{n}: &l{n} [{refs([f'*l{n - 1}'] * 4)}]" for n in range(1, 16)]  # 60 aliases, 16 deep
+    lines.append("models: [{id: bomb, path: /x.gguf, description: *l15}]")  # 4**16 strings if expanded
+    (isolated / ".chi_llm.yaml").write_text("\n".join(lines) + "\n")
+    done = run_bounded("models", "list", "--json", memory=1 << 30, timeout=60)
+    assert done.returncode == 2 and "more than 100000 values" in done.stdout, done.stdout[-2000:]
+
+
+def test_a_saved_conversation_that_is_a_device_is_refused(isolated: Path) -> None:
+    code = (
+        "from pathlib import Path\n"
+        "from chi_llm.adapters.session_files import read_session\n"
+        "from chi_llm.domain.errors import InvalidRequest\n"
+        "try:\n"
+        "    read_session(Path('/dev/zero'))\n"
+        "except InvalidRequest as exc:\n"
+        "    print(exc)\n"
+    )
+    done = run_python_bounded(code, memory=1 << 30, timeout=60)
+    assert done.returncode == 0 and "/dev/zero" in done.stdout and "not a regular file" in done.stdout, done.stderr[
+        -2000:
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        (".chi_llm.json", '{"context": 1' + "0" * 5000 + "}"),
+        (".chi_llm.yaml", "context: 1" + "0" * 5000 + "\n"),
+        (".chi_llm.json", '{"seed": 1' + "0" * 100 + "}"),
+        (".chi_llm.json", '{"models": [{"id": "a", "path": "/a.gguf", "description": ' + "[" * 40 + "]" * 40 + "}]}"),
+        (".chi_llm.yaml", "system: " + "x" * 300_000 + "\n"),
+    ],
+    ids=["json-5000-digits", "yaml-5000-digits", "json-huge-seed", "json-40-deep", "yaml-long-system"],
+)
+def test_values_python_or_the_limits_refuse_are_one_config_error(isolated: Path, name: str, content: str) -> None:
+    (isolated / name).write_text(content)
+    result = run("config", "show")
+    assert result.exit_code == 2 and str(isolated / name) in result.stderr
+    assert "set_int_max_str_digits" not in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ("[" * 60_000 + "]" * 60_000, "nested too deeply"),
+        ("{" + '"a":{' * 60_000 + "}" * 60_001, "nested too deeply"),
+        ('{"context": 1' + "0" * 5000 + "}", "digits"),
+        ('{"system": "' + "x" * 300_000 + '"}', "characters"),
+        ('{"x": "' + "y" * (2 << 20) + '"}', "MiB"),
+    ],
+    ids=["deep-list", "deep-object", "5000-digits", "long-system", "over-1-mib"],
+)
+def test_hostile_inline_config_env_is_one_config_error(
+    monkeypatch: pytest.MonkeyPatch, value: str, fragment: str
+) -> None:
+    monkeypatch.setenv("CHI_LLM_CONFIG", value)
+    result = run("config", "show")
+    assert result.exit_code == 2 and "CHI_LLM_CONFIG" in result.stderr and fragment in result.stderr, result.stderr[
+        :2000
+    ]
