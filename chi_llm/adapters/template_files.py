@@ -22,8 +22,11 @@ def parse(data: Any, source: str) -> PromptTemplate:
     if not isinstance(data, dict) or not isinstance(data.get("name"), str) or not isinstance(data.get("prompt"), str):
         raise ConfigError("a template needs at least `name` and `prompt` (text)", source=source)
     raw_vars = data.get("variables") or {}
-    if not isinstance(raw_vars, dict):
+    if not isinstance(raw_vars, dict) or not all(spec is None or isinstance(spec, dict) for spec in raw_vars.values()):
         raise ConfigError("`variables` must map each name to {required, default, help}", source=source)
+    aliases = data.get("aliases") or ()
+    if not isinstance(aliases, (list, tuple)):
+        raise ConfigError("`aliases` must be a list of names", source=source)
     variables = tuple(
         TemplateVariable(
             name=str(name),
@@ -39,7 +42,7 @@ def parse(data: Any, source: str) -> PromptTemplate:
         prompt=data["prompt"],
         variables=variables,
         input=data.get("input"),
-        aliases=tuple(str(a) for a in data.get("aliases") or ()),
+        aliases=tuple(str(a) for a in aliases),
         source=source,
     )
 

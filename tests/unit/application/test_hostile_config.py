@@ -224,3 +224,65 @@ def test_hostile_inline_config_env_is_one_config_error(
     assert result.exit_code == 2 and "CHI_LLM_CONFIG" in result.stderr and fragment in result.stderr, result.stderr[
         :2000
     ]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("models", "[" * 900 + "]" * 900),
+        ("provider.x", "[" * 900 + "]" * 900),
+        ("provider", '{"type": "fake", "a": ' + "[" * 3000 + "]" * 3000 + "}"),
+        ("rag", '{"chunk_size": 1' + "0" * 5000 + "}"),
+    ],
+    ids=["deep-list", "deep-provider-field", "deeper-than-json", "5000-digits-inside"],
+)
+def test_config_set_with_hostile_json_is_refused_and_writes_nothing(isolated: Path, key: str, value: str) -> None:
+    result = run("config", "set", key, value)
+    assert result.exit_code == 2 and "Traceback" not in result.stderr, result.stderr[:2000]
+    assert not (isolated / ".chi_llm.json").exists()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "name: x\nprompt: p\nvariables: {a: 5}\n",
+        "name: x\nprompt: p\nvariables: {a: [1]}\n",
+        "name: x\nprompt: p\naliases: 5\n",
+    ],
+    ids=["variable-not-a-mapping", "variable-a-list", "aliases-not-a-list"],
+)
+def test_a_malformed_template_file_is_named(isolated: Path, tmp_path: Path, content: str) -> None:
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "x.yaml").write_text(content)
+    (isolated / ".chi_llm.json").write_text(json.dumps({"templates_dir": str(folder)}))
+    result = run("template", "--list")
+    assert result.exit_code == 2 and "x.yaml" in result.stderr, result.stderr[:2000]
+
+
+def test_a_catalog_number_too_large_for_arithmetic_is_refused(isolated: Path) -> None:
+    (isolated / ".chi_llm.yaml").write_text("models: [{id: a, path: /a.gguf, size_bytes: 1" + "0" * 400 + "}]\n")
+    result = run("models", "list")
+    assert result.exit_code == 2 and "size_bytes" in result.stderr, result.stderr[:2000]
+
+
+def test_project_bootstrap_does_not_read_a_fifo(isolated: Path) -> None:
+    os.mkfifo(isolated / ".env.sample")
+    done = run_bounded("bootstrap", "--dry-run", timeout=60)
+    assert done.returncode == 2 and "not a regular file" in done.stderr, done.stderr[-2000:]
+
+
+def test_a_saved_conversation_reads_back_and_a_special_state_file_is_skipped(tmp_path: Path) -> None:
+    from chi_llm.adapters.session_files import read_session, state_path, write_session
+
+    path = write_session(tmp_path / "chat.json", {"history": [{"role": "user", "content": "hi"}]}, b"kv-state")
+    document, state = read_session(path)
+    assert document["history"] == [{"role": "user", "content": "hi"}] and state == b"kv-state"
+    state_path(path).unlink()
+    os.mkfifo(state_path(path))
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom chi_llm.adapters.session_files import read_session\n"
+        "print(read_session(Path(sys.argv[1]))[1])\n"
+    )
+    done = run_python_bounded(code, str(path), timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "None", done.stderr[-2000:]
