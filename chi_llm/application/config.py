@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import os
@@ -219,23 +220,37 @@ class ConfigService:
         scope: Literal["project", "global"] = "project",
         *,
         private: bool = False,
-        then: Callable[[Path, dict[str, Any]], None] | None = None,
     ) -> Path:
         """Apply `change` to the project or global file's mapping, validate the result, write
         atomically — all under an inter-process lock, so concurrent changes are never lost.
         `private`: the change adds a secret, so the file becomes readable by its owner only.
-        `then`: a further check of the file's checked mapping before it is written."""
+        The keys the change set are also held to the rules their readers apply (setting_rules)."""
         path = self._store.project_target() if scope == "project" else self._store.global_file()
         with self._store.lock(path):
             existing = dict(self._store.read(path)) if self._store.exists(path) else {}
+            before = copy.deepcopy(existing)  # a change may edit nested mappings in place
             change(existing)
             checked, notices = self.validate(existing, str(path))
             check_structure(checked, source=str(path))  # what is written must read back
-            if then is not None:
-                then(path, checked)
+            self._rules(path, checked, {k for k in existing if existing[k] != before.get(k)})
             notify([f"{n}; the file is now written with today's keys" for n in notices])
             self._store.write(path, checked, private=private)
         return path
+
+    def _rules(self, path: Path, values: dict[str, Any], keys: set[str]) -> None:
+        """The rules beyond a value itself (domain.setting_rules) for the `keys` a change set in
+        the file at `path`, as `values` (checked) is about to be written: the same rules, and
+        words, as the readers of those keys use."""
+        for key in keys & set(values):
+            check_on_disk(key, values[key], source=str(path))
+        if "default_provider" in keys and values.get("default_provider") is not None:
+            only = frozenset({"provider", "providers", "default_provider"})
+            merged, _ = self._merge(self.layers(pending=(path, values)), only)
+            effective = Settings(values=merged)
+            try:
+                check_default_provider(effective["default_provider"], effective.profiles())
+            except ConfigError as exc:
+                raise ConfigError(exc.detail, source=str(path), key=exc.key) from None
 
     def validate(
         self, values: Mapping[str, Any], source: str, *, check_model: bool = True
@@ -271,24 +286,7 @@ class ConfigService:
         if key in RENAMED_KEYS:
             notify([f"'{key}' is the chi_llm 2.x name of '{RENAMED_KEYS[key]}'; setting '{RENAMED_KEYS[key]}'"])
             key = RENAMED_KEYS[key]
-        return self.update(lambda existing: self._set(existing, key, raw, str(target)), scope, then=self._rules(key))
-
-    def _rules(self, key: str) -> Callable[[Path, dict[str, Any]], None]:
-        """The checks beyond a value itself that its readers apply (see domain.setting_rules),
-        for the value `config set` is about to write under `key`."""
-
-        def check(path: Path, values: dict[str, Any]) -> None:
-            check_on_disk(key, values.get(key), source=str(path))
-            if key == "default_provider" and values.get(key) is not None:
-                only = frozenset({"provider", "providers", "default_provider"})
-                merged, _ = self._merge(self.layers(pending=(path, values)), only)
-                effective = Settings(values=merged)
-                try:
-                    check_default_provider(effective["default_provider"], effective.profiles())
-                except ConfigError as exc:
-                    raise ConfigError(exc.detail, source=str(path), key=exc.key) from None
-
-        return check
+        return self.update(lambda existing: self._set(existing, key, raw, str(target)), scope)
 
     def project_file(self) -> Path | None:
         """The project's configuration file (nearest folder first), if there is one."""

@@ -113,3 +113,20 @@ def test_values_beyond_the_limits_are_refused(isolated: Path, key: str, value: s
     refused(result, key, fragment)
     assert "set_int_max_str_digits" not in result.stderr
     assert not (isolated / ".chi_llm.json").exists()
+
+
+def test_every_writer_is_held_to_the_rules_not_only_config_set(isolated: Path, tmp_path: Path) -> None:
+    """The bridge's config/write and the services write through ConfigService.update."""
+    from chi_llm.entrypoints.bootstrap import configuration
+
+    service = configuration()
+    with pytest.raises(ConfigError, match="not an existing folder"):
+        service.update(lambda values: values.update(templates_dir=str(tmp_path / "missing")))
+    with pytest.raises(ConfigError, match="not a configured provider profile"):
+        service.update(lambda values: values.update(default_provider="ghost"))
+    assert not (isolated / ".chi_llm.json").exists()
+    service.update(lambda values: values.update(providers=[{"id": "mine", "type": "fake"}], default_provider="mine"))
+    stored = json.loads((isolated / ".chi_llm.json").read_text())
+    (isolated / ".chi_llm.json").write_text(json.dumps({**stored, "templates_dir": str(tmp_path / "gone")}))
+    service.update(lambda values: values.update(max_tokens=5))  # a key the change did not set is not re-checked
+    assert json.loads((isolated / ".chi_llm.json").read_text())["max_tokens"] == 5
