@@ -12,6 +12,8 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
+from chi_llm.adapters.bounded_read import read_text
+from chi_llm.domain.errors import ConfigError
 from chi_llm.domain.model_spec import InstalledModel
 from chi_llm.domain.ports import ModelInventory
 
@@ -20,6 +22,15 @@ OLLAMA_MODEL_LAYER = "application/vnd.ollama.image.model"
 
 def _loadable(path: Path) -> bool:
     return path.suffix == ".gguf" and not path.name.lower().startswith("mmproj") and path.is_file()
+
+
+def _small_text(path: Path) -> str | None:
+    """Another tool's small file (a ref, a manifest, settings) through the bounded reader: None
+    when it is missing, unreadable, not a regular file or larger than a configuration file."""
+    try:
+        return read_text(path)
+    except ConfigError:
+        return None
 
 
 def _size(path: Path) -> int:
@@ -56,7 +67,8 @@ class ToolInventory(ModelInventory):
         for repo_dir in sorted(root.glob("models--*")):
             repo = repo_dir.name[len("models--") :].replace("--", "/")
             main = repo_dir / "refs" / "main"
-            snapshots = [repo_dir / "snapshots" / main.read_text().strip()] if main.is_file() else []
+            ref = _small_text(main)
+            snapshots = [repo_dir / "snapshots" / ref.strip()] if ref and ref.strip() else []
             snapshots += sorted((repo_dir / "snapshots").glob("*"))
             for snapshot in snapshots:
                 for path in sorted(snapshot.rglob("*.gguf")):
@@ -73,10 +85,10 @@ class ToolInventory(ModelInventory):
         roots = []
         settings = self.home / ".lmstudio" / "settings.json"
         try:
-            folder = json.loads(settings.read_text()).get("downloadsFolder")
+            folder = json.loads(_small_text(settings) or "{}").get("downloadsFolder")
             if folder:
                 roots.append(Path(os.path.expanduser(folder)))
-        except (OSError, ValueError, AttributeError):
+        except (OSError, ValueError, AttributeError, RecursionError, TypeError):
             pass
         return [*roots, self.home / ".lmstudio" / "models", self.home / ".cache" / "lm-studio" / "models"]
 
@@ -100,8 +112,10 @@ class ToolInventory(ModelInventory):
             for manifest in sorted(p for p in manifests.glob("*/*/*/*") if p.is_file()):
                 host, namespace, name, tag = manifest.relative_to(manifests).parts
                 try:
-                    layers = json.loads(manifest.read_text()).get("layers", [])
-                except (OSError, ValueError, AttributeError):
+                    layers = json.loads(_small_text(manifest) or "{}").get("layers", [])
+                except (ValueError, AttributeError, RecursionError):
+                    continue
+                if not isinstance(layers, list):
                     continue
                 digest = next(
                     (

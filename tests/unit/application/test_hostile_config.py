@@ -286,3 +286,35 @@ def test_a_saved_conversation_reads_back_and_a_special_state_file_is_skipped(tmp
     )
     done = run_python_bounded(code, str(path), timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == "None", done.stderr[-2000:]
+
+
+def _other_tools_file(home: Path, case: str) -> None:
+    """Another tool's settings in `home`, as a FIFO, a device or 8 GiB of nothing."""
+    if case.startswith("lmstudio"):
+        settings = home / ".lmstudio" / "settings.json"
+        settings.parent.mkdir(parents=True)
+        os.mkfifo(settings) if case == "lmstudio-fifo" else settings.symlink_to("/dev/zero")
+        return
+    target = (
+        home / ".ollama" / "models" / "manifests" / "registry.ollama.ai" / "library" / "x" / "latest"
+        if case.startswith("ollama")
+        else home / ".cache" / "huggingface" / "hub" / "models--a--b" / "refs" / "main"
+    )
+    target.parent.mkdir(parents=True)
+    (home / ".cache" / "huggingface" / "hub" / "models--a--b" / "snapshots").mkdir(parents=True, exist_ok=True)
+    if case == "ollama-layers-not-a-list":
+        target.write_text('{"layers": 5}')
+        return
+    with target.open("wb") as handle:
+        handle.truncate(8 << 30)
+
+
+@pytest.mark.parametrize(
+    "case", ["lmstudio-fifo", "lmstudio-device", "ollama-manifest", "ollama-layers-not-a-list", "hf-ref"]
+)
+def test_other_tools_settings_that_are_special_or_huge_are_skipped(tmp_path: Path, case: str) -> None:
+    home = tmp_path / "home"
+    _other_tools_file(home, case)
+    env = {"HOME": str(home), "HF_HOME": str(home / ".cache" / "huggingface")}
+    done = run_bounded("models", "list", "--all", env=env, memory=1 << 30, timeout=60)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
