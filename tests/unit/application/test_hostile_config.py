@@ -318,3 +318,17 @@ def test_other_tools_settings_that_are_special_or_huge_are_skipped(tmp_path: Pat
     env = {"HOME": str(home), "HF_HOME": str(home / ".cache" / "huggingface")}
     done = run_bounded("models", "list", "--all", env=env, memory=1 << 30, timeout=60)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
+
+
+@pytest.mark.parametrize("case", ["fifo", "device", "huge"])
+def test_an_api_key_file_that_is_special_or_huge_is_refused(tmp_path: Path, case: str) -> None:
+    keys = tmp_path / "keys"
+    if case == "fifo":
+        os.mkfifo(keys)
+    elif case == "device":
+        keys.symlink_to("/dev/zero")
+    else:
+        with keys.open("wb") as handle:
+            handle.truncate(8 << 30)
+    done = run_bounded("serve", "--api-key-file", str(keys), "--port", "0", memory=1 << 30, timeout=60)
+    assert done.returncode == 2 and str(keys) in done.stderr and "Traceback" not in done.stderr, done.stderr[-2000:]
