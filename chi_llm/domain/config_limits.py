@@ -31,7 +31,7 @@ def load_json(text: str, *, source: str) -> Any:
     except json.JSONDecodeError as exc:
         raise ConfigError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", source=source) from None
     except RecursionError:
-        raise ConfigError(f"invalid JSON: nested too deeply (at most {MAX_DEPTH} levels)", source=source) from None
+        raise ConfigError("invalid JSON: nested too deeply", source=source) from None
     except ValueError:  # Python's limit on the digits of an integer
         raise ConfigError(f"invalid JSON: {too_many_digits()}", source=source) from None
 
