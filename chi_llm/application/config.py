@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import copy
-import json
 import logging
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+from chi_llm.application.config_env import env_layers
+from chi_llm.application.config_values import coerce, migrated, parse_scalar, stored_form
 from chi_llm.application.model_store import is_inventory_id, looks_like_path
-from chi_llm.domain.config_limits import MAX_FILE_BYTES, check_structure, load_json
+from chi_llm.domain.config_limits import check_structure
 from chi_llm.domain.errors import ConfigError, ModelNotFound
 from chi_llm.domain.legacy import DROPPED_ENV, RENAMED_KEYS, legacy_model, migrate_layer, migrate_provider
 from chi_llm.domain.ports import ConfigStore
@@ -21,15 +22,6 @@ from chi_llm.domain.settings import KEYS, Setting, Settings, check_on_disk, chec
 
 Layer = tuple[str, Mapping[str, Any]]
 
-ENV_KEYS = {
-    "CHI_LLM_MODEL": "model",
-    "CHI_LLM_CONTEXT": "context",
-    "CHI_LLM_MAX_TOKENS": "max_tokens",
-    "CHI_LLM_TEMPERATURE": "temperature",
-    "CHI_LLM_TOP_P": "top_p",
-    "CHI_LLM_HOME": "cache_dir",
-}
-PROVIDER_ENV_PREFIX = "CHI_LLM_PROVIDER_"
 log = logging.getLogger("chi_llm")
 _shown_notices: set[str] = set()
 
@@ -88,7 +80,7 @@ class ConfigService:
             project = pending[0]
         if project is not None:
             layers.append((f"project file {project}", read(project)))
-        layers.extend(self._env_layers())
+        layers.extend(env_layers(self._env, self._store))
         if config_path is not None:
             path = Path(os.path.expanduser(config_path))
             if not self._store.exists(path):
@@ -178,42 +170,6 @@ class ConfigService:
             )
         return model
 
-    def _env_layers(self) -> list[Layer]:
-        layers: list[Layer] = []
-        inline = self._env.get("CHI_LLM_CONFIG", "").strip()
-        if inline:
-            layers.append(("env CHI_LLM_CONFIG", self._config_env(inline)))
-        for var, key in ENV_KEYS.items():
-            if self._env.get(var, "").strip():
-                layers.append((f"env {var}", {key: self._env[var].strip()}))
-        provider = {
-            var[len(PROVIDER_ENV_PREFIX) :].lower(): value
-            for var, value in sorted(self._env.items())
-            if var.startswith(PROVIDER_ENV_PREFIX) and value.strip()
-        }
-        if provider:
-            layers.append(("env CHI_LLM_PROVIDER_*", {"provider": provider}))
-        return layers
-
-    def _config_env(self, value: str) -> Mapping[str, Any]:
-        source = "env CHI_LLM_CONFIG"
-        if value.startswith(("{", "[")):
-            if len(value) > MAX_FILE_BYTES:
-                raise ConfigError(
-                    f"inline JSON of {len(value)} characters is more than a configuration may hold "
-                    f"({MAX_FILE_BYTES >> 20} MiB); shorten it",
-                    source=source,
-                )
-            parsed = load_json(value, source=source)
-            if not isinstance(parsed, dict):
-                raise ConfigError("inline JSON must be an object", source=source)
-            check_structure(parsed, source=source)
-            return parsed
-        path = Path(os.path.expanduser(value))
-        if not self._store.exists(path):
-            raise ConfigError(f"no such file {path} (give a path or inline JSON)", source="env CHI_LLM_CONFIG")
-        return self._store.read(path)
-
     def update(
         self,
         change: Callable[[dict[str, Any]], None],
@@ -263,7 +219,7 @@ class ConfigService:
         if check_model and "model" in checked:
             setting = Setting(key="model", value=checked["model"], source=source)
             checked["model"] = self._check_model(setting, checked, notices).value
-        return {name: _stored(value) for name, value in checked.items()}, notices
+        return {name: stored_form(value) for name, value in checked.items()}, notices
 
     def migrate(self, scope: Literal["project", "global"] = "project") -> tuple[Path, list[str]]:
         """Rewrite the project or global file in today's keys. Returns the file and what changed
@@ -325,48 +281,10 @@ class ConfigService:
             if top != "provider":
                 raise ConfigError("only provider.* keys can be dotted", source=path, key=key)
             current = existing.get("provider")
-            existing["provider"] = {**(current if isinstance(current, Mapping) else {}), field: _parse_scalar(raw)}
+            existing["provider"] = {**(current if isinstance(current, Mapping) else {}), field: parse_scalar(raw)}
         else:
             existing[key] = self._coerce(key, raw, source=path)
 
     def _coerce(self, key: str, raw: str, *, source: str) -> Any:
         """The value of `raw` for `key`: the text itself if the key accepts it, else its JSON value."""
-        try:
-            return _stored(self._check(key, raw, source))
-        except ConfigError as as_text:
-            value = _parse_scalar(raw)
-            if value == raw:
-                raise
-            try:
-                return _stored(self._check(key, value, source))
-            except ConfigError:
-                if isinstance(value, (dict, list)):
-                    raise  # JSON was meant: what is wrong inside it
-                raise as_text from None  # a number or a word: read as the text it is, as a file would
-
-
-def migrated(values: Mapping[str, Any], source: str) -> tuple[dict[str, Any], list[str]]:
-    """A file's mapping in today's keys (chi_llm 2.x keys mapped), and the notices."""
-    out, notices = migrate_layer(values, source)
-    if isinstance(out.get("provider"), Mapping):
-        out["provider"], more, _ = migrate_provider(out["provider"], source, final=True)
-        notices.extend(more)
-    return out, notices
-
-
-def _stored(value: Any) -> Any:
-    """A checked value as a file stores it (profiles as plain mappings, settings normalised)."""
-    if isinstance(value, ProviderProfile):
-        return value.single()
-    if isinstance(value, tuple) and all(isinstance(v, ProviderProfile) for v in value):
-        return [v.entry() for v in value]
-    return value
-
-
-def _parse_scalar(raw: str) -> Any:
-    """Turn CLI text into the JSON value it spells (numbers, booleans, null), else keep the text."""
-    try:
-        value = json.loads(raw)
-    except (ValueError, RecursionError):  # not JSON; or a number or nesting JSON cannot hold
-        return raw
-    return value if isinstance(value, (int, float, bool, dict, list)) or value is None else raw
+        return coerce(lambda value: self._check(key, value, source), raw)
