@@ -39,13 +39,18 @@ def _replace(path: Path, data: bytes) -> None:
 
 def write_session(path: Path, document: dict[str, Any], state: bytes | None) -> Path:
     """Write the conversation (and its state, or remove a stale one)."""
+    body = json.dumps({"format": FORMAT, "version": VERSION, **document}, ensure_ascii=False, indent=1).encode()
+    if len(body) > MAX_SESSION_BYTES:  # read_session would refuse it
+        raise InvalidRequest(
+            f"the conversation is {len(body) >> 20} MiB, more than the {MAX_SESSION_BYTES >> 20} MiB a saved one "
+            "may hold; reset it or start a new one"
+        )
     try:
         if state is None:
             state_path(path).unlink(missing_ok=True)
         else:
             _replace(state_path(path), state)
-        body = json.dumps({"format": FORMAT, "version": VERSION, **document}, ensure_ascii=False, indent=1)
-        _replace(path, body.encode("utf-8"))
+        _replace(path, body)
     except OSError as exc:
         raise InvalidRequest(f"cannot save the conversation to {path} ({exc.strerror or exc})") from None
     return path

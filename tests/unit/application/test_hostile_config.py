@@ -332,3 +332,14 @@ def test_an_api_key_file_that_is_special_or_huge_is_refused(tmp_path: Path, case
             handle.truncate(8 << 30)
     done = run_bounded("serve", "--api-key-file", str(keys), "--port", "0", memory=1 << 30, timeout=60)
     assert done.returncode == 2 and str(keys) in done.stderr and "Traceback" not in done.stderr, done.stderr[-2000:]
+
+
+def test_a_conversation_too_large_to_read_back_is_not_saved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chi_llm.adapters import session_files
+    from chi_llm.domain.errors import InvalidRequest
+
+    monkeypatch.setattr(session_files, "MAX_SESSION_BYTES", 1000)
+    history = [{"role": "user", "content": "x" * 2000}]
+    with pytest.raises(InvalidRequest, match="more than"):
+        session_files.write_session(tmp_path / "chat.json", {"history": history}, None)
+    assert not (tmp_path / "chat.json").exists()
