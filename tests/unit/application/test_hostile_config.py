@@ -84,7 +84,8 @@ def global_file(isolated: Path) -> Path:
 
 def special_case(isolated: Path, case: str) -> tuple[list[str], dict[str, str]]:
     """Every configuration-like file the program reads, as a FIFO or a device: the command that
-    reads it and the environment that points at it (only this case's special file is made)."""
+    reads it and the environment that points at it (only this case's special file is made; an
+    entry "_" only records a file made for the case, and is not passed on)."""
     blocked = isolated.parent / "blocked"
     templates = isolated.parent / "templates"
     cases: dict[str, Callable[[], tuple[list[str], dict[str, str]]]] = {
