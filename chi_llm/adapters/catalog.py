@@ -11,7 +11,9 @@ from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from chi_llm.adapters.bounded_read import read_text
 from chi_llm.adapters.yaml_text import load_yaml
+from chi_llm.domain.config_limits import check_structure
 from chi_llm.domain.errors import ConfigError, ModelNotFound
 from chi_llm.domain.legacy import legacy_model
 from chi_llm.domain.model_ids import model_id_problem
@@ -131,6 +133,7 @@ def _parse_catalog(text: str, where: str) -> tuple[str | None, tuple[Mapping[str
         raw = load_yaml(text)
     except ValueError as exc:
         raise ConfigError(str(exc), source=where) from None
+    check_structure(raw, source=where)
     if not isinstance(raw, Mapping) or not isinstance(raw.get("models", []), list):
         raise ConfigError("a catalog is a mapping with a 'models' list", source=where)
     default = raw.get("zero_config_default")
@@ -174,6 +177,7 @@ class YamlModelCatalog(ModelCatalog):
         self._path = path
         env = os.environ if env is None else env
         self._user_file = user_file or (Path(env["CHI_LLM_MODELS_YAML"]) if env.get("CHI_LLM_MODELS_YAML") else None)
+        self._user_where = f"user catalog {self._user_file}" + ("" if user_file else " (CHI_LLM_MODELS_YAML)")
         self._config_entries = list(config_entries)
 
     @cached_property
@@ -183,20 +187,14 @@ class YamlModelCatalog(ModelCatalog):
             default, packaged = _packaged_entries()
             entries = list(packaged)
         else:
-            try:
-                text = self._path.read_text(encoding="utf-8")
-            except OSError as exc:
-                raise ConfigError(f"cannot read the model catalog: {exc.strerror}", source=where) from None
+            text = read_text(self._path, source=where)
             default, entries = load_catalog_text(text, where=where)
         merged: dict[str, dict[str, Any]] = {}
         merge_entries(merged, entries, where=where)
         origin = dict.fromkeys(merged, where)
         if self._user_file is not None:
-            user_where = f"user catalog {self._user_file}"
-            try:
-                user_text = self._user_file.read_text(encoding="utf-8")
-            except OSError as exc:
-                raise ConfigError(f"cannot read it: {exc.strerror}", source=user_where) from None
+            user_where = self._user_where
+            user_text = read_text(self._user_file, source=user_where)
             user_default, user_entries = load_catalog_text(user_text, where=user_where)
             merge_entries(merged, user_entries, where=user_where)
             origin.update(dict.fromkeys((e["id"] for e in user_entries), user_where))
@@ -238,10 +236,9 @@ def check_catalog_file(path: Path | None) -> CatalogCheck:
 
     where = "packaged models.yaml" if path is None else str(path)
     try:
-        text = packaged_catalog_text() if path is None else path.read_text(encoding="utf-8")
-    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path, or text that is not UTF-8
-        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
-        return CatalogCheck(ok=False, path=where, errors=(f"cannot read: {reason}",), warnings=(), models=0)
+        text = packaged_catalog_text() if path is None else read_text(path)
+    except ConfigError as exc:
+        return CatalogCheck(ok=False, path=where, errors=(f"cannot read: {exc.detail}",), warnings=(), models=0)
     errors, warnings, count = validate_catalog(text, where=where)
     return CatalogCheck(ok=not errors, path=where, errors=tuple(errors), warnings=tuple(warnings), models=count)
 

@@ -12,9 +12,11 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+from chi_llm.adapters.bounded_read import read_text
 from chi_llm.adapters.disk import cache_home
 from chi_llm.adapters.file_lock import exclusive_lock
 from chi_llm.adapters.yaml_text import dump_keeping_comments, load_yaml
+from chi_llm.domain.config_limits import check_structure, load_json
 from chi_llm.domain.errors import ConfigError
 from chi_llm.domain.ports import ConfigStore
 from chi_llm.domain.settings import PROJECT_FILE_NAMES
@@ -43,7 +45,7 @@ class FileConfigStore(ConfigStore):
         for folder in (self.cwd, *self.cwd.parents):
             for name in PROJECT_FILE_NAMES:
                 candidate = folder / name
-                if candidate.is_file():
+                if self.exists(candidate):  # a FIFO or a device found here is refused when read
                     return candidate
         return None
 
@@ -54,39 +56,16 @@ class FileConfigStore(ConfigStore):
         return global_config_path(self.env)
 
     def exists(self, path: Path) -> bool:
+        """Whether something is there (a link: its target); not only a regular file, so that
+        `read` names a FIFO, a device or a folder rather than it being silently skipped."""
         try:
-            return path.is_file()
+            return path.exists()
         except OSError as exc:  # a name too long, a permission denied on the way
             raise ConfigError(f"cannot use this path: {exc.strerror or exc}", source=str(path)[:200]) from None
 
     def read(self, path: Path) -> Mapping[str, Any]:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise ConfigError(f"not UTF-8 text (byte {exc.start}); save it as UTF-8", source=str(path)) from None
-        except OSError as exc:
-            raise ConfigError(f"cannot read the file: {exc.strerror}", source=str(path)) from None
-        if not text.strip():
-            return {}
-        if path.suffix == ".json":
-            try:
-                data = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise ConfigError(
-                    f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", source=str(path)
-                ) from None
-            except RecursionError:
-                raise ConfigError("invalid JSON: nested too deeply", source=str(path)) from None
-        else:
-            try:
-                data = load_yaml(text)
-            except ValueError as exc:
-                raise ConfigError(str(exc), source=str(path)) from None
-        if data is None:
-            return {}
-        if not isinstance(data, dict):
-            raise ConfigError("the top level must be a mapping of keys to values", source=str(path))
-        return data
+        """The file's mapping, read with `read_config` (bounded; ConfigError naming the file)."""
+        return read_config(path)
 
     def lock(self, path: Path) -> AbstractContextManager[None]:
         key = hashlib.sha256(str(path.absolute()).encode()).hexdigest()[:24]
@@ -125,13 +104,36 @@ class FileConfigStore(ConfigStore):
         """JSON, or YAML that keeps the comments of the file it replaces."""
         if path.suffix == ".json":
             return json.dumps(dict(values), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-        with contextlib.suppress(OSError, UnicodeDecodeError):
-            old = path.read_text(encoding="utf-8") if keep_comments else ""
+        with contextlib.suppress(ConfigError):  # no old file (or an unreadable one): nothing to keep
+            old = read_text(path) if keep_comments else ""
             if old.strip():
                 return dump_keeping_comments(old, dict(values))
         import yaml
 
         return str(yaml.safe_dump(dict(values), sort_keys=False, allow_unicode=True))
+
+
+def read_config(path: Path, *, source: str | None = None) -> Mapping[str, Any]:
+    """A JSON (by suffix) or YAML configuration file as a mapping, read through the one bounded
+    reader (a regular file of at most MAX_FILE_BYTES) and checked for depth and size before any
+    value is used. Every failure is a ConfigError naming the file."""
+    where = source or str(path)
+    text = read_text(path, source=where)
+    if not text.strip():
+        return {}
+    if path.suffix == ".json":
+        data = load_json(text, source=where)
+    else:
+        try:
+            data = load_yaml(text)
+        except ValueError as exc:
+            raise ConfigError(str(exc), source=where) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError("the top level must be a mapping of keys to values", source=where)
+    check_structure(data, source=where)
+    return data
 
 
 def replace_atomically(path: Path, text: str, *, private: bool = False) -> None:

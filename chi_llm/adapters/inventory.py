@@ -18,6 +18,8 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
+from chi_llm.adapters.bounded_read import read_text
+from chi_llm.domain.errors import ConfigError
 from chi_llm.domain.model_spec import InstalledModel
 from chi_llm.domain.ports import ModelInventory
 
@@ -29,23 +31,29 @@ _REVISION = re.compile(r"^[0-9A-Za-z._-]{1,255}$")  # a commit id, as the hub ca
 def _json_object(path: Path) -> dict[str, object] | None:
     """A tool's small JSON file as a mapping, or None when it is missing, unreadable or not one."""
     try:
-        value = json.loads(path.read_bytes())
-    except (OSError, ValueError, RecursionError):
+        value = json.loads(_small_text(path) or "null")
+    except (ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
 
 
 def _ref(path: Path) -> str | None:
     """The revision a hub-cache ref names (None: no ref, or not a plain revision name)."""
-    try:
-        text = path.read_bytes().decode("utf-8").strip() if path.is_file() else ""
-    except (OSError, UnicodeDecodeError):
-        return None
+    text = (_small_text(path) or "").strip()
     return text if _REVISION.match(text) and text not in (".", "..") else None
 
 
 def _loadable(path: Path) -> bool:
     return path.suffix == ".gguf" and not path.name.lower().startswith("mmproj") and path.is_file()
+
+
+def _small_text(path: Path) -> str | None:
+    """Another tool's small file (a ref, a manifest, settings) through the bounded reader: None
+    when it is missing, unreadable, not a regular file or larger than a configuration file."""
+    try:
+        return read_text(path)
+    except ConfigError:
+        return None
 
 
 def _size(path: Path) -> int:

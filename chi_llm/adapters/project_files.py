@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from chi_llm.adapters.bounded_read import read_text as bounded_read_text
 from chi_llm.adapters.config_files import replace_atomically
 from chi_llm.domain.errors import ConfigError
 from chi_llm.domain.ports import ProjectFiles
@@ -12,16 +13,17 @@ from chi_llm.domain.ports import ProjectFiles
 
 class LocalProjectFiles(ProjectFiles):
     def read_text(self, path: Path) -> str | None:
+        """The file's text, None when there is none; read through the bounded reader, so a
+        FIFO, a device or a huge file in its place is a ConfigError rather than a hang."""
         try:
-            return path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return None
-        except IsADirectoryError:
-            raise ConfigError("is a folder, not a file; move it away", source=str(path)) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(
-                f"cannot read it ({exc}); fix its permissions or move it away", source=str(path)
-            ) from None
+            if not path.exists():
+                return None
+        except OSError as exc:
+            raise ConfigError(f"cannot use this path: {exc.strerror or exc}", source=str(path)) from None
+        try:
+            return bounded_read_text(path)
+        except ConfigError as exc:
+            raise ConfigError(f"{exc.detail} (or move it away)", source=str(path)) from None
 
     def write_text(self, path: Path, text: str) -> None:
         if path.is_dir():

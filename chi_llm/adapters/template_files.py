@@ -8,7 +8,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from chi_llm.adapters.bounded_read import read_text
+from chi_llm.adapters.yaml_text import load_yaml
+from chi_llm.domain.config_limits import check_structure
 from chi_llm.domain.errors import ConfigError
+from chi_llm.domain.settings import check_on_disk
 from chi_llm.domain.templates import PromptTemplate, TemplateStore, TemplateVariable
 
 BUILT_IN = "prompt_templates"
@@ -18,8 +22,11 @@ def parse(data: Any, source: str) -> PromptTemplate:
     if not isinstance(data, dict) or not isinstance(data.get("name"), str) or not isinstance(data.get("prompt"), str):
         raise ConfigError("a template needs at least `name` and `prompt` (text)", source=source)
     raw_vars = data.get("variables") or {}
-    if not isinstance(raw_vars, dict):
+    if not isinstance(raw_vars, dict) or not all(spec is None or isinstance(spec, dict) for spec in raw_vars.values()):
         raise ConfigError("`variables` must map each name to {required, default, help}", source=source)
+    aliases = data.get("aliases") or ()
+    if not isinstance(aliases, (list, tuple)):
+        raise ConfigError("`aliases` must be a list of names", source=source)
     variables = tuple(
         TemplateVariable(
             name=str(name),
@@ -35,18 +42,17 @@ def parse(data: Any, source: str) -> PromptTemplate:
         prompt=data["prompt"],
         variables=variables,
         input=data.get("input"),
-        aliases=tuple(str(a) for a in data.get("aliases") or ()),
+        aliases=tuple(str(a) for a in aliases),
         source=source,
     )
 
 
 def _load(text: str, source: str) -> PromptTemplate:
-    import yaml
-
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        data = load_yaml(text)
+    except ValueError as exc:
         raise ConfigError(f"not valid YAML: {exc}", source=source) from None
+    check_structure(data, source=source)
     return parse(data, source)
 
 
@@ -67,12 +73,8 @@ class YamlTemplates(TemplateStore):
     def all(self) -> list[PromptTemplate]:
         found = {template.name: template for template in built_in()}
         if self.user_dir is not None:
-            if not self.user_dir.is_dir():
-                raise ConfigError(f"{self.user_dir} is not a folder", key="templates_dir")
+            check_on_disk("templates_dir", str(self.user_dir))
             for path in sorted(self.user_dir.glob("*.y*ml")):
-                try:
-                    template = _load(path.read_text(encoding="utf-8"), str(path))
-                except OSError as exc:
-                    raise ConfigError(f"cannot read it: {exc.strerror}", source=str(path)) from None
+                template = _load(read_text(path), str(path))
                 found[template.name] = template
         return sorted(found.values(), key=lambda t: t.name)

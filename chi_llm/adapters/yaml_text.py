@@ -3,7 +3,10 @@ aliases and nesting so a hostile file cannot hang or crash a command."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
+
+from chi_llm.domain.config_limits import too_many_digits
 
 MAX_ALIASES = 64  # real configuration files use a handful; "billion laughs" uses thousands
 MAX_DEPTH_HINT = "nested too deeply"
@@ -11,7 +14,7 @@ MAX_DEPTH_HINT = "nested too deeply"
 
 def load_yaml(text: str) -> Any:
     """Parse YAML. Raises ValueError (with line and column where known) for invalid YAML, too
-    many aliases or too deep nesting."""
+    many aliases, too deep nesting or an integer too long for Python to read."""
     import yaml
 
     class Bounded(yaml.SafeLoader):
@@ -24,6 +27,18 @@ def load_yaml(text: str) -> Any:
                     raise ValueError(f"more than {MAX_ALIASES} aliases; refusing to expand them")
             return super().compose_node(parent, index)
 
+    def bounded_int(loader: Any, node: Any) -> Any:
+        """An integer within Python's digit limit (the scalar's length checked first: a long
+        base-60 `1:2:3...` would take minutes to compute)."""
+        where = f"invalid YAML at line {node.start_mark.line + 1}"
+        if len(str(node.value)) > sys.get_int_max_str_digits():
+            raise ValueError(f"{where}: {too_many_digits()}")
+        try:
+            return yaml.SafeLoader.construct_yaml_int(loader, node)
+        except ValueError:
+            raise ValueError(f"{where}: {too_many_digits()}") from None
+
+    Bounded.add_constructor("tag:yaml.org,2002:int", bounded_int)
     try:
         return yaml.load(text, Loader=Bounded)  # noqa: S506 (a SafeLoader subclass)
     except RecursionError:

@@ -2,31 +2,26 @@
 
 from __future__ import annotations
 
-import json
+import copy
 import logging
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+from chi_llm.application.config_env import env_layers
+from chi_llm.application.config_values import coerce, migrated, parse_scalar, stored_form
 from chi_llm.application.model_store import is_inventory_id, looks_like_path
+from chi_llm.domain.config_limits import check_structure
 from chi_llm.domain.errors import ConfigError, ModelNotFound
 from chi_llm.domain.legacy import DROPPED_ENV, RENAMED_KEYS, legacy_model, migrate_layer, migrate_provider
 from chi_llm.domain.ports import ConfigStore
 from chi_llm.domain.providers import ProviderProfile, Schemas
-from chi_llm.domain.settings import KEYS, Setting, Settings, check_value
+from chi_llm.domain.setting_rules import check_default_provider
+from chi_llm.domain.settings import KEYS, Setting, Settings, check_on_disk, check_value
 
 Layer = tuple[str, Mapping[str, Any]]
 
-ENV_KEYS = {
-    "CHI_LLM_MODEL": "model",
-    "CHI_LLM_CONTEXT": "context",
-    "CHI_LLM_MAX_TOKENS": "max_tokens",
-    "CHI_LLM_TEMPERATURE": "temperature",
-    "CHI_LLM_TOP_P": "top_p",
-    "CHI_LLM_HOME": "cache_dir",
-}
-PROVIDER_ENV_PREFIX = "CHI_LLM_PROVIDER_"
 log = logging.getLogger("chi_llm")
 _shown_notices: set[str] = set()
 
@@ -63,16 +58,29 @@ class ConfigService:
     def _check(self, key: str, value: Any, source: str) -> Any:
         return check_value(key, value, source=source, schemas=self.schemas)
 
-    def layers(self, explicit: Mapping[str, Any] | None = None, config_path: Path | None = None) -> list[Layer]:
-        """Every source that contributes, lowest precedence first."""
+    def layers(
+        self,
+        explicit: Mapping[str, Any] | None = None,
+        config_path: Path | None = None,
+        *,
+        pending: tuple[Path, Mapping[str, Any]] | None = None,
+    ) -> list[Layer]:
+        """Every source that contributes, lowest precedence first. `pending`: a file's mapping
+        as a change is about to write it, read in place of the file."""
         layers: list[Layer] = [("default", {k: v.default for k, v in KEYS.items()})]
+
+        def read(path: Path) -> Mapping[str, Any]:
+            return pending[1] if pending is not None and pending[0] == path else self._store.read(path)
+
         global_file = self._store.global_file()
-        if self._store.exists(global_file):
-            layers.append((f"global file {global_file}", self._store.read(global_file)))
+        if self._store.exists(global_file) or (pending is not None and pending[0] == global_file):
+            layers.append((f"global file {global_file}", read(global_file)))
         project = self._store.project_file()
+        if project is None and pending is not None and pending[0] == self._store.project_target():
+            project = pending[0]
         if project is not None:
-            layers.append((f"project file {project}", self._store.read(project)))
-        layers.extend(self._env_layers())
+            layers.append((f"project file {project}", read(project)))
+        layers.extend(env_layers(self._env, self._store))
         if config_path is not None:
             path = Path(os.path.expanduser(config_path))
             if not self._store.exists(path):
@@ -89,21 +97,7 @@ class ConfigService:
 
         `check_model=False` skips checking `model` against the local catalog (a remote provider
         was chosen, whose model names the catalog does not know)."""
-        values: dict[str, Setting] = {}
-        notices: list[str] = []
-        for source, layer in self.layers(explicit, config_path):
-            if not isinstance(layer, Mapping):
-                raise ConfigError("the top level must be a mapping of keys to values", source=source)
-            if source != "default":
-                layer, more = migrate_layer(layer, source)
-                notices.extend(more)
-            for key, raw in layer.items():
-                if key == "provider" and key in values and source != "default":
-                    raw = self._merged_provider(values[key].value, raw)
-                if key == "provider" and isinstance(raw, Mapping) and source != "default":
-                    raw, more, _ = migrate_provider(raw, source, final=True)
-                    notices.extend(more)
-                values[key] = Setting(key=key, value=self._check(key, raw, source), source=source)
+        values, notices = self._merge(self.layers(explicit, config_path))
         plain = {key: setting.value for key, setting in values.items()}
         if check_model:
             values["model"] = self._check_model(values["model"], plain, notices)
@@ -114,6 +108,28 @@ class ConfigService:
         )
         notify(notices)
         return Settings(values=values)
+
+    def _merge(self, layers: list[Layer], only: frozenset[str] | None = None) -> tuple[dict[str, Setting], list[str]]:
+        """The layers merged key by key (each value checked), and the chi_llm 2.x notices.
+        `only`: merge just these keys (the others are neither read nor checked)."""
+        values: dict[str, Setting] = {}
+        notices: list[str] = []
+        for source, layer in layers:
+            if not isinstance(layer, Mapping):
+                raise ConfigError("the top level must be a mapping of keys to values", source=source)
+            if source != "default":
+                layer, more = migrate_layer(layer, source)
+                notices.extend(more)
+            for key, raw in layer.items():
+                if only is not None and key not in only:
+                    continue
+                if key == "provider" and key in values and source != "default":
+                    raw = self._merged_provider(values[key].value, raw)
+                if key == "provider" and isinstance(raw, Mapping) and source != "default":
+                    raw, more, _ = migrate_provider(raw, source, final=True)
+                    notices.extend(more)
+                values[key] = Setting(key=key, value=self._check(key, raw, source), source=source)
+        return values, notices
 
     @staticmethod
     def _merged_provider(below: Any, raw: Any) -> Any:
@@ -154,37 +170,6 @@ class ConfigService:
             )
         return model
 
-    def _env_layers(self) -> list[Layer]:
-        layers: list[Layer] = []
-        inline = self._env.get("CHI_LLM_CONFIG", "").strip()
-        if inline:
-            layers.append(("env CHI_LLM_CONFIG", self._config_env(inline)))
-        for var, key in ENV_KEYS.items():
-            if self._env.get(var, "").strip():
-                layers.append((f"env {var}", {key: self._env[var].strip()}))
-        provider = {
-            var[len(PROVIDER_ENV_PREFIX) :].lower(): value
-            for var, value in sorted(self._env.items())
-            if var.startswith(PROVIDER_ENV_PREFIX) and value.strip()
-        }
-        if provider:
-            layers.append(("env CHI_LLM_PROVIDER_*", {"provider": provider}))
-        return layers
-
-    def _config_env(self, value: str) -> Mapping[str, Any]:
-        if value.startswith("{"):
-            try:
-                parsed = json.loads(value)
-            except json.JSONDecodeError as exc:
-                raise ConfigError(f"inline JSON is invalid: {exc}", source="env CHI_LLM_CONFIG") from None
-            if not isinstance(parsed, dict):
-                raise ConfigError("inline JSON must be an object", source="env CHI_LLM_CONFIG")
-            return parsed
-        path = Path(os.path.expanduser(value))
-        if not self._store.exists(path):
-            raise ConfigError(f"no such file {path} (give a path or inline JSON)", source="env CHI_LLM_CONFIG")
-        return self._store.read(path)
-
     def update(
         self,
         change: Callable[[dict[str, Any]], None],
@@ -194,15 +179,34 @@ class ConfigService:
     ) -> Path:
         """Apply `change` to the project or global file's mapping, validate the result, write
         atomically — all under an inter-process lock, so concurrent changes are never lost.
-        `private`: the change adds a secret, so the file becomes readable by its owner only."""
+        `private`: the change adds a secret, so the file becomes readable by its owner only.
+        The keys the change set are also held to the rules their readers apply (setting_rules)."""
         path = self._store.project_target() if scope == "project" else self._store.global_file()
         with self._store.lock(path):
             existing = dict(self._store.read(path)) if self._store.exists(path) else {}
+            before = copy.deepcopy(existing)  # a change may edit nested mappings in place
             change(existing)
             checked, notices = self.validate(existing, str(path))
+            check_structure(checked, source=str(path))  # what is written must read back
+            self._rules(path, checked, {k for k in existing if existing[k] != before.get(k)})
             notify([f"{n}; the file is now written with today's keys" for n in notices])
             self._store.write(path, checked, private=private)
         return path
+
+    def _rules(self, path: Path, values: dict[str, Any], keys: set[str]) -> None:
+        """The rules beyond a value itself (domain.setting_rules) for the `keys` a change set in
+        the file at `path`, as `values` (checked) is about to be written: the same rules, and
+        words, as the readers of those keys use."""
+        for key in keys & set(values):
+            check_on_disk(key, values[key], source=str(path))
+        if "default_provider" in keys and values.get("default_provider") is not None:
+            only = frozenset({"provider", "providers", "default_provider"})
+            merged, _ = self._merge(self.layers(pending=(path, values)), only)
+            effective = Settings(values=merged)
+            try:
+                check_default_provider(effective["default_provider"], effective.profiles())
+            except ConfigError as exc:
+                raise ConfigError(exc.detail, source=str(path), key=exc.key) from None
 
     def validate(
         self, values: Mapping[str, Any], source: str, *, check_model: bool = True
@@ -215,7 +219,7 @@ class ConfigService:
         if check_model and "model" in checked:
             setting = Setting(key="model", value=checked["model"], source=source)
             checked["model"] = self._check_model(setting, checked, notices).value
-        return {name: _stored(value) for name, value in checked.items()}, notices
+        return {name: stored_form(value) for name, value in checked.items()}, notices
 
     def migrate(self, scope: Literal["project", "global"] = "project") -> tuple[Path, list[str]]:
         """Rewrite the project or global file in today's keys. Returns the file and what changed
@@ -277,40 +281,10 @@ class ConfigService:
             if top != "provider":
                 raise ConfigError("only provider.* keys can be dotted", source=path, key=key)
             current = existing.get("provider")
-            existing["provider"] = {**(current if isinstance(current, Mapping) else {}), field: _parse_scalar(raw)}
+            existing["provider"] = {**(current if isinstance(current, Mapping) else {}), field: parse_scalar(raw)}
         else:
             existing[key] = self._coerce(key, raw, source=path)
 
     def _coerce(self, key: str, raw: str, *, source: str) -> Any:
         """The value of `raw` for `key`: the text itself if the key accepts it, else its JSON value."""
-        try:
-            return _stored(self._check(key, raw, source))
-        except ConfigError:
-            return _stored(self._check(key, _parse_scalar(raw), source))
-
-
-def migrated(values: Mapping[str, Any], source: str) -> tuple[dict[str, Any], list[str]]:
-    """A file's mapping in today's keys (chi_llm 2.x keys mapped), and the notices."""
-    out, notices = migrate_layer(values, source)
-    if isinstance(out.get("provider"), Mapping):
-        out["provider"], more, _ = migrate_provider(out["provider"], source, final=True)
-        notices.extend(more)
-    return out, notices
-
-
-def _stored(value: Any) -> Any:
-    """A checked value as a file stores it (profiles as plain mappings, settings normalised)."""
-    if isinstance(value, ProviderProfile):
-        return value.single()
-    if isinstance(value, tuple) and all(isinstance(v, ProviderProfile) for v in value):
-        return [v.entry() for v in value]
-    return value
-
-
-def _parse_scalar(raw: str) -> Any:
-    """Turn CLI text into the JSON value it spells (numbers, booleans, null), else keep the text."""
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError:
-        return raw
-    return value if isinstance(value, (int, float, bool, dict)) or value is None else raw
+        return coerce(lambda value: self._check(key, value, source), raw)

@@ -9,7 +9,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from chi_llm.application.config import ENV_KEYS, PROVIDER_ENV_PREFIX, ConfigService
+from chi_llm.application.config import ConfigService
+from chi_llm.application.config_env import ENV_KEYS, PROVIDER_ENV_PREFIX
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.ports import ConfigStore, ProjectFiles
 from chi_llm.domain.project import EXTRAS, PROJECT_PROVIDERS, PlannedFile, ProjectPlan, ProjectRequest

@@ -27,6 +27,7 @@ from chi_llm.domain.generation import (
 )
 from chi_llm.domain.ports import TextGenerator
 from chi_llm.domain.providers import ProviderProfile, Schemas, check_profile
+from chi_llm.domain.setting_rules import check_default_provider
 from chi_llm.domain.structured import OutputSchema
 
 log = logging.getLogger("chi_llm")
@@ -57,8 +58,7 @@ def select(
         raise ConfigError(f"no provider has all of the tags {', '.join(tags)}", key="providers")
     ordered = sorted(pool, key=lambda p: p.priority)
     if default_id is not None and not tags:
-        if default_id not in by_id:
-            raise ConfigError(f"default_provider {default_id!r} is not a configured profile", key="default_provider")
+        check_default_provider(default_id, profiles)
         ordered = [by_id[default_id], *(p for p in ordered if p.id != default_id)]
     return ordered
 

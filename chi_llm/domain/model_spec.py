@@ -163,8 +163,10 @@ class ModelSpec:
             raise ConfigError(f"filename must be a bare .gguf name, got {self.filename!r}", key=self.id)
         for name in ("size_bytes", "context_length", "default_context", "kv_bytes_per_token", "approx_size_bytes"):
             value = getattr(self, name)
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
-                raise ConfigError(f"{name} must be a positive whole number, got {value!r}", key=self.id)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**62):
+                huge = isinstance(value, int) and value.bit_length() > 128  # repr() of some cannot even be made
+                shown = "a number of more than 38 digits" if huge else repr(value)[:80]
+                raise ConfigError(f"{name} must be a positive whole number below 2**62, got {shown}", key=self.id)
         if self.default_context and self.context_length and self.default_context > self.context_length:
             raise ConfigError("default_context cannot exceed context_length", key=self.id)
 

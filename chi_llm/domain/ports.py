@@ -300,12 +300,14 @@ class ConfigStore(Protocol):
 
     @abstractmethod
     def exists(self, path: Path) -> bool:
-        """True when `path` is an existing file."""
+        """True when something exists at `path` (a link: its target), not only a regular file:
+        `read` then names a folder, FIFO or device rather than it being skipped."""
         ...
 
     @abstractmethod
     def read(self, path: Path) -> Mapping[str, Any]:
-        """Parse a file into a mapping. Raise ConfigError naming the file when it is malformed."""
+        """Parse a file into a mapping. Raise ConfigError naming the file when it is malformed, is
+        not a regular file, or exceeds config_limits (size, depth, number of values)."""
         ...
 
     @abstractmethod

@@ -2,128 +2,30 @@
 
 from __future__ import annotations
 
-import math
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from chi_llm.domain.config_limits import MAX_SYSTEM
 from chi_llm.domain.errors import ConfigError
 from chi_llm.domain.generation import DEFAULT_CONTEXT, DEFAULT_MAX_TOKENS
-from chi_llm.domain.providers import LOCAL_ID, ProviderProfile, Schemas, check_profile
-
-
-def _int(minimum: int) -> Callable[[Any], int]:
-    def check(value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-                value = int(value)
-            else:
-                raise ValueError(f"must be a whole number, got {value!r}")
-        if value < minimum:
-            raise ValueError(f"must be at least {minimum}, got {value}")
-        return int(value)
-
-    return check
-
-
-def _float(low: float, high: float, *, open_low: bool = False) -> Callable[[Any], float]:
-    def check(value: Any) -> float:
-        if isinstance(value, bool):
-            raise ValueError(f"must be a number, got {value!r}")
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"must be a number, got {value!r}") from None
-        if not math.isfinite(number):
-            raise ValueError(f"must be a finite number, got {value!r}")
-        if number < low or number > high or (open_low and number == low):
-            bracket = "(" if open_low else "["
-            raise ValueError(f"must be in {bracket}{low}, {high}], got {number}")
-        return number
-
-    return check
-
-
-def _str(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"must be non-empty text, got {value!r}")
-    return value
-
-
-def _folder(value: Any) -> str:
-    """An absolute folder path (`~` allowed): a relative or garbled one would silently put
-    models wherever the command happens to run."""
-    text = _str(value)
-    if any(ord(c) < 32 or ord(c) == 127 for c in text):
-        raise ValueError(f"must be a folder path without control characters, got {value!r}")
-    if not (text.startswith("/") or text.startswith("~") or (len(text) > 2 and text[1] == ":")):
-        raise ValueError(f"must be an absolute folder path (or start with ~), got {value!r}")
-    if text.startswith("~") and os.path.expanduser(text) == text:
-        raise ValueError(f"names the home folder of a user this machine does not have, got {value!r}")
-    return text
-
-
-def _bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
-        return value.lower() in ("1", "true", "yes", "on")
-    raise ValueError(f"must be true or false, got {value!r}")
-
-
-def _optional_int(value: Any) -> int | None:
-    return None if value is None else _int(0)(value)
-
-
-def _model_entries(value: Any) -> list[dict[str, Any]]:
-    if not isinstance(value, list) or not all(isinstance(e, Mapping) and isinstance(e.get("id"), str) for e in value):
-        raise ValueError("must be a list of model entries, each a mapping with an 'id'")
-    return [dict(e) for e in value]
-
-
-def _paths(value: Any) -> list[str]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
-        raise ValueError("must be a list of folder paths")
-    return list(value)
-
-
-def _provider(value: Any, schemas: Schemas, source: str) -> ProviderProfile:
-    if isinstance(value, ProviderProfile):
-        return value
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"must be a mapping such as {{type: local}}, got {value!r}", source=source, key="provider")
-    kind = value.get("type", "local")
-    raw = {**value, "id": LOCAL_ID if kind == "local" else kind, "type": kind}
-    return check_profile(raw, schemas, source=source, key="provider")
-
-
-def _profiles(value: Any, schemas: Schemas, source: str) -> tuple[ProviderProfile, ...]:
-    if not isinstance(value, (list, tuple)):
-        raise ConfigError(
-            "must be a list of provider profiles ({id, type, settings, tags, priority})", source=source, key="providers"
-        )
-    seen: set[str] = set()
-    out = []
-    for raw in value:
-        profile = raw if isinstance(raw, ProviderProfile) else check_profile(raw, schemas, source=source)
-        if profile.id in seen:
-            raise ConfigError(f"duplicate provider id {profile.id!r}", source=source, key="providers")
-        seen.add(profile.id)
-        out.append(profile)
-    return tuple(out)
-
-
-def _rag(value: Any) -> Any:
-    from chi_llm.domain.rag import check_rag  # RAG's own module: not loaded for a generation
-
-    return check_rag(value)
-
-
-def _checked_elsewhere(value: Any) -> Any:  # provider keys: validated with the provider schemas
-    return value
+from chi_llm.domain.providers import ProviderProfile, Schemas
+from chi_llm.domain.setting_checks import (
+    checked_elsewhere,
+    flag,
+    folder,
+    folders,
+    model_entries,
+    number_in,
+    optional_whole_number,
+    profiles,
+    provider,
+    rag,
+    short_text,
+    text_of,
+    whole_number,
+)
+from chi_llm.domain.setting_rules import existing_folder, folder_if_present
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,40 +36,58 @@ class Key:
     check: Callable[[Any], Any]
     default: Any
     help: str
+    on_disk: Callable[[str], None] | None = None  # see setting_rules: applied on write and on use
 
 
 PROJECT_FILE_NAMES = (".chi_llm.json", ".chi_llm.yaml", ".chi_llm.yml")  # first found wins, nearest folder first
 KEYS: dict[str, Key] = {
     k.name: k
     for k in (
-        Key("model", _str, "smollm2-135m", "catalog id or path to a .gguf file"),
-        Key("context", _int(16), DEFAULT_CONTEXT, "context window in tokens (capped by the model's trained context)"),
-        Key("max_tokens", _int(1), DEFAULT_MAX_TOKENS, "most tokens to generate per call"),
+        Key("model", short_text, "smollm2-135m", "catalog id or path to a .gguf file"),
+        Key(
+            "context",
+            whole_number(16),
+            DEFAULT_CONTEXT,
+            "context window in tokens (capped by the model's trained context)",
+        ),
+        Key("max_tokens", whole_number(1), DEFAULT_MAX_TOKENS, "most tokens to generate per call"),
         Key(
             "temperature",
-            _float(0.0, 2.0),
+            number_in(0.0, 2.0),
             None,
             "sampling temperature, 0 to 2 (none = the model's recommended; 0.7 locally without one)",
         ),
         Key(
             "top_p",
-            _float(0.0, 1.0, open_low=True),
+            number_in(0.0, 1.0, open_low=True),
             None,
             "nucleus sampling, in (0, 1] (none = the model's recommended; 0.95 locally without one)",
         ),
-        Key("seed", _optional_int, None, "random seed for reproducible sampling (none = random)"),
-        Key("system", _str, None, "default system prompt"),
-        Key("cache_dir", _folder, None, "where models are stored (default: CHI_LLM_HOME or ~/.cache/chi_llm)"),
-        Key("threads", _int(1), None, "CPU threads for llama.cpp (default: physical cores)"),
-        Key("gpu_layers", _int(-1), None, "layers offloaded to the GPU, -1 = all (default: all if supported)"),
-        Key("provider", _checked_elsewhere, {"type": "local"}, "a single provider: {type: ..., settings...}"),
-        Key("providers", _checked_elsewhere, None, "provider profiles: [{id, type, settings, tags, priority}]"),
-        Key("default_provider", _str, None, "id of the provider profile tried first"),
-        Key("models", _model_entries, None, "extra or overriding catalog entries (same fields as models.yaml)"),
-        Key("gguf_paths", _paths, None, "folders scanned for .gguf files to list and load"),
-        Key("allow_oversize", _bool, False, "load models even when they do not fit in available memory"),
-        Key("templates_dir", _folder, None, "a folder of your own prompt templates (*.yaml), beside the built-in ones"),
-        Key("rag", _rag, None, "knowledge base settings: {db, name, embedding_model, chunk_size, top_k, mode, ...}"),
+        Key("seed", optional_whole_number, None, "random seed for reproducible sampling (none = random)"),
+        Key("system", text_of(MAX_SYSTEM), None, f"default system prompt (at most {MAX_SYSTEM} characters)"),
+        Key(
+            "cache_dir",
+            folder,
+            None,
+            "where models are stored (default: CHI_LLM_HOME or ~/.cache/chi_llm)",
+            folder_if_present,
+        ),
+        Key("threads", whole_number(1), None, "CPU threads for llama.cpp (default: physical cores)"),
+        Key("gpu_layers", whole_number(-1), None, "layers offloaded to the GPU, -1 = all (default: all if supported)"),
+        Key("provider", checked_elsewhere, {"type": "local"}, "a single provider: {type: ..., settings...}"),
+        Key("providers", checked_elsewhere, None, "provider profiles: [{id, type, settings, tags, priority}]"),
+        Key("default_provider", short_text, None, "id of the provider profile tried first"),
+        Key("models", model_entries, None, "extra or overriding catalog entries (same fields as models.yaml)"),
+        Key("gguf_paths", folders, None, "folders scanned for .gguf files to list and load"),
+        Key("allow_oversize", flag, False, "load models even when they do not fit in available memory"),
+        Key(
+            "templates_dir",
+            folder,
+            None,
+            "a folder of your own prompt templates (*.yaml), beside the built-in ones",
+            existing_folder,
+        ),
+        Key("rag", rag, None, "knowledge base settings: {db, name, embedding_model, chunk_size, top_k, mode, ...}"),
     )
 }
 
@@ -181,11 +101,23 @@ def check_value(key: str, value: Any, *, source: str, schemas: Schemas) -> Any:
     if value is None and spec.default is None:
         return None  # optional keys may be set to null, meaning "not set"
     if key == "provider":
-        return _provider(value, schemas, source)
+        return provider(value, schemas, source)
     if key == "providers":
-        return _profiles(value, schemas, source)
+        return profiles(value, schemas, source)
     try:
         return spec.check(value)
+    except ValueError as exc:
+        raise ConfigError(str(exc), source=source, key=key) from None
+
+
+def check_on_disk(key: str, value: Any, *, source: str | None = None) -> None:
+    """The disk rule of `key` (see setting_rules), if it has one and a value is set: ConfigError
+    naming the source and key otherwise."""
+    spec = KEYS.get(key)
+    if spec is None or spec.on_disk is None or value is None:
+        return
+    try:
+        spec.on_disk(str(value))
     except ValueError as exc:
         raise ConfigError(str(exc), source=source, key=key) from None
 

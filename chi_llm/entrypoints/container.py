@@ -28,22 +28,17 @@ from chi_llm.application.config import ConfigService  # noqa: E402
 from chi_llm.application.generation import GenerationService  # noqa: E402
 from chi_llm.application.model_store import ModelStore  # noqa: E402
 from chi_llm.application.router import ProviderRouter, candidates  # noqa: E402
-from chi_llm.domain.errors import ConfigError  # noqa: E402
 from chi_llm.domain.generation import GenerationOptions  # noqa: E402
 from chi_llm.domain.model_spec import Sampling  # noqa: E402
 from chi_llm.domain.ports import TextGenerator  # noqa: E402
 from chi_llm.domain.providers import ProviderProfile, model_for  # noqa: E402
-from chi_llm.domain.settings import Settings  # noqa: E402
+from chi_llm.domain.settings import Settings, check_on_disk  # noqa: E402
 
 
 def cache_dir(settings_value: str | None, env: Mapping[str, str]) -> Path:
     """The cache folder: the `cache_dir` setting (CHI_LLM_HOME), else XDG cache / ~/.cache/chi_llm."""
     folder = Path(os.path.expanduser(settings_value)) if settings_value else cache_home(env)
-    for part in (folder, folder / "models"):
-        if part.exists() and not part.is_dir():
-            raise ConfigError(
-                f"{part} is a file, not a folder; point cache_dir (CHI_LLM_HOME) at a folder", key="cache_dir"
-            )
+    check_on_disk("cache_dir", str(folder))
     return folder
 
 

@@ -1,6 +1,6 @@
-"""Running code that a regression could turn into a memory eater or an endless recursion in a
-child process with an address-space limit and a timeout, so that it fails a test instead of
-taking the machine down."""
+"""`chi-llm ARGS` (or a Python snippet) in a child process with an address-space limit and a
+timeout, for inputs that could eat memory or hang: a regression fails the test instead of taking
+the machine down."""
 
 from __future__ import annotations
 
@@ -8,22 +8,39 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 
-MEMORY_LIMIT = 1024**3  # address space for the child: the interpreter and the code under test
+ROOT = Path(__file__).resolve().parents[2]
+MEMORY = 2 << 30  # bytes of address space: the CLI needs a few hundred MiB; a runaway read needs more
+_LIMIT = "import resource\nresource.setrlimit(resource.RLIMIT_AS, ({memory}, {memory}))\n"
+_CLI = 'import sys\nfrom chi_llm.entrypoints.cli import cli\ncli.main(args=sys.argv[1:], prog_name="chi-llm")\n'
 
 
-def run_bounded(code: str, *, memory: int = MEMORY_LIMIT, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
-    """Run `code` (Python source) in a fresh interpreter under RLIMIT_AS=`memory` with this
-    checkout on its path; a child that overruns `timeout` fails the test."""
-    prelude = f"import resource\nresource.setrlimit(resource.RLIMIT_AS, ({memory}, {memory}))\n"
-    root = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+def run_python_bounded(
+    code: str,
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 60,
+    memory: int = MEMORY,
+) -> subprocess.CompletedProcess[str]:
+    """Run `code` on this checkout's chi_llm (the test's environment plus `env`) in the current
+    folder; raises subprocess.TimeoutExpired (failing the test) when it runs past `timeout`."""
+    child_env = {**os.environ, **(env or {})}
+    child_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), child_env.get("PYTHONPATH")]))
     return subprocess.run(
-        [sys.executable, "-c", prelude + textwrap.dedent(code)],
+        [sys.executable, "-c", _LIMIT.format(memory=memory) + textwrap.dedent(code), *args],
+        env=child_env,
         capture_output=True,
         text=True,
+        errors="replace",
         timeout=timeout,
-        env=env,
         check=False,
     )
+
+
+def run_bounded(
+    *args: str, env: Mapping[str, str] | None = None, timeout: float = 60, memory: int = MEMORY
+) -> subprocess.CompletedProcess[str]:
+    """`chi-llm ARGS` as `run_python_bounded` runs code."""
+    return run_python_bounded(_CLI, *args, env=env, timeout=timeout, memory=memory)

@@ -3,7 +3,8 @@ provider (reachable, latency, models served, the configured model among them, AP
 
 from __future__ import annotations
 
-from chi_llm.application.config import ConfigService, migrated
+from chi_llm.application.config import ConfigService
+from chi_llm.application.config_values import migrated
 from chi_llm.application.provider_service import ProviderService
 from chi_llm.domain.diagnostics import Check
 from chi_llm.domain.errors import ChiLlmError

@@ -22,7 +22,7 @@ def refuse_secrets(key: str, value: str) -> None:
     field = key.partition(".")[2]
     try:
         parsed: Any = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or JSON nested too deeply: checked when set
         parsed = None
     if field in secrets or _names(parsed) & secrets:
         raise InvalidRequest(
@@ -32,12 +32,17 @@ def refuse_secrets(key: str, value: str) -> None:
 
 
 def _names(value: Any) -> set[str]:
-    """Every mapping key inside a JSON value."""
-    if isinstance(value, dict):
-        return set(value) | {n for v in value.values() for n in _names(v)}
-    if isinstance(value, list):
-        return {n for v in value for n in _names(v)}
-    return set()
+    """Every mapping key inside a JSON value (walked without recursion: it may nest deeply)."""
+    names: set[str] = set()
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            names |= set(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return names
 
 
 @click.group()

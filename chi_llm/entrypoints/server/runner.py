@@ -32,10 +32,12 @@ def read_api_keys(path: str | Path | None, env: Mapping[str, str]) -> tuple[str,
     """Keys from `path` (one per line; blank lines and # comments skipped) and the environment."""
     keys: list[str] = []
     if path is not None:
-        try:
-            text = Path(os.path.expanduser(path)).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"cannot read the API key file {path}: {exc.strerror or exc}") from None
+        from chi_llm.adapters.bounded_read import read_text
+
+        try:  # a regular file of at most 1 MiB: a FIFO or /dev/zero given by mistake is refused
+            text = read_text(Path(os.path.expanduser(path)))
+        except ConfigError as exc:
+            raise ConfigError(f"cannot read the API key file {path}: {exc.detail}") from None
         keys += [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
         if not keys:
             raise ConfigError(f"the API key file {path} holds no key (one key per line)")

@@ -9,7 +9,7 @@ import pytest
 
 from chi_llm.adapters.gguf import read_metadata, trained_context
 from chi_llm.domain.errors import ModelCorrupt
-from tests.support.bounded import run_bounded
+from tests.support.bounded import run_python_bounded
 from tests.support.gguf_files import gguf_bytes, nested_arrays, string
 
 
@@ -102,7 +102,7 @@ def test_a_crafted_header_is_refused_within_bounds(tmp_path: Path, case: str) ->
     data, expected = CRAFTED[case]
     path = tmp_path / "crafted.gguf"
     path.write_bytes(data)
-    child = run_bounded(
+    child = run_python_bounded(
         f"""
         from pathlib import Path
         from chi_llm.adapters.gguf import read_metadata
@@ -115,6 +115,7 @@ def test_a_crafted_header_is_refused_within_bounds(tmp_path: Path, case: str) ->
             print("accepted")
         """,
         timeout=30,
+        memory=1 << 30,
     )
     assert child.returncode == 0, child.stderr[-2000:]
     assert child.stdout.startswith("refused:") and expected in child.stdout, child.stdout
@@ -177,7 +178,7 @@ def test_mutated_headers_are_read_or_refused_never_anything_else(tmp_path: Path)
     """600 headers with random bytes overwritten, inserted or cut (a fixed seed), read in one bounded
     child: each gives metadata or ModelCorrupt, nothing else, in bounded time and memory."""
     (tmp_path / "base.gguf").write_bytes(sample())
-    child = run_bounded(
+    child = run_python_bounded(
         f"""
         import random
         from pathlib import Path
@@ -209,6 +210,7 @@ def test_mutated_headers_are_read_or_refused_never_anything_else(tmp_path: Path)
         print(outcomes)
         """,
         timeout=120,
+        memory=1 << 30,
     )
     assert child.returncode == 0, child.stderr[-3000:]
     assert "'refused'" in child.stdout

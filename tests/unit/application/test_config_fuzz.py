@@ -15,7 +15,8 @@ from chi_llm.adapters.config_files import FileConfigStore
 from chi_llm.adapters.registry import schemas
 from chi_llm.application.config import ConfigService
 from chi_llm.domain.errors import ChiLlmError
-from chi_llm.domain.settings import KEYS
+from chi_llm.domain.setting_rules import check_default_provider
+from chi_llm.domain.settings import KEYS, check_on_disk
 
 FIELDS = ["type", "id", "api_key", "model", "settings", "tags", "base_url"]
 scalars = st.none() | st.booleans() | st.integers(-(10**12), 10**12) | st.floats() | st.text(max_size=12)
@@ -89,3 +90,39 @@ def test_a_refused_config_set_leaves_the_file_alone(tmp_path: Path, key: str, ra
         service(tmp_path).set_value(key, raw)
     except ChiLlmError:
         assert project.read_text() == '{"seed": 3}\n'
+
+
+raw_values = st.text(max_size=30) | st.sampled_from(
+    [
+        "5", "-1", "0", "1e999", "nan", "true", "null", "[]", "{}", '["/a"]', '["rel"]', "/nonexistent", "/dev/null",
+        "/tmp", "~", "ghost", "local", "fake", '{"type": "fake"}', '[{"id": "a", "type": "fake"}]', "1" + "0" * 5000,
+        "[" * 900 + "]" * 900, '{"a": ' * 40 + "1" + "}" * 40,
+    ]
+)  # fmt: skip
+
+
+@fuzz
+@given(key=st.sampled_from(list(KEYS)), raw=raw_values)
+@example(key="gguf_paths", raw="5")  # issue 22: accepted, then refused by every later command
+@example(key="default_provider", raw="ghost")
+@example(key="templates_dir", raw="/nonexistent")
+def test_what_config_set_accepts_every_later_read_accepts(tmp_path: Path, key: str, raw: str) -> None:
+    config = service(tmp_path)
+    try:
+        config.set_value(key, raw)
+    except ChiLlmError:
+        return
+    settings = config.resolve(check_model=False)  # a ConfigError here fails: set wrote what reads refuse
+    check_on_disk(key, settings[key])  # as the template store and the cache check it
+    check_default_provider(settings["default_provider"], settings.profiles())  # as the router does
+
+
+@fuzz
+@given(
+    text=st.sampled_from(["[" * 60_000, "{" + '"a": {' * 20_000, '{"context": 1' + "0" * 5000 + "}", '{"a": 1e999}'])
+    | st.recursive(st.sampled_from(["1", "[]", "{}", '"x"', "1" + "0" * 4400]), lambda t: t.map(lambda x: f"[{x}]"))
+    | st.text(max_size=40)
+)
+def test_any_inline_config_env_resolves_or_is_a_config_error(tmp_path: Path, text: str) -> None:
+    with contextlib.suppress(ChiLlmError):
+        service(tmp_path, {"CHI_LLM_CONFIG": text}).resolve(check_model=False)
