@@ -132,7 +132,7 @@ class Reducer:
             return self._number_node(node, kind, path)
         if kind in ("boolean", "null"):
             return {"type": kind}, 4
-        return {"type": "object"}, 2  # no type and nothing the converter reads: any object, as it does
+        return {}, 2  # no type and nothing the converter reads: any value (the converter writes an object)
 
     def _resolve(self, ref: Any, path: str) -> Any:
         """The schema a local `$ref` points at (the caller's, not reduced)."""
