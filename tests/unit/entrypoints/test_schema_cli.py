@@ -28,7 +28,7 @@ def chi(args: list[str], env: dict[str, str], timeout: float = 300) -> subproces
         text=True,
         timeout=timeout,
         env=env,
-        preexec_fn=limited,  # noqa: PLW1509 (no threads started before it)
+        preexec_fn=limited,
     )
 
 
