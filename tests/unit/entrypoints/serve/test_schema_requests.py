@@ -8,12 +8,11 @@ from __future__ import annotations
 import json
 import os
 import resource
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.support.serve import Process, subprocess_server, write_config
@@ -43,15 +42,10 @@ def chat(server: Process, schema: Any, **extra: Any) -> tuple[int, dict[str, Any
         "response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": schema}},
         **extra,
     }
-    request = urllib.request.Request(
-        server.api + "/chat/completions", json.dumps(body).encode(), {"Content-Type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 (loopback)
-            text = response.read().decode()
-            return response.status, text if extra.get("stream") else json.loads(text)
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+    response = httpx.post(server.api + "/chat/completions", json=body, timeout=120)
+    if response.status_code == 200 and extra.get("stream"):
+        return 200, response.text
+    return response.status_code, response.json()
 
 
 @pytest.mark.parametrize(
