@@ -112,7 +112,7 @@ class Vocab:
         from llama_cpp._internals import LlamaSampler
         from llama_cpp.llama_grammar import LlamaGrammar
 
-        sampler = LlamaSampler()
+        sampler = LlamaSampler()  # type: ignore[no-untyped-call]
         sampler.add_grammar(self.model, LlamaGrammar.from_string(grammar, verbose=False))
         for _ in range(steps):
             self.view["id"], self.view["logit"], self.view["p"] = numpy.arange(self.size), 0.0, 0.0

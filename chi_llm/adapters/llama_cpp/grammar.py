@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chi_llm.adapters.llama_cpp.schema_reduce import SchemaProblem, reduce_schema
+from chi_llm.adapters.llama_cpp.schema_limits import SchemaProblem
+from chi_llm.adapters.llama_cpp.schema_reduce import reduce_schema
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.generation import GenerationOptions
 from chi_llm.domain.structured import OutputSchema
@@ -45,7 +46,7 @@ def schema_text(schema: Any, *, tokens: int, patterns: bool = True) -> str:
             raise _refused(f"no answer can follow it: {problem.message}", "Fix the schema") from None
         raise _refused(f"it is too large or malformed: {problem.message}") from None
     try:
-        text = json_schema_to_gbnf(json.dumps(reduced))
+        text = str(json_schema_to_gbnf(json.dumps(reduced)))
     except (Exception, RecursionError) as exc:  # the converter's own asserts and errors
         raise _refused(f"llama-cpp-python's converter failed ({type(exc).__name__}: {exc})") from None
     if "\x00" in text:
