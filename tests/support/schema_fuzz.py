@@ -15,6 +15,7 @@ import json
 import random
 import resource
 import sys
+from pathlib import Path
 from typing import Any
 
 import numpy
@@ -184,7 +185,9 @@ def main() -> int:
             one(schema, tokens)
 
         fuzz()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    # VmHWM, not ru_maxrss: the latter keeps the parent's peak across fork and exec
+    status = Path("/proc/self/status").read_text().splitlines()
+    peak = int(next(line for line in status if line.startswith("VmHWM")).split()[1]) // 1024
     print(json.dumps({**counts, "peak_rss_mb": peak, "said": said if args.recipes else []}))
     return 0
 
