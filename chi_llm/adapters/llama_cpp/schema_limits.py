@@ -12,7 +12,7 @@ from typing import Any, Literal
 MAX_DEPTH = 32  # nesting of schemas inside schemas
 MAX_NODES = 2000  # schemas in all (refs counted once)
 MAX_ALTERNATIVES = 256  # enum values, anyOf/oneOf branches or types at one place
-MAX_AMBIGUITY = 4096  # alternatives multiplied along one path: llama.cpp tracks each at once
+MAX_AMBIGUITY = 256  # alternatives multiplied along one path: llama.cpp tracks each at once, per token
 MAX_PROPERTIES = 256  # properties (or tuple items) of one object (array)
 MAX_OPTIONAL = 64  # optional properties of one object (the converter is quadratic in them)
 MAX_REPEAT = 1024  # a minLength/minItems, spelled out in the grammar

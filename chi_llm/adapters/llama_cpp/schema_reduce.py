@@ -61,6 +61,8 @@ class Reducer:
         self.refs: dict[str, str] = {}  # JSON pointer -> name in $defs
         self.defs: dict[str, Any] = {}
         self.sizes: dict[str, int] = {}  # fewest characters of each finished $defs entry
+        self.factors: dict[str, int] = {}  # how much each $defs entry multiplies the alternatives
+        self.widest = 1  # the most alternatives multiplied so far
         self.failed: dict[str, SchemaProblem] = {}  # refs whose schema cannot become a grammar
 
     def reduce(self) -> tuple[dict[str, Any], int]:
@@ -156,13 +158,22 @@ class Reducer:
             raise self.failed[ref]
         if ref not in self.refs:
             name = self.refs[ref] = f"chi-ref-{len(self.refs)}"
+            outer, self.widest = self.widest, ambiguity
             try:
                 self.defs[name], self.sizes[name] = self.node(target, f"{path}($ref {ref})", depth + 1, ambiguity)
             except SchemaProblem as problem:
                 self.failed[ref] = problem
                 raise
+            finally:
+                self.factors[name], self.widest = self.widest // ambiguity, max(outer, self.widest)
         name = self.refs[ref]
+        self._ambiguous(path, ambiguity * self.factors.get(name, 1))  # used again, deeper in alternatives
         return {"$ref": f"#/$defs/{name}"}, self.sizes.get(name, 0)  # not in sizes yet: recursion
+
+    def _ambiguous(self, path: str, ambiguity: int) -> None:
+        self.widest = max(self.widest, ambiguity)
+        if ambiguity > MAX_AMBIGUITY:
+            raise bad(path, f"alternatives nested in alternatives multiply to more than {MAX_AMBIGUITY}")
 
     def _alternatives(
         self, options: list[Any], path: str, depth: int, ambiguity: int
@@ -170,8 +181,7 @@ class Reducer:
         if len(options) > MAX_ALTERNATIVES:
             raise bad(path, f"more than {MAX_ALTERNATIVES} alternatives")
         ambiguity *= len(options)
-        if ambiguity > MAX_AMBIGUITY:
-            raise bad(path, f"alternatives nested in alternatives multiply to more than {MAX_AMBIGUITY}")
+        self._ambiguous(path, ambiguity)
         kept: list[tuple[dict[str, Any], int]] = []
         first: SchemaProblem | None = None
         for i, option in enumerate(options):
@@ -225,8 +235,7 @@ class Reducer:
             raise never(f"{path}.enum", "no value is allowed" + (f" of type {kind}" if kind else ""))
         if len(values) > MAX_ALTERNATIVES:
             raise bad(path, f"enum has more than {MAX_ALTERNATIVES} values")
-        if ambiguity * len(values) > MAX_AMBIGUITY:
-            raise bad(path, f"alternatives nested in alternatives multiply to more than {MAX_AMBIGUITY}")
+        self._ambiguous(path, ambiguity * len(values))
         return {"enum": values}, min(json_length(v) for v in values)
 
     def _object(self, node: Mapping[str, Any], path: str, depth: int, ambiguity: int) -> tuple[dict[str, Any], int]:
