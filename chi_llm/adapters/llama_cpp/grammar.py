@@ -5,7 +5,6 @@ the NULL sampler it gets back: SIGSEGV)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from chi_llm.adapters.llama_cpp.schema_limits import SchemaProblem
@@ -27,10 +26,25 @@ def _refused(why: str, advice: str = SIMPLER) -> InvalidRequest:
     return InvalidRequest(message, backend="llama.cpp")
 
 
+def _gbnf(schema: dict[str, Any]) -> str:
+    """llama-cpp-python's converter, its literals fixed: it wrote `json.dumps(value)` into a GBNF
+    literal as it is, so GBNF read the JSON escapes (`\\u0013` became a raw control character no
+    token produces, and llama.cpp aborts when no token fits; a `"` in an enum value broke the
+    grammar). Here a literal matches its JSON text exactly (all ASCII: always producible)."""
+    from llama_cpp.llama_grammar import SchemaConverter
+
+    class JsonTextConverter(SchemaConverter):
+        def _format_literal(self, literal: str) -> str:  # only ever given json.dumps output
+            return '"' + literal.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    converter = JsonTextConverter(prop_order={}, allow_fetch=False, dotall=False, raw_pattern=False)  # type: ignore[no-untyped-call]
+    converter.visit(converter.resolve_refs(schema, "stdin"), "")  # type: ignore[no-untyped-call]
+    return str(converter.format_grammar())  # type: ignore[no-untyped-call]
+
+
 def schema_text(schema: Any, *, tokens: int, patterns: bool = True) -> str:
     """GBNF for `schema`, for an answer of at most `tokens` tokens. Raises InvalidRequest with
     the reason when the schema can never be satisfied, cannot fit, or is too large."""
-    from llama_cpp.llama_grammar import json_schema_to_gbnf
 
     max_chars = tokens * MAX_TOKEN_CHARS
     try:
@@ -46,12 +60,16 @@ def schema_text(schema: Any, *, tokens: int, patterns: bool = True) -> str:
             raise _refused(f"no answer can follow it: {problem.message}", "Fix the schema") from None
         raise _refused(f"it is too large or malformed: {problem.message}") from None
     try:
-        text = str(json_schema_to_gbnf(json.dumps(reduced)))
+        text = _gbnf(reduced)
     except (Exception, RecursionError) as exc:  # the converter's own asserts and errors
         raise _refused(f"llama-cpp-python's converter failed ({type(exc).__name__}: {exc})") from None
     if "\x00" in text:
         raise _refused("the grammar would hold a NUL character")
-    if len(text.encode("utf-8")) > MAX_GRAMMAR_BYTES:
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise _refused("the grammar would hold a lone surrogate (not a character)") from None
+    if size > MAX_GRAMMAR_BYTES:
         raise _refused(f"its grammar would be over {MAX_GRAMMAR_BYTES // 1024} KiB")
     return text
 

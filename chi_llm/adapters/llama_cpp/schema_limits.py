@@ -25,7 +25,7 @@ TYPES = ("object", "array", "string", "number", "integer", "boolean", "null")
 ANY_VALUE: dict[str, Any] = {"type": ["object", "array", "string", "number", "boolean", "null"]}
 FORMATS = ("date", "time", "date-time")
 SMALL_RANGE = 256  # an integer range this small becomes an enum: minimum/maximum hold by construction
-_UNSAFE_PATTERN = re.compile(r"[\x00-\x1f\x7f]|\\[xuUc0-9pPk]")
+_UNSAFE_PATTERN = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]|\\[xuUc0-9pPk]")
 _QUANTIFIER = re.compile(r"\{([^}]*)\}")
 
 

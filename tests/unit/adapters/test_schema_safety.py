@@ -63,6 +63,9 @@ RECIPES: list[tuple[Any, int, str | None]] = [
     ({"$ref": "#/$defs/missing"}, 512, "points at nothing"),
     ({"type": "object", "properties": {f"p{i}": {} for i in range(100)}}, 512, "more than 64 optional properties"),
     ({"type": "string", "maxLength": 1_000_000_000}, 512, None),
+    ({"enum": ["a\u0013b", 'say "hi"', "back\\slash", "\U0001f600", "\ud800"]}, 512, None),  # 134, 139 before
+    ({"type": "object", "properties": {'na"me\u0001': {"const": "é"}}, "required": ['na"me\u0001']}, 512, None),
+    ({"type": "string", "pattern": "^a\ud800$"}, 512, None),  # a lone surrogate: left to validation
     ({"type": "array", "items": {"type": "integer"}, "maxItems": 10_000_000}, 512, None),
     ({"type": "object", "properties": {"a": {"enum": []}}}, 512, None),  # optional: left out
     ({"type": "string", "pattern": r"^\d{3}-\d{4}$"}, 512, None),
@@ -140,6 +143,14 @@ def test_sizes_are_bounded() -> None:
         schema_text({"type": "object", "properties": long_text, "required": list(long_text)}, tokens=10**6)
     shared = {"type": "array", "items": {"type": "string", "minLength": 1000}, "minItems": 10}
     assert schema_text(shared, tokens=10**6)  # one rule used ten times: counted once
+
+
+def test_a_literal_matches_its_json_text_exactly() -> None:
+    """The converter left json.dumps's backslashes for GBNF to read: `\\u0013` asked for a raw
+    control character no token produces (llama.cpp aborted), a `"` ended the literal early."""
+    text = schema_text({"enum": ['say "hi"', "a\u0013b", "\U0001f600"]}, tokens=512)
+    root = next(line for line in text.splitlines() if line.startswith("root ::="))
+    assert root == r'root ::= "\"say \\\"hi\\\"\"" | "\"a\\u0013b\"" | "\"\\ud83d\\ude00\""'
 
 
 def test_common_pattern_escapes_become_grammar_the_converter_passes_on() -> None:

@@ -80,3 +80,13 @@ def test_a_regular_schema_file_still_works(isolated: Path) -> None:
     (isolated / ".chi_llm.json").write_text(json.dumps({"provider": {"type": "fake", "replies": ['{"a": "b"}']}}))
     done = run("extract", "x", "--schema", "s.json")
     assert done.exit_code == 0 and json.loads(done.stdout) == {"a": "b"}
+
+
+@pytest.mark.parametrize("value", ["a\u0013b", 'say "hi"', "\U0001f600"])
+def test_enum_values_with_escapes_come_back_exactly(isolated: Path, default_model_path: Path, value: str) -> None:
+    """A control character in an enum value aborted llama.cpp (exit 134), a quote crashed it (139)
+    and an emoji could never be produced: the grammar's literals now match the JSON text."""
+    env = {**os.environ, "CHI_LLM_HOME": str(default_model_path.parent.parent)}
+    done = chi(["extract", "pick one", "--schema", json.dumps({"enum": [value]}), "--json"], env)
+    assert done.returncode == 0, f"exit {done.returncode}: {done.stderr[-2000:]}"
+    assert json.loads(done.stdout)["value"] == value
