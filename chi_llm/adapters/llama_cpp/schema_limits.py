@@ -25,7 +25,9 @@ TYPES = ("object", "array", "string", "number", "integer", "boolean", "null")
 ANY_VALUE: dict[str, Any] = {"type": ["object", "array", "string", "number", "boolean", "null"]}
 FORMATS = ("date", "time", "date-time")
 SMALL_RANGE = 256  # an integer range this small becomes an enum: minimum/maximum hold by construction
-_UNSAFE_PATTERN = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]|\\[xuUc0-9pPk]")
+# Printable ASCII only (every vocabulary spells it; a rarer character may have no token, and
+# llama.cpp aborts when no token fits), without escapes that name other characters.
+_UNSAFE_PATTERN = re.compile(r"[^\x20-\x7e]|\\[xuUc0-9pPk]")
 _QUANTIFIER = re.compile(r"\{([^}]*)\}")
 
 
@@ -90,8 +92,8 @@ def json_length(value: Any) -> int:
 
 
 def pattern_ok(pattern: Any) -> bool:
-    """Whether the converter can take `pattern` safely: anchored, short, printable, without escapes
-    that could name a character no token can produce, and with small {m,n} quantifiers."""
+    """Whether the converter can take `pattern` safely: anchored, short, printable ASCII, without
+    escapes that could name a character no token can produce, and with small {m,n} quantifiers."""
     if not isinstance(pattern, str) or len(pattern) > MAX_PATTERN or len(pattern) < 2:
         return False
     if not (pattern.startswith("^") and pattern.endswith("$")) or _UNSAFE_PATTERN.search(pattern):
