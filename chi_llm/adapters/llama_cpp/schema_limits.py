@@ -62,18 +62,25 @@ def whole(node: Mapping[str, Any], key: str, path: str) -> int | None:
     value = node.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if not is_number(value):
         raise bad(path, f"{key} must be a whole number, got {value!r}")
     if value != int(value) or value < 0:
         raise bad(path, f"{key} must be a whole number >= 0, got {value!r}")
     return int(value)
 
 
+def is_number(value: Any) -> bool:
+    """A JSON number Python compares exactly: an int of any size, or a finite float."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
+
+
 def bound(node: Mapping[str, Any], key: str) -> float | None:
     value = node.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return None  # not a bound the converter reads; validation judges it
-    return float(value)
+    if isinstance(value, int | float) and is_number(value):
+        return value  # an int stays exact: 10**400 has no float
+    return None  # not a bound the converter reads; validation judges it
 
 
 def matches(value: Any, kind: str) -> bool:

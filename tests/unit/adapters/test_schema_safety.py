@@ -58,6 +58,8 @@ RECIPES: list[tuple[Any, int, str | None]] = [
     ({"type": "string", "minLength": 1_000_000_000}, 512, "cannot fit"),
     ({"type": "array", "items": {"type": "integer"}, "minItems": 10_000_000}, 512, "cannot fit"),
     ({"type": "string", "minLength": 600}, 4, "cannot fit"),
+    ({"type": "string", "minLength": 10**400}, 512, "cannot fit"),  # no float holds it: OverflowError before
+    ({"type": "integer", "minimum": 10**400, "maximum": 10**400 + 2}, 512, None),
     ({"type": "string", "minLength": 5000}, 4096, "minLength 5000 is above 1024"),
     ({"$ref": "https://example.com/schema.json"}, 512, "not a reference inside the schema"),
     ({"$ref": "#/$defs/missing"}, 512, "points at nothing"),
