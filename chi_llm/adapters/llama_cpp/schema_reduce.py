@@ -202,7 +202,11 @@ class Reducer:
             if key in node and not node[key]:
                 raise never(f"{path}.{key}", "an empty list allows no value")
         key = "oneOf" if node.get("oneOf") else "anyOf"
-        options, size = self._alternatives(node[key], f"{path}.{key}", depth, ambiguity)
+        kind = node.get("type")
+        branches = node[key]
+        if isinstance(kind, str) and kind in TYPES:  # the converter would drop the type beside anyOf
+            branches = [{"type": kind, **b} if isinstance(b, Mapping) and "type" not in b else b for b in branches]
+        options, size = self._alternatives(branches, f"{path}.{key}", depth, ambiguity)
         return {"anyOf": options}, size
 
     def _types(

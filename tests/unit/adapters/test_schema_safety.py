@@ -126,6 +126,8 @@ def test_what_the_converter_mishandles_is_rewritten() -> None:
     assert list(closed["properties"]) == ["b"]
     listed = reduce_schema({"type": "object", "required": ["x"]}, max_chars=999)
     assert listed["properties"] == {"x": {}} and listed["required"] == ["x"]
+    beside = reduce_schema({"type": "string", "anyOf": [{"maxLength": 3}, {"enum": ["a", 1]}]}, max_chars=999)
+    assert beside == {"anyOf": [{"type": "string", "maxLength": 3}, {"enum": ["a"]}]}  # the type holds in each
     typed = reduce_schema({"type": ["string", "null"], "enum": ["a", None, 3]}, max_chars=999)
     assert typed == {"anyOf": [{"enum": ["a"]}, {"enum": [None]}]}
 
