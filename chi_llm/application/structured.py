@@ -33,6 +33,8 @@ def parse(text: str) -> tuple[Any, list[str]]:
         return json.loads(body, strict=False), []
     except ValueError as exc:
         return None, [f"$: not JSON ({exc})"]
+    except RecursionError:
+        return None, ["$: nested too deeply to read"]
 
 
 class StructuredService:

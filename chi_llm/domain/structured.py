@@ -15,6 +15,19 @@ from typing import Any
 
 from chi_llm.domain.errors import InvalidRequest
 
+MAX_SCHEMA_DEPTH = 64  # JSON nesting of a schema: deeper ones exhaust validators' recursion
+
+
+def nesting(value: Any) -> int:
+    """How deeply objects and arrays nest in a JSON value (walked without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, Mapping | list | tuple):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (node.values() if isinstance(node, Mapping) else node))
+    return deepest
+
 
 @dataclass(frozen=True, slots=True)
 class OutputSchema:
@@ -27,6 +40,8 @@ class OutputSchema:
     def of(cls, schema: Mapping[str, Any], name: str = "output") -> OutputSchema:
         if not isinstance(schema, Mapping):
             raise InvalidRequest(f"a JSON Schema is a mapping, got {type(schema).__name__}")
+        if nesting(schema) > MAX_SCHEMA_DEPTH:
+            raise InvalidRequest(f"the JSON Schema is nested more than {MAX_SCHEMA_DEPTH} levels deep; flatten it")
         try:
             text = json.dumps(schema, sort_keys=True, ensure_ascii=False)
         except (TypeError, ValueError) as exc:

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import codecs
-import json
 import random
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from chi_llm.adapters.llama_cpp.loader import LoadedModel
 from chi_llm.adapters.llama_cpp.sessions import shared_prefix
-from chi_llm.domain.errors import GenerationFailed, InvalidRequest
+from chi_llm.domain.errors import GenerationFailed
 from chi_llm.domain.generation import Chunk, FinishReason, GenerationOptions, Timings, Usage
 from chi_llm.domain.model_spec import Sampling
 
@@ -46,49 +44,7 @@ class DecodeJob:
     stops: Sequence[str]
     sampling: Sampling
     session: str | None = None
-
-
-SMALL_RANGE = 256
-
-
-def grammar_ready(node: Any) -> Any:
-    """The schema with what llama.cpp's converter ignores made expressible: a bounded integer
-    with a small range becomes the enum of its values (so `minimum`/`maximum` hold by
-    construction). Everything else is left as it is (and validated after decoding)."""
-    if isinstance(node, list):
-        return [grammar_ready(n) for n in node]
-    if not isinstance(node, dict):
-        return node
-    low, high = node.get("minimum"), node.get("maximum")
-    if (
-        node.get("type") == "integer"
-        and isinstance(low, int)
-        and isinstance(high, int)
-        and 0 <= high - low < SMALL_RANGE
-    ):
-        rest = {k: v for k, v in node.items() if k not in ("type", "minimum", "maximum")}
-        return {**rest, "enum": list(range(low, high + 1))}
-    return {k: grammar_ready(v) for k, v in node.items()}
-
-
-def _grammar(options: GenerationOptions) -> Any:
-    """The grammar that constrains decoding: the JSON Schema's, or any JSON (as a remote
-    `response_format: json_object` does), or none."""
-    if options.schema is not None:
-        from llama_cpp.llama_grammar import LlamaGrammar
-
-        try:
-            return LlamaGrammar.from_json_schema(json.dumps(grammar_ready(options.schema.value)), verbose=False)
-        except Exception as exc:  # the converter's own errors: a schema feature it lacks
-            raise InvalidRequest(
-                f"llama.cpp cannot turn this JSON Schema into a grammar ({exc}); simplify the schema "
-                "(plain types, properties, items, enum, required work everywhere)"
-            ) from exc
-    if options.json:
-        from llama_cpp.llama_grammar import JSON_GBNF, LlamaGrammar
-
-        return LlamaGrammar.from_string(JSON_GBNF, verbose=False)
-    return None
+    grammar: str | None = None  # GBNF llama.cpp already accepted (grammar.grammar_for)
 
 
 def decode(
@@ -116,7 +72,11 @@ def decode(
         utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")
         pending = ""
         llm.set_seed(options.seed if options.seed is not None else random.randrange(2**31))  # noqa: S311 (sampling)
-        grammar = _grammar(options)
+        grammar = None
+        if work.grammar is not None:
+            from llama_cpp.llama_grammar import LlamaGrammar
+
+            grammar = LlamaGrammar.from_string(work.grammar, verbose=False)
         tokens = llm.generate(
             prompt,
             grammar=grammar,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import cast
 
 from chi_llm.adapters.llama_cpp.decode import DecodeJob, TokenCounter, decode
+from chi_llm.adapters.llama_cpp.grammar import grammar_for
 from chi_llm.adapters.llama_cpp.load_defaults import default_gpu_layers, physical_cores
 from chi_llm.adapters.llama_cpp.loader import (
     LoadedModel,
@@ -127,12 +128,15 @@ class LlamaCppGenerator(TextGenerator):
         else:
             tokens, stops = chat_tokens(loaded, request.messages, request.options)
         recommended = self._sampling(request.model or self._default_model) if self._sampling else None
+        # The tokens this answer may take bound what a schema may ask for (checked before decoding).
+        room = max(min(request.options.token_limit, loaded.context - len(tokens)), 1)
         job = DecodeJob(
             prompt=tokens,
             options=request.options,
             stops=[*request.options.stop, *stops],
             sampling=recommended or Sampling(),
             session=request.session,
+            grammar=grammar_for(request.options, tokens=room, vocab=loaded.llm._model.vocab),
         )
         return loaded, job
 

@@ -3,29 +3,53 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import os
+import stat
 from typing import Any
 
 import click
 
 from chi_llm.domain.errors import InvalidRequest
+from chi_llm.domain.structured import MAX_SCHEMA_DEPTH, nesting
 from chi_llm.entrypoints.cli import output
 from chi_llm.entrypoints.cli.inputs import read_input
 from chi_llm.entrypoints.cli.options import build_llm, json_option, model_options
 
+MAX_SCHEMA_BYTES = 1024 * 1024  # a schema file larger than this is refused unread
+
+
+def _schema_file(path: str) -> str:
+    """A schema file's text: only a regular file (never a device or a FIFO), up to MAX_SCHEMA_BYTES."""
+    try:  # O_NONBLOCK: opening a FIFO with no writer must not wait; it is refused below
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except (OSError, ValueError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else str(exc)
+        raise InvalidRequest(f"--schema is neither JSON nor a readable file: {path} ({why})") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise InvalidRequest(f"--schema {path} is not a regular file; give a JSON Schema file or inline JSON")
+    with os.fdopen(fd, "rb") as handle:
+        data = handle.read(MAX_SCHEMA_BYTES + 1)
+    if len(data) > MAX_SCHEMA_BYTES:
+        raise InvalidRequest(f"--schema {path} is larger than {MAX_SCHEMA_BYTES // 1024} KiB; give a smaller schema")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidRequest(f"--schema {path} is not UTF-8 text (byte {exc.start})") from None
+
 
 def load_schema(text: str) -> Any:
     """--schema: inline JSON, or a file holding it."""
-    source = text
-    if not text.lstrip().startswith("{"):
-        try:
-            source = Path(text).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InvalidRequest(f"--schema is neither JSON nor a readable file: {text} ({exc.strerror})") from None
+    source = text if text.lstrip().startswith("{") else _schema_file(text)
+    too_deep = InvalidRequest(f"--schema is nested more than {MAX_SCHEMA_DEPTH} levels deep; flatten it")
     try:
         schema = json.loads(source)
     except ValueError as exc:
         raise InvalidRequest(f"--schema is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise too_deep from None
+    if nesting(schema) > MAX_SCHEMA_DEPTH:
+        raise too_deep
     if not isinstance(schema, dict):
         raise InvalidRequest("--schema must be a JSON object (a JSON Schema)")
     return schema
