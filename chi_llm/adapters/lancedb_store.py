@@ -7,7 +7,9 @@ model and dimension are kept in the table's schema metadata."""
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -28,24 +30,37 @@ def _quote(value: str) -> str:
 
 
 def where_clause(where: Mapping[str, Any] | None) -> str | None:
-    """SQL for equality filters: top-level fields, else keys of the metadata JSON."""
+    """SQL for equality filters: top-level fields, else keys of the metadata JSON. A metadata
+    value is compared as the JSON LanceDB renders it, so a value of another type than the one
+    stored is no match (its typed json_get_* functions fail on a value of another type)."""
     if not where:
         return None
     parts = []
     for key, value in where.items():
         if key in TOP_LEVEL:
             parts.append(f"{key} = {_quote(str(value))}")
-        elif isinstance(value, bool):
-            parts.append(f"json_get_bool(metadata, {_quote(key)}) = {str(value).lower()}")
-        elif isinstance(value, int):
-            parts.append(f"json_get_int(metadata, {_quote(key)}) = {value}")
-        elif isinstance(value, float):
-            parts.append(f"json_get_float(metadata, {_quote(key)}) = {value!r}")
-        elif isinstance(value, str):
-            parts.append(f"json_get_string(metadata, {_quote(key)}) = {_quote(value)}")
-        else:
-            raise InvalidRequest(f"filter values are text, numbers or booleans; {key!r} is {type(value).__name__}")
+            continue
+        shown = ", ".join(_quote(r) for r in _renderings(key, value))
+        parts.append(f"json_extract(metadata, {_quote(_json_path(key))}) IN ({shown})")
     return " AND ".join(parts)
+
+
+def _json_path(key: str) -> str:
+    return f"$.{key}" if key.isascii() and key.isidentifier() else "$[" + json.dumps(key, ensure_ascii=False) + "]"
+
+
+def _renderings(key: str, value: Any) -> list[str]:
+    """How LanceDB renders `value` as JSON (its exponent is not zero-padded: 1e-7, Python's 1e-07)."""
+    if isinstance(value, bool):
+        return ["true" if value else "false"]
+    if isinstance(value, int):
+        return [str(value)]
+    if isinstance(value, float) and math.isfinite(value):
+        text = repr(value)
+        return list(dict.fromkeys([text, re.sub(r"e([+-])0+(\d)", r"e\1\2", text)]))
+    if isinstance(value, str):
+        return [json.dumps(value, ensure_ascii=False)]
+    raise InvalidRequest(f"filter values are text, whole or finite numbers, or true/false; {key!r} is {value!r}")
 
 
 class LanceDbStore(VectorStore):

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from chi_llm.application.rag.chunking import chunk_spans
+from chi_llm.application.rag.names import name_on_disk, stored_name
 from chi_llm.domain.ports import DocumentLoader, Embedder, VectorStore
 from chi_llm.domain.rag import IngestReport, Passage, RagSettings, SkippedFile
 
@@ -127,12 +128,12 @@ class Ingestor:
             if isinstance(loaded, SkippedFile):
                 skipped.append(loaded)
                 continue
-            document_id = str(path)
+            document_id = stored_name(str(path))
             if known.get(document_id) == content_hash(loaded.text):
                 unchanged.append(document_id)
                 continue
             meta = {**(metadata or {}), "kind": loaded.kind}
-            pending.append(Pending(loaded.text, document_id, loaded.path, meta))
+            pending.append(Pending(loaded.text, document_id, stored_name(loaded.path), meta))
             (updated if document_id in known else added).append(document_id)
             if len(pending) >= BATCH_FILES or number == len(files):
                 chunks += self.add_texts(pending)
@@ -145,7 +146,7 @@ class Ingestor:
             added=tuple(added),
             updated=tuple(updated),
             unchanged=tuple(unchanged),
-            skipped=tuple(skipped),
+            skipped=tuple(SkippedFile(path=stored_name(s.path), reason=s.reason) for s in skipped),
             pruned=tuple(pruned),
             chunks=chunks,
             seconds=round(time.perf_counter() - started, 3),
@@ -154,13 +155,15 @@ class Ingestor:
     def _prune(self, paths: Sequence[str], files: Iterable[Path], known: Mapping[str, str]) -> list[str]:
         """Documents under the folders ingested (or named) whose file no longer exists."""
         roots = [str(Path(p).expanduser().absolute()) for p in paths if not any(c in p for c in "*?[")]
-        present = {str(f) for f in files}
+        roots = [stored_name(r) for r in roots]
+        present = {stored_name(str(f)) for f in files}
         gone = [
             doc
             for doc in known
             if doc not in present
             and any(doc == r or doc.startswith(r.rstrip("/") + "/") for r in roots)
             and not Path(doc).exists()
+            and not Path(name_on_disk(doc)).exists()
         ]
         for doc in gone:
             self.store.delete(document_id=doc)
