@@ -6,13 +6,19 @@ model and dimension are kept in the table's schema metadata."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
 import re
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+from chi_llm.adapters.file_lock import exclusive_lock
+from chi_llm.adapters.stored_documents import stored_documents
 from chi_llm.domain.errors import BackendUnavailable, ConfigError, InvalidRequest
 from chi_llm.domain.ports import VectorStore
 from chi_llm.domain.rag import Hit, Passage, SearchMode, StoredDocument, StoreInfo
@@ -64,13 +70,24 @@ def _renderings(key: str, value: Any) -> list[str]:
 
 
 class LanceDbStore(VectorStore):
-    def __init__(self, uri: str, name: str = "default", storage_options: Mapping[str, str] | None = None) -> None:
+    """`lock_folder`: where the write lock of a knowledge base on object storage is kept (a
+    local one keeps it in its own folder); a lock serializes the writers of one machine."""
+
+    def __init__(
+        self,
+        uri: str,
+        name: str = "default",
+        storage_options: Mapping[str, str] | None = None,
+        lock_folder: Path | None = None,
+    ) -> None:
         self.uri = uri
         self.name = name
         self._options = dict(storage_options or {})
+        self._lock_folder = lock_folder
         self._db: Any = None
         self._table: Any = None
         self._fts_ready = False
+        self._holding = self._upkeep_due = False
 
     # -- connection --------------------------------------------------------------------------
     def _connect(self) -> Any:
@@ -129,6 +146,27 @@ class LanceDbStore(VectorStore):
         return table
 
     # -- writing -----------------------------------------------------------------------------
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """The write lock; the indexes are kept up once, when the writing is done, rather than
+        after each of its writes (a large file is written in many batches)."""
+        with exclusive_lock(self.lock_path()):
+            self._holding, self._upkeep_due = True, False
+            try:
+                yield
+            finally:
+                self._holding = False
+            if self._upkeep_due and self._table is not None:
+                self._maintain(self._table)
+
+    def lock_path(self) -> Path:
+        local = self.uri.removeprefix("file://") if "://" not in self.uri.removeprefix("file://") else None
+        if local is not None:
+            return Path(local) / f".{self.name}.lock"
+        folder = self._lock_folder or Path(tempfile.gettempdir()) / "chi_llm-locks"
+        key = hashlib.sha256(f"{self.uri}\0{self.name}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        return folder / f"rag-{key}.lock"
+
     def add(self, passages: Sequence[Passage], vectors: Sequence[Sequence[float]], hashes: Mapping[str, str]) -> None:
         if not passages:
             return
@@ -152,7 +190,10 @@ class LanceDbStore(VectorStore):
         # Written with the JSON type (not the stored schema's binary form): LanceDB encodes it
         # as JSONB, which its json_get_* filter functions read.
         table.add(pa.table(rows, schema=_schema(dimension or 0)))
-        self._maintain(table)
+        if self._holding:
+            self._upkeep_due = True
+        else:
+            self._maintain(table)
 
     def delete(self, *, document_id: str | Sequence[str] | None = None, source: str | None = None) -> int:
         table = self._existing()
@@ -220,15 +261,8 @@ class LanceDbStore(VectorStore):
         table = self._existing()
         if table is None:
             return []
-        data = table.search().select(["document_id", "source", "content_hash"]).limit(None).to_arrow().to_pylist()
-        grouped: dict[str, StoredDocument] = {}
-        for row in data:
-            known = grouped.get(row["document_id"])
-            chunks = known.chunks + 1 if known else 1
-            grouped[row["document_id"]] = StoredDocument(
-                document_id=row["document_id"], source=row["source"], content_hash=row["content_hash"], chunks=chunks
-            )
-        return sorted(grouped.values(), key=lambda d: (d.source, d.document_id))
+        columns = ["document_id", "source", "content_hash", "chunk", "end"]
+        return stored_documents(table.search().select(columns).limit(None).to_arrow().to_pylist())
 
     def count(self) -> int:
         table = self._existing()

@@ -183,3 +183,33 @@ def test_filters_on_numbers_with_a_fraction(kind: Kind, tmp_path: Path) -> None:
     assert search(store, "weight mass half zero", "vector", k=10, x=3) == []  # a whole number is not 3.0
     assert len(search(store, "weight mass half zero", "vector", k=10, label="a'b\"c\\d/é\n")) == 4
     assert search(store, "weight mass half zero", "vector", k=10, **{"odd key.é'": 2}) == [texts[2]]
+
+
+def test_writers_take_turns(kind: Kind, tmp_path: Path) -> None:
+    import threading
+    import time
+
+    first, second = kind.make(tmp_path), kind.make(tmp_path)
+    if not kind.persistent:
+        second = first  # one in-memory base: its writers are threads of this process
+    order: list[str] = []
+
+    def write_second() -> None:
+        with second.writing():
+            order.append("second")
+
+    with first.writing():
+        waiting = threading.Thread(target=write_second)
+        waiting.start()
+        time.sleep(0.3)
+        order.append("first done")
+    waiting.join(timeout=10)
+    assert order == ["first done", "second"]
+
+
+def test_documents_say_whether_their_chunks_are_all_there_once(store: VectorStore) -> None:
+    assert all(d.intact for d in store.documents())
+    assert {d.source: d.length for d in store.documents()} == {"cars.md": 132, "fruit.md": 131, "notes.txt": 43}
+    add(store, "cars.md", TEXTS["cars.md"][:1], version="v1")  # its first chunk a second time
+    cars = {d.source: d for d in store.documents()}["cars.md"]
+    assert (cars.chunks, cars.intact, cars.length) == (3, False, 132)

@@ -205,9 +205,10 @@ class RagService:
     def delete(self, *, id: str | None = None, source: str | None = None) -> int:
         if (id is None) == (source is None):
             raise InvalidRequest("delete takes one of id= or source=")
-        if id is not None:
-            return self.store.delete(document_id=stored_name(id))
-        return self.store.delete(source=stored_name(source or ""))
+        with self.store.writing():
+            if id is not None:
+                return self.store.delete(document_id=stored_name(id))
+            return self.store.delete(source=stored_name(source or ""))
 
     def count(self) -> int:
         return self.store.count()
@@ -216,7 +217,8 @@ class RagService:
         return self.store.documents()
 
     def clear(self) -> None:
-        self.store.clear()
+        with self.store.writing():
+            self.store.clear()
 
     def info(self) -> StoreInfo:
         return self.store.info()

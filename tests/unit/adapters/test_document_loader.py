@@ -170,6 +170,6 @@ def test_a_file_that_grows_past_the_limit_while_read_is_skipped(
             more.write("x" * 5000)
         return seen
 
-    monkeypatch.setattr(document_loader.os, "fstat", fstat_then_grow)
+    monkeypatch.setattr(os, "fstat", fstat_then_grow)
     grown = FileLoader().load(growing)
     assert isinstance(grown, SkippedFile) and grown.reason.startswith("larger than")
