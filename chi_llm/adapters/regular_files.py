@@ -4,6 +4,7 @@ names and checked there), and no more than the limit plus one byte is ever read.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -27,7 +28,12 @@ def read_regular(path: Path, limit: int) -> bytearray | str:
     """The file's bytes, or why they are not read ("not a regular file (a FIFO)", "larger than
     64 MiB"). O_NONBLOCK: opening a FIFO that has no writer returns at once instead of waiting
     for one (it has no effect on a regular file). OSError when the file cannot be opened."""
-    fd = os.open(path, _FLAGS)
+    try:
+        fd = os.open(path, _FLAGS)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO and stat.S_ISSOCK(os.stat(path).st_mode):  # a socket cannot be opened
+            return "not a regular file (a socket)"
+        raise
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):

@@ -126,6 +126,17 @@ def test_a_fifo_in_a_folder_is_skipped_without_waiting_for_a_writer(tmp_path: Pa
     assert names(named) == ["pipe.txt"] and skipped == []
 
 
+def test_a_socket_in_a_folder_is_skipped_saying_what_it_is(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket(socket.AF_UNIX) as listening:
+        listening.bind(str(tmp_path / "server.sock"))
+        found = FileLoader().find([str(tmp_path)])[0]
+        assert names(found) == ["server.sock"]
+        skipped = FileLoader().load(found[0])
+    assert isinstance(skipped, SkippedFile) and skipped.reason == "not a regular file (a socket)"
+
+
 LOAD_ONE = "import sys; from pathlib import Path; from chi_llm.adapters.document_loader import FileLoader; " \
     "print(FileLoader().load(Path(sys.argv[1])))"  # fmt: skip
 
