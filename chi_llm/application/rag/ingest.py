@@ -10,68 +10,19 @@ two runs never interleave their deletes and writes."""
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chi_llm.application.rag import batches
+from chi_llm.application.rag.batches import Batch, Pending, complete, content_hash
 from chi_llm.application.rag.chunking import iter_spans
 from chi_llm.application.rag.names import name_on_disk, stored_name
 from chi_llm.domain.ports import DocumentLoader, Embedder, VectorStore
-from chi_llm.domain.rag import IngestReport, Passage, RagSettings, SkippedFile, StoredDocument
+from chi_llm.domain.rag import IngestReport, Passage, RagSettings, SkippedFile
 
 ProgressReport = Callable[[Mapping[str, Any]], None]  # {"files", "files_total", "chunks", "path"}
-
-
-BATCH_PASSAGES = 256  # passages embedded and written together
-_HASH_STEP = 1 << 20  # characters encoded at a time for the content hash
-
-
-@dataclass(frozen=True, slots=True)
-class Pending:
-    """A document to store (`digest`: its content hash, when already known)."""
-
-    text: str
-    document_id: str
-    source: str
-    metadata: Mapping[str, Any]
-    digest: str = ""
-
-
-def content_hash(text: str) -> str:
-    digest = hashlib.sha256()
-    for start in range(0, len(text), _HASH_STEP):  # never a second copy of a large text at once
-        digest.update(text[start : start + _HASH_STEP].encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
-
-
-def complete(stored: StoredDocument, length: int) -> bool:
-    """Whether a stored document's passages are all there, once each: numbered 0..n-1 with
-    no number twice (a racing run doubles them), the last one ending where the text ends (an
-    interrupted run leaves the tail out)."""
-    return stored.intact and stored.length == length
-
-
-@dataclass(slots=True)
-class _Batch:
-    """Passages waiting to be embedded and written, and the documents whose old passages the
-    write replaces (those that start in this batch)."""
-
-    passages: list[Passage] = field(default_factory=list)
-    replaced: list[str] = field(default_factory=list)
-    hashes: dict[str, str] = field(default_factory=dict)
-
-    def begin(self, document_id: str, digest: str) -> None:
-        if document_id in self.hashes:  # the same id again: the later text replaces the earlier
-            self.passages = [p for p in self.passages if p.document_id != document_id]
-        self.replaced.append(document_id)
-        self.hashes[document_id] = digest
-
-    def following(self, document_id: str) -> _Batch:
-        """The next batch, continuing the document being chunked."""
-        return _Batch(hashes={document_id: self.hashes[document_id]})
 
 
 def _nothing(_: Mapping[str, Any]) -> None:
@@ -131,12 +82,12 @@ class Ingestor:
         """Embed and write the documents' passages about BATCH_PASSAGES at a time (one write
         each, so embedding stays the cost); `written` hears the running total after each write."""
         total = 0
-        batch = _Batch()
+        batch = Batch()
         for document in documents:
             batch.begin(document.document_id, document.digest or content_hash(document.text))
             for passage in self.passages(document.text, document.document_id, document.source, document.metadata):
                 batch.passages.append(passage)
-                if len(batch.passages) >= BATCH_PASSAGES:
+                if len(batch.passages) >= batches.BATCH_PASSAGES:
                     total += self._write(batch)
                     written(total)
                     batch = batch.following(document.document_id)
@@ -145,7 +96,7 @@ class Ingestor:
             written(total)
         return total
 
-    def _write(self, batch: _Batch) -> int:
+    def _write(self, batch: Batch) -> int:
         vectors = self.embedder.embed_documents([p.text for p in batch.passages])
         if batch.replaced:
             self.store.delete(document_id=batch.replaced)  # one write for the whole batch

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from chi_llm.application.generation import GenerationService
-from chi_llm.application.rag.ingest import Ingestor, Pending, content_hash
+from chi_llm.application.rag.batches import Pending, content_hash
+from chi_llm.application.rag.ingest import Ingestor
 from chi_llm.application.rag.names import checked_filter, stored_name
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.generation import Completion, GenerationOptions, GenerationRequest, close_stream

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-import chi_llm.application.rag.ingest as ingest
+import chi_llm.application.rag.batches as batches
 from chi_llm import MicroRAG
 from tests.support.bounded import run_bounded
 
@@ -130,7 +130,7 @@ def test_a_rerun_repairs_what_an_interrupted_run_left(
     rag.add_files(str(docs))
     rows, chunks = stored(isolated / "kb")
     (docs / "doc3.md").write_text(prose(20, 99))  # a longer version, written in several batches
-    monkeypatch.setattr(ingest, "BATCH_PASSAGES", 2)
+    monkeypatch.setattr(batches, "BATCH_PASSAGES", 2)
     embedder = rag._rag.embedder
     real = embedder.embed_documents
     calls: list[int] = []
