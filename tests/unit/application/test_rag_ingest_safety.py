@@ -194,3 +194,20 @@ def test_a_10_mb_single_line_is_ingested_in_bounded_memory(isolated: Path) -> No
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["skipped"] == [] and result["chunks"] > 4000
     assert result["grown_mb"] < 80, result  # within 8x the file: the text, its bytes and a batch
+
+
+LONG_RUNS = """
+from chi_llm import MicroRAG
+rag = MicroRAG(db_path="memory:")
+runs = ["a" + " " * 300_000 + "b", "a" + "\\n" * 300_000 + "b", "x" * 300_000]
+runs += ["# h\\n" * 80_000, "```\\n# no\\n" * 30_000]
+for text in runs:
+    rag.add_document(text)
+print(rag.count())
+"""
+
+
+def test_long_runs_of_white_space_or_of_one_character_are_chunked_in_linear_time(isolated: Path) -> None:
+    done = run_bounded(LONG_RUNS, memory_mb=2048, timeout=120, env={"CHI_LLM_CONFIG": json.dumps(FAKE)})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert int(done.stdout.split()[-1]) > 5
