@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import glob
+import io
 import logging
 import os
 from collections.abc import Sequence
@@ -12,6 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from chi_llm.adapters.regular_files import read_regular
 from chi_llm.domain.ports import DocumentLoader
 from chi_llm.domain.rag import LoadedFile, SkippedFile
 
@@ -107,12 +109,12 @@ class FileLoader(DocumentLoader):
             path = Path(os.path.expanduser(raw))
             if any(ch in raw for ch in "*?["):
                 matches = [Path(p) for p in sorted(glob.glob(os.path.expanduser(raw), recursive=True))]
-                found += [m for m in matches if m.is_file()]
+                found += [m for m in matches if not m.is_dir()]  # what is not a regular file is reported
                 if not matches:
                     skipped.append(SkippedFile(path=raw, reason="no file matches this pattern"))
             elif path.is_dir():
                 found += self._walk(path)
-            elif path.is_file():
+            elif path.exists() or path.is_symlink():  # a FIFO, a device, a broken link: load() says why
                 found.append(path)
             else:
                 skipped.append(SkippedFile(path=raw, reason="no such file or folder"))
@@ -131,21 +133,21 @@ class FileLoader(DocumentLoader):
 
     def load(self, path: Path) -> LoadedFile | SkippedFile:
         try:
-            size = path.stat().st_size
-            if size > MAX_BYTES:
-                return SkippedFile(path=str(path), reason=f"larger than {MAX_BYTES // 2**20} MiB")
-            suffix = path.suffix.lower()
-            if suffix == ".pdf":
-                return self._pdf(path)
-            data = path.read_bytes()
+            data = read_regular(path, MAX_BYTES)
         except OSError as exc:
             return SkippedFile(path=str(path), reason=f"unreadable ({exc.strerror or exc})")
+        if isinstance(data, str):
+            return SkippedFile(path=str(path), reason=data)
+        suffix = path.suffix.lower()
+        if suffix == ".pdf":
+            return self._pdf(path, data)
         if b"\0" in data[:8192]:
             return SkippedFile(path=str(path), reason="binary")
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             return SkippedFile(path=str(path), reason="not UTF-8 text")
+        del data  # the text alone from here on (a large file is not held twice)
         kind = KINDS.get(suffix, "code" if suffix in CODE else "text")
         if kind == "html":
             text = html_text(text)
@@ -154,14 +156,14 @@ class FileLoader(DocumentLoader):
         return LoadedFile(path=str(path), text=text, kind=kind)
 
     @staticmethod
-    def _pdf(path: Path) -> LoadedFile | SkippedFile:
+    def _pdf(path: Path, data: bytearray) -> LoadedFile | SkippedFile:
         try:
             from pypdf import PdfReader
             from pypdf.errors import PdfReadError
         except ImportError:
             return SkippedFile(path=str(path), reason="PDF support needs pypdf: pip install 'chi-llm[rag]'")
         try:
-            pages = [page.extract_text() or "" for page in PdfReader(str(path)).pages]
+            pages = [page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages]
         except (PdfReadError, OSError, ValueError, KeyError) as exc:
             return SkippedFile(path=str(path), reason=f"unreadable PDF ({exc})")
         text = "\n\n".join(p.strip() for p in pages if p.strip())

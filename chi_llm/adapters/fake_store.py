@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
+from chi_llm.adapters.stored_documents import stored_documents
 from chi_llm.domain.errors import ConfigError
 from chi_llm.domain.ports import VectorStore
 from chi_llm.domain.rag import Hit, Passage, SearchMode, StoredDocument, StoreInfo
@@ -27,6 +30,7 @@ class InMemoryStore(VectorStore):
         self.name = name
         self._model: tuple[str, int] | None = None
         self._rows: list[Row] = []
+        self._writing = threading.Lock()  # one process holds it: a thread lock serializes its writers
 
     def open(self, *, model_id: str, dimension: int) -> None:
         if self._model is None:
@@ -112,16 +116,15 @@ class InMemoryStore(VectorStore):
         return sorted(scored, key=lambda pair: -pair[1])
 
     def documents(self) -> list[StoredDocument]:
-        grouped: dict[str, StoredDocument] = {}
-        for passage, _, content_hash in self._rows:
-            known = grouped.get(passage.document_id)
-            grouped[passage.document_id] = StoredDocument(
-                document_id=passage.document_id,
-                source=passage.source,
-                content_hash=content_hash,
-                chunks=(known.chunks if known else 0) + 1,
-            )
-        return sorted(grouped.values(), key=lambda d: (d.source, d.document_id))
+        return stored_documents(
+            {"document_id": p.document_id, "source": p.source, "content_hash": h, "chunk": p.index, "end": p.end}
+            for p, _, h in self._rows
+        )
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        with self._writing:
+            yield
 
     def count(self) -> int:
         return len(self._rows)

@@ -6,11 +6,19 @@ model and dimension are kept in the table's schema metadata."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import os
-from collections.abc import Mapping, Sequence
+import re
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+from chi_llm.adapters.file_lock import exclusive_lock
+from chi_llm.adapters.stored_documents import stored_documents
 from chi_llm.domain.errors import BackendUnavailable, ConfigError, InvalidRequest
 from chi_llm.domain.ports import VectorStore
 from chi_llm.domain.rag import Hit, Passage, SearchMode, StoredDocument, StoreInfo
@@ -28,34 +36,58 @@ def _quote(value: str) -> str:
 
 
 def where_clause(where: Mapping[str, Any] | None) -> str | None:
-    """SQL for equality filters: top-level fields, else keys of the metadata JSON."""
+    """SQL for equality filters: top-level fields, else keys of the metadata JSON. A metadata
+    value is compared as the JSON LanceDB renders it, so a value of another type than the one
+    stored is no match (its typed json_get_* functions fail on a value of another type)."""
     if not where:
         return None
     parts = []
     for key, value in where.items():
         if key in TOP_LEVEL:
             parts.append(f"{key} = {_quote(str(value))}")
-        elif isinstance(value, bool):
-            parts.append(f"json_get_bool(metadata, {_quote(key)}) = {str(value).lower()}")
-        elif isinstance(value, int):
-            parts.append(f"json_get_int(metadata, {_quote(key)}) = {value}")
-        elif isinstance(value, float):
-            parts.append(f"json_get_float(metadata, {_quote(key)}) = {value!r}")
-        elif isinstance(value, str):
-            parts.append(f"json_get_string(metadata, {_quote(key)}) = {_quote(value)}")
-        else:
-            raise InvalidRequest(f"filter values are text, numbers or booleans; {key!r} is {type(value).__name__}")
+            continue
+        shown = ", ".join(_quote(r) for r in _renderings(key, value))
+        parts.append(f"json_extract(metadata, {_quote(_json_path(key))}) IN ({shown})")
     return " AND ".join(parts)
 
 
+def _json_path(key: str) -> str:
+    return f"$.{key}" if key.isascii() and key.isidentifier() else "$[" + json.dumps(key, ensure_ascii=False) + "]"
+
+
+def _renderings(key: str, value: Any) -> list[str]:
+    """How LanceDB renders `value` as JSON (its exponent is not zero-padded: 1e-7, Python's 1e-07)."""
+    if isinstance(value, bool):
+        return ["true" if value else "false"]
+    if isinstance(value, int):
+        return [str(value)]
+    if isinstance(value, float) and math.isfinite(value):
+        text = repr(value)
+        return list(dict.fromkeys([text, re.sub(r"e([+-])0+(\d)", r"e\1\2", text)]))
+    if isinstance(value, str):
+        return [json.dumps(value, ensure_ascii=False)]
+    raise InvalidRequest(f"filter values are text, whole or finite numbers, or true/false; {key!r} is {value!r}")
+
+
 class LanceDbStore(VectorStore):
-    def __init__(self, uri: str, name: str = "default", storage_options: Mapping[str, str] | None = None) -> None:
+    """`lock_folder`: where the write lock of a knowledge base on object storage is kept (a
+    local one keeps it in its own folder); a lock serializes the writers of one machine."""
+
+    def __init__(
+        self,
+        uri: str,
+        name: str = "default",
+        storage_options: Mapping[str, str] | None = None,
+        lock_folder: Path | None = None,
+    ) -> None:
         self.uri = uri
         self.name = name
         self._options = dict(storage_options or {})
+        self._lock_folder = lock_folder
         self._db: Any = None
         self._table: Any = None
         self._fts_ready = False
+        self._holding = self._upkeep_due = False
 
     # -- connection --------------------------------------------------------------------------
     def _connect(self) -> Any:
@@ -114,6 +146,27 @@ class LanceDbStore(VectorStore):
         return table
 
     # -- writing -----------------------------------------------------------------------------
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """The write lock; the indexes are kept up once, when the writing is done, rather than
+        after each of its writes (a large file is written in many batches)."""
+        with exclusive_lock(self.lock_path()):
+            self._holding, self._upkeep_due = True, False
+            try:
+                yield
+            finally:
+                self._holding = False
+            if self._upkeep_due and self._table is not None:
+                self._maintain(self._table)
+
+    def lock_path(self) -> Path:
+        local = self.uri.removeprefix("file://") if "://" not in self.uri.removeprefix("file://") else None
+        if local is not None:
+            return Path(local) / f".{self.name}.lock"
+        folder = self._lock_folder or Path(tempfile.gettempdir()) / "chi_llm-locks"
+        key = hashlib.sha256(f"{self.uri}\0{self.name}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        return folder / f"rag-{key}.lock"
+
     def add(self, passages: Sequence[Passage], vectors: Sequence[Sequence[float]], hashes: Mapping[str, str]) -> None:
         if not passages:
             return
@@ -137,7 +190,10 @@ class LanceDbStore(VectorStore):
         # Written with the JSON type (not the stored schema's binary form): LanceDB encodes it
         # as JSONB, which its json_get_* filter functions read.
         table.add(pa.table(rows, schema=_schema(dimension or 0)))
-        self._maintain(table)
+        if self._holding:
+            self._upkeep_due = True
+        else:
+            self._maintain(table)
 
     def delete(self, *, document_id: str | Sequence[str] | None = None, source: str | None = None) -> int:
         table = self._existing()
@@ -205,15 +261,8 @@ class LanceDbStore(VectorStore):
         table = self._existing()
         if table is None:
             return []
-        data = table.search().select(["document_id", "source", "content_hash"]).limit(None).to_arrow().to_pylist()
-        grouped: dict[str, StoredDocument] = {}
-        for row in data:
-            known = grouped.get(row["document_id"])
-            chunks = known.chunks + 1 if known else 1
-            grouped[row["document_id"]] = StoredDocument(
-                document_id=row["document_id"], source=row["source"], content_hash=row["content_hash"], chunks=chunks
-            )
-        return sorted(grouped.values(), key=lambda d: (d.source, d.document_id))
+        columns = ["document_id", "source", "content_hash", "chunk", "end"]
+        return stored_documents(table.search().select(columns).limit(None).to_arrow().to_pylist())
 
     def count(self) -> int:
         table = self._existing()

@@ -449,7 +449,15 @@ class VectorStore(Protocol):
 
     @abstractmethod
     def documents(self) -> list[StoredDocument]:
-        """Every document stored, with its content hash (for incremental ingest)."""
+        """Every document stored, with its content hash and whether its chunks are all there
+        once each (for incremental ingest and its repairs)."""
+        ...
+
+    @abstractmethod
+    def writing(self) -> AbstractContextManager[None]:
+        """Hold the knowledge base for writing while the block runs: another writer (in this
+        process or another one) waits until it ends. Not re-entrant. Released if the process
+        dies. Reading needs no lock."""
         ...
 
     @abstractmethod

@@ -68,12 +68,16 @@ class EmbeddingSpec:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StoredDocument(JsonResult):
-    """A document in a knowledge base: where it came from, its content hash, how many chunks."""
+    """A document in a knowledge base: where it came from, its content hash, how many chunks;
+    `intact`: its chunks are numbered 0..n-1 with no number twice, `length`: where its last
+    chunk ends (the length of the text it was made from, when it is all there)."""
 
     document_id: str
     source: str
     content_hash: str
     chunks: int
+    intact: bool
+    length: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -128,10 +132,12 @@ class SkippedFile(JsonResult):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IngestReport(JsonResult):
-    """What `add_files` did: files added, replaced, unchanged, skipped (with why), pruned."""
+    """What `add_files` did: files added, replaced, stored again (`repaired`: an interrupted or
+    racing run had left them incomplete or doubled), unchanged, skipped (with why), pruned."""
 
     added: tuple[str, ...] = ()
     updated: tuple[str, ...] = ()
+    repaired: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
     skipped: tuple[SkippedFile, ...] = ()
     pruned: tuple[str, ...] = ()

@@ -89,14 +89,15 @@ def make_embedder(rag: Any, settings: Settings, env: Mapping[str, str], progress
     return FastEmbedEmbedder(rag.embedding_model, cache_dir=cache, threads=settings["threads"], progress=progress)
 
 
-def make_vector_store(rag: Any, location: str) -> Any:
+def make_vector_store(rag: Any, location: str, settings: Settings, env: Mapping[str, str]) -> Any:
     if location == "memory:":
         from chi_llm.adapters.fake_store import InMemoryStore
 
         return InMemoryStore(rag.name)
     from chi_llm.adapters.lancedb_store import LanceDbStore
 
-    return LanceDbStore(location, rag.name, rag.storage_options)
+    locks = cache_dir(settings["cache_dir"], env) / "locks"  # for a knowledge base on object storage
+    return LanceDbStore(location, rag.name, rag.storage_options, lock_folder=locks)
 
 
 def model_of(profile: ProviderProfile, settings: Settings) -> str | None:
@@ -271,7 +272,7 @@ class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defi
     project_file = providers.Callable(lambda config: config.project_file(), config)
     rag_db = providers.Singleton(rag_location, rag_config, settings, env, project_file)
     embedder = providers.Singleton(make_embedder, rag_config, settings, env, progress)
-    vector_store = providers.Singleton(make_vector_store, rag_config, rag_db)
+    vector_store = providers.Singleton(make_vector_store, rag_config, rag_db, settings, env)
     document_loader = providers.Singleton(lazy(ADAPTERS + "document_loader.FileLoader"))
     rag_progress = providers.Object(None)
     ingestor = providers.Singleton(

@@ -148,3 +148,68 @@ def test_what_was_stored_is_there_after_reopening(kind: Kind, store: VectorStore
     assert search(again, "yellow bananas", "hybrid")[0] == "Bananas are yellow and sweet."
     with pytest.raises(ConfigError):
         again.open(model_id="other-model", dimension=8)
+
+
+@pytest.mark.parametrize("mode", ["vector", "text", "hybrid"])
+def test_a_filter_of_another_type_than_the_values_stored_matches_nothing(store: VectorStore, mode: str) -> None:
+    # lang holds text, year a whole number, draft true/false: a value of another type is no match (not an error)
+    for where in ({"lang": 5}, {"lang": True}, {"lang": 1.5}, {"year": "2024"}, {"year": True}, {"year": 2024.5},
+                  {"draft": 1}, {"draft": "true"}, {"lang": "en", "year": 2023}):  # fmt: skip
+        assert search(store, "cars bananas meeting", mode, k=10, **where) == [], where
+    assert len(search(store, "cars bananas meeting", "vector", k=10, year=2024, draft=False)) == 4
+
+
+def test_filters_on_numbers_with_a_fraction(kind: Kind, tmp_path: Path) -> None:
+    store = kind.make(tmp_path)
+    store.open(model_id=EMBED.model_id, dimension=EMBED.dimension)
+    texts = ["Tiny 1e-7 weight.", "Huge 1e20 mass.", "One and a half.", "Three point zero."]
+    values = [1e-7, 1e20, 1.5, 3.0]
+    passages = [
+        Passage(
+            id=f"n{i}#0",
+            document_id=f"n{i}",
+            source=f"n{i}",
+            index=0,
+            start=0,
+            end=len(t),
+            text=t,
+            metadata={"x": v, "label": "a'b\"c\\d/é\n", "odd key.é'": i},
+        )
+        for i, (t, v) in enumerate(zip(texts, values, strict=True))
+    ]
+    store.add(passages, EMBED.embed_documents(texts), {p.document_id: "h" for p in passages})
+    for value, text in zip(values, texts, strict=True):
+        assert search(store, "weight mass half zero", "vector", k=10, x=value) == [text]
+    assert search(store, "weight mass half zero", "vector", k=10, x=3) == []  # a whole number is not 3.0
+    assert len(search(store, "weight mass half zero", "vector", k=10, label="a'b\"c\\d/é\n")) == 4
+    assert search(store, "weight mass half zero", "vector", k=10, **{"odd key.é'": 2}) == [texts[2]]
+
+
+def test_writers_take_turns(kind: Kind, tmp_path: Path) -> None:
+    import threading
+    import time
+
+    first, second = kind.make(tmp_path), kind.make(tmp_path)
+    if not kind.persistent:
+        second = first  # one in-memory base: its writers are threads of this process
+    order: list[str] = []
+
+    def write_second() -> None:
+        with second.writing():
+            order.append("second")
+
+    with first.writing():
+        waiting = threading.Thread(target=write_second)
+        waiting.start()
+        time.sleep(0.3)
+        order.append("first done")
+    waiting.join(timeout=10)
+    assert order == ["first done", "second"]
+
+
+def test_documents_say_whether_their_chunks_are_all_there_once(store: VectorStore) -> None:
+    assert all(d.intact for d in store.documents())
+    assert {d.source: d.length for d in store.documents()} == {"cars.md": 132, "fruit.md": 131, "notes.txt": 43}
+    add(store, "cars.md", TEXTS["cars.md"][:1], version="v1")  # its first chunk a second time
+    cars = {d.source: d for d in store.documents()}["cars.md"]
+    assert (cars.chunks, cars.intact, cars.length) == (3, False, 132)

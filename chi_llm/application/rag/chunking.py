@@ -1,28 +1,24 @@
 """Token-aware chunking with overlap that prefers heading, paragraph and code-block boundaries.
 
 Every chunk is an exact slice of the document (`text[start:end]`); consecutive chunks touch or
-overlap, so together they cover the whole document and nothing is lost or invented."""
+overlap, so together they cover the whole document and nothing is lost or invented. Chunks are
+made as the document is read (`iter_spans`): what chunking needs to know (where chunks may end,
+where tokens start, headings) is worked out a segment at a time (segments.py), so memory stays
+a small multiple of one segment however large the document."""
 
 from __future__ import annotations
 
 import bisect
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+from chi_llm.application.rag.segments import SEGMENT, Tokenize, Window, estimate_tokens
+
+__all__ = ["MAX_TOKEN_CHARS", "Span", "Tokenize", "chunk_spans", "estimate_tokens", "iter_spans"]
+
 TokenCounter = Callable[[str], int]
-_TOKEN = re.compile(r"\w+|[^\w\s]")
-_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
-_RST_HEADING = re.compile(r"^([^\n]+)\n([=\-~^\"'`#*+])\2{2,}[ \t]*$", re.MULTILINE)
-_FENCE = re.compile(r"^(```|~~~)", re.MULTILINE)
-# Where a chunk may end, best first: before a heading, at a code fence, at a blank line, at a
-# line end, after a sentence, at any white space.
-HEADING, FENCE, PARAGRAPH, LINE, SENTENCE, SPACE = 5, 4, 3, 2, 1, 0
-
-
-def estimate_tokens(text: str) -> int:
-    """Words and punctuation marks: close to a WordPiece/BPE count for prose (within ~30%)."""
-    return len(_TOKEN.findall(text))
+MAX_TOKEN_CHARS = 64  # a window of size * this many characters is searched (bounds the cost)
+SpanTokens = Callable[[int, int], int]  # tokens in text[start:end]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,54 +28,6 @@ class Span:
     heading: str | None
 
 
-def code_blocks(text: str) -> list[tuple[int, int]]:
-    """(start, end) of fenced code blocks (an unclosed fence runs to the end)."""
-    fences = [m.start() for m in _FENCE.finditer(text)]
-    blocks = []
-    for index in range(0, len(fences), 2):
-        end = fences[index + 1] if index + 1 < len(fences) else len(text)
-        blocks.append((fences[index], end))
-    return blocks
-
-
-def headings(text: str) -> list[tuple[int, str]]:
-    """(offset, title) of Markdown ATX and reStructuredText underlined headings, in order;
-    a `# comment` inside a fenced code block is not a heading."""
-    found = [(m.start(), m.group(2).strip()) for m in _HEADING.finditer(text)]
-    found += [(m.start(), m.group(1).strip()) for m in _RST_HEADING.finditer(text) if m.group(1).strip()]
-    blocks = code_blocks(text)
-    return sorted(h for h in found if not any(start < h[0] < end for start, end in blocks))
-
-
-def boundaries(text: str) -> dict[int, int]:
-    """Offset -> how good a place it is to end a chunk (the chunk ends just before it)."""
-    points: dict[int, int] = {}
-
-    def mark(offset: int, rank: int) -> None:
-        if 0 < offset < len(text) and points.get(offset, -1) < rank:
-            points[offset] = rank
-
-    for match in re.finditer(r"\s+", text):
-        gap = match.group()
-        end = match.end()
-        if "\n\n" in gap or "\n\r\n" in gap:
-            mark(end, PARAGRAPH)
-        elif "\n" in gap:
-            mark(end, LINE)
-        elif match.start() > 0 and text[match.start() - 1] in ".!?;:":
-            mark(end, SENTENCE)
-        else:
-            mark(end, SPACE)
-    for offset, _ in headings(text):
-        mark(offset, HEADING)
-    for match in _FENCE.finditer(text):
-        mark(match.start(), FENCE)
-        line_end = text.find("\n", match.start())
-        if line_end >= 0:
-            mark(line_end + 1, FENCE)
-    return points
-
-
 def chunk_spans(
     text: str,
     size: int = 300,
@@ -87,44 +35,47 @@ def chunk_spans(
     count: TokenCounter = estimate_tokens,
     starts: Sequence[int] | None = None,
 ) -> list[Span]:
+    """Every span of `iter_spans`. Tokens are counted by `count` on each candidate slice, or,
+    given `starts` (where each token of `text` starts), from those offsets."""
+    if starts is None:
+        return list(iter_spans(text, size, overlap, count=count))
+    given = starts
+
+    def tokenize(a: int, b: int) -> Sequence[int]:
+        return given[bisect.bisect_left(given, a) : bisect.bisect_left(given, b)]
+
+    return list(iter_spans(text, size, overlap, tokenize))
+
+
+def iter_spans(
+    text: str,
+    size: int = 300,
+    overlap: int = 40,
+    tokenize: Tokenize | None = None,
+    *,
+    count: TokenCounter = estimate_tokens,
+    segment: int = SEGMENT,
+) -> Iterator[Span]:
     """Spans of at most about `size` tokens, each starting `overlap` tokens before the previous
-    one ended, ending at the best boundary in the second half of its window. Tokens are counted
-    by `count` on each candidate slice, or, given `starts` (where each token of `text` starts),
-    from those offsets: one tokenization of the document instead of several per chunk."""
+    one ended, ending at the best boundary in the second half of its window. `tokenize(a, b)`
+    gives where the tokens of text[a:b] start (offsets in `text`): the text is tokenized a
+    segment at a time, once. Without it, `count` counts the tokens of each candidate slice."""
     if size < 2 or not 0 <= overlap < size:
         raise ValueError(f"need size >= 2 and 0 <= overlap < size, got size={size}, overlap={overlap}")
     if not text:
-        return []
-    points = boundaries(text)
-    ordered = sorted(points)
-    titles = headings(text)
-    title_offsets = [offset for offset, _ in titles]
-    tokens = _from_starts(starts) if starts is not None else _from_counter(text, count)
-    spans: list[Span] = []
+        return
+    window = Window(text, tokenize, segment)
+    tokens: SpanTokens = window.tokens if tokenize is not None else (lambda a, b: count(text[a:b]))
     start = 0
     while True:
+        window.advance(start, min(len(text), start + size * MAX_TOKEN_CHARS) + 1)
         limit = _fit(len(text), start, size, tokens)
         if limit >= len(text):
-            spans.append(Span(start, len(text), _heading_at(titles, title_offsets, start)))
-            return spans
-        end = _best_end(ordered, points, start, limit)
-        spans.append(Span(start, end, _heading_at(titles, title_offsets, start)))
-        start = _next_start(ordered, start, end, overlap, tokens)
-
-
-MAX_TOKEN_CHARS = 64  # a window of size * this many characters is searched (bounds the cost)
-
-
-SpanTokens = Callable[[int, int], int]  # tokens in text[start:end]
-
-
-def _from_counter(text: str, count: TokenCounter) -> SpanTokens:
-    return lambda start, end: count(text[start:end])
-
-
-def _from_starts(starts: Sequence[int]) -> SpanTokens:
-    """Tokens starting inside [start, end)."""
-    return lambda start, end: bisect.bisect_left(starts, end) - bisect.bisect_left(starts, start)
+            yield Span(start, len(text), window.heading_at(start))
+            return
+        end = _best_end(window.points, window.ranks, start, limit)
+        yield Span(start, end, window.heading_at(start))
+        start = _next_start(window.points, start, end, overlap, tokens)
 
 
 def _fit(length: int, start: int, size: int, tokens: SpanTokens) -> int:
@@ -141,16 +92,16 @@ def _fit(length: int, start: int, size: int, tokens: SpanTokens) -> int:
     return max(low, start + 1)
 
 
-def _best_end(ordered: list[int], points: dict[int, int], start: int, limit: int) -> int:
+def _best_end(ordered: list[int], ranks: list[int], start: int, limit: int) -> int:
     """The best-ranked boundary in the window's second half (the latest among equals); the
     limit itself when there is none (a very long word is cut)."""
     half = start + (limit - start) // 2
     first = bisect.bisect_right(ordered, half)
     last = bisect.bisect_right(ordered, limit)
     best, best_rank = limit, -1
-    for offset in ordered[first:last]:
-        if points[offset] >= best_rank:
-            best, best_rank = offset, points[offset]
+    for index in range(first, last):
+        if ranks[index] >= best_rank:
+            best, best_rank = ordered[index], ranks[index]
     return best
 
 
@@ -168,8 +119,3 @@ def _next_start(ordered: list[int], start: int, end: int, overlap: int, tokens: 
         else:
             low = middle + 1
     return ordered[low] if low < last else end
-
-
-def _heading_at(titles: list[tuple[int, str]], offsets: list[int], position: int) -> str | None:
-    index = bisect.bisect_right(offsets, position) - 1
-    return titles[index][1] if index >= 0 else None

@@ -1,39 +1,28 @@
 """Ingest: text and files into passages and vectors, incrementally (a file whose content hash is
-unchanged is not embedded again; a changed one replaces its passages; `prune` drops the
-passages of files that are gone)."""
+unchanged and whose passages are all stored, once each, is not embedded again; a changed one
+replaces its passages; one an interrupted or racing run left incomplete or doubled is stored
+again; `prune` drops the passages of files that are gone).
+
+Memory stays a small multiple of the largest file: files are read one at a time, each is
+chunked as it is tokenized (chunking.py), and passages are embedded and written in batches of
+BATCH_PASSAGES. Writers to one knowledge base take its write lock (`VectorStore.writing`), so
+two runs never interleave their deletes and writes."""
 
 from __future__ import annotations
 
-import hashlib
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from chi_llm.application.rag.chunking import chunk_spans
+from chi_llm.application.rag import batches
+from chi_llm.application.rag.batches import Batch, Pending, complete, content_hash
+from chi_llm.application.rag.chunking import iter_spans
+from chi_llm.application.rag.names import name_on_disk, stored_name
 from chi_llm.domain.ports import DocumentLoader, Embedder, VectorStore
 from chi_llm.domain.rag import IngestReport, Passage, RagSettings, SkippedFile
 
 ProgressReport = Callable[[Mapping[str, Any]], None]  # {"files", "files_total", "chunks", "path"}
-
-
-BATCH_PASSAGES = 256  # passages embedded and written together
-BATCH_FILES = 64  # files read before their passages are embedded (progress is reported per batch)
-
-
-@dataclass(frozen=True, slots=True)
-class Pending:
-    """A document to store."""
-
-    text: str
-    document_id: str
-    source: str
-    metadata: Mapping[str, Any]
-
-
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _nothing(_: Mapping[str, Any]) -> None:
@@ -59,11 +48,15 @@ class Ingestor:
     def open(self) -> None:
         self.store.open(model_id=self.embedder.model_id, dimension=self.embedder.dimension)
 
-    def passages(self, text: str, document_id: str, source: str, metadata: Mapping[str, Any]) -> list[Passage]:
+    def passages(self, text: str, document_id: str, source: str, metadata: Mapping[str, Any]) -> Iterator[Passage]:
+        """The document's passages, made as its text is tokenized (a segment at a time)."""
         size, overlap = self.settings.chunk_size, self.settings.chunk_overlap
-        spans = chunk_spans(text, size, overlap, starts=self.embedder.token_starts(text))
-        return [
-            Passage(
+
+        def tokenize(a: int, b: int) -> list[int]:
+            return [a + start for start in self.embedder.token_starts(text[a:b])]
+
+        for index, span in enumerate(iter_spans(text, size, overlap, tokenize)):
+            yield Passage(
                 id=f"{document_id}#{index}",
                 document_id=document_id,
                 source=source,
@@ -74,35 +67,41 @@ class Ingestor:
                 heading=span.heading,
                 metadata=dict(metadata),
             )
-            for index, span in enumerate(spans)
-        ]
 
     def add_text(self, text: str, *, document_id: str, source: str, metadata: Mapping[str, Any]) -> int:
         """Store one document (replacing a document of that id); the number of chunks."""
         return self.add_texts([Pending(text, document_id, source, metadata)])
 
-    def add_texts(self, documents: Sequence[Pending]) -> int:
-        """Store documents, replacing any of the same ids: embedded, then written in batches of
-        about BATCH_PASSAGES passages (one write each, so embedding stays the cost)."""
-        self.open()
-        written = 0
-        batch: list[tuple[Pending, list[Passage]]] = []
-        size = 0
-        for document in documents:
-            passages = self.passages(document.text, document.document_id, document.source, document.metadata)
-            batch.append((document, passages))
-            size += len(passages)
-            if size >= BATCH_PASSAGES:
-                written += self._write(batch)
-                batch, size = [], 0
-        return written + (self._write(batch) if batch else 0)
+    def add_texts(self, documents: Iterable[Pending]) -> int:
+        """Store documents, replacing any of the same ids; the number of chunks written."""
+        with self.store.writing():
+            self.open()
+            return self._store(documents)
 
-    def _write(self, batch: Sequence[tuple[Pending, list[Passage]]]) -> int:
-        passages = [p for _, group in batch for p in group]
-        vectors = self.embedder.embed_documents([p.text for p in passages])
-        self.store.delete(document_id=[document.document_id for document, _ in batch])  # one write
-        self.store.add(passages, vectors, {d.document_id: content_hash(d.text) for d, _ in batch})
-        return len(passages)
+    def _store(self, documents: Iterable[Pending], written: Callable[[int], None] = lambda _: None) -> int:
+        """Embed and write the documents' passages about BATCH_PASSAGES at a time (one write
+        each, so embedding stays the cost); `written` hears the running total after each write."""
+        total = 0
+        batch = Batch()
+        for document in documents:
+            batch.begin(document.document_id, document.digest or content_hash(document.text))
+            for passage in self.passages(document.text, document.document_id, document.source, document.metadata):
+                batch.passages.append(passage)
+                if len(batch.passages) >= batches.BATCH_PASSAGES:
+                    total += self._write(batch)
+                    written(total)
+                    batch = batch.following(document.document_id)
+        if batch.passages or batch.replaced:
+            total += self._write(batch)
+            written(total)
+        return total
+
+    def _write(self, batch: Batch) -> int:
+        vectors = self.embedder.embed_documents([p.text for p in batch.passages])
+        if batch.replaced:
+            self.store.delete(document_id=batch.replaced)  # one write for the whole batch
+        self.store.add(batch.passages, vectors, batch.hashes)
+        return len(batch.passages)
 
     def add_files(
         self,
@@ -114,54 +113,62 @@ class Ingestor:
         metadata: Mapping[str, Any] | None = None,
     ) -> IngestReport:
         started = time.perf_counter()
-        self.open()
-        files, skipped = self.loader.find(paths, include, exclude)
-        known = {d.document_id: d.content_hash for d in self.store.documents()}
-        added: list[str] = []
-        updated: list[str] = []
-        unchanged: list[str] = []
-        pending: list[Pending] = []
-        chunks = 0
-        for number, path in enumerate(files, 1):
-            loaded = self.loader.load(path)
-            if isinstance(loaded, SkippedFile):
-                skipped.append(loaded)
-                continue
-            document_id = str(path)
-            if known.get(document_id) == content_hash(loaded.text):
-                unchanged.append(document_id)
-                continue
-            meta = {**(metadata or {}), "kind": loaded.kind}
-            pending.append(Pending(loaded.text, document_id, loaded.path, meta))
-            (updated if document_id in known else added).append(document_id)
-            if len(pending) >= BATCH_FILES or number == len(files):
-                chunks += self.add_texts(pending)
-                pending = []
-                self.progress({"files": number, "files_total": len(files), "chunks": chunks, "path": document_id})
-        if pending:
-            chunks += self.add_texts(pending)
-        pruned = self._prune(paths, files, known) if prune else []
+        with self.store.writing():
+            self.open()
+            files, skipped = self.loader.find(paths, include, exclude)
+            known = {d.document_id: d for d in self.store.documents()}
+            sorted_out: dict[str, list[str]] = {"added": [], "updated": [], "repaired": [], "unchanged": []}
+            at = {"files": 0, "path": ""}
+
+            def documents() -> Iterator[Pending]:
+                for number, path in enumerate(files, 1):
+                    at["files"], at["path"] = number - 1, stored_name(str(path))
+                    loaded = self.loader.load(path)
+                    if isinstance(loaded, SkippedFile):
+                        skipped.append(loaded)
+                        continue
+                    document_id = stored_name(str(path))
+                    digest = content_hash(loaded.text)
+                    stored = known.get(document_id)
+                    if stored is None or stored.content_hash != digest:
+                        sorted_out["added" if stored is None else "updated"].append(document_id)
+                    elif complete(stored, len(loaded.text)):
+                        sorted_out["unchanged"].append(document_id)
+                        continue
+                    else:
+                        sorted_out["repaired"].append(document_id)
+                    meta = {**(metadata or {}), "kind": loaded.kind}
+                    yield Pending(loaded.text, document_id, stored_name(loaded.path), meta, digest)
+                at["files"] = len(files)
+
+            def report(chunks: int) -> None:
+                self.progress({"files": at["files"], "files_total": len(files), "chunks": chunks, "path": at["path"]})
+
+            chunks = self._store(documents(), report)
+            pruned = self._prune(paths, files, known) if prune else []
         return IngestReport(
-            added=tuple(added),
-            updated=tuple(updated),
-            unchanged=tuple(unchanged),
-            skipped=tuple(skipped),
+            added=tuple(sorted_out["added"]),
+            updated=tuple(sorted_out["updated"]),
+            repaired=tuple(sorted_out["repaired"]),
+            unchanged=tuple(sorted_out["unchanged"]),
+            skipped=tuple(SkippedFile(path=stored_name(s.path), reason=s.reason) for s in skipped),
             pruned=tuple(pruned),
             chunks=chunks,
             seconds=round(time.perf_counter() - started, 3),
         )
 
-    def _prune(self, paths: Sequence[str], files: Iterable[Path], known: Mapping[str, str]) -> list[str]:
+    def _prune(self, paths: Sequence[str], files: Iterable[Path], known: Mapping[str, Any]) -> list[str]:
         """Documents under the folders ingested (or named) whose file no longer exists."""
-        roots = [str(Path(p).expanduser().absolute()) for p in paths if not any(c in p for c in "*?[")]
-        present = {str(f) for f in files}
+        roots = [stored_name(str(Path(p).expanduser().absolute())) for p in paths if not any(c in p for c in "*?[")]
+        present = {stored_name(str(f)) for f in files}
         gone = [
             doc
             for doc in known
             if doc not in present
             and any(doc == r or doc.startswith(r.rstrip("/") + "/") for r in roots)
             and not Path(doc).exists()
+            and not Path(name_on_disk(doc)).exists()
         ]
-        for doc in gone:
-            self.store.delete(document_id=doc)
+        if gone:
+            self.store.delete(document_id=gone)
         return gone

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from chi_llm.application.generation import GenerationService
-from chi_llm.application.rag.ingest import Ingestor, Pending, content_hash
+from chi_llm.application.rag.batches import Pending, content_hash
+from chi_llm.application.rag.ingest import Ingestor
+from chi_llm.application.rag.names import checked_filter, stored_name
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.generation import Completion, GenerationOptions, GenerationRequest, close_stream
 from chi_llm.domain.messages import Message
@@ -75,8 +77,8 @@ class RagService:
             if not text.strip():
                 raise InvalidRequest(f"document {id or number} is empty: nothing was added")
             meta = dict(metadata or {})
-            document_id = id or f"text:{content_hash(text)[:16]}"
-            pending.append(Pending(text, document_id, str(meta.get("source") or document_id), meta))
+            document_id = stored_name(id or f"text:{content_hash(text)[:16]}")
+            pending.append(Pending(text, document_id, stored_name(str(meta.get("source") or document_id)), meta))
         self.ingestor.add_texts(pending)
         return [p.document_id for p in pending]
 
@@ -104,6 +106,7 @@ class RagService:
         if not query.strip():
             raise InvalidRequest("the query is empty")
         search_mode: SearchMode = chosen
+        where = checked_filter(where)
         if search_mode != "text" and vector is None:
             vector = self.embedder.embed_query(query)
         k = top_k or self.settings.top_k
@@ -125,6 +128,7 @@ class RagService:
     def _sources(
         self, question: str, top_k: int | None, where: Mapping[str, Any] | None, mode: str | None
     ) -> tuple[list[Hit], bool]:
+        where = checked_filter(where)
         if self.store.count() == 0:
             return [], False
         vector = self.embedder.embed_query(question)  # once, for the relevance check and the search
@@ -202,7 +206,10 @@ class RagService:
     def delete(self, *, id: str | None = None, source: str | None = None) -> int:
         if (id is None) == (source is None):
             raise InvalidRequest("delete takes one of id= or source=")
-        return self.store.delete(document_id=id, source=source)
+        with self.store.writing():
+            if id is not None:
+                return self.store.delete(document_id=stored_name(id))
+            return self.store.delete(source=stored_name(source or ""))
 
     def count(self) -> int:
         return self.store.count()
@@ -211,7 +218,8 @@ class RagService:
         return self.store.documents()
 
     def clear(self) -> None:
-        self.store.clear()
+        with self.store.writing():
+            self.store.clear()
 
     def info(self) -> StoreInfo:
         return self.store.info()

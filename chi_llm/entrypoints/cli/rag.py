@@ -81,7 +81,9 @@ def add(
         output.emit_json(report)
         return
     output.line(
-        f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
+        f"{len(report.added)} added, {len(report.updated)} updated, "
+        + (f"{len(report.repaired)} repaired, " if report.repaired else "")
+        + f"{len(report.unchanged)} unchanged, "
         f"{len(report.pruned)} removed, {len(report.skipped)} skipped; {report.chunks} chunks in {report.seconds:.1f} s"
     )
     for skipped in report.skipped:

@@ -3,10 +3,14 @@ what is read (text kinds, HTML text, PDF text; binary, empty, unreadable and odd
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+import pytest
 
 from chi_llm.adapters.document_loader import FileLoader, html_text
 from chi_llm.domain.rag import LoadedFile, SkippedFile
+from tests.support.bounded import run_python_bounded, within
 
 # A one-page PDF whose content stream draws "Hello PDF world" (hand-written; offsets computed below).
 _OBJECTS = [
@@ -102,4 +106,81 @@ def test_html_text_drops_markup() -> None:
 
 def test_an_unreadable_file_is_skipped(tmp_path: Path) -> None:
     folder = FileLoader().load(tmp_path)  # a folder given as a file cannot be read, even by root
-    assert isinstance(folder, SkippedFile) and folder.reason.startswith("unreadable")
+    assert isinstance(folder, SkippedFile) and folder.reason == "not a regular file (a folder)"
+    (tmp_path / "dangling.md").symlink_to(tmp_path / "gone.md")
+    assert names(FileLoader().find([str(tmp_path / "dangling.md")])[0]) == ["dangling.md"]
+    dangling = FileLoader().load(tmp_path / "dangling.md")
+    assert isinstance(dangling, SkippedFile) and dangling.reason == "unreadable (No such file or directory)"
+
+
+def test_a_fifo_in_a_folder_is_skipped_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    (tmp_path / "notes.md").write_text("# Notes\n\nreal text\n")
+    os.mkfifo(tmp_path / "pipe.txt")
+    loader = FileLoader()
+    found, skipped = loader.find([str(tmp_path)])
+    assert names(found) == ["notes.md", "pipe.txt"] and skipped == []
+    with within(5):  # an ordinary open() of a FIFO with no writer waits forever
+        pipe = loader.load(tmp_path / "pipe.txt")
+    assert isinstance(pipe, SkippedFile) and pipe.reason == "not a regular file (a FIFO)"
+    named, skipped = loader.find([str(tmp_path / "pipe.txt")])  # named on its own: reported, not "no such file"
+    assert names(named) == ["pipe.txt"] and skipped == []
+
+
+def test_a_socket_in_a_folder_is_skipped_saying_what_it_is(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket(socket.AF_UNIX) as listening:
+        listening.bind(str(tmp_path / "server.sock"))
+        found = FileLoader().find([str(tmp_path)])[0]
+        assert names(found) == ["server.sock"]
+        skipped = FileLoader().load(found[0])
+    assert isinstance(skipped, SkippedFile) and skipped.reason == "not a regular file (a socket)"
+
+
+LOAD_ONE = "import sys; from pathlib import Path; from chi_llm.adapters.document_loader import FileLoader; " \
+    "print(FileLoader().load(Path(sys.argv[1])))"  # fmt: skip
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+def test_a_link_to_a_device_is_skipped_not_read_until_memory_runs_out(tmp_path: Path, device: str) -> None:
+    link = tmp_path / "zeros.txt"
+    link.symlink_to(device)
+    assert names(FileLoader().find([str(tmp_path)])[0]) == ["zeros.txt"]
+    done = run_python_bounded(LOAD_ONE, str(link), memory=1024 << 20, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "not a regular file (a character device)" in done.stdout
+
+
+def test_a_file_larger_than_the_limit_is_skipped_and_read_no_further(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import chi_llm.adapters.document_loader as document_loader
+
+    monkeypatch.setattr(document_loader, "MAX_BYTES", 1000)
+    (tmp_path / "big.txt").write_text("word " * 201)  # 1005 bytes
+    (tmp_path / "fits.txt").write_text("word " * 200)  # 1000 bytes: the limit itself is accepted
+    big = FileLoader().load(tmp_path / "big.txt")
+    assert isinstance(big, SkippedFile) and big.reason.startswith("larger than")
+    fits = FileLoader().load(tmp_path / "fits.txt")
+    assert isinstance(fits, LoadedFile) and len(fits.text) == 1000
+
+
+def test_a_file_that_grows_past_the_limit_while_read_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import chi_llm.adapters.document_loader as document_loader
+
+    monkeypatch.setattr(document_loader, "MAX_BYTES", 1000)
+    growing = tmp_path / "log.txt"
+    growing.write_text("start\n")
+    real_fstat = os.fstat
+
+    def fstat_then_grow(fd: int) -> os.stat_result:  # the size seen, then the file grows
+        seen = real_fstat(fd)
+        with growing.open("a") as more:
+            more.write("x" * 5000)
+        return seen
+
+    monkeypatch.setattr(os, "fstat", fstat_then_grow)
+    grown = FileLoader().load(growing)
+    assert isinstance(grown, SkippedFile) and grown.reason.startswith("larger than")

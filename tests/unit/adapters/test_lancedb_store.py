@@ -47,3 +47,17 @@ def test_indexes_follow_the_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     add(store, 350, 300)  # the table has doubled since the index was built: retrained over all rows
     assert indexes(store)["IvfPq"] == (650, 0) and indexes(store)["FTS"] == (650, 0)
     assert store.search(vector=None, text="word600", k=1, mode="text")[0].passage.document_id == "d600"
+
+
+def test_a_writer_holding_the_lock_has_the_indexes_kept_up_once_when_it_is_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lancedb_store, "VECTOR_INDEX_MIN_ROWS", 300)
+    store = LanceDbStore(str(tmp_path / "db"), "kb")
+    store.open(model_id=EMBED.model_id, dimension=EMBED.dimension)
+    with store.writing():
+        for first in range(0, 400, 100):  # a large file, written a batch at a time
+            add(store, first, 100)
+        assert not store.info().vector_index  # not rebuilt after each batch
+    assert store.info().vector_index and indexes(store)["IvfPq"] == (400, 0)
+    assert (tmp_path / "db" / ".kb.lock").is_file() and store.info().chunks == 400

@@ -4,11 +4,13 @@ the best boundary, each knowing its heading."""
 from __future__ import annotations
 
 import itertools
+import re
+from collections.abc import Callable
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from chi_llm.application.rag.chunking import Span, chunk_spans, estimate_tokens
+from chi_llm.application.rag.chunking import Span, chunk_spans, estimate_tokens, iter_spans
 
 WORDS = st.sampled_from(["alpha", "beta", "gamma", "δέλτα", "x", "2026", "end.", "why?", "code()", "a-b"])
 SEPARATORS = st.sampled_from([" ", " ", " ", "\n", "\n\n", "\t", "  "])
@@ -92,3 +94,33 @@ def test_token_starts_size_chunks_like_a_counter(text: str, size: int) -> None:
     covers(text, spans)
     for span in spans:
         assert bisect.bisect_left(starts, span.end) - bisect.bisect_left(starts, span.start) <= size
+
+
+def fake_starts(text: str) -> Callable[[int, int], list[int]]:
+    """Where the tokens of text[a:b] start, found in that slice alone (as an embedder would)."""
+    return lambda a, b: [a + m.start() for m in re.finditer(r"\w+|[^\w\s]", text[a:b])]
+
+
+@settings(max_examples=150, deadline=None)
+@given(documents(), st.integers(8, 60), st.sampled_from([64, 97, 200]), st.booleans())
+def test_chunking_a_segment_at_a_time_gives_the_same_chunks(
+    text: str, size: int, segment: int, by_tokens: bool
+) -> None:
+    assume(all(len(line) < segment // 2 for line in text.split("\n")))  # a line start to cut at
+    tokenize = fake_starts(text) if by_tokens else None
+    whole = list(iter_spans(text, size, size // 4, tokenize, segment=len(text) + 1))
+    assert list(iter_spans(text, size, size // 4, tokenize, segment=segment)) == whole
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(min_size=1, max_size=3000), st.integers(2, 50), st.integers(1, 300))
+def test_any_text_is_covered_a_segment_at_a_time(text: str, size: int, segment: int) -> None:
+    spans = list(iter_spans(text, size, size // 4, fake_starts(text), segment=segment))
+    covers(text, spans)
+
+
+def test_a_heading_and_a_code_block_across_segments() -> None:
+    text = "# Real\n\n```bash\n" + "echo x\n" * 40 + "# not a heading\n```\n\n## Next\n\n" + "tail words\n" * 40
+    for segment in (16, 50, 10_000):
+        headings = [s.heading for s in iter_spans(text, 20, 5, fake_starts(text), segment=segment)]
+        assert set(headings) == {"Real", "Next"} and headings[-1] == "Next", segment

@@ -108,3 +108,55 @@ def test_a_knowledge_base_on_object_storage(monkeypatch: pytest.MonkeyPatch, doc
     assert answer["found"] and answer["sources"][0]["source"].endswith("garden.md")
     shown = json.loads(run("config", "show", "--json").stdout)["rag"]["storage_options"]
     assert shown["aws_secret_access_key"] is True and shown["aws_region"] == "us-east-1"
+
+
+def test_a_file_name_that_is_not_utf8_is_carried_and_shown_escaped(monkeypatch: pytest.MonkeyPatch, docs: Path) -> None:
+    monkeypatch.setenv("CHI_LLM_CONFIG", json.dumps(FAKE))
+    odd = os.fsdecode(bytes(docs) + b"/caf\xe9.txt")  # as os.listdir gives it: a lone surrogate
+    Path(odd).write_text("Espresso and croissants in the morning.\n")
+    shown = str(docs) + "/caf\\xe9.txt"
+    added = run("rag", "add", str(docs), "--json")
+    assert added.exit_code == 0, added.output
+    assert shown in json.loads(added.stdout)["added"]
+    again = json.loads(run("rag", "add", str(docs), "--json").stdout)
+    assert shown in again["unchanged"] and again["chunks"] == 0
+    assert shown in run("rag", "list").stdout
+    hits = json.loads(run("rag", "search", "espresso croissants", "-k", "1", "--json").stdout)
+    assert hits[0]["source"] == shown
+    only = json.loads(run("rag", "search", "espresso", "--filter", f"source={odd}", "--json").stdout)
+    assert [h["source"] for h in only] == [shown]  # the name as the shell passes it finds it
+    assert run("rag", "remove", odd).exit_code == 0
+    assert shown not in run("rag", "list").stdout
+    skipped = docs / "sub"
+    skipped.mkdir()
+    Path(os.fsdecode(bytes(skipped) + b"/bin\xff.txt")).write_bytes(b"\x00\x01")
+    report = run("rag", "add", str(docs))
+    assert report.exit_code == 0 and f"skipped {skipped}/bin\\xff.txt: binary" in report.stderr
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e999", "[1]", '{"a": 1}', "null", "\udcff"])
+def test_a_filter_value_that_cannot_be_compared_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, docs: Path, value: str
+) -> None:
+    monkeypatch.setenv("CHI_LLM_CONFIG", json.dumps(FAKE))
+    assert run("rag", "add", str(docs)).exit_code == 0
+    for command in (["search", "car"], ["query", "car"]):
+        shown = run("rag", *command, "--filter", f"kind={value}", "--json")
+        assert shown.exit_code == 2, shown.output
+        error = json.loads(shown.stdout)["error"]
+        assert error["kind"] == "invalid_request" and "filter" in error["message"]
+        plain = run("rag", *command, "--filter", f"kind={value}")
+        assert plain.exit_code == 2 and plain.stderr.startswith("chi-llm: error:") and "Traceback" not in plain.output
+
+
+@pytest.mark.parametrize("value", ["true", "1.5", "5", '"text"', "text", "0"])
+def test_a_filter_of_another_type_than_the_stored_values_finds_nothing(
+    monkeypatch: pytest.MonkeyPatch, docs: Path, value: str
+) -> None:
+    monkeypatch.setenv("CHI_LLM_CONFIG", json.dumps(FAKE))
+    assert run("rag", "add", str(docs)).exit_code == 0
+    found = run("rag", "search", "car", "--filter", f"kind={value}", "--json")
+    assert found.exit_code == 0, found.output
+    assert len(json.loads(found.stdout)) == (1 if value in ('"text"', "text") else 0)
+    answer = run("rag", "query", "blue car brakes", "--filter", f"kind={value}", "--json")
+    assert answer.exit_code == 0 and json.loads(answer.stdout)["found"] == (value in ('"text"', "text"))
