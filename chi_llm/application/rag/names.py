@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from chi_llm.domain.errors import InvalidRequest
+from chi_llm.domain.shown_text import shown
 
 FIELDS = ("source", "document_id", "heading")  # filtered as stored; any other key is metadata
 _ESCAPED = re.compile(rb"\\x([0-9a-f]{2})")
@@ -18,15 +19,7 @@ _ESCAPED = re.compile(rb"\\x([0-9a-f]{2})")
 
 def stored_name(name: str) -> str:
     """`name` with undecodable bytes escaped (caf\\xe9.txt); any other name unchanged."""
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        try:
-            raw = name.encode("utf-8", "surrogateescape")
-        except UnicodeEncodeError:  # a lone surrogate that stands for no byte
-            return name.encode("utf-8", "backslashreplace").decode("utf-8")
-        return raw.decode("utf-8", "backslashreplace")
-    return name
+    return shown(name)
 
 
 def name_on_disk(stored: str) -> str:

@@ -23,6 +23,7 @@ from chi_llm.domain.errors import (
     RateLimited,
 )
 from chi_llm.domain.results import to_json
+from chi_llm.domain.shown_text import shown, shown_values
 
 EXIT_CODES: list[tuple[type[ChiLlmError], int]] = [
     (ConfigError, 2),
@@ -57,28 +58,8 @@ def exit_code(error: ChiLlmError) -> int:
 
 
 def printable(text: str) -> str:
-    """`text` as the terminal can take it: characters UTF-8 cannot encode (the lone surrogates
-    that undecodable bytes in an argument or file name become) are shown escaped, a byte of a
-    file name as `\\xff` (what `$'...'` in a shell takes back), any other surrogate as `\\udXXX`."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        try:  # the bytes os.fsdecode escaped, back to bytes, then the undecodable ones as \xNN
-            return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-        except UnicodeEncodeError:
-            return text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return text
-
-
-def _printable_values(value: Any) -> Any:
-    """A JSON-ready value with every string made printable (see `printable`)."""
-    if isinstance(value, str):
-        return printable(value)
-    if isinstance(value, dict):
-        return {printable(str(k)): _printable_values(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_printable_values(v) for v in value]
-    return value
+    """`text` as the terminal can take it (undecodable bytes as `\\xff`: domain/shown_text.py)."""
+    return shown(text)
 
 
 def write(text: str) -> None:
@@ -104,7 +85,7 @@ def emit_json(value: Any) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        text = json.dumps(_printable_values(to_json(value)), indent=2, ensure_ascii=False, default=str)
+        text = json.dumps(shown_values(to_json(value)), indent=2, ensure_ascii=False, default=str)
     print(text, flush=True)
 
 

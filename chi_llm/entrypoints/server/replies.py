@@ -14,25 +14,7 @@ from typing import Any
 from starlette.responses import JSONResponse
 
 from chi_llm.domain.generation import Completion, Usage
-
-
-def shown(text: str) -> str:
-    """Text that UTF-8 can carry: bytes of a name that is not UTF-8 (surrogate-escaped, as the
-    file system gives them) as `\\xff`, any other lone surrogate as `\\ud800`."""
-    try:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _shown_all(value: Any) -> Any:
-    if isinstance(value, str):
-        return shown(value)
-    if isinstance(value, dict):
-        return {shown(str(k)): _shown_all(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_shown_all(v) for v in value]
-    return value
+from chi_llm.domain.shown_text import shown_values
 
 
 def json_bytes(content: Any) -> bytes:
@@ -40,7 +22,7 @@ def json_bytes(content: Any) -> bytes:
     try:
         return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
     except UnicodeEncodeError:
-        return json.dumps(_shown_all(content), ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+        return json.dumps(shown_values(content), ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
 
 class Json(JSONResponse):
