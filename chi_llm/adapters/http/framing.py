@@ -26,7 +26,7 @@ class Frame:
 def parse_json(text: str, *, backend: str) -> Any:
     try:
         return json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # RecursionError: nested deeper than the parser reads
         raise GenerationFailed(f"the server sent a malformed stream chunk: {text[:120]!r}", backend=backend) from None
 
 

@@ -110,7 +110,7 @@ class HttpTransport:
         body_text = redact(body_text, self.secrets)
         try:
             body: Any = json.loads(body_text)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser reads
             body = body_text
         location = redact(response.headers.get("location", ""), self.secrets) or None
         return map_status(
@@ -192,7 +192,7 @@ class HttpTransport:
             text = body.decode("utf-8", errors="replace")
             try:
                 return json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser reads
                 shown = redact(text[:120], self.secrets)
                 raise BackendUnavailable(
                     f"{self.backend} at {self.base_url}{path} did not answer JSON: {shown!r}", backend=self.backend

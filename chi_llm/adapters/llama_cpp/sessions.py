@@ -50,7 +50,7 @@ def decode_snapshot(blob: bytes, model: dict[str, Any]) -> Snapshot | None:
     head, _, data = blob[len(MAGIC) :].partition(b"\n")
     try:
         header = json.loads(head)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser reads
         return None
     if not isinstance(header, dict) or header.get("model") != model:
         return None

@@ -34,6 +34,8 @@ def parse_settings(pairs: tuple[str, ...]) -> dict[str, Any]:
             raise InvalidRequest("never put an API key on the command line: use --api-key-stdin or an env variable")
         try:
             settings[key] = json.loads(value)
+        except RecursionError:
+            raise InvalidRequest(f"setting {key!r}: its JSON is nested too deeply; give a flat value") from None
         except ValueError:
             settings[key] = value
     return settings

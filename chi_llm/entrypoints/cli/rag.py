@@ -37,6 +37,8 @@ def parse_filters(pairs: tuple[str, ...]) -> dict[str, Any] | None:
             raise InvalidRequest(f"filters are key=value, got {pair!r}")
         try:
             where[key] = json.loads(value)
+        except RecursionError:
+            raise InvalidRequest(f"filter {key!r}: values are text, numbers or true/false, not nested JSON") from None
         except ValueError:
             where[key] = value
     return where or None

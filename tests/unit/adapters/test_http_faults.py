@@ -13,7 +13,13 @@ from chi_llm.adapters.fake import FakeTextGenerator
 from chi_llm.adapters.http.transport import HttpTransport, backoff_seconds
 from chi_llm.adapters.ollama import OllamaGenerator
 from chi_llm.adapters.openai_compatible import OpenAICompatibleGenerator
-from chi_llm.domain.errors import BackendUnavailable, GenerationFailed, MissingCredentials, RateLimited
+from chi_llm.domain.errors import (
+    BackendUnavailable,
+    ChiLlmError,
+    GenerationFailed,
+    MissingCredentials,
+    RateLimited,
+)
 from chi_llm.domain.generation import GenerationOptions, GenerationRequest
 from chi_llm.domain.messages import Message
 from tests.support.servers.base import Server, serve
@@ -163,3 +169,48 @@ def test_a_redirect_to_another_port_is_not_followed(openai_server: Server) -> No
             list(adapter.stream(REQUEST))
     assert openai_server.url in str(error.value) and "base_url" in str(error.value)
     assert openai_server.requests == []  # the key never went to the other address
+
+
+DEEP = "[" * 100_000 + "]" * 100_000  # deeper than Python's JSON parser can read
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [(200, DEEP), (400, DEEP), (200, f"data: {DEEP}\n\n")],
+    ids=["answer", "error-body", "stream-chunk"],
+)
+def test_json_nested_deeper_than_the_parser_is_a_clear_error(status: int, body: str) -> None:
+    """A provider (or whatever listens at base_url) answering JSON nested 100,000 deep: a
+    ChiLlmError that says what came back, never a RecursionError."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Deep(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            data = body.encode()
+            self.send_response(status)
+            kind = "text/event-stream" if body.startswith("data:") else "application/json"
+            self.send_header("content-type", kind)
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Deep)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        transport = HttpTransport(backend="openai", base_url=f"http://127.0.0.1:{server.server_address[1]}/v1")
+        adapter = OpenAICompatibleGenerator(transport, model="m")
+        with pytest.raises(ChiLlmError):
+            adapter.generate(REQUEST)
+        with pytest.raises(ChiLlmError):
+            list(adapter.stream(REQUEST))
+        with pytest.raises(ChiLlmError):
+            transport.request_json("GET", "/models")
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -177,3 +177,12 @@ def test_an_empty_raw_prompt_is_an_invalid_request(zero_config: None) -> None:
     with pytest.raises(InvalidRequest, match="empty"):
         llm.complete("", max_tokens=4)
     assert llm.complete("Once", max_tokens=2)  # the model still answers afterwards
+
+
+def test_a_saved_state_whose_header_is_nested_too_deep_is_ignored() -> None:
+    """A crafted state file beside a saved conversation (its header JSON nested 100,000 deep) is
+    not a state: the history is evaluated again instead of a RecursionError escaping."""
+    from chi_llm.adapters.llama_cpp.sessions import MAGIC, decode_snapshot
+
+    blob = MAGIC + b"[" * 100_000 + b"]" * 100_000 + b"\n" + b"cells"
+    assert decode_snapshot(blob, {"path": "m.gguf"}) is None

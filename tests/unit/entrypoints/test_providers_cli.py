@@ -276,3 +276,13 @@ async def test_clients_are_closed(ollama: Server) -> None:
     with MicroLLM(provider={"type": "ollama", "base_url": ollama.url, "model": "llama3.2"}) as scoped:
         scoped.generate("hi")
     assert cast(Any, scoped.backend).transport._client is None
+
+
+@pytest.mark.parametrize(
+    "command", [["providers", "add", "p", "--type", "ollama"], ["setup", "--yes", "--provider", "ollama"]]
+)
+def test_a_setting_nested_deeper_than_json_reads_is_a_clear_error(command: list[str]) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    report = run(*command, "--set", f"model={deep}")
+    assert report.exit_code == 2 and report.stderr.startswith("chi-llm: error:") and "model" in report.stderr
+    assert "Traceback" not in report.output

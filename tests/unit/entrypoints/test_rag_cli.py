@@ -134,7 +134,10 @@ def test_a_file_name_that_is_not_utf8_is_carried_and_shown_escaped(monkeypatch: 
     assert report.exit_code == 0 and f"skipped {skipped}/bin\\xff.txt: binary" in report.stderr
 
 
-@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e999", "[1]", '{"a": 1}', "null", "\udcff"])
+@pytest.mark.parametrize(
+    "value",
+    ["NaN", "Infinity", "-Infinity", "1e999", "[1]", '{"a": 1}', "null", "\udcff", "[" * 100_000 + "]" * 100_000],
+)
 def test_a_filter_value_that_cannot_be_compared_is_a_clear_error(
     monkeypatch: pytest.MonkeyPatch, docs: Path, value: str
 ) -> None:
