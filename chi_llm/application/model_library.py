@@ -108,7 +108,14 @@ class ModelLibrary:
         checks = []
         for spec in specs:
             if isinstance(spec.source, LocalSource):
-                continue  # registered files are the user's: nothing to compare them with
+                if model_id is None:
+                    continue  # registered files are the user's: nothing to compare them with
+                raise InvalidRequest(
+                    f"{spec.id} is a file registered with `models add` ({spec.source.path}): chi-llm "
+                    "recorded no sha256 for it, so there is nothing to verify it against; "
+                    "compare it with its publisher's checksum (sha256sum)",
+                    backend="local",
+                )
             if not self._present(spec):
                 if model_id is None:
                     continue

@@ -309,3 +309,13 @@ def test_a_model_file_name_that_is_not_utf8_can_be_registered(tmp_path: Path) ->
     assert run("models", "add", str(model), "--id", "real").exit_code == 0
     info = json.loads(out(run("models", "info", "real", "--json")))
     assert info["downloaded"] and info["path"] == f"{tmp_path}/\\xffreal.gguf"
+
+
+def test_verify_of_a_registered_file_says_there_is_nothing_to_compare_and_fails(tmp_path: Path) -> None:
+    # It printed "no downloaded models to verify" and exited 0, as if the file had been checked.
+    model = tmp_path / "mine.gguf"
+    model.write_bytes(gguf_bytes([("general.architecture", 8, string("llama"))]))
+    assert run("models", "add", str(model), "--id", "mine").exit_code == 0
+    result = run("models", "verify", "mine")
+    assert result.exit_code == 2 and "registered" in result.stderr and "sha256" in result.stderr
+    assert "no downloaded models" not in result.output
