@@ -6,29 +6,11 @@ traceback."""
 
 from __future__ import annotations
 
-import os
-import stat
 from pathlib import Path
 
+from chi_llm.adapters.regular_files import read_regular
 from chi_llm.domain.config_limits import MAX_FILE_BYTES
 from chi_llm.domain.errors import ConfigError
-
-_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
-
-
-def _kind(mode: int) -> str | None:
-    """What a file that is not a regular one is, in words (None for a regular file)."""
-    if stat.S_ISREG(mode):
-        return None
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
 
 
 def _size_words(size: int) -> str:
@@ -36,46 +18,24 @@ def _size_words(size: int) -> str:
 
 
 def read_bytes(path: Path, *, limit: int = MAX_FILE_BYTES, source: str | None = None) -> bytes:
-    """The bytes of the regular file at `path` (links followed), at most `limit` of them.
+    """The bytes of the regular file at `path` (links followed), at most `limit` of them
+    (regular_files.read_regular, with its refusals as ConfigError).
 
     Raises ConfigError naming `source` (default: the path) when the file is missing or cannot be
     read, is not a regular file, or holds more than `limit` bytes."""
     where = source or str(path)
     try:
-        kind = _kind(os.stat(path).st_mode)  # before opening: opening some devices does something
-        if kind is not None:
-            raise ConfigError(f"is {kind}, not a regular file; give the path of a file", source=where)
-        fd = os.open(path, _FLAGS)  # non-blocking: a FIFO swapped in meanwhile cannot hang the open
+        data = read_regular(path, limit)
     except OSError as exc:
         raise ConfigError(f"cannot read the file: {exc.strerror or exc}", source=where) from None
     except ValueError:  # a NUL byte in the path
         raise ConfigError("cannot read the file: the path holds a NUL character", source=where) from None
-    try:
-        info = os.fstat(fd)
-        kind = _kind(info.st_mode)
-        if kind is not None:
-            raise ConfigError(f"is {kind}, not a regular file; give the path of a file", source=where)
-        if info.st_size > limit:
-            raise ConfigError(_too_big(info.st_size, limit), source=where)
-        chunks: list[bytes] = []
-        total = 0
-        while total <= limit:
-            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-    except OSError as exc:
-        raise ConfigError(f"cannot read the file: {exc.strerror or exc}", source=where) from None
-    finally:
-        os.close(fd)
-    if total > limit:  # it grew while being read
-        raise ConfigError(_too_big(total, limit), source=where)
-    return b"".join(chunks)
-
-
-def _too_big(size: int, limit: int) -> str:
-    return f"is {_size_words(size)}, larger than the {_size_words(limit)} such a file may hold; check the path"
+    if isinstance(data, bytearray):
+        return bytes(data)
+    if data.kind is None:
+        message = f"is larger than the {_size_words(limit)} such a file may hold; check the path"
+        raise ConfigError(message, source=where)
+    raise ConfigError(f"is {data.kind}, not a regular file; give the path of a file", source=where)
 
 
 def read_text(path: Path, *, limit: int = MAX_FILE_BYTES, source: str | None = None) -> str:

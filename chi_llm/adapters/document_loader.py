@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from chi_llm.adapters.regular_files import read_regular
+from chi_llm.adapters.regular_files import Refusal, read_regular
 from chi_llm.domain.ports import DocumentLoader
 from chi_llm.domain.rag import LoadedFile, SkippedFile
 
@@ -136,8 +136,8 @@ class FileLoader(DocumentLoader):
             data = read_regular(path, MAX_BYTES)
         except OSError as exc:
             return SkippedFile(path=str(path), reason=f"unreadable ({exc.strerror or exc})")
-        if isinstance(data, str):
-            return SkippedFile(path=str(path), reason=data)
+        if isinstance(data, Refusal):
+            return SkippedFile(path=str(path), reason=str(data))
         suffix = path.suffix.lower()
         if suffix == ".pdf":
             return self._pdf(path, data)

@@ -4,9 +4,9 @@ names and checked there), and no more than the limit plus one byte is ever read.
 
 from __future__ import annotations
 
-import errno
 import os
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 _KINDS = (
@@ -24,22 +24,39 @@ def shown_size(limit: int) -> str:
     return f"{limit // 2**20} MiB" if limit % 2**20 == 0 else f"{limit} bytes"
 
 
-def read_regular(path: Path, limit: int) -> bytearray | str:
-    """The file's bytes, or why they are not read ("not a regular file (a FIFO)", "larger than
-    64 MiB"). O_NONBLOCK: opening a FIFO that has no writer returns at once instead of waiting
-    for one (it has no effect on a regular file). OSError when the file cannot be opened."""
-    try:
-        fd = os.open(path, _FLAGS)
-    except OSError as exc:
-        if exc.errno == errno.ENXIO and stat.S_ISSOCK(os.stat(path).st_mode):  # a socket cannot be opened
-            return "not a regular file (a socket)"
-        raise
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a file is not read: its kind ("a FIFO"), or None when it is over the size limit."""
+
+    kind: str | None
+    limit: int
+
+    def __str__(self) -> str:
+        return f"larger than {shown_size(self.limit)}" if self.kind is None else f"not a regular file ({self.kind})"
+
+
+def _refusal(mode: int, limit: int) -> Refusal | None:
+    if stat.S_ISREG(mode):
+        return None
+    return Refusal(next((name for test, name in _KINDS if test(mode)), "not a file"), limit)
+
+
+def read_regular(path: Path, limit: int) -> bytearray | Refusal:
+    """The file's bytes, or why they are not read (a Refusal: "not a regular file (a FIFO)",
+    "larger than 64 MiB"). What the path names is checked before opening (opening some devices does
+    something) and again on the descriptor; O_NONBLOCK: a FIFO swapped in between returns at
+    once instead of waiting for a writer (no effect on a regular file). OSError when the file
+    cannot be opened, ValueError for a path holding a NUL character."""
+    refused = _refusal(os.stat(path).st_mode, limit)
+    if refused is not None:
+        return refused
+    fd = os.open(path, _FLAGS)
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            kind = next((name for test, name in _KINDS if test(info.st_mode)), "not a file")
-            return f"not a regular file ({kind})"
-        too_large = f"larger than {shown_size(limit)}"
+        refused = _refusal(info.st_mode, limit)
+        if refused is not None:
+            return refused
+        too_large = Refusal(None, limit)
         if info.st_size > limit:
             return too_large
         data = bytearray()

@@ -48,6 +48,15 @@ def _generation_tags() -> Any:
     return IgnoreGenerationTags
 
 
+def uncompilable(source: str, exc: BaseException) -> ModelCorrupt:
+    """The error for a chat template that does not compile (here, or in llama-cpp-python's Llama())."""
+    return ModelCorrupt(
+        f"the chat template in {source} does not compile ({exc}): the file's metadata is damaged "
+        "or was written for another template engine; get the model again from where it came from",
+        backend=BACKEND,
+    )
+
+
 def _jinja_formatter(template: str, source: str, eos: str, bos: str) -> Formatter:
     from jinja2 import TemplateError
 
@@ -58,11 +67,7 @@ def _jinja_formatter(template: str, source: str, eos: str, bos: str) -> Formatte
     try:
         compiled = environment.from_string(template)
     except (TemplateError, RecursionError, MemoryError, ValueError) as exc:
-        raise ModelCorrupt(
-            f"the chat template in {source} does not compile ({exc}): the file's metadata is damaged "
-            "or was written for another template engine; get the model again from where it came from",
-            backend=BACKEND,
-        ) from exc
+        raise uncompilable(source, exc) from exc
 
     def render(messages: Sequence[Message]) -> tuple[str, list[str], bool]:
         variables = {

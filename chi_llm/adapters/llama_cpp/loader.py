@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from chi_llm.adapters.gguf import read_metadata, trained_context
-from chi_llm.adapters.llama_cpp.chat_format import Formatter, make_formatter
+from chi_llm.adapters.llama_cpp.chat_format import Formatter, make_formatter, uncompilable
 from chi_llm.adapters.llama_cpp.sessions import KvSessions
 from chi_llm.adapters.worker import stop_all
 from chi_llm.domain.errors import BackendUnavailable, ModelCorrupt
@@ -90,11 +90,7 @@ def load(params: LoadParams) -> LoadedModel:
                 verbose=False,
             )
         except _template_errors() as exc:  # llama-cpp-python compiles the file's chat template itself
-            raise ModelCorrupt(
-                f"the chat template in {params.path} does not compile ({exc}): the file's metadata is "
-                "damaged or was written for another template engine; get the model again from where it came from",
-                backend="llama.cpp",
-            ) from exc
+            raise uncompilable(str(params.path), exc) from exc
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelCorrupt(
                 f"llama.cpp could not load {params.path} ({exc}): the file is damaged or incomplete "

@@ -118,7 +118,7 @@ class RagService:
         return self._relevant(self.embedder.embed_query(query), where)
 
     def _relevant(self, vector: list[float], where: Mapping[str, Any] | None) -> bool:
-        best = self.store.search(vector=vector, text=None, k=1, mode="vector", where=where)
+        best = self.store.search(vector=vector, text=None, k=1, mode="vector", where=checked_filter(where))
         return bool(best) and best[0].score >= self.settings.min_score
 
     def _request(self, question: str, hits: Sequence[Hit], options: GenerationOptions | None) -> GenerationRequest:

@@ -13,7 +13,7 @@ from chi_llm.domain.errors import ChiLlmError
 from chi_llm.entrypoints.bridge import protocol, wire
 from chi_llm.entrypoints.bridge.calls import Call
 from chi_llm.entrypoints.bridge.lanes import Busy, Lanes
-from chi_llm.entrypoints.bridge.lines import MAX_LINE, read_lines, too_long_message
+from chi_llm.entrypoints.bridge.lines import read_lines, too_long_message
 from chi_llm.entrypoints.bridge.methods import METHODS, initialize
 
 log = logging.getLogger("chi_llm")
@@ -71,9 +71,6 @@ class Bridge:
                 self.answer(protocol.error(None, protocol.PARSE_ERROR, f"not UTF-8 text: {exc}"))
                 return
         if not line.strip(JSON_SPACE):  # a blank line; other characters (\x1c, NEL) are not JSON
-            return
-        if len(line) > MAX_LINE:
-            self.answer(protocol.error(None, protocol.INVALID_REQUEST, too_long_message()))
             return
         try:
             request = protocol.parse(line)

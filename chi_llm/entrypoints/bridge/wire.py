@@ -10,15 +10,10 @@ import json
 import re
 from typing import Any
 
+from chi_llm.domain.shown_text import shown, shown_values
+
 LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 SURROGATE = re.compile("[\ud800-\udfff]")
-ESCAPED_BYTES = range(0xDC80, 0xDD00)  # what os.fsdecode makes of the bytes 0x80-0xff
-
-
-def shown(match: re.Match[str]) -> str:
-    """A surrogate as JSON string text: a backslash (escaped for JSON) and its escape."""
-    code = ord(match.group())
-    return f"\\\\x{code - 0xDC00:02x}" if code in ESCAPED_BYTES else f"\\\\u{code:04x}"
 
 
 def encode(message: Any) -> str:
@@ -26,5 +21,5 @@ def encode(message: Any) -> str:
     TypeError or RecursionError when it cannot be written as JSON."""
     text = json.dumps(message, ensure_ascii=False, allow_nan=False, default=str)
     if SURROGATE.search(text):  # only inside strings: JSON's own syntax is ASCII
-        text = SURROGATE.sub(shown, text)
+        text = json.dumps(shown_values(message), ensure_ascii=False, allow_nan=False, default=lambda o: shown(str(o)))
     return text.translate(LINE_BREAKS)

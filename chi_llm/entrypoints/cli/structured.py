@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import stat
+from pathlib import Path
 from typing import Any
 
 import click
 
+from chi_llm.adapters.regular_files import Refusal, read_regular
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.structured import MAX_SCHEMA_DEPTH, nesting
 from chi_llm.entrypoints.cli import output
@@ -20,18 +20,17 @@ MAX_SCHEMA_BYTES = 1024 * 1024  # a schema file larger than this is refused unre
 
 def _schema_file(path: str) -> str:
     """A schema file's text: only a regular file (never a device or a FIFO), up to MAX_SCHEMA_BYTES."""
-    try:  # O_NONBLOCK: opening a FIFO with no writer must not wait; it is refused below
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    try:
+        data = read_regular(Path(path), MAX_SCHEMA_BYTES)
     except (OSError, ValueError) as exc:
         why = exc.strerror if isinstance(exc, OSError) else str(exc)
         raise InvalidRequest(f"--schema is neither JSON nor a readable file: {path} ({why})") from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise InvalidRequest(f"--schema {path} is not a regular file; give a JSON Schema file or inline JSON")
-    with os.fdopen(fd, "rb") as handle:
-        data = handle.read(MAX_SCHEMA_BYTES + 1)
-    if len(data) > MAX_SCHEMA_BYTES:
-        raise InvalidRequest(f"--schema {path} is larger than {MAX_SCHEMA_BYTES // 1024} KiB; give a smaller schema")
+    if isinstance(data, Refusal):
+        if data.kind is None:
+            raise InvalidRequest(
+                f"--schema {path} is larger than {MAX_SCHEMA_BYTES // 1024} KiB; give a smaller schema"
+            )
+        raise InvalidRequest(f"--schema {path} is {data}; give a JSON Schema file or inline JSON")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

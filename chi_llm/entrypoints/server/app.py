@@ -23,7 +23,7 @@ from chi_llm.entrypoints.server import checks, handlers
 from chi_llm.entrypoints.server.errors import SHUTTING_DOWN, HttpError, bad_request, from_error, internal
 from chi_llm.entrypoints.server.logs import AccessRecord
 from chi_llm.entrypoints.server.replies import Json
-from chi_llm.entrypoints.server.state import ServerState, is_loopback
+from chi_llm.entrypoints.server.state import ServerState
 from chi_llm.entrypoints.server.streams import ClientGone
 
 log = logging.getLogger("chi_llm.serve")
@@ -38,7 +38,7 @@ class ServerMiddleware:
     def __init__(self, app: ASGIApp, state: ServerState) -> None:
         self.app = app
         self.state = state
-        self.loopback = is_loopback(state.options.host)
+        self.loopback = checks.is_loopback_name(state.options.host)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

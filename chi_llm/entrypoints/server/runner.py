@@ -20,9 +20,10 @@ import uvicorn
 from chi_llm.domain.errors import ConfigError
 from chi_llm.entrypoints.server import logs
 from chi_llm.entrypoints.server.app import create_app
+from chi_llm.entrypoints.server.checks import is_loopback_name
 from chi_llm.entrypoints.server.connections import accept_batch, connection_cap, guarded
 from chi_llm.entrypoints.server.routing import Route
-from chi_llm.entrypoints.server.state import API_KEY_VARIABLE, ServeOptions, ServerState, is_loopback
+from chi_llm.entrypoints.server.state import API_KEY_VARIABLE, ServeOptions, ServerState
 
 log = logging.getLogger("chi_llm.serve")
 BACKSTOP = 5.0  # seconds after the grace period before uvicorn cancels what is still running
@@ -49,7 +50,7 @@ def read_api_keys(path: str | Path | None, env: Mapping[str, str]) -> tuple[str,
 
 def check_exposure(options: ServeOptions) -> None:
     """Anything beyond loopback must ask for a key."""
-    if not is_loopback(options.host) and not options.api_keys:
+    if not is_loopback_name(options.host) and not options.api_keys:
         raise ConfigError(
             f"refusing to listen on {options.host} without an API key: anyone who can reach it could use "
             f"your models and providers; pass --api-key-file FILE or set {API_KEY_VARIABLE}"

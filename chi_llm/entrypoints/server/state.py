@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import ipaddress
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,7 +23,6 @@ from chi_llm.entrypoints.server.replies import model_object
 from chi_llm.entrypoints.server.routing import Backends, Known, Limits, Route, resolve
 
 API_KEY_VARIABLE = "CHI_LLM_SERVE_API_KEY"
-LOOPBACK_NAMES = ("localhost",)
 MAX_NAMES = 256  # model names remembered
 INVENTORY_TTL = 10.0  # seconds a scan of other tools' model folders is reused
 
@@ -46,15 +44,6 @@ class ServeOptions:
     allow_origins: tuple[str, ...] = ()  # browser origins allowed to call the API (CORS)
     allow_hosts: tuple[str, ...] = ()  # Host names a loopback server answers besides loopback ones
     connections: ConnectionLimits = field(default_factory=ConnectionLimits)
-
-
-def is_loopback(host: str) -> bool:
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class ServerState:
