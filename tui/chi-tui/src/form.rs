@@ -3,6 +3,8 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::app::Action;
+use crate::input::edit_text;
 use crate::protocol::{ConnectionReport, ProviderField, ProviderSchema};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -90,31 +92,6 @@ impl FormField {
             FieldKind::Secret => "•".repeat(self.value.chars().count()),
             _ => self.value.clone(),
         }
-    }
-
-    fn insert(&mut self, c: char) {
-        let at = self.byte_at(self.cursor);
-        self.value.insert(at, c);
-        self.cursor += 1;
-    }
-
-    fn backspace(&mut self) {
-        if self.cursor > 0 {
-            self.cursor -= 1;
-            let at = self.byte_at(self.cursor);
-            self.value.remove(at);
-        }
-    }
-
-    fn delete(&mut self) {
-        if self.cursor < self.value.chars().count() {
-            let at = self.byte_at(self.cursor);
-            self.value.remove(at);
-        }
-    }
-
-    fn byte_at(&self, chars: usize) -> usize {
-        self.value.char_indices().nth(chars).map_or(self.value.len(), |(i, _)| i)
     }
 
     fn cycle(&mut self, step: isize) {
@@ -343,28 +320,34 @@ impl Form {
         }
     }
 
-    pub fn insert(&mut self, c: char) {
-        if let Some(field) = self.focused_field_mut().filter(|f| f.kind.takes_text()) {
-            field.insert(c);
+    /// Edit the focused text field (typing, Backspace, Delete, Home, End, Ctrl+U); a choice,
+    /// a switch or a button is not text, and is left as it is.
+    pub fn edit(&mut self, action: &Action) -> bool {
+        match self.focused_field_mut().filter(|f| f.kind.takes_text()) {
+            Some(field) => edit_text(&mut field.value, &mut field.cursor, action),
+            None => false,
         }
+    }
+
+    pub fn insert(&mut self, c: char) {
+        self.edit(&Action::Insert(c));
     }
 
     pub fn backspace(&mut self) {
-        if let Some(field) = self.focused_field_mut() {
-            field.backspace();
-        }
+        self.edit(&Action::Backspace);
     }
 
     pub fn delete(&mut self) {
-        if let Some(field) = self.focused_field_mut() {
-            field.delete();
-        }
+        self.edit(&Action::Delete);
     }
 
     pub fn home(&mut self, end: bool) {
-        if let Some(field) = self.focused_field_mut() {
-            field.cursor = if end { field.value.chars().count() } else { 0 };
-        }
+        self.edit(&if end { Action::End } else { Action::Home });
+    }
+
+    /// Ctrl+U: the focused text field loses what is before the cursor.
+    pub fn clear_line(&mut self) {
+        self.edit(&Action::ClearLine);
     }
 
     /// Enter on a choice or a switch changes it; true when it did.
