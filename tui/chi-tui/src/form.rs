@@ -396,3 +396,37 @@ impl Form {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> Form {
+        let schema: ProviderSchema = serde_json::from_value(json!({
+            "type": "demo", "summary": "", "key_variables": [],
+            "fields": [
+                {"name": "mode", "type": "str", "required": false, "default": "fast", "help": "", "options": ["fast", "slow"]},
+                {"name": "url", "type": "url", "required": false, "default": null, "help": "", "options": []}
+            ]
+        }))
+        .expect("a schema");
+        Form::new(&schema)
+    }
+
+    #[test]
+    fn only_text_fields_are_edited() {
+        let mut form = form();
+        form.focus = Focus::Field(3); // mode: a choice
+        for action in [Action::Backspace, Action::Delete, Action::ClearLine, Action::Home] {
+            assert!(!form.edit(&action));
+        }
+        assert_eq!(form.field("mode").map(|f| f.value.as_str()), Some("fast"));
+        form.focus = Focus::Field(4);
+        for c in "http://h:1".chars() {
+            form.insert(c);
+        }
+        form.horizontal(-1);
+        form.clear_line();
+        assert_eq!(form.field("url").map(|f| (f.value.as_str(), f.cursor)), Some(("1", 0)));
+    }
+}

@@ -87,7 +87,10 @@ fn header(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let [left, right] =
         Layout::horizontal([Constraint::Min(0), Constraint::Length(bridge.chars().count() as u16 + 1)]).areas(area);
     frame.render_widget(
-        Paragraph::new(Line::from(vec![Span::styled(" chi-tui ", theme.title()), Span::raw(format!("· {screen}"))])),
+        Paragraph::new(text::fit_line(
+            Line::from(vec![Span::styled(" chi-tui ", theme.title()), Span::raw(format!("· {screen}"))]),
+            left.width as usize,
+        )),
         left,
     );
     frame.render_widget(Paragraph::new(Span::styled(bridge, theme.dim())), right);
