@@ -308,9 +308,21 @@ pub fn screen_bindings(app: &App) -> Vec<Binding> {
     }
 }
 
-/// Whether the current table lists this key (other keys are not passed to the screen).
+/// Whether the current table lists this key (other keys are not passed to the screen). While a
+/// text field has focus, editing keys always reach it (every typing table lists them).
 pub fn allows(app: &App, action: &Action) -> bool {
-    !is_key(action) || bindings(app).iter().any(|b| b.matches(action))
+    let editing = matches!(
+        action,
+        Action::Insert(_)
+            | Action::Backspace
+            | Action::Delete
+            | Action::Left
+            | Action::Right
+            | Action::Home
+            | Action::End
+            | Action::ClearLine
+    );
+    !is_key(action) || (editing && app.typing()) || bindings(app).iter().any(|b| b.matches(action))
 }
 
 fn models(app: &App) -> &'static [Binding] {
