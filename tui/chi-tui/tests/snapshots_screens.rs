@@ -164,3 +164,17 @@ fn errors_are_shown_where_they_happened() {
     update(&mut app, Action::Bridge(Incoming::Response { id: json!(sent(&preview[0]).0), outcome: Err(error) }));
     insta::assert_snapshot!("wizard_error_80x24", render(&app, 80, 24));
 }
+
+#[test]
+fn diagnostics_show_bytes_as_the_cli_does() {
+    let mut app = ready_app();
+    let run = update(&mut app, Action::Char('5'));
+    let mut report = fixture_result("project.jsonl", "diagnostics/run");
+    let checks = report["checks"].as_array_mut().expect("checks");
+    let memory = checks.iter_mut().find(|c| c["id"] == json!("system.memory")).expect("a memory check");
+    memory["value"] = json!({"total_bytes": 25_232_932_864_u64, "available_bytes": 23_622_320_128_u64});
+    answer(&mut app, &run[0], report);
+    let shown = render(&app, 80, 24);
+    assert!(shown.contains("22.0 GiB available of 23.5 GiB"), "{shown}");
+    assert!(!shown.contains("_bytes"), "{shown}");
+}
