@@ -70,7 +70,7 @@ def test_download_cancel_resume_survive_a_dead_bridge_and_remove(isolated: Path,
         term.wait_for("Gemma 3 270M")
         term.send("d")
         term.wait_for("% download")  # live progress from the bridge's notifications
-        term.wait_for("MB/s")
+        term.wait_for("iB/s")  # MiB/s (GiB/s on a fast loopback)
         term.send("c")
         term.wait_for("d resumes it")
         parts = [p for p in models.rglob("*.part") if p.is_file()]
@@ -94,9 +94,9 @@ def test_download_cancel_resume_survive_a_dead_bridge_and_remove(isolated: Path,
 
         term.send("x")
         term.wait_for("Remove gemma-3-270m?")
-        term.wait_for("This frees 6.3 MB")
+        term.wait_for("This frees 6 MiB")
         term.send("y")
-        term.wait_for("Removed gemma-3-270m: 6.3 MB freed")
+        term.wait_for("Removed gemma-3-270m: 6 MiB freed")
         assert not (models / FILE).exists()
         term.send("q")
         term.wait_for("EXIT=0")

@@ -99,6 +99,8 @@ pub enum Action {
     Insert(char),
     Backspace,
     Delete,
+    /// Ctrl+U in a text field: delete from the start of the line to the cursor.
+    ClearLine,
     Home,
     End,
     PageUp,
@@ -142,6 +144,8 @@ pub struct App {
     pub screen: Screen,
     pub help: bool,
     pub quitting: bool,
+    /// Esc on Welcome asked "quit chi-tui?"; the next key answers.
+    pub confirm_quit: bool,
     pub note: Option<Note>,
     pub bridge: BridgeState,
     pub restarts: u32,
@@ -175,22 +179,13 @@ pub struct App {
     pub chat: crate::chat::ChatState,
 }
 
-pub const MENU: [(&str, &str); 7] = [
-    ("Chat", "talk to the configured model"),
-    ("Models", "download, remove, choose the default"),
-    ("Configure a provider", "Ollama, LM Studio, OpenAI, Anthropic, Gemini"),
-    ("Review and save configuration", "profiles, default, project or global"),
-    ("Diagnostics", "what works here, and the fix for the rest"),
-    ("New project", "config, .env.sample, requirements in a folder"),
-    ("Quit", ""),
-];
-
 impl App {
     pub fn new(log_path: &str) -> Self {
         App {
             screen: Screen::Welcome,
             help: false,
             quitting: false,
+            confirm_quit: false,
             note: None,
             bridge: BridgeState::Starting,
             starting_since: 0.0,
@@ -279,7 +274,16 @@ impl App {
     }
 }
 
+/// What an action does. A key the current screen's table (`keymap`) does not list does nothing.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    if !crate::keymap::allows(app, &action) {
+        return Vec::new();
+    }
+    dispatch(app, action)
+}
+
+/// `update` without the key table's check: the screens' own handling (tests compare the two).
+pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
     match action {
         Action::Tick => {
             app.tick = app.tick.wrapping_add(1);
@@ -308,7 +312,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         _ => match app.screen {
-            Screen::Welcome => welcome(app, action),
+            Screen::Welcome => crate::welcome::update(app, action),
             Screen::Providers => providers::update(app, action),
             Screen::Save => save::update(app, action),
             Screen::Models => crate::models::update(app, action),
@@ -317,38 +321,6 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             Screen::Chat => crate::chat::update(app, action),
         },
     }
-}
-
-fn welcome(app: &mut App, action: Action) -> Vec<Effect> {
-    match action {
-        Action::Up | Action::Char('k') | Action::BackTab => app.menu = (app.menu + MENU.len() - 1) % MENU.len(),
-        Action::Down | Action::Char('j') | Action::Tab => app.menu = (app.menu + 1) % MENU.len(),
-        Action::Char('q') | Action::Esc => return update(app, Action::Quit),
-        Action::Char('?') => app.help = true,
-        Action::Enter => return open(app, app.menu),
-        Action::Char(c @ '1'..='7') => return open(app, c as usize - '1' as usize),
-        _ => {}
-    }
-    Vec::new()
-}
-
-/// Open the menu's item `index`.
-pub fn open(app: &mut App, index: usize) -> Vec<Effect> {
-    app.menu = index.min(MENU.len() - 1);
-    app.note = None;
-    match app.menu {
-        0 => app.screen = Screen::Chat,
-        1 => {
-            app.screen = Screen::Models;
-            return crate::models::load(app);
-        }
-        2 => app.screen = Screen::Providers,
-        3 => app.screen = Screen::Save,
-        4 => return crate::diagnostics::open(app),
-        5 => return crate::wizard::open(app),
-        _ => return update(app, Action::Quit),
-    }
-    Vec::new()
 }
 
 fn bridge_message(app: &mut App, incoming: Incoming) -> Vec<Effect> {

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::app::{Action, App, Effect, Pending, Screen, Tone};
 use crate::input::TextInput;
-use crate::protocol::{decode, DiagnosticsReport, RpcError};
+use crate::protocol::{decode, Check, DiagnosticsReport, RpcError};
 
 pub const DEFAULT_EXPORT: &str = "chi_llm_diagnostics.json";
 
@@ -117,9 +117,44 @@ pub fn marker(status: &str) -> &'static str {
     }
 }
 
-/// What a check measured, in one short line: a scalar as is, an object's scalar fields as
-/// `key value` pairs, a list by its length.
-pub fn summary(value: &Value) -> String {
+/// What a check measured, in one short line, as `chi-llm diagnostics` prints it where the value
+/// holds amounts of bytes (`22.0 GiB available of 23.5 GiB`); otherwise a scalar as is, an
+/// object's scalar fields as `key value` pairs (amounts of bytes in GiB/MiB), a list by length.
+pub fn summary(check: &Check) -> String {
+    let v = &check.value;
+    let size = |key: &str| v[key].as_u64().map_or("?".to_string(), crate::text::size);
+    let text = |key: &str| v[key].as_str().unwrap_or("?").to_string();
+    match check.id.as_str() {
+        "system.memory" if v["total_bytes"].is_u64() => {
+            format!("{} available of {}", size("available_bytes"), size("total_bytes"))
+        }
+        "models.dir" if v["path"].is_string() => format!(
+            "{} ({}, {} free)",
+            text("path"),
+            if v["writable"] == Value::Bool(true) { "writable" } else { "not writable" },
+            size("free_bytes")
+        ),
+        "system.gpu" if v.is_array() => gpus(v),
+        id if id.starts_with("models.") && v["integrity"].is_string() => {
+            format!("{}, {} at context {}", text("integrity"), size("memory_needed_bytes"), v["context"])
+        }
+        _ => fields(v),
+    }
+}
+
+fn gpus(value: &Value) -> String {
+    let list = value.as_array().map(Vec::as_slice).unwrap_or_default();
+    if list.is_empty() {
+        return "none found".into();
+    }
+    let vram = |g: &Value| g["vram_total"].as_u64().map_or("?".to_string(), crate::text::size);
+    list.iter()
+        .map(|g| format!("{} ({}, {})", g["name"].as_str().unwrap_or("?"), g["kind"].as_str().unwrap_or("?"), vram(g)))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn fields(value: &Value) -> String {
     match value {
         Value::Null => String::new(),
         Value::String(text) => text.clone(),
@@ -127,7 +162,10 @@ pub fn summary(value: &Value) -> String {
             .iter()
             .filter_map(|(k, v)| match v {
                 Value::String(s) => Some(format!("{k} {s}")),
-                Value::Number(n) => Some(format!("{k} {n}")),
+                Value::Number(n) => Some(match (k.strip_suffix("_bytes"), n.as_u64()) {
+                    (Some(what), Some(count)) => format!("{what} {}", crate::text::size(count)),
+                    _ => format!("{k} {n}"),
+                }),
                 Value::Bool(b) => Some(format!("{k} {}", if *b { "yes" } else { "no" })),
                 _ => None,
             })
@@ -136,5 +174,34 @@ pub fn summary(value: &Value) -> String {
             .join(" · "),
         Value::Array(items) => format!("{} item(s)", items.len()),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn check(id: &str, value: Value) -> Check {
+        let area = id.split('.').next().unwrap_or_default().to_string();
+        Check { id: id.into(), area, title: id.into(), status: "ok".into(), value, fix: None }
+    }
+
+    #[test]
+    fn amounts_of_bytes_read_as_the_cli_prints_them() {
+        let memory =
+            check("system.memory", json!({"total_bytes": 25_232_932_864_u64, "available_bytes": 23_622_320_128_u64}));
+        assert_eq!(summary(&memory), "22.0 GiB available of 23.5 GiB");
+        let dir = check("models.dir", json!({"path": "/m", "writable": true, "free_bytes": 75_617_533_952_u64}));
+        assert_eq!(summary(&dir), "/m (writable, 70.4 GiB free)");
+        let gpu = check("system.gpu", json!([{"name": "H100", "kind": "cuda", "vram_total": 85_899_345_920_u64}]));
+        assert_eq!(summary(&gpu), "H100 (cuda, 80.0 GiB)");
+        assert_eq!(summary(&check("system.gpu", json!([]))), "none found");
+        let model =
+            check("models.qwen3-0.6b", json!({"integrity": "ok", "memory_needed_bytes": 507_307_072, "context": 4096}));
+        assert_eq!(summary(&model), "ok, 484 MiB at context 4096");
+        let other = check("models.current", json!({"id": "smollm2-135m", "memory_needed_bytes": 507_307_072}));
+        assert_eq!(summary(&other), "id smollm2-135m · memory_needed 484 MiB");
+        assert_eq!(summary(&check("system.memory", Value::Null)), "");
     }
 }

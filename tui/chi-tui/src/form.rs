@@ -3,6 +3,8 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::app::Action;
+use crate::input::edit_text;
 use crate::protocol::{ConnectionReport, ProviderField, ProviderSchema};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -90,31 +92,6 @@ impl FormField {
             FieldKind::Secret => "•".repeat(self.value.chars().count()),
             _ => self.value.clone(),
         }
-    }
-
-    fn insert(&mut self, c: char) {
-        let at = self.byte_at(self.cursor);
-        self.value.insert(at, c);
-        self.cursor += 1;
-    }
-
-    fn backspace(&mut self) {
-        if self.cursor > 0 {
-            self.cursor -= 1;
-            let at = self.byte_at(self.cursor);
-            self.value.remove(at);
-        }
-    }
-
-    fn delete(&mut self) {
-        if self.cursor < self.value.chars().count() {
-            let at = self.byte_at(self.cursor);
-            self.value.remove(at);
-        }
-    }
-
-    fn byte_at(&self, chars: usize) -> usize {
-        self.value.char_indices().nth(chars).map_or(self.value.len(), |(i, _)| i)
     }
 
     fn cycle(&mut self, step: isize) {
@@ -343,28 +320,34 @@ impl Form {
         }
     }
 
-    pub fn insert(&mut self, c: char) {
-        if let Some(field) = self.focused_field_mut().filter(|f| f.kind.takes_text()) {
-            field.insert(c);
+    /// Edit the focused text field (typing, Backspace, Delete, Home, End, Ctrl+U); a choice,
+    /// a switch or a button is not text, and is left as it is.
+    pub fn edit(&mut self, action: &Action) -> bool {
+        match self.focused_field_mut().filter(|f| f.kind.takes_text()) {
+            Some(field) => edit_text(&mut field.value, &mut field.cursor, action),
+            None => false,
         }
+    }
+
+    pub fn insert(&mut self, c: char) {
+        self.edit(&Action::Insert(c));
     }
 
     pub fn backspace(&mut self) {
-        if let Some(field) = self.focused_field_mut() {
-            field.backspace();
-        }
+        self.edit(&Action::Backspace);
     }
 
     pub fn delete(&mut self) {
-        if let Some(field) = self.focused_field_mut() {
-            field.delete();
-        }
+        self.edit(&Action::Delete);
     }
 
     pub fn home(&mut self, end: bool) {
-        if let Some(field) = self.focused_field_mut() {
-            field.cursor = if end { field.value.chars().count() } else { 0 };
-        }
+        self.edit(&if end { Action::End } else { Action::Home });
+    }
+
+    /// Ctrl+U: the focused text field loses what is before the cursor.
+    pub fn clear_line(&mut self) {
+        self.edit(&Action::ClearLine);
     }
 
     /// Enter on a choice or a switch changes it; true when it did.
@@ -411,5 +394,39 @@ impl Form {
             Some(t) if !t.report.ok => Err(format!("Save refused: the test failed — {}", t.report.message)),
             Some(_) => Ok(profile),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> Form {
+        let schema: ProviderSchema = serde_json::from_value(json!({
+            "type": "demo", "summary": "", "key_variables": [],
+            "fields": [
+                {"name": "mode", "type": "str", "required": false, "default": "fast", "help": "", "options": ["fast", "slow"]},
+                {"name": "url", "type": "url", "required": false, "default": null, "help": "", "options": []}
+            ]
+        }))
+        .expect("a schema");
+        Form::new(&schema)
+    }
+
+    #[test]
+    fn only_text_fields_are_edited() {
+        let mut form = form();
+        form.focus = Focus::Field(3); // mode: a choice
+        for action in [Action::Backspace, Action::Delete, Action::ClearLine, Action::Home] {
+            assert!(!form.edit(&action));
+        }
+        assert_eq!(form.field("mode").map(|f| f.value.as_str()), Some("fast"));
+        form.focus = Focus::Field(4);
+        for c in "http://h:1".chars() {
+            form.insert(c);
+        }
+        form.horizontal(-1);
+        form.clear_line();
+        assert_eq!(form.field("url").map(|f| (f.value.as_str(), f.cursor)), Some(("1", 0)));
     }
 }

@@ -19,37 +19,46 @@ impl TextInput {
         self.cursor = 0;
     }
 
-    fn byte_at(&self, chars: usize) -> usize {
-        self.value.char_indices().nth(chars).map_or(self.value.len(), |(i, _)| i)
-    }
-
     /// Apply an editing action; false when the action is not an edit (the caller handles it).
     pub fn edit(&mut self, action: &Action) -> bool {
-        let len = self.value.chars().count();
-        match action {
-            Action::Insert(c) => {
-                let at = self.byte_at(self.cursor);
-                self.value.insert(at, *c);
-                self.cursor += 1;
-            }
-            Action::Backspace if self.cursor > 0 => {
-                self.cursor -= 1;
-                let at = self.byte_at(self.cursor);
-                self.value.remove(at);
-            }
-            Action::Delete if self.cursor < len => {
-                let at = self.byte_at(self.cursor);
-                self.value.remove(at);
-            }
-            Action::Left => self.cursor = self.cursor.saturating_sub(1),
-            Action::Right => self.cursor = (self.cursor + 1).min(len),
-            Action::Home => self.cursor = 0,
-            Action::End => self.cursor = len,
-            Action::Backspace | Action::Delete => {}
-            _ => return false,
-        }
-        true
+        edit_text(&mut self.value, &mut self.cursor, action)
     }
+}
+
+fn byte_at(value: &str, chars: usize) -> usize {
+    value.char_indices().nth(chars).map_or(value.len(), |(i, _)| i)
+}
+
+/// Edit a line of text at `cursor` (in characters): typing, Backspace, Delete, ← →, Home, End,
+/// and Ctrl+U, which deletes from the start of the line to the cursor (as readline does). False
+/// when the action is not an edit.
+pub fn edit_text(value: &mut String, cursor: &mut usize, action: &Action) -> bool {
+    let len = value.chars().count();
+    *cursor = (*cursor).min(len);
+    match action {
+        Action::Insert(c) => {
+            value.insert(byte_at(value, *cursor), *c);
+            *cursor += 1;
+        }
+        Action::Backspace if *cursor > 0 => {
+            *cursor -= 1;
+            value.remove(byte_at(value, *cursor));
+        }
+        Action::Delete if *cursor < len => {
+            value.remove(byte_at(value, *cursor));
+        }
+        Action::ClearLine => {
+            value.replace_range(..byte_at(value, *cursor), "");
+            *cursor = 0;
+        }
+        Action::Left => *cursor = cursor.saturating_sub(1),
+        Action::Right => *cursor = (*cursor + 1).min(len),
+        Action::Home => *cursor = 0,
+        Action::End => *cursor = len,
+        Action::Backspace | Action::Delete => {}
+        _ => return false,
+    }
+    true
 }
 
 #[cfg(test)]
@@ -67,5 +76,18 @@ mod tests {
         input.edit(&Action::Delete);
         assert_eq!((input.value.as_str(), input.cursor), ("éløo", 0));
         assert!(!input.edit(&Action::Enter));
+    }
+
+    #[test]
+    fn ctrl_u_deletes_from_the_start_of_the_line_to_the_cursor() {
+        let mut input = TextInput::new("héllo wörld");
+        for _ in 0..5 {
+            input.edit(&Action::Left);
+        }
+        assert!(input.edit(&Action::ClearLine));
+        assert_eq!((input.value.as_str(), input.cursor), ("wörld", 0));
+        input.edit(&Action::End);
+        input.edit(&Action::ClearLine);
+        assert_eq!((input.value.as_str(), input.cursor), ("", 0));
     }
 }

@@ -17,6 +17,7 @@ pub fn action_for(key: KeyEvent, typing: bool) -> Option<Action> {
             KeyCode::Char('s') => Some(Action::Save),
             KeyCode::Char('f') => Some(Action::FindUrl),
             KeyCode::Char('o') => Some(Action::Browse),
+            KeyCode::Char('u') => Some(Action::ClearLine),
             _ => None,
         };
     }

@@ -416,13 +416,5 @@ pub fn recommended(app: &mut App, outcome: Result<Value, RpcError>) -> Vec<Effec
     Vec::new()
 }
 
-/// 1.5 GB, 98.4 MB, 512 B.
-pub fn bytes(count: u64) -> String {
-    let units = [("GB", 1e9), ("MB", 1e6), ("kB", 1e3)];
-    for (unit, size) in units {
-        if count as f64 >= size {
-            return format!("{:.1} {unit}", count as f64 / size);
-        }
-    }
-    format!("{count} B")
-}
+/// Sizes in the CLI's units (one formatter for the whole TUI).
+pub use crate::text::size as bytes;

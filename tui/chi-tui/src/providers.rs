@@ -52,6 +52,7 @@ fn form_keys(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Insert(c) => form.insert(c),
         Action::Backspace => form.backspace(),
         Action::Delete => form.delete(),
+        Action::ClearLine => form.clear_line(),
         Action::Home => form.home(false),
         Action::End => form.home(true),
         Action::Esc => {

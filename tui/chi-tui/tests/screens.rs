@@ -114,7 +114,7 @@ fn removing_names_the_file_and_the_bytes_and_never_touches_other_tools_files() {
     let remove = update(&mut app, Action::Char('y'));
     assert_eq!(sent(&remove[0]).2, json!({"id": "smollm2-135m"}));
     answer(&mut app, &remove[0], json!({"freed_bytes": 98_362_432}));
-    assert!(app.note.as_ref().is_some_and(|n| n.text.contains("98.4 MB freed")));
+    assert!(app.note.as_ref().is_some_and(|n| n.text.contains("94 MiB freed")));
 }
 
 #[test]

@@ -105,36 +105,6 @@ fn diagnostics_running_report_and_export() {
     insta::assert_snapshot!("diagnostics_export_80x24", render(&app, 80, 24));
 }
 
-fn wizard_at_preview(existing: bool) -> (App, chi_tui::app::Effect) {
-    let mut app = models_app();
-    app.screen = chi_tui::app::Screen::Welcome;
-    update(&mut app, Action::Char('6'));
-    update(&mut app, Action::Enter);
-    update(&mut app, Action::Down);
-    update(&mut app, Action::Enter);
-    for c in "llama3.2".chars() {
-        update(&mut app, Action::Insert(c));
-    }
-    update(&mut app, Action::Enter);
-    update(&mut app, Action::Enter);
-    let preview = update(&mut app, Action::Enter);
-    let mut plan = fixture_result("project.jsonl", "bootstrap/preview");
-    plan["folder"] = json!("/home/me/app");
-    let files = plan["files"].as_array_mut().expect("files");
-    for file in files.iter_mut() {
-        let name = file["path"].as_str().expect("path").rsplit('/').next().expect("name").to_string();
-        file["path"] = json!(format!("/home/me/app/{name}"));
-        let content = file["content"].as_str().expect("content").replace("$OLLAMA", "http://localhost:11434");
-        file["content"] = json!(content);
-    }
-    if existing {
-        files[0]["existing"] = json!("{\n  \"model\": \"smollm2-135m\"\n}\n");
-        files[0]["action"] = json!("skip");
-    }
-    answer(&mut app, &preview[0], plan);
-    (app, preview[0].clone())
-}
-
 #[test]
 fn wizard_steps_preview_and_confirmation() {
     let mut app = models_app();
@@ -193,4 +163,18 @@ fn errors_are_shown_where_they_happened() {
     };
     update(&mut app, Action::Bridge(Incoming::Response { id: json!(sent(&preview[0]).0), outcome: Err(error) }));
     insta::assert_snapshot!("wizard_error_80x24", render(&app, 80, 24));
+}
+
+#[test]
+fn diagnostics_show_bytes_as_the_cli_does() {
+    let mut app = ready_app();
+    let run = update(&mut app, Action::Char('5'));
+    let mut report = fixture_result("project.jsonl", "diagnostics/run");
+    let checks = report["checks"].as_array_mut().expect("checks");
+    let memory = checks.iter_mut().find(|c| c["id"] == json!("system.memory")).expect("a memory check");
+    memory["value"] = json!({"total_bytes": 25_232_932_864_u64, "available_bytes": 23_622_320_128_u64});
+    answer(&mut app, &run[0], report);
+    let shown = render(&app, 80, 24);
+    assert!(shown.contains("22.0 GiB available of 23.5 GiB"), "{shown}");
+    assert!(!shown.contains("_bytes"), "{shown}");
 }

@@ -59,7 +59,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             lines.push(Line::from(vec![
                 Span::styled(format!(" {} ", marker(&check.status)), theme.tone(tone)),
                 Span::raw(format!("{:<28}", check.title)),
-                Span::styled(crate::diagnostics::summary(&check.value), theme.dim()),
+                Span::styled(crate::diagnostics::summary(check), theme.dim()),
             ]));
             if let Some(fix) = check.fix.as_ref().filter(|_| check.status != "ok") {
                 lines.push(Line::styled(format!("     → {fix}"), theme.dim()));

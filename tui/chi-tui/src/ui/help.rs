@@ -1,37 +1,40 @@
-//! The `?` / F1 overlay: every key, and the one rule about text fields.
+//! The `?` / F1 overlay: the keys of the screen beneath, in its present state, from the same
+//! table that decides what a key does there (`keymap`), and the one rule about text fields.
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::app::App;
+use crate::keymap::screen_bindings;
+use crate::text::{fit_line, width};
 use crate::theme::Theme;
 
-const KEYS: [(&str, &str); 14] = [
-    ("↑↓ / j k", "move (j k only outside text fields)"),
-    ("Tab / Shift+Tab", "next / previous field"),
-    ("Enter", "open, choose, press a button"),
-    ("← →", "cursor, choice value, or button"),
-    ("Esc", "back (closes this help)"),
-    ("Ctrl+T", "test the connection"),
-    ("Ctrl+S", "save the profile (after a passing test)"),
-    ("Ctrl+F", "find a local server's URL"),
-    ("Ctrl+O", "browse the server's models"),
-    ("d / g", "review: default / project or global"),
-    ("Enter / w", "review: write the configuration"),
-    ("? / F1", "this help (F1 inside text fields)"),
-    ("q", "quit (outside text fields)"),
-    ("Ctrl+C", "quit from anywhere"),
-];
+const RULE: &str = "Typing in a field never triggers a shortcut.";
 
-pub fn draw(frame: &mut Frame, area: Rect, _app: &App, theme: Theme) {
-    let inner = super::popup(frame, area, 64, KEYS.len() as u16 + 4, "Keys", theme);
-    let mut lines: Vec<Line> = KEYS
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let rows = screen_bindings(app);
+    let labels: Vec<String> = rows.iter().map(|b| b.label()).collect();
+    let column = labels.iter().map(|l| width(l)).max().unwrap_or(0).min(26) + 2;
+    let inner = super::popup(frame, area, 72, rows.len() as u16 + 4, &format!("Keys · {}", super::title(app)), theme);
+    let (columns, height) = (inner.width as usize, inner.height as usize);
+    let mut lines: Vec<Line> = rows
         .iter()
-        .map(|(key, what)| Line::from(vec![Span::styled(format!("{key:<17}"), theme.key()), Span::raw(*what)]))
+        .zip(&labels)
+        .map(|(row, label)| {
+            let label = crate::text::fit(label, column - 2);
+            Line::from(vec![Span::styled(format!("{label:<column$}"), theme.key()), Span::raw(row.what)])
+        })
         .collect();
-    lines.push(Line::raw(""));
-    lines.push(Line::styled("Typing in a field never triggers a shortcut.", theme.dim()));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    if lines.len() > height {
+        let hidden = lines.len() - height + 1;
+        lines.truncate(height - 1);
+        lines.push(Line::styled(format!("… {hidden} more: a taller terminal shows them"), theme.dim()));
+    } else if lines.len() + 2 <= height {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(RULE, theme.dim()));
+    }
+    let lines: Vec<Line> = lines.into_iter().map(|l| fit_line(l, columns)).collect();
+    frame.render_widget(Paragraph::new(lines), inner);
 }

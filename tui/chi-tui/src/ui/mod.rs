@@ -17,6 +17,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::app::{App, BridgeState, Screen, Tone};
+use crate::text;
 use crate::theme::Theme;
 
 pub const MIN_WIDTH: u16 = 60;
@@ -63,8 +64,9 @@ fn too_small(frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
 }
 
-fn header(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let screen = match app.screen {
+/// The screen's name, as the header and the help overlay say it.
+pub fn title(app: &App) -> &'static str {
+    match app.screen {
         Screen::Welcome => "Welcome",
         Screen::Providers => "Configure Provider",
         Screen::Save => "Build / Save configuration",
@@ -72,7 +74,11 @@ fn header(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         Screen::Diagnostics => "Diagnostics",
         Screen::Wizard => "New project",
         Screen::Chat => "Chat",
-    };
+    }
+}
+
+fn header(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let screen = title(app);
     let bridge = match &app.bridge {
         BridgeState::Starting => format!("{} starting the bridge", spinner(app)),
         BridgeState::Ready { version } => format!("chi-llm {version}"),
@@ -81,7 +87,10 @@ fn header(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let [left, right] =
         Layout::horizontal([Constraint::Min(0), Constraint::Length(bridge.chars().count() as u16 + 1)]).areas(area);
     frame.render_widget(
-        Paragraph::new(Line::from(vec![Span::styled(" chi-tui ", theme.title()), Span::raw(format!("· {screen}"))])),
+        Paragraph::new(text::fit_line(
+            Line::from(vec![Span::styled(" chi-tui ", theme.title()), Span::raw(format!("· {screen}"))]),
+            left.width as usize,
+        )),
         left,
     );
     frame.render_widget(Paragraph::new(Span::styled(bridge, theme.dim())), right);
@@ -89,6 +98,7 @@ fn header(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
 
 fn status_line(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let (tone, text) = match (&app.bridge, &app.note) {
+        _ if app.confirm_quit => (Tone::Info, crate::welcome::QUIT_QUESTION.to_string()),
         (_, Some(note)) => (note.tone, note.text.clone()),
         (BridgeState::Down(reason), None) => (Tone::Bad, reason.clone()),
         _ => (Tone::Info, String::new()),
@@ -98,52 +108,35 @@ fn status_line(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), area);
 }
 
+/// The key bar: the current table's bar keys, as many as fit, the help key always last (with
+/// `…` before it when some did not fit).
 fn key_line(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let keys: &[(&str, &str)] = if app.help {
-        &[("Esc", "close help")]
-    } else if app.browser.is_some() {
-        &[("↑↓", "choose"), ("Enter", "use this model"), ("Esc", "close")]
-    } else {
-        match app.screen {
-            Screen::Welcome => &[("↑↓/jk", "move"), ("Enter", "open"), ("?", "help"), ("q", "quit")],
-            Screen::Providers if app.pane == crate::app::Pane::Form => &[
-                ("Tab/↑↓", "field"),
-                ("Enter", "choose/press"),
-                ("^T", "test"),
-                ("^S", "save"),
-                ("Esc", "back"),
-                ("F1", "help"),
-            ],
-            Screen::Providers => {
-                &[("↑↓/jk", "type"), ("Enter", "configure"), ("s", "save screen"), ("Esc", "back"), ("?", "help")]
-            }
-            Screen::Save => {
-                &[("↑↓", "profile"), ("d", "default"), ("g", "project/global"), ("Enter", "write"), ("Esc", "back")]
-            }
-            Screen::Models if app.models.filtering => &[("type", "filter"), ("Enter/Esc", "done")],
-            Screen::Models => &[
-                ("/", "filter"),
-                ("t", "tag"),
-                ("d", "download"),
-                ("c", "cancel"),
-                ("x", "remove"),
-                ("s", "default"),
-                ("r", "recommend"),
-                ("Esc", "back"),
-            ],
-            Screen::Diagnostics => &[("r", "run again"), ("e", "export"), ("↑↓", "scroll"), ("Esc", "back")],
-            Screen::Wizard => &[("Enter", "next"), ("↑↓", "choose"), ("Esc", "back"), ("F1", "help")],
-            Screen::Chat => {
-                &[("Enter", "send"), ("Esc", "stop / back"), ("PgUp/PgDn", "scroll"), ("/reset", "new chat")]
-            }
-        }
-    };
-    let mut spans = Vec::new();
-    for (key, what) in keys {
-        spans.push(Span::styled(format!(" {key}"), theme.key()));
-        spans.push(Span::raw(format!(" {what} ")));
+    let rows = crate::keymap::bindings(app);
+    let item = |key: String, what: &str| (format!(" {key}"), format!(" {what} "));
+    let mut items: Vec<(String, String)> =
+        rows.iter().filter(|b| b.bar > 0 && !b.is_help()).map(|b| item(b.bar_label(), b.short())).collect();
+    let help: Vec<(String, String)> =
+        rows.iter().filter(|b| b.bar > 0 && b.is_help()).map(|b| item(b.bar_label(), b.short())).collect();
+    let room = area.width as usize;
+    let size = |items: &[(String, String)]| items.iter().map(|(k, w)| text::width(k) + text::width(w)).sum::<usize>();
+    let mut cut = false;
+    while !items.is_empty() && size(&items) + size(&help) + if cut { 2 } else { 0 } > room {
+        items.pop();
+        cut = true;
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    let mut spans = Vec::new();
+    for (key, what) in items.iter() {
+        spans.push(Span::styled(key.clone(), theme.key()));
+        spans.push(Span::raw(what.clone()));
+    }
+    if cut {
+        spans.push(Span::styled(" …", theme.dim()));
+    }
+    for (key, what) in help.iter() {
+        spans.push(Span::styled(key.clone(), theme.key()));
+        spans.push(Span::raw(what.clone()));
+    }
+    frame.render_widget(Paragraph::new(text::fit_line(Line::from(spans), room)), area);
 }
 
 pub fn spinner(app: &App) -> &'static str {

@@ -8,6 +8,7 @@ use ratatui::Frame;
 
 use crate::app::App;
 use crate::form::{FieldKind, Focus, Form};
+use crate::text::{fit, fit_line};
 use crate::theme::Theme;
 
 const LABEL: usize = 17;
@@ -23,7 +24,7 @@ pub fn draw(frame: &mut Frame, area: Rect, form: &Form, app: &App, theme: Theme)
         Focus::Button(_) => form.fields.len().saturating_sub(1),
     };
     let first = (focused + 1).saturating_sub(room).min(form.fields.len().saturating_sub(room));
-    let mut lines = vec![Line::styled(truncate(&form.summary, inner.width as usize), theme.dim())];
+    let mut lines = vec![Line::styled(fit(&form.summary, inner.width as usize), theme.dim())];
     let mut cursor = None;
     for (i, field) in form.fields.iter().enumerate().skip(first).take(room) {
         let here = form.focus == Focus::Field(i) && app.browser.is_none();
@@ -48,10 +49,13 @@ pub fn draw(frame: &mut Frame, area: Rect, form: &Form, app: &App, theme: Theme)
                 spans.push(Span::styled(" ", theme.selected()));
             }
         }
-        lines.push(Line::from(spans));
+        // A field being edited shows its text as typed (the cursor is there); the others end in
+        // … when cut.
+        let line = Line::from(spans);
+        lines.push(if here { line } else { fit_line(line, inner.width as usize) });
     }
     let help = form.focused_field().map_or(String::new(), |f| f.help.clone());
-    lines.push(Line::styled(truncate(&help, inner.width as usize), theme.dim()));
+    lines.push(Line::styled(fit(&help, inner.width as usize), theme.dim()));
     lines.push(Line::raw(""));
     let mut buttons = Vec::new();
     for (i, button) in form.buttons.iter().enumerate() {
@@ -122,13 +126,4 @@ pub fn browser(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let list = List::new(items).highlight_style(theme.selected()).highlight_symbol("▶ ");
     let mut state = ListState::default().with_selected(Some(browser.selected));
     frame.render_stateful_widget(list, inner, &mut state);
-}
-
-fn truncate(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
-    }
-    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }

@@ -5,8 +5,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
-use crate::app::{App, BridgeState, MENU};
+use crate::app::{App, BridgeState};
+use crate::text;
 use crate::theme::Theme;
+use crate::welcome::MENU;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let mut lines = Vec::new();
@@ -39,13 +41,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         lines.push(row("Bridge", reason.clone(), theme));
     }
     lines.push(Line::raw(""));
+    // The descriptions start two columns after the longest item, whatever the items are.
+    let column = MENU.iter().map(|(item, _)| text::width(item)).max().unwrap_or(0) + 2;
     for (i, (item, what)) in MENU.iter().enumerate() {
         let marker = if i == app.menu { "▶ " } else { "  " };
         let style = if i == app.menu { theme.selected() } else { Default::default() };
         lines.push(Line::from(vec![
             Span::raw(marker),
             Span::styled(format!("{} ", i + 1), theme.key()),
-            Span::styled(format!("{item:<30}"), style),
+            Span::styled(format!("{item:<column$}"), style),
             Span::styled(*what, theme.dim()),
         ]));
     }
@@ -61,6 +65,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     };
     lines.push(Line::styled(next, theme.dim()));
     let block = Block::bordered().title(Span::styled(" Welcome ", theme.title()));
+    let columns = block.inner(area).width as usize;
+    let lines: Vec<Line> = lines.into_iter().map(|line| text::fit_line(line, columns)).collect();
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 

@@ -117,6 +117,38 @@ pub fn select(app: &mut App, id: &str) {
     app.models.selected = app.models.entries().iter().position(|e| e.id == id).expect("listed");
 }
 
+/// The New project wizard at its preview (an ollama project), and the preview request;
+/// `existing`: the first file is there already with other content.
+pub fn wizard_at_preview(existing: bool) -> (App, Effect) {
+    let mut app = models_app();
+    app.screen = chi_tui::app::Screen::Welcome;
+    update(&mut app, Action::Char('6'));
+    update(&mut app, Action::Enter);
+    update(&mut app, Action::Down);
+    update(&mut app, Action::Enter);
+    for c in "llama3.2".chars() {
+        update(&mut app, Action::Insert(c));
+    }
+    update(&mut app, Action::Enter);
+    update(&mut app, Action::Enter);
+    let preview = update(&mut app, Action::Enter);
+    let mut plan = fixture_result("project.jsonl", "bootstrap/preview");
+    plan["folder"] = json!("/home/me/app");
+    let files = plan["files"].as_array_mut().expect("files");
+    for file in files.iter_mut() {
+        let name = file["path"].as_str().expect("path").rsplit('/').next().expect("name").to_string();
+        file["path"] = json!(format!("/home/me/app/{name}"));
+        let content = file["content"].as_str().expect("content").replace("$OLLAMA", "http://localhost:11434");
+        file["content"] = json!(content);
+    }
+    if existing {
+        files[0]["existing"] = json!("{\n  \"model\": \"smollm2-135m\"\n}\n");
+        files[0]["action"] = json!("skip");
+    }
+    answer(&mut app, &preview[0], plan);
+    (app, preview[0].clone())
+}
+
 /// The screen as text, drawn into a TestBackend of this size, without colours.
 pub fn render(app: &App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("a terminal");
