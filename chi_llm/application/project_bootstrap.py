@@ -11,7 +11,8 @@ from typing import Any
 
 from chi_llm.application.config import ConfigService
 from chi_llm.application.config_env import ENV_KEYS, PROVIDER_ENV_PREFIX
-from chi_llm.domain.errors import InvalidRequest
+from chi_llm.application.model_store import ModelStore, is_inventory_id, looks_like_path
+from chi_llm.domain.errors import InvalidRequest, ModelNotFound
 from chi_llm.domain.ports import ConfigStore, ProjectFiles
 from chi_llm.domain.project import EXTRAS, PROJECT_PROVIDERS, PlannedFile, ProjectPlan, ProjectRequest
 from chi_llm.domain.providers import Schemas
@@ -30,14 +31,15 @@ class ProjectBootstrap:
         store_for: Callable[[Path], ConfigStore],
         files: ProjectFiles,
         schemas: Schemas,
-        default_model: str,
+        models: ModelStore,
         version: str,
     ) -> None:
         self._config = config
         self._store_for = store_for
         self._files = files
         self._schemas = schemas
-        self._default_model = default_model
+        self._models = models
+        self._default_model = models.catalog.default_id
         self._version = version
 
     def plan(self, request: ProjectRequest) -> ProjectPlan:
@@ -154,7 +156,7 @@ class ProjectBootstrap:
 
     def _notes(self, request: ProjectRequest, values: Mapping[str, Any]) -> list[str]:
         if request.provider == "local":
-            return [f"the model downloads on first use; to fetch it now: chi-llm models download {values['model']}"]
+            return self._local_notes(str(values["model"]))
         notes = []
         if not request.model:
             notes.append(
@@ -167,6 +169,19 @@ class ProjectBootstrap:
                 f"put the API key in the environment ({variables[-1] if len(variables) == 1 else variables[1]})"
             )
         return notes
+
+    def _local_notes(self, model: str) -> list[str]:
+        """Whether the model still has to be fetched (a file path or another tool's model is used
+        where it is)."""
+        if looks_like_path(model) or is_inventory_id(model):
+            return []
+        try:
+            spec = self._models.catalog.get(model)
+        except ModelNotFound:
+            return []
+        if self._models.is_downloaded(spec):
+            return [f"{spec.id} is already downloaded: the project works offline"]
+        return [f"the model downloads on first use; to fetch it now: chi-llm models download {spec.id}"]
 
     def _planned(self, path: Path, content: str, force: bool, blocked_by: list[Path] | None = None) -> PlannedFile:
         existing = self._files.read_text(path)

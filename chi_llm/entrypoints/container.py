@@ -261,7 +261,7 @@ class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defi
         store_for=providers.Object(project_store),
         files=providers.Singleton(lazy(ADAPTERS + "project_files.LocalProjectFiles")),
         schemas=providers.Callable(schemas),
-        default_model=catalog.provided.default_id,
+        models=model_store,
         version=providers.Object(__version__),
     )
     setup = providers.Factory(

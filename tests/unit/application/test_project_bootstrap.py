@@ -136,3 +136,19 @@ def test_a_server_address_for_the_local_model_is_refused(tmp_path: Path) -> None
     with pytest.raises(InvalidRequest, match="base_url"):
         chi_llm.bootstrap(tmp_path / "p", provider="local", base_url="http://x:1")
     assert not (tmp_path / "p").exists()
+
+
+def test_the_download_note_is_only_for_a_model_that_is_not_here(
+    tmp_path: Path, default_model_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHI_LLM_HOME", str(tmp_path / "empty-cache"))
+    absent = chi_llm.bootstrap(tmp_path / "a", dry_run=True)
+    assert any("downloads on first use" in note for note in absent.notes)
+    monkeypatch.setenv("CHI_LLM_HOME", str(default_model_path.parent.parent))  # the model is here
+    here = chi_llm.bootstrap(tmp_path / "b", dry_run=True)
+    assert not any("first use" in note for note in here.notes)
+    assert any("smollm2-135m is already downloaded" in note for note in here.notes)
+    shown = run("bootstrap", str(tmp_path / "c"))
+    assert shown.exit_code == 0 and "first use" not in shown.output
+    as_file = chi_llm.bootstrap(tmp_path / "d", model=str(default_model_path), dry_run=True)
+    assert not any("first use" in note for note in as_file.notes)
