@@ -262,7 +262,7 @@ class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defi
         files=providers.Singleton(lazy(ADAPTERS + "project_files.LocalProjectFiles")),
         schemas=providers.Callable(schemas),
         models=model_store,
-        version=providers.Object(__version__),
+        package=providers.Singleton(lazy(ADAPTERS + "package_origin.installed_package")),
     )
     setup = providers.Factory(
         lazy(SERVICES + "setup_service.SetupService"), library=library, providers=provider_service, config=config

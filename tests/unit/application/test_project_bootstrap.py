@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 import chi_llm
 from chi_llm.domain.errors import ConfigError, InvalidRequest
@@ -23,7 +24,7 @@ def test_a_local_project_gets_the_three_files(tmp_path: Path) -> None:
     assert plan.written and [f.action for f in plan.files] == ["create"] * 3
     folder = tmp_path / "app"
     assert json.loads((folder / ".chi_llm.json").read_text()) == {"model": "smollm2-135m"}
-    assert (folder / "llm-requirements.txt").read_text().splitlines()[-1] == f"chi-llm=={chi_llm.__version__}"
+    assert (folder / "llm-requirements.txt").read_text().splitlines()[-1].startswith("chi-llm @ file://")
     sample = (folder / ".env.sample").read_text()
     assert "CHI_LLM_MODEL=\n" in sample and "CHI_LLM_CONTEXT=\n" in sample
     assert all(line.endswith("=") for line in sample.splitlines() if line and not line.startswith("#"))
@@ -88,9 +89,16 @@ def test_keys_are_never_written_only_named(tmp_path: Path, monkeypatch: pytest.M
     assert "api_key" not in json.loads(files[".chi_llm.json"])["provider"]
 
 
-def test_extras_are_pinned(tmp_path: Path) -> None:
+def test_the_requirements_file_installs_the_chi_llm_that_wrote_it(tmp_path: Path) -> None:
+    """Run from a source checkout (as the tests are), chi-llm's version is not a release on the
+    package index: `chi-llm==0.1.0` could not be installed. The file points at the checkout."""
     chi_llm.bootstrap(tmp_path, extras="rag")
-    assert f"chi-llm[rag]=={chi_llm.__version__}" in (tmp_path / "llm-requirements.txt").read_text()
+    lines = (tmp_path / "llm-requirements.txt").read_text().splitlines()
+    requirement = Requirement(next(line for line in lines if not line.startswith("#")))
+    root = Path(chi_llm.__file__).resolve().parents[1]
+    assert (requirement.name, requirement.extras, requirement.url) == ("chi-llm", {"rag"}, root.as_uri())
+    assert 'name = "chi-llm"' in (root / "pyproject.toml").read_text() and not requirement.specifier
+    assert any(line.startswith("#") and "cannot be pinned" in line for line in lines)
 
 
 @pytest.mark.parametrize(
