@@ -105,7 +105,14 @@ def parse_response(body: Any) -> Event:
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
         raise ValueError("no choices in the answer")
     choice = choices[0]
-    text = (choice.get("message") or {}).get("content") if "message" in choice else choice.get("text")
+    if "message" in choice:  # chat completions
+        text = choice["message"].get("content") if choice["message"] is not None else None
+    elif "text" in choice:  # text completions
+        text = choice["text"]
+    else:  # e.g. a stream's `delta` in a whole answer: no generation this client can read
+        raise ValueError("the choice has neither a message nor a text")
+    if text is not None and not isinstance(text, str):
+        raise ValueError("the answer's text is not a string")
     prompt, completion = _usage(body)
     return Event(
         text=text or "",

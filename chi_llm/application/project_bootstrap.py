@@ -10,16 +10,23 @@ from pathlib import Path
 from typing import Any
 
 from chi_llm.application.config import ConfigService
-from chi_llm.application.config_env import ENV_KEYS, PROVIDER_ENV_PREFIX
-from chi_llm.domain.errors import InvalidRequest
+from chi_llm.application.config_env import PROVIDER_ENV_PREFIX
+from chi_llm.application.model_store import ModelStore, is_inventory_id, looks_like_path
+from chi_llm.application.project_contents import env_sample, requirements
+from chi_llm.domain.errors import InvalidRequest, ModelNotFound
 from chi_llm.domain.ports import ConfigStore, ProjectFiles
-from chi_llm.domain.project import EXTRAS, PROJECT_PROVIDERS, PlannedFile, ProjectPlan, ProjectRequest
+from chi_llm.domain.project import (
+    EXTRAS,
+    PROJECT_PROVIDERS,
+    InstalledPackage,
+    PlannedFile,
+    ProjectPlan,
+    ProjectRequest,
+)
 from chi_llm.domain.providers import Schemas
-from chi_llm.domain.settings import KEYS, PROJECT_FILE_NAMES
+from chi_llm.domain.settings import PROJECT_FILE_NAMES
 
 SOURCE = "chi-llm bootstrap"
-SHARED_ENV = ("CHI_LLM_MAX_TOKENS", "CHI_LLM_TEMPERATURE", "CHI_LLM_TOP_P")
-LOCAL_ENV = ("CHI_LLM_MODEL", "CHI_LLM_CONTEXT", "CHI_LLM_HOME")
 
 
 class ProjectBootstrap:
@@ -30,15 +37,16 @@ class ProjectBootstrap:
         store_for: Callable[[Path], ConfigStore],
         files: ProjectFiles,
         schemas: Schemas,
-        default_model: str,
-        version: str,
+        models: ModelStore,
+        package: InstalledPackage,
     ) -> None:
         self._config = config
         self._store_for = store_for
         self._files = files
         self._schemas = schemas
-        self._default_model = default_model
-        self._version = version
+        self._models = models
+        self._default_model = models.catalog.default_id
+        self._package = package
 
     def plan(self, request: ProjectRequest) -> ProjectPlan:
         """What `write` would do, with every file's full content; nothing is written."""
@@ -47,38 +55,57 @@ class ProjectBootstrap:
         config_path = folder / (".chi_llm.yaml" if request.yaml else ".chi_llm.json")
         rendered = self._store_for(folder).render(config_path, values)
         others = [folder / n for n in PROJECT_FILE_NAMES if n != config_path.name and self._files.read_text(folder / n)]
+        moving = others if request.force else []
         files = [
             self._planned(config_path, rendered, request.force, blocked_by=others),
-            self._planned(folder / ".env.sample", self._env_sample(request), request.force),
-            self._planned(folder / "llm-requirements.txt", self._requirements(request.extras), request.force),
+            *(self._moved(other) for other in moving),
+            self._planned(folder / ".env.sample", env_sample(request, self._schemas), request.force),
+            self._planned(folder / "llm-requirements.txt", requirements(self._package, request.extras), request.force),
         ]
         notes = list(self._notes(request, values))
-        if others and request.force:
-            notes.append(f"{', '.join(p.name for p in others)} moved aside to .bak: it would be read instead")
+        if moving:
+            notes.append(
+                f"{', '.join(p.name for p in moving)} would be read instead of {config_path.name}: moved aside"
+            )
         return ProjectPlan(
             folder=folder,
             provider=request.provider,
             model=request.model or (self._default_model if request.provider == "local" else None),
             files=tuple(files),
+            force=request.force,
             notes=tuple(notes),
-            moved_aside=tuple(others) if request.force else (),
         )
 
-    def write(self, request: ProjectRequest) -> ProjectPlan:
-        """Write the plan: new files are created, differing ones only with `force` (the old one
-        kept as `.bak`); then the configuration file is read back and checked."""
+    def write(self, request: ProjectRequest, *, expect: str | None = None) -> ProjectPlan:
+        """Plan, then carry the plan out. `expect`: the digest of the plan a preview showed; the
+        write is refused (InvalidRequest) unless this request gives that same plan."""
         plan = self.plan(request)
-        for other in plan.moved_aside:
-            self._files.back_up(other)
+        if expect is not None and plan.digest != expect:
+            raise InvalidRequest(
+                f"the files in {request.folder} (or the answers) changed since the preview, so writing now "
+                "would not do what it showed: preview again"
+            )
+        return self.apply(plan)
+
+    def apply(self, plan: ProjectPlan) -> ProjectPlan:
+        """Carry out exactly `plan`: move aside, back up and write what it says, nothing else;
+        refused when a file changed since it was planned. Then the configuration file is read
+        back and checked."""
+        for planned in plan.files:
+            if self._files.read_text(planned.path) != planned.existing:
+                raise InvalidRequest(f"{planned.path} changed since the preview: preview again")
+        for planned in plan.files:
+            if planned.action == "move":
+                self._files.back_up(planned.path)
         for planned in plan.files:
             if planned.action == "overwrite":
                 self._files.back_up(planned.path)
             if planned.action in ("create", "overwrite"):
                 self._files.write_text(planned.path, planned.content)
-        config_path = plan.files[0].path
-        if plan.files[0].action != "skip":
-            written = self._store_for(request.folder).read(config_path)
-            self._config.validate(written, str(config_path), check_model=request.provider == "local")
+        config = plan.files[0]
+        if config.action != "skip":
+            written = self._store_for(plan.folder).read(config.path)
+            self._config.validate(written, str(config.path), check_model=plan.provider == "local")
         return replace(plan, written=True)
 
     # -- contents ----------------------------------------------------------------------------
@@ -106,55 +133,9 @@ class ProjectBootstrap:
         checked, _ = self._config.validate(values, SOURCE, check_model=request.provider == "local")
         return checked
 
-    def _env_sample(self, request: ProjectRequest) -> str:
-        lines = [
-            "# Environment variables chi-llm reads for this project. Copy this file to .env and fill in",
-            "# what you need; never commit real keys. chi-llm does not load .env itself: export the",
-            "# variables, or use direnv, `docker --env-file`, your IDE or python-dotenv.",
-            "# An empty or unset variable changes nothing; a set one overrides the configuration file.",
-            "",
-        ]
-        if request.provider == "local":
-            names = [*LOCAL_ENV, *SHARED_ENV]
-        else:
-            schema = self._schemas[request.provider]
-            lines += [
-                "# provider type (another type starts afresh from its defaults)",
-                f"{PROVIDER_ENV_PREFIX}TYPE=",
-                "",
-            ]
-            for variable in schema.key_variables:
-                lines += [
-                    f"# API key for {request.provider} (read when the configuration holds none)",
-                    f"{variable}=",
-                    "",
-                ]
-            for field in schema.fields:
-                if field.name == "api_key":
-                    continue
-                default = "" if field.default is None else f" (default {field.default})"
-                lines += [
-                    f"# provider {field.name}: {field.help}{default}",
-                    f"{PROVIDER_ENV_PREFIX}{field.name.upper()}=",
-                    "",
-                ]
-            names = list(SHARED_ENV)
-        for name in names:
-            key = KEYS[ENV_KEYS[name]]
-            lines += [f"# {key.name}: {key.help}", f"{name}=", ""]
-        return "\n".join(lines).rstrip("\n") + "\n"
-
-    def _requirements(self, extras: str) -> str:
-        chosen = EXTRAS[extras]
-        name = f"chi-llm[{','.join(chosen)}]" if chosen else "chi-llm"
-        return (
-            f"# chi-llm for this project (extras: {extras}); install with: pip install -r llm-requirements.txt\n"
-            f"{name}=={self._version}\n"
-        )
-
     def _notes(self, request: ProjectRequest, values: Mapping[str, Any]) -> list[str]:
         if request.provider == "local":
-            return [f"the model downloads on first use; to fetch it now: chi-llm models download {values['model']}"]
+            return self._local_notes(str(values["model"]))
         notes = []
         if not request.model:
             notes.append(
@@ -167,6 +148,25 @@ class ProjectBootstrap:
                 f"put the API key in the environment ({variables[-1] if len(variables) == 1 else variables[1]})"
             )
         return notes
+
+    def _local_notes(self, model: str) -> list[str]:
+        """Whether the model still has to be fetched (a file path or another tool's model is used
+        where it is)."""
+        if looks_like_path(model) or is_inventory_id(model):
+            return []
+        try:
+            spec = self._models.catalog.get(model)
+        except ModelNotFound:
+            return []
+        if self._models.is_downloaded(spec):
+            return [f"{spec.id} is already downloaded: the project works offline"]
+        return [f"the model downloads on first use; to fetch it now: chi-llm models download {spec.id}"]
+
+    def _moved(self, path: Path) -> PlannedFile:
+        """Another configuration file, renamed to `.bak` (its content stays as it is there)."""
+        existing = self._files.read_text(path)
+        backup = path.with_name(path.name + ".bak")
+        return PlannedFile(path=path, content=existing or "", action="move", existing=existing, backup=backup)
 
     def _planned(self, path: Path, content: str, force: bool, blocked_by: list[Path] | None = None) -> PlannedFile:
         existing = self._files.read_text(path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +18,20 @@ EXTRAS: Mapping[str, tuple[str, ...]] = {
     "rag": ("rag",),
     "full": ("rag",),  # every optional extra
 }
-Action = Literal["create", "overwrite", "unchanged", "skip"]
+Action = Literal["create", "overwrite", "unchanged", "skip", "move"]  # move: renamed to `backup`
+Origin = Literal["index", "checkout", "archive", "vcs", "unknown"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InstalledPackage:
+    """The running chi-llm and where it was installed from, which decides what a project's
+    requirements file can pin: only a release from the package index installs by `==version`."""
+
+    version: str
+    origin: Origin  # index; a local checkout (editable or on the path); a local wheel/sdist; a VCS URL
+    url: str | None = None  # file:// URL of the checkout or archive; the repository URL for vcs
+    vcs: str | None = None  # e.g. "git"
+    commit: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,25 +59,40 @@ class PlannedFile(JsonResult):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ProjectPlan(JsonResult):
-    """The files for a project; `written` once they are on disk (False for a dry run)."""
+    """The files for a project and what happens to each: the preview shows exactly this, and
+    writing carries out exactly this. `written` once they are on disk (False for a dry run)."""
 
     folder: Path
     provider: str
     model: str | None
-    files: tuple[PlannedFile, ...]
+    files: tuple[PlannedFile, ...]  # the configuration file first
+    force: bool = False
     written: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
-    moved_aside: tuple[Path, ...] = ()  # other configuration files in the folder, renamed to .bak
+
+    @property
+    def moved_aside(self) -> tuple[Path, ...]:
+        """Other configuration files in the folder (which would be read instead), renamed to .bak."""
+        return tuple(f.path for f in self.files if f.action == "move")
 
     @property
     def changed(self) -> bool:
-        return any(f.action in ("create", "overwrite") for f in self.files)
+        return any(f.action in ("create", "overwrite", "move") for f in self.files)
+
+    @property
+    def digest(self) -> str:
+        """A fingerprint of every change and of what each file holds now: a write given the
+        preview's digest is refused when the folder (or the request) no longer gives this plan."""
+        shown = [[str(f.path), f.action, f.content, f.existing, str(f.backup)] for f in self.files]
+        return hashlib.sha256(json.dumps([str(self.folder), self.force, shown]).encode()).hexdigest()[:32]
 
     def json_fields(self) -> Mapping[str, Any]:
         return {
             "folder": self.folder,
             "provider": self.provider,
             "model": self.model,
+            "force": self.force,
+            "digest": self.digest,
             "written": self.written,
             "changed": self.changed,
             "files": self.files,

@@ -261,8 +261,8 @@ class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defi
         store_for=providers.Object(project_store),
         files=providers.Singleton(lazy(ADAPTERS + "project_files.LocalProjectFiles")),
         schemas=providers.Callable(schemas),
-        default_model=catalog.provided.default_id,
-        version=providers.Object(__version__),
+        models=model_store,
+        package=providers.Singleton(lazy(ADAPTERS + "package_origin.installed_package")),
     )
     setup = providers.Factory(
         lazy(SERVICES + "setup_service.SetupService"), library=library, providers=provider_service, config=config

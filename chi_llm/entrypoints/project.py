@@ -22,6 +22,7 @@ def bootstrap_project(
     force: bool = False,
     dry_run: bool = False,
     base_url: str | None = None,
+    expect: str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> ProjectPlan:
     """Write (or with `dry_run` only plan) `.chi_llm.json` / `.chi_llm.yaml`, `.env.sample` and
@@ -35,9 +36,12 @@ def bootstrap_project(
         force: overwrite files that differ (each old one kept as `<name>.bak`).
         dry_run: return the plan (every file's path, content and action) and write nothing.
         base_url: a server provider's address (default: the provider type's own).
+        expect: the `digest` of a plan shown before (a dry run): the write is refused
+            (InvalidRequest) unless it would do exactly that, e.g. when a file changed since.
 
     Returns the plan; each file's `action` says what happened (create, overwrite, unchanged,
-    skip with a `reason`). Nothing secret is ever written.
+    skip with a `reason`, move: another configuration file renamed to its `backup`). Nothing
+    secret is ever written.
     """
     env = os.environ if env is None else env
     folder = Path(os.path.expanduser(path)).absolute()
@@ -47,5 +51,5 @@ def bootstrap_project(
     request = ProjectRequest(
         folder=folder, provider=provider, model=model, yaml=yaml, extras=extras, force=force, base_url=base_url
     )
-    plan: ProjectPlan = service.plan(request) if dry_run else service.write(request)
+    plan: ProjectPlan = service.plan(request) if dry_run else service.write(request, expect=expect)
     return plan

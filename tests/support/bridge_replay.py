@@ -5,7 +5,8 @@ expected back for it in order — notifications tied to the request, then its re
 `ignore`: dotted paths (`*` for any list item) whose values vary from run to run (latencies,
 versions). Strings may hold placeholders for what a run creates: $WORK (the project folder),
 $HOME (CHI_LLM_HOME), $OLLAMA (a loopback Ollama server's URL), $OLLAMA_PORT (its port, a
-number when it is the whole value) and $CLOSED (a URL where nothing listens).
+number when it is the whole value), $CLOSED (a URL where nothing listens) and $CHECKOUT (the
+file:// URL of the chi-llm source tree that runs, which llm-requirements.txt installs from).
 Set CHI_LLM_RECORD_FIXTURES=1 to rewrite the expectations from what the bridge answers now."""
 
 from __future__ import annotations

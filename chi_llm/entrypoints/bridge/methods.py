@@ -189,6 +189,7 @@ def _bootstrap(call: Call, *, dry_run: bool) -> Any:
         force=call.flag("force"),
         dry_run=dry_run,
         base_url=call.text("base_url"),
+        expect=call.text("expect"),
     )
 
 

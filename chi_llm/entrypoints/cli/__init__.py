@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import signal
 import sys
 import threading
 from typing import Any, NoReturn
@@ -31,8 +32,20 @@ def use_rich_help() -> None:
     patch()
 
 
+def take_ctrl_c() -> None:
+    """Make Ctrl-C (SIGINT) raise KeyboardInterrupt, which every command turns into exit 130.
+
+    A process started with SIGINT ignored — a background job of a shell without job control
+    (`chi-llm ... &` in a script, a test run started with `&`) — keeps it ignored under Python:
+    an interrupted generation then ran to its end and exited 0. Like Go's signal.Notify (which
+    ollama's CLI uses), the CLI takes SIGINT back: Ctrl-C always stops a generation with 130."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def main() -> None:
     use_lean_imports()  # this process is ours: skip dependency-injector's unused integrations
+    take_ctrl_c()
     if wants_help(sys.argv[1:]):
         use_rich_help()
     from chi_llm.entrypoints.cli import output

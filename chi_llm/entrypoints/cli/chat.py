@@ -56,6 +56,14 @@ def chat_turn(session: Any, text: str) -> None:
     stream_reply(lambda: session.stream(text, truncate=True))
 
 
+def ready(llm: Any) -> None:
+    """Fetch and load a lone local model before the first prompt, so one that cannot be had
+    (not downloadable, does not fit) fails the command once, with generate's exit code, rather
+    than every line. With other providers to fall back on, each turn may still be answered."""
+    if len(llm.provider_ids) == 1:
+        llm.load()
+
+
 def repl(handle: Callable[[str], bool], banner: str) -> None:
     output.note(banner)
     while (text := read_line(">>> ")) is not None:
@@ -73,6 +81,7 @@ def repl(handle: Callable[[str], bool], banner: str) -> None:
 def chat(llm_options: dict[str, Any]) -> None:
     """Chat with the model, keeping the conversation's history."""
     llm = build_llm(**llm_options)
+    ready(llm)
     session = llm.session()
 
     def turn(text: str) -> bool:
@@ -98,6 +107,7 @@ def interactive(llm_options: dict[str, Any]) -> None:
     from chi_llm.entrypoints.facade import ask_prompt
 
     llm = build_llm(**llm_options)
+    ready(llm)
     session = llm.session()
 
     def handle(text: str) -> bool:

@@ -18,8 +18,8 @@ from chi_llm.entrypoints.cli.options import global_scope_options, json_option, s
 GIB = 1024**3
 
 
-def _gib(value: int | None) -> str:
-    return "?" if value is None else f"{value / GIB:.1f}G"
+def _gib(value: int | None, unit: str = "G") -> str:
+    return "?" if value is None else f"{value / GIB:.1f}{unit}"
 
 
 def manager(as_json: bool = False) -> Any:
@@ -66,13 +66,13 @@ def list_(downloaded: bool, tag: str | None, fits: bool, show_all: bool, as_json
         output.emit_json({"models": rows, "installed_elsewhere": others} if others else rows)
         return
     if rows:
-        output.line(f"    {'ID':<24} {'PARAMS':>6} {'QUANT':<7} {'SIZE':>6} {'RAM':>10}  TAGS")
+        output.line(f"    {'ID':<24} {'PARAMS':>6} {'QUANT':<7} {'SIZE GiB':>8} {'RAM GiB':>7}  TAGS")
     for r in rows:
         marks = ("*" if r["current"] else " ") + ("↓" if r["downloaded"] else " ") + (" " if r["fits"] else "✗")
-        size = _gib(r["size_bytes"] or r["approx_size_bytes"])
+        size = _gib(r["size_bytes"] or r["approx_size_bytes"], unit="")
         output.line(
-            f"{marks} {r['id']:<24} {r['parameters'] or '':>6} {r['quantization'] or '':<7} {size:>6} "
-            f"RAM {_gib(r['ram_needed_bytes']):>6}  {', '.join(r['tags'])}"
+            f"{marks} {r['id']:<24} {r['parameters'] or '':>6} {r['quantization'] or '':<7} {size:>8} "
+            f"{_gib(r['ram_needed_bytes'], unit=''):>7}  {', '.join(r['tags'])}"
         )
     if rows:
         output.note("* current   ↓ downloaded   ✗ does not fit in available memory")

@@ -45,11 +45,17 @@ def json_option(func: F) -> F:
 def scope_options(func: F, *, default: str | None = "project") -> F:
     """`--project` / `--global`: which configuration file a change is written to (`scope`;
     None when `default` is None and neither was given)."""
-    func = click.option(
-        "--global", "scope", flag_value="global", default=default == "global", help="Write the global file."
-    )(func)
+
+    # Only the default flag gets `default=True`: click turns `default=False` on a flag with a
+    # string flag_value into the string "False" (which then won over the real default).
+    def chosen(name: str) -> dict[str, Any]:
+        return {"default": True} if default == name else {}
+
+    func = click.option("--global", "scope", flag_value="global", help="Write the global file.", **chosen("global"))(
+        func
+    )
     return click.option(
-        "--project", "scope", flag_value="project", default=default == "project", help="Write the project file."
+        "--project", "scope", flag_value="project", help="Write the project file.", **chosen("project")
     )(func)
 
 

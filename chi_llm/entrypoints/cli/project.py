@@ -10,8 +10,14 @@ from chi_llm.domain.project import EXTRAS, PROJECT_PROVIDERS, ProjectPlan
 from chi_llm.entrypoints.cli import output
 from chi_llm.entrypoints.cli.options import json_option
 
-DONE = {"create": "created", "overwrite": "overwrote", "unchanged": "unchanged", "skip": "kept"}
-PLANNED = {"create": "would create", "overwrite": "would overwrite", "unchanged": "unchanged", "skip": "would keep"}
+DONE = {"create": "created", "overwrite": "overwrote", "unchanged": "unchanged", "skip": "kept", "move": "moved aside"}
+PLANNED = {
+    "create": "would create",
+    "overwrite": "would overwrite",
+    "unchanged": "unchanged",
+    "skip": "would keep",
+    "move": "would move aside",
+}
 
 
 @click.command()
@@ -64,12 +70,14 @@ def render(plan: ProjectPlan, *, dry_run: bool) -> None:
         if planned.reason and planned.action == "skip":
             text += f": {planned.reason}"
         if planned.backup is not None:
-            text += f" (the old one is {planned.backup.name})"
+            text += (
+                f" (to {planned.backup.name})"
+                if planned.action == "move"
+                else f" (the old one is {planned.backup.name})"
+            )
         output.line(text)
         if dry_run and planned.action in ("create", "overwrite"):
             output.line("".join(f"    {row}\n" for row in planned.content.splitlines()).rstrip("\n"))
-    for moved in plan.moved_aside:
-        output.line(f"{'would move' if dry_run else 'moved'} {moved} aside to {moved.name}.bak")
     if not plan.changed:
         output.line("nothing changed" + ("" if dry_run else ": every file is already there (see above)"))
     for note in plan.notes:

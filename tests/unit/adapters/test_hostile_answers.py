@@ -52,6 +52,9 @@ class WholeAnswer(ScriptedTransport):
         ({"error": "boom"}, "boom"),
         ([1, 2], "does not understand"),
         ({"choices": "x"}, "does not understand"),
+        ({"choices": [{"delta": "hi"}]}, "does not understand"),
+        ({"choices": [{"message": "hi"}]}, "does not understand"),
+        ({"choices": [{"message": {"content": ["hi"]}}]}, "does not understand"),
         ({"object": "nothing"}, r"does not understand|without a generation"),
     ],
 )

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 import chi_llm
 from chi_llm.domain.errors import ConfigError, InvalidRequest
@@ -23,7 +24,7 @@ def test_a_local_project_gets_the_three_files(tmp_path: Path) -> None:
     assert plan.written and [f.action for f in plan.files] == ["create"] * 3
     folder = tmp_path / "app"
     assert json.loads((folder / ".chi_llm.json").read_text()) == {"model": "smollm2-135m"}
-    assert (folder / "llm-requirements.txt").read_text().splitlines()[-1] == f"chi-llm=={chi_llm.__version__}"
+    assert (folder / "llm-requirements.txt").read_text().splitlines()[-1].startswith("chi-llm @ file://")
     sample = (folder / ".env.sample").read_text()
     assert "CHI_LLM_MODEL=\n" in sample and "CHI_LLM_CONTEXT=\n" in sample
     assert all(line.endswith("=") for line in sample.splitlines() if line and not line.startswith("#"))
@@ -88,9 +89,16 @@ def test_keys_are_never_written_only_named(tmp_path: Path, monkeypatch: pytest.M
     assert "api_key" not in json.loads(files[".chi_llm.json"])["provider"]
 
 
-def test_extras_are_pinned(tmp_path: Path) -> None:
+def test_the_requirements_file_installs_the_chi_llm_that_wrote_it(tmp_path: Path) -> None:
+    """Run from a source checkout (as the tests are), chi-llm's version is not a release on the
+    package index: `chi-llm==0.1.0` could not be installed. The file points at the checkout."""
     chi_llm.bootstrap(tmp_path, extras="rag")
-    assert f"chi-llm[rag]=={chi_llm.__version__}" in (tmp_path / "llm-requirements.txt").read_text()
+    lines = (tmp_path / "llm-requirements.txt").read_text().splitlines()
+    requirement = Requirement(next(line for line in lines if not line.startswith("#")))
+    root = Path(chi_llm.__file__).resolve().parents[1]
+    assert (requirement.name, requirement.extras, requirement.url) == ("chi-llm", {"rag"}, root.as_uri())
+    assert 'name = "chi-llm"' in (root / "pyproject.toml").read_text() and not requirement.specifier
+    assert any(line.startswith("#") and "cannot be pinned" in line for line in lines)
 
 
 @pytest.mark.parametrize(
@@ -136,3 +144,19 @@ def test_a_server_address_for_the_local_model_is_refused(tmp_path: Path) -> None
     with pytest.raises(InvalidRequest, match="base_url"):
         chi_llm.bootstrap(tmp_path / "p", provider="local", base_url="http://x:1")
     assert not (tmp_path / "p").exists()
+
+
+def test_the_download_note_is_only_for_a_model_that_is_not_here(
+    tmp_path: Path, default_model_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHI_LLM_HOME", str(tmp_path / "empty-cache"))
+    absent = chi_llm.bootstrap(tmp_path / "a", dry_run=True)
+    assert any("downloads on first use" in note for note in absent.notes)
+    monkeypatch.setenv("CHI_LLM_HOME", str(default_model_path.parent.parent))  # the model is here
+    here = chi_llm.bootstrap(tmp_path / "b", dry_run=True)
+    assert not any("first use" in note for note in here.notes)
+    assert any("smollm2-135m is already downloaded" in note for note in here.notes)
+    shown = run("bootstrap", str(tmp_path / "c"))
+    assert shown.exit_code == 0 and "first use" not in shown.output
+    as_file = chi_llm.bootstrap(tmp_path / "d", model=str(default_model_path), dry_run=True)
+    assert not any("first use" in note for note in as_file.notes)

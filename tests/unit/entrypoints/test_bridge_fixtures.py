@@ -13,6 +13,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+import chi_llm
 from chi_llm.adapters.fake import FakeTextGenerator
 from tests.support.bridge_replay import (
     FIXTURES,
@@ -63,6 +64,7 @@ def test_fixture_replays_against_the_real_bridge(fixture: Path, isolated: Path, 
         "$OLLAMA_PORT": int(ollama.url.rsplit(":", 1)[1]),
         "$OLLAMA": ollama.url,
         "$CLOSED": f"http://127.0.0.1:{closed_port()}",
+        "$CHECKOUT": Path(chi_llm.__file__).resolve().parents[1].as_uri(),
     }
     exchanges = read_fixture(fixture)
     bridge = BridgeProcess(isolated, {})

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -133,20 +134,43 @@ def test_version() -> None:
     assert run("--version").stdout.strip() == f"chi-llm {__version__}"
 
 
-def test_ctrl_c_stops_a_generation_cleanly(isolated: Path) -> None:
-    env = {**os.environ, "CHI_LLM_CONFIG": json.dumps({"provider": {"type": "fake", "token_delay": 0.05}})}
+def interrupted_generation(*, sigint: Any = signal.SIG_DFL) -> tuple[int, str]:
+    """Start `chi-llm generate` (80 s of fake tokens, with SIGINT at `sigint` as it starts), wait
+    until it streams — a generation is running, past start-up — then send SIGINT once. A missed
+    Ctrl-C cannot pass for a finished answer: the generation would outlast the 60 s wait."""
+    env = {**os.environ, "CHI_LLM_CONFIG": json.dumps({"provider": {"type": "fake", "token_delay": 0.2}})}
     child = subprocess.Popen(
         [sys.executable, "-m", "chi_llm", "generate", "word " * 400, "-m", "400"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
         text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, sigint),
     )
-    assert child.stdout is not None
-    child.stdout.read(12)  # it is streaming
-    child.send_signal(signal.SIGINT)
-    _out, err = child.communicate(timeout=30)
-    assert child.returncode == 130
+    try:
+        assert child.stdout is not None
+        assert child.stdout.read(12)  # the readiness signal: it is streaming
+        child.send_signal(signal.SIGINT)
+        _out, err = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    return child.returncode, err
+
+
+def test_ctrl_c_stops_a_generation_cleanly(isolated: Path) -> None:
+    code, err = interrupted_generation()
+    assert code == 130
+    assert "interrupted" in err and "Traceback" not in err
+
+
+def test_ctrl_c_stops_a_generation_started_with_sigint_ignored(isolated: Path) -> None:
+    """The flake's cause: a test run started in the background by a shell without job control
+    (`.ci/run &`) inherits SIGINT ignored, Python keeps it ignored, and the interrupted generation
+    ran to its end and exited 0. The CLI takes SIGINT back, so Ctrl-C is always 130."""
+    code, err = interrupted_generation(sigint=signal.SIG_IGN)
+    assert code == 130
     assert "interrupted" in err and "Traceback" not in err
 
 

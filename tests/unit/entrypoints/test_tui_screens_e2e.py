@@ -127,7 +127,37 @@ def test_the_wizard_writes_the_three_files(isolated: Path, tmp_path: Path) -> No
         term.wait_for("EXIT=0")
     assert json.loads((target / ".chi_llm.json").read_text()) == {"model": "smollm2-135m"}
     assert "CHI_LLM_MODEL=" in (target / ".env.sample").read_text()
-    assert "chi-llm==" in (target / "llm-requirements.txt").read_text()
+    assert (target / "llm-requirements.txt").read_text().splitlines()[-1].startswith("chi-llm @ file://")
+
+
+def test_the_wizard_shows_a_configuration_file_moved_aside_before_writing(isolated: Path, tmp_path: Path) -> None:
+    target = tmp_path / "configured"
+    target.mkdir()
+    (target / ".chi_llm.yaml").write_text("max_tokens: 9\n")
+    (target / ".env.sample").write_text("MINE=1\n")
+    with terminal(ui(tmp_path / "tui.log"), env(), str(isolated), width=80, height=24) as term:
+        ready(term)
+        term.send("6")
+        term.wait_for("Which folder gets the files?")
+        term.send("BSpace")
+        term.send("-l", str(target))
+        term.send("Enter")
+        term.wait_for("Which provider does the project use?")
+        for prompt in ("Which catalog model?", "Configuration file format", "Extras pinned", "Enter writes"):
+            term.send("Enter")
+            term.wait_for(prompt)
+        term.wait_for("already configures this folder")  # why .chi_llm.json is left alone
+        term.send("Enter")
+        term.wait_for("Left alone unless you agree")
+        term.send("y")  # shows the plan with them replaced; writes nothing yet
+        term.wait_for("move aside")
+        assert (target / ".chi_llm.yaml").exists() and not (target / ".chi_llm.json").exists()
+        term.send("Enter")
+        term.wait_for("Written:")
+        term.send("Enter", "q")
+        term.wait_for("EXIT=0")
+    assert (target / ".chi_llm.yaml.bak").read_text() == "max_tokens: 9\n" and (target / ".env.sample.bak").exists()
+    assert json.loads((target / ".chi_llm.json").read_text()) == {"model": "smollm2-135m"}
 
 
 def test_chat_streams_and_esc_cancels_mid_answer(isolated: Path, tmp_path: Path) -> None:

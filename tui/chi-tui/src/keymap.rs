@@ -371,7 +371,7 @@ fn wizard(app: &App) -> Vec<Binding> {
             vec![bar(&[Enter], "next", 1), bar(&[Up, Down, Left, Right, Char('k'), Char('j')], "JSON / YAML", 2)]
         }
         Step::Preview if w.confirm => vec![
-            bar(&[Char('y')], "overwrite (old files kept as NAME.bak)", 1),
+            bar(&[Char('y')], "show the overwrite (old files kept as NAME.bak)", 1),
             bar(&[Char('n')], "new only (write only the new files)", 1),
             row(&[Up, Down, Char('k'), Char('j'), PageUp, PageDown], "scroll"),
         ],

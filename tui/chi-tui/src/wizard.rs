@@ -1,7 +1,9 @@
 //! The project bootstrap wizard: folder, provider (local, a configured profile or a new one),
 //! model, format, extras; then a preview of exactly the files `bootstrap/preview` returns, with
-//! a diff against what is there; then Write. Existing files are overwritten only after a
-//! confirmation, and each keeps a `.bak` (the bridge's `force`).
+//! a diff against what is there; then Write, which sends the preview's `digest` back so the bridge
+//! writes exactly what was shown (or refuses). Files left alone (`skip`) are replaced only after a
+//! confirmation, which first previews the forced plan (overwrites with `.bak`, another
+//! configuration file moved aside) and writes only when that one is accepted.
 
 use serde_json::{json, Value};
 
@@ -47,6 +49,9 @@ pub struct WizardState {
     pub loading: bool,
     pub error: Option<String>,
     pub confirm: bool,
+    /// The plan shown was asked for with `force`; its digest goes back with the write.
+    pub forced: bool,
+    pub digest: Option<String>,
     pub scroll: u16,
     /// The server's models (Ctrl+O on the model step), once listed; the chosen one.
     pub served: Option<Result<Vec<String>, String>>,
@@ -170,16 +175,16 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         (Step::Format, Action::Enter) => w.step = Step::Extras,
         (Step::Extras, Action::Up | Action::Char('k')) => w.extras = w.extras.saturating_sub(1),
         (Step::Extras, Action::Down | Action::Char('j')) => w.extras = (w.extras + 1).min(EXTRAS.len() - 1),
-        (Step::Extras, Action::Enter) => return preview(app),
+        (Step::Extras, Action::Enter) => return preview(app, false),
         (Step::Preview, Action::Up | Action::Char('k')) => w.scroll = w.scroll.saturating_sub(1),
         (Step::Preview, Action::Down | Action::Char('j')) => w.scroll = w.scroll.saturating_add(1),
         (Step::Preview, Action::PageUp) => w.scroll = w.scroll.saturating_sub(10),
         (Step::Preview, Action::PageDown) => w.scroll = w.scroll.saturating_add(10),
-        (Step::Preview, Action::Char('y')) if w.confirm => return write(app, true),
-        (Step::Preview, Action::Char('n')) if w.confirm => return write(app, false),
-        (Step::Preview, Action::Enter | Action::Char('w')) if !w.loading => {
-            if overwrites(app).is_empty() {
-                return write(app, false);
+        (Step::Preview, Action::Char('y')) if w.confirm => return preview(app, true),
+        (Step::Preview, Action::Char('n')) if w.confirm => return write(app),
+        (Step::Preview, Action::Enter | Action::Char('w')) if !w.loading && w.plan.is_some() => {
+            if w.forced || held_back(app).is_empty() {
+                return write(app);
             }
             app.wizard.confirm = true;
         }
@@ -242,12 +247,17 @@ fn served_keys(app: &mut App, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
-/// Files that exist with other content (written only after the confirmation).
-pub fn overwrites(app: &App) -> Vec<String> {
+/// Files the plan leaves alone (`skip`: one that exists with other content, or the configuration
+/// file another one blocks), with why; `force` would change them.
+pub fn held_back(app: &App) -> Vec<(String, String)> {
     let Some(plan) = &app.wizard.plan else {
         return Vec::new();
     };
-    plan.files.iter().filter(|f| f.existing.as_ref().is_some_and(|e| *e != f.content)).map(|f| f.path.clone()).collect()
+    plan.files
+        .iter()
+        .filter(|f| f.action == "skip")
+        .map(|f| (f.path.clone(), f.reason.clone().unwrap_or_default()))
+        .collect()
 }
 
 fn params(app: &App, force: bool) -> Value {
@@ -274,27 +284,37 @@ fn params(app: &App, force: bool) -> Value {
     out
 }
 
-fn preview(app: &mut App) -> Vec<Effect> {
-    app.wizard.step = Step::Preview;
-    app.wizard.loading = true;
-    app.wizard.error = None;
-    app.wizard.plan = None;
-    app.wizard.scroll = 0;
-    let params = params(app, false);
+fn preview(app: &mut App, force: bool) -> Vec<Effect> {
+    let w = &mut app.wizard;
+    w.step = Step::Preview;
+    w.confirm = false;
+    w.forced = force;
+    w.loading = true;
+    w.error = None;
+    w.plan = None;
+    w.digest = None;
+    w.scroll = 0;
+    let params = params(app, force);
     vec![app.request("bootstrap/preview", params, Pending::Preview)]
 }
 
-fn write(app: &mut App, force: bool) -> Vec<Effect> {
+/// Write the plan on screen: the same request, with its digest as `expect`.
+fn write(app: &mut App) -> Vec<Effect> {
     app.wizard.confirm = false;
     app.wizard.loading = true;
-    let params = params(app, force);
+    let mut params = params(app, app.wizard.forced);
+    if let Some(digest) = &app.wizard.digest {
+        params["expect"] = json!(digest);
+    }
     vec![app.request("bootstrap/write", params, Pending::BootstrapWrite)]
 }
 
 pub fn planned(app: &mut App, written: bool, outcome: Result<Value, RpcError>) -> Vec<Effect> {
     app.wizard.loading = false;
+    let digest = outcome.as_ref().ok().and_then(|v| v.get("digest")).and_then(Value::as_str).map(String::from);
     match outcome.map_err(|e| e.describe()).and_then(|v| decode::<ProjectPlan>("bootstrap", v)) {
         Ok(plan) => {
+            app.wizard.digest = digest;
             if written {
                 app.say(Tone::Good, format!("Wrote the project files in {}", plan.folder));
                 app.wizard.step = Step::Done;

@@ -181,14 +181,48 @@ fn the_wizard_previews_then_asks_before_overwriting() {
     let mut plan = fixture_result("project.jsonl", "bootstrap/preview");
     plan["files"][0]["existing"] = json!("{}\n");
     plan["files"][0]["action"] = json!("skip");
+    plan["digest"] = json!("kept-as-shown");
     answer(&mut app, &preview[0], plan);
-    assert!(update(&mut app, Action::Enter).is_empty()); // a file differs: ask first
+    assert!(update(&mut app, Action::Enter).is_empty()); // a file is left alone: ask first
     assert!(app.wizard.confirm);
-    let write = update(&mut app, Action::Char('y'));
+    // 'y' does not write: it shows the plan with the files replaced, which Enter then writes.
+    let forced = update(&mut app, Action::Char('y'));
+    let (_, method, params) = sent(&forced[0]);
+    assert_eq!((method.as_str(), params["force"].clone()), ("bootstrap/preview", json!(true)));
+    assert!(!app.wizard.confirm && app.wizard.plan.is_none());
+    let mut plan = fixture_result("project.jsonl", "bootstrap/preview");
+    plan["files"][0]["action"] = json!("overwrite");
+    plan["force"] = json!(true);
+    plan["digest"] = json!("the-forced-plan");
+    answer(&mut app, &forced[0], plan);
+    let write = update(&mut app, Action::Enter); // no second question: this plan was asked for
     let (_, method, params) = sent(&write[0]);
-    assert_eq!((method.as_str(), params["force"].clone()), ("bootstrap/write", json!(true)));
+    assert_eq!(method, "bootstrap/write");
+    assert_eq!((params["force"].clone(), params["expect"].clone()), (json!(true), json!("the-forced-plan")));
     answer(&mut app, &write[0], fixture_result("project.jsonl", "bootstrap/write"));
     assert_eq!(app.wizard.step, Step::Done);
+}
+
+#[test]
+fn the_wizard_writes_only_the_rest_when_told_no() {
+    let mut app = models_app();
+    app.screen = Screen::Welcome;
+    update(&mut app, Action::Char('6'));
+    for _ in 0..4 {
+        update(&mut app, Action::Enter); // ".", local, its model, JSON
+    }
+    let preview = update(&mut app, Action::Enter); // extras
+    let mut plan = fixture_result("project.jsonl", "bootstrap/preview");
+    plan["files"][0]["action"] = json!("skip");
+    plan["files"][0]["reason"] = json!(".chi_llm.yaml already configures this folder");
+    plan["digest"] = json!("as-shown");
+    answer(&mut app, &preview.last().expect("preview").clone(), plan);
+    update(&mut app, Action::Enter);
+    assert!(app.wizard.confirm);
+    let write = update(&mut app, Action::Char('n'));
+    let (_, method, params) = sent(&write[0]);
+    assert_eq!(method, "bootstrap/write");
+    assert_eq!((params["force"].clone(), params["expect"].clone()), (json!(false), json!("as-shown")));
 }
 
 #[test]

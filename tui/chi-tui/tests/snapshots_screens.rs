@@ -117,6 +117,21 @@ fn wizard_steps_preview_and_confirmation() {
     both!("wizard_preview", &app);
     update(&mut app, Action::Enter);
     insta::assert_snapshot!("wizard_confirm_80x24", render(&app, 80, 24));
+    let forced = update(&mut app, Action::Char('y')); // the plan with the files replaced, shown first
+    let mut plan = fixture_result("project.jsonl", "bootstrap/preview");
+    plan["folder"] = json!("/home/me/app");
+    plan["force"] = json!(true);
+    let moved = json!({"path": "/home/me/app/.chi_llm.yaml", "content": "model: qwen3-0.6b\n", "action": "move",
+        "existing": "model: qwen3-0.6b\n", "reason": null, "backup": "/home/me/app/.chi_llm.yaml.bak"});
+    let files = plan["files"].as_array_mut().expect("files");
+    for file in files.iter_mut() {
+        let name = file["path"].as_str().expect("path").rsplit('/').next().expect("name").to_string();
+        file["path"] = json!(format!("/home/me/app/{name}"));
+    }
+    files[0]["content"] = json!("{\n  \"model\": \"smollm2-135m\"\n}\n");
+    files.insert(1, moved);
+    answer(&mut app, &forced[0], plan);
+    insta::assert_snapshot!("wizard_forced_preview_80x24", render(&app, 80, 24));
 }
 
 #[test]

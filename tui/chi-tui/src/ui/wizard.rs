@@ -8,7 +8,7 @@ use ratatui::Frame;
 
 use crate::app::{App, Tone};
 use crate::theme::Theme;
-use crate::wizard::{choices, diff, overwrites, Step, EXTRAS};
+use crate::wizard::{choices, diff, held_back, Step, EXTRAS};
 
 const STEPS: [(Step, &str); 6] = [
     (Step::Folder, "Folder"),
@@ -99,13 +99,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         frame.set_cursor_position((x.min(inner.right().saturating_sub(1)), inner.y + y as u16));
     }
     if w.confirm {
-        let files = overwrites(app);
-        let mut lines: Vec<Line> = vec![Line::raw("These files exist with other content:")];
-        lines.extend(files.iter().map(|f| Line::styled(format!("  {f}"), theme.dim())));
-        lines.push(Line::raw("Overwrite them? Each old file is kept as NAME.bak."));
-        lines.push(Line::styled("y overwrite · n write only the new files · Esc back", theme.key()));
-        let inner = super::popup(frame, area, 70, lines.len() as u16 + 2, "Overwrite?", theme);
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+        let mut lines: Vec<Line> = vec![Line::raw("Left alone unless you agree:")];
+        for (path, reason) in held_back(app) {
+            let name = path.rsplit(['/', '\\']).next().unwrap_or(&path).to_string();
+            lines.push(Line::raw(format!("  {name}")));
+            let short = reason.split(';').next().unwrap_or_default().trim().to_string();
+            if !short.is_empty() {
+                lines.push(Line::styled(format!("    {short}"), theme.dim()));
+            }
+        }
+        lines.push(Line::raw("y shows the plan with them replaced (old files kept as NAME.bak)"));
+        lines.push(Line::raw("and writes it only when you press Enter there."));
+        lines.push(Line::styled("y show that plan · n write only the rest · Esc back", theme.key()));
+        let width = 70u16.min(area.width);
+        let inner_width = usize::from(width.saturating_sub(2)).max(1);
+        let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner_width)).sum();
+        let inner = super::popup(frame, area, width, rows as u16 + 2, "Replace?", theme);
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
     }
 }
 
@@ -129,15 +139,22 @@ fn preview(lines: &mut Vec<Line<'static>>, app: &App, theme: Theme) {
     for file in &plan.files {
         let action = match (file.action.as_str(), &file.existing) {
             ("skip", Some(_)) if !done => "exists, differs",
+            ("move", _) => "move aside",
             (action, _) => action,
         };
         lines
             .push(Line::from(vec![Span::styled(format!("{action:<16}"), theme.title()), Span::raw(file.path.clone())]));
         if let Some(backup) = &file.backup {
-            lines.push(Line::styled(format!("                kept the old one as {backup}"), theme.dim()));
+            let kept = if file.action == "move" { "renamed to" } else { "kept the old one as" };
+            lines.push(Line::styled(format!("                {kept} {backup}"), theme.dim()));
         }
-        if done {
-            continue;
+        // "exists, differs" says it already; a file skipped for another reason (another
+        // configuration file would be read instead) says why.
+        if let (Some(reason), "skip", None, false) = (&file.reason, file.action.as_str(), &file.existing, done) {
+            lines.push(Line::styled(format!("                {reason}"), theme.dim()));
+        }
+        if done || file.action == "move" {
+            continue; // a moved file's content stays as it is, under its new name
         }
         let old = file.existing.clone().unwrap_or_default();
         for (mark, text) in diff(&old, &file.content) {

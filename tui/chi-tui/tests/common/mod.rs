@@ -144,6 +144,7 @@ pub fn wizard_at_preview(existing: bool) -> (App, Effect) {
     if existing {
         files[0]["existing"] = json!("{\n  \"model\": \"smollm2-135m\"\n}\n");
         files[0]["action"] = json!("skip");
+        files[0]["reason"] = json!("exists with other content; --force overwrites it (the old one is kept as .bak)");
     }
     answer(&mut app, &preview[0], plan);
     (app, preview[0].clone())
