@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from chi_llm.domain.results import JsonResult
@@ -131,9 +132,21 @@ class SkippedFile(JsonResult):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FoundFiles:
+    """What a search for documents found: the files to read, what it could not use (with why),
+    and how many build-output folders and files (`__pycache__`, `node_modules`, `.pyc`...) it
+    passed over without listing them."""
+
+    files: tuple[Path, ...] = ()
+    skipped: tuple[SkippedFile, ...] = ()
+    build_output: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class IngestReport(JsonResult):
     """What `add_files` did: files added, replaced, stored again (`repaired`: an interrupted or
-    racing run had left them incomplete or doubled), unchanged, skipped (with why), pruned."""
+    racing run had left them incomplete or doubled), unchanged, skipped (with why), pruned, and
+    how many build-output folders and files were passed over."""
 
     added: tuple[str, ...] = ()
     updated: tuple[str, ...] = ()
@@ -141,6 +154,7 @@ class IngestReport(JsonResult):
     unchanged: tuple[str, ...] = ()
     skipped: tuple[SkippedFile, ...] = ()
     pruned: tuple[str, ...] = ()
+    build_output: int = 0  # build-output folders and files passed over (not listed in `skipped`)
     chunks: int = 0  # chunks embedded and written
     seconds: float = 0.0
 

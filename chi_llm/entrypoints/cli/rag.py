@@ -72,7 +72,8 @@ def add(
     name: str | None,
     as_json: bool,
 ) -> None:
-    """Add files, folders (recursively; .gitignore honoured) or globs. Unchanged files are skipped."""
+    """Add files, folders (recursively) or globs; what git ignores there and build output are left
+    out. Unchanged files are skipped."""
     progress = _progress() if sys.stderr.isatty() and not as_json else None
     report: IngestReport = knowledge_base(db, name, progress=progress).add_files(
         list(paths), include=include, exclude=exclude, prune=prune
@@ -86,10 +87,16 @@ def add(
         f"{len(report.added)} added, {len(report.updated)} updated, "
         + (f"{len(report.repaired)} repaired, " if report.repaired else "")
         + f"{len(report.unchanged)} unchanged, "
-        f"{len(report.pruned)} removed, {len(report.skipped)} skipped; {report.chunks} chunks in {report.seconds:.1f} s"
+        f"{len(report.pruned)} removed, {len(report.skipped)} skipped"
+        + (f", {_build_output(report.build_output)} passed over" if report.build_output else "")
+        + f"; {report.chunks} chunks in {report.seconds:.1f} s"
     )
     for skipped in report.skipped:
         output.note(f"skipped {skipped.path}: {skipped.reason}")
+
+
+def _build_output(count: int) -> str:
+    return f"{count} build-output folder or file" if count == 1 else f"{count} build-output folders and files"
 
 
 def _progress() -> Any:

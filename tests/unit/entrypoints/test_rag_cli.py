@@ -163,3 +163,26 @@ def test_a_filter_of_another_type_than_the_stored_values_finds_nothing(
     assert len(json.loads(found.stdout)) == (1 if value in ('"text"', "text") else 0)
     answer = run("rag", "query", "blue car brakes", "--filter", f"kind={value}", "--json")
     assert answer.exit_code == 0 and json.loads(answer.stdout)["found"] == (value in ('"text"', "text"))
+
+
+def test_adding_a_subfolder_of_a_repository_leaves_out_what_git_ignores_and_counts_build_output(
+    monkeypatch: pytest.MonkeyPatch, isolated: Path
+) -> None:
+    monkeypatch.setenv("CHI_LLM_CONFIG", json.dumps(FAKE))
+    monkeypatch.setenv("HOME", str(isolated / "home"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    (isolated / ".git" / "info").mkdir(parents=True)
+    (isolated / ".git" / "info" / "exclude").write_text("drafts/\n")
+    (isolated / ".gitignore").write_text("secret/\n*.log\n")
+    for name in ("docs/a.md", "docs/secret/b.md", "docs/c.log", "docs/drafts/d.md"):
+        (isolated / name).parent.mkdir(parents=True, exist_ok=True)
+        (isolated / name).write_text("Lettuce grows in shade.\n")
+    for number in range(30):
+        (isolated / "docs" / "__pycache__").mkdir(exist_ok=True)
+        (isolated / "docs" / "__pycache__" / f"m{number}.cpython-311.pyc").write_bytes(b"\x00\x01")
+    report = json.loads(run("rag", "add", "docs/", "--json").stdout)
+    assert [Path(p).name for p in report["added"]] == ["a.md"]
+    assert report["skipped"] == [] and report["build_output"] == 1
+    shown = run("rag", "add", "docs/", "--prune")
+    assert "1 unchanged" in shown.stdout and "skipped" not in shown.stderr
+    assert "1 build-output folder or file passed over" in shown.stdout
