@@ -101,6 +101,7 @@ RAG_DEFAULTS: Mapping[str, Any] = {
     "top_k": 5,
     "mode": "hybrid",
     "min_score": 0.55,  # the best passage's cosine similarity below which nothing is said to be found
+    "max_tokens": 256,  # an answer's length (the configured max_tokens when lower; a quarter of the context at most)
     "storage_options": {},  # object storage credentials and endpoint (LanceDB storage_options)
 }
 
@@ -115,6 +116,7 @@ class RagSettings:
     top_k: int = 5
     mode: SearchMode = "hybrid"
     min_score: float = 0.55
+    max_tokens: int = 256
     storage_options: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -161,13 +163,15 @@ class IngestReport(JsonResult):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RagAnswer(JsonResult):
-    """An answer grounded in numbered sources; `cited` are the numbers the answer used."""
+    """An answer grounded in numbered sources; `cited` are the numbers the answer used,
+    `removed_citations` those it cited of sources that were not given (taken out of `answer`)."""
 
     question: str
     answer: str
     sources: tuple[Hit, ...]
     cited: tuple[int, ...]
     found: bool  # False: nothing relevant was found, and the answer says so
+    removed_citations: tuple[int, ...] = ()
 
     def json_fields(self) -> Mapping[str, Any]:
         return {
@@ -175,6 +179,7 @@ class RagAnswer(JsonResult):
             "answer": self.answer,
             "found": self.found,
             "cited": self.cited,
+            "removed_citations": self.removed_citations,
             "sources": [{"number": i + 1, **h.to_json()} for i, h in enumerate(self.sources)],
         }
 
@@ -203,10 +208,12 @@ def check_rag(value: Any) -> dict[str, Any]:
 
 
 def _check_numbers(merged: Mapping[str, Any]) -> None:
-    for name in ("chunk_size", "chunk_overlap", "top_k"):
+    for name in ("chunk_size", "chunk_overlap", "top_k", "max_tokens"):
         if isinstance(merged[name], bool) or not isinstance(merged[name], int) or merged[name] < 0:
             raise ValueError(f"{name} must be a whole number >= 0")
     if merged["chunk_size"] < 16 or merged["chunk_overlap"] >= merged["chunk_size"] or merged["top_k"] < 1:
         raise ValueError("chunk_size must be >= 16, chunk_overlap below chunk_size, top_k >= 1")
+    if merged["max_tokens"] < 1:
+        raise ValueError("max_tokens (an answer's length) must be at least 1")
     if not isinstance(merged["min_score"], (int, float)) or isinstance(merged["min_score"], bool):
         raise ValueError("min_score must be a number (cosine similarity, -1 to 1)")

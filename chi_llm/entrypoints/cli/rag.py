@@ -136,12 +136,15 @@ def query(
     base = knowledge_base(db, name)
     where = parse_filters(filters)
     if as_json:
-        output.emit_json(base.query(question, top_k, include_sources=True, mode=mode, filter=where))
+        answer = base.query(question, top_k, include_sources=True, mode=mode, filter=where)
+        output.emit_json(answer)
+        _notes(base, answer.removed_citations)
         return
     from chi_llm.application.rag.service import SourcesFound
 
     found: tuple[Hit, ...] = ()
-    for event in base.stream_query(question, top_k, mode=mode, filter=where):
+    stream = base.stream_query(question, top_k, mode=mode, filter=where)
+    for event in stream:
         if isinstance(event, SourcesFound):
             found = event.sources
         else:
@@ -151,6 +154,18 @@ def query(
         output.line("\nSources:")
         for number, hit in enumerate(found, 1):
             output.line(f"  [{number}] {_where(hit)}\n      {_snippet(hit)}")
+    _notes(base, stream.removed_citations)
+
+
+def _notes(base: Any, removed: tuple[int, ...]) -> None:
+    """On stderr: citations taken out of the answer, and a larger model when a tiny one answered."""
+    if removed:
+        shown = ", ".join(f"[{n}]" for n in dict.fromkeys(removed))
+        count = f"{len(removed)} citation" + ("s" if len(removed) > 1 else "")
+        output.note(f"chi-llm: removed {count} of sources that were not given ({shown})")
+    hint = base.larger_model_hint()
+    if hint:
+        output.note(f"chi-llm: {hint}")
 
 
 def _snippet(hit: Hit, width: int = 160) -> str:

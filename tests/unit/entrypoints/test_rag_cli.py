@@ -97,6 +97,8 @@ def test_real_add_then_query_offline_cites_a_persistent_base(
     assert asked.returncode == 0, asked.stderr
     answer, _, sources = asked.stdout.partition("Sources:")
     assert answer.strip() and "[1]" in sources and "garden.md" in sources
+    assert asked.stderr.count("a larger model answers from your documents far better") == 1  # said once
+    assert "smollm2-135m (135M parameters) answered" in asked.stderr
 
 
 def test_a_knowledge_base_on_object_storage(monkeypatch: pytest.MonkeyPatch, docs: Path, s3_server: S3) -> None:
@@ -186,3 +188,15 @@ def test_adding_a_subfolder_of_a_repository_leaves_out_what_git_ignores_and_coun
     shown = run("rag", "add", "docs/", "--prune")
     assert "1 unchanged" in shown.stdout and "skipped" not in shown.stderr
     assert "1 build-output folder or file passed over" in shown.stdout
+
+
+def test_a_citation_of_a_source_not_given_is_removed_and_reported(monkeypatch: pytest.MonkeyPatch, docs: Path) -> None:
+    config = {**FAKE, "provider": {"type": "fake", "replies": ["Lettuce grows in shade [1][5]."] * 2}}
+    monkeypatch.setenv("CHI_LLM_CONFIG", json.dumps(config))
+    assert run("rag", "add", str(docs)).exit_code == 0
+    shown = run("rag", "query", "what grows in shade")
+    assert shown.exit_code == 0 and shown.stdout.strip() == "Lettuce grows in shade [1]."
+    assert "removed 1 citation of sources that were not given ([5])" in shown.stderr
+    assert "far better" not in shown.stderr  # the fake provider is no small embedded model
+    answer = json.loads(run("rag", "query", "what grows in shade", "--json").stdout)
+    assert answer["answer"] == "Lettuce grows in shade [1]." and answer["removed_citations"] == [5]
