@@ -52,7 +52,7 @@ def read_rules(source: Path, base: Path) -> Rules | None:
     """The rules of the ignore file `source` (None when there is none or it holds no pattern)."""
     try:
         data = read_regular(source, MAX_IGNORE_BYTES)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no such file: no rules
         return None
     except (OSError, ValueError) as exc:
         raise UnreadableRules(source, getattr(exc, "strerror", None) or str(exc)) from exc

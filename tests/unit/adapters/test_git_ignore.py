@@ -125,6 +125,18 @@ def test_a_worktree_git_file_is_a_repository_root_using_the_shared_info_exclude(
     assert found(tree, env) == ["docs/a.md", "docs/build.md"]
 
 
+def test_a_git_file_pointing_nowhere_still_marks_the_root(tmp_path: Path, env: dict[str, str]) -> None:
+    tree = tmp_path / "moved"
+    write(tree / ".git", "gitdir: /nowhere/.git/worktrees/moved\n")  # a worktree whose repository moved
+    write(tree / ".gitignore", "*.log\n")
+    write(tree / "docs" / "a.md")
+    write(tree / "docs" / "b.log")
+    write(tree / "plain" / ".git", "not a git file\n")
+    write(tree / "plain" / "c.log")
+    assert found(tree, env, "docs") == ["docs/a.md"]
+    assert found(tree, env, "plain") == ["plain/c.log"]  # a repository of its own: the outer rules stop
+
+
 def test_a_submodule_has_its_own_rules_and_a_folder_git_ignores_is_not_walked(repo: Path, env: dict[str, str]) -> None:
     write(repo / ".gitignore", "*.txt\nvendor/\n")
     write(repo / ".git" / "modules" / "lib" / "info" / "exclude", "*.rst\n")
