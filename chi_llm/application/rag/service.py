@@ -17,7 +17,7 @@ from chi_llm.application.rag.citations import (
 )
 from chi_llm.application.rag.ingest import Ingestor
 from chi_llm.application.rag.names import checked_filter, stored_name
-from chi_llm.domain.errors import InvalidRequest
+from chi_llm.domain.errors import ChiLlmError, InvalidRequest
 from chi_llm.domain.generation import (
     DEFAULT_CONTEXT,
     Completion,
@@ -146,7 +146,10 @@ class RagService:
             return options
         configured = self.generation.defaults.max_tokens
         wanted = min(self.settings.max_tokens, configured) if configured else self.settings.max_tokens
-        context = self.generation.generator.context_window() or DEFAULT_CONTEXT
+        try:
+            context = self.generation.generator.context_window() or DEFAULT_CONTEXT
+        except ChiLlmError:  # the first provider cannot say (its model cannot be had): routing decides later
+            context = DEFAULT_CONTEXT
         return replace(options, max_tokens=answer_room(context, wanted))
 
     def _sources(

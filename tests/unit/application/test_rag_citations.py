@@ -12,8 +12,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chi_llm import MicroRAG
+from chi_llm.adapters.document_loader import FileLoader
+from chi_llm.adapters.fake import FakeEmbedder, FakeTextGenerator
+from chi_llm.adapters.fake_store import InMemoryStore
+from chi_llm.application.generation import GenerationService
 from chi_llm.application.rag.citations import CitationFilter, cited, without_foreign_citations
-from chi_llm.application.rag.service import SourcesFound
+from chi_llm.application.rag.ingest import Ingestor
+from chi_llm.application.rag.service import RagService, SourcesFound
+from chi_llm.domain.errors import ModelNotFound
+from chi_llm.domain.rag import RagSettings
 
 
 @pytest.mark.parametrize(
@@ -107,3 +114,20 @@ def test_answers_are_bounded_by_a_rag_default_that_fits_the_context(
     assert _answer_tokens(monkeypatch, max_tokens=300) == 300
     monkeypatch.setenv("CHI_LLM_MAX_TOKENS", "40")  # a lower configured max_tokens bounds answers too
     assert _answer_tokens(monkeypatch, max_tokens=300) == 40
+
+
+class _NoContext(FakeTextGenerator):
+    def context_window(self) -> int | None:
+        raise ModelNotFound("the model cannot be had offline", backend="local")
+
+
+def test_a_provider_that_cannot_tell_its_context_does_not_stop_the_answer() -> None:
+    """The answer's bound falls back to the default context: routing, not the bound, decides
+    what happens when the first provider cannot be had."""
+    generator = _NoContext(replies=["Lettuce [1]."])
+    settings = RagSettings(min_score=0.1)
+    ingestor = Ingestor(embedder=FakeEmbedder(), store=InMemoryStore(), loader=FileLoader(env={}), settings=settings)
+    rag = RagService(ingestor=ingestor, generation=GenerationService(generator))
+    rag.add_document("Lettuce and ferns grow in shade.")
+    assert rag.query("lettuce shade").answer == "Lettuce [1]."
+    assert generator.requests[-1].options.max_tokens == 256
