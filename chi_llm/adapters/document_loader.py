@@ -1,23 +1,22 @@
-"""Files to ingest: folders walked (hidden folders skipped, .gitignore honoured with pathspec),
-globs expanded, and text read from plain text, Markdown, reST, code, HTML and PDF (pypdf)."""
+"""Files to ingest: folders walked and globs expanded as folder_walk.py says (hidden entries, what
+git ignores and build output left out), and text read from plain text, Markdown, reST, code, HTML
+and PDF (pypdf)."""
 
 from __future__ import annotations
 
 import fnmatch
-import glob
 import io
-import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from chi_llm.adapters.folder_walk import FolderWalk
 from chi_llm.adapters.regular_files import Refusal, read_regular
 from chi_llm.domain.ports import DocumentLoader
-from chi_llm.domain.rag import LoadedFile, SkippedFile
+from chi_llm.domain.rag import FoundFiles, LoadedFile, SkippedFile
 
-log = logging.getLogger("chi_llm")
 MAX_BYTES = 64 * 1024 * 1024
 KINDS = {
     ".md": "markdown",
@@ -100,36 +99,29 @@ def html_text(markup: str) -> str:
 
 
 class FileLoader(DocumentLoader):
-    def find(
-        self, paths: Sequence[str], include: Sequence[str] = (), exclude: Sequence[str] = ()
-    ) -> tuple[list[Path], list[SkippedFile]]:
+    """`env`: the environment git's configuration is found through (HOME, XDG_CONFIG_HOME, GIT_CONFIG_*)."""
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        self.env = os.environ if env is None else env
+
+    def find(self, paths: Sequence[str], include: Sequence[str] = (), exclude: Sequence[str] = ()) -> FoundFiles:
+        walk = FolderWalk(self.env)
         found: list[Path] = []
-        skipped: list[SkippedFile] = []
         for raw in paths:
             path = Path(os.path.expanduser(raw))
             if any(ch in raw for ch in "*?["):
-                matches = [Path(p) for p in sorted(glob.glob(os.path.expanduser(raw), recursive=True))]
-                found += [m for m in matches if not m.is_dir()]  # what is not a regular file is reported
-                if not matches:
-                    skipped.append(SkippedFile(path=raw, reason="no file matches this pattern"))
+                matches = walk.matches(os.path.expanduser(raw))  # what is not a regular file is reported
+                if matches is None:
+                    walk.skipped.append(SkippedFile(path=raw, reason="no file matches this pattern"))
+                found += matches or []
             elif path.is_dir():
-                found += self._walk(path)
+                found += walk.folder(path.absolute())
             elif path.exists() or path.is_symlink():  # a FIFO, a device, a broken link: load() says why
                 found.append(path)
             else:
-                skipped.append(SkippedFile(path=raw, reason="no such file or folder"))
+                walk.skipped.append(SkippedFile(path=raw, reason="no such file or folder"))
         chosen = [p for p in dict.fromkeys(p.absolute() for p in found) if _wanted(p, include, exclude)]
-        return chosen, skipped
-
-    def _walk(self, root: Path) -> list[Path]:
-        ignored = _GitIgnore(root)
-        files = []
-        for folder, dirs, names in os.walk(root):
-            here = Path(folder)
-            ignored.read(here)
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not ignored.matches(here / d, folder=True))
-            files += [here / n for n in sorted(names) if not n.startswith(".") and not ignored.matches(here / n)]
-        return files
+        return FoundFiles(files=tuple(chosen), skipped=tuple(walk.skipped), build_output=walk.build_output)
 
     def load(self, path: Path) -> LoadedFile | SkippedFile:
         try:
@@ -183,33 +175,3 @@ def _wanted(path: Path, include: Sequence[str], exclude: Sequence[str]) -> bool:
         )
 
     return (not include or any(hit(p) for p in include)) and not any(hit(p) for p in exclude)
-
-
-class _GitIgnore:
-    """The .gitignore files met while walking a folder, each applying below its own folder."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.specs: list[tuple[Path, Any]] = []
-
-    def read(self, folder: Path) -> None:
-        ignore = folder / ".gitignore"
-        if not ignore.is_file():
-            return
-        try:
-            import pathspec
-
-            lines = ignore.read_text(encoding="utf-8", errors="replace").splitlines()
-            self.specs.append((folder, pathspec.GitIgnoreSpec.from_lines(lines)))
-        except (ImportError, OSError) as exc:  # the walk goes on; the user is told what is not honoured
-            log.warning("%s is not honoured (%s): pip install 'chi-llm[rag]' or fix its permissions", ignore, exc)
-
-    def matches(self, path: Path, folder: bool = False) -> bool:
-        for base, spec in self.specs:
-            try:
-                relative = path.relative_to(base).as_posix()
-            except ValueError:
-                continue
-            if spec.match_file(relative + ("/" if folder else "")):
-                return True
-        return False

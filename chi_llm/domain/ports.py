@@ -21,7 +21,16 @@ if TYPE_CHECKING:  # result types of rarely used methods: not imported on the ge
     from chi_llm.domain.diagnostics import EngineReport, Feature
     from chi_llm.domain.model_views import CatalogCheck
     from chi_llm.domain.provider_views import UrlSearch
-    from chi_llm.domain.rag import Hit, LoadedFile, Passage, SearchMode, SkippedFile, StoredDocument, StoreInfo
+    from chi_llm.domain.rag import (
+        FoundFiles,
+        Hit,
+        LoadedFile,
+        Passage,
+        SearchMode,
+        SkippedFile,
+        StoredDocument,
+        StoreInfo,
+    )
 
 ProgressCallback = Callable[[FetchProgress], None]
 
@@ -480,11 +489,12 @@ class DocumentLoader(Protocol):
     """Finds files to ingest and reads their text (plain text, Markdown, reST, code, HTML, PDF)."""
 
     @abstractmethod
-    def find(
-        self, paths: Sequence[str], include: Sequence[str] = (), exclude: Sequence[str] = ()
-    ) -> tuple[list[Path], list[SkippedFile]]:
-        """Files named, matched by globs, or under folders (recursively, honouring .gitignore and
-        skipping hidden folders), filtered by include/exclude globs; and what could not be used."""
+    def find(self, paths: Sequence[str], include: Sequence[str] = (), exclude: Sequence[str] = ()) -> FoundFiles:
+        """Files named, matched by globs, or under folders (recursively), filtered by
+        include/exclude globs; what could not be used, with why. A folder or glob leaves out
+        hidden entries and what git ignores there (every .gitignore from the repository root
+        down, info/exclude, the global excludes file), and counts the build output it passes
+        over (`build_output`) instead of listing it; a file named on its own is always found."""
         ...
 
     @abstractmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from chi_llm.domain.results import JsonResult
@@ -100,6 +101,7 @@ RAG_DEFAULTS: Mapping[str, Any] = {
     "top_k": 5,
     "mode": "hybrid",
     "min_score": 0.55,  # the best passage's cosine similarity below which nothing is said to be found
+    "max_tokens": 256,  # an answer's length (the configured max_tokens when lower; a quarter of the context at most)
     "storage_options": {},  # object storage credentials and endpoint (LanceDB storage_options)
 }
 
@@ -114,6 +116,7 @@ class RagSettings:
     top_k: int = 5
     mode: SearchMode = "hybrid"
     min_score: float = 0.55
+    max_tokens: int = 256
     storage_options: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -131,9 +134,21 @@ class SkippedFile(JsonResult):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FoundFiles:
+    """What a search for documents found: the files to read, what it could not use (with why),
+    and how many build-output folders and files (`__pycache__`, `node_modules`, `.pyc`...) it
+    passed over without listing them."""
+
+    files: tuple[Path, ...] = ()
+    skipped: tuple[SkippedFile, ...] = ()
+    build_output: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class IngestReport(JsonResult):
     """What `add_files` did: files added, replaced, stored again (`repaired`: an interrupted or
-    racing run had left them incomplete or doubled), unchanged, skipped (with why), pruned."""
+    racing run had left them incomplete or doubled), unchanged, skipped (with why), pruned, and
+    how many build-output folders and files were passed over."""
 
     added: tuple[str, ...] = ()
     updated: tuple[str, ...] = ()
@@ -141,19 +156,22 @@ class IngestReport(JsonResult):
     unchanged: tuple[str, ...] = ()
     skipped: tuple[SkippedFile, ...] = ()
     pruned: tuple[str, ...] = ()
+    build_output: int = 0  # build-output folders and files passed over (not listed in `skipped`)
     chunks: int = 0  # chunks embedded and written
     seconds: float = 0.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RagAnswer(JsonResult):
-    """An answer grounded in numbered sources; `cited` are the numbers the answer used."""
+    """An answer grounded in numbered sources; `cited` are the numbers the answer used,
+    `removed_citations` those it cited of sources that were not given (taken out of `answer`)."""
 
     question: str
     answer: str
     sources: tuple[Hit, ...]
     cited: tuple[int, ...]
     found: bool  # False: nothing relevant was found, and the answer says so
+    removed_citations: tuple[int, ...] = ()
 
     def json_fields(self) -> Mapping[str, Any]:
         return {
@@ -161,6 +179,7 @@ class RagAnswer(JsonResult):
             "answer": self.answer,
             "found": self.found,
             "cited": self.cited,
+            "removed_citations": self.removed_citations,
             "sources": [{"number": i + 1, **h.to_json()} for i, h in enumerate(self.sources)],
         }
 
@@ -189,10 +208,12 @@ def check_rag(value: Any) -> dict[str, Any]:
 
 
 def _check_numbers(merged: Mapping[str, Any]) -> None:
-    for name in ("chunk_size", "chunk_overlap", "top_k"):
+    for name in ("chunk_size", "chunk_overlap", "top_k", "max_tokens"):
         if isinstance(merged[name], bool) or not isinstance(merged[name], int) or merged[name] < 0:
             raise ValueError(f"{name} must be a whole number >= 0")
     if merged["chunk_size"] < 16 or merged["chunk_overlap"] >= merged["chunk_size"] or merged["top_k"] < 1:
         raise ValueError("chunk_size must be >= 16, chunk_overlap below chunk_size, top_k >= 1")
+    if merged["max_tokens"] < 1:
+        raise ValueError("max_tokens (an answer's length) must be at least 1")
     if not isinstance(merged["min_score"], (int, float)) or isinstance(merged["min_score"], bool):
         raise ValueError("min_score must be a number (cosine similarity, -1 to 1)")

@@ -273,7 +273,7 @@ class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defi
     rag_db = providers.Singleton(rag_location, rag_config, settings, env, project_file)
     embedder = providers.Singleton(make_embedder, rag_config, settings, env, progress)
     vector_store = providers.Singleton(make_vector_store, rag_config, rag_db, settings, env)
-    document_loader = providers.Singleton(lazy(ADAPTERS + "document_loader.FileLoader"))
+    document_loader = providers.Singleton(lazy(ADAPTERS + "document_loader.FileLoader"), env=env)
     rag_progress = providers.Object(None)
     ingestor = providers.Singleton(
         lazy(SERVICES + "rag.ingest.Ingestor"),

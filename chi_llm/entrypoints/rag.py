@@ -3,10 +3,11 @@ question over a few texts. The knowledge base persists (LanceDB) unless `db_path
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, overload
 
+from chi_llm.application.rag.citations import AnswerStream, AsyncAnswerStream
 from chi_llm.application.rag.service import RagService, SourcesFound
 from chi_llm.domain.rag import Hit, IngestReport, RagAnswer, StoredDocument, StoreInfo
 from chi_llm.entrypoints.bootstrap import bootstrap
@@ -53,6 +54,7 @@ class MicroRAG:
         if llm is not None:
             container.generation.override(llm._service)
         self._rag: RagService = container.rag()
+        self._container = container
         self.db_path: str = container.rag_db()
         self.name: str = self._rag.settings.name
 
@@ -111,17 +113,48 @@ class MicroRAG:
         answer = self._rag.query(question, top_k, kwargs.get("filter"), kwargs.get("mode"))
         return answer if include_sources else answer.answer
 
-    def stream_query(self, question: str, top_k: int | None = None, **kwargs: Any) -> Iterator[SourcesFound | str]:
-        """The sources first (a SourcesFound), then the answer's text as it is generated."""
+    def stream_query(self, question: str, top_k: int | None = None, **kwargs: Any) -> AnswerStream[SourcesFound | str]:
+        """The sources first (a SourcesFound), then the answer's text as it is generated; once
+        read to the end, `.removed_citations` lists the citations of sources not given."""
         return self._rag.stream_query(question, top_k, kwargs.get("filter"), kwargs.get("mode"))
 
-    async def aquery(self, question: str, top_k: int | None = None, **kwargs: Any) -> RagAnswer:
-        return await self._rag.aquery(question, top_k, kwargs.get("filter"), kwargs.get("mode"))
+    @overload
+    async def aquery(
+        self, question: str, top_k: int | None = None, include_sources: Literal[False] = False, **kwargs: Any
+    ) -> str: ...
+
+    @overload
+    async def aquery(
+        self, question: str, top_k: int | None = None, *, include_sources: Literal[True], **kwargs: Any
+    ) -> RagAnswer: ...
+
+    @overload
+    async def aquery(
+        self, question: str, top_k: int | None, include_sources: Literal[True], **kwargs: Any
+    ) -> RagAnswer: ...
+
+    async def aquery(
+        self, question: str, top_k: int | None = None, include_sources: bool = False, **kwargs: Any
+    ) -> str | RagAnswer:
+        """`query` for asyncio: the answer; with `include_sources=True` a RagAnswer."""
+        answer = await self._rag.aquery(question, top_k, kwargs.get("filter"), kwargs.get("mode"))
+        return answer if include_sources else answer.answer
 
     def astream_query(
         self, question: str, top_k: int | None = None, **kwargs: Any
-    ) -> AsyncIterator[SourcesFound | str]:
+    ) -> AsyncAnswerStream[SourcesFound | str]:
         return self._rag.astream_query(question, top_k=top_k, where=kwargs.get("filter"), mode=kwargs.get("mode"))
+
+    def larger_model_hint(self) -> str | None:
+        """After an answer: when the embedded model that gave it is a very small one (the 135M
+        default), a line naming a larger catalog model that fits this machine; else None."""
+        from chi_llm.application.rag.model_hint import larger_model_hint
+        from chi_llm.entrypoints.container import model_of
+
+        profile = getattr(self._rag.generation.generator, "served", None)  # the router: who answered
+        if profile is None or profile.type != "local":
+            return None
+        return larger_model_hint(self._container.advisor(), model_of(profile, self._container.settings()))
 
     # -- managing ----------------------------------------------------------------------------
     def delete(self, *, id: str | None = None, source: str | None = None) -> int:

@@ -115,7 +115,8 @@ class Ingestor:
         started = time.perf_counter()
         with self.store.writing():
             self.open()
-            files, skipped = self.loader.find(paths, include, exclude)
+            search = self.loader.find(paths, include, exclude)
+            files, skipped = search.files, list(search.skipped)
             known = {d.document_id: d for d in self.store.documents()}
             sorted_out: dict[str, list[str]] = {"added": [], "updated": [], "repaired": [], "unchanged": []}
             at = {"files": 0, "path": ""}
@@ -153,6 +154,7 @@ class Ingestor:
             unchanged=tuple(sorted_out["unchanged"]),
             skipped=tuple(SkippedFile(path=stored_name(s.path), reason=s.reason) for s in skipped),
             pruned=tuple(pruned),
+            build_output=search.build_output,
             chunks=chunks,
             seconds=round(time.perf_counter() - started, 3),
         )

@@ -3,17 +3,29 @@ in numbered sources, with the citations the answer used."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from chi_llm.application.generation import GenerationService
 from chi_llm.application.rag.batches import Pending, content_hash
+from chi_llm.application.rag.citations import (
+    AnswerStream,
+    AsyncAnswerStream,
+    CitationFilter,
+    without_foreign_citations,
+)
 from chi_llm.application.rag.ingest import Ingestor
 from chi_llm.application.rag.names import checked_filter, stored_name
-from chi_llm.domain.errors import InvalidRequest
-from chi_llm.domain.generation import Completion, GenerationOptions, GenerationRequest, close_stream
+from chi_llm.domain.errors import ChiLlmError, InvalidRequest
+from chi_llm.domain.generation import (
+    DEFAULT_CONTEXT,
+    Completion,
+    GenerationOptions,
+    GenerationRequest,
+    answer_room,
+    close_stream,
+)
 from chi_llm.domain.messages import Message
 from chi_llm.domain.rag import SEARCH_MODES, Hit, IngestReport, RagAnswer, SearchMode, StoredDocument, StoreInfo
 
@@ -23,7 +35,6 @@ SYSTEM = (
     "it comes from in square brackets, like [1] or [2][3]. If the sources do not answer the "
     "question, say that they do not."
 )
-_CITATION = re.compile(r"\[(\d+)\]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,12 +43,6 @@ class SourcesFound:
 
     sources: tuple[Hit, ...]
     found: bool
-
-
-def cited(answer: str, sources: int) -> tuple[int, ...]:
-    """The source numbers an answer cites, in order of first mention, valid ones only."""
-    numbers = dict.fromkeys(int(n) for n in _CITATION.findall(answer))
-    return tuple(n for n in numbers if 1 <= n <= sources)
 
 
 def grounded_prompt(question: str, hits: Sequence[Hit]) -> str:
@@ -53,8 +58,16 @@ def nothing_found(question: str) -> RagAnswer:
 
 
 def answered(question: str, text: str, hits: Sequence[Hit]) -> RagAnswer:
-    answer = text.strip()
-    return RagAnswer(question=question, answer=answer, sources=tuple(hits), cited=cited(answer, len(hits)), found=True)
+    """The answer, citations of sources that were not given removed (and listed)."""
+    answer, numbers, removed = without_foreign_citations(text, len(hits))
+    return RagAnswer(
+        question=question,
+        answer=answer.strip(),
+        sources=tuple(hits),
+        cited=numbers,
+        found=True,
+        removed_citations=removed,
+    )
 
 
 class RagService:
@@ -123,7 +136,21 @@ class RagService:
 
     def _request(self, question: str, hits: Sequence[Hit], options: GenerationOptions | None) -> GenerationRequest:
         messages = [Message(role="user", content=grounded_prompt(question, hits))]
-        return self.generation.chat_request(messages, options, system=SYSTEM)
+        return self.generation.chat_request(messages, self._bounded(options), system=SYSTEM)
+
+    def _bounded(self, options: GenerationOptions | None) -> GenerationOptions:
+        """An answer's max_tokens, unless the call sets it: rag.max_tokens, or the configured
+        max_tokens when lower, at most a quarter of the answering model's context."""
+        options = options or GenerationOptions()
+        if options.max_tokens is not None:
+            return options
+        configured = self.generation.defaults.max_tokens
+        wanted = min(self.settings.max_tokens, configured) if configured else self.settings.max_tokens
+        try:
+            context = self.generation.generator.context_window() or DEFAULT_CONTEXT
+        except ChiLlmError:  # the first provider cannot say (its model cannot be had): routing decides later
+            context = DEFAULT_CONTEXT
+        return replace(options, max_tokens=answer_room(context, wanted))
 
     def _sources(
         self, question: str, top_k: int | None, where: Mapping[str, Any] | None, mode: str | None
@@ -157,20 +184,38 @@ class RagService:
         where: Mapping[str, Any] | None = None,
         mode: str | None = None,
         options: GenerationOptions | None = None,
+    ) -> AnswerStream[SourcesFound | str]:
+        """The sources first (a SourcesFound), then the answer's text deltas, citations of
+        sources that were not given removed (`removed_citations` once it is read)."""
+        check = CitationFilter()
+        return AnswerStream(self._stream_query(question, top_k, where, mode, options, check), check)
+
+    def _stream_query(
+        self,
+        question: str,
+        top_k: int | None,
+        where: Mapping[str, Any] | None,
+        mode: str | None,
+        options: GenerationOptions | None,
+        check: CitationFilter,
     ) -> Iterator[SourcesFound | str]:
-        """The sources first (a SourcesFound), then the answer's text deltas."""
         hits, found = self._sources(question, top_k, where, mode)
         yield SourcesFound(sources=tuple(hits), found=found)
         if not found:
             yield NOTHING_FOUND
             return
+        check.sources = len(hits)
         stream = self.generation.stream(self._request(question, hits, options))
         try:
             for chunk in stream:
-                if chunk.text:
-                    yield chunk.text
+                shown = check.feed(chunk.text) if chunk.text else ""
+                if shown:
+                    yield shown
         finally:
             close_stream(stream)  # stops decoding when the reader leaves early
+        rest = check.flush()
+        if rest:
+            yield rest
 
     async def aquery(
         self,
@@ -188,7 +233,13 @@ class RagService:
         done = await self.generation.agenerate(self._request(question, hits, options))
         return answered(question, done.text, hits)
 
-    async def astream_query(self, question: str, **kwargs: Any) -> AsyncIterator[SourcesFound | str]:
+    def astream_query(self, question: str, **kwargs: Any) -> AsyncAnswerStream[SourcesFound | str]:
+        check = CitationFilter()
+        return AsyncAnswerStream(self._astream_query(question, check, **kwargs), check)
+
+    async def _astream_query(
+        self, question: str, check: CitationFilter, **kwargs: Any
+    ) -> AsyncIterator[SourcesFound | str]:
         import asyncio
 
         hits, found = await asyncio.to_thread(
@@ -198,9 +249,14 @@ class RagService:
         if not found:
             yield NOTHING_FOUND
             return
+        check.sources = len(hits)
         async for chunk in self.generation.astream(self._request(question, hits, kwargs.get("options"))):
-            if chunk.text:
-                yield chunk.text
+            shown = check.feed(chunk.text) if chunk.text else ""
+            if shown:
+                yield shown
+        rest = check.flush()
+        if rest:
+            yield rest
 
     # -- managing ----------------------------------------------------------------------------
     def delete(self, *, id: str | None = None, source: str | None = None) -> int:

@@ -72,7 +72,8 @@ def add(
     name: str | None,
     as_json: bool,
 ) -> None:
-    """Add files, folders (recursively; .gitignore honoured) or globs. Unchanged files are skipped."""
+    """Add files, folders (recursively) or globs; what git ignores there and build output are left
+    out. Unchanged files are skipped."""
     progress = _progress() if sys.stderr.isatty() and not as_json else None
     report: IngestReport = knowledge_base(db, name, progress=progress).add_files(
         list(paths), include=include, exclude=exclude, prune=prune
@@ -86,10 +87,16 @@ def add(
         f"{len(report.added)} added, {len(report.updated)} updated, "
         + (f"{len(report.repaired)} repaired, " if report.repaired else "")
         + f"{len(report.unchanged)} unchanged, "
-        f"{len(report.pruned)} removed, {len(report.skipped)} skipped; {report.chunks} chunks in {report.seconds:.1f} s"
+        f"{len(report.pruned)} removed, {len(report.skipped)} skipped"
+        + (f", {_build_output(report.build_output)} passed over" if report.build_output else "")
+        + f"; {report.chunks} chunks in {report.seconds:.1f} s"
     )
     for skipped in report.skipped:
         output.note(f"skipped {skipped.path}: {skipped.reason}")
+
+
+def _build_output(count: int) -> str:
+    return f"{count} build-output folder or file" if count == 1 else f"{count} build-output folders and files"
 
 
 def _progress() -> Any:
@@ -129,12 +136,15 @@ def query(
     base = knowledge_base(db, name)
     where = parse_filters(filters)
     if as_json:
-        output.emit_json(base.query(question, top_k, include_sources=True, mode=mode, filter=where))
+        answer = base.query(question, top_k, include_sources=True, mode=mode, filter=where)
+        output.emit_json(answer)
+        _notes(base, answer.removed_citations)
         return
     from chi_llm.application.rag.service import SourcesFound
 
     found: tuple[Hit, ...] = ()
-    for event in base.stream_query(question, top_k, mode=mode, filter=where):
+    stream = base.stream_query(question, top_k, mode=mode, filter=where)
+    for event in stream:
         if isinstance(event, SourcesFound):
             found = event.sources
         else:
@@ -144,6 +154,18 @@ def query(
         output.line("\nSources:")
         for number, hit in enumerate(found, 1):
             output.line(f"  [{number}] {_where(hit)}\n      {_snippet(hit)}")
+    _notes(base, stream.removed_citations)
+
+
+def _notes(base: Any, removed: tuple[int, ...]) -> None:
+    """On stderr: citations taken out of the answer, and a larger model when a tiny one answered."""
+    if removed:
+        shown = ", ".join(f"[{n}]" for n in dict.fromkeys(removed))
+        count = f"{len(removed)} citation" + ("s" if len(removed) > 1 else "")
+        output.note(f"chi-llm: removed {count} of sources that were not given ({shown})")
+    hint = base.larger_model_hint()
+    if hint:
+        output.note(f"chi-llm: {hint}")
 
 
 def _snippet(hit: Hit, width: int = 160) -> str:

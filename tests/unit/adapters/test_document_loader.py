@@ -4,6 +4,7 @@ what is read (text kinds, HTML text, PDF text; binary, empty, unreadable and odd
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -51,24 +52,26 @@ def tree(root: Path) -> Path:
     return root / "docs"
 
 
-def names(paths: list[Path]) -> list[str]:
+def names(paths: Sequence[Path]) -> list[str]:
     return sorted(p.name for p in paths)
 
 
 def test_folders_are_walked_honouring_gitignore_and_skipping_hidden(tmp_path: Path) -> None:
     docs = tree(tmp_path)
-    found, skipped = FileLoader().find([str(docs)])
-    assert names(found) == ["a.md", "b.py"] and skipped == []
+    result = FileLoader().find([str(docs)])
+    found, skipped = result.files, result.skipped
+    assert names(found) == ["a.md", "b.py"] and skipped == ()
 
 
 def test_globs_include_exclude_and_missing_paths(tmp_path: Path) -> None:
     docs = tree(tmp_path)
     loader = FileLoader()
-    assert names(loader.find([f"{docs}/**/*.py"])[0]) == ["b.py"]
-    assert names(loader.find([str(docs)], include=["*.md"])[0]) == ["a.md"]
-    assert names(loader.find([str(docs)], exclude=["sub/*"])[0]) == ["a.md"]
-    found, skipped = loader.find([str(docs / "nope"), f"{docs}/*.xyz"])
-    assert found == [] and [s.reason for s in skipped] == ["no such file or folder", "no file matches this pattern"]
+    assert names(loader.find([f"{docs}/**/*.py"]).files) == ["b.py"]
+    assert names(loader.find([str(docs)], include=["*.md"]).files) == ["a.md"]
+    assert names(loader.find([str(docs)], exclude=["sub/*"]).files) == ["a.md"]
+    result = loader.find([str(docs / "nope"), f"{docs}/*.xyz"])
+    found, skipped = result.files, result.skipped
+    assert found == () and [s.reason for s in skipped] == ["no such file or folder", "no file matches this pattern"]
 
 
 def test_kinds_are_read_as_text(tmp_path: Path) -> None:
@@ -108,7 +111,7 @@ def test_an_unreadable_file_is_skipped(tmp_path: Path) -> None:
     folder = FileLoader().load(tmp_path)  # a folder given as a file cannot be read, even by root
     assert isinstance(folder, SkippedFile) and folder.reason == "not a regular file (a folder)"
     (tmp_path / "dangling.md").symlink_to(tmp_path / "gone.md")
-    assert names(FileLoader().find([str(tmp_path / "dangling.md")])[0]) == ["dangling.md"]
+    assert names(FileLoader().find([str(tmp_path / "dangling.md")]).files) == ["dangling.md"]
     dangling = FileLoader().load(tmp_path / "dangling.md")
     assert isinstance(dangling, SkippedFile) and dangling.reason == "unreadable (No such file or directory)"
 
@@ -117,13 +120,14 @@ def test_a_fifo_in_a_folder_is_skipped_without_waiting_for_a_writer(tmp_path: Pa
     (tmp_path / "notes.md").write_text("# Notes\n\nreal text\n")
     os.mkfifo(tmp_path / "pipe.txt")
     loader = FileLoader()
-    found, skipped = loader.find([str(tmp_path)])
-    assert names(found) == ["notes.md", "pipe.txt"] and skipped == []
+    result = loader.find([str(tmp_path)])
+    found, skipped = result.files, result.skipped
+    assert names(found) == ["notes.md", "pipe.txt"] and skipped == ()
     with within(5):  # an ordinary open() of a FIFO with no writer waits forever
         pipe = loader.load(tmp_path / "pipe.txt")
     assert isinstance(pipe, SkippedFile) and pipe.reason == "not a regular file (a FIFO)"
-    named, skipped = loader.find([str(tmp_path / "pipe.txt")])  # named on its own: reported, not "no such file"
-    assert names(named) == ["pipe.txt"] and skipped == []
+    named = loader.find([str(tmp_path / "pipe.txt")])  # named on its own: reported, not "no such file"
+    assert names(named.files) == ["pipe.txt"] and named.skipped == ()
 
 
 def test_a_socket_in_a_folder_is_skipped_saying_what_it_is(tmp_path: Path) -> None:
@@ -131,7 +135,7 @@ def test_a_socket_in_a_folder_is_skipped_saying_what_it_is(tmp_path: Path) -> No
 
     with socket.socket(socket.AF_UNIX) as listening:
         listening.bind(str(tmp_path / "server.sock"))
-        found = FileLoader().find([str(tmp_path)])[0]
+        found = FileLoader().find([str(tmp_path)]).files
         assert names(found) == ["server.sock"]
         skipped = FileLoader().load(found[0])
     assert isinstance(skipped, SkippedFile) and skipped.reason == "not a regular file (a socket)"
@@ -145,7 +149,7 @@ LOAD_ONE = "import sys; from pathlib import Path; from chi_llm.adapters.document
 def test_a_link_to_a_device_is_skipped_not_read_until_memory_runs_out(tmp_path: Path, device: str) -> None:
     link = tmp_path / "zeros.txt"
     link.symlink_to(device)
-    assert names(FileLoader().find([str(tmp_path)])[0]) == ["zeros.txt"]
+    assert names(FileLoader().find([str(tmp_path)]).files) == ["zeros.txt"]
     done = run_python_bounded(LOAD_ONE, str(link), memory=1024 << 20, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "not a regular file (a character device)" in done.stdout

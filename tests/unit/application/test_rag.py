@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from chi_llm import MicroRAG, quick_rag
-from chi_llm.application.rag.service import NOTHING_FOUND, SourcesFound, cited
+from chi_llm.application.rag.citations import cited
+from chi_llm.application.rag.service import NOTHING_FOUND, SourcesFound
 from chi_llm.domain.errors import ConfigError, InvalidRequest
 
 GARDEN = (
@@ -91,7 +92,7 @@ async def test_async_query(monkeypatch: pytest.MonkeyPatch, docs: Path) -> None:
     configure(monkeypatch, replies=["Shade: lettuce [1]."])
     rag = MicroRAG(db_path="memory:")
     rag.add_files(str(docs))
-    answer = await rag.aquery("lettuce shade")
+    answer = await rag.aquery("lettuce shade", include_sources=True)
     assert answer.found and answer.cited == (1,)
 
 

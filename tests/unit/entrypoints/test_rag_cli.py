@@ -97,6 +97,8 @@ def test_real_add_then_query_offline_cites_a_persistent_base(
     assert asked.returncode == 0, asked.stderr
     answer, _, sources = asked.stdout.partition("Sources:")
     assert answer.strip() and "[1]" in sources and "garden.md" in sources
+    assert asked.stderr.count("a larger model answers from your documents far better") == 1  # said once
+    assert "smollm2-135m (135M parameters) answered" in asked.stderr
 
 
 def test_a_knowledge_base_on_object_storage(monkeypatch: pytest.MonkeyPatch, docs: Path, s3_server: S3) -> None:
@@ -163,3 +165,38 @@ def test_a_filter_of_another_type_than_the_stored_values_finds_nothing(
     assert len(json.loads(found.stdout)) == (1 if value in ('"text"', "text") else 0)
     answer = run("rag", "query", "blue car brakes", "--filter", f"kind={value}", "--json")
     assert answer.exit_code == 0 and json.loads(answer.stdout)["found"] == (value in ('"text"', "text"))
+
+
+def test_adding_a_subfolder_of_a_repository_leaves_out_what_git_ignores_and_counts_build_output(
+    monkeypatch: pytest.MonkeyPatch, isolated: Path
+) -> None:
+    monkeypatch.setenv("CHI_LLM_CONFIG", json.dumps(FAKE))
+    monkeypatch.setenv("HOME", str(isolated / "home"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    (isolated / ".git" / "info").mkdir(parents=True)
+    (isolated / ".git" / "info" / "exclude").write_text("drafts/\n")
+    (isolated / ".gitignore").write_text("secret/\n*.log\n")
+    for name in ("docs/a.md", "docs/secret/b.md", "docs/c.log", "docs/drafts/d.md"):
+        (isolated / name).parent.mkdir(parents=True, exist_ok=True)
+        (isolated / name).write_text("Lettuce grows in shade.\n")
+    for number in range(30):
+        (isolated / "docs" / "__pycache__").mkdir(exist_ok=True)
+        (isolated / "docs" / "__pycache__" / f"m{number}.cpython-311.pyc").write_bytes(b"\x00\x01")
+    report = json.loads(run("rag", "add", "docs/", "--json").stdout)
+    assert [Path(p).name for p in report["added"]] == ["a.md"]
+    assert report["skipped"] == [] and report["build_output"] == 1
+    shown = run("rag", "add", "docs/", "--prune")
+    assert "1 unchanged" in shown.stdout and "skipped" not in shown.stderr
+    assert "1 build-output folder or file passed over" in shown.stdout
+
+
+def test_a_citation_of_a_source_not_given_is_removed_and_reported(monkeypatch: pytest.MonkeyPatch, docs: Path) -> None:
+    config = {**FAKE, "provider": {"type": "fake", "replies": ["Lettuce grows in shade [1][5]."] * 2}}
+    monkeypatch.setenv("CHI_LLM_CONFIG", json.dumps(config))
+    assert run("rag", "add", str(docs)).exit_code == 0
+    shown = run("rag", "query", "what grows in shade")
+    assert shown.exit_code == 0 and shown.stdout.strip() == "Lettuce grows in shade [1]."
+    assert "removed 1 citation of sources that were not given ([5])" in shown.stderr
+    assert "far better" not in shown.stderr  # the fake provider is no small embedded model
+    answer = json.loads(run("rag", "query", "what grows in shade", "--json").stdout)
+    assert answer["answer"] == "Lettuce grows in shade [1]." and answer["removed_citations"] == [5]
