@@ -74,6 +74,11 @@ def where_keys_go(scope: str | None, has_key: bool, key_in_project: bool) -> Sco
     return "global"
 
 
+def embedded(*, alone: bool) -> str:
+    """How listings describe the embedded model, which is in no file (fallback_to_local)."""
+    return "the embedded model: built in, " + ("the default" if alone else "the last-resort fallback")
+
+
 @click.group()
 def providers() -> None:
     """Configure providers (local llama.cpp, LM Studio, Ollama, OpenAI-compatible, Anthropic, Gemini)."""
@@ -91,7 +96,7 @@ def list_(as_json: bool) -> None:
     for row in rows:
         mark = "*" if row["default"] else " "
         if row["fallback"]:
-            output.line(f"{mark} {row['id']:<16} {row['type']:<10} the embedded model, the last-resort fallback")
+            output.line(f"{mark} {row['id']:<16} {row['type']:<10} {embedded(alone=len(rows) == 1)}")
             continue
         settings = ", ".join(f"{k}={v}" for k, v in row["settings"].items())
         output.line(
@@ -132,8 +137,8 @@ def current(provider: str | None, tags: str | None, as_json: bool) -> None:
         return
     for index, row in enumerate(rows):
         keys = ", ".join(f"{k}={v}" for k, v in row["settings"].items())
-        last = " the embedded model, the last-resort fallback" if row["fallback"] else ""
-        output.line(f"{index + 1}. {row['id']} ({row['type']}) {keys}{last}")
+        said = embedded(alone=len(rows) == 1) if row["fallback"] else keys
+        output.line(f"{index + 1}. {row['id']} ({row['type']}) {said}".rstrip())
 
 
 @providers.command()
