@@ -200,7 +200,7 @@ class ConfigService:
         for key in keys & set(values):
             check_on_disk(key, values[key], source=str(path))
         if "default_provider" in keys and values.get("default_provider") is not None:
-            only = frozenset({"provider", "providers", "default_provider"})
+            only = frozenset({"provider", "providers", "default_provider", "fallback_to_local"})
             merged, _ = self._merge(self.layers(pending=(path, values)), only)
             effective = Settings(values=merged)
             try:

@@ -192,8 +192,21 @@ class ProviderService:
         return self._config.update(change, scope, private=any(changes.get(name) for name in secrets))
 
     def remove(self, provider_id: str, scope: Scope = "project") -> Path:
+        """Remove a profile from the file. The embedded fallback is in no file: removing it
+        writes `fallback_to_local: false` there instead (see `removes_fallback`)."""
+        fallback = self.removes_fallback(provider_id)
+        if fallback and len(self.profiles()) == 1:
+            raise ConfigError(
+                f"{provider_id!r} is the embedded model and the only provider; add another one first "
+                "(chi-llm providers add)",
+                key="providers",
+            )
+
         def drop(values: dict[str, Any]) -> None:
             listed = values.get("providers") or []
+            if fallback:
+                values["fallback_to_local"] = False
+                return
             if not any(p.get("id") == provider_id for p in listed):
                 raise ConfigError(f"no provider profile {provider_id!r} in this file", key="providers")
             values["providers"] = [p for p in listed if p.get("id") != provider_id]
@@ -201,6 +214,10 @@ class ProviderService:
                 del values["default_provider"]
 
         return self._config.update(drop, scope)
+
+    def removes_fallback(self, provider_id: str) -> bool:
+        """Whether `provider_id` is the embedded fallback, which only a setting turns off."""
+        return any(p.id == provider_id and p.fallback for p in self.profiles())
 
 
 def bounded(profile: ProviderProfile, schema: ProviderSchema, seconds: float) -> ProviderProfile:

@@ -14,6 +14,7 @@ from chi_llm.domain.errors import (
     AllProvidersFailed,
     ChiLlmError,
     ConfigError,
+    ContextLengthExceeded,
     InvalidRequest,
 )
 from chi_llm.domain.generation import (
@@ -32,6 +33,7 @@ from chi_llm.domain.structured import OutputSchema
 
 log = logging.getLogger("chi_llm")
 FINAL = (InvalidRequest, ConfigError)  # the request itself is wrong: no fallback helps
+Attempt = tuple[str, ChiLlmError]  # a provider id and why it failed
 
 
 def select(
@@ -44,7 +46,8 @@ def select(
     """Candidates in the order they are tried.
 
     An explicit id gives that profile alone. Required tags keep the profiles having all of them.
-    Otherwise every profile, the default first, then by priority (lower first; ties keep order).
+    Otherwise every profile, the default first, then by priority (lower first; ties keep order),
+    the embedded fallback (which has no tags) last whatever its priority.
     """
     by_id = {p.id: p for p in profiles}
     if provider_id is not None:
@@ -56,7 +59,7 @@ def select(
     pool = [p for p in profiles if set(tags) <= set(p.tags)]
     if not pool:
         raise ConfigError(f"no provider has all of the tags {', '.join(tags)}", key="providers")
-    ordered = sorted(pool, key=lambda p: p.priority)
+    ordered = sorted(pool, key=lambda p: (p.fallback, p.priority))
     if default_id is not None and not tags:
         check_default_provider(default_id, profiles)
         ordered = [by_id[default_id], *(p for p in ordered if p.id != default_id)]
@@ -116,14 +119,20 @@ class ProviderRouter(TextGenerator):
             raise ConfigError("no provider to route to", key="providers")
         self.candidates = list(candidates)
         self.served: ProviderProfile | None = None  # the profile that answered the last request
+        self.failed_before: tuple[Attempt, ...] = ()  # the providers that failed before it answered
         self._build = build
         self._built: dict[str, TextGenerator] = {}
         self._stream_servers: WeakKeyDictionary[AsyncIterator[Chunk], list[ProviderProfile]] = WeakKeyDictionary()
+        self._stream_failures: WeakKeyDictionary[AsyncIterator[Chunk], list[Attempt]] = WeakKeyDictionary()
+        self._announced: set[str] = set()  # failed providers already announced (until they answer again)
         self._on_fallback = on_fallback or self._warn
 
-    @staticmethod
-    def _warn(failed: str, error: ChiLlmError, next_id: str) -> None:
-        log.warning("provider %s failed (%s: %s); falling back to %s", failed, error.kind, error.message, next_id)
+    def _warn(self, failed: str, error: ChiLlmError, next_id: str) -> None:
+        embedded = any(p.id == next_id and p.fallback for p in self.candidates)
+        said = ", the embedded model (`fallback_to_local: false` turns this off)" if embedded else ""
+        log.warning(
+            "provider %s failed (%s: %s); falling back to %s%s", failed, error.kind, error.message, next_id, said
+        )
 
     def generator(self, profile: ProviderProfile) -> TextGenerator:
         if profile.id not in self._built:
@@ -168,28 +177,39 @@ class ProviderRouter(TextGenerator):
     def primary(self) -> TextGenerator:
         return self.generator(self.candidates[0])
 
-    def _failed(self, attempts: list[tuple[str, ChiLlmError]], index: int, error: ChiLlmError) -> None:
-        """Record a failure; raise when there is nothing left to try or nothing would help."""
-        attempts.append((self.candidates[index].id, error))
-        if not retriable(error) or (len(attempts) == 1 and len(self.candidates) == 1):
+    def _failed(self, attempts: list[Attempt], index: int, error: ChiLlmError) -> None:
+        """Record a failure; raise when there is nothing left to try or nothing would help. A
+        fallback is said once per provider (a chat's turns do not repeat it) until it answers again."""
+        failed = self.candidates[index].id
+        attempts.append((failed, error))
+        left = self.candidates[index + 1 :]
+        if left and left[0].fallback and isinstance(error, ContextLengthExceeded):
+            left = []  # the embedded model's context is rarely larger: this error is what helps
+        if not retriable(error) or (len(attempts) == 1 and not left):
             raise error
-        if index + 1 >= len(self.candidates):
+        if not left:
             raise AllProvidersFailed(attempts) from error
-        self._on_fallback(self.candidates[index].id, error, self.candidates[index + 1].id)
+        if failed not in self._announced:
+            self._announced.add(failed)
+            self._on_fallback(failed, error, self.candidates[index + 1].id)
+
+    def _answered(self, profile: ProviderProfile, attempts: list[Attempt]) -> None:
+        self.served, self.failed_before = profile, tuple(attempts)
+        self._announced.discard(profile.id)
 
     def generate(self, request: GenerationRequest) -> Completion:
-        attempts: list[tuple[str, ChiLlmError]] = []
+        attempts: list[Attempt] = []
         for index, profile in enumerate(self.candidates):
             try:
                 done = self.generator(profile).generate(request)
-                self.served = profile
+                self._answered(profile, attempts)
                 return done
             except ChiLlmError as error:
                 self._failed(attempts, index, error)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def stream(self, request: GenerationRequest) -> Iterator[Chunk]:
-        attempts: list[tuple[str, ChiLlmError]] = []
+        attempts: list[Attempt] = []
         for index, profile in enumerate(self.candidates):
             chunks: Iterator[Chunk] | None = None
             try:
@@ -202,16 +222,16 @@ class ProviderRouter(TextGenerator):
                     close_stream(chunks)
                 self._failed(attempts, index, error)
                 continue
-            self.served = profile
+            self._answered(profile, attempts)
             return resumed(first, chunks)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def agenerate(self, request: GenerationRequest) -> Completion:
-        attempts: list[tuple[str, ChiLlmError]] = []
+        attempts: list[Attempt] = []
         for index, profile in enumerate(self.candidates):
             try:
                 done = await self.generator(profile).agenerate(request)
-                self.served = profile
+                self._answered(profile, attempts)
                 return done
             except ChiLlmError as error:
                 self._failed(attempts, index, error)
@@ -219,8 +239,10 @@ class ProviderRouter(TextGenerator):
 
     def astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
         served: list[ProviderProfile] = []
-        chunks = self._astream(request, served)
+        attempts: list[Attempt] = []
+        chunks = self._astream(request, served, attempts)
         self._stream_servers[chunks] = served
+        self._stream_failures[chunks] = attempts
         return chunks
 
     def served_by(self, chunks: AsyncIterator[Chunk]) -> ProviderProfile | None:
@@ -229,8 +251,13 @@ class ProviderRouter(TextGenerator):
         served = self._stream_servers.get(chunks)
         return served[0] if served else None
 
-    async def _astream(self, request: GenerationRequest, served: list[ProviderProfile]) -> AsyncIterator[Chunk]:
-        attempts: list[tuple[str, ChiLlmError]] = []
+    def failures_of(self, chunks: AsyncIterator[Chunk]) -> tuple[Attempt, ...]:
+        """The providers that failed before this stream's answer began (`failed_before`, per stream)."""
+        return tuple(self._stream_failures.get(chunks, ()))
+
+    async def _astream(
+        self, request: GenerationRequest, served: list[ProviderProfile], attempts: list[Attempt]
+    ) -> AsyncIterator[Chunk]:
         for index, profile in enumerate(self.candidates):
             chunks = self.generator(profile).astream(request)
             try:
@@ -241,7 +268,7 @@ class ProviderRouter(TextGenerator):
                 await aclose_stream(chunks)
                 self._failed(attempts, index, error)
                 continue
-            self.served = profile
+            self._answered(profile, attempts)
             served.append(profile)
             async for chunk in aresumed(first, chunks):
                 yield chunk

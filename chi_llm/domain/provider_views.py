@@ -13,7 +13,7 @@ from chi_llm.domain.results import JsonResult
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ProviderView(JsonResult):
     """A configured profile as people and the TUI see it: secrets only as set / not set (a key
-    from the environment counts as set)."""
+    from the environment counts as set). `fallback`: the embedded model, tried last, in no file."""
 
     profile: ProviderProfile
     default: bool
@@ -23,7 +23,7 @@ class ProviderView(JsonResult):
         shown = self.profile.public()
         if self.key_set is not None:
             shown["settings"]["api_key"] = self.key_set
-        return {**shown, "default": self.default}
+        return {**shown, "default": self.default, "fallback": self.profile.fallback}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

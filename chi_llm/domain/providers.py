@@ -148,7 +148,9 @@ class ProviderSchema(JsonResult):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ProviderProfile(JsonResult):
     """A configured provider, validated against its type's schema: id, type, settings, tags and
-    priority (lower goes first). `secrets` names the settings that must never be shown."""
+    priority (lower goes first). `secrets` names the settings that must never be shown.
+    `fallback`: the embedded model added as the last resort (see `EMBEDDED_FALLBACK`), never
+    read from or written to a file."""
 
     id: str
     type: str
@@ -156,6 +158,7 @@ class ProviderProfile(JsonResult):
     tags: tuple[str, ...] = ()
     priority: int = 100
     secrets: frozenset[str] = frozenset()
+    fallback: bool = False
 
     def public_settings(self) -> dict[str, Any]:
         """Settings with every secret replaced by whether it is set."""
@@ -191,6 +194,10 @@ class ProviderProfile(JsonResult):
 
 
 Schemas = Mapping[str, ProviderSchema]
+
+# The embedded model (llama.cpp on the configured `model`, by default the embedded SmolLM2): tried
+# after the configured providers unless `fallback_to_local` is off or they include a local one.
+EMBEDDED_FALLBACK = ProviderProfile(id=LOCAL_ID, type="local", fallback=True)
 
 
 def check_profile(raw: Any, schemas: Schemas, *, source: str, key: str | None = None) -> ProviderProfile:

@@ -9,7 +9,7 @@ from typing import Any
 from chi_llm.domain.config_limits import MAX_SYSTEM
 from chi_llm.domain.errors import ConfigError
 from chi_llm.domain.generation import DEFAULT_CONTEXT, DEFAULT_MAX_TOKENS
-from chi_llm.domain.providers import ProviderProfile, Schemas
+from chi_llm.domain.providers import EMBEDDED_FALLBACK, ProviderProfile, Schemas
 from chi_llm.domain.setting_checks import (
     checked_elsewhere,
     flag,
@@ -77,6 +77,12 @@ KEYS: dict[str, Key] = {
         Key("provider", checked_elsewhere, {"type": "local"}, "a single provider: {type: ..., settings...}"),
         Key("providers", checked_elsewhere, None, "provider profiles: [{id, type, settings, tags, priority}]"),
         Key("default_provider", short_text, None, "id of the provider profile tried first"),
+        Key(
+            "fallback_to_local",
+            flag,
+            True,
+            "when the configured providers fail, answer with the embedded model (`local`), said on stderr",
+        ),
         Key("models", model_entries, None, "extra or overriding catalog entries (same fields as models.yaml)"),
         Key("gguf_paths", folders, None, "folders scanned for .gguf files to list and load"),
         Key("allow_oversize", flag, False, "load models even when they do not fit in available memory"),
@@ -156,9 +162,18 @@ class Settings:
         return self.values[key].source != "default"
 
     def profiles(self) -> list[ProviderProfile]:
-        """`providers:` if any; else the single `provider:` profile (by default: local llama.cpp)."""
+        """`providers:` if any; else the single `provider:` profile; then the embedded model as
+        the last resort, unless `fallback_to_local` is off or the configuration runs llama.cpp
+        itself (a `local` profile) or uses the id `local`. With nothing configured, the embedded
+        model alone."""
         listed: tuple[ProviderProfile, ...] | None = self["providers"]
-        return list(listed) if listed else [self["provider"]]
+        if not listed and not self.is_set("provider"):
+            return [EMBEDDED_FALLBACK]
+        configured = list(listed) if listed else [self["provider"]]
+        own = any(p.type == EMBEDDED_FALLBACK.type or p.id == EMBEDDED_FALLBACK.id for p in configured)
+        if self["fallback_to_local"] and not own:
+            configured.append(EMBEDDED_FALLBACK)
+        return configured
 
     def public(self, *, explain: bool = False) -> dict[str, Any]:
         """Every key's value as outputs show it, secrets only as set / not set; with `explain`,

@@ -128,6 +128,16 @@ class MicroLLM(StructuredCalls):
         return model_of(self._router.candidates[0], self.settings)
 
     @property
+    def answered_by(self) -> str | None:
+        """The provider profile that answered the last call (None before any)."""
+        return self._router.served.id if self._router.served is not None else None
+
+    @property
+    def fell_back_from(self) -> list[dict[str, str]]:
+        """The providers that failed before the last answer, in order: [{provider, kind, message}]."""
+        return [{"provider": pid, "kind": e.kind, "message": e.message} for pid, e in self._router.failed_before]
+
+    @property
     def last_usage(self) -> Any:
         return self.last_completion.usage if self.last_completion else None
 

@@ -1,5 +1,6 @@
 """`generate/start`: a generation streamed as `generate/delta` notifications {id, text}, then the
-final result {text, finish_reason, usage, model}; `$/cancelRequest` stops decoding within a token."""
+final result {text, finish_reason, usage, model, provider (who answered), fallback (who failed
+before it)}; `$/cancelRequest` stops decoding within a token."""
 
 from __future__ import annotations
 
@@ -54,4 +55,5 @@ def generate_start(call: Call) -> Any:
     done = llm.last_completion
     if done is None or call.cancelled.is_set():
         return {"cancelled": True}
-    return {"text": done.text, "finish_reason": done.finish_reason, "usage": done.usage, "model": llm.model}
+    answer = {"text": done.text, "finish_reason": done.finish_reason, "usage": done.usage, "model": llm.model}
+    return {**answer, "provider": llm.answered_by, "fallback": llm.fell_back_from}

@@ -30,10 +30,16 @@ def completion_json(completion: Any) -> dict[str, Any]:
     }
 
 
+def routed(llm: Any) -> dict[str, Any]:
+    """Who answered, and who failed before it (the embedded fallback answers when they do)."""
+    return {"provider": llm.answered_by, "fallback": llm.fell_back_from}
+
+
 def deliver(llm: Any, request: Any, *, no_stream: bool, as_json: bool) -> None:
     """Print a generation: JSON, whole, or streamed as it is produced (Ctrl-C stops it cleanly)."""
     if as_json:
-        output.emit_json(completion_json(llm.run(request)))
+        done = llm.run(request)
+        output.emit_json(completion_json(done) | routed(llm))
         return
     if no_stream:
         output.line(llm.run(request).text)
@@ -96,7 +102,7 @@ def ask(
     if context and not llm.fits(full):  # longer than the context: read part by part (not streamed)
         answer = llm.ask(text, context)
         if as_json:
-            output.emit_json(completion_json(llm.last_completion) | {"text": answer})
+            output.emit_json(completion_json(llm.last_completion) | {"text": answer} | routed(llm))
         else:
             output.line(answer)
         return

@@ -74,6 +74,11 @@ def where_keys_go(scope: str | None, has_key: bool, key_in_project: bool) -> Sco
     return "global"
 
 
+def embedded(*, alone: bool) -> str:
+    """How listings describe the embedded model, which is in no file (fallback_to_local)."""
+    return "the embedded model: built in, " + ("the default" if alone else "the last-resort fallback")
+
+
 @click.group()
 def providers() -> None:
     """Configure providers (local llama.cpp, LM Studio, Ollama, OpenAI-compatible, Anthropic, Gemini)."""
@@ -90,6 +95,9 @@ def list_(as_json: bool) -> None:
         return
     for row in rows:
         mark = "*" if row["default"] else " "
+        if row["fallback"]:
+            output.line(f"{mark} {row['id']:<16} {row['type']:<10} {embedded(alone=len(rows) == 1)}")
+            continue
         settings = ", ".join(f"{k}={v}" for k, v in row["settings"].items())
         output.line(
             f"{mark} {row['id']:<16} {row['type']:<10} prio {row['priority']:<4} "
@@ -129,7 +137,8 @@ def current(provider: str | None, tags: str | None, as_json: bool) -> None:
         return
     for index, row in enumerate(rows):
         keys = ", ".join(f"{k}={v}" for k, v in row["settings"].items())
-        output.line(f"{index + 1}. {row['id']} ({row['type']}) {keys}")
+        said = embedded(alone=len(rows) == 1) if row["fallback"] else keys
+        output.line(f"{index + 1}. {row['id']} ({row['type']}) {said}".rstrip())
 
 
 @providers.command()
@@ -216,10 +225,14 @@ def set_(
 @json_option
 @output.guarded()
 def remove(provider_id: str, scope: str, as_json: bool) -> None:
-    """Remove a provider profile."""
-    path = service().remove(provider_id, "global" if scope == "global" else "project")
+    """Remove a provider profile (`local`, the embedded fallback: writes `fallback_to_local: false`)."""
+    tools = service()
+    fallback = tools.removes_fallback(provider_id)
+    path = tools.remove(provider_id, "global" if scope == "global" else "project")
     if as_json:
         output.emit_json({"id": provider_id, "removed": True, "path": str(path)})
+    elif fallback:
+        output.note(f"the embedded model is no longer the fallback: fallback_to_local: false in {path}")
     else:
         output.note(f"removed provider {provider_id} from {path}")
 

@@ -133,6 +133,6 @@ def create_app(state: ServerState) -> Starlette:
             allow_origins=list(state.options.allow_origins),
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["Authorization", "Content-Type", "X-Api-Key", "X-Request-Id"],
-            expose_headers=["X-Request-Id", "X-Chi-Llm-Provider", "Retry-After"],
+            expose_headers=["X-Request-Id", "X-Chi-Llm-Provider", "X-Chi-Llm-Fallback", "Retry-After"],
         )
     return app

@@ -98,8 +98,11 @@ async def _answer(request: Request, parsed: wire.ParsedRequest, *, chat: bool) -
             raise HttpError(502, f"{backend.name} ended its answer before it began", "server_error", "empty_answer")
         served = backend.router.served_by(chunks)
         record.provider = served.id if served else None
+        record.fallback = ",".join(pid for pid, _ in backend.router.failures_of(chunks)) or None
         reply = Reply(model=backend.name, chat=chat)
         headers = {"X-Chi-Llm-Provider": record.provider or ""}
+        if record.fallback:
+            headers["X-Chi-Llm-Fallback"] = record.fallback  # the profiles that failed before it
         if parsed.stream:
 
             def done(usage: Any) -> None:

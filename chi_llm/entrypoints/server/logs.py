@@ -29,6 +29,7 @@ class AccessRecord:
     status: int = 0
     model: str | None = None
     provider: str | None = None
+    fallback: str | None = None  # the profiles that failed before `provider` answered
     stream: bool = False
     usage: Usage | None = None
     outcome: str = "ok"  # ok, error, client_gone
@@ -44,6 +45,8 @@ class AccessRecord:
         }
         if self.model is not None:
             out.update(model=self.model, provider=self.provider, stream=self.stream)
+            if self.fallback:
+                out["fallback"] = self.fallback
         if self.usage is not None:
             out.update(prompt_tokens=self.usage.prompt_tokens, completion_tokens=self.usage.completion_tokens)
         if self.outcome != "ok":

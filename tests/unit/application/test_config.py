@@ -199,3 +199,33 @@ def test_write_then_read_round_trips(tmp_path_factory: pytest.TempPathFactory, k
     (tmp / suffix).write_text("")
     service(tmp).set_value(key, chosen if isinstance(chosen, str) else json.dumps(chosen))
     assert service(tmp).resolve()[key] == chosen
+
+
+def test_the_embedded_model_stays_the_last_resort_beside_configured_providers(tmp_path: Path) -> None:
+    """Zero-config first: adding a provider does not take the embedded model away; only
+    `fallback_to_local: false` (or a local profile of the user's own) does."""
+    alone = service(tmp_path).resolve().profiles()  # nothing configured: the embedded model, in no file
+    assert [(p.id, p.type, p.fallback) for p in alone] == [("local", "local", True)]
+    write(tmp_path / ".chi_llm.json", {"fallback_to_local": False})  # the only way to generate: kept
+    assert [p.id for p in service(tmp_path).resolve().profiles()] == ["local"]
+    home = {"id": "home", "type": "ollama", "priority": 500, "settings": {"base_url": "http://127.0.0.1:9"}}
+    write(tmp_path / ".chi_llm.json", {"providers": [home]})
+    assert [(p.id, p.type, p.fallback) for p in service(tmp_path).resolve().profiles()] == [
+        ("home", "ollama", False),
+        ("local", "local", True),
+    ]
+    write(tmp_path / ".chi_llm.json", {"provider": {"type": "ollama"}})  # the single-provider shape too
+    assert [p.id for p in service(tmp_path).resolve().profiles()] == ["ollama", "local"]
+    write(tmp_path / ".chi_llm.json", {"providers": [home], "fallback_to_local": False})
+    assert [p.id for p in service(tmp_path).resolve().profiles()] == ["home"]
+    assert [p.id for p in service(tmp_path, {"CHI_LLM_FALLBACK_TO_LOCAL": "yes"}).resolve().profiles()] == [
+        "home",
+        "local",
+    ]
+    own = {"id": "local", "type": "local", "priority": 1, "settings": {"model": "other-model"}}
+    write(tmp_path / ".chi_llm.json", {"providers": [home, own]})
+    assert [(p.id, p.fallback) for p in service(tmp_path).resolve().profiles()] == [("home", False), ("local", False)]
+    write(tmp_path / ".chi_llm.json", {"providers": [home, {**own, "id": "mine"}]})  # llama.cpp configured already
+    assert [p.id for p in service(tmp_path).resolve().profiles()] == ["home", "mine"]
+    write(tmp_path / ".chi_llm.json", {"providers": [home], "default_provider": "local"})  # it can be chosen first
+    assert service(tmp_path).resolve()["default_provider"] == "local"

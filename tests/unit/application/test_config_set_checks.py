@@ -63,7 +63,8 @@ def test_a_default_provider_defined_in_another_file_is_accepted(isolated: Path, 
     global_file.write_text("providers:\n  - {id: mine, type: fake}\n  - {id: other, type: fake}\n")
     assert run("config", "set", "default_provider", "mine").exit_code == 0
     assert json.loads((isolated / ".chi_llm.json").read_text()) == {"default_provider": "mine"}
-    assert run("config", "set", "default_provider", "local").exit_code == 2  # not one of these profiles
+    assert run("config", "set", "default_provider", "nope").exit_code == 2  # not one of these profiles
+    assert run("config", "set", "default_provider", "local").exit_code == 0  # the embedded fallback, tried first
 
 
 def test_the_single_provider_is_a_valid_default(isolated: Path) -> None:

@@ -148,7 +148,8 @@ def test_provider_profiles_become_providers(tmp_path: Path) -> None:
         },
     )
     profiles = service(tmp_path).resolve().profiles()
-    assert [(p.id, p.type, p.priority) for p in profiles] == [("studio", "lmstudio", 100), ("cloud", "openai", 5)]
+    configured = [(p.id, p.type, p.priority) for p in profiles if not p.fallback]
+    assert configured == [("studio", "lmstudio", 100), ("cloud", "openai", 5)] and profiles[-1].id == "local"
     assert profiles[0].tags == ("fast",) and profiles[0].settings["base_url"] == "http://127.0.0.1:1234"
     assert profiles[1].settings["api_key"] == "sk-abcdef"
 

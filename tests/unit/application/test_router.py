@@ -14,6 +14,7 @@ from chi_llm.domain.errors import (
     AllProvidersFailed,
     BackendUnavailable,
     ConfigError,
+    ContextLengthExceeded,
     InvalidRequest,
     RateLimited,
 )
@@ -162,3 +163,77 @@ async def test_each_stream_knows_its_own_provider_while_others_run() -> None:
     assert [routed.served_by(s).id for s in (first, second)] == ["b", "a"]  # type: ignore[union-attr]
     await aclose_stream(first)
     await aclose_stream(second)
+
+
+EMBEDDED = ProviderProfile(id="local", type="local", fallback=True)
+
+
+def test_the_embedded_fallback_is_tried_last_whatever_the_priorities() -> None:
+    pool = [*profiles(("a", 5, ("fast",)), ("b", 500, ())), EMBEDDED]
+    assert [p.id for p in select(pool)] == ["a", "b", "local"]
+    assert [p.id for p in select(pool, default_id="b")] == ["b", "a", "local"]
+    assert [p.id for p in select(pool, default_id="local")] == ["local", "a", "b"]  # chosen: then first
+    assert [p.id for p in select(pool, provider_id="a")] == ["a"]  # an explicit provider never falls back
+    assert [p.id for p in select(pool, tags=["fast"])] == ["a"]  # nor do required tags
+
+
+def test_a_fallback_is_announced_once_per_router_and_again_after_a_recovery() -> None:
+    seen: list = []  # type: ignore[type-arg]
+    adapters = {"a": FakeTextGenerator(failure=BackendUnavailable("down", backend="x")), "b": FakeTextGenerator()}
+    routed = router(adapters, ["a", "b"], seen)
+    for _ in range(3):  # a chat's turns: one notice, not one per turn
+        assert routed.generate(REQUEST).text == "Echo: hi"
+    assert seen == [("a", "b")]
+    adapters["a"].failure = None
+    routed.generate(REQUEST)  # a is back...
+    adapters["a"].failure = BackendUnavailable("down again", backend="x")
+    routed.generate(REQUEST)  # ...and down again: said again
+    assert seen == [("a", "b"), ("a", "b")]
+
+
+def test_the_failures_before_the_answer_are_kept_for_reports() -> None:
+    adapters = {"a": FakeTextGenerator(failure=BackendUnavailable("down", backend="x")), "b": FakeTextGenerator()}
+    routed = router(adapters, ["a", "b"])
+    routed.generate(REQUEST)
+    assert routed.served is not None and routed.served.id == "b"
+    assert [(pid, e.kind, e.message) for pid, e in routed.failed_before] == [("a", "backend_unavailable", "down")]
+    adapters["a"].failure = None
+    "".join(c.text for c in routed.stream(REQUEST))
+    assert routed.served.id == "a" and routed.failed_before == ()
+
+
+async def test_each_stream_knows_who_failed_before_it() -> None:
+    adapters = {"a": FakeTextGenerator(failure=BackendUnavailable("down", backend="x")), "b": FakeTextGenerator()}
+    routed = router(adapters, ["a", "b"])
+    stream = routed.astream(REQUEST)
+    assert (await stream.__anext__()).text
+    assert [pid for pid, _ in routed.failures_of(stream)] == ["a"]
+    await aclose_stream(stream)
+
+
+def test_the_notice_for_the_embedded_model_says_how_to_turn_it_off(caplog: pytest.LogCaptureFixture) -> None:
+    dead = FakeTextGenerator(failure=BackendUnavailable("Ollama is not reachable", backend="ollama"))
+    local = FakeTextGenerator(["from local"])
+    routed = ProviderRouter(
+        [ProviderProfile(id="home", type="fake"), EMBEDDED], lambda p: {"home": dead, "local": local}[p.id]
+    )
+    with caplog.at_level(logging.WARNING, logger="chi_llm"):
+        assert routed.generate(REQUEST).text == "from local"
+    assert "provider home failed (backend_unavailable: Ollama is not reachable)" in caplog.text
+    assert "falling back to local, the embedded model" in caplog.text and "fallback_to_local: false" in caplog.text
+
+
+def test_a_prompt_too_long_is_not_sent_to_the_embedded_model() -> None:
+    """Its context is rarely larger: the configured provider's own error (exit 6) is what helps."""
+    too_long = ContextLengthExceeded(prompt_tokens=9000, context=8192, backend="ollama")
+    local = FakeTextGenerator(["from local"])
+    adapters = {"home": FakeTextGenerator(failure=too_long), "local": local}
+    routed = ProviderRouter([ProviderProfile(id="home", type="fake"), EMBEDDED], lambda p: adapters[p.id])
+    with pytest.raises(ContextLengthExceeded):
+        routed.generate(REQUEST)
+    adapters["other"] = FakeTextGenerator(failure=BackendUnavailable("down", backend="x"))
+    two = [ProviderProfile(id="other", type="fake"), ProviderProfile(id="home", type="fake"), EMBEDDED]
+    with pytest.raises(AllProvidersFailed) as error:
+        ProviderRouter(two, lambda p: adapters[p.id]).generate(REQUEST)
+    assert [pid for pid, _ in error.value.attempts] == ["other", "home"]
+    assert local.requests == []

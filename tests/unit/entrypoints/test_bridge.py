@@ -240,3 +240,15 @@ def test_bad_generation_params_are_refused() -> None:
         request(3, "generate/start", messages="hello"),
     )
     assert all(answers[i]["error"]["code"] == -32602 for i in (1, 2, 3))
+
+
+def test_generate_says_who_answered_and_who_failed_before(isolated: Path) -> None:
+    from tests.support.cli import closed_port
+
+    dead = {"id": "home", "type": "ollama", "base_url": f"http://127.0.0.1:{closed_port()}", "model": "m"}
+    config = {"providers": [dead, {"id": "spare", "type": "fake"}]}
+    (isolated / ".chi_llm.json").write_text(json.dumps(config))
+    answers = converse(request(1, "generate/start", prompt="hi", max_tokens=2))
+    result = answers[1]["result"]
+    assert result["text"] == "Echo: hi" and result["provider"] == "spare"
+    assert [(f["provider"], f["kind"]) for f in result["fallback"]] == [("home", "backend_unavailable")]

@@ -77,7 +77,7 @@ def test_profiles_tags_and_default(isolated: Path) -> None:
     def order(**kw: Any) -> list[str]:
         return [p.id for p in bootstrap(**kw).generator().candidates]
 
-    assert order() == ["c", "b", "a"]
+    assert order() == ["c", "b", "a", "local"]  # the embedded model, last
     assert order(tags=["fast"]) == ["b", "a"]
     assert order(tags=["smart"]) == ["b"]
     assert order(provider="a") == ["a"]

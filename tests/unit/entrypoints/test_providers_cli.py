@@ -67,7 +67,7 @@ def test_add_list_set_remove_cycle(isolated: Path, ollama: Server) -> None:
         }
     ]
     rows = json.loads(out(run("providers", "list", "--json")))
-    assert [r["id"] for r in rows] == ["home"] and rows[0]["settings"]["model"] == "llama3.2"
+    assert [r["id"] for r in rows] == ["home", "local"] and rows[0]["settings"]["model"] == "llama3.2"
     run("providers", "set", "home", "--set", "context=8192", "--default")
     saved = json.loads((isolated / ".chi_llm.json").read_text())
     assert saved["default_provider"] == "home" and saved["providers"][0]["settings"]["context"] == 8192
@@ -286,3 +286,63 @@ def test_a_setting_nested_deeper_than_json_reads_is_a_clear_error(command: list[
     report = run(*command, "--set", f"model={deep}")
     assert report.exit_code == 2 and report.stderr.startswith("chi-llm: error:") and "model" in report.stderr
     assert "Traceback" not in report.output
+
+
+def chi_llm(*args: str, home: Path, cwd: Path) -> Any:
+    """`python -m chi_llm ARGS` in a child process (its stderr as a user sees it)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CHI_LLM_HOME": str(home)}
+    command = [sys.executable, "-m", "chi_llm", *args]
+    return subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=env, timeout=120)
+
+
+@pytest.mark.real_model
+def test_adding_a_provider_keeps_the_embedded_model_as_the_last_resort(
+    isolated: Path, default_model_path: Path
+) -> None:
+    home = default_model_path.parent.parent  # the embedded model is already there: no download
+    down = f"http://127.0.0.1:{closed_port()}"
+    added = run("providers", "add", "home", "--type", "ollama", "--set", f"base_url={down}", "--set", "model=llama3.2")
+    assert added.exit_code == 0
+    rows = json.loads(out(run("providers", "list", "--json")))
+    assert [(r["id"], r["fallback"]) for r in rows] == [("home", False), ("local", True)]
+    listed = out(run("providers", "list")).splitlines()
+    assert "last-resort fallback" in listed[1] and listed[1].split()[0] == "local"
+    assert [r["id"] for r in json.loads(out(run("providers", "current", "--json")))] == ["home", "local"]
+
+    answered = chi_llm("generate", "-m", "4", "hi", home=home, cwd=isolated)
+    assert answered.returncode == 0 and answered.stdout.strip(), answered.stderr
+    notices = [line for line in answered.stderr.splitlines() if line.startswith("chi-llm: warning:")]
+    assert len(notices) == 1 and "provider home failed (backend_unavailable" in notices[0]
+    assert "falling back to local, the embedded model" in notices[0]
+
+    report = chi_llm("generate", "--json", "-m", "4", "hi", home=home, cwd=isolated)
+    data = json.loads(report.stdout)
+    assert report.returncode == 0 and data["provider"] == "local"
+    assert [(f["provider"], f["kind"]) for f in data["fallback"]] == [("home", "backend_unavailable")]
+
+    every = chi_llm("generate", "--model", str(isolated / "missing.gguf"), "hi", home=home, cwd=isolated)
+    assert every.returncode == 5 and "home: backend_unavailable" in every.stderr and "local: " in every.stderr
+
+    assert run("config", "set", "fallback_to_local", "false").exit_code == 0
+    alone = chi_llm("generate", "-m", "4", "hi", home=home, cwd=isolated)
+    assert alone.returncode == 5 and "not reachable" in alone.stderr and "falling back" not in alone.stderr
+    assert [r["id"] for r in json.loads(out(run("providers", "list", "--json")))] == ["home"]
+
+
+def test_removing_local_turns_the_fallback_off_and_says_so(isolated: Path) -> None:
+    rows = json.loads(out(run("providers", "list", "--json")))  # nothing configured: the embedded model
+    assert [(r["id"], r["type"], r["fallback"]) for r in rows] == [("local", "local", True)]
+    only = run("providers", "remove", "local")
+    assert only.exit_code == 2 and "the only provider" in only.stderr and not (isolated / ".chi_llm.json").exists()
+    run("providers", "add", "home", "--type", "ollama", "--set", "base_url=http://127.0.0.1:9")
+    removed = run("providers", "remove", "local")
+    assert removed.exit_code == 0 and "fallback_to_local: false" in removed.stderr
+    saved = json.loads((isolated / ".chi_llm.json").read_text())
+    assert saved["fallback_to_local"] is False and [p["id"] for p in saved["providers"]] == ["home"]
+    assert [r["id"] for r in json.loads(out(run("providers", "list", "--json")))] == ["home"]
+    again = run("providers", "remove", "local")
+    assert again.exit_code == 2 and "no provider profile 'local'" in again.stderr

@@ -49,7 +49,8 @@ def test_library_errors_never_carry_the_key(echoing: Server) -> None:
 
 
 def test_cli_outputs_never_carry_the_key(echoing: Server, isolated: Path) -> None:
-    (isolated / ".chi_llm.json").write_text(json.dumps({"providers": profiles(echoing, WRONG, WRONG_TOO)}))
+    config = {"providers": profiles(echoing, WRONG, WRONG_TOO), "fallback_to_local": False}  # no embedded answer
+    (isolated / ".chi_llm.json").write_text(json.dumps(config))
     outputs = [
         run("generate", "hi"),  # every provider fails: the all-providers-failed message
         run("generate", "hi", "--json"),

@@ -79,6 +79,8 @@ def test_configure_browse_test_and_save_to_the_project(isolated: Path, ollama: S
         term.wait_for("Test passed")
         term.send("C-s")
         term.wait_for("Review and save")
+        review = term.wait_for("built-in")  # the embedded model: in no file, so not "saved"
+        assert re.search(r"local +local .*last +built-in", review) and "saved" not in review, review
         term.send("Enter")
         shown = term.wait_for("Wrote ")
         assert ".chi_llm.json" in shown
@@ -89,6 +91,8 @@ def test_configure_browse_test_and_save_to_the_project(isolated: Path, ollama: S
         "providers": [{"id": "ollama", "type": "ollama", "settings": {"base_url": ollama.url, "model": "llama3.2"}}],
         "default_provider": "ollama",
     }
+    listed = subprocess.run([CHI_LLM, "providers", "list", "--json"], capture_output=True, text=True, cwd=isolated)
+    assert [(p["id"], p["fallback"]) for p in json.loads(listed.stdout)] == [("ollama", False), ("local", True)]
 
 
 def test_with_the_server_stopped_test_fails_and_save_is_refused(isolated: Path, tmp_path: Path) -> None:

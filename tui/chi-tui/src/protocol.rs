@@ -139,6 +139,9 @@ pub struct ProviderView {
     pub settings: Map<String, Value>,
     #[serde(default)]
     pub default: bool,
+    /// The embedded model the bridge adds as the last resort: in no file (`fallback_to_local`).
+    #[serde(default)]
+    pub fallback: bool,
 }
 
 fn default_priority() -> i64 {

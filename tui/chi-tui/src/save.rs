@@ -1,6 +1,7 @@
 //! Build/Save configuration: review the profiles (configured and new) with their tags and
 //! priorities, pick the default and the file (project or global), merge the new profiles into
-//! it through the bridge, and show what the file holds afterwards.
+//! it through the bridge, and show what the file holds afterwards. Each row says where it lives:
+//! `new` (written now), `saved` (in a file) or `built-in` (the embedded model, in no file).
 
 use serde_json::{json, Value};
 
@@ -69,6 +70,8 @@ pub struct Row {
     pub priority: i64,
     pub model: String,
     pub new: bool,
+    /// In no file: the embedded model, tried after the others (`fallback_to_local`).
+    pub builtin: bool,
     pub default: bool,
 }
 
@@ -98,6 +101,7 @@ pub fn rows(app: &App) -> Vec<Row> {
             priority: p.priority,
             model,
             new: false,
+            builtin: p.fallback,
             default,
         });
     }
@@ -111,6 +115,7 @@ pub fn rows(app: &App) -> Vec<Row> {
             priority: s["priority"].as_i64().unwrap_or(100),
             model: text("model"),
             new: true,
+            builtin: false,
             default: chosen == Some(text("id").as_str()),
         });
     }

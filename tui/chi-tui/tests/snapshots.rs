@@ -93,6 +93,22 @@ fn save_review_and_written() {
 }
 
 #[test]
+fn save_review_beside_the_embedded_fallback() {
+    // The bridge lists `local` (the embedded model, in no file): the review must not call it saved.
+    let mut app = ready_app();
+    app.profiles = serde_json::from_value(fixture_result("providers.jsonl", "providers/list")).expect("profiles");
+    ollama_form(&mut app);
+    let test = update(&mut app, Action::Test);
+    answer(
+        &mut app,
+        &test[0],
+        json!({"ok": true, "status": "ok", "latency_ms": 4.0, "message": "reachable; 2 model(s) listed", "models": ["llama3.2"]}),
+    );
+    update(&mut app, Action::Save);
+    both!("save_review_fallback", &app);
+}
+
+#[test]
 fn help_overlay() {
     let mut app = ready_app();
     update(&mut app, Action::Help);

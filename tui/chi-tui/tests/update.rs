@@ -5,7 +5,7 @@ mod common;
 
 use chi_tui::app::{update, Action, App, BridgeState, Effect, Pane, Screen, MAX_RESTARTS};
 use chi_tui::keys::action_for;
-use chi_tui::save::Scope;
+use chi_tui::save::{rows, Scope};
 use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
@@ -204,6 +204,23 @@ fn writing_merges_each_profile_then_shows_the_file() {
     assert_eq!(written.path, "/p/.chi_llm.json");
     assert_eq!(written.content["default_provider"], "ollama");
     assert!(app.save.staged.is_empty());
+}
+
+#[test]
+fn the_embedded_fallback_is_reviewed_as_built_in_and_not_written() {
+    let mut app = staged_app();
+    app.profiles = serde_json::from_value(json!([{"id": "local", "type": "local", "fallback": true}])).expect("list");
+    let shown = rows(&app);
+    let local = shown.iter().find(|r| r.id == "local").expect("the fallback is listed");
+    assert!(local.builtin && !local.new, "{local:?}");
+    assert!(!shown.iter().find(|r| r.id == "ollama").expect("ollama").builtin);
+    let add = press(&mut app, &[Action::Enter]);
+    assert_eq!(add.len(), 1);
+    let (_, method, params) = sent(&add[0]);
+    assert_eq!((method.as_str(), &params["profile"]["id"]), ("providers/add", &json!("ollama")));
+    let read = answer(&mut app, &add[0], json!({"path": "/p/.chi_llm.json"}));
+    assert_eq!(sent(&read[0]).1, "config/read"); // then the list again: the review shows what is in effect
+    assert_eq!(sent(&read[1]).1, "providers/list");
 }
 
 #[test]

@@ -84,6 +84,7 @@ def test_the_default_order_falls_back_before_the_first_token(down_then_fake: str
         body = {"model": "default", "messages": [{"role": "user", "content": "x"}], "stream": stream}
         answer = httpx.post(down_then_fake + "/chat/completions", json=body)
         assert answer.status_code == 200 and answer.headers["x-chi-llm-provider"] == "fake"
+        assert answer.headers["x-chi-llm-fallback"] == "down"  # who failed before it answered
         if stream:
             events = [json.loads(line[6:]) for line in answer.text.splitlines() if line.startswith("data: {")]
             text = "".join(e["choices"][0]["delta"].get("content") or "" for e in events)

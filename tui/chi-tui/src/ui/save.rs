@@ -37,8 +37,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 r.kind.clone(),
                 r.model.clone(),
                 r.tags.join(","),
-                r.priority.to_string(),
-                if r.new { "new".to_string() } else { "saved".to_string() },
+                if r.builtin { "last".to_string() } else { r.priority.to_string() },
+                status(r).to_string(),
             ])
         });
         let widths = [
@@ -48,7 +48,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             Constraint::Min(10),
             Constraint::Length(10),
             Constraint::Length(4),
-            Constraint::Length(5),
+            Constraint::Length(8),
         ];
         let widget = Table::new(body, widths).header(header).row_highlight_style(theme.selected());
         let mut state = TableState::default().with_selected(Some(app.save.selected.min(listed.len() - 1)));
@@ -72,7 +72,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 app.save.scope.name()
             )));
             lines.push(Line::styled("★ marks the default profile; d makes the selected one the default.", theme.dim()));
+            if let Some(row) = listed.iter().find(|r| r.builtin) {
+                let text = format!("{} is built in: the embedded model, tried last.", row.id);
+                lines.push(Line::styled(text, theme.dim()));
+            }
         }
     }
     frame.render_widget(Paragraph::new(lines), rest);
+}
+
+/// Where a row's profile lives: written now, in a file, or in none (the embedded fallback).
+fn status(row: &crate::save::Row) -> &'static str {
+    if row.new {
+        "new"
+    } else if row.builtin {
+        "built-in"
+    } else {
+        "saved"
+    }
 }

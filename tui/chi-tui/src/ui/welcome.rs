@@ -25,7 +25,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         None => "…".into(),
     };
     lines.push(row("Local model", model, theme));
-    let configured: Vec<_> = app.profiles.iter().filter(|p| p.kind != "fake").collect();
+    let configured: Vec<_> = app.profiles.iter().filter(|p| p.kind != "fake" && !p.fallback).collect();
     let providers = if configured.is_empty() {
         "none configured — generation uses the local model".to_string()
     } else {
