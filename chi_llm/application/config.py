@@ -186,7 +186,7 @@ class ConfigService:
             existing = dict(self._store.read(path)) if self._store.exists(path) else {}
             before = copy.deepcopy(existing)  # a change may edit nested mappings in place
             change(existing)
-            checked, notices = self.validate(existing, str(path))
+            checked, notices = self.validate(existing, str(path), layered=path)
             check_structure(checked, source=str(path))  # what is written must read back
             self._rules(path, checked, {k for k in existing if existing[k] != before.get(k)})
             notify([f"{n}; the file is now written with today's keys" for n in notices])
@@ -209,16 +209,22 @@ class ConfigService:
                 raise ConfigError(exc.detail, source=str(path), key=exc.key) from None
 
     def validate(
-        self, values: Mapping[str, Any], source: str, *, check_model: bool = True
+        self, values: Mapping[str, Any], source: str, *, check_model: bool = True, layered: Path | None = None
     ) -> tuple[dict[str, Any], list[str]]:
         """A file's mapping checked key by key as `resolve` would (ConfigError naming `source`
         and the key otherwise), in today's keys and as a file stores them; and the notices for
-        chi_llm 2.x keys it had. `check_model`: check `model` against the local catalog."""
+        chi_llm 2.x keys it had. `check_model`: check `model` against the local catalog.
+        `layered`: the file is this configuration file, so `model` may name a model registered
+        in another one (`models add` writes the global file; the project may choose it)."""
         current, notices = migrated(values, source)
         checked = {name: self._check(name, value, source) for name, value in current.items()}
         if check_model and "model" in checked:
             setting = Setting(key="model", value=checked["model"], source=source)
-            checked["model"] = self._check_model(setting, checked, notices).value
+            context = checked
+            if layered is not None:
+                merged, _ = self._merge(self.layers(pending=(layered, values)), frozenset({"models"}))
+                context = {**checked, "models": merged["models"].value}
+            checked["model"] = self._check_model(setting, context, notices).value
         return {name: stored_form(value) for name, value in checked.items()}, notices
 
     def migrate(self, scope: Literal["project", "global"] = "project") -> tuple[Path, list[str]]:

@@ -319,3 +319,15 @@ def test_verify_of_a_registered_file_says_there_is_nothing_to_compare_and_fails(
     result = run("models", "verify", "mine")
     assert result.exit_code == 2 and "registered" in result.stderr and "sha256" in result.stderr
     assert "no downloaded models" not in result.output
+
+
+def test_a_registered_model_can_be_made_the_project_default(tmp_path: Path, isolated: Path) -> None:
+    # `models set mine` said "unknown model id" (exit 2) while `--global` worked.
+    model = tmp_path / "mine.gguf"
+    model.write_bytes(gguf_bytes([("general.architecture", 8, string("llama"))]))
+    assert run("models", "add", str(model), "--id", "mine").exit_code == 0
+    result = run("models", "set", "mine", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(out(result))["path"] == str(isolated / ".chi_llm.json")
+    current = json.loads(out(run("models", "current", "--explain", "--json")))
+    assert current["id"] == "mine" and "project" in current["config_source"] and current["downloaded"]
