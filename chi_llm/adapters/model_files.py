@@ -64,6 +64,10 @@ def sample_digest(path: Path, size: int) -> str:
     return digest.hexdigest()
 
 
+def _unchanged(stamp: dict[str, Any], stat: os.stat_result) -> bool:
+    return stamp.get("size") == stat.st_size and stamp.get("mtime_ns") == stat.st_mtime_ns
+
+
 _PARTIAL = re.compile(r"^\..+\.partial-(\d+)$")
 _WHEEL_WORK = re.compile(r"^chi_llm-wheel-(\d+)-")
 
@@ -86,8 +90,10 @@ def _alive(pid: int) -> bool:
 class LocalModelFiles(ModelFiles):
     """Stores model files flat in one folder.
 
-    A verified file gets a stamp (`.<file>.verified`) recording its size, mtime and sha256, so
-    later loads check integrity cheaply; a file whose size or mtime changed is hashed again.
+    A verified file gets a stamp (`.<file>.verified`) recording its size, mtime, ctime and sha256,
+    so later loads check integrity cheaply (a sample); a file whose size, mtime or ctime changed is
+    hashed again in full. Any write moves the ctime, which nobody can set back, so a file edited in
+    place with its mtime restored is hashed in full; a copied or moved store pays one full hash.
     """
 
     def __init__(self, models_dir: Path) -> None:
@@ -150,8 +156,7 @@ class LocalModelFiles(ModelFiles):
         if spec.size_bytes is not None and stat.st_size != spec.size_bytes:
             return f"{stat.st_size:,} bytes, expected {spec.size_bytes:,}: damaged or incomplete"
         stamp = self._read_stamp(spec)
-        unchanged = stamp.get("size") == stat.st_size and stamp.get("mtime_ns") == stat.st_mtime_ns
-        if not unchanged or not stamp.get("sample"):
+        if not _unchanged(stamp, stat) or not stamp.get("sample"):
             return "not verified since it last changed"
         if spec.sha256 is not None and stamp.get("sha256") != spec.sha256:
             return "verified against another sha256 than the catalog's"
@@ -159,18 +164,22 @@ class LocalModelFiles(ModelFiles):
             sample = sample_digest(path, stat.st_size)
         except OSError as exc:
             return f"cannot be read ({exc.strerror})"
-        return None if sample == stamp["sample"] else "its content changed since it was verified"
+        if sample != stamp["sample"]:
+            return "its content changed since it was verified"
+        if stamp.get("ctime_ns") != stat.st_ctime_ns:
+            return "written, copied or moved since it was verified (its ctime changed); the next use hashes it in full"
+        return None
 
     def _checked(self, spec: ModelSpec, path: Path, stat: os.stat_result) -> bool:
         stamp = self._read_stamp(spec)
-        unchanged = stamp.get("size") == stat.st_size and stamp.get("mtime_ns") == stat.st_mtime_ns
         with _readable(path):
-            if unchanged and stamp.get("sample"):
-                # Cheap on every load (~3 MB read): head, tail and 16 spread blocks. A change there
-                # with size and mtime restored is caught; `models verify` hashes everything.
+            if _unchanged(stamp, stat) and stamp.get("ctime_ns") == stat.st_ctime_ns and stamp.get("sample"):
+                # Cheap on every load (~3 MB read): head, tail and 16 spread blocks of a file nothing
+                # wrote since it was verified (its ctime is the recorded one).
                 known = spec.sha256 is None or stamp.get("sha256") == spec.sha256
                 return known and str(stamp["sample"]) == sample_digest(path, stat.st_size)
-            digest = sha256_of(path)  # never stamped, stamped before samples existed, or touched since
+            # Never stamped, stamped by an older chi_llm (no ctime), written, copied or moved since.
+            digest = sha256_of(path)
         expected = spec.sha256 or stamp.get("sha256")  # the catalog's, else the one verified at download
         if expected is not None and digest != expected:
             return False
@@ -186,7 +195,15 @@ class LocalModelFiles(ModelFiles):
         sample = sample_digest(path, stat.st_size)
         try:
             temp.write_text(
-                json.dumps({"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest, "sample": sample})
+                json.dumps(
+                    {
+                        "size": stat.st_size,
+                        "mtime_ns": stat.st_mtime_ns,
+                        "ctime_ns": stat.st_ctime_ns,
+                        "sha256": digest,
+                        "sample": sample,
+                    }
+                )
             )
             os.replace(temp, stamp)
         except OSError as exc:

@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from chi_llm.domain.errors import InsufficientResources, InvalidRequest, ModelFetchFailed, ModelNotFound
+from chi_llm.domain.errors import ChiLlmError, InsufficientResources, InvalidRequest, ModelFetchFailed, ModelNotFound
 from chi_llm.domain.hardware import GIB
 from chi_llm.domain.model_spec import FetchProgress, InstalledModel, LocalSource, ModelSpec, Sampling
 from chi_llm.domain.ports import ModelCatalog, ModelFiles, ModelInventory, ModelSource, ProgressCallback
@@ -117,6 +117,20 @@ class ModelStore:
             return path
         if self.files.is_ready(spec):
             return self.files.path_for(spec)
+        stored = self.files.path_for(spec)
+        damaged = self.files.size_of(stored) is not None  # there, but it failed its check
+        try:
+            return self._fetch(spec)
+        except ChiLlmError as exc:
+            if damaged and self.files.size_of(stored) is not None:
+                exc.message = (
+                    f"{spec.id}: the stored file {stored} failed its integrity check and was not loaded, "
+                    f"and fetching it again failed: {exc.message}. Once the source can be reached, "
+                    f"`chi-llm models download {spec.id}` replaces it"
+                )
+            raise
+
+    def _fetch(self, spec: ModelSpec) -> Path:
         source = self._sources.get(spec.source.scheme)
         if source is None:
             raise ModelFetchFailed(f"no adapter can fetch {spec.source}", backend=spec.source.scheme)
