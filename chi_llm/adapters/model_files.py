@@ -14,10 +14,11 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+from chi_llm.adapters import model_records
 from chi_llm.adapters.disk import bytes_under
 from chi_llm.adapters.file_lock import exclusive_lock
 from chi_llm.domain.errors import ConfigError, ModelCorrupt, ModelFetchFailed
-from chi_llm.domain.model_spec import InstalledModel, ModelSpec
+from chi_llm.domain.model_spec import InstalledModel, ModelSpec, RecordedFile
 from chi_llm.domain.ports import ModelFiles
 
 _CHUNK = 1 << 20
@@ -180,7 +181,7 @@ class LocalModelFiles(ModelFiles):
                 return known and str(stamp["sample"]) == sample_digest(path, stat.st_size)
             # Never stamped, stamped by an older chi_llm (no ctime), written, copied or moved since.
             digest = sha256_of(path)
-        expected = spec.sha256 or stamp.get("sha256")  # the catalog's, else the one verified at download
+        expected = self._expected(spec, stamp)
         if expected is not None and digest != expected:
             return False
         self._stamp(spec, path, digest)
@@ -211,6 +212,30 @@ class LocalModelFiles(ModelFiles):
             with contextlib.suppress(OSError):
                 temp.unlink(missing_ok=True)
 
+    def _expected(self, spec: ModelSpec, stamp: dict[str, Any]) -> str | None:
+        """The sha256 the file must have: the catalog's, else the one recorded when it was fetched
+        (the hub's), else the stamp's (files fetched before records existed)."""
+        recorded = self.recorded(spec)
+        stamped = stamp.get("sha256")
+        return spec.sha256 or (recorded.sha256 if recorded else None) or (stamped if isinstance(stamped, str) else None)
+
+    def recorded(self, spec: ModelSpec) -> RecordedFile | None:
+        record = model_records.load(model_records.record_path(self.models_dir, spec.filename))
+        return record if record is not None and record.filename == spec.filename else None
+
+    def records(self) -> list[RecordedFile]:
+        return model_records.every(self.models_dir)
+
+    def _record(self, spec: ModelSpec, digest: str, size: int) -> None:
+        """Kept until `remove`. Like the stamp, a folder that cannot take it never fails the fetch."""
+        record = RecordedFile(
+            id=spec.id, source=str(spec.source), filename=spec.filename, sha256=digest, size_bytes=size
+        )
+        try:
+            model_records.save(model_records.record_path(self.models_dir, spec.filename), record)
+        except OSError as exc:
+            log.debug("cannot record the source of %s: %s", spec.filename, exc)
+
     def verify(self, spec: ModelSpec) -> str | None:
         """Hash the whole file now: None when it is intact (and re-stamp it), else what is wrong."""
         path = self.path_for(spec)
@@ -220,11 +245,7 @@ class LocalModelFiles(ModelFiles):
         if spec.size_bytes is not None and size != spec.size_bytes:
             return f"{size} bytes, expected {spec.size_bytes}"
         digest = sha256_of(path)
-        try:
-            stamped = json.loads(self._stamp_path(spec).read_text()).get("sha256")
-        except (OSError, ValueError):
-            stamped = None
-        expected = spec.sha256 or stamped
+        expected = self._expected(spec, self._read_stamp(spec))
         if expected is not None and digest != expected:
             self._stamp_path(spec).unlink(missing_ok=True)  # the next use checks it in full and fetches it again
             return f"sha256 {digest[:12]}…, expected {expected[:12]}…"
@@ -264,6 +285,7 @@ class LocalModelFiles(ModelFiles):
             raise ModelFetchFailed(
                 f"cannot put the model in place at {final} ({exc.strerror}); {_WRITABLE_ADVICE}", backend="disk"
             ) from None
+        self._record(spec, digest, size)
         self._stamp(spec, final, digest)
         self._remember(final)
         return final
@@ -293,7 +315,8 @@ class LocalModelFiles(ModelFiles):
 
     def remove(self, spec: ModelSpec) -> int:
         freed = 0
-        for path in (self.path_for(spec), self._stamp_path(spec)):
+        record = model_records.record_path(self.models_dir, spec.filename)
+        for path in (self.path_for(spec), self._stamp_path(spec), record):
             try:
                 size = path.stat().st_size
                 path.unlink()
@@ -315,7 +338,8 @@ class LocalModelFiles(ModelFiles):
         return freed
 
     def resume_dir(self, spec: ModelSpec) -> Path:
-        return self.models_dir / ".downloads" / spec.id
+        # A hub file's id is its reference (it holds slashes): its folder is named for the stored file.
+        return self.models_dir / ".downloads" / (spec.filename if spec.id == str(spec.source) else spec.id)
 
     def partial_bytes(self) -> int:
         folders = [self.models_dir / ".downloads", *self._leftovers(only_stale=False)]

@@ -13,7 +13,8 @@ from chi_llm.application.config_env import env_layers
 from chi_llm.application.config_values import coerce, migrated, parse_scalar, stored_form
 from chi_llm.application.model_store import is_inventory_id, looks_like_path
 from chi_llm.domain.config_limits import check_structure
-from chi_llm.domain.errors import ConfigError, ModelNotFound
+from chi_llm.domain.errors import ConfigError, InvalidRequest, ModelNotFound
+from chi_llm.domain.hub_refs import is_hub_reference, parse_reference
 from chi_llm.domain.legacy import DROPPED_ENV, RENAMED_KEYS, legacy_model, migrate_layer, migrate_provider
 from chi_llm.domain.ports import ConfigStore
 from chi_llm.domain.providers import ProviderProfile, Schemas
@@ -150,6 +151,12 @@ class ConfigService:
         name = str(model.value)
         if looks_like_path(name) or is_inventory_id(name):
             return model  # checked when the model is loaded: a path must exist, an inventory id be found
+        if is_hub_reference(name):
+            try:
+                parse_reference(name)  # fetched when the model is loaded; its form is checked now
+            except InvalidRequest as exc:
+                raise ConfigError(exc.message, source=model.source, key="model") from None
+            return model
         known = self._known_models(values)
         current = legacy_model(name, known)
         if current is not None:

@@ -7,10 +7,27 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from chi_llm.domain.errors import ChiLlmError, InsufficientResources, InvalidRequest, ModelFetchFailed, ModelNotFound
+from chi_llm.application.hub_models import HubModels
+from chi_llm.domain.errors import (
+    ChiLlmError,
+    InsufficientResources,
+    InvalidRequest,
+    ModelCorrupt,
+    ModelFetchFailed,
+    ModelNotFound,
+)
 from chi_llm.domain.hardware import GIB
+from chi_llm.domain.hub_refs import is_hub_reference
 from chi_llm.domain.model_spec import FetchProgress, InstalledModel, LocalSource, ModelSpec, Sampling
-from chi_llm.domain.ports import ModelCatalog, ModelFiles, ModelInventory, ModelSource, ProgressCallback
+from chi_llm.domain.ports import (
+    ModelCatalog,
+    ModelFiles,
+    ModelHub,
+    ModelInventory,
+    ModelSource,
+    ProgressCallback,
+    SystemProbe,
+)
 
 DISK_MARGIN = 1.05  # extraction and metadata need a little more than the file itself
 
@@ -37,8 +54,11 @@ def is_inventory_id(model: str) -> bool:
 
 
 def looks_like_path(model: str) -> bool:
-    """A model string is a file path when it ends in .gguf or contains a path separator."""
-    return not is_inventory_id(model) and (model.endswith(".gguf") or "/" in model or "\\" in model)
+    """A model string is a file path when it ends in .gguf or contains a path separator (and is
+    neither another tool's id nor a hub reference `hf:...`)."""
+    if is_inventory_id(model) or is_hub_reference(model):
+        return False
+    return model.endswith(".gguf") or "/" in model or "\\" in model
 
 
 class ModelStore:
@@ -51,21 +71,37 @@ class ModelStore:
         sources: Mapping[str, ModelSource],
         progress: ProgressCallback = _ignore,
         inventory: ModelInventory | None = None,
+        hub: ModelHub | None = None,
+        probe: SystemProbe | None = None,
     ) -> None:
         self.catalog = catalog
         self.files = files
+        self.hub = HubModels(files, hub, probe)
         self._sources = sources
         self._progress = progress
         self._inventory = inventory
         self._found: dict[str, Path] = {}  # other tools' model ids located so far
 
     def is_known(self, model_id: str) -> bool:
+        """A catalog id, or a hub reference something was downloaded under."""
+        if is_hub_reference(model_id):
+            return self.hub.find(model_id) is not None
         return any(spec.id == model_id for spec in self.catalog.all())
+
+    def specs(self) -> list[ModelSpec]:
+        """The catalog's models, then the files downloaded by hub reference."""
+        return [*self.catalog.all(), *self.hub.downloaded()]
+
+    def spec(self, model: str, *, choose_file: bool = True) -> ModelSpec:
+        """A catalog id's or hub reference's spec (see HubModels.resolve); ModelNotFound otherwise."""
+        if is_hub_reference(model):
+            return self.hub.resolve(model, choose_file=choose_file).spec
+        return self.catalog.get(model)
 
     def sampling(self, model: str) -> Sampling | None:
         """The recommended sampling of a catalog model (None for paths, other tools' files and
         catalog entries without one)."""
-        if looks_like_path(model) or is_inventory_id(model):
+        if looks_like_path(model) or is_inventory_id(model) or is_hub_reference(model):
             return None
         try:
             return self.catalog.get(model).sampling
@@ -88,6 +124,8 @@ class ModelStore:
         Raises ModelNotFound for an unknown name or a missing path, ModelFetchFailed when a fetch
         fails. After the first successful fetch no call touches the network.
         """
+        if is_hub_reference(model):
+            return self.ensure(self.hub.resolve(model).spec)
         if self.is_known(model):
             return self.ensure(self.catalog.get(model))
         if is_inventory_id(model):
@@ -139,8 +177,17 @@ class ModelStore:
                 return self.files.path_for(spec)
             self.files.sweep()  # what killed fetches left would otherwise stay forever
             remote = source.describe(spec)
+            recorded = self.files.recorded(spec)
+            pinned = spec.sha256 or (recorded.sha256 if recorded else None)
+            if spec.sha256 is None and recorded and remote.sha256 and remote.sha256 != recorded.sha256:
+                raise ModelCorrupt(
+                    f"{spec.id}: {spec.source} now has sha256 {remote.sha256}, but {recorded.sha256} was recorded "
+                    f"when it was first downloaded; nothing was fetched. If its publisher replaced it on purpose, "
+                    f"`chi-llm models remove {spec.id}` forgets the recorded one; then download it again",
+                    backend="verify",
+                )
             expected = dataclasses.replace(
-                spec, size_bytes=spec.size_bytes or remote.size_bytes, sha256=spec.sha256 or remote.sha256
+                spec, size_bytes=spec.size_bytes or remote.size_bytes, sha256=pinned or remote.sha256
             )
             self._check_disk(expected, source)
             partial = self.files.partial_path(spec)
@@ -170,6 +217,12 @@ class ModelStore:
     def remove(self, model: str) -> int:
         """Delete a downloaded catalog model's files and return the bytes freed. Files chi_llm does
         not own (registered paths, other tools' models) are refused."""
+        if is_hub_reference(model):
+            found = self.hub.find(model)
+            if found is None:
+                raise InvalidRequest(f"nothing is downloaded as {model}; `chi-llm models list` shows what is")
+            with self.files.lock(found):
+                return self.files.remove(found)
         if not self.is_known(model):
             owner = "another tool" if ":" in model else "you"
             raise InvalidRequest(

@@ -10,6 +10,7 @@ from chi_llm.domain.model_spec import ModelSpec
 GIB = 1024**3
 RUNTIME_OVERHEAD = 300 * 1024**2  # compute buffers, tokenizer, runtime: measured ~250 MiB on small models
 HEADROOM_FRACTION = 0.10  # leave this much of total memory free for everything else
+CPU_GIB_PER_CORE = 0.75  # on CPU only, weights above ~0.75 GiB per physical core decode too slowly to enjoy
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,3 +71,10 @@ def fit_of(spec: ModelSpec, hardware: Hardware, context: int | None = None) -> F
     needed = memory_needed(spec.planning_size, spec.kv_bytes_per_token, ctx)
     available = usable_memory(hardware)
     return Fit(needed=needed, available=available, fits=needed is not None and needed <= available, context=ctx)
+
+
+def cpu_budget(hardware: Hardware) -> int | None:
+    """Largest weights worth running without a GPU, or None when a GPU takes the load."""
+    if hardware.gpu_offload and any(g.vram_total for g in hardware.gpus):
+        return None
+    return int(hardware.physical_cores * CPU_GIB_PER_CORE * GIB)

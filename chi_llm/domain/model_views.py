@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from chi_llm.domain.hardware import GIB, Fit, Hardware
@@ -120,6 +121,16 @@ class ModelChoice(JsonResult):
                 ],
             },
         }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Download(JsonResult):
+    """A model made present: its id (for a hub repository, the file chosen), where it is, and why
+    that file was chosen (None when it was named)."""
+
+    id: str
+    path: Path
+    chosen: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
