@@ -42,7 +42,7 @@ def test_a_gpu_lifts_the_cpu_budget_and_slow_choices_are_announced() -> None:
 def test_full_precision_only_when_nothing_else_is_there_and_nothing_that_fits_is_refused() -> None:
     only = [FILES[-1]]
     assert choose(only, machine(64), "hf:o/m")[0].path == "m-F16.gguf"
-    with pytest.raises(InsufficientResources, match="smallest, m-Q2_K.gguf"):
+    with pytest.raises(InsufficientResources, match=r"smallest, m-Q2_K\.gguf"):
         choose(FILES, machine(2), "hf:o/m")
 
 
