@@ -17,7 +17,7 @@ from chi_llm.domain.errors import (
     ModelNotFound,
 )
 from chi_llm.domain.hardware import GIB
-from chi_llm.domain.hub_refs import is_hub_reference
+from chi_llm.domain.hub_refs import is_hub_reference, parse_reference
 from chi_llm.domain.model_spec import FetchProgress, InstalledModel, LocalSource, ModelSpec, Sampling
 from chi_llm.domain.ports import (
     ModelCatalog,
@@ -179,7 +179,8 @@ class ModelStore:
             remote = source.describe(spec)
             recorded = self.files.recorded(spec)
             pinned = spec.sha256 or (recorded.sha256 if recorded else None)
-            if spec.sha256 is None and recorded and remote.sha256 and remote.sha256 != recorded.sha256:
+            first = recorded.sha256 if recorded and spec.sha256 in (None, recorded.sha256) else None
+            if first and remote.sha256 and remote.sha256 != first:
                 raise ModelCorrupt(
                     f"{spec.id}: {spec.source} now has sha256 {remote.sha256}, but {recorded.sha256} was recorded "
                     f"when it was first downloaded; nothing was fetched. If its publisher replaced it on purpose, "
@@ -218,6 +219,11 @@ class ModelStore:
         """Delete a downloaded catalog model's files and return the bytes freed. Files chi_llm does
         not own (registered paths, other tools' models) are refused."""
         if is_hub_reference(model):
+            if parse_reference(model).path is None:
+                raise InvalidRequest(
+                    f"{model} names a repository: name the file to remove, {model}/FILE.gguf "
+                    "(`chi-llm models list --downloaded` shows them)"
+                )
             found = self.hub.find(model)
             if found is None:
                 raise InvalidRequest(f"nothing is downloaded as {model}; `chi-llm models list` shows what is")

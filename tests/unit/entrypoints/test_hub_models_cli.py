@@ -188,3 +188,16 @@ def test_an_interrupted_hub_download_resumes(hub: Hub, tmp_path: Path) -> None:
     assert hashlib.sha256(path.read_bytes()).hexdigest() == hashlib.sha256(DATA).hexdigest()
     ranges = [r for method, _, r in hub.requests if method == "GET" and r]
     assert ranges and int(ranges[0].split("=")[1].rstrip("-")) >= 100_000
+
+
+def test_a_hub_file_replaced_upstream_is_refused_before_it_is_fetched(hub: Hub) -> None:
+    path = Path(str(done(out(run("models", "download", REF, "--json")))["path"]))
+    path.unlink()  # gone (deleted by hand); its record stays
+    hub.files[(REPO, "tiny-Q4_K_M.gguf")] = b"Z" + QUANTS["tiny-Q4_K_M.gguf"][1:]
+    hub.requests.clear()
+    refused = run("models", "download", REF)
+    assert refused.exit_code == 4 and "was recorded when it was first downloaded" in refused.stderr
+    assert not [p for method, p, _ in hub.requests if method == "GET" and "/resolve/" in p]  # nothing fetched
+    assert run("models", "remove", f"hf:{REPO}", "--yes").exit_code == 2  # a repository: name the file
+    assert run("models", "remove", REF, "--yes").exit_code == 0
+    assert run("models", "download", REF).exit_code == 0 and path.read_bytes()[:1] == b"Z"
