@@ -182,7 +182,7 @@ class ModelStore:
             first = recorded.sha256 if recorded and spec.sha256 in (None, recorded.sha256) else None
             if first and remote.sha256 and remote.sha256 != first:
                 raise ModelCorrupt(
-                    f"{spec.id}: {spec.source} now has sha256 {remote.sha256}, but {recorded.sha256} was recorded "
+                    f"{spec.id}: {spec.source} now has sha256 {remote.sha256}, but {first} was recorded "
                     f"when it was first downloaded; nothing was fetched. If its publisher replaced it on purpose, "
                     f"`chi-llm models remove {spec.id}` forgets the recorded one; then download it again",
                     backend="verify",
