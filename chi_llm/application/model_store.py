@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -29,6 +30,7 @@ from chi_llm.domain.ports import (
     SystemProbe,
 )
 
+log = logging.getLogger("chi_llm")
 DISK_MARGIN = 1.05  # extraction and metadata need a little more than the file itself
 
 
@@ -125,7 +127,10 @@ class ModelStore:
         fails. After the first successful fetch no call touches the network.
         """
         if is_hub_reference(model):
-            return self.ensure(self.hub.resolve(model).spec)
+            choice = self.hub.resolve(model)
+            if choice.reason:  # a repository named: say which file is fetched for it, and why
+                log.warning("%s: %s", model, choice.reason)
+            return self.ensure(choice.spec)
         if self.is_known(model):
             return self.ensure(self.catalog.get(model))
         if is_inventory_id(model):

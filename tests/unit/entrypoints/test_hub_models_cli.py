@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -201,3 +204,13 @@ def test_a_hub_file_replaced_upstream_is_refused_before_it_is_fetched(hub: Hub) 
     assert run("models", "remove", f"hf:{REPO}", "--yes").exit_code == 2  # a repository: name the file
     assert run("models", "remove", REF, "--yes").exit_code == 0
     assert run("models", "download", REF).exit_code == 0 and path.read_bytes()[:1] == b"Z"
+
+
+def test_generate_with_a_repository_says_which_file_it_fetches(hub: Hub) -> None:
+    # A process of its own: the warning line is routed to stderr as `chi-llm` starts.
+    command = [sys.executable, "-m", "chi_llm", "generate", "--model", f"hf:{REPO}", "Hi"]
+    done_ = subprocess.run(command, capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    assert "chi-llm: warning: hf:org/Tiny-GGUF: chose tiny-Q8_0.gguf" in done_.stderr, done_.stderr
+    assert done_.returncode == 4  # the stand-in's files are not real models: refused before llama.cpp
+    listed = {r["id"] for r in json.loads(out(run("models", "list", "--downloaded", "--json")))}
+    assert listed == {f"hf:{REPO}/tiny-Q8_0.gguf"}
