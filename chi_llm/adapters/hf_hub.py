@@ -3,14 +3,10 @@
 
 from __future__ import annotations
 
-import re
-
 from chi_llm.adapters.hf_source import _endpoint, _token, translate
 from chi_llm.domain.hub_refs import HubFile
-from chi_llm.domain.model_spec import HfSource
+from chi_llm.domain.model_spec import HfSource, is_sha256
 from chi_llm.domain.ports import ModelHub
-
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 class HfHub(ModelHub):
@@ -28,7 +24,8 @@ class HfHub(ModelHub):
         found = []
         for sibling in info.siblings or []:
             lfs = sibling.lfs
-            sha256 = str(lfs.sha256).lower() if lfs is not None and _SHA256.match(str(lfs.sha256).lower()) else None
+            digest = str(lfs.sha256).lower() if lfs is not None else None
+            sha256 = digest if is_sha256(digest) else None
             size = lfs.size if lfs is not None else sibling.size
             found.append(HubFile(path=sibling.rfilename, size_bytes=size, sha256=sha256))
         return found

@@ -8,12 +8,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 from pathlib import Path
 
-from chi_llm.domain.model_spec import RecordedFile
+from chi_llm.domain.model_spec import RecordedFile, is_sha256
 
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 SUFFIX = ".source.json"
 MAX_RECORD = 64 * 1024
 
@@ -34,7 +32,7 @@ def load(path: Path) -> RecordedFile | None:
         return None
     text = {k: raw.get(k) for k in ("id", "source", "filename", "sha256")}
     size = raw.get("size_bytes")
-    if not all(isinstance(v, str) for v in text.values()) or not _SHA256.match(str(text["sha256"])):
+    if not all(isinstance(v, str) for v in text.values()) or not is_sha256(text["sha256"]):
         return None
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
         return None

@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from chi_llm.domain.errors import ChiLlmError, InsufficientResources, ModelFetchFailed, ModelNotFound
 from chi_llm.domain.generation import DEFAULT_CONTEXT
 from chi_llm.domain.hardware import GIB, Hardware, cpu_budget, memory_needed, usable_memory
-from chi_llm.domain.hub_refs import HubFile, HubReference, hub_spec, is_runnable, parse_reference, quantization
+from chi_llm.domain.hub_refs import (
+    PREFIX,
+    HubFile,
+    HubReference,
+    hub_spec,
+    is_runnable,
+    parse_reference,
+    quantization,
+)
 from chi_llm.domain.model_spec import ModelSpec
 from chi_llm.domain.ports import ModelFiles, ModelHub, SystemProbe
 
@@ -123,10 +131,23 @@ class HubModels:
     def _choose(self, ref: HubReference) -> HubChoice:
         if self._hub is None or self._probe is None:
             raise ModelFetchFailed(f"cannot list {ref}: no hub is configured", backend="huggingface")
-        files = self._hub.files(ref.repo, ref.revision)
+        files = [f for f in self._hub.files(ref.repo, ref.revision) if _plausible(ref, f)]
         chosen, reason = choose(files, self._probe.hardware(), str(ref))
         spec = hub_spec(ref.source(chosen.path), size_bytes=chosen.size_bytes, sha256=chosen.sha256)
         return HubChoice(spec=spec, reason=reason)
+
+
+def _plausible(ref: HubReference, file: HubFile) -> bool:
+    """A listed file a reference could name (a path inside the repository) with a size a file can
+    have: what a broken or hostile hub lists otherwise is passed over."""
+    size = file.size_bytes
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or not 0 < size < 2**62):
+        return False
+    try:
+        parse_reference(f"{PREFIX}{ref.repo}/{file.path}")
+    except ChiLlmError:
+        return False
+    return True
 
 
 def _repository(spec: ModelSpec) -> tuple[str, str]:

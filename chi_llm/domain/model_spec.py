@@ -9,6 +9,13 @@ from chi_llm.domain.errors import ConfigError
 from chi_llm.domain.model_ids import model_id_problem
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def is_sha256(text: object) -> bool:
+    """64 lowercase hex digits: how chi_llm writes a sha256."""
+    return isinstance(text, str) and _SHA256.match(text) is not None
+
+
 _REQUIREMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*==[A-Za-z0-9.+!-]+$")
 
 

@@ -3,12 +3,17 @@ hardware), and reading hub references."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from chi_llm.application.hub_models import choose
+from chi_llm.adapters.fake import FixedSystemProbe
+from chi_llm.adapters.model_files import LocalModelFiles
+from chi_llm.application.hub_models import HubModels, choose
 from chi_llm.domain.errors import InsufficientResources, InvalidRequest
 from chi_llm.domain.hardware import GIB, Gpu, Hardware
 from chi_llm.domain.hub_refs import HubFile, parse_reference, stored_filename
+from chi_llm.domain.ports import ModelHub
 
 FILES = [
     HubFile(path="m-Q2_K.gguf", size_bytes=3 * GIB, sha256=None),
@@ -60,3 +65,19 @@ def test_references_that_climb_out_or_are_not_gguf_are_refused() -> None:
         and name.endswith("--x-Q4_0.gguf")
         and name != stored_filename(parse_reference("hf:o/m/sub/x-Q4_0.gguf").source())
     )
+
+
+class Hostile(ModelHub):
+    """A hub listing paths outside the repository and sizes no file has."""
+
+    def files(self, repo: str, revision: str) -> list[HubFile]:
+        return [
+            HubFile(path="../../escape-Q8_0.gguf", size_bytes=4 * GIB, sha256=None),
+            HubFile(path="neg-Q8_0.gguf", size_bytes=-1, sha256=None),
+            HubFile(path="m-Q4_K_M.gguf", size_bytes=1 * GIB, sha256=None),
+        ]
+
+
+def test_what_a_broken_hub_lists_outside_the_repository_is_passed_over(tmp_path: Path) -> None:
+    hub = HubModels(LocalModelFiles(tmp_path / "models"), Hostile(), FixedSystemProbe(machine(64)))
+    assert hub.resolve("hf:o/m").spec.id == "hf:o/m/m-Q4_K_M.gguf"
