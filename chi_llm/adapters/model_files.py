@@ -167,7 +167,7 @@ class LocalModelFiles(ModelFiles):
             return f"cannot be read ({exc.strerror})"
         if sample != stamp["sample"]:
             return "its content changed since it was verified"
-        if stamp.get("ctime_ns") != stat.st_ctime_ns:
+        if "ctime_ns" in stamp and stamp["ctime_ns"] != stat.st_ctime_ns:  # older stamps have none
             return "written, copied or moved since it was verified (its ctime changed); the next use hashes it in full"
         return None
 
