@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from chi_llm.domain.errors import ChiLlmError, InsufficientResources, ModelFetchFailed, ModelNotFound
 from chi_llm.domain.generation import DEFAULT_CONTEXT
-from chi_llm.domain.hardware import GIB, Hardware, cpu_budget, memory_needed, usable_memory
+from chi_llm.domain.hardware import Hardware, amount, cpu_budget, memory_needed, usable_memory
 from chi_llm.domain.hub_refs import (
     PREFIX,
     HubFile,
@@ -34,10 +34,6 @@ class HubChoice:
     reason: str | None = None
 
 
-def _gib(size: int) -> str:
-    return f"{size / GIB:.1f} GiB"
-
-
 def _needed(file: HubFile) -> int:
     weights = file.size_bytes or 0
     return memory_needed(weights + int(weights * KV_ALLOWANCE), None, DEFAULT_CONTEXT) or 0
@@ -58,8 +54,8 @@ def choose(files: list[HubFile], hardware: Hardware, reference: str) -> tuple[Hu
         smallest = min(quantized, key=lambda f: f.size_bytes or 0)
         raise InsufficientResources(
             f"no quantization in {reference} fits this machine: the smallest, {smallest.path} "
-            f"({_gib(smallest.size_bytes or 0)}), needs about {_gib(_needed(smallest))} and "
-            f"{_gib(usable)} is available; free memory or choose a smaller model",
+            f"({amount(smallest.size_bytes or 0)}), needs about {amount(_needed(smallest))} and "
+            f"{amount(usable)} is available; free memory or choose a smaller model",
             backend="memory",
         )
     budget = cpu_budget(hardware)
@@ -67,13 +63,13 @@ def choose(files: list[HubFile], hardware: Hardware, reference: str) -> tuple[Hu
     chosen = max(quick or fitting, key=lambda f: f.size_bytes or 0)
     reason = (
         f"chose {chosen.path} ({quantization(chosen.path) or 'quantization not named'}, "
-        f"{_gib(chosen.size_bytes or 0)}) of {len(runnable)} .gguf files: the largest that fits "
-        f"{_gib(usable)} of available memory"
+        f"{amount(chosen.size_bytes or 0)}) of {len(runnable)} .gguf files: the largest that fits "
+        f"{amount(usable)} of available memory"
     )
     if budget is not None and quick:
-        reason += f" and the CPU-only speed budget of about {_gib(budget)}"
+        reason += f" and the CPU-only speed budget of about {amount(budget)}"
     elif budget is not None:
-        reason += f"; all of them are above the CPU-only speed budget of about {_gib(budget)}: expect slow decoding"
+        reason += f"; all of them are above the CPU-only speed budget of about {amount(budget)}: expect slow decoding"
     return chosen, reason
 
 

@@ -17,7 +17,7 @@ from chi_llm.domain.errors import (
     ModelFetchFailed,
     ModelNotFound,
 )
-from chi_llm.domain.hardware import GIB
+from chi_llm.domain.hardware import amount
 from chi_llm.domain.hub_refs import is_hub_reference, parse_reference
 from chi_llm.domain.model_spec import FetchProgress, InstalledModel, LocalSource, ModelSpec, Sampling
 from chi_llm.domain.ports import (
@@ -32,14 +32,6 @@ from chi_llm.domain.ports import (
 
 log = logging.getLogger("chi_llm")
 DISK_MARGIN = 1.05  # extraction and metadata need a little more than the file itself
-
-
-def _amount(size: int) -> str:
-    """Bytes for people, precise enough that two different amounts never print the same."""
-    for unit, scale in (("GiB", GIB), ("MiB", 1024**2), ("KiB", 1024)):
-        if size >= scale:
-            return f"{size / scale:.3g} {unit}" if size < 100 * scale else f"{size / scale:.0f} {unit}"
-    return f"{size} bytes"
 
 
 def _ignore(_: FetchProgress) -> None:
@@ -215,7 +207,7 @@ class ModelStore:
         free = self.files.free_bytes()
         if needed > free:
             raise InsufficientResources(
-                f"fetching {spec.id} needs about {_amount(needed)} of free disk but only {_amount(free)} is free "
+                f"fetching {spec.id} needs about {amount(needed)} of free disk but only {amount(free)} is free "
                 "where models are stored; free some space or set cache_dir (CHI_LLM_HOME) elsewhere",
                 backend="disk",
             )

@@ -51,6 +51,14 @@ class Fit:
         )
 
 
+def amount(size: int) -> str:
+    """Bytes for people, precise enough that two different amounts never print the same."""
+    for unit, scale in (("GiB", GIB), ("MiB", 1024**2), ("KiB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.3g} {unit}" if size < 100 * scale else f"{size / scale:.0f} {unit}"
+    return f"{size} bytes"
+
+
 def memory_needed(weights: int | None, kv_bytes_per_token: int | None, context: int) -> int | None:
     """Weights + KV cache at `context` + runtime overhead; None when the weight size is unknown."""
     if weights is None:
