@@ -61,7 +61,7 @@ class ModelInfo(JsonResult):
             "approx_size_bytes": s.approx_size_bytes,
             "sha256": s.sha256,
             "context_window": s.context_length,  # the trained context (the earlier chi_llm's name)
-            "default_context": s.default_context,
+            "default_context": s.default_context or self.fit.context,  # the context the RAM estimate is for
             "ram_needed_bytes": needed,
             "recommended_ram_gb": round(needed / GIB, 2) if needed else None,
             "fits": self.fit.fits,
