@@ -150,8 +150,7 @@ impl ModelsState {
     }
 }
 
-/// What a hub reference starts with.
-pub const HUB: &str = "hf:";
+pub use crate::hub_pull::HUB;
 
 pub fn load(app: &mut App) -> Vec<Effect> {
     vec![
@@ -202,7 +201,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         return Vec::new();
     }
     if app.models.hub.is_some() {
-        return hub_prompt(app, action);
+        return crate::hub_pull::prompt(app, action);
     }
     if let Some(confirm) = app.models.confirm.clone() {
         return confirming(app, confirm, action);
@@ -282,7 +281,8 @@ fn download(app: &mut App) -> Vec<Effect> {
     start(app, entry.id.clone(), entry.size())
 }
 
-fn start(app: &mut App, id: String, total: Option<u64>) -> Vec<Effect> {
+/// Ask the bridge for `id` (a catalog id or a hub reference) with live progress.
+pub(crate) fn start(app: &mut App, id: String, total: Option<u64>) -> Vec<Effect> {
     let resuming = app.models.downloads.contains_key(&id);
     let (request, effect) = app.call("models/download", json!({"model": id}), Pending::Download { model: id.clone() });
     let now = app.now;
@@ -299,41 +299,6 @@ fn start(app: &mut App, id: String, total: Option<u64>) -> Vec<Effect> {
     );
     app.say(Tone::Busy, format!("{} {id}… (c cancels)", if resuming { "Resuming" } else { "Downloading" }));
     vec![effect]
-}
-
-/// The `h` prompt: Enter pulls the reference (the bridge checks it and says what is wrong), Esc closes.
-fn hub_prompt(app: &mut App, action: Action) -> Vec<Effect> {
-    let Some(input) = app.models.hub.as_mut() else {
-        return Vec::new();
-    };
-    match action {
-        Action::Esc => app.models.hub = None,
-        Action::Enter => {
-            let reference = input.value.trim().to_string();
-            if reference.len() <= HUB.len() || !reference.starts_with(HUB) {
-                app.say(Tone::Bad, "Type hf:owner/repo/file.gguf, or hf:owner/repo for the quantization that fits");
-                return Vec::new();
-            }
-            app.models.hub = None;
-            if app
-                .models
-                .downloads
-                .get(&reference)
-                .is_some_and(|d| matches!(d.state, DownloadState::Running | DownloadState::Cancelling))
-            {
-                return Vec::new();
-            }
-            let effects = start(app, reference.clone(), None);
-            if let Some(index) = app.models.entries().iter().position(|e| e.id == reference) {
-                app.models.selected = index;
-            }
-            return effects;
-        }
-        other => {
-            input.edit(&other);
-        }
-    }
-    Vec::new()
 }
 
 fn origin(entry: &Entry) -> String {
