@@ -14,10 +14,11 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+from chi_llm.adapters import model_records
 from chi_llm.adapters.disk import bytes_under
 from chi_llm.adapters.file_lock import exclusive_lock
 from chi_llm.domain.errors import ConfigError, ModelCorrupt, ModelFetchFailed
-from chi_llm.domain.model_spec import InstalledModel, ModelSpec
+from chi_llm.domain.model_spec import InstalledModel, ModelSpec, RecordedFile
 from chi_llm.domain.ports import ModelFiles
 
 _CHUNK = 1 << 20
@@ -64,6 +65,10 @@ def sample_digest(path: Path, size: int) -> str:
     return digest.hexdigest()
 
 
+def _unchanged(stamp: dict[str, Any], stat: os.stat_result) -> bool:
+    return stamp.get("size") == stat.st_size and stamp.get("mtime_ns") == stat.st_mtime_ns
+
+
 _PARTIAL = re.compile(r"^\..+\.partial-(\d+)$")
 _WHEEL_WORK = re.compile(r"^chi_llm-wheel-(\d+)-")
 
@@ -86,8 +91,10 @@ def _alive(pid: int) -> bool:
 class LocalModelFiles(ModelFiles):
     """Stores model files flat in one folder.
 
-    A verified file gets a stamp (`.<file>.verified`) recording its size, mtime and sha256, so
-    later loads check integrity cheaply; a file whose size or mtime changed is hashed again.
+    A verified file gets a stamp (`.<file>.verified`) recording its size, mtime, ctime and sha256,
+    so later loads check integrity cheaply (a sample); a file whose size, mtime or ctime changed is
+    hashed again in full. Any write moves the ctime, which nobody can set back, so a file edited in
+    place with its mtime restored is hashed in full; a copied or moved store pays one full hash.
     """
 
     def __init__(self, models_dir: Path) -> None:
@@ -150,8 +157,7 @@ class LocalModelFiles(ModelFiles):
         if spec.size_bytes is not None and stat.st_size != spec.size_bytes:
             return f"{stat.st_size:,} bytes, expected {spec.size_bytes:,}: damaged or incomplete"
         stamp = self._read_stamp(spec)
-        unchanged = stamp.get("size") == stat.st_size and stamp.get("mtime_ns") == stat.st_mtime_ns
-        if not unchanged or not stamp.get("sample"):
+        if not _unchanged(stamp, stat) or not stamp.get("sample"):
             return "not verified since it last changed"
         if spec.sha256 is not None and stamp.get("sha256") != spec.sha256:
             return "verified against another sha256 than the catalog's"
@@ -159,19 +165,23 @@ class LocalModelFiles(ModelFiles):
             sample = sample_digest(path, stat.st_size)
         except OSError as exc:
             return f"cannot be read ({exc.strerror})"
-        return None if sample == stamp["sample"] else "its content changed since it was verified"
+        if sample != stamp["sample"]:
+            return "its content changed since it was verified"
+        if "ctime_ns" in stamp and stamp["ctime_ns"] != stat.st_ctime_ns:  # older stamps have none
+            return "written, copied or moved since it was verified (its ctime changed); the next use hashes it in full"
+        return None
 
     def _checked(self, spec: ModelSpec, path: Path, stat: os.stat_result) -> bool:
         stamp = self._read_stamp(spec)
-        unchanged = stamp.get("size") == stat.st_size and stamp.get("mtime_ns") == stat.st_mtime_ns
         with _readable(path):
-            if unchanged and stamp.get("sample"):
-                # Cheap on every load (~3 MB read): head, tail and 16 spread blocks. A change there
-                # with size and mtime restored is caught; `models verify` hashes everything.
+            if _unchanged(stamp, stat) and stamp.get("ctime_ns") == stat.st_ctime_ns and stamp.get("sample"):
+                # Cheap on every load (~3 MB read): head, tail and 16 spread blocks of a file nothing
+                # wrote since it was verified (its ctime is the recorded one).
                 known = spec.sha256 is None or stamp.get("sha256") == spec.sha256
                 return known and str(stamp["sample"]) == sample_digest(path, stat.st_size)
-            digest = sha256_of(path)  # never stamped, stamped before samples existed, or touched since
-        expected = spec.sha256 or stamp.get("sha256")  # the catalog's, else the one verified at download
+            # Never stamped, stamped by an older chi_llm (no ctime), written, copied or moved since.
+            digest = sha256_of(path)
+        expected = self._expected(spec, stamp)
         if expected is not None and digest != expected:
             return False
         self._stamp(spec, path, digest)
@@ -186,13 +196,45 @@ class LocalModelFiles(ModelFiles):
         sample = sample_digest(path, stat.st_size)
         try:
             temp.write_text(
-                json.dumps({"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest, "sample": sample})
+                json.dumps(
+                    {
+                        "size": stat.st_size,
+                        "mtime_ns": stat.st_mtime_ns,
+                        "ctime_ns": stat.st_ctime_ns,
+                        "sha256": digest,
+                        "sample": sample,
+                    }
+                )
             )
             os.replace(temp, stamp)
         except OSError as exc:
             log.debug("cannot record the verification of %s: %s", path, exc)
             with contextlib.suppress(OSError):
                 temp.unlink(missing_ok=True)
+
+    def _expected(self, spec: ModelSpec, stamp: dict[str, Any]) -> str | None:
+        """The sha256 the file must have: the catalog's, else the one recorded when it was fetched
+        (the hub's), else the stamp's (files fetched before records existed)."""
+        recorded = self.recorded(spec)
+        stamped = stamp.get("sha256")
+        return spec.sha256 or (recorded.sha256 if recorded else None) or (stamped if isinstance(stamped, str) else None)
+
+    def recorded(self, spec: ModelSpec) -> RecordedFile | None:
+        record = model_records.load(model_records.record_path(self.models_dir, spec.filename))
+        return record if record is not None and record.filename == spec.filename else None
+
+    def records(self) -> list[RecordedFile]:
+        return model_records.every(self.models_dir)
+
+    def _record(self, spec: ModelSpec, digest: str, size: int) -> None:
+        """Kept until `remove`. Like the stamp, a folder that cannot take it never fails the fetch."""
+        record = RecordedFile(
+            id=spec.id, source=str(spec.source), filename=spec.filename, sha256=digest, size_bytes=size
+        )
+        try:
+            model_records.save(model_records.record_path(self.models_dir, spec.filename), record)
+        except OSError as exc:
+            log.debug("cannot record the source of %s: %s", spec.filename, exc)
 
     def verify(self, spec: ModelSpec) -> str | None:
         """Hash the whole file now: None when it is intact (and re-stamp it), else what is wrong."""
@@ -203,11 +245,7 @@ class LocalModelFiles(ModelFiles):
         if spec.size_bytes is not None and size != spec.size_bytes:
             return f"{size} bytes, expected {spec.size_bytes}"
         digest = sha256_of(path)
-        try:
-            stamped = json.loads(self._stamp_path(spec).read_text()).get("sha256")
-        except (OSError, ValueError):
-            stamped = None
-        expected = spec.sha256 or stamped
+        expected = self._expected(spec, self._read_stamp(spec))
         if expected is not None and digest != expected:
             self._stamp_path(spec).unlink(missing_ok=True)  # the next use checks it in full and fetches it again
             return f"sha256 {digest[:12]}…, expected {expected[:12]}…"
@@ -247,6 +285,7 @@ class LocalModelFiles(ModelFiles):
             raise ModelFetchFailed(
                 f"cannot put the model in place at {final} ({exc.strerror}); {_WRITABLE_ADVICE}", backend="disk"
             ) from None
+        self._record(spec, digest, size)
         self._stamp(spec, final, digest)
         self._remember(final)
         return final
@@ -276,7 +315,8 @@ class LocalModelFiles(ModelFiles):
 
     def remove(self, spec: ModelSpec) -> int:
         freed = 0
-        for path in (self.path_for(spec), self._stamp_path(spec)):
+        record = model_records.record_path(self.models_dir, spec.filename)
+        for path in (self.path_for(spec), self._stamp_path(spec), record):
             try:
                 size = path.stat().st_size
                 path.unlink()
@@ -298,7 +338,8 @@ class LocalModelFiles(ModelFiles):
         return freed
 
     def resume_dir(self, spec: ModelSpec) -> Path:
-        return self.models_dir / ".downloads" / spec.id
+        # A hub file's id is its reference (it holds slashes): its folder is named for the stored file.
+        return self.models_dir / ".downloads" / (spec.filename if spec.id == str(spec.source) else spec.id)
 
     def partial_bytes(self) -> int:
         folders = [self.models_dir / ".downloads", *self._leftovers(only_stale=False)]

@@ -13,7 +13,8 @@ from chi_llm.application.config_env import env_layers
 from chi_llm.application.config_values import coerce, migrated, parse_scalar, stored_form
 from chi_llm.application.model_store import is_inventory_id, looks_like_path
 from chi_llm.domain.config_limits import check_structure
-from chi_llm.domain.errors import ConfigError, ModelNotFound
+from chi_llm.domain.errors import ConfigError, InvalidRequest, ModelNotFound
+from chi_llm.domain.hub_refs import is_hub_reference, parse_reference
 from chi_llm.domain.legacy import DROPPED_ENV, RENAMED_KEYS, legacy_model, migrate_layer, migrate_provider
 from chi_llm.domain.ports import ConfigStore
 from chi_llm.domain.providers import ProviderProfile, Schemas
@@ -150,6 +151,12 @@ class ConfigService:
         name = str(model.value)
         if looks_like_path(name) or is_inventory_id(name):
             return model  # checked when the model is loaded: a path must exist, an inventory id be found
+        if is_hub_reference(name):
+            try:
+                parse_reference(name)  # fetched when the model is loaded; its form is checked now
+            except InvalidRequest as exc:
+                raise ConfigError(exc.message, source=model.source, key="model") from None
+            return model
         known = self._known_models(values)
         current = legacy_model(name, known)
         if current is not None:
@@ -186,7 +193,7 @@ class ConfigService:
             existing = dict(self._store.read(path)) if self._store.exists(path) else {}
             before = copy.deepcopy(existing)  # a change may edit nested mappings in place
             change(existing)
-            checked, notices = self.validate(existing, str(path))
+            checked, notices = self.validate(existing, str(path), layered=path)
             check_structure(checked, source=str(path))  # what is written must read back
             self._rules(path, checked, {k for k in existing if existing[k] != before.get(k)})
             notify([f"{n}; the file is now written with today's keys" for n in notices])
@@ -209,16 +216,22 @@ class ConfigService:
                 raise ConfigError(exc.detail, source=str(path), key=exc.key) from None
 
     def validate(
-        self, values: Mapping[str, Any], source: str, *, check_model: bool = True
+        self, values: Mapping[str, Any], source: str, *, check_model: bool = True, layered: Path | None = None
     ) -> tuple[dict[str, Any], list[str]]:
         """A file's mapping checked key by key as `resolve` would (ConfigError naming `source`
         and the key otherwise), in today's keys and as a file stores them; and the notices for
-        chi_llm 2.x keys it had. `check_model`: check `model` against the local catalog."""
+        chi_llm 2.x keys it had. `check_model`: check `model` against the local catalog.
+        `layered`: the file is this configuration file, so `model` may name a model registered
+        in another one (`models add` writes the global file; the project may choose it)."""
         current, notices = migrated(values, source)
         checked = {name: self._check(name, value, source) for name, value in current.items()}
         if check_model and "model" in checked:
             setting = Setting(key="model", value=checked["model"], source=source)
-            checked["model"] = self._check_model(setting, checked, notices).value
+            context = checked
+            if layered is not None:
+                merged, _ = self._merge(self.layers(pending=(layered, values)), frozenset({"models"}))
+                context = {**checked, "models": merged["models"].value}
+            checked["model"] = self._check_model(setting, context, notices).value
         return {name: stored_form(value) for name, value in checked.items()}, notices
 
     def migrate(self, scope: Literal["project", "global"] = "project") -> tuple[Path, list[str]]:

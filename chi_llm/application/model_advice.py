@@ -7,11 +7,9 @@ from pathlib import Path
 
 from chi_llm.application.model_store import ModelStore
 from chi_llm.domain.errors import InsufficientResources
-from chi_llm.domain.hardware import GIB, Fit, Hardware, fit_of, memory_needed, usable_memory
+from chi_llm.domain.hardware import GIB, Fit, Hardware, cpu_budget, fit_of, memory_needed, usable_memory
 from chi_llm.domain.model_spec import LocalSource, ModelSpec
 from chi_llm.domain.ports import ModelInspector, SystemProbe
-
-CPU_GIB_PER_CORE = 0.75  # on CPU only, weights above ~0.75 GiB per physical core decode too slowly to enjoy
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,7 +51,7 @@ class ModelAdvisor:
         context) when given, else at the catalog entry's default context."""
         hardware = self.probe.hardware()
         rows = []
-        for spec in self.models.catalog.all():
+        for spec in self.models.specs():
             row = ModelRow(
                 spec=spec,
                 downloaded=self.models.is_downloaded(spec),
@@ -71,9 +69,7 @@ class ModelAdvisor:
 
     def cpu_budget(self, hardware: Hardware) -> int | None:
         """Largest weights worth running without a GPU, or None when a GPU takes the load."""
-        if hardware.gpu_offload and any(g.vram_total for g in hardware.gpus):
-            return None
-        return int(hardware.physical_cores * CPU_GIB_PER_CORE * GIB)
+        return cpu_budget(hardware)
 
     def recommend(self, tag: str | None = None) -> Recommendation:
         hardware = self.probe.hardware()

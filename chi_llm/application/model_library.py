@@ -12,13 +12,15 @@ from chi_llm.application.model_advice import ModelAdvisor
 from chi_llm.application.model_store import ModelStore, looks_like_path
 from chi_llm.domain.errors import InvalidRequest, ModelNotFound
 from chi_llm.domain.generation import DEFAULT_CONTEXT
-from chi_llm.domain.hardware import Fit
+from chi_llm.domain.hardware import Fit, fit_of
+from chi_llm.domain.hub_refs import is_hub_reference, parse_reference
 from chi_llm.domain.model_ids import model_id_problem
 from chi_llm.domain.model_spec import InstalledModel, LocalSource, ModelSpec
 from chi_llm.domain.model_views import (
     CatalogCheck,
     CurrentModel,
     DiskReport,
+    Download,
     ModelCheck,
     ModelChoice,
     ModelInfo,
@@ -62,8 +64,12 @@ class ModelLibrary:
         return [self._info(r.spec, r.downloaded, r.fit) for r in rows]
 
     def info(self, model_id: str) -> ModelInfo:
-        spec = self.models.catalog.get(model_id)  # raises ModelNotFound naming the known ids
-        return next(r for r in self.list_models() if r.spec.id == spec.id)
+        """A catalog id or a hub reference (one not downloaded yet is described from its name)."""
+        spec = self.models.spec(model_id, choose_file=False)  # raises ModelNotFound naming the known ids
+        listed = next((r for r in self.list_models() if r.spec.id == spec.id), None)
+        if listed is not None:
+            return listed
+        return self._info(spec, self.models.is_downloaded(spec), fit_of(spec, self.advisor.probe.hardware()))
 
     def installed(self) -> list[InstalledModel]:
         """Models found in other tools (read-only)."""
@@ -75,6 +81,8 @@ class ModelLibrary:
             info = self.info(model)
             return CurrentModel(id=model, config_source=source, downloaded=info.downloaded, info=info)
         on_disk = self.models.files.size_of(Path(model)) is not None if looks_like_path(model) else None
+        if is_hub_reference(model):
+            on_disk = False  # downloaded ones are known (above)
         return CurrentModel(id=model, config_source=source, downloaded=on_disk)
 
     def recommend(self, tag: str | None = None) -> ModelChoice:
@@ -91,7 +99,7 @@ class ModelLibrary:
         files = self.models.files
         owned = files.owned_files()
         partial = files.partial_bytes()
-        by_file = {s.filename: s.id for s in self.models.catalog.all()}
+        by_file = {s.filename: s.id for s in self.models.specs()}
         return DiskReport(
             models_dir=str(files.models_dir),
             free_bytes=files.free_bytes(),
@@ -104,7 +112,7 @@ class ModelLibrary:
         """Hash downloaded models in full: `model_id`, or every model chi_llm downloaded.
 
         Raises ModelNotFound for an unknown id, or a catalog model that is not downloaded."""
-        specs = [self.models.catalog.get(model_id)] if model_id else self.models.catalog.all()
+        specs = [self.models.spec(model_id, choose_file=False)] if model_id else self.models.specs()
         checks = []
         for spec in specs:
             if isinstance(spec.source, LocalSource):
@@ -137,12 +145,19 @@ class ModelLibrary:
 
     # -- changing ----------------------------------------------------------------------------
     def download(self, model_id: str) -> Path:
-        return self.models.ensure(self.models.catalog.get(model_id))
+        return self.fetch(model_id).path
+
+    def fetch(self, model_id: str) -> Download:
+        """Download a catalog model or a hub reference (for a repository, the file chosen for this
+        machine, with why) unless it is here already; verified, resumable."""
+        choice = self.models.hub.resolve(model_id) if is_hub_reference(model_id) else None
+        spec = choice.spec if choice else self.models.catalog.get(model_id)
+        return Download(id=spec.id, path=self.models.ensure(spec), chosen=choice.reason if choice else None)
 
     def remove(self, model_id: str) -> int:
         """Delete a downloaded model; a registered file (`models add`) is only unregistered —
         the file itself is the user's and stays. Returns the bytes freed."""
-        if self.models.is_known(model_id) and isinstance(self.models.catalog.get(model_id).source, LocalSource):
+        if self.models.is_known(model_id) and isinstance(self.models.spec(model_id).source, LocalSource):
             self.unregister(model_id)
             return 0
         return self.models.remove(model_id)
@@ -165,7 +180,9 @@ class ModelLibrary:
         return changed
 
     def set_default(self, model_id: str, scope: Scope = "project") -> Path:
-        if not self.models.is_known(model_id) and self.models.files.size_of(Path(model_id)) is None:
+        if is_hub_reference(model_id):
+            parse_reference(model_id)  # InvalidRequest naming what is wrong; fetched on first use
+        elif not self.models.is_known(model_id) and self.models.files.size_of(Path(model_id)) is None:
             self.models.catalog.get(model_id)  # raises ModelNotFound naming the known ids
         return self.config.set_value("model", model_id, scope)
 

@@ -10,6 +10,7 @@ from chi_llm.domain.model_spec import ModelSpec
 GIB = 1024**3
 RUNTIME_OVERHEAD = 300 * 1024**2  # compute buffers, tokenizer, runtime: measured ~250 MiB on small models
 HEADROOM_FRACTION = 0.10  # leave this much of total memory free for everything else
+CPU_GIB_PER_CORE = 0.75  # on CPU only, weights above ~0.75 GiB per physical core decode too slowly to enjoy
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,6 +51,14 @@ class Fit:
         )
 
 
+def amount(size: int) -> str:
+    """Bytes for people, precise enough that two different amounts never print the same."""
+    for unit, scale in (("GiB", GIB), ("MiB", 1024**2), ("KiB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.3g} {unit}" if size < 100 * scale else f"{size / scale:.0f} {unit}"
+    return f"{size} bytes"
+
+
 def memory_needed(weights: int | None, kv_bytes_per_token: int | None, context: int) -> int | None:
     """Weights + KV cache at `context` + runtime overhead; None when the weight size is unknown."""
     if weights is None:
@@ -70,3 +79,10 @@ def fit_of(spec: ModelSpec, hardware: Hardware, context: int | None = None) -> F
     needed = memory_needed(spec.planning_size, spec.kv_bytes_per_token, ctx)
     available = usable_memory(hardware)
     return Fit(needed=needed, available=available, fits=needed is not None and needed <= available, context=ctx)
+
+
+def cpu_budget(hardware: Hardware) -> int | None:
+    """Largest weights worth running without a GPU, or None when a GPU takes the load."""
+    if hardware.gpu_offload and any(g.vram_total for g in hardware.gpus):
+        return None
+    return int(hardware.physical_cores * CPU_GIB_PER_CORE * GIB)

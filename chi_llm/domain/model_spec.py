@@ -9,6 +9,13 @@ from chi_llm.domain.errors import ConfigError
 from chi_llm.domain.model_ids import model_id_problem
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def is_sha256(text: object) -> bool:
+    """64 lowercase hex digits: how chi_llm writes a sha256."""
+    return isinstance(text, str) and _SHA256.match(text) is not None
+
+
 _REQUIREMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*==[A-Za-z0-9.+!-]+$")
 
 
@@ -79,6 +86,8 @@ def parse_source(text: str) -> Source:
         parts = path.split("/")
         if len(parts) < 3 or not all(parts):
             raise ConfigError(f"hf source must look like hf:owner/repo/file.gguf, got {text!r}")
+        if any(part in (".", "..") for part in parts) or "\\" in path:
+            raise ConfigError(f"hf source must name a file inside its repository (no '.' or '..'), got {text!r}")
         return HfSource(repo="/".join(parts[:2]), filename="/".join(parts[2:]), revision=revision or "main")
     if scheme == "wheel":
         requirement, _, member = rest.partition("#")
@@ -154,7 +163,9 @@ class ModelSpec:
             return 0.0
 
     def __post_init__(self) -> None:
-        problem = model_id_problem(self.id)
+        # A hub file's id is its reference (`hf:owner/repo/file.gguf`), which holds slashes.
+        hub_id = isinstance(self.source, HfSource) and self.id == str(self.source)
+        problem = None if hub_id else model_id_problem(self.id)
         if problem is not None:
             raise ConfigError(problem, key=self.id if isinstance(self.id, str) else None)
         if self.sha256 is not None and not (isinstance(self.sha256, str) and _SHA256.match(self.sha256)):
@@ -187,6 +198,18 @@ class RemoteFile:
 
     size_bytes: int | None = None
     sha256: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordedFile:
+    """What the store recorded when it placed a fetched file: the model id and source it was
+    fetched as, and the sha256 it had (the hub's, checked then; every later check compares with it)."""
+
+    id: str
+    source: str
+    filename: str
+    sha256: str
+    size_bytes: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from chi_llm.domain.hardware import GIB, Fit, Hardware
@@ -60,7 +61,7 @@ class ModelInfo(JsonResult):
             "approx_size_bytes": s.approx_size_bytes,
             "sha256": s.sha256,
             "context_window": s.context_length,  # the trained context (the earlier chi_llm's name)
-            "default_context": s.default_context,
+            "default_context": s.default_context or self.fit.context,  # the context the RAM estimate is for
             "ram_needed_bytes": needed,
             "recommended_ram_gb": round(needed / GIB, 2) if needed else None,
             "fits": self.fit.fits,
@@ -120,6 +121,16 @@ class ModelChoice(JsonResult):
                 ],
             },
         }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Download(JsonResult):
+    """A model made present: its id (for a hub repository, the file chosen), where it is, and why
+    that file was chosen (None when it was named)."""
+
+    id: str
+    path: Path
+    chosen: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -200,10 +200,18 @@ class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defi
     )
     gguf_paths = providers.Callable(lambda s: tuple(s["gguf_paths"] or ()), settings)
     inventory = providers.Singleton(lazy(ADAPTERS + "inventory.ToolInventory"), env, gguf_paths)
-    model_store = providers.Singleton(
-        ModelStore, catalog=catalog, files=model_files, sources=sources, progress=progress, inventory=inventory
-    )
     probe = providers.Singleton(lazy(ADAPTERS + "system_probe.LocalSystemProbe"))
+    hub = providers.Singleton(lazy(ADAPTERS + "hf_hub.HfHub"))
+    model_store = providers.Singleton(
+        ModelStore,
+        catalog=catalog,
+        files=model_files,
+        sources=sources,
+        progress=progress,
+        inventory=inventory,
+        hub=hub,
+        probe=probe,
+    )
     inspector = providers.Singleton(lazy(ADAPTERS + "gguf.GgufInspector"))
     advisor = providers.Singleton(_advisor, model_store, probe, inspector, settings)
     finder = providers.Singleton(lazy(ADAPTERS + "server_finder.LocalServerFinder"), env)

@@ -311,3 +311,16 @@ def _take_lock(store: ConfigStore, path: Path, stamp: Path) -> None:
 
     with store.lock(path):
         stamp.write_text(repr(time.time()))
+
+
+def test_files_keep_the_record_of_a_placed_file_until_it_is_removed(files: ModelFiles) -> None:
+    assert files.recorded(SPEC) is None and files.records() == []
+    placed = place(files)
+    recorded = files.recorded(SPEC)
+    assert recorded is not None
+    assert (recorded.id, recorded.sha256, recorded.size_bytes) == ("tiny", SPEC.sha256, len(DATA))
+    assert recorded.source == str(SPEC.source) and files.records() == [recorded]
+    placed.unlink()  # the file alone goes: the record stays, so a new download is compared with it
+    assert files.recorded(SPEC) == recorded
+    files.remove(SPEC)
+    assert files.recorded(SPEC) is None and files.records() == []

@@ -1,6 +1,9 @@
 """An in-process server speaking the Hugging Face hub's file-download protocol, on 127.0.0.1.
 
-Written from the hub's documented behaviour: `HEAD/GET /{repo}/resolve/{revision}/{file}` with
+Written from the hub's documented behaviour (and huggingface_hub's client code that reads it):
+`GET /api/models/{repo}[/revision/{rev}]` lists the files (`siblings`; with `?blobs=true`, what
+`HfApi.model_info(files_metadata=True)` asks, each with `size`, `blobId` and, for LFS files,
+`lfs: {sha256, size, pointerSize}`), `HEAD/GET /{repo}/resolve/{revision}/{file}` with
 `X-Repo-Commit`, `ETag`/`X-Linked-Etag` (the sha256 of LFS files), `X-Linked-Size`, byte-range
 requests for resuming, and errors as 401/404 with an `X-Error-Code` header
 (`GatedRepo`, `RepoNotFound`, `EntryNotFound`).
@@ -73,6 +76,22 @@ def _tree_entry(name: str, data: bytes) -> dict[str, object]:
     return {"type": "file", "oid": oid, "size": len(data), "path": name}
 
 
+def _sibling(hub: Hub, key: tuple[str, str], blobs: bool) -> dict[str, object]:
+    """A file as `/api/models/{repo}` lists it; with `blobs=true`, its size, git blob id and
+    (LFS files only) the LFS sha256 and size, as huggingface_hub's RepoSibling reads them."""
+    entry: dict[str, object] = {"rfilename": key[1]}
+    if not blobs:
+        return entry
+    data = hub.files[key]
+    size = hub.size_override.get(key, len(data))
+    _, linked = _etags(hub, key, data)
+    if linked is None:  # a plain git file: its size, no LFS metadata
+        return {**entry, "size": size, "blobId": _tree_entry("", data)["oid"]}
+    pointer = 134  # an LFS pointer file's size: what the git blob holds instead of the content
+    lfs = {"sha256": linked.strip('"'), "size": size, "pointerSize": pointer}
+    return {**entry, "size": size, "blobId": hashlib.sha1(linked.encode()).hexdigest(), "lfs": lfs}  # noqa: S324
+
+
 def _handler(hub: Hub) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -103,7 +122,8 @@ def _handler(hub: Hub) -> type[BaseHTTPRequestHandler]:
                 self._error(404, "RepoNotFound", "Repository not found")
                 return True
             if info:
-                siblings = [{"rfilename": n} for n in names]
+                blobs = "blobs=true" in self.path.partition("?")[2].lower()
+                siblings = [_sibling(hub, (repo, n), blobs) for n in names]
                 body: object = {"id": repo, "modelId": repo, "sha": COMMIT, "private": False, "siblings": siblings}
             else:
                 body = [_tree_entry(n, hub.files[(repo, n)]) for n in names]

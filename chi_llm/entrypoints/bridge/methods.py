@@ -166,8 +166,8 @@ def models_download(call: Call) -> Any:
             {"model": event.model_id, "phase": event.phase, "done": event.done, "total": event.total},
         )
 
-    path = _library(progress).download(call.required_text("model"))
-    return {"path": str(path)}
+    done = _library(progress).fetch(call.required_text("model"))
+    return {"path": str(done.path), "model": done.id, "chosen": done.chosen}
 
 
 # -- diagnostics and bootstrap -------------------------------------------------------------------

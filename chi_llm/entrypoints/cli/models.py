@@ -99,12 +99,17 @@ def info(model_id: str, as_json: bool) -> None:
 @json_option
 @output.guarded()
 def download(model_id: str, as_json: bool) -> None:
-    """Download MODEL_ID (resumable, verified); a no-op when it is already here."""
-    path = manager(as_json).download(model_id)
+    """Download MODEL_ID (resumable, verified); a no-op when it is already here.
+
+    MODEL_ID is a catalog id or a Hugging Face reference: hf:owner/repo/file.gguf[@revision], or
+    hf:owner/repo[@revision] to take the largest quantization that fits this machine."""
+    done = manager(as_json).fetch(model_id)
     if as_json:
-        output.line(json.dumps({"event": "done", "model": model_id, "path": str(path)}))
-    else:
-        output.note(f"{model_id} is ready at {path}")
+        output.line(json.dumps({"event": "done", "model": done.id, "path": str(done.path), "chosen": done.chosen}))
+        return
+    if done.chosen:
+        output.note(done.chosen)
+    output.note(f"{done.id} is ready at {done.path}")
 
 
 @models.command()

@@ -25,7 +25,7 @@ def model_options(command: F) -> F:
     func: F = gather
     for option in reversed(
         [
-            click.option("--model", help="Catalog id or path to a .gguf file (default: configured model)."),
+            click.option("--model", help="Catalog id, hf:owner/repo[/file.gguf] or .gguf path; default: configured."),
             click.option("-t", "--temperature", type=float, help="Sampling temperature, 0 to 2."),
             click.option("-m", "--max-tokens", type=int, help="Most tokens to generate."),
             click.option("--seed", type=int, help="Random seed for reproducible output."),

@@ -234,7 +234,7 @@ def test_a_full_disk_during_a_fetch_is_insufficient_resources(
 
 
 def test_amounts_are_precise_enough_to_differ() -> None:
-    from chi_llm.application.model_store import _amount
+    from chi_llm.domain.hardware import amount as _amount
 
     assert _amount(104_000_000) != _amount(103_000_000)
     assert _amount(2 * 1024**3).endswith("GiB") and _amount(5 * 1024**2).endswith("MiB")

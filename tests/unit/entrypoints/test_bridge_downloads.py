@@ -69,3 +69,19 @@ def test_a_download_is_cancelled_mid_way_and_the_next_one_resumes(hub: Hub, isol
     ranges = [r for method, _, r in hub.requests if method == "GET" and r]
     assert ranges and int(ranges[0].split("=")[1].rstrip("-")) == kept  # resumed, not restarted
     assert Path(second["result"]["path"]).read_bytes() == DATA  # verified against the hub's sha256
+
+
+def test_a_hub_repository_is_pulled_with_the_file_chosen_and_why(hub: Hub, isolated: Path) -> None:
+    hub.add("org/Tiny-GGUF", "tiny-Q4_K_M.gguf", DATA[:500_000])
+    hub.add("org/Tiny-GGUF", "tiny-Q8_0.gguf", DATA)
+    output = io.StringIO()
+    bridge = Bridge(output)
+    send(bridge, 1, "models/download", model="hf:org/Tiny-GGUF")
+    answer = wait_for(output, lambda m: m.get("id") == 1)[0]
+    assert answer["result"]["model"] == "hf:org/Tiny-GGUF/tiny-Q8_0.gguf", answer
+    assert "chose tiny-Q8_0.gguf" in answer["result"]["chosen"]
+    assert Path(answer["result"]["path"]).read_bytes() == DATA
+    send(bridge, 2, "models/download", model="hf:org/Tiny-GGUF/../x.gguf")
+    refused = wait_for(output, lambda m: m.get("id") == 2)[0]
+    assert refused["error"]["data"]["kind"] == "invalid_request"
+    assert "inside the repository" in refused["error"]["message"]

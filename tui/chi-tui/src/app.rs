@@ -248,7 +248,7 @@ impl App {
                 self.browser.is_none() && self.pane == Pane::Form && self.form.as_ref().is_some_and(Form::typing)
             }
             Screen::Chat => true,
-            Screen::Models => self.models.filtering,
+            Screen::Models => self.models.typing(),
             Screen::Diagnostics => self.diag.export.is_some(),
             Screen::Wizard => crate::wizard::typing(self),
             Screen::Welcome | Screen::Save => false,

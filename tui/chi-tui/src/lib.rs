@@ -6,6 +6,7 @@ pub mod bridge;
 pub mod chat;
 pub mod diagnostics;
 pub mod form;
+pub mod hub_pull;
 pub mod input;
 pub mod keymap;
 pub mod keys;

@@ -1,6 +1,8 @@
 //! Models: the catalog and the other GGUF files on this machine in one table; filter by text
 //! and tag; download with live progress (cancellable, resumable), remove with a confirmation,
-//! set as default (project or global), and the advisor's recommendation.
+//! set as default (project or global), the advisor's recommendation, and pulling any GGUF from
+//! the Hugging Face hub by reference (`h`: `hf:owner/repo/file.gguf`, or `hf:owner/repo` for the
+//! quantization that fits this machine, chosen by the bridge).
 
 use std::collections::HashMap;
 
@@ -22,8 +24,9 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// A row that is only a hub download under way has neither a catalog entry nor a file yet.
     pub fn downloaded(&self) -> bool {
-        self.catalog.as_ref().is_none_or(|m| m.downloaded)
+        self.catalog.as_ref().map_or(self.installed.is_some(), |m| m.downloaded)
     }
     pub fn current(&self) -> bool {
         self.catalog.as_ref().is_some_and(|m| m.current)
@@ -95,6 +98,8 @@ pub struct ModelsState {
     pub confirm: Option<Confirm>,
     pub recommendation: Option<Result<Recommendation, String>>,
     pub recommending: bool,
+    /// The hub reference being typed (`h`), None when the prompt is closed.
+    pub hub: Option<TextInput>,
 }
 
 impl ModelsState {
@@ -114,6 +119,12 @@ impl ModelsState {
         for file in self.installed.iter().filter(|f| !f.owned) {
             out.push(Entry { id: file.id.clone(), catalog: None, installed: Some(file.clone()) });
         }
+        let mut pulling: Vec<&String> =
+            self.downloads.keys().filter(|id| id.starts_with(HUB) && !out.iter().any(|e| &e.id == *id)).collect();
+        pulling.sort();
+        for id in pulling {
+            out.push(Entry { id: id.clone(), catalog: None, installed: None });
+        }
         let needle = self.filter.value.to_lowercase();
         out.retain(|e| {
             let text = format!("{} {}", e.id, e.catalog.as_ref().map_or("", |m| m.name.as_str())).to_lowercase();
@@ -132,7 +143,14 @@ impl ModelsState {
     pub fn chosen(&self) -> Option<Entry> {
         self.entries().into_iter().nth(self.selected)
     }
+
+    /// Keys are text while the filter or the hub prompt has focus.
+    pub fn typing(&self) -> bool {
+        self.filtering || self.hub.is_some()
+    }
 }
+
+pub use crate::hub_pull::HUB;
 
 pub fn load(app: &mut App) -> Vec<Effect> {
     vec![
@@ -182,6 +200,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         return Vec::new();
     }
+    if app.models.hub.is_some() {
+        return crate::hub_pull::prompt(app, action);
+    }
     if let Some(confirm) = app.models.confirm.clone() {
         return confirming(app, confirm, action);
     }
@@ -204,6 +225,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Char('/') => app.models.filtering = true,
         Action::Char('t') => cycle_tag(app),
         Action::Char('d') | Action::Enter => return download(app),
+        Action::Char('h') => app.models.hub = Some(TextInput::new(HUB)),
         Action::Char('c') => return cancel(app),
         Action::Char('x') => ask_remove(app),
         Action::Char('s') => {
@@ -237,6 +259,9 @@ fn download(app: &mut App) -> Vec<Effect> {
     let Some(entry) = app.models.chosen() else {
         return Vec::new();
     };
+    if entry.catalog.is_none() && entry.installed.is_none() {
+        return start(app, entry.id.clone(), None); // a hub download that stopped: resume it
+    }
     if entry.catalog.is_none() {
         app.say(Tone::Info, format!("{} is already on this machine ({})", entry.id, origin(&entry)));
         return Vec::new();
@@ -253,22 +278,26 @@ fn download(app: &mut App) -> Vec<Effect> {
     {
         return Vec::new();
     }
-    let resuming = app.models.downloads.contains_key(&entry.id);
-    let (request, effect) =
-        app.call("models/download", json!({"model": entry.id}), Pending::Download { model: entry.id.clone() });
+    start(app, entry.id.clone(), entry.size())
+}
+
+/// Ask the bridge for `id` (a catalog id or a hub reference) with live progress.
+pub(crate) fn start(app: &mut App, id: String, total: Option<u64>) -> Vec<Effect> {
+    let resuming = app.models.downloads.contains_key(&id);
+    let (request, effect) = app.call("models/download", json!({"model": id}), Pending::Download { model: id.clone() });
     let now = app.now;
     app.models.downloads.insert(
-        entry.id.clone(),
+        id.clone(),
         Download {
             request,
             phase: "starting".into(),
             done: 0,
-            total: entry.size(),
+            total,
             state: DownloadState::Running,
             samples: vec![(now, 0)],
         },
     );
-    app.say(Tone::Busy, format!("{} {}… (c cancels)", if resuming { "Resuming" } else { "Downloading" }, entry.id));
+    app.say(Tone::Busy, format!("{} {id}… (c cancels)", if resuming { "Resuming" } else { "Downloading" }));
     vec![effect]
 }
 
@@ -313,14 +342,18 @@ pub fn downloaded(app: &mut App, model: String, outcome: Result<Value, RpcError>
         Ok(value) => {
             // Known now, before the refreshed list arrives (a key pressed meanwhile sees it).
             let finished = app.models.downloads.remove(&model);
+            let fetched = value["model"].as_str().unwrap_or(&model).to_string(); // a repository: the file chosen
             if let Some(entry) = app.models.catalog.iter_mut().find(|m| m.id == model) {
                 entry.downloaded = true;
                 entry.path = value["path"].as_str().map(String::from).or(entry.path.take());
             }
             if let Some(size) = finished.and_then(|d| d.total.filter(|t| *t == d.done)) {
-                app.models.files.insert(model.clone(), size);
+                app.models.files.insert(fetched.clone(), size);
             }
-            app.say(Tone::Good, format!("{model} downloaded and verified"));
+            match value["chosen"].as_str() {
+                Some(why) => app.say(Tone::Good, format!("{fetched} downloaded and verified: {why}")),
+                None => app.say(Tone::Good, format!("{fetched} downloaded and verified")),
+            }
             load(app)
         }
         Err(error) => {
@@ -352,6 +385,13 @@ pub fn interrupted(app: &mut App) {
 fn ask_remove(app: &mut App) {
     let Some(entry) = app.models.chosen() else { return };
     match &entry.catalog {
+        None if entry.installed.is_none() => {
+            app.models.downloads.remove(&entry.id);
+            app.say(
+                Tone::Info,
+                format!("Dropped {} from the list; its partial download stays (h resumes it)", entry.id),
+            );
+        }
         None => app.say(
             Tone::Bad,
             format!("{} belongs to {}: chi-llm never removes other tools' files", entry.id, origin(&entry)),

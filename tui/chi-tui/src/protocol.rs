@@ -236,31 +236,42 @@ pub fn decode<T: serde::de::DeserializeOwned>(method: &str, value: Value) -> Res
     serde_json::from_value(value).map_err(|e| format!("the bridge's {method} answer did not fit: {e}"))
 }
 
+/// A field the bridge may send as null (a model pulled from the hub has no catalog license,
+/// parameter count or default context): read as the type's default.
+fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct ModelInfo {
     pub id: String,
     pub name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub parameters: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub quantization: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub source: String,
     pub size_bytes: Option<u64>,
     pub approx_size_bytes: Option<u64>,
+    #[serde(default, deserialize_with = "null_as_default")]
     pub ram_needed_bytes: u64,
     pub fits: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub license: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub tags: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub description: String,
     pub downloaded: bool,
     #[serde(default)]
     pub current: bool,
     pub path: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub default_context: u64,
 }
 

@@ -107,3 +107,20 @@ fn garbage_from_the_bridge_is_an_error_not_a_crash() {
     assert!(parse_incoming(r#"{"jsonrpc":"2.0","id":1}"#).is_err());
     assert!(parse_incoming(r#"{"jsonrpc":"2.0","id":1,"error":{"code":"x"}}"#).is_err());
 }
+
+#[test]
+fn a_model_pulled_from_the_hub_parses_with_the_facts_it_lacks() {
+    // A hub file has no catalog license, parameter count or default context: null, not absent.
+    let row = serde_json::json!({
+        "id": "hf:org/Tiny-GGUF/tiny-Q8_0.gguf", "name": "tiny-Q8_0", "family": null, "parameters": null,
+        "quantization": "Q8_0", "source": "hf:org/Tiny-GGUF/tiny-Q8_0.gguf", "filename": "org--Tiny-GGUF--tiny-Q8_0.gguf",
+        "size_bytes": 300004, "approx_size_bytes": null, "sha256": null, "context_window": null,
+        "default_context": null, "ram_needed_bytes": 314872804, "recommended_ram_gb": 0.29, "fits": true,
+        "license": null, "tags": ["hub"], "description": "from the Hugging Face hub repository org/Tiny-GGUF",
+        "sampling": null, "downloaded": true, "current": false, "path": "/m/org--Tiny-GGUF--tiny-Q8_0.gguf"
+    });
+    let parsed: Vec<chi_tui::protocol::ModelInfo> =
+        chi_tui::protocol::decode("models/list", serde_json::json!([row])).expect("parses");
+    assert_eq!((parsed[0].parameters.as_str(), parsed[0].default_context), ("", 0));
+    assert_eq!(parsed[0].quantization, "Q8_0");
+}

@@ -300,3 +300,56 @@ fn the_wizard_offers_a_configured_profile_and_lists_its_models() {
     assert_eq!((params["provider"].clone(), params["base_url"].clone()), (json!("ollama"), json!("http://box:11434")));
     assert_eq!(params["model"], "qwen3:0.6b");
 }
+
+#[test]
+fn h_pulls_a_hub_reference_and_says_which_file_was_chosen() {
+    let mut app = models_app();
+    assert!(update(&mut app, Action::Char('h')).is_empty());
+    assert!(app.typing()); // 'q', 'd', 'x' are text in the prompt now
+    let drawn = render(&app, 100, 30);
+    assert!(drawn.contains("Pull from the hub") && drawn.contains("hf:"), "{drawn}");
+    type_text(&mut app, "org/Tiny-GGUF");
+    let start = update(&mut app, Action::Enter);
+    let (request, method, params) = sent(&start[0]);
+    assert_eq!((method.as_str(), params), ("models/download", json!({"model": "hf:org/Tiny-GGUF"})));
+    assert!(!app.typing() && app.models.hub.is_none());
+    let row = app.models.entries().into_iter().find(|e| e.id == "hf:org/Tiny-GGUF").expect("a row while it runs");
+    assert!(!row.downloaded());
+    assert_eq!(app.models.chosen().map(|e| e.id).as_deref(), Some("hf:org/Tiny-GGUF"));
+    notify(
+        &mut app,
+        "models/download/progress",
+        json!({"id": request, "model": "hf:org/Tiny-GGUF/t-Q8_0.gguf", "phase": "download", "done": 5, "total": 10}),
+    );
+    assert!(render(&app, 100, 30).contains("50% download"));
+    let refresh = answer(
+        &mut app,
+        &start[0],
+        json!({"path": "/m/org--Tiny-GGUF--t-Q8_0.gguf", "model": "hf:org/Tiny-GGUF/t-Q8_0.gguf", "chosen": "chose t-Q8_0.gguf (Q8_0, 0.0 GiB): the largest that fits"}),
+    );
+    let note = app.note.as_ref().map(|n| n.text.clone()).unwrap_or_default();
+    assert!(note.contains("hf:org/Tiny-GGUF/t-Q8_0.gguf downloaded and verified: chose t-Q8_0.gguf"), "{note}");
+    assert!(!app.models.entries().iter().any(|e| e.id == "hf:org/Tiny-GGUF"));
+    assert_eq!(
+        refresh.iter().map(|e| sent(e).1).collect::<Vec<_>>(),
+        ["models/list", "models/installed", "models/disk"]
+    );
+}
+
+#[test]
+fn a_failed_hub_pull_stays_listed_until_dropped_and_esc_closes_the_prompt() {
+    let mut app = models_app();
+    update(&mut app, Action::Char('h'));
+    update(&mut app, Action::Esc);
+    assert!(app.models.hub.is_none() && app.screen == Screen::Models);
+    update(&mut app, Action::Char('h'));
+    assert!(update(&mut app, Action::Enter).is_empty()); // just "hf:": nothing to pull
+    assert!(app.models.hub.is_some() && app.note.as_ref().is_some_and(|n| n.text.contains("hf:owner/repo")));
+    app.models.hub = Some(chi_tui::input::TextInput::new("hf:org/x/../y.gguf"));
+    let start = update(&mut app, Action::Enter);
+    fail(&mut app, &start[0], "'hf:org/x/../y.gguf': the file must be a path inside the repository", "invalid_request");
+    assert!(matches!(app.models.downloads["hf:org/x/../y.gguf"].state, DownloadState::Failed(_)));
+    select(&mut app, "hf:org/x/../y.gguf");
+    assert!(update(&mut app, Action::Char('x')).is_empty());
+    assert!(!app.models.entries().iter().any(|e| e.id.starts_with("hf:")));
+}

@@ -7,6 +7,7 @@ use ratatui::widgets::{Block, Gauge, Paragraph, Row, Table, TableState, Wrap};
 use ratatui::Frame;
 
 use crate::app::{App, Tone};
+use crate::input::TextInput;
 use crate::models::{bytes, Confirm, Download, DownloadState, Entry};
 use crate::theme::Theme;
 
@@ -27,6 +28,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         Span::styled("  t ", theme.key()),
         Span::raw(format!("tag: {tag}   ")),
         Span::styled("● current ✓ downloaded ✗ too big", theme.dim()),
+        Span::styled("  h ", theme.key()),
+        Span::raw("pull hf:…"),
     ]);
     frame.render_widget(Paragraph::new(Line::from(spans)), filter);
     if app.models.filtering {
@@ -58,7 +61,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         frame.render_stateful_widget(widget, table, &mut state);
     }
     info_pane(frame, info, app, entries.get(app.models.selected), theme);
-    if let Some(confirm) = &app.models.confirm {
+    if let Some(input) = &app.models.hub {
+        hub_popup(frame, area, input, theme);
+    } else if let Some(confirm) = &app.models.confirm {
         confirm_popup(frame, area, confirm, theme);
     } else if app.models.recommending || app.models.recommendation.is_some() {
         recommendation(frame, area, app, theme);
@@ -152,6 +157,23 @@ fn info_pane(frame: &mut Frame, area: Rect, app: &App, entry: Option<&Entry>, th
         _ => Vec::new(),
     };
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+}
+
+fn hub_popup(frame: &mut Frame, area: Rect, input: &TextInput, theme: Theme) {
+    let inner = super::popup(frame, area, 90, 7, "Pull from the hub", theme);
+    // A long reference scrolls: the part around the cursor stays in view.
+    let width = inner.width.saturating_sub(1) as usize;
+    let start = input.cursor.saturating_sub(width);
+    let visible: String = input.value.chars().skip(start).take(width).collect();
+    let lines = vec![
+        Line::raw("A GGUF file on the Hugging Face hub:"),
+        Line::styled(format!("{visible} "), theme.selected()),
+        Line::styled("hf:owner/repo/file.gguf[@revision], or hf:owner/repo for the", theme.dim()),
+        Line::styled("largest quantization that fits this machine", theme.dim()),
+        Line::styled("Enter download · Esc cancel", theme.key()),
+    ];
+    frame.render_widget(Paragraph::new(lines), inner);
+    frame.set_cursor_position((inner.x + (input.cursor - start) as u16, inner.y + 1));
 }
 
 fn confirm_popup(frame: &mut Frame, area: Rect, confirm: &Confirm, theme: Theme) {
