@@ -190,6 +190,7 @@ const MODELS: &[Binding] = &[
     row(&[Char('/')], "filter (the filter line above the table shows it)"),
     row(&[Char('t')], "tag (the next one; the filter line shows it)"),
     bar(&[Char('d'), Enter], "download (again: resume where it stopped)", 1),
+    bar(&[Char('h')], "pull hf:… (any GGUF on the hub, by reference)", 1),
     row(&[Char('c')], "cancel the download (d resumes it)"),
     bar(&[Char('x')], "remove (after asking)", 1),
     bar(&[Char('s')], "default (for the project or globally)", 1),
@@ -204,6 +205,15 @@ const MODELS_FILTER: &[Binding] = &[
     bar(&[Enter, Esc, Up, Down, Tab], "done", 2),
     bar(&[Text], "filter (by id or name)", 1),
     row(&[Backspace, Delete, Left, Right, Home, End], "edit the filter"),
+    CLEAR,
+    HELP_F1,
+    QUIT,
+];
+const MODELS_HUB: &[Binding] = &[
+    bar(&[Enter], "pull (the reference typed)", 1),
+    bar(&[Esc], "close", 1),
+    bar(&[Text], "reference (hf:owner/repo/file.gguf[@revision] or hf:owner/repo)", 1),
+    row(&[Backspace, Delete, Left, Right, Home, End], "edit the reference"),
     CLEAR,
     HELP_F1,
     QUIT,
@@ -329,6 +339,7 @@ fn models(app: &App) -> &'static [Binding] {
     use crate::models::Confirm;
     match (&app.models.confirm, app.models.filtering) {
         (_, true) => MODELS_FILTER,
+        _ if app.models.hub.is_some() => MODELS_HUB,
         (Some(Confirm::Remove { .. }), _) => MODELS_REMOVE,
         (Some(Confirm::SetDefault { .. }), _) => MODELS_DEFAULT,
         (None, _) if app.models.recommendation.is_some() => MODELS_ADVICE,

@@ -95,6 +95,15 @@ fn models_filtering() -> App {
     app
 }
 
+fn models_hub() -> App {
+    let mut app = with(models_list(), &[Action::Char('h')]);
+    type_text(&mut app, "owner/repo");
+    if let Some(hub) = app.models.hub.as_mut() {
+        hub.cursor = 5; // (mid-text, so that every editing key moves or deletes something)
+    }
+    app
+}
+
 fn models_remove() -> App {
     let mut app = models_app();
     select(&mut app, "smollm2-135m");
@@ -211,6 +220,7 @@ fn states() -> Vec<(&'static str, App)> {
         ("models, downloading", models_downloading()),
         ("models, filtering", models_filtering()),
         ("models, removing", models_remove()),
+        ("models, hub reference", models_hub()),
         ("models, default", with(models_list(), &[Action::Char('s')])),
         ("models, advice", models_advice()),
         ("provider types", with(ready_app(), &[Action::Char('3'), Action::Down])),
