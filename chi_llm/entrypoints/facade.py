@@ -86,13 +86,14 @@ class MicroLLM(LegacyCalls):
         if verbose:
             show_log_lines()
         self._tags = list(tags) if tags else None
+        provider, output_tokens = provider_argument(provider)
         self._container = bootstrap(
             config_path,
-            provider=provider_argument(provider),
+            provider=provider,
             tags=tags,
             model=model or model_argument(model_id, model_path),
             temperature=temperature,
-            max_tokens=max_tokens,
+            max_tokens=max_tokens if max_tokens is not None else output_tokens,
             system=system,
             context=context,
             top_p=top_p,

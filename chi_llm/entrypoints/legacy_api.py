@@ -18,10 +18,10 @@ _PACKAGE = str(Path(__file__).resolve().parents[1])
 
 
 def _caller_level() -> int:
-    """The `stacklevel` of the first frame outside chi_llm (import machinery is not counted, as
-    `warnings` does not count it either)."""
-    frame = sys._getframe(2)
-    level = 2
+    """The `stacklevel`, for a `warnings.warn` in the function calling this one, of the first
+    frame outside chi_llm (import machinery is not counted, as `warnings` does not count it)."""
+    frame = sys._getframe(1)
+    level = 1
     while frame is not None:
         name = frame.f_code.co_filename
         if "importlib" in name and "_bootstrap" in name:
@@ -34,11 +34,14 @@ def _caller_level() -> int:
     return level
 
 
-def old_spelling(what: str, instead: str) -> None:
+def notice(text: str) -> None:
     """A DeprecationWarning for chi_llm 2.x code, pointing at the caller's line."""
-    warnings.warn(
-        f"{what} is chi_llm 2.x's spelling; {instead} instead", DeprecationWarning, stacklevel=_caller_level()
-    )
+    warnings.warn(text, DeprecationWarning, stacklevel=_caller_level())
+
+
+def old_spelling(what: str, instead: str) -> None:
+    """`notice`: `what` is how 2.x wrote it, `instead` what to write today."""
+    notice(f"{what} is chi_llm 2.x's spelling; {instead} instead")
 
 
 # -- configuration (SDK) ------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from chi_llm.domain.errors import ChiLlmError, InvalidRequest
 from chi_llm.domain.legacy import migrate_provider
-from chi_llm.entrypoints.legacy_api import old_spelling
+from chi_llm.entrypoints.legacy_api import notice, old_spelling
 from chi_llm.entrypoints.structured import StructuredCalls
 
 # llama.cpp sampling keywords 2.x passed through per call; today they come from the model's
@@ -21,16 +21,18 @@ SAMPLING_KEYWORDS = ("top_k", "min_p", "repeat_penalty")
 _SCHEMA_WORDS = ("type", "properties", "items", "enum", "anyOf", "oneOf", "allOf", "$ref", "$schema", "const")
 
 
-def provider_argument(provider: str | Mapping[str, Any] | None) -> str | Mapping[str, Any] | None:
-    """A provider mapping in today's shape: 2.x's `host`/`port`, `timeout`, type names... mapped."""
+def provider_argument(provider: str | Mapping[str, Any] | None) -> tuple[str | Mapping[str, Any] | None, int | None]:
+    """A provider mapping in today's shape (2.x's `host`/`port`, `timeout`, type names...
+    mapped), and the `max_tokens` its 2.x `output_tokens` asked for."""
     if not isinstance(provider, Mapping):
-        return provider
+        return provider, None
     migrated, notices, hoisted = migrate_provider(provider, "argument", final=True)
-    for notice in notices:
-        old_spelling(f"MicroLLM(provider=...): {notice.removeprefix('argument: ')}", "write today's keys")
+    for text in notices:
+        if "'output_tokens'" not in text:
+            notice("MicroLLM(provider=...): " + text.removeprefix("argument: "))
     if hoisted:
-        old_spelling("provider 'output_tokens'", "pass MicroLLM(max_tokens=...)")
-    return migrated
+        old_spelling("MicroLLM(provider={..., 'output_tokens': N})", "pass MicroLLM(max_tokens=N)")
+    return migrated, hoisted.get("max_tokens")
 
 
 def model_argument(model_id: str | None, model_path: str | Path | None) -> str | None:
@@ -50,8 +52,8 @@ def plain_options(options: Mapping[str, Any]) -> dict[str, Any]:
     if not given:
         return dict(options)
     old_spelling(
-        f"{', '.join(given)} per call",
-        "set them in the model's `sampling` (a `models:` entry in configuration); per call pass temperature/top_p",
+        f"{', '.join(given)} per call (not applied today)",
+        "set it in the model's `sampling` (a `models:` entry in configuration), or pass temperature/top_p",
     )
     return {k: v for k, v in options.items() if k not in SAMPLING_KEYWORDS}
 

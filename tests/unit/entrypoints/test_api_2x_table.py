@@ -325,6 +325,8 @@ def provider_host_port(_: Path) -> None:
     lm = MicroLLM(provider={"type": "lmstudio", "host": "localhost", "model": "m", "timeout": 5})
     assert lm._router.candidates[0].settings["base_url"] == "http://localhost:1234"
     assert lm._router.candidates[0].settings["read_timeout"] == 5
+    local = MicroLLM(provider={"type": "local-zeroconfig", "output_tokens": 7})
+    assert local._router.candidates[0].type == "local" and local.max_tokens == 7
 
 
 # -- §1.9 RAG (chi_llm.rag) -------------------------------------------------------------------------
