@@ -222,6 +222,22 @@ def modules_by_their_2x_paths(_: Path) -> None:
     assert PromptTemplates.names() and "x = 1" in code_prompt("x = 1") and "a,b" in data_prompt("a,b")
 
 
+def model_manager_2x_methods(folder: Path) -> None:
+    manager = chi_llm.ModelManager()
+    assert manager.load_config()["provider"]["type"] == "fake"
+    assert manager.has_explicit_default() is False
+    assert manager.resolve_effective_model() == ("smollm2-135m", "legacy default")
+    assert manager.resolve_effective_model("qwen3-1.7b") == ("qwen3-1.7b", "provider local fallback")
+    repo, filename = manager.get_download_info("gemma-270m")
+    assert filename == "gemma-3-270m-it-Q4_K_M.gguf" and "/" in repo
+    manager.mark_downloaded("gemma-270m")  # nothing to record: downloads are found on disk
+    written = manager.save_config("local")
+    assert json.loads(written.read_text())["model"] == "smollm2-135m"
+    again = chi_llm.ModelManager()
+    assert again.has_explicit_default() is True
+    assert again.resolve_effective_model("qwen3-1.7b") == ("smollm2-135m", "explicit default")
+
+
 # -- §1.2 MicroLLM.__init__ and its attributes ----------------------------------------------------
 def micro_llm_init(_: Path) -> None:
     llm = MicroLLM(model_path=None, model_id=None, temperature=0.7, max_tokens=4096, verbose=False)
@@ -449,6 +465,8 @@ ROWS: dict[str, Row] = {
     "1.1 get_provider_settings(config_path=None)": Row("get_provider_settings", True, get_provider_settings),
     "1.1 list_provider_models(provider=None)": Row("list_provider_models", True, list_provider_models),
     "1.1 ModelManager, ModelInfo, MODELS": Row("registry", False, registry_types),
+    "1.6 ModelManager: load_config, has_explicit_default, save_config, mark_downloaded, get_download_info, "
+    "resolve_effective_model": Row("ModelManager", True, model_manager_2x_methods),
     "1.1 list_available_models(show_all=True)": Row("list_available_models", True, list_available_models),
     "1.1 get_current_model_status()": Row("get_current_model_status", True, get_current_model_status),
     "1.4 PromptTemplates: 19 templates with their defaults": Row("templates", False, prompt_templates),
