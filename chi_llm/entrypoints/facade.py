@@ -63,6 +63,7 @@ class MicroLLM(LegacyCalls):
 
     `verbose=True` shows chi_llm's log lines (model loading, provider fallbacks, notices) on
     stderr. `temperature` and `max_tokens` are also attributes, settable for later calls.
+    `providers`: provider profiles to route between, as the `providers` setting takes them.
     """
 
     def __init__(
@@ -75,6 +76,7 @@ class MicroLLM(LegacyCalls):
         config_path: str | Path | None = None,
         *,
         tags: list[str] | tuple[str, ...] | None = None,
+        providers: Iterable[Mapping[str, Any]] | None = None,
         context: int | None = None,
         top_p: float | None = None,
         seed: int | None = None,
@@ -91,6 +93,7 @@ class MicroLLM(LegacyCalls):
             config_path,
             provider=provider,
             tags=tags,
+            providers=list(providers) if providers is not None else None,
             model=model or model_argument(model_id, model_path),
             temperature=temperature,
             max_tokens=max_tokens if max_tokens is not None else output_tokens,

@@ -345,6 +345,62 @@ def provider_host_port(_: Path) -> None:
     assert local._router.candidates[0].type == "local" and local.max_tokens == 7
 
 
+# -- §1.10 provider classes -------------------------------------------------------------------------
+def provider_classes(_: Path) -> None:
+    from urllib.parse import urlsplit
+
+    from chi_llm.adapters.fake import FakeTextGenerator
+    from chi_llm.providers import LmStudioProvider, OllamaProvider, OpenAIProvider
+    from tests.support.servers.base import Server, serve
+    from tests.support.servers.ollama import OllamaHandler
+    from tests.support.servers.openai import OpenAIHandler
+
+    assert defaults(OllamaProvider) == {"host": "127.0.0.1", "port": 11434, "model": None, "timeout": 30.0}
+    assert defaults(LmStudioProvider) == {"host": "127.0.0.1", "port": 1234, "model": None, "timeout": 30.0}
+    engine = FakeTextGenerator(["hello from ollama", "chatted", "continued"], models=("llama3.2",))
+    with serve(OllamaHandler, Server(engine=engine)) as ollama:
+        port = urlsplit(ollama.url).port or 0
+        provider = OllamaProvider(host="127.0.0.1", port=port, model="llama3.2", timeout=5.0)
+        assert provider.generate("hi", max_tokens=8) == "hello from ollama"
+        assert provider.chat("hi", history=[{"user": "a", "assistant": "b"}]) == "chatted"
+        assert provider.complete("Once", max_tokens=8) == "continued"
+    openai_engine = FakeTextGenerator(["from openai"], models=("gpt-x",))
+    with serve(OpenAIHandler, Server(engine=openai_engine, api_key="k")) as server:
+        remote = OpenAIProvider(api_key="k", model="gpt-x", base_url=server.url + "/v1")
+        assert remote.generate("hi") == "from openai"
+        assert OpenAIProvider(api_key="k", model="gpt-x", host="127.0.0.1", port=urlsplit(server.url).port).generate(
+            "hi"
+        )  # echoes
+    with pytest.raises(chi_llm.ConfigError, match="model"):
+        OpenAIProvider(api_key="k", model="")
+    from chi_llm.providers import AnthropicProvider
+
+    claude = AnthropicProvider(api_key="k", model="claude-x", timeout=5.0)  # connects on first use only
+    assert claude.llm.provider_ids == ["anthropic"] and claude.llm.model == "claude-x"
+    with pytest.raises(chi_llm.ConfigError, match="api_key"):
+        AnthropicProvider(api_key=None, model="claude-x")
+
+
+def provider_router(_: Path) -> None:
+    from chi_llm.adapters.fake import FakeTextGenerator
+    from chi_llm.providers import ProviderRouter
+    from tests.support.servers.base import Faults, Server, serve
+    from tests.support.servers.openai import OpenAIHandler
+
+    down = FakeTextGenerator(["never"], models=("m",))
+    with serve(OpenAIHandler, Server(engine=down, faults=Faults(server_error_times=99))) as broken:
+        profiles: list[dict[str, Any]] = [
+            {"name": "broken", "type": "openai", "base_url": broken.url + "/v1", "api_key": "k", "model": "m"},
+            {"name": "backup", "type": "fake", "priority": 5},
+        ]
+        router = ProviderRouter(profiles)
+        assert router.generate("hello") == "Echo: hello"  # the first failed, the next answered
+    with pytest.raises(chi_llm.ConfigError, match="anthropic"):
+        from chi_llm.providers import ClaudeCLIProvider
+
+        ClaudeCLIProvider()
+
+
 # -- §1.9 RAG (chi_llm.rag) -------------------------------------------------------------------------
 def rag(folder: Path) -> Any:
     from chi_llm.rag import MicroRAG
@@ -492,6 +548,10 @@ ROWS: dict[str, Row] = {
     "1.3 classify(text, categories)": Row("classify", True, classify),
     "1.3 __call__(prompt)": Row("call", False, call),
     "1 provider {type, host, port} as an argument": Row("provider", True, provider_host_port),
+    "1.10 LmStudioProvider, OllamaProvider, OpenAIProvider, AnthropicProvider": Row(
+        "providers", True, provider_classes
+    ),
+    "1.10 ProviderRouter(profiles); ClaudeCLIProvider, OpenAICLIProvider (gone)": Row("router", True, provider_router),
     "1.9 chi_llm.rag: MicroRAG, Document, quick_rag": Row("rag module", True, rag_module),
     "1.9 MicroRAG(db_path, embedding_model, llm, config_path, auto_init), initialize()": Row(
         "rag init", True, rag_init_and_initialize
