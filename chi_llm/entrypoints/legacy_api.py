@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from chi_llm.domain.errors import ChiLlmError
+from chi_llm.domain.errors import ChiLlmError, InvalidRequest
 from chi_llm.domain.legacy import legacy_model
 from chi_llm.domain.model_spec import HfSource, ModelSpec
 from chi_llm.entrypoints.bootstrap import configuration
@@ -162,6 +162,33 @@ def get_model_info() -> dict[str, Any]:
         "path": info.path,
         "downloaded": info.downloaded,
     }
+
+
+_BY_SIZE = {"tiny": "gemma-270m", "small": "qwen3-1.7b", "medium": "gemma2-2b", "large": "phi3-mini"}
+
+
+def get_model_by_size(size: str) -> Any:
+    """The catalog model 2.x chose for `size` (tiny, small, medium, large), as today's ModelInfo."""
+    old_spelling("get_model_by_size()", "use ModelManager().recommend() or list_models(tag=...)")
+    if size not in _BY_SIZE:
+        raise InvalidRequest(f"size must be one of {', '.join(_BY_SIZE)}, got {size!r}")
+    manager = _manager()
+    return manager.info(legacy_model(_BY_SIZE[size], {m.id for m in manager.list_models()}) or _BY_SIZE[size])
+
+
+def format_model_info(model: Any, is_downloaded: bool = False, is_current: bool = False) -> str:
+    """A text card for a model (a ModelInfo or ModelSpec), as 2.x's `models info` printed it."""
+    spec = getattr(model, "spec", model)
+    marks = [word for word, on in (("current", is_current), ("downloaded", is_downloaded)) if on]
+    lines = [f"{spec.name} ({spec.id})" + (f" [{', '.join(marks)}]" if marks else "")]
+    size = spec.size_bytes or spec.approx_size_bytes
+    lines.append(f"  Size: {spec.parameters or '?'} parameters, {round(size / 2**20) if size else '?'} MB file")
+    lines.append(f"  Context: {spec.context_window or '?'} tokens")
+    if spec.description:
+        lines.append(f"  {spec.description}")
+    if spec.tags:
+        lines.append(f"  Tags: {', '.join(spec.tags)}")
+    return "\n".join(lines)
 
 
 _CONSTANTS = ("MODEL_REPO", "MODEL_FILE", "MODEL_DIR")

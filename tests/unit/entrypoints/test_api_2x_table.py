@@ -238,6 +238,18 @@ def model_manager_2x_methods(folder: Path) -> None:
     assert again.resolve_effective_model("qwen3-1.7b") == ("smollm2-135m", "explicit default")
 
 
+def sdk_and_model_utils_modules(_: Path) -> None:
+    from chi_llm.config import get_provider_settings, list_provider_models, load_config, resolve_model
+    from chi_llm.model_utils import format_model_info, get_model_by_size
+
+    assert load_config()["provider"]["type"] == "fake" and resolve_model()["model_id"] == "smollm2-135m"
+    assert get_provider_settings()["type"] == "fake" and callable(list_provider_models)
+    sizes = {size: get_model_by_size(size).id for size in ("tiny", "small", "medium", "large")}
+    assert sizes == {"tiny": "gemma-3-270m", "small": "qwen3-1.7b", "medium": "gemma-2-2b", "large": "phi-3.5-mini"}
+    card = format_model_info(get_model_by_size("tiny"), is_downloaded=False, is_current=True)
+    assert "gemma-3-270m" in card and "current" in card.lower()
+
+
 # -- §1.2 MicroLLM.__init__ and its attributes ----------------------------------------------------
 def micro_llm_init(_: Path) -> None:
     llm = MicroLLM(model_path=None, model_id=None, temperature=0.7, max_tokens=4096, verbose=False)
@@ -528,6 +540,7 @@ ROWS: dict[str, Row] = {
     "1.4 PromptTemplates: 19 templates with their defaults": Row("templates", False, prompt_templates),
     "1.5 chi_llm.utils (10 text helpers, load_config, get_model_info)": Row("utils", True, utils_module),
     "1.6/1.8 chi_llm.models, chi_llm.analyzer, chi_llm.prompts": Row("modules", True, modules_by_their_2x_paths),
+    "1.6/1.7 chi_llm.model_utils, chi_llm.config (SDK)": Row("sdk", True, sdk_and_model_utils_modules),
     "1.8 CodeAnalyzer(model_path=None, use_gpu=True)": Row("CodeAnalyzer", True, code_analyzer),
     "1.8 load_model(model_path), analyze_code(llm, code, filename, question)": Row(
         "load_model", True, load_model_and_analyze_code
