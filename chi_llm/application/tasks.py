@@ -104,6 +104,8 @@ class TaskService:
             raise InvalidRequest(f"style must be one of {', '.join(STYLES)}, got {style!r}")
         if sentences is not None and (isinstance(sentences, bool) or not isinstance(sentences, int) or sentences < 1):
             raise InvalidRequest(f"max_sentences must be a whole number of at least 1, got {sentences!r}")
+        if sentences is not None and style != "concise":
+            raise InvalidRequest(f"max_sentences bounds the concise style; the {style} style does not take it")
         _nonempty(text)
         kind = STYLES[style].format(sentences=sentences or DEFAULT_SENTENCES)
         want = f"Write {kind} of the following text. Reply with the summary only."

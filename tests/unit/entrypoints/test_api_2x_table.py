@@ -327,6 +327,10 @@ def summarize(_: Path) -> None:
     assert "3 sentences" in llm.summarize("A long story about the sea.")  # max_sentences=3 by default
     assert "2 sentences" in llm.summarize("A long story.", max_sentences=2)
     assert "5 sentences" in llm.summarize("A long story.", 5)
+    with pytest.raises(chi_llm.InvalidRequest, match="concise"):
+        llm.summarize("A long story.", style="bullets", max_sentences=2)
+    with pytest.raises(chi_llm.InvalidRequest, match="max_sentences"):
+        llm.summarize("A long story.", max_sentences=0)
 
 
 def translate(_: Path) -> None:
