@@ -65,6 +65,32 @@ __all__ = [
 ]
 
 
+# chi_llm 2.x's names, kept (see "Moving from chi_llm 2.x" in the README); not in __all__
+_LEGACY_NAMES = frozenset(
+    {
+        "code_prompt",
+        "data_prompt",
+        "truncate_text",
+        "format_chat_history",
+        "clean_response",
+        "get_model_info",
+        "resolve_model",
+        "get_provider_settings",
+        "list_provider_models",
+        "ModelInfo",
+        "list_available_models",
+        "get_current_model_status",
+        "CodeAnalyzer",
+        "load_model",
+        "analyze_code",
+        "DEFAULT_QUESTION",
+        "MODEL_REPO",
+        "MODEL_FILE",
+        "MODEL_DIR",
+    }
+)
+
+
 def __dir__() -> list[str]:
     return sorted(__all__)
 
@@ -102,4 +128,8 @@ def __getattr__(name: str) -> Any:
         from chi_llm.entrypoints.model_manager import ModelManager
 
         return ModelManager
+    if name in _LEGACY_NAMES:
+        from chi_llm.entrypoints.legacy_api import export
+
+        return export(name)
     raise AttributeError(f"module 'chi_llm' has no attribute {name!r}")

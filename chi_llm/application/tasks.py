@@ -14,11 +14,12 @@ from chi_llm.domain.generation import DEFAULT_CONTEXT, GenerationOptions, answer
 from chi_llm.domain.messages import Message
 
 STYLES = {
-    "concise": "a concise summary in a few sentences",
+    "concise": "a concise summary in at most {sentences} sentences",
     "bullets": "a summary as short bullet points",
     "detailed": "a detailed summary that keeps every important point",
     "tldr": "a one-sentence TL;DR",
 }
+DEFAULT_SENTENCES = 3  # the concise summary's length, as chi_llm 2.x's max_sentences
 NOTHING = "NOT IN THIS PART"
 PROMPT_ROOM = 200  # tokens the instructions and the chat template take around a piece of text
 BREAKS = (re.compile(r"\n\s*\n"), re.compile(r"\n"), re.compile(r"(?<=[.!?])\s+"), re.compile(r"\s+"))
@@ -90,11 +91,24 @@ class TaskService:
         raise InvalidRequest("the text is too long to reduce to one context; use a model with a larger context")
 
     # -- tasks ---------------------------------------------------------------------------------
-    def summarize(self, text: str, style: str = "concise", options: GenerationOptions | None = None) -> TaskResult:
+    def summarize(
+        self,
+        text: str,
+        style: str = "concise",
+        options: GenerationOptions | None = None,
+        *,
+        sentences: int | None = None,
+    ) -> TaskResult:
+        """`sentences` (default 3) bounds the concise style's length."""
         if style not in STYLES:
             raise InvalidRequest(f"style must be one of {', '.join(STYLES)}, got {style!r}")
+        if sentences is not None and (isinstance(sentences, bool) or not isinstance(sentences, int) or sentences < 1):
+            raise InvalidRequest(f"max_sentences must be a whole number of at least 1, got {sentences!r}")
+        if sentences is not None and style != "concise":
+            raise InvalidRequest(f"max_sentences bounds the concise style; the {style} style does not take it")
         _nonempty(text)
-        want = f"Write {STYLES[style]} of the following text. Reply with the summary only."
+        kind = STYLES[style].format(sentences=sentences or DEFAULT_SENTENCES)
+        want = f"Write {kind} of the following text. Reply with the summary only."
         budget = self.budget(options)
         pieces = self.split(text, budget)
         if len(pieces) == 1:

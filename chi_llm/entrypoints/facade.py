@@ -29,7 +29,7 @@ from chi_llm.domain.ports import TextGenerator
 from chi_llm.domain.settings import Settings
 from chi_llm.entrypoints.bootstrap import bootstrap
 from chi_llm.entrypoints.container import model_of
-from chi_llm.entrypoints.structured import StructuredCalls
+from chi_llm.entrypoints.legacy_calls import LegacyCalls, model_argument, plain_options, provider_argument, raw_wanted
 
 _OPTION_NAMES = ("temperature", "top_p", "max_tokens", "stop", "seed", "truncate", "json")
 
@@ -51,7 +51,7 @@ def show_log_lines() -> None:
     logger.setLevel(logging.INFO)
 
 
-class MicroLLM(StructuredCalls):
+class MicroLLM(LegacyCalls):
     """Text generation with zero configuration, on the embedded default model unless told otherwise.
 
     Every argument left as None comes from configuration (environment, project file, global
@@ -63,6 +63,7 @@ class MicroLLM(StructuredCalls):
 
     `verbose=True` shows chi_llm's log lines (model loading, provider fallbacks, notices) on
     stderr. `temperature` and `max_tokens` are also attributes, settable for later calls.
+    `providers`: provider profiles to route between, as the `providers` setting takes them.
     """
 
     def __init__(
@@ -75,6 +76,7 @@ class MicroLLM(StructuredCalls):
         config_path: str | Path | None = None,
         *,
         tags: list[str] | tuple[str, ...] | None = None,
+        providers: Iterable[Mapping[str, Any]] | None = None,
         context: int | None = None,
         top_p: float | None = None,
         seed: int | None = None,
@@ -85,13 +87,16 @@ class MicroLLM(StructuredCalls):
         self.verbose = verbose
         if verbose:
             show_log_lines()
+        self._tags = list(tags) if tags else None
+        provider, output_tokens = provider_argument(provider)
         self._container = bootstrap(
             config_path,
             provider=provider,
             tags=tags,
-            model=model or model_id or (str(model_path) if model_path else None),
+            providers=list(providers) if providers is not None else None,
+            model=model or model_argument(model_id, model_path),
             temperature=temperature,
-            max_tokens=max_tokens,
+            max_tokens=max_tokens if max_tokens is not None else output_tokens,
             system=system,
             context=context,
             top_p=top_p,
@@ -205,10 +210,10 @@ class MicroLLM(StructuredCalls):
 
     # -- request building ------------------------------------------------------------------
     def _options(self, options: Mapping[str, Any]) -> GenerationOptions:
-        unknown = set(options) - set(_OPTION_NAMES)
+        values = plain_options(options)
+        unknown = set(values) - set(_OPTION_NAMES)
         if unknown:
             raise InvalidRequest(f"unknown option(s) {', '.join(sorted(unknown))}; use {', '.join(_OPTION_NAMES)}")
-        values = dict(options)
         stop = values.get("stop")
         if stop is not None:
             values["stop"] = (stop,) if isinstance(stop, str) else stop
@@ -231,6 +236,9 @@ class MicroLLM(StructuredCalls):
     def _chat(
         self, message: str, history: Iterable[Mapping[str, str]] | None, system: str | None, options: Mapping[str, Any]
     ) -> GenerationRequest:
+        options = dict(options)
+        if raw_wanted(options) and not history and system is None:
+            return self._raw(message, options)
         turns = [*history_to_messages(history), Message(role="user", content=message)]
         return self._service.chat_request(turns, self._options(options), system=system)
 

@@ -9,7 +9,7 @@ from typing import Any
 from chi_llm.application.model_library import ModelLibrary
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.hardware import GIB
-from chi_llm.domain.model_spec import FetchProgress
+from chi_llm.domain.model_spec import FetchProgress, HfSource
 from chi_llm.domain.model_views import ModelInfo
 from chi_llm.entrypoints.bootstrap import bootstrap
 
@@ -27,6 +27,7 @@ class ModelManager(ModelLibrary):
     def __init__(
         self, config_path: str | Path | None = None, progress: Callable[[FetchProgress], None] | None = None
     ) -> None:
+        self._config_path = config_path
         container = bootstrap(config_path, replace={"progress": progress} if progress else None)
         library: ModelLibrary = container.library()
         super().__init__(library.models, library.advisor, library.config, library.settings)
@@ -77,3 +78,45 @@ class ModelManager(ModelLibrary):
             "recommended_model": choice.info.spec.id,
             "config_source": self.settings.source("model"),
         }
+
+    def load_config(self) -> dict[str, Any]:
+        """The effective configuration (chi_llm 2.x's method; today `chi_llm.load_config()`)."""
+        from chi_llm.entrypoints.legacy_api import load_config, old_spelling
+
+        old_spelling("ModelManager.load_config()", "use chi_llm.load_config()")
+        return load_config(self._config_path)
+
+    def has_explicit_default(self) -> bool:
+        """Whether a file, the environment or an argument set the model (not the built-in default)."""
+        return self.settings.is_set("model")
+
+    def resolve_effective_model(self, provider_local_model: str | None = None) -> tuple[str, str]:
+        """(model id, why): "explicit default", else the local provider's "provider local
+        fallback", else the "legacy default" (today: the catalog's default)."""
+        if self.has_explicit_default():
+            return self.current_id, "explicit default"
+        if provider_local_model:
+            return provider_local_model, "provider local fallback"
+        return self.current_id, "legacy default"
+
+    def save_config(self, target: str = "global") -> Path:
+        """Store the current model as the default in the global or project ("local") file (2.x
+        wrote its whole merged configuration there; today a file keeps only what was set in it)."""
+        from chi_llm.entrypoints.legacy_api import old_spelling
+
+        old_spelling("ModelManager.save_config()", "use set_default_model(id, save_target)")
+        return self.set_default_model(self.current_id, target)
+
+    def mark_downloaded(self, model_id: str) -> None:
+        """Nothing to record: downloaded files are found on disk (checks that `model_id` is known)."""
+        from chi_llm.entrypoints.legacy_api import old_spelling
+
+        old_spelling("ModelManager.mark_downloaded()", "drop the call (downloads are found on disk)")
+        self.info(model_id)
+
+    def get_download_info(self, model_id: str) -> tuple[str, str]:
+        """(where the file comes from, its file name): the hub repository, or the package it ships in."""
+        spec = self.info(model_id).spec
+        source = spec.source
+        origin = source.repo if isinstance(source, HfSource) else str(getattr(source, "requirement", ""))
+        return origin, spec.filename

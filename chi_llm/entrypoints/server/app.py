@@ -27,7 +27,6 @@ from chi_llm.entrypoints.server.state import ServerState
 from chi_llm.entrypoints.server.streams import ClientGone
 
 log = logging.getLogger("chi_llm.serve")
-CLIENT_CLOSED = 499  # nginx's status for a client that left before the answer
 
 
 def error_response(error: HttpError) -> Response:
@@ -69,7 +68,7 @@ class ServerMiddleware:
             else:
                 await self.app(scope, receive, send_with_id)
         except ClientGone:
-            record.status, record.outcome = CLIENT_CLOSED, "client_gone"
+            record.left()
         except Exception:
             record.outcome = "error"
             log.exception("request %s failed", record.request_id)

@@ -111,7 +111,7 @@ async def _answer(request: Request, parsed: wire.ParsedRequest, *, chat: bool) -
             body = events(
                 reply, aresumed(first, chunks), include_usage=parsed.include_usage, stopping=state.stopping, done=done
             )
-            return EventStream(body, cleanup, headers=headers)
+            return EventStream(body, cleanup, headers=headers, gone=record.left)
         completion = await unless_gone(request, _rest(first, chunks, backend.name))
     except BaseException:
         with anyio.CancelScope(shield=True):

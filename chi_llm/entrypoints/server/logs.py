@@ -14,6 +14,7 @@ from typing import Any
 from chi_llm.domain.generation import Usage
 
 access_log = logging.getLogger("chi_llm.serve.access")
+CLIENT_CLOSED = 499  # nginx's status for a client that left before the answer was complete
 LOGGERS = ("chi_llm", "uvicorn", "uvicorn.error")
 
 
@@ -52,6 +53,10 @@ class AccessRecord:
         if self.outcome != "ok":
             out["outcome"] = self.outcome
         return out
+
+    def left(self) -> None:
+        """The client went away before the answer was complete (whole or streamed): 499."""
+        self.status, self.outcome = CLIENT_CLOSED, "client_gone"
 
     def log(self) -> None:
         access_log.info("access", extra={"access": self.fields()})

@@ -43,6 +43,7 @@ class Known:
     inventory: Callable[[], Mapping[str, str]]  # other tools' model ids, as shown -> as found (scanned when asked)
     profile_models: Mapping[str, str | None]  # profile id -> the model it uses
     catalog_profiles: Collection[str]  # profile ids whose type runs catalog models (files on disk)
+    embedding_names: Collection[str] = ()  # what POST /v1/embeddings answers to
 
 
 def resolve(name: str | None, known: Known) -> Route:
@@ -93,6 +94,8 @@ def _not_found(name: str, model: str, known: Known) -> ModelNotFound:
             "on the server's machine",
             backend="serve",
         )
+    if name in known.embedding_names:
+        return ModelNotFound(f"{name!r} is an embedding model: POST /v1/embeddings with it", backend="serve")
     return ModelNotFound(
         f"no model {name!r} here; GET /v1/models lists what this server routes to "
         "(catalog ids, other tools' models, `profile-id` and `profile-id/model`)",

@@ -25,6 +25,9 @@ from chi_llm.entrypoints.server.routing import Backends, Known, Limits, Route, r
 API_KEY_VARIABLE = "CHI_LLM_SERVE_API_KEY"
 MAX_NAMES = 256  # model names remembered
 INVENTORY_TTL = 10.0  # seconds a scan of other tools' model folders is reused
+# OpenAI's embedding model names: clients that only know these reach the configured embedder
+OPENAI_EMBEDDING_NAMES = ("text-embedding-3-small", "text-embedding-3-large", "text-embedding-ada-002")
+LLM, EMBEDDINGS = "llm", "embeddings"  # /v1/models `type`, as LM Studio marks its models
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,7 @@ class ServerState:
             inventory=self._inventory,
             profile_models={p.id: model_of(p, settings) for p in profiles},
             catalog_profiles={p.id for p in profiles if PROVIDER_TYPES[p.type].catalog_models},
+            embedding_names=(self.embedding_name(), *OPENAI_EMBEDDING_NAMES),
         )
 
     def _inventory(self) -> dict[str, str]:
@@ -98,23 +102,33 @@ class ServerState:
         return ids
 
     def models(self) -> list[dict[str, Any]]:
-        """Every model id the router resolves: profiles (and profile/model), ready catalog
-        models, other tools' models, the embedding model."""
+        """Every model id the router resolves, chat models first (`type: llm`, LM Studio's
+        marker): `default` (the configured order), profiles (and profile/model), ready catalog
+        models, other tools' models; then the embedding model and the OpenAI embedding names
+        that reach it (`type: embeddings`). One id is one entry (a profile wins a shared id)."""
         known = self.known()
-        listed: dict[str, dict[str, Any]] = {}
+        first = self.base.generator().candidates[0]
+        default = {"kind": "default", "provider": first.id, "model": known.profile_models.get(first.id)}
+        listed: dict[str, dict[str, Any]] = {"default": model_object("default", first.type, type=LLM, chi_llm=default)}
         for profile in known.profiles:
             model = known.profile_models.get(profile.id)
-            listed[profile.id] = model_object(profile.id, profile.type, chi_llm={"kind": "profile", "model": model})
+            chi_llm = {"kind": "profile", "model": model}
+            listed.setdefault(profile.id, model_object(profile.id, profile.type, type=LLM, chi_llm=chi_llm))
             if model and profile.type != "local":
-                listed.setdefault(f"{profile.id}/{model}", model_object(f"{profile.id}/{model}", profile.type))
+                name = f"{profile.id}/{model}"
+                listed.setdefault(name, model_object(name, profile.type, type=LLM))
         for model_id in sorted(known.ready):
-            listed.setdefault(model_id, model_object(model_id, "chi_llm", chi_llm={"kind": "local"}))
+            listed.setdefault(model_id, model_object(model_id, "chi_llm", type=LLM, chi_llm={"kind": "local"}))
         for model_id in sorted(known.inventory()):
             origin = model_id.split(":", 1)[0]
-            listed.setdefault(model_id, model_object(model_id, origin, chi_llm={"kind": "local"}))
+            listed.setdefault(model_id, model_object(model_id, origin, type=LLM, chi_llm={"kind": "local"}))
         if self.embeddings_available():
             name = self.embedding_name()
-            listed.setdefault(name, model_object(name, "chi_llm", chi_llm={"kind": "embedding"}))
+            entry = model_object(name, "chi_llm", type=EMBEDDINGS, chi_llm={"kind": "embedding"})
+            listed.setdefault(name, entry)
+            for alias in OPENAI_EMBEDDING_NAMES:
+                marks = {"kind": "embedding", "alias_of": name}
+                listed.setdefault(alias, model_object(alias, "chi_llm", type=EMBEDDINGS, chi_llm=marks))
         return list(listed.values())
 
     # -- embeddings -----------------------------------------------------------------------
@@ -133,9 +147,12 @@ class ServerState:
                 "embeddings need the RAG extra on the server: pip install 'chi-llm[rag]'",
                 code="embeddings_unavailable",
             )
-        if requested not in (None, name, name.rsplit("/", 1)[-1]):
+        if requested not in (None, name, name.rsplit("/", 1)[-1], *OPENAI_EMBEDDING_NAMES):
+            aliases = ", ".join(OPENAI_EMBEDDING_NAMES)
             raise HttpError(
-                404, f"no embedding model {requested!r}; this server embeds with {name!r}", code="model_not_found"
+                404,
+                f"no embedding model {requested!r}; this server embeds with {name!r} (also under OpenAI's {aliases})",
+                code="model_not_found",
             )
         if self._embed_gate is None:
             limits = self.options.limits

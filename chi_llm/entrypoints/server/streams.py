@@ -51,25 +51,37 @@ class EventStream(StreamingResponse):
     the stream ends, fails or the client disconnects, even when it never started."""
 
     def __init__(
-        self, events: AsyncIterator[bytes], cleanup: Callable[[], Awaitable[None]], headers: dict[str, str]
+        self,
+        events: AsyncIterator[bytes],
+        cleanup: Callable[[], Awaitable[None]],
+        headers: dict[str, str],
+        gone: Callable[[], None] = lambda: None,
     ) -> None:
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **headers}
         super().__init__(events, media_type="text/event-stream", headers=headers)
         self._cleanup = cleanup
+        self._gone = gone
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Stream until the events end or the client leaves; `gone` is told when the client
+        left (or a write to it failed) before the last event was sent."""
+        sent = False
         try:
             async with anyio.create_task_group() as group:
 
                 async def stream_then_stop() -> None:
+                    nonlocal sent
                     with contextlib.suppress(OSError):  # the client went away mid-write
                         await self.stream_response(send)
+                        sent = True
                     group.cancel_scope.cancel()
 
                 group.start_soon(stream_then_stop)
                 await self.listen_for_disconnect(receive)
                 group.cancel_scope.cancel()
         finally:
+            if not sent:
+                self._gone()
             with anyio.CancelScope(shield=True):
                 await self.body_iterator.aclose()  # type: ignore[attr-defined]
                 await self._cleanup()
