@@ -29,7 +29,7 @@ class DeltaOnlyHandler(Handler):
 def wrong_shape(isolated: Path) -> Iterator[Server]:
     with serve(DeltaOnlyHandler, Server(engine=FakeTextGenerator())) as server:
         provider = {"type": "openai", "base_url": server.url + "/v1", "model": "m"}
-        (isolated / ".chi_llm.json").write_text(json.dumps({"provider": provider}))
+        (isolated / ".chi_llm.json").write_text(json.dumps({"provider": provider, "fallback_to_local": False}))
         yield server
 
 
