@@ -113,11 +113,27 @@ class Usage:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ThreadUse:
+    """The CPU threads a local model decoded with: `used` at the end of the generation, `most` on
+    an idle machine (physical cores, or the user's fixed count), `changes` within the generation."""
+
+    used: int
+    most: int
+    changes: int = 0
+
+    @property
+    def contended(self) -> bool:
+        """Other processes keep the CPU busy: decoding runs on fewer threads than it would."""
+        return self.used < self.most
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Timings:
-    """Wall-clock timings of one generation, in seconds."""
+    """Wall-clock timings of one generation, in seconds (and, for a local model, its threads)."""
 
     time_to_first_token: float | None
     total: float
+    threads: ThreadUse | None = None
 
     def tokens_per_second(self, completion_tokens: int) -> float | None:
         """Decode rate after the first token, or None when it cannot be measured."""
