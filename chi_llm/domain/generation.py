@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.messages import Message, check_text
+from chi_llm.domain.results import JsonResult
 from chi_llm.domain.structured import OutputSchema
 
 FinishReason = Literal["stop", "length"]  # leaving a stream early just ends it
@@ -113,7 +114,7 @@ class Usage:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ThreadUse:
+class ThreadUse(JsonResult):
     """The CPU threads a local model decoded with: `used` at the end of the generation, `most` on
     an idle machine (physical cores, or the user's fixed count), `changes` within the generation."""
 
@@ -125,6 +126,9 @@ class ThreadUse:
     def contended(self) -> bool:
         """Other processes keep the CPU busy: decoding runs on fewer threads than it would."""
         return self.used < self.most
+
+    def json_fields(self) -> Mapping[str, Any]:
+        return {"used": self.used, "most": self.most, "changes": self.changes, "contended": self.contended}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,5 +1,5 @@
 """`generate/start`: a generation streamed as `generate/delta` notifications {id, text}, then the
-final result {text, finish_reason, usage, model}; `$/cancelRequest` stops decoding within a token."""
+final result {text, finish_reason, usage, model, threads}; `$/cancelRequest` stops decoding within a token."""
 
 from __future__ import annotations
 
@@ -54,4 +54,10 @@ def generate_start(call: Call) -> Any:
     done = llm.last_completion
     if done is None or call.cancelled.is_set():
         return {"cancelled": True}
-    return {"text": done.text, "finish_reason": done.finish_reason, "usage": done.usage, "model": llm.model}
+    return {
+        "text": done.text,
+        "finish_reason": done.finish_reason,
+        "usage": done.usage,
+        "model": llm.model,
+        "threads": done.timings.threads,  # a local model's CPU threads (fewer while the CPU is busy), else null
+    }

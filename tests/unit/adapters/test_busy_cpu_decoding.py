@@ -10,6 +10,7 @@ import pytest
 from chi_llm.adapters.llama_cpp import LlamaCppGenerator
 from chi_llm.adapters.llama_cpp.thread_control import ThreadControl
 from chi_llm.domain.generation import GenerationOptions, GenerationRequest, ThreadUse
+from chi_llm.domain.results import to_json
 
 GREEDY = GenerationOptions(temperature=0.0, max_tokens=24, seed=1)
 REQUEST = GenerationRequest(prompt="The three primary colours are", options=GREEDY)
@@ -49,6 +50,8 @@ def test_fewer_threads_mid_answer_give_the_same_answer_and_are_reported(
     assert changed.text == steady.text and changed.usage.completion_tokens == steady.usage.completion_tokens
     assert changed.timings.threads == ThreadUse(used=1, most=2, changes=1)
     assert changed.timings.threads.contended
+    shown = {"used": 1, "most": 2, "changes": 1, "contended": True}  # as --json and the bridge show it
+    assert to_json(changed.timings.threads) == shown
     ctx = loaded.llm._ctx.ctx
     assert (llama_n_threads(ctx), llama_n_threads_batch(ctx)) == (1, 1)
 
