@@ -10,7 +10,9 @@ How: decode with the most threads (physical cores) while that is fastest. Now an
 the first window, then 32 tokens, 64, ... up to every 1024) try one window at one thread fewer
 (below the most: one more) and keep that count when it is faster; a failed try doubles the wait
 before the next. When a window runs clearly slower than the best one seen at its count (a
-neighbour started), try one thread fewer at once. A try is one short window, so on an idle
+neighbour started), try one thread fewer at once; below the most, when a window runs as fast as
+that count ran on a calm machine, or clearly faster than ever before (the neighbour left), try
+one thread more at once. A try is one short window, so on an idle
 machine they cost about 1% of the first thousand tokens and far less after (measured by
 benchmarks/busy_decode.py). Busy-waiting itself stays as llama.cpp sets it: making the team
 sleep at every barrier (OMP_WAIT_POLICY=passive) helps a busy machine but is process-wide,
@@ -27,6 +29,8 @@ import statistics
 WINDOW = 5  # tokens per measurement (their median, so one hiccup does not decide)
 SLOWER = 1.3  # a window this much slower than the best seen at that count suggests contention
 BETTER = 1.08  # a probe must be this much faster to be kept (noise is not a reason to move)
+CALM = 1.1  # below the most, a window within this of the calm pace at that count: try one more
+FASTER = 1.15  # below the most, a window this much faster than the best so far: try one more
 FIRST_RETRY = 32  # tokens below the most before trying one thread more, doubling up to LAST_RETRY
 LAST_RETRY = 1024
 
@@ -39,6 +43,8 @@ class ThreadControl:
         self.threads = self.most
         self.fixed = fixed
         self._best: dict[int, float] = {}
+        # Pace at a count when a try showed more threads faster (the machine had cores to spare).
+        self._calm: dict[int, float] = {}
         self._times: list[float] = []
         self._skip = 0  # the first token after a change warms the new team up; not measured
         self._steady = 0.0  # median of the last window at the kept count
@@ -78,9 +84,16 @@ class ThreadControl:
         self._steady = window
         if best is not None and window > best * SLOWER and self.threads > 1:
             self._probe(self.threads - 1)
+        elif self.threads < self.most and self._since_retry >= 2 * WINDOW and self._calmer(window, best):
+            self._probe(self.threads + 1)
         elif self._since_retry >= self._retry:
             self._retry = min(self._retry * 2, LAST_RETRY)
             self._probe(self.threads + 1 if self.threads < self.most else self.threads - 1)
+
+    def _calmer(self, window: float, best: float | None) -> bool:
+        """The neighbour seems gone: this count runs as it did on a calm machine, or faster than ever."""
+        calm = self._calm.get(self.threads)
+        return (calm is not None and window <= calm * CALM) or (best is not None and window * FASTER < best)
 
     def _probe(self, threads: int) -> None:
         self._probe_from = (self.threads, self._steady)
@@ -94,6 +107,8 @@ class ThreadControl:
             self._best[self.threads] = min(self._best.get(self.threads, window), window)
             self._steady = window
             return
+        if self.threads < kept:
+            self._calm[self.threads] = min(self._calm.get(self.threads, window), window)
         best = self._best.get(kept)
         if self.threads < kept and best is not None and steady > best * SLOWER:
             # Fewer threads did not help: the slowdown is something else (a longer context, a
