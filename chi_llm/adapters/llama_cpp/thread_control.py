@@ -48,7 +48,8 @@ class ThreadControl:
         self._times: list[float] = []
         self._skip = 0  # the first token after a change warms the new team up; not measured
         self._steady = 0.0  # median of the last window at the kept count
-        self._probe_from: tuple[int, float] | None = None  # while a probe runs: the kept count, its pace
+        # While a try runs: the kept count, its pace, whether its calm pace prompted the try.
+        self._probe_from: tuple[int, float, bool] | None = None
         self._retry = FIRST_RETRY
         self._since_retry = FIRST_RETRY  # the first window is followed by a try at once
 
@@ -85,7 +86,7 @@ class ThreadControl:
         if best is not None and window > best * SLOWER and self.threads > 1:
             self._probe(self.threads - 1)
         elif self.threads < self.most and self._since_retry >= 2 * WINDOW and self._calmer(window, best):
-            self._probe(self.threads + 1)
+            self._probe(self.threads + 1, calm=True)
         elif self._since_retry >= self._retry:
             self._retry = min(self._retry * 2, LAST_RETRY)
             self._probe(self.threads + 1 if self.threads < self.most else self.threads - 1)
@@ -95,12 +96,12 @@ class ThreadControl:
         calm = self._calm.get(self.threads)
         return (calm is not None and window <= calm * CALM) or (best is not None and window * FASTER < best)
 
-    def _probe(self, threads: int) -> None:
-        self._probe_from = (self.threads, self._steady)
+    def _probe(self, threads: int, *, calm: bool = False) -> None:
+        self._probe_from = (self.threads, self._steady, calm)
         self._since_retry = 0
         self._switch(threads)
 
-    def _judge_probe(self, window: float, kept: int, steady: float) -> None:
+    def _judge_probe(self, window: float, kept: int, steady: float, calm: bool) -> None:
         self._probe_from = None
         if window * BETTER < steady:  # the probed count is faster: keep it
             self._retry = FIRST_RETRY  # things changed: look again soon
@@ -109,6 +110,8 @@ class ThreadControl:
             return
         if self.threads < kept:
             self._calm[self.threads] = min(self._calm.get(self.threads, window), window)
+        elif calm:  # the calm pace at `kept` did not mean the neighbour left: stop trusting it
+            self._calm.pop(kept, None)
         best = self._best.get(kept)
         if self.threads < kept and best is not None and steady > best * SLOWER:
             # Fewer threads did not help: the slowdown is something else (a longer context, a

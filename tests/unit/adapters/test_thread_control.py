@@ -11,12 +11,14 @@ from chi_llm.adapters.llama_cpp.thread_control import FIRST_RETRY, LAST_RETRY, W
 RATES = {(2, 0): 120.7, (1, 0): 75.8, (2, 1): 31.2, (1, 1): 57.6}
 
 
-def run(control: ThreadControl, tokens: int, busy: Callable[[int], int]) -> tuple[float, list[int]]:
+def run(
+    control: ThreadControl, tokens: int, busy: Callable[[int], int], rates: dict[tuple[int, int], float] = RATES
+) -> tuple[float, list[int]]:
     """Decode `tokens` tokens; `busy(i)` is how many neighbours run at token i. Returns the
     simulated seconds and the thread count each token ran with."""
     seconds, used = 0.0, []
     for i in range(tokens):
-        took = 1 / RATES[(control.threads, busy(i))]
+        took = 1 / rates[(control.threads, busy(i))]
         used.append(control.threads)
         seconds += took
         control.observe(took)
@@ -136,3 +138,15 @@ def test_a_second_neighbour_leaving_is_noticed_as_quickly_as_the_first() -> None
         assert control.threads == 1
         _, used = run(control, 100, idle)
         assert used.index(2) <= 4 * (WINDOW + 1)
+
+
+def test_where_a_neighbour_does_not_slow_one_thread_its_calm_pace_is_not_taken_for_an_idle_machine() -> None:
+    """On a machine where one thread keeps its idle pace beside the neighbour, that pace says
+    nothing: after one try at every core fails, only the backoff tries again."""
+    unaffected = {**RATES, (1, 1): RATES[(1, 0)]}
+    control = ThreadControl(2)
+    run(control, 300, idle, unaffected)
+    run(control, 100, loaded, unaffected)
+    assert control.threads == 1
+    _, used = run(control, 4000, loaded, unaffected)
+    assert used.count(2) <= 8 * (WINDOW + 1)
