@@ -13,6 +13,7 @@ from pathlib import Path
 
 from chi_llm.adapters.provider_type import BuildContext, ProviderType, with_defaults
 from chi_llm.adapters.threaded import stream_in_thread
+from chi_llm.domain.cpu_load import CpuLoad
 from chi_llm.domain.diagnostics import EngineReport, Feature
 from chi_llm.domain.errors import ChiLlmError, ContextLengthExceeded, ModelNotFound
 from chi_llm.domain.generation import (
@@ -159,13 +160,18 @@ class FakeTextGenerator(TextGenerator):
 
 
 class FixedSystemProbe(SystemProbe):
-    """A SystemProbe that reports a fixed machine (deterministic recommendations and fit checks)."""
+    """A SystemProbe that reports a fixed machine (deterministic recommendations and fit checks)
+    and a fixed CPU load (default: nothing else running)."""
 
-    def __init__(self, hardware: Hardware) -> None:
+    def __init__(self, hardware: Hardware, load: CpuLoad | None = None) -> None:
         self._hardware = hardware
+        self._load = load or CpuLoad(cores=hardware.logical_cores, others=0.0, sample_s=0.0)
 
     def hardware(self) -> Hardware:
         return self._hardware
+
+    def cpu_load(self, seconds: float) -> CpuLoad | None:
+        return self._load
 
 
 class FixedEngineInfo(EngineInfo):

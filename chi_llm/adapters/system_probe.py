@@ -12,6 +12,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from chi_llm.adapters.cpu_sample import sample
+from chi_llm.domain.cpu_load import CpuLoad
 from chi_llm.domain.hardware import Gpu, Hardware
 from chi_llm.domain.ports import SystemProbe
 
@@ -138,6 +140,9 @@ class LocalSystemProbe(SystemProbe):
             # Asking llama.cpp imports it (~110 ms): only worth it when there is a GPU to offload to.
             gpu_offload=bool(gpus) and self._offload(),
         )
+
+    def cpu_load(self, seconds: float) -> CpuLoad | None:
+        return sample(self._proc, seconds)
 
     def _memory(self) -> tuple[int, int]:
         meminfo = self._proc / "meminfo"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.messages import Message, check_text
+from chi_llm.domain.results import JsonResult
 from chi_llm.domain.structured import OutputSchema
 
 FinishReason = Literal["stop", "length"]  # leaving a stream early just ends it
@@ -113,11 +114,30 @@ class Usage:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ThreadUse(JsonResult):
+    """The CPU threads a local model decoded with: `used` at the end of the generation, `most` on
+    an idle machine (physical cores, or the user's fixed count), `changes` within the generation."""
+
+    used: int
+    most: int
+    changes: int = 0
+
+    @property
+    def contended(self) -> bool:
+        """Other processes keep the CPU busy: decoding runs on fewer threads than it would."""
+        return self.used < self.most
+
+    def json_fields(self) -> Mapping[str, Any]:
+        return {"used": self.used, "most": self.most, "changes": self.changes, "contended": self.contended}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Timings:
-    """Wall-clock timings of one generation, in seconds."""
+    """Wall-clock timings of one generation, in seconds (and, for a local model, its threads)."""
 
     time_to_first_token: float | None
     total: float
+    threads: ThreadUse | None = None
 
     def tokens_per_second(self, completion_tokens: int) -> float | None:
         """Decode rate after the first token, or None when it cannot be measured."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from chi_llm.domain.capabilities import GeneratorExtras
+from chi_llm.domain.cpu_load import CpuLoad
 from chi_llm.domain.generation import Chunk, Completion, GenerationRequest
 from chi_llm.domain.hardware import Hardware
 from chi_llm.domain.model_ports import (  # the model ports live in their own module; imported here as before
@@ -193,6 +194,12 @@ class SystemProbe(Protocol):
     @abstractmethod
     def hardware(self) -> Hardware:
         """A fresh reading. Never raises for a missing tool (no nvidia-smi): that GPU is simply absent."""
+        ...
+
+    @abstractmethod
+    def cpu_load(self, seconds: float) -> CpuLoad | None:
+        """Samples the CPU for about `seconds`: how much of it other processes use. None where the
+        system does not say (no /proc/stat and no load average). Never raises."""
         ...
 
 

@@ -72,7 +72,12 @@ KEYS: dict[str, Key] = {
             "where models are stored (default: CHI_LLM_HOME or ~/.cache/chi_llm)",
             folder_if_present,
         ),
-        Key("threads", whole_number(1), None, "CPU threads for llama.cpp (default: physical cores)"),
+        Key(
+            "threads",
+            whole_number(1),
+            None,
+            "llama.cpp CPU threads, used as given (default: physical cores, fewer on a busy CPU)",
+        ),
         Key("gpu_layers", whole_number(-1), None, "layers offloaded to the GPU, -1 = all (default: all if supported)"),
         Key("provider", checked_elsewhere, {"type": "local"}, "a single provider: {type: ..., settings...}"),
         Key("providers", checked_elsewhere, None, "provider profiles: [{id, type, settings, tags, priority}]"),

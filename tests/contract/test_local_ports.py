@@ -281,6 +281,13 @@ def test_probe_reports_a_plausible_machine(probe: SystemProbe) -> None:
         assert gpu.vram_free is None or gpu.vram_total is None or gpu.vram_free <= gpu.vram_total
 
 
+def test_probe_samples_a_plausible_cpu_load(probe: SystemProbe) -> None:
+    load = probe.cpu_load(0.05)
+    assert load is not None  # every probe here runs on Linux or is fixed
+    assert load.cores >= 1 and 0.0 <= load.others <= load.cores and load.sample_s >= 0.0
+    assert load.runnable is None or load.runnable >= 0
+
+
 def test_store_keeps_permissions_and_makes_secret_files_private(store: ConfigStore, tmp_path: Path) -> None:
     path = tmp_path / "shared.json"
     store.write(path, {"model": "m"})

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from chi_llm.adapters.llama_cpp.loader import LoadedModel
+from chi_llm.adapters.llama_cpp.pacing import Pace
 from chi_llm.adapters.llama_cpp.sessions import shared_prefix
 from chi_llm.domain.errors import GenerationFailed
 from chi_llm.domain.generation import Chunk, FinishReason, GenerationOptions, Timings, Usage
@@ -63,6 +64,7 @@ def decode(
     room = model.context - len(prompt)
     limit = min(options.token_limit, room)
     with model.lock:
+        pace = Pace(llm, model.threads)
         model.sessions.activate(llm, work.session)
         cached = shared_prefix(llm.input_ids[: llm.n_tokens], prompt)
         started = time.perf_counter()
@@ -89,8 +91,9 @@ def decode(
         )
         try:
             for token in tokens:
+                now = pace.token()
                 if first is None:
-                    first = time.perf_counter() - started
+                    first = now - started
                 if is_eog(vocab, token):
                     finish = "stop"
                     break
@@ -118,6 +121,10 @@ def decode(
             Chunk(
                 finish_reason=finish,
                 usage=Usage(prompt_tokens=len(prompt), completion_tokens=produced, cached_tokens=cached),
-                timings=Timings(time_to_first_token=first, total=time.perf_counter() - started),
+                timings=Timings(
+                    time_to_first_token=first,
+                    total=time.perf_counter() - started,
+                    threads=pace.used(),
+                ),
             )
         )

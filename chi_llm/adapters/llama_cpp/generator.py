@@ -41,7 +41,8 @@ class LlamaCppGenerator(TextGenerator):
         locate: turns a model name (catalog id or path) into a local file, fetching if needed.
         default_model: used when a request names no model.
         context: configured context size; the effective one is min(this, trained context).
-        threads: CPU threads (default: physical cores).
+        threads: CPU threads, used as given. Default: physical cores, fewer while other processes
+            keep the CPU busy (thread_control.py).
         gpu_layers: layers to offload (default: all when the build supports GPU offload).
         admit: called with (path, context) before a model is first loaded; raises to refuse it
             (e.g. InsufficientResources when it will not fit in memory).
@@ -109,6 +110,7 @@ class LlamaCppGenerator(TextGenerator):
             # More threads than logical cores only slows llama.cpp down; tens of thousands crash it.
             threads=min(self._threads or physical_cores(), os.cpu_count() or 1),
             gpu_layers=self._gpu_layers if self._gpu_layers is not None else default_gpu_layers(),
+            fixed_threads=self._threads is not None,
         )
         if self._admit is not None and not is_loaded(params):
             self._admit(params.path, params.context)

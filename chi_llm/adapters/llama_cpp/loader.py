@@ -13,6 +13,7 @@ from typing import Any
 from chi_llm.adapters.gguf import read_metadata, trained_context
 from chi_llm.adapters.llama_cpp.chat_format import Formatter, make_formatter, uncompilable
 from chi_llm.adapters.llama_cpp.sessions import KvSessions
+from chi_llm.adapters.llama_cpp.thread_control import ThreadControl
 from chi_llm.adapters.worker import stop_all
 from chi_llm.domain.errors import BackendUnavailable, ModelCorrupt
 
@@ -25,17 +26,21 @@ class LoadParams:
     context: int
     threads: int
     gpu_layers: int
+    fixed_threads: bool = False  # the user chose `threads`: no adapting to a busy CPU (thread_control)
 
 
 @dataclass(slots=True)
 class LoadedModel:
     """A model in memory. Its generations run on its decode thread (worker.py); `lock` guards the
-    model against unloading mid-token; `sessions` tracks whose conversation the KV cache holds."""
+    model against unloading mid-token; `sessions` tracks whose conversation the KV cache holds;
+    `threads` chooses its CPU threads token by token (kept across generations: a busy CPU
+    outlasts one answer)."""
 
     llm: Any
     params: LoadParams
     format_chat: Formatter
     lock: threading.Lock
+    threads: ThreadControl
     sessions: KvSessions = field(default_factory=KvSessions)
 
     @property
@@ -104,7 +109,8 @@ def load(params: LoadParams) -> LoadedModel:
         except ModelCorrupt:
             llm.close()  # a template that does not compile: the file is refused, its memory freed now
             raise
-        loaded = LoadedModel(llm=llm, params=params, format_chat=format_chat, lock=threading.Lock())
+        threads = ThreadControl(params.threads, fixed=params.fixed_threads)
+        loaded = LoadedModel(llm=llm, params=params, format_chat=format_chat, lock=threading.Lock(), threads=threads)
         _cache[params] = loaded
         log.info(
             "loaded %s (context %d, %d threads, %d GPU layers) in %.2f s",

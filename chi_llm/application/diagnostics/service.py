@@ -11,7 +11,12 @@ from chi_llm.application.config import ConfigService
 from chi_llm.application.diagnostics.config_checks import config_checks, provider_check
 from chi_llm.application.diagnostics.model_checks import current_check, downloaded_checks, listing, store_check
 from chi_llm.application.diagnostics.runner import Job, run_jobs
-from chi_llm.application.diagnostics.system_checks import engine_check, hardware_checks, runtime_checks
+from chi_llm.application.diagnostics.system_checks import (
+    cpu_load_check,
+    engine_check,
+    hardware_checks,
+    runtime_checks,
+)
 from chi_llm.application.model_library import ModelLibrary
 from chi_llm.application.provider_service import ProviderService
 from chi_llm.domain.diagnostics import AREAS, Check, DiagnosticReport, Status
@@ -23,6 +28,7 @@ from chi_llm.domain.settings import Settings
 
 PROVIDER_TIMEOUT = 1.5  # seconds for a connection test: a blackholed address must not stall the report
 JOB_TIMEOUT = 2.6  # the whole report stays under 3 s
+CPU_SAMPLE = 0.5  # seconds of CPU use sampled to see whether other processes keep it busy
 
 
 class DiagnosticsService:
@@ -73,6 +79,7 @@ class DiagnosticsService:
         jobs = [
             Job(id="system.python", area="system", title="Python", run=partial(runtime_checks, self.version)),
             Job(id="system.hardware", area="system", title="Hardware", run=self._hardware_checks, timeout=timeout),
+            Job(id="system.cpu_load", area="system", title="CPU load", run=self._cpu_load, timeout=timeout),
             Job(id="llama_cpp.build", area="llama_cpp", title="llama.cpp build", run=self._engine, timeout=timeout),
             Job(id="models.dir", area="models", title="Models folder", run=self._store, timeout=timeout),
             Job(id="config.files", area="config", title="Configuration", run=self._config_checks, timeout=timeout),
@@ -101,6 +108,10 @@ class DiagnosticsService:
 
     def _hardware_checks(self) -> list[Check]:
         return hardware_checks(self._hardware())
+
+    def _cpu_load(self) -> list[Check]:
+        threads = self._settings["threads"] if self._settings is not None else None
+        return [cpu_load_check(self._probe.cpu_load(CPU_SAMPLE), threads)]
 
     def _engine(self) -> list[Check]:
         gpu_layers = self._settings["gpu_layers"] if self._settings is not None else None

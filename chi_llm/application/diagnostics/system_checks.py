@@ -5,6 +5,7 @@ from __future__ import annotations
 import platform
 import sys
 
+from chi_llm.domain.cpu_load import CpuLoad
 from chi_llm.domain.diagnostics import Check, EngineReport, Status
 from chi_llm.domain.hardware import GIB, Hardware
 
@@ -97,3 +98,31 @@ def engine_check(engine: EngineReport, hardware: Hardware | None, gpu_layers: in
         fix = "gpu_layers is set but this build runs on the CPU only: unset it (chi-llm config unset gpu_layers)"
         return _check("llama_cpp.build", "llama.cpp build", value, "warn", fix)
     return _check("llama_cpp.build", "llama.cpp build", value)
+
+
+def cpu_load_check(load: CpuLoad | None, threads: int | None) -> Check:
+    """Whether other processes keep the CPU busy (local decoding slows down beside them)."""
+    if load is None:
+        return _check("system.cpu_load", "CPU load", None, "skip", "this system does not report CPU use")
+    value = {
+        "cores": load.cores,
+        "other_processes_cores": load.others,
+        "runnable": load.runnable,
+        "load_1m": load.load_1m,
+        "sample_s": load.sample_s,
+        "contended": load.contended,
+    }
+    if not load.contended:
+        return _check("system.cpu_load", "CPU load", value)
+    if threads is not None:
+        adapt = (
+            f"`threads` is set to {threads}, so decoding cannot move to fewer threads meanwhile: "
+            "unset it (chi-llm config unset threads) to let chi-llm adapt"
+        )
+    else:
+        adapt = "chi-llm decodes on fewer threads meanwhile, which limits the loss"
+    fix = (
+        f"other processes keep {load.others:.1f} of {load.cores} cores busy, so local models answer slower; "
+        f"{adapt}. Pause or close the busy programs, or use a provider on another machine"
+    )
+    return _check("system.cpu_load", "CPU load", value, "warn", fix)

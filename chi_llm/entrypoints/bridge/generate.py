@@ -1,6 +1,6 @@
 """`generate/start`: a generation streamed as `generate/delta` notifications {id, text}, then the
-final result {text, finish_reason, usage, model, provider (who answered), fallback (who failed
-before it)}; `$/cancelRequest` stops decoding within a token."""
+final result {text, finish_reason, usage, model, threads, provider (who answered), fallback (who
+failed before it)}; `$/cancelRequest` stops decoding within a token."""
 
 from __future__ import annotations
 
@@ -55,5 +55,11 @@ def generate_start(call: Call) -> Any:
     done = llm.last_completion
     if done is None or call.cancelled.is_set():
         return {"cancelled": True}
-    answer = {"text": done.text, "finish_reason": done.finish_reason, "usage": done.usage, "model": llm.model}
+    answer = {
+        "text": done.text,
+        "finish_reason": done.finish_reason,
+        "usage": done.usage,
+        "model": llm.model,
+        "threads": done.timings.threads,  # a local model's CPU threads (fewer while the CPU is busy), else null
+    }
     return {**answer, "provider": llm.answered_by, "fallback": llm.fell_back_from}

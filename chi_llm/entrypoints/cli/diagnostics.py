@@ -98,6 +98,10 @@ SUMMARIES: dict[str, Any] = {
         f"{v['physical_cores']} cores ({v['logical_cores']} threads); "
         + (", ".join(v["features"]) or "no SIMD features found")
     ),
+    "system.cpu_load": lambda v: (
+        f"other processes use {v['other_processes_cores']:.1f} of {v['cores']} cores"
+        + (f", {v['runnable']} tasks runnable" if v.get("runnable") is not None else "")
+    ),
     "system.memory": lambda v: f"{_gib(v['available_bytes'])} available of {_gib(v['total_bytes'])}",
     "llama_cpp.build": lambda v: (
         f"llama-cpp-python {v['version']}, GPU offload {'yes' if v['gpu_offload'] else 'no'}"

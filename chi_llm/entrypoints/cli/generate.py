@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from chi_llm.domain.results import to_json
 from chi_llm.entrypoints.cli import output
 from chi_llm.entrypoints.cli.inputs import read_input
 from chi_llm.entrypoints.cli.options import build_llm, model_options, output_options, system_option
@@ -26,6 +27,7 @@ def completion_json(completion: Any) -> dict[str, Any]:
             "time_to_first_token_s": timings.time_to_first_token,
             "total_s": timings.total,
             "tokens_per_second": timings.tokens_per_second(usage.completion_tokens),
+            "threads": to_json(timings.threads),  # a local model's CPU threads: {used, most, changes, contended}
         },
     }
 

@@ -15,6 +15,7 @@ import pytest
 
 from chi_llm.adapters.fake import FixedEngineInfo, FixedFeatures, FixedSystemProbe, InMemoryCatalog
 from chi_llm.application.diagnostics.runner import Job, run_jobs
+from chi_llm.domain.cpu_load import CpuLoad
 from chi_llm.domain.diagnostics import Check, DiagnosticReport, EngineReport, Feature
 from chi_llm.domain.hardware import GIB, Gpu, Hardware
 from chi_llm.domain.model_spec import HfSource, ModelSpec
@@ -184,3 +185,27 @@ def test_jobs_run_concurrently_and_a_slow_or_broken_one_is_reported_in_its_place
         ("system.x", "ok"),
     ]
     assert checks[0].value == {"timed_out_after_s": 0.3} and "boom" in str(checks[1].value)
+
+
+def busy_probe(others: float) -> FixedSystemProbe:
+    return FixedSystemProbe(MACHINE, CpuLoad(cores=8, others=others, sample_s=0.5, runnable=3, load_1m=1.2))
+
+
+def test_a_cpu_kept_busy_by_other_processes_is_a_warning_that_says_what_to_do() -> None:
+    check = report(probe=busy_probe(1.04)).find("system.cpu_load")
+    assert check.status == "warn" and check.value["contended"] is True
+    assert check.value["other_processes_cores"] == 1.04 and check.value["runnable"] == 3
+    assert "1.0 of 8 cores" in (check.fix or "") and "fewer threads" in (check.fix or "")
+    fixed = report({"CHI_LLM_CONFIG": json.dumps({"threads": 4})}, probe=busy_probe(1.04)).find("system.cpu_load")
+    assert "chi-llm config unset threads" in (fixed.fix or "")
+
+
+def test_an_idle_cpu_is_ok_and_an_unmeasurable_one_skipped() -> None:
+    calm = report(probe=busy_probe(0.1)).find("system.cpu_load")
+    assert calm.status == "ok" and calm.value["contended"] is False and calm.fix is None
+
+    class Unmeasured(FixedSystemProbe):
+        def cpu_load(self, seconds: float) -> CpuLoad | None:
+            return None
+
+    assert report(probe=Unmeasured(MACHINE)).find("system.cpu_load").status == "skip"

@@ -203,6 +203,7 @@ def test_generate_streams_deltas_then_the_result() -> None:
     final = next(m for m in messages if m.get("id") == 1)["result"]
     assert "".join(deltas) == final["text"] == "Echo: alpha beta"
     assert final["finish_reason"] == "length" and final["usage"]["completion_tokens"] == 3
+    assert final["threads"] is None  # only a local model decodes on this machine's CPU threads
     assert messages.index(next(m for m in messages if m.get("id") == 1)) > max(
         i for i, m in enumerate(messages) if m.get("method") == "generate/delta"
     )

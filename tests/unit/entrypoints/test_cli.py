@@ -50,7 +50,8 @@ def test_json_result_has_usage(monkeypatch: pytest.MonkeyPatch) -> None:
     data = json.loads(result.stdout)
     assert data["text"] == "one two" and data["finish_reason"] == "length"
     assert data["usage"]["completion_tokens"] == 2 and data["usage"]["total_tokens"] > 2
-    assert set(data["timings"]) == {"time_to_first_token_s", "total_s", "tokens_per_second"}
+    assert set(data["timings"]) == {"time_to_first_token_s", "total_s", "tokens_per_second", "threads"}
+    assert data["timings"]["threads"] is None  # the fake decodes on no CPU threads of its own
 
 
 def test_ask_with_context_and_complete(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -55,3 +55,15 @@ def test_the_library_function_returns_the_same_report() -> None:
     report = chi_llm.diagnose()
     assert report.find("system.chi_llm").value == {"version": chi_llm.__version__}
     jsonschema.validate(report.to_json(), SCHEMA, cls=jsonschema.Draft202012Validator)
+
+
+def test_the_cpu_load_line_says_how_busy_other_processes_keep_it() -> None:
+    from chi_llm.domain.diagnostics import Check
+    from chi_llm.entrypoints.cli.diagnostics import summary
+
+    value = {"cores": 2, "other_processes_cores": 1.04, "runnable": 3, "load_1m": 1.9, "sample_s": 0.5}
+    check = Check(id="system.cpu_load", area="system", title="CPU load", status="warn", value=value, fix="x")
+    assert summary(check) == "other processes use 1.0 of 2 cores, 3 tasks runnable"
+    shown = json.loads(run("diagnostics", "--json").stdout)
+    load = next(c for c in shown["checks"] if c["id"] == "system.cpu_load")
+    assert load["status"] in ("ok", "warn") and load["value"]["cores"] >= 1

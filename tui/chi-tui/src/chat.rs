@@ -1,12 +1,12 @@
 //! Chat with the configured model or provider: answers stream token by token, Esc cancels a
 //! running answer (the bridge stops decoding), /reset starts over, the status line shows the
-//! model, the provider, the tokens and the speed.
+//! model, the provider, the tokens and the speed, and when other processes keep the CPU busy.
 
 use serde_json::{json, Value};
 
 use crate::app::{Action, App, Effect, Pending, Screen, Tone};
 use crate::input::TextInput;
-use crate::protocol::{cancel_line, decode, GenerateDelta, GenerateResult, RpcError, CANCELLED};
+use crate::protocol::{cancel_line, decode, GenerateDelta, GenerateResult, RpcError, ThreadUse, CANCELLED};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -39,6 +39,8 @@ pub struct LastAnswer {
     pub completion_tokens: u64,
     /// Seconds from the first piece to the answer (decoding, without the wait before it).
     pub seconds: f64,
+    /// A local model's CPU threads (fewer while the CPU is busy elsewhere).
+    pub threads: Option<ThreadUse>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -152,6 +154,7 @@ pub fn answered(app: &mut App, outcome: Result<Value, RpcError>) -> Vec<Effect> 
                 prompt_tokens: done.usage.prompt_tokens,
                 completion_tokens: done.usage.completion_tokens,
                 seconds,
+                threads: done.threads,
             });
         }
         Ok((Err(_), value)) if value.get("cancelled").is_some() => stopped(app, "stopped"),
@@ -190,7 +193,8 @@ fn rate(tokens: u64, seconds: f64) -> f64 {
     }
 }
 
-/// "smollm2-135m · local · 12+34 tokens · 56.7 tok/s"
+/// "smollm2-135m · local · 12+34 tokens · 56.7 tok/s", then "· CPU busy: 1 thread" while the
+/// last answer ran on fewer threads than the cores (the next one starts where it ended).
 pub fn status(app: &App) -> String {
     let provider = app.route.clone().unwrap_or_else(|| "local".into());
     let model = app
@@ -207,6 +211,10 @@ pub fn status(app: &App) -> String {
     } else if let Some(last) = &app.chat.last {
         let speed = rate(last.completion_tokens, last.seconds);
         parts.push(format!("{}+{} tokens · {speed:.1} tok/s", last.prompt_tokens, last.completion_tokens));
+    }
+    if let Some(threads) = app.chat.last.as_ref().and_then(|l| l.threads.as_ref()).filter(|t| t.contended) {
+        let plural = if threads.used == 1 { "" } else { "s" };
+        parts.push(format!("CPU busy: {} thread{plural}", threads.used));
     }
     parts.join(" · ")
 }

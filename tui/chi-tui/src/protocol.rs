@@ -208,12 +208,26 @@ pub struct Usage {
     pub completion_tokens: u64,
 }
 
+/// A local model's CPU threads at the end of an answer: fewer than `most` while other processes
+/// keep the CPU busy.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct ThreadUse {
+    pub used: u64,
+    pub most: u64,
+    #[serde(default)]
+    pub changes: u64,
+    pub contended: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct GenerateResult {
     pub text: String,
     pub finish_reason: String,
     pub usage: Usage,
     pub model: Option<String>,
+    /// None for providers that do not decode on this machine's CPU.
+    #[serde(default)]
+    pub threads: Option<ThreadUse>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]

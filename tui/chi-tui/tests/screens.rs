@@ -226,6 +226,30 @@ fn the_wizard_writes_only_the_rest_when_told_no() {
 }
 
 #[test]
+fn chat_status_says_when_the_cpu_is_busy() {
+    let mut app = ready_app();
+    update(&mut app, Action::Char('1'));
+    let ask = |app: &mut chi_tui::app::App, threads: serde_json::Value| {
+        for c in "hi".chars() {
+            update(app, Action::Insert(c));
+        }
+        let start = update(app, Action::Enter);
+        let usage = json!({"prompt_tokens": 3, "completion_tokens": 2});
+        let result = json!({"text": "Hi", "finish_reason": "stop", "usage": usage, "model": "m", "threads": threads});
+        answer(app, &start[0], result);
+        chi_tui::chat::status(app)
+    };
+    let busy = ask(&mut app, json!({"used": 1, "most": 2, "changes": 1, "contended": true}));
+    assert!(busy.ends_with("CPU busy: 1 thread"), "{busy}");
+    let idle = ask(&mut app, json!({"used": 2, "most": 2, "changes": 0, "contended": false}));
+    assert!(!idle.contains("CPU busy"), "{idle}");
+    let remote = ask(&mut app, serde_json::Value::Null);
+    assert!(!remote.contains("CPU busy") && remote.contains("3+2 tokens"), "{remote}");
+    let busier = ask(&mut app, json!({"used": 3, "most": 8, "changes": 2, "contended": true}));
+    assert!(busier.ends_with("CPU busy: 3 threads"), "{busier}");
+}
+
+#[test]
 fn chat_streams_cancels_and_resets() {
     let mut app = ready_app();
     update(&mut app, Action::Char('1'));
