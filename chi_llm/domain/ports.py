@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # result types of rarely used methods: not imported on the ge
     from chi_llm.domain.diagnostics import EngineReport, Feature
     from chi_llm.domain.model_views import CatalogCheck
     from chi_llm.domain.provider_views import UrlSearch
-    from chi_llm.domain.rag import Hit, LoadedFile, Passage, SearchMode, SkippedFile, StoredDocument, StoreInfo
+    from chi_llm.domain.rag import Hit, LoadedFile, Passage, RankingMode, SkippedFile, StoredDocument, StoreInfo
 
 ProgressCallback = Callable[[FetchProgress], None]
 
@@ -439,12 +439,15 @@ class VectorStore(Protocol):
         vector: Sequence[float] | None,
         text: str | None,
         k: int,
-        mode: SearchMode,
+        mode: RankingMode,
         where: Mapping[str, Any] | None = None,
     ) -> list[Hit]:
-        """The k best passages, best first. `vector` for vector and hybrid, `text` for text and
-        hybrid (reciprocal-rank fusion). `where`: equality on source, document_id, heading or a
-        metadata key; only matching passages are ranked."""
+        """The k best passages, best first: by cosine similarity to `vector` (mode "vector",
+        `score` is that similarity) or by BM25 on `text` (mode "text", `score` is BM25; passages
+        sharing no term are not returned). When `vector` is given, every hit's `similarity` is
+        its cosine similarity to it (in text mode too; hybrid search fuses the two rankings);
+        otherwise None. `where`: equality on source, document_id, heading or a metadata key;
+        only matching passages are ranked."""
         ...
 
     @abstractmethod

@@ -10,6 +10,7 @@ from typing import Any
 
 from chi_llm.application.generation import GenerationService
 from chi_llm.application.rag.batches import Pending, content_hash
+from chi_llm.application.rag.fusion import CANDIDATES, fuse
 from chi_llm.application.rag.ingest import Ingestor
 from chi_llm.application.rag.names import checked_filter, stored_name
 from chi_llm.domain.errors import InvalidRequest
@@ -110,11 +111,17 @@ class RagService:
         if search_mode != "text" and vector is None:
             vector = self.embedder.embed_query(query)
         k = top_k or self.settings.top_k
-        return self.store.search(vector=vector, text=query, k=k, mode=search_mode, where=where)
+        if search_mode != "hybrid":
+            return self.store.search(vector=vector, text=query, k=k, mode=search_mode, where=where)
+        depth = max(k, CANDIDATES)
+        dense = self.store.search(vector=vector, text=None, k=depth, mode="vector", where=where)
+        lexical = self.store.search(vector=vector, text=query, k=depth, mode="text", where=where)
+        return fuse(dense, lexical, k=k, dense_weight=self.settings.dense_weight)
 
     def relevant(self, query: str, where: Mapping[str, Any] | None = None) -> bool:
         """Whether anything is close enough to answer from: the best passage's cosine similarity
-        reaches `min_score`."""
+        reaches `min_score` (the relevance cutoff, which also keeps less similar passages out
+        of an answer's sources)."""
         return self._relevant(self.embedder.embed_query(query), where)
 
     def _relevant(self, vector: list[float], where: Mapping[str, Any] | None) -> bool:
@@ -134,7 +141,9 @@ class RagService:
         vector = self.embedder.embed_query(question)  # once, for the relevance check and the search
         if not self._relevant(vector, where):
             return [], False
-        return self._search(question, top_k, where, mode, vector), True
+        hits = self._search(question, top_k, where, mode, vector)
+        kept = [h for h in hits if h.similarity is not None and h.similarity >= self.settings.min_score]
+        return kept, bool(kept)
 
     def query(
         self,

@@ -132,3 +132,28 @@ def test_the_rag_key_is_checked_and_explained(monkeypatch: pytest.MonkeyPatch) -
     assert shown["value"]["top_k"] == 3 and shown["source"] == "env CHI_LLM_CONFIG"
     configure(monkeypatch, chunk_size=8)
     assert run("config", "show").exit_code == 2
+
+
+def test_hybrid_search_shows_cosine_similarities(monkeypatch: pytest.MonkeyPatch, docs: Path, tmp_path: Path) -> None:
+    configure(monkeypatch)
+    rag = MicroRAG(db_path=tmp_path / "kb")
+    rag.add_files(str(docs))
+    cosine = {h.passage.id: h.score for h in rag.search("water the tomatoes", 10, mode="vector")}
+    hybrid = rag.search("water the tomatoes", 3, mode="hybrid")
+    assert hybrid and all(h.score == h.similarity == pytest.approx(cosine[h.passage.id]) for h in hybrid)
+    assert hybrid[0].score > 0.3  # not a reciprocal-rank value like 0.033
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "vector", "text"])
+def test_passages_below_the_relevance_cutoff_are_not_sent(
+    monkeypatch: pytest.MonkeyPatch, docs: Path, mode: str
+) -> None:
+    configure(monkeypatch, replies=["Twice a week [1]."], min_score=0.3)
+    rag = MicroRAG(db_path="memory:")
+    rag.add_files(str(docs))
+    found = rag.search("water tomatoes twice a week on Tuesday", 5, mode=mode)
+    assert {Path(h.passage.source).name for h in found} == {"garden.md", "cars.txt"}  # both in the top k
+    answer = rag.query("water tomatoes twice a week on Tuesday", include_sources=True, mode=mode)
+    assert not isinstance(answer, str) and answer.found
+    assert answer.sources and all((h.similarity or 0) >= 0.3 for h in answer.sources)
+    assert [Path(h.passage.source).name for h in answer.sources] == ["garden.md"]

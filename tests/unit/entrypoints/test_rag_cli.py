@@ -163,3 +163,14 @@ def test_a_filter_of_another_type_than_the_stored_values_finds_nothing(
     assert len(json.loads(found.stdout)) == (1 if value in ('"text"', "text") else 0)
     answer = run("rag", "query", "blue car brakes", "--filter", f"kind={value}", "--json")
     assert answer.exit_code == 0 and json.loads(answer.stdout)["found"] == (value in ('"text"', "text"))
+
+
+def test_shown_scores_say_what_they_are(monkeypatch: pytest.MonkeyPatch, docs: Path) -> None:
+    monkeypatch.setenv("CHI_LLM_CONFIG", json.dumps(FAKE))
+    assert run("rag", "add", str(docs)).exit_code == 0
+    hybrid = run("rag", "search", "blue car brakes", "-k", "1").stdout
+    assert "cars.txt (chars 0-31, similarity 0.707)" in hybrid  # cosine similarity, as in vector search
+    assert "similarity 0.707" in run("rag", "search", "blue car brakes", "-k", "1", "--mode", "vector").stdout
+    assert "BM25 " in run("rag", "search", "blue car brakes", "-k", "1", "--mode", "text").stdout
+    answer = run("rag", "query", "what grows in shade", "--sources").stdout
+    assert "garden.md — Garden (chars " in answer and ", similarity 0." in answer
