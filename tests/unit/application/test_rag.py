@@ -157,3 +157,16 @@ def test_passages_below_the_relevance_cutoff_are_not_sent(
     assert not isinstance(answer, str) and answer.found
     assert answer.sources and all((h.similarity or 0) >= 0.3 for h in answer.sources)
     assert [Path(h.passage.source).name for h in answer.sources] == ["garden.md"]
+
+
+def test_the_dense_weight_is_a_checked_setting(monkeypatch: pytest.MonkeyPatch, docs: Path) -> None:
+    configure(monkeypatch, dense_weight=0.0)  # the text ranking alone
+    rag = MicroRAG(db_path="memory:")
+    rag.add_files(str(docs))
+    question = "blue tomatoes"
+    text_order = [h.passage.id for h in rag.search(question, 2, mode="text")]
+    assert [h.passage.id for h in rag.search(question, 2, mode="hybrid")] == text_order
+    for wrong in (1.5, -0.1, "high", True):
+        configure(monkeypatch, dense_weight=wrong)
+        with pytest.raises(ConfigError, match="dense_weight"):
+            MicroRAG(db_path="memory:").search("anything")
