@@ -107,6 +107,7 @@ def main() -> None:
         print(f"{mode:8} {n:8.3f} {r:10.3f} {lat * 1000:8.1f}")
     sys.stdout.flush()
     compare_fusions(rag_service, queries, vectors, judged, max(results["text"][0], results["vector"][0]))
+    similarity_of_relevant(rag_service, queries, vectors, judged, rag.count())
 
 
 def compare_fusions(rag_service, queries, vectors, judged, best_single: float) -> None:  # type: ignore[no-untyped-def]
@@ -133,6 +134,36 @@ def compare_fusions(rag_service, queries, vectors, judged, best_single: float) -
         value = score(fusion, lists)
         print(f"{name:30} {value:8.3f} {value - best_single:+15.3f} {score(fusion, noise):13.3f}")
     print(f"{'vector alone':30} {score(lambda d, lx: d, lists):8.3f}")
+    sys.stdout.flush()
+
+
+def similarity_of_relevant(rag_service, queries, vectors, judged, passages: int) -> None:  # type: ignore[no-untyped-def]
+    """Where the relevance cutoff (min_score) can go: each relevant document's best passage's
+    cosine similarity to its query, against every passage of the documents not judged relevant."""
+    relevant: list[float] = []
+    other: list[float] = []
+    for query in queries:
+        best: dict[str, float] = {}
+        for hit in rag_service.store.search(vector=vectors[query["_id"]], text=None, k=passages, mode="vector"):
+            if hit.passage.document_id in judged[query["_id"]]:
+                best.setdefault(hit.passage.document_id, hit.score)
+            else:
+                other.append(hit.score)
+        relevant.extend(best.values())
+    relevant.sort()
+    other.sort()
+
+    def at(values: list[float], share: float) -> float:
+        return values[min(len(values) - 1, int(share * len(values)))]
+
+    print(
+        f"\ncosine similarity: relevant p1 {at(relevant, 0.01):.3f} p5 {at(relevant, 0.05):.3f} median "
+        f"{at(relevant, 0.5):.3f}; not relevant median {at(other, 0.5):.3f} p95 {at(other, 0.95):.3f}"
+    )
+    for cutoff in (0.5, 0.55, 0.6, 0.65):
+        kept = sum(v >= cutoff for v in relevant) / len(relevant)
+        dropped = sum(v < cutoff for v in other) / len(other)
+        print(f"min_score {cutoff}: keeps {kept:.1%} of relevant documents, drops {dropped:.1%} of other passages")
     sys.stdout.flush()
 
 
