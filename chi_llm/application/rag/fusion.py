@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.rag import Hit
 
-CANDIDATES = 100  # passages taken from each ranking (the normalization's range is over these)
+CANDIDATES = 50  # passages taken from each ranking (the normalization's range is over these)
 
 
 def fuse(dense: Sequence[Hit], lexical: Sequence[Hit], *, k: int, dense_weight: float) -> list[Hit]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,9 +115,10 @@ class RagService:
         if search_mode != "hybrid":
             return self.store.search(vector=vector, text=query, k=k, mode=search_mode, where=where)
         depth = max(k, CANDIDATES)
-        dense = self.store.search(vector=vector, text=None, k=depth, mode="vector", where=where)
-        lexical = self.store.search(vector=vector, text=query, k=depth, mode="text", where=where)
-        return fuse(dense, lexical, k=k, dense_weight=self.settings.dense_weight)
+        with ThreadPoolExecutor(max_workers=1) as pool:  # the text search runs beside the vector one
+            lexical = pool.submit(self.store.search, vector=vector, text=query, k=depth, mode="text", where=where)
+            dense = self.store.search(vector=vector, text=None, k=depth, mode="vector", where=where)
+            return fuse(dense, lexical.result(), k=k, dense_weight=self.settings.dense_weight)
 
     def relevant(self, query: str, where: Mapping[str, Any] | None = None) -> bool:
         """Whether anything is close enough to answer from: the best passage's cosine similarity
