@@ -1,5 +1,5 @@
-"""An in-memory VectorStore: exact cosine search, a small BM25 and reciprocal-rank fusion. It
-passes the VectorStore contract, so the CLI, bridge and tests can run RAG with no database."""
+"""An in-memory VectorStore: exact cosine search and a small BM25. It passes the VectorStore
+contract, so the CLI, bridge and tests can run RAG with no database."""
 
 from __future__ import annotations
 
@@ -14,9 +14,8 @@ from typing import Any
 from chi_llm.adapters.stored_documents import stored_documents
 from chi_llm.domain.errors import ConfigError
 from chi_llm.domain.ports import VectorStore
-from chi_llm.domain.rag import Hit, Passage, SearchMode, StoredDocument, StoreInfo
+from chi_llm.domain.rag import Hit, Passage, RankingMode, StoredDocument, StoreInfo
 
-RRF_K = 60  # the constant of reciprocal-rank fusion (LanceDB's RRFReranker uses the same)
 _WORD = re.compile(r"\w+")
 Row = tuple[Passage, list[float], str]  # passage, vector, content hash
 
@@ -68,22 +67,20 @@ class InMemoryStore(VectorStore):
         vector: Sequence[float] | None,
         text: str | None,
         k: int,
-        mode: SearchMode,
+        mode: RankingMode,
         where: Mapping[str, Any] | None = None,
     ) -> list[Hit]:
         rows = [r for r in self._rows if _matches(r[0], where)]
         if mode == "vector":
-            ranked = self._by_vector(rows, vector or ())
-        elif mode == "text":
-            ranked = self._by_text(rows, text or "")
-        else:
-            fused: dict[str, float] = {}
-            for ranking in (self._by_vector(rows, vector or ()), self._by_text(rows, text or "")):
-                for rank, (passage, _) in enumerate(ranking):
-                    fused[passage.id] = fused.get(passage.id, 0.0) + 1.0 / (RRF_K + rank + 1)
-            by_id = {r[0].id: r[0] for r in rows}
-            ranked = sorted(((by_id[i], s) for i, s in fused.items()), key=lambda pair: -pair[1])
-        return [Hit(passage=p, score=round(s, 6)) for p, s in ranked[:k]]
+            return [
+                Hit(passage=p, score=round(s, 6), similarity=round(s, 6))
+                for p, s in self._by_vector(rows, vector or ())[:k]
+            ]
+        similarity = {p.id: round(s, 6) for p, s in self._by_vector(rows, vector)} if vector is not None else {}
+        return [
+            Hit(passage=p, score=round(s, 6), similarity=similarity.get(p.id))
+            for p, s in self._by_text(rows, text or "")[:k]
+        ]
 
     @staticmethod
     def _by_vector(rows: list[Row], vector: Sequence[float]) -> list[tuple[Passage, float]]:

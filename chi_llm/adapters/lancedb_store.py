@@ -1,8 +1,9 @@
 """A knowledge base as one LanceDB table: local folder or object storage (any LanceDB URI).
 
-LanceDB does the searching: cosine vector search (an IVF index once the table is large), its
-full-text index, and hybrid search fused by reciprocal rank (its RRFReranker). The embedding
-model and dimension are kept in the table's schema metadata."""
+LanceDB does the searching: cosine vector search (an IVF index once the table is large) and its
+full-text index (BM25; each hit's cosine similarity to the query vector is computed from its
+stored vector). Hybrid search fuses the two in the application. The embedding model and
+dimension are kept in the table's schema metadata."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from chi_llm.adapters.file_lock import exclusive_lock
 from chi_llm.adapters.stored_documents import stored_documents
 from chi_llm.domain.errors import BackendUnavailable, ConfigError, InvalidRequest
 from chi_llm.domain.ports import VectorStore
-from chi_llm.domain.rag import Hit, Passage, SearchMode, StoredDocument, StoreInfo
+from chi_llm.domain.rag import Hit, Passage, RankingMode, StoredDocument, StoreInfo
 
 MODEL_KEY, DIMENSION_KEY = b"chi_llm.embedding_model", b"chi_llm.dimension"
 VECTOR_INDEX_MIN_ROWS = 20_000  # below this an exact scan is fast enough (benchmarks/rag_ingest.py)
@@ -223,7 +224,7 @@ class LanceDbStore(VectorStore):
         vector: Sequence[float] | None,
         text: str | None,
         k: int,
-        mode: SearchMode,
+        mode: RankingMode,
         where: Mapping[str, Any] | None = None,
     ) -> list[Hit]:
         table = self._existing()
@@ -238,24 +239,22 @@ class LanceDbStore(VectorStore):
             )
         else:
             self._ensure_fts(table)
-            if mode == "text":
-                query = table.search(text or "", query_type="fts")
-            else:
-                from lancedb.rerankers import RRFReranker
-
-                query = (
-                    table.search(query_type="hybrid", vector_column_name="vector", fts_columns="text")
-                    .vector(list(vector or ()))
-                    .text(text or "")
-                    .distance_type("cosine")
-                    .refine_factor(REFINE)
-                    .rerank(RRFReranker())
-                )
+            query = table.search(text or "", query_type="fts")
         if clause:
             query = query.where(clause, prefilter=True)
-        scores = {"vector": ["_distance"], "text": ["_score"], "hybrid": []}[mode]
-        rows = query.select([*COLUMNS, *scores]).limit(k).to_list()
-        return [Hit(passage=_passage(row), score=_score(row, mode)) for row in rows]
+        extra = ["_distance"] if mode == "vector" else ["_score", *(["vector"] if vector is not None else [])]
+        rows = query.select([*COLUMNS, *extra]).limit(k).to_list()
+        if mode == "vector":
+            return [Hit(passage=_passage(row), score=(s := _cosine(row)), similarity=s) for row in rows]
+        similarities = _similarities(vector, [row["vector"] for row in rows]) if vector is not None else None
+        return [
+            Hit(
+                passage=_passage(row),
+                score=round(float(row.get("_score", 0.0)), 6),  # BM25
+                similarity=similarities[n] if similarities is not None else None,
+            )
+            for n, row in enumerate(rows)
+        ]
 
     def documents(self) -> list[StoredDocument]:
         table = self._existing()
@@ -356,9 +355,18 @@ def _passage(row: Mapping[str, Any]) -> Passage:
     )
 
 
-def _score(row: Mapping[str, Any], mode: SearchMode) -> float:
-    if mode == "vector":
-        return round(1.0 - float(row.get("_distance", 1.0)), 6)  # cosine similarity
-    if mode == "text":
-        return round(float(row.get("_score", 0.0)), 6)  # BM25
-    return round(float(row.get("_relevance_score", 0.0)), 6)  # reciprocal-rank fusion
+def _cosine(row: Mapping[str, Any]) -> float:
+    return round(1.0 - float(row.get("_distance", 1.0)), 6)
+
+
+def _similarities(query: Sequence[float], vectors: Sequence[Sequence[float]]) -> list[float]:
+    """Cosine similarity of each stored vector to the query's (a text search's hits)."""
+    import numpy as np
+
+    if not vectors:
+        return []
+    matrix = np.asarray(vectors, dtype=np.float32)
+    own = np.asarray(query, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(own) or 1.0)
+    cosines = matrix @ own / np.where(norms > 0, norms, 1.0)
+    return [round(float(c), 6) for c in cosines]

@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # result types of rarely used methods: not imported on the ge
         Hit,
         LoadedFile,
         Passage,
-        SearchMode,
+        RankingMode,
         SkippedFile,
         StoredDocument,
         StoreInfo,
@@ -304,12 +304,15 @@ class VectorStore(Protocol):
         vector: Sequence[float] | None,
         text: str | None,
         k: int,
-        mode: SearchMode,
+        mode: RankingMode,
         where: Mapping[str, Any] | None = None,
     ) -> list[Hit]:
-        """The k best passages, best first. `vector` for vector and hybrid, `text` for text and
-        hybrid (reciprocal-rank fusion). `where`: equality on source, document_id, heading or a
-        metadata key; only matching passages are ranked."""
+        """The k best passages, best first: by cosine similarity to `vector` (mode "vector",
+        `score` is that similarity) or by BM25 on `text` (mode "text", `score` is BM25; passages
+        sharing no term are not returned). When `vector` is given, every hit's `similarity` is
+        its cosine similarity to it (in text mode too; hybrid search fuses the two rankings);
+        otherwise None. `where`: equality on source, document_id, heading or a metadata key;
+        only matching passages are ranked."""
         ...
 
     @abstractmethod

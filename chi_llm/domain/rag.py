@@ -11,6 +11,7 @@ from chi_llm.domain.results import JsonResult
 
 SearchMode = Literal["vector", "text", "hybrid"]
 SEARCH_MODES: tuple[SearchMode, ...] = ("vector", "text", "hybrid")
+RankingMode = Literal["vector", "text"]  # what a store ranks by; hybrid fuses the two (application/rag/fusion.py)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -30,13 +31,16 @@ class Passage(JsonResult):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Hit(JsonResult):
-    """A passage found by a search, with its score (higher is better; its scale depends on the mode)."""
+    """A passage found by a search. `score`: its cosine similarity to the query (-1 to 1) in a
+    vector or hybrid search, its BM25 score in a text search. `similarity`: its cosine
+    similarity to the query whenever the query was embedded (None in a text-only search)."""
 
     passage: Passage
     score: float
+    similarity: float | None = None
 
     def json_fields(self) -> Mapping[str, Any]:
-        return {**self.passage.to_json(), "score": self.score}
+        return {**self.passage.to_json(), "score": self.score, "similarity": self.similarity}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,7 +104,8 @@ RAG_DEFAULTS: Mapping[str, Any] = {
     "chunk_overlap": 40,
     "top_k": 5,
     "mode": "hybrid",
-    "min_score": 0.55,  # the best passage's cosine similarity below which nothing is said to be found
+    "dense_weight": 0.8,  # hybrid: the vector ranking's share of the fused score (benchmarks/rag_quality.py)
+    "min_score": 0.55,  # passages less similar to the question are not sent; none above it: nothing found
     "max_tokens": 256,  # an answer's length (the configured max_tokens when lower; a quarter of the context at most)
     "storage_options": {},  # object storage credentials and endpoint (LanceDB storage_options)
 }
@@ -115,6 +120,7 @@ class RagSettings:
     chunk_overlap: int = 40
     top_k: int = 5
     mode: SearchMode = "hybrid"
+    dense_weight: float = 0.8
     min_score: float = 0.55
     max_tokens: int = 256
     storage_options: Mapping[str, str] = field(default_factory=dict)
@@ -217,3 +223,6 @@ def _check_numbers(merged: Mapping[str, Any]) -> None:
         raise ValueError("max_tokens (an answer's length) must be at least 1")
     if not isinstance(merged["min_score"], (int, float)) or isinstance(merged["min_score"], bool):
         raise ValueError("min_score must be a number (cosine similarity, -1 to 1)")
+    weight = merged["dense_weight"]
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight <= 1:
+        raise ValueError("dense_weight must be a number from 0 (text ranking only) to 1 (vector ranking only)")

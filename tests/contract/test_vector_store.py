@@ -1,4 +1,5 @@
-"""The VectorStore contract, run against LanceDB (a local folder) and the in-memory fake."""
+"""The VectorStore contract, run against LanceDB (a local folder, object storage) and the in-memory
+fake. Hybrid search fuses the vector and text rankings above the store (tests/unit/application)."""
 
 from __future__ import annotations
 
@@ -92,7 +93,7 @@ def test_added_passages_are_counted_and_listed_by_document(store: VectorStore) -
     assert (info.embedding_model, info.dimension, info.chunks, info.documents) == ("fake-embedder", 256, 5, 3)
 
 
-@pytest.mark.parametrize("mode", ["vector", "text", "hybrid"])
+@pytest.mark.parametrize("mode", ["vector", "text"])
 def test_the_passage_about_the_query_comes_first(store: VectorStore, mode: str) -> None:
     assert search(store, "yellow bananas", mode)[0] == "Bananas are yellow and sweet."
     assert search(store, "red cars motorway", mode)[0] == "Red cars are fast on the motorway."
@@ -105,7 +106,7 @@ def test_hits_carry_the_passage_whole(store: VectorStore) -> None:
     assert (hit.passage.start, hit.passage.end) == (0, len(hit.passage.text))
 
 
-@pytest.mark.parametrize("mode", ["vector", "text", "hybrid"])
+@pytest.mark.parametrize("mode", ["vector", "text"])
 def test_filters_rank_only_matching_passages(store: VectorStore, mode: str) -> None:
     assert set(search(store, "cars bananas meeting", mode, k=10, source="fruit.md")) <= set(TEXTS["fruit.md"])
     assert search(store, "budget meeting", mode, k=10, lang="de") == TEXTS["notes.txt"]
@@ -145,12 +146,12 @@ def test_what_was_stored_is_there_after_reopening(kind: Kind, store: VectorStore
         pytest.skip("in memory by design")
     again = kind.make(tmp_path)
     assert again.count() == 5 and again.info().embedding_model == "fake-embedder"
-    assert search(again, "yellow bananas", "hybrid")[0] == "Bananas are yellow and sweet."
+    assert search(again, "yellow bananas", "text")[0] == "Bananas are yellow and sweet."
     with pytest.raises(ConfigError):
         again.open(model_id="other-model", dimension=8)
 
 
-@pytest.mark.parametrize("mode", ["vector", "text", "hybrid"])
+@pytest.mark.parametrize("mode", ["vector", "text"])
 def test_a_filter_of_another_type_than_the_values_stored_matches_nothing(store: VectorStore, mode: str) -> None:
     # lang holds text, year a whole number, draft true/false: a value of another type is no match (not an error)
     for where in ({"lang": 5}, {"lang": True}, {"lang": 1.5}, {"year": "2024"}, {"year": True}, {"year": 2024.5},
@@ -213,3 +214,15 @@ def test_documents_say_whether_their_chunks_are_all_there_once(store: VectorStor
     add(store, "cars.md", TEXTS["cars.md"][:1], version="v1")  # its first chunk a second time
     cars = {d.source: d for d in store.documents()}["cars.md"]
     assert (cars.chunks, cars.intact, cars.length) == (3, False, 132)
+
+
+def test_hits_carry_their_cosine_similarity_to_the_query_vector(store: VectorStore) -> None:
+    query = "red cars motorway"
+    by_vector = store.search(vector=EMBED.embed_query(query), text=None, k=5, mode="vector")
+    cosine = {h.passage.id: h.score for h in by_vector}
+    assert all(h.similarity == h.score for h in by_vector)
+    by_text = store.search(vector=EMBED.embed_query(query), text=query, k=5, mode="text")
+    assert by_text and all(h.similarity == pytest.approx(cosine[h.passage.id], abs=1e-5) for h in by_text)
+    assert by_text[0].score > 1.0  # BM25, not a similarity
+    without = store.search(vector=None, text=query, k=5, mode="text")
+    assert [h.score for h in without] == [h.score for h in by_text] and all(h.similarity is None for h in without)

@@ -4,6 +4,7 @@ in numbered sources, with the citations the answer used."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -15,6 +16,7 @@ from chi_llm.application.rag.citations import (
     CitationFilter,
     without_foreign_citations,
 )
+from chi_llm.application.rag.fusion import CANDIDATES, fuse
 from chi_llm.application.rag.ingest import Ingestor
 from chi_llm.application.rag.names import checked_filter, stored_name
 from chi_llm.domain.errors import ChiLlmError, InvalidRequest
@@ -123,11 +125,18 @@ class RagService:
         if search_mode != "text" and vector is None:
             vector = self.embedder.embed_query(query)
         k = top_k or self.settings.top_k
-        return self.store.search(vector=vector, text=query, k=k, mode=search_mode, where=where)
+        if search_mode != "hybrid":
+            return self.store.search(vector=vector, text=query, k=k, mode=search_mode, where=where)
+        depth = max(k, CANDIDATES)
+        with ThreadPoolExecutor(max_workers=1) as pool:  # the text search runs beside the vector one
+            lexical = pool.submit(self.store.search, vector=vector, text=query, k=depth, mode="text", where=where)
+            dense = self.store.search(vector=vector, text=None, k=depth, mode="vector", where=where)
+            return fuse(dense, lexical.result(), k=k, dense_weight=self.settings.dense_weight)
 
     def relevant(self, query: str, where: Mapping[str, Any] | None = None) -> bool:
         """Whether anything is close enough to answer from: the best passage's cosine similarity
-        reaches `min_score`."""
+        reaches `min_score` (the relevance cutoff, which also keeps less similar passages out
+        of an answer's sources)."""
         return self._relevant(self.embedder.embed_query(query), where)
 
     def _relevant(self, vector: list[float], where: Mapping[str, Any] | None) -> bool:
@@ -161,7 +170,9 @@ class RagService:
         vector = self.embedder.embed_query(question)  # once, for the relevance check and the search
         if not self._relevant(vector, where):
             return [], False
-        return self._search(question, top_k, where, mode, vector), True
+        hits = self._search(question, top_k, where, mode, vector)
+        kept = [h for h in hits if h.similarity is not None and h.similarity >= self.settings.min_score]
+        return kept, bool(kept)
 
     def query(
         self,

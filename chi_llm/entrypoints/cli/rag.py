@@ -176,7 +176,8 @@ def _snippet(hit: Hit, width: int = 160) -> str:
 def _where(hit: Hit) -> str:
     passage = hit.passage
     heading = f" — {passage.heading}" if passage.heading else ""
-    return f"{passage.source}{heading} (chars {passage.start}-{passage.end}, score {hit.score:.3f})"
+    score = f"similarity {hit.similarity:.3f}" if hit.similarity is not None else f"BM25 {hit.score:.2f}"
+    return f"{passage.source}{heading} (chars {passage.start}-{passage.end}, {score})"
 
 
 @rag.command()

@@ -117,8 +117,8 @@ def test_a_knowledge_base_keeps_its_embedding_model(monkeypatch: pytest.MonkeyPa
 
 
 def test_quick_rag_answers_from_the_texts_given(monkeypatch: pytest.MonkeyPatch) -> None:
-    configure(monkeypatch, replies=["Blue [2]."])
-    assert quick_rag("which car needs brakes", ["Tomatoes like sun.", CARS]) == "Blue [2]."
+    configure(monkeypatch, replies=["Blue [1]."])  # the passage on tomatoes is below min_score: not sent
+    assert quick_rag("which car needs brakes", ["Tomatoes like sun.", CARS]) == "Blue [1]."
 
 
 def test_citations_are_parsed_strictly() -> None:
@@ -133,3 +133,41 @@ def test_the_rag_key_is_checked_and_explained(monkeypatch: pytest.MonkeyPatch) -
     assert shown["value"]["top_k"] == 3 and shown["source"] == "env CHI_LLM_CONFIG"
     configure(monkeypatch, chunk_size=8)
     assert run("config", "show").exit_code == 2
+
+
+def test_hybrid_search_shows_cosine_similarities(monkeypatch: pytest.MonkeyPatch, docs: Path, tmp_path: Path) -> None:
+    configure(monkeypatch)
+    rag = MicroRAG(db_path=tmp_path / "kb")
+    rag.add_files(str(docs))
+    cosine = {h.passage.id: h.score for h in rag.search("water the tomatoes", 10, mode="vector")}
+    hybrid = rag.search("water the tomatoes", 3, mode="hybrid")
+    assert hybrid and all(h.score == h.similarity == pytest.approx(cosine[h.passage.id]) for h in hybrid)
+    assert hybrid[0].score > 0.3  # not a reciprocal-rank value like 0.033
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "vector", "text"])
+def test_passages_below_the_relevance_cutoff_are_not_sent(
+    monkeypatch: pytest.MonkeyPatch, docs: Path, mode: str
+) -> None:
+    configure(monkeypatch, replies=["Twice a week [1]."], min_score=0.3)
+    rag = MicroRAG(db_path="memory:")
+    rag.add_files(str(docs))
+    found = rag.search("water tomatoes twice a week on Tuesday", 5, mode=mode)
+    assert {Path(h.passage.source).name for h in found} == {"garden.md", "cars.txt"}  # both in the top k
+    answer = rag.query("water tomatoes twice a week on Tuesday", include_sources=True, mode=mode)
+    assert not isinstance(answer, str) and answer.found
+    assert answer.sources and all((h.similarity or 0) >= 0.3 for h in answer.sources)
+    assert [Path(h.passage.source).name for h in answer.sources] == ["garden.md"]
+
+
+def test_the_dense_weight_is_a_checked_setting(monkeypatch: pytest.MonkeyPatch, docs: Path) -> None:
+    configure(monkeypatch, dense_weight=0.0)  # the text ranking alone
+    rag = MicroRAG(db_path="memory:")
+    rag.add_files(str(docs))
+    question = "blue tomatoes"
+    text_order = [h.passage.id for h in rag.search(question, 2, mode="text")]
+    assert [h.passage.id for h in rag.search(question, 2, mode="hybrid")] == text_order
+    for wrong in (1.5, -0.1, "high", True):
+        configure(monkeypatch, dense_weight=wrong)
+        with pytest.raises(ConfigError, match="dense_weight"):
+            MicroRAG(db_path="memory:").search("anything")

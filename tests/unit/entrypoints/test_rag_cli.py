@@ -200,3 +200,14 @@ def test_a_citation_of_a_source_not_given_is_removed_and_reported(monkeypatch: p
     assert "far better" not in shown.stderr  # the fake provider is no small embedded model
     answer = json.loads(run("rag", "query", "what grows in shade", "--json").stdout)
     assert answer["answer"] == "Lettuce grows in shade [1]." and answer["removed_citations"] == [5]
+
+
+def test_shown_scores_say_what_they_are(monkeypatch: pytest.MonkeyPatch, docs: Path) -> None:
+    monkeypatch.setenv("CHI_LLM_CONFIG", json.dumps(FAKE))
+    assert run("rag", "add", str(docs)).exit_code == 0
+    hybrid = run("rag", "search", "blue car brakes", "-k", "1").stdout
+    assert "cars.txt (chars 0-31, similarity 0.707)" in hybrid  # cosine similarity, as in vector search
+    assert "similarity 0.707" in run("rag", "search", "blue car brakes", "-k", "1", "--mode", "vector").stdout
+    assert "BM25 " in run("rag", "search", "blue car brakes", "-k", "1", "--mode", "text").stdout
+    answer = run("rag", "query", "what grows in shade", "--sources").stdout
+    assert "garden.md — Garden (chars " in answer and ", similarity 0." in answer
