@@ -48,7 +48,7 @@ def test_classify_prints_exactly_one_of_the_labels(isolated: Path, default_model
 def test_classify_reports_llama_cpps_confidence(isolated: Path, default_model_path: Path) -> None:
     from chi_llm import MicroLLM
 
-    llm = MicroLLM(model_path=default_model_path, context=2048)
+    llm = MicroLLM(model=default_model_path, context=2048)
     label = llm.classify("It broke on the first day.", ["positive", "negative", "neutral"])
     done = llm.last_classification
     assert done is not None and done.scores is not None and set(done.scores) == {"positive", "negative", "neutral"}
