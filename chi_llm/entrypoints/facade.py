@@ -68,7 +68,7 @@ class MicroLLM(LegacyCalls):
 
     def __init__(
         self,
-        model: str | None = None,
+        model: str | os.PathLike[str] | None = None,
         provider: str | Mapping[str, Any] | None = None,
         temperature: float | None = None,
         max_tokens: int | None = None,
@@ -94,7 +94,7 @@ class MicroLLM(LegacyCalls):
             provider=provider,
             tags=tags,
             providers=list(providers) if providers is not None else None,
-            model=model or model_argument(model_id, model_path),
+            model=os.fspath(model) if model is not None else model_argument(model_id, model_path),
             temperature=temperature,
             max_tokens=max_tokens if max_tokens is not None else output_tokens,
             system=system,
