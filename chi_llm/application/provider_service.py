@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from chi_llm.application.config import ConfigService
 from chi_llm.application.model_library import ModelLibrary
+from chi_llm.application.provider_single import carried_single
 from chi_llm.application.router import adhoc_profile, candidates
 from chi_llm.domain.errors import BackendUnavailable, ChiLlmError, ConfigError, MissingCredentials, ModelNotFound
 from chi_llm.domain.generation import GenerationOptions, GenerationRequest
@@ -153,12 +154,31 @@ class ProviderService:
         return self._finder.find(kind, host=host, port=port, hosts=hosts, timeout=timeout)
 
     # -- changing ----------------------------------------------------------------------------
-    def add(self, profile: Mapping[str, Any], scope: Scope = "project", *, make_default: bool = False) -> Path:
+    def add(
+        self,
+        profile: Mapping[str, Any],
+        scope: Scope = "project",
+        *,
+        make_default: bool = False,
+        notes: list[str] | None = None,
+    ) -> Path:
+        """Add (or replace) a profile in the file. A one-provider `provider:` key in that file
+        (not local) would be overridden by the list: it becomes the list's first profile and the
+        default instead, so what answered before still answers first (said in `notes`)."""
         checked = check_profile(profile, self.schemas, source="argument")
 
         def upsert(values: dict[str, Any]) -> None:
+            carried = carried_single(values, self.schemas, taken=checked.id)
             kept = [p for p in values.get("providers") or [] if p.get("id") != checked.id]
-            values["providers"] = [*kept, checked.entry()]
+            values["providers"] = [*([carried.entry()] if carried else []), *kept, checked.entry()]
+            if carried is not None:
+                del values["provider"]
+                values.setdefault("default_provider", carried.id)
+                if notes is not None:
+                    notes.append(
+                        f"provider: ({carried.type}) is now the profile {carried.id!r}, the default, so that it "
+                        f"still answers first (`providers set {checked.id} --default` makes the new one first)"
+                    )
             if make_default:
                 values["default_provider"] = checked.id
 

@@ -173,11 +173,14 @@ def add(
         "settings": {**parse_settings(pairs), **key},
         "tags": parse_tags(tags),
     }
-    path = service().add(profile, where_keys_go(scope, bool(key), key_in_project))
+    notes: list[str] = []
+    path = service().add(profile, where_keys_go(scope, bool(key), key_in_project), notes=notes)
     if as_json:
-        output.emit_json({"id": provider_id, "path": str(path)})
+        output.emit_json({"id": provider_id, "path": str(path), "notes": notes})
     else:
         output.note(f"added provider {provider_id} in {path}")
+    for note in notes:
+        output.note(note)
 
 
 @providers.command("set")
