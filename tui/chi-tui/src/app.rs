@@ -1,41 +1,21 @@
-//! The whole state (`App`), what can happen to it (`Action`), and what it asks the outside world
-//! to do (`Effect`). `update` does no I/O: the event loop performs the effects.
+//! The whole state (`App`) and `update`, which routes an `Action` to the screen it is for and
+//! a bridge answer to the screen that asked. `update` does no I/O: the event loop performs the
+//! returned `Effect`s. Screens that own their state (`screens/`) see the app through a `Ctx`.
 
 use std::collections::HashMap;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
+pub use crate::action::{Action, Effect, Note, Screen, Tone};
+use crate::context::{Ask, Ctx, Shell};
 use crate::form::Form;
 use crate::protocol::{
     decode, request_line, Explained, Incoming, InitializeResult, ProviderSchema, ProviderView, RpcError,
     PROTOCOL_VERSION,
 };
-use crate::{providers, save};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Screen {
-    Welcome,
-    Chat,
-    Models,
-    Providers,
-    Save,
-    Diagnostics,
-    Wizard,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tone {
-    Info,
-    Good,
-    Bad,
-    Busy,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Note {
-    pub tone: Tone,
-    pub text: String,
-}
+use crate::providers;
+pub use crate::screens::save::scoped;
+use crate::screens::{diagnostics, save};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum BridgeState {
@@ -54,8 +34,7 @@ pub enum Pending {
     Test { fingerprint: String },
     Discover,
     FindUrl,
-    Write,
-    ReadBack { path: String },
+    Save(save::Request),
     Route,
     ModelList,
     Installed,
@@ -64,63 +43,11 @@ pub enum Pending {
     Remove { model: String },
     SetDefault { model: String },
     Recommend,
-    Diagnostics,
+    Diagnostics(diagnostics::Request),
     Preview,
     BootstrapWrite,
     Generate,
     WizardModels,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    /// One line to the bridge.
-    Send(String),
-    /// Start a fresh bridge process (the old one died).
-    RestartBridge,
-    /// Write a file atomically (a temporary file, then rename); answered with `FileWritten`.
-    WriteFile {
-        path: String,
-        content: String,
-    },
-    Quit,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Action {
-    Up,
-    Down,
-    Left,
-    Right,
-    Enter,
-    Esc,
-    Tab,
-    BackTab,
-    /// A character typed into the focused text field.
-    Insert(char),
-    Backspace,
-    Delete,
-    /// Ctrl+U in a text field: delete from the start of the line to the cursor.
-    ClearLine,
-    Home,
-    End,
-    PageUp,
-    PageDown,
-    /// A letter pressed outside text fields: the screen decides what it means.
-    Char(char),
-    Help,
-    Quit,
-    Test,
-    Save,
-    FindUrl,
-    Browse,
-    Tick,
-    Bridge(Incoming),
-    /// The bridge wrote something unreadable.
-    BridgeGarbled(String),
-    /// The bridge process ended; the text says how.
-    BridgeExited(String),
-    /// A `WriteFile` effect's outcome: the path written, or why not.
-    FileWritten(Result<String, String>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,6 +65,28 @@ pub struct Browser {
 }
 
 pub const MAX_RESTARTS: u32 = 3;
+
+/// `app.$method(|state, ctx| ...)`: lend the shell to the screen whose state is `app.$field`
+/// for one call, then file the requests it sent as `$wrap(request)`.
+macro_rules! lend {
+    ($method:ident, $field:ident, $state:ty, $request:ty, $wrap:path) => {
+        pub fn $method<R>(&mut self, call: impl FnOnce(&mut $state, &mut Ctx<'_, $request>) -> R) -> R {
+            let ready = self.ready();
+            let shell = Shell {
+                next_id: &mut self.next_id,
+                note: &mut self.note,
+                screen: &mut self.screen,
+                help: &mut self.help,
+                quitting: &mut self.quitting,
+            };
+            let mut ctx = Ctx::new(shell, self.now, ready, &self.profiles, &self.schemas);
+            let out = call(&mut self.$field, &mut ctx);
+            let asked = ctx.into_asked();
+            self.file(asked, $wrap);
+            out
+        }
+    };
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct App {
@@ -174,7 +123,7 @@ pub struct App {
     // Build/Save
     pub save: save::SaveState,
     pub models: crate::models::ModelsState,
-    pub diag: crate::diagnostics::DiagState,
+    pub diag: diagnostics::DiagState,
     pub wizard: crate::wizard::WizardState,
     pub chat: crate::chat::ChatState,
 }
@@ -249,7 +198,7 @@ impl App {
             }
             Screen::Chat => true,
             Screen::Models => self.models.typing(),
-            Screen::Diagnostics => self.diag.export.is_some(),
+            Screen::Diagnostics => self.diag.typing(),
             Screen::Wizard => crate::wizard::typing(self),
             Screen::Welcome | Screen::Save => false,
         }
@@ -271,6 +220,21 @@ impl App {
 
     pub fn ready(&self) -> bool {
         matches!(self.bridge, BridgeState::Ready { .. })
+    }
+
+    lend!(in_diag, diag, diagnostics::DiagState, diagnostics::Request, Pending::Diagnostics);
+    lend!(in_save, save, save::SaveState, save::Request, Pending::Save);
+
+    /// File the requests a screen sent: its own under its name, the shared refreshes as the app's.
+    fn file<P>(&mut self, asked: Vec<(u64, Ask<P>)>, wrap: fn(P) -> Pending) {
+        for (id, ask) in asked {
+            let pending = match ask {
+                Ask::Own(request) => wrap(request),
+                Ask::Profiles => Pending::Profiles,
+                Ask::Route => Pending::Route,
+            };
+            self.pending.insert(id, pending);
+        }
     }
 }
 
@@ -300,7 +264,7 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::BridgeExited(how) => bridge_exited(app, &how),
-        Action::FileWritten(outcome) => crate::diagnostics::exported(app, outcome),
+        Action::FileWritten(outcome) => app.in_diag(|diag, ctx| diag.exported(ctx, outcome)),
         Action::Help => {
             app.help = !app.help;
             Vec::new()
@@ -314,9 +278,9 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
         _ => match app.screen {
             Screen::Welcome => crate::welcome::update(app, action),
             Screen::Providers => providers::update(app, action),
-            Screen::Save => save::update(app, action),
+            Screen::Save => app.in_save(|save, ctx| save.update(ctx, action)),
             Screen::Models => crate::models::update(app, action),
-            Screen::Diagnostics => crate::diagnostics::update(app, action),
+            Screen::Diagnostics => app.in_diag(|diag, ctx| diag.update(ctx, action)),
             Screen::Wizard => crate::wizard::update(app, action),
             Screen::Chat => crate::chat::update(app, action),
         },
@@ -356,8 +320,7 @@ fn bridge_message(app: &mut App, incoming: Incoming) -> Vec<Effect> {
         Pending::Test { fingerprint } => providers::tested(app, fingerprint, outcome),
         Pending::Discover => providers::discovered(app, outcome),
         Pending::FindUrl => providers::found_url(app, outcome),
-        Pending::Write => save::wrote(app, outcome),
-        Pending::ReadBack { path } => save::read_back(app, path, outcome),
+        Pending::Save(request) => app.in_save(|save, ctx| save.answered(ctx, request, outcome)),
         Pending::Route => {
             take(app, "providers/current", outcome, |app, v: Vec<ProviderView>| {
                 app.route = v.first().map(|p| p.id.clone());
@@ -371,7 +334,7 @@ fn bridge_message(app: &mut App, incoming: Incoming) -> Vec<Effect> {
         Pending::Remove { model } => crate::models::removed(app, model, outcome),
         Pending::SetDefault { model } => crate::models::default_set(app, model, outcome),
         Pending::Recommend => crate::models::recommended(app, outcome),
-        Pending::Diagnostics => crate::diagnostics::reported(app, outcome),
+        Pending::Diagnostics(request) => app.in_diag(|diag, ctx| diag.answered(ctx, request, outcome)),
         Pending::Preview => crate::wizard::planned(app, false, outcome),
         Pending::BootstrapWrite => crate::wizard::planned(app, true, outcome),
         Pending::Generate => crate::chat::answered(app, outcome),
@@ -425,8 +388,8 @@ fn bridge_exited(app: &mut App, how: &str) -> Vec<Effect> {
         browser.loading = false;
         browser.error = Some("the bridge stopped while listing models".into());
     }
-    app.save.busy = false;
-    app.diag.running = false;
+    app.save.on_bridge_lost();
+    app.diag.on_bridge_lost();
     app.wizard.loading = false;
     app.wizard.discovering = false;
     crate::models::interrupted(app);
@@ -462,10 +425,4 @@ fn slow_start(app: &mut App) {
             format!("The bridge has not answered for {waited:.0} s; still waiting. Details: {}", app.log_path),
         );
     }
-}
-
-/// Params for a request that names a configuration scope.
-pub fn scoped(mut params: Value, scope: save::Scope) -> Value {
-    params["scope"] = json!(scope.name());
-    params
 }

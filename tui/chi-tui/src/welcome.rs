@@ -48,7 +48,7 @@ pub fn open(app: &mut App, index: usize) -> Vec<Effect> {
         }
         2 => app.screen = Screen::Providers,
         3 => app.screen = Screen::Save,
-        4 => return crate::diagnostics::open(app),
+        4 => return app.in_diag(|diag, ctx| diag.open(ctx)),
         5 => return crate::wizard::open(app),
         _ => return app_update(app, Action::Quit),
     }

@@ -210,7 +210,7 @@ fn writing_merges_each_profile_then_shows_the_file() {
 fn the_embedded_fallback_is_reviewed_as_built_in_and_not_written() {
     let mut app = staged_app();
     app.profiles = serde_json::from_value(json!([{"id": "local", "type": "local", "fallback": true}])).expect("list");
-    let shown = rows(&app);
+    let shown = rows(&app.profiles, &app.save);
     let local = shown.iter().find(|r| r.id == "local").expect("the fallback is listed");
     assert!(local.builtin && !local.new, "{local:?}");
     assert!(!shown.iter().find(|r| r.id == "ollama").expect("ollama").builtin);

@@ -2,12 +2,10 @@
 //! and overlays. Reads the state, changes nothing.
 
 mod chat;
-mod diagnostics;
 mod help;
 mod models;
 mod provider_form;
 mod providers;
-mod save;
 mod welcome;
 mod wizard;
 
@@ -43,9 +41,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
     match app.screen {
         Screen::Welcome => welcome::draw(frame, body, app, theme),
         Screen::Providers => providers::draw(frame, body, app, theme),
-        Screen::Save => save::draw(frame, body, app, theme),
+        Screen::Save => crate::screens::save::draw(frame, body, &app.save, &app.profiles, spinner(app), theme),
         Screen::Models => models::draw(frame, body, app, theme),
-        Screen::Diagnostics => diagnostics::draw(frame, body, app, theme),
+        Screen::Diagnostics => crate::screens::diagnostics::draw(frame, body, &app.diag, spinner(app), theme),
         Screen::Wizard => wizard::draw(frame, body, app, theme),
         Screen::Chat => chat::draw(frame, body, app, theme),
     }
