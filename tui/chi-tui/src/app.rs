@@ -15,7 +15,7 @@ use crate::protocol::{
 };
 use crate::providers;
 pub use crate::screens::save::scoped;
-use crate::screens::{diagnostics, save};
+use crate::screens::{chat, diagnostics, save};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum BridgeState {
@@ -46,7 +46,7 @@ pub enum Pending {
     Diagnostics(diagnostics::Request),
     Preview,
     BootstrapWrite,
-    Generate,
+    Chat(chat::Request),
     WizardModels,
 }
 
@@ -125,7 +125,7 @@ pub struct App {
     pub models: crate::models::ModelsState,
     pub diag: diagnostics::DiagState,
     pub wizard: crate::wizard::WizardState,
-    pub chat: crate::chat::ChatState,
+    pub chat: chat::ChatState,
 }
 
 impl App {
@@ -224,6 +224,12 @@ impl App {
 
     lend!(in_diag, diag, diagnostics::DiagState, diagnostics::Request, Pending::Diagnostics);
     lend!(in_save, save, save::SaveState, save::Request, Pending::Save);
+    lend!(in_chat, chat, chat::ChatState, chat::Request, Pending::Chat);
+
+    /// The chat's status line (model, provider, tokens, speed).
+    pub fn chat_status(&self) -> String {
+        self.chat.status(self.route.as_deref(), self.model.as_ref(), self.now)
+    }
 
     /// File the requests a screen sent: its own under its name, the shared refreshes as the app's.
     fn file<P>(&mut self, asked: Vec<(u64, Ask<P>)>, wrap: fn(P) -> Pending) {
@@ -282,7 +288,7 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
             Screen::Models => crate::models::update(app, action),
             Screen::Diagnostics => app.in_diag(|diag, ctx| diag.update(ctx, action)),
             Screen::Wizard => crate::wizard::update(app, action),
-            Screen::Chat => crate::chat::update(app, action),
+            Screen::Chat => app.in_chat(|chat, ctx| chat.update(ctx, action)),
         },
     }
 }
@@ -292,7 +298,7 @@ fn bridge_message(app: &mut App, incoming: Incoming) -> Vec<Effect> {
         Incoming::Notification { method, params } => {
             return match method.as_str() {
                 "models/download/progress" => crate::models::progress(app, params),
-                "generate/delta" => crate::chat::delta(app, params),
+                "generate/delta" => app.in_chat(|chat, ctx| chat.delta(ctx, params)),
                 _ => Vec::new(),
             }
         }
@@ -337,7 +343,7 @@ fn bridge_message(app: &mut App, incoming: Incoming) -> Vec<Effect> {
         Pending::Diagnostics(request) => app.in_diag(|diag, ctx| diag.answered(ctx, request, outcome)),
         Pending::Preview => crate::wizard::planned(app, false, outcome),
         Pending::BootstrapWrite => crate::wizard::planned(app, true, outcome),
-        Pending::Generate => crate::chat::answered(app, outcome),
+        Pending::Chat(request) => app.in_chat(|chat, ctx| chat.answered(ctx, request, outcome)),
         Pending::WizardModels => crate::wizard::discovered(app, outcome),
     }
 }
@@ -393,7 +399,7 @@ fn bridge_exited(app: &mut App, how: &str) -> Vec<Effect> {
     app.wizard.loading = false;
     app.wizard.discovering = false;
     crate::models::interrupted(app);
-    crate::chat::interrupted(app);
+    app.chat.on_bridge_lost();
     app.restarts += 1;
     if app.restarts > MAX_RESTARTS {
         let reason = format!("the bridge stopped {} times ({how}); see {}", app.restarts, app.log_path);

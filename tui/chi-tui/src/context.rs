@@ -71,6 +71,12 @@ impl<'a, P> Ctx<'a, P> {
         self.send(method, params, Ask::Own(pending))
     }
 
+    /// `request`, with the id (to cancel it or to match its notifications).
+    pub fn call(&mut self, method: &str, params: Value, pending: P) -> (u64, Effect) {
+        let id = *self.next_id;
+        (id, self.request(method, params, pending))
+    }
+
     /// Ask again for the profiles and the route (after the configuration changed).
     pub fn reload_profiles(&mut self) -> Vec<Effect> {
         vec![
@@ -96,6 +102,10 @@ impl<'a, P> Ctx<'a, P> {
                 None
             }
         }
+    }
+
+    pub fn clear_note(&mut self) {
+        *self.note = None;
     }
 
     pub fn go(&mut self, screen: Screen) {

@@ -4,7 +4,6 @@
 pub mod action;
 pub mod app;
 pub mod bridge;
-pub mod chat;
 pub mod context;
 pub mod form;
 pub mod hub_pull;
@@ -22,4 +21,4 @@ pub mod welcome;
 pub mod wizard;
 
 // The screens that own their state, at the paths they had before they moved.
-pub use screens::{diagnostics, save};
+pub use screens::{chat, diagnostics, save};

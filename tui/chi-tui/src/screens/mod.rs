@@ -2,5 +2,6 @@
 //! `update`, `view` (`draw`) and `on_bridge_lost`, and sees the rest of the app through a
 //! `Ctx` (`crate::context`), never `App`.
 
+pub mod chat;
 pub mod diagnostics;
 pub mod save;

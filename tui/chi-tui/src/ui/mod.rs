@@ -1,7 +1,6 @@
 //! `draw(frame, app)`: the frame around every screen (title, status, key help), the screens,
 //! and overlays. Reads the state, changes nothing.
 
-mod chat;
 mod help;
 mod models;
 mod provider_form;
@@ -45,7 +44,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         Screen::Models => models::draw(frame, body, app, theme),
         Screen::Diagnostics => crate::screens::diagnostics::draw(frame, body, &app.diag, spinner(app), theme),
         Screen::Wizard => wizard::draw(frame, body, app, theme),
-        Screen::Chat => chat::draw(frame, body, app, theme),
+        Screen::Chat => {
+            crate::screens::chat::draw(frame, body, &app.chat, &app.chat_status(), spinner(app), !app.help, theme)
+        }
     }
     status_line(frame, status, app, theme);
     key_line(frame, keys, app, theme);
