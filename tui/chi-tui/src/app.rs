@@ -15,7 +15,7 @@ use crate::protocol::{
 };
 use crate::providers;
 pub use crate::screens::save::scoped;
-use crate::screens::{chat, diagnostics, save};
+use crate::screens::{chat, diagnostics, models, save};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum BridgeState {
@@ -36,13 +36,7 @@ pub enum Pending {
     FindUrl,
     Save(save::Request),
     Route,
-    ModelList,
-    Installed,
-    Disk,
-    Download { model: String },
-    Remove { model: String },
-    SetDefault { model: String },
-    Recommend,
+    Models(models::Request),
     Diagnostics(diagnostics::Request),
     Preview,
     BootstrapWrite,
@@ -122,7 +116,7 @@ pub struct App {
     pub browser: Option<Browser>,
     // Build/Save
     pub save: save::SaveState,
-    pub models: crate::models::ModelsState,
+    pub models: models::ModelsState,
     pub diag: diagnostics::DiagState,
     pub wizard: crate::wizard::WizardState,
     pub chat: chat::ChatState,
@@ -224,6 +218,7 @@ impl App {
 
     lend!(in_diag, diag, diagnostics::DiagState, diagnostics::Request, Pending::Diagnostics);
     lend!(in_save, save, save::SaveState, save::Request, Pending::Save);
+    lend!(in_models, models, models::ModelsState, models::Request, Pending::Models);
     lend!(in_chat, chat, chat::ChatState, chat::Request, Pending::Chat);
 
     /// The chat's status line (model, provider, tokens, speed).
@@ -238,6 +233,7 @@ impl App {
                 Ask::Own(request) => wrap(request),
                 Ask::Profiles => Pending::Profiles,
                 Ask::Route => Pending::Route,
+                Ask::Explain => Pending::Explain,
             };
             self.pending.insert(id, pending);
         }
@@ -285,7 +281,7 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
             Screen::Welcome => crate::welcome::update(app, action),
             Screen::Providers => providers::update(app, action),
             Screen::Save => app.in_save(|save, ctx| save.update(ctx, action)),
-            Screen::Models => crate::models::update(app, action),
+            Screen::Models => app.in_models(|models, ctx| models.update(ctx, action)),
             Screen::Diagnostics => app.in_diag(|diag, ctx| diag.update(ctx, action)),
             Screen::Wizard => crate::wizard::update(app, action),
             Screen::Chat => app.in_chat(|chat, ctx| chat.update(ctx, action)),
@@ -297,7 +293,7 @@ fn bridge_message(app: &mut App, incoming: Incoming) -> Vec<Effect> {
     let (id, outcome) = match incoming {
         Incoming::Notification { method, params } => {
             return match method.as_str() {
-                "models/download/progress" => crate::models::progress(app, params),
+                "models/download/progress" => app.in_models(|models, ctx| models.progress(ctx, params)),
                 "generate/delta" => app.in_chat(|chat, ctx| chat.delta(ctx, params)),
                 _ => Vec::new(),
             }
@@ -333,13 +329,7 @@ fn bridge_message(app: &mut App, incoming: Incoming) -> Vec<Effect> {
             });
             Vec::new()
         }
-        Pending::ModelList => crate::models::listed(app, outcome),
-        Pending::Installed => crate::models::installed(app, outcome),
-        Pending::Disk => crate::models::disk(app, outcome),
-        Pending::Download { model } => crate::models::downloaded(app, model, outcome),
-        Pending::Remove { model } => crate::models::removed(app, model, outcome),
-        Pending::SetDefault { model } => crate::models::default_set(app, model, outcome),
-        Pending::Recommend => crate::models::recommended(app, outcome),
+        Pending::Models(request) => app.in_models(|models, ctx| models.answered(ctx, request, outcome)),
         Pending::Diagnostics(request) => app.in_diag(|diag, ctx| diag.answered(ctx, request, outcome)),
         Pending::Preview => crate::wizard::planned(app, false, outcome),
         Pending::BootstrapWrite => crate::wizard::planned(app, true, outcome),
@@ -398,7 +388,7 @@ fn bridge_exited(app: &mut App, how: &str) -> Vec<Effect> {
     app.diag.on_bridge_lost();
     app.wizard.loading = false;
     app.wizard.discovering = false;
-    crate::models::interrupted(app);
+    app.models.on_bridge_lost();
     app.chat.on_bridge_lost();
     app.restarts += 1;
     if app.restarts > MAX_RESTARTS {

@@ -15,6 +15,7 @@ pub enum Ask<P> {
     Own(P),
     Profiles,
     Route,
+    Explain,
 }
 
 /// The app's shell, borrowed for one call into a screen. `P` is the screen's pending-request kind.
@@ -83,6 +84,11 @@ impl<'a, P> Ctx<'a, P> {
             self.send("providers/list", Value::Null, Ask::Profiles),
             self.send("providers/current", Value::Null, Ask::Route),
         ]
+    }
+
+    /// Ask again what the configuration resolves to (after the default model changed).
+    pub fn reload_explain(&mut self) -> Effect {
+        self.send("config/explain", Value::Null, Ask::Explain)
     }
 
     pub fn say(&mut self, tone: Tone, text: impl Into<String>) {

@@ -6,11 +6,9 @@ pub mod app;
 pub mod bridge;
 pub mod context;
 pub mod form;
-pub mod hub_pull;
 pub mod input;
 pub mod keymap;
 pub mod keys;
-pub mod models;
 pub mod protocol;
 pub mod providers;
 pub mod screens;
@@ -21,4 +19,4 @@ pub mod welcome;
 pub mod wizard;
 
 // The screens that own their state, at the paths they had before they moved.
-pub use screens::{chat, diagnostics, save};
+pub use screens::{chat, diagnostics, models, save};

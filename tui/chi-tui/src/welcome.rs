@@ -44,7 +44,7 @@ pub fn open(app: &mut App, index: usize) -> Vec<Effect> {
         0 => app.screen = Screen::Chat,
         1 => {
             app.screen = Screen::Models;
-            return crate::models::load(app);
+            return app.in_models(|models, ctx| models.load(ctx));
         }
         2 => app.screen = Screen::Providers,
         3 => app.screen = Screen::Save,

@@ -63,7 +63,7 @@ pub fn open(app: &mut App) -> Vec<Effect> {
     app.screen = Screen::Wizard;
     app.wizard = WizardState { folder: TextInput::new("."), ..WizardState::default() };
     if !app.models.loaded {
-        return crate::models::load(app);
+        return app.in_models(|models, ctx| models.load(ctx));
     }
     Vec::new()
 }

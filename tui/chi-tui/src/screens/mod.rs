@@ -4,4 +4,5 @@
 
 pub mod chat;
 pub mod diagnostics;
+pub mod models;
 pub mod save;

@@ -2,7 +2,6 @@
 //! and overlays. Reads the state, changes nothing.
 
 mod help;
-mod models;
 mod provider_form;
 mod providers;
 mod welcome;
@@ -41,7 +40,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         Screen::Welcome => welcome::draw(frame, body, app, theme),
         Screen::Providers => providers::draw(frame, body, app, theme),
         Screen::Save => crate::screens::save::draw(frame, body, &app.save, &app.profiles, spinner(app), theme),
-        Screen::Models => models::draw(frame, body, app, theme),
+        Screen::Models => crate::screens::models::draw(frame, body, &app.models, spinner(app), theme),
         Screen::Diagnostics => crate::screens::diagnostics::draw(frame, body, &app.diag, spinner(app), theme),
         Screen::Wizard => wizard::draw(frame, body, app, theme),
         Screen::Chat => {
