@@ -10,12 +10,12 @@ pub use crate::action::{Action, Effect, Note, Screen, Tone};
 use crate::context::{Ask, Ctx, Shell};
 use crate::form::Form;
 use crate::protocol::{
-    decode, request_line, Explained, Incoming, InitializeResult, ProviderSchema, ProviderView, RpcError,
+    decode, request_line, Explained, Incoming, InitializeResult, ModelInfo, ProviderSchema, ProviderView, RpcError,
     PROTOCOL_VERSION,
 };
 use crate::providers;
 pub use crate::screens::save::scoped;
-use crate::screens::{chat, diagnostics, models, save};
+use crate::screens::{chat, diagnostics, models, save, wizard};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum BridgeState {
@@ -38,10 +38,8 @@ pub enum Pending {
     Route,
     Models(models::Request),
     Diagnostics(diagnostics::Request),
-    Preview,
-    BootstrapWrite,
+    Wizard(wizard::Request),
     Chat(chat::Request),
-    WizardModels,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,9 +60,14 @@ pub const MAX_RESTARTS: u32 = 3;
 
 /// `app.$method(|state, ctx| ...)`: lend the shell to the screen whose state is `app.$field`
 /// for one call, then file the requests it sent as `$wrap(request)`.
+/// After `$wrap`, `seen: Type = field.path` lends another part of the state read-only (the
+/// wizard picks from the models' catalog), as one more argument of the call.
 macro_rules! lend {
-    ($method:ident, $field:ident, $state:ty, $request:ty, $wrap:path) => {
-        pub fn $method<R>(&mut self, call: impl FnOnce(&mut $state, &mut Ctx<'_, $request>) -> R) -> R {
+    ($method:ident, $field:ident, $state:ty, $request:ty, $wrap:path $(, $seen:ident: $ty:ty = $($path:ident).+)?) => {
+        pub fn $method<R>(
+            &mut self,
+            call: impl FnOnce(&mut $state, &mut Ctx<'_, $request> $(, &$ty)?) -> R,
+        ) -> R {
             let ready = self.ready();
             let shell = Shell {
                 next_id: &mut self.next_id,
@@ -74,7 +77,7 @@ macro_rules! lend {
                 quitting: &mut self.quitting,
             };
             let mut ctx = Ctx::new(shell, self.now, ready, &self.profiles, &self.schemas);
-            let out = call(&mut self.$field, &mut ctx);
+            let out = call(&mut self.$field, &mut ctx $(, &self.$($path).+)?);
             let asked = ctx.into_asked();
             self.file(asked, $wrap);
             out
@@ -118,7 +121,7 @@ pub struct App {
     pub save: save::SaveState,
     pub models: models::ModelsState,
     pub diag: diagnostics::DiagState,
-    pub wizard: crate::wizard::WizardState,
+    pub wizard: wizard::WizardState,
     pub chat: chat::ChatState,
 }
 
@@ -193,7 +196,7 @@ impl App {
             Screen::Chat => true,
             Screen::Models => self.models.typing(),
             Screen::Diagnostics => self.diag.typing(),
-            Screen::Wizard => crate::wizard::typing(self),
+            Screen::Wizard => self.wizard.typing(&self.profiles),
             Screen::Welcome | Screen::Save => false,
         }
     }
@@ -212,6 +215,16 @@ impl App {
         ]
     }
 
+    /// The New-project wizard from its first step (the catalog read first when not yet read).
+    pub fn open_wizard(&mut self) -> Vec<Effect> {
+        self.screen = Screen::Wizard;
+        self.wizard = wizard::WizardState::opened();
+        if !self.models.loaded {
+            return self.in_models(|models, ctx| models.load(ctx));
+        }
+        Vec::new()
+    }
+
     pub fn ready(&self) -> bool {
         matches!(self.bridge, BridgeState::Ready { .. })
     }
@@ -219,6 +232,7 @@ impl App {
     lend!(in_diag, diag, diagnostics::DiagState, diagnostics::Request, Pending::Diagnostics);
     lend!(in_save, save, save::SaveState, save::Request, Pending::Save);
     lend!(in_models, models, models::ModelsState, models::Request, Pending::Models);
+    lend!(in_wizard, wizard, wizard::WizardState, wizard::Request, Pending::Wizard, catalog: [ModelInfo] = models.catalog);
     lend!(in_chat, chat, chat::ChatState, chat::Request, Pending::Chat);
 
     /// The chat's status line (model, provider, tokens, speed).
@@ -283,7 +297,7 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
             Screen::Save => app.in_save(|save, ctx| save.update(ctx, action)),
             Screen::Models => app.in_models(|models, ctx| models.update(ctx, action)),
             Screen::Diagnostics => app.in_diag(|diag, ctx| diag.update(ctx, action)),
-            Screen::Wizard => crate::wizard::update(app, action),
+            Screen::Wizard => app.in_wizard(|wizard, ctx, catalog| wizard.update(ctx, catalog, action)),
             Screen::Chat => app.in_chat(|chat, ctx| chat.update(ctx, action)),
         },
     }
@@ -331,10 +345,8 @@ fn bridge_message(app: &mut App, incoming: Incoming) -> Vec<Effect> {
         }
         Pending::Models(request) => app.in_models(|models, ctx| models.answered(ctx, request, outcome)),
         Pending::Diagnostics(request) => app.in_diag(|diag, ctx| diag.answered(ctx, request, outcome)),
-        Pending::Preview => crate::wizard::planned(app, false, outcome),
-        Pending::BootstrapWrite => crate::wizard::planned(app, true, outcome),
+        Pending::Wizard(request) => app.in_wizard(|wizard, ctx, _| wizard.answered(ctx, request, outcome)),
         Pending::Chat(request) => app.in_chat(|chat, ctx| chat.answered(ctx, request, outcome)),
-        Pending::WizardModels => crate::wizard::discovered(app, outcome),
     }
 }
 
@@ -386,8 +398,7 @@ fn bridge_exited(app: &mut App, how: &str) -> Vec<Effect> {
     }
     app.save.on_bridge_lost();
     app.diag.on_bridge_lost();
-    app.wizard.loading = false;
-    app.wizard.discovering = false;
+    app.wizard.on_bridge_lost();
     app.models.on_bridge_lost();
     app.chat.on_bridge_lost();
     app.restarts += 1;

@@ -370,7 +370,7 @@ fn wizard(app: &App) -> Vec<Binding> {
     if w.served.is_some() {
         return SERVED.to_vec();
     }
-    let typing = crate::wizard::typing(app);
+    let typing = app.wizard.typing(&app.profiles);
     let mut out = match w.step {
         Step::Folder => vec![bar(&[Enter], "next", 1)],
         Step::Provider | Step::Extras => {

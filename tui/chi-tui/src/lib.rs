@@ -16,7 +16,6 @@ pub mod text;
 pub mod theme;
 pub mod ui;
 pub mod welcome;
-pub mod wizard;
 
 // The screens that own their state, at the paths they had before they moved.
-pub use screens::{chat, diagnostics, models, save};
+pub use screens::{chat, diagnostics, models, save, wizard};

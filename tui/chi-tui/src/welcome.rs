@@ -49,7 +49,7 @@ pub fn open(app: &mut App, index: usize) -> Vec<Effect> {
         2 => app.screen = Screen::Providers,
         3 => app.screen = Screen::Save,
         4 => return app.in_diag(|diag, ctx| diag.open(ctx)),
-        5 => return crate::wizard::open(app),
+        5 => return app.open_wizard(),
         _ => return app_update(app, Action::Quit),
     }
     Vec::new()

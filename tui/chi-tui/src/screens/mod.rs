@@ -6,3 +6,4 @@ pub mod chat;
 pub mod diagnostics;
 pub mod models;
 pub mod save;
+pub mod wizard;

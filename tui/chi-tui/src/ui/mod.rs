@@ -5,7 +5,6 @@ mod help;
 mod provider_form;
 mod providers;
 mod welcome;
-mod wizard;
 
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -42,7 +41,15 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         Screen::Save => crate::screens::save::draw(frame, body, &app.save, &app.profiles, spinner(app), theme),
         Screen::Models => crate::screens::models::draw(frame, body, &app.models, spinner(app), theme),
         Screen::Diagnostics => crate::screens::diagnostics::draw(frame, body, &app.diag, spinner(app), theme),
-        Screen::Wizard => wizard::draw(frame, body, app, theme),
+        Screen::Wizard => crate::screens::wizard::draw(
+            frame,
+            body,
+            &app.wizard,
+            &app.profiles,
+            &app.models.catalog,
+            spinner(app),
+            theme,
+        ),
         Screen::Chat => {
             crate::screens::chat::draw(frame, body, &app.chat, &app.chat_status(), spinner(app), !app.help, theme)
         }
