@@ -14,7 +14,6 @@ use crate::protocol::{
     PROTOCOL_VERSION,
 };
 use crate::providers;
-pub use crate::screens::save::scoped;
 use crate::screens::{chat, diagnostics, models, save, wizard};
 
 #[derive(Debug, Clone, PartialEq)]
