@@ -7,14 +7,13 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 pub use crate::action::{Action, Effect, Note, Screen, Tone};
-use crate::context::{Ask, Ctx, Shell};
-use crate::form::Form;
+use crate::context::{Ask, Ctx, Handoff, Shell};
 use crate::protocol::{
     decode, request_line, Explained, Incoming, InitializeResult, ModelInfo, ProviderSchema, ProviderView, RpcError,
     PROTOCOL_VERSION,
 };
-use crate::providers;
-use crate::screens::{chat, diagnostics, models, save, wizard};
+pub use crate::screens::providers::{Browser, Pane};
+use crate::screens::{chat, diagnostics, models, providers, save, wizard};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum BridgeState {
@@ -30,29 +29,13 @@ pub enum Pending {
     Schema,
     Profiles,
     Explain,
-    Test { fingerprint: String },
-    Discover,
-    FindUrl,
+    Providers(providers::Request),
     Save(save::Request),
     Route,
     Models(models::Request),
     Diagnostics(diagnostics::Request),
     Wizard(wizard::Request),
     Chat(chat::Request),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pane {
-    Types,
-    Form,
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Browser {
-    pub models: Vec<crate::protocol::ServedModel>,
-    pub selected: usize,
-    pub loading: bool,
-    pub error: Option<String>,
 }
 
 pub const MAX_RESTARTS: u32 = 3;
@@ -77,8 +60,9 @@ macro_rules! lend {
             };
             let mut ctx = Ctx::new(shell, self.now, ready, &self.profiles, &self.schemas);
             let out = call(&mut self.$field, &mut ctx $(, &self.$($path).+)?);
-            let asked = ctx.into_asked();
+            let (asked, handed) = ctx.into_parts();
             self.file(asked, $wrap);
+            handed.into_iter().for_each(|handoff| self.deliver(handoff));
             out
         }
     };
@@ -111,12 +95,8 @@ pub struct App {
     pub route: Option<String>,
     // Welcome
     pub menu: usize,
-    // Configure Provider
-    pub pane: Pane,
-    pub type_selected: usize,
-    pub form: Option<Form>,
-    pub browser: Option<Browser>,
-    // Build/Save
+    // the screens that own their state
+    pub providers: providers::ProvidersState,
     pub save: save::SaveState,
     pub models: models::ModelsState,
     pub diag: diagnostics::DiagState,
@@ -146,10 +126,7 @@ impl App {
             model: None,
             route: None,
             menu: 0,
-            pane: Pane::Types,
-            type_selected: 0,
-            form: None,
-            browser: None,
+            providers: Default::default(),
             save: save::SaveState::default(),
             models: Default::default(),
             diag: Default::default(),
@@ -163,20 +140,13 @@ impl App {
         vec![self.request("initialize", Value::Null, Pending::Initialize)]
     }
 
-    pub fn request(&mut self, method: &str, params: Value, pending: Pending) -> Effect {
-        self.call(method, params, pending).1
-    }
-
-    /// A request and its id (to cancel it or to match its notifications).
-    pub fn call(&mut self, method: &str, params: Value, pending: Pending) -> (u64, Effect) {
+    /// One of the app's own requests (the handshake and the shared refreshes); screens send
+    /// theirs through a `Ctx`.
+    fn request(&mut self, method: &str, params: Value, pending: Pending) -> Effect {
         let id = self.next_id;
         self.next_id += 1;
         self.pending.insert(id, pending);
-        (id, Effect::Send(request_line(id, method, params)))
-    }
-
-    pub fn is_waiting(&self, what: impl Fn(&Pending) -> bool) -> bool {
-        self.pending.values().any(what)
+        Effect::Send(request_line(id, method, params))
     }
 
     pub fn say(&mut self, tone: Tone, text: impl Into<String>) {
@@ -189,9 +159,7 @@ impl App {
             return false;
         }
         match self.screen {
-            Screen::Providers => {
-                self.browser.is_none() && self.pane == Pane::Form && self.form.as_ref().is_some_and(Form::typing)
-            }
+            Screen::Providers => self.providers.typing(),
             Screen::Chat => true,
             Screen::Models => self.models.typing(),
             Screen::Diagnostics => self.diag.typing(),
@@ -202,7 +170,7 @@ impl App {
 
     /// The provider types a user can configure (the test double is not one of them).
     pub fn types(&self) -> Vec<&ProviderSchema> {
-        self.schemas.iter().filter(|s| s.kind != "fake").collect()
+        providers::types(&self.schemas)
     }
 
     fn refresh(&mut self) -> Vec<Effect> {
@@ -228,6 +196,7 @@ impl App {
         matches!(self.bridge, BridgeState::Ready { .. })
     }
 
+    lend!(in_providers, providers, providers::ProvidersState, providers::Request, Pending::Providers);
     lend!(in_diag, diag, diagnostics::DiagState, diagnostics::Request, Pending::Diagnostics);
     lend!(in_save, save, save::SaveState, save::Request, Pending::Save);
     lend!(in_models, models, models::ModelsState, models::Request, Pending::Models);
@@ -237,6 +206,12 @@ impl App {
     /// The chat's status line (model, provider, tokens, speed).
     pub fn chat_status(&self) -> String {
         self.chat.status(self.route.as_deref(), self.model.as_ref(), self.now)
+    }
+
+    fn deliver(&mut self, handoff: Handoff) {
+        match handoff {
+            Handoff::Stage { profile, id } => self.save.stage_new(profile, id, &self.profiles),
+        }
     }
 
     /// File the requests a screen sent: its own under its name, the shared refreshes as the app's.
@@ -292,7 +267,7 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
         }
         _ => match app.screen {
             Screen::Welcome => crate::welcome::update(app, action),
-            Screen::Providers => providers::update(app, action),
+            Screen::Providers => app.in_providers(|providers, ctx| providers.update(ctx, action)),
             Screen::Save => app.in_save(|save, ctx| save.update(ctx, action)),
             Screen::Models => app.in_models(|models, ctx| models.update(ctx, action)),
             Screen::Diagnostics => app.in_diag(|diag, ctx| diag.update(ctx, action)),
@@ -332,9 +307,7 @@ fn bridge_message(app: &mut App, incoming: Incoming) -> Vec<Effect> {
             });
             Vec::new()
         }
-        Pending::Test { fingerprint } => providers::tested(app, fingerprint, outcome),
-        Pending::Discover => providers::discovered(app, outcome),
-        Pending::FindUrl => providers::found_url(app, outcome),
+        Pending::Providers(request) => app.in_providers(|providers, ctx| providers.answered(ctx, request, outcome)),
         Pending::Save(request) => app.in_save(|save, ctx| save.answered(ctx, request, outcome)),
         Pending::Route => {
             take(app, "providers/current", outcome, |app, v: Vec<ProviderView>| {
@@ -350,7 +323,7 @@ fn bridge_message(app: &mut App, incoming: Incoming) -> Vec<Effect> {
 }
 
 /// A result decoded into what the app keeps, or the reason shown.
-pub fn take<T: serde::de::DeserializeOwned>(
+fn take<T: serde::de::DeserializeOwned>(
     app: &mut App,
     method: &str,
     outcome: Result<Value, RpcError>,
@@ -391,10 +364,7 @@ fn bridge_exited(app: &mut App, how: &str) -> Vec<Effect> {
         return Vec::new();
     }
     app.pending.clear();
-    if let Some(browser) = app.browser.as_mut() {
-        browser.loading = false;
-        browser.error = Some("the bridge stopped while listing models".into());
-    }
+    app.providers.on_bridge_lost();
     app.save.on_bridge_lost();
     app.diag.on_bridge_lost();
     app.wizard.on_bridge_lost();

@@ -18,10 +18,18 @@ pub enum Ask<P> {
     Explain,
 }
 
+/// Something a screen hands to another screen; the app delivers it after the call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Handoff {
+    /// A profile the provider form saved, for Build/Save to stage (`id`: the profile's id).
+    Stage { profile: Value, id: String },
+}
+
 /// The app's shell, borrowed for one call into a screen. `P` is the screen's pending-request kind.
 pub struct Ctx<'a, P> {
     next_id: &'a mut u64,
     asked: Vec<(u64, Ask<P>)>,
+    handed: Vec<Handoff>,
     note: &'a mut Option<Note>,
     screen: &'a mut Screen,
     help: &'a mut bool,
@@ -52,12 +60,29 @@ impl<'a, P> Ctx<'a, P> {
         schemas: &'a [ProviderSchema],
     ) -> Self {
         let Shell { next_id, note, screen, help, quitting } = shell;
-        Ctx { next_id, asked: Vec::new(), note, screen, help, quitting, now, ready, profiles, schemas }
+        Ctx {
+            next_id,
+            asked: Vec::new(),
+            handed: Vec::new(),
+            note,
+            screen,
+            help,
+            quitting,
+            now,
+            ready,
+            profiles,
+            schemas,
+        }
     }
 
-    /// The requests sent through this context, with their ids, for the app to file.
-    pub fn into_asked(self) -> Vec<(u64, Ask<P>)> {
-        self.asked
+    /// The requests sent through this context, with their ids, for the app to file; and what
+    /// was handed to other screens, for the app to deliver.
+    pub fn into_parts(self) -> (Vec<(u64, Ask<P>)>, Vec<Handoff>) {
+        (self.asked, self.handed)
+    }
+
+    pub fn hand(&mut self, handoff: Handoff) {
+        self.handed.push(handoff);
     }
 
     fn send(&mut self, method: &str, params: Value, ask: Ask<P>) -> Effect {

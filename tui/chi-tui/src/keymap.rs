@@ -348,7 +348,7 @@ fn models(app: &App) -> &'static [Binding] {
 }
 
 fn providers(app: &App) -> Vec<Binding> {
-    let form = match (&app.browser, app.pane, &app.form) {
+    let form = match (&app.providers.browser, app.providers.pane, &app.providers.form) {
         (Some(_), _, _) => return BROWSER.to_vec(),
         (None, Pane::Form, Some(form)) => form,
         _ => return PROVIDER_TYPES.to_vec(),

@@ -10,7 +10,6 @@ pub mod input;
 pub mod keymap;
 pub mod keys;
 pub mod protocol;
-pub mod providers;
 pub mod screens;
 pub mod text;
 pub mod theme;
@@ -18,4 +17,4 @@ pub mod ui;
 pub mod welcome;
 
 // The screens that own their state, at the paths they had before they moved.
-pub use screens::{chat, diagnostics, models, save, wizard};
+pub use screens::{chat, diagnostics, models, providers, save, wizard};

@@ -5,5 +5,6 @@
 pub mod chat;
 pub mod diagnostics;
 pub mod models;
+pub mod providers;
 pub mod save;
 pub mod wizard;

@@ -2,8 +2,6 @@
 //! and overlays. Reads the state, changes nothing.
 
 mod help;
-mod provider_form;
-mod providers;
 mod welcome;
 
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
@@ -37,7 +35,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
     header(frame, top, app, theme);
     match app.screen {
         Screen::Welcome => welcome::draw(frame, body, app, theme),
-        Screen::Providers => providers::draw(frame, body, app, theme),
+        Screen::Providers => {
+            crate::screens::providers::draw(frame, body, &app.providers, &app.schemas, app.ready(), spinner(app), theme)
+        }
         Screen::Save => crate::screens::save::draw(frame, body, &app.save, &app.profiles, spinner(app), theme),
         Screen::Models => crate::screens::models::draw(frame, body, &app.models, spinner(app), theme),
         Screen::Diagnostics => crate::screens::diagnostics::draw(frame, body, &app.diag, spinner(app), theme),

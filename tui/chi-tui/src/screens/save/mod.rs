@@ -97,6 +97,16 @@ pub struct Row {
 }
 
 impl SaveState {
+    /// A profile the provider form saved: staged, and the default when it is the first one
+    /// (no default chosen here, none among `profiles`).
+    pub fn stage_new(&mut self, profile: Value, id: String, profiles: &[ProviderView]) {
+        self.stage(profile);
+        let has_default = profiles.iter().any(|p| p.default && p.kind != "fake");
+        if self.default_id.is_none() && !has_default {
+            self.default_id = Some(id); // the first provider becomes the default
+        }
+    }
+
     /// Add (or replace, by id) a profile to write.
     pub fn stage(&mut self, profile: Value) {
         let id = profile["id"].clone();
