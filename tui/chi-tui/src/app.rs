@@ -13,7 +13,7 @@ use crate::protocol::{
     PROTOCOL_VERSION,
 };
 pub use crate::screens::providers::{Browser, Pane};
-use crate::screens::{chat, diagnostics, models, providers, save, wizard};
+use crate::screens::{chat, diagnostics, models, providers, save, welcome, wizard};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum BridgeState {
@@ -45,11 +45,11 @@ pub const MAX_RESTARTS: u32 = 3;
 /// After `$wrap`, `seen: Type = field.path` lends another part of the state read-only (the
 /// wizard picks from the models' catalog), as one more argument of the call.
 macro_rules! lend {
-    ($method:ident, $field:ident, $state:ty, $request:ty, $wrap:path $(, $seen:ident: $ty:ty = $($path:ident).+)?) => {
-        pub fn $method<R>(
+    ($method:ident, $field:ident, $state:ty, $request:ty, $wrap:expr $(, $seen:ident: $ty:ty = $($path:ident).+)?) => {
+        pub fn $method(
             &mut self,
-            call: impl FnOnce(&mut $state, &mut Ctx<'_, $request> $(, &$ty)?) -> R,
-        ) -> R {
+            call: impl FnOnce(&mut $state, &mut Ctx<'_, $request> $(, &$ty)?) -> Vec<Effect>,
+        ) -> Vec<Effect> {
             let ready = self.ready();
             let shell = Shell {
                 next_id: &mut self.next_id,
@@ -59,10 +59,12 @@ macro_rules! lend {
                 quitting: &mut self.quitting,
             };
             let mut ctx = Ctx::new(shell, self.now, ready, &self.profiles, &self.schemas);
-            let out = call(&mut self.$field, &mut ctx $(, &self.$($path).+)?);
+            let mut out = call(&mut self.$field, &mut ctx $(, &self.$($path).+)?);
             let (asked, handed) = ctx.into_parts();
             self.file(asked, $wrap);
-            handed.into_iter().for_each(|handoff| self.deliver(handoff));
+            for handoff in handed {
+                out.extend(self.deliver(handoff));
+            }
             out
         }
     };
@@ -73,8 +75,6 @@ pub struct App {
     pub screen: Screen,
     pub help: bool,
     pub quitting: bool,
-    /// Esc on Welcome asked "quit chi-tui?"; the next key answers.
-    pub confirm_quit: bool,
     pub note: Option<Note>,
     pub bridge: BridgeState,
     pub restarts: u32,
@@ -93,9 +93,8 @@ pub struct App {
     pub model: Option<Explained>,
     /// The provider profile generation goes to first (`providers/current`).
     pub route: Option<String>,
-    // Welcome
-    pub menu: usize,
     // the screens that own their state
+    pub welcome: welcome::WelcomeState,
     pub providers: providers::ProvidersState,
     pub save: save::SaveState,
     pub models: models::ModelsState,
@@ -110,7 +109,6 @@ impl App {
             screen: Screen::Welcome,
             help: false,
             quitting: false,
-            confirm_quit: false,
             note: None,
             bridge: BridgeState::Starting,
             starting_since: 0.0,
@@ -125,7 +123,7 @@ impl App {
             profiles: Vec::new(),
             model: None,
             route: None,
-            menu: 0,
+            welcome: Default::default(),
             providers: Default::default(),
             save: save::SaveState::default(),
             models: Default::default(),
@@ -196,6 +194,7 @@ impl App {
         matches!(self.bridge, BridgeState::Ready { .. })
     }
 
+    lend!(in_welcome, welcome, welcome::WelcomeState, welcome::Request, |request: welcome::Request| match request {});
     lend!(in_providers, providers, providers::ProvidersState, providers::Request, Pending::Providers);
     lend!(in_diag, diag, diagnostics::DiagState, diagnostics::Request, Pending::Diagnostics);
     lend!(in_save, save, save::SaveState, save::Request, Pending::Save);
@@ -208,9 +207,23 @@ impl App {
         self.chat.status(self.route.as_deref(), self.model.as_ref(), self.now)
     }
 
-    fn deliver(&mut self, handoff: Handoff) {
+    /// What one screen handed to another.
+    fn deliver(&mut self, handoff: Handoff) -> Vec<Effect> {
         match handoff {
-            Handoff::Stage { profile, id } => self.save.stage_new(profile, id, &self.profiles),
+            Handoff::Stage { profile, id } => {
+                self.save.stage_new(profile, id, &self.profiles);
+                Vec::new()
+            }
+            Handoff::Open(Screen::Models) => {
+                self.screen = Screen::Models;
+                self.in_models(|models, ctx| models.load(ctx))
+            }
+            Handoff::Open(Screen::Diagnostics) => self.in_diag(|diag, ctx| diag.open(ctx)),
+            Handoff::Open(Screen::Wizard) => self.open_wizard(),
+            Handoff::Open(screen) => {
+                self.screen = screen;
+                Vec::new()
+            }
         }
     }
 
@@ -266,7 +279,7 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         _ => match app.screen {
-            Screen::Welcome => crate::welcome::update(app, action),
+            Screen::Welcome => app.in_welcome(|welcome, ctx| welcome.update(ctx, action)),
             Screen::Providers => app.in_providers(|providers, ctx| providers.update(ctx, action)),
             Screen::Save => app.in_save(|save, ctx| save.update(ctx, action)),
             Screen::Models => app.in_models(|models, ctx| models.update(ctx, action)),

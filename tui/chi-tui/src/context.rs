@@ -23,6 +23,8 @@ pub enum Ask<P> {
 pub enum Handoff {
     /// A profile the provider form saved, for Build/Save to stage (`id`: the profile's id).
     Stage { profile: Value, id: String },
+    /// Open a screen that loads something when it opens (Models, Diagnostics, New project).
+    Open(Screen),
 }
 
 /// The app's shell, borrowed for one call into a screen. `P` is the screen's pending-request kind.

@@ -306,7 +306,7 @@ pub fn bindings(app: &App) -> Vec<Binding> {
 /// The keys the screen answers to in its present state (what the help overlay lists).
 pub fn screen_bindings(app: &App) -> Vec<Binding> {
     match app.screen {
-        Screen::Welcome if app.confirm_quit => WELCOME_QUIT.to_vec(),
+        Screen::Welcome if app.welcome.confirm_quit => WELCOME_QUIT.to_vec(),
         Screen::Welcome => WELCOME.to_vec(),
         Screen::Chat => CHAT.to_vec(),
         Screen::Models => models(app).to_vec(),

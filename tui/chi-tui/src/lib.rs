@@ -14,7 +14,6 @@ pub mod screens;
 pub mod text;
 pub mod theme;
 pub mod ui;
-pub mod welcome;
 
 // The screens that own their state, at the paths they had before they moved.
-pub use screens::{chat, diagnostics, models, providers, save, wizard};
+pub use screens::{chat, diagnostics, models, providers, save, welcome, wizard};

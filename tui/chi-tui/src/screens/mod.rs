@@ -7,4 +7,5 @@ pub mod diagnostics;
 pub mod models;
 pub mod providers;
 pub mod save;
+pub mod welcome;
 pub mod wizard;

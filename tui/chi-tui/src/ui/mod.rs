@@ -2,7 +2,6 @@
 //! and overlays. Reads the state, changes nothing.
 
 mod help;
-mod welcome;
 
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -34,7 +33,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
     .areas(area);
     header(frame, top, app, theme);
     match app.screen {
-        Screen::Welcome => welcome::draw(frame, body, app, theme),
+        Screen::Welcome => crate::screens::welcome::draw(frame, body, &app.welcome, welcome_shown(app), theme),
         Screen::Providers => {
             crate::screens::providers::draw(frame, body, &app.providers, &app.schemas, app.ready(), spinner(app), theme)
         }
@@ -58,6 +57,19 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
     key_line(frame, keys, app, theme);
     if app.help {
         help::draw(frame, area, app, theme);
+    }
+}
+
+/// What Welcome shows of the rest of the app.
+fn welcome_shown(app: &App) -> crate::screens::welcome::Shown<'_> {
+    crate::screens::welcome::Shown {
+        model: app.model.as_ref(),
+        profiles: &app.profiles,
+        unsaved: app.save.staged.len(),
+        bridge_down: match &app.bridge {
+            BridgeState::Down(reason) => Some(reason),
+            _ => None,
+        },
     }
 }
 
@@ -103,7 +115,7 @@ fn header(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
 
 fn status_line(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let (tone, text) = match (&app.bridge, &app.note) {
-        _ if app.confirm_quit => (Tone::Info, crate::welcome::QUIT_QUESTION.to_string()),
+        _ if app.welcome.confirm_quit => (Tone::Info, crate::welcome::QUIT_QUESTION.to_string()),
         (_, Some(note)) => (note.tone, note.text.clone()),
         (BridgeState::Down(reason), None) => (Tone::Bad, reason.clone()),
         _ => (Tone::Info, String::new()),
