@@ -4,8 +4,9 @@
 
 use crate::protocol::Incoming;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Screen {
+    #[default]
     Welcome,
     Chat,
     Models,

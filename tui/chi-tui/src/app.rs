@@ -15,10 +15,13 @@ use crate::protocol::{
 pub use crate::screens::providers::{Browser, Pane};
 use crate::screens::{chat, diagnostics, models, providers, save, welcome, wizard};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum BridgeState {
+    #[default]
     Starting,
-    Ready { version: String },
+    Ready {
+        version: String,
+    },
     Down(String),
 }
 
@@ -70,7 +73,8 @@ macro_rules! lend {
     };
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// `Default` is the state before the handshake, on Welcome; `new` adds the log path.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct App {
     pub screen: Screen,
     pub help: bool,
@@ -105,32 +109,7 @@ pub struct App {
 
 impl App {
     pub fn new(log_path: &str) -> Self {
-        App {
-            screen: Screen::Welcome,
-            help: false,
-            quitting: false,
-            note: None,
-            bridge: BridgeState::Starting,
-            starting_since: 0.0,
-            slow_start_said: false,
-            restarts: 0,
-            log_path: log_path.to_string(),
-            next_id: 1,
-            pending: HashMap::new(),
-            tick: 0,
-            now: 0.0,
-            schemas: Vec::new(),
-            profiles: Vec::new(),
-            model: None,
-            route: None,
-            welcome: Default::default(),
-            providers: Default::default(),
-            save: save::SaveState::default(),
-            models: Default::default(),
-            diag: Default::default(),
-            wizard: Default::default(),
-            chat: Default::default(),
-        }
+        App { log_path: log_path.to_string(), next_id: 1, ..App::default() }
     }
 
     /// The first effects: the handshake.

@@ -3,8 +3,10 @@
 //! the keys the current table lists, so what help says and what a key does cannot drift apart
 //! (tests/keymap.rs presses every key on every screen to check both ways).
 
-use crate::app::{Action, App, Pane, Screen};
+use crate::action::{Action, Screen};
+use crate::app::App;
 use crate::form::Button;
+use crate::screens::providers::Pane;
 use crate::wizard::Step;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
