@@ -1,46 +1,27 @@
-//! The whole state (`App`), what can happen to it (`Action`), and what it asks the outside world
-//! to do (`Effect`). `update` does no I/O: the event loop performs the effects.
+//! The whole state (`App`) and `update`, which routes an `Action` to the screen it is for and
+//! a bridge answer to the screen that asked. `update` does no I/O: the event loop performs the
+//! returned `Effect`s. Screens that own their state (`screens/`) see the app through a `Ctx`.
 
 use std::collections::HashMap;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use crate::form::Form;
+pub use crate::action::{Action, Effect, Note, Screen, Tone};
+use crate::context::{Ask, Ctx, Handoff, Shell};
 use crate::protocol::{
-    decode, request_line, Explained, Incoming, InitializeResult, ProviderSchema, ProviderView, RpcError,
+    decode, request_line, Explained, Incoming, InitializeResult, ModelInfo, ProviderSchema, ProviderView, RpcError,
     PROTOCOL_VERSION,
 };
-use crate::{providers, save};
+pub use crate::screens::providers::{Browser, Pane};
+use crate::screens::{chat, diagnostics, models, providers, save, welcome, wizard};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Screen {
-    Welcome,
-    Chat,
-    Models,
-    Providers,
-    Save,
-    Diagnostics,
-    Wizard,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tone {
-    Info,
-    Good,
-    Bad,
-    Busy,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Note {
-    pub tone: Tone,
-    pub text: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum BridgeState {
+    #[default]
     Starting,
-    Ready { version: String },
+    Ready {
+        version: String,
+    },
     Down(String),
 }
 
@@ -51,101 +32,53 @@ pub enum Pending {
     Schema,
     Profiles,
     Explain,
-    Test { fingerprint: String },
-    Discover,
-    FindUrl,
-    Write,
-    ReadBack { path: String },
+    Providers(providers::Request),
+    Save(save::Request),
     Route,
-    ModelList,
-    Installed,
-    Disk,
-    Download { model: String },
-    Remove { model: String },
-    SetDefault { model: String },
-    Recommend,
-    Diagnostics,
-    Preview,
-    BootstrapWrite,
-    Generate,
-    WizardModels,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    /// One line to the bridge.
-    Send(String),
-    /// Start a fresh bridge process (the old one died).
-    RestartBridge,
-    /// Write a file atomically (a temporary file, then rename); answered with `FileWritten`.
-    WriteFile {
-        path: String,
-        content: String,
-    },
-    Quit,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Action {
-    Up,
-    Down,
-    Left,
-    Right,
-    Enter,
-    Esc,
-    Tab,
-    BackTab,
-    /// A character typed into the focused text field.
-    Insert(char),
-    Backspace,
-    Delete,
-    /// Ctrl+U in a text field: delete from the start of the line to the cursor.
-    ClearLine,
-    Home,
-    End,
-    PageUp,
-    PageDown,
-    /// A letter pressed outside text fields: the screen decides what it means.
-    Char(char),
-    Help,
-    Quit,
-    Test,
-    Save,
-    FindUrl,
-    Browse,
-    Tick,
-    Bridge(Incoming),
-    /// The bridge wrote something unreadable.
-    BridgeGarbled(String),
-    /// The bridge process ended; the text says how.
-    BridgeExited(String),
-    /// A `WriteFile` effect's outcome: the path written, or why not.
-    FileWritten(Result<String, String>),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pane {
-    Types,
-    Form,
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Browser {
-    pub models: Vec<crate::protocol::ServedModel>,
-    pub selected: usize,
-    pub loading: bool,
-    pub error: Option<String>,
+    Models(models::Request),
+    Diagnostics(diagnostics::Request),
+    Wizard(wizard::Request),
+    Chat(chat::Request),
 }
 
 pub const MAX_RESTARTS: u32 = 3;
 
-#[derive(Debug, Clone, PartialEq)]
+/// `app.$method(|state, ctx| ...)`: lend the shell to the screen whose state is `app.$field`
+/// for one call, then file the requests it sent as `$wrap(request)`.
+/// After `$wrap`, `seen: Type = field.path` lends another part of the state read-only (the
+/// wizard picks from the models' catalog), as one more argument of the call.
+macro_rules! lend {
+    ($method:ident, $field:ident, $state:ty, $request:ty, $wrap:expr $(, $seen:ident: $ty:ty = $($path:ident).+)?) => {
+        pub fn $method(
+            &mut self,
+            call: impl FnOnce(&mut $state, &mut Ctx<'_, $request> $(, &$ty)?) -> Vec<Effect>,
+        ) -> Vec<Effect> {
+            let ready = self.ready();
+            let shell = Shell {
+                next_id: &mut self.next_id,
+                note: &mut self.note,
+                screen: &mut self.screen,
+                help: &mut self.help,
+                quitting: &mut self.quitting,
+            };
+            let mut ctx = Ctx::new(shell, self.now, ready, &self.profiles, &self.schemas);
+            let mut out = call(&mut self.$field, &mut ctx $(, &self.$($path).+)?);
+            let (asked, handed) = ctx.into_parts();
+            self.file(asked, $wrap);
+            for handoff in handed {
+                out.extend(self.deliver(handoff));
+            }
+            out
+        }
+    };
+}
+
+/// `Default` is the state before the handshake, on Welcome; `new` adds the log path.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct App {
     pub screen: Screen,
     pub help: bool,
     pub quitting: bool,
-    /// Esc on Welcome asked "quit chi-tui?"; the next key answers.
-    pub confirm_quit: bool,
     pub note: Option<Note>,
     pub bridge: BridgeState,
     pub restarts: u32,
@@ -164,53 +97,19 @@ pub struct App {
     pub model: Option<Explained>,
     /// The provider profile generation goes to first (`providers/current`).
     pub route: Option<String>,
-    // Welcome
-    pub menu: usize,
-    // Configure Provider
-    pub pane: Pane,
-    pub type_selected: usize,
-    pub form: Option<Form>,
-    pub browser: Option<Browser>,
-    // Build/Save
+    // the screens that own their state
+    pub welcome: welcome::WelcomeState,
+    pub providers: providers::ProvidersState,
     pub save: save::SaveState,
-    pub models: crate::models::ModelsState,
-    pub diag: crate::diagnostics::DiagState,
-    pub wizard: crate::wizard::WizardState,
-    pub chat: crate::chat::ChatState,
+    pub models: models::ModelsState,
+    pub diag: diagnostics::DiagState,
+    pub wizard: wizard::WizardState,
+    pub chat: chat::ChatState,
 }
 
 impl App {
     pub fn new(log_path: &str) -> Self {
-        App {
-            screen: Screen::Welcome,
-            help: false,
-            quitting: false,
-            confirm_quit: false,
-            note: None,
-            bridge: BridgeState::Starting,
-            starting_since: 0.0,
-            slow_start_said: false,
-            restarts: 0,
-            log_path: log_path.to_string(),
-            next_id: 1,
-            pending: HashMap::new(),
-            tick: 0,
-            now: 0.0,
-            schemas: Vec::new(),
-            profiles: Vec::new(),
-            model: None,
-            route: None,
-            menu: 0,
-            pane: Pane::Types,
-            type_selected: 0,
-            form: None,
-            browser: None,
-            save: save::SaveState::default(),
-            models: Default::default(),
-            diag: Default::default(),
-            wizard: Default::default(),
-            chat: Default::default(),
-        }
+        App { log_path: log_path.to_string(), next_id: 1, ..App::default() }
     }
 
     /// The first effects: the handshake.
@@ -218,20 +117,13 @@ impl App {
         vec![self.request("initialize", Value::Null, Pending::Initialize)]
     }
 
-    pub fn request(&mut self, method: &str, params: Value, pending: Pending) -> Effect {
-        self.call(method, params, pending).1
-    }
-
-    /// A request and its id (to cancel it or to match its notifications).
-    pub fn call(&mut self, method: &str, params: Value, pending: Pending) -> (u64, Effect) {
+    /// One of the app's own requests (the handshake and the shared refreshes); screens send
+    /// theirs through a `Ctx`.
+    fn request(&mut self, method: &str, params: Value, pending: Pending) -> Effect {
         let id = self.next_id;
         self.next_id += 1;
         self.pending.insert(id, pending);
-        (id, Effect::Send(request_line(id, method, params)))
-    }
-
-    pub fn is_waiting(&self, what: impl Fn(&Pending) -> bool) -> bool {
-        self.pending.values().any(what)
+        Effect::Send(request_line(id, method, params))
     }
 
     pub fn say(&mut self, tone: Tone, text: impl Into<String>) {
@@ -244,20 +136,18 @@ impl App {
             return false;
         }
         match self.screen {
-            Screen::Providers => {
-                self.browser.is_none() && self.pane == Pane::Form && self.form.as_ref().is_some_and(Form::typing)
-            }
+            Screen::Providers => self.providers.typing(),
             Screen::Chat => true,
             Screen::Models => self.models.typing(),
-            Screen::Diagnostics => self.diag.export.is_some(),
-            Screen::Wizard => crate::wizard::typing(self),
+            Screen::Diagnostics => self.diag.typing(),
+            Screen::Wizard => self.wizard.typing(&self.profiles),
             Screen::Welcome | Screen::Save => false,
         }
     }
 
     /// The provider types a user can configure (the test double is not one of them).
     pub fn types(&self) -> Vec<&ProviderSchema> {
-        self.schemas.iter().filter(|s| s.kind != "fake").collect()
+        providers::types(&self.schemas)
     }
 
     fn refresh(&mut self) -> Vec<Effect> {
@@ -269,8 +159,64 @@ impl App {
         ]
     }
 
+    /// The New-project wizard from its first step (the catalog read first when not yet read).
+    pub fn open_wizard(&mut self) -> Vec<Effect> {
+        self.screen = Screen::Wizard;
+        self.wizard = wizard::WizardState::opened();
+        if !self.models.loaded {
+            return self.in_models(|models, ctx| models.load(ctx));
+        }
+        Vec::new()
+    }
+
     pub fn ready(&self) -> bool {
         matches!(self.bridge, BridgeState::Ready { .. })
+    }
+
+    lend!(in_welcome, welcome, welcome::WelcomeState, welcome::Request, |request: welcome::Request| match request {});
+    lend!(in_providers, providers, providers::ProvidersState, providers::Request, Pending::Providers);
+    lend!(in_diag, diag, diagnostics::DiagState, diagnostics::Request, Pending::Diagnostics);
+    lend!(in_save, save, save::SaveState, save::Request, Pending::Save);
+    lend!(in_models, models, models::ModelsState, models::Request, Pending::Models);
+    lend!(in_wizard, wizard, wizard::WizardState, wizard::Request, Pending::Wizard, catalog: [ModelInfo] = models.catalog);
+    lend!(in_chat, chat, chat::ChatState, chat::Request, Pending::Chat);
+
+    /// The chat's status line (model, provider, tokens, speed).
+    pub fn chat_status(&self) -> String {
+        self.chat.status(self.route.as_deref(), self.model.as_ref(), self.now)
+    }
+
+    /// What one screen handed to another.
+    fn deliver(&mut self, handoff: Handoff) -> Vec<Effect> {
+        match handoff {
+            Handoff::Stage { profile, id } => {
+                self.save.stage_new(profile, id, &self.profiles);
+                Vec::new()
+            }
+            Handoff::Open(Screen::Models) => {
+                self.screen = Screen::Models;
+                self.in_models(|models, ctx| models.load(ctx))
+            }
+            Handoff::Open(Screen::Diagnostics) => self.in_diag(|diag, ctx| diag.open(ctx)),
+            Handoff::Open(Screen::Wizard) => self.open_wizard(),
+            Handoff::Open(screen) => {
+                self.screen = screen;
+                Vec::new()
+            }
+        }
+    }
+
+    /// File the requests a screen sent: its own under its name, the shared refreshes as the app's.
+    fn file<P>(&mut self, asked: Vec<(u64, Ask<P>)>, wrap: fn(P) -> Pending) {
+        for (id, ask) in asked {
+            let pending = match ask {
+                Ask::Own(request) => wrap(request),
+                Ask::Profiles => Pending::Profiles,
+                Ask::Route => Pending::Route,
+                Ask::Explain => Pending::Explain,
+            };
+            self.pending.insert(id, pending);
+        }
     }
 }
 
@@ -300,7 +246,7 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::BridgeExited(how) => bridge_exited(app, &how),
-        Action::FileWritten(outcome) => crate::diagnostics::exported(app, outcome),
+        Action::FileWritten(outcome) => app.in_diag(|diag, ctx| diag.exported(ctx, outcome)),
         Action::Help => {
             app.help = !app.help;
             Vec::new()
@@ -312,13 +258,13 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         _ => match app.screen {
-            Screen::Welcome => crate::welcome::update(app, action),
-            Screen::Providers => providers::update(app, action),
-            Screen::Save => save::update(app, action),
-            Screen::Models => crate::models::update(app, action),
-            Screen::Diagnostics => crate::diagnostics::update(app, action),
-            Screen::Wizard => crate::wizard::update(app, action),
-            Screen::Chat => crate::chat::update(app, action),
+            Screen::Welcome => app.in_welcome(|welcome, ctx| welcome.update(ctx, action)),
+            Screen::Providers => app.in_providers(|providers, ctx| providers.update(ctx, action)),
+            Screen::Save => app.in_save(|save, ctx| save.update(ctx, action)),
+            Screen::Models => app.in_models(|models, ctx| models.update(ctx, action)),
+            Screen::Diagnostics => app.in_diag(|diag, ctx| diag.update(ctx, action)),
+            Screen::Wizard => app.in_wizard(|wizard, ctx, catalog| wizard.update(ctx, catalog, action)),
+            Screen::Chat => app.in_chat(|chat, ctx| chat.update(ctx, action)),
         },
     }
 }
@@ -327,8 +273,8 @@ fn bridge_message(app: &mut App, incoming: Incoming) -> Vec<Effect> {
     let (id, outcome) = match incoming {
         Incoming::Notification { method, params } => {
             return match method.as_str() {
-                "models/download/progress" => crate::models::progress(app, params),
-                "generate/delta" => crate::chat::delta(app, params),
+                "models/download/progress" => app.in_models(|models, ctx| models.progress(ctx, params)),
+                "generate/delta" => app.in_chat(|chat, ctx| chat.delta(ctx, params)),
                 _ => Vec::new(),
             }
         }
@@ -353,34 +299,23 @@ fn bridge_message(app: &mut App, incoming: Incoming) -> Vec<Effect> {
             });
             Vec::new()
         }
-        Pending::Test { fingerprint } => providers::tested(app, fingerprint, outcome),
-        Pending::Discover => providers::discovered(app, outcome),
-        Pending::FindUrl => providers::found_url(app, outcome),
-        Pending::Write => save::wrote(app, outcome),
-        Pending::ReadBack { path } => save::read_back(app, path, outcome),
+        Pending::Providers(request) => app.in_providers(|providers, ctx| providers.answered(ctx, request, outcome)),
+        Pending::Save(request) => app.in_save(|save, ctx| save.answered(ctx, request, outcome)),
         Pending::Route => {
             take(app, "providers/current", outcome, |app, v: Vec<ProviderView>| {
                 app.route = v.first().map(|p| p.id.clone());
             });
             Vec::new()
         }
-        Pending::ModelList => crate::models::listed(app, outcome),
-        Pending::Installed => crate::models::installed(app, outcome),
-        Pending::Disk => crate::models::disk(app, outcome),
-        Pending::Download { model } => crate::models::downloaded(app, model, outcome),
-        Pending::Remove { model } => crate::models::removed(app, model, outcome),
-        Pending::SetDefault { model } => crate::models::default_set(app, model, outcome),
-        Pending::Recommend => crate::models::recommended(app, outcome),
-        Pending::Diagnostics => crate::diagnostics::reported(app, outcome),
-        Pending::Preview => crate::wizard::planned(app, false, outcome),
-        Pending::BootstrapWrite => crate::wizard::planned(app, true, outcome),
-        Pending::Generate => crate::chat::answered(app, outcome),
-        Pending::WizardModels => crate::wizard::discovered(app, outcome),
+        Pending::Models(request) => app.in_models(|models, ctx| models.answered(ctx, request, outcome)),
+        Pending::Diagnostics(request) => app.in_diag(|diag, ctx| diag.answered(ctx, request, outcome)),
+        Pending::Wizard(request) => app.in_wizard(|wizard, ctx, _| wizard.answered(ctx, request, outcome)),
+        Pending::Chat(request) => app.in_chat(|chat, ctx| chat.answered(ctx, request, outcome)),
     }
 }
 
 /// A result decoded into what the app keeps, or the reason shown.
-pub fn take<T: serde::de::DeserializeOwned>(
+fn take<T: serde::de::DeserializeOwned>(
     app: &mut App,
     method: &str,
     outcome: Result<Value, RpcError>,
@@ -421,16 +356,12 @@ fn bridge_exited(app: &mut App, how: &str) -> Vec<Effect> {
         return Vec::new();
     }
     app.pending.clear();
-    if let Some(browser) = app.browser.as_mut() {
-        browser.loading = false;
-        browser.error = Some("the bridge stopped while listing models".into());
-    }
-    app.save.busy = false;
-    app.diag.running = false;
-    app.wizard.loading = false;
-    app.wizard.discovering = false;
-    crate::models::interrupted(app);
-    crate::chat::interrupted(app);
+    app.providers.on_bridge_lost();
+    app.save.on_bridge_lost();
+    app.diag.on_bridge_lost();
+    app.wizard.on_bridge_lost();
+    app.models.on_bridge_lost();
+    app.chat.on_bridge_lost();
     app.restarts += 1;
     if app.restarts > MAX_RESTARTS {
         let reason = format!("the bridge stopped {} times ({how}); see {}", app.restarts, app.log_path);
@@ -462,10 +393,4 @@ fn slow_start(app: &mut App) {
             format!("The bridge has not answered for {waited:.0} s; still waiting. Details: {}", app.log_path),
         );
     }
-}
-
-/// Params for a request that names a configuration scope.
-pub fn scoped(mut params: Value, scope: save::Scope) -> Value {
-    params["scope"] = json!(scope.name());
-    params
 }

@@ -12,7 +12,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::app::Action;
+use crate::action::Action;
 use crate::protocol::parse_incoming;
 
 #[derive(Debug, Clone)]

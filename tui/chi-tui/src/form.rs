@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::app::Action;
+use crate::action::Action;
 use crate::input::edit_text;
 use crate::protocol::{ConnectionReport, ProviderField, ProviderSchema};
 

@@ -1,6 +1,6 @@
 //! A one-line text input (value and cursor), for filters, file names, folders and chat.
 
-use crate::app::Action;
+use crate::action::Action;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TextInput {

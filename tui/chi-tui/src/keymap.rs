@@ -3,8 +3,10 @@
 //! the keys the current table lists, so what help says and what a key does cannot drift apart
 //! (tests/keymap.rs presses every key on every screen to check both ways).
 
-use crate::app::{Action, App, Pane, Screen};
+use crate::action::{Action, Screen};
+use crate::app::App;
 use crate::form::Button;
+use crate::screens::providers::Pane;
 use crate::wizard::Step;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -306,7 +308,7 @@ pub fn bindings(app: &App) -> Vec<Binding> {
 /// The keys the screen answers to in its present state (what the help overlay lists).
 pub fn screen_bindings(app: &App) -> Vec<Binding> {
     match app.screen {
-        Screen::Welcome if app.confirm_quit => WELCOME_QUIT.to_vec(),
+        Screen::Welcome if app.welcome.confirm_quit => WELCOME_QUIT.to_vec(),
         Screen::Welcome => WELCOME.to_vec(),
         Screen::Chat => CHAT.to_vec(),
         Screen::Models => models(app).to_vec(),
@@ -348,7 +350,7 @@ fn models(app: &App) -> &'static [Binding] {
 }
 
 fn providers(app: &App) -> Vec<Binding> {
-    let form = match (&app.browser, app.pane, &app.form) {
+    let form = match (&app.providers.browser, app.providers.pane, &app.providers.form) {
         (Some(_), _, _) => return BROWSER.to_vec(),
         (None, Pane::Form, Some(form)) => form,
         _ => return PROVIDER_TYPES.to_vec(),
@@ -370,7 +372,7 @@ fn wizard(app: &App) -> Vec<Binding> {
     if w.served.is_some() {
         return SERVED.to_vec();
     }
-    let typing = crate::wizard::typing(app);
+    let typing = app.wizard.typing(&app.profiles);
     let mut out = match w.step {
         Step::Folder => vec![bar(&[Enter], "next", 1)],
         Step::Provider | Step::Extras => {

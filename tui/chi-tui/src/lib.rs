@@ -1,21 +1,19 @@
 //! chi-tui: chi-llm's terminal UI. One `App` state, a pure `update`, a `view`, and a bridge
 //! client that talks JSON-RPC to `python -m chi_llm bridge`.
 
+pub mod action;
 pub mod app;
 pub mod bridge;
-pub mod chat;
-pub mod diagnostics;
+pub mod context;
 pub mod form;
-pub mod hub_pull;
 pub mod input;
 pub mod keymap;
 pub mod keys;
-pub mod models;
 pub mod protocol;
-pub mod providers;
-pub mod save;
+pub mod screens;
 pub mod text;
 pub mod theme;
 pub mod ui;
-pub mod welcome;
-pub mod wizard;
+
+// The screens that own their state, at the paths they had before they moved.
+pub use screens::{chat, diagnostics, models, providers, save, welcome, wizard};

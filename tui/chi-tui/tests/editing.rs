@@ -36,7 +36,7 @@ fn ctrl_u_clears_the_line_in_every_text_field() {
     ollama_form(&mut app);
     press(&mut app, &[Action::Tab, Action::Tab, Action::Tab]); // base_url
     clears_to_the_cursor(&mut app, "http://höst:11434", |a| {
-        a.form.as_ref().and_then(|f| f.field("base_url")).map(|f| f.value.clone()).unwrap_or_default()
+        a.providers.form.as_ref().and_then(|f| f.field("base_url")).map(|f| f.value.clone()).unwrap_or_default()
     });
 
     let mut app = ready_app();

@@ -120,7 +120,7 @@ fn models_advice() -> App {
 fn form_text() -> App {
     let mut app = ready_app();
     ollama_form(&mut app);
-    if let Some(form) = app.form.as_mut() {
+    if let Some(form) = app.providers.form.as_mut() {
         form.fields[0].cursor = 2;
     }
     app
@@ -128,7 +128,7 @@ fn form_text() -> App {
 
 fn form_buttons() -> App {
     let mut app = form_text();
-    if let Some(form) = app.form.as_mut() {
+    if let Some(form) = app.providers.form.as_mut() {
         form.focus = Focus::Button(1);
     }
     app
@@ -136,7 +136,7 @@ fn form_buttons() -> App {
 
 fn browser() -> App {
     let mut app = with(form_text(), &[Action::Browse]);
-    if let Some(browser) = app.browser.as_mut() {
+    if let Some(browser) = app.providers.browser.as_mut() {
         browser.loading = false;
         browser.models = ["llama3.2", "qwen3:0.6b"]
             .iter()

@@ -237,7 +237,7 @@ fn chat_status_says_when_the_cpu_is_busy() {
         let usage = json!({"prompt_tokens": 3, "completion_tokens": 2});
         let result = json!({"text": "Hi", "finish_reason": "stop", "usage": usage, "model": "m", "threads": threads});
         answer(app, &start[0], result);
-        chi_tui::chat::status(app)
+        app.chat_status()
     };
     let busy = ask(&mut app, json!({"used": 1, "most": 2, "changes": 1, "contended": true}));
     assert!(busy.ends_with("CPU busy: 1 thread"), "{busy}");
@@ -287,7 +287,7 @@ fn chat_streams_cancels_and_resets() {
         &next[0],
         json!({"text": "Echo: again", "finish_reason": "stop", "usage": {"prompt_tokens": 5, "completion_tokens": 2}, "model": "fake"}),
     );
-    assert!(chi_tui::chat::status(&app).contains("5+2 tokens"));
+    assert!(app.chat_status().contains("5+2 tokens"));
     for c in "/reset".chars() {
         update(&mut app, Action::Insert(c));
     }

@@ -19,7 +19,7 @@ fn report(ok: bool, message: &str) -> serde_json::Value {
 }
 
 fn focus_field(app: &mut App, name: &str) {
-    let form = app.form.as_mut().expect("form");
+    let form = app.providers.form.as_mut().expect("form");
     let index = form.fields.iter().position(|f| f.name == name).expect("field");
     form.focus = chi_tui::form::Focus::Field(index);
 }
@@ -60,10 +60,10 @@ fn typing_in_a_field_never_fires_a_shortcut() {
         assert!(update(&mut app, action).is_empty());
     }
     assert!(!app.quitting && !app.help);
-    assert_eq!(app.form.as_ref().and_then(|f| f.field("base_url")).map(|f| f.value.as_str()), Some("q?jks"));
+    assert_eq!(app.providers.form.as_ref().and_then(|f| f.field("base_url")).map(|f| f.value.as_str()), Some("q?jks"));
     // Outside a text field the same key quits.
     press(&mut app, &[Action::Esc]);
-    assert_eq!(app.pane, Pane::Types);
+    assert_eq!(app.providers.pane, Pane::Types);
     let action = action_for(key('q'), app.typing()).expect("an action");
     assert_eq!(update(&mut app, action), vec![Effect::Quit]);
 }
@@ -135,12 +135,15 @@ fn the_model_browser_fills_the_model_field() {
     let discover = press(&mut app, &[Action::Enter]);
     let (_, method, _) = sent(&discover[0]);
     assert_eq!(method, "providers/discover");
-    assert!(app.browser.as_ref().is_some_and(|b| b.loading));
+    assert!(app.providers.browser.as_ref().is_some_and(|b| b.loading));
     assert!(!app.typing()); // keys go to the browser
     answer(&mut app, &discover[0], fixture_result("providers.jsonl", "providers/discover"));
     press(&mut app, &[Action::Down, Action::Enter]);
-    assert!(app.browser.is_none());
-    assert_eq!(app.form.as_ref().and_then(|f| f.field("model")).map(|f| f.value.as_str()), Some("qwen3:0.6b"));
+    assert!(app.providers.browser.is_none());
+    assert_eq!(
+        app.providers.form.as_ref().and_then(|f| f.field("model")).map(|f| f.value.as_str()),
+        Some("qwen3:0.6b")
+    );
 }
 
 #[test]
@@ -149,7 +152,10 @@ fn a_browser_error_is_shown_in_the_browser() {
     ollama_form(&mut app);
     let discover = press(&mut app, &[Action::Browse]);
     fail(&mut app, &discover[0], "ollama is not reachable", "backend_unavailable");
-    assert_eq!(app.browser.as_ref().and_then(|b| b.error.clone()).as_deref(), Some("ollama is not reachable"));
+    assert_eq!(
+        app.providers.browser.as_ref().and_then(|b| b.error.clone()).as_deref(),
+        Some("ollama is not reachable")
+    );
 }
 
 #[test]
@@ -165,7 +171,7 @@ fn find_url_fills_the_base_url() {
         json!({"provider": "ollama", "ok": true, "base_url": "http://127.0.0.1:11434", "tried": [], "message": "found"}),
     );
     assert_eq!(
-        app.form.as_ref().and_then(|f| f.field("base_url")).map(|f| f.value.as_str()),
+        app.providers.form.as_ref().and_then(|f| f.field("base_url")).map(|f| f.value.as_str()),
         Some("http://127.0.0.1:11434")
     );
 }
@@ -210,7 +216,7 @@ fn writing_merges_each_profile_then_shows_the_file() {
 fn the_embedded_fallback_is_reviewed_as_built_in_and_not_written() {
     let mut app = staged_app();
     app.profiles = serde_json::from_value(json!([{"id": "local", "type": "local", "fallback": true}])).expect("list");
-    let shown = rows(&app);
+    let shown = rows(&app.profiles, &app.save);
     let local = shown.iter().find(|r| r.id == "local").expect("the fallback is listed");
     assert!(local.builtin && !local.new, "{local:?}");
     assert!(!shown.iter().find(|r| r.id == "ollama").expect("ollama").builtin);
@@ -252,11 +258,11 @@ fn a_dead_bridge_is_restarted_with_a_message_then_given_up_on() {
 fn secrets_are_shown_as_dots() {
     let mut app = ready_app();
     press(&mut app, &[Action::Char('3')]);
-    app.type_selected = app.types().iter().position(|s| s.kind == "openai").expect("openai");
+    app.providers.type_selected = app.types().iter().position(|s| s.kind == "openai").expect("openai");
     press(&mut app, &[Action::Enter]);
     focus_field(&mut app, "api_key");
     type_text(&mut app, "sk-secret");
-    let field = app.form.as_ref().and_then(|f| f.field("api_key")).expect("field").clone();
+    let field = app.providers.form.as_ref().and_then(|f| f.field("api_key")).expect("field").clone();
     assert_eq!(field.shown(), "•••••••••");
     assert_eq!(field.value, "sk-secret");
 }
@@ -265,7 +271,7 @@ fn secrets_are_shown_as_dots() {
 fn a_key_is_never_written_into_the_project_file() {
     let mut app = ready_app();
     press(&mut app, &[Action::Char('3')]);
-    app.type_selected = app.types().iter().position(|s| s.kind == "openai").expect("openai");
+    app.providers.type_selected = app.types().iter().position(|s| s.kind == "openai").expect("openai");
     press(&mut app, &[Action::Enter]);
     focus_field(&mut app, "api_key");
     type_text(&mut app, "sk-secret-value");

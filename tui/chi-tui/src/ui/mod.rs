@@ -1,15 +1,7 @@
 //! `draw(frame, app)`: the frame around every screen (title, status, key help), the screens,
 //! and overlays. Reads the state, changes nothing.
 
-mod chat;
-mod diagnostics;
 mod help;
-mod models;
-mod provider_form;
-mod providers;
-mod save;
-mod welcome;
-mod wizard;
 
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -41,18 +33,43 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
     .areas(area);
     header(frame, top, app, theme);
     match app.screen {
-        Screen::Welcome => welcome::draw(frame, body, app, theme),
-        Screen::Providers => providers::draw(frame, body, app, theme),
-        Screen::Save => save::draw(frame, body, app, theme),
-        Screen::Models => models::draw(frame, body, app, theme),
-        Screen::Diagnostics => diagnostics::draw(frame, body, app, theme),
-        Screen::Wizard => wizard::draw(frame, body, app, theme),
-        Screen::Chat => chat::draw(frame, body, app, theme),
+        Screen::Welcome => crate::screens::welcome::draw(frame, body, &app.welcome, welcome_shown(app), theme),
+        Screen::Providers => {
+            crate::screens::providers::draw(frame, body, &app.providers, &app.schemas, app.ready(), spinner(app), theme)
+        }
+        Screen::Save => crate::screens::save::draw(frame, body, &app.save, &app.profiles, spinner(app), theme),
+        Screen::Models => crate::screens::models::draw(frame, body, &app.models, spinner(app), theme),
+        Screen::Diagnostics => crate::screens::diagnostics::draw(frame, body, &app.diag, spinner(app), theme),
+        Screen::Wizard => crate::screens::wizard::draw(
+            frame,
+            body,
+            &app.wizard,
+            &app.profiles,
+            &app.models.catalog,
+            spinner(app),
+            theme,
+        ),
+        Screen::Chat => {
+            crate::screens::chat::draw(frame, body, &app.chat, &app.chat_status(), spinner(app), !app.help, theme)
+        }
     }
     status_line(frame, status, app, theme);
     key_line(frame, keys, app, theme);
     if app.help {
         help::draw(frame, area, app, theme);
+    }
+}
+
+/// What Welcome shows of the rest of the app.
+fn welcome_shown(app: &App) -> crate::screens::welcome::Shown<'_> {
+    crate::screens::welcome::Shown {
+        model: app.model.as_ref(),
+        profiles: &app.profiles,
+        unsaved: app.save.staged.len(),
+        bridge_down: match &app.bridge {
+            BridgeState::Down(reason) => Some(reason),
+            _ => None,
+        },
     }
 }
 
@@ -98,7 +115,7 @@ fn header(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
 
 fn status_line(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let (tone, text) = match (&app.bridge, &app.note) {
-        _ if app.confirm_quit => (Tone::Info, crate::welcome::QUIT_QUESTION.to_string()),
+        _ if app.welcome.confirm_quit => (Tone::Info, crate::welcome::QUIT_QUESTION.to_string()),
         (_, Some(note)) => (note.tone, note.text.clone()),
         (BridgeState::Down(reason), None) => (Tone::Bad, reason.clone()),
         _ => (Tone::Info, String::new()),

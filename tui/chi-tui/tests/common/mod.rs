@@ -87,9 +87,9 @@ pub fn type_text(app: &mut App, text: &str) {
 pub fn ollama_form(app: &mut App) {
     press(app, &[Action::Char('3')]); // Welcome → Configure Provider
     let index = app.types().iter().position(|s| s.kind == "ollama").expect("ollama");
-    app.type_selected = index;
+    app.providers.type_selected = index;
     press(app, &[Action::Enter]);
-    assert!(app.form.is_some());
+    assert!(app.providers.form.is_some());
 }
 
 /// The app on the Models screen with the fixtures' catalog loaded.

@@ -1,9 +1,14 @@
 //! Diagnostics: the full report grouped by area with ok/warn/fail markers and each problem's
-//! fix; re-run; export the report to a JSON file the user names.
+//! fix; re-run; export the report to a JSON file the user names. The screen owns its state and
+//! sees the rest of the app through a `Ctx`.
 
 use serde_json::Value;
 
-use crate::app::{Action, App, Effect, Pending, Screen, Tone};
+mod view;
+
+pub use view::draw;
+
+use crate::action::{Action, Effect, Screen, Tone};
 use crate::input::TextInput;
 use crate::protocol::{decode, Check, DiagnosticsReport, RpcError};
 
@@ -21,90 +26,116 @@ pub struct DiagState {
     pub export: Option<TextInput>,
 }
 
-pub fn run(app: &mut App) -> Vec<Effect> {
-    if app.diag.running {
-        return Vec::new();
-    }
-    app.diag.running = true;
-    app.diag.error = None;
-    vec![app.request("diagnostics/run", Value::Null, Pending::Diagnostics)]
+/// The requests this screen sends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    Run,
 }
 
-pub fn open(app: &mut App) -> Vec<Effect> {
-    app.screen = Screen::Diagnostics;
-    if app.diag.report.is_none() {
-        return run(app);
-    }
-    Vec::new()
-}
+type Ctx<'a> = crate::context::Ctx<'a, Request>;
 
-pub fn reported(app: &mut App, outcome: Result<Value, RpcError>) -> Vec<Effect> {
-    app.diag.running = false;
-    match outcome
-        .map_err(|e| e.describe())
-        .and_then(|v| Ok((decode::<DiagnosticsReport>("diagnostics/run", v.clone())?, v)))
-    {
-        Ok((report, raw)) => {
-            app.diag.report = Some(report);
-            app.diag.raw = Some(raw);
-            app.diag.scroll = 0;
+impl DiagState {
+    /// Whether keys are text for a field now (the export's file name).
+    pub fn typing(&self) -> bool {
+        self.export.is_some()
+    }
+
+    pub fn run(&mut self, ctx: &mut Ctx) -> Vec<Effect> {
+        if self.running {
+            return Vec::new();
         }
-        Err(reason) => app.diag.error = Some(reason),
+        self.running = true;
+        self.error = None;
+        vec![ctx.request("diagnostics/run", Value::Null, Request::Run)]
     }
-    Vec::new()
-}
 
-pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
-    if let Some(input) = app.diag.export.as_mut() {
-        if input.edit(&action) {
+    pub fn open(&mut self, ctx: &mut Ctx) -> Vec<Effect> {
+        ctx.go(Screen::Diagnostics);
+        if self.report.is_none() {
+            return self.run(ctx);
+        }
+        Vec::new()
+    }
+
+    pub fn answered(&mut self, _ctx: &mut Ctx, request: Request, outcome: Result<Value, RpcError>) -> Vec<Effect> {
+        match request {
+            Request::Run => self.reported(outcome),
+        }
+        Vec::new()
+    }
+
+    fn reported(&mut self, outcome: Result<Value, RpcError>) {
+        self.running = false;
+        match outcome
+            .map_err(|e| e.describe())
+            .and_then(|v| Ok((decode::<DiagnosticsReport>("diagnostics/run", v.clone())?, v)))
+        {
+            Ok((report, raw)) => {
+                self.report = Some(report);
+                self.raw = Some(raw);
+                self.scroll = 0;
+            }
+            Err(reason) => self.error = Some(reason),
+        }
+    }
+
+    /// The bridge died: the report it was running will not come.
+    pub fn on_bridge_lost(&mut self) {
+        self.running = false;
+    }
+
+    pub fn update(&mut self, ctx: &mut Ctx, action: Action) -> Vec<Effect> {
+        if let Some(input) = self.export.as_mut() {
+            if input.edit(&action) {
+                return Vec::new();
+            }
+            match action {
+                Action::Enter => {
+                    let name = input.value.trim().to_string();
+                    self.export = None;
+                    let Some(raw) = self.raw.as_ref() else {
+                        return Vec::new();
+                    };
+                    if name.is_empty() {
+                        return Vec::new();
+                    }
+                    let content = serde_json::to_string_pretty(raw).unwrap_or_default() + "\n";
+                    return vec![Effect::WriteFile { path: name, content }];
+                }
+                Action::Esc => self.export = None,
+                _ => {}
+            }
             return Vec::new();
         }
         match action {
-            Action::Enter => {
-                let name = input.value.trim().to_string();
-                app.diag.export = None;
-                let Some(raw) = app.diag.raw.as_ref() else {
-                    return Vec::new();
-                };
-                if name.is_empty() {
-                    return Vec::new();
+            Action::Char('r') => return self.run(ctx),
+            Action::Char('e') => {
+                if self.raw.is_some() {
+                    self.export = Some(TextInput::new(DEFAULT_EXPORT));
+                } else {
+                    ctx.say(Tone::Info, "Nothing to export yet: wait for the report (r runs it again)");
                 }
-                let content = serde_json::to_string_pretty(raw).unwrap_or_default() + "\n";
-                return vec![Effect::WriteFile { path: name, content }];
             }
-            Action::Esc => app.diag.export = None,
+            Action::Up | Action::Char('k') => self.scroll = self.scroll.saturating_sub(1),
+            Action::Down | Action::Char('j') => self.scroll = self.scroll.saturating_add(1),
+            Action::PageUp => self.scroll = self.scroll.saturating_sub(10),
+            Action::PageDown => self.scroll = self.scroll.saturating_add(10),
+            Action::Esc => ctx.go(Screen::Welcome),
+            Action::Char('q') => return ctx.quit(),
+            Action::Char('?') => ctx.open_help(),
             _ => {}
         }
-        return Vec::new();
+        Vec::new()
     }
-    match action {
-        Action::Char('r') => return run(app),
-        Action::Char('e') => {
-            if app.diag.raw.is_some() {
-                app.diag.export = Some(TextInput::new(DEFAULT_EXPORT));
-            } else {
-                app.say(Tone::Info, "Nothing to export yet: wait for the report (r runs it again)");
-            }
-        }
-        Action::Up | Action::Char('k') => app.diag.scroll = app.diag.scroll.saturating_sub(1),
-        Action::Down | Action::Char('j') => app.diag.scroll = app.diag.scroll.saturating_add(1),
-        Action::PageUp => app.diag.scroll = app.diag.scroll.saturating_sub(10),
-        Action::PageDown => app.diag.scroll = app.diag.scroll.saturating_add(10),
-        Action::Esc => app.screen = Screen::Welcome,
-        Action::Char('q') => return crate::app::update(app, Action::Quit),
-        Action::Char('?') => app.help = true,
-        _ => {}
-    }
-    Vec::new()
-}
 
-/// What the file write reported (the event loop does the writing).
-pub fn exported(app: &mut App, outcome: Result<String, String>) -> Vec<Effect> {
-    match outcome {
-        Ok(path) => app.say(Tone::Good, format!("Exported the report to {path}")),
-        Err(reason) => app.say(Tone::Bad, format!("Could not export: {reason}")),
+    /// What the file write reported (the event loop does the writing).
+    pub fn exported(&mut self, ctx: &mut Ctx, outcome: Result<String, String>) -> Vec<Effect> {
+        match outcome {
+            Ok(path) => ctx.say(Tone::Good, format!("Exported the report to {path}")),
+            Err(reason) => ctx.say(Tone::Bad, format!("Could not export: {reason}")),
+        }
+        Vec::new()
     }
-    Vec::new()
 }
 
 /// ok / ! / ✗ / – for a check's status.

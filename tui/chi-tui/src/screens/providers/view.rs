@@ -6,32 +6,50 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, Wrap};
 use ratatui::Frame;
 
-use crate::app::{App, Pane};
+use super::{form_view, types, Pane, ProvidersState};
+use crate::protocol::ProviderSchema;
 use crate::theme::Theme;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+/// The screen in `area`: `schemas` are the provider types the bridge reported, `ready` whether
+/// it answered the handshake, `spinner` the busy marker's frame now.
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    state: &ProvidersState,
+    schemas: &[ProviderSchema],
+    ready: bool,
+    spinner: &str,
+    theme: Theme,
+) {
     let [left, right] = Layout::horizontal([Constraint::Length(18), Constraint::Min(0)]).areas(area);
-    let types = app.types();
+    let types = types(schemas);
     let items: Vec<ListItem> = types.iter().map(|s| ListItem::new(s.kind.clone())).collect();
-    let focused = app.pane == Pane::Types && app.browser.is_none();
+    let focused = state.pane == Pane::Types && state.browser.is_none();
     let title = Span::styled(" Type ", if focused { theme.title() } else { theme.dim() });
-    let list =
+    let widget =
         List::new(items).block(Block::bordered().title(title)).highlight_style(theme.selected()).highlight_symbol("▶ ");
-    let mut state = ListState::default().with_selected((!types.is_empty()).then_some(app.type_selected));
-    frame.render_stateful_widget(list, left, &mut state);
-    match (&app.form, app.pane) {
-        (Some(form), Pane::Form) => super::provider_form::draw(frame, right, form, app, theme),
-        _ => summary(frame, right, app, theme),
+    let mut selection = ListState::default().with_selected((!types.is_empty()).then_some(state.type_selected));
+    frame.render_stateful_widget(widget, left, &mut selection);
+    match (&state.form, state.pane) {
+        (Some(form), Pane::Form) => form_view::draw(frame, right, form, state.browser.is_none(), theme),
+        _ => summary(frame, right, state, schemas, ready, theme),
     }
-    if app.browser.is_some() {
-        super::provider_form::browser(frame, area, app, theme);
+    if state.browser.is_some() {
+        form_view::browser(frame, area, state, spinner, theme);
     }
 }
 
-fn summary(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+fn summary(
+    frame: &mut Frame,
+    area: Rect,
+    state: &ProvidersState,
+    schemas: &[ProviderSchema],
+    ready: bool,
+    theme: Theme,
+) {
     let block = Block::bordered().title(Span::styled(" Settings ", theme.dim()));
-    let Some(schema) = app.types().get(app.type_selected).copied() else {
-        let text = if app.ready() {
+    let Some(schema) = types(schemas).get(state.type_selected).copied() else {
+        let text = if ready {
             "No provider types: is chi-llm installed correctly?"
         } else {
             "Asking the bridge for the provider types…"

@@ -5,23 +5,25 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 use ratatui::Frame;
 
-use crate::app::{App, Tone};
-use crate::diagnostics::marker;
+use super::{marker, summary, DiagState};
+use crate::action::Tone;
 use crate::theme::Theme;
+use crate::ui::popup;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+/// The screen in `area`; `spinner` is the busy marker's frame now.
+pub fn draw(frame: &mut Frame, area: Rect, diag: &DiagState, spinner: &str, theme: Theme) {
     let block = Block::bordered().title(Span::styled(" Diagnostics ", theme.title()));
     let mut lines: Vec<Line> = Vec::new();
-    if app.diag.running {
+    if diag.running {
         lines.push(Line::raw(format!(
             "{} checking this machine, the models, the configuration and the providers…",
-            super::spinner(app)
+            spinner
         )));
     }
-    if let Some(error) = &app.diag.error {
+    if let Some(error) = &diag.error {
         lines.push(Line::styled(format!("The report failed: {error}"), theme.tone(Tone::Bad)));
     }
-    if let Some(report) = &app.diag.report {
+    if let Some(report) = &diag.report {
         let count = |s: &str| report.checks.iter().filter(|c| c.status == s).count();
         lines.push(Line::from(vec![
             Span::styled(
@@ -59,19 +61,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             lines.push(Line::from(vec![
                 Span::styled(format!(" {} ", marker(&check.status)), theme.tone(tone)),
                 Span::raw(format!("{:<28}", check.title)),
-                Span::styled(crate::diagnostics::summary(check), theme.dim()),
+                Span::styled(summary(check), theme.dim()),
             ]));
             if let Some(fix) = check.fix.as_ref().filter(|_| check.status != "ok") {
                 lines.push(Line::styled(format!("     → {fix}"), theme.dim()));
             }
         }
     }
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((app.diag.scroll, 0)).block(block),
-        area,
-    );
-    if let Some(input) = &app.diag.export {
-        let inner = super::popup(frame, area, 60, 5, "Export the report", theme);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((diag.scroll, 0)).block(block), area);
+    if let Some(input) = &diag.export {
+        let inner = popup(frame, area, 60, 5, "Export the report", theme);
         let lines = vec![
             Line::raw("File (relative to the folder chi-tui runs in):"),
             Line::styled(input.value.clone(), theme.selected()),

@@ -6,9 +6,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 use ratatui::Frame;
 
-use crate::app::{App, Tone};
+use super::{choices, diff, Step, WizardState, EXTRAS};
+use crate::action::Tone;
+use crate::protocol::{ModelInfo, ProviderView};
 use crate::theme::Theme;
-use crate::wizard::{choices, diff, held_back, Step, EXTRAS};
+use crate::ui::popup;
 
 const STEPS: [(Step, &str); 6] = [
     (Step::Folder, "Folder"),
@@ -19,8 +21,17 @@ const STEPS: [(Step, &str); 6] = [
     (Step::Preview, "Preview"),
 ];
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let w = &app.wizard;
+/// The screen in `area`: the answers so far with the step being asked; `profiles` are the
+/// configured providers, `catalog` the models, `spinner` the busy marker's frame now.
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    w: &WizardState,
+    profiles: &[ProviderView],
+    catalog: &[ModelInfo],
+    spinner: &str,
+    theme: Theme,
+) {
     let mut crumbs = Vec::new();
     for (step, name) in STEPS {
         let style = if step == w.step { theme.selected() } else { theme.dim() };
@@ -48,18 +59,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         }
         Step::Provider => {
             lines.push(Line::raw("Which provider does the project use?"));
-            pick(&mut lines, choices(app).into_iter().map(|c| c.label).collect(), w.provider);
+            pick(&mut lines, choices(profiles).into_iter().map(|c| c.label).collect(), w.provider);
         }
-        Step::Model if choices(app).get(w.provider).is_some_and(|c| c.kind == "local") => {
+        Step::Model if choices(profiles).get(w.provider).is_some_and(|c| c.kind == "local") => {
             lines.push(Line::raw("Which catalog model?"));
-            let rows = app.models.catalog.iter().map(|m| {
+            let rows = catalog.iter().map(|m| {
                 let mark = if m.downloaded { "✓" } else { " " };
                 format!("{mark} {:<24} {}", m.id, crate::models::bytes(m.size().unwrap_or(0)))
             });
             let first = w.local_model.saturating_sub(inner.height.saturating_sub(6) as usize);
             let rows: Vec<String> = rows.skip(first).collect();
             if rows.is_empty() {
-                lines.push(Line::raw(format!("{} reading the catalog…", super::spinner(app))));
+                lines.push(Line::raw(format!("{} reading the catalog…", spinner)));
             }
             pick(&mut lines, rows, w.local_model - first);
         }
@@ -72,7 +83,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                     lines.push(Line::styled("Enter next · Ctrl+O list the server's models · Esc back", theme.dim()));
                 }
                 Some(_) if w.discovering => {
-                    lines.push(Line::raw(format!("{} asking the server for its models…", super::spinner(app))))
+                    lines.push(Line::raw(format!("{} asking the server for its models…", spinner)))
                 }
                 Some(Err(reason)) => {
                     lines.push(Line::styled(format!("Could not list them: {reason}"), theme.tone(Tone::Bad)));
@@ -90,7 +101,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             lines.push(Line::raw("Extras pinned in llm-requirements.txt:"));
             pick(&mut lines, EXTRAS.iter().map(|e| e.to_string()).collect(), w.extras);
         }
-        Step::Preview | Step::Done => preview(&mut lines, app, theme),
+        Step::Preview | Step::Done => preview(&mut lines, w, spinner, theme),
     }
     let scroll = if matches!(w.step, Step::Preview | Step::Done) { w.scroll } else { 0 };
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)), inner);
@@ -100,7 +111,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     }
     if w.confirm {
         let mut lines: Vec<Line> = vec![Line::raw("Left alone unless you agree:")];
-        for (path, reason) in held_back(app) {
+        for (path, reason) in w.held_back() {
             let name = path.rsplit(['/', '\\']).next().unwrap_or(&path).to_string();
             lines.push(Line::raw(format!("  {name}")));
             let short = reason.split(';').next().unwrap_or_default().trim().to_string();
@@ -114,15 +125,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         let width = 70u16.min(area.width);
         let inner_width = usize::from(width.saturating_sub(2)).max(1);
         let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner_width)).sum();
-        let inner = super::popup(frame, area, width, rows as u16 + 2, "Replace?", theme);
+        let inner = popup(frame, area, width, rows as u16 + 2, "Replace?", theme);
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
     }
 }
 
-fn preview(lines: &mut Vec<Line<'static>>, app: &App, theme: Theme) {
-    let w = &app.wizard;
+fn preview(lines: &mut Vec<Line<'static>>, w: &WizardState, spinner: &str, theme: Theme) {
     if w.loading {
-        lines.push(Line::raw(format!("{} planning the files…", super::spinner(app))));
+        lines.push(Line::raw(format!("{} planning the files…", spinner)));
         return;
     }
     if let Some(error) = &w.error {

@@ -5,21 +5,23 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 
-use crate::app::App;
-use crate::save::rows;
+use super::{rows, SaveState};
+use crate::action::Tone;
+use crate::protocol::ProviderView;
 use crate::theme::Theme;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+/// The screen in `area`; `spinner` is the busy marker's frame now.
+pub fn draw(frame: &mut Frame, area: Rect, save: &SaveState, profiles: &[ProviderView], spinner: &str, theme: Theme) {
     let block = Block::bordered().title(Span::styled(" Review and save ", theme.title()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let listed = rows(app);
+    let listed = rows(profiles, save);
     let table_height = (listed.len() as u16 + 1).clamp(2, 8);
     let [target, table, rest] =
         Layout::vertical([Constraint::Length(2), Constraint::Length(table_height), Constraint::Min(0)]).areas(inner);
     let scope = Line::from(vec![
         Span::styled("Write to  ", theme.dim()),
-        Span::styled(format!("◀ {} ▶", app.save.scope.describe()), theme.key()),
+        Span::styled(format!("◀ {} ▶", save.scope.describe()), theme.key()),
         Span::styled("  (g)", theme.dim()),
     ]);
     frame.render_widget(Paragraph::new(scope), target);
@@ -51,25 +53,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             Constraint::Length(8),
         ];
         let widget = Table::new(body, widths).header(header).row_highlight_style(theme.selected());
-        let mut state = TableState::default().with_selected(Some(app.save.selected.min(listed.len() - 1)));
+        let mut state = TableState::default().with_selected(Some(save.selected.min(listed.len() - 1)));
         frame.render_stateful_widget(widget, table, &mut state);
     }
     let mut lines = vec![Line::raw("")];
-    match &app.save.written {
+    match &save.written {
         Some(written) => {
-            lines.push(Line::styled(
-                format!("Wrote {} — it now holds:", written.path),
-                theme.tone(crate::app::Tone::Good),
-            ));
+            lines.push(Line::styled(format!("Wrote {} — it now holds:", written.path), theme.tone(Tone::Good)));
             let text = serde_json::to_string_pretty(&written.content).unwrap_or_default();
             lines.extend(text.lines().map(|l| Line::raw(l.to_string())));
         }
-        None if app.save.busy => lines.push(Line::raw(format!("{} writing…", super::spinner(app)))),
+        None if save.busy => lines.push(Line::raw(format!("{} writing…", spinner))),
         None => {
-            let staged = app.save.staged.len();
+            let staged = save.staged.len();
             lines.push(Line::raw(format!(
                 "{staged} new profile(s). Enter merges them into the {} file (other settings are kept).",
-                app.save.scope.name()
+                save.scope.name()
             )));
             lines.push(Line::styled("★ marks the default profile; d makes the selected one the default.", theme.dim()));
             if let Some(row) = listed.iter().find(|r| r.builtin) {
@@ -82,7 +81,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
 }
 
 /// Where a row's profile lives: written now, in a file, or in none (the embedded fallback).
-fn status(row: &crate::save::Row) -> &'static str {
+fn status(row: &super::Row) -> &'static str {
     if row.new {
         "new"
     } else if row.builtin {

@@ -5,12 +5,23 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
-use crate::app::{App, BridgeState};
+use super::{WelcomeState, MENU};
+use crate::protocol::{Explained, ProviderView};
 use crate::text;
 use crate::theme::Theme;
-use crate::welcome::MENU;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+/// What Welcome shows of the rest of the app.
+pub struct Shown<'a> {
+    /// The model the configuration resolves to.
+    pub model: Option<&'a Explained>,
+    pub profiles: &'a [ProviderView],
+    /// Profiles saved from the form, not yet written.
+    pub unsaved: usize,
+    /// Why the bridge is down, when it is.
+    pub bridge_down: Option<&'a str>,
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &WelcomeState, shown: Shown, theme: Theme) {
     let mut lines = Vec::new();
     if area.height >= 20 {
         lines.extend([
@@ -20,12 +31,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             Line::raw(""),
         ]);
     }
-    let model = match &app.model {
+    let model = match shown.model {
         Some(m) => format!("{} ({})", m.value.as_str().unwrap_or("?"), m.source),
         None => "…".into(),
     };
     lines.push(row("Local model", model, theme));
-    let configured: Vec<_> = app.profiles.iter().filter(|p| p.kind != "fake" && !p.fallback).collect();
+    let configured: Vec<_> = shown.profiles.iter().filter(|p| p.kind != "fake" && !p.fallback).collect();
     let providers = if configured.is_empty() {
         "none configured — generation uses the local model".to_string()
     } else {
@@ -34,18 +45,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         format!("{} ({}), default: {default}", configured.len(), ids.join(", "))
     };
     lines.push(row("Providers", providers, theme));
-    if !app.save.staged.is_empty() {
-        lines.push(row("Not saved yet", format!("{} profile(s) — open Review and save", app.save.staged.len()), theme));
+    if shown.unsaved > 0 {
+        lines.push(row("Not saved yet", format!("{} profile(s) — open Review and save", shown.unsaved), theme));
     }
-    if let BridgeState::Down(reason) = &app.bridge {
-        lines.push(row("Bridge", reason.clone(), theme));
+    if let Some(reason) = shown.bridge_down {
+        lines.push(row("Bridge", reason.to_string(), theme));
     }
     lines.push(Line::raw(""));
     // The descriptions start two columns after the longest item, whatever the items are.
     let column = MENU.iter().map(|(item, _)| text::width(item)).max().unwrap_or(0) + 2;
     for (i, (item, what)) in MENU.iter().enumerate() {
-        let marker = if i == app.menu { "▶ " } else { "  " };
-        let style = if i == app.menu { theme.selected() } else { Default::default() };
+        let marker = if i == state.menu { "▶ " } else { "  " };
+        let style = if i == state.menu { theme.selected() } else { Default::default() };
         lines.push(Line::from(vec![
             Span::raw(marker),
             Span::styled(format!("{} ", i + 1), theme.key()),
@@ -56,7 +67,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     if area.height >= 20 {
         lines.push(Line::raw(""));
     }
-    let next = if !app.save.staged.is_empty() {
+    let next = if shown.unsaved > 0 {
         "Next: review and save the new profile(s)."
     } else if configured.is_empty() {
         "Next: chat with the local model, or configure a provider."

@@ -6,21 +6,23 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Gauge, Paragraph, Row, Table, TableState, Wrap};
 use ratatui::Frame;
 
-use crate::app::{App, Tone};
+use super::{bytes, Confirm, Download, DownloadState, Entry, ModelsState};
+use crate::action::Tone;
 use crate::input::TextInput;
-use crate::models::{bytes, Confirm, Download, DownloadState, Entry};
 use crate::theme::Theme;
+use crate::ui::popup;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let entries = app.models.entries();
+/// The screen in `area`; `spinner` is the busy marker's frame now.
+pub fn draw(frame: &mut Frame, area: Rect, models: &ModelsState, spinner: &str, theme: Theme) {
+    let entries = models.entries();
     let info_height = if area.height >= 20 { 7 } else { 4 };
     let [filter, table, info] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(info_height)]).areas(area);
-    let tag = app.models.tag.as_deref().unwrap_or("all");
+    let tag = models.tag.as_deref().unwrap_or("all");
     let mut spans = vec![Span::styled(" / ", theme.key()), Span::raw("filter: ")];
-    if app.models.filtering || !app.models.filter.value.is_empty() {
-        let style = if app.models.filtering { theme.selected() } else { Default::default() };
-        spans.push(Span::styled(format!("{} ", app.models.filter.value), style));
+    if models.filtering || !models.filter.value.is_empty() {
+        let style = if models.filtering { theme.selected() } else { Default::default() };
+        spans.push(Span::styled(format!("{} ", models.filter.value), style));
     } else {
         spans.push(Span::styled("(none) ", theme.dim()));
     }
@@ -32,21 +34,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         Span::raw("pull hf:…"),
     ]);
     frame.render_widget(Paragraph::new(Line::from(spans)), filter);
-    if app.models.filtering {
-        let x = filter.x + 11 + app.models.filter.cursor as u16;
+    if models.filtering {
+        let x = filter.x + 11 + models.filter.cursor as u16;
         frame.set_cursor_position((x.min(filter.right().saturating_sub(1)), filter.y));
     }
     let block = Block::bordered().title(Span::styled(format!(" Models ({}) ", entries.len()), theme.title()));
-    if !app.models.loaded {
-        frame
-            .render_widget(Paragraph::new(format!("{} reading the catalog…", super::spinner(app))).block(block), table);
+    if !models.loaded {
+        frame.render_widget(Paragraph::new(format!("{} reading the catalog…", spinner)).block(block), table);
     } else if entries.is_empty() {
         frame.render_widget(
             Paragraph::new("No model matches the filter (Esc clears it with Backspace).").block(block),
             table,
         );
     } else {
-        let rows = entries.iter().map(|e| row(e, app));
+        let rows = entries.iter().map(|e| row(e, models));
         let widths = [
             Constraint::Length(3),
             Constraint::Min(16),
@@ -57,20 +58,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         ];
         let header = Row::new(["", "id", "params", "quant", "size", "state"]).style(theme.dim());
         let widget = Table::new(rows, widths).header(header).block(block).row_highlight_style(theme.selected());
-        let mut state = TableState::default().with_selected(Some(app.models.selected.min(entries.len() - 1)));
+        let mut state = TableState::default().with_selected(Some(models.selected.min(entries.len() - 1)));
         frame.render_stateful_widget(widget, table, &mut state);
     }
-    info_pane(frame, info, app, entries.get(app.models.selected), theme);
-    if let Some(input) = &app.models.hub {
+    info_pane(frame, info, models, entries.get(models.selected), theme);
+    if let Some(input) = &models.hub {
         hub_popup(frame, area, input, theme);
-    } else if let Some(confirm) = &app.models.confirm {
+    } else if let Some(confirm) = &models.confirm {
         confirm_popup(frame, area, confirm, theme);
-    } else if app.models.recommending || app.models.recommendation.is_some() {
-        recommendation(frame, area, app, theme);
+    } else if models.recommending || models.recommendation.is_some() {
+        recommendation(frame, area, models, spinner, theme);
     }
 }
 
-fn row<'a>(entry: &Entry, app: &App) -> Row<'a> {
+fn row<'a>(entry: &Entry, models: &ModelsState) -> Row<'a> {
     let marks = format!(
         "{}{}{}",
         if entry.current() { "●" } else { " " },
@@ -81,7 +82,7 @@ fn row<'a>(entry: &Entry, app: &App) -> Row<'a> {
         .catalog
         .as_ref()
         .map_or((String::new(), String::new()), |m| (m.parameters.clone(), m.quantization.clone()));
-    let state = match app.models.downloads.get(&entry.id) {
+    let state = match models.downloads.get(&entry.id) {
         Some(d) => short_state(d),
         None if entry.catalog.is_none() => entry.installed.as_ref().map_or(String::new(), |i| i.origin.clone()),
         None => String::new(),
@@ -102,12 +103,12 @@ fn short_state(download: &Download) -> String {
     }
 }
 
-fn info_pane(frame: &mut Frame, area: Rect, app: &App, entry: Option<&Entry>, theme: Theme) {
+fn info_pane(frame: &mut Frame, area: Rect, models: &ModelsState, entry: Option<&Entry>, theme: Theme) {
     let block = Block::bordered().title(Span::styled(" Info ", theme.dim()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(entry) = entry else { return };
-    if let Some(download) = app.models.downloads.get(&entry.id) {
+    if let Some(download) = models.downloads.get(&entry.id) {
         let [gauge, text] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
         let ratio = download.total.filter(|t| *t > 0).map_or(0.0, |t| (download.done as f64 / t as f64).min(1.0));
         let speed = download.speed().map_or(String::new(), |s| format!(" · {}/s", bytes(s as u64)));
@@ -160,7 +161,7 @@ fn info_pane(frame: &mut Frame, area: Rect, app: &App, entry: Option<&Entry>, th
 }
 
 fn hub_popup(frame: &mut Frame, area: Rect, input: &TextInput, theme: Theme) {
-    let inner = super::popup(frame, area, 90, 7, "Pull from the hub", theme);
+    let inner = popup(frame, area, 90, 7, "Pull from the hub", theme);
     // A long reference scrolls: the part around the cursor stays in view.
     let width = inner.width.saturating_sub(1) as usize;
     let start = input.cursor.saturating_sub(width);
@@ -197,13 +198,13 @@ fn confirm_popup(frame: &mut Frame, area: Rect, confirm: &Confirm, theme: Theme)
             ],
         ),
     };
-    let inner = super::popup(frame, area, 62, lines.len() as u16 + 2, title, theme);
+    let inner = popup(frame, area, 62, lines.len() as u16 + 2, title, theme);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
 }
 
-fn recommendation(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let lines = match &app.models.recommendation {
-        None => vec![Line::raw(format!("{} weighing this machine…", super::spinner(app)))],
+fn recommendation(frame: &mut Frame, area: Rect, models: &ModelsState, spinner: &str, theme: Theme) {
+    let lines = match &models.recommendation {
+        None => vec![Line::raw(format!("{} weighing this machine…", spinner))],
         Some(Err(reason)) => vec![Line::styled(reason.clone(), theme.tone(Tone::Bad))],
         Some(Ok(r)) => vec![
             Line::styled(format!("{} ({})", r.model.name, r.model.id), theme.title()),
@@ -214,7 +215,6 @@ fn recommendation(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             Line::styled("Enter selects it in the list · Esc closes", theme.key()),
         ],
     };
-    let inner =
-        super::popup(frame, area, 70, area.height.saturating_sub(2).min(16), "Recommended for this machine", theme);
+    let inner = popup(frame, area, 70, area.height.saturating_sub(2).min(16), "Recommended for this machine", theme);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
 }

@@ -6,14 +6,17 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph};
 use ratatui::Frame;
 
-use crate::app::App;
+use super::ProvidersState;
+use crate::action::Tone;
 use crate::form::{FieldKind, Focus, Form};
 use crate::text::{fit, fit_line};
 use crate::theme::Theme;
+use crate::ui::popup;
 
 const LABEL: usize = 17;
 
-pub fn draw(frame: &mut Frame, area: Rect, form: &Form, app: &App, theme: Theme) {
+/// The form in `area`; `active` is false while the model browser covers it.
+pub fn draw(frame: &mut Frame, area: Rect, form: &Form, active: bool, theme: Theme) {
     let block = Block::bordered().title(Span::styled(format!(" {} ", form.provider_type), theme.title()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -27,7 +30,7 @@ pub fn draw(frame: &mut Frame, area: Rect, form: &Form, app: &App, theme: Theme)
     let mut lines = vec![Line::styled(fit(&form.summary, inner.width as usize), theme.dim())];
     let mut cursor = None;
     for (i, field) in form.fields.iter().enumerate().skip(first).take(room) {
-        let here = form.focus == Focus::Field(i) && app.browser.is_none();
+        let here = form.focus == Focus::Field(i) && active;
         let mark = if field.required { "*" } else { " " };
         let label_style = if field.required && field.value.trim().is_empty() { theme.required() } else { theme.dim() };
         let mut spans = vec![Span::styled(format!("{mark}{:<w$}", field.name, w = LABEL - 1), label_style)];
@@ -80,26 +83,24 @@ fn test_line(form: &Form, theme: Theme) -> Line<'static> {
         Some(t) if Some(&t.fingerprint) != current.as_ref() => {
             Line::styled("Test: settings changed since the last test", theme.dim())
         }
-        Some(t) if t.report.ok => {
-            Line::styled(format!("Test: passed — {}", t.report.message), theme.tone(crate::app::Tone::Good))
-        }
-        Some(t) => Line::styled(format!("Test: FAILED — {}", t.report.message), theme.tone(crate::app::Tone::Bad)),
+        Some(t) if t.report.ok => Line::styled(format!("Test: passed — {}", t.report.message), theme.tone(Tone::Good)),
+        Some(t) => Line::styled(format!("Test: FAILED — {}", t.report.message), theme.tone(Tone::Bad)),
     }
 }
 
-pub fn browser(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let Some(browser) = &app.browser else { return };
+pub fn browser(frame: &mut Frame, area: Rect, state: &ProvidersState, spinner: &str, theme: Theme) {
+    let Some(browser) = &state.browser else { return };
     let width = area.width.saturating_sub(8).min(70);
     let height = area.height.saturating_sub(4).min(16);
-    let inner = super::popup(frame, area, width, height, "Models on the server", theme);
+    let inner = popup(frame, area, width, height, "Models on the server", theme);
     if browser.loading {
-        let text = format!("{} asking the server for its models…", super::spinner(app));
+        let text = format!("{} asking the server for its models…", spinner);
         frame.render_widget(Paragraph::new(text), inner);
         return;
     }
     if let Some(error) = &browser.error {
         let lines = vec![
-            Line::styled("Could not list the models:", theme.tone(crate::app::Tone::Bad)),
+            Line::styled("Could not list the models:", theme.tone(Tone::Bad)),
             Line::raw(error.clone()),
             Line::raw(""),
             Line::styled("Esc: close", theme.dim()),

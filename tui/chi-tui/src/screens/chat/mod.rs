@@ -1,0 +1,236 @@
+//! Chat with the configured model or provider: answers stream token by token, Esc cancels a
+//! running answer (the bridge stops decoding), /reset starts over, the status line shows the
+//! model, the provider, the tokens and the speed, and when other processes keep the CPU busy.
+
+use serde_json::{json, Value};
+
+mod view;
+
+pub use view::draw;
+
+use crate::action::{Action, Effect, Screen, Tone};
+use crate::input::TextInput;
+use crate::protocol::{cancel_line, decode, Explained, GenerateDelta, GenerateResult, RpcError, ThreadUse, CANCELLED};
+
+/// The requests this screen sends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    /// An answer (`generate/start`), streamed as `generate/delta` notifications.
+    Generate,
+}
+
+type Ctx<'a> = crate::context::Ctx<'a, Request>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    User,
+    Assistant,
+    /// A note from chi-tui (an error, a cancellation), never sent to the model.
+    Note,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Turn {
+    pub role: Role,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Streaming {
+    pub request: u64,
+    pub started: f64,
+    /// When the first piece came: the rate leaves out the wait before it (a model loading).
+    pub first: Option<f64>,
+    pub pieces: u64,
+    pub cancelling: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LastAnswer {
+    pub model: Option<String>,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    /// Seconds from the first piece to the answer (decoding, without the wait before it).
+    pub seconds: f64,
+    /// A local model's CPU threads (fewer while the CPU is busy elsewhere).
+    pub threads: Option<ThreadUse>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ChatState {
+    pub turns: Vec<Turn>,
+    pub input: TextInput,
+    pub streaming: Option<Streaming>,
+    pub last: Option<LastAnswer>,
+    /// Lines scrolled up from the bottom.
+    pub scroll: u16,
+}
+
+impl ChatState {
+    pub fn update(&mut self, ctx: &mut Ctx, action: Action) -> Vec<Effect> {
+        if self.input.edit(&action) {
+            return Vec::new();
+        }
+        match action {
+            Action::Enter => self.send(ctx),
+            Action::Esc => match &mut self.streaming {
+                Some(streaming) if !streaming.cancelling => {
+                    streaming.cancelling = true;
+                    vec![Effect::Send(cancel_line(streaming.request))]
+                }
+                Some(_) => Vec::new(),
+                None => {
+                    ctx.go(Screen::Welcome);
+                    Vec::new()
+                }
+            },
+            Action::PageUp | Action::Up => {
+                self.scroll = self.scroll.saturating_add(if action == Action::PageUp { 10 } else { 1 });
+                Vec::new()
+            }
+            Action::PageDown | Action::Down => {
+                self.scroll = self.scroll.saturating_sub(if action == Action::PageDown { 10 } else { 1 });
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn send(&mut self, ctx: &mut Ctx) -> Vec<Effect> {
+        let text = self.input.value.trim().to_string();
+        if text.is_empty() || self.streaming.is_some() {
+            return Vec::new();
+        }
+        self.input.clear();
+        self.scroll = 0;
+        if text == "/reset" {
+            self.turns.clear();
+            self.last = None;
+            ctx.say(Tone::Info, "New conversation");
+            return Vec::new();
+        }
+        if text == "/help" {
+            let help = "Enter sends; Esc stops an answer (or goes back); /reset starts over; PgUp/PgDn scroll.";
+            self.turns.push(Turn { role: Role::Note, text: help.into() });
+            return Vec::new();
+        }
+        if !ctx.ready {
+            ctx.say(Tone::Bad, "The bridge is not ready yet; wait a moment and send again");
+            self.input = TextInput::new(&text);
+            return Vec::new();
+        }
+        self.turns.push(Turn { role: Role::User, text });
+        let messages: Vec<Value> = self
+            .turns
+            .iter()
+            .filter(|t| t.role != Role::Note)
+            .map(|t| json!({"role": if t.role == Role::User { "user" } else { "assistant" }, "content": t.text}))
+            .collect();
+        let (request, effect) = ctx.call("generate/start", json!({"messages": messages}), Request::Generate);
+        self.turns.push(Turn { role: Role::Assistant, text: String::new() });
+        self.streaming = Some(Streaming { request, started: ctx.now, first: None, pieces: 0, cancelling: false });
+        ctx.clear_note();
+        vec![effect]
+    }
+
+    /// A `generate/delta` notification: a piece of the answer being streamed.
+    pub fn delta(&mut self, ctx: &mut Ctx, params: Value) -> Vec<Effect> {
+        let Ok(delta) = serde_json::from_value::<GenerateDelta>(params) else {
+            return Vec::new();
+        };
+        let Some(streaming) = self.streaming.as_mut() else {
+            return Vec::new();
+        };
+        if delta.id.as_u64() != Some(streaming.request) {
+            return Vec::new();
+        }
+        streaming.pieces += 1;
+        streaming.first.get_or_insert(ctx.now);
+        if let Some(turn) = self.turns.last_mut().filter(|t| t.role == Role::Assistant) {
+            turn.text.push_str(&delta.text);
+        }
+        Vec::new()
+    }
+
+    pub fn answered(&mut self, ctx: &mut Ctx, request: Request, outcome: Result<Value, RpcError>) -> Vec<Effect> {
+        let Request::Generate = request;
+        let Some(streaming) = self.streaming.take() else {
+            return Vec::new();
+        };
+        let seconds = (ctx.now - streaming.first.unwrap_or(streaming.started)).max(0.0);
+        let result = outcome.map(|v| (decode::<GenerateResult>("generate/start", v.clone()), v));
+        match result {
+            Ok((Ok(done), _)) => {
+                if let Some(turn) = self.turns.last_mut().filter(|t| t.role == Role::Assistant) {
+                    turn.text = done.text;
+                }
+                self.last = Some(LastAnswer {
+                    model: done.model,
+                    prompt_tokens: done.usage.prompt_tokens,
+                    completion_tokens: done.usage.completion_tokens,
+                    seconds,
+                    threads: done.threads,
+                });
+            }
+            Ok((Err(_), value)) if value.get("cancelled").is_some() => self.stopped("stopped"),
+            Ok((Err(reason), _)) => self.failed(ctx, reason),
+            Err(error) if error.code == CANCELLED => self.stopped("stopped"),
+            Err(error) => self.failed(ctx, error.describe()),
+        }
+        Vec::new()
+    }
+
+    fn stopped(&mut self, how: &str) {
+        self.turns.push(Turn { role: Role::Note, text: format!("(answer {how})") });
+    }
+
+    fn failed(&mut self, ctx: &mut Ctx, reason: String) {
+        if self.turns.last().is_some_and(|t| t.role == Role::Assistant && t.text.is_empty()) {
+            self.turns.pop();
+        }
+        self.turns.push(Turn { role: Role::Note, text: format!("error: {reason}") });
+        ctx.say(Tone::Bad, reason);
+    }
+
+    /// The bridge died mid-answer: keep what came, say so.
+    pub fn on_bridge_lost(&mut self) {
+        if self.streaming.take().is_some() {
+            self.stopped("cut off: the bridge stopped");
+        }
+    }
+
+    /// "smollm2-135m · local · 12+34 tokens · 56.7 tok/s", then "· CPU busy: 1 thread" while the
+    /// last answer ran on fewer threads than the cores (the next one starts where it ended).
+    /// `route` is the provider generation goes to, `model` the configured model, `now` the clock.
+    pub fn status(&self, route: Option<&str>, model: Option<&Explained>, now: f64) -> String {
+        let provider = route.unwrap_or("local").to_string();
+        let model = self
+            .last
+            .as_ref()
+            .and_then(|l| l.model.clone())
+            .or_else(|| model.and_then(|m| m.value.as_str().map(String::from)))
+            .unwrap_or_else(|| "…".into());
+        let mut parts = vec![model, provider];
+        if let Some(streaming) = &self.streaming {
+            let seconds = streaming.first.map_or(0.0, |first| now - first);
+            parts.push(format!("{} tokens · {:.1} tok/s", streaming.pieces, rate(streaming.pieces, seconds)));
+        } else if let Some(last) = &self.last {
+            let speed = rate(last.completion_tokens, last.seconds);
+            parts.push(format!("{}+{} tokens · {speed:.1} tok/s", last.prompt_tokens, last.completion_tokens));
+        }
+        if let Some(threads) = self.last.as_ref().and_then(|l| l.threads.as_ref()).filter(|t| t.contended) {
+            let plural = if threads.used == 1 { "" } else { "s" };
+            parts.push(format!("CPU busy: {} thread{plural}", threads.used));
+        }
+        parts.join(" · ")
+    }
+}
+
+/// Tokens per second after the first one (as chi_llm's own timings count the decode rate).
+fn rate(tokens: u64, seconds: f64) -> f64 {
+    if tokens > 1 && seconds > 0.0 {
+        (tokens - 1) as f64 / seconds
+    } else {
+        0.0
+    }
+}

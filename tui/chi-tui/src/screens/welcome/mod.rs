@@ -1,0 +1,77 @@
+//! Welcome's menu: move, open an item by Enter or its number, `q` quits, and Esc asks first
+//! (Esc is "back" everywhere else, so pressing it once too often must not end the session).
+
+mod view;
+
+pub use view::{draw, Shown};
+
+use crate::action::{Action, Effect, Screen};
+use crate::context::Handoff;
+
+pub const MENU: [(&str, &str); 7] = [
+    ("Chat", "talk to the configured model"),
+    ("Models", "download, remove, choose the default"),
+    ("Configure a provider", "Ollama, LM Studio, OpenAI, Anthropic, Gemini"),
+    ("Review and save", "profiles, default, project or global"),
+    ("Diagnostics", "what works here, and the fix for the rest"),
+    ("New project", "config, .env.sample, requirements in a folder"),
+    ("Quit", ""),
+];
+
+pub const QUIT_QUESTION: &str = "Quit chi-tui? Esc, q or y quits; any other key stays";
+
+/// Welcome sends no requests of its own.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {}
+
+type Ctx<'a> = crate::context::Ctx<'a, Request>;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WelcomeState {
+    pub menu: usize,
+    /// Esc asked "quit chi-tui?"; the next key answers.
+    pub confirm_quit: bool,
+}
+
+impl WelcomeState {
+    pub fn update(&mut self, ctx: &mut Ctx, action: Action) -> Vec<Effect> {
+        if self.confirm_quit {
+            self.confirm_quit = false;
+            if matches!(action, Action::Esc | Action::Char('q' | 'y')) {
+                return ctx.quit();
+            }
+            return Vec::new();
+        }
+        match action {
+            Action::Up | Action::Char('k') | Action::BackTab => self.menu = (self.menu + MENU.len() - 1) % MENU.len(),
+            Action::Down | Action::Char('j') | Action::Tab => self.menu = (self.menu + 1) % MENU.len(),
+            Action::Char('q') => return ctx.quit(),
+            Action::Esc => self.confirm_quit = true,
+            Action::Char('?') => ctx.open_help(),
+            Action::Enter => return self.open(ctx, self.menu),
+            Action::Char(c @ '1'..='7') => return self.open(ctx, c as usize - '1' as usize),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Open the menu's item `index` (a screen that loads something on opening is handed to the
+    /// app, which opens it).
+    fn open(&mut self, ctx: &mut Ctx, index: usize) -> Vec<Effect> {
+        self.menu = index.min(MENU.len() - 1);
+        ctx.clear_note();
+        match self.menu {
+            0 => ctx.go(Screen::Chat),
+            1 => ctx.hand(Handoff::Open(Screen::Models)),
+            2 => ctx.go(Screen::Providers),
+            3 => ctx.go(Screen::Save),
+            4 => ctx.hand(Handoff::Open(Screen::Diagnostics)),
+            5 => ctx.hand(Handoff::Open(Screen::Wizard)),
+            _ => return ctx.quit(),
+        }
+        Vec::new()
+    }
+
+    /// Nothing of Welcome's waits on the bridge.
+    pub fn on_bridge_lost(&mut self) {}
+}
