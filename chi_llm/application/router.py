@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
@@ -194,31 +195,26 @@ class ProviderRouter(TextGenerator):
             self._announced.add(failed)
             self._on_fallback(failed, error, self.candidates[index + 1].id)
 
-    def _answered(self, profile: ProviderProfile, attempts: list[Attempt]) -> None:
-        self.served, self.failed_before = profile, tuple(attempts)
-        self._announced.discard(profile.id)
-
-    def _attempts(self, attempts: list[Attempt] | None = None) -> Iterator[_Attempt]:
+    def _attempts(self, attempts: list[Attempt]) -> Iterator[_Attempt]:
         """Each candidate in turn, as an attempt to start the answer with (the fallback loop)."""
-        failures: list[Attempt] = [] if attempts is None else attempts
-        return (_Attempt(self, failures, index) for index in range(len(self.candidates)))
+        return (_Attempt(self, attempts, index) for index in range(len(self.candidates)))
 
     # A whole answer keeps each backend's own whole-answer call (one request, not a stream) and,
     # as nothing was delivered yet, still falls back when a backend fails midway.
     def generate(self, request: GenerationRequest) -> Completion:
-        for attempt in self._attempts():
+        for attempt in self._attempts([]):
             with attempt:
                 return attempt.generator.generate(request)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def agenerate(self, request: GenerationRequest) -> Completion:
-        for attempt in self._attempts():
+        for attempt in self._attempts([]):
             with attempt:
                 return await attempt.generator.agenerate(request)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def stream(self, request: GenerationRequest) -> Iterator[Chunk]:
-        for attempt in self._attempts():
+        for attempt in self._attempts([]):
             with attempt:
                 chunks = attempt.opening(iter(attempt.generator.stream(request)))
                 first = next(chunks, None)  # errors before the first chunk may still fall back
@@ -258,7 +254,7 @@ class ProviderRouter(TextGenerator):
                 return
 
 
-class _Attempt:
+class _Attempt(AbstractContextManager["_Attempt"], AbstractAsyncContextManager["_Attempt"]):
     """One candidate tried: `with` (or `async with`) it around starting the answer. Leaving it
     normally means the candidate answered; a ChiLlmError is recorded and swallowed, so the next
     candidate is tried, unless nothing is left or nothing would help (then it is raised). A stream
@@ -279,23 +275,18 @@ class _Attempt:
         self._opened = chunks
         return chunks
 
-    def __enter__(self) -> _Attempt:
-        return self
-
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: object) -> bool:
-        if error is None:
-            self.answered = True
-            self.router._answered(self.profile, self.attempts)
+        router = self.router
+        if error is None:  # this candidate answered
+            self.answered, router.served, router.failed_before = True, self.profile, tuple(self.attempts)
+            router._announced.discard(self.profile.id)
             return False
         if not isinstance(error, ChiLlmError):
             return False
         if isinstance(self._opened, Iterator):
             close_stream(self._opened)
-        self.router._failed(self.attempts, self.index, error)
+        router._failed(self.attempts, self.index, error)
         return True
-
-    async def __aenter__(self) -> _Attempt:
-        return self
 
     async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: object) -> bool:
         if isinstance(error, ChiLlmError) and isinstance(self._opened, AsyncIterator):
