@@ -1,7 +1,7 @@
 """Ports: the capabilities the application needs, as typing.Protocol classes.
 
-Adapters subclass these explicitly; every method is abstract, so an incomplete adapter fails at
-construction. Each docstring states the contract the contract tests check.
+Adapters subclass these explicitly; every method without a default is abstract, so an incomplete
+adapter fails at construction. Each docstring states the contract the contract tests check.
 """
 
 from __future__ import annotations
