@@ -19,12 +19,10 @@ from chi_llm.domain.errors import ChiLlmError, ContextLengthExceeded, ModelNotFo
 from chi_llm.domain.generation import (
     DEFAULT_CONTEXT,
     Chunk,
-    Completion,
     GenerationRequest,
     Timings,
     Usage,
     answer_room,
-    collect,
 )
 from chi_llm.domain.hardware import Hardware
 from chi_llm.domain.legacy import legacy_model
@@ -141,13 +139,6 @@ class FakeTextGenerator(TextGenerator):
             usage=Usage(prompt_tokens=prompt_tokens, completion_tokens=produced),
             timings=Timings(time_to_first_token=first, total=time.perf_counter() - started),
         )
-
-    def generate(self, request: GenerationRequest) -> Completion:
-        return collect(self.stream(request), model=request.model)
-
-    async def agenerate(self, request: GenerationRequest) -> Completion:
-        parts = [chunk async for chunk in self.astream(request)]
-        return collect(parts, model=request.model)
 
     def astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
         return stream_in_thread(lambda: self.stream(request))

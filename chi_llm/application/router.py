@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from typing import Any
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from chi_llm.domain.errors import (
@@ -34,6 +35,7 @@ from chi_llm.domain.structured import OutputSchema
 log = logging.getLogger("chi_llm")
 FINAL = (InvalidRequest, ConfigError)  # the request itself is wrong: no fallback helps
 Attempt = tuple[str, ChiLlmError]  # a provider id and why it failed
+S = TypeVar("S", Iterator[Chunk], AsyncIterator[Chunk])
 
 
 def select(
@@ -193,48 +195,30 @@ class ProviderRouter(TextGenerator):
             self._announced.add(failed)
             self._on_fallback(failed, error, self.candidates[index + 1].id)
 
-    def _answered(self, profile: ProviderProfile, attempts: list[Attempt]) -> None:
-        self.served, self.failed_before = profile, tuple(attempts)
-        self._announced.discard(profile.id)
+    def _attempts(self, attempts: list[Attempt]) -> Iterator[_Attempt]:
+        """Each candidate in turn, as an attempt to start the answer with (the fallback loop)."""
+        return (_Attempt(self, attempts, index) for index in range(len(self.candidates)))
 
+    # A whole answer keeps each backend's own whole-answer call (one request, not a stream) and,
+    # as nothing was delivered yet, still falls back when a backend fails midway.
     def generate(self, request: GenerationRequest) -> Completion:
-        attempts: list[Attempt] = []
-        for index, profile in enumerate(self.candidates):
-            try:
-                done = self.generator(profile).generate(request)
-                self._answered(profile, attempts)
-                return done
-            except ChiLlmError as error:
-                self._failed(attempts, index, error)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def stream(self, request: GenerationRequest) -> Iterator[Chunk]:
-        attempts: list[Attempt] = []
-        for index, profile in enumerate(self.candidates):
-            chunks: Iterator[Chunk] | None = None
-            try:
-                chunks = iter(self.generator(profile).stream(request))
-                first = next(chunks)  # errors before the first token may still fall back
-            except StopIteration:
-                return iter(())
-            except ChiLlmError as error:
-                if chunks is not None:
-                    close_stream(chunks)
-                self._failed(attempts, index, error)
-                continue
-            self._answered(profile, attempts)
-            return resumed(first, chunks)
+        for attempt in self._attempts([]):
+            with attempt:
+                return attempt.generator.generate(request)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def agenerate(self, request: GenerationRequest) -> Completion:
-        attempts: list[Attempt] = []
-        for index, profile in enumerate(self.candidates):
-            try:
-                done = await self.generator(profile).agenerate(request)
-                self._answered(profile, attempts)
-                return done
-            except ChiLlmError as error:
-                self._failed(attempts, index, error)
+        for attempt in self._attempts([]):
+            with attempt:
+                return await attempt.generator.agenerate(request)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def stream(self, request: GenerationRequest) -> Iterator[Chunk]:
+        for attempt in self._attempts([]):
+            with attempt:
+                chunks = attempt.opening(iter(attempt.generator.stream(request)))
+                first = next(chunks, None)  # errors before the first chunk may still fall back
+                return iter(()) if first is None else resumed(first, chunks)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
@@ -258,18 +242,53 @@ class ProviderRouter(TextGenerator):
     async def _astream(
         self, request: GenerationRequest, served: list[ProviderProfile], attempts: list[Attempt]
     ) -> AsyncIterator[Chunk]:
-        for index, profile in enumerate(self.candidates):
-            chunks = self.generator(profile).astream(request)
-            try:
-                first = await chunks.__anext__()
-            except StopAsyncIteration:
+        for attempt in self._attempts(attempts):
+            async with attempt:
+                chunks = attempt.opening(attempt.generator.astream(request))
+                first = await anext(chunks, None)
+            if attempt.answered:
+                served.append(attempt.profile)
+                if first is not None:
+                    async for chunk in aresumed(first, chunks):
+                        yield chunk
                 return
-            except ChiLlmError as error:
-                await aclose_stream(chunks)
-                self._failed(attempts, index, error)
-                continue
-            self._answered(profile, attempts)
-            served.append(profile)
-            async for chunk in aresumed(first, chunks):
-                yield chunk
-            return
+
+
+class _Attempt(AbstractContextManager["_Attempt"], AbstractAsyncContextManager["_Attempt"]):
+    """One candidate tried: `with` (or `async with`) it around starting the answer. Leaving it
+    normally means the candidate answered; a ChiLlmError is recorded and swallowed, so the next
+    candidate is tried, unless nothing is left or nothing would help (then it is raised). A stream
+    given to `opening` is closed when it fails before its first chunk."""
+
+    def __init__(self, router: ProviderRouter, attempts: list[Attempt], index: int) -> None:
+        self.router, self.attempts, self.index = router, attempts, index
+        self.profile = router.candidates[index]
+        self.answered = False
+        self._opened: Iterator[Chunk] | AsyncIterator[Chunk] | None = None
+
+    @property
+    def generator(self) -> TextGenerator:
+        """The candidate's adapter, built on first use (inside the attempt: a build error falls back too)."""
+        return self.router.generator(self.profile)
+
+    def opening(self, chunks: S) -> S:
+        self._opened = chunks
+        return chunks
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: object) -> bool:
+        router = self.router
+        if error is None:  # this candidate answered
+            self.answered, router.served, router.failed_before = True, self.profile, tuple(self.attempts)
+            router._announced.discard(self.profile.id)
+            return False
+        if not isinstance(error, ChiLlmError):
+            return False
+        if isinstance(self._opened, Iterator):
+            close_stream(self._opened)
+        router._failed(self.attempts, self.index, error)
+        return True
+
+    async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: object) -> bool:
+        if isinstance(error, ChiLlmError) and isinstance(self._opened, AsyncIterator):
+            await aclose_stream(self._opened)
+        return self.__exit__(kind, error, trace)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -46,9 +46,11 @@ class StructuredService:
         self.last_completion: Completion | None = None
         self.last_extraction: Extraction | None = None
 
-    def _prepared(
-        self, text: str, schema: OutputSchema, instructions: str | None, options: GenerationOptions | None
+    def prepare(
+        self, text: str, schema: OutputSchema, instructions: str | None = None, options: GenerationOptions | None = None
     ) -> GenerationRequest:
+        """The extraction request for `text`: the schema rides in its options; every way of running
+        it (`extract`, `aextract`, `stream_extract`, `astream_extract`) takes it from there."""
         problems = self.validator.check_schema(schema.value)
         if problems:
             raise InvalidRequest(f"the schema is not a valid JSON Schema: {'; '.join(problems)}")
@@ -58,6 +60,12 @@ class StructuredService:
         given = options or GenerationOptions()
         chosen = replace(given, schema=schema, temperature=0.0 if given.temperature is None else given.temperature)
         return self.generation.chat_request([Message(role="user", content=text)], chosen, system=system)
+
+    @staticmethod
+    def _schema(request: GenerationRequest) -> OutputSchema:
+        if request.options.schema is None:
+            raise InvalidRequest("an extraction request carries its schema: make it with `prepare`")
+        return request.options.schema
 
     def _check(self, completion: Completion, schema: OutputSchema) -> tuple[Any, list[str]]:
         enforced = self.generation.generator.enforces(schema)
@@ -87,90 +95,52 @@ class StructuredService:
             errors=problems,
         )
 
-    def extract(
-        self,
-        text: str,
-        schema: OutputSchema,
-        *,
-        instructions: str | None = None,
-        options: GenerationOptions | None = None,
-    ) -> Extraction:
-        request = self._prepared(text, schema, instructions, options)
-        for attempt in (1, 2):
-            completion = self.generation.generate(request)
-            parsed, problems = self._check(completion, schema)
-            if not problems:
-                return self._extraction(parsed, completion, attempt)
-            request = self._repair(request, completion.text, problems)
-        raise self._failed(completion.text, problems)
+    def _judged(
+        self, request: GenerationRequest, completion: Completion, attempt: int
+    ) -> Extraction | GenerationRequest:
+        """The extraction when the answer follows the schema; else, after the first attempt, the
+        request that repairs it, and after the second the failure (raised)."""
+        parsed, problems = self._check(completion, self._schema(request))
+        if not problems:
+            return self._extraction(parsed, completion, attempt)
+        if attempt > 1:
+            raise self._failed(completion.text, problems)
+        return self._repair(request, completion.text, problems)
 
-    def stream_extract(
-        self,
-        text: str,
-        schema: OutputSchema,
-        *,
-        instructions: str | None = None,
-        options: GenerationOptions | None = None,
-    ) -> Iterator[str]:
+    def extract(self, request: GenerationRequest) -> Extraction:
+        """Run a `prepare`d request: the validated value, after one repair attempt where needed."""
+        for attempt in (1, 2):
+            step = self._judged(request, self.generation.generate(request), attempt)
+            if isinstance(step, Extraction):
+                return step
+            request = step
+        raise AssertionError("unreachable: the second attempt returns or raises")  # pragma: no cover
+
+    async def aextract(self, request: GenerationRequest) -> Extraction:
+        for attempt in (1, 2):
+            step = self._judged(request, await self.generation.agenerate(request), attempt)
+            if isinstance(step, Extraction):
+                return step
+            request = step
+        raise AssertionError("unreachable: the second attempt returns or raises")  # pragma: no cover
+
+    def stream_extract(self, request: GenerationRequest) -> Iterator[str]:
         """The answer's text as it is produced; when the stream ends it is validated (and, if it
         does not fit, repaired once without streaming). The result is `last_extraction`."""
-        request = self._prepared(text, schema, instructions, options)
         ended: list[Completion] = []
         yield from texts(self.generation.stream(request), request.model, ended.append)
-        repair = self._streamed(request, ended[0], schema)
-        if repair is not None:
-            self._repaired(self.generation.generate(repair), schema)
+        repair = self._judged(request, ended[0], 1)
+        if isinstance(repair, GenerationRequest):
+            self._judged(repair, self.generation.generate(repair), 2)
 
-    async def astream_extract(
-        self,
-        text: str,
-        schema: OutputSchema,
-        *,
-        instructions: str | None = None,
-        options: GenerationOptions | None = None,
-    ) -> AsyncIterator[str]:
+    async def astream_extract(self, request: GenerationRequest) -> AsyncIterator[str]:
         """`stream_extract` for asyncio."""
-        request = self._prepared(text, schema, instructions, options)
         ended: list[Completion] = []
         async for piece in atexts(self.generation.astream(request), request.model, ended.append):
             yield piece
-        repair = self._streamed(request, ended[0], schema)
-        if repair is not None:
-            self._repaired(await self.generation.agenerate(repair), schema)
-
-    def _streamed(
-        self, request: GenerationRequest, completion: Completion, schema: OutputSchema
-    ) -> GenerationRequest | None:
-        """After a streamed answer: record it when it fits (None), else the repair request."""
-        parsed, problems = self._check(completion, schema)
-        if not problems:
-            self._extraction(parsed, completion, 1)
-            return None
-        return self._repair(request, completion.text, problems)
-
-    def _repaired(self, completion: Completion, schema: OutputSchema) -> None:
-        parsed, problems = self._check(completion, schema)
-        if problems:
-            raise self._failed(completion.text, problems)
-        self._extraction(parsed, completion, 2)
-
-    async def aextract(
-        self,
-        text: str,
-        schema: OutputSchema,
-        *,
-        instructions: str | None = None,
-        options: GenerationOptions | None = None,
-    ) -> Extraction:
-        request = self._prepared(text, schema, instructions, options)
-        run: Callable[[GenerationRequest], Awaitable[Completion]] = self.generation.agenerate
-        for attempt in (1, 2):
-            completion = await run(request)
-            parsed, problems = self._check(completion, schema)
-            if not problems:
-                return self._extraction(parsed, completion, attempt)
-            request = self._repair(request, completion.text, problems)
-        raise self._failed(completion.text, problems)
+        repair = self._judged(request, ended[0], 1)
+        if isinstance(repair, GenerationRequest):
+            self._judged(repair, await self.generation.agenerate(repair), 2)
 
     # -- classification ----------------------------------------------------------------------
     @staticmethod
@@ -205,29 +175,34 @@ class StructuredService:
         chosen = value["labels"] if multi else [value["label"]]
         return Classification(labels=tuple(chosen), raw=extraction.raw)
 
+    def _label_request(
+        self, text: str, labels: Sequence[str], multi: bool, options: GenerationOptions | None
+    ) -> GenerationRequest:
+        schema = self.label_schema(labels, multi=multi)
+        return self.prepare(text, schema, self._classify_instructions(schema, multi), options)
+
+    def _classified(self, extraction: Extraction, request: GenerationRequest, multi: bool) -> Classification:
+        """The labels chosen; a single label with each label's probability where the backend has them."""
+        result = self._classification(extraction, multi)
+        return result if multi else self._scored(result, request)
+
     def classify(
         self, text: str, labels: Sequence[str], *, multi: bool = False, options: GenerationOptions | None = None
     ) -> Classification:
-        schema = self.label_schema(labels, multi=multi)
-        instructions = self._classify_instructions(schema, multi)
-        result = self._classification(self.extract(text, schema, instructions=instructions, options=options), multi)
-        return result if multi else self._scored(result, self._prepared(text, schema, instructions, options), schema)
+        request = self._label_request(text, labels, multi, options)
+        return self._classified(self.extract(request), request, multi)
 
     async def aclassify(
         self, text: str, labels: Sequence[str], *, multi: bool = False, options: GenerationOptions | None = None
     ) -> Classification:
-        schema = self.label_schema(labels, multi=multi)
-        instructions = self._classify_instructions(schema, multi)
-        extraction = await self.aextract(text, schema, instructions=instructions, options=options)
-        result = self._classification(extraction, multi)
-        if multi:
-            return result
-        request = self._prepared(text, schema, instructions, options)
-        return await asyncio.to_thread(self._scored, result, request, schema)  # scoring blocks: off the loop
+        request = self._label_request(text, labels, multi, options)
+        extraction = await self.aextract(request)
+        return await asyncio.to_thread(self._classified, extraction, request, multi)  # scoring blocks: off the loop
 
-    def _scored(self, result: Classification, request: GenerationRequest, schema: OutputSchema) -> Classification:
+    def _scored(self, result: Classification, request: GenerationRequest) -> Classification:
         """With each label's probability where the backend exposes log-probabilities."""
-        scores = self.generation.generator.label_probabilities(request, LABEL_PREFIX, self._choices(schema), '"')
+        choices = self._choices(self._schema(request))
+        scores = self.generation.generator.label_probabilities(request, LABEL_PREFIX, choices, '"')
         if not scores:
             return result
         return replace(result, scores=scores, confidence=scores.get(result.labels[0]))

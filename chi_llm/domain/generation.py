@@ -185,7 +185,7 @@ async def aclose_stream(chunks: AsyncIterable[object]) -> None:
         await aclose()
 
 
-def texts(chunks: Iterator[Chunk], model: str | None, done: Callable[[Completion], None]) -> Iterator[str]:
+def texts(chunks: Iterator[Chunk], model: str | None, done: Callable[[Completion], object]) -> Iterator[str]:
     """The text of each chunk as it comes; when the stream ends, `done` gets the whole Completion.
     Leaving early closes the stream (which stops decoding) and skips `done`."""
     seen: list[Chunk] = []
@@ -200,7 +200,7 @@ def texts(chunks: Iterator[Chunk], model: str | None, done: Callable[[Completion
 
 
 async def atexts(
-    chunks: AsyncIterator[Chunk], model: str | None, done: Callable[[Completion], None]
+    chunks: AsyncIterator[Chunk], model: str | None, done: Callable[[Completion], object]
 ) -> AsyncIterator[str]:
     """`texts` for async streams."""
     seen: list[Chunk] = []

@@ -1,7 +1,7 @@
 """Ports: the capabilities the application needs, as typing.Protocol classes.
 
-Adapters subclass these explicitly; every method is abstract, so an incomplete adapter fails at
-construction. Each docstring states the contract the contract tests check.
+Adapters subclass these explicitly; every method without a default is abstract, so an incomplete
+adapter fails at construction. Each docstring states the contract the contract tests check.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from chi_llm.domain.capabilities import GeneratorExtras
 from chi_llm.domain.cpu_load import CpuLoad
-from chi_llm.domain.generation import Chunk, Completion, GenerationRequest
+from chi_llm.domain.generation import Chunk, Completion, GenerationRequest, collect
 from chi_llm.domain.hardware import Hardware
 from chi_llm.domain.model_ports import (  # the model ports live in their own module; imported here as before
     ModelCatalog,
@@ -52,37 +52,40 @@ __all__ = [
 
 
 class TextGenerator(GeneratorExtras, Protocol):
-    """Generates text for a request, whole or streamed, sync or async."""
+    """Generates text for a request, streamed (what an adapter implements) or whole, sync or async."""
 
     name: str
-
-    @abstractmethod
-    def generate(self, request: GenerationRequest) -> Completion:
-        """Return the whole completion: text, finish reason ("stop" or "length") and usage.
-
-        Raises ModelNotFound for an unknown model, ContextLengthExceeded when the prompt does not
-        fit (unless `options.truncate`), and other ChiLlmError kinds for backend failures.
-        """
-        ...
 
     @abstractmethod
     def stream(self, request: GenerationRequest) -> Iterator[Chunk]:
         """Yield text deltas, then exactly one final chunk with finish_reason and usage.
 
-        Closing the iterator early stops decoding promptly and frees the backend for the next call.
-        Errors are the same as `generate`'s and are raised before the first chunk where possible.
+        Raises ModelNotFound for an unknown model, ContextLengthExceeded when the prompt does not
+        fit (unless `options.truncate`), and other ChiLlmError kinds for backend failures, before
+        the first chunk where possible. Closing the iterator early stops decoding promptly and
+        frees the backend for the next call.
         """
-        ...
-
-    @abstractmethod
-    async def agenerate(self, request: GenerationRequest) -> Completion:
-        """`generate` without blocking the event loop."""
         ...
 
     @abstractmethod
     def astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
         """`stream` without blocking the event loop; cancelling the consumer stops decoding."""
         ...
+
+    def generate(self, request: GenerationRequest) -> Completion:
+        """Return the whole completion: text, finish reason ("stop" or "length") and usage, with
+        the errors of `stream`. The default collects `stream`; a backend overrides it only where a
+        whole answer has a path of its own (and says why)."""
+        return collect(self.stream(request), model=self.answering_model(request))
+
+    async def agenerate(self, request: GenerationRequest) -> Completion:
+        """`generate` without blocking the event loop: the default collects `astream`."""
+        chunks = [chunk async for chunk in self.astream(request)]
+        return collect(chunks, model=self.answering_model(request))
+
+    def answering_model(self, request: GenerationRequest) -> str | None:
+        """The model named on a whole completion: the request's, else the backend's default."""
+        return request.model
 
     @abstractmethod
     def close(self) -> None:

@@ -246,10 +246,14 @@ class MicroLLM(LegacyCalls):
         return self._service.raw_request(text, self._options(options))
 
     # -- sync ------------------------------------------------------------------------------
+    def _record(self, completion: Completion) -> Completion:
+        """Every generation method ends here: the call's Completion becomes `last_completion`."""
+        self.last_completion = completion
+        return completion
+
     def run(self, request: GenerationRequest) -> Completion:
         """Run a prepared request and return the whole Completion (text, usage, timings)."""
-        self.last_completion = self._service.generate(request)
-        return self.last_completion
+        return self._record(self._service.generate(request))
 
     def generate(self, prompt: str, *, system: str | None = None, **options: Any) -> str:
         return self.run(self._chat(prompt, None, system, options)).text
@@ -280,10 +284,7 @@ class MicroLLM(LegacyCalls):
 
     # -- streaming -------------------------------------------------------------------------
     def _texts(self, chunks: Iterator[Chunk], model: str | None) -> Iterator[str]:
-        def done(completion: Completion) -> None:
-            self.last_completion = completion
-
-        return texts(chunks, model or self.model, done)
+        return texts(chunks, model or self.model, self._record)
 
     def run_stream(self, request: GenerationRequest) -> Iterator[str]:
         """Stream a prepared request as text deltas; `last_completion` is set at the end."""
@@ -306,8 +307,7 @@ class MicroLLM(LegacyCalls):
 
     # -- async -----------------------------------------------------------------------------
     async def arun(self, request: GenerationRequest) -> Completion:
-        self.last_completion = await self._service.agenerate(request)
-        return self.last_completion
+        return self._record(await self._service.agenerate(request))
 
     async def agenerate(self, prompt: str, *, system: str | None = None, **options: Any) -> str:
         return (await self.arun(self._chat(prompt, None, system, options))).text
@@ -328,10 +328,7 @@ class MicroLLM(LegacyCalls):
         return self._achunks(self._service.astream(request), request.model)
 
     def _achunks(self, chunks: AsyncIterator[Chunk], model: str | None) -> AsyncIterator[str]:
-        def done(completion: Completion) -> None:
-            self.last_completion = completion
-
-        return atexts(chunks, model or self.model, done)
+        return atexts(chunks, model or self.model, self._record)
 
     def astream(self, prompt: str, *, system: str | None = None, **options: Any) -> AsyncIterator[str]:
         return self._atexts(self._chat(prompt, None, system, options))
@@ -363,12 +360,10 @@ class Session:
         return [{"role": m.role, "content": m.content} for m in self._chat.history]
 
     def chat(self, message: str, **options: Any) -> str:
-        self._llm.last_completion = self._chat.send(message, self._llm._options(options))
-        return self._llm.last_completion.text
+        return self._llm._record(self._chat.send(message, self._llm._options(options))).text
 
     async def achat(self, message: str, **options: Any) -> str:
-        self._llm.last_completion = await self._chat.asend(message, self._llm._options(options))
-        return self._llm.last_completion.text
+        return self._llm._record(await self._chat.asend(message, self._llm._options(options))).text
 
     def stream(self, message: str, **options: Any) -> Iterator[str]:
         return self._llm._texts(self._chat.stream(message, self._llm._options(options)), None)

@@ -3,14 +3,14 @@ the task helpers `summarize`, `translate`, `analyze`."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from chi_llm.application.structured import StructuredService
 from chi_llm.application.tasks import TaskService
 from chi_llm.application.type_schema import schema_for
-from chi_llm.domain.generation import Completion, GenerationOptions
+from chi_llm.domain.generation import Completion, GenerationOptions, GenerationRequest
 from chi_llm.domain.structured import Classification, Extraction, OutputSchema
 
 
@@ -76,67 +76,66 @@ class StructuredCalls:
         validated, and a wrong one gets one repair attempt showing the model the errors.
         Raises StructuredOutputError (with `.raw` and `.errors`) when it still does not fit.
         """
-        shape, build = schema_for(schema)
-        service = self._structured()
-        extraction = service.extract(
-            text, OutputSchema.of(shape, name=_name(schema)), instructions=instructions, options=self._options(options)
-        )
-        self.last_completion, self.last_extraction = service.last_completion, extraction
-        return build(extraction.value)
+        service, request, build = self._extraction(text, schema, instructions, options)
+        return self._kept(service, service.extract(request), build)
 
     def stream_extract(self, text: str, schema: Any, *, instructions: str | None = None, **options: Any) -> Any:
         """The answer's text as it is produced (a schema-bound backend streams valid JSON). When it
         ends the answer is validated (repaired once if needed); the validated value, as the type
         asked for, is then in `last_extraction.value` (StructuredOutputError if it never fits)."""
-        shape, build = schema_for(schema)
-        service = self._structured()
-        named = OutputSchema.of(shape, name=_name(schema))
-        yield from service.stream_extract(text, named, instructions=instructions, options=self._options(options))
+        service, request, build = self._extraction(text, schema, instructions, options)
+        yield from service.stream_extract(request)
         self._keep_streamed(service, build)
 
     async def astream_extract(
         self, text: str, schema: Any, *, instructions: str | None = None, **options: Any
     ) -> AsyncIterator[str]:
         """`stream_extract` for asyncio: `async for piece in llm.astream_extract(...)`."""
-        shape, build = schema_for(schema)
-        service = self._structured()
-        named = OutputSchema.of(shape, name=_name(schema))
-        async for piece in service.astream_extract(
-            text, named, instructions=instructions, options=self._options(options)
-        ):
+        service, request, build = self._extraction(text, schema, instructions, options)
+        async for piece in service.astream_extract(request):
             yield piece
         self._keep_streamed(service, build)
 
-    def _keep_streamed(self, service: StructuredService, build: Any) -> None:
+    async def aextract(self, text: str, schema: Any, *, instructions: str | None = None, **options: Any) -> Any:
+        service, request, build = self._extraction(text, schema, instructions, options)
+        return self._kept(service, await service.aextract(request), build)
+
+    def _extraction(
+        self, text: str, schema: Any, instructions: str | None, options: Mapping[str, Any]
+    ) -> tuple[StructuredService, GenerationRequest, Callable[[Any], Any]]:
+        """The service, the prepared request and how to build the type asked for from its value."""
+        shape, build = schema_for(schema)
+        service = self._structured()
+        named = OutputSchema.of(shape, name=_name(schema))
+        return service, service.prepare(text, named, instructions, self._options(options)), build
+
+    def _kept(self, service: StructuredService, done: Extraction, build: Callable[[Any], Any]) -> Any:
+        """Keep the call's completion and extraction; return its value as the type asked for."""
+        self.last_completion, self.last_extraction = service.last_completion, done
+        return build(done.value)
+
+    def _keep_streamed(self, service: StructuredService, build: Callable[[Any], Any]) -> None:
         done = service.last_extraction
         self.last_completion = service.last_completion
         self.last_extraction = replace(done, value=build(done.value)) if done is not None else None
 
-    async def aextract(self, text: str, schema: Any, *, instructions: str | None = None, **options: Any) -> Any:
-        shape, build = schema_for(schema)
-        service = self._structured()
-        extraction = await service.aextract(
-            text, OutputSchema.of(shape, name=_name(schema)), instructions=instructions, options=self._options(options)
-        )
-        self.last_completion, self.last_extraction = service.last_completion, extraction
-        return build(extraction.value)
-
     def classify(self, text: str, labels: Sequence[str], *, multi: bool = False, **options: Any) -> Any:
         """One of `labels` (or, with `multi`, the list of those that apply) — never anything else."""
         service = self._structured()
-        result = service.classify(text, labels, multi=multi, options=self._options(options))
-        self.last_completion, self.last_classification = service.last_completion, result
-        return _labels(result, multi)
+        return self._labelled(
+            service, service.classify(text, labels, multi=multi, options=self._options(options)), multi
+        )
 
     async def aclassify(self, text: str, labels: Sequence[str], *, multi: bool = False, **options: Any) -> Any:
         service = self._structured()
-        result = await service.aclassify(text, labels, multi=multi, options=self._options(options))
+        return self._labelled(
+            service, await service.aclassify(text, labels, multi=multi, options=self._options(options)), multi
+        )
+
+    def _labelled(self, service: StructuredService, result: Classification, multi: bool) -> Any:
+        """Keep the call's completion and classification; return its label (or labels)."""
         self.last_completion, self.last_classification = service.last_completion, result
-        return _labels(result, multi)
-
-
-def _labels(result: Classification, multi: bool) -> Any:
-    return list(result.labels) if multi else result.label
+        return list(result.labels) if multi else result.label
 
 
 def _name(schema: Any) -> str:

@@ -193,7 +193,12 @@ class HttpTextGenerator(TextGenerator, ModelLister):
                         yield chunk
         yield state.final()
 
+    def answering_model(self, request: GenerationRequest) -> str | None:
+        return request.model or self.model
+
     def generate(self, request: GenerationRequest) -> Completion:
+        # Overridden: a whole answer is one POST without streaming (the provider's own
+        # non-streaming reply, usage included), not a stream collected frame by frame.
         request = self.prepare(request)
         state = self._state(request)
         body = self.transport.request_json(
@@ -212,6 +217,3 @@ class HttpTextGenerator(TextGenerator, ModelLister):
             )
         final = state.final(whole_text=event.text if event is not None else "")
         return collect([c for c in (chunk, final) if c is not None], model=request.model)
-
-    async def agenerate(self, request: GenerationRequest) -> Completion:
-        return collect([chunk async for chunk in self.astream(request)], model=request.model or self.model)

@@ -23,7 +23,7 @@ from chi_llm.adapters.llama_cpp.loader import (
 from chi_llm.adapters.llama_cpp.prompt import chat_tokens, raw_tokens
 from chi_llm.adapters.llama_cpp.sessions import decode_snapshot, encode
 from chi_llm.adapters.worker import Job, ModelWorker, run_async, run_sync, worker_for
-from chi_llm.domain.generation import DEFAULT_CONTEXT, Chunk, Completion, GenerationRequest, aclose_stream, collect
+from chi_llm.domain.generation import DEFAULT_CONTEXT, Chunk, GenerationRequest, aclose_stream
 from chi_llm.domain.model_spec import Sampling
 from chi_llm.domain.ports import TextGenerator
 from chi_llm.domain.structured import OutputSchema
@@ -156,11 +156,8 @@ class LlamaCppGenerator(TextGenerator):
             Iterator[Chunk], run_sync(self.worker(loaded.params), lambda running: self._decode(loaded, job, running))
         )
 
-    def generate(self, request: GenerationRequest) -> Completion:
-        return collect(self.stream(request), model=request.model or self._default_model)
-
-    async def agenerate(self, request: GenerationRequest) -> Completion:
-        return collect([chunk async for chunk in self.astream(request)], model=request.model or self._default_model)
+    def answering_model(self, request: GenerationRequest) -> str | None:
+        return request.model or self._default_model
 
     async def astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
         # Locating (maybe fetching) runs off the event loop; loading, tokenizing and decoding on

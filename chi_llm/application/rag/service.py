@@ -32,6 +32,11 @@ from chi_llm.domain.messages import Message
 from chi_llm.domain.rag import SEARCH_MODES, Hit, IngestReport, RagAnswer, SearchMode, StoredDocument, StoreInfo
 
 NOTHING_FOUND = "The knowledge base has nothing on this question."
+Where = Mapping[str, Any] | None  # a metadata filter
+Options = GenerationOptions | None
+Mode = str | None  # a search mode (None: the configured one)
+Search = tuple[int | None, Where, Mode]  # top_k, where, mode
+
 SYSTEM = (
     "Answer the question using only the numbered sources. After each statement, cite the sources "
     "it comes from in square brackets, like [1] or [2][3]. If the sources do not answer the "
@@ -175,12 +180,7 @@ class RagService:
         return kept, bool(kept)
 
     def query(
-        self,
-        question: str,
-        top_k: int | None = None,
-        where: Mapping[str, Any] | None = None,
-        mode: str | None = None,
-        options: GenerationOptions | None = None,
+        self, question: str, top_k: int | None = None, where: Where = None, mode: Mode = None, options: Options = None
     ) -> RagAnswer:
         hits, found = self._sources(question, top_k, where, mode)
         if not found:
@@ -188,55 +188,10 @@ class RagService:
         done: Completion = self.generation.generate(self._request(question, hits, options))
         return answered(question, done.text, hits)
 
-    def stream_query(
-        self,
-        question: str,
-        top_k: int | None = None,
-        where: Mapping[str, Any] | None = None,
-        mode: str | None = None,
-        options: GenerationOptions | None = None,
-    ) -> AnswerStream[SourcesFound | str]:
-        """The sources first (a SourcesFound), then the answer's text deltas, citations of
-        sources that were not given removed (`removed_citations` once it is read)."""
-        check = CitationFilter()
-        return AnswerStream(self._stream_query(question, top_k, where, mode, options, check), check)
-
-    def _stream_query(
-        self,
-        question: str,
-        top_k: int | None,
-        where: Mapping[str, Any] | None,
-        mode: str | None,
-        options: GenerationOptions | None,
-        check: CitationFilter,
-    ) -> Iterator[SourcesFound | str]:
-        hits, found = self._sources(question, top_k, where, mode)
-        yield SourcesFound(sources=tuple(hits), found=found)
-        if not found:
-            yield NOTHING_FOUND
-            return
-        check.sources = len(hits)
-        stream = self.generation.stream(self._request(question, hits, options))
-        try:
-            for chunk in stream:
-                shown = check.feed(chunk.text) if chunk.text else ""
-                if shown:
-                    yield shown
-        finally:
-            close_stream(stream)  # stops decoding when the reader leaves early
-        rest = check.flush()
-        if rest:
-            yield rest
-
     async def aquery(
-        self,
-        question: str,
-        top_k: int | None = None,
-        where: Mapping[str, Any] | None = None,
-        mode: str | None = None,
-        options: GenerationOptions | None = None,
+        self, question: str, top_k: int | None = None, where: Where = None, mode: Mode = None, options: Options = None
     ) -> RagAnswer:
-        import asyncio
+        import asyncio  # only async callers pay for it
 
         hits, found = await asyncio.to_thread(self._sources, question, top_k, where, mode)
         if not found:
@@ -244,30 +199,62 @@ class RagService:
         done = await self.generation.agenerate(self._request(question, hits, options))
         return answered(question, done.text, hits)
 
+    def stream_query(
+        self, question: str, top_k: int | None = None, where: Where = None, mode: Mode = None, options: Options = None
+    ) -> AnswerStream[SourcesFound | str]:
+        """The sources first (a SourcesFound), then the answer's text deltas, citations of
+        sources that were not given removed (`removed_citations` once it is read)."""
+        check = CitationFilter()
+        return AnswerStream(self._stream_query(question, (top_k, where, mode), options, check), check)
+
     def astream_query(self, question: str, **kwargs: Any) -> AsyncAnswerStream[SourcesFound | str]:
         check = CitationFilter()
-        return AsyncAnswerStream(self._astream_query(question, check, **kwargs), check)
+        search = (kwargs.get("top_k"), kwargs.get("where"), kwargs.get("mode"))
+        return AsyncAnswerStream(self._astream_query(question, search, kwargs.get("options"), check), check)
+
+    @staticmethod
+    def _lead(hits: list[Hit], found: bool, check: CitationFilter) -> list[SourcesFound | str]:
+        """What a streamed answer starts with: its sources; with none, the answer saying so."""
+        if found:
+            check.sources = len(hits)
+        return [SourcesFound(sources=tuple(hits), found=found), *(() if found else (NOTHING_FOUND,))]
+
+    @staticmethod
+    def _shown(check: CitationFilter, text: str | None) -> list[str]:
+        """What an answer's delta (None: its end) adds to the cleaned answer."""
+        shown = check.flush() if text is None else check.feed(text) if text else ""
+        return [shown] if shown else []
+
+    def _stream_query(
+        self, question: str, search: Search, options: Options, check: CitationFilter
+    ) -> Iterator[SourcesFound | str]:
+        hits, found = self._sources(question, *search)
+        yield from self._lead(hits, found, check)
+        if not found:
+            return
+        stream = self.generation.stream(self._request(question, hits, options))
+        try:
+            for chunk in stream:
+                yield from self._shown(check, chunk.text)
+        finally:
+            close_stream(stream)  # stops decoding when the reader leaves early
+        yield from self._shown(check, None)
 
     async def _astream_query(
-        self, question: str, check: CitationFilter, **kwargs: Any
+        self, question: str, search: Search, options: Options, check: CitationFilter
     ) -> AsyncIterator[SourcesFound | str]:
         import asyncio
 
-        hits, found = await asyncio.to_thread(
-            self._sources, question, kwargs.get("top_k"), kwargs.get("where"), kwargs.get("mode")
-        )
-        yield SourcesFound(sources=tuple(hits), found=found)
+        hits, found = await asyncio.to_thread(self._sources, question, *search)
+        for lead in self._lead(hits, found, check):
+            yield lead
         if not found:
-            yield NOTHING_FOUND
             return
-        check.sources = len(hits)
-        async for chunk in self.generation.astream(self._request(question, hits, kwargs.get("options"))):
-            shown = check.feed(chunk.text) if chunk.text else ""
-            if shown:
+        async for chunk in self.generation.astream(self._request(question, hits, options)):
+            for shown in self._shown(check, chunk.text):
                 yield shown
-        rest = check.flush()
-        if rest:
-            yield rest
+        for shown in self._shown(check, None):
+            yield shown
 
     # -- managing ----------------------------------------------------------------------------
     def delete(self, *, id: str | None = None, source: str | None = None) -> int:
