@@ -1,16 +1,32 @@
 #!/usr/bin/env bash
-# The whole test suite: lint, formatting, types, import contracts, unit and contract tests.
+# The test suite. Extra arguments go to pytest.
+#   scripts/test.sh          everything: setup, lint, formatting, types, import contracts, the terminal
+#                            UI (cargo), and every tier (tests/unit, contract, integration, e2e),
+#                            listing the 25 slowest tests. CI runs this (.ci/run).
+#   scripts/test.sh --fast   the edit loop: lint, formatting, types, import contracts and tests/unit
+#                            (in-process: no real model, no subprocess); no setup unless .venv is
+#                            missing, no cargo. Under 2 minutes on 2 cores once mypy's cache is warm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+fast=false
+if [ "${1:-}" = "--fast" ]; then
+  fast=true
+  shift
+fi
+if ! $fast || [ ! -x .venv/bin/python ]; then
+  scripts/setup.sh
+fi
 .venv/bin/ruff check chi_llm tests benchmarks examples
 .venv/bin/ruff format --check chi_llm tests benchmarks examples
 .venv/bin/mypy
 .venv/bin/mypy --strict examples
 .venv/bin/lint-imports
+if $fast; then
+  exec .venv/bin/pytest tests/unit "$@"
+fi
 # The terminal UI: formatting, lints as errors, unit + snapshot + protocol-fixture tests.
 if command -v cargo >/dev/null 2>&1; then
   (cd tui/chi-tui && cargo fmt --check && cargo clippy --all-targets --locked -- -D warnings \
     && INSTA_UPDATE=no cargo test --locked)
 fi
-.venv/bin/pytest "$@"
+.venv/bin/pytest --durations=25 "$@"

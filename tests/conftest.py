@@ -9,6 +9,7 @@ import socket
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 pytest_plugins = ["tests.support.s3"]  # the s3_server fixture (moto on loopback)
 
@@ -34,6 +35,28 @@ socket.socket.connect = _loopback_only  # type: ignore[method-assign,assignment]
 os.environ["HF_ENDPOINT"] = "http://127.0.0.1:9"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ["HF_HUB_ETAG_TIMEOUT"] = "2"
+
+
+# Property tests run this many examples each, set here only (a test asks for fewer where each
+# example is costly, and says why). No deadline: a shared, loaded machine is not a slow test.
+settings.register_profile("chi_llm", max_examples=100, deadline=None)
+settings.load_profile("chi_llm")
+
+TESTS = Path(__file__).resolve().parent
+TIERS = ("unit", "contract", "integration", "e2e")  # the folders under tests/, lightest first
+REAL_MODEL_FIXTURES = frozenset({"default_model_path"})  # what a test asks for to run the real model
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test is marked with its tier (its folder under tests/) and, when it asks for the real
+    model (directly or through another fixture), `real_model`: the marks follow what the test is,
+    so nobody has to remember them."""
+    for item in items:
+        tier = Path(item.path).resolve().relative_to(TESTS).parts[0]
+        if tier in TIERS:
+            item.add_marker(tier)
+        if REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.real_model)
 
 
 @pytest.fixture(autouse=True)

@@ -2,8 +2,8 @@
 
 Every turn re-sends the whole history (so any provider works), tagged with the session id: the
 local backend keeps each conversation's KV cache apart, so a turn after another conversation
-used the model evaluates only its new tokens. Used by MicroLLM.session(), the CLI chat, and
-later the bridge and the server.
+used the model evaluates only its new tokens. Used by MicroLLM.session() and, through it, the
+CLI chat.
 """
 
 from __future__ import annotations

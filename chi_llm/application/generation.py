@@ -1,6 +1,7 @@
 """Generation use cases: build requests from configured defaults and run them.
 
-Provider routing will plug in here as another TextGenerator (a router) behind the same port.
+Provider routing is another TextGenerator behind the same port (ProviderRouter): this service
+runs requests the same way whether one provider or several answer them.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A file's one-provider `provider:` key, read as a profile of the `providers:` list.
 
 A file that holds both reads only the list, so adding the first profile beside a `provider:` key
-used to take away the provider that had been answering. `providers add` carries it into the list
+would take away the provider that had been answering. `providers add` carries it into the list
 instead (chi_llm.application.provider_service)."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The composition root: resolve settings once, build the container. MicroLLM, ModelManager, the
-CLI (and later the bridge and the server) are thin views over what `bootstrap` returns."""
+CLI, the bridge and the server are thin views over what `bootstrap` returns."""
 
 from __future__ import annotations
 

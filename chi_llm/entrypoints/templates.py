@@ -1,5 +1,5 @@
 """`chi_llm.PromptTemplates`: the prompt templates by name, as chi_llm 2.x offered them
-(`PromptTemplates.code_review(code, language="go")` returns the prompt text), now data files:
+(`PromptTemplates.code_review(code, language="go")` returns the prompt text), kept as data files:
 the built-in ones plus your `templates_dir`."""
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ the model writes is a valid instance of the schema, for every shape in the suppo
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -60,7 +61,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 
 
 @pytest.fixture(scope="module")
-def local(request: pytest.FixtureRequest) -> Subject:
+def local(request: pytest.FixtureRequest, default_model_path: Path) -> Subject:
     return _llama_cpp(request)
 
 
@@ -123,7 +124,8 @@ def objects(inner: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict[
 SUBSET = objects(st.one_of(leaf(), objects(leaf())))
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Fewer than the profile's examples: each one is a real-model generation of up to 120 tokens.
+@settings(max_examples=6, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(SUBSET)
 def test_any_schema_in_the_subset_yields_a_valid_instance(local: Subject, schema: dict[str, Any]) -> None:
     answer = ask(local, schema, "Make up plausible values.")

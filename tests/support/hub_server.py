@@ -206,7 +206,8 @@ def running_hub() -> Iterator[Hub]:
     server.daemon_threads = True
     server.handle_error = lambda *args: None  # type: ignore[method-assign]  # cut connections are on purpose
     hub.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the loop to look again: a short poll keeps each test's teardown short
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield hub

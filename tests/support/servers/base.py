@@ -158,7 +158,8 @@ def serve(handler: type[Handler], state: Server) -> Iterator[Server]:
     server.daemon_threads = True
     server.handle_error = lambda *args: None
     state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the loop to look again: a short poll keeps each test's teardown short
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield state

@@ -88,7 +88,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(objects=st.lists(json_values, max_size=4))
 def test_any_json_stream_is_a_generation_or_a_chi_llm_error(objects: list[Any]) -> None:
     adapter = OpenAICompatibleGenerator(ScriptedTransport(sse(*objects)), model="m")

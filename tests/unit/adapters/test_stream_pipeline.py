@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from chi_llm.adapters.http.framing import FrameDecoder, sse_frames
@@ -80,7 +80,6 @@ def delta(text: str) -> str:
 pieces = st.lists(st.text(alphabet="ab \n", min_size=1, max_size=4), max_size=6)
 
 
-@settings(max_examples=60, deadline=None)
 @given(
     texts=pieces,
     comments=st.lists(st.booleans(), max_size=6),

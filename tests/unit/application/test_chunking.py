@@ -7,7 +7,7 @@ import itertools
 import re
 from collections.abc import Callable
 
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from chi_llm.application.rag.chunking import Span, chunk_spans, estimate_tokens, iter_spans
@@ -35,7 +35,6 @@ def covers(text: str, spans: list[Span]) -> None:
         assert current.start < current.end
 
 
-@settings(max_examples=200, deadline=None)
 @given(documents(), st.integers(8, 120), st.data())
 def test_chunks_minus_overlaps_give_the_document_back(text: str, size: int, data: st.DataObject) -> None:
     overlap = data.draw(st.integers(0, size // 2))
@@ -50,7 +49,6 @@ def test_chunks_minus_overlaps_give_the_document_back(text: str, size: int, data
         assert estimate_tokens(text[span.start : span.end]) <= size
 
 
-@settings(max_examples=100, deadline=None)
 @given(st.text(min_size=1, max_size=3000), st.integers(2, 50))
 def test_any_text_is_covered_even_without_boundaries(text: str, size: int) -> None:
     spans = chunk_spans(text, size, size // 4)
@@ -80,7 +78,6 @@ def test_overlap_repeats_about_the_asked_number_of_tokens() -> None:
         assert 15 <= shared <= 20
 
 
-@settings(max_examples=100, deadline=None)
 @given(documents(), st.integers(8, 120))
 def test_token_starts_size_chunks_like_a_counter(text: str, size: int) -> None:
     import bisect
@@ -101,7 +98,6 @@ def fake_starts(text: str) -> Callable[[int, int], list[int]]:
     return lambda a, b: [a + m.start() for m in re.finditer(r"\w+|[^\w\s]", text[a:b])]
 
 
-@settings(max_examples=150, deadline=None)
 @given(documents(), st.integers(8, 60), st.sampled_from([64, 97, 200]), st.booleans())
 def test_chunking_a_segment_at_a_time_gives_the_same_chunks(
     text: str, size: int, segment: int, by_tokens: bool
@@ -112,7 +108,6 @@ def test_chunking_a_segment_at_a_time_gives_the_same_chunks(
     assert list(iter_spans(text, size, size // 4, tokenize, segment=segment)) == whole
 
 
-@settings(max_examples=100, deadline=None)
 @given(st.text(min_size=1, max_size=3000), st.integers(2, 50), st.integers(1, 300))
 def test_any_text_is_covered_a_segment_at_a_time(text: str, size: int, segment: int) -> None:
     spans = list(iter_spans(text, size, size // 4, fake_starts(text), segment=segment))

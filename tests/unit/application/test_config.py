@@ -44,7 +44,7 @@ def test_defaults_without_any_configuration(tmp_path: Path) -> None:
 LAYERS = ["global", "project", "config_env", "env", "config_path", "argument"]
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     present=st.lists(st.sampled_from(LAYERS), unique=True, min_size=1),
     values=st.lists(st.integers(min_value=16, max_value=100_000), min_size=6, max_size=6),
@@ -179,7 +179,7 @@ def test_invalid_write_changes_nothing(tmp_path: Path) -> None:
     assert path.read_bytes() == before
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(
     key=st.sampled_from(["context", "max_tokens", "temperature", "top_p", "system", "seed"]),
     data=st.data(),

@@ -42,7 +42,7 @@ def service(folder: Path, env: dict[str, str] | None = None) -> ConfigService:
     )
 
 
-fuzz = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+fuzz = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @fuzz

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from chi_llm import MicroRAG
@@ -49,7 +49,6 @@ def test_cited_numbers_are_the_valid_ones_outside_code() -> None:
 PIECES = st.sampled_from(["Lettuce", " ", "[", "]", "1", "5", "0", ",", "`", "```", "\n", ".", "[2]", "[5]", "a[1]"])
 
 
-@settings(max_examples=300, deadline=None)
 @given(pieces=st.lists(PIECES, max_size=30), cuts=st.lists(st.integers(0, 200), max_size=12))
 def test_a_stream_cut_anywhere_is_cleaned_as_the_whole_answer(pieces: list[str], cuts: list[int]) -> None:
     answer = "".join(pieces)

@@ -4,7 +4,7 @@ tokenizer and combined (map-reduce), never cut off; short ones take one call."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from chi_llm.adapters.fake import FakeTextGenerator, fake_tokens
@@ -64,7 +64,6 @@ def test_bad_input_is_refused() -> None:
         tasks.analyze("   ")
 
 
-@settings(max_examples=60, deadline=None)
 @given(st.text(alphabet=st.sampled_from("ab \n.!"), min_size=1, max_size=3000), st.integers(20, 200))
 def test_pieces_fit_and_cover_the_text(text: str, budget: int) -> None:
     tasks, fake = service()

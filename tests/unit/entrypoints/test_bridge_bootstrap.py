@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.unit.entrypoints.test_bridge import converse, request
+from tests.integration.entrypoints.test_bridge import converse, request
 
 
 def test_a_write_that_differs_from_the_preview_is_refused(isolated: Path) -> None:

@@ -100,7 +100,7 @@ def offline(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return isolated.parent
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(args=argv)
 def test_any_arguments_get_a_documented_exit_and_leave_files_alone_on_failure(offline: Path, args: list[str]) -> None:
     before = snapshot(offline)

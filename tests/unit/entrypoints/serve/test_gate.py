@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from chi_llm.entrypoints.server.errors import HttpError
@@ -59,7 +59,6 @@ async def test_retry_after_follows_how_long_requests_hold_the_slot() -> None:
     assert gate.retry_after() >= 9
 
 
-@settings(max_examples=40, deadline=None)
 @given(delays=st.lists(st.floats(min_value=0, max_value=0.004), min_size=1, max_size=6))
 def test_abandoned_waits_never_keep_a_slot(delays: list[float]) -> None:
     async def scenario() -> None:

@@ -105,7 +105,7 @@ def _render_in_a_child(template: str) -> subprocess.CompletedProcess[str]:
         resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
         from chi_llm.domain.errors import ChiLlmError
         from chi_llm.domain.messages import Message
-        from tests.unit.adapters.test_chat_template_bounds import formatter
+        from tests.integration.adapters.test_chat_template_bounds import formatter
         try:
             formatter({template!r})([Message(role="user", content="hi")])
         except ChiLlmError as exc:
@@ -140,7 +140,6 @@ def _with_template(source: Path, target: Path, template: str) -> Path:
     return target
 
 
-@pytest.mark.real_model
 @pytest.mark.parametrize(
     ("template", "says"),
     [

@@ -18,7 +18,6 @@ from tests.support.serve import Process, subprocess_server, write_config
 from tests.support.servers.base import Server, serve
 from tests.support.servers.ollama import OllamaHandler
 
-pytestmark = pytest.mark.real_model
 ASK: Any = [{"role": "user", "content": "Say hello."}]
 
 

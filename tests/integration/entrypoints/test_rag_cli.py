@@ -75,7 +75,6 @@ def _offline() -> list[str]:
     pytest.skip("cannot start a process without network here (unshare -n)")
 
 
-@pytest.mark.real_model
 def test_real_add_then_query_offline_cites_a_persistent_base(
     docs: Path, isolated: Path, default_model_path: Path
 ) -> None:

@@ -84,7 +84,7 @@ def test_setup_recommend_is_the_advisors_choice() -> None:
     assert (shown["id"], shown["alternatives"]) == (advised["id"], advised["alternatives"]) and shown["reason"]
 
 
-@pytest.mark.real_model
+@pytest.mark.real_model  # by hand: it fetches the model itself, asking no fixture for it
 def test_yes_with_a_model_sets_up_a_working_local_model_from_an_empty_home(isolated: Path) -> None:
     env = dict(os.environ)
     assert not Path(env["CHI_LLM_HOME"]).exists()
@@ -112,7 +112,6 @@ def _env(**extra: str) -> dict[str, str]:
     return {**{k: os.environ[k] for k in keep if k in os.environ}, "TERM": "xterm", **extra}
 
 
-@pytest.mark.real_model
 def test_the_wizard_sets_up_a_local_model_in_a_real_terminal(isolated: Path, default_model_path: Path) -> None:
     env = _env(CHI_LLM_HOME=str(default_model_path.parent.parent))  # the model is already there: no download
     with terminal(f"{sys.executable} -m chi_llm setup", env, str(isolated)) as term:

@@ -35,7 +35,6 @@ def test_every_example_is_listed() -> None:
     assert sorted(p.name for p in EXAMPLES.glob("*.py")) == sorted(EXPECTED)
 
 
-@pytest.mark.real_model
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_example_runs(name: str, isolated: Path, default_model_path: Path, request: pytest.FixtureRequest) -> None:
     env = {**os.environ, "CHI_LLM_HOME": str(default_model_path.parent.parent)}

@@ -299,7 +299,6 @@ def chi_llm(*args: str, home: Path, cwd: Path) -> Any:
     return subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=env, timeout=120)
 
 
-@pytest.mark.real_model
 def test_adding_a_provider_keeps_the_embedded_model_as_the_last_resort(
     isolated: Path, default_model_path: Path
 ) -> None:

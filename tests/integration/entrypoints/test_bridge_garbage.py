@@ -177,8 +177,6 @@ def test_garbage_never_stops_the_bridge_and_every_request_is_answered(isolated: 
     counter = iter(range(1_000_000))
 
     @settings(
-        max_examples=int(os.environ.get("BRIDGE_GARBAGE_EXAMPLES", "150")),
-        deadline=None,
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.support.serve import FAKE, subprocess_server, write_config
 
@@ -73,7 +72,6 @@ def test_slow_fake_under_many_concurrent_streams(tmp_path: Path) -> None:
     assert sizes[-1] - sizes[1] < 20 * 1024, sizes  # flat after the first round warmed up
 
 
-@pytest.mark.real_model
 def test_real_model_serves_concurrent_streams_one_at_a_time(tmp_path: Path, default_model_path: Path) -> None:
     home = str(default_model_path.parent.parent)
     body = {

@@ -62,7 +62,6 @@ def test_the_wheel_carries_its_data_files_and_only_the_package(dist: Path) -> No
     assert f"Version: {chi_llm.__version__}" in metadata and "Provides-Extra: rag" in metadata
 
 
-@pytest.mark.real_model
 def test_the_wheel_installs_into_a_fresh_virtualenv_and_generates(
     dist: Path, tmp_path: Path, default_model_path: Path
 ) -> None:

@@ -9,9 +9,9 @@ import re
 import subprocess
 from pathlib import Path
 
+from tests.e2e.entrypoints import test_tui_screens_e2e as screens
+from tests.e2e.entrypoints.test_tui_screens_e2e import CHI_LLM, env, ready, ui
 from tests.support.tmux import terminal
-from tests.unit.entrypoints import test_tui_screens_e2e as screens
-from tests.unit.entrypoints.test_tui_screens_e2e import CHI_LLM, env, ready, ui
 
 pytestmark = screens.pytestmark  # skipped where chi-tui is not installed
 
