@@ -210,7 +210,8 @@ def _profiles(raw: Any, existing: Any, source: str) -> tuple[list[Any], list[str
     if not isinstance(raw, list):
         raise ConfigError("must be a list of provider profiles", source=source, key="provider_profiles")
     profiles: list[Any] = list(existing) if isinstance(existing, list) else []
-    taken = {p.get("id") for p in profiles if isinstance(p, Mapping)}
+    # An id that is not text is refused when the list is checked; here it only must not be hashed.
+    taken = {p["id"] for p in profiles if isinstance(p, Mapping) and isinstance(p.get("id"), str)}
     notices = [
         _say(
             source,

@@ -205,3 +205,13 @@ def test_migrate_rewrites_only_when_needed(tmp_path: Path) -> None:
     before = path.stat().st_mtime_ns
     assert service(tmp_path).migrate()[1] == []
     assert path.stat().st_mtime_ns == before
+
+
+def test_provider_profiles_beside_a_list_with_an_id_that_is_not_text(tmp_path: Path) -> None:
+    """Found by the configuration fuzz test: an id that cannot be hashed was a TypeError."""
+    project(
+        tmp_path,
+        {"providers": [{"id": [], "type": "ollama"}], "provider_profiles": [{"name": "studio", "type": "lmstudio"}]},
+    )
+    with pytest.raises(ConfigError, match="id"):
+        service(tmp_path).resolve()
