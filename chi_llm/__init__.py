@@ -26,12 +26,12 @@ from chi_llm.domain.errors import (
 )
 
 if TYPE_CHECKING:
-    from chi_llm.entrypoints.bootstrap import diagnose
     from chi_llm.entrypoints.facade import MicroLLM, quick_llm
     from chi_llm.entrypoints.legacy_api import ModelTable, load_config
     from chi_llm.entrypoints.project import bootstrap_project as bootstrap
     from chi_llm.entrypoints.rag import MicroRAG, quick_rag
     from chi_llm.entrypoints.templates import PromptTemplates
+    from chi_llm.entrypoints.wiring import diagnose
 
     MODELS: ModelTable
     from chi_llm.entrypoints.model_manager import ModelManager
@@ -104,12 +104,12 @@ def __getattr__(name: str) -> Any:
         from chi_llm.entrypoints import rag
 
         return getattr(rag, name)
-    if name == "bootstrap":  # the project scaffold (the composition root is chi_llm.entrypoints.bootstrap)
+    if name == "bootstrap":  # the project scaffold (the composition root is chi_llm.entrypoints.wiring)
         from chi_llm.entrypoints.project import bootstrap_project
 
         return bootstrap_project
     if name == "diagnose":
-        from chi_llm.entrypoints.bootstrap import diagnose
+        from chi_llm.entrypoints.wiring import diagnose
 
         return diagnose
     if name == "load_config":

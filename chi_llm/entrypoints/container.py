@@ -1,7 +1,7 @@
 """The dependency-injector container: the only place that knows every concrete class.
 
 Adapters are singletons, use-case services factories. Settings are resolved once, by
-`bootstrap` (the composition root), and handed in; a profile's `type` picks its adapter through
+`wire` (the composition root, entrypoints/wiring.py), and handed in; a profile's `type` picks its adapter through
 the provider registry. Nothing outside entrypoints builds a container or imports an adapter.
 """
 
@@ -179,7 +179,7 @@ SERVICES = "chi_llm.application."
 
 
 class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defined]
-    """Everything wired from one resolved `Settings` (see bootstrap)."""
+    """Everything wired from one resolved `Settings` (see wiring.wire)."""
 
     settings = providers.Dependency(instance_of=Settings)
     config = providers.Dependency(instance_of=ConfigService)

@@ -27,9 +27,9 @@ from chi_llm.domain.generation import (
 from chi_llm.domain.messages import Message, history_to_messages
 from chi_llm.domain.ports import TextGenerator
 from chi_llm.domain.settings import Settings
-from chi_llm.entrypoints.bootstrap import bootstrap
 from chi_llm.entrypoints.container import model_of
 from chi_llm.entrypoints.legacy_calls import LegacyCalls, model_argument, plain_options, provider_argument, raw_wanted
+from chi_llm.entrypoints.wiring import wire
 
 _OPTION_NAMES = ("temperature", "top_p", "max_tokens", "stop", "seed", "truncate", "json")
 
@@ -89,7 +89,7 @@ class MicroLLM(LegacyCalls):
             show_log_lines()
         self._tags = list(tags) if tags else None
         provider, output_tokens = provider_argument(provider)
-        self._container = bootstrap(
+        self._container = wire(
             config_path,
             provider=provider,
             tags=tags,

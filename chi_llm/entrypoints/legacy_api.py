@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from chi_llm.domain.errors import ChiLlmError, InvalidRequest
 from chi_llm.domain.legacy import legacy_model
 from chi_llm.domain.model_spec import HfSource, ModelSpec
-from chi_llm.entrypoints.bootstrap import configuration
+from chi_llm.entrypoints.wiring import configuration
 
 _PACKAGE = str(Path(__file__).resolve().parents[1])
 
@@ -91,9 +91,9 @@ def get_provider_settings(config_path: str | Path | None = None) -> dict[str, An
 def list_provider_models(provider: str | None = None) -> list[dict[str, Any]]:
     """[{id, name, size}] that `provider` (an id or a type; default the configured one) serves."""
     old_spelling("list_provider_models()", "run `chi-llm providers discover-models PROVIDER`")
-    from chi_llm.entrypoints.bootstrap import bootstrap
+    from chi_llm.entrypoints.wiring import wire
 
-    container = bootstrap(check_model=False)
+    container = wire(check_model=False)
     chosen = provider or container.settings().profiles()[0].id
     served = container.provider_service().served_models(chosen)
     return [{"id": m.id, "name": m.id, "size": m.details.get("size")} for m in served]
@@ -115,9 +115,9 @@ class ModelTable(dict[str, ModelSpec]):
 
 def models_table() -> ModelTable:
     """Every catalog model (packaged, user catalog, configured `models:`) by id."""
-    from chi_llm.entrypoints.bootstrap import bootstrap
+    from chi_llm.entrypoints.wiring import wire
 
-    return ModelTable((spec.id, spec) for spec in bootstrap().catalog().all())
+    return ModelTable((spec.id, spec) for spec in wire().catalog().all())
 
 
 def _manager(config_path: str | Path | None = None) -> Any:
@@ -198,9 +198,9 @@ def constant(name: str) -> str:
     """MODEL_REPO, MODEL_FILE, MODEL_DIR: where today's default model comes from, its file name,
     and the folder models are kept in."""
     old_spelling(name, "use ModelManager().get_current_model().path")
-    from chi_llm.entrypoints.bootstrap import bootstrap
+    from chi_llm.entrypoints.wiring import wire
 
-    container = bootstrap(check_model=False)
+    container = wire(check_model=False)
     catalog = container.catalog()
     spec: ModelSpec = catalog.get(catalog.default_id)
     if name == "MODEL_FILE":

@@ -138,9 +138,9 @@ class FastEmbedWrapper:
     default_model: str | None = None
 
     def __init__(self, model_name: str | None = None) -> None:
-        from chi_llm.entrypoints.bootstrap import bootstrap
+        from chi_llm.entrypoints.wiring import wire
 
-        container = bootstrap(check_model=False)
+        container = wire(check_model=False)
         container.rag_overrides.override({"embedding_model": model_name or self.default_model})
         self.model_name: str = container.rag_config().embedding_model
         self._embedder = container.embedder()

@@ -11,7 +11,7 @@ from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.hardware import GIB
 from chi_llm.domain.model_spec import FetchProgress, HfSource
 from chi_llm.domain.model_views import ModelInfo
-from chi_llm.entrypoints.bootstrap import bootstrap
+from chi_llm.entrypoints.wiring import wire
 
 
 class ModelManager(ModelLibrary):
@@ -28,7 +28,7 @@ class ModelManager(ModelLibrary):
         self, config_path: str | Path | None = None, progress: Callable[[FetchProgress], None] | None = None
     ) -> None:
         self._config_path = config_path
-        container = bootstrap(config_path, replace={"progress": progress} if progress else None)
+        container = wire(config_path, replace={"progress": progress} if progress else None)
         library: ModelLibrary = container.library()
         super().__init__(library.models, library.advisor, library.config, library.settings)
 

@@ -10,7 +10,7 @@ from typing import Any, Literal, overload
 from chi_llm.application.rag.citations import AnswerStream, AsyncAnswerStream
 from chi_llm.application.rag.service import RagService, SourcesFound
 from chi_llm.domain.rag import Hit, IngestReport, RagAnswer, StoredDocument, StoreInfo
-from chi_llm.entrypoints.bootstrap import bootstrap
+from chi_llm.entrypoints.wiring import wire
 
 
 class MicroRAG:
@@ -40,7 +40,7 @@ class MicroRAG:
         mode: str | None = None,
         progress: Any = None,
     ) -> None:
-        container = bootstrap(config_path)
+        container = wire(config_path)
         overrides = {
             "db": str(db_path) if db_path is not None else None,
             "name": name,

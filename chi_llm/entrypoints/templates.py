@@ -12,9 +12,9 @@ from chi_llm.domain.templates import PromptTemplate, TemplateStore
 
 
 def default_store() -> TemplateStore:
-    from chi_llm.entrypoints.bootstrap import bootstrap
+    from chi_llm.entrypoints.wiring import wire
 
-    store: TemplateStore = bootstrap(check_model=False).templates()
+    store: TemplateStore = wire(check_model=False).templates()
     return store
 
 

@@ -16,9 +16,9 @@ SECRET_WORDS = ("secret", "api_key", "token", "password", "credential")
 
 
 def _container(**kwargs: Any) -> Any:
-    from chi_llm.entrypoints.bootstrap import bootstrap
+    from chi_llm.entrypoints.wiring import wire
 
-    return bootstrap(**kwargs)
+    return wire(**kwargs)
 
 
 def redacted(value: Any) -> Any:
@@ -42,13 +42,13 @@ def config_explain(call: Call) -> Any:
 
 
 def config_read(call: Call) -> Any:
-    from chi_llm.entrypoints.bootstrap import configuration
+    from chi_llm.entrypoints.wiring import configuration
 
     return redacted(configuration().stored(call.scope()))
 
 
 def config_write(call: Call) -> Any:
-    from chi_llm.entrypoints.bootstrap import configuration
+    from chi_llm.entrypoints.wiring import configuration
 
     values = call.mapping("values", required=True)
 
@@ -172,7 +172,7 @@ def models_download(call: Call) -> Any:
 
 # -- diagnostics and bootstrap -------------------------------------------------------------------
 def diagnostics_run(call: Call) -> Any:
-    from chi_llm.entrypoints.bootstrap import diagnose
+    from chi_llm.entrypoints.wiring import diagnose
 
     return diagnose()
 

@@ -15,7 +15,7 @@ from chi_llm.entrypoints.cli.options import json_option, scope_options
 
 def refuse_secrets(key: str, value: str) -> None:
     """An API key on the command line, as `provider.api_key` or inside a JSON value, is refused."""
-    from chi_llm.entrypoints.bootstrap import provider_schemas
+    from chi_llm.entrypoints.wiring import provider_schemas
 
     schemas = provider_schemas()
     secrets = {name for kind in schemas for name in schemas[kind].secrets}
@@ -59,9 +59,9 @@ def show(explain: bool, as_json: bool, config_path: str | None) -> None:
     """Show the effective configuration (arguments > env > project file > global file > defaults).
 
     Secrets (API keys) are shown only as whether they are set."""
-    from chi_llm.entrypoints.bootstrap import bootstrap
+    from chi_llm.entrypoints.wiring import wire
 
-    settings = bootstrap(config_path).settings()
+    settings = wire(config_path).settings()
     if as_json:
         output.emit_json(settings.public(explain=explain))
         return
@@ -83,7 +83,7 @@ def show(explain: bool, as_json: bool, config_path: str | None) -> None:
 @output.guarded()
 def unset(key: str, scope: str, as_json: bool) -> None:
     """Remove KEY from the project (default) or global file; the other sources decide it again."""
-    from chi_llm.entrypoints.bootstrap import configuration
+    from chi_llm.entrypoints.wiring import configuration
 
     removed = configuration().unset_value(key, "global" if scope == "global" else "project")
     if as_json:
@@ -104,7 +104,7 @@ def set_(key: str, value: str, scope: str, as_json: bool) -> None:
     Dotted keys set one provider field, e.g. `provider.type fake`. API keys are refused here
     (a command line is visible to other users and kept in shell history).
     """
-    from chi_llm.entrypoints.bootstrap import configuration
+    from chi_llm.entrypoints.wiring import configuration
 
     refuse_secrets(key, value)
     path: Path = configuration().set_value(key, value, "global" if scope == "global" else "project")
@@ -121,7 +121,7 @@ def set_(key: str, value: str, scope: str, as_json: bool) -> None:
 def migrate(scope: str, as_json: bool) -> None:
     """Rewrite the project (default) or global file from chi_llm 2.x keys (default_model,
     provider host/port, provider_profiles, ...) to today's, keeping every value it means."""
-    from chi_llm.entrypoints.bootstrap import configuration
+    from chi_llm.entrypoints.wiring import configuration
 
     path, changes = configuration().migrate("global" if scope == "global" else "project")
     if as_json:

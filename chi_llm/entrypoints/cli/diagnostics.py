@@ -31,7 +31,7 @@ def diagnostics(as_json: bool) -> None:
 
     Exits 0 when nothing failed, 1 otherwise. --json prints the report (format
     chi_llm.diagnostics/1, documented in the README)."""
-    from chi_llm.entrypoints.bootstrap import diagnose
+    from chi_llm.entrypoints.wiring import diagnose
 
     report = diagnose()
     if as_json:

@@ -123,7 +123,7 @@ def one_shot_context(prompt: str, *, system: str | None, max_tokens: int | None)
     load, ~30 ms of the first call and ~80 MiB less). A prompt has at most one token per UTF-8
     byte, plus the template's own. None: keep the configured context (it was set, or the
     first provider is not local)."""
-    from chi_llm.entrypoints.bootstrap import configuration
+    from chi_llm.entrypoints.wiring import configuration
 
     settings = configuration().resolve({"max_tokens": max_tokens, "system": system}, check_model=False)
     if settings.is_set("context") or settings.profiles()[0].type != "local":

@@ -18,9 +18,9 @@ Scope = Literal["project", "global"]
 
 def service() -> Any:
     """The provider use cases over the resolved configuration."""
-    from chi_llm.entrypoints.bootstrap import bootstrap
+    from chi_llm.entrypoints.wiring import wire
 
-    return bootstrap(check_model=False).provider_service()
+    return wire(check_model=False).provider_service()
 
 
 def parse_settings(pairs: tuple[str, ...]) -> dict[str, Any]:
@@ -110,7 +110,7 @@ def list_(as_json: bool) -> None:
 @output.guarded()
 def schema(as_json: bool) -> None:
     """Each provider type's fields: name, type, required, default, help, options."""
-    from chi_llm.entrypoints.bootstrap import provider_schemas
+    from chi_llm.entrypoints.wiring import provider_schemas
 
     data = {"providers": to_json(list(provider_schemas().values()))}
     if as_json:

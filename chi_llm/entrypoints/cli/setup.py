@@ -17,9 +17,9 @@ EXIT_TEST_FAILED = 5
 
 
 def setup_service() -> Any:
-    from chi_llm.entrypoints.bootstrap import bootstrap
+    from chi_llm.entrypoints.wiring import wire
 
-    return bootstrap(check_model=False).setup()
+    return wire(check_model=False).setup()
 
 
 @click.group(invoke_without_command=True)

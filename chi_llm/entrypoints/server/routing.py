@@ -1,6 +1,6 @@
 """A request's `model` to a backend: a catalog or inventory model (served locally), a provider
 profile (`profile-id`, `profile-id/model`), or nothing (the configured order, with fallback).
-Each distinct route is bootstrapped once and kept; routes to the same model share one Gate."""
+Each distinct route is wired once and kept; routes to the same model share one Gate."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from chi_llm.application.generation import GenerationService
 from chi_llm.application.router import ProviderRouter
 from chi_llm.domain.errors import ModelNotFound
 from chi_llm.domain.providers import ProviderProfile
-from chi_llm.entrypoints.bootstrap import bootstrap
 from chi_llm.entrypoints.container import model_of
 from chi_llm.entrypoints.server.gate import Gate
+from chi_llm.entrypoints.wiring import wire
 
 DEFAULT_NAMES = ("", "default", "chi-llm")  # ask for the configured order
 
@@ -105,7 +105,7 @@ def _not_found(name: str, model: str, known: Known) -> ModelNotFound:
 
 @dataclass(slots=True)
 class Backend:
-    """A bootstrapped route: the generation service, its router and the gate it queues at."""
+    """A wired route: the generation service, its router and the gate it queues at."""
 
     name: str  # the model name answers report
     service: GenerationService
@@ -162,7 +162,7 @@ class Backends:
         self._gates = {k: g for k, g in self._gates.items() if id(g) in used or g.active or g.waiting}
 
     def _build(self, route: Route) -> Backend:
-        container = bootstrap(self._config_path, self._env, provider=route.provider, model=route.model)
+        container = wire(self._config_path, self._env, provider=route.provider, model=route.model)
         router: ProviderRouter = container.generator()
         first = router.candidates[0]
         model = model_of(first, container.settings()) or first.id

@@ -14,13 +14,13 @@ from typing import Any
 from chi_llm._version import __version__
 from chi_llm.adapters.registry import PROVIDER_TYPES
 from chi_llm.domain.shown_text import shown
-from chi_llm.entrypoints.bootstrap import bootstrap
 from chi_llm.entrypoints.container import Container, model_of
 from chi_llm.entrypoints.server.connections import ConnectionLimits
 from chi_llm.entrypoints.server.errors import HttpError
 from chi_llm.entrypoints.server.gate import Gate
 from chi_llm.entrypoints.server.replies import model_object
 from chi_llm.entrypoints.server.routing import Backends, Known, Limits, Route, resolve
+from chi_llm.entrypoints.wiring import wire
 
 API_KEY_VARIABLE = "CHI_LLM_SERVE_API_KEY"
 MAX_NAMES = 256  # model names remembered
@@ -54,7 +54,7 @@ class ServerState:
 
     def __init__(self, options: ServeOptions, env: Mapping[str, str]) -> None:
         self.options = options
-        self.base: Container = bootstrap(options.config_path, env)
+        self.base: Container = wire(options.config_path, env)
         self.backends = Backends(options.config_path, env, options.limits)
         self.stopping = asyncio.Event()  # set when the grace period is over: streams end now
         self.draining = False  # set on SIGTERM: new requests are refused

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from chi_llm.adapters.fake import FakeTextGenerator
-from chi_llm.entrypoints.bootstrap import bootstrap
+from chi_llm.entrypoints.wiring import wire
 from tests.support.cli import closed_port, run
 from tests.support.servers.base import Server, serve
 from tests.support.servers.ollama import OllamaHandler
@@ -68,11 +68,11 @@ def test_the_wizard_needs_a_terminal_and_says_how_to_script_it() -> None:
 def test_choosing_local_switches_from_a_remote_provider(isolated: Path) -> None:
     global_file().parent.mkdir(parents=True)
     global_file().write_text("provider: {type: ollama, model: qwen3}\ntemperature: 0.3\n")
-    bootstrap().setup().save_local("smollm2-135m")
+    wire().setup().save_local("smollm2-135m")
     saved = yaml.safe_load(global_file().read_text())
     assert saved == {"provider": {"type": "local"}, "temperature": 0.3, "model": "smollm2-135m"}
     global_file().write_text("providers: [{id: box, type: ollama}]\ndefault_provider: box\n")
-    bootstrap().setup().save_local("smollm2-135m")
+    wire().setup().save_local("smollm2-135m")
     saved = yaml.safe_load(global_file().read_text())
     assert saved["default_provider"] == "local" and {p["id"] for p in saved["providers"]} == {"box", "local"}
 

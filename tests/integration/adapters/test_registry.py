@@ -31,8 +31,8 @@ def test_building_the_local_path_loads_no_http_adapter() -> None:
     """Cold start: a local generation's wiring imports neither httpx nor any HTTP provider."""
     code = (
         "import sys\n"
-        "from chi_llm.entrypoints.bootstrap import bootstrap\n"
-        "bootstrap().generator().primary\n"
+        "from chi_llm.entrypoints.wiring import wire\n"
+        "wire().generator().primary\n"
         "loaded = sorted(m for m in sys.modules if m == 'httpx' or m.startswith('chi_llm.adapters.http')\n"
         "    or m in ('chi_llm.adapters.anthropic', 'chi_llm.adapters.ollama', 'huggingface_hub'))\n"
         "print(','.join(loaded))\n"

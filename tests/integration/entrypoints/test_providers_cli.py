@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from chi_llm import MicroLLM
 from chi_llm.adapters.fake import FakeTextGenerator
 from chi_llm.application.provider_service import ProviderService
-from chi_llm.entrypoints.bootstrap import bootstrap
 from chi_llm.entrypoints.cli import cli
+from chi_llm.entrypoints.wiring import wire
 from tests.support.cli import closed_port, out, run
 from tests.support.servers.base import Server, serve
 from tests.support.servers.ollama import OllamaHandler
@@ -167,7 +167,7 @@ def test_secrets_stay_out_of_output_and_argv(isolated: Path, openai: Server, mon
 
 
 def provider_service() -> ProviderService:
-    service: ProviderService = bootstrap(check_model=False).provider_service()
+    service: ProviderService = wire(check_model=False).provider_service()
     return service
 
 

@@ -118,7 +118,7 @@ def test_values_beyond_the_limits_are_refused(isolated: Path, key: str, value: s
 
 def test_every_writer_is_held_to_the_rules_not_only_config_set(isolated: Path, tmp_path: Path) -> None:
     """The bridge's config/write and the services write through ConfigService.update."""
-    from chi_llm.entrypoints.bootstrap import configuration
+    from chi_llm.entrypoints.wiring import configuration
 
     service = configuration()
     with pytest.raises(ConfigError, match="not an existing folder"):

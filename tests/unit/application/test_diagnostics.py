@@ -19,7 +19,7 @@ from chi_llm.domain.cpu_load import CpuLoad
 from chi_llm.domain.diagnostics import Check, DiagnosticReport, EngineReport, Feature
 from chi_llm.domain.hardware import GIB, Gpu, Hardware
 from chi_llm.domain.model_spec import HfSource, ModelSpec
-from chi_llm.entrypoints.bootstrap import bootstrap, diagnose
+from chi_llm.entrypoints.wiring import diagnose, wire
 from tests.support.cli import closed_port
 
 MACHINE = Hardware(
@@ -41,7 +41,7 @@ def report(env: dict[str, str] | None = None, **replace: Any) -> DiagnosticRepor
 
     rag = Feature(name="rag", installed=False, found={"lancedb": None}, install="pip install 'chi-llm[rag]'")
     fakes = {"probe": FixedSystemProbe(MACHINE), "engine_info": FixedEngineInfo(), "features": FixedFeatures([rag])}
-    container = bootstrap(env={**os.environ, **(env or {})}, replace={**fakes, **replace})
+    container = wire(env={**os.environ, **(env or {})}, replace={**fakes, **replace})
     result: DiagnosticReport = container.diagnostics().run()
     return result
 

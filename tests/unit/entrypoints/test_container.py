@@ -12,7 +12,7 @@ from chi_llm.adapters.registry import PROVIDER_TYPES
 from chi_llm.application.generation import GenerationService
 from chi_llm.application.router import ProviderRouter
 from chi_llm.domain.errors import ConfigError, MissingCredentials
-from chi_llm.entrypoints.bootstrap import bootstrap
+from chi_llm.entrypoints.wiring import wire
 
 BRANCHES: dict[str, tuple[dict[str, Any], str]] = {
     "local": ({"type": "local"}, "llama.cpp"),
@@ -32,7 +32,7 @@ def test_every_registered_type_has_a_branch_here() -> None:
 @pytest.mark.parametrize("branch", list(BRANCHES))
 def test_every_provider_branch_builds(branch: str) -> None:
     provider, expected = BRANCHES[branch]
-    container = bootstrap(provider=provider, max_tokens=9)
+    container = wire(provider=provider, max_tokens=9)
     service = container.generation()
     assert isinstance(service, GenerationService) and isinstance(service.generator, ProviderRouter)
     assert service.defaults.max_tokens == 9
@@ -49,18 +49,18 @@ def test_every_provider_branch_builds(branch: str) -> None:
     ],
 )
 def test_auth_headers_come_from_the_profile(provider: dict[str, Any], header: str, value: str) -> None:
-    adapter: Any = bootstrap(provider=provider).generator().primary
+    adapter: Any = wire(provider=provider).generator().primary
     assert adapter.transport.headers[header.title() if header == "authorization" else header] == value
 
 
 def test_keys_come_from_the_environment_when_the_profile_has_none() -> None:
-    container = bootstrap(env={"ANTHROPIC_API_KEY": "from-env"}, provider={"type": "anthropic", "model": "m"})
+    container = wire(env={"ANTHROPIC_API_KEY": "from-env"}, provider={"type": "anthropic", "model": "m"})
     adapter: Any = container.generator().primary
     assert adapter.transport.headers["x-api-key"] == "from-env"
 
 
 def test_missing_api_keys_are_reported_when_used() -> None:
-    router = bootstrap(env={}, provider={"type": "anthropic", "model": "m"}).generator()
+    router = wire(env={}, provider={"type": "anthropic", "model": "m"}).generator()
     with pytest.raises(MissingCredentials, match="ANTHROPIC_API_KEY"):
         _ = router.primary
 
@@ -75,28 +75,28 @@ def test_profiles_tags_and_default(isolated: Path) -> None:
     )
 
     def order(**kw: Any) -> list[str]:
-        return [p.id for p in bootstrap(**kw).generator().candidates]
+        return [p.id for p in wire(**kw).generator().candidates]
 
     assert order() == ["c", "b", "a", "local"]  # the embedded model, last
     assert order(tags=["fast"]) == ["b", "a"]
     assert order(tags=["smart"]) == ["b"]
     assert order(provider="a") == ["a"]
     with pytest.raises(ConfigError, match="no provider profile 'zzz'"):
-        bootstrap(provider="zzz").generator()
+        wire(provider="zzz").generator()
 
 
 def test_models_live_under_the_cache_dir(tmp_path: Path) -> None:
-    assert bootstrap(cache_dir=str(tmp_path / "c")).model_files().models_dir == tmp_path / "c" / "models"
+    assert wire(cache_dir=str(tmp_path / "c")).model_files().models_dir == tmp_path / "c" / "models"
 
 
 def test_replaced_adapters_are_used() -> None:
     fake = FakeTextGenerator(["scripted"])
-    container = bootstrap(replace={"generator": fake})
+    container = wire(replace={"generator": fake})
     assert container.generation().generator is fake
     assert container.generation().generate(container.generation().raw_request("x")).text == "scripted"
 
 
 def test_settings_are_resolved_once_and_shared() -> None:
-    container = bootstrap(temperature=0.3)
+    container = wire(temperature=0.3)
     assert container.settings() is container.library().settings is container.provider_service().settings
     assert container.generation().defaults.temperature == 0.3

@@ -10,7 +10,7 @@ import pytest
 
 from chi_llm.adapters.fake import FakeTextGenerator
 from chi_llm.domain.errors import ChiLlmError
-from chi_llm.entrypoints.bootstrap import bootstrap
+from chi_llm.entrypoints.wiring import wire
 from tests.support.cli import run
 from tests.support.servers.base import Server, serve
 from tests.support.servers.openai import OpenAIHandler
@@ -42,7 +42,7 @@ def profiles(server: Server, *keys: str) -> list[dict[str, object]]:
 
 
 def test_library_errors_never_carry_the_key(echoing: Server) -> None:
-    generation = bootstrap(provider=profiles(echoing, WRONG)[0]).generation()
+    generation = wire(provider=profiles(echoing, WRONG)[0]).generation()
     with pytest.raises(ChiLlmError) as error:
         generation.generate(generation.raw_request("hi"))
     assert WRONG not in str(error.value) and "Incorrect API key" in str(error.value)

@@ -1,5 +1,5 @@
 """The composition root: resolve settings once, build the container. MicroLLM, ModelManager, the
-CLI, the bridge and the server are thin views over what `bootstrap` returns."""
+CLI, the bridge and the server are thin views over what `wire` returns."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from chi_llm.domain.settings import Settings
 from chi_llm.entrypoints.container import Container, config_service
 
 
-def bootstrap(
+def wire(
     config_path: str | Path | None = None,
     env: Mapping[str, str] | None = None,
     *,
@@ -58,7 +58,7 @@ def diagnose(env: Mapping[str, str] | None = None) -> DiagnosticReport:
     cannot be resolved is reported as a failed check; the other checks then use the defaults."""
     env = os.environ if env is None else env
     try:
-        container = bootstrap(env=env)
+        container = wire(env=env)
         service = container.diagnostics()
     except ChiLlmError as error:
         container = Container(settings=Settings.defaults(), config=config_service(env))
