@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from chi_llm.adapters.catalog import YamlModelCatalog
-from chi_llm.domain.model_spec import Sampling
+from chi_llm.adapters.models.catalog import YamlModelCatalog
+from chi_llm.domain.models.spec import Sampling
 
 
 def recommended() -> Sampling:

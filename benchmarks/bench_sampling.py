@@ -13,8 +13,8 @@ import platform
 import statistics
 from dataclasses import asdict
 
-from chi_llm.adapters.catalog import YamlModelCatalog
-from chi_llm.domain.model_spec import Sampling
+from chi_llm.adapters.models.catalog import YamlModelCatalog
+from chi_llm.domain.models.spec import Sampling
 
 PROMPTS = ("Write a haiku", "Write a haiku about the sea", "Tell me about cats", "Explain what a compiler does")
 

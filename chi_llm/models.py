@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chi_llm.domain.model_views import ModelInfo
+from chi_llm.domain.models.views import ModelInfo
 from chi_llm.entrypoints.model_manager import ModelManager
 
 if TYPE_CHECKING:

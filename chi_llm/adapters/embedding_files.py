@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 from chi_llm.adapters.file_lock import exclusive_lock
-from chi_llm.adapters.wheel_source import WheelModelSource
+from chi_llm.adapters.models.wheel_source import WheelModelSource
 from chi_llm.domain.errors import ModelCorrupt
 from chi_llm.domain.ports import ProgressCallback
 from chi_llm.domain.rag import EmbeddingFile, EmbeddingSpec

@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from pathlib import Path
 
-from chi_llm.adapters.provider_type import BuildContext, ProviderType, with_defaults
+from chi_llm.adapters.providers.provider_type import BuildContext, ProviderType, with_defaults
 from chi_llm.adapters.threaded import stream_in_thread
 from chi_llm.domain.cpu_load import CpuLoad
 from chi_llm.domain.diagnostics import EngineReport, Feature
@@ -26,8 +26,8 @@ from chi_llm.domain.generation import (
 )
 from chi_llm.domain.hardware import Hardware
 from chi_llm.domain.legacy import legacy_model
-from chi_llm.domain.model_spec import ModelSpec
-from chi_llm.domain.model_views import CatalogCheck
+from chi_llm.domain.models.spec import ModelSpec
+from chi_llm.domain.models.views import CatalogCheck
 from chi_llm.domain.ports import Embedder, EngineInfo, FeatureProbe, ModelCatalog, SystemProbe, TextGenerator
 from chi_llm.domain.providers import ProviderField, ProviderProfile, ProviderSchema
 
@@ -240,7 +240,7 @@ class InMemoryCatalog(ModelCatalog):
     def check(self, path: Path | None = None) -> CatalogCheck:
         """Files are checked as the YAML catalog checks them; the in-memory specs were checked
         when they were built."""
-        from chi_llm.adapters.catalog import check_catalog_file
+        from chi_llm.adapters.models.catalog import check_catalog_file
 
         if path is not None:
             return check_catalog_file(path)

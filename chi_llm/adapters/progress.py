@@ -6,7 +6,7 @@ import sys
 import time
 from typing import TextIO
 
-from chi_llm.domain.model_spec import FetchProgress
+from chi_llm.domain.models.spec import FetchProgress
 
 _PHASES = {"download": "downloading", "extract": "extracting", "verify": "verifying"}
 

@@ -11,11 +11,11 @@ from typing import Any, Literal
 
 from chi_llm.application.config_env import env_layers
 from chi_llm.application.config_values import coerce, migrated, parse_scalar, stored_form
-from chi_llm.application.model_store import is_inventory_id, looks_like_path
+from chi_llm.application.models.store import is_inventory_id, looks_like_path
 from chi_llm.domain.config_limits import check_structure
 from chi_llm.domain.errors import ConfigError, InvalidRequest, ModelNotFound
-from chi_llm.domain.hub_refs import is_hub_reference, parse_reference
 from chi_llm.domain.legacy import DROPPED_ENV, RENAMED_KEYS, legacy_model, migrate_layer, migrate_provider
+from chi_llm.domain.models.hub_refs import is_hub_reference, parse_reference
 from chi_llm.domain.ports import ConfigStore
 from chi_llm.domain.providers import ProviderProfile, Schemas
 from chi_llm.domain.setting_rules import check_default_provider

@@ -11,7 +11,7 @@ from typing import Any
 
 from chi_llm.application.config import ConfigService
 from chi_llm.application.config_env import PROVIDER_ENV_PREFIX
-from chi_llm.application.model_store import ModelStore, is_inventory_id, looks_like_path
+from chi_llm.application.models.store import ModelStore, is_inventory_id, looks_like_path
 from chi_llm.application.project_contents import env_sample, requirements
 from chi_llm.domain.errors import InvalidRequest, ModelNotFound
 from chi_llm.domain.ports import ConfigStore, ProjectFiles

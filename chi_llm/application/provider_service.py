@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from chi_llm.application.config import ConfigService
-from chi_llm.application.model_library import ModelLibrary
+from chi_llm.application.models.library import ModelLibrary
+from chi_llm.application.provider_router import adhoc_profile, candidates
 from chi_llm.application.provider_single import carried_single
-from chi_llm.application.router import adhoc_profile, candidates
 from chi_llm.domain.errors import BackendUnavailable, ChiLlmError, ConfigError, MissingCredentials, ModelNotFound
 from chi_llm.domain.generation import GenerationOptions, GenerationRequest
 from chi_llm.domain.messages import Message

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from chi_llm.application.config import ConfigService
-from chi_llm.application.model_library import ModelLibrary
+from chi_llm.application.models.library import ModelLibrary
 from chi_llm.application.provider_service import ProviderService
 from chi_llm.domain.errors import InvalidRequest
-from chi_llm.domain.model_views import ModelChoice
+from chi_llm.domain.models.views import ModelChoice
 from chi_llm.domain.provider_views import ConnectionReport
 from chi_llm.domain.providers import check_profile
 from chi_llm.domain.setup_views import SetupResult

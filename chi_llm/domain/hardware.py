@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chi_llm.domain.generation import DEFAULT_CONTEXT
-from chi_llm.domain.model_spec import ModelSpec
+from chi_llm.domain.models.spec import ModelSpec
 
 GIB = 1024**3
 RUNTIME_OVERHEAD = 300 * 1024**2  # compute buffers, tokenizer, runtime: measured ~250 MiB on small models

@@ -16,7 +16,7 @@ from chi_llm.domain.capabilities import GeneratorExtras
 from chi_llm.domain.cpu_load import CpuLoad
 from chi_llm.domain.generation import Chunk, Completion, GenerationRequest, collect
 from chi_llm.domain.hardware import Hardware
-from chi_llm.domain.model_ports import (  # the model ports live in their own module; imported here as before
+from chi_llm.domain.models.ports import (  # the model ports live in their own module; imported here as before
     ModelCatalog,
     ModelFiles,
     ModelHub,

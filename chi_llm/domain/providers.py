@@ -1,7 +1,7 @@
 """Provider types' settings schemas, validated provider profiles, and which model a profile uses.
 
 Each provider adapter module declares its `ProviderSchema`; the registry of provider types
-(adapters/registry.py) hands the schemas to the configuration service, so a profile is validated
+(adapters/providers/registry.py) hands the schemas to the configuration service, so a profile is validated
 once, against its own type's fields, when settings are resolved.
 """
 

@@ -18,18 +18,18 @@ from chi_llm.entrypoints.lean_imports import dependency_injector
 containers, providers = dependency_injector()
 
 from chi_llm._version import __version__  # noqa: E402
-from chi_llm.adapters.catalog import YamlModelCatalog  # noqa: E402
 from chi_llm.adapters.disk import cache_home  # noqa: E402
-from chi_llm.adapters.model_files import LocalModelFiles  # noqa: E402
+from chi_llm.adapters.models.catalog import YamlModelCatalog  # noqa: E402
+from chi_llm.adapters.models.files import LocalModelFiles  # noqa: E402
 from chi_llm.adapters.progress import TerminalProgress  # noqa: E402
-from chi_llm.adapters.provider_type import BuildContext  # noqa: E402
-from chi_llm.adapters.registry import PROVIDER_TYPES, schemas  # noqa: E402
+from chi_llm.adapters.providers.provider_type import BuildContext  # noqa: E402
+from chi_llm.adapters.providers.registry import PROVIDER_TYPES, schemas  # noqa: E402
 from chi_llm.application.config import ConfigService  # noqa: E402
 from chi_llm.application.generation import GenerationService  # noqa: E402
-from chi_llm.application.model_store import ModelStore  # noqa: E402
-from chi_llm.application.router import ProviderRouter, candidates  # noqa: E402
+from chi_llm.application.models.store import ModelStore  # noqa: E402
+from chi_llm.application.provider_router import ProviderRouter, candidates  # noqa: E402
 from chi_llm.domain.generation import GenerationOptions  # noqa: E402
-from chi_llm.domain.model_spec import Sampling  # noqa: E402
+from chi_llm.domain.models.spec import Sampling  # noqa: E402
 from chi_llm.domain.ports import TextGenerator  # noqa: E402
 from chi_llm.domain.providers import ProviderProfile, model_for  # noqa: E402
 from chi_llm.domain.settings import Settings, check_on_disk  # noqa: E402
@@ -156,7 +156,7 @@ def _defaults(settings: Settings) -> GenerationOptions:
 
 
 def _advisor(models: ModelStore, probe: Any, inspector: Any, settings: Settings) -> Any:
-    from chi_llm.application.model_advice import ModelAdvisor
+    from chi_llm.application.models.advice import ModelAdvisor
 
     return ModelAdvisor(models, probe, inspector, allow_oversize=settings["allow_oversize"])
 
@@ -195,13 +195,13 @@ class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defi
         lambda s, env: LocalModelFiles(cache_dir(s["cache_dir"], env) / "models"), settings, env
     )
     sources = providers.Dict(
-        wheel=providers.Singleton(lazy(ADAPTERS + "wheel_source.WheelModelSource")),
-        hf=providers.Singleton(lazy(ADAPTERS + "hf_source.HfModelSource")),
+        wheel=providers.Singleton(lazy(ADAPTERS + "models.wheel_source.WheelModelSource")),
+        hf=providers.Singleton(lazy(ADAPTERS + "models.hf_source.HfModelSource")),
     )
     gguf_paths = providers.Callable(lambda s: tuple(s["gguf_paths"] or ()), settings)
-    inventory = providers.Singleton(lazy(ADAPTERS + "inventory.ToolInventory"), env, gguf_paths)
+    inventory = providers.Singleton(lazy(ADAPTERS + "models.inventory.ToolInventory"), env, gguf_paths)
     probe = providers.Singleton(lazy(ADAPTERS + "system_probe.LocalSystemProbe"))
-    hub = providers.Singleton(lazy(ADAPTERS + "hf_hub.HfHub"))
+    hub = providers.Singleton(lazy(ADAPTERS + "models.hf_hub.HfHub"))
     model_store = providers.Singleton(
         ModelStore,
         catalog=catalog,
@@ -212,9 +212,9 @@ class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defi
         hub=hub,
         probe=probe,
     )
-    inspector = providers.Singleton(lazy(ADAPTERS + "gguf.GgufInspector"))
+    inspector = providers.Singleton(lazy(ADAPTERS + "models.gguf.GgufInspector"))
     advisor = providers.Singleton(_advisor, model_store, probe, inspector, settings)
-    finder = providers.Singleton(lazy(ADAPTERS + "server_finder.LocalServerFinder"), env)
+    finder = providers.Singleton(lazy(ADAPTERS + "providers.server_finder.LocalServerFinder"), env)
 
     build = providers.Singleton(
         builder, settings, env, model_store.provided.locate, advisor.provided.admit, model_store.provided.sampling
@@ -234,7 +234,7 @@ class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defi
         lazy(SERVICES + "structured.StructuredService"), generation=generation, validator=schema_validator
     )
     library = providers.Factory(
-        lazy(SERVICES + "model_library.ModelLibrary"),
+        lazy(SERVICES + "models.library.ModelLibrary"),
         models=model_store,
         advisor=advisor,
         config=config,

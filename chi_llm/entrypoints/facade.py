@@ -14,7 +14,7 @@ from chi_llm.application.generation import GenerationService
 
 if TYPE_CHECKING:
     from chi_llm.application.chat_session import ChatSession
-from chi_llm.application.router import ProviderRouter
+from chi_llm.application.provider_router import ProviderRouter
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.generation import (
     Chunk,

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from chi_llm.domain.errors import ChiLlmError, InvalidRequest
 from chi_llm.domain.legacy import legacy_model
-from chi_llm.domain.model_spec import HfSource, ModelSpec
+from chi_llm.domain.models.spec import HfSource, ModelSpec
 from chi_llm.entrypoints.wiring import configuration
 
 _PACKAGE = str(Path(__file__).resolve().parents[1])
@@ -269,7 +269,7 @@ def export(name: str) -> Any:
 
         return getattr(legacy_text, name)
     if name == "ModelInfo":
-        from chi_llm.domain.model_views import ModelInfo
+        from chi_llm.domain.models.views import ModelInfo
 
         return ModelInfo
     from chi_llm.entrypoints import legacy_analyzer

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from chi_llm.application.model_library import ModelLibrary
+from chi_llm.application.models.library import ModelLibrary
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.hardware import GIB
-from chi_llm.domain.model_spec import FetchProgress, HfSource
-from chi_llm.domain.model_views import ModelInfo
+from chi_llm.domain.models.spec import FetchProgress, HfSource
+from chi_llm.domain.models.views import ModelInfo
 from chi_llm.entrypoints.wiring import wire
 
 

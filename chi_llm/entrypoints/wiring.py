@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from chi_llm.adapters.registry import schemas
+from chi_llm.adapters.providers.registry import schemas
 from chi_llm.application.config import ConfigService
 from chi_llm.domain.diagnostics import DiagnosticReport
 from chi_llm.domain.errors import ChiLlmError

@@ -34,11 +34,11 @@ def _fake(_: pytest.FixtureRequest) -> Subject:
 def _llama_cpp(request: pytest.FixtureRequest) -> Subject:
     """The real adapter on the real embedded model, wired as production wires it: the registry's
     `local` type over the real model service (so an unknown model is the adapter's own error)."""
-    from chi_llm.adapters.catalog import YamlModelCatalog
-    from chi_llm.adapters.model_files import LocalModelFiles
-    from chi_llm.adapters.provider_type import BuildContext
-    from chi_llm.adapters.registry import PROVIDER_TYPES
-    from chi_llm.application.model_store import ModelStore
+    from chi_llm.adapters.models.catalog import YamlModelCatalog
+    from chi_llm.adapters.models.files import LocalModelFiles
+    from chi_llm.adapters.providers.provider_type import BuildContext
+    from chi_llm.adapters.providers.registry import PROVIDER_TYPES
+    from chi_llm.application.models.store import ModelStore
     from chi_llm.domain.providers import ProviderProfile
     from tests.conftest import shared_models_dir
 
@@ -75,8 +75,8 @@ def _http(handler: Any, kind: str, prefix: str = "") -> Callable[..., Iterator[S
 
 def registry_build(kind: str, **settings: Any) -> Any:
     """An adapter from a profile of `kind`, through the registry (the container's path)."""
-    from chi_llm.adapters.provider_type import BuildContext
-    from chi_llm.adapters.registry import PROVIDER_TYPES, schemas
+    from chi_llm.adapters.providers.provider_type import BuildContext
+    from chi_llm.adapters.providers.registry import PROVIDER_TYPES, schemas
     from chi_llm.domain.providers import check_profile
 
     schema = schemas()[kind]

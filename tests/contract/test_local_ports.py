@@ -11,14 +11,14 @@ import pytest
 
 from chi_llm.adapters.config_files import FileConfigStore
 from chi_llm.adapters.fake import FixedSystemProbe
-from chi_llm.adapters.gguf import GgufInspector
-from chi_llm.adapters.inventory import ToolInventory
-from chi_llm.adapters.model_files import LocalModelFiles
+from chi_llm.adapters.models.files import LocalModelFiles
+from chi_llm.adapters.models.gguf import GgufInspector
+from chi_llm.adapters.models.inventory import ToolInventory
 from chi_llm.adapters.system_probe import LocalSystemProbe
-from chi_llm.application.model_store import is_inventory_id
+from chi_llm.application.models.store import is_inventory_id
 from chi_llm.domain.errors import ConfigError, ModelCorrupt
 from chi_llm.domain.hardware import GIB, Gpu, Hardware
-from chi_llm.domain.model_spec import HfSource, ModelSpec
+from chi_llm.domain.models.spec import HfSource, ModelSpec
 from chi_llm.domain.ports import ConfigStore, ModelFiles, ModelInspector, ModelInventory, SystemProbe
 
 DATA = b"GGUF" + bytes(range(256)) * 8

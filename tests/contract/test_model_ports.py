@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from chi_llm.adapters.catalog import YamlModelCatalog
 from chi_llm.adapters.fake import InMemoryCatalog
-from chi_llm.adapters.hf_source import HfModelSource
-from chi_llm.adapters.wheel_source import WheelModelSource
+from chi_llm.adapters.models.catalog import YamlModelCatalog
+from chi_llm.adapters.models.hf_source import HfModelSource
+from chi_llm.adapters.models.wheel_source import WheelModelSource
 from chi_llm.domain.errors import ModelFetchFailed, ModelNotFound
 from chi_llm.domain.legacy import LEGACY_MODEL_IDS
-from chi_llm.domain.model_spec import HfSource, ModelSpec, RemoteFile
+from chi_llm.domain.models.spec import HfSource, ModelSpec, RemoteFile
 from chi_llm.domain.ports import ModelCatalog, ModelSource
 from tests.support.hub_server import running_hub
 from tests.support.wheels import build_wheel, serve_locally
@@ -115,7 +115,7 @@ class SourceCase:
 def _wheel_case(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SourceCase]:
     built = build_wheel(tmp / "index")
     serve_locally(monkeypatch, built.folder)
-    from chi_llm.domain.model_spec import WheelSource
+    from chi_llm.domain.models.spec import WheelSource
 
     missing = ModelSpec(
         id="gone",
@@ -150,7 +150,7 @@ def case(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def missing_wheel_spec() -> ModelSpec:
-    from chi_llm.domain.model_spec import WheelSource
+    from chi_llm.domain.models.spec import WheelSource
 
     wheel = WheelSource(requirement="chi-test-model==9.9", member="x.gguf")
     return ModelSpec(id="w", name="W", source=wheel, filename="x.gguf")

@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from chi_llm.adapters.gemini import gemini_schema
+from chi_llm.adapters.providers.gemini import gemini_schema
 from chi_llm.domain.generation import GenerationOptions, GenerationRequest, collect
 from chi_llm.domain.messages import Message
 from chi_llm.domain.structured import OutputSchema

@@ -52,8 +52,8 @@ def test_the_wheel_carries_its_data_files_and_only_the_package(dist: Path) -> No
     names = zipfile.ZipFile(wheel).namelist()
     for data in (
         "chi_llm/py.typed",
-        "chi_llm/adapters/models.yaml",
-        "chi_llm/adapters/models.json",
+        "chi_llm/adapters/models/models.yaml",
+        "chi_llm/adapters/models/models.json",
         "chi_llm/schemas/diagnostics-1.json",
     ):
         assert data in names

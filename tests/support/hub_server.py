@@ -224,5 +224,5 @@ def hub_for_downloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[Hub]:
         monkeypatch.setenv("HF_ENDPOINT", hub.url)
         monkeypatch.setenv("HF_HUB_DISABLE_XET", "1")
         monkeypatch.delenv("HF_TOKEN", raising=False)
-        monkeypatch.setattr("chi_llm.adapters.hf_source.CHUNK", 32 * 1024)
+        monkeypatch.setattr("chi_llm.adapters.models.hf_source.CHUNK", 32 * 1024)
         yield hub

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from chi_llm.domain.model_spec import ModelSpec, WheelSource
+from chi_llm.domain.models.spec import ModelSpec, WheelSource
 
 
 @dataclass

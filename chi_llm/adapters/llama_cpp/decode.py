@@ -14,7 +14,7 @@ from chi_llm.adapters.llama_cpp.pacing import Pace
 from chi_llm.adapters.llama_cpp.sessions import shared_prefix
 from chi_llm.domain.errors import GenerationFailed
 from chi_llm.domain.generation import Chunk, FinishReason, GenerationOptions, Timings, Usage
-from chi_llm.domain.model_spec import Sampling
+from chi_llm.domain.models.spec import Sampling
 
 
 def held_back(text: str, stops: Sequence[str]) -> int:

@@ -24,7 +24,7 @@ from chi_llm.adapters.llama_cpp.prompt import chat_tokens, raw_tokens
 from chi_llm.adapters.llama_cpp.sessions import decode_snapshot, encode
 from chi_llm.adapters.worker import Job, ModelWorker, run_async, run_sync, worker_for
 from chi_llm.domain.generation import DEFAULT_CONTEXT, Chunk, GenerationRequest, aclose_stream
-from chi_llm.domain.model_spec import Sampling
+from chi_llm.domain.models.spec import Sampling
 from chi_llm.domain.ports import TextGenerator
 from chi_llm.domain.structured import OutputSchema
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chi_llm.adapters.gguf import read_metadata, trained_context
 from chi_llm.adapters.llama_cpp.chat_format import Formatter, make_formatter, uncompilable
 from chi_llm.adapters.llama_cpp.sessions import KvSessions
 from chi_llm.adapters.llama_cpp.thread_control import ThreadControl
+from chi_llm.adapters.models.gguf import read_metadata, trained_context
 from chi_llm.adapters.worker import stop_all
 from chi_llm.domain.errors import BackendUnavailable, ModelCorrupt
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chi_llm.adapters.provider_type import BuildContext, ProviderType
+from chi_llm.adapters.providers.provider_type import BuildContext, ProviderType
 from chi_llm.domain.errors import ConfigError
 from chi_llm.domain.ports import TextGenerator
 from chi_llm.domain.providers import ProviderField, ProviderProfile, ProviderSchema

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chi_llm.application.model_library import ModelLibrary
+from chi_llm.application.models.library import ModelLibrary
 from chi_llm.domain.diagnostics import Check
 from chi_llm.domain.hardware import GIB
-from chi_llm.domain.model_spec import LocalSource
-from chi_llm.domain.model_views import ModelInfo
+from chi_llm.domain.models.spec import LocalSource
+from chi_llm.domain.models.views import ModelInfo
 
 LOW_DISK = 2 * GIB
 

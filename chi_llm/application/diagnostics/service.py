@@ -17,7 +17,7 @@ from chi_llm.application.diagnostics.system_checks import (
     hardware_checks,
     runtime_checks,
 )
-from chi_llm.application.model_library import ModelLibrary
+from chi_llm.application.models.library import ModelLibrary
 from chi_llm.application.provider_service import ProviderService
 from chi_llm.domain.diagnostics import AREAS, Check, DiagnosticReport, Status
 from chi_llm.domain.errors import ChiLlmError

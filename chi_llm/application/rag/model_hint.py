@@ -4,7 +4,7 @@ not say. The advisor names the catalog model that fits this machine."""
 
 from __future__ import annotations
 
-from chi_llm.application.model_advice import ModelAdvisor
+from chi_llm.application.models.advice import ModelAdvisor
 
 SMALL = 0.5e9  # parameters below which a model answers from sources poorly
 

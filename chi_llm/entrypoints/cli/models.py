@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from chi_llm.domain.errors import ChiLlmError, InvalidRequest
-from chi_llm.domain.model_spec import LocalSource
+from chi_llm.domain.models.spec import LocalSource
 from chi_llm.domain.results import to_json
 from chi_llm.entrypoints.cli import output
 from chi_llm.entrypoints.cli.options import global_scope_options, json_option, scope_options

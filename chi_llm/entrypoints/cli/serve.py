@@ -123,8 +123,8 @@ def serve(
     from chi_llm.entrypoints.cli.output import line
 
     try:
+        from chi_llm.entrypoints.server.backends import Limits
         from chi_llm.entrypoints.server.connections import ConnectionLimits
-        from chi_llm.entrypoints.server.routing import Limits
         from chi_llm.entrypoints.server.runner import read_api_keys
         from chi_llm.entrypoints.server.runner import serve as run
         from chi_llm.entrypoints.server.state import ServeOptions

@@ -14,10 +14,10 @@ from starlette.responses import Response
 
 from chi_llm.domain.generation import Completion, GenerationRequest, aclose_stream, aresumed, collect
 from chi_llm.entrypoints.server import wire
+from chi_llm.entrypoints.server.backends import Backend
 from chi_llm.entrypoints.server.errors import HttpError, bad_request
 from chi_llm.entrypoints.server.logs import AccessRecord
 from chi_llm.entrypoints.server.replies import Json, Reply, embedding_list, model_list
-from chi_llm.entrypoints.server.routing import Backend
 from chi_llm.entrypoints.server.state import ServerState
 from chi_llm.entrypoints.server.streams import ClientGone, EventStream, events, unless_gone
 

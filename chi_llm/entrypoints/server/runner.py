@@ -20,9 +20,9 @@ import uvicorn
 from chi_llm.domain.errors import ConfigError
 from chi_llm.entrypoints.server import logs
 from chi_llm.entrypoints.server.app import create_app
+from chi_llm.entrypoints.server.backends import Route
 from chi_llm.entrypoints.server.checks import is_loopback_name
 from chi_llm.entrypoints.server.connections import accept_batch, connection_cap, guarded
-from chi_llm.entrypoints.server.routing import Route
 from chi_llm.entrypoints.server.state import API_KEY_VARIABLE, ServeOptions, ServerState
 
 log = logging.getLogger("chi_llm.serve")

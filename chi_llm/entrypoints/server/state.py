@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from chi_llm._version import __version__
-from chi_llm.adapters.registry import PROVIDER_TYPES
+from chi_llm.adapters.providers.registry import PROVIDER_TYPES
 from chi_llm.domain.shown_text import shown
 from chi_llm.entrypoints.container import Container, model_of
+from chi_llm.entrypoints.server.backends import Backends, Known, Limits, Route, resolve
 from chi_llm.entrypoints.server.connections import ConnectionLimits
 from chi_llm.entrypoints.server.errors import HttpError
 from chi_llm.entrypoints.server.gate import Gate
 from chi_llm.entrypoints.server.replies import model_object
-from chi_llm.entrypoints.server.routing import Backends, Known, Limits, Route, resolve
 from chi_llm.entrypoints.wiring import wire
 
 API_KEY_VARIABLE = "CHI_LLM_SERVE_API_KEY"

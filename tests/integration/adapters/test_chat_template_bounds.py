@@ -129,7 +129,7 @@ def test_a_hostile_template_is_stopped_with_a_clear_error(template: str) -> None
 
 def _with_template(source: Path, target: Path, template: str) -> Path:
     """The real model file with its chat template's bytes replaced in place (same length)."""
-    from chi_llm.adapters.gguf import read_metadata
+    from chi_llm.adapters.models.gguf import read_metadata
 
     original = str(read_metadata(source)["tokenizer.chat_template"]).encode()
     replacement = template.encode()

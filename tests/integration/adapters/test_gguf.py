@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chi_llm.adapters.gguf import read_metadata, trained_context
+from chi_llm.adapters.models.gguf import read_metadata, trained_context
 from chi_llm.domain.errors import ModelCorrupt
 from tests.support.bounded import run_python_bounded
 from tests.support.gguf_files import gguf_bytes, nested_arrays, string
@@ -65,7 +65,7 @@ def test_real_default_model_metadata(default_model_path: Path) -> None:
 def test_facts_are_kept_across_processes_and_refreshed_when_the_file_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chi_llm.adapters import gguf
+    from chi_llm.adapters.models import gguf
 
     path = tmp_path / "m.gguf"
     path.write_bytes(sample())
@@ -105,7 +105,7 @@ def test_a_crafted_header_is_refused_within_bounds(tmp_path: Path, case: str) ->
     child = run_python_bounded(
         f"""
         from pathlib import Path
-        from chi_llm.adapters.gguf import read_metadata
+        from chi_llm.adapters.models.gguf import read_metadata
         from chi_llm.domain.errors import ModelCorrupt
         try:
             read_metadata(Path({str(path)!r}))
@@ -137,7 +137,7 @@ def test_arrays_within_the_bounds_are_still_read(tmp_path: Path) -> None:
 
 
 def test_the_total_header_bound_applies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from chi_llm.adapters import gguf
+    from chi_llm.adapters.models import gguf
 
     monkeypatch.setattr(gguf, "MAX_HEADER", 4096)
     monkeypatch.setattr(gguf, "MAX_KEPT", 1 << 30)
@@ -153,7 +153,7 @@ def test_the_total_header_bound_applies(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_the_total_item_bound_applies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from chi_llm.adapters import gguf
+    from chi_llm.adapters.models import gguf
 
     monkeypatch.setattr(gguf, "MAX_ITEMS", 1000)
     path = tmp_path / "m.gguf"
@@ -168,7 +168,7 @@ def test_a_file_name_that_is_not_utf8_is_read(tmp_path: Path) -> None:
     path = tmp_path / os.fsdecode(b"\xffmodel-\xe9.gguf")
     path.write_bytes(sample())
     assert read_metadata(path)["llama.context_length"] == 8192
-    from chi_llm.adapters import gguf
+    from chi_llm.adapters.models import gguf
 
     gguf._metadata.cache_clear()
     assert read_metadata(path)["general.architecture"] == "llama"  # and from the cache on disk
@@ -182,7 +182,7 @@ def test_mutated_headers_are_read_or_refused_never_anything_else(tmp_path: Path)
         f"""
         import random
         from pathlib import Path
-        from chi_llm.adapters import gguf
+        from chi_llm.adapters.models import gguf
         from chi_llm.domain.errors import ModelCorrupt
         folder = Path({str(tmp_path)!r})
         base = (folder / "base.gguf").read_bytes()

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from chi_llm.adapters.inventory import ToolInventory
+from chi_llm.adapters.models.inventory import ToolInventory
 from chi_llm.adapters.system_probe import LocalSystemProbe, nvidia_gpus, rocm_gpus
 from tests.support.tools import GGUF, build_tools, touch
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from chi_llm.adapters.registry import PROVIDER_MODULES, PROVIDER_TYPES, schemas
+from chi_llm.adapters.providers.registry import PROVIDER_MODULES, PROVIDER_TYPES, schemas
 from chi_llm.domain.providers import check_profile
 
 
@@ -33,8 +33,9 @@ def test_building_the_local_path_loads_no_http_adapter() -> None:
         "import sys\n"
         "from chi_llm.entrypoints.wiring import wire\n"
         "wire().generator().primary\n"
-        "loaded = sorted(m for m in sys.modules if m == 'httpx' or m.startswith('chi_llm.adapters.http')\n"
-        "    or m in ('chi_llm.adapters.anthropic', 'chi_llm.adapters.ollama', 'huggingface_hub'))\n"
+        "loaded = sorted(m for m in sys.modules if m == 'httpx' or m.startswith('chi_llm.adapters.providers.http')\n"
+        "    or m in ('chi_llm.adapters.providers.anthropic', 'chi_llm.adapters.providers.ollama',\n"
+        "             'huggingface_hub'))\n"
         "print(','.join(loaded))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

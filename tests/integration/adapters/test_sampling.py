@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from chi_llm import MicroLLM
-from chi_llm.adapters.catalog import YamlModelCatalog, spec_from_entry
+from chi_llm.adapters.models.catalog import YamlModelCatalog, spec_from_entry
 from chi_llm.domain.errors import ConfigError
-from chi_llm.domain.model_spec import Sampling
+from chi_llm.domain.models.spec import Sampling
 
 ENTRY = {"id": "m", "source": "hf:o/r/m.gguf"}
 

@@ -14,15 +14,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chi_llm.adapters.catalog import YamlModelCatalog
 from chi_llm.adapters.config_files import FileConfigStore
 from chi_llm.adapters.fake import FakeTextGenerator
 from chi_llm.adapters.llama_cpp.decode import held_back
+from chi_llm.adapters.models.catalog import YamlModelCatalog
 from chi_llm.adapters.progress import TerminalProgress
 from chi_llm.domain.errors import ConfigError, ModelNotFound
 from chi_llm.domain.generation import GenerationRequest
 from chi_llm.domain.messages import Message
-from chi_llm.domain.model_spec import FetchProgress, WheelSource
+from chi_llm.domain.models.spec import FetchProgress, WheelSource
 
 
 def test_packaged_catalog_has_the_embedded_default() -> None:
@@ -116,7 +116,7 @@ def test_pip_dies_with_a_killed_parent() -> None:
     """The child pip process is started so that a kill -9 of chi_llm takes it along."""
     parent = (
         "import subprocess, sys, os, signal\n"
-        "from chi_llm.adapters.wheel_source import _die_with_parent\n"
+        "from chi_llm.adapters.models.wheel_source import _die_with_parent\n"
         "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'], preexec_fn=_die_with_parent)\n"
         "print(child.pid, flush=True)\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n"

@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chi_llm.adapters.catalog import YamlModelCatalog
 from chi_llm.adapters.fake import FixedSystemProbe
-from chi_llm.adapters.gguf import GgufInspector
-from chi_llm.adapters.model_files import LocalModelFiles
-from chi_llm.application.model_advice import ModelAdvisor
-from chi_llm.application.model_store import ModelStore
+from chi_llm.adapters.models.catalog import YamlModelCatalog
+from chi_llm.adapters.models.files import LocalModelFiles
+from chi_llm.adapters.models.gguf import GgufInspector
+from chi_llm.application.models.advice import ModelAdvisor
+from chi_llm.application.models.store import ModelStore
 from chi_llm.domain.errors import InsufficientResources
 from chi_llm.domain.hardware import GIB, Gpu, Hardware, fit_of, memory_needed
 

@@ -121,7 +121,7 @@ def test_a_remote_profile_tells_its_context_to_the_task_helpers() -> None:
     """A profile's (or the configured) `context` is the window remote backends report, so long
     texts are split by it instead of the 4096-token default."""
     from chi_llm import MicroLLM
-    from chi_llm.adapters.registry import schemas
+    from chi_llm.adapters.providers.registry import schemas
 
     for kind in ("ollama", "openai", "lmstudio", "anthropic", "gemini"):
         settings = {"type": kind, "base_url": "http://127.0.0.1:9", "model": "m", "api_key": "k-123456"}

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from chi_llm.adapters.fake import InMemoryCatalog
-from chi_llm.adapters.hf_hub import HfHub
-from chi_llm.adapters.hf_source import HfModelSource
-from chi_llm.adapters.model_files import LocalModelFiles
-from chi_llm.application.model_store import ModelStore
-from chi_llm.domain.model_spec import FetchProgress, HfSource, ModelSpec
+from chi_llm.adapters.models.files import LocalModelFiles
+from chi_llm.adapters.models.hf_hub import HfHub
+from chi_llm.adapters.models.hf_source import HfModelSource
+from chi_llm.application.models.store import ModelStore
+from chi_llm.domain.models.spec import FetchProgress, HfSource, ModelSpec
 from tests.support.cli import out, run
 from tests.support.hub_server import Hub, hub_for_downloads
 

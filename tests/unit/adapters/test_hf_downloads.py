@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from chi_llm.adapters.fake import InMemoryCatalog
-from chi_llm.adapters.hf_source import HfModelSource
-from chi_llm.adapters.model_files import LocalModelFiles
-from chi_llm.application.model_store import ModelStore
+from chi_llm.adapters.models.files import LocalModelFiles
+from chi_llm.adapters.models.hf_source import HfModelSource
+from chi_llm.application.models.store import ModelStore
 from chi_llm.domain.errors import InsufficientResources, MissingCredentials, ModelCorrupt, ModelNotFound
-from chi_llm.domain.model_spec import FetchProgress, HfSource, ModelSpec
+from chi_llm.domain.models.spec import FetchProgress, HfSource, ModelSpec
 from tests.support.hub_server import Hub, hub_for_downloads
 
 REPO, FILE = "org/Tiny-GGUF", "tiny-Q4_K_M.gguf"
@@ -117,7 +117,7 @@ def test_missing_repository_and_file(tmp_path: Path, hub: Hub) -> None:
 def test_a_resumed_download_needs_room_only_for_what_is_left(
     tmp_path: Path, hub: Hub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chi_llm.adapters.model_files import LocalModelFiles
+    from chi_llm.adapters.models.files import LocalModelFiles
 
     interrupted_at(tmp_path, len(DATA) * 3 // 4)  # three quarters are already here
     monkeypatch.setattr(LocalModelFiles, "free_bytes", lambda self: len(DATA) // 2)

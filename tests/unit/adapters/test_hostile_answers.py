@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chi_llm.adapters.ollama import OllamaGenerator
-from chi_llm.adapters.openai_compatible import OpenAICompatibleGenerator
+from chi_llm.adapters.providers.ollama import OllamaGenerator
+from chi_llm.adapters.providers.openai_compatible import OpenAICompatibleGenerator
 from chi_llm.domain.errors import ChiLlmError, GenerationFailed
 from tests.unit.adapters.test_stream_pipeline import REQUEST, ScriptedTransport, async_run, sync_run
 

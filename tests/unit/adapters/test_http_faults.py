@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from chi_llm.adapters.fake import FakeTextGenerator
-from chi_llm.adapters.http.transport import HttpTransport, backoff_seconds
-from chi_llm.adapters.ollama import OllamaGenerator
-from chi_llm.adapters.openai_compatible import OpenAICompatibleGenerator
+from chi_llm.adapters.providers.http.transport import HttpTransport, backoff_seconds
+from chi_llm.adapters.providers.ollama import OllamaGenerator
+from chi_llm.adapters.providers.openai_compatible import OpenAICompatibleGenerator
 from chi_llm.domain.errors import (
     BackendUnavailable,
     ChiLlmError,

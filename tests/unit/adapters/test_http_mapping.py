@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chi_llm.adapters import anthropic, gemini, ollama, openai_compatible
-from chi_llm.adapters.http.errors import map_status
-from chi_llm.adapters.http.framing import ndjson_frames, sse_frames
+from chi_llm.adapters.providers import anthropic, gemini, ollama, openai_compatible
+from chi_llm.adapters.providers.http.errors import map_status
+from chi_llm.adapters.providers.http.framing import ndjson_frames, sse_frames
 from chi_llm.domain.errors import (
     BackendUnavailable,
     ContextLengthExceeded,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from chi_llm.adapters.inventory import ToolInventory
-from chi_llm.adapters.model_files import LocalModelFiles
+from chi_llm.adapters.models.files import LocalModelFiles
+from chi_llm.adapters.models.inventory import ToolInventory
 from tests.support.tools import GGUF, build_tools, touch
 
 BAD = os.fsdecode(b"\xffbad-\xe9")  # bytes no UTF-8 decoder accepts, as Python names them

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from chi_llm.adapters import model_files
 from chi_llm.adapters.fake import InMemoryCatalog
-from chi_llm.adapters.model_files import LocalModelFiles
-from chi_llm.application.model_store import ModelStore
+from chi_llm.adapters.models import files as model_files
+from chi_llm.adapters.models.files import LocalModelFiles
+from chi_llm.application.models.store import ModelStore
 from chi_llm.domain.errors import ModelFetchFailed
-from chi_llm.domain.model_spec import HfSource, ModelSpec, RemoteFile
+from chi_llm.domain.models.spec import HfSource, ModelSpec, RemoteFile
 from chi_llm.domain.ports import ModelSource, ProgressCallback
 
 BLOCK = 64 * 1024

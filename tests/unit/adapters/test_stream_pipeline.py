@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chi_llm.adapters.http.framing import FrameDecoder, sse_frames
-from chi_llm.adapters.http.transport import HttpTransport
-from chi_llm.adapters.openai_compatible import OpenAICompatibleGenerator
+from chi_llm.adapters.providers.http.framing import FrameDecoder, sse_frames
+from chi_llm.adapters.providers.http.transport import HttpTransport
+from chi_llm.adapters.providers.openai_compatible import OpenAICompatibleGenerator
 from chi_llm.domain.errors import BackendUnavailable, ContextLengthExceeded, GenerationFailed
 from chi_llm.domain.generation import Chunk, GenerationRequest
 from chi_llm.domain.messages import Message

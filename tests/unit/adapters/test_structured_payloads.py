@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chi_llm.adapters import anthropic, gemini, ollama, openai_compatible
+from chi_llm.adapters.providers import anthropic, gemini, ollama, openai_compatible
 from chi_llm.domain.generation import GenerationOptions, GenerationRequest
 from chi_llm.domain.messages import Message
 from chi_llm.domain.structured import OutputSchema

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chi_llm.adapters.config_files import FileConfigStore
-from chi_llm.adapters.registry import schemas
+from chi_llm.adapters.providers.registry import schemas
 from chi_llm.application.config import ConfigService
 from chi_llm.domain.errors import ConfigError
 

@@ -18,7 +18,7 @@ from chi_llm.application.diagnostics.runner import Job, run_jobs
 from chi_llm.domain.cpu_load import CpuLoad
 from chi_llm.domain.diagnostics import Check, DiagnosticReport, EngineReport, Feature
 from chi_llm.domain.hardware import GIB, Gpu, Hardware
-from chi_llm.domain.model_spec import HfSource, ModelSpec
+from chi_llm.domain.models.spec import HfSource, ModelSpec
 from chi_llm.entrypoints.wiring import diagnose, wire
 from tests.support.cli import closed_port
 
@@ -125,7 +125,7 @@ def test_a_broken_configuration_fails_its_check_and_the_rest_still_run(isolated:
 def test_downloaded_models_are_checked_without_hashing_them_whole(isolated: Path) -> None:
     import os
 
-    from chi_llm.adapters.model_files import LocalModelFiles
+    from chi_llm.adapters.models.files import LocalModelFiles
 
     files = LocalModelFiles(Path(os.environ["CHI_LLM_HOME"]) / "models")
     partial = files.partial_path(SPEC)

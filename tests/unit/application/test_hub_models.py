@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from chi_llm.adapters.fake import FixedSystemProbe
-from chi_llm.adapters.model_files import LocalModelFiles
-from chi_llm.application.hub_models import HubModels, choose
+from chi_llm.adapters.models.files import LocalModelFiles
+from chi_llm.application.models.hub import HubModels, choose
 from chi_llm.domain.errors import InsufficientResources, InvalidRequest
 from chi_llm.domain.hardware import GIB, Gpu, Hardware
-from chi_llm.domain.hub_refs import HubFile, parse_reference, stored_filename
+from chi_llm.domain.models.hub_refs import HubFile, parse_reference, stored_filename
 from chi_llm.domain.ports import ModelHub
 
 FILES = [

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from chi_llm.adapters.catalog import YamlModelCatalog
 from chi_llm.adapters.config_files import FileConfigStore
-from chi_llm.adapters.registry import schemas
+from chi_llm.adapters.models.catalog import YamlModelCatalog
+from chi_llm.adapters.providers.registry import schemas
 from chi_llm.application import config as config_module
 from chi_llm.application.config import ConfigService
 from chi_llm.domain.errors import ConfigError

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from chi_llm.adapters.fake import InMemoryCatalog
-from chi_llm.adapters.model_files import LocalModelFiles
-from chi_llm.adapters.wheel_source import WheelModelSource
-from chi_llm.application.model_store import ModelStore
+from chi_llm.adapters.models.files import LocalModelFiles
+from chi_llm.adapters.models.wheel_source import WheelModelSource
+from chi_llm.application.models.store import ModelStore
 from chi_llm.domain.errors import InsufficientResources, ModelCorrupt, ModelFetchFailed, ModelNotFound
-from chi_llm.domain.model_spec import FetchProgress, ModelSpec
+from chi_llm.domain.models.spec import FetchProgress, ModelSpec
 from tests.support.wheels import WheelModel, build_wheel, serve_locally
 
 
@@ -74,7 +74,7 @@ def test_fetch_progress_has_a_total_and_never_goes_back(tmp_path: Path, wheel: W
 def test_a_checked_file_is_not_hashed_again_until_it_changes(
     tmp_path: Path, wheel: WheelModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chi_llm.adapters import model_files
+    from chi_llm.adapters.models import files as model_files
 
     log = tmp_path / "log"
     service = make_service(tmp_path / "models", wheel.spec, log)
@@ -222,7 +222,7 @@ def test_a_full_disk_during_a_fetch_is_insufficient_resources(
 ) -> None:
     import errno
 
-    from chi_llm.adapters import wheel_source
+    from chi_llm.adapters.models import wheel_source
 
     def full(_: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -253,7 +253,7 @@ class _OsWithFullDisk:
 
 
 def test_another_tools_model_is_found_once_not_on_every_call(tmp_path: Path) -> None:
-    from chi_llm.domain.model_spec import InstalledModel
+    from chi_llm.domain.models.spec import InstalledModel
     from chi_llm.domain.ports import ModelInventory
 
     found = tmp_path / "elsewhere.gguf"
@@ -268,7 +268,7 @@ def test_another_tools_model_is_found_once_not_on_every_call(tmp_path: Path) -> 
             return [InstalledModel(id="ollama:x:1b", path=str(found), size_bytes=4, origin="ollama")] if here else []
 
     inventory = CountingInventory()
-    from chi_llm.adapters.catalog import YamlModelCatalog
+    from chi_llm.adapters.models.catalog import YamlModelCatalog
 
     store = ModelStore(YamlModelCatalog(env={}), LocalModelFiles(tmp_path / "models"), {}, inventory=inventory)
     assert [store.locate("ollama:x:1b") for _ in range(5)] == [found] * 5

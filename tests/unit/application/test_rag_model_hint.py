@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chi_llm.adapters.catalog import YamlModelCatalog
 from chi_llm.adapters.fake import FixedSystemProbe
-from chi_llm.adapters.gguf import GgufInspector
-from chi_llm.adapters.model_files import LocalModelFiles
-from chi_llm.application.model_advice import ModelAdvisor
-from chi_llm.application.model_store import ModelStore
+from chi_llm.adapters.models.catalog import YamlModelCatalog
+from chi_llm.adapters.models.files import LocalModelFiles
+from chi_llm.adapters.models.gguf import GgufInspector
+from chi_llm.application.models.advice import ModelAdvisor
+from chi_llm.application.models.store import ModelStore
 from chi_llm.application.rag.model_hint import larger_model_hint
 from chi_llm.domain.hardware import GIB, Hardware
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chi_llm.adapters.fake import FakeTextGenerator
-from chi_llm.application.router import ProviderRouter, select
+from chi_llm.application.provider_router import ProviderRouter, select
 from chi_llm.domain.errors import (
     AllProvidersFailed,
     BackendUnavailable,

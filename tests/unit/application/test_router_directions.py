@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from chi_llm.adapters.fake import FakeTextGenerator
-from chi_llm.application.router import ProviderRouter
+from chi_llm.application.provider_router import ProviderRouter
 from chi_llm.domain.errors import BackendUnavailable
 from chi_llm.domain.generation import GenerationRequest
 from chi_llm.domain.messages import Message

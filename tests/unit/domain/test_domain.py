@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from chi_llm.domain.errors import ConfigError, ContextLengthExceeded, InvalidRequest
 from chi_llm.domain.generation import Chunk, GenerationOptions, GenerationRequest, Timings, Usage, collect
 from chi_llm.domain.messages import Message, history_to_messages
-from chi_llm.domain.model_spec import HfSource, WheelSource, parse_source
+from chi_llm.domain.models.spec import HfSource, WheelSource, parse_source
 
 
 def test_history_accepts_both_shapes() -> None:
@@ -91,7 +91,7 @@ def test_context_error_says_what_to_do() -> None:
     ["a\nb", "a\tb", "a\x00b", "\x1b[31mred", "../x", "a/b", "a\\b", ".", "..", "", " a", "a ", "x" * 129, "a\udcffb"],
 )
 def test_model_ids_are_printable_bounded_and_no_path(bad: str) -> None:
-    from chi_llm.domain.model_spec import ModelSpec
+    from chi_llm.domain.models.spec import ModelSpec
 
     with pytest.raises(ConfigError, match="model id"):
         ModelSpec(id=bad, name="n", source=HfSource(repo="o/r", filename="f.gguf"), filename="f.gguf")
@@ -99,8 +99,8 @@ def test_model_ids_are_printable_bounded_and_no_path(bad: str) -> None:
 
 @pytest.mark.parametrize("good", ["smollm2-135m", "qwen2.5-coder-7b", "My Model", "llama3:8b", "модель", "x" * 128])
 def test_usual_model_ids_are_accepted(good: str) -> None:
-    from chi_llm.domain.model_ids import model_id_problem
-    from chi_llm.domain.model_spec import ModelSpec
+    from chi_llm.domain.models.ids import model_id_problem
+    from chi_llm.domain.models.spec import ModelSpec
 
     assert model_id_problem(good) is None
     assert ModelSpec(id=good, name="n", source=HfSource(repo="o/r", filename="f.gguf"), filename="f.gguf").id == good

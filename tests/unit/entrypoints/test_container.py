@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from chi_llm.adapters.fake import FakeTextGenerator
-from chi_llm.adapters.registry import PROVIDER_TYPES
+from chi_llm.adapters.providers.registry import PROVIDER_TYPES
 from chi_llm.application.generation import GenerationService
-from chi_llm.application.router import ProviderRouter
+from chi_llm.application.provider_router import ProviderRouter
 from chi_llm.domain.errors import ConfigError, MissingCredentials
 from chi_llm.entrypoints.wiring import wire
 

@@ -14,8 +14,8 @@ import openai
 import pytest
 
 from chi_llm.adapters.fake import FakeTextGenerator
+from chi_llm.entrypoints.server.backends import Route
 from chi_llm.entrypoints.server.checks import host_name, host_refused, is_loopback_name
-from chi_llm.entrypoints.server.routing import Route
 from tests.support.raw_http import connect, read_answer, request
 from tests.support.serve import FAKE, Running, in_process
 

@@ -15,8 +15,8 @@ import pytest
 
 from chi_llm.adapters.fake import FakeTextGenerator
 from chi_llm.domain.errors import ConfigError
+from chi_llm.entrypoints.server.backends import Limits, Route
 from chi_llm.entrypoints.server.checks import key_matches
-from chi_llm.entrypoints.server.routing import Limits, Route
 from chi_llm.entrypoints.server.runner import check_exposure, read_api_keys
 from chi_llm.entrypoints.server.state import ServeOptions
 from tests.support.serve import FAKE, Running, in_process

@@ -15,8 +15,8 @@ import openai
 import pytest
 
 from chi_llm.adapters.fake import FakeTextGenerator
+from chi_llm.entrypoints.server.backends import Route
 from chi_llm.entrypoints.server.replies import json_bytes
-from chi_llm.entrypoints.server.routing import Route
 from tests.support.serve import FAKE, Running, in_process
 from tests.support.servers.base import Server, serve
 from tests.support.servers.openai import OpenAIHandler

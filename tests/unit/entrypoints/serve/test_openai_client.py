@@ -13,7 +13,7 @@ import openai
 import pytest
 
 from chi_llm.adapters.fake import FakeTextGenerator
-from chi_llm.entrypoints.server.routing import Route
+from chi_llm.entrypoints.server.backends import Route
 from tests.support.serve import FAKE, Running, in_process
 
 MESSAGES: Any = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "hello there"}]

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from chi_llm.domain.errors import ModelNotFound
 from chi_llm.domain.providers import ProviderProfile
 from chi_llm.entrypoints.server import wire
+from chi_llm.entrypoints.server.backends import Known, Route, resolve
 from chi_llm.entrypoints.server.errors import HttpError
-from chi_llm.entrypoints.server.routing import Known, Route, resolve
 
 USER = [{"role": "user", "content": "hi"}]
 

@@ -1,0 +1,172 @@
+"""Google Gemini REST: models/{model}:generateContent and :streamGenerateContent?alt=sse.
+
+Gemini has no raw continuation endpoint; `complete` asks the model to continue the text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from chi_llm.adapters.providers.http.base import Event, HttpTextGenerator
+from chi_llm.adapters.providers.http.framing import Frame
+from chi_llm.adapters.providers.http.profile import required_key, transport
+from chi_llm.adapters.providers.provider_type import BuildContext, ProviderType
+from chi_llm.domain.generation import FinishReason, GenerationRequest
+from chi_llm.domain.providers import HTTP_FIELDS, ProviderField, ProviderProfile, ProviderSchema
+from chi_llm.domain.structured import OutputSchema
+
+SCHEMA = ProviderSchema(
+    type="gemini",
+    summary="Google's Gemini API",
+    fields=(
+        ProviderField(
+            name="base_url", type="url", default="https://generativelanguage.googleapis.com", help="API root"
+        ),
+        ProviderField(name="api_key", type="secret", help="API key (or GEMINI_API_KEY / GOOGLE_API_KEY)"),
+        ProviderField(name="model", type="string", required=True, help="model name, e.g. gemini-2.5-flash"),
+        *HTTP_FIELDS,
+    ),
+    key_variables=("CHI_LLM_GEMINI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY"),
+)
+
+CONTINUE = "Continue the following text exactly where it stops. Reply with the continuation only.\n\n"
+
+
+def _finish(reason: str | None) -> FinishReason | None:
+    if not reason or reason == "FINISH_REASON_UNSPECIFIED":
+        return None
+    return "length" if reason == "MAX_TOKENS" else "stop"
+
+
+def to_payload(request: GenerationRequest) -> dict[str, Any]:
+    o = request.options
+    payload: dict[str, Any] = {}
+    if request.prompt is not None:
+        payload["contents"] = [{"role": "user", "parts": [{"text": CONTINUE + request.prompt}]}]
+    else:
+        system = "\n\n".join(m.content for m in request.messages if m.role == "system")
+        if system:
+            payload["systemInstruction"] = {"parts": [{"text": system}]}
+        payload["contents"] = [
+            {"role": "model" if m.role == "assistant" else "user", "parts": [{"text": m.content}]}
+            for m in request.messages
+            if m.role != "system"
+        ]
+    config: dict[str, Any] = {}
+    for key, value in (
+        ("temperature", o.temperature),
+        ("topP", o.top_p),
+        ("maxOutputTokens", o.max_tokens),
+        ("seed", o.seed),
+    ):
+        if value is not None:
+            config[key] = value
+    if o.stop:
+        config["stopSequences"] = list(o.stop)
+    if o.json or o.schema is not None:
+        config["responseMimeType"] = "application/json"
+    if o.schema is not None:
+        config["responseSchema"] = gemini_schema(o.schema.value)
+    if config:
+        payload["generationConfig"] = config
+    return payload
+
+
+# The part of JSON Schema Gemini's responseSchema (an OpenAPI subset) understands.
+GEMINI_KEYS = frozenset(
+    {
+        "type",
+        "format",
+        "description",
+        "nullable",
+        "enum",
+        "properties",
+        "required",
+        "items",
+        "minItems",
+        "maxItems",
+        "minimum",
+        "maximum",
+        "propertyOrdering",
+        "anyOf",
+        "title",
+    }
+)
+
+
+def gemini_schema(node: Any) -> Any:
+    """`node` with what Gemini rejects left out (additionalProperties, $schema, patterns...)."""
+    if isinstance(node, list):
+        return [gemini_schema(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "properties" and isinstance(value, dict):
+            out[key] = {name: gemini_schema(v) for name, v in value.items()}
+        elif key in GEMINI_KEYS:
+            out[key] = gemini_schema(value)
+    return out
+
+
+def parse_response(body: Any) -> Event:
+    if not isinstance(body, dict):
+        return Event()
+    if "error" in body:
+        return Event(error=str((body["error"] or {}).get("message")))
+    candidate = (body.get("candidates") or [{}])[0]
+    text = "".join(p.get("text", "") for p in (candidate.get("content") or {}).get("parts", []) if not p.get("thought"))
+    usage = body.get("usageMetadata") or {}
+    return Event(
+        text=text,
+        finish=_finish(candidate.get("finishReason")),
+        prompt_tokens=usage.get("promptTokenCount"),
+        completion_tokens=usage.get("candidatesTokenCount"),
+    )
+
+
+class GeminiGenerator(HttpTextGenerator):
+    name = "gemini"
+    framing = "sse"
+
+    def enforces(self, schema: OutputSchema) -> bool:
+        kept: bool = gemini_schema(schema.value) == schema.value  # all of it within Gemini's subset
+        return kept
+
+    def request_path(self, request: GenerationRequest, *, stream: bool) -> str:
+        model = quote(str(request.model).removeprefix("models/"), safe="-._")
+        return (
+            f"/v1beta/models/{model}:streamGenerateContent?alt=sse"
+            if stream
+            else f"/v1beta/models/{model}:generateContent"
+        )
+
+    def to_payload(self, request: GenerationRequest, *, stream: bool) -> dict[str, Any]:
+        return to_payload(request)
+
+    def parse_response(self, body: Any) -> Event:
+        return parse_response(body)
+
+    def parse_event(self, frame: Frame) -> Event | None:
+        return parse_response(frame.data)
+
+    def list_models(self) -> list[dict[str, Any]]:
+        body = self.transport.request_json("GET", "/v1beta/models")
+        return [
+            {
+                "id": str(m.get("name", "")).removeprefix("models/"),
+                "name": m.get("displayName"),
+                "context_length": m.get("inputTokenLimit"),
+            }
+            for m in body.get("models", [])
+            if "generateContent" in (m.get("supportedGenerationMethods") or [])
+        ]
+
+
+def build(profile: ProviderProfile, ctx: BuildContext) -> GeminiGenerator:
+    client, _ = transport(profile, SCHEMA, ctx, {"x-goog-api-key": required_key(profile, SCHEMA, ctx.env)})
+    return GeminiGenerator(client, model=ctx.model, context=client.context)
+
+
+PROVIDER = ProviderType(schema=SCHEMA, build=build)
