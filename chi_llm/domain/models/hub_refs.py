@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from chi_llm.domain.errors import InvalidRequest
-from chi_llm.domain.models.spec import HfSource, ModelSpec
+from chi_llm.domain.models.spec import HfSource, ModelSpec, hub_text
 
 PREFIX = "hf:"
 # The hub's own rules (huggingface_hub.utils.validate_repo_id): letters, digits, `-`, `_`, `.`;
@@ -37,8 +37,7 @@ class HubReference:
         return HfSource(repo=self.repo, filename=chosen, revision=self.revision)
 
     def __str__(self) -> str:
-        suffix = "" if self.revision == "main" else f"@{self.revision}"
-        return f"{PREFIX}{self.repo}{'/' + self.path if self.path else ''}{suffix}"
+        return hub_text(self.repo, self.path, self.revision)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

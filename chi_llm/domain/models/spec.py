@@ -32,8 +32,13 @@ class HfSource:
         return "hf"
 
     def __str__(self) -> str:
-        suffix = "" if self.revision == "main" else f"@{self.revision}"
-        return f"hf:{self.repo}/{self.filename}{suffix}"
+        return hub_text(self.repo, self.filename, self.revision)
+
+
+def hub_text(repo: str, path: str | None, revision: str) -> str:
+    """`hf:owner/repo[/path][@revision]`, the revision left out when it is `main`."""
+    suffix = "" if revision == "main" else f"@{revision}"
+    return f"hf:{repo}{'/' + path if path else ''}{suffix}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
