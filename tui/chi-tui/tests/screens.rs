@@ -152,6 +152,24 @@ fn diagnostics_run_then_export_through_a_file_effect() {
     assert!(app.note.as_ref().is_some_and(|n| n.text.contains("/w/chi_llm_diagnostics.txt")));
 }
 
+/// Opening the wizard has the Models screen read the catalog (the wizard picks from it) only
+/// while it was never read, and starts the wizard afresh each time.
+#[test]
+fn the_wizard_reads_the_catalog_once_and_opens_afresh() {
+    let mut app = ready_app();
+    let asked = update(&mut app, Action::Char('6'));
+    let methods: Vec<String> = asked.iter().map(|e| sent(e).1).collect();
+    assert_eq!(methods, ["models/list", "models/installed", "models/disk"]);
+    assert_eq!(app.screen, Screen::Wizard);
+    answer(&mut app, &asked[0], fixture_result("models.jsonl", "models/list"));
+    assert!(app.screens.models.loaded && !app.screens.models.catalog.is_empty());
+    update(&mut app, Action::Enter); // past the folder
+    assert_eq!(app.screens.wizard.step, Step::Provider);
+    app.screen = Screen::Welcome;
+    assert!(update(&mut app, Action::Char('6')).is_empty()); // read already
+    assert_eq!((app.screen, app.screens.wizard.step), (Screen::Wizard, Step::Folder));
+}
+
 #[test]
 fn the_wizard_previews_then_asks_before_overwriting() {
     let mut app = models_app();
