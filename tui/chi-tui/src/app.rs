@@ -16,7 +16,6 @@ use crate::protocol::{
     PROTOCOL_VERSION,
 };
 use crate::screens::models::ModelsState;
-pub use crate::screens::providers::{Browser, Pane};
 use crate::screens::{self, Lent, Screens, Slot};
 use crate::theme::spinner;
 
@@ -148,11 +147,6 @@ impl App {
         Screens::title(self.screen)
     }
 
-    /// The provider types a user can configure (the test double is not one of them).
-    pub fn types(&self) -> Vec<&ProviderSchema> {
-        screens::providers::types(&self.schemas)
-    }
-
     fn refresh(&mut self) -> Vec<Effect> {
         vec![
             self.request("providers/schema", Value::Null, Pending::Schema),
@@ -191,11 +185,6 @@ impl App {
     /// One call into screen `S` (the registry's `lend`).
     fn lend<S: Slot>(&mut self, call: impl FnOnce(&mut S, &mut Ctx<'_, S::Request>) -> Vec<Effect>) -> Vec<Effect> {
         self.through(|screens, shell, seen| screens.lend::<S>(shell, seen, call))
-    }
-
-    /// The chat's status line (model, provider, tokens, speed).
-    pub fn chat_status(&self) -> String {
-        self.screens.chat.status(self.route.as_deref(), self.model.as_ref(), self.now)
     }
 
     /// What one screen handed to another.

@@ -10,6 +10,11 @@ use chi_tui::wizard::Step;
 use common::*;
 use serde_json::json;
 
+/// The chat's status line as the screen draws it (model, provider, tokens, speed).
+fn chat_status(app: &chi_tui::app::App) -> String {
+    app.screens.chat.status(app.route.as_deref(), app.model.as_ref(), app.now)
+}
+
 fn notify(app: &mut chi_tui::app::App, method: &str, params: serde_json::Value) {
     update(app, Action::Bridge(Incoming::Notification { method: method.into(), params }));
 }
@@ -257,7 +262,7 @@ fn chat_status_says_when_the_cpu_is_busy() {
         let usage = json!({"prompt_tokens": 3, "completion_tokens": 2});
         let result = json!({"text": "Hi", "finish_reason": "stop", "usage": usage, "model": "m", "threads": threads});
         answer(app, &start[0], result);
-        app.chat_status()
+        chat_status(app)
     };
     let busy = ask(&mut app, json!({"used": 1, "most": 2, "changes": 1, "contended": true}));
     assert!(busy.ends_with("CPU busy: 1 thread"), "{busy}");
@@ -307,7 +312,7 @@ fn chat_streams_cancels_and_resets() {
         &next[0],
         json!({"text": "Echo: again", "finish_reason": "stop", "usage": {"prompt_tokens": 5, "completion_tokens": 2}, "model": "fake"}),
     );
-    assert!(app.chat_status().contains("5+2 tokens"));
+    assert!(chat_status(&app).contains("5+2 tokens"));
     for c in "/reset".chars() {
         update(&mut app, Action::Insert(c));
     }

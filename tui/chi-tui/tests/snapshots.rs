@@ -55,7 +55,8 @@ fn provider_form_test_failed() {
 fn provider_form_secret_masked() {
     let mut app = ready_app();
     update(&mut app, Action::Char('3'));
-    app.screens.providers.type_selected = app.types().iter().position(|s| s.kind == "openai").expect("openai");
+    app.screens.providers.type_selected =
+        chi_tui::providers::types(&app.schemas).iter().position(|s| s.kind == "openai").expect("openai");
     update(&mut app, Action::Enter);
     for _ in 0..4 {
         update(&mut app, Action::Tab);

@@ -3,8 +3,9 @@
 
 mod common;
 
-use chi_tui::app::{update, Action, App, BridgeState, Effect, Pane, Screen, MAX_RESTARTS};
+use chi_tui::app::{update, Action, App, BridgeState, Effect, Screen, MAX_RESTARTS};
 use chi_tui::keys::action_for;
+use chi_tui::providers::Pane;
 use chi_tui::save::{rows, Scope};
 use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -28,8 +29,8 @@ fn focus_field(app: &mut App, name: &str) {
 fn the_handshake_loads_types_profiles_and_the_model() {
     let app = ready_app();
     assert!(matches!(app.bridge, BridgeState::Ready { .. }));
-    assert!(app.types().iter().any(|s| s.kind == "ollama"));
-    assert!(app.types().iter().all(|s| s.kind != "fake"));
+    assert!(chi_tui::providers::types(&app.schemas).iter().any(|s| s.kind == "ollama"));
+    assert!(chi_tui::providers::types(&app.schemas).iter().all(|s| s.kind != "fake"));
     assert_eq!(app.model.as_ref().and_then(|m| m.value.as_str()), Some("smollm2-135m"));
     assert!(app.pending.is_empty());
 }
@@ -261,7 +262,8 @@ fn a_dead_bridge_is_restarted_with_a_message_then_given_up_on() {
 fn secrets_are_shown_as_dots() {
     let mut app = ready_app();
     press(&mut app, &[Action::Char('3')]);
-    app.screens.providers.type_selected = app.types().iter().position(|s| s.kind == "openai").expect("openai");
+    app.screens.providers.type_selected =
+        chi_tui::providers::types(&app.schemas).iter().position(|s| s.kind == "openai").expect("openai");
     press(&mut app, &[Action::Enter]);
     focus_field(&mut app, "api_key");
     type_text(&mut app, "sk-secret");
@@ -274,7 +276,8 @@ fn secrets_are_shown_as_dots() {
 fn a_key_is_never_written_into_the_project_file() {
     let mut app = ready_app();
     press(&mut app, &[Action::Char('3')]);
-    app.screens.providers.type_selected = app.types().iter().position(|s| s.kind == "openai").expect("openai");
+    app.screens.providers.type_selected =
+        chi_tui::providers::types(&app.schemas).iter().position(|s| s.kind == "openai").expect("openai");
     press(&mut app, &[Action::Enter]);
     focus_field(&mut app, "api_key");
     type_text(&mut app, "sk-secret-value");

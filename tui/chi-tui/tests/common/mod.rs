@@ -86,7 +86,7 @@ pub fn type_text(app: &mut App, text: &str) {
 /// Open the ollama form (the fourth type after local, openai, lmstudio).
 pub fn ollama_form(app: &mut App) {
     press(app, &[Action::Char('3')]); // Welcome → Configure Provider
-    let index = app.types().iter().position(|s| s.kind == "ollama").expect("ollama");
+    let index = chi_tui::providers::types(&app.schemas).iter().position(|s| s.kind == "ollama").expect("ollama");
     app.screens.providers.type_selected = index;
     press(app, &[Action::Enter]);
     assert!(app.screens.providers.form.is_some());
