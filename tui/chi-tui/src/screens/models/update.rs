@@ -262,6 +262,18 @@ impl Page for ModelsState {
     const TITLE: &'static str = "Models";
     const HEARS: &'static [&'static str] = &["models/download/progress"];
 
+    fn answered(&mut self, ctx: &mut Ctx, request: Request, outcome: Result<Value, RpcError>) -> Vec<Effect> {
+        match request {
+            Request::List => self.listed(ctx, outcome),
+            Request::Installed => self.installed(ctx, outcome),
+            Request::Disk => self.disk(ctx, outcome),
+            Request::Download { model } => self.downloaded(ctx, model, outcome),
+            Request::Remove { model } => self.removed(ctx, model, outcome),
+            Request::SetDefault { model } => self.default_set(ctx, model, outcome),
+            Request::Recommend => self.recommended(outcome),
+        }
+    }
+
     fn update(&mut self, ctx: &mut Ctx, action: Action) -> Vec<Effect> {
         if self.filtering {
             match action {
@@ -317,18 +329,6 @@ impl Page for ModelsState {
             _ => {}
         }
         Vec::new()
-    }
-
-    fn answered(&mut self, ctx: &mut Ctx, request: Request, outcome: Result<Value, RpcError>) -> Vec<Effect> {
-        match request {
-            Request::List => self.listed(ctx, outcome),
-            Request::Installed => self.installed(ctx, outcome),
-            Request::Disk => self.disk(ctx, outcome),
-            Request::Download { model } => self.downloaded(ctx, model, outcome),
-            Request::Remove { model } => self.removed(ctx, model, outcome),
-            Request::SetDefault { model } => self.default_set(ctx, model, outcome),
-            Request::Recommend => self.recommended(outcome),
-        }
     }
 
     fn notified(&mut self, ctx: &mut Ctx, _method: &str, params: Value) -> Vec<Effect> {
