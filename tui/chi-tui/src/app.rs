@@ -1,19 +1,23 @@
 //! The whole state (`App`) and `update`, which routes an `Action` to the screen it is for and
 //! a bridge answer to the screen that asked. `update` does no I/O: the event loop performs the
-//! returned `Effect`s. Screens that own their state (`screens/`) see the app through a `Ctx`.
+//! returned `Effect`s. The screens own their state (`screens/`) and see the app through a `Ctx`
+//! or a `Seen`; the app reaches them through the registry (`Screens`), naming none of them
+//! except to deliver what one hands to another.
 
 use std::collections::HashMap;
 
 use serde_json::Value;
 
 pub use crate::action::{Action, Effect, Note, Screen, Tone};
-use crate::context::{Ask, Ctx, Handoff, Shell};
+use crate::context::{Ask, Ctx, Handoff, Seen, Shell};
+use crate::keymap::{self, Binding, HELP_OPEN};
 use crate::protocol::{
-    decode, request_line, Explained, Incoming, InitializeResult, ModelInfo, ProviderSchema, ProviderView, RpcError,
+    decode, request_line, Explained, Incoming, InitializeResult, ProviderSchema, ProviderView, RpcError,
     PROTOCOL_VERSION,
 };
-pub use crate::screens::providers::{Browser, Pane};
-use crate::screens::{chat, diagnostics, models, providers, save, welcome, wizard};
+use crate::screens::models::ModelsState;
+use crate::screens::{self, Lent, Screens, Slot};
+use crate::theme::spinner;
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum BridgeState {
@@ -25,50 +29,41 @@ pub enum BridgeState {
     Down(String),
 }
 
-/// What an answered request was for.
+/// What an answered request was for: the app's own (the handshake and the shared refreshes),
+/// or a screen's, under the screen's name.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pending {
     Initialize,
     Schema,
     Profiles,
     Explain,
-    Providers(providers::Request),
-    Save(save::Request),
     Route,
-    Models(models::Request),
-    Diagnostics(diagnostics::Request),
-    Wizard(wizard::Request),
-    Chat(chat::Request),
+    Screen(screens::Request),
 }
 
 pub const MAX_RESTARTS: u32 = 3;
 
-/// `app.$method(|state, ctx| ...)`: lend the shell to the screen whose state is `app.$field`
-/// for one call, then file the requests it sent as `$wrap(request)`.
-/// After `$wrap`, `seen: Type = field.path` lends another part of the state read-only (the
-/// wizard picks from the models' catalog), as one more argument of the call.
-macro_rules! lend {
-    ($method:ident, $field:ident, $state:ty, $request:ty, $wrap:expr $(, $seen:ident: $ty:ty = $($path:ident).+)?) => {
-        pub fn $method(
-            &mut self,
-            call: impl FnOnce(&mut $state, &mut Ctx<'_, $request> $(, &$ty)?) -> Vec<Effect>,
-        ) -> Vec<Effect> {
-            let ready = self.ready();
-            let shell = Shell {
-                next_id: &mut self.next_id,
-                note: &mut self.note,
-                screen: &mut self.screen,
-                help: &mut self.help,
-                quitting: &mut self.quitting,
-            };
-            let mut ctx = Ctx::new(shell, self.now, ready, &self.profiles, &self.schemas);
-            let mut out = call(&mut self.$field, &mut ctx $(, &self.$($path).+)?);
-            let (asked, handed) = ctx.into_parts();
-            self.file(asked, $wrap);
-            for handoff in handed {
-                out.extend(self.deliver(handoff));
-            }
-            out
+/// `seen!(app)`: what the screens see of the app itself (the registry adds what they see of
+/// each other). A macro, not a method, so the same body works beside mutable borrows of the
+/// app's other fields.
+macro_rules! seen {
+    ($app:expr) => {
+        Seen {
+            now: $app.now,
+            ready: matches!($app.bridge, BridgeState::Ready { .. }),
+            bridge_down: match &$app.bridge {
+                BridgeState::Down(reason) => Some(reason.as_str()),
+                _ => None,
+            },
+            spinner: spinner($app.tick),
+            help: $app.help,
+            profiles: &$app.profiles,
+            schemas: &$app.schemas,
+            model: $app.model.as_ref(),
+            route: $app.route.as_deref(),
+            catalog: &[],
+            catalog_loaded: false,
+            unsaved: 0,
         }
     };
 }
@@ -97,14 +92,8 @@ pub struct App {
     pub model: Option<Explained>,
     /// The provider profile generation goes to first (`providers/current`).
     pub route: Option<String>,
-    // the screens that own their state
-    pub welcome: welcome::WelcomeState,
-    pub providers: providers::ProvidersState,
-    pub save: save::SaveState,
-    pub models: models::ModelsState,
-    pub diag: diagnostics::DiagState,
-    pub wizard: wizard::WizardState,
-    pub chat: chat::ChatState,
+    /// The screens, each owning its state.
+    pub screens: Screens,
 }
 
 impl App {
@@ -130,24 +119,32 @@ impl App {
         self.note = Some(Note { tone, text: text.into() });
     }
 
-    /// Whether keys are text for a field now (global shortcuts are off).
-    pub fn typing(&self) -> bool {
-        if self.help {
-            return false;
-        }
-        match self.screen {
-            Screen::Providers => self.providers.typing(),
-            Screen::Chat => true,
-            Screen::Models => self.models.typing(),
-            Screen::Diagnostics => self.diag.typing(),
-            Screen::Wizard => self.wizard.typing(&self.profiles),
-            Screen::Welcome | Screen::Save => false,
-        }
+    /// What the current screen sees of the rest of the app.
+    pub fn seen(&self) -> Seen<'_> {
+        self.screens.seen(seen!(self))
     }
 
-    /// The provider types a user can configure (the test double is not one of them).
-    pub fn types(&self) -> Vec<&ProviderSchema> {
-        providers::types(&self.schemas)
+    /// Whether keys are text for a field now (global shortcuts are off).
+    pub fn typing(&self) -> bool {
+        !self.help && self.screens.typing(self.screen, &self.seen())
+    }
+
+    /// The keys that work now: the help overlay's while it is open, else the screen's.
+    pub fn keys(&self) -> Vec<Binding> {
+        if self.help {
+            return HELP_OPEN.to_vec();
+        }
+        self.screen_keys()
+    }
+
+    /// The keys the screen answers to in its present state (what the help overlay lists).
+    pub fn screen_keys(&self) -> Vec<Binding> {
+        self.screens.keys(self.screen, &self.seen())
+    }
+
+    /// The current screen's name, as the header and the help overlay say it.
+    pub fn title(&self) -> &'static str {
+        Screens::title(self.screen)
     }
 
     fn refresh(&mut self) -> Vec<Effect> {
@@ -159,58 +156,57 @@ impl App {
         ]
     }
 
-    /// The New-project wizard from its first step (the catalog read first when not yet read).
-    pub fn open_wizard(&mut self) -> Vec<Effect> {
-        self.screen = Screen::Wizard;
-        self.wizard = wizard::WizardState::opened();
-        if !self.models.loaded {
-            return self.in_models(|models, ctx| models.load(ctx));
-        }
-        Vec::new()
-    }
-
     pub fn ready(&self) -> bool {
         matches!(self.bridge, BridgeState::Ready { .. })
     }
 
-    lend!(in_welcome, welcome, welcome::WelcomeState, welcome::Request, |request: welcome::Request| match request {});
-    lend!(in_providers, providers, providers::ProvidersState, providers::Request, Pending::Providers);
-    lend!(in_diag, diag, diagnostics::DiagState, diagnostics::Request, Pending::Diagnostics);
-    lend!(in_save, save, save::SaveState, save::Request, Pending::Save);
-    lend!(in_models, models, models::ModelsState, models::Request, Pending::Models);
-    lend!(in_wizard, wizard, wizard::WizardState, wizard::Request, Pending::Wizard, catalog: [ModelInfo] = models.catalog);
-    lend!(in_chat, chat, chat::ChatState, chat::Request, Pending::Chat);
+    /// Lend the screens the app's shell and what they see for one call through the registry,
+    /// then file the requests they sent and deliver what they handed to each other.
+    fn through(
+        &mut self,
+        call: impl FnOnce(&mut Screens, Shell<'_>, Seen<'_>) -> Lent<screens::Request>,
+    ) -> Vec<Effect> {
+        let seen = seen!(self);
+        let shell = Shell {
+            next_id: &mut self.next_id,
+            note: &mut self.note,
+            screen: &mut self.screen,
+            help: &mut self.help,
+            quitting: &mut self.quitting,
+        };
+        let Lent { mut effects, asked, handed } = call(&mut self.screens, shell, seen);
+        self.file(asked);
+        for handoff in handed {
+            effects.extend(self.deliver(handoff));
+        }
+        effects
+    }
 
-    /// The chat's status line (model, provider, tokens, speed).
-    pub fn chat_status(&self) -> String {
-        self.chat.status(self.route.as_deref(), self.model.as_ref(), self.now)
+    /// One call into screen `S` (the registry's `lend`).
+    fn lend<S: Slot>(&mut self, call: impl FnOnce(&mut S, &mut Ctx<'_, S::Request>) -> Vec<Effect>) -> Vec<Effect> {
+        self.through(|screens, shell, seen| screens.lend::<S>(shell, seen, call))
     }
 
     /// What one screen handed to another.
     fn deliver(&mut self, handoff: Handoff) -> Vec<Effect> {
         match handoff {
             Handoff::Stage { profile, id } => {
-                self.save.stage_new(profile, id, &self.profiles);
+                self.screens.save.stage_new(profile, id, &self.profiles);
                 Vec::new()
             }
-            Handoff::Open(Screen::Models) => {
-                self.screen = Screen::Models;
-                self.in_models(|models, ctx| models.load(ctx))
-            }
-            Handoff::Open(Screen::Diagnostics) => self.in_diag(|diag, ctx| diag.open(ctx)),
-            Handoff::Open(Screen::Wizard) => self.open_wizard(),
             Handoff::Open(screen) => {
                 self.screen = screen;
-                Vec::new()
+                self.through(|screens, shell, seen| screens.opened(screen, shell, seen))
             }
+            Handoff::ReadCatalog => self.lend(|models: &mut ModelsState, ctx| models.load(ctx)),
         }
     }
 
-    /// File the requests a screen sent: its own under its name, the shared refreshes as the app's.
-    fn file<P>(&mut self, asked: Vec<(u64, Ask<P>)>, wrap: fn(P) -> Pending) {
+    /// File the requests screens sent: their own under their name, the shared refreshes as the app's.
+    fn file(&mut self, asked: Vec<(u64, Ask<screens::Request>)>) {
         for (id, ask) in asked {
             let pending = match ask {
-                Ask::Own(request) => wrap(request),
+                Ask::Own(request) => Pending::Screen(request),
                 Ask::Profiles => Pending::Profiles,
                 Ask::Route => Pending::Route,
                 Ask::Explain => Pending::Explain,
@@ -220,9 +216,9 @@ impl App {
     }
 }
 
-/// What an action does. A key the current screen's table (`keymap`) does not list does nothing.
+/// What an action does. A key the current screen's table (`Page::keys`) does not list does nothing.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
-    if !crate::keymap::allows(app, &action) {
+    if !keymap::allows(&action, app.typing(), || app.keys()) {
         return Vec::new();
     }
     dispatch(app, action)
@@ -246,7 +242,7 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::BridgeExited(how) => bridge_exited(app, &how),
-        Action::FileWritten(outcome) => app.in_diag(|diag, ctx| diag.exported(ctx, outcome)),
+        Action::FileWritten(outcome) => app.through(|screens, shell, seen| screens.written(shell, seen, &outcome)),
         Action::Help => {
             app.help = !app.help;
             Vec::new()
@@ -257,26 +253,17 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
-        _ => match app.screen {
-            Screen::Welcome => app.in_welcome(|welcome, ctx| welcome.update(ctx, action)),
-            Screen::Providers => app.in_providers(|providers, ctx| providers.update(ctx, action)),
-            Screen::Save => app.in_save(|save, ctx| save.update(ctx, action)),
-            Screen::Models => app.in_models(|models, ctx| models.update(ctx, action)),
-            Screen::Diagnostics => app.in_diag(|diag, ctx| diag.update(ctx, action)),
-            Screen::Wizard => app.in_wizard(|wizard, ctx, catalog| wizard.update(ctx, catalog, action)),
-            Screen::Chat => app.in_chat(|chat, ctx| chat.update(ctx, action)),
-        },
+        _ => {
+            let screen = app.screen;
+            app.through(|screens, shell, seen| screens.update(screen, shell, seen, action))
+        }
     }
 }
 
 fn bridge_message(app: &mut App, incoming: Incoming) -> Vec<Effect> {
     let (id, outcome) = match incoming {
         Incoming::Notification { method, params } => {
-            return match method.as_str() {
-                "models/download/progress" => app.in_models(|models, ctx| models.progress(ctx, params)),
-                "generate/delta" => app.in_chat(|chat, ctx| chat.delta(ctx, params)),
-                _ => Vec::new(),
-            }
+            return app.through(|screens, shell, seen| screens.notified(shell, seen, &method, params));
         }
         Incoming::Response { id, outcome } => (id, outcome),
     };
@@ -299,18 +286,13 @@ fn bridge_message(app: &mut App, incoming: Incoming) -> Vec<Effect> {
             });
             Vec::new()
         }
-        Pending::Providers(request) => app.in_providers(|providers, ctx| providers.answered(ctx, request, outcome)),
-        Pending::Save(request) => app.in_save(|save, ctx| save.answered(ctx, request, outcome)),
         Pending::Route => {
             take(app, "providers/current", outcome, |app, v: Vec<ProviderView>| {
                 app.route = v.first().map(|p| p.id.clone());
             });
             Vec::new()
         }
-        Pending::Models(request) => app.in_models(|models, ctx| models.answered(ctx, request, outcome)),
-        Pending::Diagnostics(request) => app.in_diag(|diag, ctx| diag.answered(ctx, request, outcome)),
-        Pending::Wizard(request) => app.in_wizard(|wizard, ctx, _| wizard.answered(ctx, request, outcome)),
-        Pending::Chat(request) => app.in_chat(|chat, ctx| chat.answered(ctx, request, outcome)),
+        Pending::Screen(request) => app.through(|screens, shell, seen| screens.answered(request, shell, seen, outcome)),
     }
 }
 
@@ -356,12 +338,7 @@ fn bridge_exited(app: &mut App, how: &str) -> Vec<Effect> {
         return Vec::new();
     }
     app.pending.clear();
-    app.providers.on_bridge_lost();
-    app.save.on_bridge_lost();
-    app.diag.on_bridge_lost();
-    app.wizard.on_bridge_lost();
-    app.models.on_bridge_lost();
-    app.chat.on_bridge_lost();
+    app.screens.on_bridge_lost();
     app.restarts += 1;
     if app.restarts > MAX_RESTARTS {
         let reason = format!("the bridge stopped {} times ({how}); see {}", app.restarts, app.log_path);

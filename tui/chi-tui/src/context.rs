@@ -1,12 +1,43 @@
-//! What a screen's update sees of the rest of the app (`Ctx`): sending a bridge request, the
-//! status line's note, moving to another screen, quitting, the clock and the profiles the bridge
-//! reported. A screen owns its state and takes a `Ctx` instead of the whole `App`, so it cannot
-//! reach into another screen's fields; the app files the requests a screen sent under its name.
+//! What a screen sees of the rest of the app. Read-only, everywhere (`Seen`): what the bridge
+//! reported, the clock, the spinner's frame and the few facts of other screens one shows. While
+//! it changes something (`Ctx`, which also reads as a `Seen`): sending a bridge request, the
+//! status line's note, moving to another screen, handing something to another screen, quitting.
+//! A screen owns its state and takes these instead of the whole `App`, so it cannot reach into
+//! another screen's fields; the app files the requests a screen sent under its name.
+
+use std::ops::Deref;
 
 use serde_json::Value;
 
 use crate::action::{Effect, Note, Screen, Tone};
-use crate::protocol::{decode, request_line, ProviderSchema, ProviderView, RpcError};
+use crate::protocol::{decode, request_line, Explained, ModelInfo, ProviderSchema, ProviderView, RpcError};
+
+/// The rest of the app as a screen sees it, read-only.
+#[derive(Debug, Clone, Copy)]
+pub struct Seen<'a> {
+    /// Seconds since start (speeds, ETAs).
+    pub now: f64,
+    /// Whether the bridge has answered the handshake.
+    pub ready: bool,
+    /// Why the bridge is down, when it is.
+    pub bridge_down: Option<&'a str>,
+    /// The busy marker's frame now.
+    pub spinner: &'static str,
+    /// Whether the help overlay is open over the screen.
+    pub help: bool,
+    pub profiles: &'a [ProviderView],
+    pub schemas: &'a [ProviderSchema],
+    /// What the configuration resolves the model to (`config/explain`).
+    pub model: Option<&'a Explained>,
+    /// The provider profile generation goes to first (`providers/current`).
+    pub route: Option<&'a str>,
+    /// The models' catalog (the wizard picks from it) and whether it was read. Empty while the
+    /// Models screen itself runs: a screen reads its own state, not itself through `Seen`.
+    pub catalog: &'a [ModelInfo],
+    pub catalog_loaded: bool,
+    /// How many profiles Build/Save holds unsaved (Welcome shows the count).
+    pub unsaved: usize,
+}
 
 /// A request a screen sent: its own kind, answered back to it, or a shared refresh the app
 /// answers itself (the profile list and the route, which several screens show).
@@ -23,8 +54,22 @@ pub enum Ask<P> {
 pub enum Handoff {
     /// A profile the provider form saved, for Build/Save to stage (`id`: the profile's id).
     Stage { profile: Value, id: String },
-    /// Open a screen that loads something when it opens (Models, Diagnostics, New project).
+    /// Open a screen and let it read what it shows (`Page::opened`).
     Open(Screen),
+    /// Have the Models screen read the catalog, without opening it (the wizard picks from it).
+    ReadCatalog,
+}
+
+impl<P> Ask<P> {
+    /// The same ask, its own kind wrapped (as the app files it).
+    pub fn map<Q>(self, wrap: impl FnOnce(P) -> Q) -> Ask<Q> {
+        match self {
+            Ask::Own(request) => Ask::Own(wrap(request)),
+            Ask::Profiles => Ask::Profiles,
+            Ask::Route => Ask::Route,
+            Ask::Explain => Ask::Explain,
+        }
+    }
 }
 
 /// The app's shell, borrowed for one call into a screen. `P` is the screen's pending-request kind.
@@ -36,12 +81,15 @@ pub struct Ctx<'a, P> {
     screen: &'a mut Screen,
     help: &'a mut bool,
     quitting: &'a mut bool,
-    /// Seconds since start (speeds, ETAs).
-    pub now: f64,
-    /// Whether the bridge has answered the handshake.
-    pub ready: bool,
-    pub profiles: &'a [ProviderView],
-    pub schemas: &'a [ProviderSchema],
+    seen: Seen<'a>,
+}
+
+impl<'a, P> Deref for Ctx<'a, P> {
+    type Target = Seen<'a>;
+
+    fn deref(&self) -> &Seen<'a> {
+        &self.seen
+    }
 }
 
 /// The shell's fields a `Ctx` borrows mutably (the app's own fields, lent for one call).
@@ -53,28 +101,23 @@ pub struct Shell<'a> {
     pub quitting: &'a mut bool,
 }
 
-impl<'a, P> Ctx<'a, P> {
-    pub fn new(
-        shell: Shell<'a>,
-        now: f64,
-        ready: bool,
-        profiles: &'a [ProviderView],
-        schemas: &'a [ProviderSchema],
-    ) -> Self {
-        let Shell { next_id, note, screen, help, quitting } = shell;
-        Ctx {
-            next_id,
-            asked: Vec::new(),
-            handed: Vec::new(),
-            note,
-            screen,
-            help,
-            quitting,
-            now,
-            ready,
-            profiles,
-            schemas,
+impl Shell<'_> {
+    /// The same fields, lent again for a shorter while (one shell serves several screens).
+    pub fn reborrow(&mut self) -> Shell<'_> {
+        Shell {
+            next_id: &mut *self.next_id,
+            note: &mut *self.note,
+            screen: &mut *self.screen,
+            help: &mut *self.help,
+            quitting: &mut *self.quitting,
         }
+    }
+}
+
+impl<'a, P> Ctx<'a, P> {
+    pub fn new(shell: Shell<'a>, seen: Seen<'a>) -> Self {
+        let Shell { next_id, note, screen, help, quitting } = shell;
+        Ctx { next_id, asked: Vec::new(), handed: Vec::new(), note, screen, help, quitting, seen }
     }
 
     /// The requests sent through this context, with their ids, for the app to file; and what

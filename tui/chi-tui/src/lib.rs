@@ -9,6 +9,8 @@ pub mod form;
 pub mod input;
 pub mod keymap;
 pub mod keys;
+pub mod page;
+pub mod popup;
 pub mod protocol;
 pub mod screens;
 pub mod text;

@@ -36,26 +36,26 @@ fn ctrl_u_clears_the_line_in_every_text_field() {
     ollama_form(&mut app);
     press(&mut app, &[Action::Tab, Action::Tab, Action::Tab]); // base_url
     clears_to_the_cursor(&mut app, "http://höst:11434", |a| {
-        a.providers.form.as_ref().and_then(|f| f.field("base_url")).map(|f| f.value.clone()).unwrap_or_default()
+        a.screens.providers.form.as_ref().and_then(|f| f.field("base_url")).map(|f| f.value.clone()).unwrap_or_default()
     });
 
     let mut app = ready_app();
     update(&mut app, Action::Char('1'));
-    clears_to_the_cursor(&mut app, "tell me a story", |a| a.chat.input.value.clone());
+    clears_to_the_cursor(&mut app, "tell me a story", |a| a.screens.chat.input.value.clone());
 
     let mut app = models_app();
     update(&mut app, Action::Char('/'));
-    clears_to_the_cursor(&mut app, "qwen2.5", |a| a.models.filter.value.clone());
+    clears_to_the_cursor(&mut app, "qwen2.5", |a| a.screens.models.filter.value.clone());
 
     let mut app = ready_app();
     let run = update(&mut app, Action::Char('5'));
     answer(&mut app, &run[0], fixture_result("project.jsonl", "diagnostics/run"));
     update(&mut app, Action::Char('e'));
     clears_to_the_cursor(&mut app, "report.json", |a| {
-        a.diag.export.as_ref().map(|i| i.value.clone()).unwrap_or_default()
+        a.screens.diag.export.as_ref().map(|i| i.value.clone()).unwrap_or_default()
     });
 
     let mut app = models_app();
     press(&mut app, &[Action::Esc, Action::Char('6')]);
-    clears_to_the_cursor(&mut app, "./my-app", |a| a.wizard.folder.value.clone());
+    clears_to_the_cursor(&mut app, "./my-app", |a| a.screens.wizard.folder.value.clone());
 }

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chi_tui::app::{dispatch, update, Action, App};
 use chi_tui::form::Focus;
-use chi_tui::keymap::{bindings, Key};
+use chi_tui::keymap::Key;
 use chi_tui::protocol::ServedModel;
 use chi_tui::ui::{MIN_HEIGHT, MIN_WIDTH};
 use chi_tui::wizard::Step;
@@ -70,14 +70,14 @@ fn with(mut app: App, actions: &[Action]) -> App {
 fn chat() -> App {
     let mut app = with(ready_app(), &[Action::Char('1')]);
     type_text(&mut app, "hello");
-    app.chat.input.cursor = 2;
-    app.chat.scroll = 3;
+    app.screens.chat.input.cursor = 2;
+    app.screens.chat.scroll = 3;
     app
 }
 
 fn models_list() -> App {
     let mut app = models_app();
-    app.models.selected = 1;
+    app.screens.models.selected = 1;
     app
 }
 
@@ -91,14 +91,14 @@ fn models_downloading() -> App {
 fn models_filtering() -> App {
     let mut app = with(models_list(), &[Action::Char('/')]);
     type_text(&mut app, "qwen");
-    app.models.filter.cursor = 2; // (typing put the selection on the first match)
+    app.screens.models.filter.cursor = 2; // (typing put the selection on the first match)
     app
 }
 
 fn models_hub() -> App {
     let mut app = with(models_list(), &[Action::Char('h')]);
     type_text(&mut app, "owner/repo");
-    if let Some(hub) = app.models.hub.as_mut() {
+    if let Some(hub) = app.screens.models.hub.as_mut() {
         hub.cursor = 5; // (mid-text, so that every editing key moves or deletes something)
     }
     app
@@ -107,20 +107,20 @@ fn models_hub() -> App {
 fn models_remove() -> App {
     let mut app = models_app();
     select(&mut app, "smollm2-135m");
-    app.models.catalog[0].downloaded = true;
+    app.screens.models.catalog[0].downloaded = true;
     with(app, &[Action::Char('x')])
 }
 
 fn models_advice() -> App {
     let mut app = models_app();
-    app.models.recommendation = Some(Err("no advice".into()));
+    app.screens.models.recommendation = Some(Err("no advice".into()));
     app
 }
 
 fn form_text() -> App {
     let mut app = ready_app();
     ollama_form(&mut app);
-    if let Some(form) = app.providers.form.as_mut() {
+    if let Some(form) = app.screens.providers.form.as_mut() {
         form.fields[0].cursor = 2;
     }
     app
@@ -128,7 +128,7 @@ fn form_text() -> App {
 
 fn form_buttons() -> App {
     let mut app = form_text();
-    if let Some(form) = app.providers.form.as_mut() {
+    if let Some(form) = app.screens.providers.form.as_mut() {
         form.focus = Focus::Button(1);
     }
     app
@@ -136,7 +136,7 @@ fn form_buttons() -> App {
 
 fn browser() -> App {
     let mut app = with(form_text(), &[Action::Browse]);
-    if let Some(browser) = app.providers.browser.as_mut() {
+    if let Some(browser) = app.screens.providers.browser.as_mut() {
         browser.loading = false;
         browser.models = ["llama3.2", "qwen3:0.6b"]
             .iter()
@@ -152,7 +152,7 @@ fn save() -> App {
     app.profiles =
         serde_json::from_value(json!([profile("home", "ollama"), profile("work", "openai")])).expect("profiles");
     let mut app = with(app, &[Action::Char('4')]);
-    app.save.selected = 1;
+    app.screens.save.selected = 1;
     app
 }
 
@@ -160,13 +160,13 @@ fn diagnostics() -> App {
     let mut app = ready_app();
     let run = update(&mut app, Action::Char('5'));
     answer(&mut app, &run[0], fixture_result("project.jsonl", "diagnostics/run"));
-    app.diag.scroll = 3;
+    app.screens.diag.scroll = 3;
     app
 }
 
 fn export() -> App {
     let mut app = with(diagnostics(), &[Action::Char('e')]);
-    if let Some(input) = app.diag.export.as_mut() {
+    if let Some(input) = app.screens.diag.export.as_mut() {
         input.cursor = 2;
     }
     app
@@ -174,36 +174,36 @@ fn export() -> App {
 
 fn wizard_at(step: Step) -> App {
     let mut app = with(models_app(), &[Action::Esc, Action::Char('6')]);
-    app.wizard.step = step;
-    app.wizard.provider = 1;
-    app.wizard.local_model = 1;
-    app.wizard.extras = 1;
-    app.wizard.folder = chi_tui::input::TextInput::new("./app");
-    app.wizard.folder.cursor = 2;
+    app.screens.wizard.step = step;
+    app.screens.wizard.provider = 1;
+    app.screens.wizard.local_model = 1;
+    app.screens.wizard.extras = 1;
+    app.screens.wizard.folder = chi_tui::input::TextInput::new("./app");
+    app.screens.wizard.folder.cursor = 2;
     app
 }
 
 fn wizard_remote_model() -> App {
     let mut app = wizard_at(Step::Model);
-    app.wizard.provider = 1; // ollama: the model is typed (or chosen from the server's list)
+    app.screens.wizard.provider = 1; // ollama: the model is typed (or chosen from the server's list)
     type_text(&mut app, "llama3.2");
-    app.wizard.model.cursor = 2;
+    app.screens.wizard.model.cursor = 2;
     app
 }
 
 fn wizard_served() -> App {
     let mut app = with(wizard_remote_model(), &[Action::Browse]);
-    app.wizard.served = Some(Ok(vec!["a".into(), "b".into(), "c".into()]));
-    app.wizard.served_selected = 1;
+    app.screens.wizard.served = Some(Ok(vec!["a".into(), "b".into(), "c".into()]));
+    app.screens.wizard.served_selected = 1;
     app
 }
 
 fn wizard_preview(confirm: bool) -> App {
     let (mut app, _) = wizard_at_preview(confirm);
-    app.wizard.scroll = 3;
+    app.screens.wizard.scroll = 3;
     if confirm {
         update(&mut app, Action::Enter);
-        assert!(app.wizard.confirm);
+        assert!(app.screens.wizard.confirm);
     }
     app
 }
@@ -255,7 +255,7 @@ fn every_key_a_screen_answers_is_in_its_table_and_every_listed_key_does_somethin
     let mut works: BTreeMap<(String, String), bool> = BTreeMap::new();
     let mut names: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
     for (name, app) in states() {
-        let table = bindings(&app);
+        let table = app.keys();
         let id = format!("{table:?}");
         names.entry(id.clone()).or_default().insert(name);
         for action in keys_for(&app) {
@@ -280,7 +280,7 @@ fn every_key_a_screen_answers_is_in_its_table_and_every_listed_key_does_somethin
 fn a_key_the_table_does_not_list_does_nothing() {
     for (name, app) in states() {
         for action in keys_for(&app) {
-            if !bindings(&app).iter().any(|b| b.matches(&action)) {
+            if !app.keys().iter().any(|b| b.matches(&action)) {
                 let mut after = app.clone();
                 assert!(update(&mut after, action.clone()).is_empty(), "{name}: {action:?}");
                 assert!(after == app, "{name}: {action:?} changed the state");

@@ -10,6 +10,11 @@ use chi_tui::wizard::Step;
 use common::*;
 use serde_json::json;
 
+/// The chat's status line as the screen draws it (model, provider, tokens, speed).
+fn chat_status(app: &chi_tui::app::App) -> String {
+    app.screens.chat.status(app.route.as_deref(), app.model.as_ref(), app.now)
+}
+
 fn notify(app: &mut chi_tui::app::App, method: &str, params: serde_json::Value) {
     update(app, Action::Bridge(Incoming::Notification { method: method.into(), params }));
 }
@@ -23,7 +28,7 @@ fn cancelled(app: &mut chi_tui::app::App, effect: &Effect) {
 #[test]
 fn the_table_joins_the_catalog_and_other_tools_files_and_filters() {
     let mut app = models_app();
-    let entries = app.models.entries();
+    let entries = app.screens.models.entries();
     assert_eq!(entries.len(), 26);
     assert!(entries.iter().any(|e| e.id == "ollama:llama3.2:1b" && e.catalog.is_none()));
     assert!(!app.typing());
@@ -32,13 +37,13 @@ fn the_table_joins_the_catalog_and_other_tools_files_and_filters() {
     for c in "qwen3".chars() {
         update(&mut app, Action::Insert(c));
     }
-    assert!(app.models.entries().iter().all(|e| e.id.contains("qwen3")));
+    assert!(app.screens.models.entries().iter().all(|e| e.id.contains("qwen3")));
     assert!(!app.quitting); // 'q' was text
     update(&mut app, Action::Enter);
     assert!(!app.typing());
     update(&mut app, Action::Char('t'));
-    let tag = app.models.tag.clone().expect("a tag");
-    assert!(app.models.entries().iter().all(|e| e.tags().contains(&tag)));
+    let tag = app.screens.models.tag.clone().expect("a tag");
+    assert!(app.screens.models.entries().iter().all(|e| e.tags().contains(&tag)));
 }
 
 #[test]
@@ -56,7 +61,7 @@ fn a_download_shows_progress_speed_and_eta_and_can_be_cancelled_and_resumed() {
             json!({"id": request, "model": "gemma-3-270m", "phase": "download", "done": done, "total": 253_000_000}),
         );
     }
-    let download = app.models.downloads.get("gemma-3-270m").expect("running").clone();
+    let download = app.screens.models.downloads.get("gemma-3-270m").expect("running").clone();
     assert_eq!(download.done, 30_000_000);
     assert!((download.speed().expect("speed") - 15_000_000.0).abs() < 1.0); // 30 MB in 2 s
     assert!((download.eta().expect("eta") - 223_000_000.0 / 15_000_000.0).abs() < 0.01);
@@ -66,14 +71,14 @@ fn a_download_shows_progress_speed_and_eta_and_can_be_cancelled_and_resumed() {
     let line: serde_json::Value = serde_json::from_str(line).expect("JSON");
     assert_eq!(line, json!({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": request}}));
     cancelled(&mut app, &start[0]);
-    assert_eq!(app.models.downloads["gemma-3-270m"].state, DownloadState::Cancelled);
+    assert_eq!(app.screens.models.downloads["gemma-3-270m"].state, DownloadState::Cancelled);
 
     let again = update(&mut app, Action::Char('d'));
     assert_eq!(sent(&again[0]).1, "models/download");
     assert!(app.note.as_ref().is_some_and(|n| n.text.starts_with("Resuming")));
     let refresh = answer(&mut app, &again[0], json!({"path": "/m/gemma.gguf"}));
-    assert!(!app.models.downloads.contains_key("gemma-3-270m"));
-    let entry = app.models.entries().into_iter().find(|e| e.id == "gemma-3-270m").expect("listed");
+    assert!(!app.screens.models.downloads.contains_key("gemma-3-270m"));
+    let entry = app.screens.models.entries().into_iter().find(|e| e.id == "gemma-3-270m").expect("listed");
     assert!(entry.downloaded()); // before the refreshed list comes back
     assert_eq!(entry.catalog.and_then(|m| m.path).as_deref(), Some("/m/gemma.gguf"));
     assert_eq!(
@@ -88,12 +93,12 @@ fn a_dead_bridge_leaves_downloads_and_answers_interrupted() {
     select(&mut app, "gemma-3-270m");
     update(&mut app, Action::Char('d'));
     app.screen = Screen::Chat;
-    app.chat.input = chi_tui::input::TextInput::new("hi");
+    app.screens.chat.input = chi_tui::input::TextInput::new("hi");
     update(&mut app, Action::Enter);
     update(&mut app, Action::BridgeExited("killed by a signal".into()));
-    assert_eq!(app.models.downloads["gemma-3-270m"].state, DownloadState::Interrupted);
-    assert!(app.chat.streaming.is_none());
-    assert!(app.chat.turns.iter().any(|t| t.role == Role::Note && t.text.contains("bridge stopped")));
+    assert_eq!(app.screens.models.downloads["gemma-3-270m"].state, DownloadState::Interrupted);
+    assert!(app.screens.chat.streaming.is_none());
+    assert!(app.screens.chat.turns.iter().any(|t| t.role == Role::Note && t.text.contains("bridge stopped")));
 }
 
 #[test]
@@ -101,13 +106,15 @@ fn removing_names_the_file_and_the_bytes_and_never_touches_other_tools_files() {
     let mut app = models_app();
     select(&mut app, "ollama:llama3.2:1b");
     assert!(update(&mut app, Action::Char('x')).is_empty());
-    assert!(app.models.confirm.is_none());
+    assert!(app.screens.models.confirm.is_none());
     assert!(app.note.as_ref().is_some_and(|n| n.text.contains("never removes other tools' files")));
     select(&mut app, "smollm2-135m");
-    app.models.catalog[0].downloaded = true;
-    app.models.catalog[0].path = Some("/m/SmolLM2.gguf".into());
+    app.screens.models.catalog[0].downloaded = true;
+    app.screens.models.catalog[0].path = Some("/m/SmolLM2.gguf".into());
     update(&mut app, Action::Char('x'));
-    let Some(Confirm::Remove { path, bytes, .. }) = app.models.confirm.clone() else { panic!("no confirmation") };
+    let Some(Confirm::Remove { path, bytes, .. }) = app.screens.models.confirm.clone() else {
+        panic!("no confirmation")
+    };
     assert_eq!((path.as_str(), bytes), ("/m/SmolLM2.gguf", 98_362_432));
     assert!(update(&mut app, Action::Char('n')).is_empty());
     update(&mut app, Action::Char('x'));
@@ -132,7 +139,7 @@ fn diagnostics_run_then_export_through_a_file_effect() {
     let run = update(&mut app, Action::Char('5'));
     assert_eq!(app.screen, Screen::Diagnostics);
     answer(&mut app, &run[0], fixture_result("project.jsonl", "diagnostics/run"));
-    assert!(app.diag.report.as_ref().is_some_and(|r| !r.checks.is_empty()));
+    assert!(app.screens.diag.report.as_ref().is_some_and(|r| !r.checks.is_empty()));
     update(&mut app, Action::Char('e'));
     assert!(app.typing());
     for _ in 0..5 {
@@ -150,12 +157,30 @@ fn diagnostics_run_then_export_through_a_file_effect() {
     assert!(app.note.as_ref().is_some_and(|n| n.text.contains("/w/chi_llm_diagnostics.txt")));
 }
 
+/// Opening the wizard has the Models screen read the catalog (the wizard picks from it) only
+/// while it was never read, and starts the wizard afresh each time.
+#[test]
+fn the_wizard_reads_the_catalog_once_and_opens_afresh() {
+    let mut app = ready_app();
+    let asked = update(&mut app, Action::Char('6'));
+    let methods: Vec<String> = asked.iter().map(|e| sent(e).1).collect();
+    assert_eq!(methods, ["models/list", "models/installed", "models/disk"]);
+    assert_eq!(app.screen, Screen::Wizard);
+    answer(&mut app, &asked[0], fixture_result("models.jsonl", "models/list"));
+    assert!(app.screens.models.loaded && !app.screens.models.catalog.is_empty());
+    update(&mut app, Action::Enter); // past the folder
+    assert_eq!(app.screens.wizard.step, Step::Provider);
+    app.screen = Screen::Welcome;
+    assert!(update(&mut app, Action::Char('6')).is_empty()); // read already
+    assert_eq!((app.screen, app.screens.wizard.step), (Screen::Wizard, Step::Folder));
+}
+
 #[test]
 fn the_wizard_previews_then_asks_before_overwriting() {
     let mut app = models_app();
     app.screen = Screen::Welcome;
     update(&mut app, Action::Char('6'));
-    assert_eq!(app.wizard.step, Step::Folder);
+    assert_eq!(app.screens.wizard.step, Step::Folder);
     assert!(app.typing());
     update(&mut app, Action::Backspace);
     for c in "app".chars() {
@@ -184,12 +209,12 @@ fn the_wizard_previews_then_asks_before_overwriting() {
     plan["digest"] = json!("kept-as-shown");
     answer(&mut app, &preview[0], plan);
     assert!(update(&mut app, Action::Enter).is_empty()); // a file is left alone: ask first
-    assert!(app.wizard.confirm);
+    assert!(app.screens.wizard.confirm);
     // 'y' does not write: it shows the plan with the files replaced, which Enter then writes.
     let forced = update(&mut app, Action::Char('y'));
     let (_, method, params) = sent(&forced[0]);
     assert_eq!((method.as_str(), params["force"].clone()), ("bootstrap/preview", json!(true)));
-    assert!(!app.wizard.confirm && app.wizard.plan.is_none());
+    assert!(!app.screens.wizard.confirm && app.screens.wizard.plan.is_none());
     let mut plan = fixture_result("project.jsonl", "bootstrap/preview");
     plan["files"][0]["action"] = json!("overwrite");
     plan["force"] = json!(true);
@@ -200,7 +225,7 @@ fn the_wizard_previews_then_asks_before_overwriting() {
     assert_eq!(method, "bootstrap/write");
     assert_eq!((params["force"].clone(), params["expect"].clone()), (json!(true), json!("the-forced-plan")));
     answer(&mut app, &write[0], fixture_result("project.jsonl", "bootstrap/write"));
-    assert_eq!(app.wizard.step, Step::Done);
+    assert_eq!(app.screens.wizard.step, Step::Done);
 }
 
 #[test]
@@ -218,7 +243,7 @@ fn the_wizard_writes_only_the_rest_when_told_no() {
     plan["digest"] = json!("as-shown");
     answer(&mut app, &preview.last().expect("preview").clone(), plan);
     update(&mut app, Action::Enter);
-    assert!(app.wizard.confirm);
+    assert!(app.screens.wizard.confirm);
     let write = update(&mut app, Action::Char('n'));
     let (_, method, params) = sent(&write[0]);
     assert_eq!(method, "bootstrap/write");
@@ -237,7 +262,7 @@ fn chat_status_says_when_the_cpu_is_busy() {
         let usage = json!({"prompt_tokens": 3, "completion_tokens": 2});
         let result = json!({"text": "Hi", "finish_reason": "stop", "usage": usage, "model": "m", "threads": threads});
         answer(app, &start[0], result);
-        app.chat_status()
+        chat_status(app)
     };
     let busy = ask(&mut app, json!({"used": 1, "most": 2, "changes": 1, "contended": true}));
     assert!(busy.ends_with("CPU busy: 1 thread"), "{busy}");
@@ -267,14 +292,14 @@ fn chat_streams_cancels_and_resets() {
     );
     notify(&mut app, "generate/delta", json!({"id": id, "text": "Echo:"}));
     notify(&mut app, "generate/delta", json!({"id": id, "text": " hi"}));
-    assert_eq!(app.chat.turns.last().map(|t| t.text.as_str()), Some("Echo: hi"));
+    assert_eq!(app.screens.chat.turns.last().map(|t| t.text.as_str()), Some("Echo: hi"));
     app.now = 11.0;
     let stop = update(&mut app, Action::Esc);
     assert!(matches!(&stop[0], Effect::Send(line) if line.contains("$/cancelRequest")));
     assert_eq!(app.screen, Screen::Chat); // Esc stopped the answer; it did not leave
     cancelled(&mut app, &start[0]);
-    assert!(app.chat.streaming.is_none());
-    assert_eq!(app.chat.turns.last().map(|t| t.text.as_str()), Some("(answer stopped)"));
+    assert!(app.screens.chat.streaming.is_none());
+    assert_eq!(app.screens.chat.turns.last().map(|t| t.text.as_str()), Some("(answer stopped)"));
 
     for c in "again".chars() {
         update(&mut app, Action::Insert(c));
@@ -287,12 +312,12 @@ fn chat_streams_cancels_and_resets() {
         &next[0],
         json!({"text": "Echo: again", "finish_reason": "stop", "usage": {"prompt_tokens": 5, "completion_tokens": 2}, "model": "fake"}),
     );
-    assert!(app.chat_status().contains("5+2 tokens"));
+    assert!(chat_status(&app).contains("5+2 tokens"));
     for c in "/reset".chars() {
         update(&mut app, Action::Insert(c));
     }
     update(&mut app, Action::Enter);
-    assert!(app.chat.turns.is_empty());
+    assert!(app.screens.chat.turns.is_empty());
     update(&mut app, Action::Esc);
     assert_eq!(app.screen, Screen::Welcome);
 }
@@ -309,14 +334,14 @@ fn the_wizard_offers_a_configured_profile_and_lists_its_models() {
     update(&mut app, Action::Enter);
     update(&mut app, Action::Down); // the profile comes right after local
     update(&mut app, Action::Enter);
-    assert_eq!(app.wizard.model.value, "llama3.2"); // the profile's model, to keep or change
+    assert_eq!(app.screens.wizard.model.value, "llama3.2"); // the profile's model, to keep or change
     let ask = update(&mut app, Action::Browse);
     assert_eq!(sent(&ask[0]).2, json!({"provider": "box"})); // by id: its address and key
     assert!(!app.typing());
     answer(&mut app, &ask[0], fixture_result("providers.jsonl", "providers/discover"));
     update(&mut app, Action::Down);
     update(&mut app, Action::Enter);
-    assert_eq!(app.wizard.model.value, "qwen3:0.6b");
+    assert_eq!(app.screens.wizard.model.value, "qwen3:0.6b");
     update(&mut app, Action::Enter);
     update(&mut app, Action::Enter);
     let preview = update(&mut app, Action::Enter);
@@ -336,10 +361,11 @@ fn h_pulls_a_hub_reference_and_says_which_file_was_chosen() {
     let start = update(&mut app, Action::Enter);
     let (request, method, params) = sent(&start[0]);
     assert_eq!((method.as_str(), params), ("models/download", json!({"model": "hf:org/Tiny-GGUF"})));
-    assert!(!app.typing() && app.models.hub.is_none());
-    let row = app.models.entries().into_iter().find(|e| e.id == "hf:org/Tiny-GGUF").expect("a row while it runs");
+    assert!(!app.typing() && app.screens.models.hub.is_none());
+    let row =
+        app.screens.models.entries().into_iter().find(|e| e.id == "hf:org/Tiny-GGUF").expect("a row while it runs");
     assert!(!row.downloaded());
-    assert_eq!(app.models.chosen().map(|e| e.id).as_deref(), Some("hf:org/Tiny-GGUF"));
+    assert_eq!(app.screens.models.chosen().map(|e| e.id).as_deref(), Some("hf:org/Tiny-GGUF"));
     notify(
         &mut app,
         "models/download/progress",
@@ -353,7 +379,7 @@ fn h_pulls_a_hub_reference_and_says_which_file_was_chosen() {
     );
     let note = app.note.as_ref().map(|n| n.text.clone()).unwrap_or_default();
     assert!(note.contains("hf:org/Tiny-GGUF/t-Q8_0.gguf downloaded and verified: chose t-Q8_0.gguf"), "{note}");
-    assert!(!app.models.entries().iter().any(|e| e.id == "hf:org/Tiny-GGUF"));
+    assert!(!app.screens.models.entries().iter().any(|e| e.id == "hf:org/Tiny-GGUF"));
     assert_eq!(
         refresh.iter().map(|e| sent(e).1).collect::<Vec<_>>(),
         ["models/list", "models/installed", "models/disk"]
@@ -365,15 +391,15 @@ fn a_failed_hub_pull_stays_listed_until_dropped_and_esc_closes_the_prompt() {
     let mut app = models_app();
     update(&mut app, Action::Char('h'));
     update(&mut app, Action::Esc);
-    assert!(app.models.hub.is_none() && app.screen == Screen::Models);
+    assert!(app.screens.models.hub.is_none() && app.screen == Screen::Models);
     update(&mut app, Action::Char('h'));
     assert!(update(&mut app, Action::Enter).is_empty()); // just "hf:": nothing to pull
-    assert!(app.models.hub.is_some() && app.note.as_ref().is_some_and(|n| n.text.contains("hf:owner/repo")));
-    app.models.hub = Some(chi_tui::input::TextInput::new("hf:org/x/../y.gguf"));
+    assert!(app.screens.models.hub.is_some() && app.note.as_ref().is_some_and(|n| n.text.contains("hf:owner/repo")));
+    app.screens.models.hub = Some(chi_tui::input::TextInput::new("hf:org/x/../y.gguf"));
     let start = update(&mut app, Action::Enter);
     fail(&mut app, &start[0], "'hf:org/x/../y.gguf': the file must be a path inside the repository", "invalid_request");
-    assert!(matches!(app.models.downloads["hf:org/x/../y.gguf"].state, DownloadState::Failed(_)));
+    assert!(matches!(app.screens.models.downloads["hf:org/x/../y.gguf"].state, DownloadState::Failed(_)));
     select(&mut app, "hf:org/x/../y.gguf");
     assert!(update(&mut app, Action::Char('x')).is_empty());
-    assert!(!app.models.entries().iter().any(|e| e.id.starts_with("hf:")));
+    assert!(!app.screens.models.entries().iter().any(|e| e.id.starts_with("hf:")));
 }

@@ -55,7 +55,8 @@ fn provider_form_test_failed() {
 fn provider_form_secret_masked() {
     let mut app = ready_app();
     update(&mut app, Action::Char('3'));
-    app.providers.type_selected = app.types().iter().position(|s| s.kind == "openai").expect("openai");
+    app.screens.providers.type_selected =
+        chi_tui::providers::types(&app.schemas).iter().position(|s| s.kind == "openai").expect("openai");
     update(&mut app, Action::Enter);
     for _ in 0..4 {
         update(&mut app, Action::Tab);
@@ -136,10 +137,10 @@ fn too_small() {
 fn welcome_asks_before_esc_quits() {
     let mut app = ready_app();
     assert!(update(&mut app, Action::Esc).is_empty());
-    assert!(!app.quitting && app.welcome.confirm_quit);
+    assert!(!app.quitting && app.screens.welcome.confirm_quit);
     insta::assert_snapshot!("welcome_quit_80x24", render(&app, 80, 24));
     update(&mut app, Action::Down); // any other key: stay (and the key does nothing else)
-    assert!(!app.welcome.confirm_quit && !app.quitting && app.welcome.menu == 0);
+    assert!(!app.screens.welcome.confirm_quit && !app.quitting && app.screens.welcome.menu == 0);
     for answer in [Action::Esc, Action::Char('q'), Action::Char('y')] {
         update(&mut app, Action::Esc);
         assert_eq!(update(&mut app, answer), vec![chi_tui::app::Effect::Quit]);

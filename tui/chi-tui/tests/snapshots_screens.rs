@@ -59,8 +59,8 @@ fn models_other_tools_file_and_remove_confirmation() {
     select(&mut app, "ollama:llama3.2:1b");
     insta::assert_snapshot!("models_other_tool_80x24", render(&app, 80, 24));
     select(&mut app, "smollm2-135m");
-    app.models.catalog[0].downloaded = true;
-    app.models.catalog[0].path = Some("/home/me/.cache/chi_llm/models/SmolLM2-135M-Instruct.Q4_1.gguf".into());
+    app.screens.models.catalog[0].downloaded = true;
+    app.screens.models.catalog[0].path = Some("/home/me/.cache/chi_llm/models/SmolLM2-135M-Instruct.Q4_1.gguf".into());
     update(&mut app, Action::Char('x'));
     both!("models_remove", &app);
 }
@@ -169,7 +169,7 @@ fn errors_are_shown_where_they_happened() {
     update(&mut app, Action::Bridge(Incoming::Response { id: json!(sent(&run[0]).0), outcome: Err(error) }));
     insta::assert_snapshot!("diagnostics_error_80x24", render(&app, 80, 24));
     let (mut app, _) = wizard_at_preview(false);
-    app.wizard.step = chi_tui::wizard::Step::Extras;
+    app.screens.wizard.step = chi_tui::wizard::Step::Extras;
     let preview = update(&mut app, Action::Enter);
     let error = chi_tui::protocol::RpcError {
         code: -32000,

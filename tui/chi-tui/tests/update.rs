@@ -3,8 +3,9 @@
 
 mod common;
 
-use chi_tui::app::{update, Action, App, BridgeState, Effect, Pane, Screen, MAX_RESTARTS};
+use chi_tui::app::{update, Action, App, BridgeState, Effect, Screen, MAX_RESTARTS};
 use chi_tui::keys::action_for;
+use chi_tui::providers::Pane;
 use chi_tui::save::{rows, Scope};
 use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -19,7 +20,7 @@ fn report(ok: bool, message: &str) -> serde_json::Value {
 }
 
 fn focus_field(app: &mut App, name: &str) {
-    let form = app.providers.form.as_mut().expect("form");
+    let form = app.screens.providers.form.as_mut().expect("form");
     let index = form.fields.iter().position(|f| f.name == name).expect("field");
     form.focus = chi_tui::form::Focus::Field(index);
 }
@@ -28,8 +29,8 @@ fn focus_field(app: &mut App, name: &str) {
 fn the_handshake_loads_types_profiles_and_the_model() {
     let app = ready_app();
     assert!(matches!(app.bridge, BridgeState::Ready { .. }));
-    assert!(app.types().iter().any(|s| s.kind == "ollama"));
-    assert!(app.types().iter().all(|s| s.kind != "fake"));
+    assert!(chi_tui::providers::types(&app.schemas).iter().any(|s| s.kind == "ollama"));
+    assert!(chi_tui::providers::types(&app.schemas).iter().all(|s| s.kind != "fake"));
     assert_eq!(app.model.as_ref().and_then(|m| m.value.as_str()), Some("smollm2-135m"));
     assert!(app.pending.is_empty());
 }
@@ -60,10 +61,13 @@ fn typing_in_a_field_never_fires_a_shortcut() {
         assert!(update(&mut app, action).is_empty());
     }
     assert!(!app.quitting && !app.help);
-    assert_eq!(app.providers.form.as_ref().and_then(|f| f.field("base_url")).map(|f| f.value.as_str()), Some("q?jks"));
+    assert_eq!(
+        app.screens.providers.form.as_ref().and_then(|f| f.field("base_url")).map(|f| f.value.as_str()),
+        Some("q?jks")
+    );
     // Outside a text field the same key quits.
     press(&mut app, &[Action::Esc]);
-    assert_eq!(app.providers.pane, Pane::Types);
+    assert_eq!(app.screens.providers.pane, Pane::Types);
     let action = action_for(key('q'), app.typing()).expect("an action");
     assert_eq!(update(&mut app, action), vec![Effect::Quit]);
 }
@@ -102,8 +106,8 @@ fn save_needs_a_passing_test_of_the_same_settings() {
     press(&mut app, &[Action::Backspace]);
     press(&mut app, &[Action::Save]);
     assert_eq!(app.screen, Screen::Save);
-    assert_eq!(app.save.staged.len(), 1);
-    assert_eq!(app.save.default_id.as_deref(), Some("ollama"));
+    assert_eq!(app.screens.save.staged.len(), 1);
+    assert_eq!(app.screens.save.default_id.as_deref(), Some("ollama"));
 }
 
 #[test]
@@ -135,13 +139,13 @@ fn the_model_browser_fills_the_model_field() {
     let discover = press(&mut app, &[Action::Enter]);
     let (_, method, _) = sent(&discover[0]);
     assert_eq!(method, "providers/discover");
-    assert!(app.providers.browser.as_ref().is_some_and(|b| b.loading));
+    assert!(app.screens.providers.browser.as_ref().is_some_and(|b| b.loading));
     assert!(!app.typing()); // keys go to the browser
     answer(&mut app, &discover[0], fixture_result("providers.jsonl", "providers/discover"));
     press(&mut app, &[Action::Down, Action::Enter]);
-    assert!(app.providers.browser.is_none());
+    assert!(app.screens.providers.browser.is_none());
     assert_eq!(
-        app.providers.form.as_ref().and_then(|f| f.field("model")).map(|f| f.value.as_str()),
+        app.screens.providers.form.as_ref().and_then(|f| f.field("model")).map(|f| f.value.as_str()),
         Some("qwen3:0.6b")
     );
 }
@@ -153,7 +157,7 @@ fn a_browser_error_is_shown_in_the_browser() {
     let discover = press(&mut app, &[Action::Browse]);
     fail(&mut app, &discover[0], "ollama is not reachable", "backend_unavailable");
     assert_eq!(
-        app.providers.browser.as_ref().and_then(|b| b.error.clone()).as_deref(),
+        app.screens.providers.browser.as_ref().and_then(|b| b.error.clone()).as_deref(),
         Some("ollama is not reachable")
     );
 }
@@ -171,7 +175,7 @@ fn find_url_fills_the_base_url() {
         json!({"provider": "ollama", "ok": true, "base_url": "http://127.0.0.1:11434", "tried": [], "message": "found"}),
     );
     assert_eq!(
-        app.providers.form.as_ref().and_then(|f| f.field("base_url")).map(|f| f.value.as_str()),
+        app.screens.providers.form.as_ref().and_then(|f| f.field("base_url")).map(|f| f.value.as_str()),
         Some("http://127.0.0.1:11434")
     );
 }
@@ -191,7 +195,7 @@ fn staged_app() -> App {
 fn writing_merges_each_profile_then_shows_the_file() {
     let mut app = staged_app();
     press(&mut app, &[Action::Char('g'), Action::Char('g')]); // global and back
-    assert_eq!(app.save.scope, Scope::Project);
+    assert_eq!(app.screens.save.scope, Scope::Project);
     let add = press(&mut app, &[Action::Enter]);
     let (_, method, params) = sent(&add[0]);
     assert_eq!(method, "providers/add");
@@ -206,17 +210,17 @@ fn writing_merges_each_profile_then_shows_the_file() {
         &read[0],
         json!({"providers": [{"id": "ollama", "type": "ollama"}], "default_provider": "ollama"}),
     );
-    let written = app.save.written.clone().expect("written");
+    let written = app.screens.save.written.clone().expect("written");
     assert_eq!(written.path, "/p/.chi_llm.json");
     assert_eq!(written.content["default_provider"], "ollama");
-    assert!(app.save.staged.is_empty());
+    assert!(app.screens.save.staged.is_empty());
 }
 
 #[test]
 fn the_embedded_fallback_is_reviewed_as_built_in_and_not_written() {
     let mut app = staged_app();
     app.profiles = serde_json::from_value(json!([{"id": "local", "type": "local", "fallback": true}])).expect("list");
-    let shown = rows(&app.profiles, &app.save);
+    let shown = rows(&app.profiles, &app.screens.save);
     let local = shown.iter().find(|r| r.id == "local").expect("the fallback is listed");
     assert!(local.builtin && !local.new, "{local:?}");
     assert!(!shown.iter().find(|r| r.id == "ollama").expect("ollama").builtin);
@@ -236,8 +240,8 @@ fn a_failed_write_keeps_what_was_staged() {
     let add = press(&mut app, &[Action::Enter]);
     assert_eq!(sent(&add[0]).2["scope"], "global");
     fail(&mut app, &add[0], "cannot write /etc/x: permission denied", "config_error");
-    assert_eq!(app.save.staged.len(), 1);
-    assert!(!app.save.busy);
+    assert_eq!(app.screens.save.staged.len(), 1);
+    assert!(!app.screens.save.busy);
     assert!(app.note.as_ref().is_some_and(|n| n.text.contains("permission denied")));
 }
 
@@ -258,11 +262,12 @@ fn a_dead_bridge_is_restarted_with_a_message_then_given_up_on() {
 fn secrets_are_shown_as_dots() {
     let mut app = ready_app();
     press(&mut app, &[Action::Char('3')]);
-    app.providers.type_selected = app.types().iter().position(|s| s.kind == "openai").expect("openai");
+    app.screens.providers.type_selected =
+        chi_tui::providers::types(&app.schemas).iter().position(|s| s.kind == "openai").expect("openai");
     press(&mut app, &[Action::Enter]);
     focus_field(&mut app, "api_key");
     type_text(&mut app, "sk-secret");
-    let field = app.providers.form.as_ref().and_then(|f| f.field("api_key")).expect("field").clone();
+    let field = app.screens.providers.form.as_ref().and_then(|f| f.field("api_key")).expect("field").clone();
     assert_eq!(field.shown(), "•••••••••");
     assert_eq!(field.value, "sk-secret");
 }
@@ -271,7 +276,8 @@ fn secrets_are_shown_as_dots() {
 fn a_key_is_never_written_into_the_project_file() {
     let mut app = ready_app();
     press(&mut app, &[Action::Char('3')]);
-    app.providers.type_selected = app.types().iter().position(|s| s.kind == "openai").expect("openai");
+    app.screens.providers.type_selected =
+        chi_tui::providers::types(&app.schemas).iter().position(|s| s.kind == "openai").expect("openai");
     press(&mut app, &[Action::Enter]);
     focus_field(&mut app, "api_key");
     type_text(&mut app, "sk-secret-value");

@@ -7,17 +7,17 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::app::App;
-use crate::keymap::screen_bindings;
+use crate::popup::popup;
 use crate::text::{fit_line, width};
 use crate::theme::Theme;
 
 const RULE: &str = "Typing in a field never triggers a shortcut.";
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let rows = screen_bindings(app);
+    let rows = app.screen_keys();
     let labels: Vec<String> = rows.iter().map(|b| b.label()).collect();
     let column = labels.iter().map(|l| width(l)).max().unwrap_or(0).min(26) + 2;
-    let inner = super::popup(frame, area, 72, rows.len() as u16 + 4, &format!("Keys · {}", super::title(app)), theme);
+    let inner = popup(frame, area, 72, rows.len() as u16 + 4, &format!("Keys · {}", app.title()), theme);
     let (columns, height) = (inner.width as usize, inner.height as usize);
     let mut lines: Vec<Line> = rows
         .iter()

@@ -86,10 +86,10 @@ pub fn type_text(app: &mut App, text: &str) {
 /// Open the ollama form (the fourth type after local, openai, lmstudio).
 pub fn ollama_form(app: &mut App) {
     press(app, &[Action::Char('3')]); // Welcome → Configure Provider
-    let index = app.types().iter().position(|s| s.kind == "ollama").expect("ollama");
-    app.providers.type_selected = index;
+    let index = chi_tui::providers::types(&app.schemas).iter().position(|s| s.kind == "ollama").expect("ollama");
+    app.screens.providers.type_selected = index;
     press(app, &[Action::Enter]);
-    assert!(app.providers.form.is_some());
+    assert!(app.screens.providers.form.is_some());
 }
 
 /// The app on the Models screen with the fixtures' catalog loaded.
@@ -114,7 +114,7 @@ pub fn models_app() -> App {
 }
 
 pub fn select(app: &mut App, id: &str) {
-    app.models.selected = app.models.entries().iter().position(|e| e.id == id).expect("listed");
+    app.screens.models.selected = app.screens.models.entries().iter().position(|e| e.id == id).expect("listed");
 }
 
 /// The New project wizard at its preview (an ollama project), and the preview request;

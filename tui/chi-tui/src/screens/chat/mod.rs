@@ -2,15 +2,20 @@
 //! running answer (the bridge stops decoding), /reset starts over, the status line shows the
 //! model, the provider, the tokens and the speed, and when other processes keep the CPU busy.
 
+use ratatui::layout::Rect;
+use ratatui::Frame;
 use serde_json::{json, Value};
 
+mod keys;
 mod view;
 
-pub use view::draw;
-
 use crate::action::{Action, Effect, Screen, Tone};
+use crate::context::Seen;
 use crate::input::TextInput;
+use crate::keymap::Binding;
+use crate::page::Page;
 use crate::protocol::{cancel_line, decode, Explained, GenerateDelta, GenerateResult, RpcError, ThreadUse, CANCELLED};
+use crate::theme::Theme;
 
 /// The requests this screen sends.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,35 +72,6 @@ pub struct ChatState {
 }
 
 impl ChatState {
-    pub fn update(&mut self, ctx: &mut Ctx, action: Action) -> Vec<Effect> {
-        if self.input.edit(&action) {
-            return Vec::new();
-        }
-        match action {
-            Action::Enter => self.send(ctx),
-            Action::Esc => match &mut self.streaming {
-                Some(streaming) if !streaming.cancelling => {
-                    streaming.cancelling = true;
-                    vec![Effect::Send(cancel_line(streaming.request))]
-                }
-                Some(_) => Vec::new(),
-                None => {
-                    ctx.go(Screen::Welcome);
-                    Vec::new()
-                }
-            },
-            Action::PageUp | Action::Up => {
-                self.scroll = self.scroll.saturating_add(if action == Action::PageUp { 10 } else { 1 });
-                Vec::new()
-            }
-            Action::PageDown | Action::Down => {
-                self.scroll = self.scroll.saturating_sub(if action == Action::PageDown { 10 } else { 1 });
-                Vec::new()
-            }
-            _ => Vec::new(),
-        }
-    }
-
     fn send(&mut self, ctx: &mut Ctx) -> Vec<Effect> {
         let text = self.input.value.trim().to_string();
         if text.is_empty() || self.streaming.is_some() {
@@ -152,34 +128,6 @@ impl ChatState {
         Vec::new()
     }
 
-    pub fn answered(&mut self, ctx: &mut Ctx, request: Request, outcome: Result<Value, RpcError>) -> Vec<Effect> {
-        let Request::Generate = request;
-        let Some(streaming) = self.streaming.take() else {
-            return Vec::new();
-        };
-        let seconds = (ctx.now - streaming.first.unwrap_or(streaming.started)).max(0.0);
-        let result = outcome.map(|v| (decode::<GenerateResult>("generate/start", v.clone()), v));
-        match result {
-            Ok((Ok(done), _)) => {
-                if let Some(turn) = self.turns.last_mut().filter(|t| t.role == Role::Assistant) {
-                    turn.text = done.text;
-                }
-                self.last = Some(LastAnswer {
-                    model: done.model,
-                    prompt_tokens: done.usage.prompt_tokens,
-                    completion_tokens: done.usage.completion_tokens,
-                    seconds,
-                    threads: done.threads,
-                });
-            }
-            Ok((Err(_), value)) if value.get("cancelled").is_some() => self.stopped("stopped"),
-            Ok((Err(reason), _)) => self.failed(ctx, reason),
-            Err(error) if error.code == CANCELLED => self.stopped("stopped"),
-            Err(error) => self.failed(ctx, error.describe()),
-        }
-        Vec::new()
-    }
-
     fn stopped(&mut self, how: &str) {
         self.turns.push(Turn { role: Role::Note, text: format!("(answer {how})") });
     }
@@ -190,13 +138,6 @@ impl ChatState {
         }
         self.turns.push(Turn { role: Role::Note, text: format!("error: {reason}") });
         ctx.say(Tone::Bad, reason);
-    }
-
-    /// The bridge died mid-answer: keep what came, say so.
-    pub fn on_bridge_lost(&mut self) {
-        if self.streaming.take().is_some() {
-            self.stopped("cut off: the bridge stopped");
-        }
     }
 
     /// "smollm2-135m · local · 12+34 tokens · 56.7 tok/s", then "· CPU busy: 1 thread" while the
@@ -232,5 +173,93 @@ fn rate(tokens: u64, seconds: f64) -> f64 {
         (tokens - 1) as f64 / seconds
     } else {
         0.0
+    }
+}
+
+impl Page for ChatState {
+    type Request = Request;
+    const TITLE: &'static str = "Chat";
+    const HEARS: &'static [&'static str] = &["generate/delta"];
+
+    fn update(&mut self, ctx: &mut Ctx, action: Action) -> Vec<Effect> {
+        if self.input.edit(&action) {
+            return Vec::new();
+        }
+        match action {
+            Action::Enter => self.send(ctx),
+            Action::Esc => match &mut self.streaming {
+                Some(streaming) if !streaming.cancelling => {
+                    streaming.cancelling = true;
+                    vec![Effect::Send(cancel_line(streaming.request))]
+                }
+                Some(_) => Vec::new(),
+                None => {
+                    ctx.go(Screen::Welcome);
+                    Vec::new()
+                }
+            },
+            Action::PageUp | Action::Up => {
+                self.scroll = self.scroll.saturating_add(if action == Action::PageUp { 10 } else { 1 });
+                Vec::new()
+            }
+            Action::PageDown | Action::Down => {
+                self.scroll = self.scroll.saturating_sub(if action == Action::PageDown { 10 } else { 1 });
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn answered(&mut self, ctx: &mut Ctx, request: Request, outcome: Result<Value, RpcError>) -> Vec<Effect> {
+        let Request::Generate = request;
+        let Some(streaming) = self.streaming.take() else {
+            return Vec::new();
+        };
+        let seconds = (ctx.now - streaming.first.unwrap_or(streaming.started)).max(0.0);
+        let result = outcome.map(|v| (decode::<GenerateResult>("generate/start", v.clone()), v));
+        match result {
+            Ok((Ok(done), _)) => {
+                if let Some(turn) = self.turns.last_mut().filter(|t| t.role == Role::Assistant) {
+                    turn.text = done.text;
+                }
+                self.last = Some(LastAnswer {
+                    model: done.model,
+                    prompt_tokens: done.usage.prompt_tokens,
+                    completion_tokens: done.usage.completion_tokens,
+                    seconds,
+                    threads: done.threads,
+                });
+            }
+            Ok((Err(_), value)) if value.get("cancelled").is_some() => self.stopped("stopped"),
+            Ok((Err(reason), _)) => self.failed(ctx, reason),
+            Err(error) if error.code == CANCELLED => self.stopped("stopped"),
+            Err(error) => self.failed(ctx, error.describe()),
+        }
+        Vec::new()
+    }
+
+    fn notified(&mut self, ctx: &mut Ctx, _method: &str, params: Value) -> Vec<Effect> {
+        self.delta(ctx, params)
+    }
+
+    /// The bridge died mid-answer: keep what came, say so.
+    fn on_bridge_lost(&mut self) {
+        if self.streaming.take().is_some() {
+            self.stopped("cut off: the bridge stopped");
+        }
+    }
+
+    /// The input line always has focus.
+    fn typing(&self, _seen: &Seen) -> bool {
+        true
+    }
+
+    fn keys(&self, _seen: &Seen) -> Vec<Binding> {
+        keys::CHAT.to_vec()
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, seen: &Seen, theme: Theme) {
+        let status = self.status(seen.route, seen.model, seen.now);
+        view::draw(frame, area, self, &status, seen.spinner, !seen.help, theme)
     }
 }

@@ -2,15 +2,20 @@
 //! fix; re-run; export the report to a JSON file the user names. The screen owns its state and
 //! sees the rest of the app through a `Ctx`.
 
+use ratatui::layout::Rect;
+use ratatui::Frame;
 use serde_json::Value;
 
+mod keys;
 mod view;
 
-pub use view::draw;
-
 use crate::action::{Action, Effect, Screen, Tone};
+use crate::context::Seen;
 use crate::input::TextInput;
+use crate::keymap::Binding;
+use crate::page::Page;
 use crate::protocol::{decode, Check, DiagnosticsReport, RpcError};
+use crate::theme::Theme;
 
 pub const DEFAULT_EXPORT: &str = "chi_llm_diagnostics.json";
 
@@ -35,11 +40,6 @@ pub enum Request {
 type Ctx<'a> = crate::context::Ctx<'a, Request>;
 
 impl DiagState {
-    /// Whether keys are text for a field now (the export's file name).
-    pub fn typing(&self) -> bool {
-        self.export.is_some()
-    }
-
     pub fn run(&mut self, ctx: &mut Ctx) -> Vec<Effect> {
         if self.running {
             return Vec::new();
@@ -47,21 +47,6 @@ impl DiagState {
         self.running = true;
         self.error = None;
         vec![ctx.request("diagnostics/run", Value::Null, Request::Run)]
-    }
-
-    pub fn open(&mut self, ctx: &mut Ctx) -> Vec<Effect> {
-        ctx.go(Screen::Diagnostics);
-        if self.report.is_none() {
-            return self.run(ctx);
-        }
-        Vec::new()
-    }
-
-    pub fn answered(&mut self, _ctx: &mut Ctx, request: Request, outcome: Result<Value, RpcError>) -> Vec<Effect> {
-        match request {
-            Request::Run => self.reported(outcome),
-        }
-        Vec::new()
     }
 
     fn reported(&mut self, outcome: Result<Value, RpcError>) {
@@ -78,13 +63,13 @@ impl DiagState {
             Err(reason) => self.error = Some(reason),
         }
     }
+}
 
-    /// The bridge died: the report it was running will not come.
-    pub fn on_bridge_lost(&mut self) {
-        self.running = false;
-    }
+impl Page for DiagState {
+    type Request = Request;
+    const TITLE: &'static str = "Diagnostics";
 
-    pub fn update(&mut self, ctx: &mut Ctx, action: Action) -> Vec<Effect> {
+    fn update(&mut self, ctx: &mut Ctx, action: Action) -> Vec<Effect> {
         if let Some(input) = self.export.as_mut() {
             if input.edit(&action) {
                 return Vec::new();
@@ -128,13 +113,46 @@ impl DiagState {
         Vec::new()
     }
 
+    fn answered(&mut self, _ctx: &mut Ctx, request: Request, outcome: Result<Value, RpcError>) -> Vec<Effect> {
+        match request {
+            Request::Run => self.reported(outcome),
+        }
+        Vec::new()
+    }
+
     /// What the file write reported (the event loop does the writing).
-    pub fn exported(&mut self, ctx: &mut Ctx, outcome: Result<String, String>) -> Vec<Effect> {
+    fn written(&mut self, ctx: &mut Ctx, outcome: &Result<String, String>) -> Vec<Effect> {
         match outcome {
             Ok(path) => ctx.say(Tone::Good, format!("Exported the report to {path}")),
             Err(reason) => ctx.say(Tone::Bad, format!("Could not export: {reason}")),
         }
         Vec::new()
+    }
+
+    /// The report is run on the first opening; later openings show it (r runs it again).
+    fn opened(&mut self, ctx: &mut Ctx) -> Vec<Effect> {
+        if self.report.is_none() {
+            return self.run(ctx);
+        }
+        Vec::new()
+    }
+
+    /// The bridge died: the report it was running will not come.
+    fn on_bridge_lost(&mut self) {
+        self.running = false;
+    }
+
+    /// Whether keys are text for a field now (the export's file name).
+    fn typing(&self, _seen: &Seen) -> bool {
+        self.export.is_some()
+    }
+
+    fn keys(&self, _seen: &Seen) -> Vec<Binding> {
+        keys::keys(self)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, seen: &Seen, theme: Theme) {
+        view::draw(frame, area, self, seen.spinner, theme)
     }
 }
 

@@ -7,8 +7,8 @@ use ratatui::Frame;
 
 use super::{marker, summary, DiagState};
 use crate::action::Tone;
+use crate::popup::popup;
 use crate::theme::Theme;
-use crate::ui::popup;
 
 /// The screen in `area`; `spinner` is the busy marker's frame now.
 pub fn draw(frame: &mut Frame, area: Rect, diag: &DiagState, spinner: &str, theme: Theme) {

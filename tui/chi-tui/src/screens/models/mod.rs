@@ -7,11 +7,11 @@
 use std::collections::HashMap;
 
 mod hub_pull;
+mod keys;
 mod update;
 mod view;
 
 pub use hub_pull::HUB;
-pub use view::draw;
 
 use crate::input::TextInput;
 use crate::protocol::{InstalledModel, ModelInfo, Recommendation};
@@ -157,11 +157,6 @@ impl ModelsState {
 
     pub fn chosen(&self) -> Option<Entry> {
         self.entries().into_iter().nth(self.selected)
-    }
-
-    /// Keys are text while the filter or the hub prompt has focus.
-    pub fn typing(&self) -> bool {
-        self.filtering || self.hub.is_some()
     }
 }
 

@@ -2,13 +2,20 @@
 
 use serde_json::{json, Value};
 
-use super::{bytes, Confirm, Ctx, Download, DownloadState, Entry, ModelsState, Request, HUB};
+use super::{bytes, keys, view, Confirm, Ctx, Download, DownloadState, Entry, ModelsState, Request, HUB};
+use ratatui::layout::Rect;
+use ratatui::Frame;
+
 use crate::action::{Action, Effect, Screen, Tone};
+use crate::context::Seen;
 use crate::input::TextInput;
+use crate::keymap::Binding;
+use crate::page::Page;
 use crate::protocol::{
     cancel_line, DownloadProgress, InstalledModel, ModelInfo, Recommendation, RpcError, Written, CANCELLED,
 };
 use crate::screens::save::{scoped, Scope};
+use crate::theme::Theme;
 
 impl ModelsState {
     pub fn load(&mut self, ctx: &mut Ctx) -> Vec<Effect> {
@@ -17,18 +24,6 @@ impl ModelsState {
             ctx.request("models/installed", Value::Null, Request::Installed),
             ctx.request("models/disk", Value::Null, Request::Disk),
         ]
-    }
-
-    pub fn answered(&mut self, ctx: &mut Ctx, request: Request, outcome: Result<Value, RpcError>) -> Vec<Effect> {
-        match request {
-            Request::List => self.listed(ctx, outcome),
-            Request::Installed => self.installed(ctx, outcome),
-            Request::Disk => self.disk(ctx, outcome),
-            Request::Download { model } => self.downloaded(ctx, model, outcome),
-            Request::Remove { model } => self.removed(ctx, model, outcome),
-            Request::SetDefault { model } => self.default_set(ctx, model, outcome),
-            Request::Recommend => self.recommended(outcome),
-        }
     }
 
     fn disk(&mut self, ctx: &mut Ctx, outcome: Result<Value, RpcError>) -> Vec<Effect> {
@@ -60,63 +55,6 @@ impl ModelsState {
     fn clamp(&mut self) {
         let count = self.entries().len();
         self.selected = self.selected.min(count.saturating_sub(1));
-    }
-
-    pub fn update(&mut self, ctx: &mut Ctx, action: Action) -> Vec<Effect> {
-        if self.filtering {
-            match action {
-                Action::Enter | Action::Esc | Action::Down | Action::Up | Action::Tab => self.filtering = false,
-                other => {
-                    self.filter.edit(&other);
-                    self.selected = 0;
-                }
-            }
-            return Vec::new();
-        }
-        if self.hub.is_some() {
-            return self.hub_prompt(ctx, action);
-        }
-        if let Some(confirm) = self.confirm.clone() {
-            return self.confirming(ctx, confirm, action);
-        }
-        if self.recommendation.is_some() {
-            if matches!(action, Action::Enter) {
-                let id = self.recommendation.as_ref().and_then(|r| r.as_ref().ok()).map(|r| r.model.id.clone());
-                if let Some(index) = id.and_then(|id| self.entries().iter().position(|e| e.id == id)) {
-                    self.selected = index;
-                }
-            }
-            self.recommendation = None;
-            return Vec::new();
-        }
-        let count = self.entries().len();
-        match action {
-            Action::Up | Action::Char('k') if count > 0 => self.selected = (self.selected + count - 1) % count,
-            Action::Down | Action::Char('j') if count > 0 => self.selected = (self.selected + 1) % count,
-            Action::PageUp => self.selected = self.selected.saturating_sub(10),
-            Action::PageDown if count > 0 => self.selected = (self.selected + 10).min(count - 1),
-            Action::Char('/') => self.filtering = true,
-            Action::Char('t') => self.cycle_tag(),
-            Action::Char('d') | Action::Enter => return self.download(ctx),
-            Action::Char('h') => self.hub = Some(TextInput::new(HUB)),
-            Action::Char('c') => return self.cancel(ctx),
-            Action::Char('x') => self.ask_remove(ctx),
-            Action::Char('s') => {
-                if let Some(entry) = self.chosen() {
-                    self.confirm = Some(Confirm::SetDefault { id: entry.id });
-                }
-            }
-            Action::Char('r') => {
-                self.recommending = true;
-                return vec![ctx.request("models/recommend", Value::Null, Request::Recommend)];
-            }
-            Action::Char('R') => return self.load(ctx),
-            Action::Esc => ctx.go(Screen::Welcome),
-            Action::Char('q') => return ctx.quit(),
-            Action::Char('?') => ctx.open_help(),
-            _ => {}
-        }
-        Vec::new()
     }
 
     fn cycle_tag(&mut self) {
@@ -241,16 +179,6 @@ impl ModelsState {
         }
     }
 
-    /// The bridge died: running downloads stop where they are (the partial file stays).
-    pub fn on_bridge_lost(&mut self) {
-        for download in self.downloads.values_mut() {
-            if matches!(download.state, DownloadState::Running | DownloadState::Cancelling) {
-                download.state = DownloadState::Interrupted;
-            }
-        }
-        self.recommending = false;
-    }
-
     fn ask_remove(&mut self, ctx: &mut Ctx) {
         let Some(entry) = self.chosen() else { return };
         match &entry.catalog {
@@ -327,4 +255,110 @@ impl ModelsState {
 
 fn origin(entry: &Entry) -> String {
     entry.installed.as_ref().map_or("catalog".into(), |i| i.origin.clone())
+}
+
+impl Page for ModelsState {
+    type Request = Request;
+    const TITLE: &'static str = "Models";
+    const HEARS: &'static [&'static str] = &["models/download/progress"];
+
+    fn answered(&mut self, ctx: &mut Ctx, request: Request, outcome: Result<Value, RpcError>) -> Vec<Effect> {
+        match request {
+            Request::List => self.listed(ctx, outcome),
+            Request::Installed => self.installed(ctx, outcome),
+            Request::Disk => self.disk(ctx, outcome),
+            Request::Download { model } => self.downloaded(ctx, model, outcome),
+            Request::Remove { model } => self.removed(ctx, model, outcome),
+            Request::SetDefault { model } => self.default_set(ctx, model, outcome),
+            Request::Recommend => self.recommended(outcome),
+        }
+    }
+
+    fn update(&mut self, ctx: &mut Ctx, action: Action) -> Vec<Effect> {
+        if self.filtering {
+            match action {
+                Action::Enter | Action::Esc | Action::Down | Action::Up | Action::Tab => self.filtering = false,
+                other => {
+                    self.filter.edit(&other);
+                    self.selected = 0;
+                }
+            }
+            return Vec::new();
+        }
+        if self.hub.is_some() {
+            return self.hub_prompt(ctx, action);
+        }
+        if let Some(confirm) = self.confirm.clone() {
+            return self.confirming(ctx, confirm, action);
+        }
+        if self.recommendation.is_some() {
+            if matches!(action, Action::Enter) {
+                let id = self.recommendation.as_ref().and_then(|r| r.as_ref().ok()).map(|r| r.model.id.clone());
+                if let Some(index) = id.and_then(|id| self.entries().iter().position(|e| e.id == id)) {
+                    self.selected = index;
+                }
+            }
+            self.recommendation = None;
+            return Vec::new();
+        }
+        let count = self.entries().len();
+        match action {
+            Action::Up | Action::Char('k') if count > 0 => self.selected = (self.selected + count - 1) % count,
+            Action::Down | Action::Char('j') if count > 0 => self.selected = (self.selected + 1) % count,
+            Action::PageUp => self.selected = self.selected.saturating_sub(10),
+            Action::PageDown if count > 0 => self.selected = (self.selected + 10).min(count - 1),
+            Action::Char('/') => self.filtering = true,
+            Action::Char('t') => self.cycle_tag(),
+            Action::Char('d') | Action::Enter => return self.download(ctx),
+            Action::Char('h') => self.hub = Some(TextInput::new(HUB)),
+            Action::Char('c') => return self.cancel(ctx),
+            Action::Char('x') => self.ask_remove(ctx),
+            Action::Char('s') => {
+                if let Some(entry) = self.chosen() {
+                    self.confirm = Some(Confirm::SetDefault { id: entry.id });
+                }
+            }
+            Action::Char('r') => {
+                self.recommending = true;
+                return vec![ctx.request("models/recommend", Value::Null, Request::Recommend)];
+            }
+            Action::Char('R') => return self.load(ctx),
+            Action::Esc => ctx.go(Screen::Welcome),
+            Action::Char('q') => return ctx.quit(),
+            Action::Char('?') => ctx.open_help(),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn notified(&mut self, ctx: &mut Ctx, _method: &str, params: Value) -> Vec<Effect> {
+        self.progress(ctx, params)
+    }
+
+    fn opened(&mut self, ctx: &mut Ctx) -> Vec<Effect> {
+        self.load(ctx)
+    }
+
+    /// The bridge died: running downloads stop where they are (the partial file stays).
+    fn on_bridge_lost(&mut self) {
+        for download in self.downloads.values_mut() {
+            if matches!(download.state, DownloadState::Running | DownloadState::Cancelling) {
+                download.state = DownloadState::Interrupted;
+            }
+        }
+        self.recommending = false;
+    }
+
+    /// Keys are text while the filter or the hub prompt has focus.
+    fn typing(&self, _seen: &Seen) -> bool {
+        self.filtering || self.hub.is_some()
+    }
+
+    fn keys(&self, _seen: &Seen) -> Vec<Binding> {
+        keys::keys(self)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, seen: &Seen, theme: Theme) {
+        view::draw(frame, area, self, seen.spinner, theme)
+    }
 }

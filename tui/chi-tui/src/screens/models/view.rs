@@ -9,8 +9,8 @@ use ratatui::Frame;
 use super::{bytes, Confirm, Download, DownloadState, Entry, ModelsState};
 use crate::action::Tone;
 use crate::input::TextInput;
+use crate::popup::popup;
 use crate::theme::Theme;
-use crate::ui::popup;
 
 /// The screen in `area`; `spinner` is the busy marker's frame now.
 pub fn draw(frame: &mut Frame, area: Rect, models: &ModelsState, spinner: &str, theme: Theme) {

@@ -9,9 +9,9 @@ use ratatui::Frame;
 use super::ProvidersState;
 use crate::action::Tone;
 use crate::form::{FieldKind, Focus, Form};
+use crate::popup::popup;
 use crate::text::{fit, fit_line};
 use crate::theme::Theme;
-use crate::ui::popup;
 
 const LABEL: usize = 17;
 

@@ -1,17 +1,22 @@
 //! Configure Provider: the type list, the generated form, the model browser, find-url, and a
 //! Test that must pass before Save adds the profile to the configuration being built.
 
+use ratatui::layout::Rect;
+use ratatui::Frame;
 use serde_json::{json, Value};
 
 mod form_view;
+mod keys;
 mod view;
-
-pub use view::draw;
 
 use crate::action::{Action, Effect, Screen, Tone};
 use crate::context::Handoff;
+use crate::context::Seen;
 use crate::form::{Button, Form, Tested};
+use crate::keymap::Binding;
+use crate::page::Page;
 use crate::protocol::{decode, ConnectionReport, ProviderSchema, RpcError, ServedModel, UrlSearch};
+use crate::theme::Theme;
 
 /// The requests this screen sends.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,21 +68,6 @@ pub fn types(schemas: &[ProviderSchema]) -> Vec<&ProviderSchema> {
 }
 
 impl ProvidersState {
-    /// Whether keys are text for a field now (a text field of the form has focus).
-    pub fn typing(&self) -> bool {
-        self.browser.is_none() && self.pane == Pane::Form && self.form.as_ref().is_some_and(Form::typing)
-    }
-
-    pub fn update(&mut self, ctx: &mut Ctx, action: Action) -> Vec<Effect> {
-        if self.browser.is_some() {
-            return self.browse_keys(ctx, action);
-        }
-        match self.pane {
-            Pane::Types => self.type_keys(ctx, action),
-            Pane::Form => self.form_keys(ctx, action),
-        }
-    }
-
     fn type_keys(&mut self, ctx: &mut Ctx, action: Action) -> Vec<Effect> {
         let count = types(ctx.schemas).len();
         match action {
@@ -182,15 +172,6 @@ impl ProvidersState {
         ctx.say(Tone::Busy, format!("Testing {}…", profile["type"].as_str().unwrap_or("the provider")));
         self.testing = true;
         vec![ctx.request("providers/test", json!({"provider": profile}), Request::Test { fingerprint })]
-    }
-
-    pub fn answered(&mut self, ctx: &mut Ctx, request: Request, outcome: Result<Value, RpcError>) -> Vec<Effect> {
-        match request {
-            Request::Test { fingerprint } => self.tested(ctx, fingerprint, outcome),
-            Request::Discover => self.discovered(ctx, outcome),
-            Request::FindUrl => self.found_url(ctx, outcome),
-        }
-        Vec::new()
     }
 
     fn tested(&mut self, ctx: &mut Ctx, fingerprint: String, outcome: Result<Value, RpcError>) {
@@ -303,14 +284,51 @@ impl ProvidersState {
         }
         Vec::new()
     }
+}
+
+impl Page for ProvidersState {
+    type Request = Request;
+    const TITLE: &'static str = "Configure Provider";
+
+    fn update(&mut self, ctx: &mut Ctx, action: Action) -> Vec<Effect> {
+        if self.browser.is_some() {
+            return self.browse_keys(ctx, action);
+        }
+        match self.pane {
+            Pane::Types => self.type_keys(ctx, action),
+            Pane::Form => self.form_keys(ctx, action),
+        }
+    }
+
+    fn answered(&mut self, ctx: &mut Ctx, request: Request, outcome: Result<Value, RpcError>) -> Vec<Effect> {
+        match request {
+            Request::Test { fingerprint } => self.tested(ctx, fingerprint, outcome),
+            Request::Discover => self.discovered(ctx, outcome),
+            Request::FindUrl => self.found_url(ctx, outcome),
+        }
+        Vec::new()
+    }
 
     /// The bridge died: the test, the browser's list and the search it waited for will not come.
-    pub fn on_bridge_lost(&mut self) {
+    fn on_bridge_lost(&mut self) {
         self.testing = false;
         if let Some(browser) = self.browser.as_mut() {
             browser.loading = false;
             browser.error = Some("the bridge stopped while listing models".into());
         }
+    }
+
+    /// Whether keys are text for a field now (a text field of the form has focus).
+    fn typing(&self, _seen: &Seen) -> bool {
+        self.browser.is_none() && self.pane == Pane::Form && self.form.as_ref().is_some_and(Form::typing)
+    }
+
+    fn keys(&self, _seen: &Seen) -> Vec<Binding> {
+        keys::keys(self)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, seen: &Seen, theme: Theme) {
+        view::draw(frame, area, self, seen.schemas, seen.ready, seen.spinner, theme)
     }
 }
 

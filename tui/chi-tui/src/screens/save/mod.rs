@@ -3,14 +3,19 @@
 //! it through the bridge, and show what the file holds afterwards. Each row says where it lives:
 //! `new` (written now), `saved` (in a file) or `built-in` (the embedded model, in no file).
 
+use ratatui::layout::Rect;
+use ratatui::Frame;
 use serde_json::{json, Value};
 
+mod keys;
 mod view;
 
-pub use view::draw;
-
 use crate::action::{Action, Effect, Screen, Tone};
+use crate::context::Seen;
+use crate::keymap::Binding;
+use crate::page::Page;
 use crate::protocol::{ProviderSchema, ProviderView, RpcError, Written};
+use crate::theme::Theme;
 
 /// The requests this screen sends.
 #[derive(Debug, Clone, PartialEq)]
@@ -155,30 +160,6 @@ pub fn rows(profiles: &[ProviderView], save: &SaveState) -> Vec<Row> {
 }
 
 impl SaveState {
-    pub fn update(&mut self, ctx: &mut Ctx, action: Action) -> Vec<Effect> {
-        let count = rows(ctx.profiles, self).len();
-        match action {
-            Action::Up | Action::Char('k') if count > 0 => self.selected = (self.selected + count - 1) % count,
-            Action::Down | Action::Char('j') if count > 0 => self.selected = (self.selected + 1) % count,
-            Action::Char('g') | Action::Tab | Action::Left | Action::Right => {
-                self.scope = if self.scope == Scope::Project { Scope::Global } else { Scope::Project };
-                self.written = None;
-            }
-            Action::Char('d') | Action::Char(' ') => {
-                if let Some(row) = rows(ctx.profiles, self).get(self.selected) {
-                    self.default_id = Some(row.id.clone());
-                }
-            }
-            Action::Char('p') | Action::Char('a') => ctx.go(Screen::Providers),
-            Action::Enter | Action::Char('w') | Action::Save => return self.write(ctx),
-            Action::Esc => ctx.go(Screen::Welcome),
-            Action::Char('q') => return ctx.quit(),
-            Action::Char('?') => ctx.open_help(),
-            _ => {}
-        }
-        Vec::new()
-    }
-
     fn write(&mut self, ctx: &mut Ctx) -> Vec<Effect> {
         if self.busy {
             return Vec::new();
@@ -255,13 +236,6 @@ impl SaveState {
         }
     }
 
-    pub fn answered(&mut self, ctx: &mut Ctx, request: Request, outcome: Result<Value, RpcError>) -> Vec<Effect> {
-        match request {
-            Request::Write => self.wrote(ctx, outcome),
-            Request::ReadBack { path } => self.read_back(ctx, path, outcome),
-        }
-    }
-
     fn wrote(&mut self, ctx: &mut Ctx, outcome: Result<Value, RpcError>) -> Vec<Effect> {
         let Some(written) = ctx.take::<Written>("providers/add", outcome) else {
             self.busy = false;
@@ -283,9 +257,53 @@ impl SaveState {
         }
         Vec::new()
     }
+}
+
+impl Page for SaveState {
+    type Request = Request;
+    const TITLE: &'static str = "Build / Save configuration";
+
+    fn update(&mut self, ctx: &mut Ctx, action: Action) -> Vec<Effect> {
+        let count = rows(ctx.profiles, self).len();
+        match action {
+            Action::Up | Action::Char('k') if count > 0 => self.selected = (self.selected + count - 1) % count,
+            Action::Down | Action::Char('j') if count > 0 => self.selected = (self.selected + 1) % count,
+            Action::Char('g') | Action::Tab | Action::Left | Action::Right => {
+                self.scope = if self.scope == Scope::Project { Scope::Global } else { Scope::Project };
+                self.written = None;
+            }
+            Action::Char('d') | Action::Char(' ') => {
+                if let Some(row) = rows(ctx.profiles, self).get(self.selected) {
+                    self.default_id = Some(row.id.clone());
+                }
+            }
+            Action::Char('p') | Action::Char('a') => ctx.go(Screen::Providers),
+            Action::Enter | Action::Char('w') | Action::Save => return self.write(ctx),
+            Action::Esc => ctx.go(Screen::Welcome),
+            Action::Char('q') => return ctx.quit(),
+            Action::Char('?') => ctx.open_help(),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn answered(&mut self, ctx: &mut Ctx, request: Request, outcome: Result<Value, RpcError>) -> Vec<Effect> {
+        match request {
+            Request::Write => self.wrote(ctx, outcome),
+            Request::ReadBack { path } => self.read_back(ctx, path, outcome),
+        }
+    }
 
     /// The bridge died: the write in progress will not be answered.
-    pub fn on_bridge_lost(&mut self) {
+    fn on_bridge_lost(&mut self) {
         self.busy = false;
+    }
+
+    fn keys(&self, _seen: &Seen) -> Vec<Binding> {
+        keys::SAVE.to_vec()
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, seen: &Seen, theme: Theme) {
+        view::draw(frame, area, self, seen.profiles, seen.spinner, theme)
     }
 }

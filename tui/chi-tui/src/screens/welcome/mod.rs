@@ -1,12 +1,19 @@
 //! Welcome's menu: move, open an item by Enter or its number, `q` quits, and Esc asks first
 //! (Esc is "back" everywhere else, so pressing it once too often must not end the session).
 
+mod keys;
 mod view;
 
-pub use view::{draw, Shown};
+use ratatui::layout::Rect;
+use ratatui::Frame;
+use serde_json::Value;
 
 use crate::action::{Action, Effect, Screen};
-use crate::context::Handoff;
+use crate::context::{Handoff, Seen};
+use crate::keymap::Binding;
+use crate::page::Page;
+use crate::protocol::RpcError;
+use crate::theme::Theme;
 
 pub const MENU: [(&str, &str); 7] = [
     ("Chat", "talk to the configured model"),
@@ -34,7 +41,29 @@ pub struct WelcomeState {
 }
 
 impl WelcomeState {
-    pub fn update(&mut self, ctx: &mut Ctx, action: Action) -> Vec<Effect> {
+    /// Open the menu's item `index` (a screen that loads something on opening is handed to the
+    /// app, which opens it).
+    fn open(&mut self, ctx: &mut Ctx, index: usize) -> Vec<Effect> {
+        self.menu = index.min(MENU.len() - 1);
+        ctx.clear_note();
+        match self.menu {
+            0 => ctx.go(Screen::Chat),
+            1 => ctx.hand(Handoff::Open(Screen::Models)),
+            2 => ctx.go(Screen::Providers),
+            3 => ctx.go(Screen::Save),
+            4 => ctx.hand(Handoff::Open(Screen::Diagnostics)),
+            5 => ctx.hand(Handoff::Open(Screen::Wizard)),
+            _ => return ctx.quit(),
+        }
+        Vec::new()
+    }
+}
+
+impl Page for WelcomeState {
+    type Request = Request;
+    const TITLE: &'static str = "Welcome";
+
+    fn update(&mut self, ctx: &mut Ctx, action: Action) -> Vec<Effect> {
         if self.confirm_quit {
             self.confirm_quit = false;
             if matches!(action, Action::Esc | Action::Char('q' | 'y')) {
@@ -55,23 +84,18 @@ impl WelcomeState {
         Vec::new()
     }
 
-    /// Open the menu's item `index` (a screen that loads something on opening is handed to the
-    /// app, which opens it).
-    fn open(&mut self, ctx: &mut Ctx, index: usize) -> Vec<Effect> {
-        self.menu = index.min(MENU.len() - 1);
-        ctx.clear_note();
-        match self.menu {
-            0 => ctx.go(Screen::Chat),
-            1 => ctx.hand(Handoff::Open(Screen::Models)),
-            2 => ctx.go(Screen::Providers),
-            3 => ctx.go(Screen::Save),
-            4 => ctx.hand(Handoff::Open(Screen::Diagnostics)),
-            5 => ctx.hand(Handoff::Open(Screen::Wizard)),
-            _ => return ctx.quit(),
-        }
-        Vec::new()
+    fn answered(&mut self, _ctx: &mut Ctx, request: Request, _outcome: Result<Value, RpcError>) -> Vec<Effect> {
+        match request {}
     }
 
     /// Nothing of Welcome's waits on the bridge.
-    pub fn on_bridge_lost(&mut self) {}
+    fn on_bridge_lost(&mut self) {}
+
+    fn keys(&self, _seen: &Seen) -> Vec<Binding> {
+        keys::keys(self)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, seen: &Seen, theme: Theme) {
+        view::draw(frame, area, self, seen, theme)
+    }
 }

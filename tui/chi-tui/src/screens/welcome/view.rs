@@ -6,22 +6,12 @@ use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use super::{WelcomeState, MENU};
-use crate::protocol::{Explained, ProviderView};
+use crate::context::Seen;
 use crate::text;
 use crate::theme::Theme;
 
-/// What Welcome shows of the rest of the app.
-pub struct Shown<'a> {
-    /// The model the configuration resolves to.
-    pub model: Option<&'a Explained>,
-    pub profiles: &'a [ProviderView],
-    /// Profiles saved from the form, not yet written.
-    pub unsaved: usize,
-    /// Why the bridge is down, when it is.
-    pub bridge_down: Option<&'a str>,
-}
-
-pub fn draw(frame: &mut Frame, area: Rect, state: &WelcomeState, shown: Shown, theme: Theme) {
+/// `seen`: the configured model and profiles, the unsaved count, whether the bridge is down.
+pub fn draw(frame: &mut Frame, area: Rect, state: &WelcomeState, seen: &Seen, theme: Theme) {
     let mut lines = Vec::new();
     if area.height >= 20 {
         lines.extend([
@@ -31,12 +21,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &WelcomeState, shown: Shown, t
             Line::raw(""),
         ]);
     }
-    let model = match shown.model {
+    let model = match seen.model {
         Some(m) => format!("{} ({})", m.value.as_str().unwrap_or("?"), m.source),
         None => "…".into(),
     };
     lines.push(row("Local model", model, theme));
-    let configured: Vec<_> = shown.profiles.iter().filter(|p| p.kind != "fake" && !p.fallback).collect();
+    let configured: Vec<_> = seen.profiles.iter().filter(|p| p.kind != "fake" && !p.fallback).collect();
     let providers = if configured.is_empty() {
         "none configured — generation uses the local model".to_string()
     } else {
@@ -45,10 +35,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &WelcomeState, shown: Shown, t
         format!("{} ({}), default: {default}", configured.len(), ids.join(", "))
     };
     lines.push(row("Providers", providers, theme));
-    if shown.unsaved > 0 {
-        lines.push(row("Not saved yet", format!("{} profile(s) — open Review and save", shown.unsaved), theme));
+    if seen.unsaved > 0 {
+        lines.push(row("Not saved yet", format!("{} profile(s) — open Review and save", seen.unsaved), theme));
     }
-    if let Some(reason) = shown.bridge_down {
+    if let Some(reason) = seen.bridge_down {
         lines.push(row("Bridge", reason.to_string(), theme));
     }
     lines.push(Line::raw(""));
@@ -67,7 +57,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &WelcomeState, shown: Shown, t
     if area.height >= 20 {
         lines.push(Line::raw(""));
     }
-    let next = if shown.unsaved > 0 {
+    let next = if seen.unsaved > 0 {
         "Next: review and save the new profile(s)."
     } else if configured.is_empty() {
         "Next: chat with the local model, or configure a provider."

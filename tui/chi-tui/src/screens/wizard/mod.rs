@@ -5,15 +5,20 @@
 //! confirmation, which first previews the forced plan (overwrites with `.bak`, another
 //! configuration file moved aside) and writes only when that one is accepted.
 
+use ratatui::layout::Rect;
+use ratatui::Frame;
 use serde_json::{json, Value};
 
+mod keys;
 mod view;
 
-pub use view::draw;
-
 use crate::action::{Action, Effect, Screen, Tone};
+use crate::context::{Handoff, Seen};
 use crate::input::TextInput;
+use crate::keymap::Binding;
+use crate::page::Page;
 use crate::protocol::{decode, ModelInfo, ProjectPlan, ProviderView, RpcError};
+use crate::theme::Theme;
 
 /// The requests this screen sends.
 #[derive(Debug, Clone, PartialEq)]
@@ -111,12 +116,12 @@ pub fn choices(profiles: &[ProviderView]) -> Vec<ProviderChoice> {
 
 impl WizardState {
     /// A fresh wizard, at the first step.
-    pub fn opened() -> Self {
+    pub fn fresh() -> Self {
         WizardState { folder: TextInput::new("."), ..WizardState::default() }
     }
 
     /// Whether keys are text now: the folder, or a server's model name.
-    pub fn typing(&self, profiles: &[ProviderView]) -> bool {
+    pub fn types_text(&self, profiles: &[ProviderView]) -> bool {
         match self.step {
             Step::Folder => true,
             Step::Model => !self.local(profiles) && self.served.is_none(),
@@ -144,74 +149,6 @@ impl WizardState {
         };
     }
 
-    /// A key; `catalog` is the models the local choice picks from.
-    pub fn update(&mut self, ctx: &mut Ctx, catalog: &[ModelInfo], action: Action) -> Vec<Effect> {
-        if self.served.is_some() {
-            return self.served_keys(action);
-        }
-        if action == Action::Esc {
-            self.back(ctx);
-            return Vec::new();
-        }
-        if self.step == Step::Model && action == Action::Browse && !self.local(ctx.profiles) {
-            return self.discover(ctx);
-        }
-        if self.typing(ctx.profiles) {
-            let input = if self.step == Step::Folder { &mut self.folder } else { &mut self.model };
-            if input.edit(&action) {
-                return Vec::new();
-            }
-        } else if matches!(action, Action::Char('q')) {
-            return ctx.quit();
-        }
-        let is_local = self.local(ctx.profiles);
-        let count = catalog.len();
-        let w = &mut *self;
-        match (w.step, action) {
-            (Step::Folder, Action::Enter) if !w.folder.value.trim().is_empty() => w.step = Step::Provider,
-            (Step::Provider, Action::Up | Action::Char('k')) => w.provider = w.provider.saturating_sub(1),
-            (Step::Provider, Action::Down | Action::Char('j')) => w.provider += 1,
-            (Step::Provider, Action::Enter) => {
-                if let Some(choice) = choices(ctx.profiles).get(w.provider).cloned() {
-                    w.model = TextInput::new(choice.model.as_deref().unwrap_or(""));
-                    w.local_model = catalog.iter().position(|m| m.current).unwrap_or(0);
-                    w.step = Step::Model;
-                }
-            }
-            (Step::Model, Action::Up | Action::Char('k')) if is_local => {
-                w.local_model = w.local_model.saturating_sub(1)
-            }
-            (Step::Model, Action::Down | Action::Char('j')) if is_local => {
-                w.local_model = (w.local_model + 1).min(count.saturating_sub(1));
-            }
-            (Step::Model, Action::Enter) => w.step = Step::Format,
-            (Step::Format, Action::Up | Action::Down | Action::Left | Action::Right | Action::Char('j' | 'k')) => {
-                w.yaml = !w.yaml
-            }
-            (Step::Format, Action::Enter) => w.step = Step::Extras,
-            (Step::Extras, Action::Up | Action::Char('k')) => w.extras = w.extras.saturating_sub(1),
-            (Step::Extras, Action::Down | Action::Char('j')) => w.extras = (w.extras + 1).min(EXTRAS.len() - 1),
-            (Step::Extras, Action::Enter) => return w.preview(ctx, catalog, false),
-            (Step::Preview, Action::Up | Action::Char('k')) => w.scroll = w.scroll.saturating_sub(1),
-            (Step::Preview, Action::Down | Action::Char('j')) => w.scroll = w.scroll.saturating_add(1),
-            (Step::Preview, Action::PageUp) => w.scroll = w.scroll.saturating_sub(10),
-            (Step::Preview, Action::PageDown) => w.scroll = w.scroll.saturating_add(10),
-            (Step::Preview, Action::Char('y')) if w.confirm => return w.preview(ctx, catalog, true),
-            (Step::Preview, Action::Char('n')) if w.confirm => return w.write(ctx, catalog),
-            (Step::Preview, Action::Enter | Action::Char('w')) if !w.loading && w.plan.is_some() => {
-                if w.forced || w.held_back().is_empty() {
-                    return w.write(ctx, catalog);
-                }
-                w.confirm = true;
-            }
-            (Step::Done, Action::Enter) => ctx.go(Screen::Welcome),
-            _ => {}
-        }
-        let count = choices(ctx.profiles).len();
-        self.provider = self.provider.min(count.saturating_sub(1));
-        Vec::new()
-    }
-
     /// Ask the chosen provider which models it serves (a configured profile by its id, with its
     /// address and key; a new one at its type's defaults).
     fn discover(&mut self, ctx: &mut Ctx) -> Vec<Effect> {
@@ -223,15 +160,6 @@ impl WizardState {
         self.discovering = true;
         self.served = Some(Ok(Vec::new()));
         vec![ctx.request("providers/discover", json!({"provider": provider}), Request::Discover)]
-    }
-
-    pub fn answered(&mut self, ctx: &mut Ctx, request: Request, outcome: Result<Value, RpcError>) -> Vec<Effect> {
-        match request {
-            Request::Preview => self.planned(ctx, false, outcome),
-            Request::Write => self.planned(ctx, true, outcome),
-            Request::Discover => self.discovered(outcome),
-        }
-        Vec::new()
     }
 
     fn discovered(&mut self, outcome: Result<Value, RpcError>) {
@@ -352,11 +280,115 @@ impl WizardState {
             }
         }
     }
+}
+
+impl Page for WizardState {
+    type Request = Request;
+    const TITLE: &'static str = "New project";
+
+    /// A key; the local choice picks from the models' catalog (`ctx.catalog`).
+    fn update(&mut self, ctx: &mut Ctx, action: Action) -> Vec<Effect> {
+        let catalog = ctx.catalog;
+        if self.served.is_some() {
+            return self.served_keys(action);
+        }
+        if action == Action::Esc {
+            self.back(ctx);
+            return Vec::new();
+        }
+        if self.step == Step::Model && action == Action::Browse && !self.local(ctx.profiles) {
+            return self.discover(ctx);
+        }
+        if self.types_text(ctx.profiles) {
+            let input = if self.step == Step::Folder { &mut self.folder } else { &mut self.model };
+            if input.edit(&action) {
+                return Vec::new();
+            }
+        } else if matches!(action, Action::Char('q')) {
+            return ctx.quit();
+        }
+        let is_local = self.local(ctx.profiles);
+        let count = catalog.len();
+        let w = &mut *self;
+        match (w.step, action) {
+            (Step::Folder, Action::Enter) if !w.folder.value.trim().is_empty() => w.step = Step::Provider,
+            (Step::Provider, Action::Up | Action::Char('k')) => w.provider = w.provider.saturating_sub(1),
+            (Step::Provider, Action::Down | Action::Char('j')) => w.provider += 1,
+            (Step::Provider, Action::Enter) => {
+                if let Some(choice) = choices(ctx.profiles).get(w.provider).cloned() {
+                    w.model = TextInput::new(choice.model.as_deref().unwrap_or(""));
+                    w.local_model = catalog.iter().position(|m| m.current).unwrap_or(0);
+                    w.step = Step::Model;
+                }
+            }
+            (Step::Model, Action::Up | Action::Char('k')) if is_local => {
+                w.local_model = w.local_model.saturating_sub(1)
+            }
+            (Step::Model, Action::Down | Action::Char('j')) if is_local => {
+                w.local_model = (w.local_model + 1).min(count.saturating_sub(1));
+            }
+            (Step::Model, Action::Enter) => w.step = Step::Format,
+            (Step::Format, Action::Up | Action::Down | Action::Left | Action::Right | Action::Char('j' | 'k')) => {
+                w.yaml = !w.yaml
+            }
+            (Step::Format, Action::Enter) => w.step = Step::Extras,
+            (Step::Extras, Action::Up | Action::Char('k')) => w.extras = w.extras.saturating_sub(1),
+            (Step::Extras, Action::Down | Action::Char('j')) => w.extras = (w.extras + 1).min(EXTRAS.len() - 1),
+            (Step::Extras, Action::Enter) => return w.preview(ctx, catalog, false),
+            (Step::Preview, Action::Up | Action::Char('k')) => w.scroll = w.scroll.saturating_sub(1),
+            (Step::Preview, Action::Down | Action::Char('j')) => w.scroll = w.scroll.saturating_add(1),
+            (Step::Preview, Action::PageUp) => w.scroll = w.scroll.saturating_sub(10),
+            (Step::Preview, Action::PageDown) => w.scroll = w.scroll.saturating_add(10),
+            (Step::Preview, Action::Char('y')) if w.confirm => return w.preview(ctx, catalog, true),
+            (Step::Preview, Action::Char('n')) if w.confirm => return w.write(ctx, catalog),
+            (Step::Preview, Action::Enter | Action::Char('w')) if !w.loading && w.plan.is_some() => {
+                if w.forced || w.held_back().is_empty() {
+                    return w.write(ctx, catalog);
+                }
+                w.confirm = true;
+            }
+            (Step::Done, Action::Enter) => ctx.go(Screen::Welcome),
+            _ => {}
+        }
+        let count = choices(ctx.profiles).len();
+        self.provider = self.provider.min(count.saturating_sub(1));
+        Vec::new()
+    }
+
+    fn answered(&mut self, ctx: &mut Ctx, request: Request, outcome: Result<Value, RpcError>) -> Vec<Effect> {
+        match request {
+            Request::Preview => self.planned(ctx, false, outcome),
+            Request::Write => self.planned(ctx, true, outcome),
+            Request::Discover => self.discovered(outcome),
+        }
+        Vec::new()
+    }
+
+    /// From the first step; the models' catalog is read first when not yet read.
+    fn opened(&mut self, ctx: &mut Ctx) -> Vec<Effect> {
+        *self = WizardState::fresh();
+        if !ctx.catalog_loaded {
+            ctx.hand(Handoff::ReadCatalog);
+        }
+        Vec::new()
+    }
 
     /// The bridge died: the plan and the server's models it was asked for will not come.
-    pub fn on_bridge_lost(&mut self) {
+    fn on_bridge_lost(&mut self) {
         self.loading = false;
         self.discovering = false;
+    }
+
+    fn typing(&self, seen: &Seen) -> bool {
+        self.types_text(seen.profiles)
+    }
+
+    fn keys(&self, seen: &Seen) -> Vec<Binding> {
+        keys::keys(self, seen.profiles)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, seen: &Seen, theme: Theme) {
+        view::draw(frame, area, self, seen.profiles, seen.catalog, seen.spinner, theme)
     }
 }
 

@@ -8,9 +8,9 @@ use ratatui::Frame;
 
 use super::{choices, diff, Step, WizardState, EXTRAS};
 use crate::action::Tone;
+use crate::popup::popup;
 use crate::protocol::{ModelInfo, ProviderView};
 use crate::theme::Theme;
-use crate::ui::popup;
 
 const STEPS: [(Step, &str); 6] = [
     (Step::Folder, "Folder"),
