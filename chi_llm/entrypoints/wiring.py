@@ -53,6 +53,51 @@ def wire(
     return container
 
 
+# What a provider choice, a model or a context leaves as it is: a rewired container shares these
+# with the container it comes from (one model store, catalog, advisor and set of adapters' helpers).
+SHARED = (
+    "catalog",
+    "model_files",
+    "sources",
+    "inventory",
+    "probe",
+    "hub",
+    "model_store",
+    "inspector",
+    "advisor",
+    "finder",
+    "templates",
+    "schema_validator",
+    "engine_info",
+    "features",
+)
+
+
+def rewire(
+    base: Container,
+    *,
+    provider: str | Mapping[str, Any] | None = None,
+    model: str | None = None,
+    context: int | None = None,
+) -> Container:
+    """`base`'s configuration with another provider choice (None: `base`'s), model or context.
+    Nothing is resolved again: `model` and `context` go on top of `base`'s settings as arguments,
+    and the model store, catalog and advisor are `base`'s; only the router and the services
+    that use it are new (a server's route to another profile, a one-shot context)."""
+    selection = base.selection() if provider is None else provider
+    config: ConfigService = base.config()
+    check_model = selection is None or _local(selection)
+    settings = config.refine(base.settings(), {"model": model, "context": context}, check_model=check_model)
+    container = Container(settings=settings, config=config)
+    container.env.override(base.env)
+    container.selection.override(selection)
+    container.tags.override(base.tags)
+    container.progress.override(base.progress)
+    for name in SHARED:
+        getattr(container, name).override(getattr(base, name))
+    return container
+
+
 def diagnose(env: Mapping[str, str] | None = None) -> DiagnosticReport:
     """Run every diagnostic check (see chi_llm.application.diagnostics). A configuration that
     cannot be resolved is reported as a failed check; the other checks then use the defaults."""
