@@ -73,22 +73,13 @@ SHARED = (
 )
 
 
-def rewire(
-    base: Container,
-    *,
-    provider: str | Mapping[str, Any] | None = None,
-    model: str | None = None,
-    context: int | None = None,
-) -> Container:
-    """`base`'s configuration with another provider choice (None: `base`'s), model or context.
-    Nothing is resolved again: `model` and `context` go on top of `base`'s settings as arguments,
-    and the model store, catalog and advisor are `base`'s; only the router and the services
-    that use it are new (a server's route to another profile, a one-shot context)."""
+def rewire(base: Container, *, provider: str | None = None, model: str | None = None) -> Container:
+    """`base`'s configuration with another provider choice (None: `base`'s) and model, for a
+    server's route. Nothing is resolved again (`model` goes on top of `base`'s settings as an
+    argument) and the model store, catalog and advisor are `base`'s: only the router and the
+    services that use it are new."""
     selection = base.selection() if provider is None else provider
-    config: ConfigService = base.config()
-    check_model = selection is None or _local(selection)
-    settings = config.refine(base.settings(), {"model": model, "context": context}, check_model=check_model)
-    container = Container(settings=settings, config=config)
+    container = Container(settings=_refined(base, selection, model=model), config=base.config())
     container.env.override(base.env)
     container.selection.override(selection)
     container.tags.override(base.tags)
@@ -96,6 +87,24 @@ def rewire(
     for name in SHARED:
         getattr(container, name).override(getattr(base, name))
     return container
+
+
+def refine(container: Container, **arguments: Any) -> Container:
+    """Put `arguments` (setting values) on top of `container`'s settings, as arguments, without
+    resolving the configuration again: for a choice made from the settings themselves (a one-shot
+    context sized to them). What the container built from its old settings is built again."""
+    container.settings.override(_refined(container, container.selection(), **arguments))
+    container.reset_singletons()
+    return container
+
+
+def _refined(container: Container, selection: str | Mapping[str, Any] | None, **arguments: Any) -> Settings:
+    """`container`'s settings with `arguments` on top; a model given is checked against the
+    local catalog unless a remote provider was chosen (as `wire` checks it)."""
+    config: ConfigService = container.config()
+    check_model = selection is None or _local(selection)
+    settings: Settings = config.refine(container.settings(), arguments, check_model=check_model)
+    return settings
 
 
 def diagnose(env: Mapping[str, str] | None = None) -> DiagnosticReport:

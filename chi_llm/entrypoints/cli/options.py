@@ -126,14 +126,14 @@ def build_llm(
     for sizing the local context to it (see one_shot_context). `wired`: the command's container
     from wire_options, when the command needed its settings first."""
     from chi_llm.entrypoints.facade import MicroLLM
-    from chi_llm.entrypoints.wiring import rewire
+    from chi_llm.entrypoints.wiring import refine
 
     wanted = parse_tags(tags)
     container = wired or wire_options(model, system, temperature, max_tokens, seed, provider, tags)
     if one_shot is not None and provider is None and not wanted:
         context = one_shot_context(one_shot, container.settings())
         if context is not None:
-            container = rewire(container, context=context)
+            refine(container, context=context)
     return MicroLLM._wired(container, tags=wanted or None)
 
 
