@@ -71,6 +71,7 @@ SHARED = (
     "engine_info",
     "features",
 )
+CHOSEN = ("build", "generator")  # what they change: the adapters' builder and the router
 
 
 def rewire(base: Container, *, provider: str | None = None, model: str | None = None) -> Container:
@@ -89,12 +90,13 @@ def rewire(base: Container, *, provider: str | None = None, model: str | None = 
     return container
 
 
-def refine(container: Container, **arguments: Any) -> Container:
-    """Put `arguments` (setting values) on top of `container`'s settings, as arguments, without
+def refine(container: Container, *, model: str | None = None, context: int | None = None) -> Container:
+    """Put `model` and `context` on top of `container`'s settings, as arguments, without
     resolving the configuration again: for a choice made from the settings themselves (a one-shot
-    context sized to them). What the container built from its old settings is built again."""
-    container.settings.override(_refined(container, container.selection(), **arguments))
-    container.reset_singletons()
+    context sized to them). The builder and the router are built again on next use."""
+    container.settings.override(_refined(container, container.selection(), model=model, context=context))
+    for name in CHOSEN:
+        getattr(container, name).reset()
     return container
 
 

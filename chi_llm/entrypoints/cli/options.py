@@ -110,27 +110,17 @@ def wire_options(
     )
 
 
-def build_llm(
-    model: str | None,
-    system: str | None = None,
-    temperature: float | None = None,
-    max_tokens: int | None = None,
-    seed: int | None = None,
-    provider: str | None = None,
-    tags: str | None = None,
-    *,
-    one_shot: str | None = None,
-    wired: Container | None = None,
-) -> Any:
-    """A MicroLLM from the command's options. `one_shot`: the whole prompt of a one-shot command,
-    for sizing the local context to it (see one_shot_context). `wired`: the command's container
-    from wire_options, when the command needed its settings first."""
+def build_llm(*, one_shot: str | None = None, wired: Container | None = None, **options: Any) -> Any:
+    """A MicroLLM from the command's model options (as wire_options takes them). `one_shot`: the
+    whole prompt of a one-shot command, for sizing the local context to it (see
+    one_shot_context). `wired`: the command's container from wire_options, when the command
+    needed its settings first."""
     from chi_llm.entrypoints.facade import MicroLLM
     from chi_llm.entrypoints.wiring import refine
 
-    wanted = parse_tags(tags)
-    container = wired or wire_options(model, system, temperature, max_tokens, seed, provider, tags)
-    if one_shot is not None and provider is None and not wanted:
+    wanted = parse_tags(options.get("tags"))
+    container = wired or wire_options(**options)
+    if one_shot is not None and options.get("provider") is None and not wanted:
         context = one_shot_context(one_shot, container.settings())
         if context is not None:
             refine(container, context=context)

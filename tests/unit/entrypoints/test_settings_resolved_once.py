@@ -12,9 +12,11 @@ import pytest
 
 from chi_llm.application.config import ConfigService
 from chi_llm.application.models.store import ModelStore
+from chi_llm.domain.errors import ModelNotFound
 from chi_llm.entrypoints.cli.options import MIN_CONTEXT, build_llm
 from chi_llm.entrypoints.server.backends import Route
 from chi_llm.entrypoints.server.state import ServeOptions, ServerState
+from chi_llm.entrypoints.wiring import refine, rewire, wire
 from tests.support.calls import counting
 from tests.support.cli import run
 
@@ -71,7 +73,7 @@ def test_a_one_shot_context_is_sized_on_the_settings_already_resolved(
     isolated: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = counting(monkeypatch, ConfigService, "resolve")
-    llm = build_llm(None, max_tokens=16, one_shot="hi")
+    llm = build_llm(max_tokens=16, one_shot="hi")
     assert llm.settings["context"] == MIN_CONTEXT and llm.settings.source("context") == "argument"
     assert llm.settings["max_tokens"] == 16 and len(calls) == 1
 
@@ -94,3 +96,21 @@ def test_routes_to_other_profiles_and_models_reuse_the_servers_wiring(
     state.base.model_store()
     assert len(stores) == 1  # the routes use the server's model store (catalog, advisor...)
     assert state.route("other/smollm2-135m") == Route(provider="other", model="smollm2-135m")
+
+
+def test_a_rewired_container_shares_what_its_choices_leave_as_it_is(isolated: Path) -> None:
+    base = wire()
+    route = rewire(base, provider="fake", model="m")
+    assert route.model_store() is base.model_store() and route.advisor() is base.advisor()
+    assert route.generator() is not base.generator() and route.generator().candidates[0].id == "fake"
+    assert route.settings()["model"] == "m" and base.settings()["model"] == "smollm2-135m"
+    with pytest.raises(ModelNotFound):  # a local model is checked, as wire(model=...) checks it
+        rewire(base, provider="local", model="no-such-model")
+
+
+def test_refining_builds_the_router_again_and_nothing_else(isolated: Path) -> None:
+    container = wire()
+    store, router = container.model_store(), container.generator()
+    refine(container, context=1024)
+    assert container.settings()["context"] == 1024 and container.generator() is not router
+    assert container.model_store() is store
