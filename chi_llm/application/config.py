@@ -110,10 +110,30 @@ class ConfigService:
         notify(notices)
         return Settings(values=values)
 
-    def _merge(self, layers: list[Layer], only: frozenset[str] | None = None) -> tuple[dict[str, Setting], list[str]]:
-        """The layers merged key by key (each value checked), and the chi_llm 2.x notices.
-        `only`: merge just these keys (the others are neither read nor checked)."""
-        values: dict[str, Setting] = {}
+    def refine(self, settings: Settings, explicit: Mapping[str, Any], *, check_model: bool = True) -> Settings:
+        """`settings` with `explicit` on top as arguments, as `resolve` with them would give, but
+        without reading the files and the environment again: for a choice made once the settings
+        are known (a server route's model, a one-shot context sized to the prompt).
+        `check_model`: check a `model` given here against the local catalog."""
+        given = {key: value for key, value in explicit.items() if value is not None}
+        values, notices = self._merge([("argument", given)], below=settings.values)
+        if check_model and "model" in given:
+            plain = {key: setting.value for key, setting in values.items()}
+            values["model"] = self._check_model(values["model"], plain, notices)
+        notify(notices)
+        return Settings(values=values)
+
+    def _merge(
+        self,
+        layers: list[Layer],
+        only: frozenset[str] | None = None,
+        *,
+        below: Mapping[str, Setting] | None = None,
+    ) -> tuple[dict[str, Setting], list[str]]:
+        """The layers merged key by key (each value checked) over `below` (settings already
+        resolved), and the chi_llm 2.x notices. `only`: merge just these keys (the others are
+        neither read nor checked)."""
+        values: dict[str, Setting] = dict(below or {})
         notices: list[str] = []
         for source, layer in layers:
             if not isinstance(layer, Mapping):

@@ -27,7 +27,7 @@ from chi_llm.domain.generation import (
 from chi_llm.domain.messages import Message, history_to_messages
 from chi_llm.domain.ports import TextGenerator
 from chi_llm.domain.settings import Settings
-from chi_llm.entrypoints.container import model_of
+from chi_llm.entrypoints.container import Container, model_of
 from chi_llm.entrypoints.legacy_calls import LegacyCalls, model_argument, plain_options, provider_argument, raw_wanted
 from chi_llm.entrypoints.wiring import wire
 
@@ -89,7 +89,7 @@ class MicroLLM(LegacyCalls):
             show_log_lines()
         self._tags = list(tags) if tags else None
         provider, output_tokens = provider_argument(provider)
-        self._container = wire(
+        container = wire(
             config_path,
             provider=provider,
             tags=tags,
@@ -102,9 +102,23 @@ class MicroLLM(LegacyCalls):
             top_p=top_p,
             seed=seed,
         )
-        self.settings: Settings = self._container.settings()
-        self._service: GenerationService = self._container.generation()
-        self._router: ProviderRouter = self._container.generator()
+        self._use(container)
+
+    @classmethod
+    def _wired(cls, container: Container, *, tags: list[str] | None = None) -> MicroLLM:
+        """A MicroLLM over a container already wired (the CLI sizes a one-shot context from the
+        settings it resolved, so that a command resolves its configuration once)."""
+        llm = cls.__new__(cls)
+        llm.verbose = False
+        llm._tags = tags
+        llm._use(container)
+        return llm
+
+    def _use(self, container: Container) -> None:
+        self._container = container
+        self.settings: Settings = container.settings()
+        self._service: GenerationService = container.generation()
+        self._router: ProviderRouter = container.generator()
         self.last_completion: Completion | None = None
         self.last_extraction = None
 

@@ -53,6 +53,62 @@ def wire(
     return container
 
 
+# What a provider choice, a model or a context leaves as it is: a rewired container shares these
+# with the container it comes from (one model store, catalog, advisor and set of adapters' helpers).
+SHARED = (
+    "catalog",
+    "model_files",
+    "sources",
+    "inventory",
+    "probe",
+    "hub",
+    "model_store",
+    "inspector",
+    "advisor",
+    "finder",
+    "templates",
+    "schema_validator",
+    "engine_info",
+    "features",
+)
+CHOSEN = ("build", "generator")  # what they change: the adapters' builder and the router
+
+
+def rewire(base: Container, *, provider: str | None = None, model: str | None = None) -> Container:
+    """`base`'s configuration with another provider choice (None: `base`'s) and model, for a
+    server's route. Nothing is resolved again (`model` goes on top of `base`'s settings as an
+    argument) and the model store, catalog and advisor are `base`'s: only the router and the
+    services that use it are new."""
+    selection = base.selection() if provider is None else provider
+    container = Container(settings=_refined(base, selection, model=model), config=base.config())
+    container.env.override(base.env)
+    container.selection.override(selection)
+    container.tags.override(base.tags)
+    container.progress.override(base.progress)
+    for name in SHARED:
+        getattr(container, name).override(getattr(base, name))
+    return container
+
+
+def refine(container: Container, *, model: str | None = None, context: int | None = None) -> Container:
+    """Put `model` and `context` on top of `container`'s settings, as arguments, without
+    resolving the configuration again: for a choice made from the settings themselves (a one-shot
+    context sized to them). The builder and the router are built again on next use."""
+    container.settings.override(_refined(container, container.selection(), model=model, context=context))
+    for name in CHOSEN:
+        getattr(container, name).reset()
+    return container
+
+
+def _refined(container: Container, selection: str | Mapping[str, Any] | None, **arguments: Any) -> Settings:
+    """`container`'s settings with `arguments` on top; a model given is checked against the
+    local catalog unless a remote provider was chosen (as `wire` checks it)."""
+    config: ConfigService = container.config()
+    check_model = selection is None or _local(selection)
+    settings: Settings = config.refine(container.settings(), arguments, check_model=check_model)
+    return settings
+
+
 def diagnose(env: Mapping[str, str] | None = None) -> DiagnosticReport:
     """Run every diagnostic check (see chi_llm.application.diagnostics). A configuration that
     cannot be resolved is reported as a failed check; the other checks then use the defaults."""

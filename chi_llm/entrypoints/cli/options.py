@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from chi_llm.domain.settings import Settings
+    from chi_llm.entrypoints.container import Container
 
 F = Callable[..., Any]
 
@@ -82,53 +86,60 @@ def output_options(func: F) -> F:
     return click.option("--no-stream", is_flag=True, help="Print the answer when it is complete.")(func)
 
 
-def build_llm(
-    model: str | None,
+def wire_options(
+    model: str | None = None,
     system: str | None = None,
     temperature: float | None = None,
     max_tokens: int | None = None,
     seed: int | None = None,
     provider: str | None = None,
     tags: str | None = None,
-    *,
-    one_shot: str | None = None,
-) -> Any:
-    """A MicroLLM from the command's options. `one_shot`: the whole prompt of a one-shot command,
-    for sizing the local context to it (see one_shot_context)."""
-    from chi_llm.entrypoints.facade import MicroLLM
+) -> Container:
+    """The container for the command's model options: the command's one resolution of its
+    configuration (as MicroLLM with these arguments would resolve it)."""
+    from chi_llm.entrypoints.wiring import wire
 
-    wanted = parse_tags(tags)
-    context = None
-    if one_shot is not None and provider is None and not wanted:
-        context = one_shot_context(one_shot, system=system, max_tokens=max_tokens)
-    return MicroLLM(
+    return wire(
+        provider=provider,
+        tags=parse_tags(tags) or None,
         model=model,
         system=system,
         temperature=temperature,
         max_tokens=max_tokens,
         seed=seed,
-        provider=provider,
-        tags=wanted or None,
-        context=context,
     )
+
+
+def build_llm(*, one_shot: str | None = None, wired: Container | None = None, **options: Any) -> Any:
+    """A MicroLLM from the command's model options (as wire_options takes them). `one_shot`: the
+    whole prompt of a one-shot command, for sizing the local context to it (see
+    one_shot_context). `wired`: the command's container from wire_options, when the command
+    needed its settings first."""
+    from chi_llm.entrypoints.facade import MicroLLM
+    from chi_llm.entrypoints.wiring import refine
+
+    wanted = parse_tags(options.get("tags"))
+    container = wired or wire_options(**options)
+    if one_shot is not None and options.get("provider") is None and not wanted:
+        context = one_shot_context(one_shot, container.settings())
+        if context is not None:
+            refine(container, context=context)
+    return MicroLLM._wired(container, tags=wanted or None)
 
 
 TEMPLATE_ROOM = 160  # tokens a chat template adds around one turn (role markers, a default system prompt)
 MIN_CONTEXT = 512
 
 
-def one_shot_context(prompt: str, *, system: str | None, max_tokens: int | None) -> int | None:
+def one_shot_context(prompt: str, settings: Settings) -> int | None:
     """A context just big enough for one local generation, when nobody configured one: a 16-token
     answer to "hi" then allocates a 512-token KV cache, not 4096 (on the default model ~75 ms of
     load, ~30 ms of the first call and ~80 MiB less). A prompt has at most one token per UTF-8
-    byte, plus the template's own. None: keep the configured context (it was set, or the
-    first provider is not local)."""
-    from chi_llm.entrypoints.wiring import configuration
-
-    settings = configuration().resolve({"max_tokens": max_tokens, "system": system}, check_model=False)
+    byte, plus the template's own. `settings`: the command's, with its `system` and `max_tokens`.
+    None: keep the configured context (it was set, or the first provider is not local)."""
     if settings.is_set("context") or settings.profiles()[0].type != "local":
         return None
-    system_text = system if system is not None else settings["system"] or ""
+    system_text = settings["system"] or ""
     needed = len(prompt.encode("utf-8")) + len(system_text.encode("utf-8")) + TEMPLATE_ROOM + settings["max_tokens"]
     rounded = max(MIN_CONTEXT, -(-needed // 256) * 256)
     return min(int(settings["context"]), int(rounded))

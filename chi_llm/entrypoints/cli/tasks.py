@@ -12,7 +12,7 @@ from chi_llm.domain.errors import InvalidRequest
 from chi_llm.entrypoints.cli import output
 from chi_llm.entrypoints.cli.generate import deliver
 from chi_llm.entrypoints.cli.inputs import read_input
-from chi_llm.entrypoints.cli.options import build_llm, json_option, model_options, output_options
+from chi_llm.entrypoints.cli.options import build_llm, json_option, model_options, output_options, wire_options
 
 FILE_OPTION = click.option("-f", "--file", "file", help="Read the text from FILE (- for standard input).")
 
@@ -111,7 +111,8 @@ def template(
     if show_list or not name:
         _list()
         return
-    chosen = TemplateLibrary().get(name)
+    wired = None if show else wire_options(**llm_options)  # the templates folder and the model, read once
+    chosen = TemplateLibrary(wired.templates() if wired is not None else None).get(name)
     given = _pairs(values)
     if chosen.input and chosen.input not in given and (file is not None or not sys.stdin.isatty()):
         given[chosen.input] = read_input(None, file, what=chosen.input)
@@ -119,5 +120,5 @@ def template(
     if show:
         output.write(prompt)
         return
-    llm = build_llm(**llm_options, one_shot=prompt)
+    llm = build_llm(**llm_options, one_shot=prompt, wired=wired)
     deliver(llm, llm.chat_request(prompt), no_stream=no_stream, as_json=as_json)

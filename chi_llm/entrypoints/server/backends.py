@@ -1,21 +1,21 @@
 """A request's `model` to a backend: a catalog or inventory model (served locally), a provider
 profile (`profile-id`, `profile-id/model`), or nothing (the configured order, with fallback).
-Each distinct route is wired once and kept; routes to the same model share one Gate."""
+Each distinct route is wired once, from the server's own wiring, and kept; routes to the same
+model share one Gate."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from chi_llm.application.generation import GenerationService
 from chi_llm.application.provider_router import ProviderRouter
 from chi_llm.domain.errors import ModelNotFound
 from chi_llm.domain.providers import ProviderProfile
-from chi_llm.entrypoints.container import model_of
+from chi_llm.entrypoints.container import Container, model_of
 from chi_llm.entrypoints.server.gate import Gate
-from chi_llm.entrypoints.wiring import wire
+from chi_llm.entrypoints.wiring import rewire
 
 DEFAULT_NAMES = ("", "default", "chi-llm")  # ask for the configured order
 
@@ -134,13 +134,14 @@ class Backends:
     """Routes built on first use and kept (one per distinct route, at most `MAX_ROUTES`: clients
     may send any `profile-id/model`, so the least recently used idle route is let go). A route
     let go is dropped, not closed: a request that already holds it finishes on it, and its
-    connections go with the last reference."""
+    connections go with the last reference. A route is the server's wiring (`base`) with the
+    route's profile and model: the configuration is not resolved again, and the model store,
+    catalog and advisor are the server's."""
 
     MAX_ROUTES = 64
 
-    def __init__(self, config_path: str | Path | None, env: Mapping[str, str], limits: Limits) -> None:
-        self._config_path = config_path
-        self._env = env
+    def __init__(self, base: Container, limits: Limits) -> None:
+        self._base = base
         self._limits = limits
         self._built: OrderedDict[str, Backend] = OrderedDict()
         self._gates: dict[str, Gate] = {}
@@ -162,7 +163,7 @@ class Backends:
         self._gates = {k: g for k, g in self._gates.items() if id(g) in used or g.active or g.waiting}
 
     def _build(self, route: Route) -> Backend:
-        container = wire(self._config_path, self._env, provider=route.provider, model=route.model)
+        container = rewire(self._base, provider=route.provider, model=route.model)
         router: ProviderRouter = container.generator()
         first = router.candidates[0]
         model = model_of(first, container.settings()) or first.id

@@ -55,7 +55,7 @@ class ServerState:
     def __init__(self, options: ServeOptions, env: Mapping[str, str]) -> None:
         self.options = options
         self.base: Container = wire(options.config_path, env)
-        self.backends = Backends(options.config_path, env, options.limits)
+        self.backends = Backends(self.base, options.limits)
         self.stopping = asyncio.Event()  # set when the grace period is over: streams end now
         self.draining = False  # set on SIGTERM: new requests are refused
         self._routes: dict[str | None, Route] = {}  # model names resolved so far
