@@ -39,7 +39,7 @@ def _render_in_a_child(template: str) -> subprocess.CompletedProcess[str]:
         resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
         from chi_llm.domain.errors import ChiLlmError
         from chi_llm.domain.messages import Message
-        from tests.integration.adapters.test_chat_template_bounds import formatter
+        from tests.support.chat_templates import formatter
         try:
             formatter({template!r})([Message(role="user", content="hi")])
         except ChiLlmError as exc:

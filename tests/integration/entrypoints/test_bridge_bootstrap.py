@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.integration.entrypoints.test_bridge import converse, request
+from tests.integration.entrypoints.test_bridge import converse
+from tests.support.bridge import request
 
 
 def test_a_write_that_differs_from_the_preview_is_refused(isolated: Path) -> None:
