@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-pytest_plugins = ["tests.support.s3"]  # the s3_server fixture (moto on loopback)
+pytest_plugins = ["pytester", "tests.support.s3"]  # pytester (the unit guard's test), s3_server (moto on loopback)
 
 _real_connect = socket.socket.connect
 

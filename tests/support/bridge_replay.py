@@ -115,3 +115,6 @@ def write_fixture(path: Path, exchanges: list[dict[str, Any]]) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
+
+
+ROOT = json.loads(SCHEMA.read_text(encoding="utf-8"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -29,3 +29,7 @@ def read_only(*paths: Path) -> Iterator[None]:
             subprocess.run(["chattr", "-i", *map(str, paths)], check=True)
         for path in paths:
             path.chmod(0o700 if path.is_dir() else 0o600)
+
+
+def names(paths: Sequence[Path]) -> list[str]:
+    return sorted(p.name for p in paths)

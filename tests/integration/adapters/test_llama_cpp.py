@@ -132,16 +132,6 @@ def test_configured_load_settings_take_effect(zero_config: None, isolated: Path)
     assert (loaded.llm.n_ctx(), loaded.params.threads, loaded.params.gpu_layers) == (512, 1, 0)
 
 
-def test_family_fallback_when_the_model_has_no_template() -> None:
-    from chi_llm.adapters.llama_cpp.chat_format import make_formatter
-
-    turns = [Message(role="system", content="S"), Message(role="user", content="U")]
-    chatml, stops, _ = make_formatter(None, {"general.architecture": "llama"})(turns)
-    assert "<|im_start|>user\nU" in chatml and "<|im_end|>" in stops
-    gemma, _, _ = make_formatter(None, {"general.architecture": "gemma2"})([turns[1]])
-    assert "<start_of_turn>user" in gemma
-
-
 def test_json_mode_constrains_local_output(zero_config: None) -> None:
     import json
 
@@ -177,12 +167,3 @@ def test_an_empty_raw_prompt_is_an_invalid_request(zero_config: None) -> None:
     with pytest.raises(InvalidRequest, match="empty"):
         llm.complete("", max_tokens=4)
     assert llm.complete("Once", max_tokens=2)  # the model still answers afterwards
-
-
-def test_a_saved_state_whose_header_is_nested_too_deep_is_ignored() -> None:
-    """A crafted state file beside a saved conversation (its header JSON nested 100,000 deep) is
-    not a state: the history is evaluated again instead of a RecursionError escaping."""
-    from chi_llm.adapters.llama_cpp.sessions import MAGIC, decode_snapshot
-
-    blob = MAGIC + b"[" * 100_000 + b"]" * 100_000 + b"\n" + b"cells"
-    assert decode_snapshot(blob, {"path": "m.gguf"}) is None

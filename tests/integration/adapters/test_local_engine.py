@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 
 from chi_llm.adapters.llama_cpp import LlamaCppGenerator
-from chi_llm.adapters.worker import END, Job, ModelWorker
 from chi_llm.domain.generation import GenerationOptions, GenerationRequest
 from chi_llm.domain.messages import Message
 from chi_llm.entrypoints.facade import MicroLLM
@@ -147,35 +146,6 @@ def test_a_long_prompt_error_comes_from_the_call(default_model_path: Path) -> No
 
 
 # -- the worker's queue, without a model -------------------------------------------------------
-
-
-def test_jobs_run_in_arrival_order_and_a_withdrawn_one_never_runs() -> None:
-    worker = ModelWorker("test")
-    gate, running, ran = threading.Event(), threading.Event(), []
-    done: list[threading.Event] = []
-
-    def job(name: str, wait: bool = False) -> Job:
-        finished = threading.Event()
-        done.append(finished)
-
-        def work(_: Job) -> None:
-            if wait:
-                running.set()
-                gate.wait(10)
-            ran.append(name)
-
-        return Job(work=work, emit=lambda item: finished.set() if item is END else None)
-
-    first, second, third = job("first", wait=True), job("second"), job("third")
-    for each in (first, second, third):
-        worker.submit(each)
-    assert running.wait(10)
-    worker.withdraw(second)  # cancelled while queued: removed at once
-    assert worker.queued() == 1
-    gate.set()
-    assert done[2].wait(10)
-    assert ran == ["first", "third"]
-    worker.stop()
 
 
 def test_a_forked_child_gets_its_own_decode_threads() -> None:

@@ -1,6 +1,6 @@
 """Ingest under stress, on a real LanceDB folder and the fake embedder: writers to one knowledge
-base take turns (two real processes racing), a re-run repairs what an interrupted or racing run
-left, and a large single-line file is ingested in bounded memory (a child under RLIMIT_AS)."""
+base take turns (two real processes racing), and large or degenerate input is ingested in bounded
+memory and time (children under RLIMIT_AS)."""
 
 from __future__ import annotations
 
@@ -9,37 +9,17 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-import chi_llm.application.rag.batches as batches
 from chi_llm import MicroRAG
 from tests.support.bounded import run_python_bounded
-
-FAKE = {"provider": {"type": "fake"}, "rag": {"embedding_model": "fake", "min_score": 0.1}}
-WORDS = [f"word{n}" for n in range(997)]
-
-
-def prose(paragraphs: int, seed: int) -> str:
-    return "\n\n".join(
-        " ".join(WORDS[(seed * 31 + p * 7 + w) % len(WORDS)] for w in range(120)) for p in range(paragraphs)
-    )
+from tests.support.rag_docs import FAKE, WORDS, prose_docs, stored
 
 
 @pytest.fixture
 def docs(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("CHI_LLM_CONFIG", json.dumps(FAKE))
-    folder = isolated / "docs"
-    folder.mkdir()
-    for number in range(6):
-        (folder / f"doc{number}.md").write_text(prose(8, number))
-    return folder
-
-
-def stored(db: Path) -> tuple[int, dict[str, int]]:
-    rag = MicroRAG(db_path=db)
-    return rag.count(), {Path(d.source).name: d.chunks for d in rag.list_sources()}
+    return prose_docs(isolated, monkeypatch)
 
 
 def one_clean_run(docs: Path, db: Path) -> tuple[int, dict[str, int]]:
@@ -106,62 +86,6 @@ def test_concurrent_cli_runs_leave_no_duplicates(docs: Path, isolated: Path) -> 
         _, err = child.communicate(timeout=180)
         assert child.returncode == 0, err[-3000:]
     assert stored(Path(db)) == one_clean_run(docs, isolated / "clean")
-
-
-def test_a_rerun_repairs_passages_stored_twice(docs: Path, isolated: Path) -> None:
-    rag = MicroRAG(db_path=isolated / "kb")
-    rag.add_files(str(docs))
-    rows, chunks = stored(isolated / "kb")
-    store = rag._rag.store
-    doubled = [h.passage for h in rag.search("word", 1000, filter={"source": str(docs / "doc2.md")}, mode="vector")]
-    hashes = {d.document_id: d.content_hash for d in store.documents()}
-    store.add(doubled, rag._rag.embedder.embed_documents([p.text for p in doubled]), hashes)  # as a race left it
-    assert stored(isolated / "kb")[0] == rows + len(doubled)
-    again = rag.add_files(str(docs))
-    assert [Path(p).name for p in again.repaired] == ["doc2.md"] and len(again.unchanged) == 5
-    assert stored(isolated / "kb") == (rows, chunks)
-    assert len(rag.add_files(str(docs)).unchanged) == 6
-
-
-def test_a_rerun_repairs_what_an_interrupted_run_left(
-    docs: Path, isolated: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    rag = MicroRAG(db_path=isolated / "kb")
-    rag.add_files(str(docs))
-    rows, chunks = stored(isolated / "kb")
-    (docs / "doc3.md").write_text(prose(20, 99))  # a longer version, written in several batches
-    monkeypatch.setattr(batches, "BATCH_PASSAGES", 2)
-    embedder = rag._rag.embedder
-    real = embedder.embed_documents
-    calls: list[int] = []
-
-    def fails_on_the_third_batch(texts: Any) -> Any:
-        calls.append(len(texts))
-        if len(calls) == 3:
-            raise KeyboardInterrupt  # the user stops the run part way through the file
-        return real(texts)
-
-    monkeypatch.setattr(embedder, "embed_documents", fails_on_the_third_batch)
-    with pytest.raises(KeyboardInterrupt):
-        rag.add_files(str(docs))
-    part = {d.source: d for d in rag.list_sources()}[str(docs / "doc3.md")]
-    assert part.chunks == 4 and part.intact  # the first two batches, with the new text's hash
-    monkeypatch.setattr(embedder, "embed_documents", real)
-    again = rag.add_files(str(docs))
-    assert [Path(p).name for p in again.repaired] == ["doc3.md"] and len(again.unchanged) == 5
-    fresh = MicroRAG(db_path=isolated / "fresh")
-    fresh.add_files(str(docs))
-    assert stored(isolated / "kb") == stored(isolated / "fresh")
-    assert stored(isolated / "kb")[0] > rows and chunks["doc3.md"] < stored(isolated / "kb")[1]["doc3.md"]
-
-
-def test_the_same_id_twice_in_one_call_is_stored_once(docs: Path, isolated: Path) -> None:
-    rag = MicroRAG(db_path=isolated / "kb")
-    ids = rag.add_documents(
-        [{"text": "first version", "id": "a"}, {"text": "second version", "id": "a"}, "same", "same"]
-    )
-    assert ids[:2] == ["a", "a"] and rag.count() == 2
-    assert [h.passage.text for h in rag.search("version", 5, mode="text")] == ["second version"]
 
 
 INGEST_UNDER_A_CAP = """

@@ -1,5 +1,5 @@
 """`chi-llm extract | classify` — the issue's acceptance commands on the embedded model (offline:
-no network namespace needed, the model is already there), and their errors."""
+no network namespace needed, the model is already there)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.support.cli import run
-
-SCHEMA = {
-    "type": "object",
-    "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
-    "required": ["name", "age"],
-}
+from tests.support.structured import SCHEMA
 
 
 def chi(args: list[str], home: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -58,25 +52,3 @@ def test_classify_reports_llama_cpps_confidence(isolated: Path, default_model_pa
     assert again == label and llm.last_classification is not None
     assert llm.last_classification.scores == pytest.approx(done.scores)  # the async twin scores too
     llm.close()
-
-
-def test_a_schema_file_and_a_repaired_answer(isolated: Path) -> None:
-    (isolated / "person.json").write_text(json.dumps(SCHEMA))
-    replies = ['{"name": "Bo"}', '{"name": "Bo", "age": 2}']  # the first misses a field
-    (isolated / ".chi_llm.json").write_text(json.dumps({"provider": {"type": "fake", "replies": replies}}))
-    result = run("extract", "Bo is 2", "--schema", "person.json", "--json")
-    assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout)["value"] == {"name": "Bo", "age": 2}
-    assert json.loads(result.stdout)["attempts"] == 2
-
-
-def test_errors_are_clear(isolated: Path) -> None:
-    bad = run("extract", "x", "--schema", "{not json")
-    assert bad.exit_code == 2 and "--schema is not valid JSON" in bad.stderr
-    missing = run("extract", "x", "--schema", "nowhere.json")
-    assert missing.exit_code == 2 and "neither JSON nor a readable file" in missing.stderr
-    unparsable = run("extract", "x", "--schema", json.dumps(SCHEMA), "--provider", "fake", "--json")
-    assert unparsable.exit_code == 1
-    assert json.loads(unparsable.stdout)["error"]["kind"] == "structured_output_failed"
-    few = run("classify", "x", "-c", "one", "--provider", "fake")
-    assert few.exit_code == 2 and "two different labels" in few.stderr

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from chi_llm.adapters.fake import FakeTextGenerator
 from chi_llm.domain.errors import ModelNotFound
 from chi_llm.domain.generation import Chunk, GenerationOptions, GenerationRequest
 from chi_llm.domain.messages import Message
 from chi_llm.domain.structured import OutputSchema
-from tests.support.servers.base import Handler
+from tests.support.servers.base import Handler, Server, serve
 
 NOW = "2026-11-25T12:00:00Z"
 
@@ -116,3 +118,11 @@ class OllamaHandler(Handler):
             close = getattr(chunks, "close", None)
             if close:
                 close()
+
+
+@contextmanager
+def hello_ollama() -> Iterator[Server]:
+    """An Ollama server on loopback whose fake model answers "hello from ollama" (20 times)."""
+    engine = FakeTextGenerator(["hello from ollama"] * 20, models=("llama3.2",))
+    with serve(OllamaHandler, Server(engine=engine)) as server:
+        yield server

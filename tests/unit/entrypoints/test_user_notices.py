@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import Result
 
 from chi_llm import MicroLLM
 from chi_llm.adapters.fake import FakeTextGenerator
@@ -19,21 +18,6 @@ from tests.support.servers.openai import OpenAIHandler
 def test_remove_without_a_terminal_needs_yes() -> None:
     result = run("models", "remove", "smollm2-135m")  # CliRunner's stdin is not a terminal
     assert result.exit_code == 2 and "--yes" in result.stderr
-
-
-def test_set_with_a_failing_download_leaves_the_configuration_alone(isolated: Path, tmp_path: Path) -> None:
-    catalog = tmp_path / "mine.yaml"
-    catalog.write_text("models:\n  - id: gone\n    source: wheel:chi-no-such-package==1.0#m/gone.gguf\n")
-    (isolated / ".chi_llm.json").write_text(json.dumps({"max_tokens": 5}))
-    env_result = run_with_catalog(catalog, "models", "set", "gone", "--download")
-    assert env_result.exit_code != 0
-    assert json.loads((isolated / ".chi_llm.json").read_text()) == {"max_tokens": 5}
-
-
-def run_with_catalog(catalog: Path, *args: str) -> Result:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CHI_LLM_MODELS_YAML", str(catalog))
-        return run(*args)
 
 
 def test_config_unset_removes_a_key_and_a_provider_field(isolated: Path) -> None:

@@ -1,0 +1,69 @@
+"""The unit tier is in-process: a test here that starts a subprocess or loads the real model (in
+its own body or in any fixture it sets up) fails and says where it belongs, so the tier's
+definition is enforced rather than remembered."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from tests.conftest import REAL_MODEL_FIXTURES
+from tests.support.in_process import WHERE, watching
+
+
+def refusal(what: str) -> str:
+    return f"{what}: tests/unit is in-process only (no subprocess, no real model); this test belongs in {WHERE}"
+
+
+@contextmanager
+def kept_in_process() -> Iterator[None]:
+    """Fail at once on a subprocess or the real model; seen in another thread (where the failure
+    only ends that thread), fail again on the way out."""
+    elsewhere: list[str] = []
+
+    def seen(what: str) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            elsewhere.append(what)
+        pytest.fail(refusal(what), pytrace=False)
+
+    with watching(seen):
+        yield
+    if elsewhere:
+        pytest.fail(refusal(elsewhere[0]), pytrace=False)
+
+
+def _refused(name: str) -> object:
+    @pytest.fixture(scope="session", name=name)
+    def refuse() -> None:
+        pytest.fail(refusal(f"asking for the real model ({name})"), pytrace=False)
+
+    return refuse
+
+
+# The real-model fixtures, replaced here by ones that refuse (before the model is even fetched).
+for _name in sorted(REAL_MODEL_FIXTURES):
+    globals()[f"refuse_{_name}"] = _refused(_name)
+
+
+# Hook wrappers rather than an autouse fixture, so that fixtures of every scope are watched too.
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    with kept_in_process():
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    with kept_in_process():
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    if nextitem is None:  # the end of the session: it also tears down other tiers' session fixtures
+        return (yield)
+    with kept_in_process():
+        return (yield)
