@@ -64,8 +64,7 @@ def diagnose(env: Mapping[str, str] | None = None) -> DiagnosticReport:
         container = Container(settings=Settings.defaults(), config=config_service(env))
         container.env.override(env)
         service = container.diagnostics(settings=None, config_error=error)
-    report: DiagnosticReport = service.run()
-    return report
+    return service.run()
 
 
 def configuration(env: Mapping[str, str] | None = None) -> ConfigService:

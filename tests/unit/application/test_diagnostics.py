@@ -42,8 +42,7 @@ def report(env: dict[str, str] | None = None, **replace: Any) -> DiagnosticRepor
     rag = Feature(name="rag", installed=False, found={"lancedb": None}, install="pip install 'chi-llm[rag]'")
     fakes = {"probe": FixedSystemProbe(MACHINE), "engine_info": FixedEngineInfo(), "features": FixedFeatures([rag])}
     container = wire(env={**os.environ, **(env or {})}, replace={**fakes, **replace})
-    result: DiagnosticReport = container.diagnostics().run()
-    return result
+    return container.diagnostics().run()
 
 
 def providers(*profiles: dict[str, Any]) -> dict[str, str]:
