@@ -89,9 +89,10 @@ def test_models_live_under_the_cache_dir(tmp_path: Path) -> None:
     assert wire(cache_dir=str(tmp_path / "c")).model_files().models_dir == tmp_path / "c" / "models"
 
 
-def test_replaced_adapters_are_used() -> None:
+def test_overridden_adapters_are_used() -> None:
     fake = FakeTextGenerator(["scripted"])
-    container = wire(replace={"generator": fake})
+    container = wire()
+    container.generator.override(fake)
     assert container.generation().generator is fake
     assert container.generation().generate(container.generation().raw_request("x")).text == "scripted"
 
