@@ -3,6 +3,8 @@
 Adapters are singletons, use-case services factories. Settings are resolved once, by
 `wire` (the composition root, entrypoints/wiring.py), and handed in; a profile's `type` picks its adapter through
 the provider registry. Nothing outside entrypoints builds a container or imports an adapter.
+Parts a generation does not use are built by container_parts, which imports each when first built;
+every provider is typed, so `container.<part>()` is typed for the caller.
 """
 
 from __future__ import annotations
