@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the real modules, so that each provider, and what it provid
     from dependency_injector import containers, providers
 
     from chi_llm.adapters.config_files import FileConfigStore
+    from chi_llm.application.models.advice import ModelAdvisor
     from chi_llm.domain.rag import RagSettings
 else:
     containers, providers = dependency_injector()
@@ -33,7 +34,6 @@ from chi_llm.adapters.providers.registry import PROVIDER_TYPES, schemas
 from chi_llm.application.cache_folder import cache_dir
 from chi_llm.application.config import ConfigService
 from chi_llm.application.generation import GenerationService
-from chi_llm.application.models.advice import ModelAdvisor
 from chi_llm.application.models.store import ModelStore
 from chi_llm.application.profile_model import model_of
 from chi_llm.application.provider_router import ProviderRouter, candidates
@@ -130,6 +130,8 @@ def _defaults(settings: Settings) -> GenerationOptions:
 
 
 def _advisor(models: ModelStore, probe: Any, inspector: Any, settings: Settings) -> ModelAdvisor:
+    from chi_llm.application.models.advice import ModelAdvisor
+
     return ModelAdvisor(models, probe, inspector, allow_oversize=settings["allow_oversize"])
 
 
