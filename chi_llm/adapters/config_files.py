@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from chi_llm.adapters.bounded_read import read_text
-from chi_llm.adapters.disk import cache_home
 from chi_llm.adapters.file_lock import exclusive_lock
 from chi_llm.adapters.yaml_text import dump_keeping_comments, load_yaml
 from chi_llm.domain.config_limits import check_structure, load_json
 from chi_llm.domain.errors import ConfigError
 from chi_llm.domain.ports import ConfigStore
+from chi_llm.domain.setting_rules import cache_home
 from chi_llm.domain.settings import PROJECT_FILE_NAMES
 
 

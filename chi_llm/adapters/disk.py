@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-from collections.abc import Mapping
 from pathlib import Path
 
 from chi_llm.domain.errors import InsufficientResources
@@ -20,14 +19,6 @@ def disk_full(exc: BaseException) -> InsufficientResources | None:
             backend="disk",
         )
     return None
-
-
-def cache_home(env: Mapping[str, str]) -> Path:
-    """chi_llm's cache folder from the environment: CHI_LLM_HOME, else $XDG_CACHE_HOME/chi_llm,
-    else ~/.cache/chi_llm (the `cache_dir` setting, when set, takes precedence over all three)."""
-    if env.get("CHI_LLM_HOME"):
-        return Path(os.path.expanduser(env["CHI_LLM_HOME"]))
-    return Path(os.path.expanduser(env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache"))) / "chi_llm"
 
 
 def largest_file_under(folder: Path) -> int:

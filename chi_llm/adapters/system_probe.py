@@ -91,7 +91,7 @@ def gpu_offload_supported() -> bool:
     import importlib.util
     import json
 
-    from chi_llm.adapters.disk import cache_home
+    from chi_llm.domain.setting_rules import cache_home
 
     spec = importlib.util.find_spec("llama_cpp")
     if spec is None or spec.origin is None:

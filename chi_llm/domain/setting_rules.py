@@ -9,7 +9,8 @@ break commands that do not use it."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from chi_llm.domain.errors import ConfigError
 from chi_llm.domain.providers import ProviderProfile
@@ -29,6 +30,14 @@ def folder_if_present(value: str) -> None:
     for part in (folder, os.path.join(folder, "models")):
         if os.path.exists(part) and not os.path.isdir(part):
             raise ValueError(f"{part} is a file, not a folder; point cache_dir (CHI_LLM_HOME) at a folder")
+
+
+def cache_home(env: Mapping[str, str]) -> Path:
+    """chi_llm's cache folder from the environment: CHI_LLM_HOME, else $XDG_CACHE_HOME/chi_llm,
+    else ~/.cache/chi_llm (the `cache_dir` setting, when set, takes precedence over all three)."""
+    if env.get("CHI_LLM_HOME"):
+        return Path(os.path.expanduser(env["CHI_LLM_HOME"]))
+    return Path(os.path.expanduser(env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache"))) / "chi_llm"
 
 
 def check_default_provider(default_id: str | None, profiles: Sequence[ProviderProfile]) -> None:

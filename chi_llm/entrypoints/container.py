@@ -3,43 +3,47 @@
 Adapters are singletons, use-case services factories. Settings are resolved once, by
 `wire` (the composition root, entrypoints/wiring.py), and handed in; a profile's `type` picks its adapter through
 the provider registry. Nothing outside entrypoints builds a container or imports an adapter.
+Parts a generation does not use are built by container_parts, which imports each when first built;
+every provider is typed, so `container.<part>()` is typed for the caller.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chi_llm.entrypoints.lean_imports import dependency_injector
 
-containers, providers = dependency_injector()
+if TYPE_CHECKING:  # the real modules, so that each provider, and what it provides, is typed
+    from dependency_injector import containers, providers
 
-from chi_llm._version import __version__  # noqa: E402
-from chi_llm.adapters.disk import cache_home  # noqa: E402
-from chi_llm.adapters.models.catalog import YamlModelCatalog  # noqa: E402
-from chi_llm.adapters.models.files import LocalModelFiles  # noqa: E402
-from chi_llm.adapters.progress import TerminalProgress  # noqa: E402
-from chi_llm.adapters.providers.provider_type import BuildContext  # noqa: E402
-from chi_llm.adapters.providers.registry import PROVIDER_TYPES, schemas  # noqa: E402
-from chi_llm.application.config import ConfigService  # noqa: E402
-from chi_llm.application.generation import GenerationService  # noqa: E402
-from chi_llm.application.models.store import ModelStore  # noqa: E402
-from chi_llm.application.provider_router import ProviderRouter, candidates  # noqa: E402
-from chi_llm.domain.generation import GenerationOptions  # noqa: E402
-from chi_llm.domain.models.spec import Sampling  # noqa: E402
-from chi_llm.domain.ports import TextGenerator  # noqa: E402
-from chi_llm.domain.providers import ProviderProfile, model_for  # noqa: E402
-from chi_llm.domain.settings import Settings, check_on_disk  # noqa: E402
+    from chi_llm.adapters.config_files import FileConfigStore
+    from chi_llm.application.models.advice import ModelAdvisor
+    from chi_llm.domain.rag import RagSettings
+else:
+    containers, providers = dependency_injector()
 
-
-def cache_dir(settings_value: str | None, env: Mapping[str, str]) -> Path:
-    """The cache folder: the `cache_dir` setting (CHI_LLM_HOME), else XDG cache / ~/.cache/chi_llm."""
-    folder = Path(os.path.expanduser(settings_value)) if settings_value else cache_home(env)
-    check_on_disk("cache_dir", str(folder))
-    return folder
+from chi_llm._version import __version__
+from chi_llm.adapters.models.catalog import YamlModelCatalog
+from chi_llm.adapters.models.files import LocalModelFiles
+from chi_llm.adapters.progress import TerminalProgress
+from chi_llm.adapters.providers.provider_type import BuildContext
+from chi_llm.adapters.providers.registry import PROVIDER_TYPES, schemas
+from chi_llm.application.cache_folder import cache_dir
+from chi_llm.application.config import ConfigService
+from chi_llm.application.generation import GenerationService
+from chi_llm.application.models.store import ModelStore
+from chi_llm.application.profile_model import model_of
+from chi_llm.application.provider_router import ProviderRouter, candidates
+from chi_llm.domain.generation import GenerationOptions
+from chi_llm.domain.models.ports import ProgressCallback
+from chi_llm.domain.models.spec import Sampling
+from chi_llm.domain.ports import TextGenerator
+from chi_llm.domain.providers import ProviderProfile
+from chi_llm.domain.settings import Settings
+from chi_llm.entrypoints import container_parts as part
 
 
 def config_service(env: Mapping[str, str], cwd: Path | None = None) -> ConfigService:
@@ -53,14 +57,14 @@ def config_service(env: Mapping[str, str], cwd: Path | None = None) -> ConfigSer
     return ConfigService(FileConfigStore(cwd or Path.cwd(), env), env, schemas=schemas(), known_models=known)
 
 
-def project_store(folder: Path) -> Any:
+def project_store(folder: Path) -> FileConfigStore:
     """The configuration store of a project folder (its `.chi_llm.*` files)."""
     from chi_llm.adapters.config_files import FileConfigStore
 
     return FileConfigStore(folder, os.environ)
 
 
-def rag_settings(settings: Settings, overrides: Mapping[str, Any]) -> Any:
+def rag_settings(settings: Settings, overrides: Mapping[str, Any]) -> RagSettings:
     """The `rag` key's values (defaults filled in) under the caller's overrides (MicroRAG's arguments)."""
     from chi_llm.domain.rag import RagSettings, check_rag
 
@@ -68,7 +72,7 @@ def rag_settings(settings: Settings, overrides: Mapping[str, Any]) -> Any:
     return RagSettings(**values)
 
 
-def rag_location(rag: Any, settings: Settings, env: Mapping[str, str], project: Path | None) -> str:
+def rag_location(rag: RagSettings, settings: Settings, env: Mapping[str, str], project: Path | None) -> str:
     """`rag.db`, else `.chi_llm/rag` in the project (the folder of its configuration file), else
     `<cache_dir>/rag`."""
     if rag.db:
@@ -76,36 +80,6 @@ def rag_location(rag: Any, settings: Settings, env: Mapping[str, str], project: 
     if project is not None:
         return str(project.parent / ".chi_llm" / "rag")
     return str(cache_dir(settings["cache_dir"], env) / "rag")
-
-
-def make_embedder(rag: Any, settings: Settings, env: Mapping[str, str], progress: Any) -> Any:
-    if rag.embedding_model == "fake":  # deterministic, no model: tests and demos
-        from chi_llm.adapters.fake import FakeEmbedder
-
-        return FakeEmbedder()
-    from chi_llm.adapters.fastembed_embedder import FastEmbedEmbedder
-
-    cache = cache_dir(settings["cache_dir"], env)
-    return FastEmbedEmbedder(rag.embedding_model, cache_dir=cache, threads=settings["threads"], progress=progress)
-
-
-def make_vector_store(rag: Any, location: str, settings: Settings, env: Mapping[str, str]) -> Any:
-    if location == "memory:":
-        from chi_llm.adapters.fake_store import InMemoryStore
-
-        return InMemoryStore(rag.name)
-    from chi_llm.adapters.lancedb_store import LanceDbStore
-
-    locks = cache_dir(settings["cache_dir"], env) / "locks"  # for a knowledge base on object storage
-    return LanceDbStore(location, rag.name, rag.storage_options, lock_folder=locks)
-
-
-def model_of(profile: ProviderProfile, settings: Settings) -> str | None:
-    """The model `profile` generates with under these settings (see `model_for`)."""
-    argument = str(settings["model"]) if settings.source("model") == "argument" else None
-    catalog = PROVIDER_TYPES[profile.type].catalog_models
-    configured = str(settings["model"]) if catalog or settings.is_set("model") else None
-    return model_for(profile, argument=argument, configured=configured)
 
 
 def builder(
@@ -120,7 +94,7 @@ def builder(
     def build(profile: ProviderProfile) -> TextGenerator:
         context = BuildContext(
             env=env,
-            model=model_of(profile, settings),
+            model=model_of(profile, settings, catalog_models=PROVIDER_TYPES[profile.type].catalog_models),
             context=settings["context"] if settings.is_set("context") else None,
             local_context=settings["context"],
             threads=settings["threads"],
@@ -155,38 +129,22 @@ def _defaults(settings: Settings) -> GenerationOptions:
     )
 
 
-def _advisor(models: ModelStore, probe: Any, inspector: Any, settings: Settings) -> Any:
+def _advisor(models: ModelStore, probe: Any, inspector: Any, settings: Settings) -> ModelAdvisor:
     from chi_llm.application.models.advice import ModelAdvisor
 
     return ModelAdvisor(models, probe, inspector, allow_oversize=settings["allow_oversize"])
 
 
-def lazy(path: str) -> Callable[..., Any]:
-    """A factory for the class at `path` that imports it when first called, so a generation does
-    not load the model- and provider-management code (cold start: benchmarks/bench_core.py).
-    dependency-injector's own string paths are imported when the container class is defined."""
-    module, _, name = path.rpartition(".")
-
-    def build(*args: Any, **kwargs: Any) -> Any:
-        return getattr(importlib.import_module(module), name)(*args, **kwargs)
-
-    build.__qualname__ = build.__name__ = name
-    return build
-
-
-ADAPTERS = "chi_llm.adapters."
-SERVICES = "chi_llm.application."
-
-
-class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defined]
-    """Everything wired from one resolved `Settings` (see wiring.wire)."""
+class Container(containers.DeclarativeContainer):
+    """Everything wired from one resolved `Settings` (see wiring.wire). Tests replace a part with
+    `container.<part>.override(fake)`."""
 
     settings = providers.Dependency(instance_of=Settings)
     config = providers.Dependency(instance_of=ConfigService)
-    env = providers.Object(os.environ)
-    selection = providers.Object(None)  # the caller's provider choice: id, type or mapping
-    tags = providers.Object(())
-    progress = providers.Object(TerminalProgress())
+    env: providers.Object[Mapping[str, str]] = providers.Object(os.environ)
+    selection: providers.Object[str | Mapping[str, Any] | None] = providers.Object(None)  # id, type or mapping
+    tags: providers.Object[Sequence[str]] = providers.Object(())
+    progress: providers.Object[ProgressCallback] = providers.Object(TerminalProgress())
 
     catalog = providers.Singleton(
         lambda s, env: YamlModelCatalog(config_entries=s["models"] or (), env=env), settings, env
@@ -194,14 +152,11 @@ class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defi
     model_files = providers.Singleton(
         lambda s, env: LocalModelFiles(cache_dir(s["cache_dir"], env) / "models"), settings, env
     )
-    sources = providers.Dict(
-        wheel=providers.Singleton(lazy(ADAPTERS + "models.wheel_source.WheelModelSource")),
-        hf=providers.Singleton(lazy(ADAPTERS + "models.hf_source.HfModelSource")),
-    )
+    sources = providers.Dict(wheel=providers.Singleton(part.wheel_source), hf=providers.Singleton(part.hf_source))
     gguf_paths = providers.Callable(lambda s: tuple(s["gguf_paths"] or ()), settings)
-    inventory = providers.Singleton(lazy(ADAPTERS + "models.inventory.ToolInventory"), env, gguf_paths)
-    probe = providers.Singleton(lazy(ADAPTERS + "system_probe.LocalSystemProbe"))
-    hub = providers.Singleton(lazy(ADAPTERS + "models.hf_hub.HfHub"))
+    inventory = providers.Singleton(part.inventory, env, gguf_paths)
+    probe = providers.Singleton(part.probe)
+    hub = providers.Singleton(part.hub)
     model_store = providers.Singleton(
         ModelStore,
         catalog=catalog,
@@ -212,9 +167,9 @@ class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defi
         hub=hub,
         probe=probe,
     )
-    inspector = providers.Singleton(lazy(ADAPTERS + "models.gguf.GgufInspector"))
+    inspector = providers.Singleton(part.inspector)
     advisor = providers.Singleton(_advisor, model_store, probe, inspector, settings)
-    finder = providers.Singleton(lazy(ADAPTERS + "providers.server_finder.LocalServerFinder"), env)
+    finder = providers.Singleton(part.finder, env)
 
     build = providers.Singleton(
         builder, settings, env, model_store.provided.locate, advisor.provided.admit, model_store.provided.sampling
@@ -225,25 +180,17 @@ class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defi
         generator,
         settings,
     )
-    templates = providers.Singleton(
-        lazy(ADAPTERS + "template_files.YamlTemplates"), providers.Callable(lambda s: s["templates_dir"], settings)
-    )
-    tasks = providers.Factory(lazy(SERVICES + "tasks.TaskService"), generation=generation)
-    schema_validator = providers.Singleton(lazy(ADAPTERS + "json_schema.JsonSchemaValidator"))
-    structured = providers.Factory(
-        lazy(SERVICES + "structured.StructuredService"), generation=generation, validator=schema_validator
-    )
+    templates = providers.Singleton(part.templates, providers.Callable(lambda s: s["templates_dir"], settings))
+    tasks = providers.Factory(part.task_service, generation=generation)
+    schema_validator = providers.Singleton(part.schema_validator)
+    structured = providers.Factory(part.structured_service, generation=generation, validator=schema_validator)
     library = providers.Factory(
-        lazy(SERVICES + "models.library.ModelLibrary"),
-        models=model_store,
-        advisor=advisor,
-        config=config,
-        settings=settings,
+        part.model_library, models=model_store, advisor=advisor, config=config, settings=settings
     )
-    engine_info = providers.Singleton(lazy(ADAPTERS + "llama_cpp.engine_info.LlamaCppEngineInfo"))
-    features = providers.Singleton(lazy(ADAPTERS + "features.InstalledFeatures"))
+    engine_info = providers.Singleton(part.engine_info)
+    features = providers.Singleton(part.features)
     provider_service = providers.Factory(
-        lazy(SERVICES + "provider_service.ProviderService"),
+        part.provider_service,
         settings=settings,
         schemas=providers.Callable(schemas),
         config=config,
@@ -253,7 +200,7 @@ class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defi
         env=env,
     )
     diagnostics = providers.Factory(
-        lazy(SERVICES + "diagnostics.DiagnosticsService"),
+        part.diagnostics_service,
         version=providers.Object(__version__),
         probe=probe,
         engine=engine_info,
@@ -264,31 +211,29 @@ class Container(containers.DeclarativeContainer):  # type: ignore[misc,name-defi
         settings=settings,
     )
     project_bootstrap = providers.Factory(
-        lazy(SERVICES + "project_bootstrap.ProjectBootstrap"),
+        part.project_bootstrap,
         config=config,
         store_for=providers.Object(project_store),
-        files=providers.Singleton(lazy(ADAPTERS + "project_files.LocalProjectFiles")),
+        files=providers.Singleton(part.project_files),
         schemas=providers.Callable(schemas),
         models=model_store,
-        package=providers.Singleton(lazy(ADAPTERS + "package_origin.installed_package")),
+        package=providers.Singleton(part.installed_package),
     )
-    setup = providers.Factory(
-        lazy(SERVICES + "setup_service.SetupService"), library=library, providers=provider_service, config=config
-    )
-    rag_overrides = providers.Object({})
+    setup = providers.Factory(part.setup_service, library=library, providers=provider_service, config=config)
+    rag_overrides: providers.Object[Mapping[str, Any]] = providers.Object({})
     rag_config = providers.Singleton(rag_settings, settings, rag_overrides)
     project_file = providers.Callable(lambda config: config.project_file(), config)
     rag_db = providers.Singleton(rag_location, rag_config, settings, env, project_file)
-    embedder = providers.Singleton(make_embedder, rag_config, settings, env, progress)
-    vector_store = providers.Singleton(make_vector_store, rag_config, rag_db, settings, env)
-    document_loader = providers.Singleton(lazy(ADAPTERS + "document_loader.FileLoader"), env=env)
-    rag_progress = providers.Object(None)
+    embedder = providers.Singleton(part.embedder, rag_config, settings, env, progress)
+    vector_store = providers.Singleton(part.vector_store, rag_config, rag_db, settings, env)
+    document_loader = providers.Singleton(part.document_loader, env=env)
+    rag_progress: providers.Object[Callable[[Any], None] | None] = providers.Object(None)
     ingestor = providers.Singleton(
-        lazy(SERVICES + "rag.ingest.Ingestor"),
+        part.ingestor,
         embedder=embedder,
         store=vector_store,
         loader=document_loader,
         settings=rag_config,
         progress=providers.Callable(lambda p: p or (lambda _: None), rag_progress),
     )
-    rag = providers.Singleton(lazy(SERVICES + "rag.service.RagService"), ingestor=ingestor, generation=generation)
+    rag = providers.Singleton(part.rag_service, ingestor=ingestor, generation=generation)

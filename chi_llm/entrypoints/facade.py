@@ -10,11 +10,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chi_llm.application.generation import GenerationService
+from chi_llm.adapters.providers.registry import PROVIDER_TYPES
 
 if TYPE_CHECKING:
     from chi_llm.application.chat_session import ChatSession
-from chi_llm.application.provider_router import ProviderRouter
+from chi_llm.application.profile_model import model_of
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.generation import (
     Chunk,
@@ -26,8 +26,7 @@ from chi_llm.domain.generation import (
 )
 from chi_llm.domain.messages import Message, history_to_messages
 from chi_llm.domain.ports import TextGenerator
-from chi_llm.domain.settings import Settings
-from chi_llm.entrypoints.container import Container, model_of
+from chi_llm.entrypoints.container import Container
 from chi_llm.entrypoints.legacy_calls import LegacyCalls, model_argument, plain_options, provider_argument, raw_wanted
 from chi_llm.entrypoints.wiring import wire
 
@@ -116,9 +115,9 @@ class MicroLLM(LegacyCalls):
 
     def _use(self, container: Container) -> None:
         self._container = container
-        self.settings: Settings = container.settings()
-        self._service: GenerationService = container.generation()
-        self._router: ProviderRouter = container.generator()
+        self.settings = container.settings()
+        self._service = container.generation()
+        self._router = container.generator()
         self.last_completion: Completion | None = None
         self.last_extraction = None
 
@@ -144,7 +143,8 @@ class MicroLLM(LegacyCalls):
     @property
     def model(self) -> str | None:
         """The model the first provider generates with (an explicit `model` always wins)."""
-        return model_of(self._router.candidates[0], self.settings)
+        first = self._router.candidates[0]
+        return model_of(first, self.settings, catalog_models=PROVIDER_TYPES[first.type].catalog_models)
 
     @property
     def answered_by(self) -> str | None:

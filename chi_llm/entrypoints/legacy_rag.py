@@ -142,7 +142,7 @@ class FastEmbedWrapper:
 
         container = wire(check_model=False)
         container.rag_overrides.override({"embedding_model": model_name or self.default_model})
-        self.model_name: str = container.rag_config().embedding_model
+        self.model_name = container.rag_config().embedding_model
         self._embedder = container.embedder()
 
     def encode(self, texts: str | list[str]) -> Any:

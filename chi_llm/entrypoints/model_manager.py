@@ -29,7 +29,7 @@ class ModelManager(ModelLibrary):
     ) -> None:
         self._config_path = config_path
         container = wire(config_path, replace={"progress": progress} if progress else None)
-        library: ModelLibrary = container.library()
+        library = container.library()
         super().__init__(library.models, library.advisor, library.config, library.settings)
 
     # -- chi_llm 2.x's ModelManager API ------------------------------------------------------

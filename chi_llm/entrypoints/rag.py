@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Literal, overload
 
 from chi_llm.application.rag.citations import AnswerStream, AsyncAnswerStream
-from chi_llm.application.rag.service import RagService, SourcesFound
+from chi_llm.application.rag.service import SourcesFound
 from chi_llm.domain.rag import Hit, IngestReport, RagAnswer, StoredDocument, StoreInfo
 from chi_llm.entrypoints.wiring import wire
 
@@ -53,9 +53,9 @@ class MicroRAG:
             container.rag_progress.override(progress)
         if llm is not None:
             container.generation.override(llm._service)
-        self._rag: RagService = container.rag()
+        self._rag = container.rag()
         self._container = container
-        self.db_path: str = container.rag_db()
+        self.db_path = container.rag_db()
         self.name: str = self._rag.settings.name
 
     @classmethod
@@ -148,13 +148,17 @@ class MicroRAG:
     def larger_model_hint(self) -> str | None:
         """After an answer: when the embedded model that gave it is a very small one (the 135M
         default), a line naming a larger catalog model that fits this machine; else None."""
+        from chi_llm.adapters.providers.registry import PROVIDER_TYPES
+        from chi_llm.application.profile_model import model_of
         from chi_llm.application.rag.model_hint import larger_model_hint
-        from chi_llm.entrypoints.container import model_of
 
         profile = getattr(self._rag.generation.generator, "served", None)  # the router: who answered
         if profile is None or profile.type != "local":
             return None
-        return larger_model_hint(self._container.advisor(), model_of(profile, self._container.settings()))
+        catalog_models = PROVIDER_TYPES[profile.type].catalog_models
+        return larger_model_hint(
+            self._container.advisor(), model_of(profile, self._container.settings(), catalog_models=catalog_models)
+        )
 
     # -- managing ----------------------------------------------------------------------------
     def delete(self, *, id: str | None = None, source: str | None = None) -> int:

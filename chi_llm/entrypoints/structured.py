@@ -13,11 +13,14 @@ from chi_llm.application.type_schema import schema_for
 from chi_llm.domain.generation import Completion, GenerationOptions, GenerationRequest
 from chi_llm.domain.structured import Classification, Extraction, OutputSchema
 
+if TYPE_CHECKING:
+    from chi_llm.entrypoints.container import Container
+
 
 class StructuredCalls:
     """Mixed into MicroLLM, whose container provides the services."""
 
-    _container: Any
+    _container: Container
     last_completion: Completion | None
     last_extraction: Extraction | None = None
     last_classification: Classification | None = None  # with `confidence` where the backend gives one
@@ -29,12 +32,10 @@ class StructuredCalls:
         def generate(self, prompt: str, *, system: str | None = None, **options: Any) -> str: ...
 
     def _structured(self) -> StructuredService:
-        service: StructuredService = self._container.structured()
-        return service
+        return self._container.structured()
 
     def _tasks(self) -> TaskService:
-        service: TaskService = self._container.tasks()
-        return service
+        return self._container.tasks()
 
     # -- task helpers: long inputs are split to fit the context and the parts combined ------------
     def summarize(self, text: str, style: str = "concise", **options: Any) -> str:

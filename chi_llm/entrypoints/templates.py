@@ -14,8 +14,7 @@ from chi_llm.domain.templates import PromptTemplate, TemplateStore
 def default_store() -> TemplateStore:
     from chi_llm.entrypoints.wiring import wire
 
-    store: TemplateStore = wire(check_model=False).templates()
-    return store
+    return wire(check_model=False).templates()
 
 
 def bind(template: PromptTemplate, args: tuple[Any, ...], values: dict[str, Any]) -> dict[str, Any]:

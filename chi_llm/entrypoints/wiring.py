@@ -36,7 +36,8 @@ def wire(
         tags: use only provider profiles having all these tags.
         check_model: check `model` against the local catalog (default: unless a remote provider
             was chosen, whose model names the catalog does not know).
-        replace: container providers to replace with fixed objects (tests: `generator=fake`).
+        replace: container providers to replace with fixed objects (`progress=callback`; tests use
+            `container.<part>.override(fake)` on the container returned).
         overrides: setting values given as arguments (`model`, `temperature`, ...); None means unset.
     """
     env = os.environ if env is None else env
@@ -120,8 +121,7 @@ def diagnose(env: Mapping[str, str] | None = None) -> DiagnosticReport:
         container = Container(settings=Settings.defaults(), config=config_service(env))
         container.env.override(env)
         service = container.diagnostics(settings=None, config_error=error)
-    report: DiagnosticReport = service.run()
-    return report
+    return service.run()
 
 
 def configuration(env: Mapping[str, str] | None = None) -> ConfigService:

@@ -12,10 +12,10 @@ import struct
 from pathlib import Path
 from typing import Any
 
-from chi_llm.adapters.disk import cache_home
 from chi_llm.domain.errors import ModelCorrupt
 from chi_llm.domain.models.spec import GgufFacts
 from chi_llm.domain.ports import ModelInspector
+from chi_llm.domain.setting_rules import cache_home
 
 _SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
 _SIZES = {kind: struct.calcsize(fmt) for kind, fmt in _SCALARS.items()}

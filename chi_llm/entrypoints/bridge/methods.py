@@ -4,18 +4,22 @@ A fresh container per call, so a configuration written by one call is read by th
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chi_llm._version import __version__
 from chi_llm.entrypoints.bridge.calls import Call
 from chi_llm.entrypoints.bridge.generate import generate_start
 from chi_llm.entrypoints.bridge.protocol import INVALID_PARAMS, PROTOCOL_VERSION, ProtocolError
 
+if TYPE_CHECKING:
+    from chi_llm.application.models.library import ModelLibrary
+    from chi_llm.entrypoints.container import Container
+
 Handler = Callable[[Call], Any]
 SECRET_WORDS = ("secret", "api_key", "token", "password", "credential")
 
 
-def _container(**kwargs: Any) -> Any:
+def _container(**kwargs: Any) -> Container:
     from chi_llm.entrypoints.wiring import wire
 
     return wire(**kwargs)
@@ -115,7 +119,7 @@ def providers_remove(call: Call) -> Any:
 
 
 # -- models ---------------------------------------------------------------------------------------
-def _library(progress: Any = None) -> Any:
+def _library(progress: Any = None) -> ModelLibrary:
     return _container(replace={"progress": progress} if progress else None).library()
 
 

@@ -13,8 +13,10 @@ from typing import Any
 
 from chi_llm._version import __version__
 from chi_llm.adapters.providers.registry import PROVIDER_TYPES
+from chi_llm.application.profile_model import model_of
+from chi_llm.domain.ports import Embedder
 from chi_llm.domain.shown_text import shown
-from chi_llm.entrypoints.container import Container, model_of
+from chi_llm.entrypoints.container import Container
 from chi_llm.entrypoints.server.backends import Backends, Known, Limits, Route, resolve
 from chi_llm.entrypoints.server.connections import ConnectionLimits
 from chi_llm.entrypoints.server.errors import HttpError
@@ -60,7 +62,7 @@ class ServerState:
         self.draining = False  # set on SIGTERM: new requests are refused
         self._routes: dict[str | None, Route] = {}  # model names resolved so far
         self._scanned: tuple[float, dict[str, str] | None] = (0.0, None)  # other tools' model ids, and when
-        self._embedder: Any = None
+        self._embedder: Embedder | None = None
         self._embed_gate: Gate | None = None
 
     # -- what the server routes to ----------------------------------------------------------
@@ -80,14 +82,15 @@ class ServerState:
         store = self.base.model_store()
         specs = store.catalog.all()
         profiles = settings.profiles()
+        local = {p.id for p in profiles if PROVIDER_TYPES[p.type].catalog_models}  # run catalog models
         ready = {spec.id for spec in specs if store.is_downloaded(spec)} | {str(settings["model"])}
         return Known(
             profiles=profiles,
             ready=ready,
             catalog={spec.id for spec in specs},
             inventory=self._inventory,
-            profile_models={p.id: model_of(p, settings) for p in profiles},
-            catalog_profiles={p.id for p in profiles if PROVIDER_TYPES[p.type].catalog_models},
+            profile_models={p.id: model_of(p, settings, catalog_models=p.id in local) for p in profiles},
+            catalog_profiles=local,
             embedding_names=(self.embedding_name(), *OPENAI_EMBEDDING_NAMES),
         )
 
@@ -138,7 +141,7 @@ class ServerState:
     def embeddings_available(self) -> bool:
         return self.embedding_name() == "fake" or importlib.util.find_spec("fastembed") is not None
 
-    def embedder(self, requested: str | None) -> tuple[Any, Gate]:
+    def embedder(self, requested: str | None) -> tuple[Embedder, Gate]:
         """The configured embedder (loaded on first use) and its gate; refuses other models."""
         name = self.embedding_name()
         if not self.embeddings_available():
@@ -154,7 +157,7 @@ class ServerState:
                 f"no embedding model {requested!r}; this server embeds with {name!r} (also under OpenAI's {aliases})",
                 code="model_not_found",
             )
-        if self._embed_gate is None:
+        if self._embedder is None or self._embed_gate is None:
             limits = self.options.limits
             self._embedder = self.base.embedder()
             self._embed_gate = Gate(name, concurrency=1, queue=limits.queue, timeout=limits.queue_timeout)

@@ -73,19 +73,18 @@ def test_other_tools_models_are_listed_and_loadable(
     assert llm.generate("Hi", max_tokens=4).strip()
 
 
-def test_a_model_that_does_not_fit_is_refused_with_exit_7(
-    default_model_path: Path, isolated: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_model_that_does_not_fit_is_refused_with_exit_7(default_model_path: Path, isolated: Path) -> None:
     (isolated / ".chi_llm.yaml").write_text(f"model: {default_model_path}\ncontext: 7777\n")
-    import chi_llm.adapters.system_probe as probe
+    from chi_llm.adapters.fake import FixedSystemProbe
     from chi_llm.domain.hardware import Hardware
+    from chi_llm.entrypoints.container import Container
 
     tiny = Hardware(total_ram=1024**3, available_ram=200 * 1024**2, physical_cores=1, logical_cores=1)
-    monkeypatch.setattr(probe.LocalSystemProbe, "hardware", lambda self: tiny)
-    result = CliRunner().invoke(cli, ["generate", "hi"])
-    assert result.exit_code == 7 and "allow_oversize" in result.stderr
-    (isolated / ".chi_llm.yaml").write_text(f"model: {default_model_path}\ncontext: 7777\nallow_oversize: true\n")
-    assert CliRunner().invoke(cli, ["generate", "hi", "-m", "3"]).exit_code == 0
+    with Container.probe.override(FixedSystemProbe(tiny)):  # for every container the commands wire
+        result = CliRunner().invoke(cli, ["generate", "hi"])
+        assert result.exit_code == 7 and "allow_oversize" in result.stderr
+        (isolated / ".chi_llm.yaml").write_text(f"model: {default_model_path}\ncontext: 7777\nallow_oversize: true\n")
+        assert CliRunner().invoke(cli, ["generate", "hi", "-m", "3"]).exit_code == 0
 
 
 def flip_a_byte_keeping_size_and_mtime(path: Path, offset: int) -> None:

@@ -10,10 +10,10 @@ import pytest
 
 from chi_llm.adapters.providers.registry import schemas
 from chi_llm.adapters.template_files import YamlTemplates
+from chi_llm.application.cache_folder import cache_dir
 from chi_llm.application.provider_router import candidates
 from chi_llm.domain.errors import ConfigError
 from chi_llm.domain.providers import check_profile
-from chi_llm.entrypoints.container import cache_dir
 from tests.support.cli import run
 
 

@@ -18,7 +18,9 @@ from chi_llm.application.diagnostics.runner import Job, run_jobs
 from chi_llm.domain.cpu_load import CpuLoad
 from chi_llm.domain.diagnostics import Check, DiagnosticReport, EngineReport, Feature
 from chi_llm.domain.hardware import GIB, Gpu, Hardware
+from chi_llm.domain.models.ports import ModelCatalog
 from chi_llm.domain.models.spec import HfSource, ModelSpec
+from chi_llm.domain.ports import EngineInfo, SystemProbe
 from chi_llm.entrypoints.wiring import diagnose, wire
 from tests.support.cli import closed_port
 
@@ -36,14 +38,23 @@ SPEC = ModelSpec(
 )
 
 
-def report(env: dict[str, str] | None = None, **replace: Any) -> DiagnosticReport:
+def report(
+    env: dict[str, str] | None = None,
+    *,
+    probe: SystemProbe | None = None,
+    engine_info: EngineInfo | None = None,
+    catalog: ModelCatalog | None = None,
+) -> DiagnosticReport:
     import os
 
     rag = Feature(name="rag", installed=False, found={"lancedb": None}, install="pip install 'chi-llm[rag]'")
-    fakes = {"probe": FixedSystemProbe(MACHINE), "engine_info": FixedEngineInfo(), "features": FixedFeatures([rag])}
-    container = wire(env={**os.environ, **(env or {})}, replace={**fakes, **replace})
-    result: DiagnosticReport = container.diagnostics().run()
-    return result
+    container = wire(env={**os.environ, **(env or {})})
+    container.probe.override(probe or FixedSystemProbe(MACHINE))
+    container.engine_info.override(engine_info or FixedEngineInfo())
+    container.features.override(FixedFeatures([rag]))
+    if catalog is not None:
+        container.catalog.override(catalog)
+    return container.diagnostics().run()
 
 
 def providers(*profiles: dict[str, Any]) -> dict[str, str]:

@@ -89,9 +89,10 @@ def test_models_live_under_the_cache_dir(tmp_path: Path) -> None:
     assert wire(cache_dir=str(tmp_path / "c")).model_files().models_dir == tmp_path / "c" / "models"
 
 
-def test_replaced_adapters_are_used() -> None:
+def test_overridden_adapters_are_used() -> None:
     fake = FakeTextGenerator(["scripted"])
-    container = wire(replace={"generator": fake})
+    container = wire()
+    container.generator.override(fake)
     assert container.generation().generator is fake
     assert container.generation().generate(container.generation().raw_request("x")).text == "scripted"
 
@@ -100,3 +101,28 @@ def test_settings_are_resolved_once_and_shared() -> None:
     container = wire(temperature=0.3)
     assert container.settings() is container.library().settings is container.provider_service().settings
     assert container.generation().defaults.temperature == 0.3
+
+
+def test_each_lazy_part_builds_what_its_type_says() -> None:
+    """container.<part>() is typed by the return annotation of its factory in container_parts
+    (what mypy gives callers); the object built must be of that class, or have that port's methods."""
+    import inspect
+
+    from chi_llm.entrypoints import container_parts
+    from chi_llm.entrypoints.container import Container
+
+    container = wire(provider={"type": "fake"}, rag={"embedding_model": "fake", "db": "memory:"})
+    built = 0
+    for name, provider in Container.providers.items():
+        factory = getattr(provider, "provides", None)
+        if inspect.getmodule(factory) is not container_parts:
+            continue
+        declared = factory.__annotations__["return"]
+        made = getattr(container, name)()
+        port = vars(container_parts).get(declared)
+        if port is not None:  # a port (Protocol) imported at run time: the object has its methods
+            assert all(hasattr(made, m) for m in dir(port) if not m.startswith("_")), name
+        else:
+            assert declared in {kind.__name__ for kind in type(made).__mro__}, (name, declared, type(made))
+        built += 1
+    assert built >= 20

@@ -149,8 +149,7 @@ def test_secrets_stay_out_of_output_and_argv(isolated: Path, openai: Server, mon
 
 
 def provider_service() -> ProviderService:
-    service: ProviderService = wire(check_model=False).provider_service()
-    return service
+    return wire(check_model=False).provider_service()
 
 
 def test_connection_tests_and_discovery(ollama: Server, openai: Server, monkeypatch: pytest.MonkeyPatch) -> None:
