@@ -28,7 +28,9 @@ class ModelManager(ModelLibrary):
         self, config_path: str | Path | None = None, progress: Callable[[FetchProgress], None] | None = None
     ) -> None:
         self._config_path = config_path
-        container = wire(config_path, replace={"progress": progress} if progress else None)
+        container = wire(config_path)
+        if progress is not None:
+            container.progress.override(progress)
         library = container.library()
         super().__init__(library.models, library.advisor, library.config, library.settings)
 

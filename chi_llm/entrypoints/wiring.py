@@ -24,10 +24,11 @@ def wire(
     provider: str | Mapping[str, Any] | None = None,
     tags: Sequence[str] | None = None,
     check_model: bool | None = None,
-    replace: Mapping[str, Any] | None = None,
     **overrides: Any,
 ) -> Container:
-    """A container for one configuration.
+    """A container for one configuration. A part is replaced on the container returned, with
+    dependency-injector's override (`container.progress.override(callback)`; tests:
+    `container.generator.override(fake)`).
 
     Args:
         config_path: an extra configuration file (above the environment, below `overrides`).
@@ -36,8 +37,6 @@ def wire(
         tags: use only provider profiles having all these tags.
         check_model: check `model` against the local catalog (default: unless a remote provider
             was chosen, whose model names the catalog does not know).
-        replace: container providers to replace with fixed objects (`progress=callback`; tests use
-            `container.<part>.override(fake)` on the container returned).
         overrides: setting values given as arguments (`model`, `temperature`, ...); None means unset.
     """
     env = os.environ if env is None else env
@@ -49,8 +48,6 @@ def wire(
     container.env.override(env)
     container.selection.override(provider)
     container.tags.override(tuple(tags or ()))
-    for name, value in (replace or {}).items():
-        getattr(container, name).override(value)
     return container
 
 

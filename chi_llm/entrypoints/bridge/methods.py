@@ -120,7 +120,10 @@ def providers_remove(call: Call) -> Any:
 
 # -- models ---------------------------------------------------------------------------------------
 def _library(progress: Any = None) -> ModelLibrary:
-    return _container(replace={"progress": progress} if progress else None).library()
+    container = _container()
+    if progress is not None:
+        container.progress.override(progress)
+    return container.library()
 
 
 def models_list(call: Call) -> Any:

