@@ -64,9 +64,11 @@ def test_features_say_what_was_found_and_how_to_install(features: FeatureProbe) 
         assert feature.install and feature.installed == all(feature.found.values())
 
 
-def test_installed_features_use_metadata_and_path_not_imports() -> None:
+def test_installed_features_use_metadata_and_path_not_imports(monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 
+    for name in ("lancedb", "fastembed"):  # an earlier test may have imported them: this one must not
+        monkeypatch.delitem(sys.modules, name, raising=False)
     versions = {"lancedb": "0.1", "fastembed": None}
     probe = InstalledFeatures(version=versions.get, program=lambda name: f"/bin/{name}")
     rag, tui = probe.features()
