@@ -10,6 +10,11 @@ round during which the CPU was under pressure from elsewhere (/proc/pressure/cpu
 Reported: the median of the per-round ratios, with min and max. Usage:
 
     .venv/bin/python benchmarks/bench_core.py [--reps 10] [--max-tokens 200]
+    .venv/bin/python benchmarks/bench_core.py --cold-only [--versus OTHER_CHECKOUT]
+
+`--cold-only` runs only the start-up rows (cold process, `--help`); `--versus` adds the same rows
+for another checkout of chi_llm (its folder first on PYTHONPATH), interleaved with this one's in
+the same run: cold start before and after a change.
 """
 
 from __future__ import annotations
@@ -117,11 +122,15 @@ print(out["choices"][0]["message"]["content"])
 """
 
 
-def cold_start(model: Path, threads: int, reps: int) -> dict[str, float]:
+ROOT = Path(__file__).resolve().parents[1]  # the checkout this script belongs to
+
+
+def cold_start(model: Path, threads: int, reps: int, versus: Path | None = None) -> dict[str, float]:
     """Median wall time of a new process answering "hi" in at most 16 tokens: a minimal
     llama-cpp-python script (context 4096) against `chi-llm generate -m 16 -t 0 hi` with the same
     context configured ("ours"), and as a user runs it, context unset, so sized to the request
-    ("ours sized"). Same model and threads, greedy; interleaved, the first round dropped."""
+    ("ours sized"); `chi-llm --help` ("help"). With `versus`, the same three commands from that
+    checkout ("... before"). Same model and threads, greedy; interleaved, the first round dropped."""
     import os
 
     script = RAW_COLD.format(
@@ -134,7 +143,7 @@ def cold_start(model: Path, threads: int, reps: int) -> dict[str, float]:
     )
     ours = [str(Path(sys.executable).with_name("chi-llm")), "generate", "-m", "16", "-t", "0", "hi"]
     base = {k: v for k, v in os.environ.items() if k != "CHI_LLM_CONTEXT"}
-    home = {"CHI_LLM_HOME": str(model.parent.parent)}
+    home = {"CHI_LLM_HOME": str(model.parent.parent), "PYTHONPATH": str(ROOT)}
     small = RAW_COLD.format(
         context=512,  # llama-cpp-python's own default n_ctx
         threads=threads,
@@ -148,7 +157,13 @@ def cold_start(model: Path, threads: int, reps: int) -> dict[str, float]:
         "raw 512": ([sys.executable, "-c", small, str(model)], {**base, **home}),
         "ours": (ours, {**base, **home, "CHI_LLM_CONTEXT": str(CONTEXT)}),
         "ours sized": (ours, {**base, **home}),
+        "help": ([ours[0], "--help"], {**base, **home}),
     }
+    if versus is not None:
+        other = {**home, "PYTHONPATH": str(versus)}
+        runs["ours before"] = (ours, {**base, **other, "CHI_LLM_CONTEXT": str(CONTEXT)})
+        runs["ours sized before"] = (ours, {**base, **other})
+        runs["help before"] = ([ours[0], "--help"], {**base, **other})
     times: dict[str, list[float]] = {name: [] for name in runs}
     names = list(runs)
     for rep in range(reps + 1):
@@ -208,8 +223,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reps", type=int, default=10)
     parser.add_argument("--max-tokens", type=int, default=200)
+    parser.add_argument("--cold-only", action="store_true", help="only the start-up rows")
+    parser.add_argument("--versus", type=Path, help="another checkout whose start-up rows run beside these")
     args = parser.parse_args()
     RAW.update(max_tokens=args.max_tokens)
+    if args.cold_only:
+        cold_rows(args.reps, args.versus)
+        return
 
     from llama_cpp import Llama
 
@@ -270,7 +290,20 @@ def main() -> None:
         f"{wall([sys.executable, '-c', 'from chi_llm import MicroLLM']) * 1000:.0f} ms "
         f"(bare interpreter start {python_start * 1000:.0f} ms)"
     )
-    cold = cold_start(path, threads, max(args.reps, 15))
+    cold_rows(args.reps, args.versus, path, threads)
+
+
+def cold_rows(reps: int, versus: Path | None, path: Path | None = None, threads: int | None = None) -> None:
+    from chi_llm.adapters.llama_cpp.load_defaults import physical_cores
+
+    if path is None:  # the default model, where chi_llm keeps it (fetched first if need be)
+        from chi_llm import ModelManager
+
+        manager = ModelManager()
+        path = Path(manager.get_model_path(manager.get_current_model().id))
+    threads = threads or physical_cores()
+    cold = cold_start(path, threads, max(reps, 15), versus)
+    print(f"start-up rows — {time.strftime('%Y-%m-%d')}, {platform.machine()}, {threads} threads, model {path.name}")
     print(
         f"cold process, 'hi' in <= 16 greedy tokens: raw script {cold['raw'] * 1000:.0f} ms, "
         f"chi-llm generate {cold['ours'] * 1000:.0f} ms at the same context (ratio {cold['ours'] / cold['raw']:.2f}), "
@@ -278,11 +311,12 @@ def main() -> None:
         f"(ratio {cold['ours sized'] / cold['raw']:.2f}); raw script at llama-cpp-python's default "
         f"n_ctx 512 {cold['raw 512'] * 1000:.0f} ms (ours sized / raw 512: {cold['ours sized'] / cold['raw 512']:.2f})"
     )
-    cli = str(Path(sys.executable).with_name("chi-llm"))
-    print(
-        f"chi-llm --help wall: {wall([cli, '--help']) * 1000:.0f} ms; "
-        f"chi-llm --version wall: {wall([cli, '--version']) * 1000:.0f} ms"
-    )
+    print(f"chi-llm --help wall: {cold['help'] * 1000:.0f} ms")
+    if versus is not None:
+        print(f"before: {versus}; after: {ROOT}")
+        for name in ("ours", "ours sized", "help"):
+            before, after = cold[f"{name} before"], cold[name]
+            print(f"{name}: before {before * 1000:.0f} ms, after {after * 1000:.0f} ms, ratio {after / before:.2f}")
 
 
 if __name__ == "__main__":
