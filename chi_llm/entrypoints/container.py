@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from chi_llm.entrypoints.lean_imports import dependency_injector
 
 if TYPE_CHECKING:  # the real modules, so that each provider, and what it provides, is typed
-    from dependency_injector import containers, providers
+    from dependency_injector import containers
+    from dependency_injector import providers as providers  # re-exported for wiring
 
     from chi_llm.adapters.config_files import FileConfigStore
     from chi_llm.application.models.advice import ModelAdvisor

@@ -14,7 +14,7 @@ from chi_llm.domain.diagnostics import DiagnosticReport
 from chi_llm.domain.errors import ChiLlmError
 from chi_llm.domain.providers import ProviderSchema
 from chi_llm.domain.settings import Settings
-from chi_llm.entrypoints.container import Container, config_service
+from chi_llm.entrypoints.container import Container, config_service, providers
 
 
 def wire(
@@ -53,6 +53,8 @@ def wire(
 
 # What a provider choice, a model or a context leaves as it is: a rewired container shares these
 # with the container it comes from (one model store, catalog, advisor and set of adapters' helpers).
+# Every other singleton (the builder, the router, the RAG service holding it...) is per container:
+# rebuilt by `refine`, built afresh by `rewire`, so a part added to the container is never stale.
 SHARED = (
     "catalog",
     "model_files",
@@ -69,32 +71,34 @@ SHARED = (
     "engine_info",
     "features",
 )
-CHOSEN = ("build", "generator")  # what they change: the adapters' builder and the router
 
 
 def rewire(base: Container, *, provider: str | None = None, model: str | None = None) -> Container:
     """`base`'s configuration with another provider choice (None: `base`'s) and model, for a
     server's route. Nothing is resolved again (`model` goes on top of `base`'s settings as an
     argument) and the model store, catalog and advisor are `base`'s: only the router and the
-    services that use it are new."""
+    services that use it are new. The link goes one way: `base` keeps no reference to the route
+    (overriding with `base`'s own providers would record it there, so a route let go would stay)."""
     selection = base.selection() if provider is None else provider
     container = Container(settings=_refined(base, selection, model=model), config=base.config())
-    container.env.override(base.env)
-    container.selection.override(selection)
-    container.tags.override(base.tags)
-    container.progress.override(base.progress)
+    container.env.override(providers.Object(base.env()))
+    container.selection.override(providers.Object(selection))
+    container.tags.override(providers.Object(base.tags()))
+    container.progress.override(providers.Object(base.progress()))
     for name in SHARED:
-        getattr(container, name).override(getattr(base, name))
+        getattr(container, name).override(providers.Callable(getattr(base, name)))
     return container
 
 
 def refine(container: Container, *, model: str | None = None, context: int | None = None) -> Container:
     """Put `model` and `context` on top of `container`'s settings, as arguments, without
     resolving the configuration again: for a choice made from the settings themselves (a one-shot
-    context sized to them). The builder and the router are built again on next use."""
+    context sized to them). Every singleton outside SHARED (the builder, the router and what
+    holds them) is built again on next use."""
     container.settings.override(_refined(container, container.selection(), model=model, context=context))
-    for name in CHOSEN:
-        getattr(container, name).reset()
+    for name, part in container.providers.items():
+        if name not in SHARED and isinstance(part, providers.BaseSingleton):
+            part.reset()
     return container
 
 

@@ -114,3 +114,28 @@ def test_refining_builds_the_router_again_and_nothing_else(isolated: Path) -> No
     refine(container, context=1024)
     assert container.settings()["context"] == 1024 and container.generator() is not router
     assert container.model_store() is store
+
+
+def test_routes_let_go_are_freed_and_the_server_wiring_keeps_no_link_to_them(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+    import weakref
+
+    from chi_llm.entrypoints.server.backends import Backends, Limits
+
+    monkeypatch.setattr(Backends, "MAX_ROUTES", 3)
+    (isolated / ".chi_llm.json").write_text(json.dumps(FAKES), encoding="utf-8")
+    base = wire()
+    backends = Backends(base, Limits())
+    routers = [weakref.ref(backends.get(Route(provider="other", model=f"m{i}")).router) for i in range(12)]
+    gc.collect()
+    assert sum(ref() is not None for ref in routers) == 3  # the routes kept; the others are gone
+    assert not base.model_store.overrides and not base.env.overrides  # the server's side links nothing
+
+
+def test_refining_rebuilds_every_part_that_holds_the_router(isolated: Path) -> None:
+    container = wire()
+    old = container.rag().generation.generator
+    refine(container, context=1024)
+    assert container.rag().generation.generator is container.generator() is not old
