@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from chi_llm.application.tasks import STYLES
-from chi_llm.domain.errors import InvalidRequest
+from chi_llm.domain.errors import ChiLlmError, InvalidRequest
 from chi_llm.entrypoints.cli import output
 from chi_llm.entrypoints.cli.generate import deliver
 from chi_llm.entrypoints.cli.inputs import read_input
@@ -111,7 +111,12 @@ def template(
     if show_list or not name:
         _list()
         return
-    wired = None if show else wire_options(**llm_options)  # the templates folder and the model, read once
+    wired, problem = None, None
+    if not show:
+        try:
+            wired = wire_options(**llm_options)  # the templates folder and the model, read once
+        except ChiLlmError as error:  # the template and its input are checked first, as they always were
+            problem = error
     chosen = TemplateLibrary(wired.templates() if wired is not None else None).get(name)
     given = _pairs(values)
     if chosen.input and chosen.input not in given and (file is not None or not sys.stdin.isatty()):
@@ -120,5 +125,7 @@ def template(
     if show:
         output.write(prompt)
         return
+    if problem is not None:
+        raise problem
     llm = build_llm(**llm_options, one_shot=prompt, wired=wired)
     deliver(llm, llm.chat_request(prompt), no_stream=no_stream, as_json=as_json)

@@ -96,3 +96,13 @@ def test_the_task_commands_on_the_fake(isolated: Path) -> None:
     analyzed = run("analyze", "def f(x): return x + 1", "-q", "What does it do?", "--json")
     assert json.loads(analyzed.stdout) == {"text": "It adds one."}
     assert run("translate", "x").exit_code == 2  # --to is required
+
+
+def test_an_unknown_template_is_reported_before_the_model(isolated: Path) -> None:
+    """The template is looked up (and its input read) before the model is checked, as before the
+    command resolved its configuration once: a bad name is exit 2 whatever else is wrong."""
+    result = run("template", "no_such_template", "--model", "no-such-model")
+    assert result.exit_code == 2 and "no_such_template" in result.stderr
+    (isolated / ".chi_llm.yaml").write_text("model: no-such-model\n")
+    assert run("template", "no_such_template").exit_code == 2
+    assert run("template", "pros_cons", "x").exit_code != 0  # the model's own error still comes
