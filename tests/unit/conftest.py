@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import pytest
 
@@ -49,15 +49,50 @@ for _name in sorted(REAL_MODEL_FIXTURES):
 
 
 # Hook wrappers rather than an autouse fixture, so that fixtures of every scope are watched too.
+# One watch spans a test's setup, call and teardown, so that a fixture replacing what the guard
+# watches (a fake llama_cpp.Llama by monkeypatch) reaches the test and is undone inside the watch.
+# The last test's teardown also ends other tiers' session fixtures: that test is watched per phase.
+LAST = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    item.stash[LAST] = nextitem is None
+    if nextitem is None:
+        return (yield)
+    with watching(_seen):
+        return (yield)
+
+
+_elsewhere: list[str] = []  # what another thread was refused during the current phase
+
+
+def _seen(what: str) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        _elsewhere.append(what)
+    pytest.fail(refusal(what), pytrace=False)
+
+
+@contextmanager
+def _phase(item: pytest.Item) -> Iterator[None]:
+    """A phase of `item`: watched here only for the last test; a refusal seen in another thread
+    (where the failure only ends that thread) fails the phase on the way out."""
+    _elsewhere.clear()
+    with watching(_seen) if item.stash.get(LAST, True) else nullcontext():
+        yield
+    if _elsewhere:
+        pytest.fail(refusal(_elsewhere[0]), pytrace=False)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
-    with kept_in_process():
+    with _phase(item):
         return (yield)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    with kept_in_process():
+    with _phase(item):
         return (yield)
 
 
@@ -65,5 +100,5 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     if nextitem is None:  # the end of the session: it also tears down other tiers' session fixtures
         return (yield)
-    with kept_in_process():
+    with _phase(item):
         return (yield)

@@ -82,7 +82,8 @@ def test_a_unit_session_reports_where_offenders_belong(pytester: pytest.Pytester
         """
         import subprocess, sys, pytest
         from tests.unit.conftest import (
-            pytest_runtest_call, pytest_runtest_setup, pytest_runtest_teardown, refuse_default_model_path
+            pytest_runtest_call, pytest_runtest_protocol, pytest_runtest_setup, pytest_runtest_teardown,
+            refuse_default_model_path,
         )
 
         @pytest.fixture(scope="module")
@@ -116,3 +117,42 @@ def test_a_unit_session_reports_where_offenders_belong(pytester: pytest.Pytester
             "*asking for the real model (default_model_path)*belongs in tests/integration*",
         ]
     )
+
+
+def test_a_fixture_faking_the_model_reaches_the_test_and_is_undone(pytester: pytest.Pytester) -> None:
+    """One watch spans setup, call and teardown: a fixture's fake Llama is what the test sees, and
+    afterwards the guard's own stand-in is gone again (not left behind by the fixture's undo)."""
+    before = llama_cpp.Llama
+    pytester.makeconftest(
+        """
+        from tests.unit.conftest import (
+            pytest_runtest_call, pytest_runtest_protocol, pytest_runtest_setup, pytest_runtest_teardown,
+        )
+        """
+    )
+    pytester.makepyfile(
+        """
+        import llama_cpp, pytest
+
+        class Fake:
+            pass
+
+        @pytest.fixture
+        def fake_llama(monkeypatch):
+            monkeypatch.setattr(llama_cpp, "Llama", Fake)
+
+        def test_sees_the_fake(fake_llama):
+            assert llama_cpp.Llama is Fake
+
+        def test_then_the_guard_again():
+            assert llama_cpp.Llama is not Fake
+            with pytest.raises(pytest.fail.Exception):
+                llama_cpp.Llama(model_path="absent.gguf")
+
+        def test_last():
+            pass
+        """
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:asyncio")
+    result.assert_outcomes(passed=3)
+    assert llama_cpp.Llama is before
