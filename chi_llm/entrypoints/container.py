@@ -47,6 +47,12 @@ from chi_llm.domain.settings import Settings
 from chi_llm.entrypoints import container_parts as part
 
 
+def profile_model(profile: ProviderProfile, settings: Settings) -> str | None:
+    """The model `profile` generates with: `model_of`, told by the registry whether the profile's
+    type runs the local catalog's models."""
+    return model_of(profile, settings, catalog_models=PROVIDER_TYPES[profile.type].catalog_models)
+
+
 def config_service(env: Mapping[str, str], cwd: Path | None = None) -> ConfigService:
     """The configuration service: project and global files, the environment, the provider schemas."""
     from chi_llm.adapters.config_files import FileConfigStore
@@ -95,7 +101,7 @@ def builder(
     def build(profile: ProviderProfile) -> TextGenerator:
         context = BuildContext(
             env=env,
-            model=model_of(profile, settings, catalog_models=PROVIDER_TYPES[profile.type].catalog_models),
+            model=profile_model(profile, settings),
             context=settings["context"] if settings.is_set("context") else None,
             local_context=settings["context"],
             threads=settings["threads"],

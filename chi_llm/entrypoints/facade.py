@@ -10,11 +10,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chi_llm.adapters.providers.registry import PROVIDER_TYPES
-
 if TYPE_CHECKING:
     from chi_llm.application.chat_session import ChatSession
-from chi_llm.application.profile_model import model_of
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.generation import (
     Chunk,
@@ -26,7 +23,7 @@ from chi_llm.domain.generation import (
 )
 from chi_llm.domain.messages import Message, history_to_messages
 from chi_llm.domain.ports import TextGenerator
-from chi_llm.entrypoints.container import Container
+from chi_llm.entrypoints.container import Container, profile_model
 from chi_llm.entrypoints.legacy_calls import LegacyCalls, model_argument, plain_options, provider_argument, raw_wanted
 from chi_llm.entrypoints.wiring import wire
 
@@ -144,7 +141,7 @@ class MicroLLM(LegacyCalls):
     def model(self) -> str | None:
         """The model the first provider generates with (an explicit `model` always wins)."""
         first = self._router.candidates[0]
-        return model_of(first, self.settings, catalog_models=PROVIDER_TYPES[first.type].catalog_models)
+        return profile_model(first, self.settings)
 
     @property
     def answered_by(self) -> str | None:

@@ -148,17 +148,13 @@ class MicroRAG:
     def larger_model_hint(self) -> str | None:
         """After an answer: when the embedded model that gave it is a very small one (the 135M
         default), a line naming a larger catalog model that fits this machine; else None."""
-        from chi_llm.adapters.providers.registry import PROVIDER_TYPES
-        from chi_llm.application.profile_model import model_of
         from chi_llm.application.rag.model_hint import larger_model_hint
+        from chi_llm.entrypoints.container import profile_model
 
         profile = getattr(self._rag.generation.generator, "served", None)  # the router: who answered
         if profile is None or profile.type != "local":
             return None
-        catalog_models = PROVIDER_TYPES[profile.type].catalog_models
-        return larger_model_hint(
-            self._container.advisor(), model_of(profile, self._container.settings(), catalog_models=catalog_models)
-        )
+        return larger_model_hint(self._container.advisor(), profile_model(profile, self._container.settings()))
 
     # -- managing ----------------------------------------------------------------------------
     def delete(self, *, id: str | None = None, source: str | None = None) -> int:

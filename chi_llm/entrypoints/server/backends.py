@@ -9,13 +9,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from chi_llm.adapters.providers.registry import PROVIDER_TYPES
 from chi_llm.application.generation import GenerationService
-from chi_llm.application.profile_model import model_of
 from chi_llm.application.provider_router import ProviderRouter
 from chi_llm.domain.errors import ModelNotFound
 from chi_llm.domain.providers import ProviderProfile
-from chi_llm.entrypoints.container import Container
+from chi_llm.entrypoints.container import Container, profile_model
 from chi_llm.entrypoints.server.gate import Gate
 from chi_llm.entrypoints.wiring import rewire
 
@@ -168,8 +166,7 @@ class Backends:
         container = rewire(self._base, provider=route.provider, model=route.model)
         router: ProviderRouter = container.generator()
         first = router.candidates[0]
-        catalog_models = PROVIDER_TYPES[first.type].catalog_models
-        model = model_of(first, container.settings(), catalog_models=catalog_models) or first.id
+        model = profile_model(first, container.settings()) or first.id
         identity = f"local:{model}" if first.type == "local" else f"{first.id}:{model}"
         gate = self._gates.get(identity)
         if gate is None:

@@ -13,10 +13,9 @@ from typing import Any
 
 from chi_llm._version import __version__
 from chi_llm.adapters.providers.registry import PROVIDER_TYPES
-from chi_llm.application.profile_model import model_of
 from chi_llm.domain.ports import Embedder
 from chi_llm.domain.shown_text import shown
-from chi_llm.entrypoints.container import Container
+from chi_llm.entrypoints.container import Container, profile_model
 from chi_llm.entrypoints.server.backends import Backends, Known, Limits, Route, resolve
 from chi_llm.entrypoints.server.connections import ConnectionLimits
 from chi_llm.entrypoints.server.errors import HttpError
@@ -89,7 +88,7 @@ class ServerState:
             ready=ready,
             catalog={spec.id for spec in specs},
             inventory=self._inventory,
-            profile_models={p.id: model_of(p, settings, catalog_models=p.id in local) for p in profiles},
+            profile_models={p.id: profile_model(p, settings) for p in profiles},
             catalog_profiles=local,
             embedding_names=(self.embedding_name(), *OPENAI_EMBEDDING_NAMES),
         )
