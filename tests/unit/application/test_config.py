@@ -10,28 +10,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chi_llm.adapters.config_files import FileConfigStore
-from chi_llm.adapters.providers.registry import schemas
-from chi_llm.application.config import ConfigService
 from chi_llm.domain.errors import ConfigError
-
-KNOWN = ["smollm2-135m", "other-model"]
-
-
-def service(tmp: Path, env: dict[str, str] | None = None, cwd: Path | None = None) -> ConfigService:
-    env = {"XDG_CONFIG_HOME": str(tmp / "xdg"), **(env or {})}
-    return ConfigService(
-        FileConfigStore(cwd or tmp, env),
-        env,
-        schemas=schemas(),
-        known_models=lambda values: KNOWN + [e["id"] for e in values.get("models") or ()],
-    )
-
-
-def write(path: Path, data: dict[str, object]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data) if path.suffix == ".json" else yaml.safe_dump(data))
-    return path
+from tests.support.config import service, write
 
 
 def test_defaults_without_any_configuration(tmp_path: Path) -> None:

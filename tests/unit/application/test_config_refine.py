@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from chi_llm.adapters.config_files import FileConfigStore
 from chi_llm.domain.errors import ConfigError, ModelNotFound
 from tests.support.calls import counting
-from tests.unit.application.test_config import service, write
+from tests.support.config import service, write
 
 ARGUMENTS = st.fixed_dictionaries(
     {},
