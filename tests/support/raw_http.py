@@ -74,3 +74,17 @@ def closed_within(sock: socket.socket, seconds: float) -> float | None:
         except OSError:  # reset
             return time.monotonic() - began
     return None
+
+
+def send_until_refused(sock: socket.socket, prefix: bytes, filler: bytes, most: int) -> int:
+    """Send `prefix`, then `filler` repeatedly, up to `most` bytes; the bytes sent before the
+    server stopped taking them."""
+    sent = 0
+    try:
+        sock.sendall(prefix)
+        while sent < most:
+            sock.sendall(filler)
+            sent += len(filler)
+    except OSError:  # closed or reset by the server
+        pass
+    return sent

@@ -55,10 +55,16 @@ for _name in sorted(REAL_MODEL_FIXTURES):
 LAST = pytest.StashKey[bool]()
 
 
+def _guarded(item: pytest.Item) -> bool:
+    """Whether this conftest's guard applies to `item`: pytest calls the protocol hook for every
+    item once a conftest is loaded, but the phase hooks only for the items below it."""
+    return any(impl.function is pytest_runtest_call for impl in item.ihook.pytest_runtest_call.get_hookimpls())
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     item.stash[LAST] = nextitem is None
-    if nextitem is None:
+    if nextitem is None or not _guarded(item):
         return (yield)
     with watching(_seen):
         return (yield)

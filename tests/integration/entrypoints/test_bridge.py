@@ -13,29 +13,7 @@ from typing import Any
 
 import jsonschema
 
-from tests.support.bridge import request
-
-
-def converse(*lines: str, env: dict[str, str] | None = None) -> dict[Any, dict[str, Any]]:
-    """Run the real bridge on these lines (then shutdown); responses by id, notifications under
-    their method."""
-    import os
-
-    done = subprocess.run(
-        [sys.executable, "-m", "chi_llm", "bridge"],
-        input="\n".join([*lines, request("bye", "shutdown")]) + "\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-    )
-    assert done.returncode == 0, done.stderr
-    out: dict[Any, dict[str, Any]] = {}
-    for line in done.stdout.splitlines():
-        message = json.loads(line)  # stdout carries protocol messages only
-        assert message["jsonrpc"] == "2.0"
-        out.setdefault(message.get("id", message.get("method")), message)
-    return out
+from tests.support.bridge import converse, request
 
 
 def test_initialize_then_methods_over_the_services(isolated: Path) -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.integration.entrypoints.test_bridge import converse
-from tests.support.bridge import request
+from tests.support.bridge import converse, request
 
 
 def test_a_write_that_differs_from_the_preview_is_refused(isolated: Path) -> None:

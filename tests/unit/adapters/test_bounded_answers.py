@@ -17,9 +17,9 @@ from chi_llm.adapters.providers.openai_compatible import OpenAICompatibleGenerat
 from chi_llm.adapters.providers.registry import schemas
 from chi_llm.domain.errors import BackendUnavailable, ConfigError, GenerationFailed, RateLimited
 from chi_llm.domain.providers import check_profile
+from tests.support.scripted_stream import REQUEST
 from tests.support.servers.base import Server, serve
 from tests.support.servers.openai import OpenAIHandler
-from tests.unit.adapters.test_stream_pipeline import REQUEST
 
 
 class Endless:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from chi_llm.adapters.providers.ollama import OllamaGenerator
 from chi_llm.adapters.providers.openai_compatible import OpenAICompatibleGenerator
 from chi_llm.domain.errors import ChiLlmError, GenerationFailed
-from tests.unit.adapters.test_stream_pipeline import REQUEST, ScriptedTransport, async_run, sync_run
+from tests.support.scripted_stream import REQUEST, ScriptedTransport, async_run, sync_run
 
 
 def sse(*objects: Any) -> list[str]:

@@ -12,9 +12,8 @@ from pathlib import Path
 import httpx
 import openai
 
-from tests.support.raw_http import closed_within, connect, head, read_answer, request
+from tests.support.raw_http import closed_within, connect, head, read_answer, request, send_until_refused
 from tests.support.serve import FAKE, subprocess_server, write_config
-from tests.unit.entrypoints.serve.test_connections import send_until_refused
 
 MEMORY_CAP = 1 << 30  # the fake server needs well under 100 MB
 

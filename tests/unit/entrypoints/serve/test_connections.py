@@ -19,7 +19,7 @@ import openai
 import pytest
 
 from chi_llm.entrypoints.server.connections import Closings, ConnectionLimits
-from tests.support.raw_http import closed_within, connect, head, read_answer
+from tests.support.raw_http import closed_within, connect, head, read_answer, send_until_refused
 from tests.support.serve import FAKE, Running, in_process
 
 FAST = ConnectionLimits(head_timeout=1.0, body_timeout=1.0, keep_alive=0.5, max_connections=12)
@@ -36,20 +36,6 @@ def still_serving(running: Running) -> None:
     api = openai.OpenAI(base_url=running.api, api_key="x", max_retries=0, timeout=10)
     answer = api.chat.completions.create(model="fake", messages=[{"role": "user", "content": "hi"}], max_tokens=2)
     assert answer.choices[0].message.content
-
-
-def send_until_refused(sock: socket.socket, prefix: bytes, filler: bytes, most: int) -> int:
-    """Send `prefix`, then `filler` repeatedly, up to `most` bytes; the bytes sent before the
-    server stopped taking them."""
-    sent = 0
-    try:
-        sock.sendall(prefix)
-        while sent < most:
-            sock.sendall(filler)
-            sent += len(filler)
-    except OSError:  # closed or reset by the server
-        pass
-    return sent
 
 
 def test_an_unfinished_huge_header_is_refused_with_431(served: Running) -> None:
