@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from chi_llm.adapters.features import program_path
-from tests.e2e.entrypoints.test_tui_screens_e2e import env, ready, ui
 from tests.support.hub_server import running_hub
 from tests.support.tmux import terminal
+from tests.support.tui_session import env, ready, ui
 
 pytestmark = pytest.mark.skipif(
     program_path("chi-tui") is None, reason="chi-tui is not installed (scripts/setup.sh builds it; needs cargo)"

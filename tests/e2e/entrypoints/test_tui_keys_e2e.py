@@ -9,11 +9,10 @@ import re
 import subprocess
 from pathlib import Path
 
-from tests.e2e.entrypoints import test_tui_screens_e2e as screens
-from tests.e2e.entrypoints.test_tui_screens_e2e import CHI_LLM, env, ready, ui
 from tests.support.tmux import terminal
+from tests.support.tui_session import CHI_LLM, NEEDS_TUI, env, ready, ui
 
-pytestmark = screens.pytestmark  # skipped where chi-tui is not installed
+pytestmark = NEEDS_TUI  # skipped where chi-tui is not installed
 
 
 def test_esc_on_welcome_asks_and_any_other_key_stays(isolated: Path, tmp_path: Path) -> None:

@@ -9,37 +9,18 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from chi_llm.adapters.features import program_path
 from tests.support.hub_server import Hub, running_hub
-from tests.support.tmux import Terminal, terminal
+from tests.support.tmux import terminal
+from tests.support.tui_session import NEEDS_TUI, env, ready, ui
 
-pytestmark = pytest.mark.skipif(
-    program_path("chi-tui") is None, reason="chi-tui is not installed (scripts/setup.sh builds it; needs cargo)"
-)
-CHI_LLM = str(Path(sys.executable).with_name("chi-llm"))
+pytestmark = NEEDS_TUI
 REPO, FILE = "lmstudio-community/gemma-3-270m-it-GGUF", "gemma-3-270m-it-Q4_K_M.gguf"
 DATA = b"GGUF" + bytes((i * 131 + 17) % 256 for i in range(6 * 1024 * 1024))
-
-
-def env(**extra: str) -> dict[str, str]:
-    keep = ("PATH", "HOME", "LANG", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "CHI_LLM_HOME")
-    return {**{k: os.environ[k] for k in keep if k in os.environ}, "TERM": "xterm-256color", **extra}
-
-
-def ui(log: Path, *bridge: str) -> str:
-    extra = " ".join(f"--bridge-arg={arg}" for arg in bridge)
-    return f"{CHI_LLM} ui -- --log {log} {extra}"
-
-
-def ready(term: Terminal) -> None:
-    term.wait_for("Configure a provider")
-    term.wait_for("chi-llm 0.")
 
 
 def kill_bridge(log: Path) -> None:
