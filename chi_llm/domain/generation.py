@@ -11,8 +11,9 @@ from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.messages import Message, check_text
 from chi_llm.domain.results import JsonResult
 from chi_llm.domain.structured import OutputSchema
+from chi_llm.domain.tools import ToolCall, ToolCallDelta, ToolSet, assemble
 
-FinishReason = Literal["stop", "length"]  # leaving a stream early just ends it
+FinishReason = Literal["stop", "length", "tool_calls"]  # leaving a stream early just ends it
 DEFAULT_MAX_TOKENS = 512  # when neither the call nor configuration sets max_tokens
 DEFAULT_CONTEXT = 4096  # a context window when nothing better is known
 
@@ -35,6 +36,7 @@ class GenerationOptions:
     truncate: bool = False
     json: bool = False
     schema: OutputSchema | None = None  # the answer must follow this JSON Schema (implies JSON)
+    tools: ToolSet | None = None  # tools the model may call (see domain.tools)
 
     def __post_init__(self) -> None:
         self._check_types()
@@ -155,6 +157,7 @@ class Chunk:
     finish_reason: FinishReason | None = None
     usage: Usage | None = None
     timings: Timings | None = None
+    tool_calls: tuple[ToolCallDelta, ...] = ()  # pieces of the tool calls being made
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -169,6 +172,7 @@ class Completion:
     # With a schema: "enforced" when the backend's decoding was bound to it, "requested" when it
     # was only asked for (the answer was validated either way).
     structured: Literal["enforced", "requested"] | None = None
+    tool_calls: tuple[ToolCall, ...] = ()  # the calls asked for (finish_reason "tool_calls")
 
 
 def close_stream(chunks: Iterable[object]) -> None:
@@ -237,9 +241,11 @@ async def aresumed(first: Chunk, chunks: AsyncIterator[Chunk]) -> AsyncIterator[
 def collect(chunks: Iterable[Chunk], *, model: str | None = None) -> Completion:
     """Join a stream into a Completion. The stream must end with one chunk carrying finish_reason."""
     parts: list[str] = []
+    deltas: list[ToolCallDelta] = []
     final: Chunk | None = None
     for chunk in chunks:
         parts.append(chunk.text)
+        deltas.extend(chunk.tool_calls)
         if chunk.finish_reason is not None:
             final = chunk
     if final is None or final.usage is None or final.timings is None:
@@ -250,4 +256,5 @@ def collect(chunks: Iterable[Chunk], *, model: str | None = None) -> Completion:
         usage=final.usage,
         timings=final.timings,
         model=model,
+        tool_calls=assemble(deltas),
     )

@@ -7,17 +7,24 @@ from dataclasses import dataclass
 from typing import Literal
 
 from chi_llm.domain.errors import InvalidRequest
+from chi_llm.domain.tools import ToolCall
 
-Role = Literal["system", "user", "assistant"]
-ROLES: tuple[Role, ...] = ("system", "user", "assistant")
+Role = Literal["system", "user", "assistant", "tool"]
+ROLES: tuple[Role, ...] = ("system", "user", "assistant", "tool")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Message:
-    """One turn of a conversation."""
+    """One turn of a conversation. An assistant turn may carry the tool calls it asked for; a
+    `tool` turn is one call's result: `tool_call_id` names the call, `name` its tool, `is_error`
+    says the tool failed (its content then says how)."""
 
     role: Role
     content: str
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
+    name: str | None = None
+    is_error: bool = False
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -25,6 +32,10 @@ class Message:
         if not isinstance(self.content, str):
             raise InvalidRequest(f"message content must be text, got {type(self.content).__name__}")
         check_text(self.content, f"the {self.role} message")
+        if self.tool_calls and self.role != "assistant":
+            raise InvalidRequest("only an assistant message carries tool calls")
+        if (self.role == "tool") != (self.tool_call_id is not None):
+            raise InvalidRequest("a tool message, and only a tool message, names the call it answers (tool_call_id)")
 
 
 def check_text(text: str, what: str) -> None:
