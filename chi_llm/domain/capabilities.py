@@ -1,5 +1,5 @@
 """What a TextGenerator may offer beyond generating, with defaults for backends that cannot:
-schema enforcement, its tokenizer, its context, label log-probabilities."""
+schema enforcement, tool calling, its tokenizer, its context, label log-probabilities."""
 
 from __future__ import annotations
 
@@ -14,6 +14,12 @@ class GeneratorExtras(Protocol):
     def enforces(self, schema: OutputSchema) -> bool:
         """Whether this backend's decoding is bound to `schema` (a grammar, a strict schema
         mode), not just asked for JSON. The default: only asked; the caller validates."""
+        return False
+
+    def calls_tools(self) -> bool:
+        """Whether this backend (with its model) takes tools and answers with tool calls
+        (`GenerationOptions.tools`, tool messages in the history). The default: it cannot, and a
+        request that needs tools is refused before anything is sent."""
         return False
 
     def count_tokens(self, text: str) -> int:
