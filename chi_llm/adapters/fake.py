@@ -8,14 +8,16 @@ import threading
 import time
 import zlib
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
+from chi_llm.adapters.fake_tools import ScriptedReply, call_deltas, scripted
 from chi_llm.adapters.providers.provider_type import BuildContext, ProviderType, with_defaults
 from chi_llm.adapters.threaded import stream_in_thread
 from chi_llm.domain.cpu_load import CpuLoad
 from chi_llm.domain.diagnostics import EngineReport, Feature
-from chi_llm.domain.errors import ChiLlmError, ContextLengthExceeded, ModelNotFound
+from chi_llm.domain.errors import ChiLlmError, ConfigError, ContextLengthExceeded, InvalidRequest, ModelNotFound
 from chi_llm.domain.generation import (
     DEFAULT_CONTEXT,
     Chunk,
@@ -41,7 +43,8 @@ def fake_tokens(text: str) -> list[str]:
 
 
 class FakeTextGenerator(TextGenerator):
-    """Replies from a queue (or echoes the last user turn), streamed one word per token.
+    """Replies from a queue (or echoes the last user turn), streamed one word per token. A reply
+    given as a mapping answers with tool calls (see fake_tools), streamed as deltas.
 
     It records every request in `requests`, counts produced tokens in `tokens_decoded`, and
     honours max_tokens, stop sequences, the context size and the known model names.
@@ -51,7 +54,7 @@ class FakeTextGenerator(TextGenerator):
 
     def __init__(
         self,
-        replies: Iterable[str] = (),
+        replies: Iterable[str | Mapping[str, Any]] = (),
         *,
         context: int = DEFAULT_CONTEXT,
         models: Iterable[str] = ("fake",),
@@ -61,13 +64,17 @@ class FakeTextGenerator(TextGenerator):
     ) -> None:
         self.failure = failure  # raised before the first token (or after `fail_after_tokens`)
         self.fail_after_tokens = fail_after_tokens
-        self.replies: deque[str] = deque(replies)
+        self.replies: deque[ScriptedReply] = deque(scripted(reply) for reply in replies)
         self.requests: list[GenerationRequest] = []
         self.context = context
         self.models = frozenset(models)
         self.token_delay = token_delay
         self.tokens_decoded = 0
+        self.calls_made = 0  # tool calls answered so far (unscripted ids are call_<n>)
         self._lock = threading.Lock()
+
+    def calls_tools(self) -> bool:
+        return True  # scripted: a reply given as a mapping with tool_calls
 
     def count_tokens(self, text: str) -> int:
         return len(fake_tokens(text))  # the fake's context is counted in its own words
@@ -75,16 +82,16 @@ class FakeTextGenerator(TextGenerator):
     def context_window(self) -> int | None:
         return self.context
 
-    def queue(self, *replies: str) -> None:
-        self.replies.extend(replies)
+    def queue(self, *replies: str | Mapping[str, Any]) -> None:
+        self.replies.extend(scripted(reply) for reply in replies)
 
-    def _reply_for(self, request: GenerationRequest) -> str:
+    def _reply_for(self, request: GenerationRequest) -> ScriptedReply:
         if self.replies:
             return self.replies.popleft()
         if request.prompt is not None:
-            return " and so on, continuing the text."
+            return ScriptedReply(" and so on, continuing the text.")
         last_user = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
-        return f"Echo: {last_user}"
+        return ScriptedReply(f"Echo: {last_user}")
 
     def _prompt_tokens(self, request: GenerationRequest) -> int:
         if request.prompt is not None:
@@ -110,16 +117,16 @@ class FakeTextGenerator(TextGenerator):
             reply = self._reply_for(request)
         return self._decode(request, reply, prompt_tokens)
 
-    def _decode(self, request: GenerationRequest, reply: str, prompt_tokens: int) -> Iterator[Chunk]:
+    def _decode(self, request: GenerationRequest, reply: ScriptedReply, prompt_tokens: int) -> Iterator[Chunk]:
         started = time.perf_counter()
         first: float | None = None
         limit = request.options.token_limit
-        produced, emitted, finish = 0, "", "stop"
-        for token in fake_tokens(reply):
+        produced, emitted, finish, ended = 0, "", "stop", False
+        for token in fake_tokens(reply.text):
             if self.failure is not None and produced == self.fail_after_tokens:
                 raise self.failure
             if produced >= limit:
-                finish = "length"
+                finish, ended = "length", True
                 break
             if self.token_delay:
                 time.sleep(self.token_delay)
@@ -130,10 +137,23 @@ class FakeTextGenerator(TextGenerator):
             if cut >= 0:
                 if cut > len(emitted):
                     yield Chunk(text=candidate[len(emitted) : cut])
+                ended = True
                 break
             first = first if first is not None else time.perf_counter() - started
             emitted = candidate
             yield Chunk(text=token)
+        for index, call in enumerate(() if ended else reply.calls):
+            with self._lock:
+                self.calls_made += 1
+                call_id = call.id or f"call_{self.calls_made}"
+            for delta in call_deltas(index, call, call_id):
+                if self.token_delay:
+                    time.sleep(self.token_delay)
+                produced += 1
+                self.tokens_decoded += 1
+                first = first if first is not None else time.perf_counter() - started
+                finish = "tool_calls"
+                yield Chunk(tool_calls=(delta,))
         yield Chunk(
             finish_reason=finish,  # type: ignore[arg-type]
             usage=Usage(prompt_tokens=prompt_tokens, completion_tokens=produced),
@@ -261,7 +281,12 @@ FAKE_SCHEMA = ProviderSchema(
     type="fake",
     summary="a scripted fake (deterministic: no model, no network) for tests and demos",
     fields=(
-        ProviderField(name="replies", type="list", help="scripted replies, in order (then it echoes)"),
+        ProviderField(
+            name="replies",
+            type="list",
+            help="scripted replies, in order (then it echoes); a reply "
+            '{"content": TEXT, "tool_calls": [{"name": N, "arguments": {...}}]} answers with tool calls',
+        ),
         ProviderField(
             name="token_delay", type="float", default=0.0, minimum=0.0, maximum=10.0, help="seconds per produced token"
         ),
@@ -273,12 +298,17 @@ FAKE_SCHEMA = ProviderSchema(
 def build_fake(profile: ProviderProfile, ctx: BuildContext) -> FakeTextGenerator:
     s = with_defaults(profile, FAKE_SCHEMA)
     replies = s.get("replies") or ()
-    return FakeTextGenerator(
-        replies=[replies] if isinstance(replies, str) else [str(r) for r in replies],
-        context=int(s["context"]),
-        models=("fake", *([ctx.model] if ctx.model else [])),
-        token_delay=float(s["token_delay"]),
-    )
+    try:
+        return FakeTextGenerator(
+            replies=[replies]
+            if isinstance(replies, str)
+            else [r if isinstance(r, Mapping) else str(r) for r in replies],
+            context=int(s["context"]),
+            models=("fake", *([ctx.model] if ctx.model else [])),
+            token_delay=float(s["token_delay"]),
+        )
+    except InvalidRequest as error:
+        raise ConfigError(error.message, source=f"provider {profile.id!r}", key="replies") from None
 
 
 FAKE_PROVIDER = ProviderType(schema=FAKE_SCHEMA, build=build_fake, catalog_models=True)

@@ -1,16 +1,20 @@
 """Generation use cases: build requests from configured defaults and run them.
 
 Provider routing is another TextGenerator behind the same port (ProviderRouter): this service
-runs requests the same way whether one provider or several answer them.
+runs requests the same way whether one provider or several answer them. A request that needs
+tools is refused here, before anything is sent, when the generator cannot take them (the router
+takes them: it skips the candidates that cannot).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Sequence
 
+from chi_llm.domain.errors import ChiLlmError, ToolsUnsupported
 from chi_llm.domain.generation import Chunk, Completion, GenerationOptions, GenerationRequest
 from chi_llm.domain.messages import Message
 from chi_llm.domain.ports import TextGenerator
+from chi_llm.domain.tool_support import needs_tools, tools_unsupported
 
 
 class GenerationService:
@@ -53,13 +57,31 @@ class GenerationService:
         )
 
     def generate(self, request: GenerationRequest) -> Completion:
+        self._check_tools(request)
         return self.generator.generate(request)
 
     def stream(self, request: GenerationRequest) -> Iterator[Chunk]:
+        self._check_tools(request)
         return self.generator.stream(request)
 
     async def agenerate(self, request: GenerationRequest) -> Completion:
+        self._check_tools(request)
         return await self.generator.agenerate(request)
 
     def astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
+        """The generator's own stream (the router knows its streams by identity); a refusal
+        comes at the first chunk, as a backend's errors do."""
+        try:
+            self._check_tools(request)
+        except ToolsUnsupported as error:
+            return _failing(error)
         return self.generator.astream(request)
+
+    def _check_tools(self, request: GenerationRequest) -> None:
+        if needs_tools(request) and not self.generator.calls_tools():
+            raise tools_unsupported([self.generator.name])
+
+
+async def _failing(error: ChiLlmError) -> AsyncIterator[Chunk]:
+    raise error
+    yield  # pragma: no cover - makes this an async generator

@@ -17,6 +17,7 @@ from chi_llm.domain.errors import (
     ConfigError,
     ContextLengthExceeded,
     InvalidRequest,
+    ToolsUnsupported,
 )
 from chi_llm.domain.generation import (
     Chunk,
@@ -31,6 +32,7 @@ from chi_llm.domain.ports import TextGenerator
 from chi_llm.domain.providers import ProviderProfile, Schemas, check_profile
 from chi_llm.domain.setting_rules import check_default_provider
 from chi_llm.domain.structured import OutputSchema
+from chi_llm.domain.tool_support import needs_tools, tools_unsupported
 
 log = logging.getLogger("chi_llm")
 FINAL = (InvalidRequest, ConfigError)  # the request itself is wrong: no fallback helps
@@ -164,6 +166,12 @@ class ProviderRouter(TextGenerator):
         """Whether the provider that answered last (else the first candidate) enforces it."""
         return self.generator(self.served or self.candidates[0]).enforces(schema)
 
+    def calls_tools(self) -> bool:
+        """The router takes tools: it sends a request that needs them only to the candidates
+        that take them (the others are skipped, recorded as causes) and raises ToolsUnsupported
+        when none does."""
+        return True
+
     def count_tokens(self, text: str) -> int:
         return self.generator(self.served or self.candidates[0]).count_tokens(text)
 
@@ -185,6 +193,12 @@ class ProviderRouter(TextGenerator):
         failed = self.candidates[index].id
         attempts.append((failed, error))
         left = self.candidates[index + 1 :]
+        if isinstance(error, ToolsUnsupported):  # skipped, not failed: nothing to announce
+            if left:
+                return
+            if all(isinstance(e, ToolsUnsupported) for _, e in attempts):
+                raise error if len(attempts) == 1 else tools_unsupported([e.backend for _, e in attempts])
+            raise AllProvidersFailed(attempts) from error
         if left and left[0].fallback and isinstance(error, ContextLengthExceeded):
             left = []  # the embedded model's context is rarely larger: this error is what helps
         if not retriable(error) or (len(attempts) == 1 and not left):
@@ -195,26 +209,28 @@ class ProviderRouter(TextGenerator):
             self._announced.add(failed)
             self._on_fallback(failed, error, self.candidates[index + 1].id)
 
-    def _attempts(self, attempts: list[Attempt]) -> Iterator[_Attempt]:
-        """Each candidate in turn, as an attempt to start the answer with (the fallback loop)."""
-        return (_Attempt(self, attempts, index) for index in range(len(self.candidates)))
+    def _attempts(self, attempts: list[Attempt], request: GenerationRequest) -> Iterator[_Attempt]:
+        """Each candidate in turn, as an attempt to start the answer with (the fallback loop);
+        for a request that needs tools, only those that take them (the others are skipped)."""
+        tools = needs_tools(request)
+        return (_Attempt(self, attempts, index, tools) for index in range(len(self.candidates)))
 
     # A whole answer keeps each backend's own whole-answer call (one request, not a stream) and,
     # as nothing was delivered yet, still falls back when a backend fails midway.
     def generate(self, request: GenerationRequest) -> Completion:
-        for attempt in self._attempts([]):
+        for attempt in self._attempts([], request):
             with attempt:
                 return attempt.generator.generate(request)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def agenerate(self, request: GenerationRequest) -> Completion:
-        for attempt in self._attempts([]):
+        for attempt in self._attempts([], request):
             with attempt:
                 return await attempt.generator.agenerate(request)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def stream(self, request: GenerationRequest) -> Iterator[Chunk]:
-        for attempt in self._attempts([]):
+        for attempt in self._attempts([], request):
             with attempt:
                 chunks = attempt.opening(iter(attempt.generator.stream(request)))
                 first = next(chunks, None)  # errors before the first chunk may still fall back
@@ -242,7 +258,7 @@ class ProviderRouter(TextGenerator):
     async def _astream(
         self, request: GenerationRequest, served: list[ProviderProfile], attempts: list[Attempt]
     ) -> AsyncIterator[Chunk]:
-        for attempt in self._attempts(attempts):
+        for attempt in self._attempts(attempts, request):
             async with attempt:
                 chunks = attempt.opening(attempt.generator.astream(request))
                 first = await anext(chunks, None)
@@ -260,16 +276,22 @@ class _Attempt(AbstractContextManager["_Attempt"], AbstractAsyncContextManager["
     candidate is tried, unless nothing is left or nothing would help (then it is raised). A stream
     given to `opening` is closed when it fails before its first chunk."""
 
-    def __init__(self, router: ProviderRouter, attempts: list[Attempt], index: int) -> None:
-        self.router, self.attempts, self.index = router, attempts, index
+    def __init__(self, router: ProviderRouter, attempts: list[Attempt], index: int, tools: bool) -> None:
+        self.router, self.attempts, self.index, self.tools = router, attempts, index, tools
         self.profile = router.candidates[index]
         self.answered = False
         self._opened: Iterator[Chunk] | AsyncIterator[Chunk] | None = None
 
     @property
     def generator(self) -> TextGenerator:
-        """The candidate's adapter, built on first use (inside the attempt: a build error falls back too)."""
-        return self.router.generator(self.profile)
+        """The candidate's adapter, built on first use (inside the attempt: a build error falls
+        back too); ToolsUnsupported, before anything is sent, when the request needs tools and
+        it cannot take them."""
+        adapter = self.router.generator(self.profile)
+        if self.tools and not adapter.calls_tools():
+            named = self.profile.id if adapter.name in (self.profile.id, "") else f"{self.profile.id} ({adapter.name})"
+            raise tools_unsupported([named])
+        return adapter
 
     def opening(self, chunks: S) -> S:
         self._opened = chunks

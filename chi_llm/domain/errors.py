@@ -54,6 +54,13 @@ class InvalidRequest(ChiLlmError):
     kind = "invalid_request"
 
 
+class ToolsUnsupported(InvalidRequest):
+    """The request needs tools (it declares them, or its history carries tool calls or results)
+    and the provider or model cannot take them: refused before anything is sent."""
+
+    kind = "tools_unsupported"
+
+
 class ModelNotFound(ChiLlmError):
     """The requested model is not known or its file does not exist."""
 

@@ -62,8 +62,8 @@ class ProviderField(JsonResult):
     def _typed(self, value: Any) -> Any:
         if self.type == "list":
             value = [value] if isinstance(value, str) else value
-            if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
-                raise ValueError(f"setting {self.name!r} must be a list of texts, got {value!r}")
+            if not (isinstance(value, list) and all(isinstance(v, (str, Mapping)) for v in value)):
+                raise ValueError(f"setting {self.name!r} must be a list of texts (or mappings), got {value!r}")
             return value
         if isinstance(value, str) and self.type in ("int", "float", "bool"):
             value = _from_text(value, self.type)

@@ -24,11 +24,12 @@ class Subject:
     stream_usage: bool = True  # False: the server reports no usage in streams (it is estimated)
     received: Callable[[], Any] | None = None  # the request the backend last saw, where observable
     native_raw: bool = True  # False: the API has no raw continuation; it is emulated with messages
+    engine: FakeTextGenerator | None = None  # the fake that answers (itself, or behind a stand-in server)
 
 
 def _fake(_: pytest.FixtureRequest) -> Subject:
     fake = FakeTextGenerator(context=CONTEXT, token_delay=0.005)
-    return Subject(fake, "no-such-model", lambda: fake.tokens_decoded, received=lambda: fake.requests[-1])
+    return Subject(fake, "no-such-model", lambda: fake.tokens_decoded, received=lambda: fake.requests[-1], engine=fake)
 
 
 def _llama_cpp(request: pytest.FixtureRequest) -> Subject:
@@ -67,6 +68,7 @@ def _http(handler: Any, kind: str, prefix: str = "") -> Callable[..., Iterator[S
                 lambda: server.decoded,
                 received=lambda: engine.requests[-1],
                 native_raw=kind in ("openai", "ollama"),
+                engine=engine,
             )
             generator.close()
 
@@ -114,6 +116,10 @@ def _real_server(kind: str) -> Callable[[pytest.FixtureRequest], Subject]:
 
     return build
 
+
+# The adapters the tools contract (test_tools.py) runs on: they say calls_tools() and their
+# answers can be scripted (Subject.engine). Adding one = one entry.
+TOOLS = frozenset({"fake"})
 
 ADAPTERS: dict[str, Callable[..., Any]] = {
     "fake": _fake,

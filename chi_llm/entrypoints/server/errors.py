@@ -19,6 +19,7 @@ from chi_llm.domain.errors import (
     ModelFetchFailed,
     ModelNotFound,
     RateLimited,
+    ToolsUnsupported,
 )
 
 RETRY_AFTER_DOWN = 5  # seconds a client should wait before retrying a provider that is down
@@ -57,6 +58,8 @@ def from_error(error: ChiLlmError) -> HttpError:
     message = error.message
     if isinstance(error, ContextLengthExceeded):
         return HttpError(400, message, code="context_length_exceeded", param="messages")
+    if isinstance(error, ToolsUnsupported):
+        return HttpError(400, message, code=error.kind, param="tools")
     if isinstance(error, InvalidRequest):
         return HttpError(400, message, code="invalid_request")
     if isinstance(error, ModelNotFound):

@@ -24,6 +24,7 @@ from chi_llm.domain.errors import (
     MissingCredentials,
     ModelNotFound,
     RateLimited,
+    ToolsUnsupported,
 )
 from chi_llm.entrypoints.server.errors import from_error, internal
 from tests.support.serve import FAKE, in_process
@@ -35,6 +36,7 @@ DOWN = {"id": "down", "type": "ollama", "base_url": "http://127.0.0.1:9", "model
     ("error", "status", "retry"),
     [
         (InvalidRequest("bad"), 400, False),
+        (ToolsUnsupported("local cannot call tools"), 400, False),
         (ContextLengthExceeded(prompt_tokens=9, context=4, backend="x"), 400, False),
         (ModelNotFound("no"), 404, False),
         (RateLimited("slow down"), 429, True),
@@ -53,6 +55,11 @@ def test_each_error_kind_has_its_status(error: ChiLlmError, status: int, retry: 
     assert ("Retry-After" in mapped.headers()) is retry
     body = mapped.body()["error"]
     assert set(body) == {"message", "type", "param", "code"} and error.message in body["message"]
+
+
+def test_a_request_needing_tools_on_a_provider_without_them_names_the_tools_parameter() -> None:
+    body = from_error(ToolsUnsupported("local cannot call tools")).body()["error"]
+    assert (body["code"], body["param"]) == ("tools_unsupported", "tools")
 
 
 def test_unexpected_failures_say_nothing_but_the_request_id() -> None:
