@@ -11,6 +11,7 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
 
+from chi_llm.application.type_parts import Definitions, json_values, mark, note, typed_required
 from chi_llm.application.type_values import build, is_model
 from chi_llm.domain.errors import InvalidRequest
 
@@ -36,27 +37,14 @@ def schema_for(target: Any) -> tuple[dict[str, Any], Builder]:
     )
 
 
-class Definitions(dict[str, Any]):
-    """The `$defs` a schema gathers for its root, and the classes being described now (one met
-    again inside itself, a recursive type, becomes a `$ref` to its definition)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.building: dict[type, bool] = {}  # class -> whether something inside it referred to it
-
-    def define(self, name: str, schema: Any) -> None:
-        if self.setdefault(name, schema) != schema:
-            raise InvalidRequest(f"two different types are both named {name!r}; rename one")
-
-
 def hint_schema(hint: Any, defs: Definitions) -> dict[str, Any]:
     """The JSON Schema of one type hint. The `$defs` a pydantic model's schema brings are moved
     into `defs`, for the caller to place at its schema's root (where their `$ref`s point)."""
     origin, args = get_origin(hint), get_args(hint)
     if origin is Annotated:
-        schema, note = hint_schema(args[0], defs), _note(args[1:])
-        return {**schema, "description": note} if note else schema
-    if _mark(hint):
+        schema, said = hint_schema(args[0], defs), note(args[1:])
+        return {**schema, "description": said} if said else schema
+    if mark(hint):
         return hint_schema(args[0], defs)
     simple = _simple(hint, origin, args)
     if simple is not None:
@@ -85,9 +73,9 @@ def _simple(hint: Any, origin: Any, args: tuple[Any, ...]) -> dict[str, Any] | N
     if hint is Any:
         return {}
     if origin is Literal:
-        return {"enum": list(args)}
+        return {"enum": json_values(hint, list(args))}
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return {"enum": [member.value for member in hint]}
+        return {"enum": json_values(hint, [member.value for member in hint])}
     return None
 
 
@@ -98,16 +86,6 @@ def _collection(hint: Any, origin: Any, args: tuple[Any, ...], defs: Definitions
         items = [hint_schema(a, defs) for a in args]
         return {"type": "array", "prefixItems": items, "minItems": len(items), "maxItems": len(items)}
     return {"type": "array", "items": hint_schema(args[0] if args else Any, defs)}
-
-
-def _note(metadata: tuple[Any, ...]) -> str | None:
-    """The description in Annotated's metadata: a string, or an object with a `description`
-    (pydantic's Field)."""
-    for item in metadata:
-        text = item if isinstance(item, str) else getattr(item, "description", None)
-        if isinstance(text, str) and text:
-            return text
-    return None
 
 
 def _model(model: Any, defs: Definitions) -> dict[str, Any]:
@@ -143,22 +121,6 @@ def _fields(cls: type, defs: Definitions) -> dict[str, Any]:
         names = list(fields)
     else:
         names = list(hints)
-        required = [name for name in names if _typed_required(cls, name, hints[name])]
+        required = [name for name in names if typed_required(cls, name, hints[name])]
     properties = {name: hint_schema(hints[name], defs) for name in names}
     return {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
-
-
-def _typed_required(cls: type, name: str, hint: Any) -> bool:
-    """Whether a TypedDict's key is required: its Required/NotRequired mark (which the class
-    misses when annotations are strings), else the class's own word."""
-    mark = _mark(hint)
-    if mark:
-        return mark == "Required"
-    return name in getattr(cls, "__required_keys__", {name})
-
-
-def _mark(hint: Any) -> str | None:
-    """ "Required" or "NotRequired" for a TypedDict key so marked (typing's since 3.11, or
-    typing_extensions' on 3.10), else None."""
-    name = getattr(get_origin(hint), "_name", None)
-    return name if name in ("Required", "NotRequired") else None

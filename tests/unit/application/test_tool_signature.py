@@ -21,6 +21,10 @@ class Unit(enum.Enum):
     FAHRENHEIT = "fahrenheit"
 
 
+class Shade(enum.Enum):
+    LIGHT = (1, 2)  # not a JSON value
+
+
 @dataclasses.dataclass
 class Place:
     city: str
@@ -148,6 +152,8 @@ def f_positional(x: int, /) -> None: ...
 def f_unannotated(x) -> None: ...  # type: ignore[no-untyped-def]
 def f_unmappable(x: complex) -> None: ...
 def f_nested(x: list[set[complex]]) -> None: ...
+def f_enum_of_objects(x: Shade) -> None: ...
+def f_literal_member(x: Literal[Unit.CELSIUS]) -> None: ...
 
 
 @pytest.mark.parametrize(
@@ -159,6 +165,8 @@ def f_nested(x: list[set[complex]]) -> None: ...
         (f_unannotated, "'x'"),
         (f_unmappable, "'x'"),
         (f_nested, "'x'"),
+        (f_enum_of_objects, "'x'"),
+        (f_literal_member, "'x'"),
     ],
 )
 def test_what_cannot_be_described_is_refused_naming_function_and_parameter(function: Any, parameter: str) -> None:
