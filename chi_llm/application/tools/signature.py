@@ -10,7 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 from chi_llm.application.tools.docstrings import read_docstring
-from chi_llm.application.type_schema import Definitions, hint_schema
+from chi_llm.application.type_parts import Definitions
+from chi_llm.application.type_schema import hint_schema
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.tools import NAME, Tool
 
