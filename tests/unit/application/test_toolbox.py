@@ -198,3 +198,36 @@ def _plain(value: Any) -> Any:
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     return value
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=12,
+)
+near_places = st.fixed_dictionaries(
+    {"city": json_values, "unit": st.sampled_from(["celsius", "kelvin", 3]) | json_values},
+    optional={"tags": json_values, "near": json_values},
+)
+
+
+@given(
+    arguments=st.dictionaries(
+        st.sampled_from(["place", "spans", "scale", "other"]), near_places | json_values, max_size=4
+    )
+)
+def test_whatever_a_model_sends_is_converted_or_refused_never_a_crash(arguments: dict[str, Any]) -> None:
+    box = toolbox([locate], VALIDATOR)
+    outcome = _attempt(lambda: box.arguments(ToolCall(id="1", name="locate", arguments=arguments)))
+    if isinstance(outcome, InvalidRequest):
+        assert "tool 'locate'" in str(outcome)
+    else:
+        assert isinstance(outcome["place"], Place) and set(outcome) <= {"place", "spans", "scale"}
+
+
+def _attempt(action: Any) -> Any:
+    """What `action` returns, or the InvalidRequest it raises (anything else fails the test)."""
+    try:
+        return action()
+    except InvalidRequest as exc:
+        return exc
