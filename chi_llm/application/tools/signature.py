@@ -40,7 +40,10 @@ def _hints(function: Callable[..., Any]) -> dict[str, Any]:
     try:
         return typing.get_type_hints(inner, include_extras=True)
     except Exception as exc:  # a hint that does not resolve raises anything (NameError, TypeError...)
-        raise InvalidRequest(f"cannot read the type hints of {origin(function)}: {exc}") from None
+        raise InvalidRequest(
+            f"cannot read the type hints of {origin(function)}: {exc} (the types its hints name must be "
+            "importable from its module, not defined inside another function)"
+        ) from None
 
 
 def _parameters(function: Callable[..., Any]) -> list[inspect.Parameter]:
