@@ -90,6 +90,8 @@ def parse_arguments(name: str, raw: str) -> Mapping[str, Any]:
         value = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise InvalidRequest(f"the model's arguments for tool {name!r} are not JSON ({exc.msg})") from None
+    except RecursionError:
+        raise InvalidRequest(f"the model's arguments for tool {name!r} are nested too deeply to read") from None
     if not isinstance(value, dict):
         raise InvalidRequest(f"the model's arguments for tool {name!r} are not a JSON object")
     return value

@@ -96,3 +96,9 @@ def test_any_split_of_a_stream_assembles_the_calls_of_the_whole_answer(
     )
     completion = collect([*chunks, final])
     assert completion.tool_calls == whole and completion.finish_reason == "tool_calls"
+
+
+def test_deeply_nested_argument_text_is_refused_not_a_crash() -> None:
+    deep = '{"a":' + "[" * 100_000
+    with pytest.raises(InvalidRequest, match=r"get_weather.*nested too deeply"):
+        assemble([ToolCallDelta(index=0, id="c", name="get_weather", arguments=deep)])
