@@ -89,6 +89,15 @@ class HttpTextGenerator(TextGenerator, ModelLister):
     def list_models(self) -> list[dict[str, Any]]:
         raise NotImplementedError
 
+    def stream_reader(self, request: GenerationRequest) -> Callable[[Frame], Event | None]:
+        """How this request's stream frames are read: `parse_event`, unless a provider's frames
+        depend on the request or on earlier frames (then a fresh reader per stream)."""
+        return self.parse_event
+
+    def response_reader(self, request: GenerationRequest) -> Callable[[Any], Event]:
+        """How this request's whole answer is read: `parse_response`, unless it depends on the request."""
+        return self.parse_response
+
     def close(self) -> None:
         self.transport.close()
 
@@ -137,11 +146,13 @@ class HttpTextGenerator(TextGenerator, ModelLister):
                 backend=self.name,
             ) from None
 
-    def _chunks(self, line: str | None, decoder: FrameDecoder, state: StreamState) -> Iterator[Chunk]:
+    def _chunks(
+        self, line: str | None, decoder: FrameDecoder, state: StreamState, read: Callable[[Frame], Event | None]
+    ) -> Iterator[Chunk]:
         """The chunks one line completes (None: the stream ended, which must have said something)."""
         frames = decoder.end() if line is None else decoder.feed(line)
         for frame in frames:
-            chunk = state.absorb(self._understood(self.parse_event, frame))
+            chunk = state.absorb(self._understood(read, frame))
             if chunk is not None:
                 yield chunk
         if line is None and not state.events:
@@ -174,10 +185,11 @@ class HttpTextGenerator(TextGenerator, ModelLister):
     def _stream(self, request: GenerationRequest) -> Iterator[Chunk]:
         path, payload, decoder, state = self._open(request)
         splitter, deadline = LineSplitter(backend=self.name), time.monotonic() + self.transport.total_timeout
+        read = self.stream_reader(request)
         with self.transport.stream("POST", path, json=payload) as response:
             for text in _with_end(response.iter_text()):
                 for line in self._lines(text, splitter, deadline):  # read to the end: the connection is reused
-                    yield from self._chunks(line, decoder, state)
+                    yield from self._chunks(line, decoder, state, read)
         yield state.final()
 
     def astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
@@ -186,10 +198,11 @@ class HttpTextGenerator(TextGenerator, ModelLister):
     async def _astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
         path, payload, decoder, state = self._open(request)
         splitter, deadline = LineSplitter(backend=self.name), time.monotonic() + self.transport.total_timeout
+        read = self.stream_reader(request)
         async with self.transport.astream("POST", path, json=payload) as response:
             async for text in _awith_end(response.aiter_text()):
                 for line in self._lines(text, splitter, deadline):
-                    for chunk in self._chunks(line, decoder, state):
+                    for chunk in self._chunks(line, decoder, state, read):
                         yield chunk
         yield state.final()
 
@@ -208,9 +221,9 @@ class HttpTextGenerator(TextGenerator, ModelLister):
             raise stream_error(
                 redact(error_text(body), self.transport.secrets), backend=self.name, context=self.context
             )
-        event = self._understood(self.parse_response, body)
+        event = self._understood(self.response_reader(request), body)
         chunk = state.absorb(event)
-        if event is None or not (event.text or event.finish or event.completion_tokens is not None):
+        if event is None or not (event.text or event.tool_calls or event.finish or event.completion_tokens is not None):
             raise GenerationFailed(
                 f"{self.name} at {self.transport.base_url} answered without a generation; is `base_url` right?",
                 backend=self.name,
