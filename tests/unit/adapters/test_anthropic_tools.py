@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from chi_llm.adapters.providers import anthropic
@@ -137,7 +139,7 @@ def test_a_whole_answer_with_tool_use_blocks_is_calls() -> None:
 
 def test_a_stream_of_blocks_and_input_json_deltas_is_numbered_calls() -> None:
     read = CallReader().reading(lambda name, data: anthropic.parse_event(name, data, calls=True))
-    frames = [
+    frames: list[dict[str, Any]] = [
         {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
         {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hm."}},
         {
