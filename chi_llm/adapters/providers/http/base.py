@@ -25,8 +25,9 @@ __all__ = ["Event", "HttpTextGenerator", "estimate_tokens", "fit_messages"]
 
 
 def fit_messages(messages: tuple[Message, ...], context: int, room: int) -> tuple[Message, ...]:
-    """Drop the oldest turns (never the system prompt or the last turn), then the start of the last
-    turn, until the estimated prompt leaves `room` tokens to answer in."""
+    """Drop the oldest turns (never the system prompt or the last turn; a turn's tool calls go
+    with their results), then the start of the last turn, until the estimated prompt leaves
+    `room` tokens to answer in."""
     turns = list(messages)
     budget = max(context - room, 1)
 
@@ -36,14 +37,22 @@ def fit_messages(messages: tuple[Message, ...], context: int, room: int) -> tupl
     while size() > budget:
         droppable = [i for i, t in enumerate(turns[:-1]) if t.role != "system"]
         if droppable:
-            del turns[droppable[0]]
+            _drop(turns, droppable[0])
             continue
         excess_chars = (size() - budget) * CHARS_PER_TOKEN
         last = turns[-1]
         if excess_chars >= len(last.content):
             break
-        turns[-1] = Message(role=last.role, content=last.content[excess_chars:])
+        turns[-1] = replace(last, content=last.content[excess_chars:])
     return tuple(turns)
+
+
+def _drop(turns: list[Message], index: int) -> None:
+    """Drop a turn; an assistant's calls take the results that answer them along (never the last turn)."""
+    ids = {call.id for call in turns[index].tool_calls}
+    del turns[index]
+    while ids and index < len(turns) - 1 and turns[index].role == "tool" and turns[index].tool_call_id in ids:
+        del turns[index]
 
 
 def _with_end(pieces: Iterator[str]) -> Iterator[str | None]:
