@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chi_llm.adapters.providers import anthropic
 from chi_llm.adapters.providers.anthropic_tools import CallReader
@@ -170,3 +174,22 @@ def test_a_stream_of_blocks_and_input_json_deltas_is_numbered_calls() -> None:
     assert [c.arguments for c in assemble(deltas)] == [{"city": "Oslo"}, {}]
     assert "".join(e.text for e in events if e is not None) == "Hm."
     assert events[-1] is not None and events[-1].finish == "tool_calls"
+
+
+@given(
+    arguments=st.dictionaries(st.text(max_size=6), st.one_of(st.integers(), st.text(max_size=8)), max_size=4),
+    cuts=st.lists(st.integers(min_value=0, max_value=200), max_size=6),
+)
+def test_any_split_of_the_input_json_assembles_as_the_whole_answer(arguments: dict[str, Any], cuts: list[int]) -> None:
+    whole = {"content": [{"type": "tool_use", "id": "toolu_x", "name": "weather", "input": arguments}]}
+    expected = assemble(anthropic.parse_response({**whole, "stop_reason": "tool_use"}, calls=True).tool_calls)
+    text = json.dumps(arguments, ensure_ascii=False)
+    bounds = sorted({0, len(text), *(c for c in cuts if c < len(text))})
+    read = CallReader().reading(lambda name, data: anthropic.parse_event(name, data, calls=True))
+    block = {"type": "tool_use", "id": "toolu_x", "name": "weather", "input": {}}
+    frames: list[dict[str, Any]] = [{"type": "content_block_start", "index": 0, "content_block": block}]
+    for start, end in itertools.pairwise(bounds):
+        delta = {"type": "input_json_delta", "partial_json": text[start:end]}
+        frames.append({"type": "content_block_delta", "index": 0, "delta": delta})
+    events = [read(f["type"], f) for f in frames]
+    assert assemble([d for e in events if e is not None for d in e.tool_calls]) == expected
