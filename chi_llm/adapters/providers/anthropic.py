@@ -11,8 +11,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from chi_llm.adapters.providers.anthropic_tools import CallReader, answer_calls, tools_payload, turns, uses_tools
-from chi_llm.adapters.providers.http.base import Event, HttpTextGenerator
+from chi_llm.adapters.providers.anthropic_tools import CallReader, answer_calls, tools_payload, turns
+from chi_llm.adapters.providers.http.base import Event, HttpTextGenerator, has_tool_turns
 from chi_llm.adapters.providers.http.framing import Frame
 from chi_llm.adapters.providers.http.profile import required_key, transport
 from chi_llm.adapters.providers.provider_type import BuildContext, ProviderType, with_defaults
@@ -62,7 +62,7 @@ def to_payload(request: GenerationRequest, *, stream: bool) -> dict[str, Any]:
         system = "\n\n".join(m.content for m in request.messages if m.role == "system")
         if system:
             payload["system"] = system
-        if uses_tools(request.messages):
+        if has_tool_turns(request.messages):
             payload["messages"] = turns(request.messages)
         else:
             payload["messages"] = [

@@ -40,11 +40,6 @@ def tools_payload(tools: ToolSet) -> dict[str, Any]:
     return {"tools": declared, "tool_choice": choice}
 
 
-def uses_tools(messages: tuple[Message, ...]) -> bool:
-    """Whether a history has calls or results in it (then it needs content blocks)."""
-    return any(m.tool_calls or m.role == "tool" for m in messages)
-
-
 def turns(messages: tuple[Message, ...]) -> list[dict[str, Any]]:
     """The non-system turns: an assistant's calls as `tool_use` blocks after its text; results
     as `tool_result` blocks in one user turn (consecutive results together, a user's text that

@@ -10,8 +10,8 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
-from chi_llm.adapters.providers.gemini_tools import contents, part_calls, tools_payload, uses_tools
-from chi_llm.adapters.providers.http.base import Event, HttpTextGenerator
+from chi_llm.adapters.providers.gemini_tools import contents, part_calls, tools_payload
+from chi_llm.adapters.providers.http.base import Event, HttpTextGenerator, has_tool_turns
 from chi_llm.adapters.providers.http.framing import Frame
 from chi_llm.adapters.providers.http.profile import required_key, transport
 from chi_llm.adapters.providers.provider_type import BuildContext, ProviderType
@@ -51,7 +51,7 @@ def _turns(request: GenerationRequest) -> dict[str, Any]:
     system = "\n\n".join(m.content for m in request.messages if m.role == "system")
     if system:
         payload["systemInstruction"] = {"parts": [{"text": system}]}
-    if uses_tools(request.messages):
+    if has_tool_turns(request.messages):
         payload["contents"] = contents(request.messages)
     else:
         payload["contents"] = [

@@ -102,10 +102,6 @@ def _dialect(out: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def uses_tools(messages: tuple[Message, ...]) -> bool:
-    return any(m.tool_calls or m.role == "tool" for m in messages)
-
-
 def contents(messages: tuple[Message, ...]) -> list[dict[str, Any]]:
     """The non-system turns: an assistant's calls as `functionCall` parts after its text (with the
     thought signature its id carries); results as `functionResponse` parts (`output`, or `error`

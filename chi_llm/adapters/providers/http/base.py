@@ -21,7 +21,12 @@ from chi_llm.domain.generation import Chunk, Completion, GenerationRequest, answ
 from chi_llm.domain.messages import Message
 from chi_llm.domain.ports import ModelLister, TextGenerator
 
-__all__ = ["Event", "HttpTextGenerator", "estimate_tokens", "fit_messages"]
+__all__ = ["Event", "HttpTextGenerator", "estimate_tokens", "fit_messages", "has_tool_turns"]
+
+
+def has_tool_turns(messages: tuple[Message, ...]) -> bool:
+    """Whether a history has tool calls or results in it (which each provider words its own way)."""
+    return any(m.tool_calls or m.role == "tool" for m in messages)
 
 
 def fit_messages(messages: tuple[Message, ...], context: int, room: int) -> tuple[Message, ...]:
