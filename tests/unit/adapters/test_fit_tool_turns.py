@@ -30,3 +30,14 @@ def test_a_last_tool_turn_cut_short_stays_a_tool_turn() -> None:
     )
     last = fit_messages(turns, context=40, room=10)[-1]
     assert (last.role, last.tool_call_id, last.name) == ("tool", "c1", "clock") and len(last.content) < 400
+
+
+def test_the_call_a_last_tool_turn_answers_is_kept() -> None:
+    turns = (
+        Message(role="user", content="x" * 400),
+        Message(role="assistant", content="y" * 200, tool_calls=(CALL, ToolCall(id="c2", name="clock", arguments={}))),
+        Message(role="tool", content="noon", tool_call_id="c1", name="clock"),
+        Message(role="tool", content="one", tool_call_id="c2", name="clock"),
+    )
+    kept = fit_messages(turns, context=40, room=10)
+    assert [m.role for m in kept] == ["assistant", "tool", "tool"]  # the old question went, the round stayed

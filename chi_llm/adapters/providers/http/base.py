@@ -40,7 +40,8 @@ def fit_messages(messages: tuple[Message, ...], context: int, room: int) -> tupl
         return sum(estimate_tokens(t.content) + 4 for t in turns)
 
     while size() > budget:
-        droppable = [i for i, t in enumerate(turns[:-1]) if t.role != "system"]
+        kept = len(turns) - _last_round(turns)
+        droppable = [i for i, t in enumerate(turns[:kept]) if t.role != "system"]
         if droppable:
             _drop(turns, droppable[0])
             continue
@@ -50,6 +51,17 @@ def fit_messages(messages: tuple[Message, ...], context: int, room: int) -> tupl
             break
         turns[-1] = replace(last, content=last.content[excess_chars:])
     return tuple(turns)
+
+
+def _last_round(turns: list[Message]) -> int:
+    """How many turns at the end stay together: the last one, and when it is a tool result, the
+    results before it and the assistant turn whose calls they answer."""
+    count = 1
+    while count < len(turns) and turns[-count].role == "tool" and turns[-count - 1].role == "tool":
+        count += 1
+    if turns[-count].role == "tool" and count < len(turns) and turns[-count - 1].tool_calls:
+        count += 1
+    return count
 
 
 def _drop(turns: list[Message], index: int) -> None:
