@@ -41,3 +41,14 @@ def test_the_call_a_last_tool_turn_answers_is_kept() -> None:
     )
     kept = fit_messages(turns, context=40, room=10)
     assert [m.role for m in kept] == ["assistant", "tool", "tool"]  # the old question went, the round stayed
+
+
+def test_a_call_counts_its_arguments() -> None:
+    big = ToolCall(id="c1", name="clock", arguments={"text": "w " * 300})
+    turns = (
+        Message(role="user", content="first"),
+        Message(role="assistant", content="", tool_calls=(big,)),
+        Message(role="tool", content="ok", tool_call_id="c1", name="clock"),
+        Message(role="user", content="again"),
+    )
+    assert [m.role for m in fit_messages(turns, context=60, room=10)] == ["user"]

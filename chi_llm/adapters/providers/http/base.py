@@ -7,6 +7,7 @@ sync and async loops share one frame decoder and one stream state: only the I/O 
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
@@ -37,7 +38,7 @@ def fit_messages(messages: tuple[Message, ...], context: int, room: int) -> tupl
     budget = max(context - room, 1)
 
     def size() -> int:
-        return sum(estimate_tokens(t.content) + 4 for t in turns)
+        return sum(estimate_tokens(_said(t)) + 4 for t in turns)
 
     while size() > budget:
         kept = len(turns) - _last_round(turns)
@@ -51,6 +52,11 @@ def fit_messages(messages: tuple[Message, ...], context: int, room: int) -> tupl
             break
         turns[-1] = replace(last, content=last.content[excess_chars:])
     return tuple(turns)
+
+
+def _said(turn: Message) -> str:
+    """What a turn puts in the prompt: its text and its calls' arguments."""
+    return turn.content + "".join(c.raw or json.dumps(dict(c.arguments)) for c in turn.tool_calls)
 
 
 def _last_round(turns: list[Message]) -> int:
@@ -146,7 +152,7 @@ class HttpTextGenerator(TextGenerator, ModelLister):
         return request
 
     def _prompt_estimate(self, request: GenerationRequest) -> int:
-        text = request.prompt if request.prompt is not None else " ".join(m.content for m in request.messages)
+        text = request.prompt if request.prompt is not None else " ".join(_said(m) for m in request.messages)
         return estimate_tokens(text)
 
     def _state(self, request: GenerationRequest) -> StreamState:
