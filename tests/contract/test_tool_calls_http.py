@@ -12,7 +12,7 @@ import pytest
 from chi_llm.adapters.fake import FakeTextGenerator
 from chi_llm.domain.generation import GenerationOptions, GenerationRequest, collect
 from chi_llm.domain.messages import Message
-from chi_llm.domain.tools import Tool, ToolSet
+from chi_llm.domain.tools import Tool, ToolCall, ToolSet
 from tests.contract.conftest import CONTEXT, registry_build
 from tests.support.servers.anthropic import AnthropicHandler
 from tests.support.servers.base import Server, serve
@@ -39,6 +39,14 @@ def ask(tools: ToolSet, *turns: Message) -> GenerationRequest:
     return GenerationRequest(messages=messages, options=GenerationOptions(tools=tools, max_tokens=8))
 
 
+def same(calls: tuple[ToolCall, ...], others: tuple[ToolCall, ...]) -> bool:
+    """The same calls; with the same ids where the adapter makes them (Anthropic's server makes
+    a fresh id per request)."""
+    made = all(c.id.startswith("call_") for c in calls)
+    key = (lambda c: c) if made else (lambda c: (c.name, c.arguments, c.raw))
+    return [key(c) for c in calls] == [key(c) for c in others]
+
+
 async def astream_all(generator: Any, request: GenerationRequest) -> list[Any]:
     return [chunk async for chunk in generator.astream(request)]
 
@@ -55,7 +63,7 @@ def test_calls_whole_streamed_and_async_are_the_same(served: tuple[Any, Server])
         ("weather", {"echo": "weather please"}),
         ("clock", {"echo": "weather please"}),
     ]
-    assert whole.tool_calls == streamed.tool_calls == collect(chunks).tool_calls
+    assert same(whole.tool_calls, streamed.tool_calls) and same(whole.tool_calls, collect(chunks).tool_calls)
     assert len({c.id for c in whole.tool_calls}) == 2
     assert sum(len(c.tool_calls) for c in chunks) >= 2  # the calls came as deltas
 
@@ -84,3 +92,19 @@ def test_results_go_back_and_the_model_answers_in_text(served: tuple[Any, Server
         assert answer.finish_reason != "tool_calls" and answer.tool_calls == ()
     sent = server.requests[-1]["body"]
     assert "clock ok" in str(sent)  # the results reached the server in its own shape
+
+
+def test_call_ids_stay_unique_across_rounds(served: tuple[Any, Server]) -> None:
+    generator, _ = served
+    tools = ToolSet(tools=(WEATHER, CLOCK))
+    first = generator.generate(ask(tools))
+    results = [Message(role="tool", content="ok", tool_call_id=c.id, name=c.name) for c in first.tool_calls]
+    history = (
+        Message(role="user", content="weather please"),
+        Message(role="assistant", content="", tool_calls=first.tool_calls),
+        *results,
+        Message(role="user", content="weather please"),
+    )
+    again = generator.generate(ask(tools, *history))
+    assert again.tool_calls and same(again.tool_calls, collect(generator.stream(ask(tools, *history))).tool_calls)
+    assert not {c.id for c in again.tool_calls} & {c.id for c in first.tool_calls}

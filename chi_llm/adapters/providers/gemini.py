@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
-from chi_llm.adapters.providers.gemini_tools import contents, part_calls, tools_payload
+from chi_llm.adapters.providers.gemini_tools import contents, earlier_calls, part_calls, tools_payload
 from chi_llm.adapters.providers.http.base import Event, HttpTextGenerator, has_tool_turns
 from chi_llm.adapters.providers.http.framing import Frame
 from chi_llm.adapters.providers.http.profile import required_key, transport
@@ -129,9 +130,10 @@ def gemini_schema(node: Any) -> Any:
     return out
 
 
-def parse_response(body: Any, *, first: int | None = None) -> Event:
+def parse_response(body: Any, *, first: int | None = None, earlier: int = 0) -> Event:
     """A whole answer or one stream frame. `first`: the request offered tools, so functionCall
-    parts are calls, numbered from `first` (the calls earlier frames made)."""
+    parts are calls, numbered from `first` (the calls earlier frames made); `earlier`: the calls
+    earlier turns of the conversation made (made ids count on from them)."""
     if not isinstance(body, dict):
         return Event()
     if "error" in body:
@@ -150,7 +152,7 @@ def parse_response(body: Any, *, first: int | None = None) -> Event:
         return event
     if candidate.get("finishReason") == "MALFORMED_FUNCTION_CALL":
         return Event(error=f"gemini wrote a malformed function call ({candidate.get('finishMessage') or 'no detail'})")
-    calls = part_calls(parts, first)
+    calls = part_calls(parts, first, earlier)
     finish = "tool_calls" if calls and event.finish == "stop" else event.finish
     return replace(event, tool_calls=calls, finish=finish)
 
@@ -159,11 +161,12 @@ class CallCounter:
     """One stream's frames, with its calls numbered across frames; a stream that made calls
     finishes with `tool_calls`."""
 
-    def __init__(self) -> None:
+    def __init__(self, earlier: int = 0) -> None:
         self.calls = 0
+        self.earlier = earlier
 
     def read(self, frame: Frame) -> Event:
-        event = parse_response(frame.data, first=self.calls)
+        event = parse_response(frame.data, first=self.calls, earlier=self.earlier)
         self.calls += len(event.tool_calls)
         if self.calls and event.finish == "stop":
             return replace(event, finish="tool_calls")
@@ -199,10 +202,14 @@ class GeminiGenerator(HttpTextGenerator):
         return parse_response(frame.data)
 
     def stream_reader(self, request: GenerationRequest) -> Callable[[Frame], Event | None]:
-        return self.parse_event if request.options.tools is None else CallCounter().read
+        if request.options.tools is None:
+            return self.parse_event
+        return CallCounter(earlier_calls(request.messages)).read
 
     def response_reader(self, request: GenerationRequest) -> Callable[[Any], Event]:
-        return self.parse_response if request.options.tools is None else lambda body: parse_response(body, first=0)
+        if request.options.tools is None:
+            return self.parse_response
+        return partial(parse_response, first=0, earlier=earlier_calls(request.messages))
 
     def list_models(self) -> list[dict[str, Any]]:
         body = self.transport.request_json("GET", "/v1beta/models")

@@ -105,7 +105,8 @@ def _dialect(out: dict[str, Any]) -> dict[str, Any]:
 def contents(messages: tuple[Message, ...]) -> list[dict[str, Any]]:
     """The non-system turns: an assistant's calls as `functionCall` parts after its text (with the
     thought signature its id carries); results as `functionResponse` parts (`output`, or `error`
-    when the tool failed) in one user turn, consecutive results together."""
+    when the tool failed) in one user turn, consecutive results together and a user's text that
+    follows them after them."""
     out: list[dict[str, Any]] = []
     names: dict[str, str] = {}  # call id -> tool name, for results that do not name their tool
     for m in messages:
@@ -119,11 +120,12 @@ def contents(messages: tuple[Message, ...]) -> list[dict[str, Any]]:
                     "names no tool and answers no call in the history"
                 )
             part = {"functionResponse": {"name": name, "response": {"error" if m.is_error else "output": m.content}}}
-            last = out[-1] if out else None
-            if last is not None and last["role"] == "user" and all("functionResponse" in p for p in last["parts"]):
-                last["parts"].append(part)
+            if _results_turn(out):
+                out[-1]["parts"].append(part)
             else:
                 out.append({"role": "user", "parts": [part]})
+        elif m.role == "user" and _results_turn(out):
+            out[-1]["parts"].append({"text": m.content})
         elif m.role == "assistant" and m.tool_calls:
             parts: list[dict[str, Any]] = [{"text": m.content}] if m.content else []
             for call in m.tool_calls:
@@ -138,19 +140,31 @@ def contents(messages: tuple[Message, ...]) -> list[dict[str, Any]]:
     return out
 
 
-def call_delta(part: Mapping[str, Any], index: int) -> ToolCallDelta:
-    """A `functionCall` part as a whole call numbered `index` (Gemini sends each call whole)."""
+def _results_turn(out: list[dict[str, Any]]) -> bool:
+    """Whether the last turn so far holds function results (and so takes more, and a user's text)."""
+    return bool(out) and out[-1]["role"] == "user" and any("functionResponse" in p for p in out[-1]["parts"])
+
+
+def call_delta(part: Mapping[str, Any], index: int, ordinal: int) -> ToolCallDelta:
+    """A `functionCall` part as a whole call numbered `index` in its answer (Gemini sends each call
+    whole); a made id counts `ordinal`, the call's place in the conversation, so ids never repeat."""
     call = part["functionCall"]
     name = str(call.get("name", ""))
     arguments = json.dumps(call.get("args") or {}, ensure_ascii=False)
-    made = f"call_{index}_{hashlib.sha256((name + arguments).encode()).hexdigest()[:8]}"
+    made = f"call_{ordinal}_{hashlib.sha256((name + arguments).encode()).hexdigest()[:8]}"
     ident = str(call.get("id") or made)
     if part.get("thoughtSignature"):
         ident += SIGNED + str(part["thoughtSignature"])
     return ToolCallDelta(index=index, id=ident, name=name, arguments=arguments)
 
 
-def part_calls(parts: list[Any], first: int) -> tuple[ToolCallDelta, ...]:
-    """The calls among a candidate's parts, numbered from `first`."""
+def part_calls(parts: list[Any], first: int, earlier: int = 0) -> tuple[ToolCallDelta, ...]:
+    """The calls among a candidate's parts, numbered from `first`; `earlier`: the calls the
+    conversation made before this answer."""
     found = [p for p in parts if isinstance(p, dict) and "functionCall" in p]
-    return tuple(call_delta(p, first + i) for i, p in enumerate(found))
+    return tuple(call_delta(p, first + i, earlier + first + i) for i, p in enumerate(found))
+
+
+def earlier_calls(messages: tuple[Message, ...]) -> int:
+    """The calls a conversation made so far (where a new answer's call ids start counting)."""
+    return sum(len(m.tool_calls) for m in messages)

@@ -44,23 +44,29 @@ def _block(body: dict[str, Any], text: str) -> dict[str, Any]:
     return {"type": "tool_use", "id": "toolu_1", "name": forced.name, "input": value}
 
 
-def _calls(body: dict[str, Any]) -> list[dict[str, Any]]:
+def _calls(body: dict[str, Any], serial: int = 0) -> list[dict[str, Any]]:
     """The tool_use blocks a request with tools gets (not a schema's forced tool): one per tool
     offered (only the named one, or only the first when parallel use is off), each echoing the
-    last user text, unless the last turn carries tool results (then the answer is text)."""
+    last user text, unless the last turn carries only tool results (then the answer is text).
+    Ids are unique per request (`serial`), as Anthropic's are."""
     tools, choice = body.get("tools") or [], body.get("tool_choice") or {"type": "auto"}
     if not tools or choice["type"] == "none" or _forced_tool(body):
         return []
     last = body["messages"][-1]["content"]
-    if isinstance(last, list) and any(b.get("type") == "tool_result" for b in last):
-        return []
+    if isinstance(last, list) and not any(b.get("type") == "text" for b in last):
+        return []  # only results: the answer is text
     chosen = [t for t in tools if choice["type"] != "tool" or t["name"] == choice["name"]]
     if choice.get("disable_parallel_tool_use"):
         chosen = chosen[:1]
     return [
-        {"type": "tool_use", "id": f"toolu_{i}", "name": t["name"], "input": {"echo": _text(last)}}
+        {"type": "tool_use", "id": f"toolu_{serial}_{i}", "name": t["name"], "input": {"echo": _said(last)}}
         for i, t in enumerate(chosen)
     ]
+
+
+def _said(content: Any) -> str:
+    """A turn's own text (its text blocks), without the tool results it carries."""
+    return content if isinstance(content, str) else " ".join(str(b["text"]) for b in content if b.get("type") == "text")
 
 
 def _text(content: Any) -> str:
@@ -120,7 +126,7 @@ class AnthropicHandler(Handler):
             usage = parts[-1].usage
             assert usage is not None
             reason = "max_tokens" if parts[-1].finish_reason == "length" else "end_turn"
-            calls = _calls(body)
+            calls = _calls(body, len(self.server_state.requests))
             return self.send_json(
                 200,
                 {
@@ -136,8 +142,9 @@ class AnthropicHandler(Handler):
             )
         self.start_stream("text/event-stream")
         prompt_tokens = self.server_state.engine._prompt_tokens(request)  # known before the first token
-        forced = None if _calls(body) else _forced_tool(body)
-        self.stream_pieces(self.events(chunks, body["model"], prompt_tokens, forced=forced, calls=_calls(body)))
+        calls = _calls(body, len(self.server_state.requests))
+        forced = None if calls else _forced_tool(body)
+        self.stream_pieces(self.events(chunks, body["model"], prompt_tokens, forced=forced, calls=calls))
         return None
 
     def events(

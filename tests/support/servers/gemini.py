@@ -24,15 +24,16 @@ STATUS = {
 
 def _calls(body: dict[str, Any]) -> list[dict[str, Any]]:
     """The functionCall parts a request with tools gets: one per declared function (only the
-    allowed ones when named), each echoing the last user text, unless the last turn carries
-    function responses (then the answer is text)."""
+    allowed ones when named), each echoing the last user text (its text parts), unless the last turn carries
+    only function responses (then the answer is text)."""
     declared = [d for t in body.get("tools") or [] for d in t.get("functionDeclarations", [])]
     config = (body.get("toolConfig") or {}).get("functionCallingConfig") or {}
     last = body["contents"][-1]["parts"]
-    if not declared or config.get("mode") == "NONE" or any("functionResponse" in p for p in last):
+    if not declared or config.get("mode") == "NONE" or all("functionResponse" in p for p in last):
         return []
     allowed = config.get("allowedFunctionNames") or [d["name"] for d in declared]
-    return [{"functionCall": {"name": name, "args": {"echo": _text(last)}}} for name in allowed]
+    said = " ".join(str(p["text"]) for p in last if "text" in p)
+    return [{"functionCall": {"name": name, "args": {"echo": said}}} for name in allowed]
 
 
 def _text(parts: list[dict[str, Any]]) -> str:

@@ -122,6 +122,7 @@ def test_calls_and_results_become_function_call_and_merged_function_response_par
         Message(role="assistant", content="", tool_calls=calls),
         Message(role="tool", content="-3 C", tool_call_id="call_0_ab", name="weather"),
         Message(role="tool", content="clock broke", tool_call_id="call_1_cd#sig=c2lnbmF0dXJl", is_error=True),
+        Message(role="user", content="And?"),
     )
     assert body["contents"] == [
         {"role": "user", "parts": [{"text": "Weather and time?"}]},
@@ -137,6 +138,7 @@ def test_calls_and_results_become_function_call_and_merged_function_response_par
             "parts": [
                 {"functionResponse": {"name": "weather", "response": {"output": "-3 C"}}},
                 {"functionResponse": {"name": "clock", "response": {"error": "clock broke"}}},
+                {"text": "And?"},
             ],
         },
     ]
@@ -175,6 +177,7 @@ def test_a_whole_answer_with_function_calls_is_calls_with_stable_ids() -> None:
     calls = assemble(event.tool_calls)
     assert [(c.name, c.arguments) for c in calls] == [("weather", {"city": "Oslo"}), ("clock", {})]
     assert calls[0].id.startswith("call_0_") and calls[0].id.endswith("#sig=c2ln")
+    assert assemble(gemini.parse_response(ANSWER, first=0, earlier=4).tool_calls)[0].id.startswith("call_4_")
     assert calls[1].id.startswith("call_1_") and "#sig=" not in calls[1].id
     assert assemble(gemini.parse_response(ANSWER, first=0).tool_calls) == calls  # stable
     assert gemini.parse_response(ANSWER).tool_calls == ()  # no tools offered: parts are not read as calls
