@@ -3,7 +3,8 @@ OpenAPI subset of JSON Schema), `toolConfig.functionCallingConfig`, `functionCal
 turns and `functionResponse` parts for results, and the calls an answer's parts make.
 
 Gemini gives calls no ids (older models) or its own: a call's id is Gemini's when given, else
-made from its place and content (the same for a whole answer and its stream). A call's
+made from its place in the conversation and its content (the same for a whole answer and its
+stream, never repeated in a conversation). A call's
 `thoughtSignature`, which Gemini 3 requires back with the call, travels inside the id after
 SIGNED, so it survives any client that echoes ids."""
 
@@ -21,6 +22,7 @@ from chi_llm.domain.tools import ToolCallDelta, ToolSet
 SIGNED = "#sig="  # never in base64 text nor in the ids we make
 MODES = {"auto": "AUTO", "required": "ANY", "none": "NONE"}
 # Keywords with no Gemini equivalent that change which arguments are valid: refused, not dropped.
+FORMATS = frozenset({"enum", "date-time", "float", "double", "int32", "int64"})  # the ones the Gemini API knows
 REFUSED = ("allOf", "not", "if", "then", "else", "patternProperties", "dependentSchemas", "dependentRequired")
 
 
@@ -42,8 +44,8 @@ def tools_payload(tools: ToolSet, convert: Callable[[Any], Any]) -> dict[str, An
 
 def parameters(name: str, schema: Mapping[str, Any]) -> Any:
     """A tool's JSON Schema in the shape Gemini reads: local `$ref`s inlined, `type: [T, "null"]`
-    as `nullable`, `const` as a one-value enum, `oneOf` as `anyOf`, enum values as text; what it
-    cannot express is a clear error naming the tool."""
+    as `nullable`, `const` as a one-value enum, `oneOf` as `anyOf`, enum values as text, formats
+    it does not know left out; what it cannot express is a clear error naming the tool."""
     definitions = {**schema.get("definitions", {}), **schema.get("$defs", {})}
     return _walk(dict(schema), name, definitions, ())
 
@@ -99,6 +101,8 @@ def _dialect(out: dict[str, Any]) -> dict[str, Any]:
             out["anyOf"] = [{"type": k} for k in kinds]
     if "enum" in out:
         out["enum"] = [v if isinstance(v, str) else json.dumps(v) for v in out["enum"]]
+    if out.get("format") not in FORMATS:
+        out.pop("format", None)  # another format is refused by the API; it only hinted anyway
     return out
 
 

@@ -73,6 +73,9 @@ def test_json_schema_spellings_become_gemini_ones() -> None:
             "kind": {"const": "city"},
             "size": {"oneOf": [{"type": "integer"}, {"type": "string"}]},
             "level": {"type": "integer", "enum": [1, 2]},
+            "when": {"type": "string", "format": "date-time"},
+            "site": {"type": "string", "format": "uri"},
+            "count": {"type": "integer", "format": "int64"},
         },
     }
     body = payload(ToolSet(tools=(Tool(name="find", parameters=schema),)))
@@ -84,6 +87,9 @@ def test_json_schema_spellings_become_gemini_ones() -> None:
             "kind": {"enum": ["city"]},
             "size": {"anyOf": [{"type": "integer"}, {"type": "string"}]},
             "level": {"type": "integer", "enum": ["1", "2"]},
+            "when": {"type": "string", "format": "date-time"},
+            "site": {"type": "string"},  # a format the Gemini API does not know is left out
+            "count": {"type": "integer", "format": "int64"},
         },
     }
 
