@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chi_llm.adapters.providers import gemini
 from chi_llm.adapters.providers.http.framing import Frame
@@ -208,3 +212,29 @@ def test_a_stream_numbers_calls_across_frames_and_finishes_with_tool_calls() -> 
 def test_a_malformed_function_call_is_an_error() -> None:
     answer = {"candidates": [{"finishReason": "MALFORMED_FUNCTION_CALL", "finishMessage": "bad args"}]}
     assert "malformed function call (bad args)" in str(gemini.parse_response(answer, first=0).error)
+
+
+@given(
+    calls=st.lists(
+        st.tuples(
+            st.sampled_from(["clock", "weather"]), st.dictionaries(st.text(max_size=4), st.integers(), max_size=3)
+        ),
+        max_size=5,
+    ),
+    cuts=st.lists(st.integers(min_value=0, max_value=5), max_size=4),
+    earlier=st.integers(min_value=0, max_value=9),
+)
+def test_any_split_of_the_calls_into_frames_assembles_as_the_whole_answer(
+    calls: list[tuple[str, dict[str, int]]], cuts: list[int], earlier: int
+) -> None:
+    parts = [{"functionCall": {"name": name, "args": args}} for name, args in calls]
+    whole = assemble(
+        gemini.parse_response({"candidates": [{"content": {"parts": parts}}]}, first=0, earlier=earlier).tool_calls
+    )
+    bounds = sorted({0, len(parts), *(c for c in cuts if c < len(parts))})
+    reader = gemini.CallCounter(earlier)
+    deltas = []
+    for start, end in itertools.pairwise(bounds):
+        frame = {"candidates": [{"content": {"parts": parts[start:end]}}]}
+        deltas.extend(reader.read(Frame(event=None, data=frame)).tool_calls)
+    assert assemble(deltas) == whole
