@@ -13,7 +13,7 @@ from chi_llm.adapters.providers.http.framing import Frame
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.generation import GenerationOptions, GenerationRequest
 from chi_llm.domain.messages import Message
-from chi_llm.domain.tools import Tool, ToolCall, ToolSet, assemble
+from chi_llm.domain.tools import Tool, ToolCall, ToolCallDelta, ToolSet, assemble
 
 WEATHER = Tool(
     name="weather",
@@ -233,7 +233,7 @@ def test_any_split_of_the_calls_into_frames_assembles_as_the_whole_answer(
     )
     bounds = sorted({0, len(parts), *(c for c in cuts if c < len(parts))})
     reader = gemini.CallCounter(earlier)
-    deltas = []
+    deltas: list[ToolCallDelta] = []
     for start, end in itertools.pairwise(bounds):
         frame = {"candidates": [{"content": {"parts": parts[start:end]}}]}
         deltas.extend(reader.read(Frame(event=None, data=frame)).tool_calls)
