@@ -7,12 +7,16 @@ start of the assistant's turn and the model continues it.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from chi_llm.adapters.providers.http.base import Event, HttpTextGenerator
+from chi_llm.adapters.providers.anthropic_tools import CallReader, answer_calls, tools_payload, turns
+from chi_llm.adapters.providers.http.base import Event, HttpTextGenerator, has_tool_turns
 from chi_llm.adapters.providers.http.framing import Frame
 from chi_llm.adapters.providers.http.profile import required_key, transport
 from chi_llm.adapters.providers.provider_type import BuildContext, ProviderType, with_defaults
+from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.generation import FinishReason, GenerationRequest
 from chi_llm.domain.providers import HTTP_FIELDS, ProviderField, ProviderProfile, ProviderSchema
 from chi_llm.domain.structured import OutputSchema
@@ -39,6 +43,7 @@ STOP: dict[str, FinishReason] = {
     "pause_turn": "stop",
     "refusal": "stop",
 }
+CALLS_STOP: dict[str, FinishReason] = {**STOP, "tool_use": "tool_calls"}  # with tools: the calls are the answer
 
 
 def to_payload(request: GenerationRequest, *, stream: bool) -> dict[str, Any]:
@@ -57,7 +62,12 @@ def to_payload(request: GenerationRequest, *, stream: bool) -> dict[str, Any]:
         system = "\n\n".join(m.content for m in request.messages if m.role == "system")
         if system:
             payload["system"] = system
-        payload["messages"] = [{"role": m.role, "content": m.content} for m in request.messages if m.role != "system"]
+        if has_tool_turns(request.messages):
+            payload["messages"] = turns(request.messages)
+        else:
+            payload["messages"] = [
+                {"role": m.role, "content": m.content} for m in request.messages if m.role != "system"
+            ]
     for key, value in (("temperature", o.temperature), ("top_p", o.top_p)):
         if value is not None:
             payload[key] = min(value, 1.0) if key == "temperature" else value  # Anthropic accepts 0..1
@@ -67,23 +77,36 @@ def to_payload(request: GenerationRequest, *, stream: bool) -> dict[str, Any]:
         tool = {"name": o.schema.name, "description": "Reply with this structure.", "input_schema": o.schema.value}
         payload["tools"] = [tool]
         payload["tool_choice"] = {"type": "tool", "name": o.schema.name}
+    if o.tools is not None:
+        if o.schema is not None:
+            raise InvalidRequest(
+                "anthropic answers a schema through a forced tool, so a request cannot have both a schema and "
+                "tools: ask for the tools first, then for the structured answer"
+            )
+        payload.update(tools_payload(o.tools))
     return payload
 
 
-def parse_response(body: Any) -> Event:
+def parse_response(body: Any, *, calls: bool = False) -> Event:
+    """A whole answer. `calls`: the request offered tools, so tool_use blocks are calls (without,
+    the only tool is a schema's forced one, whose input is the answer's text)."""
     blocks = body.get("content", [])
     text = "".join(block.get("text", "") for block in blocks if block.get("type") == "text")
-    text += "".join(json.dumps(b.get("input", {}), ensure_ascii=False) for b in blocks if b.get("type") == "tool_use")
+    if not calls:
+        uses = (b for b in blocks if b.get("type") == "tool_use")
+        text += "".join(json.dumps(b.get("input", {}), ensure_ascii=False) for b in uses)
     usage = body.get("usage") or {}
     return Event(
         text=text,
-        finish=STOP.get(body.get("stop_reason") or "end_turn", "stop"),
+        tool_calls=answer_calls(blocks) if calls else (),
+        finish=(CALLS_STOP if calls else STOP).get(body.get("stop_reason") or "end_turn", "stop"),
         prompt_tokens=usage.get("input_tokens"),
         completion_tokens=usage.get("output_tokens"),
     )
 
 
-def parse_event(name: str | None, data: Any) -> Event | None:
+def parse_event(name: str | None, data: Any, *, calls: bool = False) -> Event | None:
+    """One stream event. `calls`: as in `parse_response` (tool_use blocks are read by a CallReader)."""
     kind = (data or {}).get("type", name) if isinstance(data, dict) else name
     if kind == "content_block_delta":
         delta = data.get("delta") or {}
@@ -96,7 +119,7 @@ def parse_event(name: str | None, data: Any) -> Event | None:
     if kind == "message_delta":
         reason = (data.get("delta") or {}).get("stop_reason")
         return Event(
-            finish=STOP.get(reason, "stop") if reason else None,
+            finish=(CALLS_STOP if calls else STOP).get(reason, "stop") if reason else None,
             completion_tokens=(data.get("usage") or {}).get("output_tokens"),
         )
     if kind == "error":
@@ -112,6 +135,9 @@ class AnthropicGenerator(HttpTextGenerator):
     def enforces(self, schema: OutputSchema) -> bool:
         return True  # a forced tool call: the input follows the schema
 
+    def calls_tools(self) -> bool:
+        return True
+
     def request_path(self, request: GenerationRequest, *, stream: bool) -> str:
         return "/v1/messages"
 
@@ -123,6 +149,15 @@ class AnthropicGenerator(HttpTextGenerator):
 
     def parse_event(self, frame: Frame) -> Event | None:
         return parse_event(frame.event, frame.data)
+
+    def stream_reader(self, request: GenerationRequest) -> Callable[[Frame], Event | None]:
+        if request.options.tools is None:
+            return self.parse_event
+        read = CallReader().reading(partial(parse_event, calls=True))
+        return lambda frame: read(frame.event, frame.data)
+
+    def response_reader(self, request: GenerationRequest) -> Callable[[Any], Event]:
+        return partial(parse_response, calls=request.options.tools is not None)
 
     def list_models(self) -> list[dict[str, Any]]:
         body = self.transport.request_json("GET", "/v1/models")

@@ -5,13 +5,18 @@ Gemini has no raw continuation endpoint; `complete` asks the model to continue t
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
-from chi_llm.adapters.providers.http.base import Event, HttpTextGenerator
+from chi_llm.adapters.providers.gemini_tools import contents, earlier_calls, part_calls, tools_payload
+from chi_llm.adapters.providers.http.base import Event, HttpTextGenerator, has_tool_turns
 from chi_llm.adapters.providers.http.framing import Frame
 from chi_llm.adapters.providers.http.profile import required_key, transport
 from chi_llm.adapters.providers.provider_type import BuildContext, ProviderType
+from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.generation import FinishReason, GenerationRequest
 from chi_llm.domain.providers import HTTP_FIELDS, ProviderField, ProviderProfile, ProviderSchema
 from chi_llm.domain.structured import OutputSchema
@@ -39,20 +44,35 @@ def _finish(reason: str | None) -> FinishReason | None:
     return "length" if reason == "MAX_TOKENS" else "stop"
 
 
-def to_payload(request: GenerationRequest) -> dict[str, Any]:
-    o = request.options
-    payload: dict[str, Any] = {}
+def _turns(request: GenerationRequest) -> dict[str, Any]:
+    """`contents` (and `systemInstruction`): the text to continue, or the conversation."""
     if request.prompt is not None:
-        payload["contents"] = [{"role": "user", "parts": [{"text": CONTINUE + request.prompt}]}]
+        return {"contents": [{"role": "user", "parts": [{"text": CONTINUE + request.prompt}]}]}
+    payload: dict[str, Any] = {}
+    system = "\n\n".join(m.content for m in request.messages if m.role == "system")
+    if system:
+        payload["systemInstruction"] = {"parts": [{"text": system}]}
+    if has_tool_turns(request.messages):
+        payload["contents"] = contents(request.messages)
     else:
-        system = "\n\n".join(m.content for m in request.messages if m.role == "system")
-        if system:
-            payload["systemInstruction"] = {"parts": [{"text": system}]}
         payload["contents"] = [
             {"role": "model" if m.role == "assistant" else "user", "parts": [{"text": m.content}]}
             for m in request.messages
             if m.role != "system"
         ]
+    return payload
+
+
+def to_payload(request: GenerationRequest) -> dict[str, Any]:
+    o = request.options
+    payload = _turns(request)
+    if o.tools is not None:
+        if o.json or o.schema is not None:
+            raise InvalidRequest(
+                "gemini does not answer in JSON mode while it may call tools: ask for the tools first, "
+                "then for the JSON answer"
+            )
+        payload.update(tools_payload(o.tools, gemini_schema))
     config: dict[str, Any] = {}
     for key, value in (
         ("temperature", o.temperature),
@@ -110,20 +130,47 @@ def gemini_schema(node: Any) -> Any:
     return out
 
 
-def parse_response(body: Any) -> Event:
+def parse_response(body: Any, *, first: int | None = None, earlier: int = 0) -> Event:
+    """A whole answer or one stream frame. `first`: the request offered tools, so functionCall
+    parts are calls, numbered from `first` (the calls earlier frames made); `earlier`: the calls
+    earlier turns of the conversation made (made ids count on from them)."""
     if not isinstance(body, dict):
         return Event()
     if "error" in body:
         return Event(error=str((body["error"] or {}).get("message")))
     candidate = (body.get("candidates") or [{}])[0]
-    text = "".join(p.get("text", "") for p in (candidate.get("content") or {}).get("parts", []) if not p.get("thought"))
+    parts = (candidate.get("content") or {}).get("parts", [])
+    text = "".join(p.get("text", "") for p in parts if not p.get("thought"))
     usage = body.get("usageMetadata") or {}
-    return Event(
+    event = Event(
         text=text,
         finish=_finish(candidate.get("finishReason")),
         prompt_tokens=usage.get("promptTokenCount"),
         completion_tokens=usage.get("candidatesTokenCount"),
     )
+    if first is None:
+        return event
+    if candidate.get("finishReason") == "MALFORMED_FUNCTION_CALL":
+        return Event(error=f"gemini wrote a malformed function call ({candidate.get('finishMessage') or 'no detail'})")
+    calls = part_calls(parts, first, earlier)
+    finish = "tool_calls" if calls and event.finish == "stop" else event.finish
+    return replace(event, tool_calls=calls, finish=finish)
+
+
+class CallCounter:
+    """One stream's frames, with its calls numbered across frames; a stream that made calls
+    finishes with `tool_calls`."""
+
+    def __init__(self, earlier: int = 0) -> None:
+        self.calls = 0
+        self.earlier = earlier
+
+    def read(self, frame: Frame) -> Event:
+        event = parse_response(frame.data, first=self.calls, earlier=self.earlier)
+        self.calls += len(event.tool_calls)
+        if self.calls and event.finish == "stop":
+            return replace(event, finish="tool_calls")
+        return event
 
 
 class GeminiGenerator(HttpTextGenerator):
@@ -133,6 +180,9 @@ class GeminiGenerator(HttpTextGenerator):
     def enforces(self, schema: OutputSchema) -> bool:
         kept: bool = gemini_schema(schema.value) == schema.value  # all of it within Gemini's subset
         return kept
+
+    def calls_tools(self) -> bool:
+        return True
 
     def request_path(self, request: GenerationRequest, *, stream: bool) -> str:
         model = quote(str(request.model).removeprefix("models/"), safe="-._")
@@ -150,6 +200,16 @@ class GeminiGenerator(HttpTextGenerator):
 
     def parse_event(self, frame: Frame) -> Event | None:
         return parse_response(frame.data)
+
+    def stream_reader(self, request: GenerationRequest) -> Callable[[Frame], Event | None]:
+        if request.options.tools is None:
+            return self.parse_event
+        return CallCounter(earlier_calls(request.messages)).read
+
+    def response_reader(self, request: GenerationRequest) -> Callable[[Any], Event]:
+        if request.options.tools is None:
+            return self.parse_response
+        return partial(parse_response, first=0, earlier=earlier_calls(request.messages))
 
     def list_models(self) -> list[dict[str, Any]]:
         body = self.transport.request_json("GET", "/v1beta/models")

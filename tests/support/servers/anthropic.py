@@ -27,6 +27,8 @@ def _forced_tool(body: dict[str, Any]) -> OutputSchema | None:
     if choice.get("type") != "tool":
         return None
     tool = next(t for t in body.get("tools", []) if t["name"] == choice["name"])
+    if tool.get("description") != "Reply with this structure.":  # a tool to call, not a schema to follow
+        return None
     return OutputSchema.of(tool["input_schema"], name=tool["name"])
 
 
@@ -40,6 +42,38 @@ def _block(body: dict[str, Any], text: str) -> dict[str, Any]:
     except ValueError:
         value = {"text": text}
     return {"type": "tool_use", "id": "toolu_1", "name": forced.name, "input": value}
+
+
+def _calls(body: dict[str, Any], serial: int = 0) -> list[dict[str, Any]]:
+    """The tool_use blocks a request with tools gets (not a schema's forced tool): one per tool
+    offered (only the named one, or only the first when parallel use is off), each echoing the
+    last user text, unless the last turn carries only tool results (then the answer is text).
+    Ids are unique per request (`serial`), as Anthropic's are."""
+    tools, choice = body.get("tools") or [], body.get("tool_choice") or {"type": "auto"}
+    if not tools or choice["type"] == "none" or _forced_tool(body):
+        return []
+    last = body["messages"][-1]["content"]
+    if isinstance(last, list) and not any(b.get("type") == "text" for b in last):
+        return []  # only results: the answer is text
+    chosen = [t for t in tools if choice["type"] != "tool" or t["name"] == choice["name"]]
+    if choice.get("disable_parallel_tool_use"):
+        chosen = chosen[:1]
+    return [
+        {"type": "tool_use", "id": f"toolu_{serial}_{i}", "name": t["name"], "input": {"echo": _said(last)}}
+        for i, t in enumerate(chosen)
+    ]
+
+
+def _said(content: Any) -> str:
+    """A turn's own text (its text blocks), without the tool results it carries."""
+    return content if isinstance(content, str) else " ".join(str(b["text"]) for b in content if b.get("type") == "text")
+
+
+def _text(content: Any) -> str:
+    """A turn's text: its text blocks and tool results, as the engine sees the conversation."""
+    if isinstance(content, str):
+        return content
+    return " ".join(str(b.get("text") or b.get("content") or "") for b in content)
 
 
 class AnthropicHandler(Handler):
@@ -68,7 +102,7 @@ class AnthropicHandler(Handler):
     def messages(self, body: dict[str, Any]) -> None:
         if "max_tokens" not in body:
             return self.send_json(400, self.error_body(400, "max_tokens: Field required"))
-        turns = [Message(role=m["role"], content=m["content"]) for m in body["messages"]]
+        turns = [Message(role=m["role"], content=_text(m["content"])) for m in body["messages"]]
         if body.get("system"):
             turns.insert(0, Message(role="system", content=body["system"]))
         options = GenerationOptions(
@@ -92,6 +126,7 @@ class AnthropicHandler(Handler):
             usage = parts[-1].usage
             assert usage is not None
             reason = "max_tokens" if parts[-1].finish_reason == "length" else "end_turn"
+            calls = _calls(body, len(self.server_state.requests))
             return self.send_json(
                 200,
                 {
@@ -99,19 +134,27 @@ class AnthropicHandler(Handler):
                     "type": "message",
                     "role": "assistant",
                     "model": body["model"],
-                    "content": [_block(body, "".join(c.text for c in parts))],
-                    "stop_reason": reason,
+                    "content": [_block(body, "".join(c.text for c in parts)), *calls],
+                    "stop_reason": "tool_use" if calls else reason,
                     "stop_sequence": None,
                     "usage": {"input_tokens": usage.prompt_tokens, "output_tokens": usage.completion_tokens},
                 },
             )
         self.start_stream("text/event-stream")
         prompt_tokens = self.server_state.engine._prompt_tokens(request)  # known before the first token
-        self.stream_pieces(self.events(chunks, body["model"], prompt_tokens, forced=_forced_tool(body)))
+        calls = _calls(body, len(self.server_state.requests))
+        forced = None if calls else _forced_tool(body)
+        self.stream_pieces(self.events(chunks, body["model"], prompt_tokens, forced=forced, calls=calls))
         return None
 
     def events(
-        self, chunks: Iterator[Chunk], model: str, prompt_tokens: int, *, forced: OutputSchema | None = None
+        self,
+        chunks: Iterator[Chunk],
+        model: str,
+        prompt_tokens: int,
+        *,
+        forced: OutputSchema | None = None,
+        calls: list[dict[str, Any]] | None = None,
     ) -> Iterator[bytes]:
         def event(name: str, payload: dict[str, Any]) -> bytes:
             return f"event: {name}\ndata: {json.dumps({'type': name, **payload})}\n\n".encode()
@@ -147,7 +190,9 @@ class AnthropicHandler(Handler):
                     yield event("content_block_delta", {"index": 0, "delta": delta})
                 if chunk.finish_reason and chunk.usage:
                     yield event("content_block_stop", {"index": 0})
+                    yield from self.call_events(event, calls or [])
                     reason = "max_tokens" if chunk.finish_reason == "length" else "end_turn"
+                    reason = "tool_use" if calls else reason
                     yield event(
                         "message_delta",
                         {
@@ -160,3 +205,15 @@ class AnthropicHandler(Handler):
             close = getattr(chunks, "close", None)
             if close:
                 close()
+
+    @staticmethod
+    def call_events(event: Any, calls: list[dict[str, Any]]) -> Iterator[bytes]:
+        """Each call as a tool_use block whose input streams in three input_json_delta pieces."""
+        for index, call in enumerate(calls, start=1):
+            yield event("content_block_start", {"index": index, "content_block": {**call, "input": {}}})
+            text = json.dumps(call["input"])
+            third = max(len(text) // 3, 1)
+            for piece in (text[:third], text[third : 2 * third], text[2 * third :]):
+                delta = {"type": "input_json_delta", "partial_json": piece}
+                yield event("content_block_delta", {"index": index, "delta": delta})
+            yield event("content_block_stop", {"index": index})

@@ -22,6 +22,28 @@ STATUS = {
 }
 
 
+def _calls(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The functionCall parts a request with tools gets: one per declared function (only the
+    allowed ones when named), each echoing the last user text (its text parts), unless the last turn carries
+    only function responses (then the answer is text)."""
+    declared = [d for t in body.get("tools") or [] for d in t.get("functionDeclarations", [])]
+    config = (body.get("toolConfig") or {}).get("functionCallingConfig") or {}
+    last = body["contents"][-1]["parts"]
+    if not declared or config.get("mode") == "NONE" or all("functionResponse" in p for p in last):
+        return []
+    allowed = config.get("allowedFunctionNames") or [d["name"] for d in declared]
+    said = " ".join(str(p["text"]) for p in last if "text" in p)
+    return [{"functionCall": {"name": name, "args": {"echo": said}}} for name in allowed]
+
+
+def _text(parts: list[dict[str, Any]]) -> str:
+    """A turn's text: its text parts and function responses, as the engine sees the conversation."""
+    return " ".join(
+        json.dumps(p["functionResponse"]["response"]) if "functionResponse" in p else str(p.get("text", ""))
+        for p in parts
+    )
+
+
 class GeminiHandler(Handler):
     def error_body(self, status: int, message: str, code: str | None = None) -> Any:
         return {"error": {"code": status, "message": message, "status": STATUS.get(status, "INTERNAL")}}
@@ -55,7 +77,7 @@ class GeminiHandler(Handler):
         turns = [
             Message(
                 role="assistant" if c.get("role") == "model" else "user",
-                content="".join(p.get("text", "") for p in c["parts"]),
+                content=_text(c["parts"]),
             )
             for c in body["contents"]
         ]
@@ -92,13 +114,14 @@ class GeminiHandler(Handler):
             )
         if not stream:
             parts = list(chunks)
-            return self.send_json(200, self.response("".join(c.text for c in parts), parts[-1]))
+            return self.send_json(200, self.response("".join(c.text for c in parts), parts[-1], _calls(body)))
         self.start_stream("text/event-stream")
-        self.stream_pieces(self.events(chunks))
+        self.stream_pieces(self.events(chunks, _calls(body)))
         return None
 
-    def response(self, text: str, final: Chunk | None) -> dict[str, Any]:
-        candidate: dict[str, Any] = {"content": {"parts": [{"text": text}], "role": "model"}, "index": 0}
+    def response(self, text: str, final: Chunk | None, calls: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        parts = [{"text": text}, *(calls or [])]
+        candidate: dict[str, Any] = {"content": {"parts": parts, "role": "model"}, "index": 0}
         out: dict[str, Any] = {"candidates": [candidate], "modelVersion": "fake-model"}
         if final is not None and final.finish_reason and final.usage:
             candidate["finishReason"] = "MAX_TOKENS" if final.finish_reason == "length" else "STOP"
@@ -109,9 +132,13 @@ class GeminiHandler(Handler):
             }
         return out
 
-    def events(self, chunks: Iterator[Chunk]) -> Iterator[bytes]:
+    def events(self, chunks: Iterator[Chunk], calls: list[dict[str, Any]] | None = None) -> Iterator[bytes]:
+        """A frame per text piece; the calls, each whole in a frame of its own, before the last."""
         try:
             for chunk in chunks:
+                if chunk.finish_reason:
+                    for call in calls or []:
+                        yield f"data: {json.dumps(self.response('', None, [call]))}\r\n\r\n".encode()
                 payload = self.response(chunk.text, chunk if chunk.finish_reason else None)
                 yield f"data: {json.dumps(payload)}\r\n\r\n".encode()
         finally:

@@ -7,6 +7,7 @@ sync and async loops share one frame decoder and one stream state: only the I/O 
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
@@ -21,29 +22,60 @@ from chi_llm.domain.generation import Chunk, Completion, GenerationRequest, answ
 from chi_llm.domain.messages import Message
 from chi_llm.domain.ports import ModelLister, TextGenerator
 
-__all__ = ["Event", "HttpTextGenerator", "estimate_tokens", "fit_messages"]
+__all__ = ["Event", "HttpTextGenerator", "estimate_tokens", "fit_messages", "has_tool_turns"]
+
+
+def has_tool_turns(messages: tuple[Message, ...]) -> bool:
+    """Whether a history has tool calls or results in it (which each provider words its own way)."""
+    return any(m.tool_calls or m.role == "tool" for m in messages)
 
 
 def fit_messages(messages: tuple[Message, ...], context: int, room: int) -> tuple[Message, ...]:
-    """Drop the oldest turns (never the system prompt or the last turn), then the start of the last
-    turn, until the estimated prompt leaves `room` tokens to answer in."""
+    """Drop the oldest turns (never the system prompt or the last turn; a turn's tool calls go
+    with their results), then the start of the last turn, until the estimated prompt leaves
+    `room` tokens to answer in."""
     turns = list(messages)
     budget = max(context - room, 1)
 
     def size() -> int:
-        return sum(estimate_tokens(t.content) + 4 for t in turns)
+        return sum(estimate_tokens(_said(t)) + 4 for t in turns)
 
     while size() > budget:
-        droppable = [i for i, t in enumerate(turns[:-1]) if t.role != "system"]
+        kept = len(turns) - _last_round(turns)
+        droppable = [i for i, t in enumerate(turns[:kept]) if t.role != "system"]
         if droppable:
-            del turns[droppable[0]]
+            _drop(turns, droppable[0])
             continue
         excess_chars = (size() - budget) * CHARS_PER_TOKEN
         last = turns[-1]
         if excess_chars >= len(last.content):
             break
-        turns[-1] = Message(role=last.role, content=last.content[excess_chars:])
+        turns[-1] = replace(last, content=last.content[excess_chars:])
     return tuple(turns)
+
+
+def _said(turn: Message) -> str:
+    """What a turn puts in the prompt: its text and its calls' arguments."""
+    return turn.content + "".join(c.raw or json.dumps(dict(c.arguments)) for c in turn.tool_calls)
+
+
+def _last_round(turns: list[Message]) -> int:
+    """How many turns at the end stay together: the last one, and when it is a tool result, the
+    results before it and the assistant turn whose calls they answer."""
+    count = 1
+    while count < len(turns) and turns[-count].role == "tool" and turns[-count - 1].role == "tool":
+        count += 1
+    if turns[-count].role == "tool" and count < len(turns) and turns[-count - 1].tool_calls:
+        count += 1
+    return count
+
+
+def _drop(turns: list[Message], index: int) -> None:
+    """Drop a turn; an assistant's calls take the results that answer them along (never the last turn)."""
+    ids = {call.id for call in turns[index].tool_calls}
+    del turns[index]
+    while ids and index < len(turns) - 1 and turns[index].role == "tool" and turns[index].tool_call_id in ids:
+        del turns[index]
 
 
 def _with_end(pieces: Iterator[str]) -> Iterator[str | None]:
@@ -89,6 +121,15 @@ class HttpTextGenerator(TextGenerator, ModelLister):
     def list_models(self) -> list[dict[str, Any]]:
         raise NotImplementedError
 
+    def stream_reader(self, request: GenerationRequest) -> Callable[[Frame], Event | None]:
+        """How this request's stream frames are read: `parse_event`, unless a provider's frames
+        depend on the request or on earlier frames (then a fresh reader per stream)."""
+        return self.parse_event
+
+    def response_reader(self, request: GenerationRequest) -> Callable[[Any], Event]:
+        """How this request's whole answer is read: `parse_response`, unless it depends on the request."""
+        return self.parse_response
+
     def close(self) -> None:
         self.transport.close()
 
@@ -111,7 +152,7 @@ class HttpTextGenerator(TextGenerator, ModelLister):
         return request
 
     def _prompt_estimate(self, request: GenerationRequest) -> int:
-        text = request.prompt if request.prompt is not None else " ".join(m.content for m in request.messages)
+        text = request.prompt if request.prompt is not None else " ".join(_said(m) for m in request.messages)
         return estimate_tokens(text)
 
     def _state(self, request: GenerationRequest) -> StreamState:
@@ -137,11 +178,13 @@ class HttpTextGenerator(TextGenerator, ModelLister):
                 backend=self.name,
             ) from None
 
-    def _chunks(self, line: str | None, decoder: FrameDecoder, state: StreamState) -> Iterator[Chunk]:
+    def _chunks(
+        self, line: str | None, decoder: FrameDecoder, state: StreamState, read: Callable[[Frame], Event | None]
+    ) -> Iterator[Chunk]:
         """The chunks one line completes (None: the stream ended, which must have said something)."""
         frames = decoder.end() if line is None else decoder.feed(line)
         for frame in frames:
-            chunk = state.absorb(self._understood(self.parse_event, frame))
+            chunk = state.absorb(self._understood(read, frame))
             if chunk is not None:
                 yield chunk
         if line is None and not state.events:
@@ -174,10 +217,11 @@ class HttpTextGenerator(TextGenerator, ModelLister):
     def _stream(self, request: GenerationRequest) -> Iterator[Chunk]:
         path, payload, decoder, state = self._open(request)
         splitter, deadline = LineSplitter(backend=self.name), time.monotonic() + self.transport.total_timeout
+        read = self.stream_reader(request)
         with self.transport.stream("POST", path, json=payload) as response:
             for text in _with_end(response.iter_text()):
                 for line in self._lines(text, splitter, deadline):  # read to the end: the connection is reused
-                    yield from self._chunks(line, decoder, state)
+                    yield from self._chunks(line, decoder, state, read)
         yield state.final()
 
     def astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
@@ -186,10 +230,11 @@ class HttpTextGenerator(TextGenerator, ModelLister):
     async def _astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
         path, payload, decoder, state = self._open(request)
         splitter, deadline = LineSplitter(backend=self.name), time.monotonic() + self.transport.total_timeout
+        read = self.stream_reader(request)
         async with self.transport.astream("POST", path, json=payload) as response:
             async for text in _awith_end(response.aiter_text()):
                 for line in self._lines(text, splitter, deadline):
-                    for chunk in self._chunks(line, decoder, state):
+                    for chunk in self._chunks(line, decoder, state, read):
                         yield chunk
         yield state.final()
 
@@ -208,9 +253,9 @@ class HttpTextGenerator(TextGenerator, ModelLister):
             raise stream_error(
                 redact(error_text(body), self.transport.secrets), backend=self.name, context=self.context
             )
-        event = self._understood(self.parse_response, body)
+        event = self._understood(self.response_reader(request), body)
         chunk = state.absorb(event)
-        if event is None or not (event.text or event.finish or event.completion_tokens is not None):
+        if event is None or not (event.text or event.tool_calls or event.finish or event.completion_tokens is not None):
             raise GenerationFailed(
                 f"{self.name} at {self.transport.base_url} answered without a generation; is `base_url` right?",
                 backend=self.name,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from chi_llm.adapters.providers.http.errors import stream_error
 from chi_llm.domain.errors import redact
 from chi_llm.domain.generation import Chunk, FinishReason, Timings, Usage
+from chi_llm.domain.tools import ToolCallDelta
 
 CHARS_PER_TOKEN = 4  # a deliberately generous estimate, used only where the server cannot count for us
 
@@ -18,9 +19,11 @@ def estimate_tokens(text: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """What one stream frame (or a whole response) says: a text delta, a finish reason, usage, or an error."""
+    """What one stream frame (or a whole response) says: a text delta, pieces of tool calls, a
+    finish reason, usage, or an error."""
 
     text: str = ""
+    tool_calls: tuple[ToolCallDelta, ...] = ()
     finish: FinishReason | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
@@ -65,12 +68,12 @@ class StreamState:
             self.finish = event.finish
         self.prompt_tokens = _count(event.prompt_tokens, self.prompt_tokens)
         self.completion_tokens = _count(event.completion_tokens, self.completion_tokens)
-        if not event.text:
+        if not event.text and not event.tool_calls:
             return None
         self.deltas += 1
         if self.first is None:
             self.first = time.perf_counter() - self.started
-        return Chunk(text=event.text)
+        return Chunk(text=event.text, tool_calls=event.tool_calls)
 
     def final(self, *, whole_text: str | None = None) -> Chunk:
         """The last chunk: finish reason, usage (the server's, else estimated), timings.
