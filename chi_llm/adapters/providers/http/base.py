@@ -15,6 +15,7 @@ from typing import Any
 from chi_llm.adapters.providers.http.errors import error_text, stream_error
 from chi_llm.adapters.providers.http.framing import Frame, FrameDecoder, Framing, LineSplitter
 from chi_llm.adapters.providers.http.stream_state import CHARS_PER_TOKEN, Event, StreamState, estimate_tokens
+from chi_llm.adapters.providers.http.tool_text import tools_text, turn_text
 from chi_llm.adapters.providers.http.transport import HttpTransport
 from chi_llm.domain.errors import BackendUnavailable, ConfigError, GenerationFailed, redact
 from chi_llm.domain.generation import Chunk, Completion, GenerationRequest, answer_room, collect
@@ -26,23 +27,26 @@ __all__ = ["Event", "HttpTextGenerator", "estimate_tokens", "fit_messages"]
 
 def fit_messages(messages: tuple[Message, ...], context: int, room: int) -> tuple[Message, ...]:
     """Drop the oldest turns (never the system prompt or the last turn), then the start of the last
-    turn, until the estimated prompt leaves `room` tokens to answer in."""
+    turn, until the estimated prompt leaves `room` tokens to answer in. A dropped turn's tool
+    results go with it (a result without the call it answers is refused by every provider)."""
     turns = list(messages)
     budget = max(context - room, 1)
 
     def size() -> int:
-        return sum(estimate_tokens(t.content) + 4 for t in turns)
+        return sum(estimate_tokens(turn_text(t)) + 4 for t in turns)
 
     while size() > budget:
         droppable = [i for i, t in enumerate(turns[:-1]) if t.role != "system"]
         if droppable:
             del turns[droppable[0]]
+            while droppable[0] < len(turns) - 1 and turns[droppable[0]].role == "tool":
+                del turns[droppable[0]]
             continue
         excess_chars = (size() - budget) * CHARS_PER_TOKEN
         last = turns[-1]
         if excess_chars >= len(last.content):
             break
-        turns[-1] = Message(role=last.role, content=last.content[excess_chars:])
+        turns[-1] = replace(last, content=last.content[excess_chars:])
     return tuple(turns)
 
 
@@ -111,8 +115,10 @@ class HttpTextGenerator(TextGenerator, ModelLister):
         return request
 
     def _prompt_estimate(self, request: GenerationRequest) -> int:
-        text = request.prompt if request.prompt is not None else " ".join(m.content for m in request.messages)
-        return estimate_tokens(text)
+        if request.prompt is not None:
+            return estimate_tokens(request.prompt)
+        tools = request.options.tools
+        return estimate_tokens(" ".join([*map(turn_text, request.messages), *([tools_text(tools)] if tools else [])]))
 
     def _state(self, request: GenerationRequest) -> StreamState:
         return StreamState(
@@ -210,10 +216,10 @@ class HttpTextGenerator(TextGenerator, ModelLister):
             )
         event = self._understood(self.parse_response, body)
         chunk = state.absorb(event)
-        if event is None or not (event.text or event.finish or event.completion_tokens is not None):
+        if event is None or not (event.text or event.tool_calls or event.finish or event.completion_tokens is not None):
             raise GenerationFailed(
                 f"{self.name} at {self.transport.base_url} answered without a generation; is `base_url` right?",
                 backend=self.name,
             )
-        final = state.final(whole_text=event.text if event is not None else "")
+        final = state.final(whole_text=event.text + "".join(call.arguments for call in event.tool_calls))
         return collect([c for c in (chunk, final) if c is not None], model=request.model)

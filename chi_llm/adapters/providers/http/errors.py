@@ -22,6 +22,13 @@ _CONTEXT_WORDS = re.compile(
     re.IGNORECASE,
 )
 _NUMBERS = re.compile(r"\d[\d,]*")
+# A server or model refusing tools: Ollama ("<model> does not support tools"), vLLM ('"auto" tool
+# choice requires --enable-auto-tool-choice'), llama.cpp's server ("tools param requires --jinja").
+_NO_TOOLS = re.compile(
+    r"does not support (?:tools|tool|function)|tool choice requires|tools? param requires|"
+    r"(?:tool|function) calling is not (?:supported|enabled)",
+    re.IGNORECASE,
+)
 
 
 def error_text(body: Any) -> str:
@@ -80,6 +87,12 @@ def map_status(
         return RateLimited(f"{backend} is rate limiting requests ({message}); wait and retry", backend=backend)
     if status >= 500:
         return BackendUnavailable(f"{backend} at {url} failed ({status}: {message}); try again later", backend=backend)
+    if _NO_TOOLS.search(message):
+        return GenerationFailed(
+            f"{backend} cannot call tools with this model or server ({status}: {message}); use a model "
+            "(or server settings) that supports tool calling, or ask without tools",
+            backend=backend,
+        )
     return GenerationFailed(f"{backend} rejected the request ({status}: {message})", backend=backend)
 
 
