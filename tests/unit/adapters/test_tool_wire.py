@@ -159,8 +159,9 @@ def openai_call(call_id: str, name: str, arguments: str) -> dict[str, Any]:
     return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
 
 
-def whole(event: Event) -> Any:
+def whole(event: Event | None) -> Any:
     """The Completion a whole answer's event makes, as the HTTP base makes it."""
+    assert event is not None
     state = StreamState(backend="t", context=None, prompt_estimate=1)
     chunk = state.absorb(event)
     return collect([c for c in (chunk, state.final(whole_text=event.text)) if c is not None])
