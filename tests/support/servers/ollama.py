@@ -10,14 +10,17 @@ from typing import Any
 from chi_llm.adapters.fake import FakeTextGenerator
 from chi_llm.domain.errors import ModelNotFound
 from chi_llm.domain.generation import Chunk, GenerationOptions, GenerationRequest
-from chi_llm.domain.messages import Message
 from chi_llm.domain.structured import OutputSchema
+from chi_llm.domain.tools import ToolCall
 from tests.support.servers.base import Handler, Server, serve
+from tests.support.servers.tool_script import engine_messages, scripted_calls
 
 NOW = "2026-11-25T12:00:00Z"
 
 
 class OllamaHandler(Handler):
+    NO_TOOLS = frozenset({"gemma:2b"})  # served models whose template has no tools: Ollama refuses them
+
     def error_body(self, status: int, message: str, code: str | None = None) -> Any:
         return {"error": message}
 
@@ -73,20 +76,48 @@ class OllamaHandler(Handler):
             truncate=True,
             schema=OutputSchema.of(body["format"]) if isinstance(body.get("format"), dict) else None,
         )  # Ollama truncates silently
+        calls: list[ToolCall] = []
         if chat:
-            messages = tuple(Message(role=m["role"], content=m["content"]) for m in body["messages"])
+            messages = engine_messages(body["messages"])
             request = GenerationRequest(messages=messages, model=body["model"], options=options)
+            calls = scripted_calls(body.get("tools"), None, None, body["messages"])
         else:
             request = GenerationRequest(prompt=body["prompt"], model=body["model"], options=options)
         try:
             chunks = self.server_state.engine.stream(request)
         except ModelNotFound:
             return self.send_json(404, {"error": f'model "{body["model"]}" not found, try pulling it first'})
+        if body.get("tools") and body["model"] in self.NO_TOOLS:  # as server/images.go CheckCapabilities
+            return self.send_json(400, {"error": f"registry.ollama.ai/library/{body['model']} does not support tools"})
+        if calls:
+            return self.call(body, calls, chunks)
         if body.get("stream", True) is False:
             parts = list(chunks)
             return self.send_json(200, self.line(body["model"], "".join(c.text for c in parts), parts[-1], chat))
         self.start_stream("application/x-ndjson")
         self.stream_pieces(self.lines(chunks, body["model"], chat))
+        return None
+
+    def call(self, body: dict[str, Any], calls: list[ToolCall], chunks: Iterator[Chunk]) -> None:
+        """Answer with tool calls (arguments as objects): whole, or streamed one whole call per
+        line, then the final line. Ollama says done_reason "stop" either way."""
+        final = list(chunks)[-1]
+        wire = [
+            {"id": c.id, "function": {"index": i, "name": c.name, "arguments": dict(c.arguments)}}
+            for i, c in enumerate(calls)
+        ]
+        if body.get("stream", True) is False:
+            out = self.line(body["model"], "", final, chat=True)
+            out["message"]["tool_calls"] = wire
+            return self.send_json(200, out)
+        lines = []
+        for call in wire:
+            out = self.line(body["model"], "", None, chat=True)
+            out["message"]["tool_calls"] = [call]
+            lines.append(out)
+        lines.append(self.line(body["model"], "", final, chat=True))
+        self.start_stream("application/x-ndjson")
+        self.stream_pieces(iter([(json.dumps(line) + "\n").encode() for line in lines]))
         return None
 
     def line(self, model: str, text: str, chunk: Chunk | None, chat: bool) -> dict[str, Any]:

@@ -9,9 +9,12 @@ from typing import Any
 
 from chi_llm.domain.errors import ContextLengthExceeded, ModelNotFound
 from chi_llm.domain.generation import Chunk, GenerationOptions, GenerationRequest
-from chi_llm.domain.messages import Message
 from chi_llm.domain.structured import OutputSchema
+from chi_llm.domain.tools import ToolCall
 from tests.support.servers.base import Handler
+from tests.support.servers.tool_script import engine_messages, scripted_calls, unanswered_results
+
+FRAGMENT = 4  # characters of a call's arguments per streamed event: a call spans several
 
 
 def options(body: dict[str, Any], max_key: str = "max_tokens") -> GenerationOptions:
@@ -55,9 +58,23 @@ class OpenAIHandler(Handler):
         return self.send_json(404, self.error_body(404, f"Unknown request URL: {method} {path}", "unknown_url"))
 
     def complete(self, body: dict[str, Any], *, chat: bool) -> None:
+        calls: list[ToolCall] = []
         if chat:
-            messages = tuple(Message(role=m["role"], content=m["content"]) for m in body["messages"])
+            orphans = unanswered_results(body["messages"])
+            if orphans:
+                return self.send_json(
+                    400,
+                    self.error_body(
+                        400,
+                        "Invalid parameter: messages with role 'tool' must be a response to a preceeding "
+                        f"message with 'tool_calls' ({', '.join(orphans)}).",
+                    ),
+                )
+            messages = engine_messages(body["messages"])
             request = GenerationRequest(messages=messages, model=body.get("model"), options=options(body))
+            calls = scripted_calls(
+                body.get("tools"), body.get("tool_choice"), body.get("parallel_tool_calls"), body["messages"]
+            )
         else:
             request = GenerationRequest(prompt=body["prompt"], model=body.get("model"), options=options(body))
         try:
@@ -82,6 +99,8 @@ class OpenAIHandler(Handler):
                 ),
             )
         kind = "chat.completion" if chat else "text_completion"
+        if calls:
+            return self.call(body, calls, chunks)
         if not body.get("stream"):
             parts = list(chunks)
             final = parts[-1]
@@ -108,6 +127,38 @@ class OpenAIHandler(Handler):
         include_usage = (body.get("stream_options") or {}).get("include_usage")
         self.start_stream("text/event-stream")
         self.stream_pieces(self.events(chunks, body["model"], chat, bool(include_usage)))
+        return None
+
+    def call(self, body: dict[str, Any], calls: list[ToolCall], chunks: Iterator[Chunk]) -> None:
+        """Answer with tool calls: whole, or streamed as OpenAI streams them (per call its id and
+        name, then its arguments in FRAGMENT-character pieces, one SSE event each)."""
+        usage = list(chunks)[-1].usage
+        assert usage is not None
+        wire = [
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": json.dumps(dict(c.arguments))}}
+            for c in calls
+        ]
+        counts = {"prompt_tokens": usage.prompt_tokens, "completion_tokens": len(wire) * 5}
+        counts["total_tokens"] = counts["prompt_tokens"] + counts["completion_tokens"]
+        base = {"id": "chatcmpl-2", "created": int(time.time()), "model": body["model"]}
+        if not body.get("stream"):
+            message = {"role": "assistant", "content": None, "tool_calls": wire}
+            choice = {"index": 0, "message": message, "finish_reason": "tool_calls", "logprobs": None}
+            return self.send_json(200, {**base, "object": "chat.completion", "choices": [choice], "usage": counts})
+        deltas: list[dict[str, Any]] = [{"role": "assistant", "content": None}]
+        for index, call in enumerate(wire):
+            head = {"index": index, "id": call["id"], "type": "function"}
+            deltas.append({"tool_calls": [{**head, "function": {"name": call["function"]["name"], "arguments": ""}}]})
+            text = call["function"]["arguments"]
+            for at in range(0, len(text), FRAGMENT):
+                deltas.append({"tool_calls": [{"index": index, "function": {"arguments": text[at : at + FRAGMENT]}}]})
+        events = [{"index": 0, "delta": d, "finish_reason": None} for d in deltas]
+        events.append({"index": 0, "delta": {}, "finish_reason": "tool_calls"})
+        frames = [{**base, "object": "chat.completion.chunk", "choices": [e]} for e in events]
+        if (body.get("stream_options") or {}).get("include_usage"):
+            frames.append({**base, "object": "chat.completion.chunk", "choices": [], "usage": counts})
+        self.start_stream("text/event-stream")
+        self.stream_pieces(iter([*(f"data: {json.dumps(f)}\n\n".encode() for f in frames), b"data: [DONE]\n\n"]))
         return None
 
     def events(self, chunks: Iterator[Chunk], model: str, chat: bool, include_usage: bool) -> Iterator[bytes]:
