@@ -134,7 +134,7 @@ class OpenAIHandler(Handler):
         name, then its arguments in FRAGMENT-character pieces, one SSE event each)."""
         usage = list(chunks)[-1].usage
         assert usage is not None
-        wire = [
+        wire: list[dict[str, Any]] = [
             {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": json.dumps(dict(c.arguments))}}
             for c in calls
         ]
@@ -152,7 +152,7 @@ class OpenAIHandler(Handler):
             text = call["function"]["arguments"]
             for at in range(0, len(text), FRAGMENT):
                 deltas.append({"tool_calls": [{"index": index, "function": {"arguments": text[at : at + FRAGMENT]}}]})
-        events = [{"index": 0, "delta": d, "finish_reason": None} for d in deltas]
+        events: list[dict[str, Any]] = [{"index": 0, "delta": d, "finish_reason": None} for d in deltas]
         events.append({"index": 0, "delta": {}, "finish_reason": "tool_calls"})
         frames = [{**base, "object": "chat.completion.chunk", "choices": [e]} for e in events]
         if (body.get("stream_options") or {}).get("include_usage"):
