@@ -183,3 +183,36 @@ def test_the_official_sdk_accepts_our_request_and_assembles_the_stream_to_the_sa
     assert [(c.id, c.function.name, json.loads(c.function.arguments)) for c in theirs.message.tool_calls or ()] == [
         (c.id, c.name, dict(c.arguments)) for c in ours.tool_calls
     ]
+
+
+CITY = Tool(
+    name="get_weather",
+    description="The weather in a city.",
+    parameters={
+        "type": "object",
+        "properties": {"city": {"type": "string", "maxLength": 12}, "unit": {"enum": ["C", "F"]}},
+        "required": ["city", "unit"],
+        "additionalProperties": False,
+    },
+)
+
+
+@pytest.mark.real_model
+@pytest.mark.parametrize("streamed", [False, True], ids=["whole", "streamed"])
+def test_llama_cpp_python_s_real_server_calls_a_named_tool_with_schema_valid_arguments(
+    llama_server: str, streamed: bool
+) -> None:
+    """llama-cpp-python's own server (nobody here wrote it) on the embedded model: a named
+    tool_choice makes it decode the arguments under a grammar from the tool's schema; its stream
+    repeats the id and name on every fragment."""
+    import jsonschema
+
+    generator = registry_build("openai", base_url=llama_server + "/v1", model="default", max_retries=0)
+    options = GenerationOptions(tools=ToolSet(tools=(CITY,), choice="get_weather"), max_tokens=60, seed=3)
+    request = GenerationRequest(messages=(Message(role="user", content="Weather in Oslo?"),), options=options)
+    try:
+        done = collect(generator.stream(request)) if streamed else generator.generate(request)
+    finally:
+        generator.close()
+    assert done.finish_reason == "tool_calls" and [c.name for c in done.tool_calls] == ["get_weather"]
+    jsonschema.validate(dict(done.tool_calls[0].arguments), CITY.parameters)
