@@ -15,6 +15,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from chi_llm.adapters.providers.http.tool_text import arguments_text
 from chi_llm.adapters.providers.openai_tools import function
 from chi_llm.domain.errors import GenerationFailed
 from chi_llm.domain.messages import Message
@@ -60,7 +61,7 @@ def _message(m: Message, names: dict[str, str]) -> dict[str, Any]:
     if not m.tool_calls:
         return {"role": m.role, "content": m.content}
     calls = [
-        {"id": c.id, "function": {"index": i, "name": c.name, "arguments": dict(c.arguments)}}
+        {"id": c.id, "function": {"index": i, "name": c.name, "arguments": json.loads(arguments_text(c))}}
         for i, c in enumerate(m.tool_calls)
     ]
     return {"role": m.role, "content": m.content, "tool_calls": calls}

@@ -344,3 +344,25 @@ def test_truncation_keeps_tool_turns_whole_and_drops_results_with_their_call() -
     result = Message(role="tool", content="x" * 400, tool_call_id="call_1", name="get_weather")
     cut = fit_messages((result,), context=50, room=10)[0]
     assert (cut.tool_call_id, cut.name) == ("call_1", "get_weather") and 0 < len(cut.content) < 400
+
+
+def test_the_tools_count_in_the_prompt_ollama_checks_before_sending() -> None:
+    from typing import cast
+
+    from chi_llm.adapters.providers.http.transport import HttpTransport
+    from chi_llm.domain.errors import ContextLengthExceeded
+
+    generator = ollama.OllamaGenerator(cast(HttpTransport, None), model="m", context=64)
+    generator.prepare(chat(ROUND[0]))  # fits alone
+    big = Tool(name="big", description="word " * 200)
+    with pytest.raises(ContextLengthExceeded):
+        generator.prepare(chat(ROUND[0], tools=ToolSet(tools=(big,))))
+
+
+def test_a_call_whose_arguments_are_not_json_is_refused_before_sending() -> None:
+    odd = ToolCall(id="c9", name="now", arguments={"when": object()})
+    asked = chat(Message(role="assistant", content="", tool_calls=(odd,)))
+    with pytest.raises(InvalidRequest, match=r"'c9'.*not JSON"):
+        openai_compatible.to_payload(asked, stream=False)
+    with pytest.raises(InvalidRequest, match=r"'c9'.*not JSON"):
+        ollama.to_payload(asked, stream=False, num_ctx=2048)

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import json
 
+from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.messages import Message
 from chi_llm.domain.tools import ToolCall, ToolSet
 
 
 def arguments_text(call: ToolCall) -> str:
-    """The call's arguments as JSON text: the text the model wrote when known, else its mapping."""
-    return call.raw or json.dumps(dict(call.arguments), ensure_ascii=False)
+    """The call's arguments as JSON text: the text the model wrote when known, else its mapping
+    (an InvalidRequest naming the call when that is not JSON: nothing is sent)."""
+    if call.raw:
+        return call.raw
+    try:
+        return json.dumps(dict(call.arguments), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidRequest(f"the arguments of tool call {call.id!r} ({call.name}) are not JSON: {exc}") from None
 
 
 def turn_text(message: Message) -> str:
