@@ -195,17 +195,22 @@ def test_openai_tool_calls_of_a_wrong_shape_are_value_errors(tool_calls: Any) ->
         openai_compatible.parse_chunk(data)
 
 
-def sse_events(calls: list[tuple[str, str, str]], cuts: list[list[int]]) -> list[dict[str, Any]]:
+def sse_events(calls: list[tuple[str, str, str]], cuts: list[list[int]], order: list[int]) -> list[dict[str, Any]]:
     """`chat.completion.chunk` objects as OpenAI streams calls: per call, its id and name with
-    no arguments, then the arguments in fragments cut at `cuts`; a finish and a usage event."""
-    events: list[dict[str, Any]] = [{"choices": [{"index": 0, "delta": {"role": "assistant"}, "finish_reason": None}]}]
+    no arguments, then the arguments in fragments cut at `cuts`; the calls' pieces interleaved
+    as `order` says (each call's own pieces in order: `order` names the call of each next piece);
+    then a finish and a usage event."""
+    queues: list[list[dict[str, Any]]] = []
     for index, ((call_id, name, arguments), at) in enumerate(zip(calls, cuts, strict=True)):
         head = {"index": index, "id": call_id, "type": "function", "function": {"name": name, "arguments": ""}}
-        events.append({"choices": [{"index": 0, "delta": {"tool_calls": [head]}, "finish_reason": None}]})
         bounds = [0, *sorted(set(at)), len(arguments)]
-        for start, end in itertools.pairwise(bounds):
-            piece = {"index": index, "function": {"arguments": arguments[start:end]}}
-            events.append({"choices": [{"index": 0, "delta": {"tool_calls": [piece]}, "finish_reason": None}]})
+        pieces = [{"index": index, "function": {"arguments": arguments[a:b]}} for a, b in itertools.pairwise(bounds)]
+        queues.append([head, *pieces])
+    events: list[dict[str, Any]] = [{"choices": [{"index": 0, "delta": {"role": "assistant"}, "finish_reason": None}]}]
+    for index in order:
+        piece = queues[index].pop(0)
+        events.append({"choices": [{"index": 0, "delta": {"tool_calls": [piece]}, "finish_reason": None}]})
+    assert not any(queues)
     events.append({"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]})
     events.append({"choices": [], "usage": {"prompt_tokens": 9, "completion_tokens": 5, "total_tokens": 14}})
     return events
@@ -227,7 +232,7 @@ CALLS = st.lists(st.tuples(st.from_regex(r"[A-Za-z0-9_-]{1,20}", fullmatch=True)
 
 
 @given(calls=CALLS, data=st.data())
-def test_any_split_of_openai_argument_fragments_assembles_the_whole_answer(
+def test_any_split_and_interleaving_of_openai_argument_fragments_assembles_the_whole_answer(
     calls: list[tuple[str, dict[str, Any]]], data: st.DataObject
 ) -> None:
     wire = [
@@ -235,8 +240,10 @@ def test_any_split_of_openai_argument_fragments_assembles_the_whole_answer(
         for i, (name, arguments) in enumerate(calls)
     ]
     cuts = [data.draw(st.lists(st.integers(0, len(text)), max_size=len(text) + 1)) for _, _, text in wire]
+    counts = [len(set(at)) + 2 for at in cuts]  # the head, then one fragment between each two bounds
+    order = data.draw(st.permutations([i for i, n in enumerate(counts) for _ in range(n)]))
     answer = whole(openai_compatible.parse_response(openai_answer([openai_call(*call) for call in wire])))
-    stream = streamed(sse_events(wire, cuts), openai_compatible.parse_chunk)
+    stream = streamed(sse_events(wire, cuts, order), openai_compatible.parse_chunk)
     assert stream.tool_calls == answer.tool_calls and stream.finish_reason == answer.finish_reason == "tool_calls"
     assert [dict(call.arguments) for call in stream.tool_calls] == [arguments for _, arguments in calls]
 
