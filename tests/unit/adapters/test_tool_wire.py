@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from chi_llm.adapters.providers import ollama, openai_compatible
 from chi_llm.adapters.providers.http.base import fit_messages
-from chi_llm.adapters.providers.http.errors import map_status
+from chi_llm.adapters.providers.http.errors import map_status, stream_error
 from chi_llm.adapters.providers.http.stream_state import Event, StreamState
 from chi_llm.domain.errors import GenerationFailed, InvalidRequest
 from chi_llm.domain.generation import Chunk, GenerationOptions, GenerationRequest, collect
@@ -339,6 +339,8 @@ def test_ollama_tool_calls_of_a_wrong_shape_are_value_errors(tool_calls: Any) ->
 def test_a_server_refusing_tools_says_so(message: str) -> None:
     error = map_status(400, {"error": message}, backend="ollama", url="http://x")
     assert isinstance(error, GenerationFailed) and "cannot call tools" in error.message and message in error.message
+    mid_stream = stream_error(message, backend="lmstudio")
+    assert isinstance(mid_stream, GenerationFailed) and "lmstudio cannot call tools" in mid_stream.message
 
 
 def test_truncation_keeps_tool_turns_whole_and_drops_results_with_their_call() -> None:

@@ -88,12 +88,16 @@ def map_status(
     if status >= 500:
         return BackendUnavailable(f"{backend} at {url} failed ({status}: {message}); try again later", backend=backend)
     if _NO_TOOLS.search(message):
-        return GenerationFailed(
-            f"{backend} cannot call tools with this model or server ({status}: {message}); use a model "
-            "(or server settings) that supports tool calling, or ask without tools",
-            backend=backend,
-        )
+        return _no_tools(f"{status}: {message}", backend)
     return GenerationFailed(f"{backend} rejected the request ({status}: {message})", backend=backend)
+
+
+def _no_tools(said: str, backend: str) -> GenerationFailed:
+    return GenerationFailed(
+        f"{backend} cannot call tools with this model or server ({said}); use a model (or server "
+        "settings) that supports tool calling, or ask without tools",
+        backend=backend,
+    )
 
 
 _IN_STREAM: tuple[tuple[re.Pattern[str], Callable[[str, str, int | None], ChiLlmError]], ...] = (
@@ -106,6 +110,7 @@ _IN_STREAM: tuple[tuple[re.Pattern[str], Callable[[str, str, int | None], ChiLlm
         re.compile(r"overloaded|unavailable|try again later", re.IGNORECASE),
         lambda m, b, _: BackendUnavailable(f"{b} is overloaded or unavailable ({m}); try again later", backend=b),
     ),
+    (_NO_TOOLS, lambda m, b, _: _no_tools(m, b)),
 )
 
 
