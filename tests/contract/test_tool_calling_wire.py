@@ -199,20 +199,29 @@ CITY = Tool(
 
 @pytest.mark.real_model
 @pytest.mark.parametrize("streamed", [False, True], ids=["whole", "streamed"])
-def test_llama_cpp_python_s_real_server_calls_a_named_tool_with_schema_valid_arguments(
+def test_llama_cpp_python_s_real_server_calls_a_named_tool_and_takes_its_result(
     llama_server: str, streamed: bool
 ) -> None:
     """llama-cpp-python's own server (nobody here wrote it) on the embedded model: a named
-    tool_choice makes it decode the arguments under a grammar from the tool's schema; its stream
-    repeats the id and name on every fragment."""
+    tool_choice makes it decode the arguments under a grammar from the tool's schema (its stream
+    repeats the id and name on every fragment); the call and its result sent back are accepted
+    (it refuses an assistant turn whose content is null) and answered."""
     import jsonschema
 
     generator = registry_build("openai", base_url=llama_server + "/v1", model="default", max_retries=0)
+    question = Message(role="user", content="Weather in Oslo?")
     options = GenerationOptions(tools=ToolSet(tools=(CITY,), choice="get_weather"), max_tokens=60, seed=3)
-    request = GenerationRequest(messages=(Message(role="user", content="Weather in Oslo?"),), options=options)
+    request = GenerationRequest(messages=(question,), options=options)
     try:
         done = collect(generator.stream(request)) if streamed else generator.generate(request)
+        assert done.finish_reason == "tool_calls" and [c.name for c in done.tool_calls] == ["get_weather"]
+        jsonschema.validate(dict(done.tool_calls[0].arguments), CITY.parameters)
+        result = Message(role="tool", content="4 °C", tool_call_id=done.tool_calls[0].id)
+        turns = (question, Message(role="assistant", content="", tool_calls=done.tool_calls), result)
+        follow = GenerationRequest(
+            messages=turns, options=GenerationOptions(tools=ToolSet(tools=(CITY,)), max_tokens=20)
+        )
+        answer = collect(generator.stream(follow)) if streamed else generator.generate(follow)
     finally:
         generator.close()
-    assert done.finish_reason == "tool_calls" and [c.name for c in done.tool_calls] == ["get_weather"]
-    jsonschema.validate(dict(done.tool_calls[0].arguments), CITY.parameters)
+    assert answer.finish_reason in ("stop", "length") and not answer.tool_calls

@@ -49,7 +49,9 @@ def message(m: Message) -> dict[str, Any]:
         {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": arguments_text(c)}}
         for c in m.tool_calls
     ]
-    return {"role": m.role, "content": m.content or None, "tool_calls": calls}
+    # content stays text even when empty: OpenAI takes "" beside tool_calls, llama-cpp-python's
+    # server refuses null
+    return {"role": m.role, "content": m.content, "tool_calls": calls}
 
 
 def _text(value: Any, what: str) -> str | None:

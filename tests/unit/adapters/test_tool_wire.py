@@ -106,7 +106,7 @@ def test_openai_sends_the_calls_asked_for_and_their_results() -> None:
         {"role": "user", "content": "Weather in Zürich?"},
         {
             "role": "assistant",
-            "content": None,
+            "content": "",
             "tool_calls": [
                 {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": CALL.raw}}
             ],
