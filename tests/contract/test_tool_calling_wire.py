@@ -19,6 +19,7 @@ from chi_llm.domain.generation import Completion, GenerationOptions, GenerationR
 from chi_llm.domain.messages import Message
 from chi_llm.domain.tools import Tool, ToolCall, ToolSet
 from tests.contract.conftest import CONTEXT, registry_build
+from tests.support.servers.tool_script import ToolEngine
 
 SAID = 'Zürich "old town" \\ ✓'  # the stand-in puts the user's text in string arguments: escapes on the wire
 WEATHER = Tool(
@@ -46,14 +47,13 @@ class Wire:
 
 @contextmanager
 def _wire(kind: str) -> Iterator[Wire]:
-    from chi_llm.adapters.fake import FakeTextGenerator
     from tests.support.servers.base import Server, serve
     from tests.support.servers.ollama import OllamaHandler
     from tests.support.servers.openai import OpenAIHandler
 
     routes = {"openai": (OpenAIHandler, "/v1"), "lmstudio": (OpenAIHandler, ""), "ollama": (OllamaHandler, "")}
     handler, prefix = routes[kind]
-    engine = FakeTextGenerator(context=CONTEXT, models=("fake-model", "gemma:2b"))
+    engine = ToolEngine(context=CONTEXT, models=("fake-model", "gemma:2b"))
     with serve(handler, Server(engine=engine)) as server:
         generator = registry_build(kind, base_url=server.url + prefix, model="fake-model", max_retries=0)
         yield Wire(kind, generator, server)

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from chi_llm.adapters.fake import FakeTextGenerator
 from chi_llm.domain.errors import ModelNotFound
 from chi_llm.domain.generation import Chunk, GenerationOptions, GenerationRequest
 from chi_llm.domain.structured import OutputSchema
-from chi_llm.domain.tools import ToolCall
 from tests.support.servers.base import Handler, Server, serve
-from tests.support.servers.tool_script import engine_messages, scripted_calls
+from tests.support.servers.tool_script import engine_messages, gathered, offered
 
 NOW = "2026-11-25T12:00:00Z"
 
@@ -76,11 +76,10 @@ class OllamaHandler(Handler):
             truncate=True,
             schema=OutputSchema.of(body["format"]) if isinstance(body.get("format"), dict) else None,
         )  # Ollama truncates silently
-        calls: list[ToolCall] = []
         if chat:
             messages = engine_messages(body["messages"])
+            options = replace(options, tools=offered(body.get("tools")))
             request = GenerationRequest(messages=messages, model=body["model"], options=options)
-            calls = scripted_calls(body.get("tools"), None, None, body["messages"])
         else:
             request = GenerationRequest(prompt=body["prompt"], model=body["model"], options=options)
         try:
@@ -89,8 +88,11 @@ class OllamaHandler(Handler):
             return self.send_json(404, {"error": f'model "{body["model"]}" not found, try pulling it first'})
         if body.get("tools") and body["model"] in self.NO_TOOLS:  # as server/images.go CheckCapabilities
             return self.send_json(400, {"error": f"registry.ollama.ai/library/{body['model']} does not support tools"})
-        if calls:
-            return self.call(body, calls, chunks)
+        if request.options.tools is not None:  # the answer may be calls: read it whole to see
+            parts = list(chunks)
+            if any(c.tool_calls for c in parts):
+                return self.call(body, parts)
+            chunks = iter(parts)
         if body.get("stream", True) is False:
             parts = list(chunks)
             return self.send_json(200, self.line(body["model"], "".join(c.text for c in parts), parts[-1], chat))
@@ -98,19 +100,20 @@ class OllamaHandler(Handler):
         self.stream_pieces(self.lines(chunks, body["model"], chat))
         return None
 
-    def call(self, body: dict[str, Any], calls: list[ToolCall], chunks: Iterator[Chunk]) -> None:
-        """Answer with tool calls (arguments as objects): whole, or streamed one whole call per
-        line, then the final line. Ollama says done_reason "stop" either way."""
-        final = list(chunks)[-1]
+    def call(self, body: dict[str, Any], parts: list[Chunk]) -> None:
+        """Answer with the engine's tool calls (arguments as objects) and any text: whole, or
+        streamed as the text, then one whole call per line, then the final line. Ollama says
+        done_reason "stop" either way."""
+        final, text = parts[-1], "".join(c.text for c in parts)
         wire = [
-            {"id": c.id, "function": {"index": i, "name": c.name, "arguments": dict(c.arguments)}}
-            for i, c in enumerate(calls)
+            {"id": c.id, "function": {"index": i, "name": c.name, "arguments": json.loads(c.arguments)}}
+            for i, c in enumerate(gathered(parts))
         ]
         if body.get("stream", True) is False:
-            out = self.line(body["model"], "", final, chat=True)
+            out = self.line(body["model"], text, final, chat=True)
             out["message"]["tool_calls"] = wire
             return self.send_json(200, out)
-        lines = []
+        lines = [self.line(body["model"], text, None, chat=True)] if text else []
         for call in wire:
             out = self.line(body["model"], "", None, chat=True)
             out["message"]["tool_calls"] = [call]

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from chi_llm.domain.errors import ContextLengthExceeded, ModelNotFound
 from chi_llm.domain.generation import Chunk, GenerationOptions, GenerationRequest
 from chi_llm.domain.structured import OutputSchema
-from chi_llm.domain.tools import ToolCall
 from tests.support.servers.base import Handler
-from tests.support.servers.tool_script import engine_messages, scripted_calls, unanswered_results
+from tests.support.servers.tool_script import engine_messages, gathered, offered, unanswered_results
 
 FRAGMENT = 4  # characters of a call's arguments per streamed event: a call spans several
 
@@ -58,7 +58,6 @@ class OpenAIHandler(Handler):
         return self.send_json(404, self.error_body(404, f"Unknown request URL: {method} {path}", "unknown_url"))
 
     def complete(self, body: dict[str, Any], *, chat: bool) -> None:
-        calls: list[ToolCall] = []
         if chat:
             orphans = unanswered_results(body["messages"])
             if orphans:
@@ -70,10 +69,10 @@ class OpenAIHandler(Handler):
                         f"message with 'tool_calls' ({', '.join(orphans)}).",
                     ),
                 )
+            tools = offered(body.get("tools"), body.get("tool_choice"), body.get("parallel_tool_calls"))
             messages = engine_messages(body["messages"])
-            request = GenerationRequest(messages=messages, model=body.get("model"), options=options(body))
-            calls = scripted_calls(
-                body.get("tools"), body.get("tool_choice"), body.get("parallel_tool_calls"), body["messages"]
+            request = GenerationRequest(
+                messages=messages, model=body.get("model"), options=replace(options(body), tools=tools)
             )
         else:
             request = GenerationRequest(prompt=body["prompt"], model=body.get("model"), options=options(body))
@@ -99,8 +98,11 @@ class OpenAIHandler(Handler):
                 ),
             )
         kind = "chat.completion" if chat else "text_completion"
-        if calls:
-            return self.call(body, calls, chunks)
+        if request.options.tools is not None:  # the answer may be calls: read it whole to see
+            parts = list(chunks)
+            if any(c.tool_calls for c in parts):
+                return self.call(body, parts)
+            chunks = iter(parts)
         if not body.get("stream"):
             parts = list(chunks)
             final = parts[-1]
@@ -129,23 +131,25 @@ class OpenAIHandler(Handler):
         self.stream_pieces(self.events(chunks, body["model"], chat, bool(include_usage)))
         return None
 
-    def call(self, body: dict[str, Any], calls: list[ToolCall], chunks: Iterator[Chunk]) -> None:
-        """Answer with tool calls: whole, or streamed as OpenAI streams them (per call its id and
-        name, then its arguments in FRAGMENT-character pieces, one SSE event each)."""
-        usage = list(chunks)[-1].usage
+    def call(self, body: dict[str, Any], parts: list[Chunk]) -> None:
+        """Answer with the engine's tool calls (and any text): whole, or streamed as OpenAI streams
+        them (per call its id and name, then its arguments in FRAGMENT-character pieces, one SSE
+        event each)."""
+        usage = parts[-1].usage
         assert usage is not None
         wire: list[dict[str, Any]] = [
-            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": json.dumps(dict(c.arguments))}}
-            for c in calls
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            for c in gathered(parts)
         ]
-        counts = {"prompt_tokens": usage.prompt_tokens, "completion_tokens": len(wire) * 5}
+        text = "".join(c.text for c in parts) or None
+        counts = {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens}
         counts["total_tokens"] = counts["prompt_tokens"] + counts["completion_tokens"]
         base = {"id": "chatcmpl-2", "created": int(time.time()), "model": body["model"]}
         if not body.get("stream"):
-            message = {"role": "assistant", "content": None, "tool_calls": wire}
+            message = {"role": "assistant", "content": text, "tool_calls": wire}
             choice = {"index": 0, "message": message, "finish_reason": "tool_calls", "logprobs": None}
             return self.send_json(200, {**base, "object": "chat.completion", "choices": [choice], "usage": counts})
-        deltas: list[dict[str, Any]] = [{"role": "assistant", "content": None}]
+        deltas: list[dict[str, Any]] = [{"role": "assistant", "content": text}]
         for index, call in enumerate(wire):
             head = {"index": index, "id": call["id"], "type": "function"}
             deltas.append({"tool_calls": [{**head, "function": {"name": call["function"]["name"], "arguments": ""}}]})
