@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from chi_llm.adapters.providers import ollama_tools
 from chi_llm.adapters.providers.http.base import Event, HttpTextGenerator
 from chi_llm.adapters.providers.http.framing import Frame
 from chi_llm.adapters.providers.http.profile import transport
 from chi_llm.adapters.providers.http.transport import HttpTransport
 from chi_llm.adapters.providers.provider_type import BuildContext, ProviderType
-from chi_llm.domain.errors import ContextLengthExceeded, ModelNotFound
+from chi_llm.domain.errors import ContextLengthExceeded, InvalidRequest, ModelNotFound
 from chi_llm.domain.generation import DEFAULT_CONTEXT, FinishReason, GenerationRequest
 from chi_llm.domain.providers import HTTP_FIELDS, ProviderField, ProviderProfile, ProviderSchema
 from chi_llm.domain.structured import OutputSchema
@@ -46,13 +47,17 @@ def to_payload(request: GenerationRequest, *, stream: bool, num_ctx: int) -> dic
         options["stop"] = list(o.stop)
     payload: dict[str, Any] = {"model": request.model, "stream": stream, "options": options}
     if request.prompt is not None:
+        if o.tools is not None:
+            raise InvalidRequest("tools need a chat request (messages), not a raw prompt")
         payload.update(prompt=request.prompt, raw=True)
     else:
-        payload["messages"] = [{"role": m.role, "content": m.content} for m in request.messages]
+        payload["messages"] = ollama_tools.messages(request.messages)
     if o.schema is not None:
         payload["format"] = o.schema.value  # Ollama constrains decoding to the schema itself
     elif o.json:
         payload["format"] = "json"
+    if o.tools is not None:
+        payload.update(ollama_tools.tool_fields(o.tools))
     return payload
 
 
@@ -61,21 +66,28 @@ def parse_line(data: Any) -> Event | None:
         return None
     if "error" in data:
         return Event(error=str(data["error"]))
-    text = (data.get("message") or {}).get("content") if "message" in data else data.get("response")
+    message = data.get("message") or {}
+    text = message.get("content") if "message" in data else data.get("response")
+    calls = ollama_tools.deltas(message.get("tool_calls"))
     if not data.get("done"):
-        return Event(text=text or "")
+        return Event(text=text or "", tool_calls=calls, whole_calls=True)
     reason: FinishReason = "length" if data.get("done_reason") == "length" else "stop"
     return Event(
         text=text or "",
         finish=reason,
         prompt_tokens=data.get("prompt_eval_count"),
         completion_tokens=data.get("eval_count"),
+        tool_calls=calls,
+        whole_calls=True,
     )
 
 
 class OllamaGenerator(HttpTextGenerator):
     name = "ollama"
     framing = "ndjson"
+
+    def calls_tools(self) -> bool:
+        return True  # `tools` on /api/chat; a model without tool support is refused by Ollama, mapped clearly
 
     def enforces(self, schema: OutputSchema) -> bool:
         return True  # `format` with a schema constrains Ollama's decoding

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+from chi_llm.adapters.providers import openai_tools
 from chi_llm.adapters.providers.http.base import Event, HttpTextGenerator
 from chi_llm.adapters.providers.http.framing import Frame
 from chi_llm.adapters.providers.http.profile import api_key, transport
 from chi_llm.adapters.providers.provider_type import BuildContext, ProviderType
-from chi_llm.domain.errors import ChiLlmError, MissingCredentials
+from chi_llm.domain.errors import ChiLlmError, InvalidRequest, MissingCredentials
 from chi_llm.domain.generation import (
     Chunk,
     Completion,
@@ -24,6 +25,7 @@ from chi_llm.domain.generation import (
 )
 from chi_llm.domain.providers import HTTP_FIELDS, ProviderField, ProviderProfile, ProviderSchema
 from chi_llm.domain.structured import OutputSchema
+from chi_llm.domain.tools import ToolCallDelta
 
 OPENAI_API = "https://api.openai.com/v1"
 SCHEMA = ProviderSchema(
@@ -48,7 +50,7 @@ FINISH: dict[str, FinishReason] = {
     "length": "length",
     "eos": "stop",
     "content_filter": "stop",
-    "tool_calls": "stop",
+    "tool_calls": "tool_calls",
     "function_call": "stop",
 }
 
@@ -73,9 +75,11 @@ def to_payload(request: GenerationRequest, *, stream: bool, schema_mode: str = S
     options = request.options
     payload: dict[str, Any] = {"model": request.model, "stream": stream}
     if request.prompt is not None:
+        if options.tools is not None:
+            raise InvalidRequest("tools need a chat request (messages), not a raw prompt")
         payload["prompt"] = request.prompt
     else:
-        payload["messages"] = [{"role": m.role, "content": m.content} for m in request.messages]
+        payload["messages"] = [openai_tools.message(m) for m in request.messages]
     for key, value in (
         ("temperature", options.temperature),
         ("top_p", options.top_p),
@@ -90,6 +94,8 @@ def to_payload(request: GenerationRequest, *, stream: bool, schema_mode: str = S
         payload["response_format"] = response_format(options.schema, schema_mode)
     elif options.json and request.prompt is None:
         payload["response_format"] = {"type": "json_object"}
+    if options.tools is not None:
+        payload.update(openai_tools.tool_fields(options.tools))
     if stream:
         payload["stream_options"] = {"include_usage": True}
     return payload
@@ -105,8 +111,10 @@ def parse_response(body: Any) -> Event:
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
         raise ValueError("no choices in the answer")
     choice = choices[0]
+    calls: tuple[ToolCallDelta, ...] = ()
     if "message" in choice:  # chat completions
         text = choice["message"].get("content") if choice["message"] is not None else None
+        calls = openai_tools.deltas((choice["message"] or {}).get("tool_calls"), whole=True)
     elif "text" in choice:  # text completions
         text = choice["text"]
     else:  # e.g. a stream's `delta` in a whole answer: no generation this client can read
@@ -119,6 +127,7 @@ def parse_response(body: Any) -> Event:
         finish=FINISH.get(choice.get("finish_reason") or "stop", "stop"),
         prompt_tokens=prompt,
         completion_tokens=completion,
+        tool_calls=calls,
     )
 
 
@@ -142,6 +151,7 @@ def parse_chunk(data: Any) -> Event | None:
         finish=FINISH.get(reason, "stop") if reason else None,
         prompt_tokens=prompt,
         completion_tokens=completion,
+        tool_calls=openai_tools.deltas((delta or {}).get("tool_calls"), whole=False),
     )
 
 
@@ -150,6 +160,9 @@ class OpenAICompatibleGenerator(HttpTextGenerator):
     framing = "sse"
 
     schema_mode = SCHEMA_MODES[0]  # lowered, once per server, when it refuses a response_format
+
+    def calls_tools(self) -> bool:
+        return True  # `tools` on the wire; a model or server that cannot refuses them, mapped clearly
 
     def enforces(self, schema: OutputSchema) -> bool:
         if self.schema_mode == "json_schema":

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from chi_llm.domain.errors import ContextLengthExceeded, ModelNotFound
 from chi_llm.domain.generation import Chunk, GenerationOptions, GenerationRequest
-from chi_llm.domain.messages import Message
 from chi_llm.domain.structured import OutputSchema
 from tests.support.servers.base import Handler
+from tests.support.servers.tool_script import engine_messages, gathered, offered, unanswered_results
+
+FRAGMENT = 4  # characters of a call's arguments per streamed event: a call spans several
 
 
 def options(body: dict[str, Any], max_key: str = "max_tokens") -> GenerationOptions:
@@ -56,8 +59,21 @@ class OpenAIHandler(Handler):
 
     def complete(self, body: dict[str, Any], *, chat: bool) -> None:
         if chat:
-            messages = tuple(Message(role=m["role"], content=m["content"]) for m in body["messages"])
-            request = GenerationRequest(messages=messages, model=body.get("model"), options=options(body))
+            orphans = unanswered_results(body["messages"])
+            if orphans:
+                return self.send_json(
+                    400,
+                    self.error_body(
+                        400,
+                        "Invalid parameter: messages with role 'tool' must be a response to a preceeding "
+                        f"message with 'tool_calls' ({', '.join(orphans)}).",
+                    ),
+                )
+            tools = offered(body.get("tools"), body.get("tool_choice"), body.get("parallel_tool_calls"))
+            messages = engine_messages(body["messages"])
+            request = GenerationRequest(
+                messages=messages, model=body.get("model"), options=replace(options(body), tools=tools)
+            )
         else:
             request = GenerationRequest(prompt=body["prompt"], model=body.get("model"), options=options(body))
         try:
@@ -82,6 +98,11 @@ class OpenAIHandler(Handler):
                 ),
             )
         kind = "chat.completion" if chat else "text_completion"
+        if request.options.tools is not None:  # the answer may be calls: read it whole to see
+            parts = list(chunks)
+            if any(c.tool_calls for c in parts):
+                return self.call(body, parts)
+            chunks = iter(parts)
         if not body.get("stream"):
             parts = list(chunks)
             final = parts[-1]
@@ -108,6 +129,40 @@ class OpenAIHandler(Handler):
         include_usage = (body.get("stream_options") or {}).get("include_usage")
         self.start_stream("text/event-stream")
         self.stream_pieces(self.events(chunks, body["model"], chat, bool(include_usage)))
+        return None
+
+    def call(self, body: dict[str, Any], parts: list[Chunk]) -> None:
+        """Answer with the engine's tool calls (and any text): whole, or streamed as OpenAI streams
+        them (per call its id and name, then its arguments in FRAGMENT-character pieces, one SSE
+        event each)."""
+        usage = parts[-1].usage
+        assert usage is not None
+        wire: list[dict[str, Any]] = [
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            for c in gathered(parts)
+        ]
+        text = "".join(c.text for c in parts) or None
+        counts = {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens}
+        counts["total_tokens"] = counts["prompt_tokens"] + counts["completion_tokens"]
+        base = {"id": "chatcmpl-2", "created": int(time.time()), "model": body["model"]}
+        if not body.get("stream"):
+            message = {"role": "assistant", "content": text, "tool_calls": wire}
+            choice = {"index": 0, "message": message, "finish_reason": "tool_calls", "logprobs": None}
+            return self.send_json(200, {**base, "object": "chat.completion", "choices": [choice], "usage": counts})
+        deltas: list[dict[str, Any]] = [{"role": "assistant", "content": text}]
+        for index, call in enumerate(wire):
+            head = {"index": index, "id": call["id"], "type": "function"}
+            deltas.append({"tool_calls": [{**head, "function": {"name": call["function"]["name"], "arguments": ""}}]})
+            text = call["function"]["arguments"]
+            for at in range(0, len(text), FRAGMENT):
+                deltas.append({"tool_calls": [{"index": index, "function": {"arguments": text[at : at + FRAGMENT]}}]})
+        events: list[dict[str, Any]] = [{"index": 0, "delta": d, "finish_reason": None} for d in deltas]
+        events.append({"index": 0, "delta": {}, "finish_reason": "tool_calls"})
+        frames = [{**base, "object": "chat.completion.chunk", "choices": [e]} for e in events]
+        if (body.get("stream_options") or {}).get("include_usage"):
+            frames.append({**base, "object": "chat.completion.chunk", "choices": [], "usage": counts})
+        self.start_stream("text/event-stream")
+        self.stream_pieces(iter([*(f"data: {json.dumps(f)}\n\n".encode() for f in frames), b"data: [DONE]\n\n"]))
         return None
 
     def events(self, chunks: Iterator[Chunk], model: str, chat: bool, include_usage: bool) -> Iterator[bytes]:

@@ -7,7 +7,6 @@ sync and async loops share one frame decoder and one stream state: only the I/O 
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
@@ -16,6 +15,7 @@ from typing import Any
 from chi_llm.adapters.providers.http.errors import error_text, stream_error
 from chi_llm.adapters.providers.http.framing import Frame, FrameDecoder, Framing, LineSplitter
 from chi_llm.adapters.providers.http.stream_state import CHARS_PER_TOKEN, Event, StreamState, estimate_tokens
+from chi_llm.adapters.providers.http.tool_text import tools_text, turn_text
 from chi_llm.adapters.providers.http.transport import HttpTransport
 from chi_llm.domain.errors import BackendUnavailable, ConfigError, GenerationFailed, redact
 from chi_llm.domain.generation import Chunk, Completion, GenerationRequest, answer_room, collect
@@ -31,14 +31,15 @@ def has_tool_turns(messages: tuple[Message, ...]) -> bool:
 
 
 def fit_messages(messages: tuple[Message, ...], context: int, room: int) -> tuple[Message, ...]:
-    """Drop the oldest turns (never the system prompt or the last turn; a turn's tool calls go
-    with their results), then the start of the last turn, until the estimated prompt leaves
-    `room` tokens to answer in."""
+    """Drop the oldest turns (never the system prompt or the last round: the last turn, and when
+    it is a tool result, the results and the call they answer), a turn's tool calls going with
+    their results, then the start of the last turn, until the estimated prompt leaves `room`
+    tokens to answer in."""
     turns = list(messages)
     budget = max(context - room, 1)
 
     def size() -> int:
-        return sum(estimate_tokens(_said(t)) + 4 for t in turns)
+        return sum(estimate_tokens(turn_text(t)) + 4 for t in turns)
 
     while size() > budget:
         kept = len(turns) - _last_round(turns)
@@ -52,11 +53,6 @@ def fit_messages(messages: tuple[Message, ...], context: int, room: int) -> tupl
             break
         turns[-1] = replace(last, content=last.content[excess_chars:])
     return tuple(turns)
-
-
-def _said(turn: Message) -> str:
-    """What a turn puts in the prompt: its text and its calls' arguments."""
-    return turn.content + "".join(c.raw or json.dumps(dict(c.arguments)) for c in turn.tool_calls)
 
 
 def _last_round(turns: list[Message]) -> int:
@@ -152,8 +148,10 @@ class HttpTextGenerator(TextGenerator, ModelLister):
         return request
 
     def _prompt_estimate(self, request: GenerationRequest) -> int:
-        text = request.prompt if request.prompt is not None else " ".join(_said(m) for m in request.messages)
-        return estimate_tokens(text)
+        if request.prompt is not None:
+            return estimate_tokens(request.prompt)
+        tools = request.options.tools
+        return estimate_tokens(" ".join([*map(turn_text, request.messages), *([tools_text(tools)] if tools else [])]))
 
     def _state(self, request: GenerationRequest) -> StreamState:
         return StreamState(
@@ -260,5 +258,5 @@ class HttpTextGenerator(TextGenerator, ModelLister):
                 f"{self.name} at {self.transport.base_url} answered without a generation; is `base_url` right?",
                 backend=self.name,
             )
-        final = state.final(whole_text=event.text if event is not None else "")
+        final = state.final(whole_text=event.text + "".join(call.arguments for call in event.tool_calls))
         return collect([c for c in (chunk, final) if c is not None], model=request.model)

@@ -22,6 +22,13 @@ _CONTEXT_WORDS = re.compile(
     re.IGNORECASE,
 )
 _NUMBERS = re.compile(r"\d[\d,]*")
+# A server or model refusing tools: Ollama ("<model> does not support tools"), vLLM ('"auto" tool
+# choice requires --enable-auto-tool-choice'), llama.cpp's server ("tools param requires --jinja").
+_NO_TOOLS = re.compile(
+    r"does not support (?:tools|tool|function)|tool choice requires|tools? param requires|"
+    r"(?:tool|function) calling is not (?:supported|enabled)",
+    re.IGNORECASE,
+)
 
 
 def error_text(body: Any) -> str:
@@ -80,7 +87,17 @@ def map_status(
         return RateLimited(f"{backend} is rate limiting requests ({message}); wait and retry", backend=backend)
     if status >= 500:
         return BackendUnavailable(f"{backend} at {url} failed ({status}: {message}); try again later", backend=backend)
+    if _NO_TOOLS.search(message):
+        return _no_tools(f"{status}: {message}", backend)
     return GenerationFailed(f"{backend} rejected the request ({status}: {message})", backend=backend)
+
+
+def _no_tools(said: str, backend: str) -> GenerationFailed:
+    return GenerationFailed(
+        f"{backend} cannot call tools with this model or server ({said}); use a model (or server "
+        "settings) that supports tool calling, or ask without tools",
+        backend=backend,
+    )
 
 
 _IN_STREAM: tuple[tuple[re.Pattern[str], Callable[[str, str, int | None], ChiLlmError]], ...] = (
@@ -93,6 +110,7 @@ _IN_STREAM: tuple[tuple[re.Pattern[str], Callable[[str, str, int | None], ChiLlm
         re.compile(r"overloaded|unavailable|try again later", re.IGNORECASE),
         lambda m, b, _: BackendUnavailable(f"{b} is overloaded or unavailable ({m}); try again later", backend=b),
     ),
+    (_NO_TOOLS, lambda m, b, _: _no_tools(m, b)),
 )
 
 

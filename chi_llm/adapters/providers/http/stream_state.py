@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chi_llm.adapters.providers.http.errors import stream_error
 from chi_llm.domain.errors import redact
@@ -19,8 +19,9 @@ def estimate_tokens(text: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """What one stream frame (or a whole response) says: a text delta, pieces of tool calls, a
-    finish reason, usage, or an error."""
+    """What one stream frame (or a whole response) says: a text delta, tool-call pieces, a finish
+    reason, usage, or an error. `whole_calls`: the pieces are whole calls (a provider that sends
+    each call complete), numbered here in stream order whatever index the server gave."""
 
     text: str = ""
     tool_calls: tuple[ToolCallDelta, ...] = ()
@@ -28,6 +29,7 @@ class Event:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     error: str | None = None
+    whole_calls: bool = False
 
 
 def _count(value: object, previous: int | None) -> int | None:
@@ -55,6 +57,8 @@ class StreamState:
         self.deltas = 0
         self.events = 0  # events understood: a stream that says nothing is not a generation
         self.first: float | None = None
+        self.calls = 0  # whole calls numbered so far (`Event.whole_calls`)
+        self.called = False  # the answer asked for tool calls
 
     def absorb(self, event: Event | None) -> Chunk | None:
         """The chunk to hand on for `event`, if any. A reported error is raised, mapped by the
@@ -68,12 +72,25 @@ class StreamState:
             self.finish = event.finish
         self.prompt_tokens = _count(event.prompt_tokens, self.prompt_tokens)
         self.completion_tokens = _count(event.completion_tokens, self.completion_tokens)
-        if not event.text and not event.tool_calls:
+        calls = event.tool_calls
+        if event.whole_calls:
+            calls = tuple(replace(call, index=self.calls + i) for i, call in enumerate(calls))
+            self.calls += len(calls)
+        if not event.text and not calls:
             return None
+        self.called = self.called or bool(calls)
         self.deltas += 1
         if self.first is None:
             self.first = time.perf_counter() - self.started
-        return Chunk(text=event.text, tool_calls=event.tool_calls)
+        return Chunk(text=event.text, tool_calls=calls)
+
+    def _finish(self) -> FinishReason:
+        """The server's finish reason, told by what came: an answer with tool calls finishes
+        "tool_calls" (some servers say "stop"), unless it was cut off ("length"); "tool_calls"
+        without any call is a plain stop."""
+        if self.finish == "length":
+            return "length"
+        return "tool_calls" if self.called else "stop"
 
     def final(self, *, whole_text: str | None = None) -> Chunk:
         """The last chunk: finish reason, usage (the server's, else estimated), timings.
@@ -82,7 +99,7 @@ class StreamState:
         if completion is None:
             completion = (estimate_tokens(whole_text) if whole_text else 0) if whole_text is not None else self.deltas
         return Chunk(
-            finish_reason=self.finish or "stop",
+            finish_reason=self._finish(),
             usage=Usage(
                 prompt_tokens=self.prompt_tokens if self.prompt_tokens is not None else self.prompt_estimate,
                 completion_tokens=completion,
