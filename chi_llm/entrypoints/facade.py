@@ -24,6 +24,7 @@ from chi_llm.domain.generation import (
 from chi_llm.domain.messages import Message, history_to_messages
 from chi_llm.domain.ports import TextGenerator
 from chi_llm.entrypoints.container import Container, profile_model
+from chi_llm.entrypoints.facade_tools import ToolCalls
 from chi_llm.entrypoints.legacy_calls import LegacyCalls, model_argument, plain_options, provider_argument, raw_wanted
 from chi_llm.entrypoints.wiring import wire
 
@@ -47,11 +48,12 @@ def show_log_lines() -> None:
     logger.setLevel(logging.INFO)
 
 
-class MicroLLM(LegacyCalls):
+class MicroLLM(ToolCalls, LegacyCalls):
     """Text generation with zero configuration, on the embedded default model unless told otherwise.
 
     Every argument left as None comes from configuration (environment, project file, global
-    file, defaults); see `chi-llm config show --explain`. Every call also takes per-call
+    file, defaults); see `chi-llm config show --explain`. Tool calling: `chat(..., tools=...)`
+    and the tool loop `act` (facade_tools.ToolCalls). Every call also takes per-call
     `temperature`, `top_p`, `max_tokens`, `stop`, `seed` and `truncate`.
 
     After each call (and after a stream is fully consumed) `last_completion` holds the
@@ -269,15 +271,6 @@ class MicroLLM(LegacyCalls):
     def generate(self, prompt: str, *, system: str | None = None, **options: Any) -> str:
         return self.run(self._chat(prompt, None, system, options)).text
 
-    def chat(
-        self,
-        message: str,
-        history: Iterable[Mapping[str, str]] | None = None,
-        system: str | None = None,
-        **options: Any,
-    ) -> str:
-        return self.run(self._chat(message, history, system, options)).text
-
     def complete(self, text: str, **options: Any) -> str:
         """Continue `text` as raw text, with no chat template."""
         return self.run(self._raw(text, options)).text
@@ -322,15 +315,6 @@ class MicroLLM(LegacyCalls):
 
     async def agenerate(self, prompt: str, *, system: str | None = None, **options: Any) -> str:
         return (await self.arun(self._chat(prompt, None, system, options))).text
-
-    async def achat(
-        self,
-        message: str,
-        history: Iterable[Mapping[str, str]] | None = None,
-        system: str | None = None,
-        **options: Any,
-    ) -> str:
-        return (await self.arun(self._chat(message, history, system, options))).text
 
     async def acomplete(self, text: str, **options: Any) -> str:
         return (await self.arun(self._raw(text, options))).text
