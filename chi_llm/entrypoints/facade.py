@@ -26,6 +26,8 @@ from chi_llm.domain.ports import TextGenerator
 from chi_llm.entrypoints.container import Container, profile_model
 from chi_llm.entrypoints.facade_tools import ToolCalls
 from chi_llm.entrypoints.legacy_calls import LegacyCalls, model_argument, plain_options, provider_argument, raw_wanted
+from chi_llm.entrypoints.session_tools import SessionTools
+from chi_llm.entrypoints.tool_history import entry, turns
 from chi_llm.entrypoints.wiring import wire
 
 _OPTION_NAMES = ("temperature", "top_p", "max_tokens", "stop", "seed", "truncate", "json")
@@ -215,7 +217,7 @@ class MicroLLM(ToolCalls, LegacyCalls):
         chat = ChatSession(
             self._service,
             system=system if system is not None else self._service.system,
-            history=list(history_to_messages(history)),
+            history=turns(history),
         )
         if state is not None:
             self._router.import_session(chat.id, state)
@@ -338,9 +340,10 @@ class MicroLLM(ToolCalls, LegacyCalls):
         return self._atexts(self._chat(message, history, system, options))
 
 
-class Session:
+class Session(SessionTools):
     """A conversation on a MicroLLM (`llm.session()`): `chat`, `stream`, `achat`, `astream` take
-    the new message and the per-call options; `history` holds the turns so far."""
+    the new message and the per-call options; `act` and its twins run the tool loop on it
+    (session_tools); `history` holds the turns so far."""
 
     def __init__(self, llm: MicroLLM, chat: ChatSession) -> None:
         self._llm = llm
@@ -351,8 +354,10 @@ class Session:
         return self._chat.id
 
     @property
-    def history(self) -> list[dict[str, str]]:
-        return [{"role": m.role, "content": m.content} for m in self._chat.history]
+    def history(self) -> list[dict[str, Any]]:
+        """The turns so far as mappings (role, content; and the tool fields of tool turns, see
+        tool_history)."""
+        return [entry(m) for m in self._chat.history]
 
     def chat(self, message: str, **options: Any) -> str:
         return self._llm._record(self._chat.send(message, self._llm._options(options))).text

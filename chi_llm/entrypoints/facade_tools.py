@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any, overload
 
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.generation import Completion, GenerationOptions, GenerationRequest
-from chi_llm.domain.messages import Message, history_to_messages
+from chi_llm.domain.messages import Message
 from chi_llm.domain.tools import ToolCall
+from chi_llm.entrypoints.tool_history import History, turns
 
 if TYPE_CHECKING:
     from chi_llm.application.generation import GenerationService
@@ -19,17 +20,7 @@ if TYPE_CHECKING:
     from chi_llm.application.tools.drive import Hooks
     from chi_llm.entrypoints.container import Container
 
-History = Iterable[Message | Mapping[str, str]]
 DEFAULT_TOOL_TIMEOUT = 60.0  # seconds a tool call may take in the loop before its result is an error
-
-
-def turns(history: History | None) -> list[Message]:
-    """History as messages: Message objects (tool calls and results among them) as they are,
-    mappings as `history_to_messages` reads them."""
-    found: list[Message] = []
-    for turn in history or ():
-        found.extend([turn] if isinstance(turn, Message) else history_to_messages([turn]))
-    return found
 
 
 class ToolCalls:
@@ -177,8 +168,6 @@ class ToolCalls:
         options: Mapping[str, Any],
     ) -> tuple[ToolLoop, Hooks]:
         """The loop and its hooks, made now so that bad arguments are refused at the call."""
-        from chi_llm.application.tools import Hooks, ToolLoop
-
         history = settings["history"]
         asked = [Message(role="user", content=prompt)] if isinstance(prompt, str) else turns(prompt)
         if not asked:
@@ -186,6 +175,13 @@ class ToolCalls:
         request = self._service.chat_request(
             [*turns(history), *asked], self._options(options), system=settings["system"]
         )
+        return self._loop_for(request, tools, settings)
+
+    def _loop_for(
+        self, request: GenerationRequest, tools: Iterable[ToolLike], settings: Mapping[str, Any]
+    ) -> tuple[ToolLoop, Hooks]:
+        from chi_llm.application.tools import Hooks, ToolLoop
+
         box = self._toolbox(tools, settings["tool_choice"], settings["parallel_tool_calls"])
         hooks = Hooks(
             before_call=settings["before_call"], after_call=settings["after_call"], timeout=settings["tool_timeout"]
