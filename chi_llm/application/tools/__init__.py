@@ -1,6 +1,7 @@
 """Tools for tool calling: Python functions described as tools, and the toolbox that offers
 them to a model and runs the calls it makes."""
 
+from chi_llm.application.tools.approval import Verdict
 from chi_llm.application.tools.drive import Hooks, arun_loop, run_loop
 from chi_llm.application.tools.events import (
     ActResult,
@@ -12,7 +13,7 @@ from chi_llm.application.tools.events import (
     TextDelta,
 )
 from chi_llm.application.tools.function_tool import FunctionTool, tool
-from chi_llm.application.tools.loop_state import ToolLoop, Verdict
+from chi_llm.application.tools.loop_state import ToolLoop
 from chi_llm.application.tools.signature import describe
 from chi_llm.application.tools.toolbox import Toolbox, ToolLike, toolbox
 

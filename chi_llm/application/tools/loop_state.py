@@ -4,21 +4,19 @@ drivers (tools.drive) only stream, ask the hooks and run the tools."""
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from chi_llm.application.tools.approval import refusal
 from chi_llm.application.tools.events import ActResult, CallResult, CallStatus, Finished, RoundDone, TextDelta
+from chi_llm.application.tools.lenient_calls import lenient_collect
 from chi_llm.application.tools.result_text import error_text, result_text
 from chi_llm.application.tools.toolbox import Toolbox
 from chi_llm.domain.errors import InvalidRequest, InvalidToolCall, ToolLoopLimit
-from chi_llm.domain.generation import Chunk, Completion, GenerationRequest, collect
+from chi_llm.domain.generation import Chunk, Completion, GenerationRequest
 from chi_llm.domain.messages import Message
-from chi_llm.domain.tools import ToolCall, ToolCallDelta, assemble
-
-# before_call's answer: True or None allows the call; False refuses it; a text refuses it, saying why
-Verdict = bool | str | None
+from chi_llm.domain.tools import ToolCall
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -65,25 +63,9 @@ class ToolLoop:
         return TextDelta(round=self.round, text=text)
 
     def answered(self, chunks: Sequence[Chunk], model: str | None = None) -> Completion:
-        """The round's completion. A call whose arguments are not JSON is kept (with no
-        arguments) so that the error goes back to the model instead of ending the loop."""
-        deltas = [delta for chunk in chunks for delta in chunk.tool_calls]
-        whole = collect([replace(chunk, tool_calls=()) for chunk in chunks], model=model)
-        return replace(
-            whole, tool_calls=tuple(self._call(deltas, index) for index in sorted({d.index for d in deltas}))
-        )
-
-    def _call(self, deltas: list[ToolCallDelta], index: int) -> ToolCall:
-        mine = [delta for delta in deltas if delta.index == index]
-        try:
-            return assemble(mine)[0]
-        except InvalidRequest as error:
-            name = next((d.name for d in mine if d.name), None)
-            if name is None:
-                raise
-            call_id = next((d.id for d in mine if d.id), None) or f"call_{index}"
-            self._unreadable[call_id] = f"{error.message}; call it again with a JSON object as its arguments"
-            return ToolCall(id=call_id, name=name, arguments={}, raw="".join(d.arguments for d in mine))
+        """The round's completion (a call whose arguments are not JSON kept, for its error to go
+        back to the model)."""
+        return lenient_collect(chunks, model, self._unreadable)
 
     def check(self, completion: Completion) -> list[Checked]:
         """Each call, its arguments converted for the tool, or its error result for the model.
@@ -123,16 +105,8 @@ class ToolLoop:
 
     def verdict(self, call: ToolCall, said: object) -> CallResult | None:
         """before_call's answer: None when the call may run, else its refusal result."""
-        if inspect.isawaitable(said):
-            if inspect.iscoroutine(said):
-                said.close()  # never awaited: close it rather than leave a warning behind
-            raise InvalidRequest("before_call returned an awaitable; use an async driver (aact) for async hooks")
-        if said is None or said is True:
-            return None
-        if said is False or isinstance(said, str):
-            why = f": {said}" if isinstance(said, str) and said.strip() else ""
-            return self._result(call, f"the application refused to run tool {call.name!r}{why}", "refused")
-        raise InvalidRequest(f"before_call returns True, None, False or a reason (text), got {said!r}")
+        reason = refusal(call, said)
+        return None if reason is None else self._result(call, reason, "refused")
 
     def returned(self, call: ToolCall, value: Any) -> CallResult:
         return CallResult(round=self.round, call=call, content=result_text(value), value=value)
