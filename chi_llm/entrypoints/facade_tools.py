@@ -236,12 +236,9 @@ class ToolCalls:
         refused or takes longer than `tool_timeout` seconds gives the model an error result;
         ToolLoopLimit past `max_rounds` rounds with calls, InvalidToolCall when the model calls a
         tool wrongly twice in a row. Takes `act_stream`'s arguments."""
-        from chi_llm.application.tools import Finished
+        from chi_llm.application.tools import outcome
 
-        for event in self.act_stream(prompt, tools, **settings):
-            if isinstance(event, Finished):
-                return event.result
-        raise AssertionError("the tool loop ended without a Finished event")  # pragma: no cover
+        return outcome(self.act_stream(prompt, tools, **settings))
 
     def aact_stream(
         self,
@@ -264,9 +261,6 @@ class ToolCalls:
 
     async def aact(self, prompt: str | History, tools: Iterable[ToolLike], **settings: Any) -> ActResult:
         """`act` in asyncio: a round's calls run concurrently; the hooks may be async."""
-        from chi_llm.application.tools import Finished
+        from chi_llm.application.tools import aoutcome
 
-        async for event in self.aact_stream(prompt, tools, **settings):
-            if isinstance(event, Finished):
-                return event.result
-        raise AssertionError("the tool loop ended without a Finished event")  # pragma: no cover
+        return await aoutcome(self.aact_stream(prompt, tools, **settings))

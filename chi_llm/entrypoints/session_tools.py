@@ -73,18 +73,12 @@ class SessionTools:
 
     def act(self, message: str, tools: Iterable[ToolLike], **settings: Any) -> ActResult:
         """`MicroLLM.act` on this conversation; its turns are kept in the history."""
-        from chi_llm.application.tools import Finished
+        from chi_llm.application.tools import outcome
 
-        for event in self.act_stream(message, tools, **settings):
-            if isinstance(event, Finished):
-                return event.result
-        raise AssertionError("the tool loop ended without a Finished event")  # pragma: no cover
+        return outcome(self.act_stream(message, tools, **settings))
 
     async def aact(self, message: str, tools: Iterable[ToolLike], **settings: Any) -> ActResult:
         """`act` in asyncio."""
-        from chi_llm.application.tools import Finished
+        from chi_llm.application.tools import aoutcome
 
-        async for event in self.aact_stream(message, tools, **settings):
-            if isinstance(event, Finished):
-                return event.result
-        raise AssertionError("the tool loop ended without a Finished event")  # pragma: no cover
+        return await aoutcome(self.aact_stream(message, tools, **settings))

@@ -2,7 +2,7 @@
 them to a model and runs the calls it makes."""
 
 from chi_llm.application.tools.approval import Verdict
-from chi_llm.application.tools.drive import Hooks, arun_loop, run_loop
+from chi_llm.application.tools.drive import Hooks, aoutcome, arun_loop, outcome, run_loop
 from chi_llm.application.tools.events import (
     ActResult,
     CallResult,
@@ -31,8 +31,10 @@ __all__ = [
     "ToolLoop",
     "Toolbox",
     "Verdict",
+    "aoutcome",
     "arun_loop",
     "describe",
+    "outcome",
     "run_loop",
     "tool",
     "toolbox",

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from chi_llm.application.generation import GenerationService
-from chi_llm.application.tools.events import CallResult, CallStarted, LoopEvent
+from chi_llm.application.tools.events import ActResult, CallResult, CallStarted, Finished, LoopEvent
 from chi_llm.application.tools.execution import Outcome, arun_call, run_call
 from chi_llm.application.tools.loop_state import Checked, ToolLoop
+from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.generation import Chunk, Completion, aclose_stream, close_stream
 from chi_llm.domain.tools import ToolCall
 
@@ -136,3 +137,19 @@ async def arun_loop(service: GenerationService, loop: ToolLoop, hooks: Hooks) ->
             return
         async for event in _acalls(loop, hooks, completion):
             yield event
+
+
+def outcome(events: Iterable[LoopEvent]) -> ActResult:
+    """Run the loop's events through to its result."""
+    for event in events:
+        if isinstance(event, Finished):
+            return event.result
+    raise InvalidRequest("the tool loop ended without an answer")  # a driver always finishes or raises
+
+
+async def aoutcome(events: AsyncIterator[LoopEvent]) -> ActResult:
+    """`outcome` for the async driver."""
+    async for event in events:
+        if isinstance(event, Finished):
+            return event.result
+    raise InvalidRequest("the tool loop ended without an answer")  # a driver always finishes or raises
