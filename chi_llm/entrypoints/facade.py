@@ -21,7 +21,7 @@ from chi_llm.domain.generation import (
     atexts,
     texts,
 )
-from chi_llm.domain.messages import Message, history_to_messages
+from chi_llm.domain.messages import Message
 from chi_llm.domain.ports import TextGenerator
 from chi_llm.entrypoints.container import Container, profile_model
 from chi_llm.entrypoints.facade_tools import ToolCalls
@@ -254,8 +254,8 @@ class MicroLLM(ToolCalls, LegacyCalls):
         options = dict(options)
         if raw_wanted(options) and not history and system is None:
             return self._raw(message, options)
-        turns = [*history_to_messages(history), Message(role="user", content=message)]
-        return self._service.chat_request(turns, self._options(options), system=system)
+        asked = [*turns(history), Message(role="user", content=message)]
+        return self._service.chat_request(asked, self._options(options), system=system)
 
     def _raw(self, text: str, options: Mapping[str, Any]) -> GenerationRequest:
         return self._service.raw_request(text, self._options(options))

@@ -16,7 +16,7 @@ from chi_llm.entrypoints.tool_history import History, turns
 
 if TYPE_CHECKING:
     from chi_llm.application.generation import GenerationService
-    from chi_llm.application.tools import ActResult, CallResult, LoopEvent, ToolLike, ToolLoop
+    from chi_llm.application.tools import ActResult, CallResult, LoopEvent, Toolbox, ToolLike, ToolLoop
     from chi_llm.application.tools.drive import Hooks
     from chi_llm.entrypoints.container import Container
 
@@ -153,7 +153,7 @@ class ToolCalls:
         return completion if tools is not None else completion.text
 
     # -- the tool loop ---------------------------------------------------------------------------
-    def _toolbox(self, tools: Iterable[ToolLike], choice: str, parallel: bool | None) -> Any:
+    def _toolbox(self, tools: Iterable[ToolLike], choice: str, parallel: bool | None) -> Toolbox:
         from chi_llm.application.tools import toolbox
 
         if isinstance(tools, str | bytes) or not isinstance(tools, Iterable):

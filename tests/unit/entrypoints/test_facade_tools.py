@@ -304,3 +304,16 @@ def test_sync_and_async_loops_give_the_same_messages() -> None:
     assert [m.tool_call_id for m in synced.messages] == [m.tool_call_id for m in awaited.messages]
     assert synced.messages[0].role == "system" and synced.text == awaited.text == "Done."
     assert [r.content for r in synced.calls] == ["4", "-3", awaited.calls[2].content]
+
+
+def test_chat_without_tools_takes_message_objects_in_history_too() -> None:
+    llm = fake_llm("fine")
+    assert (
+        llm.chat("and now?", history=[Message(role="user", content="hi"), {"role": "assistant", "content": "hey"}])
+        == "fine"
+    )
+    assert [(m.role, m.content) for m in sent(llm)[0].messages] == [
+        ("user", "hi"),
+        ("assistant", "hey"),
+        ("user", "and now?"),
+    ]
