@@ -234,8 +234,12 @@ class ToolCalls:
         results go back to it, and the next round begins. Returns the ActResult (final `text`,
         `completion`, every `messages`, the `calls`' results, `rounds`). A tool that raises, is
         refused or takes longer than `tool_timeout` seconds gives the model an error result;
-        ToolLoopLimit past `max_rounds` rounds with calls, InvalidToolCall when the model calls a
-        tool wrongly twice in a row. Takes `act_stream`'s arguments."""
+        ToolLoopLimit when round `max_rounds` still asks for calls, InvalidToolCall when the model
+        calls a tool wrongly (unknown, or arguments off its schema) in two rounds in a row (once,
+        the error goes back to it). With a `tool_timeout` a sync tool runs in a worker thread
+        (left to finish on timeout, its result ignored); `tool_timeout=None` runs it in this
+        thread with no limit. A tool's result goes back as text: a str as is, else JSON. Takes
+        `act_stream`'s arguments."""
         from chi_llm.application.tools import outcome
 
         return outcome(self.act_stream(prompt, tools, **settings))
