@@ -61,6 +61,27 @@ class ToolsUnsupported(InvalidRequest):
     kind = "tools_unsupported"
 
 
+class InvalidToolCall(InvalidRequest):
+    """The model called a tool that was not offered, or with arguments that do not follow its
+    schema, again right after the error went back to it: the tool loop stops."""
+
+    kind = "invalid_tool_call"
+
+
+class ToolLoopLimit(InvalidRequest):
+    """The model still asked for tool calls after `max_rounds` rounds of the tool loop.
+
+    Attributes:
+        rounds: the rounds run.
+    """
+
+    kind = "tool_loop_limit"
+
+    def __init__(self, message: str, *, rounds: int, backend: str = "tools") -> None:
+        super().__init__(message, backend=backend)
+        self.rounds = rounds
+
+
 class ModelNotFound(ChiLlmError):
     """The requested model is not known or its file does not exist."""
 

@@ -21,10 +21,13 @@ from chi_llm.domain.generation import (
     atexts,
     texts,
 )
-from chi_llm.domain.messages import Message, history_to_messages
+from chi_llm.domain.messages import Message
 from chi_llm.domain.ports import TextGenerator
 from chi_llm.entrypoints.container import Container, profile_model
+from chi_llm.entrypoints.facade_tools import ToolCalls
 from chi_llm.entrypoints.legacy_calls import LegacyCalls, model_argument, plain_options, provider_argument, raw_wanted
+from chi_llm.entrypoints.session_tools import SessionTools
+from chi_llm.entrypoints.tool_history import entry, turns
 from chi_llm.entrypoints.wiring import wire
 
 _OPTION_NAMES = ("temperature", "top_p", "max_tokens", "stop", "seed", "truncate", "json")
@@ -47,11 +50,12 @@ def show_log_lines() -> None:
     logger.setLevel(logging.INFO)
 
 
-class MicroLLM(LegacyCalls):
+class MicroLLM(ToolCalls, LegacyCalls):
     """Text generation with zero configuration, on the embedded default model unless told otherwise.
 
     Every argument left as None comes from configuration (environment, project file, global
-    file, defaults); see `chi-llm config show --explain`. Every call also takes per-call
+    file, defaults); see `chi-llm config show --explain`. Tool calling: `chat(..., tools=...)`
+    and the tool loop `act` (facade_tools.ToolCalls). Every call also takes per-call
     `temperature`, `top_p`, `max_tokens`, `stop`, `seed` and `truncate`.
 
     After each call (and after a stream is fully consumed) `last_completion` holds the
@@ -213,7 +217,7 @@ class MicroLLM(LegacyCalls):
         chat = ChatSession(
             self._service,
             system=system if system is not None else self._service.system,
-            history=list(history_to_messages(history)),
+            history=turns(history),
         )
         if state is not None:
             self._router.import_session(chat.id, state)
@@ -250,8 +254,8 @@ class MicroLLM(LegacyCalls):
         options = dict(options)
         if raw_wanted(options) and not history and system is None:
             return self._raw(message, options)
-        turns = [*history_to_messages(history), Message(role="user", content=message)]
-        return self._service.chat_request(turns, self._options(options), system=system)
+        asked = [*turns(history), Message(role="user", content=message)]
+        return self._service.chat_request(asked, self._options(options), system=system)
 
     def _raw(self, text: str, options: Mapping[str, Any]) -> GenerationRequest:
         return self._service.raw_request(text, self._options(options))
@@ -268,15 +272,6 @@ class MicroLLM(LegacyCalls):
 
     def generate(self, prompt: str, *, system: str | None = None, **options: Any) -> str:
         return self.run(self._chat(prompt, None, system, options)).text
-
-    def chat(
-        self,
-        message: str,
-        history: Iterable[Mapping[str, str]] | None = None,
-        system: str | None = None,
-        **options: Any,
-    ) -> str:
-        return self.run(self._chat(message, history, system, options)).text
 
     def complete(self, text: str, **options: Any) -> str:
         """Continue `text` as raw text, with no chat template."""
@@ -323,15 +318,6 @@ class MicroLLM(LegacyCalls):
     async def agenerate(self, prompt: str, *, system: str | None = None, **options: Any) -> str:
         return (await self.arun(self._chat(prompt, None, system, options))).text
 
-    async def achat(
-        self,
-        message: str,
-        history: Iterable[Mapping[str, str]] | None = None,
-        system: str | None = None,
-        **options: Any,
-    ) -> str:
-        return (await self.arun(self._chat(message, history, system, options))).text
-
     async def acomplete(self, text: str, **options: Any) -> str:
         return (await self.arun(self._raw(text, options))).text
 
@@ -354,9 +340,10 @@ class MicroLLM(LegacyCalls):
         return self._atexts(self._chat(message, history, system, options))
 
 
-class Session:
+class Session(SessionTools):
     """A conversation on a MicroLLM (`llm.session()`): `chat`, `stream`, `achat`, `astream` take
-    the new message and the per-call options; `history` holds the turns so far."""
+    the new message and the per-call options; `act` and its twins run the tool loop on it
+    (session_tools); `history` holds the turns so far."""
 
     def __init__(self, llm: MicroLLM, chat: ChatSession) -> None:
         self._llm = llm
@@ -367,8 +354,10 @@ class Session:
         return self._chat.id
 
     @property
-    def history(self) -> list[dict[str, str]]:
-        return [{"role": m.role, "content": m.content} for m in self._chat.history]
+    def history(self) -> list[dict[str, Any]]:
+        """The turns so far as mappings (role, content; and the tool fields of tool turns, see
+        tool_history)."""
+        return [entry(m) for m in self._chat.history]
 
     def chat(self, message: str, **options: Any) -> str:
         return self._llm._record(self._chat.send(message, self._llm._options(options))).text

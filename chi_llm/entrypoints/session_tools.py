@@ -1,0 +1,84 @@
+"""A Session's tool loop: `act`, `aact`, `act_stream`, `aact_stream` run `MicroLLM.act`'s loop on
+the conversation (its history, system prompt and cache) and keep every turn in its history: the
+user's message, each assistant turn with its calls, each tool result, the final answer."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from chi_llm.domain.errors import InvalidRequest
+from chi_llm.domain.generation import GenerationRequest
+
+if TYPE_CHECKING:
+    from chi_llm.application.chat_session import ChatSession
+    from chi_llm.application.tools import ActResult, LoopEvent, ToolLike, ToolLoop
+    from chi_llm.application.tools.drive import Hooks
+    from chi_llm.entrypoints.facade import MicroLLM
+
+LOOP_SETTINGS = ("max_rounds", "before_call", "after_call", "tool_timeout", "tool_choice", "parallel_tool_calls")
+
+
+class SessionTools:
+    """Mixed into Session."""
+
+    _llm: MicroLLM
+    _chat: ChatSession
+
+    def _session_loop(
+        self, message: str, tools: Iterable[ToolLike], given: dict[str, Any]
+    ) -> tuple[GenerationRequest, ToolLoop, Hooks]:
+        from chi_llm.entrypoints.facade_tools import DEFAULT_TOOL_TIMEOUT
+
+        if "history" in given or "system" in given:
+            raise InvalidRequest("a session's act takes its history and system prompt from the session")
+        settings = {
+            "max_rounds": 8,
+            "before_call": None,
+            "after_call": None,
+            "tool_timeout": DEFAULT_TOOL_TIMEOUT,
+            "tool_choice": "auto",
+            "parallel_tool_calls": None,
+        }
+        settings.update({key: given.pop(key) for key in LOOP_SETTINGS if key in given})
+        request = self._chat.request(message, self._llm._options(given))
+        return (request, *self._llm._loop_for(request, tools, settings))
+
+    def _keep(self, request: GenerationRequest, event: LoopEvent) -> None:
+        from chi_llm.application.tools import Finished
+
+        if isinstance(event, Finished):  # from the user's message on (the request's last)
+            self._chat.history.extend(event.result.messages[len(request.messages) - 1 :])
+
+    def act_stream(self, message: str, tools: Iterable[ToolLike], **settings: Any) -> Iterator[LoopEvent]:
+        """`MicroLLM.act_stream` on this conversation (its arguments but history and system);
+        the turns join the history when the loop finishes."""
+        request, loop, hooks = self._session_loop(message, tools, settings)
+        return self._events(request, self._llm._events(loop, hooks))
+
+    def _events(self, request: GenerationRequest, events: Iterator[LoopEvent]) -> Iterator[LoopEvent]:
+        for event in events:
+            self._keep(request, event)
+            yield event
+
+    async def _aevents(self, request: GenerationRequest, events: AsyncIterator[LoopEvent]) -> AsyncIterator[LoopEvent]:
+        async for event in events:
+            self._keep(request, event)
+            yield event
+
+    def aact_stream(self, message: str, tools: Iterable[ToolLike], **settings: Any) -> AsyncIterator[LoopEvent]:
+        """`act_stream` in asyncio."""
+        request, loop, hooks = self._session_loop(message, tools, settings)
+        return self._aevents(request, self._llm._aevents(loop, hooks))
+
+    def act(self, message: str, tools: Iterable[ToolLike], **settings: Any) -> ActResult:
+        """`MicroLLM.act` on this conversation; its turns are kept in the history."""
+        from chi_llm.application.tools import outcome
+
+        return outcome(self.act_stream(message, tools, **settings))
+
+    async def aact(self, message: str, tools: Iterable[ToolLike], **settings: Any) -> ActResult:
+        """`act` in asyncio."""
+        from chi_llm.application.tools import aoutcome
+
+        return await aoutcome(self.aact_stream(message, tools, **settings))
