@@ -4,7 +4,8 @@
 #                            UI (cargo), and every tier (tests/unit, contract, integration, e2e),
 #                            listing the 25 slowest tests. CI runs this (.ci/run).
 #   scripts/test.sh --fast   the edit loop: lint, formatting, types, import contracts and tests/unit
-#                            (in-process: no real model, no subprocess); no setup unless .venv is
+#                            (in-process: no real model, no subprocess; property tests with a fifth
+#                            of their examples); no setup unless .venv is
 #                            missing, no cargo. Under 2 minutes on 2 cores once mypy's cache is warm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +23,8 @@ fi
 .venv/bin/mypy --strict examples
 .venv/bin/lint-imports
 if $fast; then
-  exec .venv/bin/pytest tests/unit "$@"
+  # a fifth of the property tests' examples (tests/conftest.py); the full run keeps them all
+  CHI_LLM_HYPOTHESIS_PROFILE=chi_llm-fast exec .venv/bin/pytest tests/unit "$@"
 fi
 # The terminal UI: formatting, lints as errors, unit + snapshot + protocol-fixture tests.
 if command -v cargo >/dev/null 2>&1; then

@@ -40,7 +40,9 @@ os.environ["HF_HUB_ETAG_TIMEOUT"] = "2"
 # Property tests run this many examples each, set here only (a test asks for fewer where each
 # example is costly, and says why). No deadline: a shared, loaded machine is not a slow test.
 settings.register_profile("chi_llm", max_examples=100, deadline=None)
-settings.load_profile("chi_llm")
+# The edit loop (scripts/test.sh --fast) runs a fifth of the examples; the full run (CI) all of them.
+settings.register_profile("chi_llm-fast", max_examples=20, deadline=None)
+settings.load_profile(os.environ.get("CHI_LLM_HYPOTHESIS_PROFILE", "chi_llm"))
 
 TESTS = Path(__file__).resolve().parent
 TIERS = ("unit", "contract", "integration", "e2e")  # the folders under tests/, lightest first
