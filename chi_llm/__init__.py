@@ -5,6 +5,7 @@ Importing this package is cheap: heavy libraries load only when a model is used.
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from chi_llm._version import __version__
@@ -17,15 +18,20 @@ from chi_llm.domain.errors import (
     GenerationFailed,
     InsufficientResources,
     InvalidRequest,
+    InvalidToolCall,
     MissingCredentials,
     ModelCorrupt,
     ModelFetchFailed,
     ModelNotFound,
     RateLimited,
     StructuredOutputError,
+    ToolLoopLimit,
+    ToolsUnsupported,
 )
 
 if TYPE_CHECKING:
+    from chi_llm.application.tools import ActResult, tool
+    from chi_llm.domain.tools import Tool, ToolCall
     from chi_llm.entrypoints.facade import MicroLLM, quick_llm
     from chi_llm.entrypoints.legacy_api import ModelTable, load_config
     from chi_llm.entrypoints.project import bootstrap_project as bootstrap
@@ -38,6 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MODELS",
+    "ActResult",
     "AllProvidersFailed",
     "BackendUnavailable",
     "ChiLlmError",
@@ -46,6 +53,7 @@ __all__ = [
     "GenerationFailed",
     "InsufficientResources",
     "InvalidRequest",
+    "InvalidToolCall",
     "MicroLLM",
     "MicroRAG",
     "MissingCredentials",
@@ -56,12 +64,17 @@ __all__ = [
     "PromptTemplates",
     "RateLimited",
     "StructuredOutputError",
+    "Tool",
+    "ToolCall",
+    "ToolLoopLimit",
+    "ToolsUnsupported",
     "__version__",
     "bootstrap",
     "diagnose",
     "load_config",
     "quick_llm",
     "quick_rag",
+    "tool",
 ]
 
 
@@ -95,39 +108,33 @@ def __dir__() -> list[str]:
     return sorted(__all__)
 
 
+# Names loaded when first used (module, attribute): importing chi_llm stays cheap, and lancedb,
+# fastembed and the model management code load only for the code that asks for them.
+_LAZY = {
+    "MicroLLM": ("chi_llm.entrypoints.facade", "MicroLLM"),
+    "quick_llm": ("chi_llm.entrypoints.facade", "quick_llm"),
+    "MicroRAG": ("chi_llm.entrypoints.rag", "MicroRAG"),
+    "quick_rag": ("chi_llm.entrypoints.rag", "quick_rag"),
+    "bootstrap": ("chi_llm.entrypoints.project", "bootstrap_project"),  # the project scaffold
+    "diagnose": ("chi_llm.entrypoints.wiring", "diagnose"),
+    "load_config": ("chi_llm.entrypoints.legacy_api", "load_config"),
+    "PromptTemplates": ("chi_llm.entrypoints.templates", "PromptTemplates"),
+    "ModelManager": ("chi_llm.entrypoints.model_manager", "ModelManager"),
+    "tool": ("chi_llm.application.tools", "tool"),
+    "ActResult": ("chi_llm.application.tools", "ActResult"),
+    "Tool": ("chi_llm.domain.tools", "Tool"),
+    "ToolCall": ("chi_llm.domain.tools", "ToolCall"),
+}
+
+
 def __getattr__(name: str) -> Any:
-    if name in ("MicroLLM", "quick_llm"):
-        from chi_llm.entrypoints import facade
-
-        return getattr(facade, name)
-    if name in ("MicroRAG", "quick_rag"):  # lancedb and fastembed load only when used
-        from chi_llm.entrypoints import rag
-
-        return getattr(rag, name)
-    if name == "bootstrap":  # the project scaffold (the composition root is chi_llm.entrypoints.wiring)
-        from chi_llm.entrypoints.project import bootstrap_project
-
-        return bootstrap_project
-    if name == "diagnose":
-        from chi_llm.entrypoints.wiring import diagnose
-
-        return diagnose
-    if name == "load_config":
-        from chi_llm.entrypoints.legacy_api import load_config
-
-        return load_config
+    if name in _LAZY:
+        module, attribute = _LAZY[name]
+        return getattr(importlib.import_module(module), attribute)
     if name == "MODELS":  # built on first use: reading the catalog is not free
         from chi_llm.entrypoints.legacy_api import models_table
 
         return models_table()
-    if name == "PromptTemplates":
-        from chi_llm.entrypoints.templates import PromptTemplates
-
-        return PromptTemplates
-    if name == "ModelManager":
-        from chi_llm.entrypoints.model_manager import ModelManager
-
-        return ModelManager
     if name in _LEGACY_NAMES:
         from chi_llm.entrypoints.legacy_api import export
 
