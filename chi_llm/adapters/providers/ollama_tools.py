@@ -15,7 +15,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from chi_llm.adapters.providers.http.tool_text import arguments_text
+from chi_llm.adapters.providers.http.tool_text import arguments_text, call_list
 from chi_llm.adapters.providers.openai_tools import function
 from chi_llm.domain.errors import GenerationFailed
 from chi_llm.domain.messages import Message
@@ -71,12 +71,8 @@ def deltas(tool_calls: Any) -> tuple[ToolCallDelta, ...]:
     """The whole calls in a message's `tool_calls`, each as one piece carrying its whole
     arguments' JSON text (numbered in stream order by the HTTP base). A wrong shape is a
     ValueError, which the HTTP base reports as an answer it does not understand."""
-    if tool_calls is None:
-        return ()
-    if not isinstance(tool_calls, Sequence) or isinstance(tool_calls, str):
-        raise ValueError("tool_calls is not a list")
     pieces = []
-    for position, call in enumerate(tool_calls):
+    for position, call in enumerate(call_list(tool_calls)):
         spec = call.get("function") if isinstance(call, dict) else None
         if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
             raise ValueError("a tool call has no function name")

@@ -11,10 +11,9 @@ API's default with tools and is left out, since some servers refuse it spelled o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from chi_llm.adapters.providers.http.tool_text import arguments_text
+from chi_llm.adapters.providers.http.tool_text import arguments_text, call_list
 from chi_llm.domain.messages import Message
 from chi_llm.domain.tools import ToolCallDelta, ToolSet
 
@@ -64,12 +63,8 @@ def deltas(tool_calls: Any, *, whole: bool) -> tuple[ToolCallDelta, ...]:
     """Call pieces from a message's `tool_calls` (`whole`: complete calls, numbered by position)
     or a stream delta's (each naming its call by `index`). A wrong shape is a ValueError, which
     the HTTP base reports as an answer it does not understand."""
-    if tool_calls is None:
-        return ()
-    if not isinstance(tool_calls, Sequence) or isinstance(tool_calls, str):
-        raise ValueError("tool_calls is not a list")
     pieces = []
-    for position, call in enumerate(tool_calls):
+    for position, call in enumerate(call_list(tool_calls)):
         if not isinstance(call, dict):
             raise ValueError("a tool call is not an object")
         index = position if whole else call.get("index", position)

@@ -4,6 +4,8 @@ request's tools add to its prompt (for estimates)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from typing import Any
 
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.messages import Message
@@ -31,3 +33,13 @@ def tools_text(tools: ToolSet | None) -> str:
     if tools is None:
         return ""
     return json.dumps([[t.name, t.description, t.parameters] for t in tools.tools], ensure_ascii=False, default=str)
+
+
+def call_list(tool_calls: Any) -> Sequence[Any]:
+    """An answer's `tool_calls` as a list (none: empty); a ValueError when it is not one, which
+    the HTTP base reports as an answer it does not understand."""
+    if tool_calls is None:
+        return ()
+    if not isinstance(tool_calls, Sequence) or isinstance(tool_calls, str):
+        raise ValueError("tool_calls is not a list")
+    return tool_calls
