@@ -7,7 +7,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, It
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from chi_llm.domain.errors import InvalidRequest
+from chi_llm.domain.errors import GenerationFailed, InvalidRequest
 from chi_llm.domain.messages import Message, check_text
 from chi_llm.domain.results import JsonResult
 from chi_llm.domain.structured import OutputSchema
@@ -256,5 +256,19 @@ def collect(chunks: Iterable[Chunk], *, model: str | None = None) -> Completion:
         usage=final.usage,
         timings=final.timings,
         model=model,
-        tool_calls=assemble(deltas),
+        tool_calls=_calls(deltas, final.finish_reason),
     )
+
+
+def _calls(deltas: list[ToolCallDelta], finish: FinishReason | None) -> tuple[ToolCall, ...]:
+    """The stream's tool calls; one whose arguments the token limit cut off is the backend's
+    failure to finish (it says what to do), not a malformed request."""
+    try:
+        return assemble(deltas)
+    except InvalidRequest as error:
+        if finish != "length":
+            raise
+        raise GenerationFailed(
+            f"the answer was cut off by max_tokens in the middle of a tool call ({error.message}); "
+            "raise max_tokens so the call can be written whole"
+        ) from None

@@ -102,3 +102,15 @@ def test_deeply_nested_argument_text_is_refused_not_a_crash() -> None:
     deep = '{"a":' + "[" * 100_000
     with pytest.raises(InvalidRequest, match=r"get_weather.*nested too deeply"):
         assemble([ToolCallDelta(index=0, id="c", name="get_weather", arguments=deep)])
+
+
+def test_a_call_cut_off_by_max_tokens_says_so_and_what_to_do() -> None:
+    from chi_llm.domain.errors import GenerationFailed
+
+    usage, timings = Usage(prompt_tokens=1, completion_tokens=8), Timings(time_to_first_token=None, total=0.0)
+    chunks = [
+        Chunk(tool_calls=(ToolCallDelta(index=0, id="c", name="get_weather", arguments='{"city": "Os'),)),
+        Chunk(finish_reason="length", usage=usage, timings=timings),
+    ]
+    with pytest.raises(GenerationFailed, match=r"cut off by max_tokens.*get_weather.*raise max_tokens"):
+        collect(chunks)
