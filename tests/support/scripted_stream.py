@@ -56,3 +56,14 @@ def async_run(lines: list[str], context: int | None = None) -> list[Chunk]:
         return [c async for c in adapter.astream(REQUEST)]
 
     return asyncio.run(collect())
+
+
+class WholeAnswer(ScriptedTransport):
+    """A transport whose whole-answer request returns `body` as the server's JSON."""
+
+    def __init__(self, body: Any) -> None:
+        super().__init__([])
+        self.body = body
+
+    def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self.body

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from chi_llm.adapters.providers.ollama import OllamaGenerator
 from chi_llm.adapters.providers.openai_compatible import OpenAICompatibleGenerator
 from chi_llm.domain.errors import ChiLlmError, GenerationFailed
-from tests.support.scripted_stream import REQUEST, ScriptedTransport, async_run, sync_run
+from tests.support.scripted_stream import REQUEST, ScriptedTransport, WholeAnswer, async_run, sync_run
 
 
 def sse(*objects: Any) -> list[str]:
@@ -35,15 +35,6 @@ def test_a_stream_that_is_not_a_generation_fails_clearly(lines: list[str]) -> No
     for loop in (sync_run, async_run):
         with pytest.raises(GenerationFailed, match=r"does not understand|without a generation"):
             loop(lines)
-
-
-class WholeAnswer(ScriptedTransport):
-    def __init__(self, body: Any) -> None:
-        super().__init__([])
-        self.body = body
-
-    def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
-        return self.body
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from chi_llm.domain.errors import ChiLlmError
 from chi_llm.domain.generation import Chunk, GenerationOptions, GenerationRequest, collect
 from chi_llm.domain.messages import Message
 from chi_llm.domain.tools import Tool, ToolSet
-from tests.support.scripted_stream import ScriptedTransport
+from tests.support.scripted_stream import ScriptedTransport, WholeAnswer
 
 REQUEST = GenerationRequest(
     messages=(Message(role="user", content="hi"),),
@@ -26,15 +26,6 @@ REQUEST = GenerationRequest(
 
 def sse(*objects: Any) -> list[str]:
     return [line for o in objects for line in ("data: " + json.dumps(o), "")]
-
-
-class WholeAnswer(ScriptedTransport):
-    def __init__(self, body: Any) -> None:
-        super().__init__([])
-        self.body = body
-
-    def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
-        return self.body
 
 
 def stream_both(generator: Any) -> None:
