@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from chi_llm.adapters.providers.anthropic_tools import CallReader, answer_calls, tools_payload, turns
+from chi_llm.adapters.providers.anthropic_tools import CallReader, answer_calls, declare_used, tools_payload, turns
 from chi_llm.adapters.providers.http.base import Event, HttpTextGenerator, has_tool_turns
 from chi_llm.adapters.providers.http.framing import Frame
 from chi_llm.adapters.providers.http.profile import required_key, transport
@@ -73,6 +73,14 @@ def to_payload(request: GenerationRequest, *, stream: bool) -> dict[str, Any]:
             payload[key] = min(value, 1.0) if key == "temperature" else value  # Anthropic accepts 0..1
     if o.stop:
         payload["stop_sequences"] = list(o.stop)
+    _tool_fields(payload, request)
+    return payload
+
+
+def _tool_fields(payload: dict[str, Any], request: GenerationRequest) -> None:
+    """`tools`/`tool_choice`: a schema's forced tool, the tools offered, and the tools the
+    history used (which Anthropic wants defined)."""
+    o = request.options
     if o.schema is not None:  # a forced tool call whose input is the schema: Anthropic's structured output
         tool = {"name": o.schema.name, "description": "Reply with this structure.", "input_schema": o.schema.value}
         payload["tools"] = [tool]
@@ -84,7 +92,8 @@ def to_payload(request: GenerationRequest, *, stream: bool) -> dict[str, Any]:
                 "tools: ask for the tools first, then for the structured answer"
             )
         payload.update(tools_payload(o.tools))
-    return payload
+    if request.messages and has_tool_turns(request.messages):
+        declare_used(payload, request.messages)
 
 
 def parse_response(body: Any, *, calls: bool = False) -> Event:

@@ -40,6 +40,27 @@ def tools_payload(tools: ToolSet) -> dict[str, Any]:
     return {"tools": declared, "tool_choice": choice}
 
 
+RETIRED = "Used earlier in this conversation; not available now."
+
+
+def declare_used(payload: dict[str, Any], messages: tuple[Message, ...]) -> None:
+    """Anthropic refuses `tool_use`/`tool_result` blocks whose tools the request does not define
+    ("must include tool definition"): each tool the history called that the request does not
+    offer is declared (any input, described as not available), and with nothing offered the
+    choice is `none`, so the model cannot call them."""
+    declared = payload.setdefault("tools", [])
+    names = {entry["name"] for entry in declared}
+    for m in messages:
+        for call in m.tool_calls:
+            if call.name not in names:
+                names.add(call.name)
+                declared.append({"name": call.name, "description": RETIRED, "input_schema": {"type": "object"}})
+    if not declared:
+        del payload["tools"]
+    elif "tool_choice" not in payload:
+        payload["tool_choice"] = {"type": "none"}
+
+
 def turns(messages: tuple[Message, ...]) -> list[dict[str, Any]]:
     """The non-system turns: an assistant's calls as `tool_use` blocks after its text; results
     as `tool_result` blocks in one user turn (consecutive results together, a user's text that

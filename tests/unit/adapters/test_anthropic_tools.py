@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chi_llm.adapters.providers import anthropic
+from chi_llm.adapters.providers import anthropic, anthropic_tools
 from chi_llm.adapters.providers.anthropic_tools import CallReader
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.generation import GenerationOptions, GenerationRequest
@@ -193,3 +193,39 @@ def test_any_split_of_the_input_json_assembles_as_the_whole_answer(arguments: di
         frames.append({"type": "content_block_delta", "index": 0, "delta": delta})
     events = [read(f["type"], f) for f in frames]
     assert assemble([d for e in events if e is not None for d in e.tool_calls]) == expected
+
+
+CALLED = (
+    Message(role="user", content="Weather in Oslo?"),
+    Message(
+        role="assistant",
+        content="",
+        tool_calls=(ToolCall(id="toolu_1", name="weather", arguments={"city": "Oslo"}, raw='{"city": "Oslo"}'),),
+    ),
+    Message(role="tool", content="sunny", tool_call_id="toolu_1"),
+    Message(role="user", content="Thanks. And tomorrow?"),
+)
+
+
+def test_history_with_tool_blocks_but_no_tools_declares_the_used_ones_and_forbids_calls() -> None:
+    # Anthropic refuses tool_use/tool_result blocks in a request without their tool definitions.
+    request = GenerationRequest(messages=CALLED, model="m", options=GenerationOptions())
+    body = anthropic.to_payload(request, stream=False)
+    assert body["tools"] == [
+        {"name": "weather", "description": anthropic_tools.RETIRED, "input_schema": {"type": "object"}}
+    ]
+    assert body["tool_choice"] == {"type": "none"}
+
+
+def test_tools_used_in_history_but_no_longer_offered_are_declared_too() -> None:
+    body = payload(ToolSet(tools=(CLOCK,)), *CALLED)
+    assert [t["name"] for t in body["tools"]] == ["clock", "weather"]
+    assert body["tool_choice"] == {"type": "auto"}
+
+
+def test_a_schema_after_tool_turns_keeps_its_forced_tool_and_declares_the_used_ones() -> None:
+    schema = OutputSchema.of({"type": "object", "properties": {}}, name="answer")
+    request = GenerationRequest(messages=CALLED, model="m", options=GenerationOptions(schema=schema))
+    body = anthropic.to_payload(request, stream=False)
+    assert [t["name"] for t in body["tools"]] == ["answer", "weather"]
+    assert body["tool_choice"] == {"type": "tool", "name": "answer"}
