@@ -187,7 +187,20 @@ class ProviderRouter(TextGenerator):
     def primary(self) -> TextGenerator:
         return self.generator(self.candidates[0])
 
-    def _failed(self, attempts: list[Attempt], index: int, error: ChiLlmError) -> None:
+    def _next(self, index: int, tools: bool) -> str | None:
+        """The candidate tried after `index`: for a request that needs tools, the next that takes
+        them (one whose adapter cannot be built is tried, and fails in its turn)."""
+        for profile in self.candidates[index + 1 :]:
+            if not tools:
+                return profile.id
+            try:
+                if self.generator(profile).calls_tools():
+                    return profile.id
+            except ChiLlmError:
+                return profile.id
+        return None
+
+    def _failed(self, attempts: list[Attempt], index: int, error: ChiLlmError, tools: bool) -> None:
         """Record a failure; raise when there is nothing left to try or nothing would help. A
         fallback is said once per provider (a chat's turns do not repeat it) until it answers again."""
         failed = self.candidates[index].id
@@ -205,9 +218,10 @@ class ProviderRouter(TextGenerator):
             raise error
         if not left:
             raise AllProvidersFailed(attempts) from error
-        if failed not in self._announced:
+        following = self._next(index, tools)
+        if following is not None and failed not in self._announced:
             self._announced.add(failed)
-            self._on_fallback(failed, error, self.candidates[index + 1].id)
+            self._on_fallback(failed, error, following)
 
     def _attempts(self, attempts: list[Attempt], request: GenerationRequest) -> Iterator[_Attempt]:
         """Each candidate in turn, as an attempt to start the answer with (the fallback loop);
@@ -307,7 +321,7 @@ class _Attempt(AbstractContextManager["_Attempt"], AbstractAsyncContextManager["
             return False
         if isinstance(self._opened, Iterator):
             close_stream(self._opened)
-        router._failed(self.attempts, self.index, error)
+        router._failed(self.attempts, self.index, error, self.tools)
         return True
 
     async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: object) -> bool:

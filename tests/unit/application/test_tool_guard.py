@@ -159,3 +159,19 @@ def test_a_fallback_warning_still_comes_for_a_real_failure_and_none_for_a_skip(
         assert router.generate(DECLARES).text == "ok"
     assert [pid for pid, _ in router.failed_before] == ["one", "two"]
     assert "provider one failed" in caplog.text and "provider two failed" not in caplog.text
+    assert "falling back to three" in caplog.text and "falling back to two" not in caplog.text
+
+
+def test_no_fallback_is_announced_when_only_candidates_without_tools_are_left() -> None:
+    notes: list[tuple[str, str]] = []
+    down = FakeTextGenerator(failure=BackendUnavailable("down", backend="remote"))
+    with pytest.raises(AllProvidersFailed):
+        routed({"remote": down, "local": NoTools()}, notes).generate(DECLARES)
+    assert notes == []
+
+
+def test_a_request_without_tools_still_falls_back_to_a_backend_without_them() -> None:
+    notes: list[tuple[str, str]] = []
+    down = FakeTextGenerator(failure=BackendUnavailable("down", backend="remote"))
+    assert routed({"remote": down, "local": NoTools(["ok"])}, notes).generate(PLAIN).text == "ok"
+    assert notes == [("remote", "local")]
