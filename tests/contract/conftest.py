@@ -119,11 +119,7 @@ def _real_server(kind: str) -> Callable[[pytest.FixtureRequest], Subject]:
 
 # The adapters the tools contract (test_tools.py) runs on: they say calls_tools() and their
 # answers can be scripted (Subject.engine). Adding one = one entry.
-TOOLS = frozenset({"fake", "openai", "ollama"})
-# Adapters that call tools whose protocol stand-ins answer tool requests with their own canned
-# calls rather than the engine's scripted ones: their calls are checked by test_tool_calls_http.py
-# until the stand-ins pass the engine's calls through (then they move to TOOLS).
-TOOLS_BY_STAND_IN = frozenset({"anthropic", "gemini"})
+TOOLS = frozenset({"fake", "openai", "ollama", "anthropic", "gemini"})
 
 ADAPTERS: dict[str, Callable[..., Any]] = {
     "fake": _fake,

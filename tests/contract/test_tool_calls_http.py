@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from chi_llm.adapters.fake import FakeTextGenerator
 from chi_llm.domain.generation import GenerationOptions, GenerationRequest, collect
 from chi_llm.domain.messages import Message
 from chi_llm.domain.tools import Tool, ToolCall, ToolSet
@@ -17,6 +16,7 @@ from tests.contract.conftest import CONTEXT, registry_build
 from tests.support.servers.anthropic import AnthropicHandler
 from tests.support.servers.base import Server, serve
 from tests.support.servers.gemini import GeminiHandler
+from tests.support.servers.tool_script import ToolEngine
 
 WEATHER = Tool(name="weather", parameters={"type": "object", "properties": {"echo": {"type": "string"}}})
 CLOCK = Tool(name="clock", parameters={"type": "object", "properties": {"echo": {"type": "string"}}})
@@ -25,7 +25,7 @@ HANDLERS = {"anthropic": AnthropicHandler, "gemini": GeminiHandler}
 
 @pytest.fixture(params=sorted(HANDLERS))
 def served(request: pytest.FixtureRequest) -> Iterator[tuple[Any, Server]]:
-    engine = FakeTextGenerator(context=CONTEXT, models=("fake-model",))
+    engine = ToolEngine(context=CONTEXT, models=("fake-model",))
     with serve(HANDLERS[request.param], Server(engine=engine, api_key="sk-test")) as server:
         generator = registry_build(
             request.param, base_url=server.url, api_key="sk-test", model="fake-model", max_retries=0

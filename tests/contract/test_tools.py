@@ -15,7 +15,7 @@ from chi_llm.domain.generation import Chunk, Completion, GenerationOptions, Gene
 from chi_llm.domain.messages import Message
 from chi_llm.domain.providers import ProviderProfile
 from chi_llm.domain.tools import Tool, ToolCall, ToolSet
-from tests.contract.conftest import TOOLS, TOOLS_BY_STAND_IN, Subject
+from tests.contract.conftest import TOOLS, Subject
 
 WEATHER = Tool(
     name="weather",
@@ -47,7 +47,7 @@ ANSWERED = GenerationRequest(
 def capable(subject: Subject, request: pytest.FixtureRequest) -> Subject:
     """The subject, when it is in conftest.TOOLS (it calls tools and its answers can be scripted)."""
     if request.node.callspec.params["subject"] not in TOOLS:
-        pytest.skip("this adapter takes no tools, or its stand-in does not pass scripted calls through")
+        pytest.skip("this adapter takes no tools, or its answers cannot be scripted")
     return subject
 
 
@@ -58,8 +58,7 @@ def called(completion: Completion) -> list[tuple[str, dict[str, Any]]]:
 def test_the_tools_table_lists_every_scriptable_adapter_that_takes_tools(subject: Subject, request: Any) -> None:
     name = request.node.callspec.params["subject"]
     if subject.engine is not None:
-        listed = name in TOOLS or name in TOOLS_BY_STAND_IN
-        assert subject.generator.calls_tools() == listed, f"{name}: conftest.TOOLS is out of date"
+        assert subject.generator.calls_tools() == (name in TOOLS), f"{name}: conftest.TOOLS is out of date"
 
 
 async def test_whole_streamed_and_async_answers_make_the_same_calls(capable: Subject) -> None:

@@ -10,7 +10,9 @@ from chi_llm.domain.errors import ContextLengthExceeded, ModelNotFound
 from chi_llm.domain.generation import Chunk, GenerationOptions, GenerationRequest
 from chi_llm.domain.messages import Message
 from chi_llm.domain.structured import OutputSchema
+from chi_llm.domain.tools import Tool, ToolCall, ToolSet
 from tests.support.servers.base import Handler
+from tests.support.servers.tool_script import gathered
 
 TYPES = {
     400: "invalid_request_error",
@@ -27,7 +29,7 @@ def _forced_tool(body: dict[str, Any]) -> OutputSchema | None:
     if choice.get("type") != "tool":
         return None
     tool = next(t for t in body.get("tools", []) if t["name"] == choice["name"])
-    if tool.get("description") != "Reply with this structure.":  # a tool to call, not a schema to follow
+    if tool.get("description") != SCHEMA_TOOL:  # a tool to call, not a schema to follow
         return None
     return OutputSchema.of(tool["input_schema"], name=tool["name"])
 
@@ -44,36 +46,68 @@ def _block(body: dict[str, Any], text: str) -> dict[str, Any]:
     return {"type": "tool_use", "id": "toolu_1", "name": forced.name, "input": value}
 
 
-def _calls(body: dict[str, Any], serial: int = 0) -> list[dict[str, Any]]:
-    """The tool_use blocks a request with tools gets (not a schema's forced tool): one per tool
-    offered (only the named one, or only the first when parallel use is off), each echoing the
-    last user text, unless the last turn carries only tool results (then the answer is text).
-    Ids are unique per request (`serial`), as Anthropic's are."""
-    tools, choice = body.get("tools") or [], body.get("tool_choice") or {"type": "auto"}
-    if not tools or choice["type"] == "none" or _forced_tool(body):
-        return []
-    last = body["messages"][-1]["content"]
-    if isinstance(last, list) and not any(b.get("type") == "text" for b in last):
-        return []  # only results: the answer is text
-    chosen = [t for t in tools if choice["type"] != "tool" or t["name"] == choice["name"]]
-    if choice.get("disable_parallel_tool_use"):
-        chosen = chosen[:1]
-    return [
-        {"type": "tool_use", "id": f"toolu_{serial}_{i}", "name": t["name"], "input": {"echo": _said(last)}}
-        for i, t in enumerate(chosen)
-    ]
+SCHEMA_TOOL = "Reply with this structure."  # the description of a schema's forced tool (not a tool to call)
+CHOICES = {"auto": "auto", "any": "required", "none": "none"}
 
 
-def _said(content: Any) -> str:
-    """A turn's own text (its text blocks), without the tool results it carries."""
-    return content if isinstance(content, str) else " ".join(str(b["text"]) for b in content if b.get("type") == "text")
+def offered(body: dict[str, Any]) -> ToolSet | None:
+    """The request's ToolSet from `tools` (each `input_schema`) and `tool_choice` (auto, any,
+    tool, none; `disable_parallel_tool_use`); None without tools or for a schema's forced tool."""
+    tools = body.get("tools") or []
+    if not tools or _forced_tool(body) is not None:
+        return None
+    choice = body.get("tool_choice") or {"type": "auto"}
+    return ToolSet(
+        tools=tuple(
+            Tool(name=t["name"], description=t.get("description", ""), parameters=t["input_schema"]) for t in tools
+        ),
+        choice=CHOICES.get(choice["type"]) or choice["name"],
+        parallel=False if choice.get("disable_parallel_tool_use") else None,
+    )
 
 
-def _text(content: Any) -> str:
-    """A turn's text: its text blocks and tool results, as the engine sees the conversation."""
-    if isinstance(content, str):
-        return content
-    return " ".join(str(b.get("text") or b.get("content") or "") for b in content)
+def engine_turns(body: dict[str, Any]) -> list[Message]:
+    """The wire's turns as the engine takes them: an assistant's `tool_use` blocks as its calls,
+    a user turn's `tool_result` blocks as tool results (then its text, if any)."""
+    turns = []
+    for m in body["messages"]:
+        content = m["content"]
+        if isinstance(content, str):
+            turns.append(Message(role=m["role"], content=content))
+            continue
+        text = " ".join(str(b["text"]) for b in content if b.get("type") == "text")
+        if m["role"] == "assistant":
+            calls = tuple(
+                ToolCall(id=b["id"], name=b["name"], arguments=b["input"], raw=json.dumps(b["input"]))
+                for b in content
+                if b.get("type") == "tool_use"
+            )
+            turns.append(Message(role="assistant", content=text, tool_calls=calls))
+            continue
+        for block in (b for b in content if b.get("type") == "tool_result"):
+            said = block.get("content") or ""
+            said = said if isinstance(said, str) else " ".join(str(p.get("text", "")) for p in said)
+            turns.append(
+                Message(
+                    role="tool", content=said, tool_call_id=block["tool_use_id"], is_error=bool(block.get("is_error"))
+                )
+            )
+        if text or not any(b.get("type") == "tool_result" for b in content):
+            turns.append(Message(role="user", content=text))
+    return turns
+
+
+def wire_calls(parts: list[Chunk], serial: int) -> list[dict[str, Any]]:
+    """The engine's calls as `tool_use` blocks; the ids are the server's own, fresh per request
+    (`serial`), as Anthropic's are."""
+    blocks = []
+    for i, call in enumerate(gathered(parts)):
+        try:
+            given = json.loads(call.arguments)
+        except ValueError:
+            given = {"text": call.arguments}
+        blocks.append({"type": "tool_use", "id": f"toolu_{serial}_{i}", "name": call.name, "input": given})
+    return blocks
 
 
 class AnthropicHandler(Handler):
@@ -102,7 +136,7 @@ class AnthropicHandler(Handler):
     def messages(self, body: dict[str, Any]) -> None:
         if "max_tokens" not in body:
             return self.send_json(400, self.error_body(400, "max_tokens: Field required"))
-        turns = [Message(role=m["role"], content=_text(m["content"])) for m in body["messages"]]
+        turns = engine_turns(body)
         if body.get("system"):
             turns.insert(0, Message(role="system", content=body["system"]))
         options = GenerationOptions(
@@ -111,6 +145,7 @@ class AnthropicHandler(Handler):
             max_tokens=body["max_tokens"],
             stop=tuple(body.get("stop_sequences") or ()),
             schema=_forced_tool(body),
+            tools=offered(body),
         )
         request = GenerationRequest(messages=tuple(turns), model=body.get("model"), options=options)
         try:
@@ -121,12 +156,15 @@ class AnthropicHandler(Handler):
             return self.send_json(
                 400, self.error_body(400, f"prompt is too long: {exc.prompt_tokens} tokens > {exc.context} maximum")
             )
+        parts = list(chunks) if options.tools is not None else []  # the answer may be calls: read it whole
+        calls = wire_calls(parts, len(self.server_state.requests))
+        if parts:
+            chunks = iter(parts)
         if not body.get("stream"):
             parts = list(chunks)
             usage = parts[-1].usage
             assert usage is not None
             reason = "max_tokens" if parts[-1].finish_reason == "length" else "end_turn"
-            calls = _calls(body, len(self.server_state.requests))
             return self.send_json(
                 200,
                 {
@@ -142,7 +180,6 @@ class AnthropicHandler(Handler):
             )
         self.start_stream("text/event-stream")
         prompt_tokens = self.server_state.engine._prompt_tokens(request)  # known before the first token
-        calls = _calls(body, len(self.server_state.requests))
         forced = None if calls else _forced_tool(body)
         self.stream_pieces(self.events(chunks, body["model"], prompt_tokens, forced=forced, calls=calls))
         return None

@@ -11,7 +11,9 @@ from chi_llm.domain.errors import ContextLengthExceeded, ModelNotFound
 from chi_llm.domain.generation import Chunk, GenerationOptions, GenerationRequest
 from chi_llm.domain.messages import Message
 from chi_llm.domain.structured import OutputSchema
+from chi_llm.domain.tools import Tool, ToolCall, ToolSet
 from tests.support.servers.base import Handler
+from tests.support.servers.tool_script import gathered
 
 STATUS = {
     400: "INVALID_ARGUMENT",
@@ -22,26 +24,80 @@ STATUS = {
 }
 
 
-def _calls(body: dict[str, Any]) -> list[dict[str, Any]]:
-    """The functionCall parts a request with tools gets: one per declared function (only the
-    allowed ones when named), each echoing the last user text (its text parts), unless the last turn carries
-    only function responses (then the answer is text)."""
+CHOICES = {"AUTO": "auto", "ANY": "required", "NONE": "none"}
+
+
+def offered(body: dict[str, Any]) -> ToolSet | None:
+    """The request's ToolSet from `functionDeclarations` (no `parameters`: none) and
+    `functionCallingConfig` (mode AUTO, ANY, NONE; one allowed name: that tool)."""
     declared = [d for t in body.get("tools") or [] for d in t.get("functionDeclarations", [])]
+    if not declared:
+        return None
     config = (body.get("toolConfig") or {}).get("functionCallingConfig") or {}
-    last = body["contents"][-1]["parts"]
-    if not declared or config.get("mode") == "NONE" or all("functionResponse" in p for p in last):
-        return []
-    allowed = config.get("allowedFunctionNames") or [d["name"] for d in declared]
-    said = " ".join(str(p["text"]) for p in last if "text" in p)
-    return [{"functionCall": {"name": name, "args": {"echo": said}}} for name in allowed]
-
-
-def _text(parts: list[dict[str, Any]]) -> str:
-    """A turn's text: its text parts and function responses, as the engine sees the conversation."""
-    return " ".join(
-        json.dumps(p["functionResponse"]["response"]) if "functionResponse" in p else str(p.get("text", ""))
-        for p in parts
+    allowed = config.get("allowedFunctionNames") or []
+    return ToolSet(
+        tools=tuple(
+            Tool(
+                name=d["name"],
+                description=d.get("description", ""),
+                parameters=d.get("parameters") or {"type": "object", "properties": {}},
+            )
+            for d in declared
+        ),
+        choice=allowed[0] if len(allowed) == 1 else CHOICES[config.get("mode", "AUTO")],
     )
+
+
+def engine_turns(body: dict[str, Any]) -> list[Message]:
+    """The wire's turns as the engine takes them: a model turn's `functionCall` parts as its
+    calls (Gemini gives them no ids: made per place), a user turn's `functionResponse` parts as
+    results answering the latest call of that name (then its text, if any)."""
+    turns: list[Message] = []
+    asked: dict[str, str] = {}  # tool name -> the id of its latest call
+    for content in body["contents"]:
+        parts = content["parts"]
+        text = "".join(str(p["text"]) for p in parts if "text" in p)
+        if content.get("role") == "model":
+            calls = []
+            for p in (p for p in parts if "functionCall" in p):
+                call = p["functionCall"]
+                made = ToolCall(
+                    id=f"call_{len(asked)}_{len(turns)}",
+                    name=call["name"],
+                    arguments=call.get("args") or {},
+                    raw=json.dumps(call.get("args") or {}),
+                )
+                asked[made.name] = made.id
+                calls.append(made)
+            turns.append(Message(role="assistant", content=text, tool_calls=tuple(calls)))
+            continue
+        results = [p["functionResponse"] for p in parts if "functionResponse" in p]
+        for result in results:
+            answer = result.get("response") or {}
+            turns.append(
+                Message(
+                    role="tool",
+                    content=str(answer.get("output", answer.get("error", ""))),
+                    tool_call_id=asked.get(result["name"], "unknown"),
+                    name=result["name"],
+                    is_error="error" in answer,
+                )
+            )
+        if text or not results:
+            turns.append(Message(role="user", content=text))
+    return turns
+
+
+def wire_calls(parts: list[Chunk]) -> list[dict[str, Any]]:
+    """The engine's calls as `functionCall` parts (arguments an object; Gemini sends no ids)."""
+    calls = []
+    for call in gathered(parts):
+        try:
+            args = json.loads(call.arguments)
+        except ValueError:
+            args = {"text": call.arguments}
+        calls.append({"functionCall": {"name": call.name, "args": args}})
+    return calls
 
 
 class GeminiHandler(Handler):
@@ -74,13 +130,7 @@ class GeminiHandler(Handler):
         return self.send_json(404, self.error_body(404, f"Not found: {path}"))
 
     def generate(self, body: dict[str, Any], model: str, *, stream: bool) -> None:
-        turns = [
-            Message(
-                role="assistant" if c.get("role") == "model" else "user",
-                content=_text(c["parts"]),
-            )
-            for c in body["contents"]
-        ]
+        turns = engine_turns(body)
         system = body.get("systemInstruction")
         if system:
             turns.insert(0, Message(role="system", content="".join(p.get("text", "") for p in system["parts"])))
@@ -92,6 +142,7 @@ class GeminiHandler(Handler):
             seed=config.get("seed"),
             stop=tuple(config.get("stopSequences") or ()),
             schema=OutputSchema.of(config["responseSchema"]) if "responseSchema" in config else None,
+            tools=offered(body),
         )
         request = GenerationRequest(messages=tuple(turns), model=model, options=options)
         try:
@@ -112,11 +163,15 @@ class GeminiHandler(Handler):
                     f"({exc.context}).",
                 ),
             )
+        parts = list(chunks) if options.tools is not None else []  # the answer may be calls: read it whole
+        calls = wire_calls(parts)
+        if parts:
+            chunks = iter(parts)
         if not stream:
             parts = list(chunks)
-            return self.send_json(200, self.response("".join(c.text for c in parts), parts[-1], _calls(body)))
+            return self.send_json(200, self.response("".join(c.text for c in parts), parts[-1], calls))
         self.start_stream("text/event-stream")
-        self.stream_pieces(self.events(chunks, _calls(body)))
+        self.stream_pieces(self.events(chunks, calls))
         return None
 
     def response(self, text: str, final: Chunk | None, calls: list[dict[str, Any]] | None = None) -> dict[str, Any]:
