@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from chi_llm.adapters.tool_files import load_all, load_tools, split_spec
+from chi_llm.entrypoints.tool_files import load_all, load_tools, split_spec
 from chi_llm.domain.errors import InvalidRequest
 
 SOURCE = '''
