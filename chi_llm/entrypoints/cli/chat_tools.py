@@ -107,7 +107,13 @@ class Approval:
             output.note(f"tool {visible(call_text(call))}")
         sys.stderr.write("Run it? [y/N/a(lways)] ")
         sys.stderr.flush()
-        return sys.stdin.readline().strip().lower()
+        said = ""
+        try:
+            said = sys.stdin.readline()
+        finally:  # Ctrl-C or the end of input: the question's line still needs its end
+            if not said.endswith("\n"):
+                output.note("")
+        return said.strip().lower()
 
 
 @dataclass
