@@ -22,7 +22,16 @@ if TYPE_CHECKING:
 F = Callable[..., Any]
 TOOL_KEYS = ("tool", "yes", "max_rounds", "tool_timeout", "verbose", "as_json")
 DECLINED = "the user declined to run it"
+MOST_SECONDS = 86400.0
 NO_TERMINAL = "there was no terminal to ask the user for approval, so it was not run"
+
+
+def seconds(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
+    """A per-call timeout: seconds above 0, up to a day (no NaN, no infinity: a thread cannot
+    wait that long)."""
+    if not 0 < value <= MOST_SECONDS:  # NaN fails every comparison
+        raise click.BadParameter(f"give seconds above 0, up to {MOST_SECONDS:g}; got {value!r}")
+    return value
 
 
 def tool_options(command: F) -> F:
@@ -52,7 +61,8 @@ def tool_options(command: F) -> F:
             ),
             click.option(
                 "--tool-timeout",
-                type=click.FloatRange(min=0, min_open=True),
+                type=float,
+                callback=seconds,
                 default=60.0,
                 show_default=True,
                 help="Seconds a tool call may take; past it the model gets an error result.",

@@ -134,6 +134,12 @@ def test_a_hanging_tool_times_out_into_an_error_result(monkeypatch: pytest.Monke
     assert "✗ timeout: tool 'nap' did not finish within 0.2 s" in result.stderr
 
 
+@pytest.mark.parametrize("seconds", ["0", "-1", "nan", "inf", "1e309", "86401"])
+def test_a_timeout_that_is_no_number_of_seconds_is_a_usage_error(tools_file: Path, seconds: str) -> None:
+    result = run("chat", "hi", "--tool", "tools.py:add", "-y", "--tool-timeout", seconds)
+    assert result.exit_code == 2 and "give seconds above 0, up to 86400" in result.stderr
+
+
 def test_the_round_limit_is_an_exit_code_one_shot_and_a_line_in_the_repl(
     monkeypatch: pytest.MonkeyPatch, tools_file: Path
 ) -> None:
