@@ -77,7 +77,7 @@ def tool_options(command: F) -> F:
     return func
 
 
-def load_tools(specs: tuple[str, ...]) -> list[ToolLike]:
+def command_line_tools(specs: tuple[str, ...]) -> list[ToolLike]:
     """The tools the command line names (--tool files, each mistake a clear InvalidRequest).
     Another source adds its tools (or toolbox objects) to this list."""
     from chi_llm.adapters.tool_files import load_all
@@ -142,7 +142,7 @@ class ChatTurns:
     def from_options(cls, options: dict[str, Any]) -> ChatTurns:
         """The turns the options ask for; the tool files are loaded now (a bad one fails here)."""
         view = View(as_json=options["as_json"], verbose=options["verbose"])
-        tools = load_tools(options["tool"])
+        tools = command_line_tools(options["tool"])
         return cls(
             tools=tools,
             names=[getattr(found, "name", "?") for found in tools],
