@@ -4,6 +4,7 @@ conversation's history)."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from chi_llm.entrypoints.cli import output
 from chi_llm.entrypoints.cli.tool_view import View, call_text, visible
 
 if TYPE_CHECKING:
-    from chi_llm.application.tools import ToolLike
+    from chi_llm.application.tools import LoopEvent, ToolLike
     from chi_llm.domain.tools import ToolCall
 
 F = Callable[..., Any]
@@ -182,8 +183,6 @@ class ChatTurns:
         self.view.answer(llm, llm.last_completion)
 
     def _tool_turn(self, session: Any, llm: Any, text: str) -> None:
-        from chi_llm.application.tools import CallResult, Finished, RoundDone, TextDelta
-
         events = session.act_stream(
             text,
             self.tools,
@@ -192,18 +191,26 @@ class ChatTurns:
             tool_timeout=self.tool_timeout,
             truncate=True,
         )
+        # Under --json stdout carries JSON lines only: what a tool prints goes to stderr.
+        quiet = contextlib.redirect_stdout(sys.stderr) if self.view.as_json else contextlib.nullcontext()
         try:
-            for event in events:
-                if isinstance(event, TextDelta):
-                    self.view.text(event.text)
-                elif isinstance(event, CallResult):
-                    self.view.result(event)
-                elif isinstance(event, RoundDone):
-                    self.view.round_done()
-                elif isinstance(event, Finished):
-                    self.view.answer(llm, event.result.completion, event.result)
+            with quiet:
+                for event in events:
+                    self._show(llm, event)
         finally:
             close_stream(events)
+
+    def _show(self, llm: Any, event: LoopEvent) -> None:
+        from chi_llm.application.tools import CallResult, Finished, RoundDone, TextDelta
+
+        if isinstance(event, TextDelta):
+            self.view.text(event.text)
+        elif isinstance(event, CallResult):
+            self.view.result(event)
+        elif isinstance(event, RoundDone):
+            self.view.round_done()
+        elif isinstance(event, Finished):
+            self.view.answer(llm, event.result.completion, event.result)
 
     def in_repl(self, session: Any, llm: Any, text: str) -> None:
         """A turn in the REPL: an error or Ctrl-C ends the turn, not the chat."""

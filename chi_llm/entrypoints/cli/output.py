@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 from chi_llm.domain.errors import (
     AllProvidersFailed,
@@ -76,19 +76,19 @@ def note(text: str) -> None:
     print(printable(text), file=sys.stderr, flush=True)
 
 
-def emit_json(value: Any, *, one_line: bool = False) -> None:
+def emit_json(value: Any, *, one_line: bool = False, file: TextIO | None = None) -> None:
     """Print a result as JSON, through the one convention every result follows (`to_json`).
     Text that cannot be encoded (bytes from a broken argument, a file name that is not UTF-8)
     is escaped as `printable` shows it: the output is always valid UTF-8 JSON that any parser
     reads (no lone-surrogate escapes, which strict parsers refuse). `one_line`: compact, for
-    commands that print one JSON object per line."""
+    commands that print one JSON object per line; `file`: where (standard output)."""
     indent = None if one_line else 2
     text = json.dumps(to_json(value), indent=indent, ensure_ascii=False, default=str)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         text = json.dumps(shown_values(to_json(value)), indent=indent, ensure_ascii=False, default=str)
-    print(text, flush=True)
+    print(text, file=file, flush=True)
 
 
 def error_json(error: ChiLlmError) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from typing import TYPE_CHECKING, Any
 
 from chi_llm.domain.errors import ChiLlmError
@@ -47,6 +48,7 @@ class View:
     def __init__(self, *, as_json: bool, verbose: bool) -> None:
         self.as_json = as_json
         self.verbose = verbose
+        self.out = sys.stdout  # the JSON lines' stream, kept while tools' own prints go to stderr
         self.width = shutil.get_terminal_size((100, 24)).columns
         self.announced: set[str] = set()
         self.open_line = False  # the model's text so far does not end a line
@@ -55,6 +57,9 @@ class View:
     def begin(self) -> None:
         """A new turn: its first round."""
         self.round = 1
+
+    def _emit(self, event: dict[str, Any]) -> None:
+        output.emit_json(event, one_line=True, file=self.out)
 
     def _note(self, text: str, *, clip: bool = True) -> None:
         self.end_line()  # the note starts on a line of its own
@@ -81,7 +86,7 @@ class View:
         self.announced.add(call.id)
         if self.as_json:
             event = {"event": "call", "round": self.round, "id": call.id, "name": call.name}
-            output.emit_json(event | {"arguments": dict(call.arguments)}, one_line=True)
+            self._emit(event | {"arguments": dict(call.arguments)})
         else:
             self._note(f"tool {visible(call_text(call))}")
 
@@ -91,7 +96,7 @@ class View:
             call = result.call
             event = {"event": "result", "round": result.round, "id": call.id, "name": call.name}
             event |= {"status": result.status, "is_error": result.is_error, "content": result.content}
-            output.emit_json(event, one_line=True)
+            self._emit(event)
             return
         mark = RESULT_MARK.get(result.status, f"✗ {result.status}:")
         self._note(f"  {mark} {visible(result.content, keep_lines=self.verbose)}")
@@ -103,7 +108,7 @@ class View:
             self.open_line = False
             return
         rounds = {"rounds": result.rounds, "calls": len(result.calls)} if result is not None else {}
-        output.emit_json({"event": "answer"} | completion_json(completion) | routed(llm) | rounds, one_line=True)
+        self._emit({"event": "answer"} | completion_json(completion) | routed(llm) | rounds)
 
     def stopped(self) -> None:
         """Ctrl-C stopped the turn (it is not kept in the history)."""
@@ -112,6 +117,6 @@ class View:
     def error(self, error: ChiLlmError) -> None:
         """A turn that failed, in a chat that goes on."""
         if self.as_json:
-            output.emit_json(output.error_json(error), one_line=True)
+            self._emit(output.error_json(error))
         else:
             self._note(f"chi-llm: error: {error.message}", clip=False)

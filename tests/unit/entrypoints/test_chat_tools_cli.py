@@ -33,6 +33,12 @@ def shout(text: str) -> str:
     return (text.upper() + " ") * 40
 
 
+def noisy() -> str:
+    """Print while working."""
+    print("working hard")
+    return "done"
+
+
 def nap(seconds: float) -> str:
     """Sleep a while."""
     time.sleep(seconds)
@@ -105,6 +111,13 @@ def test_json_prints_each_call_result_and_answer_on_a_line(monkeypatch: pytest.M
     answer = events[4]
     assert (answer["event"], answer["text"], answer["rounds"], answer["calls"]) == ("answer", "It is 5.", 3, 2)
     assert {"finish_reason", "usage", "timings", "provider", "fallback"} <= set(answer) and len(events) == 5
+
+
+def test_json_lines_stay_json_when_a_tool_prints(monkeypatch: pytest.MonkeyPatch, tools_file: Path) -> None:
+    script(monkeypatch, ask("noisy"), "ok")
+    result = run("chat", "go", "--tool", "tools.py:noisy", "--yes", "--json")
+    assert [json.loads(line)["event"] for line in result.stdout.splitlines()] == ["call", "result", "answer"]
+    assert "working hard" in result.stderr
 
 
 def test_json_without_tools_prints_one_answer_per_turn(monkeypatch: pytest.MonkeyPatch) -> None:
