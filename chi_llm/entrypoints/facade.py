@@ -342,8 +342,8 @@ class MicroLLM(ToolCalls, LegacyCalls):
 
 class Session(SessionTools):
     """A conversation on a MicroLLM (`llm.session()`): `chat`, `stream`, `achat`, `astream` take
-    the new message and the per-call options; `act` and its twins run the tool loop on it
-    (session_tools); `history` holds the turns so far."""
+    the new message and the per-call options; `chat`/`achat` with `tools=`, `add_tool_result`,
+    and `act` and its twins (the tool loop) are in session_tools; `history` holds the turns so far."""
 
     def __init__(self, llm: MicroLLM, chat: ChatSession) -> None:
         self._llm = llm
@@ -358,12 +358,6 @@ class Session(SessionTools):
         """The turns so far as mappings (role, content; and the tool fields of tool turns, see
         tool_history)."""
         return [entry(m) for m in self._chat.history]
-
-    def chat(self, message: str, **options: Any) -> str:
-        return self._llm._record(self._chat.send(message, self._llm._options(options))).text
-
-    async def achat(self, message: str, **options: Any) -> str:
-        return self._llm._record(await self._chat.asend(message, self._llm._options(options))).text
 
     def stream(self, message: str, **options: Any) -> Iterator[str]:
         return self._llm._texts(self._chat.stream(message, self._llm._options(options)), None)

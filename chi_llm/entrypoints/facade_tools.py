@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, overload
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.generation import Completion, GenerationOptions, GenerationRequest
 from chi_llm.domain.messages import Message
-from chi_llm.domain.tools import ToolCall
+from chi_llm.domain.tools import ToolCall, ToolSet
 from chi_llm.entrypoints.tool_history import History, turns
 
 if TYPE_CHECKING:
@@ -59,14 +59,22 @@ class ToolCalls:
         parallel: bool | None,
         options: Mapping[str, Any],
     ) -> GenerationRequest:
-        if tools is None:
-            if choice != "auto" or parallel is not None:
-                raise InvalidRequest("tool_choice and parallel_tool_calls go with tools=[...]")
+        offered = self._offered(tools, choice, parallel)
+        if offered is None:
             return self._chat(message, history, system, options)
         request = self._service.chat_request(
             [*turns(history), Message(role="user", content=message)], self._options(options), system=system
         )
-        return replace(request, options=replace(request.options, tools=self._toolbox(tools, choice, parallel).tools))
+        return replace(request, options=replace(request.options, tools=offered))
+
+    def _offered(self, tools: Iterable[ToolLike] | None, choice: str, parallel: bool | None) -> ToolSet | None:
+        """What a one-call request offers: the tools' ToolSet, or None without tools (then
+        `tool_choice` and `parallel_tool_calls` must be left alone)."""
+        if tools is None:
+            if choice != "auto" or parallel is not None:
+                raise InvalidRequest("tool_choice and parallel_tool_calls go with tools=[...]")
+            return None
+        return self._toolbox(tools, choice, parallel).tools
 
     @overload
     def chat(

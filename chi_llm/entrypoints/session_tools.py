@@ -1,14 +1,18 @@
-"""A Session's tool loop: `act`, `aact`, `act_stream`, `aact_stream` run `MicroLLM.act`'s loop on
-the conversation (its history, system prompt and cache) and keep every turn in its history: the
-user's message, each assistant turn with its calls, each tool result, the final answer."""
+"""A Session's tool calling. `chat`/`achat` with `tools=` return the model's calls for the
+application to run (the turn keeps them; `add_tool_result` answers each, and `chat()` with no
+message lets the model go on). `act`, `aact`, `act_stream`, `aact_stream` run `MicroLLM.act`'s
+loop on the conversation (its history, system prompt and cache) and keep every turn in its
+history: the user's message, each assistant turn with its calls, each tool result, the final
+answer."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, overload
 
 from chi_llm.domain.errors import InvalidRequest
-from chi_llm.domain.generation import GenerationRequest
+from chi_llm.domain.generation import Completion, GenerationOptions, GenerationRequest
 
 if TYPE_CHECKING:
     from chi_llm.application.chat_session import ChatSession
@@ -24,6 +28,83 @@ class SessionTools:
 
     _llm: MicroLLM
     _chat: ChatSession
+
+    # -- one call: the model's calls for the application to run ----------------------------------
+    def _turn_options(
+        self, tools: Iterable[ToolLike] | None, choice: str, parallel: bool | None, options: dict[str, Any]
+    ) -> GenerationOptions:
+        given = self._llm._options(options)
+        offered = self._llm._offered(tools, choice, parallel)
+        return given if offered is None else replace(given, tools=offered)
+
+    @overload
+    def chat(self, message: str | None = None, *, tools: None = None, **options: Any) -> str: ...
+
+    @overload
+    def chat(
+        self,
+        message: str | None = None,
+        *,
+        tools: Iterable[ToolLike],
+        tool_choice: str = "auto",
+        parallel_tool_calls: bool | None = None,
+        **options: Any,
+    ) -> Completion: ...
+
+    def chat(
+        self,
+        message: str | None = None,
+        *,
+        tools: Iterable[ToolLike] | None = None,
+        tool_choice: str = "auto",
+        parallel_tool_calls: bool | None = None,
+        **options: Any,
+    ) -> str | Completion:
+        """One turn: `message` (None: go on after tool results). Without `tools`: the reply's
+        text. With `tools`: the Completion, whose `tool_calls` the history keeps with the
+        assistant's turn; run them, give each result with `add_tool_result`, then `chat()`.
+        InvalidRequest while calls wait for results."""
+        settings = self._turn_options(tools, tool_choice, parallel_tool_calls, options)
+        completion = self._llm._record(self._chat.send(message, settings))
+        return completion if tools is not None else completion.text
+
+    @overload
+    async def achat(self, message: str | None = None, *, tools: None = None, **options: Any) -> str: ...
+
+    @overload
+    async def achat(
+        self,
+        message: str | None = None,
+        *,
+        tools: Iterable[ToolLike],
+        tool_choice: str = "auto",
+        parallel_tool_calls: bool | None = None,
+        **options: Any,
+    ) -> Completion: ...
+
+    async def achat(
+        self,
+        message: str | None = None,
+        *,
+        tools: Iterable[ToolLike] | None = None,
+        tool_choice: str = "auto",
+        parallel_tool_calls: bool | None = None,
+        **options: Any,
+    ) -> str | Completion:
+        """`chat` in asyncio."""
+        settings = self._turn_options(tools, tool_choice, parallel_tool_calls, options)
+        completion = self._llm._record(await self._chat.asend(message, settings))
+        return completion if tools is not None else completion.text
+
+    def add_tool_result(self, call_id: str, content: Any, *, is_error: bool = False) -> None:
+        """Answer the model's call `call_id` (from the last `chat` with tools): `content` as
+        text (a str as is, anything else as JSON, as the tool loop sends it); `is_error` when
+        the call failed or was refused. InvalidRequest when no such call waits."""
+        from chi_llm.application.tools.result_text import result_text
+
+        self._chat.add_tool_result(call_id, result_text(content), is_error=bool(is_error))
+
+    # -- the tool loop ---------------------------------------------------------------------------
 
     def _session_loop(
         self, message: str, tools: Iterable[ToolLike], given: dict[str, Any]

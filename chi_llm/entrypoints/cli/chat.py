@@ -1,4 +1,5 @@
-"""`chi-llm chat` (a conversation that keeps history) and `chi-llm interactive` (one-shot prompts)."""
+"""`chi-llm chat` (a conversation that keeps history; with tools, chat_tools) and `chi-llm
+interactive` (one-shot prompts)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import click
 from chi_llm.domain.errors import ChiLlmError
 from chi_llm.domain.generation import close_stream
 from chi_llm.entrypoints.cli import output
+from chi_llm.entrypoints.cli.chat_tools import ChatTurns, tool_options
 from chi_llm.entrypoints.cli.options import build_llm, model_options, system_option
 
 CHAT_HELP = "Commands: /reset clears the history, /exit (or Ctrl-D) leaves. Ctrl-C stops a reply."
@@ -24,7 +26,8 @@ def read_line(prompt: str) -> str | None:
     try:
         return input(prompt)
     except (EOFError, KeyboardInterrupt):
-        output.line()
+        if prompt:  # end the prompt's line (--json shows none: its stdout is JSON lines only)
+            output.line()
         return None
 
 
@@ -64,9 +67,9 @@ def ready(llm: Any) -> None:
         llm.load()
 
 
-def repl(handle: Callable[[str], bool], banner: str) -> None:
+def repl(handle: Callable[[str], bool], banner: str, prompt: str = ">>> ") -> None:
     output.note(banner)
-    while (text := read_line(">>> ")) is not None:
+    while (text := read_line(prompt)) is not None:
         command = text.strip()
         if command in ("/exit", "/quit"):
             break
@@ -75,14 +78,23 @@ def repl(handle: Callable[[str], bool], banner: str) -> None:
 
 
 @click.command()
+@click.argument("prompt", required=False)
 @model_options
 @system_option
-@output.guarded(lambda _: False)
-def chat(llm_options: dict[str, Any]) -> None:
-    """Chat with the model, keeping the conversation's history."""
+@tool_options
+@output.guarded(lambda kw: kw["tool_options"]["as_json"], one_line=True)
+def chat(prompt: str | None, llm_options: dict[str, Any], tool_options: dict[str, Any]) -> None:
+    """Chat with the model, keeping the conversation's history; with PROMPT, that one turn.
+
+    With --tool, the model may call your Python functions: each call is shown and asked about
+    (y, N, or a: always that tool) unless --yes, then its result is shown."""
+    turns = ChatTurns.from_options(tool_options)
     llm = build_llm(**llm_options)
     ready(llm)
     session = llm.session()
+    if prompt is not None:  # one turn; what goes wrong ends the command with its exit code
+        turns.turn(session, llm, prompt)
+        return
 
     def turn(text: str) -> bool:
         if text == "/reset":
@@ -92,10 +104,14 @@ def chat(llm_options: dict[str, Any]) -> None:
         if text == "/help":
             output.note(CHAT_HELP)
             return True
-        chat_turn(session, text)
+        if turns.plain:
+            chat_turn(session, text)
+        else:
+            turns.in_repl(session, llm, text)
         return True
 
-    repl(turn, f"Chatting with {llm.model}. {CHAT_HELP}")
+    tools = f" with tools {', '.join(turns.names)}" if turns.names else ""
+    repl(turn, f"Chatting with {llm.model}{tools}. {CHAT_HELP}", "" if turns.view.as_json else ">>> ")
 
 
 @click.command()

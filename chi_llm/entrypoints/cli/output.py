@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 from chi_llm.domain.errors import (
     AllProvidersFailed,
@@ -76,35 +76,41 @@ def note(text: str) -> None:
     print(printable(text), file=sys.stderr, flush=True)
 
 
-def emit_json(value: Any) -> None:
+def emit_json(value: Any, *, one_line: bool = False, file: TextIO | None = None) -> None:
     """Print a result as JSON, through the one convention every result follows (`to_json`).
     Text that cannot be encoded (bytes from a broken argument, a file name that is not UTF-8)
     is escaped as `printable` shows it: the output is always valid UTF-8 JSON that any parser
-    reads (no lone-surrogate escapes, which strict parsers refuse)."""
-    text = json.dumps(to_json(value), indent=2, ensure_ascii=False, default=str)
+    reads (no lone-surrogate escapes, which strict parsers refuse). `one_line`: compact, for
+    commands that print one JSON object per line; `file`: where (standard output)."""
+    indent = None if one_line else 2
+    text = json.dumps(to_json(value), indent=indent, ensure_ascii=False, default=str)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        text = json.dumps(shown_values(to_json(value)), indent=2, ensure_ascii=False, default=str)
-    print(text, flush=True)
+        text = json.dumps(shown_values(to_json(value)), indent=indent, ensure_ascii=False, default=str)
+    print(text, file=file, flush=True)
 
 
-def fail(error: ChiLlmError, *, as_json: bool) -> NoReturn:
+def error_json(error: ChiLlmError) -> dict[str, Any]:
+    return {"error": {"kind": error.kind, "backend": error.backend, "message": error.message}}
+
+
+def fail(error: ChiLlmError, *, as_json: bool, one_line: bool = False) -> NoReturn:
     """Report `error` in one line (or a JSON error object) and exit with its code."""
     if as_json:
-        emit_json({"error": {"kind": error.kind, "backend": error.backend, "message": error.message}})
+        emit_json(error_json(error), one_line=one_line)
     else:
         note(f"chi-llm: error: {error.message}")
     raise SystemExit(exit_code(error))
 
 
 @contextmanager
-def reported(as_json: bool = False) -> Iterator[None]:
+def reported(as_json: bool = False, *, one_line: bool = False) -> Iterator[None]:
     """Run a command body; turn ChiLlmError and Ctrl-C into a clean message and exit code."""
     try:
         yield
     except ChiLlmError as error:
-        fail(error, as_json=as_json)
+        fail(error, as_json=as_json, one_line=one_line)
     except KeyboardInterrupt:
         note("\nchi-llm: interrupted")
         raise SystemExit(EXIT_INTERRUPTED) from None
@@ -115,12 +121,14 @@ def reported(as_json: bool = False) -> Iterator[None]:
         raise SystemExit(EXIT_BROKEN_PIPE) from None
 
 
-def guarded(as_json: Callable[[dict[str, Any]], bool] = lambda kw: bool(kw.get("as_json"))) -> Callable[..., Any]:
+def guarded(
+    as_json: Callable[[dict[str, Any]], bool] = lambda kw: bool(kw.get("as_json")), *, one_line: bool = False
+) -> Callable[..., Any]:
     """Decorator form of `reported` for click callbacks; `as_json` reads the JSON flag from kwargs."""
 
     def wrap(func: Callable[..., Any]) -> Callable[..., Any]:
         def run(*args: Any, **kwargs: Any) -> Any:
-            with reported(as_json(kwargs)):
+            with reported(as_json(kwargs), one_line=one_line):
                 return func(*args, **kwargs)
 
         run.__name__, run.__doc__ = func.__name__, func.__doc__

@@ -22,6 +22,7 @@ COMMANDS = [
     ["generate"],
     ["ask"],
     ["complete"],
+    ["chat"],
     ["config", "show"],
     ["config", "set"],
     ["config", "unset"],
