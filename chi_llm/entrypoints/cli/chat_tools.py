@@ -81,7 +81,7 @@ def tool_options(command: F) -> F:
 def command_line_tools(specs: tuple[str, ...]) -> list[ToolLike]:
     """The tools the command line names (--tool files, each mistake a clear InvalidRequest).
     Another source adds its tools (or toolbox objects) to this list."""
-    from chi_llm.adapters.tool_files import load_all
+    from chi_llm.entrypoints.tool_files import load_all
 
     return list(load_all(specs))
 
