@@ -22,6 +22,8 @@ from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.generation import Chunk, Completion, aclose_stream, close_stream
 from chi_llm.domain.tools import ToolCall
 
+MAX_TIMEOUT = 86400.0  # a day: longer waits overflow the thread wait, and no call should need them
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Hooks:
@@ -38,6 +40,13 @@ class Hooks:
     before_call: Callable[[ToolCall], Any] | None = None
     after_call: Callable[[ToolCall, CallResult], Any] | None = None
     timeout: float | None = 60.0
+
+    def __post_init__(self) -> None:
+        limit = self.timeout
+        if limit is not None and not (isinstance(limit, int | float) and 0 < limit <= MAX_TIMEOUT):
+            raise InvalidRequest(
+                f"tool timeout must be seconds above 0 and at most {MAX_TIMEOUT:g} (a day), or None; got {limit!r}"
+            )
 
 
 def _result(loop: ToolLoop, call: ToolCall, outcome: Outcome, timeout: float | None) -> CallResult:

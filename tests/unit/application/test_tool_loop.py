@@ -112,3 +112,18 @@ def test_a_stream_whose_call_never_names_its_tool_is_an_error() -> None:
 )
 def test_results_read_as_text_or_json(value: Any, text: str) -> None:
     assert result_text(value) == text
+
+
+@pytest.mark.parametrize("timeout", [float("nan"), float("inf"), 0.0, -1.0, 10.0**12])
+def test_a_call_timeout_that_no_wait_can_take_is_refused_up_front(timeout: float) -> None:
+    from chi_llm.application.tools import Hooks
+    from chi_llm.domain.errors import InvalidRequest
+
+    with pytest.raises(InvalidRequest, match="tool timeout"):
+        Hooks(timeout=timeout)
+
+
+def test_a_call_timeout_of_a_day_or_none_is_taken() -> None:
+    from chi_llm.application.tools import Hooks
+
+    assert Hooks(timeout=86400.0).timeout == 86400.0 and Hooks(timeout=None).timeout is None
