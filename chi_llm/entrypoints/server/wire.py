@@ -229,7 +229,7 @@ def completion_request(body: Any) -> ParsedRequest:
         raise bad_request("best_of must be 1", param="best_of")
     if "response_format" in body:
         raise bad_request("response_format belongs to /v1/chat/completions", param="response_format")
-    for name in ("tools", "tool_choice", "functions", "function_call"):
+    for name in ("tools", "functions"):
         if body.get(name):
             raise bad_request("tools belong to /v1/chat/completions; a raw completion calls none", param=name)
     return ParsedRequest(

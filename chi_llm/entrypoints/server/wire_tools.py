@@ -13,7 +13,6 @@ from chi_llm.domain.tools import MODES, Tool, ToolCall, ToolSet, parse_arguments
 from chi_llm.entrypoints.server.errors import HttpError, bad_request
 
 MAX_TOOLS = 128  # OpenAI's own limit; also bounds the schema checks one request costs
-LEGACY = ("functions", "function_call")  # OpenAI's retired function calling
 NO_ARGUMENTS = {"type": "object", "properties": {}}
 CHOICES = 'tool_choice must be "auto", "none", "required" or {"type": "function", "function": {"name": ...}}'
 _validator = JsonSchemaValidator()
@@ -73,11 +72,10 @@ def _choice(value: Any) -> str:
 def tool_set(body: Mapping[str, Any]) -> ToolSet | None:
     """The tools a chat request offers (None without any). `tool_choice` auto or none with no
     tools is accepted, as before; one that asks for a call needs tools."""
-    for name in LEGACY:
-        if body.get(name) is not None:
-            raise bad_request(
-                f"{name} is OpenAI's retired form of tool calling; send tools and tool_choice", param=name
-            )
+    if body.get("functions"):  # OpenAI's retired function calling (function_call alone is ignored, as ever)
+        raise bad_request(
+            "functions is OpenAI's retired form of tool calling; send tools and tool_choice", param="functions"
+        )
     raw, choice = body.get("tools"), body.get("tool_choice")
     if raw is None or raw == []:
         if choice is not None and _choice(choice) not in ("auto", "none"):

@@ -53,7 +53,12 @@ def test_tools_choice_and_parallel_become_the_tool_set() -> None:
 
 
 def test_a_request_without_tools_has_none() -> None:
+    """Fields that were ignored without tools still are (requests without tools behave as before)."""
     assert wire.chat_request({"messages": USER}).options.tools is None
+    for ignored in ({"function_call": "auto"}, {"functions": []}, {"parallel_tool_calls": "x"}):
+        assert wire.chat_request({"messages": USER, **ignored}).options.tools is None
+    for prompt in ({"tool_choice": "auto"}, {"tools": []}, {"function_call": "none"}, {"parallel_tool_calls": True}):
+        assert wire.completion_request({"prompt": "x", **prompt}).prompt == "x"
     assert wire.chat_request({"messages": USER, "tools": [], "tool_choice": "auto"}).options.tools is None
     assert wire.chat_request({"messages": USER, "tools": None, "tool_choice": "none"}).options.tools is None
 
@@ -106,7 +111,6 @@ def test_a_request_without_tools_has_none() -> None:
             "parallel_tool_calls",
         ),
         ({"functions": [WEATHER["function"]]}, "send tools and tool_choice", "functions"),
-        ({"function_call": "auto"}, "send tools and tool_choice", "function_call"),
     ],
 )
 def test_bad_tools_are_400_naming_the_field(extra: dict[str, Any], fragment: str, param: str) -> None:
