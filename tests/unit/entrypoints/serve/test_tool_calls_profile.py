@@ -63,7 +63,7 @@ def sent(upstream: Server) -> dict[str, Any]:
 
 def test_the_whole_flow_through_a_profile(served: Running, upstream: Server) -> None:
     api, messages = client(served), list(ASK)
-    choice = {"type": "function", "function": {"name": "weather"}}
+    choice: Any = {"type": "function", "function": {"name": "weather"}}
     first = api.chat.completions.create(model="remote", messages=messages, tools=[WEATHER, NOW], tool_choice=choice)
     assert sent(upstream)["tool_choice"] == choice and [t["function"]["name"] for t in sent(upstream)["tools"]] == [
         "weather",
@@ -71,7 +71,7 @@ def test_the_whole_flow_through_a_profile(served: Running, upstream: Server) -> 
     ]
     answer = first.choices[0]
     (call,) = answer.message.tool_calls or []
-    assert answer.finish_reason == "tool_calls" and call.function.name == "weather"
+    assert call.type == "function" and answer.finish_reason == "tool_calls" and call.function.name == "weather"
     assert json.loads(call.function.arguments) == {"city": SAID}
     messages += [
         answer.message,

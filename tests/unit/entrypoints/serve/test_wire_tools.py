@@ -55,9 +55,16 @@ def test_tools_choice_and_parallel_become_the_tool_set() -> None:
 def test_a_request_without_tools_has_none() -> None:
     """Fields that were ignored without tools still are (requests without tools behave as before)."""
     assert wire.chat_request({"messages": USER}).options.tools is None
-    for ignored in ({"function_call": "auto"}, {"functions": []}, {"parallel_tool_calls": "x"}):
+    ignored_fields: list[dict[str, Any]] = [{"function_call": "auto"}, {"functions": []}, {"parallel_tool_calls": "x"}]
+    for ignored in ignored_fields:
         assert wire.chat_request({"messages": USER, **ignored}).options.tools is None
-    for prompt in ({"tool_choice": "auto"}, {"tools": []}, {"function_call": "none"}, {"parallel_tool_calls": True}):
+    prompt_fields: list[dict[str, Any]] = [
+        {"tool_choice": "auto"},
+        {"tools": []},
+        {"function_call": "none"},
+        {"parallel_tool_calls": True},
+    ]
+    for prompt in prompt_fields:
         assert wire.completion_request({"prompt": "x", **prompt}).prompt == "x"
     assert wire.chat_request({"messages": USER, "tools": [], "tool_choice": "auto"}).options.tools is None
     assert wire.chat_request({"messages": USER, "tools": None, "tool_choice": "none"}).options.tools is None
