@@ -15,7 +15,7 @@ from typing import Any
 
 from chi_llm.adapters.providers.http.tool_text import arguments_text, call_list
 from chi_llm.domain.messages import Message
-from chi_llm.domain.tools import ToolCallDelta, ToolSet
+from chi_llm.domain.tools import ToolCall, ToolCallDelta, ToolSet
 
 
 def tool_fields(tools: ToolSet) -> dict[str, Any]:
@@ -44,13 +44,15 @@ def message(m: Message) -> dict[str, Any]:
         return {"role": "tool", "tool_call_id": m.tool_call_id, "content": m.content}
     if not m.tool_calls:
         return {"role": m.role, "content": m.content}
-    calls = [
-        {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": arguments_text(c)}}
-        for c in m.tool_calls
-    ]
+    calls = [wire_call(c) for c in m.tool_calls]
     # content stays text even when empty: OpenAI takes "" beside tool_calls, llama-cpp-python's
     # server refuses null
     return {"role": m.role, "content": m.content, "tool_calls": calls}
+
+
+def wire_call(call: ToolCall) -> dict[str, Any]:
+    """One whole call as OpenAI writes it (in an assistant turn, or an answer's message)."""
+    return {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": arguments_text(call)}}
 
 
 def _text(value: Any, what: str) -> str | None:

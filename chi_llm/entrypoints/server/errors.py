@@ -15,6 +15,7 @@ from chi_llm.domain.errors import (
     ContextLengthExceeded,
     InsufficientResources,
     InvalidRequest,
+    InvalidToolCall,
     MissingCredentials,
     ModelFetchFailed,
     ModelNotFound,
@@ -52,18 +53,31 @@ def bad_request(message: str, *, param: str | None = None, code: str | None = No
     return HttpError(400, message, param=param, code=code)
 
 
-def from_error(error: ChiLlmError) -> HttpError:
-    """The response for a chi_llm error: the caller's mistakes are 4xx, a provider that is down
-    or out of resources 503 (with Retry-After), an upstream rate limit 429."""
+def _about_the_request(error: ChiLlmError) -> HttpError | None:
+    """The request's errors: 400 (each with its own code: invalid_request, tool_loop_limit, ...),
+    404 for a model not here; and a tool call the model wrote unreadably, which is an
+    InvalidRequest in the library but the backend's failure here: 502 (a retry may do better)."""
     message = error.message
     if isinstance(error, ContextLengthExceeded):
         return HttpError(400, message, code="context_length_exceeded", param="messages")
     if isinstance(error, ToolsUnsupported):
         return HttpError(400, message, code=error.kind, param="tools")
+    if isinstance(error, InvalidToolCall):
+        return HttpError(502, message, type="server_error", code=error.kind)
     if isinstance(error, InvalidRequest):
-        return HttpError(400, message, code="invalid_request")
+        return HttpError(400, message, code=error.kind)
     if isinstance(error, ModelNotFound):
         return HttpError(404, message, code="model_not_found", param="model")
+    return None
+
+
+def from_error(error: ChiLlmError) -> HttpError:
+    """The response for a chi_llm error: the caller's mistakes are 4xx, a provider that is down
+    or out of resources 503 (with Retry-After), an upstream rate limit 429."""
+    mapped = _about_the_request(error)
+    if mapped is not None:
+        return mapped
+    message = error.message
     if isinstance(error, RateLimited):
         return HttpError(429, message, type="rate_limit_error", code="rate_limited", retry_after=RETRY_AFTER_DOWN)
     if isinstance(error, (BackendUnavailable, AllProvidersFailed, InsufficientResources, ModelFetchFailed)):

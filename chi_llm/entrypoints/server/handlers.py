@@ -12,7 +12,8 @@ import anyio
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from chi_llm.domain.generation import Completion, GenerationRequest, aclose_stream, aresumed, collect
+from chi_llm.domain.errors import InvalidRequest, InvalidToolCall
+from chi_llm.domain.generation import Chunk, Completion, GenerationRequest, aclose_stream, aresumed, collect
 from chi_llm.entrypoints.server import wire
 from chi_llm.entrypoints.server.backends import Backend
 from chi_llm.entrypoints.server.errors import HttpError, bad_request
@@ -122,8 +123,20 @@ async def _answer(request: Request, parsed: wire.ParsedRequest, *, chat: bool) -
     return Json(reply.whole(completion), headers=headers)
 
 
-async def _rest(first: Any, chunks: Any, model: str) -> Completion:
-    return collect([first, *[chunk async for chunk in chunks]], model=model)
+async def _rest(first: Chunk, chunks: Any, model: str) -> Completion:
+    """The whole answer. A tool call the model wrote unreadably is the backend's failure, not a
+    bad request (a stream passes its text on as written, as OpenAI's API does)."""
+    gathered = [first, *[chunk async for chunk in chunks]]
+    try:
+        return collect(gathered, model=model)
+    except InvalidRequest as error:
+        if not any(chunk.tool_calls for chunk in gathered):
+            raise
+        raise InvalidToolCall(
+            f"{model} answered with a tool call that cannot be read: {error.message}. Ask again (a retry may "
+            "get a readable call), or stream the answer to receive the call's text as the model wrote it",
+            backend=model,
+        ) from None
 
 
 async def embeddings(request: Request) -> Response:

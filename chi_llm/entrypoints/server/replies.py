@@ -13,8 +13,10 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 
+from chi_llm.adapters.providers.openai_tools import wire_call
 from chi_llm.domain.generation import Completion, Usage
 from chi_llm.domain.shown_text import shown_values
+from chi_llm.domain.tools import ToolCallDelta
 
 
 def json_bytes(content: Any) -> bytes:
@@ -73,16 +75,26 @@ class Reply:
         choice: dict[str, Any] = {"index": 0, "finish_reason": done.finish_reason, "logprobs": None}
         if self.chat:
             choice["message"] = {"role": "assistant", "content": done.text, "refusal": None}
+            if done.tool_calls:  # content is null when the answer is only calls, as OpenAI's
+                choice["message"].update(content=done.text or None, tool_calls=[wire_call(c) for c in done.tool_calls])
         else:
             choice["text"] = done.text
         return {**self._head(chunk=False), "choices": [choice], "usage": usage(done.usage)}
 
-    def delta(self, text: str, *, first: bool = False, finish: str | None = None) -> dict[str, Any]:
-        """One streamed piece: chat chunks carry `delta` (the role on the first), completion
-        chunks `text`; the last one carries the finish reason."""
+    def delta(
+        self, text: str, *, first: bool = False, finish: str | None = None, calls: list[dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
+        """One streamed piece: chat chunks carry `delta` (the role on the first; tool-call
+        fragments from `CallFragments`), completion chunks `text`; the last one carries the
+        finish reason. A first piece that is only calls has content null, as OpenAI's."""
         choice: dict[str, Any] = {"index": 0, "finish_reason": finish, "logprobs": None}
         if self.chat:
-            choice["delta"] = {"role": "assistant", "content": text} if first else ({"content": text} if text else {})
+            if first:
+                choice["delta"] = {"role": "assistant", "content": text if text or not calls else None}
+            else:
+                choice["delta"] = {"content": text} if text else {}
+            if calls:
+                choice["delta"]["tool_calls"] = calls
         else:
             choice["text"] = text
         return {**self._head(chunk=True), "choices": [choice], "usage": None}
@@ -90,6 +102,31 @@ class Reply:
     def usage_chunk(self, value: Usage | None) -> dict[str, Any]:
         """The final chunk `stream_options.include_usage` asks for: no choices, the usage."""
         return {**self._head(chunk=True), "choices": [], "usage": usage(value)}
+
+
+@dataclass(slots=True)
+class CallFragments:
+    """A stream's tool-call pieces in OpenAI's `delta.tool_calls` shape: a call's first fragment
+    carries its `index`, `id`, `type` and name, later ones only argument text (OpenAI's clients
+    concatenate every string they are sent, so nothing is repeated)."""
+
+    opened: set[int] = field(default_factory=set)
+    named: set[int] = field(default_factory=set)
+
+    def of(self, deltas: Sequence[ToolCallDelta]) -> list[dict[str, Any]]:
+        pieces = []
+        for delta in deltas:
+            piece: dict[str, Any] = {"index": delta.index}
+            function: dict[str, Any] = {}
+            if delta.index not in self.opened:
+                self.opened.add(delta.index)
+                piece.update(id=delta.id or f"call_{delta.index}", type="function")  # as `assemble` names it
+            if delta.name and delta.index not in self.named:
+                self.named.add(delta.index)
+                function["name"] = delta.name
+            function["arguments"] = delta.arguments
+            pieces.append({**piece, "function": function})
+        return pieces
 
 
 def sse(data: dict[str, Any] | str) -> bytes:

@@ -16,7 +16,7 @@ from starlette.types import Receive, Scope, Send
 from chi_llm.domain.errors import ChiLlmError
 from chi_llm.domain.generation import Chunk, Usage
 from chi_llm.entrypoints.server.errors import SHUTTING_DOWN, from_error
-from chi_llm.entrypoints.server.replies import DONE, Reply, sse
+from chi_llm.entrypoints.server.replies import DONE, CallFragments, Reply, sse
 
 T = TypeVar("T")
 
@@ -95,17 +95,19 @@ async def events(
     stopping: asyncio.Event,
     done: Callable[[Usage | None], None],
 ) -> AsyncIterator[bytes]:
-    """The SSE body of a streamed answer: deltas, a last chunk with the finish reason, the usage
-    chunk when asked, `[DONE]`. A failure after the first token ends the stream with OpenAI's
-    error event; a shutdown past its grace period says so instead of stopping silently."""
+    """The SSE body of a streamed answer: deltas (text, tool-call fragments), a last chunk with
+    the finish reason, the usage chunk when asked, `[DONE]`. A failure after the first token ends
+    the stream with OpenAI's error event; a shutdown past its grace period says so instead of
+    stopping silently."""
     opened = False
+    fragments = CallFragments()
     try:
         async for chunk in chunks:
             if stopping.is_set():
                 yield sse(SHUTTING_DOWN.body())
                 return
-            if chunk.text or not opened:
-                yield sse(reply.delta(chunk.text, first=not opened))
+            if chunk.text or chunk.tool_calls or not opened:
+                yield sse(reply.delta(chunk.text, first=not opened, calls=fragments.of(chunk.tool_calls)))
                 opened = True
             if chunk.finish_reason is not None:
                 done(chunk.usage)

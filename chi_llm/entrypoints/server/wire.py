@@ -1,21 +1,22 @@
 """OpenAI request bodies read into domain values: pure functions, testable without a socket.
 
-Fields chi_llm cannot honour are refused with a 400 that says so (n > 1, tools, logprobs,
-images); fields that only tune sampling and have no counterpart here (frequency and presence
-penalties, logit_bias, user, metadata) are accepted and ignored, as llama.cpp's and Ollama's
-servers do."""
+Fields chi_llm cannot honour are refused with a 400 that says so (n > 1, logprobs, images,
+OpenAI's retired `functions`); tools are read by `wire_tools`; fields that only tune sampling
+and have no counterpart here (frequency and presence penalties, logit_bias, user, metadata) are
+accepted and ignored, as llama.cpp's and Ollama's servers do."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.generation import GenerationOptions
 from chi_llm.domain.messages import Message, Role
 from chi_llm.domain.structured import OutputSchema
+from chi_llm.entrypoints.server import wire_tools
 from chi_llm.entrypoints.server.errors import bad_request
 
 ROLE_ALIASES = {"developer": "system"}  # OpenAI's newer name for the system role
@@ -60,8 +61,6 @@ def _refuse_unsupported(body: Mapping[str, Any]) -> None:
     n = body.get("n")
     if n not in (None, 1):
         raise bad_request("n must be 1: this server returns one choice per request", param="n")
-    if body.get("tools") or body.get("functions"):
-        raise bad_request("tool and function calling are not supported by chi-llm serve", param="tools")
     if body.get("logprobs") not in (None, False) or body.get("top_logprobs") not in (None, 0):
         raise bad_request("logprobs are not supported by chi-llm serve", param="logprobs")
 
@@ -156,20 +155,30 @@ def _content(raw: Any, index: int) -> str:
 
 
 def messages(raw: Any) -> tuple[Message, ...]:
+    """The history: text turns, an assistant's tool calls and the tools' results (each answering
+    a call made before it)."""
     if not isinstance(raw, list) or not raw:
         raise bad_request("messages must be a non-empty list", param="messages")
     out: list[Message] = []
+    asked: dict[str, str] = {}  # call id -> tool name, of the calls made so far
     for index, message in enumerate(raw):
         if not isinstance(message, Mapping):
             raise bad_request(f"messages[{index}] must be an object", param="messages")
         role = message.get("role")
         role = ROLE_ALIASES.get(role, role) if isinstance(role, str) else role
-        if role not in ("system", "user", "assistant"):
+        if role not in ("system", "user", "assistant", "tool"):
             raise bad_request(
-                f"messages[{index}].role must be system, developer, user or assistant, got {role!r}", param="messages"
+                f"messages[{index}].role must be system, developer, user, assistant or tool, got {role!r}",
+                param="messages",
             )
+        turn: dict[str, Any] = {}
+        if role == "assistant":
+            turn["tool_calls"] = wire_tools.calls(message.get("tool_calls"), index)
+            asked.update((call.id, call.name) for call in turn["tool_calls"])
+        elif role == "tool":
+            turn["tool_call_id"], turn["name"] = wire_tools.answered(message, index, asked)
         try:
-            out.append(Message(role=cast(Role, role), content=_content(message.get("content"), index)))
+            out.append(Message(role=cast(Role, role), content=_content(message.get("content"), index), **turn))
         except InvalidRequest as error:
             raise bad_request(error.message, param="messages") from None
     return tuple(out)
@@ -188,9 +197,10 @@ def chat_request(body: Any) -> ParsedRequest:
     """A `/v1/chat/completions` body."""
     body = _object(body)
     _refuse_unsupported(body)
+    tools = wire_tools.tool_set(body)
     return ParsedRequest(
         model=_model(body),
-        options=options(body),
+        options=replace(options(body), tools=tools) if tools else options(body),
         stream=_flag(body, "stream"),
         include_usage=_stream_usage(body),
         messages=messages(body.get("messages")),
@@ -219,6 +229,9 @@ def completion_request(body: Any) -> ParsedRequest:
         raise bad_request("best_of must be 1", param="best_of")
     if "response_format" in body:
         raise bad_request("response_format belongs to /v1/chat/completions", param="response_format")
+    for name in ("tools", "functions"):
+        if body.get(name):
+            raise bad_request("tools belong to /v1/chat/completions; a raw completion calls none", param=name)
     return ParsedRequest(
         model=_model(body),
         options=options(body),

@@ -21,9 +21,11 @@ from chi_llm.domain.errors import (
     GenerationFailed,
     InsufficientResources,
     InvalidRequest,
+    InvalidToolCall,
     MissingCredentials,
     ModelNotFound,
     RateLimited,
+    ToolLoopLimit,
     ToolsUnsupported,
 )
 from chi_llm.entrypoints.server.errors import from_error, internal
@@ -37,6 +39,8 @@ DOWN = {"id": "down", "type": "ollama", "base_url": "http://127.0.0.1:9", "model
     [
         (InvalidRequest("bad"), 400, False),
         (ToolsUnsupported("local cannot call tools"), 400, False),
+        (ToolLoopLimit("still calling after 8 rounds", rounds=8), 400, False),
+        (InvalidToolCall("the model's call cannot be read"), 502, False),
         (ContextLengthExceeded(prompt_tokens=9, context=4, backend="x"), 400, False),
         (ModelNotFound("no"), 404, False),
         (RateLimited("slow down"), 429, True),
@@ -60,6 +64,21 @@ def test_each_error_kind_has_its_status(error: ChiLlmError, status: int, retry: 
 def test_a_request_needing_tools_on_a_provider_without_them_names_the_tools_parameter() -> None:
     body = from_error(ToolsUnsupported("local cannot call tools")).body()["error"]
     assert (body["code"], body["param"]) == ("tools_unsupported", "tools")
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "kind"),
+    [
+        (InvalidRequest("bad"), "invalid_request", "invalid_request_error"),
+        (ToolLoopLimit("still calling after 8 rounds", rounds=8), "tool_loop_limit", "invalid_request_error"),
+        (InvalidToolCall("the model's call cannot be read"), "invalid_tool_call", "server_error"),
+    ],
+)
+def test_tool_errors_keep_their_own_code(error: ChiLlmError, code: str, kind: str) -> None:
+    """A call the model wrote wrong is the backend's failure (502, like an answer that never
+    began), not the client's; a loop out of rounds is the request's limit (400)."""
+    body = from_error(error).body()["error"]
+    assert (body["code"], body["type"]) == (code, kind)
 
 
 def test_unexpected_failures_say_nothing_but_the_request_id() -> None:

@@ -45,9 +45,10 @@ def test_chat_request_fields() -> None:
     ("body", "fragment"),
     [
         ({"messages": []}, "non-empty list"),
-        ({"messages": [{"role": "tool", "content": "x"}]}, "role must be"),
+        ({"messages": [{"role": "tool", "content": "x"}]}, "tool_call_id must name the call"),
         ({"messages": USER, "n": 3}, "n must be 1"),
-        ({"messages": USER, "tools": [{"type": "function"}]}, "tool and function calling"),
+        ({"messages": USER, "tools": [{"type": "function"}]}, "tools[0].function must be an object"),
+        ({"messages": USER, "functions": [{"name": "f"}]}, "retired form of tool calling"),
         ({"messages": USER, "logprobs": True}, "logprobs"),
         ({"messages": USER, "stop": ["a", "b", "c", "d", "e"]}, "at most 4"),
         ({"messages": USER, "temperature": "hot"}, "temperature must be a number"),
