@@ -26,7 +26,7 @@ fn approve_params(exchange: usize) -> Value {
 #[test]
 fn a_call_is_shown_asked_about_run_and_kept_in_the_history() {
     let mut app = chat_with_tools();
-    assert!(app.screens.chat.status(None, None, 0.0).contains("tools: add"));
+    assert!(app.screens.chat.status(&app.seen()).contains("tools: add"));
     let start = ask(&mut app, "add 2 and 3");
     let (id, method, params) = sent(&start);
     assert_eq!(method, "generate/start");
@@ -122,29 +122,28 @@ fn esc_while_asking_stops_the_answer() {
 
 #[test]
 fn tool_files_that_did_not_load_are_said_and_the_chat_goes_on_without_them() {
-    let mut app = ready_app();
-    let opened = update(&mut app, Action::Char('1'));
     let listed = json!({"tools": [], "errors": [{"source": "calc.py:add", "message": "tool file 'calc.py' does not exist (or is not a file): check the path"}]});
-    answer(&mut app, &opened[0], listed);
-    let note = app.screens.chat.turns.last().expect("a note");
-    assert_eq!(note.role, Role::Note);
-    assert!(note.text.contains("calc.py:add") && note.text.contains("does not exist"));
-    assert!(app.note.as_ref().is_some_and(|n| n.text.contains("calc.py:add")));
+    let mut app = ready_app_with(listed);
+    assert!(app.note.as_ref().is_some_and(|n| n.text.contains("Tools from calc.py:add not loaded")));
+    update(&mut app, Action::Char('1'));
+    let shown = render(&app, 80, 24);
+    assert!(shown.contains("error: tools from calc.py:add not loaded: tool file 'calc.py' does"), "{shown}");
     let start = ask(&mut app, "hi");
-    assert!(sent(&start).2.get("tools").is_none()); // as without tools
+    assert_eq!(sent(&start).2, json!({"messages": [{"role": "user", "content": "hi"}]}));
+    // as without tools
 }
 
 #[test]
-fn without_tools_the_request_is_as_before_and_the_list_is_asked_once_per_bridge() {
-    let mut app = ready_app();
-    let opened = update(&mut app, Action::Char('1'));
-    answer(&mut app, &opened[0], json!({"tools": [], "errors": []}));
-    update(&mut app, Action::Esc);
-    assert!(update(&mut app, Action::Char('1')).is_empty()); // listed already
-    let start = ask(&mut app, "hi");
-    assert_eq!(sent(&start).2, json!({"messages": [{"role": "user", "content": "hi"}]}));
-    update(&mut app, Action::BridgeExited("exit code 1".into()));
-    assert!(app.screens.chat.tools.is_none()); // a new bridge is asked again
+fn a_fresh_bridge_is_asked_for_its_tools_again() {
+    let mut app = chat_with_tools();
+    let restart = update(&mut app, Action::BridgeExited("exit code 1".into()));
+    assert!(app.tools.is_none() && !app.screens.chat.status(&app.seen()).contains("tools:"));
+    let hello = restart.iter().find(|e| matches!(e, Effect::Send(_))).expect("the handshake");
+    let refresh = answer(&mut app, hello, fixture_result("handshake.jsonl", "initialize"));
+    let asked = refresh.iter().find(|e| sent(e).1 == "tools/list").expect("tools/list asked again");
+    answer(&mut app, asked, fixture_result("tools.jsonl", "tools/list"));
+    let start = ask(&mut app, "add 2 and 3");
+    assert_eq!(sent(&start).2["tools"], json!(["add"]));
 }
 
 #[test]

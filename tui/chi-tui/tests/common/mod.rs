@@ -53,6 +53,11 @@ pub fn fail(app: &mut App, effect: &Effect, message: &str, kind: &str) -> Vec<Ef
 
 /// An app past the handshake, with the fixtures' provider types and no profiles.
 pub fn ready_app() -> App {
+    ready_app_with(json!({"tools": [], "errors": []}))
+}
+
+/// `ready_app`, the bridge offering `tools` (a `tools/list` answer).
+pub fn ready_app_with(tools: Value) -> App {
     let mut app = App::new("/tmp/chi-tui.log");
     let hello = app.start();
     let effects = answer(&mut app, &hello[0], fixture_result("handshake.jsonl", "initialize"));
@@ -62,6 +67,7 @@ pub fn ready_app() -> App {
             "providers/schema" => fixture_result("providers.jsonl", "providers/schema"),
             "providers/list" | "providers/current" => json!([]),
             "config/explain" => fixture_result("handshake.jsonl", "config/explain"),
+            "tools/list" => tools.clone(),
             other => panic!("unexpected {other}"),
         };
         assert!(answer(&mut app, effect, result).is_empty());
@@ -206,12 +212,9 @@ pub fn deliver(app: &mut App, messages: &[Value]) -> Vec<Effect> {
     effects
 }
 
-/// The app on Chat with the bridge's tools listed (tools.jsonl's `tools/list` answer).
+/// The app on Chat, the bridge offering tools.jsonl's tools.
 pub fn chat_with_tools() -> App {
-    let mut app = ready_app();
-    let opened = update(&mut app, Action::Char('1'));
-    let (_, method, _) = sent(&opened[0]);
-    assert_eq!(method, "tools/list");
-    answer(&mut app, &opened[0], fixture_result("tools.jsonl", "tools/list"));
+    let mut app = ready_app_with(fixture_result("tools.jsonl", "tools/list"));
+    update(&mut app, Action::Char('1'));
     app
 }

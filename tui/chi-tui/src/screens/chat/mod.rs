@@ -12,16 +12,14 @@ mod keys;
 mod tools;
 mod view;
 
-pub use tools::{shown_arguments, Approval, ToolTurn};
+pub use tools::{shown_arguments, tool_names, Approval, ToolTurn};
 
 use crate::action::{Action, Effect, Screen, Tone};
 use crate::context::Seen;
 use crate::input::TextInput;
 use crate::keymap::Binding;
 use crate::page::Page;
-use crate::protocol::{
-    cancel_line, decode, Explained, GenerateDelta, GenerateResult, RpcError, ThreadUse, ToolList, CANCELLED,
-};
+use crate::protocol::{cancel_line, decode, GenerateDelta, GenerateResult, RpcError, ThreadUse, CANCELLED};
 use crate::theme::Theme;
 
 /// The requests this screen sends.
@@ -31,8 +29,6 @@ pub enum Request {
     Generate,
     /// The user's answer to a tool call's approval (`generate/approve`).
     Approve,
-    /// The tools the bridge offers (`tools/list`).
-    Tools,
 }
 
 type Ctx<'a> = crate::context::Ctx<'a, Request>;
@@ -109,9 +105,6 @@ pub struct ChatState {
     pub scroll: u16,
     /// A tool call waiting for the user's y, n or a.
     pub approval: Option<Approval>,
-    /// The tools the bridge offers (`tools/list`), once it said.
-    pub tools: Option<ToolList>,
-    pub tools_asked: bool,
 }
 
 impl ChatState {
@@ -142,7 +135,7 @@ impl ChatState {
         self.turns.push(Turn::new(Role::User, &text));
         let messages: Vec<Value> = self.turns.iter().flat_map(Turn::sent).collect();
         let mut params = json!({"messages": messages});
-        let tools = self.tool_names();
+        let tools = tool_names(ctx.tools);
         if !tools.is_empty() {
             params["tools"] = json!(tools);
         }
@@ -191,11 +184,13 @@ impl ChatState {
         ctx.say(Tone::Bad, reason);
     }
 
-    /// "smollm2-135m · local · 12+34 tokens · 56.7 tok/s", then "· CPU busy: 1 thread" while the
-    /// last answer ran on fewer threads than the cores (the next one starts where it ended).
-    /// `route` is the provider generation goes to, `model` the configured model, `now` the clock.
-    pub fn status(&self, route: Option<&str>, model: Option<&Explained>, now: f64) -> String {
-        let provider = route.unwrap_or("local").to_string();
+    /// "smollm2-135m · local · tools: add · 12+34 tokens · 56.7 tok/s", then "· CPU busy: 1
+    /// thread" while the last answer ran on fewer threads than the cores (the next one starts
+    /// where it ended). From `seen`: the provider generation goes to, the configured model, the
+    /// bridge's tools and the clock.
+    pub fn status(&self, seen: &Seen) -> String {
+        let (model, now) = (seen.model, seen.now);
+        let provider = seen.route.unwrap_or("local").to_string();
         let model = self
             .last
             .as_ref()
@@ -203,7 +198,7 @@ impl ChatState {
             .or_else(|| model.and_then(|m| m.value.as_str().map(String::from)))
             .unwrap_or_else(|| "…".into());
         let mut parts = vec![model, provider];
-        let tools = self.tool_names();
+        let tools = tool_names(seen.tools);
         if !tools.is_empty() {
             parts.push(format!("tools: {}", tools.join(", ")));
         }
@@ -279,12 +274,6 @@ impl Page for ChatState {
                 }
                 return Vec::new();
             }
-            Request::Tools => {
-                if let Some(list) = ctx.take::<ToolList>("tools/list", outcome) {
-                    self.tools_listed(ctx, list);
-                }
-                return Vec::new();
-            }
         }
         let Some(streaming) = self.streaming.take() else {
             return Vec::new();
@@ -332,15 +321,8 @@ impl Page for ChatState {
         Vec::new()
     }
 
-    /// Opened from the menu: ask which tools the bridge offers (once).
-    fn opened(&mut self, ctx: &mut Ctx) -> Vec<Effect> {
-        self.ask_tools(ctx)
-    }
-
-    /// The bridge died mid-answer: keep what came, say so. A new bridge is asked for its tools.
+    /// The bridge died mid-answer: keep what came, say so.
     fn on_bridge_lost(&mut self) {
-        self.tools = None;
-        self.tools_asked = false;
         if self.streaming.take().is_some() {
             self.stopped("cut off: the bridge stopped");
         }
@@ -359,7 +341,7 @@ impl Page for ChatState {
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, seen: &Seen, theme: Theme) {
-        let status = self.status(seen.route, seen.model, seen.now);
-        view::draw(frame, area, self, &status, seen.spinner, !seen.help, theme)
+        let status = self.status(seen);
+        view::draw(frame, area, self, &status, seen, theme)
     }
 }

@@ -1,13 +1,14 @@
 //! Tool calls in the chat: the bridge announces each call the model asks for
 //! (`generate/tool_call`), asks before it runs (`generate/tool_approval`, answered with
 //! `generate/approve` by the keys y, n or a) and sends what went back to the model
-//! (`generate/tool_result`). Each call is a turn of the conversation; the tools on offer come
-//! from `tools/list` when the screen opens, and a tool file that did not load is said there.
+//! (`generate/tool_result`). Each call is a turn of the conversation. The tools on offer are the
+//! app's (`tools/list` after each handshake); a tool file that did not load is said at the top
+//! of the conversation.
 
 use serde_json::Value;
 
 use super::{ChatState, Ctx, Request, Role, Turn};
-use crate::action::{Effect, Tone};
+use crate::action::Effect;
 use crate::protocol::{approve_params, ToolApproval, ToolCallNote, ToolList, ToolResult};
 
 /// A call the model asked for, and what came of it.
@@ -100,31 +101,9 @@ impl ChatState {
         let params = approve_params(&asked.approval_id, allow, always);
         vec![ctx.request("generate/approve", params, Request::Approve)]
     }
+}
 
-    /// Ask which tools the bridge offers (once per bridge).
-    pub fn ask_tools(&mut self, ctx: &mut Ctx) -> Vec<Effect> {
-        if self.tools.is_some() || self.tools_asked || !ctx.ready {
-            return Vec::new();
-        }
-        self.tools_asked = true;
-        vec![ctx.request("tools/list", Value::Null, Request::Tools)]
-    }
-
-    /// `tools/list`'s answer: the names kept for each request; each tool file that did not
-    /// load said in the conversation (the chat goes on without its tools).
-    pub fn tools_listed(&mut self, ctx: &mut Ctx, list: ToolList) {
-        for error in &list.errors {
-            let text = format!("error: tools from {} not loaded: {}", error.source, error.message);
-            self.turns.push(Turn::new(Role::Note, &text));
-        }
-        if let Some(first) = list.errors.first() {
-            ctx.say(Tone::Bad, format!("Tools from {} not loaded (see the chat)", first.source));
-        }
-        self.tools = Some(list);
-    }
-
-    /// The tool names every request offers the model (none: the request is as without tools).
-    pub fn tool_names(&self) -> Vec<String> {
-        self.tools.as_ref().map(|l| l.tools.iter().map(|t| t.name.clone()).collect()).unwrap_or_default()
-    }
+/// The tool names every request offers the model (none: the request is as without tools).
+pub fn tool_names(tools: Option<&ToolList>) -> Vec<String> {
+    tools.map(|l| l.tools.iter().map(|t| t.name.clone()).collect()).unwrap_or_default()
 }

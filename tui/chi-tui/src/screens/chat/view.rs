@@ -8,17 +8,24 @@ use ratatui::Frame;
 
 use super::{Approval, ChatState, Role, ToolTurn};
 use crate::action::Tone;
+use crate::context::Seen;
 use crate::theme::Theme;
 
-/// The screen in `area`: `status` is the line under the conversation, `spinner` the busy
-/// marker's frame now, `cursor` whether the input's cursor shows (not under the help overlay).
-pub fn draw(frame: &mut Frame, area: Rect, chat: &ChatState, status: &str, spinner: &str, cursor: bool, theme: Theme) {
+/// The screen in `area`: `status` is the line under the conversation; from `seen`, the busy
+/// marker's frame, whether the input's cursor shows (not under the help overlay) and the tool
+/// files that did not load (said first).
+pub fn draw(frame: &mut Frame, area: Rect, chat: &ChatState, status: &str, seen: &Seen, theme: Theme) {
+    let (spinner, cursor) = (seen.spinner, !seen.help);
     let [history, info, input] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(1), Constraint::Length(3)]).areas(area);
     let block = Block::bordered().title(Span::styled(" Chat ", theme.title()));
     let inner = block.inner(history);
     frame.render_widget(block, history);
     let mut lines: Vec<Line> = Vec::new();
+    for error in seen.tools.map(|t| t.errors.as_slice()).unwrap_or_default() {
+        let text = format!("error: tools from {} not loaded: {}", error.source, error.message);
+        lines.push(Line::styled(text, theme.tone(Tone::Bad)));
+    }
     if chat.turns.is_empty() {
         lines.push(Line::styled(
             "Type a message and press Enter. /reset starts over; Esc stops an answer.",

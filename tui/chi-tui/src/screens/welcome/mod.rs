@@ -47,7 +47,7 @@ impl WelcomeState {
         self.menu = index.min(MENU.len() - 1);
         ctx.clear_note();
         match self.menu {
-            0 => ctx.hand(Handoff::Open(Screen::Chat)),
+            0 => ctx.go(Screen::Chat),
             1 => ctx.hand(Handoff::Open(Screen::Models)),
             2 => ctx.go(Screen::Providers),
             3 => ctx.go(Screen::Save),
