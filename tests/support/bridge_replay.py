@@ -1,12 +1,14 @@
 """Golden bridge conversations (tui/protocol/fixtures/*.jsonl), replayed against the real bridge.
 
 Each fixture line is one exchange: `{"send": request}` (or `"send_raw": "a line"`), the messages
-expected back for it in order — notifications tied to the request, then its response — and
+expected back for it in order — notifications tied to the request, then its response (or, with
+`"until"`, up to the response to that id, or the first notification of that method) — and
 `ignore`: dotted paths (`*` for any list item) whose values vary from run to run (latencies,
 versions). Strings may hold placeholders for what a run creates: $WORK (the project folder),
 $HOME (CHI_LLM_HOME), $OLLAMA (a loopback Ollama server's URL), $OLLAMA_PORT (its port, a
-number when it is the whole value), $CLOSED (a URL where nothing listens) and $CHECKOUT (the
-file:// URL of the chi-llm source tree that runs, which llm-requirements.txt installs from).
+number when it is the whole value), $CLOSED (a URL where nothing listens), $CHECKOUT (the
+file:// URL of the chi-llm source tree that runs, which llm-requirements.txt installs from) and
+$TOOLS (the folder of the tool file the bridge offers).
 Set CHI_LLM_RECORD_FIXTURES=1 to rewrite the expectations from what the bridge answers now."""
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 
 FIXTURES = Path(__file__).resolve().parents[2] / "tui" / "protocol" / "fixtures"
 SCHEMA = FIXTURES.parent / "bridge.schema.json"
+TOOL = FIXTURES.parent / "tools" / "calc.py"  # the tool the replayed bridge offers (tools.jsonl)
 IGNORED = "<varies>"
 
 
@@ -71,11 +74,12 @@ def masked(message: Any, ignore: list[str]) -> Any:
 
 
 class BridgeProcess:
-    """The real `chi-llm bridge --backend fake` as a child process, one request at a time."""
+    """The real `chi-llm bridge --backend fake --tool calc.py:add` as a child process, one
+    request at a time."""
 
     def __init__(self, cwd: Path, env: dict[str, str]) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "chi_llm", "bridge", "--backend", "fake"],
+            [sys.executable, "-m", "chi_llm", "bridge", "--backend", "fake", "--tool", f"{TOOL}:add"],
             cwd=cwd,
             env={**os.environ, **env},
             stdin=subprocess.PIPE,
@@ -84,9 +88,9 @@ class BridgeProcess:
             text=True,
         )
 
-    def exchange(self, line: str, rid: Any) -> list[dict[str, Any]]:
+    def exchange(self, line: str, rid: Any, until: str | None = None) -> list[dict[str, Any]]:
         """Send one line; read until the response to `rid` (or one error line when the line
-        could not be read as a request)."""
+        could not be read as a request), or the first notification named `until`."""
         assert self.process.stdin and self.process.stdout
         self.process.stdin.write(line + "\n")
         self.process.stdin.flush()
@@ -96,6 +100,8 @@ class BridgeProcess:
             assert text, "the bridge closed its output"
             message = json.loads(text)
             got.append(message)
+            if until is not None and message.get("method") == until:
+                return got
             if "method" not in message and (message.get("id") == rid or rid is None):
                 return got
 

@@ -19,7 +19,8 @@ CHI_LLM = str(Path(sys.executable).with_name("chi-llm"))
 
 
 def env(**extra: str) -> dict[str, str]:
-    keep = ("PATH", "HOME", "LANG", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "CHI_LLM_HOME")
+    # PYTHONPATH: a checkout run with PYTHONPATH=$PWD has its bridge import that checkout too
+    keep = ("PATH", "PYTHONPATH", "HOME", "LANG", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "CHI_LLM_HOME")
     return {**{k: os.environ[k] for k in keep if k in os.environ}, "TERM": "xterm-256color", **extra}
 
 

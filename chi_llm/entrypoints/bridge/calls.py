@@ -1,5 +1,5 @@
 """What a method handler gets: its params (checked by small helpers), a way to send
-notifications tied to its request, and a cancellation flag."""
+notifications tied to its request, a cancellation flag, and the bridge's tools."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from chi_llm.entrypoints.bridge.protocol import INVALID_PARAMS, ProtocolError
+from chi_llm.entrypoints.bridge.tools import BridgeTools
 
 
 @dataclass
@@ -17,6 +18,7 @@ class Call:
     params: Mapping[str, Any]
     send: Callable[[str, Any], None]  # (method, params) -> a notification
     cancelled: threading.Event = field(default_factory=threading.Event)
+    tools: BridgeTools = field(default_factory=BridgeTools)
 
     def notify(self, method: str, params: Mapping[str, Any]) -> None:
         self.send(method, {"id": self.id, **params})

@@ -177,6 +177,13 @@ def models_download(call: Call) -> Any:
     return {"path": str(done.path), "model": done.id, "chosen": done.chosen}
 
 
+# -- tools ----------------------------------------------------------------------------------------
+def tools_list(call: Call) -> Any:
+    """The tools chats may offer the model (`generate/start` params.tools), and each tool source
+    that could not be loaded, with what to fix."""
+    return call.tools.listing()
+
+
 # -- diagnostics and bootstrap -------------------------------------------------------------------
 def diagnostics_run(call: Call) -> Any:
     from chi_llm.entrypoints.wiring import diagnose
@@ -234,7 +241,12 @@ METHODS: dict[str, Handler] = {
     "bootstrap/preview": bootstrap_preview,
     "bootstrap/write": bootstrap_write,
     "generate/start": generate_start,
+    "tools/list": tools_list,
 }
+
+
+INLINE = ("initialize", "shutdown", "$/cancelRequest", "generate/approve")  # answered by the bridge itself
+TOOL_NOTIFICATIONS = ("generate/tool_call", "generate/tool_approval", "generate/tool_result")
 
 
 def initialize(call: Call) -> Any:
@@ -242,7 +254,7 @@ def initialize(call: Call) -> Any:
         "protocol_version": PROTOCOL_VERSION,
         "chi_llm_version": __version__,
         "capabilities": {
-            "methods": sorted([*METHODS, "initialize", "shutdown", "$/cancelRequest"]),
-            "notifications": ["models/download/progress", "generate/delta"],
+            "methods": sorted([*METHODS, *INLINE]),
+            "notifications": ["models/download/progress", "generate/delta", *TOOL_NOTIFICATIONS],
         },
     }

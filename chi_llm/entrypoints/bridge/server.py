@@ -15,14 +15,21 @@ from chi_llm.entrypoints.bridge.calls import Call
 from chi_llm.entrypoints.bridge.lanes import Busy, Lanes
 from chi_llm.entrypoints.bridge.lines import read_lines, too_long_message
 from chi_llm.entrypoints.bridge.methods import METHODS, initialize
+from chi_llm.entrypoints.bridge.tools import BridgeTools
 
 log = logging.getLogger("chi_llm")
 JSON_SPACE = " \t\r\n"
 
 
 class Bridge:
-    def __init__(self, output: IO[str], methods: dict[str, Callable[[Call], Any]] | None = None) -> None:
+    def __init__(
+        self,
+        output: IO[str],
+        methods: dict[str, Callable[[Call], Any]] | None = None,
+        tools: BridgeTools | None = None,
+    ) -> None:
         self._output = output
+        self.tools = tools if tools is not None else BridgeTools()
         self._methods = {**(methods if methods is not None else METHODS), "initialize": initialize}
         self._lock = threading.Lock()
         self._running: dict[int | str, Call] = {}
@@ -80,8 +87,12 @@ class Bridge:
         if request.method == "$/cancelRequest":
             self._cancel(request)
             return
+        if request.method == "generate/approve":
+            self._approve(request)
+            return
         if request.method in ("shutdown", "exit"):
             self.closing = True
+            self.tools.approvals.deny_all("the bridge is shutting down")
             if request.id is not None:
                 self.answer(protocol.result(request.id, {}))
             return
@@ -94,7 +105,7 @@ class Bridge:
                 name = request.method if len(request.method) <= 80 else request.method[:80] + "…"
                 self.answer(protocol.error(request.id, protocol.METHOD_NOT_FOUND, f"no method {name!r}"))
             return
-        call = Call(id=request.id, params=request.params, send=self.notify)
+        call = Call(id=request.id, params=request.params, send=self.notify, tools=self.tools)
         if request.id is not None:
             if request.id in self._running:
                 self.answer(protocol.error(request.id, protocol.INVALID_REQUEST, "this id is already running"))
@@ -144,6 +155,25 @@ class Bridge:
         if request.id is not None:
             self.answer(protocol.result(request.id, {}))
 
+    def _approve(self, request: protocol.Request) -> None:
+        """The user's answer to a `generate/tool_approval`, answered here and now (before the
+        waiting call goes on, so the answer comes before what the call sends next)."""
+        approval_id, allow, always = (request.params.get(k) for k in ("approval_id", "allow", "always"))
+        if not isinstance(approval_id, str) or not isinstance(allow, bool) or not isinstance(always, bool | None):
+            why = "params: approval_id (text), allow (true or false) and optionally always (true or false)"
+            if request.id is not None:
+                self.answer(protocol.error(request.id, protocol.INVALID_PARAMS, why))
+            return
+        waiting = self.tools.approvals.take(approval_id)
+        if waiting is None:
+            if request.id is not None:
+                why = f"no tool call waits for approval {approval_id!r} (answered, timed out or cancelled already)"
+                self.answer(protocol.error(request.id, protocol.INVALID_PARAMS, why))
+            return
+        if request.id is not None:
+            self.answer(protocol.result(request.id, {}))
+        self.tools.approvals.settle(waiting, allow, bool(always))
+
     def serve(self, lines: IO[bytes]) -> None:
         """Until `shutdown` (running calls finish and are answered) or the end of input (the
         client is gone: running calls are cancelled)."""
@@ -168,16 +198,16 @@ class Bridge:
         self._lanes.wait()
 
 
-def run_stdio() -> None:
+def run_stdio(tools: BridgeTools | None = None) -> None:
     """Serve on stdin/stdout, both read and written as UTF-8 whatever the locale. The protocol
     keeps the real stdout; anything else that prints (a library's stray output) goes to stderr,
-    so it can never corrupt the stream."""
+    so it can never corrupt the stream. `tools`: what chats may call (`--tool`)."""
     import sys
 
     protocol_out = sys.stdout
     protocol_out.reconfigure(encoding="utf-8", errors="strict", newline="\n")  # type: ignore[union-attr]
     sys.stdout = sys.stderr
     try:
-        Bridge(protocol_out).serve(sys.stdin.buffer)
+        Bridge(protocol_out, tools=tools).serve(sys.stdin.buffer)
     finally:
         sys.stdout = protocol_out

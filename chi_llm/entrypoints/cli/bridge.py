@@ -13,13 +13,22 @@ import click
     show_default=True,
     help="fake: scripted, deterministic generation (UI tests, demos).",
 )
-def bridge(backend: str) -> None:
+@click.option(
+    "--tool",
+    "tools",
+    multiple=True,
+    metavar="FILE.py[:FUNCTION,...]",
+    help="Tools chats may offer the model: a Python file's functions (repeatable). Each call is "
+    "shown to the client for approval before it runs.",
+)
+def bridge(backend: str, tools: tuple[str, ...]) -> None:
     """Serve JSON-RPC 2.0 on stdin/stdout for the terminal UI (logs go to stderr)."""
     import os
 
     from chi_llm.entrypoints.bridge.server import run_stdio
+    from chi_llm.entrypoints.bridge.tools import BridgeTools, file_sources
 
     if backend == "fake":
         os.environ["CHI_LLM_PROVIDER_TYPE"] = "fake"
         os.environ.pop("CHI_LLM_CONFIG", None)
-    run_stdio()
+    run_stdio(BridgeTools(file_sources(tools)))

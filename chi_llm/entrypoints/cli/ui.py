@@ -8,9 +8,17 @@ import click
 @click.command(context_settings={"ignore_unknown_options": True})
 @click.option("--rebuild", is_flag=True, help="Build tui/chi-tui with cargo first (in a chi-llm checkout).")
 @click.option("--json", "as_json", is_flag=True, help="Errors as JSON.")
+@click.option(
+    "--tool",
+    "tools",
+    multiple=True,
+    metavar="FILE.py[:FUNCTION,...]",
+    help="Tools the chat may offer the model: a Python file's functions (repeatable). "
+    "The chat shows each call and asks before it runs.",
+)
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def ui(rebuild: bool, as_json: bool, args: tuple[str, ...]) -> None:
-    """Open the terminal UI: configure providers, test them, save the configuration.
+def ui(rebuild: bool, as_json: bool, tools: tuple[str, ...], args: tuple[str, ...]) -> None:
+    """Open the terminal UI: configure providers, test them, save the configuration, chat.
 
     Arguments after `--` go to chi-tui (e.g. `chi-llm ui -- --log /tmp/tui.log`)."""
     import os
@@ -29,10 +37,15 @@ def ui(rebuild: bool, as_json: bool, args: tuple[str, ...]) -> None:
     # The bridge must run on this interpreter: it is the one with this chi-llm installed.
     env = {**os.environ, "CHI_LLM_PYTHON": sys.executable}
     try:
-        code = subprocess.call([str(program), *args], env=env)
+        code = subprocess.call([str(program), *bridge_args(tools), *args], env=env)
     except OSError as exc:
         fail(
             ChiLlmError(f"could not run {program} ({exc}); reinstall it or run `chi-llm ui --rebuild`", backend="tui"),
             as_json=as_json,
         )
     end(code)
+
+
+def bridge_args(tools: tuple[str, ...]) -> list[str]:
+    """chi-tui's arguments that pass the tool sources on to `chi-llm bridge`."""
+    return [f"--bridge-arg={arg}" for spec in tools for arg in ("--tool", spec)]

@@ -18,6 +18,7 @@ from chi_llm.adapters.fake import FakeTextGenerator
 from tests.support.bridge_replay import (
     FIXTURES,
     ROOT,
+    TOOL,
     BridgeProcess,
     generalise,
     masked,
@@ -58,6 +59,7 @@ def test_fixture_replays_against_the_real_bridge(fixture: Path, isolated: Path, 
         "$OLLAMA": ollama.url,
         "$CLOSED": f"http://127.0.0.1:{closed_port()}",
         "$CHECKOUT": Path(chi_llm.__file__).resolve().parents[1].as_uri(),
+        "$TOOLS": str(TOOL.parent),
     }
     exchanges = read_fixture(fixture)
     bridge = BridgeProcess(isolated, {})
@@ -70,7 +72,9 @@ def test_fixture_replays_against_the_real_bridge(fixture: Path, isolated: Path, 
                 method = None
             else:
                 request = substitute(exchange["send"], names)
-                got = bridge.exchange(json.dumps(request), request.get("id"))
+                until = exchange.get("until")  # another request's id, or a notification's method
+                rid, method_until = (None, until) if isinstance(until, str) else (until, None)
+                got = bridge.exchange(json.dumps(request), rid if rid is not None else request.get("id"), method_until)
                 method = request["method"]
             for message in got:
                 validate(message, method)

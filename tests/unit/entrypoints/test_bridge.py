@@ -74,7 +74,8 @@ MESSAGES = st.fixed_dictionaries(
     optional={
         "jsonrpc": st.sampled_from(["2.0", "1.0", 2]),
         "id": st.one_of(st.integers(), st.text(max_size=5), st.none(), st.booleans(), st.floats()),
-        "method": st.sampled_from(["quick", "nope", "$/cancelRequest", "", "initialize"]) | st.text(max_size=8),
+        "method": st.sampled_from(["quick", "nope", "$/cancelRequest", "", "initialize", "generate/approve"])
+        | st.text(max_size=8),
         "params": JSON_VALUES,
     },
 )

@@ -9,6 +9,7 @@ from tests.support.bridge_replay import (
 
 
 def test_every_method_the_bridge_offers_is_in_the_schema() -> None:
-    from chi_llm.entrypoints.bridge.methods import METHODS
+    from chi_llm.entrypoints.bridge.methods import INLINE, METHODS, TOOL_NOTIFICATIONS
 
-    assert set(METHODS) | {"initialize", "shutdown", "$/cancelRequest"} == set(ROOT["x-methods"])
+    assert set(METHODS) | set(INLINE) == set(ROOT["x-methods"])
+    assert set(TOOL_NOTIFICATIONS) <= set(ROOT["x-notifications"])

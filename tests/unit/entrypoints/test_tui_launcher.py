@@ -68,3 +68,31 @@ def test_rebuild_without_cargo_says_so_instead_of_running_the_old_build(
     assert locate(env={}, crate=root) == built_program(root)  # stale, but the best there is
     with pytest.raises(TuiUnavailable, match="cargo is not installed"):
         locate(rebuild=True, env={}, crate=root)
+
+
+def test_ui_passes_its_tools_on_to_the_bridge(monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    from tests.support.cli import run
+
+    started: list[list[str]] = []
+
+    def call(args: list[str], env: dict[str, str]) -> int:
+        started.append(args)
+        return 0
+
+    monkeypatch.setenv("CHI_TUI_BIN", "/opt/x/chi-tui")
+    monkeypatch.setattr(subprocess, "call", call)
+    result = run("ui", "--tool", "calc.py:add", "--tool", "more.py", "--", "--log", "/tmp/t.log")
+    assert result.exit_code == 0, result.output
+    assert started == [
+        [
+            "/opt/x/chi-tui",
+            "--bridge-arg=--tool",
+            "--bridge-arg=calc.py:add",
+            "--bridge-arg=--tool",
+            "--bridge-arg=more.py",
+            "--log",
+            "/tmp/t.log",
+        ]
+    ]

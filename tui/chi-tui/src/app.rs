@@ -12,7 +12,7 @@ pub use crate::action::{Action, Effect, Note, Screen, Tone};
 use crate::context::{Ask, Ctx, Handoff, Seen, Shell};
 use crate::keymap::{self, Binding, HELP_OPEN};
 use crate::protocol::{
-    decode, request_line, Explained, Incoming, InitializeResult, ProviderSchema, ProviderView, RpcError,
+    decode, request_line, Explained, Incoming, InitializeResult, ProviderSchema, ProviderView, RpcError, ToolList,
     PROTOCOL_VERSION,
 };
 use crate::screens::models::ModelsState;
@@ -38,6 +38,7 @@ pub enum Pending {
     Profiles,
     Explain,
     Route,
+    Tools,
     Screen(screens::Request),
 }
 
@@ -61,6 +62,7 @@ macro_rules! seen {
             schemas: &$app.schemas,
             model: $app.model.as_ref(),
             route: $app.route.as_deref(),
+            tools: $app.tools.as_ref(),
             catalog: &[],
             catalog_loaded: false,
             unsaved: 0,
@@ -92,6 +94,8 @@ pub struct App {
     pub model: Option<Explained>,
     /// The provider profile generation goes to first (`providers/current`).
     pub route: Option<String>,
+    /// The tools the bridge offers chats (`chi-llm ui --tool`), once it said.
+    pub tools: Option<ToolList>,
     /// The screens, each owning its state.
     pub screens: Screens,
 }
@@ -153,6 +157,7 @@ impl App {
             self.request("providers/list", Value::Null, Pending::Profiles),
             self.request("config/explain", Value::Null, Pending::Explain),
             self.request("providers/current", Value::Null, Pending::Route),
+            self.request("tools/list", Value::Null, Pending::Tools),
         ]
     }
 
@@ -292,6 +297,15 @@ fn bridge_message(app: &mut App, incoming: Incoming) -> Vec<Effect> {
             });
             Vec::new()
         }
+        Pending::Tools => {
+            take(app, "tools/list", outcome, |app, list: ToolList| {
+                if let Some(error) = list.errors.first() {
+                    app.say(Tone::Bad, format!("Tools from {} not loaded: {}", error.source, error.message));
+                }
+                app.tools = Some(list);
+            });
+            Vec::new()
+        }
         Pending::Screen(request) => app.through(|screens, shell, seen| screens.answered(request, shell, seen, outcome)),
     }
 }
@@ -338,6 +352,7 @@ fn bridge_exited(app: &mut App, how: &str) -> Vec<Effect> {
         return Vec::new();
     }
     app.pending.clear();
+    app.tools = None; // the fresh bridge is asked again
     app.screens.on_bridge_lost();
     app.restarts += 1;
     if app.restarts > MAX_RESTARTS {

@@ -10,7 +10,7 @@ use std::ops::Deref;
 use serde_json::Value;
 
 use crate::action::{Effect, Note, Screen, Tone};
-use crate::protocol::{decode, request_line, Explained, ModelInfo, ProviderSchema, ProviderView, RpcError};
+use crate::protocol::{decode, request_line, Explained, ModelInfo, ProviderSchema, ProviderView, RpcError, ToolList};
 
 /// The rest of the app as a screen sees it, read-only.
 #[derive(Debug, Clone, Copy)]
@@ -31,6 +31,8 @@ pub struct Seen<'a> {
     pub model: Option<&'a Explained>,
     /// The provider profile generation goes to first (`providers/current`).
     pub route: Option<&'a str>,
+    /// The tools the bridge offers chats (`tools/list`, asked after each handshake).
+    pub tools: Option<&'a ToolList>,
     /// The models' catalog (the wizard picks from it) and whether it was read. Empty while the
     /// Models screen itself runs: a screen reads its own state, not itself through `Seen`.
     pub catalog: &'a [ModelInfo],

@@ -16,6 +16,16 @@ pub fn request_line(id: u64, method: &str, params: Value) -> String {
     message.to_string()
 }
 
+/// `generate/approve`: the user's answer to a `generate/tool_approval` (`always`: allow the tool
+/// without asking again while the bridge runs).
+pub fn approve_params(approval_id: &str, allow: bool, always: bool) -> Value {
+    let mut params = json!({"approval_id": approval_id, "allow": allow});
+    if always {
+        params["always"] = json!(true);
+    }
+    params
+}
+
 /// `$/cancelRequest` for request `id` (a notification: no answer of its own).
 pub fn cancel_line(id: u64) -> String {
     json!({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": id}}).to_string()
@@ -228,6 +238,66 @@ pub struct GenerateResult {
     /// None for providers that do not decode on this machine's CPU.
     #[serde(default)]
     pub threads: Option<ThreadUse>,
+    /// With tools: the turns the answer added (its calls and their results, then the answer),
+    /// sent back as history so the model sees its earlier calls.
+    #[serde(default)]
+    pub messages: Option<Vec<Value>>,
+}
+
+/// `generate/tool_call`: the model asked for a call (before it is approved or run).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct ToolCallNote {
+    pub id: Value,
+    pub call_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub arguments: Value,
+}
+
+/// `generate/tool_approval`: a call waits for the user's `generate/approve`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct ToolApproval {
+    pub id: Value,
+    pub approval_id: String,
+    pub call_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub arguments: Value,
+}
+
+/// `generate/tool_result`: what went back to the model for a call.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct ToolResult {
+    pub id: Value,
+    pub call_id: String,
+    pub name: String,
+    pub content: String,
+    pub is_error: bool,
+    #[serde(default)]
+    pub status: String,
+}
+
+/// `tools/list`: the tools chats may offer, and each source that could not be loaded.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, Default)]
+pub struct ToolList {
+    pub tools: Vec<ToolInfo>,
+    #[serde(default)]
+    pub errors: Vec<ToolSourceError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct ToolInfo {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct ToolSourceError {
+    pub source: String,
+    pub message: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]

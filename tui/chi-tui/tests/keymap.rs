@@ -75,6 +75,18 @@ fn chat() -> App {
     app
 }
 
+/// A tool call waiting for y, n or a (the bridge's golden messages, tools.jsonl).
+fn chat_approving() -> App {
+    let mut app = chat_with_tools();
+    type_text(&mut app, "add 2 and 3");
+    let start = update(&mut app, Action::Enter);
+    deliver(&mut app, &tool_replies(1, sent(&start[0]).0));
+    type_text(&mut app, "x"); // not text while it asks
+    assert!(app.screens.chat.approval.is_some() && app.screens.chat.input.value.is_empty());
+    app.screens.chat.scroll = 3;
+    app
+}
+
 fn models_list() -> App {
     let mut app = models_app();
     app.screens.models.selected = 1;
@@ -216,6 +228,7 @@ fn states() -> Vec<(&'static str, App)> {
         ("welcome, asking to quit", welcome_quit),
         ("help", with(ready_app(), &[Action::Char('?')])),
         ("chat", chat()),
+        ("chat, approving a tool call", chat_approving()),
         ("models", models_list()),
         ("models, downloading", models_downloading()),
         ("models, filtering", models_filtering()),

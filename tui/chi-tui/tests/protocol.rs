@@ -6,9 +6,10 @@ use std::fs;
 use std::path::PathBuf;
 
 use chi_tui::protocol::{
-    decode, parse_incoming, request_line, ConnectionReport, DiagnosticsReport, GenerateDelta, GenerateResult, Incoming,
-    InitializeResult, InstalledModel, ModelInfo, ProjectPlan, ProviderSchema, ProviderView, Recommendation,
-    ServedModel, UrlSearch, Written, PROTOCOL_VERSION,
+    approve_params, decode, parse_incoming, request_line, ConnectionReport, DiagnosticsReport, GenerateDelta,
+    GenerateResult, Incoming, InitializeResult, InstalledModel, ModelInfo, ProjectPlan, ProviderSchema, ProviderView,
+    Recommendation, ServedModel, ToolApproval, ToolCallNote, ToolList, ToolResult, UrlSearch, Written,
+    PROTOCOL_VERSION,
 };
 use serde_json::Value;
 
@@ -39,6 +40,7 @@ fn check_result(method: &str, result: Value) {
         "providers/find_url" => decode::<UrlSearch>(method, result).map(drop),
         "providers/add" | "config/write" => decode::<Written>(method, result).map(drop),
         "generate/start" => decode::<GenerateResult>(method, result).map(drop),
+        "tools/list" => decode::<ToolList>(method, result).map(|r| assert!(!r.tools.is_empty())),
         "models/list" => decode::<Vec<ModelInfo>>(method, result).map(|r| assert!(!r.is_empty())),
         "models/info" => decode::<ModelInfo>(method, result).map(drop),
         "models/installed" => decode::<Vec<InstalledModel>>(method, result).map(drop),
@@ -73,10 +75,17 @@ fn every_fixture_message_parses_and_every_result_decodes() {
                             assert!(error.data.is_some(), "{name}: an application error without its kind");
                         }
                     }
-                    Ok(Incoming::Notification { method: note, params }) if note == "generate/delta" => {
-                        serde_json::from_value::<GenerateDelta>(params).expect("a delta");
-                    }
-                    Ok(Incoming::Notification { .. }) => {}
+                    Ok(Incoming::Notification { method: note, params }) => match note.as_str() {
+                        "generate/delta" => drop(serde_json::from_value::<GenerateDelta>(params).expect("a delta")),
+                        "generate/tool_call" => drop(serde_json::from_value::<ToolCallNote>(params).expect("a call")),
+                        "generate/tool_approval" => {
+                            drop(serde_json::from_value::<ToolApproval>(params).expect("an approval"))
+                        }
+                        "generate/tool_result" => {
+                            drop(serde_json::from_value::<ToolResult>(params).expect("a tool result"))
+                        }
+                        _ => {}
+                    },
                     Err(error) => panic!("{name}: {error}"),
                 }
             }
@@ -97,6 +106,41 @@ fn the_requests_the_tui_writes_are_the_fixtures_requests() {
             assert_eq!(&ours, sent);
         }
     }
+}
+
+#[test]
+fn the_tool_messages_in_the_fixtures_read_as_the_tui_reads_them() {
+    let exchanges: Vec<Value> =
+        fixtures().into_iter().filter(|(n, _)| n.ends_with("tools.jsonl")).flat_map(|(_, e)| e).collect();
+    let notes: Vec<(String, Value)> = exchanges
+        .iter()
+        .flat_map(|e| e["expect"].as_array().cloned().unwrap_or_default())
+        .filter_map(|m| Some((m.get("method")?.as_str()?.to_string(), m["params"].clone())))
+        .collect();
+    let approvals: Vec<ToolApproval> = notes
+        .iter()
+        .filter(|(m, _)| m == "generate/tool_approval")
+        .map(|(_, p)| serde_json::from_value(p.clone()).expect("an approval"))
+        .collect();
+    let results: Vec<ToolResult> = notes
+        .iter()
+        .filter(|(m, _)| m == "generate/tool_result")
+        .map(|(_, p)| serde_json::from_value(p.clone()).expect("a result"))
+        .collect();
+    assert_eq!(approvals.len(), 2);
+    assert_eq!((results[0].content.as_str(), results[0].is_error), ("5", false));
+    assert!(results[1].is_error && results[1].status == "refused");
+    // what the TUI sends for y and n is what the bridge was sent in the fixture
+    let sent: Vec<&Value> =
+        exchanges.iter().map(|e| &e["send"]).filter(|s| s["method"] == "generate/approve").collect();
+    assert_eq!(sent[0]["params"], approve_params(&approvals[0].approval_id, true, false));
+    assert_eq!(sent[1]["params"], approve_params(&approvals[1].approval_id, false, false));
+    let done = exchanges
+        .iter()
+        .flat_map(|e| e["expect"].as_array().cloned().unwrap_or_default())
+        .find_map(|m| decode::<GenerateResult>("generate/start", m.get("result")?.clone()).ok())
+        .expect("an answer with tools");
+    assert_eq!(done.messages.map(|m| m.len()), Some(3)); // the call, its result, the answer
 }
 
 #[test]

@@ -12,7 +12,7 @@ use serde_json::json;
 
 /// The chat's status line as the screen draws it (model, provider, tokens, speed).
 fn chat_status(app: &chi_tui::app::App) -> String {
-    app.screens.chat.status(app.route.as_deref(), app.model.as_ref(), app.now)
+    app.screens.chat.status(&app.seen())
 }
 
 fn notify(app: &mut chi_tui::app::App, method: &str, params: serde_json::Value) {

@@ -193,3 +193,24 @@ fn diagnostics_show_bytes_as_the_cli_does() {
     assert!(shown.contains("22.0 GiB available of 23.5 GiB"), "{shown}");
     assert!(!shown.contains("_bytes"), "{shown}");
 }
+
+#[test]
+fn chat_tool_call_asking_then_answered_and_refused() {
+    let mut app = chat_with_tools();
+    type_text(&mut app, "add 2 and 3");
+    let start = update(&mut app, Action::Enter);
+    let (id, _, _) = sent(&start[0]);
+    deliver(&mut app, &tool_replies(1, id));
+    both!("chat_tool_asking", &app);
+    let approve = update(&mut app, Action::Char('y'));
+    answer(&mut app, &approve[0], json!({}));
+    deliver(&mut app, &tool_replies(2, id));
+    type_text(&mut app, "add 2 and 3 again");
+    let again = update(&mut app, Action::Enter);
+    let (id, _, _) = sent(&again[0]);
+    deliver(&mut app, &tool_replies(3, id));
+    let deny = update(&mut app, Action::Char('n'));
+    answer(&mut app, &deny[0], json!({}));
+    deliver(&mut app, &tool_replies(4, id));
+    both!("chat_tool_answered_and_refused", &app);
+}

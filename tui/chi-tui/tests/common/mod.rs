@@ -53,6 +53,11 @@ pub fn fail(app: &mut App, effect: &Effect, message: &str, kind: &str) -> Vec<Ef
 
 /// An app past the handshake, with the fixtures' provider types and no profiles.
 pub fn ready_app() -> App {
+    ready_app_with(json!({"tools": [], "errors": []}))
+}
+
+/// `ready_app`, the bridge offering `tools` (a `tools/list` answer).
+pub fn ready_app_with(tools: Value) -> App {
     let mut app = App::new("/tmp/chi-tui.log");
     let hello = app.start();
     let effects = answer(&mut app, &hello[0], fixture_result("handshake.jsonl", "initialize"));
@@ -62,6 +67,7 @@ pub fn ready_app() -> App {
             "providers/schema" => fixture_result("providers.jsonl", "providers/schema"),
             "providers/list" | "providers/current" => json!([]),
             "config/explain" => fixture_result("handshake.jsonl", "config/explain"),
+            "tools/list" => tools.clone(),
             other => panic!("unexpected {other}"),
         };
         assert!(answer(&mut app, effect, result).is_empty());
@@ -165,4 +171,50 @@ macro_rules! both {
         insta::assert_snapshot!(format!("{}_80x24", $name), render($app, 80, 24));
         insta::assert_snapshot!(format!("{}_small", $name), render($app, MIN_WIDTH, MIN_HEIGHT));
     };
+}
+
+/// The exchanges of a fixture file, in order.
+pub fn fixture_exchanges(file: &str) -> Vec<Value> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../protocol/fixtures").join(file);
+    let text = fs::read_to_string(path).expect("fixture");
+    text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).expect("JSON")).collect()
+}
+
+/// The generation's messages in tools.jsonl's exchange `index` (its notifications and its
+/// answer; not the answer to the exchange's own request), the chat's request id `id` in place
+/// of the fixture's: the bridge's golden messages, fed to the app.
+pub fn tool_replies(index: usize, id: u64) -> Vec<Value> {
+    let exchange = &fixture_exchanges("tools.jsonl")[index];
+    let generate = exchange["until"].as_u64().or_else(|| exchange["send"]["id"].as_u64()).expect("an id");
+    let mut out = Vec::new();
+    for message in exchange["expect"].as_array().expect("list") {
+        let mut message = message.clone();
+        if message.get("params").is_some_and(|p| p["id"] == json!(generate)) {
+            message["params"]["id"] = json!(id);
+        }
+        match message.get("id") {
+            Some(other) if other != &json!(generate) => continue,
+            Some(_) => message["id"] = json!(id),
+            None => {}
+        }
+        out.push(message);
+    }
+    out
+}
+
+/// Feed bridge messages to the app as they would arrive (responses only for ids it sent).
+pub fn deliver(app: &mut App, messages: &[Value]) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for message in messages {
+        let incoming = chi_tui::protocol::parse_incoming(&message.to_string()).expect("a bridge message");
+        effects.extend(update(app, Action::Bridge(incoming)));
+    }
+    effects
+}
+
+/// The app on Chat, the bridge offering tools.jsonl's tools.
+pub fn chat_with_tools() -> App {
+    let mut app = ready_app_with(fixture_result("tools.jsonl", "tools/list"));
+    update(&mut app, Action::Char('1'));
+    app
 }

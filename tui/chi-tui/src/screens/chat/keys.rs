@@ -13,3 +13,14 @@ pub const CHAT: &[Binding] = &[
     HELP_F1,
     QUIT,
 ];
+
+/// While a tool call waits for the user's answer (the input line keeps its text meanwhile).
+pub const APPROVING: &[Binding] = &[
+    bar(&[Char('y')], "run it (the tool call the model asked for)", 1),
+    bar(&[Char('n')], "refuse it (the model is told)", 1),
+    bar(&[Char('a')], "always (run this tool without asking until chi-tui quits)", 1),
+    bar(&[Esc], "stop (the answer; the call is refused)", 1),
+    bar(&[PageUp, PageDown, Up, Down], "scroll", 2),
+    HELP_F1,
+    QUIT,
+];

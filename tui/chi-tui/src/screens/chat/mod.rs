@@ -1,20 +1,25 @@
 //! Chat with the configured model or provider: answers stream token by token, Esc cancels a
 //! running answer (the bridge stops decoding), /reset starts over, the status line shows the
 //! model, the provider, the tokens and the speed, and when other processes keep the CPU busy.
+//! With tools (`chi-llm ui --tool FILE.py:function`) the model's calls show in the conversation
+//! and each waits for the user's y, n or a before it runs (`tools.rs`).
 
 use ratatui::layout::Rect;
 use ratatui::Frame;
 use serde_json::{json, Value};
 
 mod keys;
+mod tools;
 mod view;
+
+pub use tools::{shown_arguments, tool_names, Approval, ToolTurn};
 
 use crate::action::{Action, Effect, Screen, Tone};
 use crate::context::Seen;
 use crate::input::TextInput;
 use crate::keymap::Binding;
 use crate::page::Page;
-use crate::protocol::{cancel_line, decode, Explained, GenerateDelta, GenerateResult, RpcError, ThreadUse, CANCELLED};
+use crate::protocol::{cancel_line, decode, GenerateDelta, GenerateResult, RpcError, ThreadUse, CANCELLED};
 use crate::theme::Theme;
 
 /// The requests this screen sends.
@@ -22,6 +27,8 @@ use crate::theme::Theme;
 pub enum Request {
     /// An answer (`generate/start`), streamed as `generate/delta` notifications.
     Generate,
+    /// The user's answer to a tool call's approval (`generate/approve`).
+    Approve,
 }
 
 type Ctx<'a> = crate::context::Ctx<'a, Request>;
@@ -32,12 +39,37 @@ pub enum Role {
     Assistant,
     /// A note from chi-tui (an error, a cancellation), never sent to the model.
     Note,
+    /// A tool call the model asked for (`call`), and its result.
+    Tool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Turn {
     pub role: Role,
     pub text: String,
+    /// A tool turn's call.
+    pub call: Option<ToolTurn>,
+    /// What the turn is in the history sent to the model, when not its role and text: an
+    /// answer with tools sends the turns the bridge returned (calls and results included).
+    pub wire: Option<Vec<Value>>,
+}
+
+impl Turn {
+    pub fn new(role: Role, text: &str) -> Turn {
+        Turn { role, text: text.to_string(), call: None, wire: None }
+    }
+
+    /// The turn in the history sent to the model (notes and tool turns alone send nothing).
+    fn sent(&self) -> Vec<Value> {
+        if let Some(wire) = &self.wire {
+            return wire.clone();
+        }
+        match self.role {
+            Role::User => vec![json!({"role": "user", "content": self.text})],
+            Role::Assistant => vec![json!({"role": "assistant", "content": self.text})],
+            Role::Note | Role::Tool => Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +80,8 @@ pub struct Streaming {
     pub first: Option<f64>,
     pub pieces: u64,
     pub cancelling: bool,
+    /// Where this answer's turns begin in the conversation.
+    pub first_turn: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -69,6 +103,8 @@ pub struct ChatState {
     pub last: Option<LastAnswer>,
     /// Lines scrolled up from the bottom.
     pub scroll: u16,
+    /// A tool call waiting for the user's y, n or a.
+    pub approval: Option<Approval>,
 }
 
 impl ChatState {
@@ -86,8 +122,9 @@ impl ChatState {
             return Vec::new();
         }
         if text == "/help" {
-            let help = "Enter sends; Esc stops an answer (or goes back); /reset starts over; PgUp/PgDn scroll.";
-            self.turns.push(Turn { role: Role::Note, text: help.into() });
+            let help = "Enter sends; Esc stops an answer (or goes back); /reset starts over; PgUp/PgDn scroll; \
+                        a tool call waits for y (run it), n (refuse it) or a (always run this tool).";
+            self.turns.push(Turn::new(Role::Note, help));
             return Vec::new();
         }
         if !ctx.ready {
@@ -95,16 +132,18 @@ impl ChatState {
             self.input = TextInput::new(&text);
             return Vec::new();
         }
-        self.turns.push(Turn { role: Role::User, text });
-        let messages: Vec<Value> = self
-            .turns
-            .iter()
-            .filter(|t| t.role != Role::Note)
-            .map(|t| json!({"role": if t.role == Role::User { "user" } else { "assistant" }, "content": t.text}))
-            .collect();
-        let (request, effect) = ctx.call("generate/start", json!({"messages": messages}), Request::Generate);
-        self.turns.push(Turn { role: Role::Assistant, text: String::new() });
-        self.streaming = Some(Streaming { request, started: ctx.now, first: None, pieces: 0, cancelling: false });
+        self.turns.push(Turn::new(Role::User, &text));
+        let messages: Vec<Value> = self.turns.iter().flat_map(Turn::sent).collect();
+        let mut params = json!({"messages": messages});
+        let tools = tool_names(ctx.tools);
+        if !tools.is_empty() {
+            params["tools"] = json!(tools);
+        }
+        let (request, effect) = ctx.call("generate/start", params, Request::Generate);
+        let first_turn = self.turns.len();
+        self.turns.push(Turn::new(Role::Assistant, ""));
+        let started = ctx.now;
+        self.streaming = Some(Streaming { request, started, first: None, pieces: 0, cancelling: false, first_turn });
         ctx.clear_note();
         vec![effect]
     }
@@ -122,6 +161,9 @@ impl ChatState {
         }
         streaming.pieces += 1;
         streaming.first.get_or_insert(ctx.now);
+        if self.turns.last().is_some_and(|t| t.role == Role::Tool) {
+            self.turns.push(Turn::new(Role::Assistant, "")); // the answer after a call's result
+        }
         if let Some(turn) = self.turns.last_mut().filter(|t| t.role == Role::Assistant) {
             turn.text.push_str(&delta.text);
         }
@@ -129,22 +171,26 @@ impl ChatState {
     }
 
     fn stopped(&mut self, how: &str) {
-        self.turns.push(Turn { role: Role::Note, text: format!("(answer {how})") });
+        self.approval = None;
+        self.turns.push(Turn::new(Role::Note, &format!("(answer {how})")));
     }
 
     fn failed(&mut self, ctx: &mut Ctx, reason: String) {
         if self.turns.last().is_some_and(|t| t.role == Role::Assistant && t.text.is_empty()) {
             self.turns.pop();
         }
-        self.turns.push(Turn { role: Role::Note, text: format!("error: {reason}") });
+        self.approval = None;
+        self.turns.push(Turn::new(Role::Note, &format!("error: {reason}")));
         ctx.say(Tone::Bad, reason);
     }
 
-    /// "smollm2-135m · local · 12+34 tokens · 56.7 tok/s", then "· CPU busy: 1 thread" while the
-    /// last answer ran on fewer threads than the cores (the next one starts where it ended).
-    /// `route` is the provider generation goes to, `model` the configured model, `now` the clock.
-    pub fn status(&self, route: Option<&str>, model: Option<&Explained>, now: f64) -> String {
-        let provider = route.unwrap_or("local").to_string();
+    /// "smollm2-135m · local · tools: add · 12+34 tokens · 56.7 tok/s", then "· CPU busy: 1
+    /// thread" while the last answer ran on fewer threads than the cores (the next one starts
+    /// where it ended). From `seen`: the provider generation goes to, the configured model, the
+    /// bridge's tools and the clock.
+    pub fn status(&self, seen: &Seen) -> String {
+        let (model, now) = (seen.model, seen.now);
+        let provider = seen.route.unwrap_or("local").to_string();
         let model = self
             .last
             .as_ref()
@@ -152,6 +198,10 @@ impl ChatState {
             .or_else(|| model.and_then(|m| m.value.as_str().map(String::from)))
             .unwrap_or_else(|| "…".into());
         let mut parts = vec![model, provider];
+        let tools = tool_names(seen.tools);
+        if !tools.is_empty() {
+            parts.push(format!("tools: {}", tools.join(", ")));
+        }
         if let Some(streaming) = &self.streaming {
             let seconds = streaming.first.map_or(0.0, |first| now - first);
             parts.push(format!("{} tokens · {:.1} tok/s", streaming.pieces, rate(streaming.pieces, seconds)));
@@ -179,17 +229,22 @@ fn rate(tokens: u64, seconds: f64) -> f64 {
 impl Page for ChatState {
     type Request = Request;
     const TITLE: &'static str = "Chat";
-    const HEARS: &'static [&'static str] = &["generate/delta"];
+    const HEARS: &'static [&'static str] =
+        &["generate/delta", "generate/tool_call", "generate/tool_approval", "generate/tool_result"];
 
     fn update(&mut self, ctx: &mut Ctx, action: Action) -> Vec<Effect> {
-        if self.input.edit(&action) {
+        if self.approval.is_none() && self.input.edit(&action) {
             return Vec::new();
         }
         match action {
+            Action::Char('y') if self.approval.is_some() => self.approve(ctx, true, false),
+            Action::Char('n') if self.approval.is_some() => self.approve(ctx, false, false),
+            Action::Char('a') if self.approval.is_some() => self.approve(ctx, true, true),
             Action::Enter => self.send(ctx),
             Action::Esc => match &mut self.streaming {
                 Some(streaming) if !streaming.cancelling => {
                     streaming.cancelling = true;
+                    self.approval = None; // the bridge denies the waiting call
                     vec![Effect::Send(cancel_line(streaming.request))]
                 }
                 Some(_) => Vec::new(),
@@ -211,7 +266,15 @@ impl Page for ChatState {
     }
 
     fn answered(&mut self, ctx: &mut Ctx, request: Request, outcome: Result<Value, RpcError>) -> Vec<Effect> {
-        let Request::Generate = request;
+        match request {
+            Request::Generate => {}
+            Request::Approve => {
+                if let Err(error) = outcome {
+                    ctx.say(Tone::Bad, error.describe()); // it waits no more (answered too late)
+                }
+                return Vec::new();
+            }
+        }
         let Some(streaming) = self.streaming.take() else {
             return Vec::new();
         };
@@ -219,8 +282,18 @@ impl Page for ChatState {
         let result = outcome.map(|v| (decode::<GenerateResult>("generate/start", v.clone()), v));
         match result {
             Ok((Ok(done), _)) => {
+                self.approval = None;
                 if let Some(turn) = self.turns.last_mut().filter(|t| t.role == Role::Assistant) {
                     turn.text = done.text;
+                }
+                if let Some(messages) = done.messages {
+                    // the bridge's record of this answer (its calls and results) is what the model sees next
+                    for turn in self.turns.iter_mut().skip(streaming.first_turn) {
+                        turn.wire = Some(Vec::new());
+                    }
+                    if let Some(last) = self.turns.last_mut() {
+                        last.wire = Some(messages);
+                    }
                 }
                 self.last = Some(LastAnswer {
                     model: done.model,
@@ -238,8 +311,14 @@ impl Page for ChatState {
         Vec::new()
     }
 
-    fn notified(&mut self, ctx: &mut Ctx, _method: &str, params: Value) -> Vec<Effect> {
-        self.delta(ctx, params)
+    fn notified(&mut self, ctx: &mut Ctx, method: &str, params: Value) -> Vec<Effect> {
+        match method {
+            "generate/tool_call" => self.tool_call(params),
+            "generate/tool_approval" => self.tool_approval(params),
+            "generate/tool_result" => self.tool_result(params),
+            _ => return self.delta(ctx, params),
+        }
+        Vec::new()
     }
 
     /// The bridge died mid-answer: keep what came, say so.
@@ -249,17 +328,20 @@ impl Page for ChatState {
         }
     }
 
-    /// The input line always has focus.
+    /// The input line has focus, except while a tool call waits for y, n or a.
     fn typing(&self, _seen: &Seen) -> bool {
-        true
+        self.approval.is_none()
     }
 
     fn keys(&self, _seen: &Seen) -> Vec<Binding> {
+        if self.approval.is_some() {
+            return keys::APPROVING.to_vec();
+        }
         keys::CHAT.to_vec()
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, seen: &Seen, theme: Theme) {
-        let status = self.status(seen.route, seen.model, seen.now);
-        view::draw(frame, area, self, &status, seen.spinner, !seen.help, theme)
+        let status = self.status(seen);
+        view::draw(frame, area, self, &status, seen, theme)
     }
 }
