@@ -26,10 +26,10 @@ class ToolSource:
 
 
 def file_sources(specs: Sequence[str]) -> list[ToolSource]:
-    """A source per `FILE.py[:function,...]` spec (chi_llm.adapters.tool_files)."""
+    """A source per `FILE.py[:function,...]` spec (chi_llm.entrypoints.tool_files)."""
     if not specs:
         return []
-    from chi_llm.adapters.tool_files import load_tools
+    from chi_llm.entrypoints.tool_files import load_tools
 
     return [ToolSource(spec, partial(load_tools, spec)) for spec in specs]
 
