@@ -16,6 +16,7 @@ from chi_llm import MicroLLM
 from chi_llm.application.tools import Finished, FunctionTool, tool
 from chi_llm.application.tools.sources import ToolSource
 from chi_llm.domain.errors import InvalidRequest, ToolLoopLimit
+from chi_llm.domain.generation import close_stream
 
 
 def add(a: int, b: int) -> int:
@@ -105,7 +106,7 @@ def test_a_consumer_that_stops_early_closes_the_source() -> None:
     events = fake_llm(calls("add", a=1, b=1), "2").act_stream("?", tools=[source])
     next(events)
     assert source.log == [("open", 1)]
-    events.close()
+    close_stream(events)
     assert source.log == [("open", 1), ("close", 1)]
 
 
