@@ -20,6 +20,7 @@ from chi_llm.adapters.mcp.errors import call_error, lost_error, start_error
 from chi_llm.adapters.mcp.names import local_names
 from chi_llm.adapters.mcp.results import MAX_RESULT_CHARS, Reply, reply
 from chi_llm.adapters.mcp.sdk import require_sdk
+from chi_llm.adapters.mcp.sdk_log import forget, watch_sdk_log
 from chi_llm.adapters.mcp.spec import Target
 from chi_llm.adapters.mcp.stderr_tail import StderrTail
 from chi_llm.domain.errors import BackendUnavailable, ChiLlmError, InvalidRequest
@@ -96,6 +97,7 @@ class McpConnection:
             raise InvalidRequest(f"MCP server {self.target.label!r}: this connection was opened already")
         if self.target.cwd is not None and not Path(self.target.cwd).is_dir():
             raise InvalidRequest(f"MCP server cwd {self.target.cwd!r} is not a folder: give an existing folder")
+        watch_sdk_log()
         self._thread = threading.Thread(target=self._run, daemon=True, name="chi_llm-mcp")
         self._thread.start()
 
@@ -108,6 +110,7 @@ class McpConnection:
             _settle(self._ready, error=BackendUnavailable(f"MCP server {self.target.label!r} stopped", backend="mcp"))
             if self._tail is not None:
                 self._tail.release()
+            forget(threading.get_ident())
             self._done.set()
 
     def _expire(self) -> None:
@@ -258,6 +261,11 @@ class McpConnection:
                 loop.call_soon_threadsafe(self._shutdown)
             except RuntimeError:  # the loop has just closed: the thread is ending on its own
                 return
+
+    @property
+    def thread(self) -> int | None:
+        """The connection thread's id (None before it starts)."""
+        return self._thread.ident if self._thread is not None else None
 
     @property
     def closed(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from chi_llm.adapters.mcp.sdk_log import not_mcp_line
 from chi_llm.domain.errors import BackendUnavailable, ChiLlmError
 
 if TYPE_CHECKING:
@@ -44,11 +45,16 @@ def _said(error: BaseException) -> str:
 
 
 def _stderr(connection: McpConnection) -> str:
+    """What the server said: a line it wrote on stdout that was not MCP, the end of its stderr."""
+    said = ""
+    line = not_mcp_line(connection.thread)
+    if line is not None:
+        said = f"; it wrote {line!r} on stdout, which is not MCP (a stdio server logs to stderr)"
     tail = connection.stderr(wait=2.0)
-    if not tail:
-        return ""
-    lines = tail.splitlines()[-5:]
-    return "; its stderr ended with: " + " | ".join(line.strip() for line in lines if line.strip())
+    if tail:
+        lines = [line.strip() for line in tail.splitlines()[-5:] if line.strip()]
+        said += "; its stderr ended with: " + " | ".join(lines)
+    return said
 
 
 def start_error(connection: McpConnection, error: BaseException) -> ChiLlmError:

@@ -72,10 +72,11 @@ def test_a_program_that_never_answers_times_out_and_is_stopped(tmp_path: Path) -
     assert not running(read_pid(pid_file))
 
 
-async def test_a_program_that_answers_something_else_is_refused_in_asyncio() -> None:
+async def test_a_program_that_writes_something_else_is_refused_saying_what_it_wrote() -> None:
     noise = [sys.executable, "-c", "import sys\nfor line in sys.stdin: print('hello there', flush=True)"]
-    with pytest.raises(BackendUnavailable, match="did not finish the MCP handshake within 3 s"):
+    with pytest.raises(BackendUnavailable, match="did not finish the MCP handshake within 3 s") as caught:
         await mcp_tools(noise, start_timeout=3).aopen()
+    assert "it wrote 'hello there' on stdout, which is not MCP" in str(caught.value)
 
 
 def test_a_missing_working_folder_is_refused_before_anything_starts(tmp_path: Path) -> None:
