@@ -96,6 +96,10 @@ class McpTools(ToolSource):
             )
         return list(self._tools)
 
+    def __iter__(self) -> Iterator[FunctionTool]:
+        """Its tools while open, so that `tools=box` works like `tools=box.tools`."""
+        return iter(self.tools)
+
     # -- opened by its owner ---------------------------------------------------------------------
     def _opened(self, connection: McpConnection, remote: Sequence[RemoteTool]) -> None:
         self._connection = connection

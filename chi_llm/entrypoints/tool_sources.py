@@ -18,7 +18,10 @@ Event = TypeVar("Event")
 
 
 def _to_open(tools: Any) -> list[Any] | None:
-    """The tools as a list when some source among them needs opening, else None."""
+    """The tools as a list when some source among them needs opening, else None (a source
+    given alone counts as a list of one)."""
+    if isinstance(tools, ToolSource):
+        return None if tools.is_open else [tools]
     if isinstance(tools, str | bytes) or not isinstance(tools, Iterable):
         return None  # the loop refuses it, saying what tools= takes
     given = list(tools)

@@ -153,8 +153,10 @@ def test_a_server_that_dies_mid_loop_gives_error_results_saying_so(tmp_path: Pat
 def test_a_paginated_tool_list_is_read_to_the_end() -> None:
     with within(60), mcp_tools(server_command("--paged", "8")) as box:
         assert [t.name for t in box.tools] == [f"t{i}" for i in range(8)]
-        result = fake_llm(calls(("t7", {"n": 3})), "ok").act("?", tools=[box])
+        result = fake_llm(calls(("t7", {"n": 3})), "ok").act("?", tools=box)  # the box alone works as a list
     assert results(result) == [("t7", "ok", "t7 got 3")]
+    alone = fake_llm(calls(("t1", {"n": 1})), "ok").act("?", tools=mcp_tools(server_command("--paged", "2")))
+    assert results(alone) == [("t1", "ok", "t1 got 1")]
 
 
 def test_a_prefix_keeps_two_servers_tools_apart() -> None:

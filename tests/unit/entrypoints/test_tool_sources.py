@@ -175,3 +175,9 @@ def test_a_session_act_opens_and_closes_the_source() -> None:
     result = session.act("2+3?", tools=[source])
     assert result.text == "5" and source.log == [("open", 1), ("close", 1)]
     assert [m["role"] for m in session.history][-2:] == ["tool", "assistant"]
+
+
+def test_a_source_given_alone_is_opened_like_a_list_of_one() -> None:
+    source = Recorded(add)
+    result = fake_llm(calls("add", a=1, b=2), "3").act("?", tools=source)  # type: ignore[arg-type]
+    assert result.calls[0].content == "3" and source.log == [("open", 1), ("close", 1)]
