@@ -17,22 +17,25 @@ from chi_llm.domain.generation import aclose_stream, close_stream
 Event = TypeVar("Event")
 
 
-def _to_open(tools: Any) -> list[Any] | None:
-    """The tools as a list when some source among them needs opening, else None (a source
-    given alone counts as a list of one)."""
-    if isinstance(tools, ToolSource):
-        return None if tools.is_open else [tools]
+def _listed(tools: Any) -> list[Any] | None:
+    """The tools as a list (a source given alone: a list of one); None for what is no list of
+    tools (the loop refuses it, saying what tools= takes)."""
+    if isinstance(tools, ToolSource) and not tools.is_open:
+        return [tools]
     if isinstance(tools, str | bytes) or not isinstance(tools, Iterable):
-        return None  # the loop refuses it, saying what tools= takes
-    given = list(tools)
-    return given if any(isinstance(item, ToolSource) and not item.is_open for item in given) else None
+        return None
+    return list(tools)  # once: an iterator given as tools is read here only
+
+
+def _opens(item: Any) -> bool:
+    return isinstance(item, ToolSource) and not item.is_open
 
 
 def with_sources(tools: Any, start: Callable[[Any], Iterator[Event]]) -> Iterator[Event]:
     """`start(tools)`'s events, with the sources among `tools` opened around them."""
-    given = _to_open(tools)
-    if given is None:
-        return start(tools)
+    given = _listed(tools)
+    if given is None or not any(_opens(item) for item in given):
+        return start(tools if given is None else given)
     return _opened(given, start)
 
 
@@ -40,8 +43,7 @@ def _opened(given: list[Any], start: Callable[[Any], Iterator[Event]]) -> Iterat
     with ExitStack() as stack:
         tools: list[Any] = []
         for item in given:
-            opens = isinstance(item, ToolSource) and not item.is_open
-            tools.extend(stack.enter_context(item.opening()) if opens else [item])
+            tools.extend(stack.enter_context(item.opening()) if _opens(item) else [item])
         events = start(tools)
         try:
             for event in events:
@@ -54,9 +56,9 @@ def _opened(given: list[Any], start: Callable[[Any], Iterator[Event]]) -> Iterat
 
 def awith_sources(tools: Any, start: Callable[[Any], AsyncIterator[Event]]) -> AsyncIterator[Event]:
     """`with_sources` in asyncio."""
-    given = _to_open(tools)
-    if given is None:
-        return start(tools)
+    given = _listed(tools)
+    if given is None or not any(_opens(item) for item in given):
+        return start(tools if given is None else given)
     return _aopened(given, start)
 
 
@@ -64,8 +66,7 @@ async def _aopened(given: list[Any], start: Callable[[Any], AsyncIterator[Event]
     async with AsyncExitStack() as stack:
         tools: list[Any] = []
         for item in given:
-            opens = isinstance(item, ToolSource) and not item.is_open
-            tools.extend(await stack.enter_async_context(item.aopening()) if opens else [item])
+            tools.extend(await stack.enter_async_context(item.aopening()) if _opens(item) else [item])
         events = start(tools)
         try:
             async for event in events:

@@ -181,3 +181,9 @@ def test_a_source_given_alone_is_opened_like_a_list_of_one() -> None:
     source = Recorded(add)
     result = fake_llm(calls("add", a=1, b=2), "3").act("?", tools=source)  # type: ignore[arg-type]
     assert result.calls[0].content == "3" and source.log == [("open", 1), ("close", 1)]
+
+
+def test_tools_given_as_an_iterator_are_read_once_and_all_offered() -> None:
+    llm = fake_llm(calls("add", a=1, b=2), "3")
+    result = llm.act("?", tools=iter([add]))
+    assert result.calls[0].content == "3" and result.calls[0].status == "ok"
