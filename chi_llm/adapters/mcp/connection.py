@@ -135,6 +135,8 @@ class McpConnection:
         except (Exception, asyncio.CancelledError) as error:
             if not self._ready.done():
                 _settle(self._ready, error=start_error(self, error))
+            elif not self._closing:
+                self.lost = True  # the transport ended on its own: the server went away
         finally:
             watchdog.cancel()
 

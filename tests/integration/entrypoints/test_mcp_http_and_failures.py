@@ -97,3 +97,17 @@ def test_env_and_cwd_reach_the_server_process(tmp_path: Path) -> None:
     with within(60), mcp_tools([sys.executable, "-c", code], env={"CHI_TEST_TOKEN": "s3cret"}, cwd=tmp_path) as box:
         result = fake_llm({"tool_calls": [{"name": "where", "arguments": {}}]}, "ok").act("?", tools=[box])
     assert result.calls[0].content == f"{tmp_path}|s3cret"
+
+
+def test_an_http_server_that_goes_away_gives_an_error_result_at_once() -> None:
+    with within(90):
+        with http_server() as url:
+            box = mcp_tools(url).open()
+        try:
+            llm = fake_llm({"tool_calls": [{"name": "add", "arguments": {"a": 1, "b": 1}}]}, "It is gone.")
+            result = llm.act("?", tools=[box], tool_timeout=30)
+        finally:
+            box.close()
+    (call,) = result.calls
+    assert call.status == "error" and "closed the connection during tool 'add'" in call.content
+    assert result.text == "It is gone."
