@@ -1,9 +1,10 @@
 """A real MCP server for the tests, written with the official SDK (`mcp`), run as a script:
 
-    python mcp_server.py [--pid-file PATH] [--http] [--paged N] [--exit-at-start] [--silent]
+    python mcp_server.py [--pid-file PATH] [--http [--token T]] [--paged N] [--exit-at-start] [--silent]
 
 stdio by default; `--http` serves streamable HTTP on 127.0.0.1 on a free port and prints
-`PORT <n>` on stdout once it listens. `--paged N` serves N tools through the low-level server, a
+`PORT <n>` on stdout once it listens (with `--token`, a request without
+`Authorization: Bearer T` gets 401). `--paged N` serves N tools through the low-level server, a
 few per `tools/list` page. `--exit-at-start` writes to stderr and exits with code 3 before
 speaking MCP; `--silent` never answers (it reads stdin and says nothing).
 """
@@ -107,14 +108,28 @@ async def run_paged(server: Server[Any]) -> None:
         await server.run(read_stream, write_stream, server.create_initialization_options())
 
 
-def serve_http(server: MCPServer) -> None:
+def guarded(app: Any, token: str) -> Any:
+    """`app` answering 401 to a request without `Authorization: Bearer <token>`."""
+    wanted = f"Bearer {token}".encode()
+
+    async def guard(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and dict(scope["headers"]).get(b"authorization") != wanted:
+            await send({"type": "http.response.start", "status": 401, "headers": []})
+            await send({"type": "http.response.body", "body": b"unauthorized"})
+            return
+        await app(scope, receive, send)
+
+    return guard
+
+
+def serve_http(server: MCPServer, token: str | None) -> None:
     import uvicorn
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     app = server.streamable_http_app(host="127.0.0.1")
-    config = uvicorn.Config(app, log_level="warning", lifespan="on")
+    config = uvicorn.Config(app if token is None else guarded(app, token), log_level="warning", lifespan="on")
     print(f"PORT {sock.getsockname()[1]}", flush=True)  # the test reads it
     uvicorn.Server(config).run(sockets=[sock])
 
@@ -123,6 +138,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pid-file")
     parser.add_argument("--http", action="store_true")
+    parser.add_argument("--token")
     parser.add_argument("--paged", type=int, default=0)
     parser.add_argument("--exit-at-start", action="store_true")
     parser.add_argument("--silent", action="store_true")
@@ -139,7 +155,7 @@ def main() -> None:
     if args.paged:
         asyncio.run(run_paged(paged_server(args.paged)))
     elif args.http:
-        serve_http(main_server())
+        serve_http(main_server(), args.token)
     else:
         main_server().run("stdio")
 

@@ -152,10 +152,17 @@ class McpConnection:
         target = self.target
         if target.url is not None:
             from mcp.client.streamable_http import streamable_http_client
+
+            if not target.headers:
+                async with streamable_http_client(target.url) as streams:
+                    yield streams
+                return
+            # The SDK's own client (its timeouts: 30 s, reads 300 s) with the headers; the SDK
+            # builds its default one with this same function.
             from mcp.shared._httpx_utils import create_mcp_http_client
 
             async with (
-                create_mcp_http_client(headers=dict(target.headers) or None) as http,
+                create_mcp_http_client(headers=dict(target.headers)) as http,
                 streamable_http_client(target.url, http_client=http) as streams,
             ):
                 yield streams

@@ -72,7 +72,8 @@ def start_error(connection: McpConnection, error: BaseException) -> ChiLlmError:
             )
         return BackendUnavailable(
             f"the MCP server at {label} could not be reached or did not speak MCP ({type(cause).__name__}: "
-            f"{_said(cause)}): check the URL and that the server is running",
+            f"{_said(cause)}): check the URL, that the server is running, and the credentials it needs "
+            "(headers={'Authorization': ...})",
             backend="mcp",
         )
     program = connection.target.command[0]

@@ -43,7 +43,7 @@ def test_a_url_where_nothing_listens_says_to_check_it() -> None:
         port = sock.getsockname()[1]  # free once closed: nothing listens there
     with within(60), pytest.raises(BackendUnavailable, match="could not be reached") as caught:
         mcp_tools(f"http://127.0.0.1:{port}/mcp").open()
-    assert "check the URL and that the server is running" in str(caught.value)
+    assert "check the URL, that the server is running" in str(caught.value)
 
 
 def test_a_url_that_is_not_an_mcp_endpoint_is_refused() -> None:
@@ -111,3 +111,12 @@ def test_an_http_server_that_goes_away_gives_an_error_result_at_once() -> None:
     (call,) = result.calls
     assert call.status == "error" and "closed the connection during tool 'add'" in call.content
     assert result.text == "It is gone."
+
+
+def test_headers_reach_an_http_server_that_wants_a_token() -> None:
+    with within(90), http_server("--token", "s3cret-token") as url:
+        with pytest.raises(BackendUnavailable, match="could not be reached or did not speak MCP"):
+            mcp_tools(url).open()
+        with mcp_tools(url, headers={"Authorization": "Bearer s3cret-token"}) as box:
+            result = fake_llm({"tool_calls": [{"name": "add", "arguments": {"a": 3, "b": 4}}]}, "7").act("?", [box])
+    assert [(c.status, c.content) for c in result.calls] == [("ok", "7")]
