@@ -144,7 +144,7 @@ class McpConnection:
     async def _session(self) -> AsyncIterator[Any]:
         from mcp import Client
 
-        async with Client(self._transport(), cache=None) as client:
+        async with Client(self._transport_streams(), cache=None) as client:
             yield client
 
     @asynccontextmanager
@@ -179,9 +179,6 @@ class McpConnection:
                 yield streams
         finally:
             self._tail.release()
-
-    def _transport(self) -> Any:
-        return self._transport_streams()
 
     async def _list(self, client: Any) -> list[RemoteTool]:
         found: list[Any] = []

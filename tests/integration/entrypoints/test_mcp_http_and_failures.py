@@ -120,3 +120,13 @@ def test_headers_reach_an_http_server_that_wants_a_token() -> None:
         with mcp_tools(url, headers={"Authorization": "Bearer s3cret-token"}) as box:
             result = fake_llm({"tool_calls": [{"name": "add", "arguments": {"a": 3, "b": 4}}]}, "7").act("?", [box])
     assert [(c.status, c.content) for c in result.calls] == [("ok", "7")]
+
+
+def test_a_url_that_accepts_but_never_answers_times_out() -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/mcp"  # connections wait in the backlog, unanswered
+        with within(60), pytest.raises(BackendUnavailable, match=r"did not answer within 2 s") as caught:
+            mcp_tools(url, start_timeout=2).open()
+    assert "is the path right" in str(caught.value)
