@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from chi_llm.domain.tools import Tool, ToolCall
     from chi_llm.entrypoints.facade import MicroLLM, quick_llm
     from chi_llm.entrypoints.legacy_api import ModelTable, load_config
+    from chi_llm.entrypoints.mcp_tools import McpTools, mcp_tools
     from chi_llm.entrypoints.project import bootstrap_project as bootstrap
     from chi_llm.entrypoints.rag import MicroRAG, quick_rag
     from chi_llm.entrypoints.templates import PromptTemplates
@@ -54,6 +55,7 @@ __all__ = [
     "InsufficientResources",
     "InvalidRequest",
     "InvalidToolCall",
+    "McpTools",
     "MicroLLM",
     "MicroRAG",
     "MissingCredentials",
@@ -72,6 +74,7 @@ __all__ = [
     "bootstrap",
     "diagnose",
     "load_config",
+    "mcp_tools",
     "quick_llm",
     "quick_rag",
     "tool",
@@ -124,6 +127,8 @@ _LAZY = {
     "ActResult": ("chi_llm.application.tools", "ActResult"),
     "Tool": ("chi_llm.domain.tools", "Tool"),
     "ToolCall": ("chi_llm.domain.tools", "ToolCall"),
+    "mcp_tools": ("chi_llm.entrypoints.mcp_tools", "mcp_tools"),  # the MCP SDK loads when a server starts
+    "McpTools": ("chi_llm.entrypoints.mcp_tools", "McpTools"),
 }
 
 

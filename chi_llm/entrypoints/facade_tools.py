@@ -232,9 +232,12 @@ class ToolCalls:
         **options: Any,
     ) -> Iterator[LoopEvent]:
         """`act`'s events as they happen: TextDelta, CallStarted, CallResult, RoundDone per
-        round with calls, and Finished (with the ActResult) last."""
+        round with calls, and Finished (with the ActResult) last. An MCP toolbox in `tools` that
+        is not open is opened for this loop and closed when it ends."""
+        from chi_llm.entrypoints.tool_sources import with_sources
+
         settings = {k: v for k, v in locals().items() if k not in ("self", "prompt", "tools", "options")}
-        return self._events(*self._prepare(prompt, tools, settings, options))
+        return with_sources(tools, lambda given: self._events(*self._prepare(prompt, given, settings, options)))
 
     def act(self, prompt: str | History, tools: Iterable[ToolLike], **settings: Any) -> ActResult:
         """Let the model use `tools` until it answers: each round its calls run (through
@@ -268,8 +271,10 @@ class ToolCalls:
         **options: Any,
     ) -> AsyncIterator[LoopEvent]:
         """`act_stream` in asyncio: a round's calls run concurrently; the hooks may be async."""
+        from chi_llm.entrypoints.tool_sources import awith_sources
+
         settings = {k: v for k, v in locals().items() if k not in ("self", "prompt", "tools", "options")}
-        return self._aevents(*self._prepare(prompt, tools, settings, options))
+        return awith_sources(tools, lambda given: self._aevents(*self._prepare(prompt, given, settings, options)))
 
     async def aact(self, prompt: str | History, tools: Iterable[ToolLike], **settings: Any) -> ActResult:
         """`act` in asyncio: a round's calls run concurrently; the hooks may be async."""

@@ -134,8 +134,13 @@ class SessionTools:
     def act_stream(self, message: str, tools: Iterable[ToolLike], **settings: Any) -> Iterator[LoopEvent]:
         """`MicroLLM.act_stream` on this conversation (its arguments but history and system);
         the turns join the history when the loop finishes."""
-        request, loop, hooks = self._session_loop(message, tools, settings)
-        return self._events(request, self._llm._events(loop, hooks))
+        from chi_llm.entrypoints.tool_sources import with_sources
+
+        def start(given: Iterable[ToolLike]) -> Iterator[LoopEvent]:
+            request, loop, hooks = self._session_loop(message, given, settings)
+            return self._events(request, self._llm._events(loop, hooks))
+
+        return with_sources(tools, start)
 
     def _events(self, request: GenerationRequest, events: Iterator[LoopEvent]) -> Iterator[LoopEvent]:
         for event in events:
@@ -149,8 +154,13 @@ class SessionTools:
 
     def aact_stream(self, message: str, tools: Iterable[ToolLike], **settings: Any) -> AsyncIterator[LoopEvent]:
         """`act_stream` in asyncio."""
-        request, loop, hooks = self._session_loop(message, tools, settings)
-        return self._aevents(request, self._llm._aevents(loop, hooks))
+        from chi_llm.entrypoints.tool_sources import awith_sources
+
+        def start(given: Iterable[ToolLike]) -> AsyncIterator[LoopEvent]:
+            request, loop, hooks = self._session_loop(message, given, settings)
+            return self._aevents(request, self._llm._aevents(loop, hooks))
+
+        return awith_sources(tools, start)
 
     def act(self, message: str, tools: Iterable[ToolLike], **settings: Any) -> ActResult:
         """`MicroLLM.act` on this conversation; its turns are kept in the history."""

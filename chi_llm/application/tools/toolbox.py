@@ -11,11 +11,12 @@ from typing import Any
 
 from chi_llm.application.tools.arguments import convert
 from chi_llm.application.tools.function_tool import FunctionTool, tool
+from chi_llm.application.tools.sources import ToolSource
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.structured import SchemaValidator
 from chi_llm.domain.tools import Tool, ToolCall, ToolMode, ToolSet
 
-ToolLike = Tool | FunctionTool | Callable[..., Any]
+ToolLike = Tool | FunctionTool | ToolSource | Callable[..., Any]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -65,12 +66,14 @@ class Toolbox:
         return await result if inspect.isawaitable(result) else result
 
 
-def _runner(item: ToolLike) -> Tool | FunctionTool:
+def _runners(item: ToolLike) -> list[Tool | FunctionTool]:
     if isinstance(item, Tool | FunctionTool):
-        return item
+        return [item]
+    if isinstance(item, ToolSource):
+        return list(item.tools)
     if callable(item):
-        return tool(item)
-    raise InvalidRequest(f"tools are functions, Tool objects or tool(...) values; got {item!r}")
+        return [tool(item)]
+    raise InvalidRequest(f"tools are functions, Tool objects or tool(...) values, or MCP toolboxes; got {item!r}")
 
 
 def toolbox(
@@ -82,7 +85,7 @@ def toolbox(
 ) -> Toolbox:
     """The toolbox of `items`. Raises InvalidRequest for a tool whose schema cannot be derived,
     a schema that is not valid JSON Schema, or a name given twice (naming where each came from)."""
-    made = [_runner(item) for item in items]
+    made = [entry for item in items for entry in _runners(item)]
     sources: dict[str, list[str]] = {}
     for entry in made:
         name = entry.name
