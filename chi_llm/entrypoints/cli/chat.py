@@ -3,6 +3,7 @@ interactive` (one-shot prompts)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -86,32 +87,34 @@ def repl(handle: Callable[[str], bool], banner: str, prompt: str = ">>> ") -> No
 def chat(prompt: str | None, llm_options: dict[str, Any], tool_options: dict[str, Any]) -> None:
     """Chat with the model, keeping the conversation's history; with PROMPT, that one turn.
 
-    With --tool, the model may call your Python functions: each call is shown and asked about
-    (y, N, or a: always that tool) unless --yes, then its result is shown."""
-    turns = ChatTurns.from_options(tool_options)
-    llm = build_llm(**llm_options)
-    ready(llm)
-    session = llm.session()
-    if prompt is not None:  # one turn; what goes wrong ends the command with its exit code
-        turns.turn(session, llm, prompt)
-        return
+    With --tool (your Python functions) or --mcp (an MCP server's tools), the model may call
+    tools: each call is shown and asked about (y, N, or a: always that tool) unless --yes,
+    then its result is shown."""
+    with contextlib.ExitStack() as stack:  # the MCP servers run as long as the chat
+        turns = ChatTurns.from_options(tool_options, stack)
+        llm = build_llm(**llm_options)
+        ready(llm)
+        session = llm.session()
+        if prompt is not None:  # one turn; what goes wrong ends the command with its exit code
+            turns.turn(session, llm, prompt)
+            return
 
-    def turn(text: str) -> bool:
-        if text == "/reset":
-            session.reset()
-            output.note("(history cleared)")
+        def turn(text: str) -> bool:
+            if text == "/reset":
+                session.reset()
+                output.note("(history cleared)")
+                return True
+            if text == "/help":
+                output.note(CHAT_HELP)
+                return True
+            if turns.plain:
+                chat_turn(session, text)
+            else:
+                turns.in_repl(session, llm, text)
             return True
-        if text == "/help":
-            output.note(CHAT_HELP)
-            return True
-        if turns.plain:
-            chat_turn(session, text)
-        else:
-            turns.in_repl(session, llm, text)
-        return True
 
-    tools = f" with tools {', '.join(turns.names)}" if turns.names else ""
-    repl(turn, f"Chatting with {llm.model}{tools}. {CHAT_HELP}", "" if turns.view.as_json else ">>> ")
+        tools = f" with tools {', '.join(turns.names)}" if turns.names else ""
+        repl(turn, f"Chatting with {llm.model}{tools}. {CHAT_HELP}", "" if turns.view.as_json else ">>> ")
 
 
 @click.command()

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from chi_llm.domain.tools import ToolCall
 
 F = Callable[..., Any]
-TOOL_KEYS = ("tool", "yes", "max_rounds", "tool_timeout", "verbose", "as_json")
+TOOL_KEYS = ("tool", "mcp", "yes", "max_rounds", "tool_timeout", "verbose", "as_json")
 DECLINED = "the user declined to run it"
 MOST_SECONDS = 86400.0
 NO_TERMINAL = "there was no terminal to ask the user for approval, so it was not run"
@@ -52,6 +52,13 @@ def tool_options(command: F) -> F:
                 help="Offer Python functions as tools: FILE.py:name[,name] or FILE.py (its public functions). "
                 "Repeatable.",
             ),
+            click.option(
+                "--mcp",
+                multiple=True,
+                metavar="CMD|URL",
+                help="Offer an MCP server's tools: a command line (run for the chat, stopped after it) or an "
+                "http(s):// URL. Repeatable; needs the mcp extra.",
+            ),
             click.option("-y", "--yes", is_flag=True, help="Run the model's tool calls without asking."),
             click.option(
                 "--max-rounds",
@@ -78,12 +85,19 @@ def tool_options(command: F) -> F:
     return func
 
 
-def command_line_tools(specs: tuple[str, ...]) -> list[ToolLike]:
-    """The tools the command line names (--tool files, each mistake a clear InvalidRequest).
-    Another source adds its tools (or toolbox objects) to this list."""
+def command_line_tools(specs: tuple[str, ...], servers: tuple[str, ...], stack: contextlib.ExitStack) -> list[ToolLike]:
+    """The tools the command line names: --tool files (each mistake a clear InvalidRequest),
+    then each --mcp server's, the server started now and stopped when `stack` closes (one that
+    cannot start: BackendUnavailable saying what to check)."""
     from chi_llm.entrypoints.tool_files import load_all
 
-    return list(load_all(specs))
+    tools: list[ToolLike] = list(load_all(specs))
+    if servers:
+        from chi_llm.entrypoints.mcp_tools import mcp_tools
+
+        for server in servers:
+            tools.extend(stack.enter_context(mcp_tools(server)).tools)
+    return tools
 
 
 @dataclass
@@ -140,10 +154,11 @@ class ChatTurns:
     tool_timeout: float
 
     @classmethod
-    def from_options(cls, options: dict[str, Any]) -> ChatTurns:
-        """The turns the options ask for; the tool files are loaded now (a bad one fails here)."""
+    def from_options(cls, options: dict[str, Any], stack: contextlib.ExitStack) -> ChatTurns:
+        """The turns the options ask for; the tool files are loaded and the MCP servers started
+        now (a bad one fails here), the servers stopped when `stack` closes."""
         view = View(as_json=options["as_json"], verbose=options["verbose"])
-        tools = command_line_tools(options["tool"])
+        tools = command_line_tools(options["tool"], options["mcp"], stack)
         return cls(
             tools=tools,
             names=[getattr(found, "name", "?") for found in tools],
