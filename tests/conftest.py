@@ -61,8 +61,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.real_model)
 
 
+_TEST_PROCESS = os.getpid()
+_real_exit = os._exit
+
+
+def _no_silent_exit(status: int) -> None:
+    """os._exit in the test process would end the whole run at once, reporting success with the
+    tests after it never run (the CLI's `end` does it after a command): it fails the test instead.
+    A forked child exits as usual."""
+    if os.getpid() != _TEST_PROCESS:
+        _real_exit(status)
+    pytest.fail(
+        f"os._exit({status}) in the test process would end the whole run silently: run the command in a "
+        "subprocess, or patch chi_llm.entrypoints.cli.end",
+        pytrace=True,
+    )
+
+
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(os, "_exit", _no_silent_exit)
     for name in list(os.environ):
         if name.startswith("CHI_LLM_"):
             monkeypatch.delenv(name)

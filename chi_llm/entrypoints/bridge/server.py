@@ -211,3 +211,5 @@ def run_stdio(tools: BridgeTools | None = None) -> None:
         Bridge(protocol_out, tools=tools).serve(sys.stdin.buffer)
     finally:
         sys.stdout = protocol_out
+        if tools is not None:
+            tools.close()

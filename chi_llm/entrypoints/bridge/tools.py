@@ -1,9 +1,11 @@
 """The tools a bridge offers its chats: from sources named when it starts (`chi-llm bridge
---tool FILE.py:function`, each a ToolSource), loaded once on first use. A source that cannot be
+--tool FILE.py:function`, `--mcp CMD|URL`, each a ToolSource), loaded once on first use (an MCP
+server started then, and stopped when the bridge closes its tools). A source that cannot be
 loaded is reported by `tools/list` (its error says what to fix) and leaves the others usable."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -12,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from chi_llm.domain.errors import ChiLlmError, InvalidRequest
 from chi_llm.entrypoints.bridge.approvals import APPROVAL_TIMEOUT, Approvals
+
+log = logging.getLogger("chi_llm")
 
 if TYPE_CHECKING:
     from chi_llm.application.tools.function_tool import FunctionTool
@@ -23,6 +27,7 @@ class ToolSource:
 
     label: str
     load: Callable[[], Sequence[FunctionTool]]
+    close: Callable[[], None] | None = None
 
 
 def file_sources(specs: Sequence[str]) -> list[ToolSource]:
@@ -32,6 +37,29 @@ def file_sources(specs: Sequence[str]) -> list[ToolSource]:
     from chi_llm.entrypoints.tool_files import load_tools
 
     return [ToolSource(spec, partial(load_tools, spec)) for spec in specs]
+
+
+def mcp_sources(specs: Sequence[str]) -> list[ToolSource]:
+    """A source per MCP server (a command line or an http(s) URL; chi_llm.entrypoints.mcp_tools):
+    started when the tools are first loaded, stopped by `close`."""
+    return [_mcp_source(spec) for spec in specs]
+
+
+def _mcp_source(spec: str) -> ToolSource:
+    opened: list[Any] = []
+
+    def load() -> Sequence[FunctionTool]:
+        from chi_llm.entrypoints.mcp_tools import mcp_tools
+
+        box = mcp_tools(spec).open()
+        opened.append(box)
+        return list(box.tools)
+
+    def close() -> None:
+        while opened:
+            opened.pop().close()
+
+    return ToolSource(spec, load, close)
 
 
 class BridgeTools:
@@ -53,6 +81,15 @@ class BridgeTools:
                         errors.append({"source": source.label, "message": error.message})
                 self._loaded = tools, errors
             return self._loaded
+
+    def close(self) -> None:
+        """Stop what the sources started (MCP servers); a source that fails to stop is logged."""
+        for source in self.sources:
+            if source.close is not None:
+                try:
+                    source.close()
+                except Exception:
+                    log.warning("could not stop tool source %s", source.label, exc_info=True)
 
     def listing(self) -> dict[str, Any]:
         """`tools/list`: each tool (name, description, source) and each source's load error."""

@@ -21,14 +21,22 @@ import click
     help="Tools chats may offer the model: a Python file's functions (repeatable). Each call is "
     "shown to the client for approval before it runs.",
 )
-def bridge(backend: str, tools: tuple[str, ...]) -> None:
+@click.option(
+    "--mcp",
+    "servers",
+    multiple=True,
+    metavar="CMD|URL",
+    help="Tools from an MCP server: a command line (started on first use, stopped with the bridge) or "
+    "an http(s):// URL (repeatable; needs the mcp extra).",
+)
+def bridge(backend: str, tools: tuple[str, ...], servers: tuple[str, ...]) -> None:
     """Serve JSON-RPC 2.0 on stdin/stdout for the terminal UI (logs go to stderr)."""
     import os
 
     from chi_llm.entrypoints.bridge.server import run_stdio
-    from chi_llm.entrypoints.bridge.tools import BridgeTools, file_sources
+    from chi_llm.entrypoints.bridge.tools import BridgeTools, file_sources, mcp_sources
 
     if backend == "fake":
         os.environ["CHI_LLM_PROVIDER_TYPE"] = "fake"
         os.environ.pop("CHI_LLM_CONFIG", None)
-    run_stdio(BridgeTools(file_sources(tools)))
+    run_stdio(BridgeTools([*file_sources(tools), *mcp_sources(servers)]))

@@ -16,8 +16,15 @@ import click
     help="Tools the chat may offer the model: a Python file's functions (repeatable). "
     "The chat shows each call and asks before it runs.",
 )
+@click.option(
+    "--mcp",
+    "servers",
+    multiple=True,
+    metavar="CMD|URL",
+    help="Tools from an MCP server (a command line or an http(s):// URL; repeatable; needs the mcp extra).",
+)
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def ui(rebuild: bool, as_json: bool, tools: tuple[str, ...], args: tuple[str, ...]) -> None:
+def ui(rebuild: bool, as_json: bool, tools: tuple[str, ...], servers: tuple[str, ...], args: tuple[str, ...]) -> None:
     """Open the terminal UI: configure providers, test them, save the configuration, chat.
 
     Arguments after `--` go to chi-tui (e.g. `chi-llm ui -- --log /tmp/tui.log`)."""
@@ -37,7 +44,7 @@ def ui(rebuild: bool, as_json: bool, tools: tuple[str, ...], args: tuple[str, ..
     # The bridge must run on this interpreter: it is the one with this chi-llm installed.
     env = {**os.environ, "CHI_LLM_PYTHON": sys.executable}
     try:
-        code = subprocess.call([str(program), *bridge_args(tools), *args], env=env)
+        code = subprocess.call([str(program), *bridge_args(tools, servers), *args], env=env)
     except OSError as exc:
         fail(
             ChiLlmError(f"could not run {program} ({exc}); reinstall it or run `chi-llm ui --rebuild`", backend="tui"),
@@ -46,6 +53,7 @@ def ui(rebuild: bool, as_json: bool, tools: tuple[str, ...], args: tuple[str, ..
     end(code)
 
 
-def bridge_args(tools: tuple[str, ...]) -> list[str]:
+def bridge_args(tools: tuple[str, ...], servers: tuple[str, ...] = ()) -> list[str]:
     """chi-tui's arguments that pass the tool sources on to `chi-llm bridge`."""
-    return [f"--bridge-arg={arg}" for spec in tools for arg in ("--tool", spec)]
+    sources = [("--tool", spec) for spec in tools] + [("--mcp", spec) for spec in servers]
+    return [f"--bridge-arg={arg}" for pair in sources for arg in pair]

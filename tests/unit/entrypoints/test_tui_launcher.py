@@ -81,9 +81,15 @@ def test_ui_passes_its_tools_on_to_the_bridge(monkeypatch: pytest.MonkeyPatch) -
         started.append(args)
         return 0
 
+    def end(code: object) -> None:
+        raise SystemExit(code)  # the CLI's own end leaves the process at once (os._exit)
+
     monkeypatch.setenv("CHI_TUI_BIN", "/opt/x/chi-tui")
     monkeypatch.setattr(subprocess, "call", call)
-    result = run("ui", "--tool", "calc.py:add", "--tool", "more.py", "--", "--log", "/tmp/t.log")
+    monkeypatch.setattr("chi_llm.entrypoints.cli.end", end)
+    result = run(
+        "ui", "--tool", "calc.py:add", "--mcp", "python server.py", "--tool", "more.py", "--", "--log", "/tmp/t.log"
+    )
     assert result.exit_code == 0, result.output
     assert started == [
         [
@@ -92,6 +98,8 @@ def test_ui_passes_its_tools_on_to_the_bridge(monkeypatch: pytest.MonkeyPatch) -
             "--bridge-arg=calc.py:add",
             "--bridge-arg=--tool",
             "--bridge-arg=more.py",
+            "--bridge-arg=--mcp",
+            "--bridge-arg=python server.py",
             "--log",
             "/tmp/t.log",
         ]
