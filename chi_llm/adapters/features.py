@@ -45,6 +45,7 @@ class InstalledFeatures(FeatureProbe):
     def features(self) -> list[Feature]:
         rag = {name: self._version(name) for name in self._rag}
         tui = self._program(TUI_PROGRAM)
+        mcp = self._version("mcp")
         return [
             Feature(
                 name="rag",
@@ -57,5 +58,11 @@ class InstalledFeatures(FeatureProbe):
                 installed=tui is not None,
                 found={TUI_PROGRAM: tui},
                 install="pip install ./tui/chi-tui (from a chi-llm checkout; needs cargo), then `chi-llm ui`",
+            ),
+            Feature(
+                name="mcp",
+                installed=mcp is not None,
+                found={"mcp": mcp},
+                install="pip install 'chi-llm[mcp]' (MCP servers as tools: mcp_tools, chat --mcp)",
             ),
         ]

@@ -47,6 +47,7 @@ FEATURES: dict[str, Callable[[], FeatureProbe]] = {
         [
             Feature(name="rag", installed=True, found={"lancedb": "1", "fastembed": "1"}, install="pip x"),
             Feature(name="tui", installed=False, found={"chi-tui": None}, install="cargo x"),
+            Feature(name="mcp", installed=True, found={"mcp": "2"}, install="pip y"),
         ]
     ),
 }
@@ -59,7 +60,7 @@ def features(request: pytest.FixtureRequest) -> FeatureProbe:
 
 def test_features_say_what_was_found_and_how_to_install(features: FeatureProbe) -> None:
     listed = features.features()
-    assert {f.name for f in listed} == {"rag", "tui"}
+    assert {f.name for f in listed} == {"rag", "tui", "mcp"}
     for feature in listed:
         assert feature.install and feature.installed == all(feature.found.values())
 
@@ -69,8 +70,10 @@ def test_installed_features_use_metadata_and_path_not_imports(monkeypatch: pytes
 
     for name in ("lancedb", "fastembed"):  # an earlier test may have imported them: this one must not
         monkeypatch.delitem(sys.modules, name, raising=False)
-    versions = {"lancedb": "0.1", "fastembed": None}
+    versions = {"lancedb": "0.1", "fastembed": None, "mcp": "2.3.0"}
     probe = InstalledFeatures(version=versions.get, program=lambda name: f"/bin/{name}")
-    rag, tui = probe.features()
-    assert not rag.installed and rag.found == versions and tui.installed and tui.found == {"chi-tui": "/bin/chi-tui"}
+    rag, tui, mcp = probe.features()
+    assert not rag.installed and rag.found == {"lancedb": "0.1", "fastembed": None}
+    assert tui.installed and tui.found == {"chi-tui": "/bin/chi-tui"}
+    assert mcp.installed and mcp.found == {"mcp": "2.3.0"} and "chi-llm[mcp]" in mcp.install
     assert "lancedb" not in sys.modules and "fastembed" not in sys.modules
