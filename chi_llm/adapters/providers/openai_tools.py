@@ -21,9 +21,11 @@ from chi_llm.domain.tools import ToolCall, ToolCallDelta, ToolSet
 def tool_fields(tools: ToolSet) -> dict[str, Any]:
     """The request fields that offer `tools` (pure)."""
     fields: dict[str, Any] = {"tools": [function(t.name, t.description, t.parameters) for t in tools.tools]}
-    if tools.choice in ("none", "required"):
+    # "auto" is OpenAI's default with tools, but said anyway: llama-cpp-python's server (its
+    # chatml-function-calling format) leaves the tools out of the prompt when tool_choice is absent.
+    if tools.choice in ("auto", "none", "required"):
         fields["tool_choice"] = tools.choice
-    elif tools.choice != "auto":
+    else:
         fields["tool_choice"] = {"type": "function", "function": {"name": tools.choice}}
     if tools.parallel is not None:
         fields["parallel_tool_calls"] = tools.parallel

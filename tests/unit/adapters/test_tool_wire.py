@@ -69,7 +69,7 @@ def test_requests_without_tools_are_byte_identical_to_before_tools_existed() -> 
 # -- OpenAI-compatible: request --------------------------------------------------------------
 
 
-def test_openai_offers_tools_as_functions_and_leaves_auto_to_the_api_default() -> None:
+def test_openai_offers_tools_as_functions_and_says_tool_choice_auto() -> None:
     payload = openai_compatible.to_payload(chat(ROUND[0], tools=ToolSet(tools=(WEATHER, NOW))), stream=False)
     assert payload["tools"] == [
         {
@@ -82,7 +82,8 @@ def test_openai_offers_tools_as_functions_and_leaves_auto_to_the_api_default() -
         },
         {"type": "function", "function": {"name": "now", "parameters": {"type": "object", "properties": {}}}},
     ]
-    assert "tool_choice" not in payload and "parallel_tool_calls" not in payload
+    # auto is said, not left to the default: llama-cpp-python's server drops tools without it
+    assert payload["tool_choice"] == "auto" and "parallel_tool_calls" not in payload
 
 
 @pytest.mark.parametrize(
