@@ -18,7 +18,7 @@ tool's schema, over the calls made; an answer chi_llm refuses counts as one inva
 skipped. CPU times are indicative only on a shared machine (the load average is printed).
 
     .venv/bin/python benchmarks/bench_tools.py fake server server-qwen [--max-tokens 160]
-        [--limit N] [--json results.json] [--smollm PATH]
+        [--limit N] [--only ID,ID] [--json results.json] [--smollm PATH]
 """
 
 from __future__ import annotations
@@ -224,6 +224,7 @@ def main() -> None:
     parser.add_argument("backends", nargs="+", choices=BACKENDS, metavar="BACKEND", help=", ".join(BACKENDS))
     parser.add_argument("--max-tokens", type=int, default=160, help="output tokens per answer (default 160)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N cases (a quick try)")
+    parser.add_argument("--only", default=None, help="only these case ids, comma-separated (a quick try)")
     parser.add_argument("--json", type=Path, default=None, help="also write every answer and score here")
     parser.add_argument("--smollm", default=SMOLLM, help=f"the SmolLM2 model: catalog id or .gguf path ({SMOLLM})")
     args = parser.parse_args()
@@ -232,6 +233,12 @@ def main() -> None:
     if found:
         raise SystemExit("the case file is not well-formed:\n" + "\n".join(found))
     cases = suite.cases[: args.limit] if args.limit else suite.cases
+    if args.only:
+        wanted = args.only.split(",")
+        unknown = sorted(set(wanted) - {case.id for case in suite.cases})
+        if unknown:
+            raise SystemExit(f"no such case: {', '.join(unknown)}")
+        cases = tuple(case for case in cases if case.id in wanted)
     load_before = _load()
     header = f"{time.strftime('%Y-%m-%d %H:%M')} {machine()}, max_tokens {args.max_tokens}, greedy"
     print(header, flush=True)
