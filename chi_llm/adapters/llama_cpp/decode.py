@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from chi_llm.adapters.llama_cpp.loader import LoadedModel
 from chi_llm.adapters.llama_cpp.pacing import Pace
 from chi_llm.adapters.llama_cpp.sessions import shared_prefix
+from chi_llm.adapters.llama_cpp.tool_syntax import CallSyntax
 from chi_llm.domain.errors import GenerationFailed
 from chi_llm.domain.generation import Chunk, FinishReason, GenerationOptions, Timings, Usage
 from chi_llm.domain.models.spec import Sampling
@@ -46,6 +47,7 @@ class DecodeJob:
     sampling: Sampling
     session: str | None = None
     grammar: str | None = None  # GBNF llama.cpp already accepted (grammar.grammar_for)
+    calls: CallSyntax | None = None  # the answer may call tools, written in this syntax (tool_reader)
 
 
 def decode(

@@ -22,6 +22,8 @@ from chi_llm.adapters.llama_cpp.loader import (
 )
 from chi_llm.adapters.llama_cpp.prompt import chat_tokens, raw_tokens
 from chi_llm.adapters.llama_cpp.sessions import decode_snapshot, encode
+from chi_llm.adapters.llama_cpp.tool_grammar import offered_tools, tool_grammar
+from chi_llm.adapters.llama_cpp.tool_reader import CallReader, ToolChunks
 from chi_llm.adapters.worker import Job, ModelWorker, run_async, run_sync, worker_for
 from chi_llm.domain.generation import DEFAULT_CONTEXT, Chunk, GenerationRequest, aclose_stream
 from chi_llm.domain.models.spec import Sampling
@@ -46,12 +48,19 @@ class LlamaCppGenerator(TextGenerator):
         gpu_layers: layers to offload (default: all when the build supports GPU offload).
         admit: called with (path, context) before a model is first loaded; raises to refuse it
             (e.g. InsufficientResources when it will not fit in memory).
+        tool_grammar: decode tool calls under a grammar of the declared tools (False: calls are
+            read from free text and may name unknown tools or break their schemas).
     """
 
     name = "llama.cpp"
 
     def enforces(self, schema: OutputSchema) -> bool:
         return True  # decoding runs under a grammar compiled from the schema
+
+    def calls_tools(self) -> bool:
+        """Tools through the model's own chat template when it renders them, else the generic
+        format; calls decoded under a grammar of the declared tools (unless `tool_grammar` is off)."""
+        return True
 
     def count_tokens(self, text: str) -> int:
         """The model's own tokenizer (loading the model when it is not loaded yet)."""
@@ -86,8 +95,10 @@ class LlamaCppGenerator(TextGenerator):
         gpu_layers: int | None = None,
         admit: Callable[[Path, int], None] | None = None,
         sampling: Callable[[str], Sampling | None] | None = None,
+        tool_grammar: bool = True,
     ) -> None:
         self._locate = locate
+        self._tool_grammar = tool_grammar
         self._sampling = sampling
         self._default_model = default_model
         self._context = context
@@ -125,6 +136,7 @@ class LlamaCppGenerator(TextGenerator):
         errors such as a prompt longer than the context are raised by the call itself."""
         loaded = load(params) if params is not None else self.load(request.model)
         stops: list[str] = []
+        offered = offered_tools(request)
         if request.prompt is not None:
             tokens = raw_tokens(loaded, request.prompt, request.options)
         else:
@@ -138,12 +150,22 @@ class LlamaCppGenerator(TextGenerator):
             stops=[*request.options.stop, *stops],
             sampling=recommended or Sampling(),
             session=request.session,
-            grammar=grammar_for(request.options, tokens=room, vocab=loaded.llm._model.vocab),
+            grammar=self._grammar(request, loaded, room),
+            calls=loaded.format_chat.syntax if offered else None,
         )
         return loaded, job
 
+    def _grammar(self, request: GenerationRequest, loaded: LoadedModel, room: int) -> str | None:
+        vocab = loaded.llm._model.vocab
+        if not offered_tools(request):
+            return grammar_for(request.options, tokens=room, vocab=vocab)
+        if not self._tool_grammar:
+            return None
+        return tool_grammar(request.options.tools, loaded.format_chat.syntax, tokens=room, vocab=vocab)
+
     def _decode(self, loaded: LoadedModel, job: DecodeJob, running: Job) -> None:
-        decode(loaded, job, self._counter, running.emit, running.cancelled)
+        emit = running.emit if job.calls is None else ToolChunks(running.emit, CallReader(job.calls))
+        decode(loaded, job, self._counter, emit, running.cancelled)
 
     @staticmethod
     def worker(params: LoadParams) -> ModelWorker:
