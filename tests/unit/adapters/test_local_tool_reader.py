@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chi_llm.adapters.llama_cpp.tool_reader import CallReader, ToolChunks
+from chi_llm.adapters.llama_cpp.tool_reader import CallReader, ToolChunks, new_id
 from chi_llm.adapters.llama_cpp.tool_syntax import HERMES, LLAMA3, CallSyntax, detect
 from chi_llm.domain.errors import GenerationFailed
 from chi_llm.domain.generation import Chunk, Completion, FinishReason, Timings, Usage, collect
@@ -110,6 +110,11 @@ def test_what_is_not_a_call_after_the_opener_comes_back_as_text() -> None:
 def test_arguments_given_as_json_text_are_that_text() -> None:
     answer = read(['<tool_call>{"name": "weather", "arguments": "{\\"city\\": \\"Rome\\"}"}</tool_call>'])
     assert calls(answer) == [("weather", {"city": "Rome"}, '{"city": "Rome"}')]
+
+
+def test_ids_are_nine_letters_and_digits_as_mistral_templates_require() -> None:
+    ids = {new_id() for _ in range(50)}
+    assert len(ids) > 45 and all(len(i) == 9 and i.isalnum() for i in ids)
 
 
 def test_the_syntax_is_told_from_the_template() -> None:
