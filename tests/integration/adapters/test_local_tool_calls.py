@@ -143,3 +143,33 @@ def test_act_runs_a_real_python_tool_on_the_local_model_and_finishes(default_mod
     assert len(asked) == 1 and result.calls[0].call.name == "weather" and not result.calls[0].is_error
     assert result.rounds == 2 and result.text and result.completion.tool_calls == ()
     assert [m.role for m in result.messages][-3:] == ["assistant", "tool", "assistant"]
+
+
+@pytest.mark.parametrize("template", ["qwen2.5", "llama3.1"])
+def test_a_template_that_renders_tools_drives_the_real_model(
+    local: LlamaCppGenerator, template: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The model's weights with a tools-rendering template (as a Qwen2.5 or Llama 3.1 GGUF has):
+    the tools reach the prompt through it, and the call comes back in its family's syntax."""
+    from tests.support.chat_templates import formatter
+    from tests.support.tool_templates import LLAMA31, QWEN25
+
+    loaded = local.load()
+    monkeypatch.setattr(loaded, "format_chat", formatter(QWEN25 if template == "qwen2.5" else LLAMA31))
+    prompt, _, _ = loaded.format_chat((Message(role="user", content=PROMPTS[0]),), ToolSet(tools=TOOLS))
+    assert '"name": "pick_unit"' in prompt and "to help answer" not in prompt  # not the generic section
+    answer = local.generate(ask(PROMPTS[0], "pick_unit", temperature=0.8, seed=None))
+    assert [c.name for c in answer.tool_calls] == ["pick_unit"] and valid(answer.tool_calls[0])
+    assert answer.finish_reason == "tool_calls"
+
+
+def test_truncating_a_history_that_ends_with_a_tool_result_keeps_it_a_tool_result(local: LlamaCppGenerator) -> None:
+    call = ToolCall(id="call_w", name="tag", arguments={"tags": []})
+    turns = (
+        Message(role="user", content="Tag it."),
+        Message(role="assistant", content="", tool_calls=(call,)),
+        Message(role="tool", content="cat " * 2000, tool_call_id="call_w", name="tag"),
+    )
+    options = GenerationOptions(tools=ToolSet(tools=TOOLS, choice="none"), max_tokens=8, truncate=True, seed=1)
+    answer = local.generate(GenerationRequest(messages=turns, options=options))
+    assert answer.usage.prompt_tokens < 1024 and answer.finish_reason in ("stop", "length")

@@ -3,6 +3,8 @@ name with its schema's arguments, parsed by llama.cpp itself; clear refusals for
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -109,3 +111,23 @@ def test_tools_with_a_schema_json_mode_or_a_raw_prompt_are_refused_clearly() -> 
         offered_tools(request(tools=ToolSet(tools=(), choice="required")))
     assert offered_tools(request(tools=ToolSet(tools=BOTH, choice="none"), schema=schema)) is False
     assert offered_tools(request(tools=ToolSet(tools=BOTH))) is True
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_the_tool_grammar_setting_reaches_the_local_adapter(value: bool, tmp_path: Any) -> None:
+    """`tool_grammar: false` in a config file (as the tools benchmark writes it) turns it off."""
+    from chi_llm.adapters.config_files import FileConfigStore
+    from chi_llm.adapters.providers.registry import schemas
+    from chi_llm.application.config import ConfigService
+    from chi_llm.domain.providers import ProviderProfile
+    from chi_llm.entrypoints.container import builder
+
+    config = tmp_path / "chi.yaml"
+    config.write_text(f"tool_grammar: {str(value).lower()}\n")
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "xdg")}
+    service = ConfigService(FileConfigStore(tmp_path, env), env, schemas=schemas(), known_models=lambda _: [])
+    settings = service.resolve(config_path=config, check_model=False)
+    adapter = builder(settings, {}, lambda _: tmp_path, lambda *_: None, lambda _: None)(
+        ProviderProfile(id="local", type="local")
+    )
+    assert adapter._tool_grammar is value  # type: ignore[attr-defined]
