@@ -47,6 +47,7 @@ class DecodeJob:
     sampling: Sampling
     session: str | None = None
     grammar: str | None = None  # GBNF llama.cpp already accepted (grammar.grammar_for)
+    after_opener: str | None = None  # the calls' grammar once free text writes the call opener (tool_decode)
     calls: CallSyntax | None = None  # the answer may call tools, written in this syntax (tool_reader)
 
 
@@ -56,9 +57,10 @@ def decode(
     counter: TokenCounter,
     emit: Callable[[Chunk], None],
     cancelled: threading.Event,
-) -> None:
+) -> str | None:
     """Emit text deltas and one final chunk, on the model's decode thread. Stops after the
-    current token once `cancelled` is set (the consumer went away)."""
+    current token once `cancelled` is set (the consumer went away). Returns the stop sequence
+    that ended the answer, if one did."""
     from llama_cpp import llama_vocab_is_eog as is_eog
 
     llm, options, stops, sampling, prompt = model.llm, work.options, work.stops, work.sampling, work.prompt
@@ -73,6 +75,7 @@ def decode(
         first: float | None = None
         produced = 0
         finish: FinishReason = "length"
+        matched: str | None = None
         utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")
         pending = ""
         llm.set_seed(options.seed if options.seed is not None else random.randrange(2**31))  # noqa: S311 (sampling)
@@ -102,7 +105,7 @@ def decode(
                 produced += 1
                 counter.value += 1
                 pending += utf8.decode(llm.detokenize([token]))
-                cut = min((i for s in stops if (i := pending.find(s)) >= 0), default=-1)
+                cut, matched = min(((i, s) for s in stops if (i := pending.find(s)) >= 0), default=(-1, None))
                 if cut >= 0:
                     pending, finish = pending[:cut], "stop"
                     break
@@ -130,3 +133,4 @@ def decode(
                 ),
             )
         )
+    return matched

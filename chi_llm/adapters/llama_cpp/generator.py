@@ -6,10 +6,11 @@ import asyncio
 import os
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import cast
 
-from chi_llm.adapters.llama_cpp.decode import DecodeJob, TokenCounter, decode
+from chi_llm.adapters.llama_cpp.decode import DecodeJob, TokenCounter
 from chi_llm.adapters.llama_cpp.grammar import grammar_for
 from chi_llm.adapters.llama_cpp.load_defaults import default_gpu_layers, physical_cores
 from chi_llm.adapters.llama_cpp.loader import (
@@ -22,8 +23,8 @@ from chi_llm.adapters.llama_cpp.loader import (
 )
 from chi_llm.adapters.llama_cpp.prompt import chat_tokens, raw_tokens
 from chi_llm.adapters.llama_cpp.sessions import decode_snapshot, encode
-from chi_llm.adapters.llama_cpp.tool_grammar import offered_tools, tool_grammar
-from chi_llm.adapters.llama_cpp.tool_reader import CallReader, ToolChunks
+from chi_llm.adapters.llama_cpp.tool_decode import decode_calls, with_tools
+from chi_llm.adapters.llama_cpp.tool_grammar import offered_tools
 from chi_llm.adapters.worker import Job, ModelWorker, run_async, run_sync, worker_for
 from chi_llm.domain.generation import DEFAULT_CONTEXT, Chunk, GenerationRequest, aclose_stream
 from chi_llm.domain.models.spec import Sampling
@@ -144,28 +145,21 @@ class LlamaCppGenerator(TextGenerator):
         recommended = self._sampling(request.model or self._default_model) if self._sampling else None
         # The tokens this answer may take bound what a schema may ask for (checked before decoding).
         room = max(min(request.options.token_limit, loaded.context - len(tokens)), 1)
+        vocab = loaded.llm._model.vocab
         job = DecodeJob(
             prompt=tokens,
             options=request.options,
             stops=[*request.options.stop, *stops],
             sampling=recommended or Sampling(),
             session=request.session,
-            grammar=self._grammar(request, loaded, room),
-            calls=loaded.format_chat.syntax if offered else None,
         )
-        return loaded, job
-
-    def _grammar(self, request: GenerationRequest, loaded: LoadedModel, room: int) -> str | None:
-        vocab = loaded.llm._model.vocab
-        if not offered_tools(request):
-            return grammar_for(request.options, tokens=room, vocab=vocab)
-        if not self._tool_grammar:
-            return None
-        return tool_grammar(request.options.tools, loaded.format_chat.syntax, tokens=room, vocab=vocab)
+        if offered and request.options.tools is not None:
+            syntax = loaded.format_chat.syntax
+            return loaded, with_tools(job, request.options.tools, syntax, room, vocab, grammar=self._tool_grammar)
+        return loaded, replace(job, grammar=grammar_for(request.options, tokens=room, vocab=vocab))
 
     def _decode(self, loaded: LoadedModel, job: DecodeJob, running: Job) -> None:
-        emit = running.emit if job.calls is None else ToolChunks(running.emit, CallReader(job.calls))
-        decode(loaded, job, self._counter, emit, running.cancelled)
+        decode_calls(loaded, job, self._counter, running.emit, running.cancelled)
 
     @staticmethod
     def worker(params: LoadParams) -> ModelWorker:

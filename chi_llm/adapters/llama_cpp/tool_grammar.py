@@ -2,7 +2,8 @@
 tool and its arguments follow that tool's JSON Schema (the same schema grammars as structured
 output, grammar.schema_text), in the call syntax of the model's template (tool_syntax).
 
-- `auto`: free text that never contains the call opener, or one or more calls;
+- `auto`: free text that never contains the call opener, or one or more calls (or, with
+  `lazy`, free text decoded unconstrained and then, once it writes the opener, the calls);
 - `required`: one or more calls; a tool's name: one call of that tool;
 - one call unless `parallel` is True (as llama.cpp's own server: small models asked for "one or
   more" keep calling until max_tokens cuts them off), and one in a syntax of single calls;
@@ -102,6 +103,8 @@ def _opening_text(syntax: CallSyntax) -> str:
 
 
 def _calls(tools: ToolSet, syntax: CallSyntax, *, tokens: int, patterns: bool) -> str:
+    """Rules `call` (any chosen tool's call), `calls` (as many as allowed) and `opened` (the calls
+    once the first one's opener is written)."""
     rules = []
     chosen = [t for t in tools.tools if tools.choice in ("auto", "required") or t.name == tools.choice]
     for index, tool in enumerate(chosen):
@@ -110,18 +113,26 @@ def _calls(tools: ToolSet, syntax: CallSyntax, *, tokens: int, patterns: bool) -
         except InvalidRequest as error:
             raise InvalidRequest(f"tool {tool.name!r}: {error.message}", backend=BACKEND) from None
         rules.append(prefixed(schema, f"t{index}-"))
-        rules.append(f"t{index} ::= {_literal(syntax.head(tool.name))} t{index}-root {_literal(syntax.tail())}")
+        head = syntax.head(tool.name)
+        rules.append(f"t{index} ::= {_literal(head)} t{index}-root {_literal(syntax.tail())}")
+        rules.append(f"o{index} ::= {_literal(head[len(syntax.start) :])} t{index}-root {_literal(syntax.tail())}")
     rules.append("call ::= " + " | ".join(f"t{index}" for index in range(len(chosen))))
+    rules.append("open ::= " + " | ".join(f"o{index}" for index in range(len(chosen))))
     several = syntax.multiple and tools.parallel is True and tools.choice in ("auto", "required")
-    rules.append(f"calls ::= call ( {_literal(syntax.separator)} call )*" if several else "calls ::= call")
+    more = f" ( {_literal(syntax.separator)} call )*" if several else ""
+    rules.append(f"calls ::= call{more}")
+    rules.append(f"opened ::= open{more}")
     return "\n".join(rules)
 
 
-def build(tools: ToolSet, syntax: CallSyntax, *, tokens: int, patterns: bool = True) -> str:
+def build(tools: ToolSet, syntax: CallSyntax, *, tokens: int, patterns: bool = True, opened: bool = False) -> str:
     """The grammar text (GBNF) for `tools`; InvalidRequest naming the tool whose schema cannot
-    become one. `tokens`: the most the answer may take (bounds what a schema may ask for)."""
+    become one. `tokens`: the most the answer may take (bounds what a schema may ask for).
+    `opened`: the grammar of the rest once free text has written the first call's opener."""
     parts = [_calls(tools, syntax, tokens=tokens, patterns=patterns)]
-    if tools.choice == "auto":
+    if opened:
+        parts.append("root ::= opened")
+    elif tools.choice == "auto":
         parts.append("root ::= calls | text")
         parts.append(free_text(syntax.start) if syntax.anywhere else _opening_text(syntax))
     else:
@@ -136,13 +147,23 @@ def build(tools: ToolSet, syntax: CallSyntax, *, tokens: int, patterns: bool = T
     return text
 
 
-def tool_grammar(tools: ToolSet | None, syntax: CallSyntax, *, tokens: int, vocab: Any) -> str | None:
+def lazy(tools: ToolSet, syntax: CallSyntax) -> bool:
+    """Whether `auto` decodes free text unconstrained and the calls under the grammar only once
+    the text writes the call opener (tool_decode): text at full speed (a grammar over the whole
+    vocabulary at every token slows a small model's text about threefold), and text may come
+    before the calls. A syntax whose calls open the answer keeps the whole grammar."""
+    return tools.choice == "auto" and syntax.anywhere
+
+
+def tool_grammar(
+    tools: ToolSet | None, syntax: CallSyntax, *, tokens: int, vocab: Any, opened: bool = False
+) -> str | None:
     """The checked grammar for a request's tools (None: no tools, or tool_choice none). A pattern
     llama.cpp cannot take is left to validation (built again without patterns)."""
     if tools is None or tools.choice == "none" or not tools.tools:
         return None
     for patterns in (True, False):
-        text = build(tools, syntax, tokens=tokens, patterns=patterns)
+        text = build(tools, syntax, tokens=tokens, patterns=patterns, opened=opened)
         if parses(text, vocab):
             return text
     raise InvalidRequest(

@@ -173,3 +173,26 @@ def test_truncating_a_history_that_ends_with_a_tool_result_keeps_it_a_tool_resul
     options = GenerationOptions(tools=ToolSet(tools=TOOLS, choice="none"), max_tokens=8, truncate=True, seed=1)
     answer = local.generate(GenerationRequest(messages=turns, options=options))
     assert answer.usage.prompt_tokens < 1024 and answer.finish_reason in ("stop", "length")
+
+
+def test_auto_decodes_text_free_and_the_call_under_the_grammar_once_the_model_opens_one(
+    local: LlamaCppGenerator,
+) -> None:
+    """The history shows calls with only a city; the declared schema also requires a unit. The
+    model opens a call on its own (auto), and what follows the opener is held to the schema."""
+    weather = Tool(name="weather", parameters=SCHEMAS["pick_unit"])
+    turns: list[Message] = []
+    for city, sky in (("Paris", "sunny"), ("Oslo", "rain"), ("Lima", "fog")):
+        call = ToolCall(id=f"call{city.lower():x<5}", name="weather", arguments={"city": city})
+        turns += [
+            Message(role="user", content=f"Weather in {city}?"),
+            Message(role="assistant", content="", tool_calls=(call,)),
+            Message(role="tool", content=sky, tool_call_id=call.id, name="weather"),
+            Message(role="assistant", content=f"It is {sky} in {city}."),
+        ]
+    turns.append(Message(role="user", content="Weather in Rome?"))
+    options = GenerationOptions(tools=ToolSet(tools=(weather,)), max_tokens=48, temperature=0.0, seed=1)
+    answer = local.generate(GenerationRequest(messages=tuple(turns), options=options))
+    assert [c.name for c in answer.tool_calls] == ["weather"] and answer.finish_reason == "tool_calls"
+    assert VALIDATOR.errors(dict(answer.tool_calls[0].arguments), SCHEMAS["pick_unit"]) == []
+    assert answer.tool_calls[0].arguments["unit"] in ("celsius", "fahrenheit")  # only the grammar asks for it

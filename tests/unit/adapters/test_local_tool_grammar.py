@@ -3,6 +3,7 @@ name with its schema's arguments, parsed by llama.cpp itself; clear refusals for
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chi_llm.adapters.llama_cpp.grammar import parses
-from chi_llm.adapters.llama_cpp.tool_grammar import _next, build, offered_tools, prefixed, tool_grammar
+from chi_llm.adapters.llama_cpp.tool_grammar import _next, build, lazy, offered_tools, prefixed, tool_grammar
 from chi_llm.adapters.llama_cpp.tool_syntax import HERMES, LLAMA3
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.generation import GenerationOptions, GenerationRequest
@@ -46,6 +47,19 @@ def test_every_choice_makes_a_grammar_llama_cpp_accepts(syntax: object, choice: 
     assert named == (["weather", "clock"] if choice in ("auto", "required") else [choice])
     several = parallel is True and syntax is HERMES and choice in ("auto", "required")
     assert found["calls"] == ('call ( "\\n" call )*' if several else "call")
+
+
+@pytest.mark.parametrize("parallel", [None, True])
+def test_the_grammar_after_the_opener_continues_the_first_call(parallel: bool | None) -> None:
+    """Lazy auto: free text wrote `<tool_call>`; the rest of that call and any more follow."""
+    tools = ToolSet(tools=BOTH, parallel=parallel)
+    assert lazy(tools, HERMES) and not lazy(tools, LLAMA3) and not lazy(replace(tools, choice="required"), HERMES)
+    text = tool_grammar(tools, HERMES, tokens=128, vocab=None, opened=True)
+    assert text is not None and parses(text, None)
+    found = rules(text)
+    assert found["root"] == "opened" and found["open"] == "o0 | o1"
+    assert found["o0"] == '"\\n{\\"name\\": \\"weather\\", \\"arguments\\": " t0-root "}\\n</tool_call>"'
+    assert found["opened"] == ('open ( "\\n" call )*' if parallel else "open")
 
 
 def test_none_and_no_tools_make_no_grammar() -> None:
