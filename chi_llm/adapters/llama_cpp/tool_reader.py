@@ -119,7 +119,10 @@ class CallReader:
 
     def _read(self, *, final: bool = False) -> list[Chunk]:
         out: list[Chunk] = []
+        closer = self.syntax.suffix.strip()
         while True:
+            if not final and closer and closer not in (self.region or "")[self.pos :]:
+                return out  # no call can be whole yet: no JSON parse for every token of a long call
             pos = _blank(self.region or "", self.pos)
             found = self._call(pos, final=final)
             if found is None:

@@ -192,7 +192,13 @@ def test_auto_decodes_text_free_and_the_call_under_the_grammar_once_the_model_op
         ]
     turns.append(Message(role="user", content="Weather in Rome?"))
     options = GenerationOptions(tools=ToolSet(tools=(weather,)), max_tokens=48, temperature=0.0, seed=1)
-    answer = local.generate(GenerationRequest(messages=tuple(turns), options=options))
+    request = GenerationRequest(messages=tuple(turns), options=options)
+    answer = local.generate(request)
     assert [c.name for c in answer.tool_calls] == ["weather"] and answer.finish_reason == "tool_calls"
+    chunks = list(local.stream(request))
+    assert same(collect(chunks)) == same(answer) and [c.finish_reason for c in chunks if c.finish_reason] == [
+        "tool_calls"
+    ]
+    assert answer.usage.completion_tokens > 10  # both runs counted (the opener alone is a few tokens)
     assert VALIDATOR.errors(dict(answer.tool_calls[0].arguments), SCHEMAS["pick_unit"]) == []
     assert answer.tool_calls[0].arguments["unit"] in ("celsius", "fahrenheit")  # only the grammar asks for it
