@@ -92,6 +92,12 @@ KEYS: dict[str, Key] = {
         Key("gguf_paths", folders, None, "folders scanned for .gguf files to list and load"),
         Key("allow_oversize", flag, False, "load models even when they do not fit in available memory"),
         Key(
+            "tool_grammar",
+            flag,
+            True,
+            "local model: decode tool calls under a grammar of the declared tools (false: read them from free text)",
+        ),
+        Key(
             "templates_dir",
             folder,
             None,

@@ -106,6 +106,7 @@ def builder(
             local_context=settings["context"],
             threads=settings["threads"],
             gpu_layers=settings["gpu_layers"],
+            tool_grammar=settings["tool_grammar"],
             locate=locate,
             admit=admit,
             sampling=sampling,

@@ -4,15 +4,36 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from chi_llm.adapters.llama_cpp.template_sandbox import BoundedEnvironment, TemplateBudgetExceeded, render_bounded
+from chi_llm.adapters.llama_cpp.tool_prompt import generic_turns, native_turns, specs
+from chi_llm.adapters.llama_cpp.tool_syntax import HERMES, CallSyntax, detect
 from chi_llm.domain.errors import InvalidRequest, ModelCorrupt
 from chi_llm.domain.messages import Message
+from chi_llm.domain.tools import ToolSet
 
-Formatter = Callable[[Sequence[Message]], tuple[str, list[str], bool]]
+Turns = list[dict[str, Any]]
+Render = Callable[[Turns, Turns | None], tuple[str, list[str], bool]]
 BACKEND = "llama.cpp"
+
+
+@dataclass(frozen=True, slots=True)
+class Formatter:
+    """Messages (and a request's tools) to (prompt text, extra stop strings, whether the
+    tokenizer should add BOS). `native_tools`: the template renders `tools` and tool turns itself,
+    and the model writes calls in `syntax`; else the generic format (tool_prompt.py)."""
+
+    render: Render
+    native_tools: bool = False
+    syntax: CallSyntax = HERMES
+
+    def __call__(self, messages: Sequence[Message], tools: ToolSet | None = None) -> tuple[str, list[str], bool]:
+        if self.native_tools:
+            return self.render(native_turns(messages), specs(tools))
+        return self.render(generic_turns(messages, tools, self.syntax), None)
 
 
 class TemplateRefused(ValueError):
@@ -58,7 +79,7 @@ def uncompilable(source: str, exc: BaseException) -> ModelCorrupt:
 
 
 def _jinja_formatter(template: str, source: str, eos: str, bos: str) -> Formatter:
-    from jinja2 import TemplateError
+    from jinja2 import TemplateError, meta
 
     environment = BoundedEnvironment(
         trim_blocks=True, lstrip_blocks=True, extensions=[_generation_tags(), "jinja2.ext.loopcontrols"]
@@ -66,18 +87,21 @@ def _jinja_formatter(template: str, source: str, eos: str, bos: str) -> Formatte
     environment.add_filter("tojson", _tojson)
     try:
         compiled = environment.from_string(template)
+        native = "tools" in meta.find_undeclared_variables(environment.parse(template))
     except (TemplateError, RecursionError, MemoryError, ValueError) as exc:
         raise uncompilable(source, exc) from exc
 
-    def render(messages: Sequence[Message]) -> tuple[str, list[str], bool]:
-        variables = {
-            "messages": [{"role": m.role, "content": m.content} for m in messages],
+    def render(turns: Turns, tools: Turns | None) -> tuple[str, list[str], bool]:
+        variables: dict[str, Any] = {
+            "messages": turns,
             "eos_token": eos,
             "bos_token": bos,
             "raise_exception": _raise_exception,
             "add_generation_prompt": True,
             "strftime_now": lambda fmt: datetime.now().strftime(fmt),  # the user's local time, as Transformers
         }
+        if tools is not None:
+            variables["tools"] = tools
         try:
             prompt = render_bounded(compiled, variables)
         except TemplateRefused as exc:
@@ -92,7 +116,7 @@ def _jinja_formatter(template: str, source: str, eos: str, bos: str) -> Formatte
             raise ModelCorrupt(f"the chat template in {source} failed ({exc})", backend=BACKEND) from exc
         return prompt, [eos] if eos else [], False
 
-    return render
+    return Formatter(render, native_tools=native, syntax=detect(template) if native else HERMES)
 
 
 def make_formatter(llm: Any, metadata: dict[str, Any], source: str = "the model file") -> Formatter:
@@ -115,9 +139,9 @@ def make_formatter(llm: Any, metadata: dict[str, Any], source: str = "the model 
         else formats.format_chatml
     )
 
-    def render(messages: Sequence[Message]) -> tuple[str, list[str], bool]:
-        result = formatter(messages=[{"role": m.role, "content": m.content} for m in messages])
+    def render(turns: Turns, _: Turns | None) -> tuple[str, list[str], bool]:
+        result = formatter(messages=turns)
         stop = result.stop if isinstance(result.stop, list) else [result.stop] if result.stop else []
         return result.prompt, [s for s in stop if s], not result.added_special
 
-    return render
+    return Formatter(render)

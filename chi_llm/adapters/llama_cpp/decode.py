@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from chi_llm.adapters.llama_cpp.loader import LoadedModel
 from chi_llm.adapters.llama_cpp.pacing import Pace
 from chi_llm.adapters.llama_cpp.sessions import shared_prefix
+from chi_llm.adapters.llama_cpp.tool_syntax import CallSyntax
 from chi_llm.domain.errors import GenerationFailed
 from chi_llm.domain.generation import Chunk, FinishReason, GenerationOptions, Timings, Usage
 from chi_llm.domain.models.spec import Sampling
@@ -46,6 +47,8 @@ class DecodeJob:
     sampling: Sampling
     session: str | None = None
     grammar: str | None = None  # GBNF llama.cpp already accepted (grammar.grammar_for)
+    after_opener: str | None = None  # the calls' grammar once free text writes the call opener (tool_decode)
+    calls: CallSyntax | None = None  # the answer may call tools, written in this syntax (tool_reader)
 
 
 def decode(
@@ -54,9 +57,10 @@ def decode(
     counter: TokenCounter,
     emit: Callable[[Chunk], None],
     cancelled: threading.Event,
-) -> None:
+) -> str | None:
     """Emit text deltas and one final chunk, on the model's decode thread. Stops after the
-    current token once `cancelled` is set (the consumer went away)."""
+    current token once `cancelled` is set (the consumer went away). Returns the stop sequence
+    that ended the answer, if one did."""
     from llama_cpp import llama_vocab_is_eog as is_eog
 
     llm, options, stops, sampling, prompt = model.llm, work.options, work.stops, work.sampling, work.prompt
@@ -71,6 +75,7 @@ def decode(
         first: float | None = None
         produced = 0
         finish: FinishReason = "length"
+        matched: str | None = None
         utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")
         pending = ""
         llm.set_seed(options.seed if options.seed is not None else random.randrange(2**31))  # noqa: S311 (sampling)
@@ -100,7 +105,7 @@ def decode(
                 produced += 1
                 counter.value += 1
                 pending += utf8.decode(llm.detokenize([token]))
-                cut = min((i for s in stops if (i := pending.find(s)) >= 0), default=-1)
+                cut, matched = min(((i, s) for s in stops if (i := pending.find(s)) >= 0), default=(-1, None))
                 if cut >= 0:
                     pending, finish = pending[:cut], "stop"
                     break
@@ -128,3 +133,4 @@ def decode(
                 ),
             )
         )
+    return matched

@@ -6,10 +6,11 @@ import asyncio
 import os
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import cast
 
-from chi_llm.adapters.llama_cpp.decode import DecodeJob, TokenCounter, decode
+from chi_llm.adapters.llama_cpp.decode import DecodeJob, TokenCounter
 from chi_llm.adapters.llama_cpp.grammar import grammar_for
 from chi_llm.adapters.llama_cpp.load_defaults import default_gpu_layers, physical_cores
 from chi_llm.adapters.llama_cpp.loader import (
@@ -22,6 +23,8 @@ from chi_llm.adapters.llama_cpp.loader import (
 )
 from chi_llm.adapters.llama_cpp.prompt import chat_tokens, raw_tokens
 from chi_llm.adapters.llama_cpp.sessions import decode_snapshot, encode
+from chi_llm.adapters.llama_cpp.tool_decode import decode_calls, with_tools
+from chi_llm.adapters.llama_cpp.tool_grammar import offered_tools
 from chi_llm.adapters.worker import Job, ModelWorker, run_async, run_sync, worker_for
 from chi_llm.domain.generation import DEFAULT_CONTEXT, Chunk, GenerationRequest, aclose_stream
 from chi_llm.domain.models.spec import Sampling
@@ -46,12 +49,19 @@ class LlamaCppGenerator(TextGenerator):
         gpu_layers: layers to offload (default: all when the build supports GPU offload).
         admit: called with (path, context) before a model is first loaded; raises to refuse it
             (e.g. InsufficientResources when it will not fit in memory).
+        tool_grammar: decode tool calls under a grammar of the declared tools (False: calls are
+            read from free text and may name unknown tools or break their schemas).
     """
 
     name = "llama.cpp"
 
     def enforces(self, schema: OutputSchema) -> bool:
         return True  # decoding runs under a grammar compiled from the schema
+
+    def calls_tools(self) -> bool:
+        """Tools through the model's own chat template when it renders them, else the generic
+        format; calls decoded under a grammar of the declared tools (unless `tool_grammar` is off)."""
+        return True
 
     def count_tokens(self, text: str) -> int:
         """The model's own tokenizer (loading the model when it is not loaded yet)."""
@@ -86,8 +96,10 @@ class LlamaCppGenerator(TextGenerator):
         gpu_layers: int | None = None,
         admit: Callable[[Path, int], None] | None = None,
         sampling: Callable[[str], Sampling | None] | None = None,
+        tool_grammar: bool = True,
     ) -> None:
         self._locate = locate
+        self._tool_grammar = tool_grammar
         self._sampling = sampling
         self._default_model = default_model
         self._context = context
@@ -125,6 +137,7 @@ class LlamaCppGenerator(TextGenerator):
         errors such as a prompt longer than the context are raised by the call itself."""
         loaded = load(params) if params is not None else self.load(request.model)
         stops: list[str] = []
+        offered = offered_tools(request)
         if request.prompt is not None:
             tokens = raw_tokens(loaded, request.prompt, request.options)
         else:
@@ -132,18 +145,21 @@ class LlamaCppGenerator(TextGenerator):
         recommended = self._sampling(request.model or self._default_model) if self._sampling else None
         # The tokens this answer may take bound what a schema may ask for (checked before decoding).
         room = max(min(request.options.token_limit, loaded.context - len(tokens)), 1)
+        vocab = loaded.llm._model.vocab
         job = DecodeJob(
             prompt=tokens,
             options=request.options,
             stops=[*request.options.stop, *stops],
             sampling=recommended or Sampling(),
             session=request.session,
-            grammar=grammar_for(request.options, tokens=room, vocab=loaded.llm._model.vocab),
         )
-        return loaded, job
+        if offered and request.options.tools is not None:
+            syntax = loaded.format_chat.syntax
+            return loaded, with_tools(job, request.options.tools, syntax, room, vocab, grammar=self._tool_grammar)
+        return loaded, replace(job, grammar=grammar_for(request.options, tokens=room, vocab=vocab))
 
     def _decode(self, loaded: LoadedModel, job: DecodeJob, running: Job) -> None:
-        decode(loaded, job, self._counter, running.emit, running.cancelled)
+        decode_calls(loaded, job, self._counter, running.emit, running.cancelled)
 
     @staticmethod
     def worker(params: LoadParams) -> ModelWorker:

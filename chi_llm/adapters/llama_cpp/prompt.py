@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from chi_llm.adapters.llama_cpp.loader import LoadedModel
 from chi_llm.domain.errors import ContextLengthExceeded, InvalidRequest
 from chi_llm.domain.generation import GenerationOptions, answer_room
 from chi_llm.domain.messages import Message
+from chi_llm.domain.tools import ToolSet
 
 BACKEND = "llama.cpp"
 
@@ -32,8 +34,8 @@ def raw_tokens(model: LoadedModel, prompt: str, options: GenerationOptions) -> l
     return head + tokens[len(tokens) - (target - len(head)) :]
 
 
-def _render(model: LoadedModel, messages: Sequence[Message]) -> tuple[list[int], list[str]]:
-    text, stops, add_bos = model.format_chat(messages)
+def _render(model: LoadedModel, messages: Sequence[Message], tools: ToolSet | None) -> tuple[list[int], list[str]]:
+    text, stops, add_bos = model.format_chat(messages, tools)
     return model.llm.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True), stops
 
 
@@ -43,7 +45,7 @@ def chat_tokens(
     """Render with the chat template. With `truncate`, drop the oldest turns (never the system
     prompt or the last turn), then the start of the last turn, until the prompt fits."""
     turns = list(messages)
-    tokens, stops = _render(model, turns)
+    tokens, stops = _render(model, turns, options.tools)
     limit, target = _budget(model, options)
     if len(tokens) <= limit:
         return tokens, stops
@@ -60,6 +62,6 @@ def chat_tokens(
             if excess >= len(content):
                 raise ContextLengthExceeded(prompt_tokens=len(tokens), context=model.context, backend=BACKEND)
             kept = model.llm.detokenize(content[excess + 1 :]).decode("utf-8", errors="ignore")
-            turns[-1] = Message(role=last.role, content=kept)
-        tokens, stops = _render(model, turns)
+            turns[-1] = replace(last, content=kept)
+        tokens, stops = _render(model, turns, options.tools)
     return tokens, stops

@@ -35,6 +35,7 @@ def build(profile: ProviderProfile, ctx: BuildContext) -> TextGenerator:
         gpu_layers=s["gpu_layers"] if s.get("gpu_layers") is not None else ctx.gpu_layers,
         admit=ctx.admit,
         sampling=ctx.sampling,
+        tool_grammar=ctx.tool_grammar,
     )
 
 

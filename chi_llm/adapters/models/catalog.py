@@ -42,6 +42,7 @@ FIELDS = {
     "description",
     "tags",
     "sampling",
+    "tools",
 }
 
 
@@ -102,6 +103,7 @@ def spec_from_entry(entry: Mapping[str, Any], *, where: str) -> ModelSpec:
             description=entry.get("description"),
             tags=tuple(tags),
             sampling=_sampling(entry.get("sampling")),
+            tools=entry.get("tools"),
         )
     except ConfigError as exc:
         if exc.key == model_id:

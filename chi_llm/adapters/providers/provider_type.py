@@ -21,8 +21,8 @@ class BuildContext:
         env: the environment (API key variables).
         model: the model this profile generates with, precedence already applied (`model_for`).
         context: the configured context window when the user set one, else None.
-        locate, admit, sampling, threads, gpu_layers, local_context: the local llama.cpp
-            backend's wiring (`sampling`: a catalog model's recommended sampling).
+        locate, admit, sampling, threads, gpu_layers, local_context, tool_grammar: the local
+            llama.cpp backend's wiring (`sampling`: a catalog model's recommended sampling).
     """
 
     env: Mapping[str, str] = field(default_factory=dict)
@@ -34,6 +34,7 @@ class BuildContext:
     locate: Callable[[str], Path] | None = None
     admit: Callable[[Path, int], None] | None = None
     sampling: Callable[[str], Sampling | None] | None = None
+    tool_grammar: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

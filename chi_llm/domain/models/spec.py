@@ -146,6 +146,7 @@ class ModelSpec:
     description: str | None = None
     tags: tuple[str, ...] = ()
     sampling: Sampling | None = None
+    tools: bool | None = None  # the chat template renders tools (False: the generic format; None: unknown)
 
     @property
     def context_window(self) -> int | None:
@@ -183,6 +184,8 @@ class ModelSpec:
                 huge = isinstance(value, int) and value.bit_length() > 128  # repr() of some cannot even be made
                 shown = "a number of more than 38 digits" if huge else repr(value)[:80]
                 raise ConfigError(f"{name} must be a positive whole number below 2**62, got {shown}", key=self.id)
+        if self.tools is not None and not isinstance(self.tools, bool):
+            raise ConfigError(f"tools must be true or false, got {self.tools!r}"[:120], key=self.id)
         if self.default_context and self.context_length and self.default_context > self.context_length:
             raise ConfigError("default_context cannot exceed context_length", key=self.id)
 

@@ -69,6 +69,7 @@ class ModelInfo(JsonResult):
             "tags": list(s.tags),
             "description": s.description,
             "sampling": None if s.sampling is None else asdict(s.sampling),
+            "tools": s.tools,
             "downloaded": self.downloaded,
             "current": self.current,
             "path": self.path,

@@ -131,19 +131,22 @@ def test_a_capable_candidate_that_fails_beside_skipped_ones_is_every_provider_fa
     ]
 
 
-def test_the_embedded_model_cannot_call_tools_yet_so_a_tools_request_on_it_is_refused(tmp_path: Path) -> None:
+def test_the_embedded_model_takes_tools_so_a_tools_request_reaches_it(tmp_path: Path) -> None:
     from chi_llm.adapters.providers.provider_type import BuildContext
     from chi_llm.adapters.providers.registry import PROVIDER_TYPES
 
+    class Reached(Exception):
+        """The adapter went to load its model: the request was not refused."""
+
     def locate(model: str) -> Path:
-        raise AssertionError("nothing may be loaded for a refused request")
+        raise Reached(model)
 
     context = BuildContext(model=str(tmp_path / "m.gguf"), locate=locate)
     local = PROVIDER_TYPES["local"].build(ProviderProfile(id="local", type="local"), context)
     router = ProviderRouter([ProviderProfile(id="local", type="local")], lambda p: local)
-    with pytest.raises(ToolsUnsupported, match=r"provider local \(llama.cpp\) cannot call tools"):
+    with pytest.raises(Reached):
         GenerationService(router).generate(DECLARES)
-    assert local.calls_tools() is False
+    assert local.calls_tools() is True
 
 
 def test_a_fallback_warning_still_comes_for_a_real_failure_and_none_for_a_skip(

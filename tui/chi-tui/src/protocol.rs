@@ -357,6 +357,9 @@ pub struct ModelInfo {
     pub path: Option<String>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub default_context: u64,
+    /// Whether the model's chat template renders tools (false: the generic format; None: unknown).
+    #[serde(default)]
+    pub tools: Option<bool>,
 }
 
 impl ModelInfo {

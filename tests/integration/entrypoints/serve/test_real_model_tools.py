@@ -17,7 +17,6 @@ import pytest
 
 from tests.support.serve import Process, subprocess_server, write_config
 
-LOCAL_TOOLS = pytest.mark.xfail(strict=True, reason="local-model tools land with branch i25-local")
 ASK: Any = [{"role": "user", "content": "What is the weather in Paris? Use the weather tool."}]
 SCHEMA: Any = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
 WEATHER: Any = {
@@ -57,7 +56,6 @@ def follow_up(server: Process, call_id: str, arguments: str) -> str:
     return choice.message.content or ""
 
 
-@LOCAL_TOOLS
 def test_the_local_model_makes_a_forced_call_and_answers_its_result(served: Process) -> None:
     first = client(served).chat.completions.create(
         model="smollm2-135m", messages=ASK, tools=[WEATHER], tool_choice="required", max_tokens=200, temperature=0
@@ -70,7 +68,6 @@ def test_the_local_model_makes_a_forced_call_and_answers_its_result(served: Proc
     assert follow_up(served, call.id, call.function.arguments).strip()
 
 
-@LOCAL_TOOLS
 def test_the_local_model_streams_a_forced_call(served: Process) -> None:
     with client(served).chat.completions.stream(
         model="smollm2-135m", messages=ASK, tools=[WEATHER], tool_choice="required", max_tokens=200, temperature=0

@@ -139,7 +139,7 @@ fn info_pane(frame: &mut Frame, area: Rect, models: &ModelsState, entry: Option<
                 m.default_context,
                 if m.fits { "fits this machine" } else { "does not fit this machine" }
             )),
-            Line::styled(format!("{} · tags: {}", m.source, m.tags.join(", ")), theme.dim()),
+            Line::styled(format!("{} · tags: {}{}", m.source, m.tags.join(", "), tools_note(m.tools)), theme.dim()),
             Line::raw(m.description.clone()),
             Line::styled(
                 if m.downloaded {
@@ -217,4 +217,13 @@ fn recommendation(frame: &mut Frame, area: Rect, models: &ModelsState, spinner: 
     };
     let inner = popup(frame, area, 70, area.height.saturating_sub(2).min(16), "Recommended for this machine", theme);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+}
+
+/// How the model takes tools: through its own chat template, or chi-llm's generic format.
+fn tools_note(tools: Option<bool>) -> &'static str {
+    match tools {
+        Some(true) => " · tools: its template",
+        Some(false) => " · tools: generic format",
+        None => "",
+    }
 }
