@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from chi_llm.entrypoints.tool_files import load_all, load_tools, split_spec
 from chi_llm.domain.errors import InvalidRequest
+from chi_llm.entrypoints.tool_files import load_all, load_tools, split_spec
 
 SOURCE = '''
 from typing import Literal
