@@ -18,7 +18,11 @@ tool's schema, over the calls made; an answer chi_llm refuses counts as one inva
 skipped. CPU times are indicative only on a shared machine (the load average is printed).
 
     .venv/bin/python benchmarks/bench_tools.py fake server server-qwen [--max-tokens 160]
-        [--limit N] [--only ID,ID] [--json results.json] [--smollm PATH]
+        [--choice auto|required] [--limit N] [--only ID,ID] [--json results.json] [--smollm PATH]
+
+`--choice required` forces a call on the cases that need one (the decision is then the
+backend's, not the model's): what the grammar guarantees shows there, the tool and arguments
+the model picks when it must call.
 """
 
 from __future__ import annotations
@@ -111,14 +115,14 @@ def _server(name: str, smollm: str) -> Iterator[str]:
         yield url
 
 
-def ask(llm: MicroLLM, suite: Suite, case: Case, max_tokens: int) -> tuple[Answer, str]:
+def ask(llm: MicroLLM, suite: Suite, case: Case, max_tokens: int, choice: str = "auto") -> tuple[Answer, str]:
     """One case through the public API: the answer to score and the text the model wrote."""
     try:
         completion = llm.chat(
             case.prompt,
             system=suite.system,
             tools=list(suite.tools),
-            tool_choice="auto",
+            tool_choice=choice,
             temperature=0.0,
             seed=0,
             max_tokens=max_tokens,
@@ -140,7 +144,7 @@ def run(name: str, suite: Suite, cases: tuple[Case, ...], args: argparse.Namespa
             loaded = time.perf_counter()
             for case in cases:
                 begun = time.perf_counter()
-                answer, text = ask(llm, suite, case, args.max_tokens)
+                answer, text = ask(llm, suite, case, args.max_tokens, args.choice)
                 seconds = time.perf_counter() - begun
                 scored = score(suite, case, answer, validator)
                 scores.append(scored)
@@ -226,6 +230,13 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="only the first N cases (a quick try)")
     parser.add_argument("--only", default=None, help="only these case ids, comma-separated (a quick try)")
     parser.add_argument("--json", type=Path, default=None, help="also write every answer and score here")
+    parser.add_argument(
+        "--choice",
+        choices=("auto", "required"),
+        default="auto",
+        help="tool_choice: auto (the model decides; every case) or required (a call is forced; only the cases "
+        "that need one: measures the tool chosen and its arguments)",
+    )
     parser.add_argument("--smollm", default=SMOLLM, help=f"the SmolLM2 model: catalog id or .gguf path ({SMOLLM})")
     args = parser.parse_args()
     suite = load_suite()
@@ -233,6 +244,8 @@ def main() -> None:
     if found:
         raise SystemExit("the case file is not well-formed:\n" + "\n".join(found))
     cases = suite.cases[: args.limit] if args.limit else suite.cases
+    if args.choice == "required":
+        cases = tuple(case for case in cases if case.expect.call)
     if args.only:
         wanted = args.only.split(",")
         unknown = sorted(set(wanted) - {case.id for case in suite.cases})
@@ -240,7 +253,10 @@ def main() -> None:
             raise SystemExit(f"no such case: {', '.join(unknown)}")
         cases = tuple(case for case in cases if case.id in wanted)
     load_before = _load()
-    header = f"{time.strftime('%Y-%m-%d %H:%M')} {machine()}, max_tokens {args.max_tokens}, greedy"
+    header = (
+        f"{time.strftime('%Y-%m-%d %H:%M')} {machine()}, max_tokens {args.max_tokens}, greedy, "
+        f"tool_choice {args.choice}"
+    )
     print(header, flush=True)
     rows = [run(name, suite, cases, args) for name in args.backends]
     load_after = _load()

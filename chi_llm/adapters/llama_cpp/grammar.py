@@ -26,16 +26,28 @@ def _refused(why: str, advice: str = SIMPLER) -> InvalidRequest:
     return InvalidRequest(message, backend="llama.cpp")
 
 
+# A character of a JSON string: anything but `"`, `\`, DEL and the control characters (which JSON
+# wants escaped), or an escape. llama-cpp-python's converter let any character but `"` and `\`
+# through, so a model could write a raw newline inside a string: text no JSON reader takes.
+JSON_CHAR = r'[^"\\\x7F\x00-\x1F] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F] [0-9a-fA-F] [0-9a-fA-F] [0-9a-fA-F])'
+
+
 def _gbnf(schema: dict[str, Any]) -> str:
-    """llama-cpp-python's converter, its literals fixed: it wrote `json.dumps(value)` into a GBNF
-    literal as it is, so GBNF read the JSON escapes (`\\u0013` became a raw control character no
-    token produces, and llama.cpp aborts when no token fits; a `"` in an enum value broke the
-    grammar). Here a literal matches its JSON text exactly (all ASCII: always producible)."""
-    from llama_cpp.llama_grammar import SchemaConverter
+    """llama-cpp-python's converter, fixed: it wrote `json.dumps(value)` into a GBNF literal as it
+    is, so GBNF read the JSON escapes (`\\u0013` became a raw control character no token produces,
+    and llama.cpp aborts when no token fits; a `"` in an enum value broke the grammar), and its
+    string characters took control characters (JSON_CHAR). Here a literal matches its JSON text
+    exactly (all ASCII: always producible)."""
+    from llama_cpp.llama_grammar import BuiltinRule, SchemaConverter
 
     class JsonTextConverter(SchemaConverter):
         def _format_literal(self, literal: str) -> str:  # only ever given json.dumps output
             return '"' + literal.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+        def _add_primitive(self, name: str, rule: Any) -> Any:
+            if name == "char":
+                rule = BuiltinRule(JSON_CHAR, [])  # type: ignore[no-untyped-call]
+            return super()._add_primitive(name, rule)  # type: ignore[no-untyped-call]
 
     converter = JsonTextConverter(prop_order={}, allow_fetch=False, dotall=False, raw_pattern=False)  # type: ignore[no-untyped-call]
     converter.visit(converter.resolve_refs(schema, "stdin"), "")  # type: ignore[no-untyped-call]
