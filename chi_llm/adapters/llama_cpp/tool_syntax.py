@@ -4,6 +4,10 @@ Two syntaxes, as the model families' own templates write calls in the history:
 - Hermes (Qwen2.5/3, Hermes 2/3, and the generic format for templates without tools):
   `<tool_call>\\n{"name": NAME, "arguments": {...}}\\n</tool_call>`, several one after another;
 - Llama 3.1+ JSON tool calling: `{"name": NAME, "parameters": {...}}`, one call, as the whole answer.
+
+Models trained on Hermes calls often drop the tags: an answer whose first non-blank text opens
+a call object, bare or in a ```json fence (`call_opening`), holds calls too, as llama.cpp's
+server reads it.
 """
 
 from __future__ import annotations
