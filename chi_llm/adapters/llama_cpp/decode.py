@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from chi_llm.adapters.llama_cpp.loader import LoadedModel
 from chi_llm.adapters.llama_cpp.pacing import Pace
 from chi_llm.adapters.llama_cpp.sessions import shared_prefix
-from chi_llm.adapters.llama_cpp.tool_syntax import CallSyntax
+from chi_llm.adapters.llama_cpp.tool_syntax import WAIT, CallSyntax
 from chi_llm.domain.errors import GenerationFailed
 from chi_llm.domain.generation import Chunk, FinishReason, GenerationOptions, Timings, Usage
 from chi_llm.domain.models.spec import Sampling
@@ -27,6 +27,9 @@ def held_back(text: str, stops: Sequence[str]) -> int:
                 best = size
                 break
     return best
+
+
+OPENING = "the answer's opening"  # what `decode` returns when `DecodeJob.opening` ended the answer
 
 
 class TokenCounter:
@@ -49,6 +52,25 @@ class DecodeJob:
     grammar: str | None = None  # GBNF llama.cpp already accepted (grammar.grammar_for)
     after_opener: str | None = None  # the calls' grammar once free text writes the call opener (tool_decode)
     calls: CallSyntax | None = None  # the answer may call tools, written in this syntax (tool_reader)
+    after_start: str | None = None  # the calls' grammar once the answer opens with one untagged (tool_decode)
+    # Where the answer's text so far opens something that ends it (its start; WAIT: text held
+    # back until it is known; None: it does not): decode then returns OPENING (tool_decode).
+    opening: Callable[[str], int | None] | None = None
+
+
+def _ends(
+    pending: str, stops: Sequence[str], opening: Callable[[str], int | None] | None
+) -> tuple[int, str | None, Callable[[str], int | None] | None]:
+    """Where the answer's text ends (-1: not yet), the stop (or OPENING) that ends it, and the
+    opening check still to make (None once the answer's start is known not to open anything)."""
+    cut, matched = min(((i, s) for s in stops if (i := pending.find(s)) >= 0), default=(-1, None))
+    if cut < 0 and opening is not None:
+        at = opening(pending)
+        if at is None:
+            return cut, matched, None
+        if at != WAIT:
+            return at, OPENING, opening
+    return cut, matched, opening
 
 
 def decode(
@@ -78,6 +100,7 @@ def decode(
         matched: str | None = None
         utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")
         pending = ""
+        opening = work.opening
         llm.set_seed(options.seed if options.seed is not None else random.randrange(2**31))  # noqa: S311 (sampling)
         grammar = None
         if work.grammar is not None:
@@ -105,11 +128,11 @@ def decode(
                 produced += 1
                 counter.value += 1
                 pending += utf8.decode(llm.detokenize([token]))
-                cut, matched = min(((i, s) for s in stops if (i := pending.find(s)) >= 0), default=(-1, None))
+                cut, matched, opening = _ends(pending, stops, opening)
                 if cut >= 0:
                     pending, finish = pending[:cut], "stop"
                     break
-                keep = held_back(pending, stops) if stops else 0
+                keep = len(pending) if opening is not None else held_back(pending, stops) if stops else 0
                 if len(pending) > keep:
                     emit(Chunk(text=pending[: len(pending) - keep]))
                     pending = pending[len(pending) - keep :]

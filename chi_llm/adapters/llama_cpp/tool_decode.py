@@ -4,6 +4,12 @@ With `tool_choice` auto (a syntax whose calls may come anywhere) the grammar is 
 llama.cpp's own server makes it: the text is decoded free, stopping at the call opener; if the
 model writes it, decoding goes on from there under the grammar of the calls. A grammar over the
 whole vocabulary at every token would slow a small model's plain answers about threefold.
+
+The answer's start is watched too (its first few tokens, held back meanwhile): when its first
+non-blank text opens a call without the tags (`{"name":`, bare or in a ```json fence, as small
+models trained for tools often write; llama.cpp's server triggers its Hermes grammar alike), the
+answer is decoded again from there under the grammar of such calls. The trade-off is llama.cpp's
+too: an answer that opens with a JSON object whose first key is "name" becomes a call.
 """
 
 from __future__ import annotations
@@ -13,11 +19,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from chi_llm.adapters.llama_cpp.decode import DecodeJob, TokenCounter, decode
+from chi_llm.adapters.llama_cpp.decode import OPENING, DecodeJob, TokenCounter, decode
 from chi_llm.adapters.llama_cpp.loader import LoadedModel
 from chi_llm.adapters.llama_cpp.tool_grammar import lazy, tool_grammar
 from chi_llm.adapters.llama_cpp.tool_reader import CallReader, ToolChunks
-from chi_llm.adapters.llama_cpp.tool_syntax import CallSyntax
+from chi_llm.adapters.llama_cpp.tool_syntax import CallSyntax, call_opening
 from chi_llm.domain.generation import Chunk, Timings, Usage
 from chi_llm.domain.tools import ToolSet
 
@@ -31,7 +37,11 @@ def with_tools(
     if not grammar:
         return job
     if lazy(tools, syntax):
-        return replace(job, after_opener=tool_grammar(tools, syntax, tokens=room, vocab=vocab, opened=True))
+        return replace(
+            job,
+            after_opener=tool_grammar(tools, syntax, tokens=room, vocab=vocab, opened=True),
+            after_start=tool_grammar(tools, syntax, tokens=room, vocab=vocab, start=True),
+        )
     return replace(job, grammar=tool_grammar(tools, syntax, tokens=room, vocab=vocab))
 
 
@@ -93,13 +103,16 @@ def decode_calls(
     if job.after_opener is None:
         decode(model, job, counter, out, cancelled)
         return
-    free = replace(job, grammar=None, stops=[*job.stops, syntax.start])
+    opening = call_opening if job.after_start is not None else None
+    free = replace(job, grammar=None, stops=[*job.stops, syntax.start], opening=opening)
     texts, first, matched = _phase(model, free, counter, out, cancelled)
-    if matched != syntax.start or cancelled.is_set() or first.usage is None:
+    if matched not in (syntax.start, OPENING) or cancelled.is_set() or first.usage is None:
         out(first)
         return
-    out(Chunk(text=syntax.start))  # the opener, which ended the free text as a stop
-    written = "".join(texts) + syntax.start
+    written = "".join(texts)  # with OPENING, the blanks before the call: it is decoded again
+    if matched == syntax.start:
+        out(Chunk(text=syntax.start))  # the opener, which ended the free text as a stop
+        written += syntax.start
     tokens: list[int] = model.llm.tokenize(written.encode("utf-8"), add_bos=False, special=True)
     left = job.options.token_limit - first.usage.completion_tokens
     if left < 1 or len(job.prompt) + len(tokens) >= model.context:
@@ -108,8 +121,9 @@ def decode_calls(
     calls = replace(
         job,
         prompt=[*job.prompt, *tokens],
-        grammar=job.after_opener,
+        grammar=job.after_opener if matched == syntax.start else job.after_start,
         after_opener=None,
+        after_start=None,
         options=replace(job.options, max_tokens=left),
     )
     _, second, _ = _phase(model, calls, counter, out, cancelled)

@@ -3,7 +3,9 @@ tool and its arguments follow that tool's JSON Schema (the same schema grammars 
 output, grammar.schema_text), in the call syntax of the model's template (tool_syntax).
 
 - `auto`: free text that never contains the call opener, or one or more calls (or, with
-  `lazy`, free text decoded unconstrained and then, once it writes the opener, the calls);
+  `lazy`, free text decoded unconstrained and then, once it writes the opener, the calls; or,
+  once the answer opens with a call without its tags, `{"name": ...}` bare or in a ```json
+  fence, those calls: llama.cpp's server triggers its Hermes grammar alike);
 - `required`: one or more calls; a tool's name: one call of that tool;
 - one call unless `parallel` is True (as llama.cpp's own server: small models asked for "one or
   more" keep calling until max_tokens cuts them off), and one in a syntax of single calls;
@@ -102,9 +104,10 @@ def _opening_text(syntax: CallSyntax) -> str:
     return f"text ::= {first} .*"
 
 
-def _calls(tools: ToolSet, syntax: CallSyntax, *, tokens: int, patterns: bool) -> str:
+def _calls(tools: ToolSet, syntax: CallSyntax, *, tokens: int, patterns: bool, start: bool) -> str:
     """Rules `call` (any chosen tool's call), `calls` (as many as allowed) and `opened` (the calls
-    once the first one's opener is written)."""
+    once the first one's opener is written); with `start`, `started` (calls without their tags,
+    bare or in a ```json fence, as the answer's start)."""
     rules = []
     chosen = [t for t in tools.tools if tools.choice in ("auto", "required") or t.name == tools.choice]
     for index, tool in enumerate(chosen):
@@ -116,21 +119,38 @@ def _calls(tools: ToolSet, syntax: CallSyntax, *, tokens: int, patterns: bool) -
         head = syntax.head(tool.name)
         rules.append(f"t{index} ::= {_literal(head)} t{index}-root {_literal(syntax.tail())}")
         rules.append(f"o{index} ::= {_literal(head[len(syntax.start) :])} t{index}-root {_literal(syntax.tail())}")
+        if start:
+            rules.append(f"b{index} ::= {_literal(head[len(syntax.prefix) :])} t{index}-root " + '"}"')
     rules.append("call ::= " + " | ".join(f"t{index}" for index in range(len(chosen))))
     rules.append("open ::= " + " | ".join(f"o{index}" for index in range(len(chosen))))
     several = syntax.multiple and tools.parallel is True and tools.choice in ("auto", "required")
     more = f" ( {_literal(syntax.separator)} call )*" if several else ""
     rules.append(f"calls ::= call{more}")
     rules.append(f"opened ::= open{more}")
+    if start:
+        rules.append("bare ::= " + " | ".join(f"b{index}" for index in range(len(chosen))))
+        bares = f"bare ( {_literal(syntax.separator)} bare )*" if several else "bare"
+        rules.append(f'started ::= {bares} | "```" "json"? "\\n" {bares} "\\n```"')
     return "\n".join(rules)
 
 
-def build(tools: ToolSet, syntax: CallSyntax, *, tokens: int, patterns: bool = True, opened: bool = False) -> str:
+def build(
+    tools: ToolSet,
+    syntax: CallSyntax,
+    *,
+    tokens: int,
+    patterns: bool = True,
+    opened: bool = False,
+    start: bool = False,
+) -> str:
     """The grammar text (GBNF) for `tools`; InvalidRequest naming the tool whose schema cannot
     become one. `tokens`: the most the answer may take (bounds what a schema may ask for).
-    `opened`: the grammar of the rest once free text has written the first call's opener."""
-    parts = [_calls(tools, syntax, tokens=tokens, patterns=patterns)]
-    if opened:
+    `opened`: the grammar of the rest once free text has written the first call's opener;
+    `start`: the grammar of an answer that opens with calls without their tags (lazy auto)."""
+    parts = [_calls(tools, syntax, tokens=tokens, patterns=patterns, start=start)]
+    if start:
+        parts.append("root ::= started")
+    elif opened:
         parts.append("root ::= opened")
     elif tools.choice == "auto":
         parts.append("root ::= calls | text")
@@ -156,14 +176,14 @@ def lazy(tools: ToolSet, syntax: CallSyntax) -> bool:
 
 
 def tool_grammar(
-    tools: ToolSet | None, syntax: CallSyntax, *, tokens: int, vocab: Any, opened: bool = False
+    tools: ToolSet | None, syntax: CallSyntax, *, tokens: int, vocab: Any, opened: bool = False, start: bool = False
 ) -> str | None:
     """The checked grammar for a request's tools (None: no tools, or tool_choice none). A pattern
     llama.cpp cannot take is left to validation (built again without patterns)."""
     if tools is None or tools.choice == "none" or not tools.tools:
         return None
     for patterns in (True, False):
-        text = build(tools, syntax, tokens=tokens, patterns=patterns, opened=opened)
+        text = build(tools, syntax, tokens=tokens, patterns=patterns, opened=opened, start=start)
         if parses(text, vocab):
             return text
     raise InvalidRequest(

@@ -1,6 +1,10 @@
 """Reading a local model's answer as it streams: text deltas until a tool call starts, then one
 tool-call delta per call as each is written whole (its arguments' JSON text exactly as the model
-wrote it). Whatever split the text arrives in, the chunks assemble to the same answer."""
+wrote it). Whatever split the text arrives in, the chunks assemble to the same answer.
+
+In a syntax with call tags, an answer whose first non-blank text is a call object written without
+them (`{"name": ...}`, bare or in a ```json fence, tool_syntax.call_opening) is read as calls too,
+as llama.cpp's server reads Hermes answers: small models trained for tools often drop the tags."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from chi_llm.adapters.llama_cpp.decode import held_back
-from chi_llm.adapters.llama_cpp.tool_syntax import CallSyntax, call_fields
+from chi_llm.adapters.llama_cpp.tool_syntax import FENCE, WAIT, CallSyntax, blanks, call_fields, call_opening, fence_end
 from chi_llm.domain.generation import Chunk, FinishReason
 from chi_llm.domain.tools import ToolCallDelta
 
@@ -23,12 +27,6 @@ _NAME = re.compile(r'"name"\s*:\s*"([A-Za-z0-9_-]{1,64})"')
 def new_id() -> str:
     """A call's id: nine letters and digits (Mistral's templates refuse any other id)."""
     return "call" + secrets.token_hex(3)[:5]
-
-
-def _blank(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos].isspace():
-        pos += 1
-    return pos
 
 
 def _arguments_text(region: str, start: int, end: int, arguments: object) -> str:
@@ -60,14 +58,27 @@ class CallReader:
         self.calls = 0
         self.decided = syntax.anywhere  # a syntax whose calls open the answer decides at its first letter
         self.plain = False  # no call can come any more
+        self.opening = syntax.anywhere  # the answer's start may still open a call without tags
+        self.bare = False  # the calls are written without tags, from the answer's start
+        self.fence = False  # they are in a ```json fence
+        self.closed = False  # that fence is closed: the calls are over
 
     def feed(self, text: str) -> list[Chunk]:
         if self.region is not None:
             self.region += text
-            return self._read()
+            return self._read(fed=text)
         self.pending += text
+        if self.opening:
+            at = call_opening(self.pending)
+            if at == WAIT:
+                return []
+            self.opening = False
+            if at is not None:
+                self.bare, self.region, self.pending = True, self.pending[at:], ""
+                self.fence = self.region.startswith(FENCE)
+                return self._read()
         if not self.decided:
-            first = _blank(self.pending, 0)
+            first = blanks(self.pending, 0)
             if first == len(self.pending):
                 return []
             self.decided = True
@@ -90,19 +101,21 @@ class CallReader:
         """The call written at `pos` of the region and where it ends, or None when it is not
         (yet) whole. `final`: the answer is over, so a call missing only its closing tag counts."""
         region, syntax = self.region or "", self.syntax
-        opener = syntax.prefix.strip()
+        opener = "" if self.bare else syntax.prefix.strip()
+        if self.fence and not self.calls:
+            pos = fence_end(region, pos)
         if not region.startswith(opener, pos):
             return None
-        start = _blank(region, pos + len(opener))
+        start = blanks(region, pos + len(opener))
         try:
             value, end = _DECODER.raw_decode(region, start)
         except (json.JSONDecodeError, RecursionError):
             return None
         fields = call_fields(value, syntax)
-        if fields is None:
-            return None
-        closer = syntax.suffix.strip()
-        after = _blank(region, end)
+        if fields is None or (self.bare and not {syntax.args_key, "arguments", "parameters"} & set(value)):
+            return None  # a bare object is a call only with its arguments (not any JSON with a name)
+        closer = "" if self.bare else syntax.suffix.strip()
+        after = blanks(region, end)
         if region.startswith(closer, after):
             after += len(closer)
         elif not final:
@@ -117,15 +130,20 @@ class CallReader:
         )
         return delta, after
 
-    def _read(self, *, final: bool = False) -> list[Chunk]:
+    def _read(self, *, final: bool = False, fed: str | None = None) -> list[Chunk]:
         out: list[Chunk] = []
-        closer = self.syntax.suffix.strip()
+        closer = "" if self.bare else self.syntax.suffix.strip()
+        if self.bare and (self.closed or (fed is not None and not {"}", "`"} & set(fed))):
+            return out  # the fence closed, or no call can have ended: no JSON parse for every token
         while True:
-            if not final and closer and closer not in (self.region or "")[self.pos :]:
+            region = self.region or ""
+            if not final and closer and closer not in region[self.pos :]:
                 return out  # no call can be whole yet: no JSON parse for every token of a long call
-            pos = _blank(self.region or "", self.pos)
+            pos = blanks(region, self.pos)
             found = self._call(pos, final=final)
             if found is None:
+                if self.fence and self.calls and region.startswith(FENCE, pos):
+                    self.pos, self.closed = pos + len(FENCE), True
                 return out
             delta, self.pos = found
             self.calls += 1
@@ -139,11 +157,11 @@ class CallReader:
             out, self.pending = self.pending, ""
             return [Chunk(text=out)] if out else []
         chunks = self._read(final=True)
-        rest = self.region[_blank(self.region, self.pos) :]
+        rest = self.region[blanks(self.region, self.pos) :]
         self.pos = len(self.region)
         if not rest:
             return chunks
-        if reason == "length" and rest.startswith(self.syntax.start):
+        if reason == "length" and rest.startswith(("{", FENCE) if self.bare else self.syntax.start):
             named = _NAME.search(rest)
             delta = ToolCallDelta(
                 index=self.calls, id=self.make_id(), name=named.group(1) if named else None, arguments=rest

@@ -3,6 +3,7 @@ name with its schema's arguments, parsed by llama.cpp itself; clear refusals for
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from chi_llm.adapters.llama_cpp.grammar import parses
 from chi_llm.adapters.llama_cpp.tool_grammar import _next, build, lazy, offered_tools, prefixed, tool_grammar
-from chi_llm.adapters.llama_cpp.tool_syntax import HERMES, LLAMA3
+from chi_llm.adapters.llama_cpp.tool_syntax import HERMES, LLAMA3, WAIT, call_opening
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.generation import GenerationOptions, GenerationRequest
 from chi_llm.domain.messages import Message
@@ -60,6 +61,35 @@ def test_the_grammar_after_the_opener_continues_the_first_call(parallel: bool | 
     assert found["root"] == "opened" and found["open"] == "o0 | o1"
     assert found["o0"] == '"\\n{\\"name\\": \\"weather\\", \\"arguments\\": " t0-root "}\\n</tool_call>"'
     assert found["opened"] == ('open ( "\\n" call )*' if parallel else "open")
+
+
+@pytest.mark.parametrize("parallel", [None, True])
+def test_the_grammar_of_an_answer_opening_with_an_untagged_call(parallel: bool | None) -> None:
+    """Lazy auto: the answer opened with `{"name":` (bare or fenced); it is decoded again from
+    there as calls without tags, each a declared tool with its schema's arguments."""
+    text = tool_grammar(ToolSet(tools=BOTH, parallel=parallel), HERMES, tokens=128, vocab=None, start=True)
+    assert text is not None and parses(text, None)
+    found = rules(text)
+    assert found["root"] == "started" and found["bare"] == "b0 | b1"
+    assert found["b0"] == '"{\\"name\\": \\"weather\\", \\"arguments\\": " t0-root "}"'
+    bares = 'bare ( "\\n" bare )*' if parallel else "bare"
+    assert found["started"] == f'{bares} | "```" "json"? "\\n" {bares} "\\n```"'
+    assert "started" not in tool_grammar(ToolSet(tools=BOTH), HERMES, tokens=128, vocab=None, opened=True)  # type: ignore[operator]
+
+
+OPENING = re.compile(r'\s*(?:```(?i:json)?\s*)?\{\s*"name"\s*:')
+
+
+@given(st.text(alphabet=' \n`jsonJSONxy{}":', max_size=24), st.text(alphabet=' \n`json{}":x', max_size=8))
+def test_a_call_opens_the_answer_exactly_where_llama_cpps_trigger_matches_and_stays_decided(
+    text: str, more: str
+) -> None:
+    at = call_opening(text)
+    assert (at is not None and at >= 0) == bool(OPENING.match(text))
+    if at != WAIT:
+        assert call_opening(text + more) == at  # decided: more text never changes it
+    full = '```json\n{"name": "weather"'
+    assert all(call_opening(full[:size]) == WAIT for size in range(len(full) - len('"weather"') - 1))
 
 
 def test_none_and_no_tools_make_no_grammar() -> None:

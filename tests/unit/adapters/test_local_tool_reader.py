@@ -121,3 +121,57 @@ def test_the_syntax_is_told_from_the_template() -> None:
     assert detect("{% for t in tools %}<tool_call>{% endfor %}") is HERMES
     assert detect('{{ \'"parameters": \' }}{% if m.role == "ipython" %}{% endif %}{{ tools }}') is LLAMA3
     assert detect("{{ messages }}") is HERMES  # the generic format
+
+
+BARE_CALLS = [
+    '{"name": "weather", "arguments": {"city": "Paris"}}',
+    '\n  {"name": "weather", "arguments": {"city": "Paris"}}\nThat asks for the weather.',
+    '```json\n{"name": "weather", "arguments": {"city": "Paris"}}\n```',
+    '```\n{ "name" : "weather", "arguments": {"city": "Paris"}}\n```\nDone.',
+    '```JSON\n{"name": "weather", "arguments": {"city": "Paris"}}\n{"name": "clock", "arguments": {}}\n```',
+]
+
+
+@pytest.mark.parametrize("answer", BARE_CALLS)
+def test_a_call_opening_the_answer_without_its_tags_is_a_call(answer: str) -> None:
+    """Qwen2.5-Coder and others often drop `<tool_call>`: llama.cpp's server reads these too."""
+    read_ = read([answer])
+    assert calls(read_)[0] == ("weather", {"city": "Paris"}, '{"city": "Paris"}')
+    assert read_.finish_reason == "tool_calls"
+    assert read_.text == answer.rpartition("```" if answer.startswith("```") else "}")[2].strip()
+
+
+@given(st.sampled_from(BARE_CALLS).flatmap(lambda text: splits(text).map(lambda pieces: (text, pieces))))
+def test_any_split_of_a_bare_or_fenced_call_reads_as_the_whole(case: tuple[str, list[str]]) -> None:
+    text, pieces = case
+    whole, split = read([text]), read(pieces)
+    assert (split.text, calls(split), split.finish_reason) == (whole.text, calls(whole), whole.finish_reason)
+
+
+NOT_CALLS = [
+    'Use it like this: {"name": "weather", "arguments": {}}',  # later JSON: not the answer's start
+    '{"x": 1, "name": "weather"}',
+    '{"name": "Bob", "age": 3}',  # a name but no arguments: JSON, not a call
+    '```python\nprint({"name": "weather", "arguments": {}})\n```',
+    '```json\n[{"name": "weather", "arguments": {}}]\n```',
+    "`{ code }` and text",
+    "   ",
+]
+
+
+@pytest.mark.parametrize("answer", NOT_CALLS)
+def test_json_or_code_that_does_not_open_with_a_call_object_stays_text(answer: str) -> None:
+    read_ = read([answer])
+    assert (read_.text, read_.tool_calls, read_.finish_reason) == (answer.strip() or answer, (), "stop")
+
+
+@given(st.sampled_from(NOT_CALLS).flatmap(lambda text: splits(text).map(lambda pieces: (text, pieces))))
+def test_any_split_of_an_answer_that_is_not_a_call_reads_as_the_whole(case: tuple[str, list[str]]) -> None:
+    text, pieces = case
+    whole, split = read([text]), read(pieces)
+    assert (split.text, calls(split)) == (whole.text, calls(whole)) == (text.strip() or text, [])
+
+
+def test_a_bare_call_cut_off_by_max_tokens_says_to_raise_max_tokens() -> None:
+    with pytest.raises(GenerationFailed, match="raise max_tokens"):
+        read(['```json\n{"name": "weather", "arguments": {"ci'], reason="length")
