@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from chi_llm.adapters.llama_cpp.tool_syntax import CallSyntax
-from chi_llm.adapters.providers.http.tool_text import arguments_text
 from chi_llm.adapters.providers.openai_tools import function
+from chi_llm.adapters.tool_text import arguments_text
 from chi_llm.domain.messages import Message
 from chi_llm.domain.tools import ToolSet
 

@@ -15,8 +15,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from chi_llm.adapters.providers.http.tool_text import arguments_text, call_list
 from chi_llm.adapters.providers.openai_tools import function
+from chi_llm.adapters.tool_text import arguments_text, call_list
 from chi_llm.domain.errors import GenerationFailed
 from chi_llm.domain.messages import Message
 from chi_llm.domain.tools import ToolCallDelta, ToolSet

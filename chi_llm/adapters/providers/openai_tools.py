@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chi_llm.adapters.providers.http.tool_text import arguments_text, call_list
+from chi_llm.adapters.tool_text import arguments_text, call_list
 from chi_llm.domain.messages import Message
 from chi_llm.domain.tools import ToolCall, ToolCallDelta, ToolSet
 

@@ -15,8 +15,8 @@ from typing import Any
 from chi_llm.adapters.providers.http.errors import error_text, stream_error
 from chi_llm.adapters.providers.http.framing import Frame, FrameDecoder, Framing, LineSplitter
 from chi_llm.adapters.providers.http.stream_state import CHARS_PER_TOKEN, Event, StreamState, estimate_tokens
-from chi_llm.adapters.providers.http.tool_text import tools_text, turn_text
 from chi_llm.adapters.providers.http.transport import HttpTransport
+from chi_llm.adapters.tool_text import tools_text, turn_text
 from chi_llm.domain.errors import BackendUnavailable, ConfigError, GenerationFailed, redact
 from chi_llm.domain.generation import Chunk, Completion, GenerationRequest, answer_room, collect
 from chi_llm.domain.messages import Message

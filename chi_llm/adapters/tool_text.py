@@ -1,5 +1,5 @@
-"""Tool calls and tools as the text providers send: a call's arguments as JSON text, and what a
-request's tools add to its prompt (for estimates)."""
+"""Tool calls and tools as text, for the HTTP providers and the local model's prompt: a call's
+arguments as JSON text, and what a request's tools add to its prompt (for estimates)."""
 
 from __future__ import annotations
 
