@@ -46,8 +46,8 @@ def _gbnf(schema: dict[str, Any]) -> str:
 
         def _add_primitive(self, name: str, rule: Any) -> Any:
             if name == "char":
-                rule = BuiltinRule(JSON_CHAR, [])  # type: ignore[no-untyped-call]
-            return super()._add_primitive(name, rule)  # type: ignore[no-untyped-call]
+                rule = BuiltinRule(JSON_CHAR, [])
+            return super()._add_primitive(name, rule)
 
     converter = JsonTextConverter(prop_order={}, allow_fetch=False, dotall=False, raw_pattern=False)  # type: ignore[no-untyped-call]
     converter.visit(converter.resolve_refs(schema, "stdin"), "")  # type: ignore[no-untyped-call]
