@@ -182,10 +182,17 @@ def tool_grammar(
     llama.cpp cannot take is left to validation (built again without patterns)."""
     if tools is None or tools.choice == "none" or not tools.tools:
         return None
+    first: InvalidRequest | None = None
     for patterns in (True, False):
-        text = build(tools, syntax, tokens=tokens, patterns=patterns, opened=opened, start=start)
+        try:
+            text = build(tools, syntax, tokens=tokens, patterns=patterns, opened=opened, start=start)
+        except InvalidRequest as error:  # a pattern the converter refuses: try without patterns
+            first = first or error
+            continue
         if parses(text, vocab):
             return text
+    if first is not None:
+        raise first
     raise InvalidRequest(
         "llama.cpp refused the grammar built from the tools' schemas: simplify their parameters "
         "(plain types, properties, items, enum, required work everywhere)",

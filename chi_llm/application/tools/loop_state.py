@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import count
 from typing import Any
 
 from chi_llm.application.tools.approval import refusal
@@ -64,8 +65,26 @@ class ToolLoop:
 
     def answered(self, chunks: Sequence[Chunk], model: str | None = None) -> Completion:
         """The round's completion (a call whose arguments are not JSON kept, for its error to go
-        back to the model)."""
-        return lenient_collect(chunks, model, self._unreadable)
+        back to the model), each call under an id the conversation has not used yet."""
+        return self._unique(lenient_collect(chunks, model, self._unreadable))
+
+    def _unique(self, completion: Completion) -> Completion:
+        """Calls whose id an earlier turn (or call) used get one of their own: providers without
+        ids (Ollama) number each answer's calls from 0, and an approval, a result or a screen
+        keyed by id must never take a new call for an old one."""
+        used = {call.id for m in self.messages for call in m.tool_calls}
+        calls = []
+        for index, call in enumerate(completion.tool_calls):
+            if call.id in used:
+                fresh = next(
+                    f"{call.id}_{self.round}_{n}" for n in count(index) if f"{call.id}_{self.round}_{n}" not in used
+                )
+                if call.id in self._unreadable:
+                    self._unreadable[fresh] = self._unreadable.pop(call.id)
+                call = replace(call, id=fresh)
+            used.add(call.id)
+            calls.append(call)
+        return replace(completion, tool_calls=tuple(calls))
 
     def check(self, completion: Completion) -> list[Checked]:
         """Each call, its arguments converted for the tool, or its error result for the model.

@@ -35,6 +35,7 @@ class Approvals:
         self._lock = threading.Lock()
         self._waiting: dict[str, Waiting] = {}
         self._count = 0
+        self._closed: str | None = None  # why no question is asked any more (the bridge shuts down)
 
     def ask(
         self, call: ToolCall, notify: Callable[[Mapping[str, Any]], None], cancelled: threading.Event
@@ -43,6 +44,8 @@ class Approvals:
         if call.name in self.always:
             return True
         with self._lock:
+            if self._closed is not None:
+                return self._closed
             self._count += 1
             approval_id = f"approval-{self._count}"
             waiting = self._waiting[approval_id] = Waiting(call.name)
@@ -71,8 +74,10 @@ class Approvals:
         waiting.answered.set()
 
     def deny_all(self, why: str) -> None:
-        """Every waiting call denied (the bridge is shutting down)."""
+        """Every waiting call denied, and every later one without asking (the bridge is shutting
+        down: no client is left to answer)."""
         with self._lock:
+            self._closed = why
             waiting, self._waiting = list(self._waiting.values()), {}
         for each in waiting:
             each.why = why

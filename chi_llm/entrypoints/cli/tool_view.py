@@ -88,7 +88,8 @@ class View:
             event = {"event": "call", "round": self.round, "id": call.id, "name": call.name}
             self._emit(event | {"arguments": dict(call.arguments)})
         else:
-            self._note(f"tool {visible(call_text(call))}")
+            # whole and as written, whatever the width: this is what the user is asked to allow
+            self._note(f"tool {visible(call_text(call), keep_lines=True)}", clip=False)
 
     def result(self, result: CallResult) -> None:
         self.call(result.call)  # an invalid call was never asked about: show it now

@@ -134,7 +134,13 @@ def calls(raw: Any, index: int) -> tuple[ToolCall, ...]:
         return ()
     if not isinstance(raw, list):
         raise _messages_error(f"messages[{index}].tool_calls must be a list")
-    return tuple(_call(call, f"messages[{index}].tool_calls[{position}]") for position, call in enumerate(raw))
+    made = tuple(_call(call, f"messages[{index}].tool_calls[{position}]") for position, call in enumerate(raw))
+    seen: set[str] = set()
+    for position, call in enumerate(made):
+        if call.id in seen:  # a result could not say which of them it answers
+            raise _messages_error(f"messages[{index}].tool_calls[{position}].id {call.id!r} is given twice in one turn")
+        seen.add(call.id)
+    return made
 
 
 def answered(message: Mapping[str, Any], index: int, asked: Mapping[str, str]) -> tuple[str, str]:

@@ -175,3 +175,14 @@ def test_the_tool_grammar_setting_reaches_the_local_adapter(value: bool, tmp_pat
         ProviderProfile(id="local", type="local")
     )
     assert adapter._tool_grammar is value  # type: ignore[attr-defined]
+
+
+def test_a_pattern_the_converter_refuses_is_left_to_validation_not_the_whole_request() -> None:
+    # a look-ahead: llama-cpp-python's converter cannot make it a grammar (structured output
+    # drops such a pattern from the grammar and validates it afterwards; tools do the same)
+    word = Tool(
+        name="word",
+        parameters={"type": "object", "properties": {"w": {"type": "string", "pattern": "^(?=a)\\w+$"}}},
+    )
+    text = tool_grammar(ToolSet(tools=(word,), choice="required"), HERMES, tokens=64, vocab=None)
+    assert text is not None and parses(text, None) and "(?=" not in text

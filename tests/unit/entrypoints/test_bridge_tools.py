@@ -166,6 +166,24 @@ def test_shutdown_denies_a_waiting_call_at_once(monkeypatch: pytest.MonkeyPatch,
     assert "shutting down" in result["content"]
 
 
+def test_after_shutdown_a_later_round_is_refused_without_asking(
+    monkeypatch: pytest.MonkeyPatch, tool_file: str
+) -> None:
+    # the model calls again after its refused call: no client is left to answer a new question
+    fake(monkeypatch, CALL, CALL, CALL, "after")
+    output = io.StringIO()
+    bridge = Bridge(output, tools=BridgeTools(file_sources([tool_file]), approval_timeout=30))
+    start(bridge, max_rounds=8)
+    approval(output)
+    began = time.monotonic()
+    finish(bridge)
+    assert time.monotonic() - began < 10  # not one approval timeout per round
+    sent = lines(output)
+    assert len([m for m in sent if m.get("method") == "generate/tool_approval"]) == 1
+    results = [m["params"]["content"] for m in sent if m.get("method") == "generate/tool_result"]
+    assert len(results) == 3 and all("shutting down" in content for content in results)
+
+
 def test_bad_approvals_are_invalid_params() -> None:
     output = io.StringIO()
     bridge = Bridge(output)

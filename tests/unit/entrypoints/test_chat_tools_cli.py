@@ -15,6 +15,7 @@ import pytest
 from chi_llm.adapters.fake import FakeTextGenerator
 from tests.support.cli import run
 from tests.support.servers.base import Server, serve
+from tests.support.servers.ollama import OllamaHandler
 from tests.support.servers.openai import OpenAIHandler
 
 TOOLS = '''
@@ -199,3 +200,28 @@ def test_the_repl_keeps_tool_turns_in_the_conversation(recorded: FakeTextGenerat
         ("user", "what did I ask?"),
     ]
     assert last.options.tools is not None and [t.name for t in last.options.tools.tools] == ["add"]
+
+
+def test_calls_without_ids_in_later_rounds_are_each_shown_under_ids_of_their_own(
+    tools_file: Path, isolated: Path
+) -> None:
+    # Ollama's calls carry no ids (each answer's are numbered from 0): the second round's call
+    # must not pass for the first one, already shown.
+    engine = FakeTextGenerator([ask("add", a=1, b=2), ask("add", a=3, b=4), "done"], models=("m",))
+    with serve(OllamaHandler, Server(engine=engine)) as server:
+        provider = {"type": "ollama", "base_url": server.url, "model": "m"}
+        (isolated / ".chi_llm.json").write_text(json.dumps({"provider": provider}))
+        result = run("chat", "go", "--tool", "tools.py:add", "--yes", "--json")
+    assert result.exit_code == 0, result.stderr
+    calls = [e for e in map(json.loads, result.stdout.splitlines()) if e["event"] == "call"]
+    assert [c["arguments"] for c in calls] == [{"a": 1, "b": 2}, {"a": 3, "b": 4}]
+    assert len({c["id"] for c in calls}) == 2
+    assert ran(isolated) == ["add 1 2", "add 3 4"]
+
+
+def test_the_call_asked_about_is_shown_whole_and_as_written(monkeypatch: pytest.MonkeyPatch, tools_file: Path) -> None:
+    text = "x" * 150 + "   && rm -rf ~"
+    script(monkeypatch, ask("shout", text=text), "done")
+    result = run("chat", "go", "--tool", "tools.py:shout", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert f"tool shout(text={json.dumps(text)})" in result.stderr

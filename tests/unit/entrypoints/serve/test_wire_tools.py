@@ -171,6 +171,7 @@ def with_call(**function: Any) -> list[Any]:
         ([*USER, {"role": "assistant", "tool_calls": [{**CALL, "id": ""}]}], "tool_calls[0].id"),
         ([*USER, {"role": "assistant", "tool_calls": [{**CALL, "function": "weather"}]}], "tool_calls[0].function"),
         ([*USER, {"role": "assistant", "tool_calls": [{**CALL, "function": {"arguments": "{}"}}]}], "function.name"),
+        ([*USER, {"role": "assistant", "tool_calls": [CALL, CALL]}], "tool_calls[1].id 'call_1' is given twice"),
         ([*USER, {"role": "tool", "content": "12 C"}], "messages[1].tool_call_id"),
         ([*USER, {"role": "tool", "tool_call_id": 5, "content": "12 C"}], "messages[1].tool_call_id"),
         ([*USER, {"role": "tool", "tool_call_id": "call_9", "content": "12 C"}], "answers no earlier call"),
