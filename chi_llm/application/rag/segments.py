@@ -3,10 +3,11 @@ the chunks have moved past it: where a chunk may end and how good a place that i
 start, and the headings (a `# comment` inside a fenced code block is not one).
 
 A segment ends where a line starts with a non-blank character that does not begin an RST
-underline (a title stays with its underline); failing that (a line longer than a segment) where
-a word starts; failing that (no white space at all) anywhere. Cut at a line start, each segment
-finds exactly what one pass over the whole text would; at the fallbacks a heading or a token
-cut in two may be seen differently, and the chunks still cover the document exactly."""
+underline (a title stays with its underline), or at the end of the text; failing that (a line
+longer than a segment) where a word starts; failing that (no white space at all) anywhere. Cut
+at a line start or the end, each segment finds exactly what one pass over the whole text would;
+at the fallbacks a heading or a token cut in two may be seen differently, and the chunks still
+cover the document exactly."""
 
 from __future__ import annotations
 
@@ -35,14 +36,19 @@ def estimate_tokens(text: str) -> int:
 
 
 def cut(text: str, at: int, segment: int) -> int:
-    """Where the segment that reaches `at` ends: the first good cut in [at, at + segment)."""
+    """Where the segment that reaches `at` ends: the first line start in [at, at + segment), else
+    the end of the text when that comes first, else a word start, else `at`."""
     if at >= len(text):
         return len(text)
     stop = min(len(text), at + segment)
-    for pattern in (_LINE_CUT, _WORD_CUT):
-        found = pattern.search(text, at - 1, min(len(text), stop + _LOOK_PAST))
-        if found is not None and found.end() < stop:
-            return found.end()
+    found = _LINE_CUT.search(text, at - 1, min(len(text), stop + _LOOK_PAST))
+    if found is not None and found.end() < stop:
+        return found.end()
+    if stop == len(text):  # the end of the text is as good as a line start (not a word cut in two)
+        return stop
+    found = _WORD_CUT.search(text, at - 1, min(len(text), stop + _LOOK_PAST))
+    if found is not None and found.end() < stop:
+        return found.end()
     return at
 
 

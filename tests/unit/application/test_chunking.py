@@ -109,6 +109,27 @@ def test_chunking_a_segment_at_a_time_gives_the_same_chunks(
     assert list(iter_spans(text, size, size // 4, tokenize, segment=segment)) == whole
 
 
+def test_the_last_segment_ends_with_the_text_not_inside_its_last_word() -> None:
+    # Found by hypothesis: the last segment ended 5 characters before the text did, inside the
+    # last word (no line start left to cut at), so "alpha" was tokenized as "a" + "lpha".
+    text = (
+        "\n# Title\n"
+        + "alpha " * 14
+        + "\n# Title\n"
+        + "alpha " * 15
+        + "\n```\n"
+        + "alpha " * 16
+        + "\n# Title\n"
+        + "alpha " * 9
+        + "beta \n```\nx x x x code() a-b a-b a-b "
+        + "alpha " * 10
+        + "x end. \nHeading\n=======\nend. code() a-b alpha "
+    )
+    tokenize = fake_starts(text)
+    whole = list(iter_spans(text, 30, 7, tokenize, segment=len(text) + 1))
+    assert list(iter_spans(text, 30, 7, tokenize, segment=200)) == whole
+
+
 @given(st.text(min_size=1, max_size=3000), st.integers(2, 50), st.integers(1, 300))
 def test_any_text_is_covered_a_segment_at_a_time(text: str, size: int, segment: int) -> None:
     spans = list(iter_spans(text, size, size // 4, fake_starts(text), segment=segment))
