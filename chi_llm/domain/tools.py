@@ -11,6 +11,10 @@ from typing import Any, Literal
 
 from chi_llm.domain.errors import InvalidRequest
 
+# The longest a tool call may be waited for: a day (longer waits overflow a thread wait, and no
+# call should need them).
+MAX_TOOL_TIMEOUT = 86400.0
+
 NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # what every provider accepts as a tool's name
 ToolMode = Literal["auto", "none", "required"]
 MODES: tuple[ToolMode, ...] = ("auto", "none", "required")

@@ -20,9 +20,7 @@ from chi_llm.application.tools.execution import Outcome, arun_call, run_call
 from chi_llm.application.tools.loop_state import Checked, ToolLoop
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.generation import Chunk, Completion, aclose_stream, close_stream
-from chi_llm.domain.tools import ToolCall
-
-MAX_TIMEOUT = 86400.0  # a day: longer waits overflow the thread wait, and no call should need them
+from chi_llm.domain.tools import MAX_TOOL_TIMEOUT, ToolCall
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,9 +41,9 @@ class Hooks:
 
     def __post_init__(self) -> None:
         limit = self.timeout
-        if limit is not None and not (isinstance(limit, int | float) and 0 < limit <= MAX_TIMEOUT):
+        if limit is not None and not (isinstance(limit, int | float) and 0 < limit <= MAX_TOOL_TIMEOUT):
             raise InvalidRequest(
-                f"tool timeout must be seconds above 0 and at most {MAX_TIMEOUT:g} (a day), or None; got {limit!r}"
+                f"tool timeout must be seconds above 0 and at most {MAX_TOOL_TIMEOUT:g} (a day), or None; got {limit!r}"
             )
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from chi_llm.domain.generation import close_stream
+from chi_llm.domain.tools import MAX_TOOL_TIMEOUT
 from chi_llm.entrypoints.cli import output
 from chi_llm.entrypoints.cli.tool_view import View, call_text, visible
 
@@ -23,15 +24,14 @@ if TYPE_CHECKING:
 F = Callable[..., Any]
 TOOL_KEYS = ("tool", "mcp", "yes", "max_rounds", "tool_timeout", "verbose", "as_json")
 DECLINED = "the user declined to run it"
-MOST_SECONDS = 86400.0
 NO_TERMINAL = "there was no terminal to ask the user for approval, so it was not run"
 
 
 def seconds(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
     """A per-call timeout: seconds above 0, up to a day (no NaN, no infinity: a thread cannot
     wait that long)."""
-    if not 0 < value <= MOST_SECONDS:  # NaN fails every comparison
-        raise click.BadParameter(f"give seconds above 0, up to {MOST_SECONDS:g}; got {value!r}")
+    if not 0 < value <= MAX_TOOL_TIMEOUT:  # NaN fails every comparison
+        raise click.BadParameter(f"give seconds above 0, up to {MAX_TOOL_TIMEOUT:g}; got {value!r}")
     return value
 
 
