@@ -1,12 +1,10 @@
-"""A job thread with a FIFO queue, consumed from sync code or asyncio: one per loaded llama.cpp
-model (every generation of a model runs there, in arrival order), and one per async stream of
-the fake adapter (threaded.py).
-
-llama.cpp's CPU thread pools belong to the thread that calls it, so decoding one model from
-several threads (sync callers, async calls, the bridge, the server) runs 1.6-1.8x slower than
-decoding from one. Callers hand a job to the model's worker and read its chunks from a queue:
-a stream nobody reads never holds the model, a second call from the same thread never
-deadlocks, and a withdrawn job leaves the queue at once (or stops after the current token).
+"""A job thread with a FIFO queue, consumed from sync code or asyncio: one per local generation
+(it prepares the request and waits on the model's scheduler, which decodes every request of the
+model on one thread: llama.cpp's CPU thread pools belong to the thread that calls it, and
+decoding one model from several threads ran 1.6-1.8x slower), and one per async stream of the
+fake adapter (threaded.py). Callers read a job's chunks from a queue: a stream nobody reads
+never holds the model, a second call from the same thread never deadlocks, and a withdrawn job
+leaves the queue at once (or stops after the current step).
 """
 
 from __future__ import annotations
@@ -37,8 +35,9 @@ class Job:
 class ModelWorker:
     """A daemon thread with a FIFO queue of jobs, started on the first job."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, once: bool = False) -> None:
         self.name = name
+        self._once = once  # the thread ends after its first job
         self._jobs: deque[Job] = deque()
         self._ready = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -92,6 +91,8 @@ class ModelWorker:
                 job.emit(exc)
             finally:
                 job.emit(END)
+            if self._once:
+                return
 
 
 _workers: dict[Hashable, ModelWorker] = {}
@@ -117,6 +118,11 @@ def worker_for(key: Hashable, name: str) -> ModelWorker:
         if worker is None:
             worker = _workers[key] = ModelWorker(name)
         return worker
+
+
+def one_off(name: str) -> ModelWorker:
+    """A thread for one job (a local generation waiting on its model's scheduler), ending with it."""
+    return ModelWorker(name, once=True)
 
 
 def stop_all(timeout: float = 5.0) -> None:

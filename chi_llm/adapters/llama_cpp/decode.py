@@ -1,17 +1,18 @@
-"""The token loop: sample, detokenize incrementally, honour stop sequences and limits."""
+"""One answer through the model's scheduler: its sampler settings, its text (incremental UTF-8,
+stop sequences, the opening check of tool calls), its final chunk with usage and timings."""
 
 from __future__ import annotations
 
 import codecs
 import random
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from chi_llm.adapters.llama_cpp.engine.requests import Outcome, Request
+from chi_llm.adapters.llama_cpp.engine.sampling import SamplingPlan
 from chi_llm.adapters.llama_cpp.loader import LoadedModel
-from chi_llm.adapters.llama_cpp.pacing import Pace
-from chi_llm.adapters.llama_cpp.sessions import shared_prefix
 from chi_llm.adapters.llama_cpp.tool_syntax import WAIT, CallSyntax
 from chi_llm.domain.errors import GenerationFailed
 from chi_llm.domain.generation import Chunk, FinishReason, GenerationOptions, Timings, Usage
@@ -56,6 +57,7 @@ class DecodeJob:
     # Where the answer's text so far opens something that ends it (its start; WAIT: text held
     # back until it is known; None: it does not): decode then returns OPENING (tool_decode).
     opening: Callable[[str], int | None] | None = None
+    lookup: bool = False  # grounded in its prompt: prompt-lookup drafts are tried (engine/lookup.py)
 
 
 def _ends(
@@ -73,6 +75,59 @@ def _ends(
     return cut, matched, opening
 
 
+class _Text:
+    """Turns one answer's tokens into text deltas on the scheduler's thread: incremental UTF-8,
+    stop sequences (held back while they may still be forming) and the answer's opening check."""
+
+    def __init__(
+        self,
+        llm: Any,
+        stops: Sequence[str],
+        opening: Callable[[str], int | None] | None,
+        emit: Callable[[Chunk], None],
+        counter: TokenCounter,
+    ) -> None:
+        self._llm, self._stops, self._opening, self._emit, self._counter = llm, stops, opening, emit, counter
+        self._utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.pending = ""
+        self.matched: str | None = None
+        self.stopped = False
+
+    def token(self, token: int) -> bool:
+        """Take a sampled token; False when the answer ends with it (a stop or an opening)."""
+        self._counter.value += 1
+        self.pending += self._utf8.decode(self._llm.detokenize([token]))
+        cut, self.matched, self._opening = _ends(self.pending, self._stops, self._opening)
+        if cut >= 0:
+            self.pending, self.stopped = self.pending[:cut], True
+            return False
+        keep = len(self.pending) if self._opening is not None else held_back(self.pending, self._stops)
+        if len(self.pending) > keep:
+            self._emit(Chunk(text=self.pending[: len(self.pending) - keep]))
+            self.pending = self.pending[len(self.pending) - keep :]
+        return True
+
+    def tail(self, finish: FinishReason) -> str:
+        """What is left to emit once the answer ended."""
+        if finish == "stop" and self._stops:
+            return self.pending
+        return self.pending + self._utf8.decode(b"", final=True)
+
+
+def plan_of(work: DecodeJob) -> SamplingPlan:
+    """The sampler settings of a job: the request's own, else the model's recommended ones."""
+    options, sampling = work.options, work.sampling
+    return SamplingPlan(
+        temperature=options.temperature if options.temperature is not None else sampling.temperature,
+        top_k=sampling.top_k,
+        top_p=options.top_p or sampling.top_p,
+        min_p=sampling.min_p,
+        repeat_penalty=sampling.repeat_penalty,
+        seed=options.seed if options.seed is not None else random.randrange(2**31),  # noqa: S311 (sampling)
+        grammar=work.grammar,
+    )
+
+
 def decode(
     model: LoadedModel,
     work: DecodeJob,
@@ -80,80 +135,46 @@ def decode(
     emit: Callable[[Chunk], None],
     cancelled: threading.Event,
 ) -> str | None:
-    """Emit text deltas and one final chunk, on the model's decode thread. Stops after the
-    current token once `cancelled` is set (the consumer went away). Returns the stop sequence
-    that ended the answer, if one did."""
-    from llama_cpp import llama_vocab_is_eog as is_eog
+    """Decode `work` in the model's scheduler (beside whatever else it decodes), emitting text
+    deltas and one final chunk; returns the stop sequence that ended the answer, if one did.
+    Blocks the calling thread until the answer ends; setting `cancelled` (the consumer went away)
+    ends it after the current step."""
+    prompt = work.prompt
+    text = _Text(model.llm, work.stops, work.opening, emit, counter)
+    ended: list[Outcome] = []
+    done = threading.Event()
 
-    llm, options, stops, sampling, prompt = model.llm, work.options, work.stops, work.sampling, work.prompt
-    vocab = llm._model.vocab
-    room = model.context - len(prompt)
-    limit = min(options.token_limit, room)
-    with model.lock:
-        pace = Pace(llm, model.threads)
-        model.sessions.activate(llm, work.session)
-        cached = shared_prefix(llm.input_ids[: llm.n_tokens], prompt)
-        started = time.perf_counter()
-        first: float | None = None
-        produced = 0
-        finish: FinishReason = "length"
-        matched: str | None = None
-        utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        pending = ""
-        opening = work.opening
-        llm.set_seed(options.seed if options.seed is not None else random.randrange(2**31))  # noqa: S311 (sampling)
-        grammar = None
-        if work.grammar is not None:
-            from llama_cpp.llama_grammar import LlamaGrammar
+    def finished(outcome: Outcome) -> None:
+        ended.append(outcome)
+        done.set()
 
-            grammar = LlamaGrammar.from_string(work.grammar, verbose=False)
-        tokens = llm.generate(
-            prompt,
-            grammar=grammar,
-            top_k=sampling.top_k,
-            top_p=options.top_p or sampling.top_p,
-            min_p=sampling.min_p,
-            temp=options.temperature if options.temperature is not None else sampling.temperature,
-            repeat_penalty=sampling.repeat_penalty,
-            reset=True,
+    request = Request(
+        prompt=list(prompt),
+        plan=plan_of(work),
+        limit=max(min(work.options.token_limit, model.context - len(prompt)), 0),
+        on_token=text.token,
+        on_done=finished,
+        session=work.session,
+        lookup=work.lookup,
+        cancelled=cancelled,
+    )
+    model.scheduler.submit(request)
+    while not done.wait(0.25):
+        if cancelled.is_set():
+            model.scheduler.wake()
+    outcome = ended[0]
+    if outcome.ending == "error":
+        raise GenerationFailed(f"llama.cpp failed while decoding: {outcome.error}", backend="llama.cpp") from (
+            outcome.error
         )
-        try:
-            for token in tokens:
-                now = pace.token()
-                if first is None:
-                    first = now - started
-                if is_eog(vocab, token):
-                    finish = "stop"
-                    break
-                produced += 1
-                counter.value += 1
-                pending += utf8.decode(llm.detokenize([token]))
-                cut, matched, opening = _ends(pending, stops, opening)
-                if cut >= 0:
-                    pending, finish = pending[:cut], "stop"
-                    break
-                keep = len(pending) if opening is not None else held_back(pending, stops) if stops else 0
-                if len(pending) > keep:
-                    emit(Chunk(text=pending[: len(pending) - keep]))
-                    pending = pending[len(pending) - keep :]
-                if produced >= limit or cancelled.is_set():
-                    break
-        except (RuntimeError, OSError) as exc:
-            raise GenerationFailed(f"llama.cpp failed while decoding: {exc}", backend="llama.cpp") from exc
-        finally:
-            tokens.close()
-        tail = pending + (utf8.decode(b"", final=True) if finish != "stop" or not stops else "")
-        if tail:
-            emit(Chunk(text=tail))
-        emit(
-            Chunk(
-                finish_reason=finish,
-                usage=Usage(prompt_tokens=len(prompt), completion_tokens=produced, cached_tokens=cached),
-                timings=Timings(
-                    time_to_first_token=first,
-                    total=time.perf_counter() - started,
-                    threads=pace.used(),
-                ),
-            )
+    finish: FinishReason = "stop" if outcome.ending == "stop" else "length"
+    if tail := text.tail(finish):
+        emit(Chunk(text=tail))
+    emit(
+        Chunk(
+            finish_reason=finish,
+            usage=Usage(prompt_tokens=len(prompt), completion_tokens=outcome.produced, cached_tokens=outcome.cached),
+            timings=Timings(time_to_first_token=outcome.first, total=outcome.total, threads=outcome.threads),
         )
-    return matched
+    )
+    return text.matched if text.stopped else None

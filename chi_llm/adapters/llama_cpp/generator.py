@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -25,8 +26,8 @@ from chi_llm.adapters.llama_cpp.prompt import chat_tokens, raw_tokens
 from chi_llm.adapters.llama_cpp.sessions import decode_snapshot, encode
 from chi_llm.adapters.llama_cpp.tool_decode import decode_calls, with_tools
 from chi_llm.adapters.llama_cpp.tool_grammar import offered_tools
-from chi_llm.adapters.worker import Job, ModelWorker, run_async, run_sync, worker_for
-from chi_llm.domain.generation import DEFAULT_CONTEXT, Chunk, GenerationRequest, aclose_stream
+from chi_llm.adapters.worker import Job, one_off, run_async, run_sync
+from chi_llm.domain.generation import DEFAULT_CONTEXT, DEFAULT_PARALLEL, Chunk, GenerationRequest, aclose_stream
 from chi_llm.domain.models.spec import Sampling
 from chi_llm.domain.ports import TextGenerator
 from chi_llm.domain.structured import OutputSchema
@@ -34,6 +35,7 @@ from chi_llm.domain.structured import OutputSchema
 # One thread locates models for async calls (a fetch on first use, then a stat): ten concurrent
 # calls in ten pool threads would take turns at the GIL with the event loop (up to 5 ms each).
 _LOCATOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chi_llm-locate")
+_PREPARING = threading.Lock()
 
 
 class LlamaCppGenerator(TextGenerator):
@@ -51,6 +53,9 @@ class LlamaCppGenerator(TextGenerator):
             (e.g. InsufficientResources when it will not fit in memory).
         tool_grammar: decode tool calls under a grammar of the declared tools (False: calls are
             read from free text and may name unknown tools or break their schemas).
+        parallel: requests decoded together per model (slots, each with `context` cells of KV
+            cache). Default: DEFAULT_PARALLEL, fewer when memory is short (`admit` decides); a
+            value set here is refused when it does not fit.
     """
 
     name = "llama.cpp"
@@ -78,13 +83,7 @@ class LlamaCppGenerator(TextGenerator):
         from chi_llm.adapters.llama_cpp.scoring import label_probabilities
 
         loaded, job = self._prepare(request)
-
-        def work(running: Job) -> None:
-            running.emit(label_probabilities(loaded, job.prompt, prefix, labels, suffix))
-
-        for result in run_sync(self.worker(loaded.params), work):
-            return cast(dict[str, float], result)
-        return None
+        return label_probabilities(loaded, job.prompt, prefix, labels, suffix)
 
     def __init__(
         self,
@@ -97,8 +96,11 @@ class LlamaCppGenerator(TextGenerator):
         admit: Callable[[Path, int], None] | None = None,
         sampling: Callable[[str], Sampling | None] | None = None,
         tool_grammar: bool = True,
+        parallel: int | None = None,
     ) -> None:
         self._locate = locate
+        self._parallel = parallel
+        self._slots: dict[tuple[Path, int], int] = {}  # admitted slot counts, per file and context
         self._tool_grammar = tool_grammar
         self._sampling = sampling
         self._default_model = default_model
@@ -115,18 +117,26 @@ class LlamaCppGenerator(TextGenerator):
 
     def _params(self, model: str | None) -> LoadParams:
         """Locate (fetching on first use) and size the model; refuse it when it will not fit."""
-        path = self._locate(model or self._default_model)
+        path = self._locate(model or self._default_model).resolve()
+        context = effective_context(path, self._context)
         params = LoadParams(
-            path=path.resolve(),
-            context=effective_context(path, self._context),
+            path=path,
+            context=context,
             # More threads than logical cores only slows llama.cpp down; tens of thousands crash it.
             threads=min(self._threads or physical_cores(), os.cpu_count() or 1),
             gpu_layers=self._gpu_layers if self._gpu_layers is not None else default_gpu_layers(),
             fixed_threads=self._threads is not None,
+            slots=self._slots.get((path, context), self._parallel or DEFAULT_PARALLEL),
         )
         if self._admit is not None and not is_loaded(params):
-            self._admit(params.path, params.context)
+            slots = self._admit(path, context, params.slots, fixed=self._parallel is not None)
+            self._slots[(path, context)] = slots
+            params = replace(params, slots=slots)
         return params
+
+    def slots(self, model: str | None = None) -> int:
+        """Requests the model decodes together (locating it, without loading it)."""
+        return self._params(model).slots
 
     def load(self, model: str | None = None) -> LoadedModel:
         """Locate (fetching on first use) and load the model; cached after the first call."""
@@ -152,6 +162,7 @@ class LlamaCppGenerator(TextGenerator):
             stops=[*request.options.stop, *stops],
             sampling=recommended or Sampling(),
             session=request.session,
+            lookup=request.options.grounded,
         )
         if offered and request.options.tools is not None:
             syntax = loaded.format_chat.syntax
@@ -161,32 +172,28 @@ class LlamaCppGenerator(TextGenerator):
     def _decode(self, loaded: LoadedModel, job: DecodeJob, running: Job) -> None:
         decode_calls(loaded, job, self._counter, running.emit, running.cancelled)
 
-    @staticmethod
-    def worker(params: LoadParams) -> ModelWorker:
-        """The decode thread of a model (every decode of it runs there)."""
-        return worker_for(params, params.path.stem)
-
     def stream(self, request: GenerationRequest) -> Iterator[Chunk]:
         loaded, job = self._prepare(request)
         return cast(
-            Iterator[Chunk], run_sync(self.worker(loaded.params), lambda running: self._decode(loaded, job, running))
+            Iterator[Chunk], run_sync(one_off("request"), lambda running: self._decode(loaded, job, running))
         )
 
     def answering_model(self, request: GenerationRequest) -> str | None:
         return request.model or self._default_model
 
     async def astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
-        # Locating (maybe fetching) runs off the event loop; loading, tokenizing and decoding on
-        # the model's thread, one request after another (ten concurrent requests rendering chat
-        # templates in ten pool threads would starve the loop of the GIL). The loop only ever
-        # waits on a queue.
+        # Locating (maybe fetching) runs off the event loop; loading and tokenizing on a thread of
+        # the request's own, one request at a time (ten concurrent requests rendering chat
+        # templates in ten threads at once would starve the loop of the GIL); decoding in the
+        # model's scheduler, beside the other requests. The loop only ever waits on a queue.
         params = await asyncio.get_running_loop().run_in_executor(_LOCATOR, self._params, request.model)
 
         def work(running: Job) -> None:
-            loaded, job = self._prepare(request, params)
+            with _PREPARING:
+                loaded, job = self._prepare(request, params)
             self._decode(loaded, job, running)
 
-        chunks = run_async(self.worker(params), work)
+        chunks = run_async(one_off("request"), work)
         try:
             async for chunk in chunks:
                 yield chunk
@@ -200,11 +207,8 @@ class LlamaCppGenerator(TextGenerator):
 
     def export_session(self, session: str) -> bytes | None:
         loaded = self.load()
-
-        def work(running: Job) -> None:
-            running.emit(loaded.sessions.export(loaded.llm, session))
-
-        saved = next(iter(run_sync(self.worker(loaded.params), work)))
+        scheduler = loaded.scheduler
+        saved = scheduler.call(lambda: scheduler.export(session))
         return None if saved is None else encode(saved, self._identity(loaded))
 
     def import_session(self, session: str, state: bytes) -> bool:
@@ -212,13 +216,21 @@ class LlamaCppGenerator(TextGenerator):
         saved = decode_snapshot(state, self._identity(loaded))
         if saved is None or len(saved.tokens) > loaded.context:
             return False
-        loaded.sessions.adopt(session, saved)
+        scheduler = loaded.scheduler
+
+        def adopt() -> None:
+            scheduler.forget(session)  # cells of it in a slot are older than the file's
+            scheduler.sessions.adopt(session, saved)
+
+        scheduler.call(adopt)
         return True
 
     def end_session(self, session: str) -> None:
-        """Drop the saved KV state of a conversation on every model loaded here."""
+        """Drop the KV state of a conversation on every model loaded here (its cells in a slot
+        stay as a prefix cache, owned by no one)."""
         for loaded in loaded_models():
-            loaded.sessions.forget(session)
+            scheduler = loaded.scheduler
+            scheduler.call(lambda: scheduler.forget(session))
 
     def close(self) -> None:
         """No connections to release. Loaded models stay cached for the process (see loader)."""

@@ -6,16 +6,19 @@ import atexit
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from chi_llm.adapters.llama_cpp.chat_format import Formatter, make_formatter, uncompilable
+from chi_llm.adapters.llama_cpp.engine.lookup import DRAFT_MAX
+from chi_llm.adapters.llama_cpp.engine.native import NativeContext
+from chi_llm.adapters.llama_cpp.engine.scheduler import PREFILL_BUDGET, Scheduler
 from chi_llm.adapters.llama_cpp.sessions import KvSessions
 from chi_llm.adapters.llama_cpp.thread_control import ThreadControl
 from chi_llm.adapters.models.gguf import read_metadata, trained_context
 from chi_llm.adapters.worker import stop_all
-from chi_llm.domain.errors import BackendUnavailable, ModelCorrupt
+from chi_llm.domain.errors import BackendUnavailable, InsufficientResources, ModelCorrupt
 
 log = logging.getLogger("chi_llm")
 
@@ -27,29 +30,34 @@ class LoadParams:
     threads: int
     gpu_layers: int
     fixed_threads: bool = False  # the user chose `threads`: no adapting to a busy CPU (thread_control)
+    slots: int = 1  # sequences decoded together, each with `context` cells of KV cache (engine/)
 
 
 @dataclass(slots=True)
 class LoadedModel:
-    """A model in memory. Its generations run on its decode thread (worker.py); `lock` guards the
-    model against unloading mid-token; `sessions` tracks whose conversation the KV cache holds;
-    `threads` chooses its CPU threads token by token (kept across generations: a busy CPU
-    outlasts one answer)."""
+    """A model in memory: `llm` tokenizes and renders chat templates, `scheduler` decodes every
+    generation of it (engine/scheduler.py) in its own llama.cpp context of `params.slots`
+    sequences; `lock` guards the model against unloading mid-call; `threads` chooses its CPU
+    threads step by step (kept across generations: a busy CPU outlasts one answer)."""
 
     llm: Any
     params: LoadParams
     format_chat: Formatter
     lock: threading.Lock
     threads: ThreadControl
-    sessions: KvSessions = field(default_factory=KvSessions)
+    scheduler: Scheduler
 
     @property
     def context(self) -> int:
-        """The usable window: the size asked for. llama.cpp pads its own n_ctx (to 256) but
-        llama-cpp-python's token buffer has the requested size, so the padding is not usable."""
-        return min(int(self.llm.n_ctx()), self.params.context)
+        """The window of one sequence: the size asked for."""
+        return self.params.context
+
+    @property
+    def sessions(self) -> KvSessions:
+        return self.scheduler.sessions
 
 
+OWN_CONTEXT = 64  # llama-cpp-python's Llama always makes a context; this one is closed at once
 _cache: dict[LoadParams, LoadedModel] = {}
 _cache_lock = threading.Lock()
 
@@ -86,9 +94,10 @@ def load(params: LoadParams) -> LoadedModel:
             ) from exc
         started = time.perf_counter()
         try:
-            llm = Llama(
+            llm = Llama(  # its own context stays tiny and is closed: the engine makes the real one
                 model_path=str(params.path),
-                n_ctx=params.context,
+                n_ctx=OWN_CONTEXT,
+                n_batch=OWN_CONTEXT,
                 n_threads=params.threads,
                 n_threads_batch=params.threads,
                 n_gpu_layers=params.gpu_layers,
@@ -109,18 +118,47 @@ def load(params: LoadParams) -> LoadedModel:
         except ModelCorrupt:
             llm.close()  # a template that does not compile: the file is refused, its memory freed now
             raise
+        llm._ctx.close()
         threads = ThreadControl(params.threads, fixed=params.fixed_threads)
-        loaded = LoadedModel(llm=llm, params=params, format_chat=format_chat, lock=threading.Lock(), threads=threads)
+        try:
+            scheduler = make_scheduler(llm, params, threads)
+        except InsufficientResources:
+            llm.close()
+            raise
+        loaded = LoadedModel(
+            llm=llm, params=params, format_chat=format_chat, lock=threading.Lock(), threads=threads, scheduler=scheduler
+        )
         _cache[params] = loaded
         log.info(
-            "loaded %s (context %d, %d threads, %d GPU layers) in %.2f s",
+            "loaded %s (context %d x %d slots, %d threads, %d GPU layers) in %.2f s",
             params.path,
             params.context,
+            params.slots,
             params.threads,
             params.gpu_layers,
             time.perf_counter() - started,
         )
         return loaded
+
+
+def make_scheduler(llm: Any, params: LoadParams, threads: ThreadControl) -> Scheduler:
+    """The model's decode context and the scheduler that drives it."""
+    native = NativeContext(
+        llm._model,
+        context=params.context,
+        slots=params.slots,
+        batch=PREFILL_BUDGET + params.slots * (1 + DRAFT_MAX),
+        threads=params.threads,
+        gpu=params.gpu_layers != 0,
+    )
+    return Scheduler(
+        native,
+        llm._model.vocab,
+        context=params.context,
+        control=threads,
+        sessions=KvSessions(),
+        name=params.path.stem,
+    )
 
 
 def loaded_models() -> list[LoadedModel]:
@@ -133,9 +171,11 @@ def unload_all() -> None:
     stop_all()
     with _cache_lock:
         for loaded in _cache.values():
+            loaded.scheduler.stop()
             # A daemon thread may still be decoding at exit: never wait on it for long.
             if loaded.lock.acquire(timeout=5):
                 try:
+                    loaded.scheduler.native.close()
                     loaded.llm.close()
                 finally:
                     loaded.lock.release()

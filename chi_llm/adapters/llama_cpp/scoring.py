@@ -4,9 +4,13 @@ token by token, normalised over the labels. What `classify` reports as its confi
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from typing import Any
 
+from chi_llm.adapters.llama_cpp.engine.native import Entry
+from chi_llm.adapters.llama_cpp.engine.scheduler import PREFILL_CHUNK
+from chi_llm.adapters.llama_cpp.engine.slots import common, usable
 from chi_llm.adapters.llama_cpp.loader import LoadedModel
 
 
@@ -21,35 +25,43 @@ def label_probabilities(
     loaded: LoadedModel, prompt: Sequence[int], prefix: str, labels: Sequence[str], suffix: str
 ) -> dict[str, float]:
     """P(label | prompt + prefix), each label followed by `suffix` (what closes it), normalised
-    over `labels`. Runs on the model's decode thread; the cache is left holding prompt + prefix."""
-    import numpy as np
-
-    llm = loaded.llm
-    vocab = llm.n_vocab()
-
-    def logits() -> Any:
-        return np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(vocab,)).astype(np.float64)
+    over `labels`. Runs in an idle slot of the model's scheduler, between its steps (waiting for
+    one while every slot decodes); the slot is left holding prompt + prefix."""
+    llm, scheduler = loaded.llm, loaded.scheduler
 
     def tokens(text: str) -> list[int]:
         return list(llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
-    with loaded.lock:
-        loaded.sessions.activate(llm, None)
-        llm.reset()
-        llm.eval([*prompt, *tokens(prefix)])
-        start, at = logits(), llm.n_tokens
+    context = [*prompt, *tokens(prefix)]
+    pieces = {label: tokens(label + suffix) for label in labels}
+
+    def score() -> dict[str, float] | None:
+        slot = scheduler.idle_slot()
+        if slot is None:
+            return None
+        native = scheduler.native
+        keep = usable(common(slot.tokens, context), context)
+        native.drop(slot.seq, keep)
+        for at in range(keep, len(context), PREFILL_CHUNK):
+            chunk = context[at : at + PREFILL_CHUNK]
+            last = at + len(chunk) == len(context)
+            native.decode([Entry(slot.seq, t, at + i, last and i == len(chunk) - 1) for i, t in enumerate(chunk)])
+        slot.tokens = list(context)
+        start = native.logits(len(chunk) - 1 if keep < len(context) else 0).astype("float64")
         scores: dict[str, float] = {}
-        for label in labels:
-            llm.n_tokens = at  # back to the end of the prefix: the next eval overwrites the rest
-            current, total = start, 0.0
-            pieces = tokens(label + suffix)
-            for index, token in enumerate(pieces):
-                total += _log_softmax_at(current, token)
-                if index + 1 < len(pieces):
-                    llm.eval([token])
-                    current = logits()
+        for label, piece in pieces.items():
+            total = _log_softmax_at(start, piece[0]) if piece else 0.0
+            if len(piece) > 1:
+                native.drop(slot.seq, len(context))
+                native.decode([Entry(slot.seq, t, len(context) + i, True) for i, t in enumerate(piece[:-1])])
+                for i, token in enumerate(piece[1:]):
+                    total += _log_softmax_at(native.logits(i).astype("float64"), token)
             scores[label] = total
-        llm.n_tokens = at
+        native.drop(slot.seq, len(context))
+        return scores
+
+    while (scores := scheduler.call(score)) is None:
+        time.sleep(0.01)  # every slot is decoding: try again after a step or two
     best = max(scores.values())
     weights = {label: math.exp(score - best) for label, score in scores.items()}
     whole = sum(weights.values())

@@ -1,24 +1,18 @@
-"""Conversations sharing one loaded model, each with its own KV cache.
+"""Conversations' KV cells outside the slots: saved when a conversation's slot is taken by
+others (engine/slots.py), restored when it comes back, and written to files (`encode`).
 
-A loaded model has one KV cache. When a turn of another conversation used it since, the cache is
-swapped: the leaving conversation's KV cells are saved (llama.cpp's per-sequence state API) and
-the arriving one's restored, so its turn evaluates only its new tokens, not its whole history.
-Saved states are kept in RAM, least recently used dropped first beyond a byte budget.
-
-Why not `Llama.save_state`: it also copies the logits rows (up to n_batch x n_vocab floats:
-~100 MB for a 49k vocabulary, ~300 MB for Qwen's), which a restored conversation never needs
-because llama-cpp-python re-evaluates at least one token after a restore anyway. The KV cells
-alone cost kv_bytes_per_token per token (23 KB for the default model).
+A conversation lives in a slot of the model's scheduler while it can; only when more
+conversations than slots take turns are cells saved and restored (llama.cpp's per-sequence state
+API: the cells alone, kv_bytes_per_token per token, 23 KB for the default model). Saved states
+are kept in RAM, least recently used dropped first beyond a byte budget.
 """
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,54 +56,13 @@ def decode_snapshot(blob: bytes, model: dict[str, Any]) -> Snapshot | None:
     return Snapshot(tokens=tuple(tokens), data=data)
 
 
-def snapshot(llm: Any) -> Snapshot:
-    import llama_cpp
-
-    ctx = llm._ctx.ctx
-    size = int(llama_cpp.llama_state_seq_get_size(ctx, 0))
-    buffer = (ctypes.c_uint8 * size)()
-    written = int(llama_cpp.llama_state_seq_get_data(ctx, buffer, size, 0))
-    tokens = tuple(llm.input_ids[: llm.n_tokens].tolist())
-    return Snapshot(tokens=tokens, data=bytes(memoryview(buffer)[:written]))
-
-
-def restore(llm: Any, saved: Snapshot) -> bool:
-    """Put `saved` back in the model's KV cache. False (cache cleared) when llama.cpp refuses it."""
-    import llama_cpp
-
-    ctx = llm._ctx.ctx
-    # Metadata only: the cells are marked free (zeroing the whole KV buffer took 8 ms here).
-    llama_cpp.llama_memory_clear(llama_cpp.llama_get_memory(ctx), False)
-    llm.n_tokens = 0
-    buffer = (ctypes.c_uint8 * len(saved.data)).from_buffer_copy(saved.data)
-    if int(llama_cpp.llama_state_seq_set_data(ctx, buffer, len(saved.data), 0)) == 0:
-        return False
-    count = len(saved.tokens)
-    llm.input_ids[:count] = saved.tokens
-    llm.n_tokens = count
-    llm._requires_eval = True  # the logits are not restored: the next decode refreshes them
-    return True
-
-
-def shared_prefix(cached: Sequence[int], tokens: Sequence[int]) -> int:
-    """How many leading prompt tokens the cache already holds (llama-cpp-python re-evaluates the
-    last one when the whole prompt is cached, to refresh the logits)."""
-    count = 0
-    for a, b in zip(cached, tokens, strict=False):
-        if a != b:
-            break
-        count += 1
-    return min(count, max(len(tokens) - 1, 0))
-
-
 class KvSessions:
-    """Which conversation the live KV cache belongs to, and the saved states of the others."""
+    """The saved cells of conversations that hold no slot now, least recently used dropped first
+    beyond a byte budget (thread-safe)."""
 
     def __init__(self, budget_bytes: int = SESSION_CACHE_BYTES) -> None:
         self.budget_bytes = budget_bytes
-        self.owner: str | None = None
         self._saved: OrderedDict[str, Snapshot] = OrderedDict()
-        self._ended: set[str] = set()
         self._lock = threading.Lock()
 
     def holds(self, session: str) -> bool:
@@ -117,45 +70,29 @@ class KvSessions:
         with self._lock:
             return session in self._saved
 
-    def activate(self, llm: Any, session: str | None) -> None:
-        """Make the live cache `session`'s (called on the model's decode thread only). A request
-        outside any session leaves the cache as it is: llama-cpp-python reuses what prefix it can."""
-        if session == self.owner:
-            return
-        leaving = self.owner
+    def tokens(self, session: str) -> tuple[int, ...] | None:
         with self._lock:
-            ended = leaving in self._ended
-            self._ended.discard(leaving or "")
-        if leaving is not None and not ended and llm.n_tokens > 0:
-            self._keep(leaving, snapshot(llm))
-        self.owner = session
-        if session is None:
-            return
-        with self._lock:
-            saved = self._saved.pop(session, None)
-        if saved is not None and not restore(llm, saved):
-            llm.reset()
+            saved = self._saved.get(session)
+            return None if saved is None else saved.tokens
 
-    def export(self, llm: Any, session: str) -> Snapshot | None:
-        """`session`'s cells: live (on the decode thread only) or saved; None when none are kept."""
-        if session == self.owner and llm.n_tokens > 0:
-            return snapshot(llm)
+    def get(self, session: str) -> Snapshot | None:
         with self._lock:
             return self._saved.get(session)
 
+    def take(self, session: str) -> Snapshot | None:
+        """Remove and return `session`'s saved state (it is going back into a slot)."""
+        with self._lock:
+            return self._saved.pop(session, None)
+
     def adopt(self, session: str, saved: Snapshot) -> None:
         """Keep `saved` as `session`'s state (a conversation resumed from a file)."""
-        self._keep(session, saved)
+        self.keep(session, saved)
 
     def forget(self, session: str) -> None:
-        """A conversation ended: drop its saved state; its live cells, if any, are not saved when
-        the next conversation takes the cache (safe from any thread)."""
         with self._lock:
             self._saved.pop(session, None)
-            if self.owner == session:
-                self._ended.add(session)
 
-    def _keep(self, session: str, state: Snapshot) -> None:
+    def keep(self, session: str, state: Snapshot) -> None:
         with self._lock:
             self._saved[session] = state
             self._saved.move_to_end(session)

@@ -104,10 +104,11 @@ class ModelAdvisor:
             reason += f" CPU-only speed budget: about {budget / GIB:.1f} GiB of weights."
         return Recommendation(spec=choice, fit=fit, hardware=hardware, reason=reason, alternatives=tuple(ranked[1:4]))
 
-    def admit(self, path: Path, context: int) -> None:
+    def admit(self, path: Path, context: int, slots: int = 1, *, fixed: bool = False) -> int:
         """Refuse to load a model that will not fit in memory (unless allow_oversize)."""
         if self.allow_oversize:
-            return
+            return slots
+        context = context * slots
         facts = self.inspector.inspect(path)
         needed = memory_needed(self.models.files.size_of(path), facts.kv_bytes_per_token, context)
         hardware = self.probe.hardware()
@@ -119,3 +120,4 @@ class ModelAdvisor:
                 "allow_oversize: true to load it anyway",
                 backend="memory",
             )
+        return slots

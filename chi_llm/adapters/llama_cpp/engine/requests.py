@@ -1,0 +1,44 @@
+"""What a caller hands the scheduler (a Request) and what it gets back at the end (an Outcome)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from chi_llm.adapters.llama_cpp.engine.sampling import SamplingPlan
+from chi_llm.domain.generation import ThreadUse
+
+Ending = Literal["stop", "length", "cancelled", "error"]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How a request ended: why, how many tokens it produced, how many prompt tokens were reused
+    from cached cells, its time to first token (from submission), and the threads used."""
+
+    ending: Ending
+    produced: int
+    cached: int
+    first: float | None
+    total: float
+    threads: ThreadUse | None = None
+    error: BaseException | None = None
+
+
+@dataclass(eq=False, slots=True)
+class Request:
+    """One generation. `on_token` runs on the scheduler's thread with each sampled token that is not
+    an end-of-generation token, and returns False to end the answer there (a stop sequence).
+    `on_done` runs there once, last. `limit`: the most tokens to produce. `lookup`: the answer is
+    grounded in its prompt (extraction, summary, edit, RAG), so prompt-lookup drafts are tried."""
+
+    prompt: list[int]
+    plan: SamplingPlan
+    limit: int
+    on_token: Callable[[int], bool]
+    on_done: Callable[[Outcome], None]
+    session: str | None = None
+    lookup: bool = False
+    cancelled: threading.Event = field(default_factory=threading.Event)
