@@ -23,7 +23,7 @@ class DropsToOne(ThreadControl):
         super().__init__(2)
         self.seen = 0
 
-    def observe(self, seconds: float) -> int:
+    def observe(self, seconds: float, shape: int = 1) -> int:
         self.seen += 1
         if self.seen == 3:
             self.threads = 1

@@ -1,28 +1,53 @@
 """The thread controller against a simulated machine: token times come from a table of the rates
-measured on a 2-core machine (issue 23), never from a clock."""
+measured on a 2-core machine (issue 23), never from a clock. A step of several sequences decoding
+together (the scheduler's batch) takes `COST[shape]` times a one-sequence step."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from hypothesis import example, given
+from hypothesis import strategies as st
+
 from chi_llm.adapters.llama_cpp.thread_control import FIRST_RETRY, LAST_RETRY, WINDOW, ThreadControl
 
 # tokens per second by (threads, other CPU-bound processes), as measured with raw llama-cpp-python
 RATES = {(2, 0): 120.7, (1, 0): 75.8, (2, 1): 31.2, (1, 1): 57.6}
+# a step's time by the number of sequences in it, against one (4 together: 1.64x the tok/s of one)
+COST = {1: 1.0, 2: 1.5, 4: 2.44}
 
 
 def run(
-    control: ThreadControl, tokens: int, busy: Callable[[int], int], rates: dict[tuple[int, int], float] = RATES
+    control: ThreadControl,
+    tokens: int,
+    busy: Callable[[int], int],
+    rates: dict[tuple[int, int], float] = RATES,
+    shape: Callable[[int], int] = lambda _: 1,
+    cost: dict[int, float] = COST,
 ) -> tuple[float, list[int]]:
-    """Decode `tokens` tokens; `busy(i)` is how many neighbours run at token i. Returns the
-    simulated seconds and the thread count each token ran with."""
+    """Decode `tokens` steps; `busy(i)` is how many neighbours run at step i and `shape(i)` how
+    many sequences it decodes. Returns the simulated seconds and the thread count of each step."""
     seconds, used = 0.0, []
     for i in range(tokens):
-        took = 1 / rates[(control.threads, busy(i))]
+        took = cost[shape(i)] / rates[(control.threads, busy(i))]
         used.append(control.threads)
         seconds += took
-        control.observe(took)
+        control.observe(took, shape(i))
     return seconds, used
+
+
+def blocks(*shapes: int, length: int = 37) -> Callable[[int], int]:
+    """Sequences joining and leaving: `shapes` in turn, `length` steps each."""
+    return lambda i: shapes[(i // length) % len(shapes)]
+
+
+def longest_below(used: list[int], most: int) -> int:
+    """The most steps in a row that ran on fewer threads than `most`."""
+    longest = stretch = 0
+    for threads in used:
+        stretch = stretch + 1 if threads < most else 0
+        longest = max(longest, stretch)
+    return longest
 
 
 def idle(_: int) -> int:
@@ -150,3 +175,78 @@ def test_where_a_neighbour_does_not_slow_one_thread_its_calm_pace_is_not_taken_f
     assert control.threads == 1
     _, used = run(control, 4000, loaded, unaffected)
     assert used.count(2) <= 8 * (WINDOW + 1)
+
+
+def test_steps_of_several_sequences_on_a_calm_machine_keep_every_core() -> None:
+    """A step of four sequences takes longer than a step of one by nature: that is no neighbour.
+    Sequences joining and leaving (times proportional to the sequences) leave the count alone."""
+    control = ThreadControl(2)
+    proportional = {1: 1.0, 2: 2.0, 4: 4.0}
+    shape = blocks(1, 4, 2, 4)
+    seconds, used = run(control, 4000, idle, shape=shape, cost=proportional)
+    assert control.threads == 2 and not control.contended
+    calm = sum(proportional[shape(i)] / RATES[(2, 0)] for i in range(4000))
+    assert calm / seconds > 0.99
+    assert longest_below(used, 2) <= WINDOW + 1  # only tries, each one window
+    assert used[-1000:].count(1) <= 2 * (WINDOW + 1)
+
+
+def test_a_neighbour_while_four_sequences_decode_moves_decoding_to_one_thread() -> None:
+    control = ThreadControl(2)
+    run(control, 600, idle, shape=blocks(1, 4))
+    _, used = run(control, 200, loaded, shape=lambda _: 4)
+    assert control.threads == 1 and control.contended
+    assert used.index(1) <= 2 * (WINDOW + 1)
+
+
+def test_a_neighbour_is_noticed_at_every_shape_while_sequences_join_and_leave() -> None:
+    control = ThreadControl(2)
+    run(control, 1200, idle, shape=blocks(1, 2, 4))
+    _, used = run(control, 300, loaded, shape=blocks(4, 2, 1, length=50))
+    assert control.threads == 1
+    assert used.index(1) <= 2 * (WINDOW + 1)
+
+
+def test_a_shape_change_during_a_try_abandons_it_and_the_try_comes_again() -> None:
+    control = ThreadControl(2)
+    step = 1 / RATES[(2, 0)]
+    while control.observe(step) == 2:  # the first window is followed by a try at one thread
+        pass
+    for _ in range(WINDOW):  # the try's warm-up step, then all but one of its window: far faster
+        assert control.observe(step / 10) == 1
+    # a sequence joins: the try is dropped, neither kept (however fast it looked) nor counted a loss
+    assert control.observe(COST[2] * step, 2) == 2
+    _, used = run(control, 100, idle, shape=lambda _: 2)
+    assert used.index(1) <= WINDOW + 1  # it is still due: tried again after one window at the new shape
+    assert control.threads == 2 and longest_below(used, 2) <= WINDOW + 1
+
+
+@given(
+    most=st.integers(2, 6),
+    slower=st.lists(st.floats(1.01, 5.0), min_size=4 * 5, max_size=4 * 5),
+    segments=st.lists(st.tuples(st.sampled_from([1, 2, 3, 4]), st.integers(1, 40)), min_size=1, max_size=30),
+)
+# a slow window of four sequences starts a try, which then times steps of one
+@example(most=2, slower=[2.0] * 20, segments=[(1, 10), (4, 5), (1, 60)])
+def test_when_every_shape_runs_fastest_on_every_core_the_count_stays_there(
+    most: int, slower: list[float], segments: list[tuple[int, int]]
+) -> None:
+    """Step times depend only on (sequences, threads), fastest at `most`: whatever the order in which
+    shapes come, the controller leaves `most` only for one-window tries and ends there."""
+    time = {
+        (shape, threads): shape * 0.01 * (1 if threads == most else slower[(shape - 1) * 5 + threads - 1])
+        for shape in range(1, 5)
+        for threads in range(1, most + 1)
+    }
+    control = ThreadControl(most)
+    used = []
+    for shape, steps in segments:
+        for _ in range(steps):
+            used.append(control.threads)
+            control.observe(time[(shape, control.threads)], shape)
+    assert longest_below(used, most) <= WINDOW + 1
+    for _ in range(WINDOW + 1):  # a try still running ends within its window, back at `most`
+        if control.threads == most:
+            break
+        control.observe(time[(shape, control.threads)], shape)
+    assert control.threads == most
