@@ -13,7 +13,7 @@ from typing import Any
 from chi_llm.adapters.llama_cpp.chat_format import Formatter, make_formatter, uncompilable
 from chi_llm.adapters.llama_cpp.engine.lookup import DRAFT_MAX
 from chi_llm.adapters.llama_cpp.engine.native import NativeContext
-from chi_llm.adapters.llama_cpp.engine.scheduler import PREFILL_BUDGET, Scheduler
+from chi_llm.adapters.llama_cpp.engine.scheduler import PREFILL_CHUNK, Scheduler
 from chi_llm.adapters.llama_cpp.sessions import KvSessions
 from chi_llm.adapters.llama_cpp.thread_control import ThreadControl
 from chi_llm.adapters.models.gguf import read_metadata, trained_context
@@ -44,8 +44,11 @@ class LoadedModel:
     params: LoadParams
     format_chat: Formatter
     lock: threading.Lock
-    threads: ThreadControl
     scheduler: Scheduler
+
+    @property
+    def threads(self) -> ThreadControl:
+        return self.scheduler.control
 
     @property
     def context(self) -> int:
@@ -125,8 +128,9 @@ def load(params: LoadParams) -> LoadedModel:
         except InsufficientResources:
             llm.close()
             raise
+        llm._ctx = scheduler.native.llama_context  # never a closed one: n_ctx() and the like stay safe
         loaded = LoadedModel(
-            llm=llm, params=params, format_chat=format_chat, lock=threading.Lock(), threads=threads, scheduler=scheduler
+            llm=llm, params=params, format_chat=format_chat, lock=threading.Lock(), scheduler=scheduler
         )
         _cache[params] = loaded
         log.info(
@@ -147,7 +151,7 @@ def make_scheduler(llm: Any, params: LoadParams, threads: ThreadControl) -> Sche
         llm._model,
         context=params.context,
         slots=params.slots,
-        batch=PREFILL_BUDGET + params.slots * (1 + DRAFT_MAX),
+        batch=PREFILL_CHUNK + params.slots * (1 + DRAFT_MAX),
         threads=params.threads,
         gpu=params.gpu_layers != 0,
     )

@@ -41,11 +41,11 @@ def test_fewer_threads_mid_answer_give_the_same_answer_and_are_reported(
 
     adapter = generator(default_model_path)
     loaded = adapter.load()
-    monkeypatch.setattr(loaded, "threads", ThreadControl(2, fixed=True))
+    monkeypatch.setattr(loaded.scheduler, "control", ThreadControl(2, fixed=True))
     steady = adapter.generate(REQUEST)
     assert steady.timings.threads == ThreadUse(used=2, most=2, changes=0)
 
-    monkeypatch.setattr(loaded, "threads", DropsToOne())
+    monkeypatch.setattr(loaded.scheduler, "control", DropsToOne())
     changed = adapter.generate(REQUEST)
     assert changed.text == steady.text and changed.usage.completion_tokens == steady.usage.completion_tokens
     assert changed.timings.threads == ThreadUse(used=1, most=2, changes=1)
@@ -55,7 +55,7 @@ def test_fewer_threads_mid_answer_give_the_same_answer_and_are_reported(
     ctx = loaded.llm._ctx.ctx
     assert (llama_n_threads(ctx), llama_n_threads_batch(ctx)) == (1, 1)
 
-    monkeypatch.setattr(loaded, "threads", ThreadControl(2, fixed=True))
+    monkeypatch.setattr(loaded.scheduler, "control", ThreadControl(2, fixed=True))
     assert adapter.generate(REQUEST).text == steady.text  # the next answer starts on its own count
     assert llama_n_threads(ctx) == 2
 

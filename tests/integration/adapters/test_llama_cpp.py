@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -57,42 +55,6 @@ def test_models_are_cached_per_path_not_a_singleton(default_model_path: Path, tm
     assert first.generate(chat(("user", "hi"))).text == second.generate(chat(("user", "hi"))).text
 
 
-def test_concurrent_callers_are_served_one_at_a_time(default_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    shared = generator(default_model_path)
-    llm = shared.load().llm
-    active, most, lock = [0], [0], threading.Lock()
-    real_eval = llm.eval
-
-    def watched_eval(tokens: object) -> None:
-        with lock:
-            active[0] += 1
-            most[0] = max(most[0], active[0])
-        try:
-            time.sleep(0.002)  # widen the window in which a second caller would overlap
-            real_eval(tokens)
-        finally:
-            with lock:
-                active[0] -= 1
-
-    monkeypatch.setattr(llm, "eval", watched_eval)
-    results: list[str] = []
-    errors: list[BaseException] = []
-
-    def work(i: int) -> None:
-        try:
-            results.append(shared.generate(chat(("user", f"Say the number {i}"))).text)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert not errors and len(results) == 4 and all(results)
-    assert most[0] == 1  # the model never evaluated for two callers at once
-
-
 def test_system_prompt_and_chat_template_are_applied(default_model_path: Path) -> None:
     model = generator(default_model_path)
     plain = model.generate(chat(("user", "Hello"))).usage.prompt_tokens
@@ -105,8 +67,8 @@ def test_system_prompt_and_chat_template_are_applied(default_model_path: Path) -
 
 
 def test_context_is_capped_by_the_trained_context(default_model_path: Path) -> None:
-    assert generator(default_model_path, context=1024).load().llm.n_ctx() == 1024
-    assert generator(default_model_path, context=65536).load().llm.n_ctx() == 8192
+    assert generator(default_model_path, context=1024).load().context == 1024
+    assert generator(default_model_path, context=65536).load().context == 8192
 
 
 def test_threads_default_to_physical_cores(default_model_path: Path) -> None:
@@ -129,7 +91,7 @@ def test_configured_load_settings_take_effect(zero_config: None, isolated: Path)
     backend = MicroLLM().backend
     assert isinstance(backend, LlamaCppGenerator)
     loaded = backend.load()
-    assert (loaded.llm.n_ctx(), loaded.params.threads, loaded.params.gpu_layers) == (512, 1, 0)
+    assert (loaded.context, loaded.params.threads, loaded.params.gpu_layers) == (512, 1, 0)
 
 
 def test_json_mode_constrains_local_output(zero_config: None) -> None:

@@ -29,17 +29,17 @@ def zero_config(default_model_path: Path, isolated: Path, monkeypatch: pytest.Mo
 
 @pytest.fixture
 def evaluated(default_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
-    """(thread id, tokens) of every llama.cpp evaluation."""
-    from llama_cpp import Llama
+    """(thread id, tokens) of every llama.cpp decode."""
+    from chi_llm.adapters.llama_cpp.engine.native import NativeContext
 
     calls: list[tuple[int, int]] = []
-    real = Llama.eval
+    real = NativeContext.decode
 
-    def spy(self: Any, tokens: Any) -> Any:
-        calls.append((threading.get_ident(), len(tokens)))
-        return real(self, tokens)
+    def spy(self: Any, entries: Any) -> Any:
+        calls.append((threading.get_ident(), len(entries)))
+        return real(self, entries)
 
-    monkeypatch.setattr(Llama, "eval", spy)
+    monkeypatch.setattr(NativeContext, "decode", spy)
     return calls
 
 
@@ -88,15 +88,35 @@ def test_without_sessions_the_history_is_evaluated_again(zero_config: None, eval
     assert prompt_evaluation(evaluated, before) > 30  # the contrast the sessions test relies on
 
 
-def test_a_closed_session_drops_its_saved_cache(zero_config: None) -> None:
+def test_with_one_slot_a_conversation_is_saved_when_another_takes_it_and_comes_back(
+    zero_config: None, evaluated: list[tuple[int, int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHI_LLM_PARALLEL", "1")
+    llm = MicroLLM(temperature=0.0)
+    ann, bob = llm.session(), llm.session()
+    ann.chat("Hello, my name is Ann and I like long walks by the sea.", max_tokens=16)
+    bob.chat("Hi there, I am Bob. I collect old maps of far away islands.", max_tokens=16)
+    sessions = llm.backend.load().sessions  # type: ignore[attr-defined]
+    assert sessions.holds(ann.id) and not sessions.holds(bob.id)  # Bob's cells are live, Ann's saved
+    before = len(evaluated)
+    ann.chat("What do I like?", max_tokens=4)
+    usage = llm.last_usage
+    assert usage.cached_tokens > 30 and prompt_evaluation(evaluated, before) == usage.prompt_tokens - usage.cached_tokens
+    assert sessions.holds(bob.id) and not sessions.holds(ann.id)
+    bob.close()
+    assert not sessions.holds(bob.id)
+
+
+def test_with_several_slots_two_conversations_stay_live_side_by_side(zero_config: None) -> None:
     llm = MicroLLM(temperature=0.0)
     ann, bob = llm.session(), llm.session()
     ann.chat("Hello there", max_tokens=4)
-    bob.chat("Good morning", max_tokens=4)  # Ann's cells were saved when Bob took the model
-    sessions = llm.backend.load().sessions  # type: ignore[attr-defined]
-    assert sessions.holds(ann.id) and not sessions.holds(bob.id)  # Bob's cells are live, not saved
+    bob.chat("Good morning", max_tokens=4)
+    loaded = llm.backend.load()  # type: ignore[attr-defined]
+    owners = {slot.owner for slot in loaded.scheduler.slots}
+    assert {ann.id, bob.id} <= owners and not loaded.sessions.holds(ann.id)  # nothing saved: no switch
     ann.close()
-    assert not sessions.holds(ann.id)
+    assert ann.id not in {slot.owner for slot in loaded.scheduler.slots}
 
 
 def test_every_decode_of_a_model_runs_on_its_one_thread(zero_config: None, evaluated: list[tuple[int, int]]) -> None:

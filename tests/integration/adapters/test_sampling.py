@@ -14,18 +14,26 @@ from chi_llm.adapters.models.catalog import YamlModelCatalog
 
 @pytest.fixture
 def captured(default_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """The sampling arguments each decode hands llama.cpp."""
+    """The sampling settings of each sequence's sampler chain in llama.cpp."""
     monkeypatch.setenv("CHI_LLM_HOME", str(default_model_path.parent.parent))
-    from llama_cpp import Llama
+    from chi_llm.adapters.llama_cpp.engine.sampling import Sampler, SamplingPlan
 
     calls: list[dict[str, Any]] = []
-    original = Llama.generate
+    original = Sampler.__init__
 
-    def spy(self: Any, tokens: Any, **kwargs: Any) -> Any:
-        calls.append(kwargs)
-        return original(self, tokens, **kwargs)
+    def spy(self: Any, vocab: Any, plan: SamplingPlan) -> None:
+        calls.append(
+            {
+                "temp": plan.temperature,
+                "top_p": plan.top_p,
+                "top_k": plan.top_k,
+                "min_p": plan.min_p,
+                "repeat_penalty": plan.repeat_penalty,
+            }
+        )
+        original(self, vocab, plan)
 
-    monkeypatch.setattr(Llama, "generate", spy)
+    monkeypatch.setattr(Sampler, "__init__", spy)
     return calls
 
 

@@ -56,6 +56,7 @@ class NativeContext:
                 "lower the `parallel` setting or `context`",
                 backend="llama.cpp",
             ) from exc
+        self.llama_context = self._ctx
         self.ctx = self._ctx.ctx
         self.memory = llama_cpp.llama_get_memory(self.ctx)
         self.slots = slots

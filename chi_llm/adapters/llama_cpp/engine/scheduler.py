@@ -1,12 +1,13 @@
 """The decode thread of one loaded model: continuous batching over its slots.
 
 Each step is one llama_decode carrying one token per generating sequence (its last sampled one,
-plus prompt-lookup drafts when it has some) and the next prompt chunk of sequences still reading
-their prompt, within PREFILL_BUDGET tokens. Requests join at the next step and leave when they
-end, so a long prompt never stalls the others for more than a chunk, and a request waits only
-for a free slot, not for whole answers. A sequence's prompt is always cut into the same chunks
-(PREFILL_CHUNK each) whatever else is in the batch: with one KV stream per sequence its logits,
-and so its greedy answer, are then the same alone or batched.
+plus prompt-lookup drafts when it has some) and the next prompt chunk (PREFILL_CHUNK tokens) of
+one sequence still reading its prompt. Requests join at the next step and leave when they end,
+so a long prompt never stalls the others for more than a chunk, and a request waits only for a
+free slot, not for whole answers. With one KV stream per sequence a sequence's logits, and so its
+greedy answer, are the same alone or batched (a test on the real model), provided one step reads
+one sequence's prompt: with several prompts of unequal length in one batch llama.cpp splits it
+into equal-length micro-batches, and the answers measured differed.
 
 Work that needs the context between steps (a session's export, label scoring) runs through
 `call`, on this thread.
@@ -34,8 +35,7 @@ from chi_llm.domain.generation import ThreadUse
 
 log = logging.getLogger("chi_llm")
 
-PREFILL_CHUNK = 128  # prompt tokens per sequence per step (prompt speed was flat from 128 to 512 here)
-PREFILL_BUDGET = 256  # prompt tokens per step, all sequences together
+PREFILL_CHUNK = 128  # prompt tokens per step (prompt speed was flat from 128 to 512 here)
 T = TypeVar("T")
 
 
@@ -244,22 +244,19 @@ class Scheduler:
     def _step(self) -> None:
         entries: list[Entry] = []
         reading: list[tuple[Active, int]] = []  # (sequence, prompt tokens evaluated this step)
-        budget = PREFILL_BUDGET
         for active in self._active:
             pos = len(active.slot.tokens)
             if active.last is not None:
                 active.draft = active.drafts.guess(active.last, room=self._room(active)) if active.drafts else []
                 for offset, token in enumerate([active.last, *active.draft]):
                     entries.append(Entry(active.slot.seq, token, pos + offset, True))
-            elif active.pending:
+            elif active.pending and not reading:
                 chunk = active.pending[:PREFILL_CHUNK]
-                if len(chunk) > budget:
-                    continue
-                budget -= len(chunk)
                 final = len(chunk) == len(active.pending)
                 for offset, token in enumerate(chunk):
                     entries.append(Entry(active.slot.seq, token, pos + offset, final and offset == len(chunk) - 1))
                 reading.append((active, len(chunk)))
+        self.native.set_threads(self.control.threads)  # the count the controller chose after the last step
         started = time.perf_counter()
         try:
             self.native.decode(entries)
@@ -351,7 +348,6 @@ class Scheduler:
         shape = len(entries)
         threads = self.control.observe(seconds, shape)
         if threads != self.native.threads:
-            self.native.set_threads(threads)
             self._changes += 1
 
     def _end(self, active: Active, ending: Ending, error: BaseException | None = None) -> None:
@@ -393,6 +389,13 @@ class Scheduler:
             if slot.owner == session and slot.tokens:
                 return Snapshot(tuple(slot.tokens), self.native.save(slot.seq))
         return self.sessions.get(session)
+
+    def clear(self) -> None:
+        """Forget the cells of every idle slot no conversation owns (scheduler thread only)."""
+        for slot in self.slots:
+            if not slot.busy and slot.owner is None:
+                self.native.drop(slot.seq)
+                slot.tokens = []
 
     def forget(self, session: str) -> None:
         """A conversation ended: its cells stay as a prefix cache, owned by no one."""
