@@ -16,11 +16,10 @@ from chi_llm.domain.tools import ToolCall, ToolCallDelta, ToolSet, assemble
 FinishReason = Literal["stop", "length", "tool_calls"]  # leaving a stream early just ends it
 DEFAULT_MAX_TOKENS = 512  # when neither the call nor configuration sets max_tokens
 DEFAULT_CONTEXT = 4096  # a context window when nothing better is known
-# Requests a local model decodes together when `parallel` is not set (fewer when memory is short).
-# Measured on 2 CPU cores (SmolLM2-135M): aggregate decode 1 seq ~120 tok/s, 2 ~130, 4 ~155, 8 ~170;
-# 8 costs twice the KV memory of 4 for 5-10 % more. llama.cpp's server also defaults to 4.
+# Requests a local model decodes together (slots). Measured on a 2-core CPU with the embedded
+# model: aggregate decode 1 -> 120 tok/s, 2 -> 125-135, 4 -> 150-158, 8 -> 160-180 (twice the KV
+# memory of 4 for 5-10 % more); llama.cpp's own server also defaults to 4.
 DEFAULT_PARALLEL = 4
-MAX_PARALLEL = 256  # llama.cpp's LLAMA_MAX_SEQ: the most sequences one context holds
 
 
 def answer_room(context: int, max_tokens: int | None) -> int:

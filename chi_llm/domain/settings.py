@@ -6,9 +6,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chi_llm.domain.config_limits import MAX_SYSTEM
+from chi_llm.domain.config_limits import MAX_PARALLEL, MAX_SYSTEM
 from chi_llm.domain.errors import ConfigError
-from chi_llm.domain.generation import DEFAULT_CONTEXT, DEFAULT_MAX_TOKENS, DEFAULT_PARALLEL, MAX_PARALLEL
+from chi_llm.domain.generation import DEFAULT_CONTEXT, DEFAULT_MAX_TOKENS, DEFAULT_PARALLEL
 from chi_llm.domain.providers import EMBEDDED_FALLBACK, ProviderProfile, Schemas
 from chi_llm.domain.setting_checks import (
     checked_elsewhere,

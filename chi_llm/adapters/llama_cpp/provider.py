@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from chi_llm.adapters.providers.provider_type import BuildContext, ProviderType
+from chi_llm.domain.config_limits import MAX_PARALLEL
 from chi_llm.domain.errors import ConfigError
-from chi_llm.domain.generation import DEFAULT_PARALLEL, MAX_PARALLEL
+from chi_llm.domain.generation import DEFAULT_PARALLEL
 from chi_llm.domain.ports import TextGenerator
 from chi_llm.domain.providers import ProviderField, ProviderProfile, ProviderSchema
 
