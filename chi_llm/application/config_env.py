@@ -19,6 +19,7 @@ ENV_KEYS = {
     "CHI_LLM_MAX_TOKENS": "max_tokens",
     "CHI_LLM_TEMPERATURE": "temperature",
     "CHI_LLM_TOP_P": "top_p",
+    "CHI_LLM_PARALLEL": "parallel",
     "CHI_LLM_HOME": "cache_dir",
     "CHI_LLM_FALLBACK_TO_LOCAL": "fallback_to_local",
 }

@@ -17,6 +17,7 @@ MAX_VALUES = 100_000  # values in one file, an alias counted each time it is use
 MAX_TEXT = 4096  # characters in a text value: an id, a model path, a folder
 MAX_SYSTEM = 256 * 1024  # characters in `system` (about 64k tokens)
 MAX_ITEMS = 1000  # entries in a list value (gguf_paths, providers, models)
+MAX_PARALLEL = 256  # `parallel`: llama.cpp's LLAMA_MAX_SEQ, the most sequences one context holds
 
 
 def too_many_digits() -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
 
 from chi_llm.domain.generation import DEFAULT_CONTEXT
 from chi_llm.domain.models.spec import ModelSpec
@@ -59,11 +61,30 @@ def amount(size: int) -> str:
     return f"{size} bytes"
 
 
-def memory_needed(weights: int | None, kv_bytes_per_token: int | None, context: int) -> int | None:
-    """Weights + KV cache at `context` + runtime overhead; None when the weight size is unknown."""
+def memory_needed(weights: int | None, kv_bytes_per_token: int | None, context: int, slots: int = 1) -> int | None:
+    """Weights + the KV cache of `slots` sequences of `context` cells each + runtime overhead;
+    None when the weight size is unknown."""
     if weights is None:
         return None
-    return weights + (kv_bytes_per_token or 0) * context + RUNTIME_OVERHEAD
+    return weights + (kv_bytes_per_token or 0) * context * slots + RUNTIME_OVERHEAD
+
+
+def slots_that_fit(weights: int, kv_bytes_per_token: int | None, context: int, usable: int, most: int) -> int:
+    """The most sequences (at most `most`) whose KV caches of `context` cells fit in `usable`
+    memory beside the weights: 0 when not even one does. An unknown KV size counts as none."""
+    room = usable - weights - RUNTIME_OVERHEAD
+    if room < 0:
+        return 0
+    per_slot = (kv_bytes_per_token or 0) * context
+    return most if per_slot == 0 else min(most, room // per_slot)
+
+
+class Admit(Protocol):
+    """Checks, before a local model loads, that it fits memory with `slots` sequences of `context`
+    cells each, and returns how many sequences to use. `fixed` (the user chose the count): all of
+    them or InsufficientResources; otherwise the most that fit, refusing only when one does not."""
+
+    def __call__(self, path: Path, context: int, slots: int = 1, *, fixed: bool = False) -> int: ...
 
 
 def usable_memory(hardware: Hardware) -> int:

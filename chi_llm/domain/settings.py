@@ -6,9 +6,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chi_llm.domain.config_limits import MAX_SYSTEM
+from chi_llm.domain.config_limits import MAX_PARALLEL, MAX_SYSTEM
 from chi_llm.domain.errors import ConfigError
-from chi_llm.domain.generation import DEFAULT_CONTEXT, DEFAULT_MAX_TOKENS
+from chi_llm.domain.generation import DEFAULT_CONTEXT, DEFAULT_MAX_TOKENS, DEFAULT_PARALLEL
 from chi_llm.domain.providers import EMBEDDED_FALLBACK, ProviderProfile, Schemas
 from chi_llm.domain.setting_checks import (
     checked_elsewhere,
@@ -77,6 +77,13 @@ KEYS: dict[str, Key] = {
             whole_number(1),
             None,
             "llama.cpp CPU threads, used as given (default: physical cores, fewer on a busy CPU)",
+        ),
+        Key(
+            "parallel",
+            whole_number(1, MAX_PARALLEL),
+            None,
+            f"local model: requests decoded together, each with its own KV cache of `context` tokens "
+            f"(default: {DEFAULT_PARALLEL}, fewer when memory is short)",
         ),
         Key("gpu_layers", whole_number(-1), None, "layers offloaded to the GPU, -1 = all (default: all if supported)"),
         Key("provider", checked_elsewhere, {"type": "local"}, "a single provider: {type: ..., settings...}"),

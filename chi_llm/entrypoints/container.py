@@ -39,6 +39,7 @@ from chi_llm.application.models.store import ModelStore
 from chi_llm.application.profile_model import model_of
 from chi_llm.application.provider_router import ProviderRouter, candidates
 from chi_llm.domain.generation import GenerationOptions
+from chi_llm.domain.hardware import Admit
 from chi_llm.domain.models.ports import ProgressCallback
 from chi_llm.domain.models.spec import Sampling
 from chi_llm.domain.ports import TextGenerator
@@ -93,7 +94,7 @@ def builder(
     settings: Settings,
     env: Mapping[str, str],
     locate: Callable[[str], Path],
-    admit: Callable[[Path, int], None],
+    admit: Admit,
     sampling: Callable[[str], Sampling | None],
 ) -> Callable[[ProviderProfile], TextGenerator]:
     """profile -> adapter, through the provider registry."""
@@ -105,6 +106,7 @@ def builder(
             context=settings["context"] if settings.is_set("context") else None,
             local_context=settings["context"],
             threads=settings["threads"],
+            parallel=settings["parallel"],
             gpu_layers=settings["gpu_layers"],
             tool_grammar=settings["tool_grammar"],
             locate=locate,

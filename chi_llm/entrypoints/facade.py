@@ -78,6 +78,7 @@ class MicroLLM(ToolCalls, LegacyCalls):
         tags: list[str] | tuple[str, ...] | None = None,
         providers: Iterable[Mapping[str, Any]] | None = None,
         context: int | None = None,
+        parallel: int | None = None,
         top_p: float | None = None,
         seed: int | None = None,
         model_id: str | None = None,
@@ -99,6 +100,7 @@ class MicroLLM(ToolCalls, LegacyCalls):
             max_tokens=max_tokens if max_tokens is not None else output_tokens,
             system=system,
             context=context,
+            parallel=parallel,
             top_p=top_p,
             seed=seed,
         )

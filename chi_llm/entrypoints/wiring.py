@@ -90,12 +90,15 @@ def rewire(base: Container, *, provider: str | None = None, model: str | None = 
     return container
 
 
-def refine(container: Container, *, model: str | None = None, context: int | None = None) -> Container:
-    """Put `model` and `context` on top of `container`'s settings, as arguments, without
-    resolving the configuration again: for a choice made from the settings themselves (a one-shot
-    context sized to them). Every singleton outside SHARED (the builder, the router and what
-    holds them) is built again on next use."""
-    container.settings.override(_refined(container, container.selection(), model=model, context=context))
+def refine(
+    container: Container, *, model: str | None = None, context: int | None = None, parallel: int | None = None
+) -> Container:
+    """Put `model`, `context` and `parallel` on top of `container`'s settings, as arguments,
+    without resolving the configuration again: for a choice made from the settings themselves (a
+    one-shot context sized to them, one sequence for it). Every singleton outside SHARED (the
+    builder, the router and what holds them) is built again on next use."""
+    arguments = {"model": model, "context": context, "parallel": parallel}
+    container.settings.override(_refined(container, container.selection(), **arguments))
     for name, part in container.providers.items():
         if name not in SHARED and isinstance(part, providers.BaseSingleton):
             part.reset()

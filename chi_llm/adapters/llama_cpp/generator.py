@@ -8,6 +8,7 @@ import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import cast
 
@@ -28,6 +29,7 @@ from chi_llm.adapters.llama_cpp.tool_decode import decode_calls, with_tools
 from chi_llm.adapters.llama_cpp.tool_grammar import offered_tools
 from chi_llm.adapters.worker import Job, one_off, run_async, run_sync
 from chi_llm.domain.generation import DEFAULT_CONTEXT, DEFAULT_PARALLEL, Chunk, GenerationRequest, aclose_stream
+from chi_llm.domain.hardware import Admit
 from chi_llm.domain.models.spec import Sampling
 from chi_llm.domain.ports import TextGenerator
 from chi_llm.domain.structured import OutputSchema
@@ -93,7 +95,7 @@ class LlamaCppGenerator(TextGenerator):
         context: int = DEFAULT_CONTEXT,
         threads: int | None = None,
         gpu_layers: int | None = None,
-        admit: Callable[[Path, int], None] | None = None,
+        admit: Admit | None = None,
         sampling: Callable[[str], Sampling | None] | None = None,
         tool_grammar: bool = True,
         parallel: int | None = None,
@@ -174,9 +176,7 @@ class LlamaCppGenerator(TextGenerator):
 
     def stream(self, request: GenerationRequest) -> Iterator[Chunk]:
         loaded, job = self._prepare(request)
-        return cast(
-            Iterator[Chunk], run_sync(one_off("request"), lambda running: self._decode(loaded, job, running))
-        )
+        return cast(Iterator[Chunk], run_sync(one_off("request"), lambda running: self._decode(loaded, job, running)))
 
     def answering_model(self, request: GenerationRequest) -> str | None:
         return request.model or self._default_model
@@ -229,8 +229,7 @@ class LlamaCppGenerator(TextGenerator):
         """Drop the KV state of a conversation on every model loaded here (its cells in a slot
         stay as a prefix cache, owned by no one)."""
         for loaded in loaded_models():
-            scheduler = loaded.scheduler
-            scheduler.call(lambda: scheduler.forget(session))
+            loaded.scheduler.call(partial(loaded.scheduler.forget, session))
 
     def close(self) -> None:
         """No connections to release. Loaded models stay cached for the process (see loader)."""

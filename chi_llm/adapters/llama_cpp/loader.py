@@ -121,7 +121,7 @@ def load(params: LoadParams) -> LoadedModel:
         except ModelCorrupt:
             llm.close()  # a template that does not compile: the file is refused, its memory freed now
             raise
-        llm._ctx.close()
+        llm._ctx.close()  # type: ignore[no-untyped-call]
         threads = ThreadControl(params.threads, fixed=params.fixed_threads)
         try:
             scheduler = make_scheduler(llm, params, threads)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from chi_llm.adapters.providers.provider_type import BuildContext, ProviderType
+from chi_llm.domain.config_limits import MAX_PARALLEL
 from chi_llm.domain.errors import ConfigError
+from chi_llm.domain.generation import DEFAULT_PARALLEL
 from chi_llm.domain.ports import TextGenerator
 from chi_llm.domain.providers import ProviderField, ProviderProfile, ProviderSchema
 
@@ -16,6 +18,13 @@ SCHEMA = ProviderSchema(
             name="context", type="int", minimum=16, help="context window (capped by the model's trained context)"
         ),
         ProviderField(name="threads", type="int", minimum=1, help="CPU threads (default: physical cores)"),
+        ProviderField(
+            name="parallel",
+            type="int",
+            minimum=1,
+            maximum=MAX_PARALLEL,
+            help=f"requests decoded together (default: {DEFAULT_PARALLEL}, fewer when memory is short)",
+        ),
         ProviderField(name="gpu_layers", type="int", minimum=-1, help="layers offloaded to the GPU, -1 = all"),
     ),
 )
@@ -32,6 +41,7 @@ def build(profile: ProviderProfile, ctx: BuildContext) -> TextGenerator:
         default_model=ctx.model,
         context=s.get("context") or ctx.local_context,
         threads=s.get("threads") or ctx.threads,
+        parallel=s.get("parallel") or ctx.parallel,
         gpu_layers=s["gpu_layers"] if s.get("gpu_layers") is not None else ctx.gpu_layers,
         admit=ctx.admit,
         sampling=ctx.sampling,

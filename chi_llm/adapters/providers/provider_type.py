@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from chi_llm.domain.generation import DEFAULT_CONTEXT
+from chi_llm.domain.hardware import Admit
 from chi_llm.domain.models.spec import Sampling
 from chi_llm.domain.ports import TextGenerator
 from chi_llm.domain.providers import ProviderProfile, ProviderSchema
@@ -21,8 +22,10 @@ class BuildContext:
         env: the environment (API key variables).
         model: the model this profile generates with, precedence already applied (`model_for`).
         context: the configured context window when the user set one, else None.
-        locate, admit, sampling, threads, gpu_layers, local_context, tool_grammar: the local
-            llama.cpp backend's wiring (`sampling`: a catalog model's recommended sampling).
+        locate, admit, sampling, threads, parallel, gpu_layers, local_context, tool_grammar: the
+            local llama.cpp backend's wiring (`sampling`: a catalog model's recommended sampling;
+            `parallel`: requests decoded together, None = as many as memory allows, at most
+            DEFAULT_PARALLEL).
     """
 
     env: Mapping[str, str] = field(default_factory=dict)
@@ -30,9 +33,10 @@ class BuildContext:
     context: int | None = None
     local_context: int = DEFAULT_CONTEXT
     threads: int | None = None
+    parallel: int | None = None
     gpu_layers: int | None = None
     locate: Callable[[str], Path] | None = None
-    admit: Callable[[Path, int], None] | None = None
+    admit: Admit | None = None
     sampling: Callable[[str], Sampling | None] | None = None
     tool_grammar: bool = True
 

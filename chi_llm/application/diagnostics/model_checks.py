@@ -6,7 +6,8 @@ from pathlib import Path
 
 from chi_llm.application.models.library import ModelLibrary
 from chi_llm.domain.diagnostics import Check
-from chi_llm.domain.hardware import GIB
+from chi_llm.domain.generation import DEFAULT_PARALLEL
+from chi_llm.domain.hardware import GIB, slots_that_fit
 from chi_llm.domain.models.spec import LocalSource
 from chi_llm.domain.models.views import ModelInfo
 
@@ -71,6 +72,14 @@ def _stored_check(library: ModelLibrary, info: ModelInfo) -> Check:
     return Check(id=check_id, area="models", title=title, status="ok", value=value)
 
 
+def _slots(info: ModelInfo, most: int) -> int:
+    """Requests (each a KV cache of the fit's context) that fit in memory beside the model, at most `most`."""
+    weights = info.spec.planning_size
+    if weights is None:
+        return most
+    return slots_that_fit(weights, info.spec.kv_bytes_per_token, info.fit.context, info.fit.available, most)
+
+
 def current_check(library: ModelLibrary, listed: list[ModelInfo]) -> Check:
     title = "Current model"
     info = next((r for r in listed if r.spec.id == library.current_id), None)
@@ -84,8 +93,17 @@ def current_check(library: ModelLibrary, listed: list[ModelInfo]) -> Check:
     current_id, downloaded = info.spec.id, info.downloaded
     value = {"id": current_id, "source": library.settings.source("model"), "downloaded": downloaded}
     value.update(fits=info.fit.fits, context=info.fit.context, memory_needed_bytes=info.fit.needed)
+    chosen: int | None = library.settings["parallel"]
+    fitting = _slots(info, chosen or DEFAULT_PARALLEL)
+    value["parallel"] = chosen or max(fitting, 1)  # requests decoded together (auto: as many as fit)
     if not info.fit.fits:
         fix = f"{info.fit.explain()}: chi-llm models recommend names one that fits"
+        return Check(id="models.current", area="models", title=title, status="warn", value=value, fix=fix)
+    if chosen is not None and fitting < chosen:
+        fix = (
+            f"`parallel` {chosen} needs a KV cache of {info.fit.context} tokens per request, {fitting} fit in memory: "
+            f"chi-llm config set parallel {fitting} (or unset it to decode as many as fit)"
+        )
         return Check(id="models.current", area="models", title=title, status="warn", value=value, fix=fix)
     if not downloaded:
         size = f" ({info.spec.size_bytes / 1024**2:,.0f} MiB)" if info.spec.size_bytes else ""

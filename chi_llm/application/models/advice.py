@@ -7,9 +7,21 @@ from pathlib import Path
 
 from chi_llm.application.models.store import ModelStore
 from chi_llm.domain.errors import InsufficientResources
-from chi_llm.domain.hardware import GIB, Fit, Hardware, cpu_budget, fit_of, memory_needed, usable_memory
+from chi_llm.domain.hardware import (
+    GIB,
+    RUNTIME_OVERHEAD,
+    Fit,
+    Hardware,
+    cpu_budget,
+    fit_of,
+    memory_needed,
+    slots_that_fit,
+    usable_memory,
+)
 from chi_llm.domain.models.spec import LocalSource, ModelSpec
 from chi_llm.domain.ports import ModelInspector, SystemProbe
+
+SUGGESTED_CONTEXT = 512  # a refusal names a context that would fit when it is at least this
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -105,19 +117,34 @@ class ModelAdvisor:
         return Recommendation(spec=choice, fit=fit, hardware=hardware, reason=reason, alternatives=tuple(ranked[1:4]))
 
     def admit(self, path: Path, context: int, slots: int = 1, *, fixed: bool = False) -> int:
-        """Refuse to load a model that will not fit in memory (unless allow_oversize)."""
-        if self.allow_oversize:
+        """The sequences to load a model with, each with a KV cache of `context` cells: `slots`
+        when they fit in memory (or allow_oversize). Otherwise, when the count is `fixed` (the
+        user set `parallel`), InsufficientResources naming what would fit; when it is not, the
+        most that fit, refusing only when not even one does (see domain.hardware.Admit)."""
+        if slots < 1:
+            raise ValueError(f"slots must be at least 1, got {slots}")
+        weights = None if self.allow_oversize else self.models.files.size_of(path)
+        if weights is None:  # allowed anyway, or a size unknown: nothing to judge by
             return slots
-        context = context * slots
-        facts = self.inspector.inspect(path)
-        needed = memory_needed(self.models.files.size_of(path), facts.kv_bytes_per_token, context)
-        hardware = self.probe.hardware()
-        usable = usable_memory(hardware)
-        if needed is not None and needed > usable:
-            raise InsufficientResources(
-                f"{path.name} needs about {needed / GIB:.1f} GiB at context {context} but only {usable / GIB:.1f} GiB "
-                "is usable; lower `context`, choose a smaller model (`chi-llm models recommend`), or set "
-                "allow_oversize: true to load it anyway",
-                backend="memory",
-            )
-        return slots
+        kv = self.inspector.inspect(path).kv_bytes_per_token
+        usable = usable_memory(self.probe.hardware())
+        fitting = slots_that_fit(weights, kv, context, usable, slots)
+        if fitting == slots or (fitting >= 1 and not fixed):
+            return fitting
+        shown = slots if fixed else 1
+        needed = memory_needed(weights, kv, context, shown) or 0
+        what = f"{path.name} needs about {needed / GIB:.1f} GiB at context {context}"
+        if shown > 1:
+            what += f" with parallel {shown} (a KV cache of {context} tokens per request)"
+        room = usable - weights - RUNTIME_OVERHEAD
+        if fitting >= 1:
+            smaller = f"set `parallel` to {fitting} (or unset it: chi-llm then decodes as many requests as fit)"
+        else:
+            smaller = "choose a smaller model (`chi-llm models recommend`)"
+        shorter = room // (kv * shown) if kv and room > 0 else 0
+        context_fix = f"lower `context` to {shorter}" if shorter >= SUGGESTED_CONTEXT else "lower `context`"
+        raise InsufficientResources(
+            f"{what} but only {usable / GIB:.1f} GiB is usable; {smaller}, {context_fix}, "
+            "or set allow_oversize: true to load it anyway",
+            backend="memory",
+        )

@@ -112,7 +112,9 @@ SUMMARIES: dict[str, Any] = {
         f"{v['path']} ({'writable' if v['writable'] else 'not writable'}, {_gib(v['free_bytes'])} free)"
     ),
     "models.current": lambda v: (
-        f"{v['id']} (from {v['source']})" + ("" if v.get("downloaded") in (None, True) else ", not downloaded")
+        f"{v['id']} (from {v['source']})"
+        + ("" if v.get("downloaded") in (None, True) else ", not downloaded")
+        + (f", {v['parallel']} requests at once" if v.get("parallel") else "")
     ),
     "config.files": lambda v: ", ".join(v["sources"]) or "defaults only (no file, no variable)",
     "config.values": lambda v: (

@@ -121,14 +121,24 @@ def build_llm(*, one_shot: str | None = None, wired: Container | None = None, **
     wanted = parse_tags(options.get("tags"))
     container = wired or wire_options(**options)
     if one_shot is not None and options.get("provider") is None and not wanted:
-        context = one_shot_context(one_shot, container.settings())
-        if context is not None:
-            refine(container, context=context)
+        settings = container.settings()
+        context, parallel = one_shot_context(one_shot, settings), one_shot_parallel(settings)
+        if context is not None or parallel is not None:
+            refine(container, context=context, parallel=parallel)
     return MicroLLM._wired(container, tags=wanted or None)
 
 
 TEMPLATE_ROOM = 160  # tokens a chat template adds around one turn (role markers, a default system prompt)
 MIN_CONTEXT = 512
+
+
+def one_shot_parallel(settings: Settings) -> int | None:
+    """One sequence for a one-shot local generation, when nobody configured `parallel`: the
+    KV cache is then one context, not DEFAULT_PARALLEL of them. None: keep the setting (it was
+    set, or the first provider is not local)."""
+    if settings.is_set("parallel") or settings.profiles()[0].type != "local":
+        return None
+    return 1
 
 
 def one_shot_context(prompt: str, settings: Settings) -> int | None:

@@ -29,7 +29,7 @@ from chi_llm.entrypoints.cli.output import guarded
     default=4,
     show_default=True,
     type=click.IntRange(1),
-    help="Concurrent requests per remote model (a local model decodes one at a time).",
+    help="Concurrent requests per remote model (a local model: its `parallel` setting, default 4).",
 )
 @click.option(
     "--queue", default=16, show_default=True, type=click.IntRange(0), help="Requests waiting per model before 429."

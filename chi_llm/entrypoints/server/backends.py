@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from chi_llm.application.generation import GenerationService
 from chi_llm.application.provider_router import ProviderRouter
 from chi_llm.domain.errors import ModelNotFound
+from chi_llm.domain.generation import DEFAULT_PARALLEL
 from chi_llm.domain.providers import ProviderProfile
+from chi_llm.domain.settings import Settings
 from chi_llm.entrypoints.container import Container, profile_model
 from chi_llm.entrypoints.server.gate import Gate
 from chi_llm.entrypoints.wiring import rewire
@@ -123,9 +125,17 @@ class Backend:
             loader()
 
 
+def local_parallel(profile: ProviderProfile, settings: Settings) -> int:
+    """Requests a local model decodes together: the profile's `parallel`, else the `parallel`
+    setting, else DEFAULT_PARALLEL (the engine may run fewer when memory is short; the others
+    then wait in its queue, past the gate)."""
+    chosen = profile.settings.get("parallel") or settings["parallel"]
+    return int(chosen) if chosen else DEFAULT_PARALLEL
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
-    parallel: int = 4  # concurrent requests per remote provider model
+    parallel: int = 4  # concurrent requests per remote provider model (a local one: its `parallel`)
     queue: int = 16  # requests waiting per model before 429
     queue_timeout: float = 120.0  # seconds a request may wait in the queue before 503
 
@@ -170,7 +180,9 @@ class Backends:
         identity = f"local:{model}" if first.type == "local" else f"{first.id}:{model}"
         gate = self._gates.get(identity)
         if gate is None:
-            concurrency = 1 if first.type == "local" else self._limits.parallel
+            concurrency = (
+                local_parallel(first, container.settings()) if first.type == "local" else self._limits.parallel
+            )
             gate = Gate(model, concurrency=concurrency, queue=self._limits.queue, timeout=self._limits.queue_timeout)
             self._gates[identity] = gate
         name = route.model or (route.provider if route.provider else model)

@@ -1,6 +1,7 @@
-"""Bounded concurrency per model: a local llama.cpp model decodes one request at a time, so
-requests queue; a full queue is refused at once (429), a request that waited too long gets 503,
-both with a Retry-After estimated from how long recent requests held the model."""
+"""Bounded concurrency per model: a local llama.cpp model decodes up to its `parallel` requests
+together (a remote provider's model takes `Limits.parallel`), so further requests queue; a full
+queue is refused at once (429), a request that waited too long gets 503, both with a Retry-After
+estimated from how long recent requests held the model."""
 
 from __future__ import annotations
 

@@ -149,9 +149,7 @@ def test_a_shared_prefix_is_copied_from_the_slot_holding_it(
     list(busy)
 
 
-def test_prompt_lookup_drafts_keep_greedy_answers_exactly(
-    default_model_path: Path, steps: list[list[Entry]]
-) -> None:
+def test_prompt_lookup_drafts_keep_greedy_answers_exactly(default_model_path: Path, steps: list[list[Entry]]) -> None:
     model = engine(default_model_path, parallel=1)
     passage = (
         "The library opens at nine in the morning and closes at six in the evening. "

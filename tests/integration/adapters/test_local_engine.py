@@ -101,7 +101,9 @@ def test_with_one_slot_a_conversation_is_saved_when_another_takes_it_and_comes_b
     before = len(evaluated)
     ann.chat("What do I like?", max_tokens=4)
     usage = llm.last_usage
-    assert usage.cached_tokens > 30 and prompt_evaluation(evaluated, before) == usage.prompt_tokens - usage.cached_tokens
+    assert (
+        usage.cached_tokens > 30 and prompt_evaluation(evaluated, before) == usage.prompt_tokens - usage.cached_tokens
+    )
     assert sessions.holds(bob.id) and not sessions.holds(ann.id)
     bob.close()
     assert not sessions.holds(bob.id)

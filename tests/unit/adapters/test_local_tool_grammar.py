@@ -171,7 +171,7 @@ def test_the_tool_grammar_setting_reaches_the_local_adapter(value: bool, tmp_pat
     env = {"XDG_CONFIG_HOME": str(tmp_path / "xdg")}
     service = ConfigService(FileConfigStore(tmp_path, env), env, schemas=schemas(), known_models=lambda _: [])
     settings = service.resolve(config_path=config, check_model=False)
-    adapter = builder(settings, {}, lambda _: tmp_path, lambda *_: None, lambda _: None)(
+    adapter = builder(settings, {}, lambda _: tmp_path, lambda _p, _c, slots=1, *, fixed=False: slots, lambda _: None)(
         ProviderProfile(id="local", type="local")
     )
     assert adapter._tool_grammar is value  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ def test_defaults_without_any_configuration(tmp_path: Path) -> None:
     settings = service(tmp_path).resolve()
     assert settings["model"] == "smollm2-135m"
     assert settings["context"] == 4096
+    assert settings["parallel"] is None  # auto: DEFAULT_PARALLEL when memory allows
     assert {s.source for s in settings.explain()} == {"default"}
 
 
@@ -75,6 +76,7 @@ def test_every_documented_env_var_takes_effect(tmp_path: Path) -> None:
         "CHI_LLM_MAX_TOKENS": "77",
         "CHI_LLM_TEMPERATURE": "0.1",
         "CHI_LLM_TOP_P": "0.8",
+        "CHI_LLM_PARALLEL": "2",
         "CHI_LLM_HOME": "/tmp/somewhere",
         "CHI_LLM_PROVIDER_TYPE": "fake",
         "CHI_LLM_PROVIDER_TOKEN_DELAY": "0.5",
@@ -88,6 +90,7 @@ def test_every_documented_env_var_takes_effect(tmp_path: Path) -> None:
         0.8,
         "/tmp/somewhere",
     )
+    assert s["parallel"] == 2 and s.source("parallel") == "env CHI_LLM_PARALLEL"
     assert s["provider"].single() == {"type": "fake", "token_delay": 0.5}  # env text read as the field's type
 
 
@@ -105,6 +108,9 @@ def test_config_env_accepts_a_path(tmp_path: Path) -> None:
         (".chi_llm.json", '{"context": "big"}', "key 'context': must be a whole number"),
         (".chi_llm.json", '{"context": -5}', "key 'context': must be at least"),
         (".chi_llm.yaml", "temperature: 9", "key 'temperature'"),
+        (".chi_llm.json", '{"parallel": 0}', "key 'parallel': must be at least 1"),
+        (".chi_llm.json", '{"parallel": 257}', "key 'parallel': must be at most 256"),
+        (".chi_llm.yaml", "parallel: auto", "key 'parallel': must be a whole number"),
         (".chi_llm.json", '{"model": "no-such-model"}', "unknown model id 'no-such-model'"),
         (".chi_llm.json", "[1, 2]", "top level must be a mapping"),
         (".chi_llm.json", '{"provider": {"type": "warp"}}', "key 'provider': type must be one of"),
@@ -161,7 +167,7 @@ def test_invalid_write_changes_nothing(tmp_path: Path) -> None:
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(
-    key=st.sampled_from(["context", "max_tokens", "temperature", "top_p", "system", "seed"]),
+    key=st.sampled_from(["context", "max_tokens", "temperature", "top_p", "system", "seed", "parallel"]),
     data=st.data(),
 )
 def test_write_then_read_round_trips(tmp_path_factory: pytest.TempPathFactory, key: str, data: st.DataObject) -> None:
@@ -170,6 +176,7 @@ def test_write_then_read_round_trips(tmp_path_factory: pytest.TempPathFactory, k
         "context": st.integers(16, 1 << 20),
         "max_tokens": st.integers(1, 100_000),
         "seed": st.integers(0, 2**31),
+        "parallel": st.integers(1, 256),
         "temperature": st.floats(0, 2, allow_nan=False),
         "top_p": st.floats(0.01, 1, allow_nan=False),
         "system": st.text(min_size=1).filter(str.strip),

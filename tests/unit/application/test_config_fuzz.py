@@ -69,6 +69,7 @@ def test_any_project_file_resolves_or_is_a_config_error(tmp_path: Path, content:
             "CHI_LLM_PROVIDER_TYPE",
             "CHI_LLM_PROVIDER_READ_TIMEOUT",
             "CHI_LLM_MAX_TOKENS",
+            "CHI_LLM_PARALLEL",
             "CHI_LLM_HOME",
         ]
     ),

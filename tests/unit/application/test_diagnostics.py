@@ -160,6 +160,20 @@ def test_fit_is_judged_at_the_configured_context() -> None:
     assert tight.status == "warn" and "recommend" in (tight.fix or "")
 
 
+def test_the_current_model_reports_the_requests_it_decodes_together() -> None:
+    small = FixedSystemProbe(  # ~118 MiB beside the default model: 10 KV caches of 512 tokens, 1 of 4096
+        Hardware(total_ram=2 * GIB, available_ram=GIB * 7 // 10, physical_cores=2, logical_cores=2)
+    )
+    auto = report({"CHI_LLM_CONTEXT": "512"}, probe=small).find("models.current")
+    assert auto.status in ("ok", "warn") and auto.value["parallel"] == 4  # the default, room for more
+    assert report({"CHI_LLM_CONTEXT": "4096"}, probe=small).find("models.current").value["parallel"] == 1
+    fixed = report({"CHI_LLM_CONTEXT": "512", "CHI_LLM_PARALLEL": "8"}, probe=small).find("models.current")
+    assert fixed.value["parallel"] == 8 and "parallel" not in (fixed.fix or "")
+    short = report({"CHI_LLM_CONTEXT": "4096", "CHI_LLM_PARALLEL": "4"}, probe=small).find("models.current")
+    assert short.status == "warn" and short.value["parallel"] == 4
+    assert "chi-llm config set parallel 1" in (short.fix or "")
+
+
 def test_a_gpu_the_build_cannot_use_gets_the_reinstall_command() -> None:
     gpu = Gpu(kind="nvidia", name="RTX 4090", vram_total=24 * GIB, vram_free=20 * GIB)
     machine = Hardware(total_ram=64 * GIB, available_ram=60 * GIB, physical_cores=8, logical_cores=16, gpus=(gpu,))

@@ -7,8 +7,10 @@ import io
 import json
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -105,3 +107,29 @@ def test_answers_are_written_whole_from_many_threads() -> None:
         thread.join()
     bridge.wait()
     assert sorted(m["id"] for m in lines_of(output)) == list(range(50))
+
+
+def test_generations_run_at_once_each_cancellable_alone(monkeypatch: pytest.MonkeyPatch, isolated: Path) -> None:
+    """Two `generate/start` requests stream side by side (each on its own lane place, so a local
+    model can decode them together); cancelling one leaves the other to finish."""
+    words = " ".join(f"w{i}" for i in range(60))
+    provider = {"type": "fake", "token_delay": 0.02, "replies": [words]}
+    monkeypatch.setenv("CHI_LLM_CONFIG", json.dumps({"provider": provider}))
+    output = io.StringIO()
+    bridge = Bridge(output)
+    bridge.handle_line(request(1, "generate/start", prompt="first"))
+    bridge.handle_line(request(2, "generate/start", prompt="second"))
+
+    def streaming(rid: int) -> bool:
+        return any(m.get("method") == "generate/delta" and m["params"]["id"] == rid for m in lines_of(output))
+
+    deadline = time.monotonic() + 10
+    while not (streaming(1) and streaming(2)) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert streaming(1) and streaming(2)
+    assert not [m for m in lines_of(output) if "id" in m]  # both were in flight at once: neither answered yet
+    bridge.handle_line(request(None, "$/cancelRequest", id=1))
+    bridge.wait()
+    answers = {m["id"]: m for m in lines_of(output) if "id" in m}
+    assert answers[1]["error"]["code"] == -32800 or answers[1]["result"] == {"cancelled": True}
+    assert answers[2]["result"]["text"] == words and answers[2]["result"]["finish_reason"] == "stop"

@@ -67,3 +67,9 @@ def test_the_cpu_load_line_says_how_busy_other_processes_keep_it() -> None:
     shown = json.loads(run("diagnostics", "--json").stdout)
     load = next(c for c in shown["checks"] if c["id"] == "system.cpu_load")
     assert load["status"] in ("ok", "warn") and load["value"]["cores"] >= 1
+
+
+def test_the_current_model_line_says_how_many_requests_decode_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHI_LLM_PARALLEL", "3")
+    line = next(line for line in run("diagnostics").stdout.splitlines() if "Current model" in line)
+    assert "3 requests at once" in line

@@ -123,4 +123,4 @@ class NativeContext:
         if self._batch is not None:
             self._llama.llama_batch_free(self._batch)
             self._batch = None
-        self._ctx.close()
+        self._ctx.close()  # type: ignore[no-untyped-call]

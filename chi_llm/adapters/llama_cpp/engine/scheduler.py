@@ -20,7 +20,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from chi_llm.adapters.llama_cpp.engine.lookup import Drafts
@@ -241,21 +241,32 @@ class Scheduler:
             if active.request.cancelled.is_set():
                 self._end(active, "cancelled")
 
-    def _step(self) -> None:
+    def _batch(self) -> tuple[list[Entry], list[tuple[Active, list[int]]], Active | None]:
+        """This step's entries; each sequence's logits rows; the sequence reading its prompt, if any."""
         entries: list[Entry] = []
-        reading: list[tuple[Active, int]] = []  # (sequence, prompt tokens evaluated this step)
+        rows: list[tuple[Active, list[int]]] = []
+        reading: Active | None = None
         for active in self._active:
             pos = len(active.slot.tokens)
             if active.last is not None:
                 active.draft = active.drafts.guess(active.last, room=self._room(active)) if active.drafts else []
-                for offset, token in enumerate([active.last, *active.draft]):
-                    entries.append(Entry(active.slot.seq, token, pos + offset, True))
-            elif active.pending and not reading:
+                start = len(entries)
+                entries.extend(
+                    Entry(active.slot.seq, t, pos + i, True) for i, t in enumerate([active.last, *active.draft])
+                )
+                rows.append((active, list(range(start, len(entries)))))
+            elif active.pending and reading is None:
+                reading = active
                 chunk = active.pending[:PREFILL_CHUNK]
                 final = len(chunk) == len(active.pending)
-                for offset, token in enumerate(chunk):
-                    entries.append(Entry(active.slot.seq, token, pos + offset, final and offset == len(chunk) - 1))
-                reading.append((active, len(chunk)))
+                entries.extend(Entry(active.slot.seq, t, pos + i, False) for i, t in enumerate(chunk))
+                if final:
+                    entries[-1] = replace(entries[-1], logits=True)
+                    rows.append((active, [len(entries) - 1]))
+        return entries, rows, reading
+
+    def _step(self) -> None:
+        entries, rows, reading = self._batch()
         self.native.set_threads(self.control.threads)  # the count the controller chose after the last step
         started = time.perf_counter()
         try:
@@ -265,31 +276,13 @@ class Scheduler:
                 self._end(active, "error", exc)
             return
         now = time.perf_counter()
-        self._pace(now - started, entries, reading)
-        row = 0
-        for active, count in reading:
-            active.slot.tokens.extend(active.pending[:count])
-            del active.pending[:count]
-        for active in list(self._active):
-            if any(a is active for a, _ in reading):
-                if not active.pending:
-                    row = self._row_of(entries, active)
-                    self._sampled(active, [row], now)
-                continue
-            if active.last is None:
-                continue
-            rows = self._rows_of(entries, active)
-            self._sampled(active, rows, now)
-
-    @staticmethod
-    def _row_of(entries: list[Entry], active: Active) -> int:
-        seq = active.slot.seq
-        return max(i for i, e in enumerate(entries) if e.seq == seq and e.logits)
-
-    @staticmethod
-    def _rows_of(entries: list[Entry], active: Active) -> list[int]:
-        seq = active.slot.seq
-        return [i for i, e in enumerate(entries) if e.seq == seq]
+        self._pace(now - started, len(entries), reading is not None)
+        if reading is not None:
+            count = min(PREFILL_CHUNK, len(reading.pending))
+            reading.slot.tokens.extend(reading.pending[:count])
+            del reading.pending[:count]
+        for active, its_rows in rows:
+            self._sampled(active, its_rows, now)
 
     def _room(self, active: Active) -> int:
         """Draft tokens this sequence may add: within its limit and its context."""
@@ -300,40 +293,41 @@ class Scheduler:
     def _sampled(self, active: Active, rows: list[int], now: float) -> None:
         """Sample at `rows` (the last token's, then each draft's): keep drafts while the sample
         equals them. Cells of rejected drafts are freed."""
-        from llama_cpp import llama_vocab_is_eog as is_eog
-
         if active.last is not None:
             active.slot.tokens.append(active.last)
+        if active.first is None:
+            active.first = now - active.started
         accepted = 0
         for index, row in enumerate(rows):
-            token = active.sampler.sample(self.native.ctx, row)
-            if active.first is None:
-                active.first = now - active.started
-            if index > 0:
+            if index > 0:  # the draft token at this row was right: its cells are kept
                 accepted += 1
                 active.slot.tokens.append(active.draft[index - 1])
-            if is_eog(self.vocab, token):
+            token = active.sampler.sample(self.native.ctx, row)
+            ending = self._take(active, token)
+            if ending is not None:
                 self._fix_cells(active)
-                self._end(active, "stop")
-                return
-            active.produced += 1
-            if active.drafts is not None:
-                active.drafts.add(token)
-            if not active.request.on_token(token):
-                self._fix_cells(active)
-                self._end(active, "stop")
-                return
-            if active.produced >= active.request.limit:
-                self._fix_cells(active)
-                self._end(active, "length")
+                self._end(active, ending)
                 return
             if index < len(active.draft) and active.draft[index] == token:
-                continue  # the draft guessed right: its row holds the next logits
+                continue  # guessed right: the draft's row holds the next logits
             active.last = token
             break
         if active.drafts is not None and active.draft:
             active.drafts.judge(len(active.draft), accepted)
         self._fix_cells(active)
+
+    def _take(self, active: Active, token: int) -> Ending | None:
+        """A sampled token: how the answer ends with it, or None when it goes on."""
+        from llama_cpp import llama_vocab_is_eog
+
+        if llama_vocab_is_eog(self.vocab, token):
+            return "stop"
+        active.produced += 1
+        if active.drafts is not None:
+            active.drafts.add(token)
+        if not active.request.on_token(token):
+            return "stop"
+        return "length" if active.produced >= active.request.limit else None
 
     def _fix_cells(self, active: Active) -> None:
         """Free cells evaluated for drafts that were not kept."""
@@ -341,11 +335,10 @@ class Scheduler:
             self.native.drop(active.slot.seq, len(active.slot.tokens))
             active.draft = []
 
-    def _pace(self, seconds: float, entries: list[Entry], reading: list[tuple[Active, int]]) -> None:
-        """Hand a decode-only step's time to the thread controller; apply its choice."""
+    def _pace(self, seconds: float, shape: int, reading: bool) -> None:
+        """Hand a decode-only step's time to the thread controller (applied at the next step)."""
         if reading:
             return
-        shape = len(entries)
         threads = self.control.observe(seconds, shape)
         if threads != self.native.threads:
             self._changes += 1
@@ -354,9 +347,6 @@ class Scheduler:
         self._active.remove(active)
         active.slot.busy = False
         active.sampler.close()
-        if ending in ("cancelled", "error") and active.pending:
-            # Cells of a prompt read halfway are fine to keep; the token list says which.
-            pass
         use = ThreadUse(used=self.native.threads, most=self.control.most, changes=self._changes - active.changes)
         total = time.perf_counter() - active.started
         try:
