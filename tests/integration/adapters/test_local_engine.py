@@ -78,14 +78,18 @@ def test_a_conversation_keeps_its_cache_across_another(zero_config: None, evalua
     assert [m["role"] for m in ann.history] == ["user", "assistant", "user", "assistant"]
 
 
-def test_without_sessions_the_history_is_evaluated_again(zero_config: None, evaluated: list[tuple[int, int]]) -> None:
+def test_without_sessions_a_history_sent_again_is_found_in_a_slot(
+    zero_config: None, evaluated: list[tuple[int, int]]
+) -> None:
     llm = MicroLLM(temperature=0.0)
     first = [{"role": "user", "content": "Hello, my name is Ann and I like long walks by the sea."}]
     first.append({"role": "assistant", "content": llm.chat(first[0]["content"], max_tokens=16)})
     llm.chat("Hi there, I am Bob. I collect old maps of far away islands.", max_tokens=16)
     before = len(evaluated)
     llm.chat("What do I like?", history=first, max_tokens=4)
-    assert prompt_evaluation(evaluated, before) > 30  # the contrast the sessions test relies on
+    usage = llm.last_usage
+    assert usage.cached_tokens > 30  # Bob's turn went to another slot; Ann's history was still cached
+    assert prompt_evaluation(evaluated, before) == usage.prompt_tokens - usage.cached_tokens
 
 
 def test_with_one_slot_a_conversation_is_saved_when_another_takes_it_and_comes_back(

@@ -64,12 +64,15 @@ def place(
     idle = [s for s in slots if not s.busy]
     if not idle:
         return None
+
     # Prefer a slot no other conversation owns (theirs would have to be saved), then the one
-    # sharing most of the prompt, then the least recently used.
-    target = max(
-        idle,
-        key=lambda s: (s.owner in (None, session), usable(common(s.tokens, prompt), prompt), -s.used),
-    )
+    # sharing most of the prompt (when that saves more than a copy costs), then an empty one,
+    # then the least recently used.
+    def worth(slot: Slot) -> int:
+        shared = usable(common(slot.tokens, prompt), prompt)
+        return shared if shared >= COPY_MIN else 0
+
+    target = max(idle, key=lambda s: (s.owner in (None, session), worth(s), not s.tokens, -s.used))
     evict = target.owner if target.owner != session else None
     if saved is not None:
         return Placement(target, usable(common(saved, prompt), prompt), evict=evict, restore=True)
