@@ -91,6 +91,14 @@ def model_path() -> Path:
 
 
 @cache
+def model_name() -> str:
+    """The default model's name in chi-llm serve (llama-server answers with its one model whatever is asked)."""
+    from chi_llm import MicroLLM
+
+    return MicroLLM().model or "default"
+
+
+@cache
 def tokenizer() -> Any:
     """The default model's vocabulary alone: counts the tokens of streamed text (bench_core.counted)."""
     from llama_cpp import Llama
@@ -196,6 +204,31 @@ def llama_server(args: argparse.Namespace) -> Path | None:
     return binary if binary.is_file() else None
 
 
+def serve_rounds(
+    urls: dict[str, str], args: argparse.Namespace
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Per server: aggregate tok/s of each round's `clients` streams at once, and every TTFT."""
+    n = args.clients
+
+    def clients(url: str, tag: str) -> tuple[list[tuple[int, float, float]], float]:
+        asks = [[{"role": "user", "content": f"[{tag} {i}] {PROMPTS[i % len(PROMPTS)]}"}] for i in range(n)]
+        start = time.perf_counter()
+        with ThreadPoolExecutor(n) as pool:
+            answers = list(pool.map(lambda m: timed_stream(url, model_name(), args.tokens, m), asks))
+        return answers, time.perf_counter() - start
+
+    for url in urls.values():
+        clients(url, "warm")
+    rate: dict[str, list[float]] = {name: [] for name in urls}
+    ttfts: dict[str, list[float]] = {name: [] for name in urls}
+    for r in range(args.rounds):
+        for name in urls if r % 2 == 0 else reversed(urls):
+            answers, wall = clients(urls[name], f"r{r} {name}")
+            rate[name].append(sum(a[0] for a in answers) / wall)
+            ttfts[name].extend(a[1] for a in answers)
+    return rate, ttfts
+
+
 def against_llama_server(args: argparse.Namespace) -> None:
     from chi_llm.adapters.llama_cpp.load_defaults import physical_cores
     from chi_llm.domain.settings import KEYS
@@ -207,44 +240,18 @@ def against_llama_server(args: argparse.Namespace) -> None:
         return
     n, threads = args.clients, str(physical_cores())
     config = {"context": CONTEXT, **({"parallel": args.parallel} if "parallel" in KEYS else {})}
-    folder = Path(tempfile.mkdtemp())
-    (folder / "serve.json").write_text(json.dumps(config), encoding="utf-8")
     chi_port, llama_port = free_port(), free_port()
-    chi_cmd = [
-        sys.executable,
-        "-m",
-        "chi_llm",
-        "serve",
-        "--port",
-        str(chi_port),
-        "--config",
-        str(folder / "serve.json"),
-    ]
     llama_cmd = [str(binary), "-m", str(model_path()), "-np", str(n), "-c", str(CONTEXT * n), "-t", threads]
     llama_cmd += ["-tb", threads, "--host", "127.0.0.1", "--port", str(llama_port)]
     print(f"  chi-llm serve with {config}; {' '.join(llama_cmd[1:])}")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    with started(chi_cmd, chi_port, env) as chi_url, started(llama_cmd, llama_port, env) as llama_url:
-        servers = {"chi-llm serve": (chi_url, "smollm2-135m"), "llama-server": (llama_url, "smollm2")}
-
-        def clients(name: str, tag: str) -> tuple[list[tuple[int, float, float]], float]:
-            url, model = servers[name]
-            asks = [[{"role": "user", "content": f"[{tag} {i}] {PROMPTS[i % len(PROMPTS)]}"}] for i in range(n)]
-            start = time.perf_counter()
-            with ThreadPoolExecutor(n) as pool:
-                answers = list(pool.map(lambda m: timed_stream(url, model, args.tokens, m), asks))
-            return answers, time.perf_counter() - start
-
-        for name in servers:
-            clients(name, "warm")
-        rate: dict[str, list[float]] = {name: [] for name in servers}
-        ttfts: dict[str, list[float]] = {name: [] for name in servers}
-        for r in range(args.rounds):
-            for name in servers if r % 2 == 0 else reversed(servers):
-                answers, wall = clients(name, f"r{r} {name}")
-                rate[name].append(sum(a[0] for a in answers) / wall)
-                ttfts[name].extend(a[1] for a in answers)
-    for name in servers:
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Path(folder) / "serve.json"
+        settings.write_text(json.dumps(config), encoding="utf-8")
+        chi_cmd = [sys.executable, "-m", "chi_llm", "serve", "--port", str(chi_port), "--config", str(settings)]
+        with started(chi_cmd, chi_port, env) as chi_url, started(llama_cmd, llama_port, env) as llama_url:
+            rate, ttfts = serve_rounds({"chi-llm serve": chi_url, "llama-server": llama_url}, args)
+    for name in rate:
         print(
             f"  {name:14} aggregate {statistics.median(rate[name]):6.1f} tok/s, TTFT p50 "
             f"{percentile(ttfts[name], 0.5) * 1000:7.1f} ms, p95 {percentile(ttfts[name], 0.95) * 1000:7.1f} ms"
