@@ -61,7 +61,8 @@ def raw_stream(llm: Any, prompt: str, max_tokens: int) -> tuple[float, float]:
     started = time.perf_counter()
     first = last = 0.0
     pieces: list[str] = []
-    for chunk in llm.create_chat_completion(messages=[{"role": "user", "content": prompt}], stream=True, **RAW):
+    messages = [{"role": "user", "content": prompt}]
+    for chunk in llm.create_chat_completion(messages=messages, stream=True, max_tokens=max_tokens, **RAW):
         text = chunk["choices"][0]["delta"].get("content")
         if text:
             last = time.perf_counter()
@@ -83,7 +84,7 @@ def ours_stream(llm: Any, tokenizer: Any, prompt: str, max_tokens: int) -> tuple
 
 def raw_whole(llm: Any, prompt: str, max_tokens: int) -> float:
     started = time.perf_counter()
-    llm.create_chat_completion(messages=[{"role": "user", "content": prompt}], **RAW)
+    llm.create_chat_completion(messages=[{"role": "user", "content": prompt}], max_tokens=max_tokens, **RAW)
     return time.perf_counter() - started
 
 
@@ -219,18 +220,9 @@ def summary(values: list[float]) -> str:
     return f"{statistics.median(values):.3f} (min {min(values):.3f}, max {max(values):.3f})"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--reps", type=int, default=10)
-    parser.add_argument("--max-tokens", type=int, default=200)
-    parser.add_argument("--cold-only", action="store_true", help="only the start-up rows")
-    parser.add_argument("--versus", type=Path, help="another checkout whose start-up rows run beside these")
-    args = parser.parse_args()
-    RAW.update(max_tokens=args.max_tokens)
-    if args.cold_only:
-        cold_rows(args.reps, args.versus)
-        return
-
+def paired_sides(context: int) -> tuple[dict[str, Any], Path, int]:
+    """Raw llama-cpp-python and MicroLLM on the default model, equally warm, with the same context
+    and threads: ({raw,ours}_{stream,whole}: (prompt, max_tokens) -> result, model path, threads)."""
     from llama_cpp import Llama
 
     from chi_llm import MicroLLM
@@ -238,13 +230,13 @@ def main() -> None:
     from chi_llm.adapters.llama_cpp.load_defaults import physical_cores
     from chi_llm.adapters.worker import run_sync
 
-    ours = MicroLLM(temperature=0.0, context=CONTEXT).load()
+    ours = MicroLLM(temperature=0.0, context=context).load()
     backend = ours.backend
     assert isinstance(backend, LlamaCppGenerator)
     path = Path(backend.load().params.path)
     threads = physical_cores()
     raw = Llama(
-        model_path=str(path), n_ctx=CONTEXT, n_threads=threads, n_threads_batch=threads, n_gpu_layers=0, verbose=False
+        model_path=str(path), n_ctx=context, n_threads=threads, n_threads_batch=threads, n_gpu_layers=0, verbose=False
     )
     # llama.cpp's CPU thread pools belong to the calling thread, and an idle pool still spins a
     # while: two decoding threads slow each other down. So raw runs on the thread that decodes
@@ -262,6 +254,20 @@ def main() -> None:
     }
     for name in run:  # equally warm: each side has loaded, evaluated and decoded before
         run[name](f"[warm {name}] {PROMPT}", 16)
+    return run, path, threads
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reps", type=int, default=10)
+    parser.add_argument("--max-tokens", type=int, default=200)
+    parser.add_argument("--cold-only", action="store_true", help="only the start-up rows")
+    parser.add_argument("--versus", type=Path, help="another checkout whose start-up rows run beside these")
+    args = parser.parse_args()
+    if args.cold_only:
+        cold_rows(args.reps, args.versus)
+        return
+    run, path, threads = paired_sides(CONTEXT)
     kept, dropped = rounds(args.reps, args.max_tokens, run)
     if not kept:
         raise SystemExit(f"every one of {args.reps} rounds ran under CPU pressure from elsewhere; run it again")

@@ -68,11 +68,14 @@ def started(command: list[str], port: int, env: dict[str, str]) -> Iterator[str]
         process.wait(timeout=60)
 
 
-def timed_stream(url: str, model: str, max_tokens: int) -> tuple[int, float, float]:
-    """(completion tokens, seconds to the first token, seconds in all) for one streamed answer."""
+def timed_stream(
+    url: str, model: str, max_tokens: int, messages: list[dict[str, str]] | None = None
+) -> tuple[int, float, float]:
+    """(completion tokens, seconds to the first token, seconds in all) for one streamed answer
+    (of `messages`, by default PROMPT)."""
     body = {
         "model": model,
-        "messages": PROMPT,
+        "messages": messages or PROMPT,
         "max_tokens": max_tokens,
         "temperature": 0,
         "seed": 1,
