@@ -228,7 +228,6 @@ def paired_sides(context: int) -> tuple[dict[str, Any], Path, int]:
     from chi_llm import MicroLLM
     from chi_llm.adapters.llama_cpp import LlamaCppGenerator
     from chi_llm.adapters.llama_cpp.load_defaults import physical_cores
-    from chi_llm.adapters.worker import run_sync
 
     ours = MicroLLM(temperature=0.0, context=context).load()
     backend = ours.backend
@@ -240,11 +239,11 @@ def paired_sides(context: int) -> tuple[dict[str, Any], Path, int]:
     )
     # llama.cpp's CPU thread pools belong to the calling thread, and an idle pool still spins a
     # while: two decoding threads slow each other down. So raw runs on the thread that decodes
-    # for MicroLLM (called there directly, timed there), and both sides share one pool.
-    decode_thread = backend.worker(backend.load().params)
+    # for MicroLLM (its scheduler's, between steps; timed there), and both sides share one pool.
+    scheduler = backend.load().scheduler
 
     def on_decode_thread(call: Any) -> Any:
-        return next(iter(run_sync(decode_thread, lambda job: job.emit(call()))))
+        return scheduler.call(call)
 
     run = {
         "raw_stream": lambda p, m: on_decode_thread(lambda: raw_stream(raw, p, m)),
