@@ -22,6 +22,8 @@ PROMPTS = [
     "Explain how a bicycle works.",
     "List five fruits and describe each one.",
     "Tell me a story about a dragon who learns to read. " * 12,  # over one prefill chunk
+    "What is the capital of a small country? Answer in one sentence.",
+    "Describe a sunrise over the mountains. " * 20,  # two chunks and more
 ]
 
 

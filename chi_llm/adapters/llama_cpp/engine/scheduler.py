@@ -1,13 +1,12 @@
 """The decode thread of one loaded model: continuous batching over its slots.
 
 Each step is one llama_decode carrying one token per generating sequence (its last sampled one,
-plus prompt-lookup drafts when it has some) and the next prompt chunk (PREFILL_CHUNK tokens) of
-one sequence still reading its prompt. Requests join at the next step and leave when they end,
+plus prompt-lookup drafts when it has some) and PREFILL_CHUNK tokens of prompts still to read
+(see `_readers`). Requests join at the next step and leave when they end,
 so a long prompt never stalls the others for more than a chunk, and a request waits only for a
 free slot, not for whole answers. With one KV stream per sequence a sequence's logits, and so its
-greedy answer, are the same alone or batched (a test on the real model), provided one step reads
-one sequence's prompt: with several prompts of unequal length in one batch llama.cpp splits it
-into equal-length micro-batches, and the answers measured differed.
+greedy answer, are the same alone or batched (a test on the real model), provided a prompt read
+in pieces is read alone (see `_readers`).
 
 Work that needs the context between steps (a session's export, label scoring) runs through
 `call`, on this thread.
@@ -241,29 +240,45 @@ class Scheduler:
             if active.request.cancelled.is_set():
                 self._end(active, "cancelled")
 
-    def _batch(self) -> tuple[list[Entry], list[tuple[Active, list[int]]], Active | None]:
-        """This step's entries; each sequence's logits rows; the sequence reading its prompt, if any."""
+    def _batch(self) -> tuple[list[Entry], list[tuple[Active, list[int]]], list[Active]]:
+        """This step's entries; each sequence's logits rows; the sequences reading their prompt."""
         entries: list[Entry] = []
         rows: list[tuple[Active, list[int]]] = []
-        reading: Active | None = None
         for active in self._active:
-            pos = len(active.slot.tokens)
             if active.last is not None:
+                pos = len(active.slot.tokens)
                 active.draft = active.drafts.guess(active.last, room=self._room(active)) if active.drafts else []
                 start = len(entries)
-                entries.extend(
-                    Entry(active.slot.seq, t, pos + i, True) for i, t in enumerate([active.last, *active.draft])
-                )
+                tokens = [active.last, *active.draft]
+                entries.extend(Entry(active.slot.seq, t, pos + i, True) for i, t in enumerate(tokens))
                 rows.append((active, list(range(start, len(entries)))))
-            elif active.pending and reading is None:
-                reading = active
-                chunk = active.pending[:PREFILL_CHUNK]
-                final = len(chunk) == len(active.pending)
-                entries.extend(Entry(active.slot.seq, t, pos + i, False) for i, t in enumerate(chunk))
-                if final:
-                    entries[-1] = replace(entries[-1], logits=True)
-                    rows.append((active, [len(entries) - 1]))
+        reading = self._readers()
+        for active in reading:
+            pos = len(active.slot.tokens)
+            chunk = active.pending[:PREFILL_CHUNK]
+            entries.extend(Entry(active.slot.seq, t, pos + i, False) for i, t in enumerate(chunk))
+            if len(chunk) == len(active.pending):  # its prompt's last token: its logits are sampled
+                entries[-1] = replace(entries[-1], logits=True)
+                rows.append((active, [len(entries) - 1]))
         return entries, rows, reading
+
+    def _readers(self) -> list[Active]:
+        """Whose prompt is read this step: the first waiting one's next chunk, alone when its prompt
+        goes on after it; else with the whole rest of other prompts, within PREFILL_CHUNK tokens.
+        (A batch holding several prompts with one of them cut measured different greedy answers;
+        prompts read whole, side by side, did not.)"""
+        pending = [a for a in self._active if a.last is None and a.pending]
+        if not pending:
+            return []
+        first = pending[0]
+        if len(first.pending) > PREFILL_CHUNK:
+            return [first]
+        reading, room = [first], PREFILL_CHUNK - len(first.pending)
+        for active in pending[1:]:
+            if len(active.pending) <= room:
+                reading.append(active)
+                room -= len(active.pending)
+        return reading
 
     def _step(self) -> None:
         entries, rows, reading = self._batch()
@@ -276,11 +291,11 @@ class Scheduler:
                 self._end(active, "error", exc)
             return
         now = time.perf_counter()
-        self._pace(now - started, len(entries), reading is not None)
-        if reading is not None:
-            count = min(PREFILL_CHUNK, len(reading.pending))
-            reading.slot.tokens.extend(reading.pending[:count])
-            del reading.pending[:count]
+        self._pace(now - started, len(entries), bool(reading))
+        for active in reading:
+            count = min(PREFILL_CHUNK, len(active.pending))
+            active.slot.tokens.extend(active.pending[:count])
+            del active.pending[:count]
         for active, its_rows in rows:
             self._sampled(active, its_rows, now)
 

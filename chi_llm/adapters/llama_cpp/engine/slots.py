@@ -35,8 +35,14 @@ def common(a: Sequence[int], b: Sequence[int]) -> int:
 
 
 def usable(shared: int, prompt: Sequence[int]) -> int:
-    """Cells to keep: the shared prefix, short of the prompt's last token (decoded again for its logits)."""
-    return min(shared, max(len(prompt) - 1, 0))
+    """Cells to keep: the shared prefix, short of the prompt's last token (decoded again for its
+    logits); none below COPY_MIN. Cells evaluated for another prompt hold very slightly different
+    numbers than a fresh evaluation gives (measured: the logits differ in the last bits), so a
+    reused prefix may change a greedy answer, as in llama.cpp's server; reusing only prefixes that
+    save real work (a conversation, a long system prompt) keeps answers to prompts that merely
+    share a chat template's header the same as on an empty cache."""
+    keep = min(shared, max(len(prompt) - 1, 0))
+    return keep if keep >= COPY_MIN else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +74,10 @@ def place(
     # Prefer a slot no other conversation owns (theirs would have to be saved), then the one
     # sharing most of the prompt (when that saves more than a copy costs), then an empty one,
     # then the least recently used.
-    def worth(slot: Slot) -> int:
-        shared = usable(common(slot.tokens, prompt), prompt)
-        return shared if shared >= COPY_MIN else 0
-
-    target = max(idle, key=lambda s: (s.owner in (None, session), worth(s), not s.tokens, -s.used))
+    target = max(
+        idle,
+        key=lambda s: (s.owner in (None, session), usable(common(s.tokens, prompt), prompt), not s.tokens, -s.used),
+    )
     evict = target.owner if target.owner != session else None
     if saved is not None:
         return Placement(target, usable(common(saved, prompt), prompt), evict=evict, restore=True)
