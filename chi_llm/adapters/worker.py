@@ -10,11 +10,10 @@ leaves the queue at once (or stops after the current step).
 from __future__ import annotations
 
 import asyncio
-import os
 import queue
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Hashable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,42 +94,9 @@ class ModelWorker:
                 return
 
 
-_workers: dict[Hashable, ModelWorker] = {}
-_workers_lock = threading.Lock()
-
-
-def _after_fork_in_child() -> None:
-    """A forked child has none of its parent's threads: its workers start afresh on first use
-    (a job handed to a worker whose thread did not survive the fork would wait forever)."""
-    global _workers_lock
-    _workers.clear()
-    _workers_lock = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-def worker_for(key: Hashable, name: str) -> ModelWorker:
-    """The worker of one loaded model (created on first use)."""
-    with _workers_lock:
-        worker = _workers.get(key)
-        if worker is None:
-            worker = _workers[key] = ModelWorker(name)
-        return worker
-
-
 def one_off(name: str) -> ModelWorker:
     """A thread for one job (a local generation waiting on its model's scheduler), ending with it."""
     return ModelWorker(name, once=True)
-
-
-def stop_all(timeout: float = 5.0) -> None:
-    with _workers_lock:
-        workers = list(_workers.values())
-        _workers.clear()
-    for worker in workers:
-        worker.stop(timeout)
 
 
 def received(item: object) -> object:

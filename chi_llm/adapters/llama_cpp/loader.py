@@ -17,7 +17,6 @@ from chi_llm.adapters.llama_cpp.engine.scheduler import PREFILL_CHUNK, Scheduler
 from chi_llm.adapters.llama_cpp.sessions import KvSessions
 from chi_llm.adapters.llama_cpp.thread_control import ThreadControl
 from chi_llm.adapters.models.gguf import read_metadata, trained_context
-from chi_llm.adapters.worker import stop_all
 from chi_llm.domain.errors import BackendUnavailable, InsufficientResources, ModelCorrupt
 
 log = logging.getLogger("chi_llm")
@@ -172,7 +171,6 @@ def loaded_models() -> list[LoadedModel]:
 
 def unload_all() -> None:
     """Stop the decode threads, then close and drop every cached model."""
-    stop_all()
     with _cache_lock:
         for loaded in _cache.values():
             loaded.scheduler.stop()

@@ -171,18 +171,18 @@ def test_a_long_prompt_error_comes_from_the_call(default_model_path: Path) -> No
         engine.stream(request)
 
 
-# -- the worker's queue, without a model -------------------------------------------------------
-
-
-def test_a_forked_child_gets_its_own_decode_threads() -> None:
+def test_a_forked_child_gets_its_own_decode_thread(default_model_path: Path) -> None:
     code = (
         "import os, sys\n"
-        "from chi_llm.adapters.worker import worker_for, run_sync\n"
-        "def answer(job): job.emit(os.getpid())\n"
-        "assert next(iter(run_sync(worker_for('m', 'm'), answer))) == os.getpid()\n"
+        "from pathlib import Path\n"
+        "from chi_llm.adapters.llama_cpp import LlamaCppGenerator\n"
+        "from chi_llm.domain.generation import GenerationOptions, GenerationRequest\n"
+        f"engine = LlamaCppGenerator(locate=Path, default_model={str(default_model_path)!r}, context=512)\n"
+        "ask = GenerationRequest(prompt='Hello', options=GenerationOptions(max_tokens=3, temperature=0.0))\n"
+        "first = engine.generate(ask).text\n"
         "child = os.fork()\n"
         "if child == 0:\n"
-        "    os._exit(0 if next(iter(run_sync(worker_for('m', 'm'), answer))) == os.getpid() else 3)\n"
+        "    os._exit(0 if engine.generate(ask).text == first else 3)\n"
         "_, status = os.waitpid(child, 0)\n"
         "sys.exit(os.waitstatus_to_exitcode(status))\n"
     )

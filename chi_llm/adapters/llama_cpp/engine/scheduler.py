@@ -15,8 +15,10 @@ Work that needs the context between steps (a session's export, label scoring) ru
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -56,6 +58,21 @@ class Active:
     draft: list[int] = field(default_factory=list)  # tokens guessed after `last` this step
 
 
+_schedulers: weakref.WeakSet[Scheduler] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has none of its parent's threads: each scheduler starts afresh on its next
+    request (one handed to a thread that did not survive the fork would wait forever), and the
+    slots the parent's requests held are free."""
+    for scheduler in list(_schedulers):
+        scheduler._reset_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class Scheduler:
     """Continuous batching for one model. `submit` and `call` are safe from any thread."""
 
@@ -85,6 +102,19 @@ class Scheduler:
         self._shape = 0
         self._name = name
         self._thread: threading.Thread | None = None
+        _schedulers.add(self)
+
+    def _reset_after_fork(self) -> None:
+        self._ready = threading.Condition()
+        self._thread = None
+        self._waiting.clear()
+        self._tasks.clear()
+        self._active.clear()
+        for slot in self.slots:
+            if slot.busy:
+                slot.busy = False
+                slot.tokens = []
+                self.native.drop(slot.seq)
 
     # -- from any thread -------------------------------------------------------------------------
 
