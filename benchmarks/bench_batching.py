@@ -49,9 +49,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))  # the sibling benchmarks, run as a script or imported
 
-from bench_core import counted, paired_sides, rounds, summary  # noqa: E402
-from bench_engine import conversations, first_token_seconds  # noqa: E402
-from serve import free_port, started, timed_stream  # noqa: E402
+from bench_core import counted, paired_sides, rounds, summary  # type: ignore[import-not-found]  # noqa: E402
+from bench_engine import conversations, first_token_seconds  # type: ignore[import-not-found]  # noqa: E402
+from serve import free_port, started, timed_stream  # type: ignore[import-not-found]  # noqa: E402
 
 PROMPTS = [
     "Write a short story about a lighthouse keeper and a storm.",
@@ -286,7 +286,7 @@ def prefix(args: argparse.Namespace) -> None:
     llm.generate("[warm] Say hello.", max_tokens=8)
 
     def ttft(question: str, system: str) -> float:
-        return first_token_seconds(lambda: llm.stream(question, system=system, max_tokens=args.tokens))
+        return float(first_token_seconds(lambda: llm.stream(question, system=system, max_tokens=args.tokens)))
 
     system = handbook("warm")
     print(f"  system prompt {counted(tokenizer(), system)} tokens, {args.tokens} tokens per answer")
