@@ -13,7 +13,7 @@ from typing import Any
 from chi_llm.adapters.llama_cpp.chat_format import Formatter, make_formatter, uncompilable
 from chi_llm.adapters.llama_cpp.engine.lookup import DRAFT_MAX
 from chi_llm.adapters.llama_cpp.engine.native import NativeContext
-from chi_llm.adapters.llama_cpp.engine.scheduler import PREFILL_CHUNK, Scheduler
+from chi_llm.adapters.llama_cpp.engine.scheduler import PREFILL_WHOLE, Scheduler
 from chi_llm.adapters.llama_cpp.sessions import KvSessions
 from chi_llm.adapters.llama_cpp.thread_control import ThreadControl
 from chi_llm.adapters.models.gguf import read_metadata, trained_context
@@ -150,7 +150,7 @@ def make_scheduler(llm: Any, params: LoadParams, threads: ThreadControl) -> Sche
         llm._model,
         context=params.context,
         slots=params.slots,
-        batch=PREFILL_CHUNK + params.slots * (1 + DRAFT_MAX),
+        batch=PREFILL_WHOLE + params.slots * (1 + DRAFT_MAX),
         threads=params.threads,
         gpu=params.gpu_layers != 0,
     )

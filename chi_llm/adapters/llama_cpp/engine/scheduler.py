@@ -37,6 +37,7 @@ from chi_llm.domain.generation import ThreadUse
 log = logging.getLogger("chi_llm")
 
 PREFILL_CHUNK = 128  # prompt tokens per step (prompt speed was flat from 128 to 512 here)
+PREFILL_WHOLE = 256  # prompt tokens per step when every prompt in it is read whole (requests arriving together)
 T = TypeVar("T")
 
 
@@ -294,7 +295,7 @@ class Scheduler:
 
     def _readers(self) -> list[Active]:
         """Whose prompt is read this step: the first waiting one's next chunk, alone when its prompt
-        goes on after it; else with the whole rest of other prompts, within PREFILL_CHUNK tokens.
+        goes on after it; else with the whole rest of other prompts, within PREFILL_WHOLE tokens.
         (A batch holding several prompts with one of them cut measured different greedy answers;
         prompts read whole, side by side, did not.)"""
         pending = [a for a in self._active if a.last is None and a.pending]
@@ -303,9 +304,9 @@ class Scheduler:
         first = pending[0]
         if len(first.pending) > PREFILL_CHUNK:
             return [first]
-        reading, room = [first], PREFILL_CHUNK - len(first.pending)
+        reading, room = [first], PREFILL_WHOLE - len(first.pending)
         for active in pending[1:]:
-            if len(active.pending) <= room:
+            if len(active.pending) <= min(room, PREFILL_CHUNK):
                 reading.append(active)
                 room -= len(active.pending)
         return reading
