@@ -16,6 +16,8 @@ conversations  two sessions interleaved turn by turn against one conversation (b
                conversations, 24 tokens a turn): TTFT per turn (goal <= 1.05).
 busy           benchmarks/busy_decode.py in a subprocess: decode rate with one CPU-bound
                neighbour over idle (goal >= 0.45).
+slots          aggregate decode rate with N requests at once on N slots, N = 1, 2, 4, 8: what the
+               default `parallel` (4) was chosen by.
 
 The engine's `parallel` setting (slots decoded together) is passed to the chi_llm side of the
 parts that run several requests at once (concurrent, serve, conversations) when this chi_llm has
@@ -180,6 +182,32 @@ def concurrent(args: argparse.Namespace) -> None:
     goal(f"last TTFT of {n} at once / a lone request's", ttft, "<= 1.5")
 
 
+# -- slots -----------------------------------------------------------------------------------
+SLOT_COUNTS = (1, 2, 4, 8)
+
+
+def slot_counts(args: argparse.Namespace) -> None:
+    """Aggregate decode rate with N requests at once on N slots, N = 1, 2, 4, 8 (what the default
+    `parallel` was chosen by), each model loaded once, the order of N rotating across rounds."""
+    from chi_llm import MicroLLM
+
+    models = {n: MicroLLM(temperature=0.0, context=CONTEXT, **slots(n)).load() for n in SLOT_COUNTS}
+    for llm in models.values():
+        asyncio.run(one_by_one(llm, ["[warm] Say hello."], 8))
+    rates: dict[int, list[float]] = {n: [] for n in SLOT_COUNTS}
+    for r in range(args.rounds):
+        order = SLOT_COUNTS[r % len(SLOT_COUNTS) :] + SLOT_COUNTS[: r % len(SLOT_COUNTS)]
+        for n in order:
+            asks = [f"[r{r} n{n} {i}] {PROMPTS[i % len(PROMPTS)]}" for i in range(n)]
+            done = asyncio.run(together(models[n], asks, args.tokens))
+            spent = max(s.last for s in done) - min(s.first for s in done)
+            rates[n].append(sum(s.tokens - 1 for s in done) / spent)
+    one = statistics.median(rates[1])
+    for n in SLOT_COUNTS:
+        median = statistics.median(rates[n])
+        print(f"  {n} at once on {n} slots: {median:6.1f} tok/s aggregate decode ({median / one:.2f}x one)")
+
+
 # -- alone -----------------------------------------------------------------------------------
 def alone(args: argparse.Namespace) -> None:
     run, _, threads = paired_sides(CONTEXT)
@@ -331,6 +359,7 @@ PARTS: dict[str, Callable[[argparse.Namespace], None]] = {
     "prefix": prefix,
     "conversations": interleaved,
     "busy": busy,
+    "slots": slot_counts,
 }
 
 
