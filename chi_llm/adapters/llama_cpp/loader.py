@@ -13,7 +13,7 @@ from typing import Any
 from chi_llm.adapters.llama_cpp.chat_format import Formatter, make_formatter, uncompilable
 from chi_llm.adapters.llama_cpp.engine.lookup import DRAFT_MAX
 from chi_llm.adapters.llama_cpp.engine.native import NativeContext
-from chi_llm.adapters.llama_cpp.engine.scheduler import PREFILL_WHOLE, Scheduler
+from chi_llm.adapters.llama_cpp.engine.scheduler import GPU_SCALE, PREFILL_WHOLE, Scheduler
 from chi_llm.adapters.llama_cpp.sessions import KvSessions
 from chi_llm.adapters.llama_cpp.thread_control import ThreadControl
 from chi_llm.adapters.models.gguf import read_metadata, trained_context
@@ -146,13 +146,16 @@ def load(params: LoadParams) -> LoadedModel:
 
 def make_scheduler(llm: Any, params: LoadParams, threads: ThreadControl) -> Scheduler:
     """The model's decode context and the scheduler that drives it."""
+    from llama_cpp import llama_supports_gpu_offload
+
+    gpu = params.gpu_layers != 0 and bool(llama_supports_gpu_offload())
     native = NativeContext(
         llm._model,
         context=params.context,
         slots=params.slots,
-        batch=PREFILL_WHOLE + params.slots * (1 + DRAFT_MAX),
+        batch=PREFILL_WHOLE * (GPU_SCALE if gpu else 1) + params.slots * (1 + DRAFT_MAX),
         threads=params.threads,
-        gpu=params.gpu_layers != 0,
+        gpu=gpu,
     )
     return Scheduler(
         native,
@@ -161,6 +164,7 @@ def make_scheduler(llm: Any, params: LoadParams, threads: ThreadControl) -> Sche
         control=threads,
         sessions=KvSessions(),
         name=params.path.stem,
+        gpu=gpu,
     )
 
 

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from chi_llm.adapters.llama_cpp.engine.native import Entry
-from chi_llm.adapters.llama_cpp.engine.scheduler import PREFILL_CHUNK
 from chi_llm.adapters.llama_cpp.engine.slots import common, usable
 from chi_llm.adapters.llama_cpp.loader import LoadedModel
 
@@ -42,8 +41,8 @@ def label_probabilities(
         native = scheduler.native
         keep = usable(common(slot.tokens, context), context)
         native.drop(slot.seq, keep)
-        for at in range(keep, len(context), PREFILL_CHUNK):
-            chunk = context[at : at + PREFILL_CHUNK]
+        for at in range(keep, len(context), scheduler.chunk):
+            chunk = context[at : at + scheduler.chunk]
             last = at + len(chunk) == len(context)
             native.decode([Entry(slot.seq, t, at + i, last and i == len(chunk) - 1) for i, t in enumerate(chunk)])
         slot.tokens = list(context)

@@ -36,8 +36,9 @@ from chi_llm.domain.generation import ThreadUse
 
 log = logging.getLogger("chi_llm")
 
-PREFILL_CHUNK = 128  # prompt tokens per step (prompt speed was flat from 128 to 512 here)
-PREFILL_WHOLE = 256  # prompt tokens per step when every prompt in it is read whole (requests arriving together)
+PREFILL_CHUNK = 128  # prompt tokens per step on a CPU (prompt speed was flat from 128 to 512 here)
+PREFILL_WHOLE = 256  # ... when every prompt in it is read whole (requests arriving together)
+GPU_SCALE = 4  # with layers on a GPU a step of 4x the tokens costs little more: 512 and 1024
 T = TypeVar("T")
 
 
@@ -86,6 +87,7 @@ class Scheduler:
         control: ThreadControl,
         sessions: KvSessions,
         name: str,
+        gpu: bool = False,
     ) -> None:
         self.native = native
         self.vocab = vocab
@@ -103,6 +105,8 @@ class Scheduler:
         self._shape = 0
         self._name = name
         self._thread: threading.Thread | None = None
+        self.chunk = PREFILL_CHUNK * (GPU_SCALE if gpu else 1)
+        self._whole = PREFILL_WHOLE * (GPU_SCALE if gpu else 1)
         _schedulers.add(self)
 
     def _reset_after_fork(self) -> None:
@@ -286,7 +290,7 @@ class Scheduler:
         reading = self._readers()
         for active in reading:
             pos = len(active.slot.tokens)
-            chunk = active.pending[:PREFILL_CHUNK]
+            chunk = active.pending[: self.chunk]
             entries.extend(Entry(active.slot.seq, t, pos + i, False) for i, t in enumerate(chunk))
             if len(chunk) == len(active.pending):  # its prompt's last token: its logits are sampled
                 entries[-1] = replace(entries[-1], logits=True)
@@ -295,18 +299,19 @@ class Scheduler:
 
     def _readers(self) -> list[Active]:
         """Whose prompt is read this step: the first waiting one's next chunk, alone when its prompt
-        goes on after it; else with the whole rest of other prompts, within PREFILL_WHOLE tokens.
+        goes on after it; else with the whole rest of other prompts (each within a chunk), within
+        PREFILL_WHOLE tokens.
         (A batch holding several prompts with one of them cut measured different greedy answers;
         prompts read whole, side by side, did not.)"""
         pending = [a for a in self._active if a.last is None and a.pending]
         if not pending:
             return []
         first = pending[0]
-        if len(first.pending) > PREFILL_CHUNK:
+        if len(first.pending) > self.chunk:
             return [first]
-        reading, room = [first], PREFILL_WHOLE - len(first.pending)
+        reading, room = [first], self._whole - len(first.pending)
         for active in pending[1:]:
-            if len(active.pending) <= min(room, PREFILL_CHUNK):
+            if len(active.pending) <= min(room, self.chunk):
                 reading.append(active)
                 room -= len(active.pending)
         return reading
@@ -324,7 +329,7 @@ class Scheduler:
         now = time.perf_counter()
         self._pace(now - started, len(entries), bool(reading))
         for active in reading:
-            count = min(PREFILL_CHUNK, len(active.pending))
+            count = min(self.chunk, len(active.pending))
             active.slot.tokens.extend(active.pending[:count])
             del active.pending[:count]
         for active, its_rows in rows:
