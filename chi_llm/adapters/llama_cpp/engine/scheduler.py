@@ -54,6 +54,7 @@ class Active:
     first: float | None = None
     drafts: Drafts | None = None
     draft: list[int] = field(default_factory=list)  # tokens guessed after `last` this step
+    error: BaseException | None = None  # what its consumer's callback raised (it ends with "error")
 
 
 class Scheduler:
@@ -168,11 +169,17 @@ class Scheduler:
                         self._finish_waiting(request)
                     self._waiting.clear()
                 return
-            self._admit()
-            self._drop_cancelled()
-            if self._active:
-                self._step()
-            elif self._waiting:
+            stepped = False
+            try:
+                self._admit()
+                self._drop_cancelled()
+                if stepped := bool(self._active):
+                    self._step()
+            except Exception as exc:  # a fault in a step: its requests fail, the thread goes on
+                log.exception("a decode step failed")
+                self._fail_all(exc)
+                continue
+            if not stepped and self._waiting:
                 with self._ready:  # everyone waits on a busy conversation slot: nothing to do yet
                     self._ready.wait(0.05)
 
@@ -340,7 +347,12 @@ class Scheduler:
         active.produced += 1
         if active.drafts is not None:
             active.drafts.add(token)
-        if not active.request.on_token(token):
+        try:
+            go_on = active.request.on_token(token)
+        except Exception as exc:  # the consumer's callback broke: its request fails, not the thread
+            active.error = exc
+            return "error"
+        if not go_on:
             return "stop"
         return "length" if active.produced >= active.request.limit else None
 
@@ -364,12 +376,22 @@ class Scheduler:
         active.sampler.close()
         use = ThreadUse(used=self.native.threads, most=self.control.most, changes=self._changes - active.changes)
         total = time.perf_counter() - active.started
+        error = error or active.error
         try:
             active.request.on_done(
                 Outcome(ending, active.produced, active.cached, active.first, total, threads=use, error=error)
             )
         except Exception:  # a consumer's callback must not take the decode thread down
             log.exception("a request's completion callback failed")
+
+    def _fail_all(self, error: BaseException) -> None:
+        """End every active request with `error`; their cells may be half written, so they are
+        dropped (a conversation's next turn evaluates its history again)."""
+        for active in list(self._active):
+            self.native.drop(active.slot.seq)
+            active.slot.tokens = []
+            active.slot.owner = None
+            self._end(active, "error", error)
 
     def _end_all(self, ending: Ending) -> None:
         for active in list(self._active):

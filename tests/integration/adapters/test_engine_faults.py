@@ -1,0 +1,278 @@
+"""The batching engine under faults, on the real embedded model: floods from threads and asyncio at
+once, cancellations while waiting or mid-prompt, callbacks and grammars that fail, prompts at the
+context's end. Whatever happens to one request, the others are answered and nothing hangs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chi_llm.adapters.llama_cpp import LlamaCppGenerator
+from chi_llm.adapters.llama_cpp.engine.native import NativeContext
+from chi_llm.adapters.llama_cpp.engine.requests import Outcome, Request
+from chi_llm.adapters.llama_cpp.engine.sampling import SamplingPlan
+from chi_llm.adapters.llama_cpp.engine.scheduler import Scheduler
+from chi_llm.domain.errors import GenerationFailed
+from chi_llm.domain.generation import Completion, GenerationOptions, GenerationRequest
+from chi_llm.domain.messages import Message
+from chi_llm.domain.structured import OutputSchema
+from tests.support.bounded import within
+
+GREEDY = SamplingPlan(temperature=0.0, top_k=40, top_p=1.0, min_p=0.0, repeat_penalty=1.0, seed=1)
+
+
+def engine(path: Path, parallel: int, context: int = 1024) -> LlamaCppGenerator:
+    return LlamaCppGenerator(locate=Path, default_model=str(path), context=context, parallel=parallel)
+
+
+def ask(text: str, tokens: int = 8, **options: Any) -> GenerationRequest:
+    return GenerationRequest(
+        messages=(Message(role="user", content=text),),
+        options=GenerationOptions(temperature=0.0, max_tokens=tokens, seed=1, **options),
+    )
+
+
+@pytest.fixture
+def bounded() -> Iterator[None]:
+    """A hang fails the test after 120 s instead of hanging the suite."""
+    with within(120):
+        yield
+
+
+class Direct:
+    """A request handed straight to the scheduler, its outcome kept."""
+
+    def __init__(self, scheduler: Scheduler, prompt: list[int], **kwargs: Any) -> None:
+        self.done = threading.Event()
+        self.outcome: Outcome | None = None
+        self.tokens: list[int] = []
+        kwargs.setdefault("on_token", lambda token: self.tokens.append(token) is None)
+        kwargs.setdefault("plan", GREEDY)
+        kwargs.setdefault("limit", 8)
+        self.request = Request(prompt=prompt, on_done=self._ended, **kwargs)
+        scheduler.submit(self.request)
+
+    def _ended(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+        self.done.set()
+
+    def wait(self) -> Outcome:
+        assert self.done.wait(60), "the request never ended"
+        assert self.outcome is not None
+        return self.outcome
+
+
+def tokens_of(model: LlamaCppGenerator, text: str) -> list[int]:
+    return list(model.load().llm.tokenize(text.encode("utf-8"), add_bos=True, special=False))
+
+
+def test_many_more_requests_than_slots_from_threads_and_asyncio(default_model_path: Path, bounded: None) -> None:
+    model = engine(default_model_path, parallel=2)
+    results: dict[str, Completion] = {}
+    errors: list[BaseException] = []
+
+    def in_thread(index: int) -> None:
+        try:
+            results[f"t{index}"] = model.generate(ask(f"Name a colour number {index}.", tokens=4 + index))
+        except BaseException as exc:
+            errors.append(exc)
+
+    async def in_loop() -> None:
+        answers = await asyncio.gather(
+            *(model.agenerate(ask(f"Name an animal number {i}.", tokens=4 + i)) for i in range(6))
+        )
+        results.update({f"a{i}": answer for i, answer in enumerate(answers)})
+
+    threads = [threading.Thread(target=in_thread, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    asyncio.run(in_loop())
+    for thread in threads:
+        thread.join(60)
+    assert not errors and len(results) == 12
+    for name, answer in results.items():
+        index = int(name[1:])
+        usage = answer.usage
+        assert 1 <= usage.completion_tokens <= 4 + index
+        assert answer.finish_reason in ("stop", "length") and (answer.finish_reason == "stop") == (
+            usage.completion_tokens < 4 + index
+        )
+        assert 0 <= usage.cached_tokens < usage.prompt_tokens
+    assert model.load().scheduler.busy() == 0
+
+
+def test_a_request_cancelled_while_it_waits_for_a_slot_leaves_the_queue(
+    default_model_path: Path, bounded: None
+) -> None:
+    model = engine(default_model_path, parallel=1)
+    scheduler = model.load().scheduler
+
+    async def scenario() -> Completion:
+        first = asyncio.create_task(model.agenerate(ask("Tell me a long story about a dragon.", tokens=60)))
+        while scheduler.busy() < 1:
+            await asyncio.sleep(0.01)
+        waiting = asyncio.create_task(model.agenerate(ask("Say hi", tokens=60)))
+        while scheduler.busy() < 2:
+            await asyncio.sleep(0.01)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        for _ in range(200):  # it leaves the queue within a few steps, while the first decodes
+            if scheduler.busy() == 1:
+                break
+            await asyncio.sleep(0.01)
+        assert scheduler.busy() == 1 and not first.done()
+        return await first
+
+    decoded = model.tokens_decoded
+    answer = asyncio.run(scenario())
+    assert model.tokens_decoded - decoded == answer.usage.completion_tokens  # the cancelled one decoded nothing
+    assert model.generate(ask("Say ok", tokens=3)).usage.completion_tokens >= 1
+
+
+def test_a_request_cancelled_mid_prompt_leaves_its_slot_consistent(
+    default_model_path: Path, bounded: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = engine(default_model_path, parallel=1, context=2048)
+    scheduler = model.load().scheduler
+    long = ask("Summarise this: " + "The quick brown fox jumps over the lazy dog near the river bank. " * 90, 6)
+    scheduler.call(scheduler.clear)
+    fresh = model.generate(long)
+    scheduler.call(scheduler.clear)
+    reads: list[int] = []
+    real = NativeContext.decode
+
+    def spy(self: NativeContext, entries: Any) -> None:
+        reads.append(sum(1 for e in entries if not e.logits))
+        real(self, entries)
+
+    monkeypatch.setattr(NativeContext, "decode", spy)
+
+    async def cancel_after_three_chunks() -> None:
+        task = asyncio.create_task(model.agenerate(long))
+        while len(reads) < 3:
+            await asyncio.sleep(0.001)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(cancel_after_three_chunks())
+    chunks = fresh.usage.prompt_tokens // 128
+    assert chunks >= 8 and 3 <= len(reads) <= 5  # it stopped long before the prompt's end
+    again = model.generate(long)  # the cells read before the cancel are reused, and are right
+    assert again.usage.cached_tokens > 0 and again.text == fresh.text
+
+
+def test_a_token_callback_that_raises_fails_its_request_only(default_model_path: Path, bounded: None) -> None:
+    model = engine(default_model_path, parallel=2)
+    scheduler = model.load().scheduler
+
+    def broken(token: int) -> bool:
+        raise ValueError("the consumer broke")
+
+    failing = Direct(scheduler, tokens_of(model, "Once upon a time, in a small village, there was"), on_token=broken)
+    outcome = failing.wait()
+    assert outcome.ending == "error" and isinstance(outcome.error, ValueError)
+    assert not any(slot.busy for slot in scheduler.slots)
+    assert model.generate(ask("Say hi", tokens=3)).usage.completion_tokens >= 1  # the engine still serves
+
+
+def test_an_error_inside_a_step_fails_the_requests_in_it_and_the_engine_goes_on(
+    default_model_path: Path, bounded: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chi_llm.adapters.llama_cpp.engine.sampling import Sampler
+
+    model = engine(default_model_path, parallel=2)
+    scheduler = model.load().scheduler
+    real = Sampler.sample
+    calls = [0]
+
+    def flaky(self: Sampler, ctx: Any, row: int) -> int:
+        calls[0] += 1
+        if calls[0] == 2:
+            raise RuntimeError("a fault in the engine")
+        return real(self, ctx, row)
+
+    monkeypatch.setattr(Sampler, "sample", flaky)
+    with pytest.raises(GenerationFailed, match="a fault in the engine"):
+        model.generate(ask("Tell me about the moon.", tokens=8))
+    assert not any(slot.busy for slot in scheduler.slots)
+    assert model.generate(ask("Say hi", tokens=3)).usage.completion_tokens >= 1
+
+
+def test_a_grammar_llama_cpp_refuses_fails_that_request_only(default_model_path: Path, bounded: None) -> None:
+    model = engine(default_model_path, parallel=2)
+    scheduler = model.load().scheduler
+    beside = model.stream(ask("Count from one to twenty.", tokens=30))
+    next(beside)
+    plan = replace(GREEDY, grammar="root ::= (")
+    refused = Direct(scheduler, tokens_of(model, "Answer in JSON."), plan=plan)
+    outcome = refused.wait()
+    assert outcome.ending == "error" and isinstance(outcome.error, GenerationFailed) and not refused.tokens
+    assert "".join(c.text for c in beside)  # the other request goes on to its end
+    assert not any(slot.busy for slot in scheduler.slots)
+
+
+def test_a_prompt_that_fills_the_context_and_one_that_reaches_its_end(default_model_path: Path, bounded: None) -> None:
+    model = engine(default_model_path, parallel=2, context=256)
+    llm = model.load().llm
+    text = "word " * 400
+    tokens = llm.tokenize(text.encode(), add_bos=True, special=True)
+    full = llm.detokenize(tokens[1:255]).decode()  # with the BOS: 255 tokens, one short of the context
+    while len(llm.tokenize(full.encode(), add_bos=True, special=True)) > 255:
+        full = full[:-1]
+    near = llm.detokenize(tokens[1:240]).decode()
+
+    def raw(prompt: str, max_tokens: int) -> GenerationRequest:
+        return GenerationRequest(prompt=prompt, options=GenerationOptions(temperature=0.0, max_tokens=max_tokens))
+
+    answers: list[Completion] = []
+    threads = [
+        threading.Thread(target=lambda r=r: answers.append(model.generate(r)))  # type: ignore[misc]
+        for r in (raw(full, 50), raw(near, 50), raw("Once upon a time", 5))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(answers) == 3
+    for answer in answers:
+        usage = answer.usage
+        assert usage.prompt_tokens + usage.completion_tokens <= 256
+        if usage.prompt_tokens >= 240:
+            assert answer.finish_reason == "length" or usage.completion_tokens < 256 - usage.prompt_tokens
+            assert usage.completion_tokens <= 256 - usage.prompt_tokens
+
+
+def test_structured_answers_batched_with_plain_ones_keep_their_schema(default_model_path: Path, bounded: None) -> None:
+    model = engine(default_model_path, parallel=3)
+    schema = {
+        "type": "object",
+        "properties": {"name": {"type": "string", "maxLength": 12}, "age": {"type": "integer"}},
+        "required": ["name", "age"],
+    }
+    structured = ask("Make up a person with a name and an age.", tokens=60, schema=OutputSchema.of(schema))
+
+    async def mixed() -> list[Completion]:
+        return list(
+            await asyncio.gather(
+                model.agenerate(structured),
+                model.agenerate(ask("Tell me a story about a cat.", tokens=40)),
+                model.agenerate(structured),
+                model.agenerate(ask("List three colours.", tokens=40)),
+            )
+        )
+
+    answers = asyncio.run(mixed())
+    for answer in (answers[0], answers[2]):
+        value = json.loads(answer.text)
+        assert set(value) == {"name", "age"} and isinstance(value["age"], int)
+    for answer in (answers[1], answers[3]):
+        assert answer.text and answer.structured is None
