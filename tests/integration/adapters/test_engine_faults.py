@@ -276,3 +276,141 @@ def test_structured_answers_batched_with_plain_ones_keep_their_schema(default_mo
         assert set(value) == {"name", "age"} and isinstance(value["age"], int)
     for answer in (answers[1], answers[3]):
         assert answer.text and answer.structured is None
+
+
+def test_label_scoring_waits_while_every_slot_decodes_and_scores_as_on_an_idle_engine(
+    default_model_path: Path, bounded: None
+) -> None:
+    model = engine(default_model_path, parallel=2)
+    scheduler = model.load().scheduler
+    review = ask("Is this review positive or negative? 'I loved it, the best purchase I ever made.'")
+    labels = ["positive", "negative", "neutral"]
+    scheduler.call(scheduler.clear)
+    idle = model.label_probabilities(review, "Answer: ", labels, "")
+    scheduler.call(scheduler.clear)
+    streams = [model.stream(ask(f"Tell me a long story about a dragon number {i}.", tokens=40)) for i in range(2)]
+    for stream in streams:
+        next(stream)
+    assert all(slot.busy for slot in scheduler.slots)
+    busy = model.label_probabilities(review, "Answer: ", labels, "")
+    assert busy == pytest.approx(idle, abs=1e-9)
+    assert all("".join(c.text for c in stream) is not None for stream in streams)
+
+
+def turn(text: str, *history: str) -> tuple[Message, ...]:
+    roles = ["user", "assistant"] * len(history)
+    return (
+        *(Message(role=r, content=t) for r, t in zip(roles, history, strict=False)),
+        Message(role="user", content=text),
+    )
+
+
+def chat(model: LlamaCppGenerator, messages: tuple[Message, ...], session: str | None, tokens: int = 12) -> Completion:
+    options = GenerationOptions(temperature=0.0, max_tokens=tokens, seed=1)
+    return model.generate(GenerationRequest(messages=messages, options=options, session=session))
+
+
+FIRST = "Hello, my name is Ann and I like long walks by the sea with my old dog Rex."
+
+
+def test_a_session_exported_and_imported_while_others_decode_answers_as_its_original(
+    default_model_path: Path, bounded: None
+) -> None:
+    model = engine(default_model_path, parallel=2)
+    first = chat(model, turn(FIRST), "export-a").text
+    other = model.stream(ask("Tell me a long story about a dragon.", tokens=40))
+    next(other)
+    state = model.export_session("export-a")
+    assert state is not None and model.import_session("export-b", state)
+    second = turn("What is my dog called?", FIRST, first)
+    copy = chat(model, second, "export-b")
+    original = chat(model, second, "export-a")
+    assert copy.usage.cached_tokens > 30 and copy.text == original.text
+    assert "".join(c.text for c in other)
+
+
+def test_a_conversation_whose_slot_was_taken_answers_as_without_interference(
+    default_model_path: Path, bounded: None
+) -> None:
+    model = engine(default_model_path, parallel=1)
+    scheduler = model.load().scheduler
+
+    def fresh() -> None:
+        for name in ("alone", "pushed"):
+            model.end_session(name)
+        scheduler.call(scheduler.clear)
+
+    fresh()
+    first = chat(model, turn(FIRST), "alone").text
+    alone = chat(model, turn("What is my dog called?", FIRST, first), "alone")
+    fresh()
+    assert chat(model, turn(FIRST), "pushed").text == first
+    chat(model, turn("Write a haiku about autumn leaves falling."), None)  # takes the one slot
+    assert scheduler.sessions.holds("pushed")
+    pushed = chat(model, turn("What is my dog called?", FIRST, first), "pushed")
+    assert pushed.usage.cached_tokens == alone.usage.cached_tokens > 30 and pushed.text == alone.text
+    fresh()
+
+
+def test_ending_a_session_while_its_request_runs(default_model_path: Path, bounded: None) -> None:
+    model = engine(default_model_path, parallel=2)
+    scheduler = model.load().scheduler
+    options = GenerationOptions(temperature=0.0, max_tokens=40, seed=1)
+    running = model.stream(GenerationRequest(messages=turn(FIRST), options=options, session="ending"))
+    next(running)
+    model.end_session("ending")
+    assert "ending" not in {slot.owner for slot in scheduler.slots}
+    assert "".join(c.text for c in running)
+    assert not scheduler.sessions.holds("ending") and "ending" not in {slot.owner for slot in scheduler.slots}
+    assert chat(model, turn("Hello again"), "ending", tokens=3).usage.completion_tokens >= 1
+
+
+UNLOAD = """
+import json, sys, threading, time
+from pathlib import Path
+from chi_llm.adapters.llama_cpp import LlamaCppGenerator
+from chi_llm.adapters.llama_cpp.loader import unload_all
+from chi_llm.domain.errors import ChiLlmError
+from chi_llm.domain.generation import GenerationOptions, GenerationRequest
+from chi_llm.domain.messages import Message
+
+model = LlamaCppGenerator(locate=Path, default_model=sys.argv[1], context=512, parallel=2)
+options = GenerationOptions(temperature=0.0, max_tokens=200, seed=1)
+results = []
+
+def run(i):
+    request = GenerationRequest(messages=(Message(role="user", content=f"Tell me a long story, number {i}."),),
+                                options=options)
+    try:
+        answer = model.generate(request)
+        results.append(["done", answer.finish_reason, answer.usage.completion_tokens])
+    except ChiLlmError as exc:
+        results.append(["error", type(exc).__name__, str(exc)])
+
+threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+for thread in threads:
+    thread.start()
+while model.tokens_decoded < 6:
+    time.sleep(0.005)
+unload_all()
+for thread in threads:
+    thread.join(30)
+after = model.generate(GenerationRequest(messages=(Message(role="user", content="Say hi"),),
+                                         options=GenerationOptions(temperature=0.0, max_tokens=3)))
+print(json.dumps({"alive": sum(t.is_alive() for t in threads), "results": results, "after": after.text}))
+"""
+
+
+def test_unloading_while_requests_decode_ends_them_with_an_error(default_model_path: Path) -> None:
+    from tests.support.bounded import run_python_bounded
+
+    done = run_python_bounded(UNLOAD, str(default_model_path), timeout=120, memory=4 << 30)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report["alive"] == 0 and len(report["results"]) == 4 and report["after"]
+    for kind, what, detail in report["results"]:
+        if kind == "done":  # it ended on its own before the unload, or was cut: then it says so
+            assert what == "stop" or detail == 200
+        else:
+            assert what == "GenerationFailed" and "unloaded" in detail
+    assert any(kind == "error" for kind, _, _ in report["results"])

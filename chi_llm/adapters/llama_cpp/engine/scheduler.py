@@ -135,12 +135,8 @@ class Scheduler:
             return len(self._active) + len(self._waiting)
 
     def stop(self, timeout: float = 5.0) -> None:
-        with self._ready:
+        with self._ready:  # the thread ends every request after its current step (see _unloaded)
             self._stopping = True
-            for request in self._waiting:
-                request.cancelled.set()
-            for active in self._active:
-                active.request.cancelled.set()
             self._ready.notify()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
@@ -163,11 +159,7 @@ class Scheduler:
             for task in tasks:
                 task()
             if stopping:
-                self._end_all("cancelled")
-                with self._ready:
-                    for request in self._waiting:
-                        self._finish_waiting(request)
-                    self._waiting.clear()
+                self._unloaded()
                 return
             stepped = False
             try:
@@ -200,6 +192,23 @@ class Scheduler:
                 self._begin(request, placement)
             except Exception as exc:  # a grammar llama.cpp refuses: that request fails, not the thread
                 request.on_done(Outcome("error", 0, 0, None, 0.0, error=exc))
+
+    def _unloaded(self) -> None:
+        """The model is unloading: every request, decoding or waiting, fails saying so (an answer
+        cut short must not pass for a whole one)."""
+        error = GenerationFailed(
+            "the model was unloaded before this answer was complete; send the request again", backend="llama.cpp"
+        )
+        for active in list(self._active):
+            self._end(active, "error", error)
+        with self._ready:
+            waiting = list(self._waiting)
+            self._waiting.clear()
+        for request in waiting:
+            try:
+                request.on_done(Outcome("error", 0, 0, None, 0.0, error=error))
+            except Exception:
+                log.exception("a request's completion callback failed")
 
     def _remove_waiting(self, request: Request) -> None:
         with self._ready:
@@ -392,10 +401,6 @@ class Scheduler:
             active.slot.tokens = []
             active.slot.owner = None
             self._end(active, "error", error)
-
-    def _end_all(self, ending: Ending) -> None:
-        for active in list(self._active):
-            self._end(active, ending)
 
     # -- between steps: tasks that use a slot ----------------------------------------------------
 
