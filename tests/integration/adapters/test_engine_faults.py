@@ -363,3 +363,20 @@ def test_ending_a_session_while_its_request_runs(default_model_path: Path, bound
     assert "".join(c.text for c in running)
     assert not scheduler.sessions.holds("ending") and "ending" not in {slot.owner for slot in scheduler.slots}
     assert chat(model, turn("Hello again"), "ending", tokens=3).usage.completion_tokens >= 1
+
+
+def test_a_prompt_longer_than_the_context_or_empty_fails_alone(default_model_path: Path, bounded: None) -> None:
+    from chi_llm.domain.errors import ContextLengthExceeded, InvalidRequest
+
+    model = engine(default_model_path, parallel=2, context=256)
+    scheduler = model.load().scheduler
+    beside = model.stream(ask("Count from one to twenty.", tokens=30))
+    next(beside)
+    long = tokens_of(model, "word " * 300)
+    assert len(long) > 256
+    outcome = Direct(scheduler, long).wait()
+    assert outcome.ending == "error" and isinstance(outcome.error, ContextLengthExceeded)
+    empty = Direct(scheduler, []).wait()  # nothing to read: it would hold its slot forever
+    assert empty.ending == "error" and isinstance(empty.error, InvalidRequest)
+    rest = list(beside)
+    assert rest[-1].finish_reason in ("stop", "length") and rest[-1].usage.completion_tokens > 1

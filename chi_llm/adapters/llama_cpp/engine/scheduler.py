@@ -29,7 +29,7 @@ from chi_llm.adapters.llama_cpp.engine.sampling import Sampler
 from chi_llm.adapters.llama_cpp.engine.slots import Placement, Slot, place
 from chi_llm.adapters.llama_cpp.sessions import KvSessions, Snapshot
 from chi_llm.adapters.llama_cpp.thread_control import ThreadControl
-from chi_llm.domain.errors import GenerationFailed
+from chi_llm.domain.errors import ChiLlmError, ContextLengthExceeded, GenerationFailed, InvalidRequest
 from chi_llm.domain.generation import ThreadUse
 
 log = logging.getLogger("chi_llm")
@@ -183,6 +183,10 @@ class Scheduler:
                 self._remove_waiting(request)
                 self._finish_waiting(request)
                 continue
+            if not 0 < len(request.prompt) < self.context:  # decoding it would fail the whole batch
+                self._remove_waiting(request)
+                self._refuse(request)
+                continue
             saved = self.sessions.tokens(request.session) if request.session is not None else None
             placement = place(self.slots, request.prompt, request.session, saved)
             if placement is None:
@@ -209,6 +213,15 @@ class Scheduler:
                 request.on_done(Outcome("error", 0, 0, None, 0.0, error=error))
             except Exception:
                 log.exception("a request's completion callback failed")
+
+    def _refuse(self, request: Request) -> None:
+        """A prompt that is empty or leaves no room to answer in its sequence fails alone."""
+        error: ChiLlmError = (
+            InvalidRequest("the prompt is empty: there is nothing to continue", backend="llama.cpp")
+            if not request.prompt
+            else ContextLengthExceeded(prompt_tokens=len(request.prompt), context=self.context, backend="llama.cpp")
+        )
+        request.on_done(Outcome("error", 0, 0, None, 0.0, error=error))
 
     def _remove_waiting(self, request: Request) -> None:
         with self._ready:
