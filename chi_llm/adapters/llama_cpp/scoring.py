@@ -12,6 +12,7 @@ from chi_llm.adapters.llama_cpp.engine.native import Entry
 from chi_llm.adapters.llama_cpp.engine.scheduler import PREFILL_CHUNK
 from chi_llm.adapters.llama_cpp.engine.slots import common, usable
 from chi_llm.adapters.llama_cpp.loader import LoadedModel
+from chi_llm.domain.errors import ContextLengthExceeded
 
 
 def _log_softmax_at(logits: Any, token: int) -> float:
@@ -34,6 +35,9 @@ def label_probabilities(
 
     context = [*prompt, *tokens(prefix)]
     pieces = {label: tokens(label + suffix) for label in labels}
+    needed = len(context) + max((len(piece) for piece in pieces.values()), default=1) - 1
+    if needed > loaded.context:  # its decode would fail part way, in a slot others reuse
+        raise ContextLengthExceeded(prompt_tokens=needed, context=loaded.context, backend="llama.cpp")
 
     def score() -> dict[str, float] | None:
         slot = scheduler.idle_slot()
@@ -42,11 +46,12 @@ def label_probabilities(
         native = scheduler.native
         keep = usable(common(slot.tokens, context), context)
         native.drop(slot.seq, keep)
+        slot.tokens = context[:keep]  # what its cells hold at every point, should a decode fail
         for at in range(keep, len(context), PREFILL_CHUNK):
             chunk = context[at : at + PREFILL_CHUNK]
             last = at + len(chunk) == len(context)
             native.decode([Entry(slot.seq, t, at + i, last and i == len(chunk) - 1) for i, t in enumerate(chunk)])
-        slot.tokens = list(context)
+            slot.tokens.extend(chunk)
         start = native.logits(len(chunk) - 1 if keep < len(context) else 0).astype("float64")
         scores: dict[str, float] = {}
         for label, piece in pieces.items():

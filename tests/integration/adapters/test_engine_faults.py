@@ -380,3 +380,20 @@ def test_a_prompt_longer_than_the_context_or_empty_fails_alone(default_model_pat
     assert empty.ending == "error" and isinstance(empty.error, InvalidRequest)
     rest = list(beside)
     assert rest[-1].finish_reason in ("stop", "length") and rest[-1].usage.completion_tokens > 1
+
+
+def test_label_scoring_past_the_context_is_refused_and_leaves_the_cache_right(
+    default_model_path: Path, bounded: None
+) -> None:
+    from chi_llm.domain.errors import ChiLlmError
+
+    model = engine(default_model_path, parallel=1, context=256)
+    scheduler = model.load().scheduler
+    scheduler.call(scheduler.clear)
+    story = ask("Tell me a short story about a lighthouse keeper and his cat.", tokens=10)
+    fresh = model.generate(story)
+    long = ask("Is this review positive or negative? " + "The film was long and slow. " * 30)
+    with pytest.raises(ChiLlmError):
+        model.label_probabilities(long, "Answer: " * 20, ["positive", "negative"], "")
+    again = model.generate(story)  # whatever the scoring left in the slot must be what it says it holds
+    assert again.text == fresh.text
