@@ -112,3 +112,51 @@ def test_a_flood_of_waiting_requests_costs_memory_in_proportion_and_gives_it_bac
     report = json.loads(done.stdout.splitlines()[-1])
     assert max(report["waiting"]) < count * (256 << 10)  # a thread and ~220 tokens each: ~60 KiB measured
     assert report["kept"] < 256 << 10  # three more floods leave no Python objects behind (~30 KiB measured)
+
+
+SLOW_STEP = """
+import json, sys, threading, time
+from pathlib import Path
+from chi_llm.adapters.llama_cpp import LlamaCppGenerator
+from chi_llm.adapters.llama_cpp.engine.native import NativeContext
+from chi_llm.adapters.llama_cpp.loader import unload_all
+from chi_llm.domain.errors import ChiLlmError
+from chi_llm.domain.generation import GenerationOptions, GenerationRequest
+from chi_llm.domain.messages import Message
+
+model = LlamaCppGenerator(locate=Path, default_model=sys.argv[1], context=512, parallel=1)
+model.load()
+real = NativeContext.decode
+inside = threading.Event()
+
+def slow(self, entries):  # a step as long as a big model's on a slow CPU
+    inside.set()
+    time.sleep(float(sys.argv[2]))
+    real(self, entries)
+
+NativeContext.decode = slow
+ended = []
+
+def run():
+    request = GenerationRequest(messages=(Message(role="user", content="Say hi"),),
+                                options=GenerationOptions(temperature=0.0, max_tokens=3))
+    try:
+        ended.append(model.generate(request).finish_reason)
+    except ChiLlmError as exc:
+        ended.append(type(exc).__name__)
+
+thread = threading.Thread(target=run)
+thread.start()
+inside.wait(30)
+unload_all()  # the step outlasts the wait for the decode thread: its context must not be freed under it
+thread.join(60)
+print(json.dumps({"ended": ended}))
+"""
+
+
+def test_unloading_during_a_step_longer_than_the_wait_does_not_free_the_context_under_it(
+    default_model_path: Path,
+) -> None:
+    done = run_python_bounded(SLOW_STEP, str(default_model_path), "7", timeout=120, memory=4 << 30)
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    assert json.loads(done.stdout.splitlines()[-1]) == {"ended": ["GenerationFailed"]}

@@ -134,12 +134,17 @@ class Scheduler:
         with self._ready:
             return len(self._active) + len(self._waiting)
 
-    def stop(self, timeout: float = 5.0) -> None:
-        with self._ready:  # the thread ends every request after its current step (see _unloaded)
+    def stop(self, timeout: float = 5.0) -> bool:
+        """End every request after the current step and let the thread end (see _unloaded). False
+        when it still runs after `timeout` (a long step): its context must then stay open."""
+        with self._ready:
             self._stopping = True
             self._ready.notify()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+            return not thread.is_alive()
+        return thread is None
 
     def _start(self) -> None:
         if self._thread is None:
