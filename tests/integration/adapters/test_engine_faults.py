@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -53,11 +53,15 @@ class Direct:
         self.done = threading.Event()
         self.outcome: Outcome | None = None
         self.tokens: list[int] = []
-        kwargs.setdefault("on_token", lambda token: self.tokens.append(token) is None)
+        kwargs.setdefault("on_token", self._token)
         kwargs.setdefault("plan", GREEDY)
         kwargs.setdefault("limit", 8)
         self.request = Request(prompt=prompt, on_done=self._ended, **kwargs)
         scheduler.submit(self.request)
+
+    def _token(self, token: int) -> bool:
+        self.tokens.append(token)
+        return True
 
     def _ended(self, outcome: Outcome) -> None:
         self.outcome = outcome
@@ -235,7 +239,7 @@ def test_a_prompt_that_fills_the_context_and_one_that_reaches_its_end(default_mo
 
     answers: list[Completion] = []
     threads = [
-        threading.Thread(target=lambda r=r: answers.append(model.generate(r)))  # type: ignore[misc]
+        threading.Thread(target=lambda r=r: answers.append(model.generate(r)))
         for r in (raw(full, 50), raw(near, 50), raw("Once upon a time", 5))
     ]
     for thread in threads:
@@ -298,7 +302,7 @@ def test_label_scoring_waits_while_every_slot_decodes_and_scores_as_on_an_idle_e
 
 
 def turn(text: str, *history: str) -> tuple[Message, ...]:
-    roles = ["user", "assistant"] * len(history)
+    roles: list[Literal["user", "assistant"]] = ["user", "assistant"] * len(history)
     return (
         *(Message(role=r, content=t) for r, t in zip(roles, history, strict=False)),
         Message(role="user", content=text),
@@ -378,8 +382,8 @@ def test_a_prompt_longer_than_the_context_or_empty_fails_alone(default_model_pat
     assert outcome.ending == "error" and isinstance(outcome.error, ContextLengthExceeded)
     empty = Direct(scheduler, []).wait()  # nothing to read: it would hold its slot forever
     assert empty.ending == "error" and isinstance(empty.error, InvalidRequest)
-    rest = list(beside)
-    assert rest[-1].finish_reason in ("stop", "length") and rest[-1].usage.completion_tokens > 1
+    last = list(beside)[-1]
+    assert last.finish_reason in ("stop", "length") and last.usage is not None and last.usage.completion_tokens > 1
 
 
 def test_label_scoring_past_the_context_is_refused_and_leaves_the_cache_right(
