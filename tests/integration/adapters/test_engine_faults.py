@@ -401,3 +401,20 @@ def test_label_scoring_past_the_context_is_refused_and_leaves_the_cache_right(
         model.label_probabilities(long, "Answer: " * 20, ["positive", "negative"], "")
     again = model.generate(story)  # whatever the scoring left in the slot must be what it says it holds
     assert again.text == fresh.text
+
+
+def test_a_completion_callback_that_raises_harms_no_other_request(default_model_path: Path, bounded: None) -> None:
+    model = engine(default_model_path, parallel=2)
+    scheduler = model.load().scheduler
+    beside = model.stream(ask("Count from one to twenty.", tokens=30))
+    next(beside)
+    called: list[Outcome] = []
+
+    def broken(outcome: Outcome) -> None:
+        called.append(outcome)
+        raise ValueError("the consumer broke")
+
+    scheduler.submit(Request(prompt=[], plan=GREEDY, limit=4, on_token=lambda _: True, on_done=broken))
+    last = list(beside)[-1]
+    assert called and last.finish_reason in ("stop", "length")  # the other answer was not failed with it
+    assert last.usage is not None and last.usage.completion_tokens > 1

@@ -57,6 +57,15 @@ class Active:
     error: BaseException | None = None  # what its consumer's callback raised (it ends with "error")
 
 
+def _deliver(request: Request, outcome: Outcome) -> None:
+    """Hand a request its outcome: a consumer's callback that raises must not take the decode
+    thread down, nor fail the other requests."""
+    try:
+        request.on_done(outcome)
+    except Exception:
+        log.exception("a request's completion callback failed")
+
+
 class Scheduler:
     """Continuous batching for one model. `submit` and `call` are safe from any thread."""
 
@@ -200,7 +209,7 @@ class Scheduler:
             try:
                 self._begin(request, placement)
             except Exception as exc:  # a grammar llama.cpp refuses: that request fails, not the thread
-                request.on_done(Outcome("error", 0, 0, None, 0.0, error=exc))
+                _deliver(request, Outcome("error", 0, 0, None, 0.0, error=exc))
 
     def _unloaded(self) -> None:
         """The model is unloading: every request, decoding or waiting, fails saying so (an answer
@@ -214,10 +223,7 @@ class Scheduler:
             waiting = list(self._waiting)
             self._waiting.clear()
         for request in waiting:
-            try:
-                request.on_done(Outcome("error", 0, 0, None, 0.0, error=error))
-            except Exception:
-                log.exception("a request's completion callback failed")
+            _deliver(request, Outcome("error", 0, 0, None, 0.0, error=error))
 
     def _refuse(self, request: Request) -> None:
         """A prompt that is empty or leaves no room to answer in its sequence fails alone."""
@@ -226,14 +232,14 @@ class Scheduler:
             if not request.prompt
             else ContextLengthExceeded(prompt_tokens=len(request.prompt), context=self.context, backend="llama.cpp")
         )
-        request.on_done(Outcome("error", 0, 0, None, 0.0, error=error))
+        _deliver(request, Outcome("error", 0, 0, None, 0.0, error=error))
 
     def _remove_waiting(self, request: Request) -> None:
         with self._ready:
             self._waiting.remove(request)
 
     def _finish_waiting(self, request: Request) -> None:
-        request.on_done(Outcome("cancelled", 0, 0, None, 0.0))
+        _deliver(request, Outcome("cancelled", 0, 0, None, 0.0))
 
     def _begin(self, request: Request, placement: Placement) -> None:
         slot, native = placement.slot, self.native
@@ -404,12 +410,10 @@ class Scheduler:
         use = ThreadUse(used=self.native.threads, most=self.control.most, changes=self._changes - active.changes)
         total = time.perf_counter() - active.started
         error = error or active.error
-        try:
-            active.request.on_done(
-                Outcome(ending, active.produced, active.cached, active.first, total, threads=use, error=error)
-            )
-        except Exception:  # a consumer's callback must not take the decode thread down
-            log.exception("a request's completion callback failed")
+        _deliver(
+            active.request,
+            Outcome(ending, active.produced, active.cached, active.first, total, threads=use, error=error),
+        )
 
     def _fail_all(self, error: BaseException) -> None:
         """End every active request with `error`; their cells may be half written, so they are
