@@ -418,3 +418,17 @@ def test_a_completion_callback_that_raises_harms_no_other_request(default_model_
     last = list(beside)[-1]
     assert called and last.finish_reason in ("stop", "length")  # the other answer was not failed with it
     assert last.usage is not None and last.usage.completion_tokens > 1
+
+
+def test_time_to_first_token_counts_the_wait_for_a_slot(default_model_path: Path, bounded: None) -> None:
+    import time
+
+    model = engine(default_model_path, parallel=1)
+    held = model.stream(ask("Tell me a long story about a dragon.", tokens=120))
+    next(held)
+    started = time.perf_counter()
+    waited = model.generate(ask("Say hi", tokens=2))
+    elapsed = time.perf_counter() - started
+    list(held)
+    first = waited.timings.time_to_first_token
+    assert first is not None and elapsed / 2 < first <= waited.timings.total <= elapsed  # from submission

@@ -47,7 +47,7 @@ class Active:
     sampler: Sampler
     pending: list[int]  # prompt tokens still to evaluate
     cached: int
-    started: float
+    started: float  # when the request was submitted
     changes: int  # the thread controller's change count when it started
     last: int | None = None  # the sampled token, evaluated at the next step
     produced: int = 0
@@ -268,7 +268,7 @@ class Scheduler:
             sampler=sampler,
             pending=request.prompt[keep:],
             cached=keep,
-            started=time.perf_counter(),
+            started=request.submitted,
             changes=self._changes,
         )
         if request.lookup:
