@@ -432,3 +432,39 @@ def test_time_to_first_token_counts_the_wait_for_a_slot(default_model_path: Path
     list(held)
     first = waited.timings.time_to_first_token
     assert first is not None and elapsed / 2 < first <= waited.timings.total <= elapsed  # from submission
+
+
+def test_seeded_sampling_is_the_same_alone_and_batched(default_model_path: Path, bounded: None) -> None:
+    model = engine(default_model_path, parallel=3)
+    scheduler = model.load().scheduler
+
+    def sampled(seed: int) -> GenerationRequest:
+        options = GenerationOptions(temperature=0.9, top_p=0.9, max_tokens=24, seed=seed)
+        return GenerationRequest(messages=(Message(role="user", content="Invent a name for a cat."),), options=options)
+
+    alone = []
+    for seed in (1, 2, 3):
+        scheduler.call(scheduler.clear)
+        alone.append(model.generate(sampled(seed)).text)
+    scheduler.call(scheduler.clear)
+
+    async def together() -> list[Completion]:
+        return list(await asyncio.gather(*(model.agenerate(sampled(seed)) for seed in (1, 2, 3))))
+
+    assert [answer.text for answer in asyncio.run(together())] == alone
+    assert len(set(alone)) > 1  # the seeds did matter
+
+
+def test_an_async_consumer_that_raises_mid_answer_frees_its_slot(default_model_path: Path, bounded: None) -> None:
+    model = engine(default_model_path, parallel=1)
+
+    async def consume() -> None:
+        async for chunk in model.astream(ask("Tell me a long story about a dragon.", tokens=400)):
+            if chunk.text:
+                raise ValueError("the consumer broke")
+
+    with pytest.raises(ValueError, match="the consumer broke"):
+        asyncio.run(consume())
+    before = model.tokens_decoded
+    answer = model.generate(ask("Say hi", tokens=3))  # the one slot is free again at once
+    assert answer.usage.completion_tokens <= 3 and model.tokens_decoded - before <= 3 + 2
