@@ -56,10 +56,12 @@ def label_probabilities(
         scores: dict[str, float] = {}
         for label, piece in pieces.items():
             total = _log_softmax_at(start, piece[0]) if piece else 0.0
-            if len(piece) > 1:
-                native.drop(slot.seq, len(context))
-                native.decode([Entry(slot.seq, t, len(context) + i, True) for i, t in enumerate(piece[:-1])])
-                for i, token in enumerate(piece[1:]):
+            native.drop(slot.seq, len(context))
+            for at in range(0, len(piece) - 1, PREFILL_CHUNK):  # a long label in batch-sized pieces
+                chunk = piece[at : min(at + PREFILL_CHUNK, len(piece) - 1)]  # its last token needs no logits
+                base = len(context) + at
+                native.decode([Entry(slot.seq, t, base + i, True) for i, t in enumerate(chunk)])
+                for i, token in enumerate(piece[at + 1 : at + 1 + len(chunk)]):
                     total += _log_softmax_at(native.logits(i).astype("float64"), token)
             scores[label] = total
         native.drop(slot.seq, len(context))

@@ -160,3 +160,33 @@ def test_unloading_during_a_step_longer_than_the_wait_does_not_free_the_context_
     done = run_python_bounded(SLOW_STEP, str(default_model_path), "7", timeout=120, memory=4 << 30)
     assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
     assert json.loads(done.stdout.splitlines()[-1]) == {"ended": ["GenerationFailed"]}
+
+
+LONG_LABEL = """
+import json, sys
+from pathlib import Path
+from chi_llm.adapters.llama_cpp import LlamaCppGenerator
+from chi_llm.adapters.llama_cpp.engine.native import Entry
+from chi_llm.domain.errors import GenerationFailed
+from chi_llm.domain.generation import GenerationOptions, GenerationRequest
+from chi_llm.domain.messages import Message
+
+model = LlamaCppGenerator(locate=Path, default_model=sys.argv[1], context=1024, parallel=2)
+request = GenerationRequest(messages=(Message(role="user", content="Pick one"),),
+                            options=GenerationOptions(temperature=0.0, max_tokens=4))
+scores = model.label_probabilities(request, "Answer: ", ["short", "word " * 300], "")
+native = model.load().scheduler.native
+try:
+    model.load().scheduler.call(lambda: native.decode([Entry(0, 1, i, False) for i in range(native.capacity + 1)]))
+    refused = False
+except GenerationFailed:
+    refused = True
+print(json.dumps({"total": sum(scores.values()), "refused": refused, "after": model.generate(request).text}))
+"""
+
+
+def test_a_label_longer_than_a_batch_is_scored_and_no_batch_is_overfilled(default_model_path: Path) -> None:
+    done = run_python_bounded(LONG_LABEL, str(default_model_path), timeout=120, memory=4 << 30)
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert abs(report["total"] - 1) < 1e-9 and report["refused"] and report["after"]
