@@ -169,7 +169,7 @@ def test_a_request_cancelled_mid_prompt_leaves_its_slot_consistent(
 
     asyncio.run(cancel_after_three_chunks())
     chunks = fresh.usage.prompt_tokens // 128
-    assert chunks >= 8 and 3 <= len(reads) <= 5  # it stopped long before the prompt's end
+    assert chunks >= 8 and 3 <= len(reads) < chunks  # it stopped before the prompt's end
     again = model.generate(long)  # the cells read before the cancel are reused, and are right
     assert again.usage.cached_tokens > 0 and again.text == fresh.text
 
