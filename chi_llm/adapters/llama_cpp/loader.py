@@ -177,8 +177,11 @@ def unload_all() -> None:
     """Stop the decode threads, then close and drop every cached model."""
     with _cache_lock:
         for loaded in _cache.values():
-            loaded.scheduler.stop()
-            # A daemon thread may still be decoding at exit: never wait on it for long.
+            # A daemon thread may still be decoding at exit: never wait on it for long, and never
+            # free a context it is still using (its memory then goes with the process).
+            if not loaded.scheduler.stop():
+                log.warning("the decode thread of %s is still in a step; its memory is kept", loaded.params.path)
+                continue
             if loaded.lock.acquire(timeout=5):
                 try:
                     loaded.scheduler.native.close()

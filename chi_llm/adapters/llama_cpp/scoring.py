@@ -11,6 +11,7 @@ from typing import Any
 from chi_llm.adapters.llama_cpp.engine.native import Entry
 from chi_llm.adapters.llama_cpp.engine.slots import common, usable
 from chi_llm.adapters.llama_cpp.loader import LoadedModel
+from chi_llm.domain.errors import ContextLengthExceeded
 
 
 def _log_softmax_at(logits: Any, token: int) -> float:
@@ -33,6 +34,9 @@ def label_probabilities(
 
     context = [*prompt, *tokens(prefix)]
     pieces = {label: tokens(label + suffix) for label in labels}
+    needed = len(context) + max((len(piece) for piece in pieces.values()), default=1) - 1
+    if needed > loaded.context:  # its decode would fail part way, in a slot others reuse
+        raise ContextLengthExceeded(prompt_tokens=needed, context=loaded.context, backend="llama.cpp")
 
     def score() -> dict[str, float] | None:
         slot = scheduler.idle_slot()
@@ -41,19 +45,22 @@ def label_probabilities(
         native = scheduler.native
         keep = usable(common(slot.tokens, context), context)
         native.drop(slot.seq, keep)
+        slot.tokens = context[:keep]  # what its cells hold at every point, should a decode fail
         for at in range(keep, len(context), scheduler.chunk):
             chunk = context[at : at + scheduler.chunk]
             last = at + len(chunk) == len(context)
             native.decode([Entry(slot.seq, t, at + i, last and i == len(chunk) - 1) for i, t in enumerate(chunk)])
-        slot.tokens = list(context)
+            slot.tokens.extend(chunk)
         start = native.logits(len(chunk) - 1 if keep < len(context) else 0).astype("float64")
         scores: dict[str, float] = {}
         for label, piece in pieces.items():
             total = _log_softmax_at(start, piece[0]) if piece else 0.0
-            if len(piece) > 1:
-                native.drop(slot.seq, len(context))
-                native.decode([Entry(slot.seq, t, len(context) + i, True) for i, t in enumerate(piece[:-1])])
-                for i, token in enumerate(piece[1:]):
+            native.drop(slot.seq, len(context))
+            for at in range(0, len(piece) - 1, PREFILL_CHUNK):  # a long label in batch-sized pieces
+                chunk = piece[at : min(at + PREFILL_CHUNK, len(piece) - 1)]  # its last token needs no logits
+                base = len(context) + at
+                native.decode([Entry(slot.seq, t, base + i, True) for i, t in enumerate(chunk)])
+                for i, token in enumerate(piece[at + 1 : at + 1 + len(chunk)]):
                     total += _log_softmax_at(native.logits(i).astype("float64"), token)
             scores[label] = total
         native.drop(slot.seq, len(context))

@@ -72,6 +72,10 @@ class NativeContext:
 
     def decode(self, entries: Sequence[Entry]) -> None:
         """Evaluate `entries` in one llama_decode; their logits rows are their indexes."""
+        if len(entries) > self.capacity:  # writing past the batch's arrays corrupts memory
+            raise GenerationFailed(
+                f"a batch of {len(entries)} tokens exceeds the engine's {self.capacity}", backend="llama.cpp"
+            )
         batch = self._batch
         for index, entry in enumerate(entries):
             batch.token[index] = entry.token

@@ -31,7 +31,7 @@ from chi_llm.adapters.llama_cpp.engine.sampling import Sampler
 from chi_llm.adapters.llama_cpp.engine.slots import Placement, Slot, place
 from chi_llm.adapters.llama_cpp.sessions import KvSessions, Snapshot
 from chi_llm.adapters.llama_cpp.thread_control import ThreadControl
-from chi_llm.domain.errors import GenerationFailed
+from chi_llm.domain.errors import ChiLlmError, ContextLengthExceeded, GenerationFailed, InvalidRequest
 from chi_llm.domain.generation import ThreadUse
 
 log = logging.getLogger("chi_llm")
@@ -51,13 +51,23 @@ class Active:
     sampler: Sampler
     pending: list[int]  # prompt tokens still to evaluate
     cached: int
-    started: float
+    started: float  # when the request was submitted
     changes: int  # the thread controller's change count when it started
     last: int | None = None  # the sampled token, evaluated at the next step
     produced: int = 0
     first: float | None = None
     drafts: Drafts | None = None
     draft: list[int] = field(default_factory=list)  # tokens guessed after `last` this step
+    error: BaseException | None = None  # what its consumer's callback raised (it ends with "error")
+
+
+def _deliver(request: Request, outcome: Outcome) -> None:
+    """Hand a request its outcome: a consumer's callback that raises must not take the decode
+    thread down, nor fail the other requests."""
+    try:
+        request.on_done(outcome)
+    except Exception:
+        log.exception("a request's completion callback failed")
 
 
 _schedulers: weakref.WeakSet[Scheduler] = weakref.WeakSet()
@@ -168,16 +178,17 @@ class Scheduler:
         with self._ready:
             return len(self._active) + len(self._waiting)
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 5.0) -> bool:
+        """End every request after the current step and let the thread end (see _unloaded). False
+        when it still runs after `timeout` (a long step): its context must then stay open."""
         with self._ready:
             self._stopping = True
-            for request in self._waiting:
-                request.cancelled.set()
-            for active in self._active:
-                active.request.cancelled.set()
             self._ready.notify()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+            return not thread.is_alive()
+        return thread is None
 
     def _start(self) -> None:
         if self._thread is None:
@@ -197,17 +208,19 @@ class Scheduler:
             for task in tasks:
                 task()
             if stopping:
-                self._end_all("cancelled")
-                with self._ready:
-                    for request in self._waiting:
-                        self._finish_waiting(request)
-                    self._waiting.clear()
+                self._unloaded()
                 return
-            self._admit()
-            self._drop_cancelled()
-            if self._active:
-                self._step()
-            elif self._waiting:
+            stepped = False
+            try:
+                self._admit()
+                self._drop_cancelled()
+                if stepped := bool(self._active):
+                    self._step()
+            except Exception as exc:  # a fault in a step: its requests fail, the thread goes on
+                log.exception("a decode step failed")
+                self._fail_all(exc)
+                continue
+            if not stepped and self._waiting:
                 with self._ready:  # everyone waits on a busy conversation slot: nothing to do yet
                     self._ready.wait(0.05)
 
@@ -219,6 +232,10 @@ class Scheduler:
                 self._remove_waiting(request)
                 self._finish_waiting(request)
                 continue
+            if not 0 < len(request.prompt) < self.context:  # decoding it would fail the whole batch
+                self._remove_waiting(request)
+                self._refuse(request)
+                continue
             saved = self.sessions.tokens(request.session) if request.session is not None else None
             placement = place(self.slots, request.prompt, request.session, saved)
             if placement is None:
@@ -227,14 +244,37 @@ class Scheduler:
             try:
                 self._begin(request, placement)
             except Exception as exc:  # a grammar llama.cpp refuses: that request fails, not the thread
-                request.on_done(Outcome("error", 0, 0, None, 0.0, error=exc))
+                _deliver(request, Outcome("error", 0, 0, None, 0.0, error=exc))
+
+    def _unloaded(self) -> None:
+        """The model is unloading: every request, decoding or waiting, fails saying so (an answer
+        cut short must not pass for a whole one)."""
+        error = GenerationFailed(
+            "the model was unloaded before this answer was complete; send the request again", backend="llama.cpp"
+        )
+        for active in list(self._active):
+            self._end(active, "error", error)
+        with self._ready:
+            waiting = list(self._waiting)
+            self._waiting.clear()
+        for request in waiting:
+            _deliver(request, Outcome("error", 0, 0, None, 0.0, error=error))
+
+    def _refuse(self, request: Request) -> None:
+        """A prompt that is empty or leaves no room to answer in its sequence fails alone."""
+        error: ChiLlmError = (
+            InvalidRequest("the prompt is empty: there is nothing to continue", backend="llama.cpp")
+            if not request.prompt
+            else ContextLengthExceeded(prompt_tokens=len(request.prompt), context=self.context, backend="llama.cpp")
+        )
+        _deliver(request, Outcome("error", 0, 0, None, 0.0, error=error))
 
     def _remove_waiting(self, request: Request) -> None:
         with self._ready:
             self._waiting.remove(request)
 
     def _finish_waiting(self, request: Request) -> None:
-        request.on_done(Outcome("cancelled", 0, 0, None, 0.0))
+        _deliver(request, Outcome("cancelled", 0, 0, None, 0.0))
 
     def _begin(self, request: Request, placement: Placement) -> None:
         slot, native = placement.slot, self.native
@@ -263,7 +303,7 @@ class Scheduler:
             sampler=sampler,
             pending=request.prompt[keep:],
             cached=keep,
-            started=time.perf_counter(),
+            started=request.submitted,
             changes=self._changes,
         )
         if request.lookup:
@@ -376,7 +416,12 @@ class Scheduler:
         active.produced += 1
         if active.drafts is not None:
             active.drafts.add(token)
-        if not active.request.on_token(token):
+        try:
+            go_on = active.request.on_token(token)
+        except Exception as exc:  # the consumer's callback broke: its request fails, not the thread
+            active.error = exc
+            return "error"
+        if not go_on:
             return "stop"
         return "length" if active.produced >= active.request.limit else None
 
@@ -400,16 +445,20 @@ class Scheduler:
         active.sampler.close()
         use = ThreadUse(used=self.native.threads, most=self.control.most, changes=self._changes - active.changes)
         total = time.perf_counter() - active.started
-        try:
-            active.request.on_done(
-                Outcome(ending, active.produced, active.cached, active.first, total, threads=use, error=error)
-            )
-        except Exception:  # a consumer's callback must not take the decode thread down
-            log.exception("a request's completion callback failed")
+        error = error or active.error
+        _deliver(
+            active.request,
+            Outcome(ending, active.produced, active.cached, active.first, total, threads=use, error=error),
+        )
 
-    def _end_all(self, ending: Ending) -> None:
+    def _fail_all(self, error: BaseException) -> None:
+        """End every active request with `error`; their cells may be half written, so they are
+        dropped (a conversation's next turn evaluates its history again)."""
         for active in list(self._active):
-            self._end(active, ending)
+            self.native.drop(active.slot.seq)
+            active.slot.tokens = []
+            active.slot.owner = None
+            self._end(active, "error", error)
 
     # -- between steps: tasks that use a slot ----------------------------------------------------
 

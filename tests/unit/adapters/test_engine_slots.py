@@ -1,0 +1,157 @@
+"""Where the scheduler puts a request (engine/slots.py `place`), as pure logic: a conversation keeps
+to its slot, a saved one comes back into an idle slot, slots owned by no one come first, then the
+one sharing most of the prompt, then an empty one, then the least recently used; a copy only when
+it saves at least COPY_MIN tokens over what the chosen slot already holds."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from chi_llm.adapters.llama_cpp.engine.slots import COPY_MIN, Placement, Slot, common, place, usable
+
+PROMPT = list(range(100, 200))  # 100 tokens
+
+
+def slot(seq: int, tokens: list[int] | None = None, **kwargs: object) -> Slot:
+    return Slot(seq, list(tokens or []), **kwargs)  # type: ignore[arg-type]
+
+
+# -- conversations -------------------------------------------------------------------------------
+
+
+def test_a_conversation_keeps_to_its_slot_and_reuses_its_cells() -> None:
+    mine = slot(1, PROMPT[:60], owner="ann", used=1)
+    slots = [slot(0, PROMPT[:90]), mine]  # another slot shares more: still the conversation's own
+    placement = place(slots, PROMPT, "ann", None)
+    assert placement == Placement(mine, 60)
+
+
+def test_a_conversation_waits_while_its_slot_is_busy_even_with_idle_slots() -> None:
+    slots = [slot(0), slot(1, PROMPT[:60], owner="ann", busy=True)]
+    assert place(slots, PROMPT, "ann", None) is None
+
+
+def test_a_saved_conversation_is_restored_into_an_idle_slot() -> None:
+    slots = [slot(0, [1, 2, 3], busy=True), slot(1, [7] * 50, used=3)]
+    placement = place(slots, PROMPT, "ann", tuple(PROMPT[:70]))
+    assert placement is not None
+    assert placement.slot is slots[1] and placement.restore and placement.keep == 70
+    assert placement.source is None and placement.evict is None
+
+
+def test_restoring_into_a_slot_owned_by_another_conversation_evicts_it() -> None:
+    slots = [slot(0, [1], owner="bob", used=1), slot(1, [2], owner="cid", busy=True)]
+    placement = place(slots, PROMPT, "ann", tuple(PROMPT[:40]))
+    assert placement is not None and placement.slot is slots[0] and placement.evict == "bob" and placement.restore
+
+
+def test_no_idle_slot_means_wait() -> None:
+    slots = [slot(0, busy=True), slot(1, PROMPT, busy=True)]
+    assert place(slots, PROMPT, None, None) is None
+    assert place(slots, PROMPT, "ann", tuple(PROMPT[:50])) is None
+
+
+# -- preference order ----------------------------------------------------------------------------
+
+
+def test_a_slot_owned_by_no_one_comes_before_a_conversations_even_with_a_longer_prefix() -> None:
+    theirs = slot(0, PROMPT[:90], owner="bob", used=0)
+    free = slot(1, [5] * 10, used=9)
+    placement = place([theirs, free], PROMPT, None, None)
+    assert placement is not None and placement.slot is free and placement.evict is None
+    assert placement.source is theirs and placement.keep == 90  # its prefix is copied, bob keeps his slot
+
+
+def test_the_longest_usable_prefix_wins_among_free_slots() -> None:
+    slots = [slot(0, PROMPT[:40], used=1), slot(1, PROMPT[:80], used=0), slot(2, used=5)]
+    placement = place(slots, PROMPT, None, None)
+    assert placement == Placement(slots[1], 80)
+
+
+def test_a_prefix_under_copy_min_counts_for_nothing_an_empty_slot_comes_first() -> None:
+    slots = [slot(0, PROMPT[: COPY_MIN - 1], used=0), slot(1, used=9)]
+    assert place(slots, PROMPT, None, None) == Placement(slots[1], 0)
+
+
+def test_the_least_recently_used_goes_last_among_equals() -> None:
+    slots = [slot(0, [1, 2], used=5), slot(1, [3, 4], used=2), slot(2, [5, 6], used=7)]
+    assert place(slots, PROMPT, None, None) == Placement(slots[1], 0)
+
+
+def test_a_copy_only_when_it_saves_copy_min_tokens_over_the_target() -> None:
+    busy = slot(0, PROMPT[:80], busy=True)
+    near = slot(1, PROMPT[: 80 - COPY_MIN + 1])  # shares 49: a copy would save 31 < COPY_MIN
+    assert place([busy, near], PROMPT, None, None) == Placement(near, 80 - COPY_MIN + 1)
+    far = slot(1, PROMPT[: 80 - COPY_MIN])  # shares 48: a copy saves exactly COPY_MIN
+    assert place([busy, far], PROMPT, None, None) == Placement(far, 80, source=busy)
+
+
+def test_keep_never_reaches_the_prompts_last_token() -> None:
+    whole = slot(0, [*PROMPT, 1, 2])
+    placement = place([whole], PROMPT, None, None)
+    assert placement is not None and placement.keep == len(PROMPT) - 1
+    assert usable(10**6, []) == 0
+
+
+# -- invariants ----------------------------------------------------------------------------------
+
+tokens = st.lists(st.integers(0, 3), max_size=80)  # a small alphabet: long shared prefixes happen
+sessions = st.sampled_from([None, "ann", "bob", "cid"])
+
+
+@st.composite
+def states(draw: st.DrawFn) -> tuple[list[Slot], list[int], str | None, tuple[int, ...] | None]:
+    base = draw(st.lists(st.integers(0, 3), min_size=0, max_size=120))
+
+    def near() -> list[int]:
+        return base[: draw(st.integers(0, len(base)))] + draw(tokens)
+
+    count = draw(st.integers(1, 5))
+    names = draw(st.permutations(["ann", "bob", "cid", "dan", "eve"]))
+    owners = [name if draw(st.booleans()) else None for name in names[:count]]
+    slots = [
+        Slot(i, near(), owner=owners[i], busy=draw(st.booleans()), used=draw(st.integers(0, 9))) for i in range(count)
+    ]
+    session = draw(sessions)
+    owned = any(s.owner == session for s in slots) and session is not None
+    saved = None if owned or session is None or draw(st.booleans()) else tuple(near())
+    return slots, near(), session, saved
+
+
+@given(states())
+def test_a_placement_keeps_every_invariant(
+    state: tuple[list[Slot], list[int], str | None, tuple[int, ...] | None],
+) -> None:
+    slots, prompt, session, saved = state
+    placement = place(slots, prompt, session, saved)
+    idle = [s for s in slots if not s.busy]
+    mine = next((s for s in slots if session is not None and s.owner == session), None)
+    if placement is None:
+        assert not idle or (mine is not None and mine.busy)
+        return
+    target = placement.slot
+    assert not target.busy and target in slots
+    assert 0 <= placement.keep <= max(len(prompt) - 1, 0)
+    assert placement.keep == 0 or placement.keep >= COPY_MIN
+    if mine is not None:
+        assert target is mine and not placement.restore and placement.source is None and placement.evict is None
+        assert placement.keep == usable(common(mine.tokens, prompt), prompt)
+        return
+    if any(s.owner is None for s in idle):
+        assert target.owner is None and placement.evict is None  # no conversation is pushed out needlessly
+    else:
+        assert placement.evict == target.owner
+    if saved is not None:
+        assert placement.restore and placement.source is None
+        assert placement.keep == usable(common(saved, prompt), prompt)
+        return
+    assert not placement.restore
+    own = usable(common(target.tokens, prompt), prompt)
+    if placement.source is None:
+        assert placement.keep == own
+    else:
+        assert placement.source is not target and placement.keep >= own + COPY_MIN
+        assert common(placement.source.tokens, prompt) >= placement.keep  # the cells copied are the prompt's
+    best = max(usable(common(s.tokens, prompt), prompt) for s in slots)
+    assert placement.keep >= best - COPY_MIN + 1 or best < COPY_MIN  # a copy is never missed when it pays
