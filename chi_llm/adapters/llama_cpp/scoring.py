@@ -56,8 +56,8 @@ def label_probabilities(
         for label, piece in pieces.items():
             total = _log_softmax_at(start, piece[0]) if piece else 0.0
             native.drop(slot.seq, len(context))
-            for at in range(0, len(piece) - 1, PREFILL_CHUNK):  # a long label in batch-sized pieces
-                chunk = piece[at : min(at + PREFILL_CHUNK, len(piece) - 1)]  # its last token needs no logits
+            for at in range(0, len(piece) - 1, scheduler.chunk):  # a long label in batch-sized pieces
+                chunk = piece[at : min(at + scheduler.chunk, len(piece) - 1)]  # its last token needs no logits
                 base = len(context) + at
                 native.decode([Entry(slot.seq, t, base + i, True) for i, t in enumerate(chunk)])
                 for i, token in enumerate(piece[at + 1 : at + 1 + len(chunk)]):

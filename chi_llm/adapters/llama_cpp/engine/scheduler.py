@@ -21,13 +21,14 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from chi_llm.adapters.llama_cpp.engine.lookup import Drafts
 from chi_llm.adapters.llama_cpp.engine.native import Entry, NativeContext
-from chi_llm.adapters.llama_cpp.engine.requests import Ending, Outcome, Request
+from chi_llm.adapters.llama_cpp.engine.requests import Active, Ending, Outcome, Request, deliver
 from chi_llm.adapters.llama_cpp.engine.sampling import Sampler
+from chi_llm.adapters.llama_cpp.engine.slot_tasks import SlotTasks
 from chi_llm.adapters.llama_cpp.engine.slots import Placement, Slot, place
 from chi_llm.adapters.llama_cpp.sessions import KvSessions, Snapshot
 from chi_llm.adapters.llama_cpp.thread_control import ThreadControl
@@ -40,34 +41,6 @@ PREFILL_CHUNK = 128  # prompt tokens per step on a CPU (prompt speed was flat fr
 PREFILL_WHOLE = 256  # ... when every prompt in it is read whole (requests arriving together)
 GPU_SCALE = 4  # with layers on a GPU a step of 4x the tokens costs little more: 512 and 1024
 T = TypeVar("T")
-
-
-@dataclass(eq=False, slots=True)
-class Active:
-    """A request decoding in a slot."""
-
-    request: Request
-    slot: Slot
-    sampler: Sampler
-    pending: list[int]  # prompt tokens still to evaluate
-    cached: int
-    started: float  # when the request was submitted
-    changes: int  # the thread controller's change count when it started
-    last: int | None = None  # the sampled token, evaluated at the next step
-    produced: int = 0
-    first: float | None = None
-    drafts: Drafts | None = None
-    draft: list[int] = field(default_factory=list)  # tokens guessed after `last` this step
-    error: BaseException | None = None  # what its consumer's callback raised (it ends with "error")
-
-
-def _deliver(request: Request, outcome: Outcome) -> None:
-    """Hand a request its outcome: a consumer's callback that raises must not take the decode
-    thread down, nor fail the other requests."""
-    try:
-        request.on_done(outcome)
-    except Exception:
-        log.exception("a request's completion callback failed")
 
 
 _schedulers: weakref.WeakSet[Scheduler] = weakref.WeakSet()
@@ -85,7 +58,7 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-class Scheduler:
+class Scheduler(SlotTasks):
     """Continuous batching for one model. `submit` and `call` are safe from any thread."""
 
     def __init__(
@@ -244,7 +217,7 @@ class Scheduler:
             try:
                 self._begin(request, placement)
             except Exception as exc:  # a grammar llama.cpp refuses: that request fails, not the thread
-                _deliver(request, Outcome("error", 0, 0, None, 0.0, error=exc))
+                deliver(request, Outcome("error", 0, 0, None, 0.0, error=exc))
 
     def _unloaded(self) -> None:
         """The model is unloading: every request, decoding or waiting, fails saying so (an answer
@@ -258,7 +231,7 @@ class Scheduler:
             waiting = list(self._waiting)
             self._waiting.clear()
         for request in waiting:
-            _deliver(request, Outcome("error", 0, 0, None, 0.0, error=error))
+            deliver(request, Outcome("error", 0, 0, None, 0.0, error=error))
 
     def _refuse(self, request: Request) -> None:
         """A prompt that is empty or leaves no room to answer in its sequence fails alone."""
@@ -267,14 +240,14 @@ class Scheduler:
             if not request.prompt
             else ContextLengthExceeded(prompt_tokens=len(request.prompt), context=self.context, backend="llama.cpp")
         )
-        _deliver(request, Outcome("error", 0, 0, None, 0.0, error=error))
+        deliver(request, Outcome("error", 0, 0, None, 0.0, error=error))
 
     def _remove_waiting(self, request: Request) -> None:
         with self._ready:
             self._waiting.remove(request)
 
     def _finish_waiting(self, request: Request) -> None:
-        _deliver(request, Outcome("cancelled", 0, 0, None, 0.0))
+        deliver(request, Outcome("cancelled", 0, 0, None, 0.0))
 
     def _begin(self, request: Request, placement: Placement) -> None:
         slot, native = placement.slot, self.native
@@ -446,7 +419,7 @@ class Scheduler:
         use = ThreadUse(used=self.native.threads, most=self.control.most, changes=self._changes - active.changes)
         total = time.perf_counter() - active.started
         error = error or active.error
-        _deliver(
+        deliver(
             active.request,
             Outcome(ending, active.produced, active.cached, active.first, total, threads=use, error=error),
         )
@@ -459,37 +432,3 @@ class Scheduler:
             active.slot.tokens = []
             active.slot.owner = None
             self._end(active, "error", error)
-
-    # -- between steps: tasks that use a slot ----------------------------------------------------
-
-    def idle_slot(self) -> Slot | None:
-        """A slot no request uses, preferring one no conversation owns (scheduler thread only)."""
-        idle = [s for s in self.slots if not s.busy]
-        if not idle:
-            return None
-        slot = max(idle, key=lambda s: (s.owner is None, -s.used))
-        if slot.owner is not None and slot.tokens:
-            self.sessions.keep(slot.owner, Snapshot(tuple(slot.tokens), self.native.save(slot.seq)))
-        slot.owner = None
-        return slot
-
-    def export(self, session: str) -> Snapshot | None:
-        """`session`'s cells, live or saved (scheduler thread only)."""
-        for slot in self.slots:
-            if slot.owner == session and slot.tokens:
-                return Snapshot(tuple(slot.tokens), self.native.save(slot.seq))
-        return self.sessions.get(session)
-
-    def clear(self) -> None:
-        """Forget the cells of every idle slot no conversation owns (scheduler thread only)."""
-        for slot in self.slots:
-            if not slot.busy and slot.owner is None:
-                self.native.drop(slot.seq)
-                slot.tokens = []
-
-    def forget(self, session: str) -> None:
-        """A conversation ended: its cells stay as a prefix cache, owned by no one."""
-        self.sessions.forget(session)
-        for slot in self.slots:
-            if slot.owner == session:
-                slot.owner = None
