@@ -87,7 +87,8 @@ def run(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     answer("open", False)  # warm up
     print(
         f"chi_llm prompt lookup — {time.strftime('%Y-%m-%d %H:%M')}, {platform.machine()}, "
-        f"{os.cpu_count()} logical cores, {threads} thread(s), model {Path(path).name}, greedy, {args.max_tokens} tokens at most, "
+        f"{os.cpu_count()} logical cores, {threads} thread(s), model {Path(path).name}, greedy, "
+        f"{args.max_tokens} tokens at most, "
         f"{args.reps} pairs per kind (alternating order), load average {os.getloadavg()[0]:.2f}"
     )
     results: dict[str, dict[str, Any]] = {}
