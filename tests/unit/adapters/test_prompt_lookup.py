@@ -57,18 +57,26 @@ def test_answer_tokens_are_looked_up_like_prompt_tokens(prompt: list[int], answe
 
 
 def test_the_most_recent_occurrence_of_the_longest_tail_is_followed() -> None:
-    drafts = Drafts([1, 2, 3, 4, 9, 2, 3, 5, 6, 7, 8, 1, 2, 3])
-    assert drafts.guess(3, 10) == [4, 9, 2, 3]  # [1, 2, 3] led to 4 (a longer match than [2, 3])
-    drafts = Drafts([7, 2, 3, 4, 9, 2, 3, 5, 6, 7, 8, 1, 2, 3])
-    assert drafts.guess(3, 10) == [5, 6, 7, 8]  # [2, 3] last led to 5 (DRAFT_START tokens)
+    short, long = NGRAMS[-1], NGRAMS[0]
+    assert long > short
+    tail = list(range(100, 100 + long))  # the answer's last `long` tokens
+    older = [*tail, 1, 2, 3, 4, 5]  # the whole tail seen, followed by 1...
+    newer = [0, *tail[-short:], 6, 7, 8, 9, 10]  # only its shorter end seen, more recently
+    drafts = Drafts([*older, *newer, *tail])
+    assert drafts.guess(tail[-1], 10) == [1, 2, 3, 4, 5][:DRAFT_START]  # the longest match wins
+    drafts = Drafts([*older[1:], *newer, *tail])  # the whole tail no longer seen: the shorter match
+    assert drafts.guess(tail[-1], 10) == [6, 7, 8, 9, 10][:DRAFT_START]
+    drafts = Drafts([*newer, 0, *newer, *tail])  # the most recent of two occurrences
+    assert drafts.guess(tail[-1], 10) == [6, 7, 8, 9, 10][:DRAFT_START]
 
 
 def test_nothing_is_guessed_without_a_match_or_for_another_last_token() -> None:
-    drafts = Drafts([1, 2, 3, 4, 5])
-    assert drafts.guess(5, 10) == []  # [4, 5] never appeared before
-    drafts = Drafts([1, 2, 3, 1, 2])
+    drafts = Drafts([1, 2, 3, 4, 5, 6, 7])
+    assert drafts.guess(7, 10) == []  # its tail never appeared before
+    drafts = Drafts([1, 2, 3, 4, 1, 2, 3])
+    assert drafts.guess(3, 10) == [4, 1][:DRAFT_START]
     assert drafts.guess(7, 10) == []  # `last` is not the history's newest token
-    assert drafts.guess(2, 0) == []
+    assert drafts.guess(3, 0) == []
 
 
 def test_guesses_grow_while_kept_whole_and_shrink_to_what_was_kept() -> None:
@@ -105,20 +113,20 @@ def test_poor_guesses_make_a_request_rest_longer_each_time_in_a_row(outcomes: li
 
 
 def test_a_resting_request_guesses_again_after_its_rest() -> None:
-    drafts = Drafts([1, 2, 3, 1, 2])
+    drafts = Drafts([1, 2, 3, 4, 1, 2, 3])
     for _ in range(WINDOW):
         drafts.judge(1, 0)
-    assert drafts.off and drafts.guess(2, 10) == []
+    assert drafts.off and drafts.guess(3, 10) == []
     for _ in range(REST):
-        drafts.add(3)
-    drafts.add(1)
-    drafts.add(2)
+        drafts.add(9)
+    for token in (1, 2, 3):
+        drafts.add(token)
     assert not drafts.off
-    assert drafts.guess(2, 10)
+    assert drafts.guess(3, 10)
 
 
 def test_a_good_window_keeps_guessing() -> None:
-    drafts = Drafts([1, 2, 3, 1, 2])
+    drafts = Drafts([1, 2, 3, 4, 1, 2, 3])
     for _ in range(WINDOW):
         drafts.judge(1, 1)
     assert not drafts.off

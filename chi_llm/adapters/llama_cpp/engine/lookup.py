@@ -3,11 +3,13 @@ tokens earlier in the prompt or the answer, and proposing what followed them the
 are evaluated in the same step as the token before them; every one the sampler would have drawn
 anyway is kept, so greedy output is exactly what decoding without guesses gives.
 
-A guessed token costs a batch row: on this 2-core CPU a step of 11 tokens took about 6x one of a
-single token (so a guess pays only when over about half of it is kept). So guesses start short,
-double while they are kept whole and shrink to what was kept after a miss; a request whose
-recent guesses were mostly wrong (a window of WINDOW guessed tokens under MIN_RATE) rests for a
-while, each poor window doubling the rest (measured by benchmarks/bench_lookup.py).
+A guessed token costs a batch row: on a 2-core CPU with the embedded model each row of a step
+cost 0.55-0.75 of a one-token step (so a guess pays only when most of it is kept). So guesses
+start short, double while they are kept whole and shrink to what was kept after a miss; a
+request whose recent guesses were mostly wrong (a window of WINDOW guessed tokens under
+MIN_RATE) rests for a while, each poor window doubling the rest. The constants were chosen by
+replaying the greedy answers of benchmarks/bench_lookup.py's six kinds through this policy at
+those costs, then checked with the benchmark itself.
 
 Exactness, measured on llama.cpp's CPU backend (the tests in tests/integration/adapters): a
 several-token step gives a sequence bit-identical logits to one token at a time, with these
@@ -21,11 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-DRAFT_START = 4  # tokens guessed at first, and after a rest
+DRAFT_START = 2  # tokens guessed at first, and after a rest
 DRAFT_MAX = 16  # tokens guessed at once at most (a sequence's rows in one step stay under 64)
-NGRAMS = (3, 2)  # lengths of the tail looked up, longest first
+NGRAMS = (4, 3)  # lengths of the tail looked up, longest first (two tokens matched too often by chance)
 WINDOW = 16  # guessed tokens judged together
-MIN_RATE = 0.5  # kept / guessed in a window below which the request rests
+MIN_RATE = 0.65  # kept / guessed in a window below which the request rests (a guessed token costs ~0.55-0.75 of a step)
 REST = 16  # tokens without guessing after the first poor window (doubling after each)
 EXACT_CELLS = 256  # with several threads, drafts stay within this many cells (see above)
 
