@@ -9,12 +9,19 @@ takes them: it skips the candidates that cannot).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import replace
 
 from chi_llm.domain.errors import ChiLlmError, ToolsUnsupported
 from chi_llm.domain.generation import Chunk, Completion, GenerationOptions, GenerationRequest
 from chi_llm.domain.messages import Message
 from chi_llm.domain.ports import TextGenerator
 from chi_llm.domain.tool_support import needs_tools, tools_unsupported
+
+
+def grounded(options: GenerationOptions | None) -> GenerationOptions:
+    """`options` for an answer drawn from its prompt's own text (an extraction, a summary, an
+    edit, an answer from given passages): a local model then tries prompt-lookup drafts."""
+    return replace(options or GenerationOptions(), grounded=True)
 
 
 class GenerationService:

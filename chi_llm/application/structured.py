@@ -58,7 +58,9 @@ class StructuredService:
         if instructions:
             system += f"\n{instructions}"
         given = options or GenerationOptions()
-        chosen = replace(given, schema=schema, temperature=0.0 if given.temperature is None else given.temperature)
+        chosen = replace(
+            given, schema=schema, temperature=0.0 if given.temperature is None else given.temperature, grounded=True
+        )
         return self.generation.chat_request([Message(role="user", content=text)], chosen, system=system)
 
     @staticmethod

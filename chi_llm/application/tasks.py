@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chi_llm.application.generation import GenerationService
+from chi_llm.application.generation import GenerationService, grounded
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.generation import DEFAULT_CONTEXT, GenerationOptions, answer_room
 from chi_llm.domain.messages import Message
@@ -77,9 +77,12 @@ class TaskService:
             pieces.append(current)
         return pieces
 
-    def _ask(self, instruction: str, text: str, options: GenerationOptions | None) -> str:
+    def _ask(self, instruction: str, text: str, options: GenerationOptions | None, *, drawn: bool = True) -> str:
+        """The answer to `instruction` about `text`; `drawn`: the answer quotes the text (not a
+        translation), so a local model tries prompt-lookup drafts."""
         message = Message(role="user", content=f"{instruction}\n\n{text}")
-        return self.generation.generate(self.generation.chat_request([message], options)).text.strip()
+        chosen = grounded(options) if drawn else options
+        return self.generation.generate(self.generation.chat_request([message], chosen)).text.strip()
 
     def _fit(self, notes: str, budget: int, options: GenerationOptions | None) -> str:
         """Notes that fit one call: shortened part by part, as often as it takes."""
@@ -125,7 +128,7 @@ class TaskService:
         _nonempty(text)
         want = f"Translate the following text into {to.strip()}. Reply with the translation only."
         pieces = self.split(text, self.budget(options) // 2)  # the translation takes as much room again
-        return TaskResult("\n\n".join(self._ask(want, p, options) for p in pieces), len(pieces))
+        return TaskResult("\n\n".join(self._ask(want, p, options, drawn=False) for p in pieces), len(pieces))
 
     def fits(self, text: str, options: GenerationOptions | None = None) -> bool:
         return self.generation.generator.count_tokens(text) <= self.budget(options)

@@ -30,7 +30,7 @@ from chi_llm.entrypoints.session_tools import SessionTools
 from chi_llm.entrypoints.tool_history import entry, turns
 from chi_llm.entrypoints.wiring import wire
 
-_OPTION_NAMES = ("temperature", "top_p", "max_tokens", "stop", "seed", "truncate", "json")
+_OPTION_NAMES = ("temperature", "top_p", "max_tokens", "stop", "seed", "truncate", "json", "grounded")
 
 
 def ask_prompt(question: str, context: str | None) -> str:
@@ -56,7 +56,9 @@ class MicroLLM(ToolCalls, LegacyCalls):
     Every argument left as None comes from configuration (environment, project file, global
     file, defaults); see `chi-llm config show --explain`. Tool calling: `chat(..., tools=...)`
     and the tool loop `act` (facade_tools.ToolCalls). Every call also takes per-call
-    `temperature`, `top_p`, `max_tokens`, `stop`, `seed` and `truncate`.
+    `temperature`, `top_p`, `max_tokens`, `stop`, `seed` and `truncate`, and `grounded=True` for an
+    answer drawn from the prompt's own text (a local model then tries prompt-lookup drafts; task
+    helpers, extraction, RAG answers and `ask` with a context set it themselves).
 
     After each call (and after a stream is fully consumed) `last_completion` holds the
     Completion with `usage` (prompt/completion tokens) and `timings`; `last_usage` is a shortcut.
@@ -283,6 +285,8 @@ class MicroLLM(ToolCalls, LegacyCalls):
         """Answer `question`, from `context` when given. A context longer than the model's
         context is read part by part and the answers combined, never cut off."""
         prompt = ask_prompt(question, context)
+        if context:
+            options.setdefault("grounded", True)
         if context and not options.get("truncate") and not self._tasks().fits(prompt, self._options(options)):
             return self._tasks().ask(question, context, self._options(options)).text
         return self.generate(prompt, **options)

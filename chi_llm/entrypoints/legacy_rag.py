@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chi_llm.application.generation import grounded
 from chi_llm.application.rag.service import SYSTEM, grounded_prompt, nothing_found
 from chi_llm.domain.messages import Message
 from chi_llm.domain.rag import Hit
@@ -102,7 +103,7 @@ class MicroRAG:
         if hits:
             service = self.today._rag  # the same generation today's query uses
             request = service.generation.chat_request(
-                [Message(role="user", content=grounded_prompt(question, hits))], None, system=SYSTEM
+                [Message(role="user", content=grounded_prompt(question, hits))], grounded(None), system=SYSTEM
             )
             answer = service.generation.generate(request).text.strip()
         else:

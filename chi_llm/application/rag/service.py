@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
-from chi_llm.application.generation import GenerationService
+from chi_llm.application.generation import GenerationService, grounded
 from chi_llm.application.rag.batches import Pending, content_hash
 from chi_llm.application.rag.citations import (
     AnswerStream,
@@ -150,7 +150,7 @@ class RagService:
 
     def _request(self, question: str, hits: Sequence[Hit], options: GenerationOptions | None) -> GenerationRequest:
         messages = [Message(role="user", content=grounded_prompt(question, hits))]
-        return self.generation.chat_request(messages, self._bounded(options), system=SYSTEM)
+        return self.generation.chat_request(messages, grounded(self._bounded(options)), system=SYSTEM)
 
     def _bounded(self, options: GenerationOptions | None) -> GenerationOptions:
         """An answer's max_tokens, unless the call sets it: rag.max_tokens, or the configured

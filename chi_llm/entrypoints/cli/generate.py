@@ -108,7 +108,7 @@ def ask(
         else:
             output.line(answer)
         return
-    deliver(llm, llm.chat_request(full), no_stream=no_stream, as_json=as_json)
+    deliver(llm, llm.chat_request(full, grounded=bool(context)), no_stream=no_stream, as_json=as_json)
 
 
 @click.command()

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from chi_llm.adapters.llama_cpp.engine.lookup import Drafts
+from chi_llm.adapters.llama_cpp.engine.lookup import Drafts, exact_room
 from chi_llm.adapters.llama_cpp.engine.native import Entry, NativeContext
 from chi_llm.adapters.llama_cpp.engine.requests import Active, Ending, Outcome, Request, deliver
 from chi_llm.adapters.llama_cpp.engine.sampling import Sampler
@@ -349,10 +349,13 @@ class Scheduler(SlotTasks):
             self._sampled(active, its_rows, now)
 
     def _room(self, active: Active) -> int:
-        """Draft tokens this sequence may add: within its limit and its context."""
+        """Draft tokens this sequence may add: within its limit, its context, and the cells where a
+        several-token step gives the same logits as a token at a time (lookup.exact_room)."""
+        held = len(active.slot.tokens)
         left = active.request.limit - active.produced - 1
-        cells = self.context - len(active.slot.tokens) - 2
-        return max(0, min(left, cells))
+        cells = self.context - held - 2
+        exact = exact_room(held, self.control.threads) - 1  # the count this step runs with
+        return max(0, min(left, cells, exact))
 
     def _sampled(self, active: Active, rows: list[int], now: float) -> None:
         """Sample at `rows` (the last token's, then each draft's): keep drafts while the sample
