@@ -88,6 +88,7 @@ class Scheduler(SlotTasks):
         self._shape = 0
         self._name = name
         self._thread: threading.Thread | None = None
+        self.gpu = gpu
         self.chunk = PREFILL_CHUNK * (GPU_SCALE if gpu else 1)
         self._whole = PREFILL_WHOLE * (GPU_SCALE if gpu else 1)
         _schedulers.add(self)
@@ -350,7 +351,10 @@ class Scheduler(SlotTasks):
 
     def _room(self, active: Active) -> int:
         """Draft tokens this sequence may add: within its limit, its context, and the cells where a
-        several-token step gives the same logits as a token at a time (lookup.exact_room)."""
+        several-token step gives the same logits as a token at a time (lookup.exact_room; with
+        layers on a GPU that was not verified, so no drafts there)."""
+        if self.gpu:
+            return 0
         held = len(active.slot.tokens)
         left = active.request.limit - active.produced - 1
         cells = self.context - held - 2
