@@ -16,6 +16,8 @@ conversations  two sessions interleaved turn by turn against one conversation (b
                conversations, 24 tokens a turn): TTFT per turn (goal <= 1.05).
 busy           benchmarks/busy_decode.py in a subprocess: decode rate with one CPU-bound
                neighbour over idle (goal >= 0.45).
+lookup         benchmarks/bench_lookup.py: prompt-lookup drafts on / off per kind of request
+               (goals >= 1.3 on copying with identical answers, >= 0.97 on every other kind).
 slots          aggregate decode rate with N requests at once on N slots, N = 1, 2, 4, 8: what the
                default `parallel` (4) was chosen by.
 
@@ -53,6 +55,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))  # the sibling benchmarks, run as a
 
 from bench_core import counted, paired_sides, rounds, summary  # type: ignore[import-not-found]  # noqa: E402
 from bench_engine import conversations, first_token_seconds  # type: ignore[import-not-found]  # noqa: E402
+from bench_lookup import arguments as lookup_arguments  # type: ignore[import-not-found]  # noqa: E402
+from bench_lookup import run as lookup_run  # type: ignore[import-not-found]  # noqa: E402
 from serve import free_port, started, timed_stream  # type: ignore[import-not-found]  # noqa: E402
 
 PROMPTS = [
@@ -180,6 +184,12 @@ def concurrent(args: argparse.Namespace) -> None:
     goal(f"aggregate tok/s, {n} at once / one at a time", rate, ">= 1.5")
     goal("  decode only (after each first token)", decode, "(llama.cpp: 1.64 at 4)")
     goal(f"last TTFT of {n} at once / a lone request's", ttft, "<= 1.5")
+
+
+# -- lookup ----------------------------------------------------------------------------------
+def lookup(args: argparse.Namespace) -> None:
+    """bench_lookup.py's kinds, drafts on against off (its own defaults; --rounds pairs per kind)."""
+    lookup_run(lookup_arguments(argparse.ArgumentParser()).parse_args(["--reps", str(args.rounds)]))
 
 
 # -- slots -----------------------------------------------------------------------------------
@@ -359,6 +369,7 @@ PARTS: dict[str, Callable[[argparse.Namespace], None]] = {
     "prefix": prefix,
     "conversations": interleaved,
     "busy": busy,
+    "lookup": lookup,
     "slots": slot_counts,
 }
 

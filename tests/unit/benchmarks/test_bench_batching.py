@@ -13,7 +13,7 @@ from chi_llm import MicroLLM
 
 
 def test_every_part_of_the_issue_is_registered_in_running_order() -> None:
-    assert list(PARTS) == ["concurrent", "alone", "serve", "prefix", "conversations", "busy", "slots"]
+    assert list(PARTS) == ["concurrent", "alone", "serve", "prefix", "conversations", "busy", "lookup", "slots"]
     assert all(callable(run) for run in PARTS.values())
 
 
