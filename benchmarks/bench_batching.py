@@ -56,7 +56,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))  # the sibling benchmarks, run as a
 from bench_core import counted, paired_sides, rounds, summary  # type: ignore[import-not-found]  # noqa: E402
 from bench_engine import conversations, first_token_seconds  # type: ignore[import-not-found]  # noqa: E402
 from bench_lookup import arguments as lookup_arguments  # type: ignore[import-not-found]  # noqa: E402
-from bench_lookup import run as lookup_run  # type: ignore[import-not-found]  # noqa: E402
+from bench_lookup import run as lookup_run  # noqa: E402
 from serve import free_port, started, timed_stream  # type: ignore[import-not-found]  # noqa: E402
 
 PROMPTS = [
