@@ -1,5 +1,5 @@
 """A job thread with a FIFO queue, consumed from sync code or asyncio: one per local generation
-(it prepares the request and waits on the model's scheduler, which decodes every request of the
+(it waits on the model's scheduler, after preparing the request when it is async, which decodes every request of the
 model on one thread: llama.cpp's CPU thread pools belong to the thread that calls it, and
 decoding one model from several threads ran 1.6-1.8x slower), and one per async stream of the
 fake adapter (threaded.py). Callers read a job's chunks from a queue: a stream nobody reads
@@ -48,7 +48,7 @@ class ModelWorker:
                 raise RuntimeError("the model was unloaded")
             self._jobs.append(job)
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name=f"chi_llm-decode-{self.name}", daemon=True)
+                self._thread = threading.Thread(target=self._run, name=f"chi_llm-{self.name}", daemon=True)
                 self._thread.start()
             self._ready.notify()
 

@@ -14,7 +14,7 @@ from chi_llm.adapters.llama_cpp.engine.requests import Outcome, Request
 from chi_llm.adapters.llama_cpp.engine.sampling import SamplingPlan
 from chi_llm.adapters.llama_cpp.loader import LoadedModel
 from chi_llm.adapters.llama_cpp.tool_syntax import WAIT, CallSyntax
-from chi_llm.domain.errors import GenerationFailed
+from chi_llm.domain.errors import ChiLlmError, GenerationFailed
 from chi_llm.domain.generation import Chunk, FinishReason, GenerationOptions, Timings, Usage
 from chi_llm.domain.models.spec import Sampling
 
@@ -164,9 +164,13 @@ def decode(
             model.scheduler.wake()
     outcome = ended[0]
     if outcome.ending == "error":
-        raise GenerationFailed(f"llama.cpp failed while decoding: {outcome.error}", backend="llama.cpp") from (
-            outcome.error
-        )
+        if isinstance(outcome.error, ChiLlmError):  # already says what happened and what to do
+            raise outcome.error
+        raise GenerationFailed(
+            f"llama.cpp failed while decoding: {outcome.error}; send the request again, and if it keeps "
+            "failing lower `parallel` or `context` (`chi-llm diagnostics` checks memory)",
+            backend="llama.cpp",
+        ) from outcome.error
     finish: FinishReason = "stop" if outcome.ending == "stop" else "length"
     if tail := text.tail(finish):
         emit(Chunk(text=tail))

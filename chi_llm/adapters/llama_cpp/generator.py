@@ -189,6 +189,7 @@ class LlamaCppGenerator(TextGenerator):
         params = await asyncio.get_running_loop().run_in_executor(_LOCATOR, self._params, request.model)
 
         def work(running: Job) -> None:
+            load(params)  # a first load (seconds) holds up no other model's requests
             with _PREPARING:
                 loaded, job = self._prepare(request, params)
             self._decode(loaded, job, running)

@@ -65,6 +65,10 @@ class KvSessions:
         self._saved: OrderedDict[str, Snapshot] = OrderedDict()
         self._lock = threading.Lock()
 
+    def reset_lock(self) -> None:
+        """A forked child: the parent's decode thread may have held the lock at the fork."""
+        self._lock = threading.Lock()
+
     def holds(self, session: str) -> bool:
         """Whether a saved state of `session` is kept."""
         with self._lock:

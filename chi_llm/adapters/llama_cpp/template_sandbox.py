@@ -5,7 +5,7 @@ Jinja's sandbox stops it from reaching Python's internals, but not from looping 
 (`range(99999)` nested twice) or building a string of gigabytes (`"x" * 10**10`). Every loop
 step, call, attribute and item lookup here draws on a budget that is also a deadline, `*` and `**`
 refuse results beyond a size, and the output is collected with a cap; a template that passes
-none of this fails with an error that names the file instead of hanging the model's thread.
+none of this fails with an error that names the file instead of hanging a request's thread.
 """
 
 from __future__ import annotations

@@ -95,6 +95,7 @@ class Scheduler(SlotTasks):
 
     def _reset_after_fork(self) -> None:
         self._ready = threading.Condition()
+        self.sessions.reset_lock()
         self._thread = None
         self._waiting.clear()
         self._tasks.clear()
@@ -116,9 +117,10 @@ class Scheduler(SlotTasks):
             self._ready.notify()
 
     def call(self, work: Callable[[], T]) -> T:
-        """Run `work` on the scheduler's thread between two steps and return what it returns."""
+        """Run `work` on the scheduler's thread between two steps and return what it returns. Not
+        from the scheduler's own thread (a token callback): there it would run mid-step."""
         if threading.current_thread() is self._thread:
-            return work()
+            raise RuntimeError("Scheduler.call from the scheduler's own thread would run in the middle of a step")
         done = threading.Event()
         box: list[Any] = []
 
@@ -210,14 +212,17 @@ class Scheduler(SlotTasks):
                 self._remove_waiting(request)
                 self._refuse(request)
                 continue
-            saved = self.sessions.tokens(request.session) if request.session is not None else None
-            placement = place(self.slots, request.prompt, request.session, saved)
-            if placement is None:
-                continue
-            self._remove_waiting(request)
             try:
+                saved = self.sessions.tokens(request.session) if request.session is not None else None
+                placement = place(self.slots, request.prompt, request.session, saved)
+                if placement is None:
+                    continue
+                self._remove_waiting(request)
                 self._begin(request, placement)
-            except Exception as exc:  # a grammar llama.cpp refuses: that request fails, not the thread
+            except Exception as exc:  # a grammar llama.cpp refuses: that request fails, not the others
+                with self._ready:
+                    if request in self._waiting:
+                        self._waiting.remove(request)
                 deliver(request, Outcome("error", 0, 0, None, 0.0, error=exc))
 
     def _unloaded(self) -> None:
@@ -251,22 +256,13 @@ class Scheduler(SlotTasks):
         deliver(request, Outcome("cancelled", 0, 0, None, 0.0))
 
     def _begin(self, request: Request, placement: Placement) -> None:
-        slot, native = placement.slot, self.native
-        sampler = Sampler(self.vocab, request.plan)
-        if placement.evict is not None and slot.tokens:
-            self.sessions.keep(placement.evict, Snapshot(tuple(slot.tokens), native.save(slot.seq)))
-        if placement.restore and request.session is not None:
-            saved = self.sessions.take(request.session)
-            if saved is not None and native.restore(slot.seq, saved.data):
-                slot.tokens = list(saved.tokens)
-            else:
-                slot.tokens = []
-        elif placement.source is not None:
-            native.copy(placement.source.seq, slot.seq, placement.keep)
-            slot.tokens = placement.source.tokens[: placement.keep]
-        keep = min(placement.keep, len(slot.tokens))
-        native.drop(slot.seq, keep)
-        del slot.tokens[keep:]
+        slot = placement.slot
+        sampler = Sampler(self.vocab, request.plan)  # first: a grammar llama.cpp refuses changes nothing
+        try:
+            keep = self._prepare_slot(request, placement)
+        except BaseException:
+            sampler.close()
+            raise
         slot.owner = request.session
         slot.busy = True
         self._uses += 1
@@ -283,6 +279,25 @@ class Scheduler(SlotTasks):
         if request.lookup:
             active.drafts = Drafts(request.prompt)
         self._active.append(active)
+
+    def _prepare_slot(self, request: Request, placement: Placement) -> int:
+        """Save the evicted conversation, restore or copy cells, drop the rest; the cells kept."""
+        slot, native = placement.slot, self.native
+        if placement.evict is not None and slot.tokens:
+            self.sessions.keep(placement.evict, Snapshot(tuple(slot.tokens), native.save(slot.seq)))
+        if placement.restore and request.session is not None:
+            saved = self.sessions.take(request.session)
+            if saved is not None and native.restore(slot.seq, saved.data):
+                slot.tokens = list(saved.tokens)
+            else:
+                slot.tokens = []
+        elif placement.source is not None:
+            copied = native.copy(placement.source.seq, slot.seq, placement.keep)
+            slot.tokens = placement.source.tokens[: placement.keep] if copied else []
+        keep = min(placement.keep, len(slot.tokens))
+        native.drop(slot.seq, keep)
+        del slot.tokens[keep:]
+        return keep
 
     def _drop_cancelled(self) -> None:
         for active in list(self._active):
@@ -341,7 +356,8 @@ class Scheduler(SlotTasks):
                 self._end(active, "error", exc)
             return
         now = time.perf_counter()
-        self._pace(now - started, len(entries), bool(reading))
+        drafting = any(len(its_rows) > 1 for _, its_rows in rows)
+        self._pace(now - started, len(entries), bool(reading) or drafting)
         for active in reading:
             count = min(self.chunk, len(active.pending))
             active.slot.tokens.extend(active.pending[:count])
@@ -411,9 +427,11 @@ class Scheduler(SlotTasks):
             self.native.drop(active.slot.seq, len(active.slot.tokens))
             active.draft = []
 
-    def _pace(self, seconds: float, shape: int, reading: bool) -> None:
-        """Hand a decode-only step's time to the thread controller (applied at the next step)."""
-        if reading:
+    def _pace(self, seconds: float, shape: int, skip: bool) -> None:
+        """Hand the time of a step of one token per sequence to the thread controller (its choice
+        applies from the next step). Steps reading prompts or checking drafts are not comparable
+        (their sizes change step by step) and are skipped."""
+        if skip:
             return
         threads = self.control.observe(seconds, shape)
         if threads != self.native.threads:
