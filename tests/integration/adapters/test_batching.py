@@ -5,6 +5,7 @@ drafts never change a greedy answer."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,20 +37,6 @@ def ask(text: str, tokens: int = 40, **options: Any) -> GenerationRequest:
         messages=(Message(role="user", content=text),),
         options=GenerationOptions(temperature=0.0, max_tokens=tokens, seed=1, **options),
     )
-
-
-@pytest.fixture
-def steps(monkeypatch: pytest.MonkeyPatch) -> list[list[Entry]]:
-    """The entries of every llama_decode."""
-    seen: list[list[Entry]] = []
-    real = NativeContext.decode
-
-    def spy(self: NativeContext, entries: Any) -> None:
-        seen.append(list(entries))
-        real(self, entries)
-
-    monkeypatch.setattr(NativeContext, "decode", spy)
-    return seen
 
 
 def together(model: LlamaCppGenerator, requests: list[GenerationRequest]) -> list[Completion]:
@@ -90,13 +77,19 @@ def test_a_long_prompt_is_read_in_chunks_while_the_others_keep_decoding(
     default_model_path: Path, steps: list[list[Entry]]
 ) -> None:
     model = engine(default_model_path, parallel=2)
-    first = model.stream(ask("Count slowly from one to fifty.", tokens=120))
+    first = model.stream(ask("Write a very long story about a dragon and a knight.", tokens=400))
     next(first)
     long = ask("Summarise this: " + "The quick brown fox jumps over the lazy dog. " * 60, tokens=4)
     model.generate(long)
-    mixed = [s for s in steps if len({e.seq for e in s}) == 2 and sum(1 for e in s if not e.logits) > 0]
-    assert len(mixed) >= 3  # several chunks of the long prompt, each beside a token of the first answer
-    assert all(len(s) <= 128 + 1 for s in mixed)
+    # Prompt chunks: several tokens of one sequence, each chunk a decode of its own.
+    read = [i for i, s in enumerate(steps) if len(s) > 1 and len({e.seq for e in s}) == 1]
+    long_seq = steps[read[-1]][0].seq
+    chunks = [i for i in read if steps[i][0].seq == long_seq]
+    assert len(chunks) >= 4 and all(len(steps[i]) <= 128 and len({e.seq for e in steps[i]}) == 1 for i in chunks)
+    first_seq = steps[read[0]][0].seq  # the first answer's prompt was read first
+    assert first_seq != long_seq  # it was still being written: the long prompt took the other slot
+    between = [any(e.seq == first_seq for s in steps[a + 1 : b] for e in s) for a, b in itertools.pairwise(chunks)]
+    assert all(between)  # the first answer got a token between every two chunks of the long prompt
     list(first)
 
 

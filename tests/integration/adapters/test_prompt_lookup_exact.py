@@ -13,11 +13,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from chi_llm.adapters.llama_cpp import LlamaCppGenerator
 from chi_llm.adapters.llama_cpp.engine.lookup import EXACT_CELLS
-from chi_llm.adapters.llama_cpp.engine.native import Entry, NativeContext
+from chi_llm.adapters.llama_cpp.engine.native import Entry
 from chi_llm.domain.generation import Completion, GenerationOptions, GenerationRequest
 from chi_llm.domain.messages import Message
 from chi_llm.domain.structured import OutputSchema
@@ -70,20 +68,6 @@ def same(plain: Completion, drafted: Completion) -> None:
     assert drafted.text == plain.text
     assert drafted.finish_reason == plain.finish_reason
     assert drafted.usage.completion_tokens == plain.usage.completion_tokens
-
-
-@pytest.fixture
-def steps(monkeypatch: pytest.MonkeyPatch) -> list[list[Entry]]:
-    """The entries of every llama_decode."""
-    seen: list[list[Entry]] = []
-    real = NativeContext.decode
-
-    def spy(self: NativeContext, entries: Any) -> None:
-        seen.append(list(entries))
-        real(self, entries)
-
-    monkeypatch.setattr(NativeContext, "decode", spy)
-    return seen
 
 
 def drafted_rows(steps: list[list[Entry]]) -> int:

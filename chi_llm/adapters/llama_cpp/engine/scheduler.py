@@ -1,12 +1,14 @@
 """The decode thread of one loaded model: continuous batching over its slots.
 
 Each step is one llama_decode carrying one token per generating sequence (its last sampled one,
-plus prompt-lookup drafts when it has some) and PREFILL_CHUNK tokens of prompts still to read
-(see `_readers`). Requests join at the next step and leave when they end,
-so a long prompt never stalls the others for more than a chunk, and a request waits only for a
-free slot, not for whole answers. With one KV stream per sequence a sequence's logits, and so its
-greedy answer, are the same alone or batched (a test on the real model), provided a prompt read
-in pieces is read alone (see `_readers`).
+plus prompt-lookup drafts when it has some), then the prompt chunks of joining sequences, each
+in a llama_decode of its own (PREFILL_CHUNK tokens of a long prompt; several short prompts
+arriving together all in the same step). Requests join at the next step and leave when they
+end, so a long prompt never stalls the others for more than a chunk, and a request waits only
+for a free slot, not for whole answers. With one KV stream per sequence, and a prompt never in a
+batch with other sequences' rows (llama.cpp would cut it into micro-batches as long as theirs),
+a sequence's logits, and so its greedy answer, are the same alone or batched (tested on the real
+model).
 
 Work that needs the context between steps (a session's export, label scoring) runs through
 `call`, on this thread.
@@ -88,6 +90,7 @@ class Scheduler(SlotTasks):
         self._shape = 0
         self._name = name
         self._thread: threading.Thread | None = None
+        self._started = 0.0  # when the last llama_decode began
         self.gpu = gpu
         self.chunk = PREFILL_CHUNK * (GPU_SCALE if gpu else 1)
         self._whole = PREFILL_WHOLE * (GPU_SCALE if gpu else 1)
@@ -304,34 +307,35 @@ class Scheduler(SlotTasks):
             if active.request.cancelled.is_set():
                 self._end(active, "cancelled")
 
-    def _batch(self) -> tuple[list[Entry], list[tuple[Active, list[int]]], list[Active]]:
-        """This step's entries; each sequence's logits rows; the sequences reading their prompt."""
+    def _batch(self) -> tuple[list[Entry], list[tuple[Active, list[int]]]]:
+        """The generating sequences' entries (each its last token, plus drafts) and logits rows."""
         entries: list[Entry] = []
         rows: list[tuple[Active, list[int]]] = []
         for active in self._active:
             if active.last is not None:
                 pos = len(active.slot.tokens)
-                active.draft = active.drafts.guess(active.last, room=self._room(active)) if active.drafts else []
+                drafts = active.drafts
+                active.draft = drafts.guess(active.last, room=self._room(active)) if drafts else []
                 start = len(entries)
                 tokens = [active.last, *active.draft]
                 entries.extend(Entry(active.slot.seq, t, pos + i, True) for i, t in enumerate(tokens))
                 rows.append((active, list(range(start, len(entries)))))
-        reading = self._readers()
-        for active in reading:
-            pos = len(active.slot.tokens)
-            chunk = active.pending[: self.chunk]
-            entries.extend(Entry(active.slot.seq, t, pos + i, False) for i, t in enumerate(chunk))
-            if len(chunk) == len(active.pending):  # its prompt's last token: its logits are sampled
-                entries[-1] = replace(entries[-1], logits=True)
-                rows.append((active, [len(entries) - 1]))
-        return entries, rows, reading
+        return entries, rows
+
+    def _prompt(self, active: Active) -> tuple[list[Entry], list[int]]:
+        """The entries of a prompt's chunk read this step, and the row of its last token if it is in it."""
+        pos = len(active.slot.tokens)
+        chunk = active.pending[: self.chunk]
+        entries = [Entry(active.slot.seq, t, pos + i, False) for i, t in enumerate(chunk)]
+        if len(chunk) < len(active.pending):
+            return entries, []
+        entries[-1] = replace(entries[-1], logits=True)  # its prompt's last token: its logits are sampled
+        return entries, [len(entries) - 1]
 
     def _readers(self) -> list[Active]:
         """Whose prompt is read this step: the first waiting one's next chunk, alone when its prompt
         goes on after it; else with the whole rest of other prompts (each within a chunk), within
-        PREFILL_WHOLE tokens.
-        (A batch holding several prompts with one of them cut measured different greedy answers;
-        prompts read whole, side by side, did not.)"""
+        PREFILL_WHOLE tokens."""
         pending = [a for a in self._active if a.last is None and a.pending]
         if not pending:
             return []
@@ -346,24 +350,40 @@ class Scheduler(SlotTasks):
         return reading
 
     def _step(self) -> None:
-        entries, rows, reading = self._batch()
+        """Decode one token (and drafts) of every generating sequence, then each prompt chunk of
+        this step in a llama_decode of its own: in one batch llama.cpp cuts sequences of unequal
+        length into equal-length micro-batches, and an answer whose prompt was cut so measured
+        different from the same prompt read alone."""
+        reading = self._readers()
+        entries, rows = self._batch()
         self.native.set_threads(self.control.threads)  # the count the controller chose after the last step
-        started = time.perf_counter()
+        if entries and self._decode(entries):
+            now = time.perf_counter()
+            drafting = any(len(its_rows) > 1 for _, its_rows in rows)
+            self._pace(now - self._started, len(entries), bool(reading) or drafting)
+            for active, its_rows in rows:
+                self._sampled(active, its_rows, now)
+        for active in reading:  # each prompt in a llama_decode of its own (see above)
+            if active not in self._active:
+                continue
+            prompt, its_rows = self._prompt(active)
+            if not self._decode(prompt):
+                return
+            del active.pending[: len(prompt)]
+            active.slot.tokens.extend(e.token for e in prompt)
+            if its_rows:
+                self._sampled(active, its_rows, time.perf_counter())
+
+    def _decode(self, entries: list[Entry]) -> bool:
+        """One llama_decode; on failure every request ends with the error (False)."""
+        self._started = time.perf_counter()
         try:
             self.native.decode(entries)
         except GenerationFailed as exc:
             for active in list(self._active):
                 self._end(active, "error", exc)
-            return
-        now = time.perf_counter()
-        drafting = any(len(its_rows) > 1 for _, its_rows in rows)
-        self._pace(now - started, len(entries), bool(reading) or drafting)
-        for active in reading:
-            count = min(self.chunk, len(active.pending))
-            active.slot.tokens.extend(active.pending[:count])
-            del active.pending[:count]
-        for active, its_rows in rows:
-            self._sampled(active, its_rows, now)
+            return False
+        return True
 
     def _room(self, active: Active) -> int:
         """Draft tokens this sequence may add: within its limit, its context, and the cells where a

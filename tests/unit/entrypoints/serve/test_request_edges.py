@@ -132,4 +132,4 @@ async def test_embeddings_stop_when_the_client_leaves(tmp_path: Path) -> None:
         async with httpx.AsyncClient(timeout=10) as client:
             answer = await client.post(running.api + "/embeddings", json={"input": "alpha"})
         assert answer.status_code == 200 and time.monotonic() - began < 2.0  # the whole job: 3 s
-        assert threading.active_count() < 50
+        assert threading.active_count() < 50, sorted(t.name for t in threading.enumerate())
