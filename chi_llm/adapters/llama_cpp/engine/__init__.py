@@ -6,5 +6,7 @@
   the least recently used) and which other slot's cells it copies instead of evaluating them.
 - scheduler.py: the decode thread: one llama_decode per step carrying one sampled token per
   generating sequence plus prompt chunks of the joining ones.
+- slot_tasks.py: work on the slots between steps (scoring's slot, a conversation's export, forgetting).
+- requests.py: what callers hand the scheduler and get back.
 - lookup.py: draftless speculation (prompt lookup) verified inside those steps.
 """

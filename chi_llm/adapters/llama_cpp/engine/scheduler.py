@@ -112,10 +112,14 @@ class Scheduler(SlotTasks):
     # -- from any thread -------------------------------------------------------------------------
 
     def submit(self, request: Request) -> None:
+        self._enqueue(self._waiting, request)
+
+    def _enqueue(self, queue: deque[Any], item: Any) -> None:
+        """Hand the decode thread a request or a task (starting it on first use)."""
         with self._ready:
             if self._stopping:
-                raise GenerationFailed("the model was unloaded", backend="llama.cpp")
-            self._waiting.append(request)
+                raise GenerationFailed("the model was unloaded; send the request again", backend="llama.cpp")
+            queue.append(item)
             self._start()
             self._ready.notify()
 
@@ -135,12 +139,7 @@ class Scheduler(SlotTasks):
             finally:
                 done.set()
 
-        with self._ready:
-            if self._stopping:
-                raise GenerationFailed("the model was unloaded", backend="llama.cpp")
-            self._tasks.append(task)
-            self._start()
-            self._ready.notify()
+        self._enqueue(self._tasks, task)
         done.wait()
         ok, value = box[0]
         if not ok:
