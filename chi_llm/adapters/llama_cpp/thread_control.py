@@ -67,6 +67,12 @@ class ThreadControl:
         """Decoding runs on fewer threads than it would on an idle machine."""
         return self.threads < self.most
 
+    @property
+    def settled(self) -> int:
+        """The count for work not measured (prompt chunks, draft checks): the kept count while a
+        try runs, so a try at fewer threads slows only the steps it times."""
+        return self._probe_from[0] if self._probe_from is not None else self.threads
+
     def observe(self, seconds: float, shape: int = 1) -> int:
         """One step of `shape` sequences took `seconds` at `self.threads`; returns the count for the
         next step."""

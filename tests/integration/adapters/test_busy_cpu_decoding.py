@@ -4,10 +4,12 @@ the one an unchanged count gives, and the change shows in the completion's timin
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from chi_llm.adapters.llama_cpp import LlamaCppGenerator
+from chi_llm.adapters.llama_cpp.engine.native import NativeContext
 from chi_llm.adapters.llama_cpp.thread_control import ThreadControl
 from chi_llm.domain.generation import GenerationOptions, GenerationRequest, ThreadUse
 from chi_llm.domain.results import to_json
@@ -27,6 +29,21 @@ class DropsToOne(ThreadControl):
         self.seen += 1
         if self.seen == 3:
             self.threads = 1
+        return self.threads
+
+
+class TryingOne(ThreadControl):
+    """A try at one thread, running: generating steps at 1, the kept count 2."""
+
+    def __init__(self) -> None:
+        super().__init__(2)
+        self.threads = 1
+
+    @property
+    def settled(self) -> int:
+        return 2
+
+    def observe(self, seconds: float, shape: int = 1) -> int:
         return self.threads
 
 
@@ -64,3 +81,25 @@ def test_a_thread_count_the_user_chose_is_kept_and_the_default_adapts(default_mo
     chosen = generator(default_model_path, threads=1).load()
     assert chosen.threads.fixed and chosen.threads.most == 1
     assert not generator(default_model_path).load().threads.fixed
+
+
+def test_a_prompt_read_while_a_one_thread_try_runs_uses_the_kept_count(
+    default_model_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The controller measures generating steps only: a prompt read during its try at one thread
+    runs on the count it keeps (at one thread a prompt took twice as long here)."""
+    seen: list[tuple[int, int]] = []
+    real = NativeContext.decode
+
+    def spy(self: NativeContext, entries: Any) -> None:
+        seen.append((len(entries), self.threads))
+        real(self, entries)
+
+    monkeypatch.setattr(NativeContext, "decode", spy)
+    adapter = generator(default_model_path)
+    loaded = adapter.load()
+    monkeypatch.setattr(loaded.scheduler, "control", TryingOne())
+    adapter.generate(REQUEST)
+    assert [threads for size, threads in seen if size > 1] == [2]
+    steps = [threads for size, threads in seen if size == 1]
+    assert steps and set(steps) == {1}

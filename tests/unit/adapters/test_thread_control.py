@@ -250,3 +250,22 @@ def test_when_every_shape_runs_fastest_on_every_core_the_count_stays_there(
             break
         control.observe(time[(shape, control.threads)], shape)
     assert control.threads == most
+
+
+def test_work_it_does_not_measure_runs_on_the_kept_count_while_a_try_runs() -> None:
+    """Prompt chunks are not measured: a try at one thread must not also slow them down."""
+    control = ThreadControl(2)
+    step = 1 / RATES[(2, 0)]
+    assert control.settled == 2
+    while control.observe(step) == 2:  # the first window is followed by a try at one thread
+        pass
+    assert control.threads == 1 and control.settled == 2
+    for _ in range(WINDOW + 1):  # the try loses: back to every core
+        control.observe(step * 2)
+    assert control.threads == 2 and control.settled == 2
+
+
+def test_a_count_kept_after_a_try_is_the_settled_one() -> None:
+    control = ThreadControl(2)
+    _, used = run(control, 200, loaded)
+    assert control.threads == 1 and control.settled == 1
