@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 
 from chi_llm.adapters.llama_cpp.engine.native import Entry
-from chi_llm.adapters.llama_cpp.engine.slots import Slot, common, usable
+from chi_llm.adapters.llama_cpp.engine.slots import Slot, reuse
 from chi_llm.adapters.llama_cpp.loader import LoadedModel
 from chi_llm.domain.errors import ContextLengthExceeded
 
@@ -24,9 +24,9 @@ def _log_softmax_at(logits: Any, token: int) -> float:
 
 def _keep(slot: Slot, context: list[int], native: Any) -> int:
     """Reuse what the slot holds of the context; drop the rest (its tokens follow its cells)."""
-    keep = usable(common(slot.tokens, context), context)
+    keep = reuse(slot, context)
     native.drop(slot.seq, keep)
-    slot.tokens = context[:keep]
+    slot.cut(keep)
     return keep
 
 
@@ -78,7 +78,7 @@ def label_probabilities(
         """One chunk of the context (a task of its own: the others decode between chunks)."""
         last = at + len(chunk) == len(context)
         native.decode([Entry(slot.seq, t, at + i, last and i == len(chunk) - 1) for i, t in enumerate(chunk)])
-        slot.tokens.extend(chunk)
+        slot.read(chunk)
         return native.logits(len(chunk) - 1).astype("float64") if last else None
 
     while (slot := scheduler.call(take)) is None:

@@ -21,10 +21,12 @@ SESSION_CACHE_BYTES = 1 << 30  # saved conversation states per model, at most
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """A conversation's KV cells and the tokens they hold."""
+    """A conversation's KV cells, the tokens they hold, and how many of the first were read in
+    the grid's chunks (engine/slots.py: reusing those leaves answers as on an empty cache)."""
 
     tokens: tuple[int, ...]
     data: bytes
+    exact: int = 0
 
 
 MAGIC = b"CHI_LLM-KV1\n"
@@ -32,7 +34,12 @@ MAGIC = b"CHI_LLM-KV1\n"
 
 def encode(saved: Snapshot, model: dict[str, Any]) -> bytes:
     """A snapshot as a file holds it: a header naming the model it belongs to, then the cells."""
-    header = {"model": model, "tokens": list(saved.tokens), "sha256": hashlib.sha256(saved.data).hexdigest()}
+    header: dict[str, Any] = {
+        "model": model,
+        "tokens": list(saved.tokens),
+        "sha256": hashlib.sha256(saved.data).hexdigest(),
+    }
+    header["exact"] = saved.exact
     return MAGIC + json.dumps(header).encode() + b"\n" + saved.data
 
 
@@ -53,7 +60,10 @@ def decode_snapshot(blob: bytes, model: dict[str, Any]) -> Snapshot | None:
         return None
     if not all(isinstance(t, int) and not isinstance(t, bool) for t in tokens):
         return None
-    return Snapshot(tokens=tuple(tokens), data=data)
+    exact = header.get("exact", 0)  # absent in files written before it was kept
+    if not isinstance(exact, int) or isinstance(exact, bool) or not 0 <= exact <= len(tokens):
+        exact = 0
+    return Snapshot(tokens=tuple(tokens), data=data, exact=exact)
 
 
 class KvSessions:
@@ -73,11 +83,6 @@ class KvSessions:
         """Whether a saved state of `session` is kept."""
         with self._lock:
             return session in self._saved
-
-    def tokens(self, session: str) -> tuple[int, ...] | None:
-        with self._lock:
-            saved = self._saved.get(session)
-            return None if saved is None else saved.tokens
 
     def get(self, session: str) -> Snapshot | None:
         with self._lock:

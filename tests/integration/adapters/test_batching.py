@@ -15,6 +15,7 @@ import pytest
 
 from chi_llm.adapters.llama_cpp import LlamaCppGenerator
 from chi_llm.adapters.llama_cpp.engine.native import Entry, NativeContext
+from chi_llm.adapters.llama_cpp.engine.slots import COPY_MIN
 from chi_llm.domain.generation import Completion, GenerationOptions, GenerationRequest
 from chi_llm.domain.messages import Message
 
@@ -85,11 +86,18 @@ def test_a_long_prompt_is_read_in_chunks_while_the_others_keep_decoding(
     read = [i for i, s in enumerate(steps) if len(s) > 1 and len({e.seq for e in s}) == 1]
     long_seq = steps[read[-1]][0].seq
     chunks = [i for i in read if steps[i][0].seq == long_seq]
-    assert len(chunks) >= 4 and all(len(steps[i]) <= 128 and len({e.seq for e in steps[i]}) == 1 for i in chunks)
     first_seq = steps[read[0]][0].seq  # the first answer's prompt was read first
     assert first_seq != long_seq  # it was still being written: the long prompt took the other slot
-    between = [any(e.seq == first_seq for s in steps[a + 1 : b] for e in s) for a, b in itertools.pairwise(chunks)]
-    assert all(between)  # the first answer got a token between every two chunks of the long prompt
+    # The long prompt's chunks by step: a step's chunks follow each other with no token of the
+    # first answer between them.
+    by_step: list[list[int]] = [[chunks[0]]]
+    for a, b in itertools.pairwise(chunks):
+        if any(e.seq == first_seq for s in steps[a + 1 : b] for e in s):
+            by_step.append([b])
+        else:
+            by_step[-1].append(b)
+    assert len(by_step) >= 4  # the first answer got a token between every two steps of the reading
+    assert all(sum(len(steps[i]) for i in step) <= 128 for step in by_step)
     list(first)
 
 
@@ -157,3 +165,23 @@ def test_prompt_lookup_drafts_keep_greedy_answers_exactly(default_model_path: Pa
     assert drafted.text == plain.text
     assert any(sum(1 for e in s if e.logits) > 1 for s in steps)  # drafts were verified in steps
     assert len(steps) < plain.usage.completion_tokens  # and some were kept: fewer steps than tokens
+
+
+def test_a_shared_chat_header_is_reused_and_the_answer_is_the_one_an_empty_cache_gives(
+    default_model_path: Path,
+) -> None:
+    """Prompts read in the grid's chunks (engine/slots.py): cells up to a boundary are the ones a
+    fresh read gives, so a short shared prefix (the chat template's header) is worth reusing."""
+    model = engine(default_model_path, parallel=1)
+    scheduler = model.load().scheduler
+    questions = [f"[{tag}] Name three colours of the rainbow." for tag in ("first", "second", "third")]
+    fresh = []
+    for question in questions:
+        scheduler.call(scheduler.clear)
+        done = model.generate(ask(question, tokens=24))
+        assert done.usage.cached_tokens == 0
+        fresh.append(done.text)
+    warm = [model.generate(ask(question, tokens=24)) for question in questions]  # one slot, in turn
+    assert [w.text for w in warm] == fresh
+    header = warm[1].usage.cached_tokens
+    assert 16 <= header < COPY_MIN and header % 16 == 0  # the shared header, to a boundary

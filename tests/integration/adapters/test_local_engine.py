@@ -28,15 +28,15 @@ def zero_config(default_model_path: Path, isolated: Path, monkeypatch: pytest.Mo
 
 
 @pytest.fixture
-def evaluated(default_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
-    """(thread id, tokens) of every llama.cpp decode."""
+def evaluated(default_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int, bool]]:
+    """(thread id, tokens, whether logits are read) of every llama.cpp decode."""
     from chi_llm.adapters.llama_cpp.engine.native import NativeContext
 
-    calls: list[tuple[int, int]] = []
+    calls: list[tuple[int, int, bool]] = []
     real = NativeContext.decode
 
     def spy(self: Any, entries: Any) -> Any:
-        calls.append((threading.get_ident(), len(entries)))
+        calls.append((threading.get_ident(), len(entries), any(e.logits for e in entries)))
         return real(self, entries)
 
     monkeypatch.setattr(NativeContext, "decode", spy)
@@ -59,12 +59,20 @@ def no_hang() -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def prompt_evaluation(calls: list[tuple[int, int]], since: int) -> int:
-    """Tokens evaluated for the prompt of the one generation that ran after `since` calls."""
-    return calls[since][1]
+def prompt_evaluation(calls: list[tuple[int, int, bool]], since: int) -> int:
+    """Tokens evaluated for the prompt of the one generation that ran after `since` calls: its
+    chunks, up to the one whose last token's logits are read."""
+    total = 0
+    for _, size, sampled in calls[since:]:
+        total += size
+        if sampled:
+            break
+    return total
 
 
-def test_a_conversation_keeps_its_cache_across_another(zero_config: None, evaluated: list[tuple[int, int]]) -> None:
+def test_a_conversation_keeps_its_cache_across_another(
+    zero_config: None, evaluated: list[tuple[int, int, bool]]
+) -> None:
     llm = MicroLLM(temperature=0.0)
     ann, bob = llm.session(), llm.session()
     ann.chat("Hello, my name is Ann and I like long walks by the sea.", max_tokens=16)
@@ -79,7 +87,7 @@ def test_a_conversation_keeps_its_cache_across_another(zero_config: None, evalua
 
 
 def test_without_sessions_a_history_sent_again_is_found_in_a_slot(
-    zero_config: None, evaluated: list[tuple[int, int]]
+    zero_config: None, evaluated: list[tuple[int, int, bool]]
 ) -> None:
     llm = MicroLLM(temperature=0.0)
     first = [{"role": "user", "content": "Hello, my name is Ann and I like long walks by the sea."}]
@@ -93,7 +101,7 @@ def test_without_sessions_a_history_sent_again_is_found_in_a_slot(
 
 
 def test_with_one_slot_a_conversation_is_saved_when_another_takes_it_and_comes_back(
-    zero_config: None, evaluated: list[tuple[int, int]], monkeypatch: pytest.MonkeyPatch
+    zero_config: None, evaluated: list[tuple[int, int, bool]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CHI_LLM_PARALLEL", "1")
     llm = MicroLLM(temperature=0.0)
@@ -125,7 +133,9 @@ def test_with_several_slots_two_conversations_stay_live_side_by_side(zero_config
     assert ann.id not in {slot.owner for slot in loaded.scheduler.slots}
 
 
-def test_every_decode_of_a_model_runs_on_its_one_thread(zero_config: None, evaluated: list[tuple[int, int]]) -> None:
+def test_every_decode_of_a_model_runs_on_its_one_thread(
+    zero_config: None, evaluated: list[tuple[int, int, bool]]
+) -> None:
     llm = MicroLLM(temperature=0.0)
     errors: list[BaseException] = []
 
@@ -145,7 +155,7 @@ def test_every_decode_of_a_model_runs_on_its_one_thread(zero_config: None, evalu
     for thread in threads:
         thread.join(120)
     assert not errors
-    decode_threads = {ident for ident, _ in evaluated}
+    decode_threads = {ident for ident, _, _ in evaluated}
     assert len(decode_threads) == 1 and threading.get_ident() not in decode_threads
 
 

@@ -168,7 +168,8 @@ def test_with_several_threads_drafts_stay_within_the_exact_cells(
     default_model_path: Path, steps: list[list[Entry]]
 ) -> None:
     model = engine(default_model_path, parallel=1, threads=2)
-    text = f"Repeat this text exactly, word for word:\n\n{LONG}"
+    # worded so that the answer runs past EXACT_CELLS (the tiny model stops early on other wordings)
+    text = f"Repeat the following text exactly, word for word, without any changes:\n\n{LONG}"
     plain = fresh(model, ask(text, tokens=150))
     steps.clear()
     drafted = fresh(model, ask(text, tokens=150, grounded=True))

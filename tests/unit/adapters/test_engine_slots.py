@@ -8,13 +8,18 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chi_llm.adapters.llama_cpp.engine.slots import COPY_MIN, Placement, Slot, common, place, usable
+from chi_llm.adapters.llama_cpp.engine.slots import COPY_MIN, CPU_GRID, Grid, Placement, Slot, common, place, usable
+from chi_llm.adapters.llama_cpp.sessions import Snapshot
 
 PROMPT = list(range(100, 200))  # 100 tokens
 
 
 def slot(seq: int, tokens: list[int] | None = None, **kwargs: object) -> Slot:
     return Slot(seq, list(tokens or []), **kwargs)  # type: ignore[arg-type]
+
+
+def saved(tokens: list[int], exact: int = 0) -> Snapshot:
+    return Snapshot(tuple(tokens), b"", exact)
 
 
 # -- conversations -------------------------------------------------------------------------------
@@ -34,7 +39,7 @@ def test_a_conversation_waits_while_its_slot_is_busy_even_with_idle_slots() -> N
 
 def test_a_saved_conversation_is_restored_into_an_idle_slot() -> None:
     slots = [slot(0, [1, 2, 3], busy=True), slot(1, [7] * 50, used=3)]
-    placement = place(slots, PROMPT, "ann", tuple(PROMPT[:70]))
+    placement = place(slots, PROMPT, "ann", saved(PROMPT[:70]))
     assert placement is not None
     assert placement.slot is slots[1] and placement.restore and placement.keep == 70
     assert placement.source is None and placement.evict is None
@@ -42,14 +47,14 @@ def test_a_saved_conversation_is_restored_into_an_idle_slot() -> None:
 
 def test_restoring_into_a_slot_owned_by_another_conversation_evicts_it() -> None:
     slots = [slot(0, [1], owner="bob", used=1), slot(1, [2], owner="cid", busy=True)]
-    placement = place(slots, PROMPT, "ann", tuple(PROMPT[:40]))
+    placement = place(slots, PROMPT, "ann", saved(PROMPT[:40]))
     assert placement is not None and placement.slot is slots[0] and placement.evict == "bob" and placement.restore
 
 
 def test_no_idle_slot_means_wait() -> None:
     slots = [slot(0, busy=True), slot(1, PROMPT, busy=True)]
     assert place(slots, PROMPT, None, None) is None
-    assert place(slots, PROMPT, "ann", tuple(PROMPT[:50])) is None
+    assert place(slots, PROMPT, "ann", saved(PROMPT[:50])) is None
 
 
 # -- preference order ----------------------------------------------------------------------------
@@ -98,10 +103,11 @@ def test_keep_never_reaches_the_prompts_last_token() -> None:
 
 tokens = st.lists(st.integers(0, 3), max_size=80)  # a small alphabet: long shared prefixes happen
 sessions = st.sampled_from([None, "ann", "bob", "cid"])
+exact = st.integers(0, 120)  # cells read in the grid's chunks (Slot floors it to a boundary within its tokens)
 
 
 @st.composite
-def states(draw: st.DrawFn) -> tuple[list[Slot], list[int], str | None, tuple[int, ...] | None]:
+def states(draw: st.DrawFn) -> tuple[list[Slot], list[int], str | None, Snapshot | None]:
     base = draw(st.lists(st.integers(0, 3), min_size=0, max_size=120))
 
     def near() -> list[int]:
@@ -111,20 +117,21 @@ def states(draw: st.DrawFn) -> tuple[list[Slot], list[int], str | None, tuple[in
     names = draw(st.permutations(["ann", "bob", "cid", "dan", "eve"]))
     owners = [name if draw(st.booleans()) else None for name in names[:count]]
     slots = [
-        Slot(i, near(), owner=owners[i], busy=draw(st.booleans()), used=draw(st.integers(0, 9))) for i in range(count)
+        Slot(i, near(), owner=owners[i], busy=draw(st.booleans()), used=draw(st.integers(0, 9)), exact=draw(exact))
+        for i in range(count)
     ]
     session = draw(sessions)
     owned = any(s.owner == session for s in slots) and session is not None
-    saved = None if owned or session is None or draw(st.booleans()) else tuple(near())
-    return slots, near(), session, saved
+    kept = None if owned or session is None or draw(st.booleans()) else near()
+    return slots, near(), session, None if kept is None else saved(kept, draw(exact))
 
 
 @given(states())
 def test_a_placement_keeps_every_invariant(
-    state: tuple[list[Slot], list[int], str | None, tuple[int, ...] | None],
+    state: tuple[list[Slot], list[int], str | None, Snapshot | None],
 ) -> None:
-    slots, prompt, session, saved = state
-    placement = place(slots, prompt, session, saved)
+    slots, prompt, session, kept = state
+    placement = place(slots, prompt, session, kept)
     idle = [s for s in slots if not s.busy]
     mine = next((s for s in slots if session is not None and s.owner == session), None)
     if placement is None:
@@ -133,25 +140,66 @@ def test_a_placement_keeps_every_invariant(
     target = placement.slot
     assert not target.busy and target in slots
     assert 0 <= placement.keep <= max(len(prompt) - 1, 0)
-    assert placement.keep == 0 or placement.keep >= COPY_MIN
+    # reuse below COPY_MIN only of cells read in the grid's chunks, up to a boundary
+    assert placement.keep >= COPY_MIN or placement.keep == CPU_GRID.floor(placement.keep) < COPY_MIN
     if mine is not None:
         assert target is mine and not placement.restore and placement.source is None and placement.evict is None
-        assert placement.keep == usable(common(mine.tokens, prompt), prompt)
+        assert placement.keep == usable(common(mine.tokens, prompt), prompt, mine.exact)
         return
     if any(s.owner is None for s in idle):
         assert target.owner is None and placement.evict is None  # no conversation is pushed out needlessly
     else:
         assert placement.evict == target.owner
-    if saved is not None:
+    if kept is not None:
         assert placement.restore and placement.source is None
-        assert placement.keep == usable(common(saved, prompt), prompt)
+        assert placement.keep == usable(common(kept.tokens, prompt), prompt, kept.exact)
         return
     assert not placement.restore
-    own = usable(common(target.tokens, prompt), prompt)
+    own = usable(common(target.tokens, prompt), prompt, target.exact)
     if placement.source is None:
         assert placement.keep == own
     else:
         assert placement.source is not target and placement.keep >= own + COPY_MIN
         assert common(placement.source.tokens, prompt) >= placement.keep  # the cells copied are the prompt's
-    best = max(usable(common(s.tokens, prompt), prompt) for s in slots)
+    best = max(usable(common(s.tokens, prompt), prompt, s.exact) for s in slots)
     assert placement.keep >= best - COPY_MIN + 1 or best < COPY_MIN  # a copy is never missed when it pays
+
+
+# -- reuse that changes nothing (the grid) --------------------------------------------------------
+
+
+def test_the_grid_ends_chunks_every_16_tokens_up_to_128_then_every_128() -> None:
+    grid = Grid()
+    assert [grid.next(p) for p in (0, 15, 16, 127, 128, 200, 255, 256)] == [16, 16, 32, 128, 256, 256, 256, 384]
+    assert [grid.floor(n) for n in (0, 15, 16, 47, 128, 255, 256, 300)] == [0, 0, 16, 32, 128, 128, 256, 256]
+    assert grid.scaled(4) == Grid(64, 512, 512)
+
+
+def test_a_short_shared_header_read_in_the_grids_chunks_is_reused_up_to_a_boundary() -> None:
+    header = slot(0, [*PROMPT[:27], 7, 8, 9], exact=16)  # a chat header shared by 27 tokens
+    assert place([header], PROMPT, None, None) == Placement(header, 16)
+    inexact = slot(0, [*PROMPT[:27], 7, 8, 9])  # its cells were read in other chunks: nothing
+    assert place([inexact], PROMPT, None, None) == Placement(inexact, 0)
+
+
+def test_reuse_past_the_exact_part_only_when_it_saves_copy_min_tokens() -> None:
+    assert usable(COPY_MIN - 1, PROMPT, exact=48) == 16  # a short share: to a boundary, exactly
+    assert usable(COPY_MIN - 1, PROMPT) == 0  # ... and none of cells read in other chunks
+    assert usable(60, PROMPT, exact=16) == 60  # a conversation's history: worth its last bits
+    assert usable(20, PROMPT, exact=200) == 16  # exact beyond what is shared counts to the last boundary
+
+
+def test_a_slot_knows_which_of_its_cells_were_read_in_the_grids_chunks() -> None:
+    cells = Slot(0)
+    cells.read(PROMPT[:16])
+    cells.read(PROMPT[16:32])
+    assert cells.exact == 32
+    cells.read(PROMPT[32:40])  # the prompt ended mid-chunk: a fresh read of a longer one differs
+    assert cells.exact == 32
+    cells.read(PROMPT[40:48])  # ends on a boundary but did not start on one
+    assert cells.exact == 32
+    cells.cut(20)
+    assert (cells.tokens, cells.exact) == (PROMPT[:20], 16)
+    cells.tokens = list(PROMPT)  # cells from elsewhere (a restore): none known exact
+    assert cells.exact == 0
+    assert Slot(0, PROMPT[:40], exact=100).exact == 32  # never past its tokens, always a boundary

@@ -23,3 +23,21 @@ def test_a_saved_state_whose_header_is_nested_too_deep_is_ignored() -> None:
 
     blob = MAGIC + b"[" * 100_000 + b"]" * 100_000 + b"\n" + b"cells"
     assert decode_snapshot(blob, {"path": "m.gguf"}) is None
+
+
+def test_a_saved_state_keeps_how_many_of_its_cells_were_read_in_the_grids_chunks() -> None:
+    import hashlib
+    import json
+
+    from chi_llm.adapters.llama_cpp.sessions import MAGIC, Snapshot, decode_snapshot, encode
+
+    model = {"path": "m.gguf"}
+    kept = Snapshot((1, 2, 3, 4), b"cells", exact=2)
+    assert decode_snapshot(encode(kept, model), model) == kept
+
+    def written(exact: object) -> bytes:
+        header = {"model": model, "tokens": [1, 2], "sha256": hashlib.sha256(b"x").hexdigest(), "exact": exact}
+        return MAGIC + json.dumps(header).encode() + b"\n" + b"x"
+
+    for wrong in (5, -1, True, "16", None):  # past its tokens, negative, not a count: nothing exact
+        assert decode_snapshot(written(wrong), model) == Snapshot((1, 2), b"x", 0)

@@ -23,7 +23,6 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any, TypeVar
 
 from chi_llm.adapters.llama_cpp.engine.lookup import Drafts, exact_room
@@ -31,7 +30,7 @@ from chi_llm.adapters.llama_cpp.engine.native import Entry, NativeContext
 from chi_llm.adapters.llama_cpp.engine.requests import Active, Ending, Outcome, Request, deliver
 from chi_llm.adapters.llama_cpp.engine.sampling import Sampler
 from chi_llm.adapters.llama_cpp.engine.slot_tasks import SlotTasks
-from chi_llm.adapters.llama_cpp.engine.slots import Placement, Slot, place
+from chi_llm.adapters.llama_cpp.engine.slots import CPU_GRID, Placement, Slot, place
 from chi_llm.adapters.llama_cpp.sessions import KvSessions, Snapshot
 from chi_llm.adapters.llama_cpp.thread_control import ThreadControl
 from chi_llm.domain.errors import ChiLlmError, ContextLengthExceeded, GenerationFailed, InvalidRequest
@@ -79,7 +78,8 @@ class Scheduler(SlotTasks):
         self.context = context
         self.control = control
         self.sessions = sessions
-        self.slots = [Slot(seq) for seq in range(native.slots)]
+        grid = CPU_GRID.scaled(GPU_SCALE) if gpu else CPU_GRID  # where prompt chunks end (slots.Grid)
+        self.slots = [Slot(seq, grid=grid) for seq in range(native.slots)]
         self._waiting: deque[Request] = deque()
         self._active: list[Active] = []
         self._tasks: deque[Callable[[], None]] = deque()
@@ -215,7 +215,7 @@ class Scheduler(SlotTasks):
                 self._refuse(request)
                 continue
             try:
-                saved = self.sessions.tokens(request.session) if request.session is not None else None
+                saved = self.sessions.get(request.session) if request.session is not None else None
                 placement = place(self.slots, request.prompt, request.session, saved)
                 if placement is None:
                     continue
@@ -286,19 +286,22 @@ class Scheduler(SlotTasks):
         """Save the evicted conversation, restore or copy cells, drop the rest; the cells kept."""
         slot, native = placement.slot, self.native
         if placement.evict is not None and slot.tokens:
-            self.sessions.keep(placement.evict, Snapshot(tuple(slot.tokens), native.save(slot.seq)))
+            self.sessions.keep(placement.evict, Snapshot(tuple(slot.tokens), native.save(slot.seq), slot.exact))
         if placement.restore and request.session is not None:
             saved = self.sessions.take(request.session)
             if saved is not None and native.restore(slot.seq, saved.data):
                 slot.tokens = list(saved.tokens)
+                slot.exact = slot.grid.floor(min(saved.exact, len(slot.tokens)))
             else:
                 slot.tokens = []
         elif placement.source is not None:
-            copied = native.copy(placement.source.seq, slot.seq, placement.keep)
-            slot.tokens = placement.source.tokens[: placement.keep] if copied else []
+            source = placement.source
+            copied = native.copy(source.seq, slot.seq, placement.keep)
+            slot.tokens = source.tokens[: placement.keep] if copied else []
+            slot.exact = slot.grid.floor(min(source.exact, len(slot.tokens)))  # the same bytes
         keep = min(placement.keep, len(slot.tokens))
         native.drop(slot.seq, keep)
-        del slot.tokens[keep:]
+        slot.cut(keep)
         return keep
 
     def _drop_cancelled(self) -> None:
@@ -321,15 +324,23 @@ class Scheduler(SlotTasks):
                 rows.append((active, list(range(start, len(entries)))))
         return entries, rows
 
-    def _prompt(self, active: Active) -> tuple[list[Entry], list[int]]:
-        """The entries of a prompt's chunk read this step, and the row of its last token if it is in it."""
-        pos = len(active.slot.tokens)
-        chunk = active.pending[: self.chunk]
-        entries = [Entry(active.slot.seq, t, pos + i, False) for i, t in enumerate(chunk)]
-        if len(chunk) < len(active.pending):
-            return entries, []
-        entries[-1] = replace(entries[-1], logits=True)  # its prompt's last token: its logits are sampled
-        return entries, [len(entries) - 1]
+    def _pieces(self, active: Active) -> list[tuple[list[Entry], list[int]]]:
+        """The chunks of a prompt read this step, each ending on the slot's grid (so cells come out
+        as a fresh read gives them: slots.Grid), within `chunk` tokens (the first always), each
+        with the row of its prompt's last token when it is in it."""
+        slot, pending = active.slot, active.pending
+        pos = len(slot.tokens)
+        pieces: list[tuple[list[Entry], list[int]]] = []
+        taken = 0
+        while taken < len(pending):
+            end = min(slot.grid.next(pos + taken) - pos, len(pending))
+            if pieces and end > self.chunk:
+                break
+            last = end == len(pending)  # its prompt's last token: its logits are sampled
+            entries = [Entry(slot.seq, pending[i], pos + i, last and i == end - 1) for i in range(taken, end)]
+            pieces.append((entries, [len(entries) - 1] if last else []))
+            taken = end
+        return pieces
 
     def _readers(self) -> list[Active]:
         """Whose prompt is read this step: the first waiting one's next chunk, alone when its prompt
@@ -362,16 +373,17 @@ class Scheduler(SlotTasks):
             self._pace(now - self._started, len(entries), bool(reading) or drafting)
             for active, its_rows in rows:
                 self._sampled(active, its_rows, now)
-        for active in reading:  # each prompt in a llama_decode of its own (see above)
+        for active in reading:  # each prompt chunk in a llama_decode of its own (see above)
             if active not in self._active:
                 continue
-            prompt, its_rows = self._prompt(active)
-            if not self._decode(prompt):
-                return
-            del active.pending[: len(prompt)]
-            active.slot.tokens.extend(e.token for e in prompt)
-            if its_rows:
-                self._sampled(active, its_rows, time.perf_counter())
+            self.native.set_threads(self.control.settled)  # not a step a try at fewer threads times
+            for prompt, its_rows in self._pieces(active):
+                if not self._decode(prompt):
+                    return
+                del active.pending[: len(prompt)]
+                active.slot.read([e.token for e in prompt])
+                if its_rows:
+                    self._sampled(active, its_rows, time.perf_counter())
 
     def _decode(self, entries: list[Entry]) -> bool:
         """One llama_decode; on failure every request ends with the error (False)."""

@@ -22,7 +22,7 @@ class SlotTasks:
             return None
         slot = max(idle, key=lambda s: (s.owner is None, -s.used))
         if slot.owner is not None and slot.tokens:
-            self.sessions.keep(slot.owner, Snapshot(tuple(slot.tokens), self.native.save(slot.seq)))
+            self.sessions.keep(slot.owner, Snapshot(tuple(slot.tokens), self.native.save(slot.seq), slot.exact))
         slot.owner = None
         return slot
 
@@ -30,7 +30,7 @@ class SlotTasks:
         """`session`'s cells, live or saved (scheduler thread only)."""
         for slot in self.slots:
             if slot.owner == session and slot.tokens:
-                return Snapshot(tuple(slot.tokens), self.native.save(slot.seq))
+                return Snapshot(tuple(slot.tokens), self.native.save(slot.seq), slot.exact)
         return self.sessions.get(session)
 
     def clear(self) -> None:
