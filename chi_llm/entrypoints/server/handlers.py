@@ -5,6 +5,7 @@ status and the router can still fall back), then answers whole or as server-sent
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -14,13 +15,14 @@ from starlette.responses import Response
 
 from chi_llm.domain.errors import InvalidRequest, InvalidToolCall
 from chi_llm.domain.generation import Chunk, Completion, GenerationRequest, aclose_stream, aresumed, collect
-from chi_llm.entrypoints.server import wire
+from chi_llm.entrypoints.server import formats, wire
 from chi_llm.entrypoints.server.backends import Backend
 from chi_llm.entrypoints.server.errors import HttpError, bad_request
+from chi_llm.entrypoints.server.formats import Format
 from chi_llm.entrypoints.server.logs import AccessRecord
-from chi_llm.entrypoints.server.replies import Json, Reply, embedding_list, model_list
+from chi_llm.entrypoints.server.replies import Json, embedding_list, model_list
 from chi_llm.entrypoints.server.state import ServerState
-from chi_llm.entrypoints.server.streams import ClientGone, EventStream, events, unless_gone
+from chi_llm.entrypoints.server.streams import ClientGone, EventStream, unless_gone
 
 
 def state_of(request: Request) -> ServerState:
@@ -64,12 +66,12 @@ def capped(request: GenerationRequest, cap: int | None) -> GenerationRequest:
 
 async def chat_completions(request: Request) -> Response:
     parsed = wire.chat_request(await read_json(request, state_of(request).options.max_body_bytes))
-    return await _answer(request, parsed, chat=True)
+    return await answer(request, parsed, formats.openai(True, parsed.include_usage))
 
 
 async def completions(request: Request) -> Response:
     parsed = wire.completion_request(await read_json(request, state_of(request).options.max_body_bytes))
-    return await _answer(request, parsed, chat=False)
+    return await answer(request, parsed, formats.openai(False, parsed.include_usage))
 
 
 def _generation(backend: Backend, parsed: wire.ParsedRequest) -> GenerationRequest:
@@ -78,7 +80,9 @@ def _generation(backend: Backend, parsed: wire.ParsedRequest) -> GenerationReque
     return backend.service.chat_request(parsed.messages, parsed.options)
 
 
-async def _answer(request: Request, parsed: wire.ParsedRequest, *, chat: bool) -> Response:
+async def answer(request: Request, parsed: wire.ParsedRequest, shape: Callable[[str], Format]) -> Response:
+    """Generate `parsed` on its backend and answer in the format `shape` makes for that backend's
+    name: the one pipeline of every generating endpoint, whatever its wire format."""
     state = state_of(request)
     backend = state.backends.get(state.route(parsed.model))
     generation = capped(_generation(backend, parsed), state.options.max_tokens)
@@ -100,7 +104,7 @@ async def _answer(request: Request, parsed: wire.ParsedRequest, *, chat: bool) -
         served = backend.router.served_by(chunks)
         record.provider = served.id if served else None
         record.fallback = ",".join(pid for pid, _ in backend.router.failures_of(chunks)) or None
-        reply = Reply(model=backend.name, chat=chat)
+        reply = shape(backend.name)
         headers = {"X-Chi-Llm-Provider": record.provider or ""}
         if record.fallback:
             headers["X-Chi-Llm-Fallback"] = record.fallback  # the profiles that failed before it
@@ -109,9 +113,7 @@ async def _answer(request: Request, parsed: wire.ParsedRequest, *, chat: bool) -
             def done(usage: Any) -> None:
                 record.usage = usage
 
-            body = events(
-                reply, aresumed(first, chunks), include_usage=parsed.include_usage, stopping=state.stopping, done=done
-            )
+            body = reply.events(aresumed(first, chunks), stopping=state.stopping, done=done)
             return EventStream(body, cleanup, headers=headers, gone=record.left)
         completion = await unless_gone(request, _rest(first, chunks, backend.name))
     except BaseException:
