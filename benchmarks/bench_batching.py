@@ -57,6 +57,7 @@ from bench_core import counted, paired_sides, rounds, summary  # type: ignore[im
 from bench_engine import conversations, first_token_seconds  # type: ignore[import-not-found]  # noqa: E402
 from bench_lookup import arguments as lookup_arguments  # type: ignore[import-not-found]  # noqa: E402
 from bench_lookup import run as lookup_run  # noqa: E402
+from llama_reference import binaries, measure  # type: ignore[import-not-found]  # noqa: E402
 from serve import free_port, started, timed_stream  # type: ignore[import-not-found]  # noqa: E402
 
 PROMPTS = [
@@ -182,8 +183,22 @@ def concurrent(args: argparse.Namespace) -> None:
             f"{both_rate:6.1f} tok/s aggregate, last TTFT {max(s.first for s in both) * 1000:7.1f} ms"
         )
     goal(f"aggregate tok/s, {n} at once / one at a time", rate, ">= 1.5")
-    goal("  decode only (after each first token)", decode, "(llama.cpp: 1.64 at 4)")
+    goal("  decode only (after each first token)", decode, "(llama.cpp: 1.64 at 4 where the issue measured)")
     goal(f"last TTFT of {n} at once / a lone request's", ttft, "<= 1.5")
+    llm.generate(asks("size")[0], max_tokens=1)
+    prompt = llm.last_usage.prompt_tokens
+    from chi_llm.adapters.llama_cpp.load_defaults import physical_cores
+
+    reference = measure(model_path(), prompt, args.tokens, n, physical_cores())
+    if reference is None:
+        print("  no llama.cpp reference: build it once with scripts/llama_baselines.sh .venv/bin/python")
+        return
+    print(f"  {reference.line()} ({prompt}-token prompts, {args.tokens} tokens)")
+    print(
+        f"  chi_llm / llama.cpp here: aggregate {statistics.median(rate) / reference.aggregate:.2f}, decode "
+        f"{statistics.median(decode) / reference.decode:.2f}; last TTFT {statistics.median(ttft):.2f}x "
+        f"against a floor of {reference.ttft_floor:.2f}x"
+    )
 
 
 # -- lookup ----------------------------------------------------------------------------------
@@ -235,10 +250,7 @@ def alone(args: argparse.Namespace) -> None:
 def llama_server(args: argparse.Namespace) -> Path | None:
     if args.llama_server is not None:
         return Path(args.llama_server) if Path(args.llama_server).is_file() else None
-    found = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "llama_baselines.sh"), "--dry-run"], capture_output=True, text=True, check=True
-    )
-    binary = Path(found.stdout.strip().splitlines()[-1]) / "llama-server"
+    binary = binaries() / "llama-server"
     return binary if binary.is_file() else None
 
 
