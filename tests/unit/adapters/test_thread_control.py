@@ -267,5 +267,5 @@ def test_work_it_does_not_measure_runs_on_the_kept_count_while_a_try_runs() -> N
 
 def test_a_count_kept_after_a_try_is_the_settled_one() -> None:
     control = ThreadControl(2)
-    _, used = run(control, 200, loaded)
+    run(control, 200, loaded)
     assert control.threads == 1 and control.settled == 1
