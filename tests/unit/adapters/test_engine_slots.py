@@ -168,38 +168,49 @@ def test_a_placement_keeps_every_invariant(
 # -- reuse that changes nothing (the grid) --------------------------------------------------------
 
 
-def test_the_grid_ends_chunks_every_16_tokens_up_to_128_then_every_128() -> None:
+def test_the_grid_ends_chunks_every_8_tokens_to_64_every_16_to_128_then_every_128() -> None:
     grid = Grid()
-    assert [grid.next(p) for p in (0, 15, 16, 127, 128, 200, 255, 256)] == [16, 16, 32, 128, 256, 256, 256, 384]
-    assert [grid.floor(n) for n in (0, 15, 16, 47, 128, 255, 256, 300)] == [0, 0, 16, 32, 128, 128, 256, 256]
-    assert grid.scaled(4) == Grid(64, 512, 512)
+    nexts = [grid.next(p) for p in (0, 7, 8, 63, 64, 79, 127, 128, 200, 255, 256)]
+    assert nexts == [8, 8, 16, 64, 80, 80, 128, 256, 256, 256, 384]
+    floors = [grid.floor(n) for n in (0, 7, 8, 31, 64, 70, 127, 128, 255, 256, 300)]
+    assert floors == [0, 0, 8, 24, 64, 64, 112, 128, 128, 256, 256]
+    assert grid.scaled(4) == Grid(((256, 32), (512, 64), (0, 512)))
+
+
+@given(st.integers(0, 2000))
+def test_every_boundary_is_reached_from_any_position(pos: int) -> None:
+    grid = Grid()
+    after = grid.next(pos)
+    assert after > pos and grid.floor(after) == after and grid.floor(after - 1) <= pos
+    assert grid.floor(pos) <= pos < after
 
 
 def test_a_short_shared_header_read_in_the_grids_chunks_is_reused_up_to_a_boundary() -> None:
-    header = slot(0, [*PROMPT[:27], 7, 8, 9], exact=16)  # a chat header shared by 27 tokens
-    assert place([header], PROMPT, None, None) == Placement(header, 16)
+    header = slot(0, [*PROMPT[:27], 7, 8, 9], exact=24)  # a chat header shared by 27 tokens
+    assert place([header], PROMPT, None, None) == Placement(header, 24)
     inexact = slot(0, [*PROMPT[:27], 7, 8, 9])  # its cells were read in other chunks: nothing
     assert place([inexact], PROMPT, None, None) == Placement(inexact, 0)
 
 
 def test_reuse_past_the_exact_part_only_when_it_saves_copy_min_tokens() -> None:
-    assert usable(COPY_MIN - 1, PROMPT, exact=48) == 16  # a short share: to a boundary, exactly
+    assert usable(COPY_MIN - 1, PROMPT, exact=48) == 24  # a short share: to a boundary, exactly
     assert usable(COPY_MIN - 1, PROMPT) == 0  # ... and none of cells read in other chunks
     assert usable(60, PROMPT, exact=16) == 60  # a conversation's history: worth its last bits
     assert usable(20, PROMPT, exact=200) == 16  # exact beyond what is shared counts to the last boundary
+    assert usable(20, PROMPT, exact=12) == 8
 
 
 def test_a_slot_knows_which_of_its_cells_were_read_in_the_grids_chunks() -> None:
     cells = Slot(0)
-    cells.read(PROMPT[:16])
-    cells.read(PROMPT[16:32])
-    assert cells.exact == 32
-    cells.read(PROMPT[32:40])  # the prompt ended mid-chunk: a fresh read of a longer one differs
-    assert cells.exact == 32
-    cells.read(PROMPT[40:48])  # ends on a boundary but did not start on one
-    assert cells.exact == 32
-    cells.cut(20)
-    assert (cells.tokens, cells.exact) == (PROMPT[:20], 16)
+    cells.read(PROMPT[:8])
+    cells.read(PROMPT[8:16])
+    assert cells.exact == 16
+    cells.read(PROMPT[16:20])  # the prompt ended mid-chunk: a fresh read of a longer one differs
+    assert cells.exact == 16
+    cells.read(PROMPT[20:24])  # ends on a boundary but did not start on one
+    assert cells.exact == 16
+    cells.cut(12)
+    assert (cells.tokens, cells.exact) == (PROMPT[:12], 8)
     cells.tokens = list(PROMPT)  # cells from elsewhere (a restore): none known exact
     assert cells.exact == 0
-    assert Slot(0, PROMPT[:40], exact=100).exact == 32  # never past its tokens, always a boundary
+    assert Slot(0, PROMPT[:45], exact=100).exact == 40  # never past its tokens, always a boundary

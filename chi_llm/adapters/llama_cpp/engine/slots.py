@@ -8,7 +8,7 @@ when it comes back. When another slot holds a longer prefix of the prompt than t
 by at least COPY_MIN tokens, those cells are copied over instead of evaluated again.
 
 Reuse that changes nothing: a prompt is read in chunks that end at fixed positions (a `Grid`: every
-16 tokens up to 128, then every 128). A cell's numbers depend on the chunk it was evaluated in,
+8 tokens up to 64, 16 up to 128, then every 128). A cell's numbers depend on the chunk it was evaluated in,
 so cells read in the same chunks a fresh evaluation would use are bit-identical to it (measured),
 and a prefix kept up to such a boundary (`Slot.exact`) gives the answer an empty cache gives. That
 makes the few tokens of a chat template's header that prompts share worth reusing. Reusing past
@@ -28,28 +28,28 @@ COPY_MIN = 32  # copying a stream costs about what evaluating this many tokens d
 
 @dataclass(frozen=True, slots=True)
 class Grid:
-    """Where prompt chunks end: every `fine` tokens up to `head`, then every `coarse` (a multiple
-    of `fine`). Fine at the start, where prompts share short headers; coarse after, where a chunk
-    of 16 read ~15 % slower than one of 128 here."""
+    """Where prompt chunks end: `steps` is ((until, step), ...): every `step` tokens below
+    `until`, each `until` a multiple of its step and of the next; past the last, every last step.
+    Fine at the start, where prompts share short headers (a chat template's is 20-40 tokens);
+    coarse after, where a chunk of 16 read ~15 % slower than one of 128 here."""
 
-    fine: int = 16
-    head: int = 128
-    coarse: int = 128
+    steps: tuple[tuple[int, int], ...] = ((64, 8), (128, 16), (0, 128))
+
+    def _step(self, pos: int) -> int:
+        return next((step for until, step in self.steps[:-1] if pos < until), self.steps[-1][1])
 
     def next(self, pos: int) -> int:
         """The first boundary after `pos`."""
-        if pos < self.head:
-            return (pos // self.fine + 1) * self.fine
-        return self.head + ((pos - self.head) // self.coarse + 1) * self.coarse
+        step = self._step(pos)
+        return (pos // step + 1) * step
 
     def floor(self, count: int) -> int:
         """The last boundary at or before `count` (0 below the first)."""
-        if count < self.head:
-            return count // self.fine * self.fine
-        return self.head + (count - self.head) // self.coarse * self.coarse
+        step = self._step(count)
+        return count // step * step
 
     def scaled(self, factor: int) -> Grid:
-        return Grid(self.fine * factor, self.head * factor, self.coarse * factor)
+        return Grid(tuple((until * factor, step * factor) for until, step in self.steps))
 
 
 CPU_GRID = Grid()
