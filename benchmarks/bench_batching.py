@@ -4,7 +4,10 @@ alternating their order across rounds. Parts (`--part NAME`, repeatable; default
 
 concurrent     4 streamed requests at once (`astream` on one event loop) against the same
                requests one at a time: aggregate tok/s ratio (goal >= 1.5) and the last
-               request's time to first token over a lone request's (goal <= 1.5).
+               request's time to first token over a lone request's (goal <= 1.5); beside them
+               llama.cpp's own ratios on this machine, measured in the same run with the same
+               prompt and answer lengths (llama_reference.py: llama-batched-bench), and the floor
+               of the last TTFT ratio that any scheduler has here.
 alone          one request through MicroLLM against raw llama-cpp-python on the same file,
                threads, prompt and tokens (bench_core.py's rounds): decode rate (goal >= 0.97).
 serve          `chi-llm serve` against llama.cpp's own `llama-server -np 4` (built by
