@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,7 @@ def usage(value: Usage | None) -> dict[str, Any] | None:
         return None
     return {
         "input_tokens": value.prompt_tokens,
-        "input_tokens_details": {"cached_tokens": value.cached_tokens},
+        "input_tokens_details": {"cached_tokens": value.cached_tokens, "cache_write_tokens": 0},
         "output_tokens": value.completion_tokens,
         "output_tokens_details": {"reasoning_tokens": 0},
         "total_tokens": value.total_tokens,
@@ -53,6 +53,12 @@ def call_item(item_id: str, call_id: str, name: str, arguments: str, status: str
         "arguments": arguments,
         "status": status,
     }
+
+
+def _failure_code(error: HttpError) -> str:
+    """A failed response's `error.code`: one of the few the SDK's type allows (the `error`
+    event before it carries the server's own code)."""
+    return "rate_limit_exceeded" if error.status == 429 else "server_error"
 
 
 def _status(finish: FinishReason | None) -> str:
@@ -82,7 +88,7 @@ class ResponseHead:
             "object": "response",
             "created_at": self.created_at,
             "status": status,
-            "error": {"code": error.code or error.type, "message": error.message} if error else None,
+            "error": {"code": _failure_code(error), "message": error.message} if error else None,
             "incomplete_details": incomplete,
             "model": self.model,
             "output": list(output),
@@ -189,17 +195,15 @@ class ResponseEvents:
         where = {"item_id": call.item_id, "output_index": call.index}
         return self.emit("response.function_call_arguments.delta", **where, delta=piece)
 
-    def _close_calls(self) -> list[bytes]:
-        out: list[bytes] = []
+    def _close_calls(self) -> Iterator[bytes]:
         for position, call in sorted(self.calls.items()):
             if call.index < 0:
                 raise InvalidRequest(f"the stream's tool call {position} never named its tool")
             arguments = "".join(call.arguments)
             self.output[call.index] = call_item(call.item_id, call.call_id, call.name or "", arguments, "completed")
             where = {"item_id": call.item_id, "output_index": call.index}
-            out.append(self.emit("response.function_call_arguments.done", **where, arguments=arguments))
-            out.append(self.emit("response.output_item.done", output_index=call.index, item=self.output[call.index]))
-        return out
+            yield self.emit("response.function_call_arguments.done", **where, arguments=arguments)
+            yield self.emit("response.output_item.done", output_index=call.index, item=self.output[call.index])
 
     def _failed(self, error: HttpError) -> list[bytes]:
         self.ended = True
@@ -208,23 +212,26 @@ class ResponseEvents:
             self.emit("response.failed", response=self.head.body("failed", self.output, error=error)),
         ]
 
-    def _chunk(self, chunk: Chunk, done: Callable[[Usage | None], None]) -> list[bytes]:
-        out: list[bytes] = []
+    def _chunk(self, chunk: Chunk, done: Callable[[Usage | None], None]) -> Iterator[bytes]:
+        """The events of one chunk (a generator, so those sent before a failure keep their numbers)."""
         if chunk.text:
-            out += self._open_text() if self.text_id is None else []
+            if self.text_id is None:
+                yield from self._open_text()
             self.text.append(chunk.text)
             where = {"item_id": self.text_id, "output_index": len(self.output) - 1, "content_index": 0}
-            out.append(self.emit("response.output_text.delta", **where, delta=chunk.text, logprobs=[]))
+            yield self.emit("response.output_text.delta", **where, delta=chunk.text, logprobs=[])
         for delta in chunk.tool_calls:
-            out += self._call_pieces(delta)
+            yield from self._call_pieces(delta)
         if chunk.finish_reason is not None:
             status = _status(chunk.finish_reason)
-            out += [*self._close_text(status), *self._close_calls()]
+            if not self.output and not self.calls:  # an empty answer is still a message, as a whole one is
+                yield from self._open_text()
+            yield from self._close_text(status)
+            yield from self._close_calls()
             done(chunk.usage)
             kind = "response.incomplete" if status == "incomplete" else "response.completed"
-            out.append(self.emit(kind, response=self.head.body(status, self.output, chunk.usage)))
             self.ended = True
-        return out
+            yield self.emit(kind, response=self.head.body(status, self.output, chunk.usage))
 
     async def run(
         self, chunks: AsyncIterator[Chunk], *, stopping: asyncio.Event, done: Callable[[Usage | None], None]

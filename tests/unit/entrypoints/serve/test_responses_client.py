@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import openai
 import pytest
+from openai.types.responses import Response
 from pydantic import BaseModel
 
 from chi_llm.adapters.fake import FakeTextGenerator
@@ -58,6 +59,7 @@ def test_a_whole_answer_with_instructions_and_usage(served: Running) -> None:
     assert answer.usage.total_tokens == answer.usage.input_tokens + 3
     assert answer.usage.input_tokens_details.cached_tokens == 0
     assert answer.usage.output_tokens_details.reasoning_tokens == 0
+    Response.model_validate(answer.to_dict())  # validated: every field the SDK's type requires is there
     assert (answer.tool_choice, answer.tools, answer.parallel_tool_calls, answer.instructions) == (
         "auto",
         [],

@@ -15,6 +15,7 @@ import openai
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openai.types.responses import Response
 
 from chi_llm.adapters.fake import FakeTextGenerator
 from chi_llm.entrypoints.server.backends import Route
@@ -55,6 +56,7 @@ def test_a_call_then_its_output_then_the_answer(served: Running) -> None:
     assert call.type == "function_call" and call.call_id == "call_w" and call.name == "weather"
     assert call.id is not None and call.id.startswith("fc_") and call.status == "completed"
     assert first.status == "completed" and first.output_text == ""
+    Response.model_validate(first.to_dict())  # validated: the echoed tools, the call item
     assert [t.name for t in first.tools if t.type == "function"] == ["weather", "now"]
     result = weather(**json.loads(call.arguments))
     conversation += [*first.output, {"type": "function_call_output", "call_id": call.call_id, "output": result}]
