@@ -12,6 +12,7 @@ from typing import Any
 
 import openai
 import pytest
+from openai.types.responses import Response
 
 from tests.support.serve import FAKE, Running, in_process
 from tests.support.servers.base import Server, serve
@@ -52,6 +53,7 @@ def sent(upstream: Server) -> dict[str, Any]:
 @pytest.mark.parametrize("stream", [False, True])
 def test_text_through_a_profile(served: Running, upstream: Server, stream: bool) -> None:
     api = client(served)
+    answer: Response
     if stream:
         with api.responses.stream(model="remote", input=SAID, instructions="be brief") as events:
             answer = events.get_final_response()
@@ -67,6 +69,7 @@ def test_a_call_and_its_output_through_a_profile(served: Running, upstream: Serv
     api = client(served)
     conversation: list[Any] = [{"role": "user", "content": SAID}]
     choice: Any = {"type": "function", "name": "weather"}
+    first: Response
     if stream:
         with api.responses.stream(model="remote", input=conversation, tools=[WEATHER], tool_choice=choice) as events:
             first = events.get_final_response()
