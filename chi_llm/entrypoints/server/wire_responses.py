@@ -158,7 +158,12 @@ def _tool(spec: Any, index: int) -> Tool:
     if not isinstance(spec, Mapping):
         raise bad_request(f"{where} must be an object", param="tools")
     if spec.get("type") != "function":
-        raise bad_request(f"{where}: {BUILT_IN}; got type {spec.get('type')!r}", param="tools")
+        kind = spec.get("type")
+        if kind == "custom":
+            raise bad_request(
+                f"{where}: custom (free-form) tools are not supported; send a function tool", param="tools"
+            )
+        raise bad_request(f"{where}: {BUILT_IN}; got type {kind!r}", param="tools")
     return wire_tools.function_tool(spec, where, where)
 
 
