@@ -174,6 +174,12 @@ def _choice(value: Any) -> str:
         return value
     if isinstance(value, Mapping) and value.get("type") == "function" and isinstance(value.get("name"), str):
         return str(value["name"])
+    if isinstance(value, Mapping) and value.get("type") == "allowed_tools":
+        raise bad_request(
+            "tool_choice allowed_tools is not supported: send only the tools the model may call, with tool_choice "
+            '"auto" or "required"',
+            param="tool_choice",
+        )
     if isinstance(value, Mapping) and isinstance(value.get("type"), str) and value["type"] != "function":
         raise bad_request(f"tool_choice {value['type']!r}: {BUILT_IN}", param="tool_choice")
     raise bad_request(f"{CHOICES}; got {value!r}", param="tool_choice")

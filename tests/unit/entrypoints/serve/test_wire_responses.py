@@ -193,6 +193,10 @@ def test_images_files_and_audio_are_refused(kind: str) -> None:
         ({"input": "x", "tool_choice": "required"}, "needs tools"),
         ({"input": "x", "top_logprobs": 2}, "logprobs are not supported"),
         ({"input": "x", "tools": [{"type": "custom", "name": "grep"}]}, "custom (free-form) tools are not supported"),
+        (
+            {"input": "x", "tools": [WEATHER], "tool_choice": {"type": "allowed_tools", "mode": "auto", "tools": []}},
+            "send only the tools the model may call",
+        ),
     ],
 )
 def test_mistakes_are_a_400_naming_the_field(body: Any, says: str) -> None:
