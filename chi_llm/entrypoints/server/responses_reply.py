@@ -233,20 +233,31 @@ class ResponseEvents:
             self.ended = True
             yield self.emit(kind, response=self.head.body(status, self.output, chunk.usage))
 
+    def _events_of(self, chunk: Chunk, stopping: asyncio.Event, done: Callable[[Usage | None], None]) -> bytes:
+        """One chunk's events in one write (those before a failure, then the failure's)."""
+        pieces: list[bytes] = []
+        try:
+            if stopping.is_set():
+                pieces += self._failed(SHUTTING_DOWN)
+            else:
+                for piece in self._chunk(chunk, done):
+                    pieces.append(piece)
+        except ChiLlmError as error:
+            pieces += self._failed(from_error(error))
+        return b"".join(pieces)
+
     async def run(
         self, chunks: AsyncIterator[Chunk], *, stopping: asyncio.Event, done: Callable[[Usage | None], None]
     ) -> AsyncIterator[bytes]:
-        yield self.emit("response.created", response=self.head.body("in_progress"))
-        yield self.emit("response.in_progress", response=self.head.body("in_progress"))
+        created = self.emit("response.created", response=self.head.body("in_progress"))
+        yield created + self.emit("response.in_progress", response=self.head.body("in_progress"))
         try:
             async for chunk in chunks:
-                for piece in self._failed(SHUTTING_DOWN) if stopping.is_set() else self._chunk(chunk, done):
-                    yield piece
+                yield self._events_of(chunk, stopping, done)
                 if self.ended:
                     return
         except ChiLlmError as error:
-            for piece in self._failed(from_error(error)):
-                yield piece
+            yield b"".join(self._failed(from_error(error)))
 
 
 def shape(echo: Mapping[str, Any]) -> Callable[[str], ResponseHead]:

@@ -37,8 +37,8 @@ def streamed(chunks: Sequence[Chunk], *, stopping: bool = False) -> list[dict[st
         return [piece async for piece in head.events(_chunks(chunks), stopping=event, done=lambda _: None)]
 
     out = []
-    for piece in asyncio.run(run()):
-        kind, data = piece.decode().removesuffix("\n\n").split("\n")
+    for piece in b"".join(asyncio.run(run())).decode().removesuffix("\n\n").split("\n\n"):
+        kind, data = piece.split("\n")
         out.append(json.loads(data.removeprefix("data: ")))
         assert kind == "event: " + out[-1]["type"]
         EVENTS.validate_python(out[-1])
