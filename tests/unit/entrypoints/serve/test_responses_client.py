@@ -5,6 +5,7 @@ token limit, json_schema, refusals, a failure mid-stream, and a client that leav
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -161,13 +162,20 @@ def test_a_failure_after_the_first_event_is_an_error_event_and_response_failed(s
     assert "".join(e.delta for e in events if e.type == "response.output_text.delta") == "Echo: hello"
 
 
-def test_the_request_id_and_the_api_key_check_apply(tmp_path: Path) -> None:
-    with in_process(FAKE, tmp_path, api_keys=("sk-right",)) as running:
+def test_the_key_check_request_ids_and_the_access_log_apply(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="chi_llm"), in_process(FAKE, tmp_path, api_keys=("sk-right",)) as running:
         with pytest.raises(openai.AuthenticationError):
             client(running).responses.create(model="fake", input="hi")
         api = openai.OpenAI(base_url=running.api, api_key="sk-right", max_retries=0)
-        raw = api.responses.with_raw_response.create(model="fake", input="hi")
+        raw = api.responses.with_raw_response.create(model="fake", input="my private words", stream=True)
         assert raw.headers["x-request-id"].startswith("req_") and raw.headers["x-chi-llm-provider"] == "fake"
+        assert [e.type for e in raw.parse()][-1] == "response.completed"
+    entries = [r.access for r in caplog.records if hasattr(r, "access") and r.access["path"] == "/v1/responses"]
+    assert [e["status"] for e in entries] == [401, 200]
+    entry = entries[-1]
+    assert entry["request_id"] == raw.headers["x-request-id"] and entry["stream"] is True
+    assert (entry["model"], entry["provider"], entry["completion_tokens"]) == ("fake", "fake", 4)
+    assert "private words" not in caplog.text + repr(entries) and "sk-right" not in caplog.text
 
 
 LONG = " ".join(f"w{i}" for i in range(400))
