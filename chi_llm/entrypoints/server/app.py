@@ -113,6 +113,7 @@ def create_app(state: ServerState) -> Starlette:
     routes = [
         Route("/v1/chat/completions", handlers.chat_completions, methods=["POST"]),
         Route("/v1/completions", handlers.completions, methods=["POST"]),
+        Route("/v1/responses", handlers.responses, methods=["POST"]),
         Route("/v1/embeddings", handlers.embeddings, methods=["POST"]),
         Route("/v1/models", handlers.list_models, methods=["GET"]),
         Route("/v1/models/{model:path}", handlers.get_model, methods=["GET"]),

@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from chi_llm.domain.errors import InvalidRequest, InvalidToolCall
 from chi_llm.domain.generation import Chunk, Completion, GenerationRequest, aclose_stream, aresumed, collect
-from chi_llm.entrypoints.server import formats, wire
+from chi_llm.entrypoints.server import formats, responses_reply, wire, wire_responses
 from chi_llm.entrypoints.server.backends import Backend
 from chi_llm.entrypoints.server.errors import HttpError, bad_request
 from chi_llm.entrypoints.server.formats import Format
@@ -72,6 +72,11 @@ async def chat_completions(request: Request) -> Response:
 async def completions(request: Request) -> Response:
     parsed = wire.completion_request(await read_json(request, state_of(request).options.max_body_bytes))
     return await answer(request, parsed, formats.openai(False, parsed.include_usage))
+
+
+async def responses(request: Request) -> Response:
+    read = wire_responses.responses_request(await read_json(request, state_of(request).options.max_body_bytes))
+    return await answer(request, read.parsed, responses_reply.shape(read.echo))
 
 
 def _generation(backend: Backend, parsed: wire.ParsedRequest) -> GenerationRequest:

@@ -4,7 +4,7 @@ results). Pure functions; each mistake is a 400 naming the field, as OpenAI's AP
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from chi_llm.adapters.json_schema import JsonSchemaValidator
@@ -31,29 +31,35 @@ def _tool(spec: Any, index: int) -> Tool:
     function = spec.get("function")
     if not isinstance(function, Mapping):
         raise _tools_error(f"{where}.function must be an object with the tool's name")
+    return function_tool(function, where, f"{where}.function")
+
+
+def function_tool(function: Mapping[str, Any], where: str, fields: str) -> Tool:
+    """A function tool from the object holding its name, description, strict and parameters
+    (`fields`: where that object is in the body, as errors name it; `where`: the tool's place)."""
     name, description = function.get("name"), function.get("description")
     if not isinstance(name, str):
-        raise _tools_error(f"{where}.function.name must be a string")
+        raise _tools_error(f"{fields}.name must be a string")
     if description is not None and not isinstance(description, str):
-        raise _tools_error(f"{where}.function.description must be a string")
+        raise _tools_error(f"{fields}.description must be a string")
     if function.get("strict") is not None and not isinstance(function.get("strict"), bool):
-        raise _tools_error(f"{where}.function.strict must be true or false")
+        raise _tools_error(f"{fields}.strict must be true or false")
     try:
-        return Tool(name=name, description=description or "", parameters=_parameters(function, where))
+        return Tool(name=name, description=description or "", parameters=_parameters(function, fields))
     except InvalidRequest as error:
         raise _tools_error(f"{where}: {error.message}") from None
 
 
-def _parameters(function: Mapping[str, Any], where: str) -> dict[str, Any]:
+def _parameters(function: Mapping[str, Any], fields: str) -> dict[str, Any]:
     """The arguments' JSON Schema (none, or `{}`: a tool without arguments), checked."""
     parameters = function.get("parameters")
     if parameters is None or parameters == {}:
         return dict(NO_ARGUMENTS)
     if not isinstance(parameters, Mapping):
-        raise _tools_error(f"{where}.function.parameters must be a JSON Schema object")
+        raise _tools_error(f"{fields}.parameters must be a JSON Schema object")
     problems = _validator.check_schema(parameters)
     if problems:
-        raise _tools_error(f"{where}.function.parameters is not a valid JSON Schema: {problems[0]}")
+        raise _tools_error(f"{fields}.parameters is not a valid JSON Schema: {problems[0]}")
     return dict(parameters)
 
 
@@ -69,24 +75,29 @@ def _choice(value: Any) -> str:
     raise bad_request(f"{CHOICES}; got {value!r}", param="tool_choice")
 
 
-def tool_set(body: Mapping[str, Any]) -> ToolSet | None:
+def tool_set(
+    body: Mapping[str, Any],
+    read_tool: Callable[[Any, int], Tool] = _tool,
+    read_choice: Callable[[Any], str] = _choice,
+) -> ToolSet | None:
     """The tools a chat request offers (None without any). `tool_choice` auto or none with no
-    tools is accepted, as before; one that asks for a call needs tools."""
+    tools is accepted, as before; one that asks for a call needs tools. Another API reads its
+    own tool and tool_choice shapes with `read_tool` and `read_choice`."""
     if body.get("functions"):  # OpenAI's retired function calling (function_call alone is ignored, as ever)
         raise bad_request(
             "functions is OpenAI's retired form of tool calling; send tools and tool_choice", param="functions"
         )
     raw, choice = body.get("tools"), body.get("tool_choice")
     if raw is None or raw == []:
-        if choice is not None and _choice(choice) not in ("auto", "none"):
+        if choice is not None and read_choice(choice) not in ("auto", "none"):
             raise bad_request(f"tool_choice {choice!r} needs tools: send the tools it may call", param="tool_choice")
         return None
     if not isinstance(raw, list):
         raise _tools_error("tools must be a list of function tools")
     if len(raw) > MAX_TOOLS:
         raise _tools_error(f"a request offers at most {MAX_TOOLS} tools, got {len(raw)}")
-    tools = tuple(_tool(spec, index) for index, spec in enumerate(raw))
-    chosen = _choice(choice)
+    tools = tuple(read_tool(spec, index) for index, spec in enumerate(raw))
+    chosen = read_choice(choice)
     parallel = body.get("parallel_tool_calls")
     if parallel is not None and not isinstance(parallel, bool):
         raise bad_request("parallel_tool_calls must be true or false", param="parallel_tool_calls")
@@ -157,4 +168,4 @@ def answered(message: Mapping[str, Any], index: int, asked: Mapping[str, str]) -
     return call_id, asked[call_id]
 
 
-__all__ = ["answered", "calls", "tool_set"]
+__all__ = ["MAX_TOOLS", "answered", "calls", "function_tool", "tool_set"]
