@@ -79,6 +79,9 @@ class FakeTextGenerator(TextGenerator):
     def count_tokens(self, text: str) -> int:
         return len(fake_tokens(text))  # the fake's context is counted in its own words
 
+    def prompt_tokens(self, request: GenerationRequest) -> int | None:
+        return self._prompt_tokens(request)  # what its answer reports (before any truncation)
+
     def context_window(self) -> int | None:
         return self.context
 
