@@ -93,3 +93,24 @@ def test_count_tokens_on_a_profile_is_an_estimate_and_says_so(served: Running, u
     raw = client(served).messages.with_raw_response.count_tokens(model="remote", messages=ASK, tools=[WEATHER])
     assert raw.headers["x-chi-llm-token-count"] == "estimate"
     assert raw.parse().input_tokens > 0 and len(upstream.requests) == calls  # nothing was sent upstream
+
+
+def test_chi_llms_own_anthropic_provider_speaks_to_this_server(tmp_path: Path) -> None:
+    """Both directions of the wire: an `anthropic` profile (chi_llm's client of Anthropic's API)
+    pointed at a second chi-llm server's Messages API, text and tool calls, whole and streamed."""
+    (tmp_path / "inner").mkdir()
+    (tmp_path / "outer").mkdir()
+    with in_process(FAKE, tmp_path / "inner") as inner:
+        claude = {"id": "claude", "type": "anthropic", "base_url": inner.url, "api_key": "k", "model": "fake"}
+        config = {**FAKE, "providers": [{"id": "fake", "type": "fake"}, claude]}
+        with in_process(config, tmp_path / "outer") as outer:
+            api = client(outer)
+            answer = api.messages.create(model="claude", max_tokens=50, messages=ASK)
+            assert answer.content[0].type == "text" and answer.content[0].text == f"Echo: {SAID}"
+            with api.messages.stream(model="claude", max_tokens=50, messages=ASK) as stream:
+                assert "".join(stream.text_stream) == f"Echo: {SAID}"
+            engine = inner.state.backends.get(inner.state.route("fake")).router.primary
+            engine.queue({"tool_calls": [{"name": "weather", "arguments": {"city": "Oslo"}, "id": "toolu_9"}]})  # type: ignore[attr-defined]
+            called = api.messages.create(model="claude", max_tokens=50, messages=ASK, tools=[WEATHER])
+            (use,) = [b for b in called.content if b.type == "tool_use"]
+            assert called.stop_reason == "tool_use" and (use.id, use.input) == ("toolu_9", {"city": "Oslo"})
