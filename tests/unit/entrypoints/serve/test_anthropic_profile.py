@@ -64,6 +64,7 @@ def test_text_whole_and_streamed_through_a_profile(served: Running, upstream: Se
 def test_a_tool_use_round_trip_through_a_profile(served: Running, upstream: Server, stream: bool) -> None:
     api = client(served)
     choice: Any = {"type": "tool", "name": "weather"}
+    first: anthropic.types.Message
     if stream:
         with api.messages.stream(
             model="remote", max_tokens=50, messages=ASK, tools=[WEATHER], tool_choice=choice
