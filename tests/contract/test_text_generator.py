@@ -79,6 +79,9 @@ def test_stop_sequence_is_honoured(subject: Subject) -> None:
     assert cut.finish_reason == "stop"
     assert stop not in cut.text
     assert cut.text == full[: full.index(stop)]
+    reports = subject.generator.name in ("fake", "llama.cpp")  # which stop ended it: where the backend knows
+    assert cut.stop_sequence == (stop if reports else cut.stop_sequence) and cut.stop_sequence in (stop, None)
+    assert subject.generator.generate(request).stop_sequence is None
 
 
 def test_raw_prompt_is_continued_not_answered(subject: Subject) -> None:

@@ -3,8 +3,8 @@ server-sent events of a streamed one (`message_start`, `content_block_start` / `
 `_stop` per text or tool_use block, `message_delta` with the stop reason and usage,
 `message_stop`; an `error` event when the answer fails after it began).
 
-`stop_sequence` is always null and a stop is `end_turn`: a Completion says only that the answer
-stopped, not whether one of the request's stop sequences ended it. The input tokens are known
+A stop is `stop_sequence` with the sequence where the backend says which of the request's stop
+sequences ended the answer (llama.cpp, the fake), else `end_turn`. The input tokens are known
 when the answer ends, so a stream's `message_start` counts 0 and its `message_delta` the real
 count (Anthropic's SDKs take a message_delta's input_tokens over message_start's)."""
 
@@ -17,13 +17,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chi_llm.domain.errors import ChiLlmError
-from chi_llm.domain.generation import Chunk, Completion, Usage
+from chi_llm.domain.generation import Chunk, Completion, FinishReason, Usage
 from chi_llm.domain.tools import ToolCallDelta
 from chi_llm.entrypoints.server.errors import SHUTTING_DOWN, HttpError, from_error
 from chi_llm.entrypoints.server.formats import Format
 from chi_llm.entrypoints.server.replies import json_bytes
 
 STOP_REASONS = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}
+
+
+def stop_reason(finish: FinishReason, matched: str | None, *, calls: bool) -> str:
+    if calls:
+        return "tool_use"
+    return "stop_sequence" if matched is not None else STOP_REASONS[finish]
 
 
 def call_id(backend_id: str | None, index: int) -> str:
@@ -61,7 +67,9 @@ class MessagesFormat:
     model: str
     id: str = field(default_factory=lambda: "msg_" + secrets.token_hex(12))
 
-    def _message(self, content: list[dict[str, Any]], stop: str | None, used: Usage | None) -> dict[str, Any]:
+    def _message(
+        self, content: list[dict[str, Any]], stop: str | None, used: Usage | None, matched: str | None = None
+    ) -> dict[str, Any]:
         return {
             "id": self.id,
             "type": "message",
@@ -69,7 +77,7 @@ class MessagesFormat:
             "model": self.model,
             "content": content,
             "stop_reason": stop,
-            "stop_sequence": None,
+            "stop_sequence": matched,
             "usage": usage(used),
         }
 
@@ -81,8 +89,12 @@ class MessagesFormat:
             content.append(
                 {"type": "tool_use", "id": call_id(call.id, index), "name": call.name, "input": dict(call.arguments)}
             )
-        stop = "tool_use" if done.tool_calls else STOP_REASONS[done.finish_reason]
-        return self._message(content, stop, done.usage)
+        return self._message(
+            content,
+            stop_reason(done.finish_reason, done.stop_sequence, calls=bool(done.tool_calls)),
+            done.usage,
+            done.stop_sequence,
+        )
 
     async def events(
         self, chunks: AsyncIterator[Chunk], *, stopping: asyncio.Event, done: Callable[[Usage | None], None]
@@ -101,8 +113,8 @@ class MessagesFormat:
                     done(chunk.usage)
                     for piece in blocks.close():
                         yield event(piece)
-                    stop = "tool_use" if blocks.calls else STOP_REASONS[chunk.finish_reason]
-                    delta = {"stop_reason": stop, "stop_sequence": None}
+                    stop = stop_reason(chunk.finish_reason, chunk.stop_sequence, calls=blocks.calls > 0)
+                    delta = {"stop_reason": stop, "stop_sequence": chunk.stop_sequence}
                     yield event({"type": "message_delta", "delta": delta, "usage": usage(chunk.usage)})
                     yield event({"type": "message_stop"})
                     return

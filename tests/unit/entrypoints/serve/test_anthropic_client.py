@@ -79,6 +79,18 @@ def test_options_reach_the_backend_and_max_tokens_stops(served: Running) -> None
     assert sent.messages[0].content == "one\ntwo"
 
 
+def test_a_stop_sequence_says_which_one_ended_the_answer(served: Running) -> None:
+    api = client(served)
+    answer = api.messages.create(model="fake", max_tokens=50, messages=HELLO, stop_sequences=["zz", "there"])
+    assert answer.stop_reason == "stop_sequence" and answer.stop_sequence == "there"
+    assert answer.content[0].type == "text" and answer.content[0].text == "Echo: hello "
+    with api.messages.stream(model="fake", max_tokens=50, messages=HELLO, stop_sequences=["hello"]) as stream:
+        final = stream.get_final_message()
+    assert final.stop_reason == "stop_sequence" and final.stop_sequence == "hello"
+    plain = api.messages.create(model="fake", max_tokens=50, messages=HELLO, stop_sequences=["zz"])
+    assert plain.stop_reason == "end_turn" and plain.stop_sequence is None
+
+
 def test_output_config_json_schema_binds_the_answer(served: Running) -> None:
     schema: Any = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
     fake(served).queue('{"name": "Ada"}')
