@@ -79,6 +79,9 @@ class FakeTextGenerator(TextGenerator):
     def count_tokens(self, text: str) -> int:
         return len(fake_tokens(text))  # the fake's context is counted in its own words
 
+    def prompt_tokens(self, request: GenerationRequest) -> int | None:
+        return self._prompt_tokens(request)  # what its answer reports (before any truncation)
+
     def context_window(self) -> int | None:
         return self.context
 
@@ -122,6 +125,7 @@ class FakeTextGenerator(TextGenerator):
         first: float | None = None
         limit = request.options.token_limit
         produced, emitted, finish, ended = 0, "", "stop", False
+        matched: str | None = None  # the stop sequence that ended the answer
         for token in fake_tokens(reply.text):
             if self.failure is not None and produced == self.fail_after_tokens:
                 raise self.failure
@@ -133,8 +137,10 @@ class FakeTextGenerator(TextGenerator):
             produced += 1
             self.tokens_decoded += 1
             candidate = emitted + token
-            cut = min((i for s in request.options.stop if (i := candidate.find(s)) >= 0), default=-1)
+            hits = [(i, s) for s in request.options.stop if (i := candidate.find(s)) >= 0]
+            cut = min(hits)[0] if hits else -1
             if cut >= 0:
+                matched = min(hits)[1]
                 if cut > len(emitted):
                     yield Chunk(text=candidate[len(emitted) : cut])
                 ended = True
@@ -158,6 +164,7 @@ class FakeTextGenerator(TextGenerator):
             finish_reason=finish,  # type: ignore[arg-type]
             usage=Usage(prompt_tokens=prompt_tokens, completion_tokens=produced),
             timings=Timings(time_to_first_token=first, total=time.perf_counter() - started),
+            stop_sequence=matched,
         )
 
     def astream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:

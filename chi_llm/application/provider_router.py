@@ -175,6 +175,9 @@ class ProviderRouter(TextGenerator):
     def count_tokens(self, text: str) -> int:
         return self.generator(self.served or self.candidates[0]).count_tokens(text)
 
+    def prompt_tokens(self, request: GenerationRequest) -> int | None:
+        return self.generator(self.served or self.candidates[0]).prompt_tokens(request)
+
     def context_window(self) -> int | None:
         return self.generator(self.served or self.candidates[0]).context_window()
 

@@ -1,5 +1,5 @@
 """What a TextGenerator may offer beyond generating, with defaults for backends that cannot:
-schema enforcement, tool calling, its tokenizer, its context, label log-probabilities."""
+schema enforcement, tool calling, its tokenizer (and a prompt's length in it), its context, label log-probabilities."""
 
 from __future__ import annotations
 
@@ -26,6 +26,12 @@ class GeneratorExtras(Protocol):
         """Tokens `text` takes in this backend's tokenizer. The default, for backends whose
         tokenizer is out of reach, estimates generously (a token per 3 characters)."""
         return max(1, -(-len(text) // 3))
+
+    def prompt_tokens(self, request: GenerationRequest) -> int | None:
+        """Tokens the prompt of `request` takes as this backend would send it (its chat template,
+        the tools it offers): the prompt tokens its answer would report. None where the backend
+        cannot tell (its tokenizer or template is out of reach); the caller then estimates."""
+        return None
 
     def context_window(self) -> int | None:
         """The context this backend works with, in tokens, when it knows (None: unknown)."""

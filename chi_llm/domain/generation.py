@@ -165,6 +165,7 @@ class Chunk:
     usage: Usage | None = None
     timings: Timings | None = None
     tool_calls: tuple[ToolCallDelta, ...] = ()  # pieces of the tool calls being made
+    stop_sequence: str | None = None  # on the final chunk: the request's stop that ended it, where known
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -180,6 +181,9 @@ class Completion:
     # was only asked for (the answer was validated either way).
     structured: Literal["enforced", "requested"] | None = None
     tool_calls: tuple[ToolCall, ...] = ()  # the calls asked for (finish_reason "tool_calls")
+    # The request's stop sequence that ended the answer, where the backend says (None: it did not
+    # end on one, or the backend does not tell).
+    stop_sequence: str | None = None
 
 
 def close_stream(chunks: Iterable[object]) -> None:
@@ -264,6 +268,7 @@ def collect(chunks: Iterable[Chunk], *, model: str | None = None) -> Completion:
         timings=final.timings,
         model=model,
         tool_calls=_calls(deltas, final.finish_reason),
+        stop_sequence=final.stop_sequence,
     )
 
 

@@ -79,6 +79,9 @@ def test_stop_sequence_is_honoured(subject: Subject) -> None:
     assert cut.finish_reason == "stop"
     assert stop not in cut.text
     assert cut.text == full[: full.index(stop)]
+    reports = subject.generator.name in ("fake", "llama.cpp")  # which stop ended it: where the backend knows
+    assert cut.stop_sequence == (stop if reports else cut.stop_sequence) and cut.stop_sequence in (stop, None)
+    assert subject.generator.generate(request).stop_sequence is None
 
 
 def test_raw_prompt_is_continued_not_answered(subject: Subject) -> None:
@@ -166,3 +169,21 @@ def test_unknown_model_raises_model_not_found(subject: Subject) -> None:
         subject.generator.generate(request)
     with pytest.raises(ModelNotFound):
         list(subject.generator.stream(request))
+
+
+def test_prompt_tokens_is_the_prompt_the_answer_reports(subject: Subject) -> None:
+    history = GenerationRequest(
+        messages=(
+            Message(role="system", content="Be brief."),
+            Message(role="user", content="Hello there"),
+            Message(role="assistant", content="Hi!"),
+            Message(role="user", content="Name a colour."),
+        ),
+        options=GenerationOptions(max_tokens=4, **GREEDY),
+    )
+    raw = GenerationRequest(prompt="Once upon a time", options=GenerationOptions(max_tokens=4, **GREEDY))
+    counted = subject.generator.prompt_tokens(history)
+    if counted is None:
+        pytest.skip("this backend cannot count a prompt (its callers estimate)")
+    assert counted == subject.generator.generate(history).usage.prompt_tokens > 0
+    assert subject.generator.prompt_tokens(raw) == subject.generator.generate(raw).usage.prompt_tokens > 0

@@ -172,6 +172,7 @@ def decode(
             backend="llama.cpp",
         ) from outcome.error
     finish: FinishReason = "stop" if outcome.ending == "stop" else "length"
+    matched = text.matched if text.stopped else None
     if tail := text.tail(finish):
         emit(Chunk(text=tail))
     emit(
@@ -179,6 +180,7 @@ def decode(
             finish_reason=finish,
             usage=Usage(prompt_tokens=len(prompt), completion_tokens=outcome.produced, cached_tokens=outcome.cached),
             timings=Timings(time_to_first_token=outcome.first, total=outcome.total, threads=outcome.threads),
+            stop_sequence=matched if matched in work.options.stop else None,  # the request's own, not the template's
         )
     )
-    return text.matched if text.stopped else None
+    return matched

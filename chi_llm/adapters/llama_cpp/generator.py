@@ -23,7 +23,7 @@ from chi_llm.adapters.llama_cpp.loader import (
     load,
     loaded_models,
 )
-from chi_llm.adapters.llama_cpp.prompt import chat_tokens, raw_tokens
+from chi_llm.adapters.llama_cpp.prompt import chat_tokens, prompt_length, raw_tokens
 from chi_llm.adapters.llama_cpp.sessions import decode_snapshot, encode
 from chi_llm.adapters.llama_cpp.tool_decode import decode_calls, with_tools
 from chi_llm.adapters.llama_cpp.tool_grammar import offered_tools
@@ -75,6 +75,12 @@ class LlamaCppGenerator(TextGenerator):
         loaded = self.load()
         with loaded.lock:
             return len(loaded.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def prompt_tokens(self, request: GenerationRequest) -> int | None:
+        """The prompt as decoding reads it: rendered with the model's chat template and tools."""
+        loaded = self.load(request.model)
+        with loaded.lock:
+            return prompt_length(loaded, request)
 
     def context_window(self) -> int | None:
         return self._params(None).context

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from chi_llm.adapters.llama_cpp.loader import LoadedModel
 from chi_llm.domain.errors import ContextLengthExceeded, InvalidRequest
-from chi_llm.domain.generation import GenerationOptions, answer_room
+from chi_llm.domain.generation import GenerationOptions, GenerationRequest, answer_room
 from chi_llm.domain.messages import Message
 from chi_llm.domain.tools import ToolSet
 
@@ -37,6 +37,14 @@ def raw_tokens(model: LoadedModel, prompt: str, options: GenerationOptions) -> l
 def _render(model: LoadedModel, messages: Sequence[Message], tools: ToolSet | None) -> tuple[list[int], list[str]]:
     text, stops, add_bos = model.format_chat(messages, tools)
     return model.llm.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True), stops
+
+
+def prompt_length(model: LoadedModel, request: GenerationRequest) -> int:
+    """Tokens the request's prompt takes, as `raw_tokens` and `chat_tokens` read it (untruncated,
+    without their context check: a count is asked for whatever the prompt's length)."""
+    if request.prompt is not None:
+        return len(model.llm.tokenize(request.prompt.encode("utf-8"), add_bos=True, special=True))
+    return len(_render(model, request.messages, request.options.tools)[0])
 
 
 def chat_tokens(

@@ -1,7 +1,7 @@
 """The Starlette application: routes, and one ASGI middleware that gives each request an id,
 applies the checks of `checks` (Host, Origin, API key, JSON body type), refuses new work while
-shutting down, maps every error to OpenAI's shape (never a stack trace) and writes the access
-log line."""
+shutting down, maps every error to its API's shape (OpenAI's; Anthropic's under /v1/messages;
+never a stack trace) and writes the access log line."""
 
 from __future__ import annotations
 
@@ -29,8 +29,14 @@ from chi_llm.entrypoints.server.streams import ClientGone
 log = logging.getLogger("chi_llm.serve")
 
 
-def error_response(error: HttpError) -> Response:
-    return Json(error.body(), status_code=error.status, headers=error.headers())
+ANTHROPIC_PATHS = "/v1/messages"  # Anthropic's Messages API: its own error shape
+
+
+def error_response(error: HttpError, path: str) -> Response:
+    """The error in the shape of the API the path belongs to."""
+    anthropic = path == ANTHROPIC_PATHS or path.startswith(ANTHROPIC_PATHS + "/")
+    body = error.anthropic_body() if anthropic else error.body()
+    return Json(body, status_code=error.status, headers=error.headers())
 
 
 class ServerMiddleware:
@@ -64,7 +70,7 @@ class ServerMiddleware:
         try:
             refused = self._refused(scope)
             if refused is not None:
-                await error_response(refused)(scope, receive, send_with_id)
+                await error_response(refused, scope["path"])(scope, receive, send_with_id)
             else:
                 await self.app(scope, receive, send_with_id)
         except ClientGone:
@@ -73,7 +79,7 @@ class ServerMiddleware:
             record.outcome = "error"
             log.exception("request %s failed", record.request_id)
             if not started:
-                await error_response(internal(record.request_id))(scope, receive, send_with_id)
+                await error_response(internal(record.request_id), scope["path"])(scope, receive, send_with_id)
         finally:
             record.log()
 
@@ -95,18 +101,19 @@ class ServerMiddleware:
 
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HttpError)  # noqa: S101 (registered for HttpError only)
-    return error_response(error)
+    return error_response(error, request.url.path)
 
 
 async def _chi_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, ChiLlmError)  # noqa: S101
-    return error_response(from_error(error))
+    return error_response(from_error(error), request.url.path)
 
 
 async def _starlette_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)  # noqa: S101
     message = {404: f"no route {request.url.path}", 405: f"{request.method} is not allowed on {request.url.path}"}
-    return error_response(HttpError(error.status_code, message.get(error.status_code, str(error.detail))))
+    shown = HttpError(error.status_code, message.get(error.status_code, str(error.detail)))
+    return error_response(shown, request.url.path)
 
 
 def create_app(state: ServerState) -> Starlette:
@@ -114,6 +121,8 @@ def create_app(state: ServerState) -> Starlette:
         Route("/v1/chat/completions", handlers.chat_completions, methods=["POST"]),
         Route("/v1/completions", handlers.completions, methods=["POST"]),
         Route("/v1/responses", handlers.responses, methods=["POST"]),
+        Route("/v1/messages", handlers.messages, methods=["POST"]),
+        Route("/v1/messages/count_tokens", handlers.count_tokens, methods=["POST"]),
         Route("/v1/embeddings", handlers.embeddings, methods=["POST"]),
         Route("/v1/models", handlers.list_models, methods=["GET"]),
         Route("/v1/models/{model:path}", handlers.get_model, methods=["GET"]),
@@ -132,7 +141,13 @@ def create_app(state: ServerState) -> Starlette:
             CORSMiddleware,
             allow_origins=list(state.options.allow_origins),
             allow_methods=["GET", "POST", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type", "X-Api-Key", "X-Request-Id"],
-            expose_headers=["X-Request-Id", "X-Chi-Llm-Provider", "X-Chi-Llm-Fallback", "Retry-After"],
+            allow_headers=[
+                *("Authorization", "Content-Type", "X-Api-Key", "X-Request-Id"),
+                *("Anthropic-Version", "Anthropic-Beta", "Anthropic-Dangerous-Direct-Browser-Access"),
+            ],
+            expose_headers=[
+                *("X-Request-Id", "X-Chi-Llm-Provider", "X-Chi-Llm-Fallback", "Retry-After"),
+                "X-Chi-Llm-Token-Count",
+            ],
         )
     return app

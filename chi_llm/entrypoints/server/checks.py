@@ -86,7 +86,11 @@ def origin_refused(origin: str | None, host: str | None, allowed: Collection[str
 def key_refused(headers: Mapping[str, str], keys: tuple[str, ...]) -> HttpError | None:
     if not keys or key_matches(bearer(headers), keys):
         return None
-    return HttpError(401, "a valid API key is required: send `Authorization: Bearer <key>`", code="invalid_api_key")
+    return HttpError(
+        401,
+        "a valid API key is required: send `Authorization: Bearer <key>` or `x-api-key: <key>`",
+        code="invalid_api_key",
+    )
 
 
 def media_refused(method: str, headers: Mapping[str, str]) -> HttpError | None:

@@ -1,5 +1,6 @@
 """The server's one error mapping: chi_llm's error kinds to HTTP statuses and OpenAI's error
-body `{"error": {"message", "type", "param", "code"}}`. Nothing else writes an error response."""
+body `{"error": {"message", "type", "param", "code"}}` (Anthropic's `{"type": "error", "error":
+{"type", "message"}}` on its Messages API's paths). Nothing else writes an error response."""
 
 from __future__ import annotations
 
@@ -24,6 +25,18 @@ from chi_llm.domain.errors import (
 )
 
 RETRY_AFTER_DOWN = 5  # seconds a client should wait before retrying a provider that is down
+# Anthropic's error type for each status (docs.claude.com/en/api/errors); other 4xx are
+# invalid_request_error, other 5xx api_error. A 503 here (busy, shutting down, a provider down)
+# keeps its status and Retry-After; its type is Anthropic's for "try again later".
+ANTHROPIC_TYPES = {
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    503: "overloaded_error",
+    529: "overloaded_error",
+}
 
 
 @dataclass(eq=False)  # an exception: hashed by identity, its traceback set by Python
@@ -39,6 +52,11 @@ class HttpError(Exception):
 
     def body(self) -> dict[str, Any]:
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
+
+    def anthropic_body(self) -> dict[str, Any]:
+        """The body Anthropic's Messages API gives for this status (its error types are per status)."""
+        kind = ANTHROPIC_TYPES.get(self.status) or ("invalid_request_error" if self.status < 500 else "api_error")
+        return {"type": "error", "error": {"type": kind, "message": self.message}}
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}

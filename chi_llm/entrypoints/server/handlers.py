@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from chi_llm.domain.errors import InvalidRequest, InvalidToolCall
 from chi_llm.domain.generation import Chunk, Completion, GenerationRequest, aclose_stream, aresumed, collect
-from chi_llm.entrypoints.server import formats, responses_reply, wire, wire_responses
+from chi_llm.entrypoints.server import formats, messages_reply, responses_reply, wire, wire_messages, wire_responses
 from chi_llm.entrypoints.server.backends import Backend
 from chi_llm.entrypoints.server.errors import HttpError, bad_request
 from chi_llm.entrypoints.server.formats import Format
@@ -77,6 +77,33 @@ async def completions(request: Request) -> Response:
 async def responses(request: Request) -> Response:
     read = wire_responses.responses_request(await read_json(request, state_of(request).options.max_body_bytes))
     return await answer(request, read.parsed, responses_reply.shape(read.echo))
+
+
+async def messages(request: Request) -> Response:
+    parsed = wire_messages.messages_request(await read_json(request, state_of(request).options.max_body_bytes))
+    return await answer(request, parsed, messages_reply.messages)
+
+
+async def count_tokens(request: Request) -> Response:
+    """Anthropic's token count of a Messages request: by the backend's own tokenizer and chat
+    template where it has them (a local model), else an estimate, said in the
+    `X-Chi-Llm-Token-Count` header (exact or estimate). Routed and key-checked like a
+    generation, but it takes no generation slot."""
+    state = state_of(request)
+    parsed = wire_messages.count_request(await read_json(request, state.options.max_body_bytes))
+    backend = state.backends.get(state.route(parsed.model))
+    record_of(request).model = backend.name
+    counted, exact = await unless_gone(request, anyio.to_thread.run_sync(_count, backend, parsed))
+    headers = {"X-Chi-Llm-Token-Count": "exact" if exact else "estimate"}
+    return Json({"input_tokens": counted}, headers=headers)
+
+
+def _count(backend: Backend, parsed: wire.ParsedRequest) -> tuple[int, bool]:
+    generation = _generation(backend, parsed)
+    counted = backend.router.prompt_tokens(generation)
+    if counted is not None:
+        return counted, True
+    return wire_messages.estimate(generation, backend.router.count_tokens), False
 
 
 def _generation(backend: Backend, parsed: wire.ParsedRequest) -> GenerationRequest:

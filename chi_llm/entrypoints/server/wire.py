@@ -35,20 +35,20 @@ class ParsedRequest:
     prompt: str | None = None
 
 
-def _object(body: Any) -> Mapping[str, Any]:
+def json_object(body: Any) -> Mapping[str, Any]:
     if not isinstance(body, Mapping):
         raise bad_request("the request body must be a JSON object")
     return body
 
 
-def _model(body: Mapping[str, Any]) -> str | None:
+def model_name(body: Mapping[str, Any]) -> str | None:
     model = body.get("model")
     if model is not None and not isinstance(model, str):
         raise bad_request("model must be a string", param="model")
     return model or None
 
 
-def _flag(body: Mapping[str, Any], name: str) -> bool:
+def flag(body: Mapping[str, Any], name: str) -> bool:
     value = body.get(name, False)
     if value is None:
         return False
@@ -76,7 +76,7 @@ def _stops(value: Any) -> tuple[str, ...]:
     return tuple(s for s in stops if s)
 
 
-def _number(body: Mapping[str, Any], name: str) -> Any:
+def number(body: Mapping[str, Any], name: str) -> Any:
     value = body.get(name)
     if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
         raise bad_request(f"{name} must be a number", param=name)
@@ -85,7 +85,7 @@ def _number(body: Mapping[str, Any], name: str) -> Any:
     return value
 
 
-def _whole(body: Mapping[str, Any], *names: str) -> int | None:
+def whole_number(body: Mapping[str, Any], *names: str) -> int | None:
     for name in names:
         value = body.get(name)
         if value is None:
@@ -119,16 +119,16 @@ def response_format(value: Any) -> dict[str, Any]:
 
 def options(body: Mapping[str, Any]) -> GenerationOptions:
     """Sampling and limits (the server's max_tokens cap is applied to the finished request)."""
-    max_tokens = _whole(body, "max_completion_tokens", "max_tokens")
+    max_tokens = whole_number(body, "max_completion_tokens", "max_tokens")
     if max_tokens is not None and max_tokens < 1:
         raise bad_request("max_tokens must be at least 1", param="max_tokens")
     try:
         return GenerationOptions(
-            temperature=_number(body, "temperature"),
-            top_p=_number(body, "top_p"),
+            temperature=number(body, "temperature"),
+            top_p=number(body, "top_p"),
             max_tokens=max_tokens,
             stop=_stops(body.get("stop")),
-            seed=_whole(body, "seed"),
+            seed=whole_number(body, "seed"),
             **response_format(body.get("response_format")),
         )
     except InvalidRequest as error:
@@ -195,13 +195,13 @@ def _stream_usage(body: Mapping[str, Any]) -> bool:
 
 def chat_request(body: Any) -> ParsedRequest:
     """A `/v1/chat/completions` body."""
-    body = _object(body)
+    body = json_object(body)
     _refuse_unsupported(body)
     tools = wire_tools.tool_set(body)
     return ParsedRequest(
-        model=_model(body),
+        model=model_name(body),
         options=replace(options(body), tools=tools) if tools else options(body),
-        stream=_flag(body, "stream"),
+        stream=flag(body, "stream"),
         include_usage=_stream_usage(body),
         messages=messages(body.get("messages")),
     )
@@ -219,11 +219,11 @@ def _prompt(raw: Any) -> str:
 
 def completion_request(body: Any) -> ParsedRequest:
     """A `/v1/completions` body: the prompt is continued as raw text, with no chat template."""
-    body = _object(body)
+    body = json_object(body)
     _refuse_unsupported(body)
     if body.get("suffix"):
         raise bad_request("suffix (fill-in-the-middle) is not supported", param="suffix")
-    if _flag(body, "echo"):
+    if flag(body, "echo"):
         raise bad_request("echo is not supported", param="echo")
     if body.get("best_of") not in (None, 1):
         raise bad_request("best_of must be 1", param="best_of")
@@ -233,9 +233,9 @@ def completion_request(body: Any) -> ParsedRequest:
         if body.get(name):
             raise bad_request("tools belong to /v1/chat/completions; a raw completion calls none", param=name)
     return ParsedRequest(
-        model=_model(body),
+        model=model_name(body),
         options=options(body),
-        stream=_flag(body, "stream"),
+        stream=flag(body, "stream"),
         include_usage=_stream_usage(body),
         prompt=_prompt(body.get("prompt")),
     )
@@ -243,7 +243,7 @@ def completion_request(body: Any) -> ParsedRequest:
 
 def embedding_inputs(body: Any) -> tuple[str | None, list[str], str]:
     """(model, texts, encoding_format) of a `/v1/embeddings` body."""
-    body = _object(body)
+    body = json_object(body)
     raw = body.get("input")
     texts = [raw] if isinstance(raw, str) else raw
     if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
@@ -253,7 +253,7 @@ def embedding_inputs(body: Any) -> tuple[str | None, list[str], str]:
     encoding = body.get("encoding_format") or "float"
     if encoding not in ("float", "base64"):
         raise bad_request("encoding_format must be float or base64", param="encoding_format")
-    return _model(body), texts, encoding
+    return model_name(body), texts, encoding
 
 
 __all__ = ["ParsedRequest", "chat_request", "completion_request", "embedding_inputs"]

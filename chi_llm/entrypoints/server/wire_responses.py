@@ -19,7 +19,7 @@ from chi_llm.domain.messages import Message, Role
 from chi_llm.domain.tools import MODES, Tool, ToolCall, parse_arguments
 from chi_llm.entrypoints.server import wire, wire_tools
 from chi_llm.entrypoints.server.errors import HttpError, bad_request
-from chi_llm.entrypoints.server.wire import ParsedRequest, _flag, _model, _object
+from chi_llm.entrypoints.server.wire import ParsedRequest, flag, json_object, model_name
 
 STATELESS = "this server keeps no responses: send the whole conversation in input (earlier turns as items)"
 BUILT_IN = "OpenAI's built-in tools are not available here; only function tools (type 'function') are"
@@ -220,7 +220,7 @@ def _refuse_stateful(body: Mapping[str, Any]) -> None:
 
 def responses_request(body: Any) -> ParsedResponses:
     """A `/v1/responses` body: the request, and the settings its answer repeats."""
-    body = _object(body)
+    body = json_object(body)
     _refuse_stateful(body)
     max_output = body.get("max_output_tokens")
     if max_output is not None and (isinstance(max_output, bool) or not isinstance(max_output, int) or max_output < 1):
@@ -232,9 +232,9 @@ def responses_request(body: Any) -> ParsedResponses:
         {key: body.get(key) for key in ("tools", "tool_choice", "parallel_tool_calls")}, _tool, _choice
     )
     parsed = ParsedRequest(
-        model=_model(body),
+        model=model_name(body),
         options=replace(options, tools=tools) if tools else options,
-        stream=_flag(body, "stream"),
+        stream=flag(body, "stream"),
         messages=_messages(body),
     )
     metadata = body.get("metadata")

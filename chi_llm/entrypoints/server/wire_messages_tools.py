@@ -1,0 +1,89 @@
+"""Anthropic's `tools` and `tool_choice` read into a ToolSet: client tools (`name`,
+`description`, `input_schema`) only. Anthropic's server tools (web search, web fetch, bash, the
+text editor, computer use, code execution, memory), which carry a versioned `type`, run on
+Anthropic's side and are refused with a 400 saying so. Pure functions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from chi_llm.adapters.json_schema import JsonSchemaValidator
+from chi_llm.domain.errors import InvalidRequest
+from chi_llm.domain.tools import Tool, ToolSet
+from chi_llm.entrypoints.server.errors import HttpError, bad_request
+from chi_llm.entrypoints.server.wire_tools import MAX_TOOLS
+
+CHOICES = 'tool_choice must be {"type": "auto"}, {"type": "any"}, {"type": "none"} or {"type": "tool", "name": ...}'
+_validator = JsonSchemaValidator()
+
+
+def _tools_error(message: str) -> HttpError:
+    return bad_request(message, param="tools")
+
+
+def _tool(spec: Any, index: int) -> Tool:
+    where = f"tools[{index}]"
+    if not isinstance(spec, Mapping):
+        raise _tools_error(f"{where} must be an object with a name and an input_schema")
+    kind = spec.get("type")
+    if kind not in (None, "custom"):
+        raise _tools_error(
+            f"{where}: {kind!r} is one of Anthropic's server tools, which run on Anthropic's side and are not "
+            "available on chi-llm serve; declare a client tool (name, description, input_schema) and run it yourself"
+        )
+    name, description, schema = spec.get("name"), spec.get("description"), spec.get("input_schema")
+    if not isinstance(name, str):
+        raise _tools_error(f"{where}.name must be a string")
+    if description is not None and not isinstance(description, str):
+        raise _tools_error(f"{where}.description must be a string")
+    if not isinstance(schema, Mapping):
+        raise _tools_error(f"{where}.input_schema must be the JSON Schema of the tool's input (an object)")
+    problems = _validator.check_schema(schema)
+    if problems:
+        raise _tools_error(f"{where}.input_schema is not a valid JSON Schema: {problems[0]}")
+    try:
+        return Tool(name=name, description=description or "", parameters=dict(schema))
+    except InvalidRequest as error:
+        raise _tools_error(f"{where}: {error.message}") from None
+
+
+def _choice(value: Any) -> tuple[str, bool | None]:
+    """(the domain's choice, parallel): auto, required (`any`), none, or a tool's name."""
+    if value is None:
+        return "auto", None
+    if not isinstance(value, Mapping):
+        raise bad_request(f"{CHOICES}; got {value!r}", param="tool_choice")
+    kind, name, single = value.get("type"), value.get("name"), value.get("disable_parallel_tool_use")
+    if single is not None and not isinstance(single, bool):
+        raise bad_request("tool_choice.disable_parallel_tool_use must be true or false", param="tool_choice")
+    parallel = None if single is None else not single
+    if kind in ("auto", "none"):
+        return str(kind), parallel
+    if kind == "any":
+        return "required", parallel
+    if kind == "tool" and isinstance(name, str):
+        return name, parallel
+    raise bad_request(f"{CHOICES}; got {value!r}", param="tool_choice")
+
+
+def tool_set(body: Mapping[str, Any]) -> ToolSet | None:
+    """The tools a request offers (None without any); a choice that asks for a call needs them."""
+    raw = body.get("tools")
+    chosen, parallel = _choice(body.get("tool_choice"))
+    if raw is None or raw == []:
+        if chosen not in ("auto", "none"):
+            raise bad_request("tool_choice asks for a tool call, but the request offers no tools", param="tool_choice")
+        return None
+    if not isinstance(raw, list):
+        raise _tools_error("tools must be a list of tools")
+    if len(raw) > MAX_TOOLS:
+        raise _tools_error(f"a request offers at most {MAX_TOOLS} tools, got {len(raw)}")
+    tools = tuple(_tool(spec, index) for index, spec in enumerate(raw))
+    if chosen not in ("auto", "none", "required") and chosen not in {tool.name for tool in tools}:
+        names = ", ".join(tool.name for tool in tools)
+        raise bad_request(f"tool_choice names {chosen!r}, which is not among the tools given ({names})")
+    try:
+        return ToolSet(tools=tools, choice=chosen, parallel=parallel)
+    except InvalidRequest as error:  # a name given twice
+        raise _tools_error(error.message) from None
