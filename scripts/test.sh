@@ -34,4 +34,8 @@ fi
 # The documentation site, strictly: a broken link, a page missing from the navigation or a
 # reference to a symbol that no longer exists fails the run (scripts/docs.sh for writers).
 NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict -q
+# The documentation's Python examples, on the embedded model (pytest-markdown-docs; its shell
+# blocks run in tests/integration/docs). A block that cannot run here says why: {.python notest reason="..."}.
+.venv/bin/python -m pytest -p tests.support.doc_examples --markdown-docs --markdown-docs-syntax=superfences \
+  docs README.md
 .venv/bin/pytest --durations=25 "$@"
