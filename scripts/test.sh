@@ -34,8 +34,9 @@ fi
 # The documentation site, strictly: a broken link, a page missing from the navigation or a
 # reference to a symbol that no longer exists fails the run (scripts/docs.sh for writers).
 NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict -q
-# The documentation's Python examples, on the embedded model (pytest-markdown-docs; its shell
-# blocks run in tests/integration/docs). A block that cannot run here says why: {.python notest reason="..."}.
+# The documentation's Python examples and the docstrings' examples of the library API, on the
+# embedded model (pytest-markdown-docs; the shell blocks run in tests/integration/docs). A block
+# that cannot run here says why: {.python notest reason="..."}.
 .venv/bin/python -m pytest -p tests.support.doc_examples --markdown-docs --markdown-docs-syntax=superfences \
-  docs README.md
+  docs README.md chi_llm/entrypoints/facade.py chi_llm/entrypoints/rag.py chi_llm/entrypoints/templates.py
 .venv/bin/pytest --durations=25 "$@"
