@@ -202,7 +202,7 @@ def _cell(text: str) -> str:
 
 def exit_codes_page() -> str:
     from chi_llm.domain.errors import ChiLlmError
-    from chi_llm.entrypoints.cli.output import EXIT_BROKEN_PIPE, EXIT_CODES, EXIT_INTERRUPTED
+    from chi_llm.entrypoints.cli.output import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, exit_code
 
     lines = [
         "# Exit codes",
@@ -216,10 +216,10 @@ def exit_codes_page() -> str:
         "| status | error | kind | when |",
         "|---|---|---|---|",
     ]
-    for error, code in sorted(EXIT_CODES, key=lambda pair: pair[1]):
+    errors = [(exit_code(_example(error)), error) for error in [ChiLlmError, *_subclasses(ChiLlmError)]]
+    for code, error in sorted(errors, key=lambda pair: pair[0]):
         lines.append(f"| {code} | `{error.__name__}` | `{error.kind}` | {_cell(_summary(error))} |")
     lines += [
-        f"| 1 | `{ChiLlmError.__name__}` | any other | {_cell(_summary(ChiLlmError))} |",
         f"| {EXIT_INTERRUPTED} | | | interrupted (Ctrl-C stops decoding cleanly) |",
         f"| {EXIT_BROKEN_PIPE} | | | the output pipe was closed |",
         "",
@@ -232,7 +232,7 @@ def exit_codes_page() -> str:
 
 def _summary(cls: type) -> str:
     doc = (cls.__doc__ or "").strip()
-    return doc.split("\n\n")[0].replace("\n", " ") if doc else ""
+    return " ".join(doc.split("\n\n")[0].split())
 
 
 # --- the bridge -----------------------------------------------------------------------------------
@@ -314,7 +314,42 @@ def server_page() -> str:
     ]
     for path, handler, methods in _routes(source):
         lines.append(f"| {', '.join(methods)} | `{path}` | `{handler}` |")
+    lines += [
+        "",
+        "## Errors",
+        "",
+        'Every error is OpenAI\'s shape, `{"error": {"message", "type", "param", "code"}}`. chi_llm\'s '
+        "errors map to these statuses (`chi_llm/entrypoints/server/errors.py`, the one mapping); the server's own "
+        "limits (body size, queue, headers, origins) are in [the server guide](../guides/server.md).",
+        "",
+        "| error | status | type | code | Retry-After |",
+        "|---|---|---|---|---|",
+    ]
+    from chi_llm.domain.errors import ChiLlmError
+    from chi_llm.entrypoints.server.errors import from_error
+
+    for error in [ChiLlmError, *_subclasses(ChiLlmError)]:
+        reply = from_error(_example(error))
+        after = f"{reply.retry_after} s" if reply.retry_after is not None else ""
+        lines.append(f"| `{error.__name__}` | {reply.status} | `{reply.type}` | `{reply.code}` | {after} |")
     return "\n".join(lines)
+
+
+def _subclasses(cls: type) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        if sub.__module__ == cls.__module__:
+            found += [sub, *_subclasses(sub)]
+    return found
+
+
+def _example(error: type) -> Any:
+    """An instance of `error` with a message only (its own constructor may want more)."""
+    from chi_llm.domain.errors import ChiLlmError
+
+    instance = error.__new__(error)
+    ChiLlmError.__init__(instance, "example")
+    return instance
 
 
 def _routes(source: Path) -> Iterator[tuple[str, str, list[str]]]:

@@ -74,6 +74,19 @@ def test_the_bridge_and_server_references_follow_their_sources(gen_docs: Any) ->
         assert f"`{path}`" in server
 
 
+def test_every_error_has_its_exit_code_and_http_status(gen_docs: Any) -> None:
+    from chi_llm.domain import errors
+    from chi_llm.entrypoints.cli.output import exit_code
+
+    kinds = [v for v in vars(errors).values() if isinstance(v, type) and issubclass(v, errors.ChiLlmError)]
+    exits, server = gen_docs.exit_codes_page(), gen_docs.server_page()
+    assert len(kinds) > 10
+    for kind in kinds:
+        assert f"| {exit_code(gen_docs._example(kind))} | `{kind.__name__}` |" in exits, kind
+        assert f"| `{kind.__name__}` |" in server, kind
+    assert "| `ModelNotFound` | 404 |" in server and "| `RateLimited` | 429 |" in server
+
+
 def test_the_api_reference_names_every_public_name(gen_docs: Any) -> None:
     import chi_llm
 
