@@ -15,7 +15,10 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chi_llm.domain.errors import ChiLlmError
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -201,7 +204,6 @@ def _cell(text: str) -> str:
 
 
 def exit_codes_page() -> str:
-    from chi_llm.domain.errors import ChiLlmError
     from chi_llm.entrypoints.cli.output import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, exit_code
 
     lines = [
@@ -216,7 +218,7 @@ def exit_codes_page() -> str:
         "| status | error | kind | when |",
         "|---|---|---|---|",
     ]
-    errors = [(exit_code(_example(error)), error) for error in [ChiLlmError, *_subclasses(ChiLlmError)]]
+    errors = [(exit_code(_example(error)), error) for error in _error_kinds()]
     for code, error in sorted(errors, key=lambda pair: pair[0]):
         lines.append(f"| {code} | `{error.__name__}` | `{error.kind}` | {_cell(_summary(error))} |")
     lines += [
@@ -325,25 +327,32 @@ def server_page() -> str:
         "| error | status | type | code | Retry-After |",
         "|---|---|---|---|---|",
     ]
-    from chi_llm.domain.errors import ChiLlmError
     from chi_llm.entrypoints.server.errors import from_error
 
-    for error in [ChiLlmError, *_subclasses(ChiLlmError)]:
+    for error in _error_kinds():
         reply = from_error(_example(error))
         after = f"{reply.retry_after} s" if reply.retry_after is not None else ""
         lines.append(f"| `{error.__name__}` | {reply.status} | `{reply.type}` | `{reply.code}` | {after} |")
     return "\n".join(lines)
 
 
-def _subclasses(cls: type) -> list[type]:
-    found = []
+def _error_kinds() -> list[type[ChiLlmError]]:
+    """chi_llm's error classes: the root, then each subclass after its parent."""
+    from chi_llm.domain.errors import ChiLlmError
+
+    root: type[ChiLlmError] = ChiLlmError
+    return [root, *_subclasses(root)]
+
+
+def _subclasses(cls: type[ChiLlmError]) -> list[type[ChiLlmError]]:
+    found: list[type[ChiLlmError]] = []
     for sub in cls.__subclasses__():
         if sub.__module__ == cls.__module__:
             found += [sub, *_subclasses(sub)]
     return found
 
 
-def _example(error: type) -> Any:
+def _example(error: type[ChiLlmError]) -> ChiLlmError:
     """An instance of `error` with a message only (its own constructor may want more)."""
     from chi_llm.domain.errors import ChiLlmError
 
