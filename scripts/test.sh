@@ -17,8 +17,8 @@ fi
 if ! $fast || [ ! -x .venv/bin/python ]; then
   scripts/setup.sh
 fi
-.venv/bin/ruff check chi_llm tests benchmarks examples
-.venv/bin/ruff format --check chi_llm tests benchmarks examples
+.venv/bin/ruff check chi_llm tests benchmarks examples scripts
+.venv/bin/ruff format --check chi_llm tests benchmarks examples scripts
 .venv/bin/mypy
 .venv/bin/mypy --strict examples
 .venv/bin/lint-imports
