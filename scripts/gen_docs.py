@@ -62,11 +62,11 @@ def api_page() -> str:
         if name == "__version__":
             lines += ["## `__version__`", "", f"The installed version, `{obj}` when this page was built.", ""]
             continue
-        path = _defined_at(obj)
-        if path is None:  # a value (a table of models): its type's documentation
-            path = f"{type(obj).__module__}.{type(obj).__qualname__}"
+        path, level = _defined_at(obj), 2
+        if path is None:  # a value (a table of models): its type's documentation, under the name
+            path, level = f"{type(obj).__module__}.{type(obj).__qualname__}", 3
             lines += [f"## `{name}`", "", f"An instance of `{type(obj).__qualname__}`.", ""]
-        lines += [f"::: {path}", "    options:", "      heading_level: 2", f'      toc_label: "{name}"', ""]
+        lines += [f"::: {path}", "    options:", f"      heading_level: {level}", f'      toc_label: "{name}"', ""]
     return "\n".join(lines)
 
 
