@@ -81,7 +81,7 @@ __all__ = [
 ]
 
 
-# chi_llm 2.x's names, kept (see "Moving from chi_llm 2.x" in the README); not in __all__
+# chi_llm 2.x's names, kept (see docs/guides/migrating.md); not in __all__
 _LEGACY_NAMES = frozenset(
     {
         "code_prompt",

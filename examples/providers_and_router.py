@@ -1,7 +1,7 @@
 """Providers and the router: profiles with tags and priorities, fallback to the next candidate.
 
 The `fake` provider answers with scripted text, so this runs with no server; replace it with
-`ollama`, `lmstudio`, `openai`, `anthropic` or `gemini` profiles (see the README).
+`ollama`, `lmstudio`, `openai`, `anthropic` or `gemini` profiles (see docs/guides/providers.md).
 
 Run: python examples/providers_and_router.py
 """

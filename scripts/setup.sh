@@ -28,7 +28,7 @@ WHEEL=$(scripts/llama_wheel.sh .venv/bin/python)
 read -r WHEELHOUSE LLAMA_PIN <<<"$WHEEL"
 # The terminal UI (Rust, tui/chi-tui): maturin (pip's build backend for it) makes a wheel holding
 # the `chi-tui` program, installed as the `tui` extra. Rebuilt only when its sources changed.
-EXTRAS="dev,rag,serve,mcp"
+EXTRAS="dev,docs,rag,serve,mcp"
 TUI_WHEELS=tui/chi-tui/target/wheels
 FIND_TUI=()
 if command -v cargo >/dev/null 2>&1; then
@@ -38,7 +38,7 @@ if command -v cargo >/dev/null 2>&1; then
     .venv/bin/python -m pip wheel --quiet --no-deps -w "$TUI_WHEELS" ./tui/chi-tui
     .venv/bin/python -m pip install --quiet --force-reinstall --no-deps "$TUI_WHEELS"/chi_tui-*.whl
   fi
-  EXTRAS="dev,rag,serve,mcp,tui"
+  EXTRAS="dev,docs,rag,serve,mcp,tui"
   FIND_TUI=(--find-links "$TUI_WHEELS")
 else
   echo "warning: cargo (Rust) not found: the terminal UI (chi-llm ui) is not installed; install Rust and rerun" >&2

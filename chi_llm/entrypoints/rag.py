@@ -91,6 +91,19 @@ class MicroRAG:
     def search(
         self, query: str, top_k: int = 5, filter: Mapping[str, Any] | None = None, mode: str | None = None
     ) -> list[Hit]:
+        """The `top_k` passages nearest `query`, best first, without generating: `mode` is
+        `hybrid` (default), `vector` or `text`; `filter` keeps passages whose `source`,
+        `document_id`, `heading` or metadata keys equal the values given.
+
+        ```python
+        from chi_llm import MicroRAG
+
+        rag = MicroRAG(db_path="memory:", embedding_model="fake")
+        rag.add_document("Invoices are paid in 30 days.", metadata={"team": "finance"}, id="fin-1")
+        hits = rag.search("invoices", top_k=1, filter={"team": "finance"})
+        assert hits[0].passage.document_id == "fin-1"
+        ```
+        """
         return self._rag.search(query, top_k, filter, mode)
 
     @overload
@@ -143,6 +156,7 @@ class MicroRAG:
     def astream_query(
         self, question: str, top_k: int | None = None, **kwargs: Any
     ) -> AsyncAnswerStream[SourcesFound | str]:
+        """`stream_query` for asyncio: a SourcesFound event first, then the answer's text deltas."""
         return self._rag.astream_query(question, top_k=top_k, where=kwargs.get("filter"), mode=kwargs.get("mode"))
 
     def larger_model_hint(self) -> str | None:
@@ -158,18 +172,23 @@ class MicroRAG:
 
     # -- managing ----------------------------------------------------------------------------
     def delete(self, *, id: str | None = None, source: str | None = None) -> int:
+        """Remove a document by `id`, or every passage of a `source` file; returns how many passages went."""
         return self._rag.delete(id=id, source=source)
 
     def count(self) -> int:
+        """How many passages the knowledge base holds."""
         return self._rag.count()
 
     def list_sources(self) -> list[StoredDocument]:
+        """Each document stored: its source, id, content hash and number of passages."""
         return self._rag.documents()
 
     def info(self) -> StoreInfo:
+        """Where the knowledge base lives, its embedding model and dimension, and its size."""
         return self._rag.info()
 
     def clear(self) -> None:
+        """Remove every passage of this knowledge base."""
         self._rag.clear()
 
     def close(self) -> None:

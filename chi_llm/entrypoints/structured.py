@@ -98,6 +98,7 @@ class StructuredCalls:
         self._keep_streamed(service, build)
 
     async def aextract(self, text: str, schema: Any, *, instructions: str | None = None, **options: Any) -> Any:
+        """`extract` for asyncio: the value of `schema`'s type drawn from `text`, validated."""
         service, request, build = self._extraction(text, schema, instructions, options)
         return self._kept(service, await service.aextract(request), build)
 
@@ -128,6 +129,7 @@ class StructuredCalls:
         )
 
     async def aclassify(self, text: str, labels: Sequence[str], *, multi: bool = False, **options: Any) -> Any:
+        """`classify` for asyncio: one of `labels` (a list of them with `multi=True`)."""
         service = self._structured()
         return self._labelled(
             service, await service.aclassify(text, labels, multi=multi, options=self._options(options)), multi

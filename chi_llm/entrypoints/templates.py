@@ -47,12 +47,25 @@ class TemplateLibrary:
         return self._given
 
     def names(self) -> list[str]:
+        """The names of every template: the built-in ones and those of `templates_dir`."""
         return [t.name for t in self.store.all()]
 
     def get(self, name: str) -> PromptTemplate:
+        """The template `name` (its variables, description and text); an unknown name is an error
+        naming the known ones."""
         return self.store.get(name)
 
     def render(self, name: str, *args: Any, **values: Any) -> str:
+        """The prompt text of template `name` with its variables filled: positional `args` in the
+        template's order, then `values` by name; a missing or unknown variable is an error.
+
+        ```python
+        from chi_llm import PromptTemplates
+
+        prompt = PromptTemplates.render("commit", changes="+ timeout = 30")
+        assert "timeout = 30" in prompt
+        ```
+        """
         template = self.get(name)
         return template.render(bind(template, args, dict(values)))
 

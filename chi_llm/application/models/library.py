@@ -49,6 +49,7 @@ class ModelLibrary:
 
     @property
     def current_id(self) -> str:
+        """The configured default model's id (or path)."""
         return str(self.settings["model"])
 
     def _info(self, spec: ModelSpec, downloaded: bool, fit: Fit) -> ModelInfo:
@@ -76,6 +77,7 @@ class ModelLibrary:
         return self.models.installed_elsewhere()
 
     def current(self) -> CurrentModel:
+        """The configured default model, where it is and which source of configuration chose it."""
         model, source = self.current_id, self.settings.source("model")
         if self.models.is_known(model):
             info = self.info(model)
@@ -86,6 +88,7 @@ class ModelLibrary:
         return CurrentModel(id=model, config_source=source, downloaded=on_disk)
 
     def recommend(self, tag: str | None = None) -> ModelChoice:
+        """The largest catalog model with `tag` (default `general`) that fits this machine, and why."""
         choice = self.advisor.recommend(tag)
         info = self._info(choice.spec, self.models.is_downloaded(choice.spec), choice.fit)
         return ModelChoice(
@@ -96,6 +99,7 @@ class ModelLibrary:
         )
 
     def disk(self) -> DiskReport:
+        """The space used by downloaded models and partial downloads, and the free space left."""
         files = self.models.files
         owned = files.owned_files()
         partial = files.partial_bytes()
@@ -141,10 +145,13 @@ class ModelLibrary:
         return self.models.files.size_of(self.models.files.path_for(spec)) is not None
 
     def validate(self, path: Path | None = None) -> CatalogCheck:
+        """Every problem of a catalog file (default: the catalog in use), entry by entry."""
         return self.models.catalog.check(path)
 
     # -- changing ----------------------------------------------------------------------------
     def download(self, model_id: str) -> Path:
+        """Fetch a model (catalog id or `hf:` reference), resuming a partial download, verify it
+        and return its path; a model already there is verified, not fetched again."""
         return self.fetch(model_id).path
 
     def fetch(self, model_id: str) -> Download:
@@ -180,6 +187,7 @@ class ModelLibrary:
         return changed
 
     def set_default(self, model_id: str, scope: Scope = "project") -> Path:
+        """Make `model_id` the default `model` in the project's (or `global`) configuration file; its path."""
         if is_hub_reference(model_id):
             parse_reference(model_id)  # InvalidRequest naming what is wrong; fetched on first use
         elif not self.models.is_known(model_id) and self.models.files.size_of(Path(model_id)) is None:

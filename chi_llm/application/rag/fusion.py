@@ -8,7 +8,7 @@ Unlike reciprocal-rank fusion, a passage far ahead in the vector ranking stays a
 text ranking's evidence outweighs the gap, so a weak lexical ranking cannot drag a strong dense
 one down; where dense scores are close, lexical evidence reorders them. The weight was chosen
 on Cranfield and checked on three more sets, and against a lexical ranking that is pure noise
-(README, "RAG" benchmarks)."""
+(docs/benchmarks.md, "RAG")."""
 
 from __future__ import annotations
 

@@ -30,7 +30,7 @@ def diagnostics(as_json: bool) -> None:
     """Check Python, hardware, the llama.cpp build, models, configuration and providers.
 
     Exits 0 when nothing failed, 1 otherwise. --json prints the report (format
-    chi_llm.diagnostics/1, documented in the README)."""
+    chi_llm.diagnostics/1, documented in docs/guides/setup.md)."""
     from chi_llm.entrypoints.wiring import diagnose
 
     report = diagnose()
