@@ -311,16 +311,22 @@ def server_page() -> str:
         "The routes of `chi-llm serve` (`chi_llm/entrypoints/server/app.py`). What each takes, refuses and "
         "answers, the limits and the error shape: [the server guide](../guides/server.md).",
         "",
-        "| method | path | handler |",
+        "| method | path | what it does |",
         "|---|---|---|",
     ]
+    from chi_llm.entrypoints.server import handlers
+
     for path, handler, methods in _routes(source):
-        lines.append(f"| {', '.join(methods)} | `{path}` | `{handler}` |")
+        function = getattr(handlers, handler.removeprefix("handlers."), None)
+        summary = " ".join((getattr(function, "__doc__", None) or "").strip().split("\n\n")[0].split())
+        lines.append(f"| {', '.join(methods)} | `{path}` | {summary or f'`{handler}`'} |")
     lines += [
         "",
         "## Errors",
         "",
-        'Every error is OpenAI\'s shape, `{"error": {"message", "type", "param", "code"}}`. chi_llm\'s '
+        'Every error is OpenAI\'s shape, `{"error": {"message", "type", "param", "code"}}`, except on '
+        '`/v1/messages*`, where it is Anthropic\'s, `{"type": "error", "error": {"type", "message"}}` (its type '
+        "following the status). chi_llm's "
         "errors map to these statuses (`chi_llm/entrypoints/server/errors.py`, the one mapping); the server's own "
         "limits (body size, queue, headers, origins) are in [the server guide](../guides/server.md).",
         "",

@@ -65,21 +65,25 @@ def capped(request: GenerationRequest, cap: int | None) -> GenerationRequest:
 
 
 async def chat_completions(request: Request) -> Response:
+    """OpenAI chat completions: messages (tools, response_format) in, a chat completion or its chunks out."""
     parsed = wire.chat_request(await read_json(request, state_of(request).options.max_body_bytes))
     return await answer(request, parsed, formats.openai(True, parsed.include_usage))
 
 
 async def completions(request: Request) -> Response:
+    """OpenAI's legacy completions: a raw prompt continued, whole or streamed."""
     parsed = wire.completion_request(await read_json(request, state_of(request).options.max_body_bytes))
     return await answer(request, parsed, formats.openai(False, parsed.include_usage))
 
 
 async def responses(request: Request) -> Response:
+    """OpenAI's Responses API, stateless: input items (tools, text.format) in, a response or its events out."""
     read = wire_responses.responses_request(await read_json(request, state_of(request).options.max_body_bytes))
     return await answer(request, read.parsed, responses_reply.shape(read.echo))
 
 
 async def messages(request: Request) -> Response:
+    """Anthropic's Messages API: system, messages and tools in, a message or its events out."""
     parsed = wire_messages.messages_request(await read_json(request, state_of(request).options.max_body_bytes))
     return await answer(request, parsed, messages_reply.messages)
 
@@ -174,6 +178,7 @@ async def _rest(first: Chunk, chunks: Any, model: str) -> Completion:
 
 
 async def embeddings(request: Request) -> Response:
+    """OpenAI embeddings by the configured RAG embedding model, float or base64."""
     state = state_of(request)
     model, texts, encoding = wire.embedding_inputs(await read_json(request, state.options.max_body_bytes))
     embedder, gate = state.embedder(model)
@@ -200,10 +205,12 @@ def _embed(embedder: Any, texts: list[str]) -> tuple[list[list[float]], int]:
 
 
 async def list_models(request: Request) -> Response:
+    """The models this server answers with: chat models first, then the embedding model."""
     return Json(model_list(state_of(request).models()))
 
 
 async def get_model(request: Request) -> Response:
+    """One model of the list, or 404."""
     wanted = request.path_params["model"]
     for model in state_of(request).models():
         if model["id"] == wanted:
@@ -212,5 +219,6 @@ async def get_model(request: Request) -> Response:
 
 
 async def health(request: Request) -> Response:
+    """Status, version and each model's running and waiting requests; 503 while shutting down."""
     state = state_of(request)
     return Json(state.health(), status_code=503 if state.draining else 200)

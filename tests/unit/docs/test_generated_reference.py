@@ -70,8 +70,11 @@ def test_the_bridge_and_server_references_follow_their_sources(gen_docs: Any) ->
     for method in [*schema["x-methods"], *schema["x-notifications"], *schema["$defs"]]:
         assert method in bridge
     server = gen_docs.server_page()
-    for path in ("/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/models", "/health"):
+    paths = ("/v1/chat/completions", "/v1/completions", "/v1/responses", "/v1/messages", "/v1/messages/count_tokens")
+    for path in (*paths, "/v1/embeddings", "/v1/models", "/health"):
         assert f"`{path}`" in server
+    rows = [line for line in server.splitlines() if line.startswith(("| POST", "| GET"))]
+    assert rows and all(not line.rstrip(" |").endswith("`") for line in rows)  # each says what it does
 
 
 def test_every_error_has_its_exit_code_and_http_status(gen_docs: Any) -> None:
