@@ -4,6 +4,7 @@ body `{"error": {"message", "type", "param", "code"}}` (Anthropic's `{"type": "e
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from chi_llm.domain.errors import (
     ToolsUnsupported,
 )
 
+log = logging.getLogger("chi_llm.serve")
 RETRY_AFTER_DOWN = 5  # seconds a client should wait before retrying a provider that is down
 # Anthropic's error type for each status (docs.claude.com/en/api/errors); other 4xx are
 # invalid_request_error, other 5xx api_error. A 503 here (busy, shutting down, a provider down)
@@ -108,6 +110,15 @@ def from_error(error: ChiLlmError) -> HttpError:
     if isinstance(error, Cancelled):
         return HttpError(503, message, type="server_error", code="cancelled", retry_after=RETRY_AFTER_DOWN)
     return HttpError(500, message, type="server_error", code=error.kind)
+
+
+def failure(error: Exception) -> HttpError:
+    """What a stream that already began says when its answer fails: a chi_llm error as mapped
+    above; anything else is a defect, logged with its traceback and reported without details."""
+    if isinstance(error, ChiLlmError):
+        return from_error(error)
+    log.error("an answer failed after its stream began", exc_info=error)
+    return HttpError(500, "internal server error while answering; the server log has the details", "server_error")
 
 
 def internal(request_id: str) -> HttpError:

@@ -51,11 +51,21 @@ async def read_json(request: Request, limit: int) -> Any:
     except ClientDisconnect:  # the upload was cut off: the access line says so (499)
         raise ClientGone() from None
     try:
-        return json.loads(body)
-    except ValueError:
-        raise bad_request("the request body is not valid JSON") from None
+        return json.loads(body, parse_constant=_not_json)
+    except ValueError as error:
+        said = f" ({error})" if isinstance(error, NotJson) else ""
+        raise bad_request(f"the request body is not valid JSON{said}") from None
     except RecursionError:
         raise bad_request("the request body is nested too deeply") from None
+
+
+class NotJson(ValueError):
+    """A constant Python's json reads but JSON has not."""
+
+
+def _not_json(constant: str) -> Any:
+    """NaN and Infinity are not JSON: refused (an answer echoing one could not be written)."""
+    raise NotJson(f"{constant} is not a JSON number")
 
 
 def capped(request: GenerationRequest, cap: int | None) -> GenerationRequest:

@@ -80,7 +80,7 @@ def _assistant(blocks: list[Any], where: str) -> Message:
             raise _refused(kind, at)
     if len({call.id for call in calls}) < len(calls):
         raise _error(f"{where}: two tool_use blocks have the same id")
-    return Message(role="assistant", content="".join(texts), tool_calls=tuple(calls))
+    return Message(role="assistant", content="\n".join(texts), tool_calls=tuple(calls))
 
 
 def _result(block: Mapping[str, Any], where: str, asked: Mapping[str, str]) -> Message:
@@ -106,11 +106,11 @@ def _user(blocks: list[Any], where: str, asked: Mapping[str, str]) -> list[Messa
         if kind != "tool_result":
             raise _refused(kind, at)
         if texts:
-            out.append(Message(role="user", content="".join(texts)))
+            out.append(Message(role="user", content="\n".join(texts)))
             texts = []
         out.append(_result(block, at, asked))
     if texts or not out:
-        out.append(Message(role="user", content="".join(texts)))
+        out.append(Message(role="user", content="\n".join(texts)))
     return out
 
 

@@ -111,7 +111,7 @@ def test_tool_choice(choice: Any, expected: str, parallel: Any) -> None:
         ({"tools": [{"type": "text_editor_20250429", "name": "str_replace_based_edit_tool"}]}, "server tools"),
         ({"tools": [{"name": "x"}]}, "input_schema"),
         ({"tools": [TOOL, TOOL]}, "unique"),
-        ({"tool_choice": {"type": "any"}}, "offers no tools"),
+        ({"tool_choice": {"type": "any"}}, "needs tools"),
         ({"tools": [TOOL], "tool_choice": {"type": "tool", "name": "other"}}, "not among the tools"),
         ({"tools": [TOOL], "tool_choice": "auto"}, "tool_choice must be"),
         ({"output_config": {"format": {"type": "json_object"}}}, "json_schema"),
@@ -261,3 +261,48 @@ async def test_a_failure_after_the_start_is_an_error_event() -> None:
 )
 def test_anthropic_error_types_by_status(status: int, kind: str) -> None:
     assert HttpError(status, "why").anthropic_body() == {"type": "error", "error": {"type": kind, "message": "why"}}
+
+
+async def test_a_call_cut_off_before_its_name_is_text_and_the_answer_ends_at_max_tokens() -> None:
+    """llama.cpp hands a call cut off by max_tokens on as its raw text, without a name: Anthropic's
+    SDK would fail on a tool_use block named "" with unparseable input."""
+    cut = ToolCallDelta(index=0, arguments='<tool_call>{"name": "f", "argu')
+    end = Chunk(finish_reason="length", usage=Usage(prompt_tokens=3, completion_tokens=8))
+    events = await _events([Chunk(text="Sure."), Chunk(tool_calls=(cut,)), end])
+    started = [e["content_block"] for e in events if e["type"] == "content_block_start"]
+    assert all(block["type"] == "text" for block in started)
+    text = "".join(e["delta"]["text"] for e in events if e["type"] == "content_block_delta")
+    assert text == 'Sure.<tool_call>{"name": "f", "argu'
+    assert events[-2]["delta"] == {"stop_reason": "max_tokens", "stop_sequence": None}
+
+
+async def test_a_call_whose_name_comes_after_its_first_piece_opens_named() -> None:
+    pieces = [ToolCallDelta(index=0, id="c0", arguments=""), ToolCallDelta(index=0, name="now", arguments="{}")]
+    events = await _events([Chunk(tool_calls=(p,)) for p in pieces] + [Chunk(finish_reason="tool_calls")])
+    started = [e["content_block"] for e in events if e["type"] == "content_block_start"]
+    assert started == [{"type": "tool_use", "id": "toolu_c0", "name": "now", "input": {}}]
+    assert events[-2]["delta"] == {"stop_reason": "tool_use", "stop_sequence": None}
+
+
+async def test_any_failure_after_the_start_is_an_error_event() -> None:
+    events = await _events([Chunk(text="Hi"), RuntimeError("a bug")])
+    assert events[-1]["type"] == "error" and events[-1]["error"]["type"] == "api_error"
+
+
+def test_stop_sequence_only_with_its_stop_reason() -> None:
+    call = ToolCall(id="c", name="f", arguments={})
+    used, spent = Usage(prompt_tokens=1, completion_tokens=1), Timings(time_to_first_token=None, total=0.0)
+    done = Completion(
+        text="", finish_reason="tool_calls", usage=used, timings=spent, tool_calls=(call,), stop_sequence="END"
+    )
+    whole = MessagesFormat("m").whole(done)
+    assert whole["stop_reason"] == "tool_use" and whole["stop_sequence"] is None
+    cut = Completion(text="abc", finish_reason="length", usage=used, timings=spent, tool_calls=(call,))
+    assert MessagesFormat("m").whole(cut)["stop_reason"] == "max_tokens"
+
+
+def test_a_turns_text_blocks_are_kept_apart() -> None:
+    """Claude Code sends a reminder block, then the prompt: glued, the model read `</r>list files`."""
+    blocks = [{"type": "text", "text": "<r>be careful</r>"}, {"type": "text", "text": "list files"}]
+    parsed = messages_request({"model": "m", "max_tokens": 8, "messages": [{"role": "user", "content": blocks}]})
+    assert parsed.messages[-1].content == "<r>be careful</r>\nlist files"
