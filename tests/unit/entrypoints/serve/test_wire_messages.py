@@ -278,7 +278,8 @@ async def test_a_call_cut_off_before_its_name_is_text_and_the_answer_ends_at_max
 
 async def test_a_call_whose_name_comes_after_its_first_piece_opens_named() -> None:
     pieces = [ToolCallDelta(index=0, id="c0", arguments=""), ToolCallDelta(index=0, name="now", arguments="{}")]
-    events = await _events([Chunk(tool_calls=(p,)) for p in pieces] + [Chunk(finish_reason="tool_calls")])
+    chunks: list[Chunk | Exception] = [Chunk(tool_calls=(p,)) for p in pieces]
+    events = await _events([*chunks, Chunk(finish_reason="tool_calls")])
     started = [e["content_block"] for e in events if e["type"] == "content_block_start"]
     assert started == [{"type": "tool_use", "id": "toolu_c0", "name": "now", "input": {}}]
     assert events[-2]["delta"] == {"stop_reason": "tool_use", "stop_sequence": None}
