@@ -46,8 +46,9 @@ def _input_error(message: str) -> HttpError:
     return bad_request(message, param="input")
 
 
-def _text(raw: Any, where: str) -> str:
-    """Content: a string, or a list of text parts (joined); images, files and audio are refused."""
+def _text(raw: Any, where: str, *, omit_media: bool = False) -> str:
+    """Content: a string, or a list of text parts (joined); images, files and audio are refused,
+    or with `omit_media` (an earlier turn, a tool's output) stand as wire.MEDIA_OMITTED."""
     if isinstance(raw, str):
         return raw
     if not isinstance(raw, list):
@@ -55,23 +56,26 @@ def _text(raw: Any, where: str) -> str:
     texts: list[str] = []
     for position, part in enumerate(raw):
         kind = part.get("type") if isinstance(part, Mapping) else type(part).__name__
-        if kind in MEDIA_PARTS:
+        if kind in MEDIA_PARTS and omit_media:
+            texts.append(wire.MEDIA_OMITTED)
+        elif kind in MEDIA_PARTS:
             raise _input_error(f"{where}[{position}]: {kind} is not supported here; send text (input_text)")
-        if kind == "refusal" and isinstance(part.get("refusal"), str):
+        elif kind == "refusal" and isinstance(part.get("refusal"), str):
             texts.append(part["refusal"])
         elif kind in TEXT_PARTS and isinstance(part.get("text"), str):
             texts.append(part["text"])
         else:
             raise _input_error(f"{where}[{position}] must be an input_text part with text, got {kind!r}")
-    return "".join(texts)
+    return "\n".join(texts)
 
 
-def _message(item: Mapping[str, Any], where: str) -> Message:
+def _message(item: Mapping[str, Any], where: str, last: bool) -> Message:
     role = item.get("role")
     if role not in ROLES:
         raise _input_error(f"{where}.role must be user, assistant, system or developer, got {role!r}")
     return Message(
-        role=cast(Role, wire.ROLE_ALIASES.get(role, role)), content=_text(item.get("content"), f"{where}.content")
+        role=cast(Role, wire.ROLE_ALIASES.get(role, role)),
+        content=_text(item.get("content"), f"{where}.content", omit_media=not last),
     )
 
 
@@ -97,7 +101,8 @@ def _result(item: Mapping[str, Any], where: str, asked: Mapping[str, str]) -> Me
             f"{where} (function_call_output) answers no earlier call: no function_call item before it has "
             f"call_id {call_id!r}; {STATELESS}"
         )
-    return Message(role="tool", content=_text(output, f"{where}.output"), tool_call_id=call_id, name=asked[call_id])
+    content = _text(output, f"{where}.output", omit_media=True)
+    return Message(role="tool", content=content, tool_call_id=call_id, name=asked[call_id])
 
 
 def _history(raw: Any) -> list[Message]:
@@ -111,16 +116,16 @@ def _history(raw: Any) -> list[Message]:
     for index, item in enumerate(raw):
         if not isinstance(item, Mapping):
             raise _input_error(f"input[{index}] must be an object")
-        _item(item, f"input[{index}]", out, asked)
+        _item(item, f"input[{index}]", out, asked, last=index == len(raw) - 1)
     return out
 
 
-def _item(item: Mapping[str, Any], where: str, out: list[Message], asked: dict[str, str]) -> None:
+def _item(item: Mapping[str, Any], where: str, out: list[Message], asked: dict[str, str], *, last: bool) -> None:
     """One item added to the history `out`. An assistant's message and the function calls right
     after it are one turn, as chat completions carry them."""
     kind = item.get("type", "message")
     if kind == "message":
-        out.append(_message(item, where))
+        out.append(_message(item, where, last))
     elif kind == "function_call":
         call = _call(item, where)
         if call.id in asked:

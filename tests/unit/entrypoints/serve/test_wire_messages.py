@@ -16,6 +16,7 @@ from chi_llm.domain.messages import Message
 from chi_llm.domain.tools import ToolCall, ToolCallDelta
 from chi_llm.entrypoints.server.errors import HttpError
 from chi_llm.entrypoints.server.messages_reply import MessagesFormat
+from chi_llm.entrypoints.server.wire import MEDIA_OMITTED
 from chi_llm.entrypoints.server.wire_messages import count_request, estimate, messages_request
 
 USER: Any = [{"role": "user", "content": "hi"}]
@@ -123,8 +124,8 @@ def test_what_is_refused_says_why(fields: Any, said: str) -> None:
 
 def test_a_result_of_a_call_never_made_and_tool_content_that_is_not_text() -> None:
     history: Any = [*USER, {"role": "assistant", "content": [USE]}]
-    image: Any = {"type": "tool_result", "tool_use_id": "toolu_1", "content": [{"type": "image"}]}
-    assert "only text blocks" in refused(messages=[*history, {"role": "user", "content": [image]}], tools=[TOOL])
+    other: Any = {"type": "tool_result", "tool_use_id": "toolu_1", "content": [{"type": "search_result"}]}
+    assert "only text blocks" in refused(messages=[*history, {"role": "user", "content": [other]}], tools=[TOOL])
     twice: Any = [*USER, {"role": "assistant", "content": [USE, USE]}, *USER]
     assert "same id" in refused(messages=twice)
     failed: Any = {"type": "tool_result", "tool_use_id": "toolu_1", "content": "boom", "is_error": True}
@@ -307,3 +308,20 @@ def test_a_turns_text_blocks_are_kept_apart() -> None:
     blocks = [{"type": "text", "text": "<r>be careful</r>"}, {"type": "text", "text": "list files"}]
     parsed = messages_request({"model": "m", "max_tokens": 8, "messages": [{"role": "user", "content": blocks}]})
     assert parsed.messages[-1].content == "<r>be careful</r>\nlist files"
+
+
+def test_an_image_earlier_in_the_conversation_stands_as_a_note_and_in_the_last_turn_is_refused() -> None:
+    """Refused anywhere, an image (a screenshot a tool read) would fail every later turn."""
+    image = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AAAA"}}
+    call = {"type": "tool_use", "id": "t1", "name": "read", "input": {}}
+    result = {"type": "tool_result", "tool_use_id": "t1", "content": [image, {"type": "text", "text": "ok"}]}
+    turns = [
+        {"role": "user", "content": [image, {"type": "text", "text": "look"}]},
+        {"role": "assistant", "content": [call]},
+        {"role": "user", "content": [result]},
+    ]
+    parsed = messages_request({"model": "m", "max_tokens": 8, "messages": turns})
+    assert parsed.messages[0].content == f"{MEDIA_OMITTED}\nlook"
+    assert parsed.messages[-1].role == "tool" and parsed.messages[-1].content == f"{MEDIA_OMITTED}\nok"
+    with pytest.raises(HttpError, match="image blocks are not supported"):
+        messages_request({"model": "m", "max_tokens": 8, "messages": [{"role": "user", "content": [image]}]})

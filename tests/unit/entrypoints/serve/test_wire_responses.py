@@ -75,7 +75,7 @@ def test_message_items_with_parts_and_roles() -> None:
         ("system", "rules"),
         ("user", "a"),
         ("assistant", "b"),
-        ("user", "cd"),
+        ("user", "c\nd"),
     ]
 
 
@@ -236,3 +236,17 @@ def test_any_json_body_is_read_or_refused_with_a_400(body: dict[str, Any]) -> No
         assert refused.status == 400 and refused.message
     else:
         assert read.parsed.messages and json.dumps(read.echo)
+
+
+def test_an_image_earlier_in_the_input_stands_as_a_note_and_in_the_last_message_is_refused() -> None:
+    from chi_llm.entrypoints.server.wire import MEDIA_OMITTED
+
+    image = {"type": "input_image", "image_url": "data:image/png;base64,AAAA"}
+    call = {"type": "function_call", "call_id": "c1", "name": "view", "arguments": "{}"}
+    shown = {"type": "function_call_output", "call_id": "c1", "output": [image]}
+    items = [{"role": "user", "content": [image, {"type": "input_text", "text": "look"}]}, call, shown]
+    parsed = responses_request({"model": "m", "input": items}).parsed
+    assert parsed.messages[0].content == f"{MEDIA_OMITTED}\nlook"
+    assert parsed.messages[-1].role == "tool" and parsed.messages[-1].content == MEDIA_OMITTED
+    with pytest.raises(HttpError, match="input_image is not supported"):
+        responses_request({"model": "m", "input": [{"role": "user", "content": [image]}]})
