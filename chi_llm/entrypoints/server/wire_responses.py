@@ -4,8 +4,9 @@ functions, like `wire` for chat completions, whose option, schema and tool reade
 The server keeps no state: the whole conversation comes in `input` (messages, `function_call`
 and `function_call_output` items), and what needs stored responses (`previous_response_id`,
 `conversation`, `background`, stored prompts, item references) is refused with a 400 that says
-so, as are OpenAI's built-in tools (web search, file search, code interpreter, ...) and image,
-file and audio inputs. Fields that only tune OpenAI's own service (metadata, user, reasoning,
+so, as are image, file and audio inputs in the message answered (earlier ones stand as a note).
+OpenAI's built-in tools (web search, file search, code interpreter, ...) are left out and named
+in a header (clients such as Codex send them with every request). Fields that only tune OpenAI's own service (metadata, user, reasoning,
 truncation, include, service_tier, store, ...) are accepted and ignored."""
 
 from __future__ import annotations
@@ -40,6 +41,28 @@ class ParsedResponses:
 
     parsed: ParsedRequest
     echo: Mapping[str, Any]
+    ignored: tuple[str, ...] = ()  # the types of built-in tools left out (X-Chi-Llm-Ignored-Tools)
+
+
+IGNORED_HEADER = "X-Chi-Llm-Ignored-Tools"
+
+
+def _offered(raw: Any) -> tuple[Any, tuple[str, ...]]:
+    """`tools` without OpenAI's built-in and custom tools (web search, file search, code
+    interpreter, image generation, MCP, shell, namespaces, free-form tools), and their types.
+    Clients such as Codex send some with every request; refusing them would refuse the client,
+    so they are left out, said in a header, as llama.cpp's server does. Each is an object with a
+    string type, or it is refused as malformed."""
+    if not isinstance(raw, list):
+        return raw, ()
+    kept, ignored = [], []
+    for spec in raw:
+        kind = spec.get("type") if isinstance(spec, Mapping) else None
+        if isinstance(kind, str) and kind != "function":
+            ignored.append(kind)
+        else:
+            kept.append(spec)
+    return kept, tuple(ignored)
 
 
 def _input_error(message: str) -> HttpError:
@@ -233,8 +256,15 @@ def responses_request(body: Any) -> ParsedResponses:
     text_format = _text_format(body)
     settings = {"temperature": body.get("temperature"), "top_p": body.get("top_p"), "max_tokens": max_output}
     options = wire.options({**settings, "response_format": text_format})
+    offered, ignored = _offered(body.get("tools"))
     tools = wire_tools.tool_set(
-        {key: body.get(key) for key in ("tools", "tool_choice", "parallel_tool_calls")}, _tool, _choice
+        {
+            "tools": offered,
+            "tool_choice": body.get("tool_choice"),
+            "parallel_tool_calls": body.get("parallel_tool_calls"),
+        },
+        _tool,
+        _choice,
     )
     parsed = ParsedRequest(
         model=model_name(body),
@@ -250,11 +280,11 @@ def responses_request(body: Any) -> ParsedResponses:
         "top_p": options.top_p,
         "parallel_tool_calls": tools.parallel is not False if tools else True,
         "tool_choice": body.get("tool_choice") or "auto",
-        "tools": list(body.get("tools") or []),
+        "tools": list(offered or []),
         "text": {"format": dict(body["text"]["format"]) if text_format else {"type": "text"}},
         "metadata": dict(metadata) if isinstance(metadata, Mapping) else {},
     }
-    return ParsedResponses(parsed, echo)
+    return ParsedResponses(parsed, echo, ignored)
 
 
 __all__ = ["ParsedResponses", "responses_request"]

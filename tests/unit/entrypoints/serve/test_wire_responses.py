@@ -159,10 +159,15 @@ def test_state_the_server_does_not_keep_is_refused_saying_so() -> None:
         {"type": "mcp", "server_label": "s"},
     ],
 )
-def test_built_in_tools_are_refused_saying_they_are_not_available(tool: Any) -> None:
-    error = refused({"input": "x", "tools": [WEATHER, tool]})
-    assert error.param == "tools" and "built-in tools are not available here" in error.message
-    assert tool["type"] in error.message
+def test_built_in_tools_are_left_out_and_said_but_cannot_be_required(tool: Any) -> None:
+    """Codex sends web_search (and more) with every request: refusing them refused Codex."""
+    read = responses_request({"input": "x", "tools": [WEATHER, tool]})
+    assert read.ignored == (tool["type"],)
+    offered = read.parsed.options.tools
+    assert offered is not None and [t.name for t in offered.tools] == ["weather"]
+    assert read.echo["tools"] == [WEATHER]
+    alone = responses_request({"input": "x", "tools": [tool]})
+    assert alone.parsed.options.tools is None and alone.ignored == (tool["type"],)
     choice = refused({"input": "x", "tools": [WEATHER], "tool_choice": {"type": tool["type"]}})
     assert "built-in tools are not available here" in choice.message
 
@@ -192,7 +197,6 @@ def test_images_files_and_audio_are_refused(kind: str) -> None:
         ({"input": "x", "tools": [WEATHER], "tool_choice": {"type": "function"}}, 'tool_choice must be "auto"'),
         ({"input": "x", "tool_choice": "required"}, "needs tools"),
         ({"input": "x", "top_logprobs": 2}, "logprobs are not supported"),
-        ({"input": "x", "tools": [{"type": "custom", "name": "grep"}]}, "custom (free-form) tools are not supported"),
         (
             {"input": "x", "tools": [WEATHER], "tool_choice": {"type": "allowed_tools", "mode": "auto", "tools": []}},
             "send only the tools the model may call",
