@@ -51,6 +51,9 @@ class HttpError(Exception):
     code: str | None = None
     param: str | None = None
     retry_after: int | None = None
+    # How Anthropic's API words the same error, where clients act on its words (Claude Code
+    # compacts a conversation on "prompt is too long: N tokens > M maximum").
+    anthropic_words: str | None = None
 
     def body(self) -> dict[str, Any]:
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
@@ -58,7 +61,8 @@ class HttpError(Exception):
     def anthropic_body(self) -> dict[str, Any]:
         """The body Anthropic's Messages API gives for this status (its error types are per status)."""
         kind = ANTHROPIC_TYPES.get(self.status) or ("invalid_request_error" if self.status < 500 else "api_error")
-        return {"type": "error", "error": {"type": kind, "message": self.message}}
+        message = f"{self.anthropic_words}; {self.message}" if self.anthropic_words else self.message
+        return {"type": "error", "error": {"type": kind, "message": message}}
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
@@ -79,7 +83,8 @@ def _about_the_request(error: ChiLlmError) -> HttpError | None:
     InvalidRequest in the library but the backend's failure here: 502 (a retry may do better)."""
     message = error.message
     if isinstance(error, ContextLengthExceeded):
-        return HttpError(400, message, code="context_length_exceeded", param="messages")
+        words = f"prompt is too long: {error.prompt_tokens} tokens > {error.context} maximum"
+        return HttpError(400, message, code="context_length_exceeded", param="messages", anthropic_words=words)
     if isinstance(error, ToolsUnsupported):
         return HttpError(400, message, code=error.kind, param="tools")
     if isinstance(error, InvalidToolCall):

@@ -6,8 +6,9 @@ and `function_call_output` items), and what needs stored responses (`previous_re
 `conversation`, `background`, stored prompts, item references) is refused with a 400 that says
 so, as are image, file and audio inputs in the message answered (earlier ones stand as a note).
 OpenAI's built-in tools (web search, file search, code interpreter, ...) are left out and named
-in a header (clients such as Codex send them with every request). Fields that only tune OpenAI's own service (metadata, user, reasoning,
-truncation, include, service_tier, store, ...) are accepted and ignored."""
+in a header (clients such as Codex send them with every request). Fields that only tune
+OpenAI's own service (metadata, user, reasoning, truncation, include, service_tier, store, ...)
+are accepted and ignored."""
 
 from __future__ import annotations
 

@@ -325,3 +325,14 @@ def test_an_image_earlier_in_the_conversation_stands_as_a_note_and_in_the_last_t
     assert parsed.messages[-1].role == "tool" and parsed.messages[-1].content == f"{MEDIA_OMITTED}\nok"
     with pytest.raises(HttpError, match="image blocks are not supported"):
         messages_request({"model": "m", "max_tokens": 8, "messages": [{"role": "user", "content": [image]}]})
+
+
+def test_a_prompt_too_long_is_worded_as_anthropic_words_it() -> None:
+    """Claude Code compacts the conversation when it reads Anthropic's words for this error."""
+    from chi_llm.domain.errors import ContextLengthExceeded
+    from chi_llm.entrypoints.server.errors import from_error
+
+    error = from_error(ContextLengthExceeded(prompt_tokens=9000, context=8192, backend="m"))
+    said = error.anthropic_body()["error"]["message"]
+    assert said.startswith("prompt is too long: 9000 tokens > 8192 maximum; the prompt is 9000 tokens")
+    assert error.body()["error"]["message"].startswith("the prompt is 9000 tokens")  # OpenAI's shape unchanged
