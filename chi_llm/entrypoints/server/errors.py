@@ -4,6 +4,7 @@ body `{"error": {"message", "type", "param", "code"}}` (Anthropic's `{"type": "e
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from chi_llm.domain.errors import (
     ToolsUnsupported,
 )
 
+log = logging.getLogger("chi_llm.serve")
 RETRY_AFTER_DOWN = 5  # seconds a client should wait before retrying a provider that is down
 # Anthropic's error type for each status (docs.claude.com/en/api/errors); other 4xx are
 # invalid_request_error, other 5xx api_error. A 503 here (busy, shutting down, a provider down)
@@ -49,6 +51,9 @@ class HttpError(Exception):
     code: str | None = None
     param: str | None = None
     retry_after: int | None = None
+    # How Anthropic's API words the same error, where clients act on its words (Claude Code
+    # compacts a conversation on "prompt is too long: N tokens > M maximum").
+    anthropic_words: str | None = None
 
     def body(self) -> dict[str, Any]:
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
@@ -56,7 +61,8 @@ class HttpError(Exception):
     def anthropic_body(self) -> dict[str, Any]:
         """The body Anthropic's Messages API gives for this status (its error types are per status)."""
         kind = ANTHROPIC_TYPES.get(self.status) or ("invalid_request_error" if self.status < 500 else "api_error")
-        return {"type": "error", "error": {"type": kind, "message": self.message}}
+        message = f"{self.anthropic_words}; {self.message}" if self.anthropic_words else self.message
+        return {"type": "error", "error": {"type": kind, "message": message}}
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
@@ -77,7 +83,8 @@ def _about_the_request(error: ChiLlmError) -> HttpError | None:
     InvalidRequest in the library but the backend's failure here: 502 (a retry may do better)."""
     message = error.message
     if isinstance(error, ContextLengthExceeded):
-        return HttpError(400, message, code="context_length_exceeded", param="messages")
+        words = f"prompt is too long: {error.prompt_tokens} tokens > {error.context} maximum"
+        return HttpError(400, message, code="context_length_exceeded", param="messages", anthropic_words=words)
     if isinstance(error, ToolsUnsupported):
         return HttpError(400, message, code=error.kind, param="tools")
     if isinstance(error, InvalidToolCall):
@@ -108,6 +115,15 @@ def from_error(error: ChiLlmError) -> HttpError:
     if isinstance(error, Cancelled):
         return HttpError(503, message, type="server_error", code="cancelled", retry_after=RETRY_AFTER_DOWN)
     return HttpError(500, message, type="server_error", code=error.kind)
+
+
+def failure(error: Exception) -> HttpError:
+    """What a stream that already began says when its answer fails: a chi_llm error as mapped
+    above; anything else is a defect, logged with its traceback and reported without details."""
+    if isinstance(error, ChiLlmError):
+        return from_error(error)
+    log.error("an answer failed after its stream began", exc_info=error)
+    return HttpError(500, "internal server error while answering; the server log has the details", "server_error")
 
 
 def internal(request_id: str) -> HttpError:

@@ -5,7 +5,7 @@ status and the router can still fall back), then answers whole or as server-sent
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -51,11 +51,21 @@ async def read_json(request: Request, limit: int) -> Any:
     except ClientDisconnect:  # the upload was cut off: the access line says so (499)
         raise ClientGone() from None
     try:
-        return json.loads(body)
-    except ValueError:
-        raise bad_request("the request body is not valid JSON") from None
+        return json.loads(body, parse_constant=_not_json)
+    except ValueError as error:
+        said = f" ({error})" if isinstance(error, NotJson) else ""
+        raise bad_request(f"the request body is not valid JSON{said}") from None
     except RecursionError:
         raise bad_request("the request body is nested too deeply") from None
+
+
+class NotJson(ValueError):
+    """A constant Python's json reads but JSON has not."""
+
+
+def _not_json(constant: str) -> Any:
+    """NaN and Infinity are not JSON: refused (an answer echoing one could not be written)."""
+    raise NotJson(f"{constant} is not a JSON number")
 
 
 def capped(request: GenerationRequest, cap: int | None) -> GenerationRequest:
@@ -79,7 +89,8 @@ async def completions(request: Request) -> Response:
 async def responses(request: Request) -> Response:
     """OpenAI's Responses API, stateless: input items (tools, text.format) in, a response or its events out."""
     read = wire_responses.responses_request(await read_json(request, state_of(request).options.max_body_bytes))
-    return await answer(request, read.parsed, responses_reply.shape(read.echo))
+    said = {wire_responses.IGNORED_HEADER: ",".join(read.ignored)} if read.ignored else None
+    return await answer(request, read.parsed, responses_reply.shape(read.echo), said)
 
 
 async def messages(request: Request) -> Response:
@@ -116,9 +127,12 @@ def _generation(backend: Backend, parsed: wire.ParsedRequest) -> GenerationReque
     return backend.service.chat_request(parsed.messages, parsed.options)
 
 
-async def answer(request: Request, parsed: wire.ParsedRequest, shape: Callable[[str], Format]) -> Response:
+async def answer(
+    request: Request, parsed: wire.ParsedRequest, shape: Callable[[str], Format], said: Mapping[str, str] | None = None
+) -> Response:
     """Generate `parsed` on its backend and answer in the format `shape` makes for that backend's
-    name: the one pipeline of every generating endpoint, whatever its wire format."""
+    name (with the headers `said`): the one pipeline of every generating endpoint, whatever its
+    wire format."""
     state = state_of(request)
     backend = state.backends.get(state.route(parsed.model))
     generation = capped(_generation(backend, parsed), state.options.max_tokens)
@@ -141,7 +155,7 @@ async def answer(request: Request, parsed: wire.ParsedRequest, shape: Callable[[
         record.provider = served.id if served else None
         record.fallback = ",".join(pid for pid, _ in backend.router.failures_of(chunks)) or None
         reply = shape(backend.name)
-        headers = {"X-Chi-Llm-Provider": record.provider or ""}
+        headers = {**(said or {}), "X-Chi-Llm-Provider": record.provider or ""}
         if record.fallback:
             headers["X-Chi-Llm-Fallback"] = record.fallback  # the profiles that failed before it
         if parsed.stream:

@@ -16,10 +16,9 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from chi_llm.domain.errors import ChiLlmError
 from chi_llm.domain.generation import Chunk, Completion, FinishReason, Usage
 from chi_llm.domain.tools import ToolCallDelta
-from chi_llm.entrypoints.server.errors import SHUTTING_DOWN, HttpError, from_error
+from chi_llm.entrypoints.server.errors import SHUTTING_DOWN, HttpError, failure
 from chi_llm.entrypoints.server.formats import Format
 from chi_llm.entrypoints.server.replies import json_bytes
 
@@ -27,9 +26,17 @@ STOP_REASONS = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_
 
 
 def stop_reason(finish: FinishReason, matched: str | None, *, calls: bool) -> str:
+    """Anthropic's stop reason: an answer cut off is `max_tokens` even inside a call."""
+    if finish == "length":
+        return "max_tokens"
     if calls:
         return "tool_use"
     return "stop_sequence" if matched is not None else STOP_REASONS[finish]
+
+
+def stopped_by(reason: str, matched: str | None) -> str | None:
+    """`stop_sequence` is set only when the stop reason is one."""
+    return matched if reason == "stop_sequence" else None
 
 
 def call_id(backend_id: str | None, index: int) -> str:
@@ -89,12 +96,8 @@ class MessagesFormat:
             content.append(
                 {"type": "tool_use", "id": call_id(call.id, index), "name": call.name, "input": dict(call.arguments)}
             )
-        return self._message(
-            content,
-            stop_reason(done.finish_reason, done.stop_sequence, calls=bool(done.tool_calls)),
-            done.usage,
-            done.stop_sequence,
-        )
+        stop = stop_reason(done.finish_reason, done.stop_sequence, calls=bool(done.tool_calls))
+        return self._message(content, stop, done.usage, stopped_by(stop, done.stop_sequence))
 
     async def events(
         self, chunks: AsyncIterator[Chunk], *, stopping: asyncio.Event, done: Callable[[Usage | None], None]
@@ -111,46 +114,73 @@ class MessagesFormat:
                     yield event(piece)
                 if chunk.finish_reason is not None:
                     done(chunk.usage)
-                    for piece in blocks.close():
+                    for piece in blocks.finish():
                         yield event(piece)
                     stop = stop_reason(chunk.finish_reason, chunk.stop_sequence, calls=blocks.calls > 0)
-                    delta = {"stop_reason": stop, "stop_sequence": chunk.stop_sequence}
+                    delta = {"stop_reason": stop, "stop_sequence": stopped_by(stop, chunk.stop_sequence)}
                     yield event({"type": "message_delta", "delta": delta, "usage": usage(chunk.usage)})
                     yield event({"type": "message_stop"})
                     return
-        except ChiLlmError as error:
-            yield error_event(from_error(error))
+        except Exception as error:  # said in the stream (errors.failure), not a cut connection
+            yield error_event(failure(error))
 
 
 @dataclass(slots=True)
 class Blocks:
-    """A stream's content blocks: text opens (or continues) a text block, a call's first piece
-    opens its tool_use block (named at once: Anthropic's block start carries the name), its
-    argument text goes out as `input_json_delta`; a block is stopped when the next one opens."""
+    """A stream's content blocks: text opens (or continues) a text block, a call opens its
+    tool_use block once its name is known (Anthropic's block start carries the name; pieces
+    before it are held), its argument text goes out as `input_json_delta`; a block is stopped
+    when the next one opens. A call that never got a name (llama.cpp's, cut off by max_tokens,
+    is its raw text) goes out as text when the answer ends, not as a tool_use named ""."""
 
     count: int = 0
     open: tuple[str, int] | None = None  # ("text", 0) or ("call", call index)
     calls: int = 0
+    named: dict[int, str] = field(default_factory=dict)  # index: name, once known
+    held: dict[int, tuple[str | None, str]] = field(default_factory=dict)  # index: (id, arguments) before a name
 
     def add(self, chunk: Chunk) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        if chunk.text:
-            if self.open != ("text", 0):
-                out += self._start(("text", 0), {"type": "text", "text": ""})
-            out.append(self._delta({"type": "text_delta", "text": chunk.text}))
+        out = self._text(chunk.text)
         for piece in chunk.tool_calls:
             out += self._call(piece)
         return out
 
-    def _call(self, piece: ToolCallDelta) -> list[dict[str, Any]]:
+    def _text(self, text: str) -> list[dict[str, Any]]:
+        if not text:
+            return []
         out: list[dict[str, Any]] = []
-        if self.open != ("call", piece.index):
-            self.calls += 1
-            block = {"type": "tool_use", "id": call_id(piece.id, piece.index), "name": piece.name or "", "input": {}}
-            out += self._start(("call", piece.index), block)
-        if piece.arguments:
-            out.append(self._delta({"type": "input_json_delta", "partial_json": piece.arguments}))
+        if self.open != ("text", 0):
+            out += self._start(("text", 0), {"type": "text", "text": ""})
+        out.append(self._delta({"type": "text_delta", "text": text}))
         return out
+
+    def _call(self, piece: ToolCallDelta) -> list[dict[str, Any]]:
+        index, arguments = piece.index, piece.arguments
+        out: list[dict[str, Any]] = []
+        if index not in self.named:
+            held_id, held = self.held.pop(index, (None, ""))
+            if not piece.name:
+                self.held[index] = (piece.id or held_id, held + arguments)
+                return []
+            self.named[index] = piece.name
+            self.calls += 1
+            block = {"type": "tool_use", "id": call_id(piece.id or held_id, index), "name": piece.name, "input": {}}
+            out += self._start(("call", index), block)
+            arguments = held + arguments
+        elif self.open != ("call", index):  # its pieces came between another block's
+            block = {"type": "tool_use", "id": call_id(piece.id, index), "name": self.named[index], "input": {}}
+            out += self._start(("call", index), block)
+        if arguments:
+            out.append(self._delta({"type": "input_json_delta", "partial_json": arguments}))
+        return out
+
+    def finish(self) -> list[dict[str, Any]]:
+        """The answer ended: calls that never got a name go out as text, then the last block stops."""
+        out: list[dict[str, Any]] = []
+        for index in sorted(self.held):
+            out += self._text(self.held[index][1])
+        self.held.clear()
+        return out + self.close()
 
     def _start(self, opening: tuple[str, int], block: dict[str, Any]) -> list[dict[str, Any]]:
         out = self.close()

@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from chi_llm.domain.errors import ChiLlmError, InvalidRequest
+from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.generation import Chunk, Completion, FinishReason, Usage
 from chi_llm.domain.tools import ToolCall, ToolCallDelta
-from chi_llm.entrypoints.server.errors import SHUTTING_DOWN, HttpError, from_error
+from chi_llm.entrypoints.server.errors import SHUTTING_DOWN, HttpError, failure
 from chi_llm.entrypoints.server.replies import json_bytes
 
 
@@ -202,7 +202,8 @@ class ResponseEvents:
             arguments = "".join(call.arguments)
             self.output[call.index] = call_item(call.item_id, call.call_id, call.name or "", arguments, "completed")
             where = {"item_id": call.item_id, "output_index": call.index}
-            yield self.emit("response.function_call_arguments.done", **where, arguments=arguments)
+            name = call.name or ""
+            yield self.emit("response.function_call_arguments.done", **where, name=name, arguments=arguments)
             yield self.emit("response.output_item.done", output_index=call.index, item=self.output[call.index])
 
     def _failed(self, error: HttpError) -> list[bytes]:
@@ -224,6 +225,9 @@ class ResponseEvents:
             yield from self._call_pieces(delta)
         if chunk.finish_reason is not None:
             status = _status(chunk.finish_reason)
+            if status == "incomplete":  # a call cut off before its name (llama.cpp's raw text) is text
+                for position in [p for p, call in sorted(self.calls.items()) if call.index < 0]:
+                    yield from self._chunk(Chunk(text="".join(self.calls.pop(position).arguments)), done)
             if not self.output and not self.calls:  # an empty answer is still a message, as a whole one is
                 yield from self._open_text()
             yield from self._close_text(status)
@@ -242,8 +246,8 @@ class ResponseEvents:
             else:
                 for piece in self._chunk(chunk, done):
                     pieces.append(piece)
-        except ChiLlmError as error:
-            pieces += self._failed(from_error(error))
+        except Exception as error:  # said in the stream (errors.failure), not a cut connection
+            pieces += self._failed(failure(error))
         return b"".join(pieces)
 
     async def run(
@@ -256,8 +260,8 @@ class ResponseEvents:
                 yield self._events_of(chunk, stopping, done)
                 if self.ended:
                     return
-        except ChiLlmError as error:
-            yield b"".join(self._failed(from_error(error)))
+        except Exception as error:
+            yield b"".join(self._failed(failure(error)))
 
 
 def shape(echo: Mapping[str, Any]) -> Callable[[str], ResponseHead]:

@@ -13,9 +13,8 @@ from starlette.requests import Request
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from chi_llm.domain.errors import ChiLlmError
 from chi_llm.domain.generation import Chunk, Usage
-from chi_llm.entrypoints.server.errors import SHUTTING_DOWN, from_error
+from chi_llm.entrypoints.server.errors import SHUTTING_DOWN, failure
 from chi_llm.entrypoints.server.replies import DONE, CallFragments, Reply, sse
 
 T = TypeVar("T")
@@ -116,5 +115,5 @@ async def events(
                     yield sse(reply.usage_chunk(chunk.usage))
                 yield DONE
                 return
-    except ChiLlmError as error:
-        yield sse(from_error(error).body())
+    except Exception as error:  # a failure after the first token: said in the stream, not a cut connection
+        yield sse(failure(error).body())

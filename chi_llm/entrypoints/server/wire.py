@@ -21,6 +21,10 @@ from chi_llm.entrypoints.server.errors import bad_request
 
 ROLE_ALIASES = {"developer": "system"}  # OpenAI's newer name for the system role
 MAX_STOPS = 4
+# What an image (or file) earlier in a conversation becomes: the models here read text only, and
+# refusing it would make every later turn of that conversation (which sends it again) fail.
+# In the turn being answered it is refused, so nobody is answered about an image never seen.
+MEDIA_OMITTED = "[an attachment was here; this server's models read text only]"
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,14 +32,18 @@ def _error(message: str) -> HttpError:
     return bad_request(message, param="messages")
 
 
-def _text_blocks(raw: Any, where: str) -> str:
-    """A string, or a list of text blocks joined (what `system` and a tool result hold)."""
+def _text_blocks(raw: Any, where: str, *, omit_media: bool = False) -> str:
+    """A string, or a list of text blocks joined (what `system` and a tool result hold); with
+    `omit_media` (a tool result) an image or document stands as wire.MEDIA_OMITTED."""
     if isinstance(raw, str):
         return raw
     if not isinstance(raw, list):
         raise _error(f"{where} must be a string or a list of text blocks")
     texts = []
     for position, block in enumerate(raw):
+        if omit_media and _kind(block) in MEDIA:
+            texts.append(wire.MEDIA_OMITTED)
+            continue
         if _kind(block) != "text" or not isinstance(block.get("text"), str):
             raise _error(f"{where}[{position}]: only text blocks are supported here, got {_kind(block)!r}")
         texts.append(block["text"])
@@ -50,8 +54,11 @@ def _kind(block: Any) -> Any:
     return block.get("type") if isinstance(block, Mapping) else type(block).__name__
 
 
+MEDIA = ("image", "document")
+
+
 def _refused(kind: Any, where: str) -> HttpError:
-    if kind in ("image", "document", "search_result", "container_upload"):
+    if kind in (*MEDIA, "search_result", "container_upload"):
         return _error(f"{where}: {kind} blocks are not supported by chi-llm serve; send text")
     return _error(f"{where}: content blocks of type {kind!r} are not supported (text, tool_use, tool_result are)")
 
@@ -80,7 +87,7 @@ def _assistant(blocks: list[Any], where: str) -> Message:
             raise _refused(kind, at)
     if len({call.id for call in calls}) < len(calls):
         raise _error(f"{where}: two tool_use blocks have the same id")
-    return Message(role="assistant", content="".join(texts), tool_calls=tuple(calls))
+    return Message(role="assistant", content="\n".join(texts), tool_calls=tuple(calls))
 
 
 def _result(block: Mapping[str, Any], where: str, asked: Mapping[str, str]) -> Message:
@@ -89,13 +96,14 @@ def _result(block: Mapping[str, Any], where: str, asked: Mapping[str, str]) -> M
         raise _error(f"{where}.tool_use_id must name a tool_use block of an earlier assistant turn, got {call_id!r}")
     if not isinstance(failed, bool):
         raise _error(f"{where}.is_error must be true or false")
-    content = _text_blocks(block.get("content", ""), f"{where}.content")
+    content = _text_blocks(block.get("content", ""), f"{where}.content", omit_media=True)
     return Message(role="tool", content=content, tool_call_id=call_id, name=asked[call_id], is_error=failed)
 
 
-def _user(blocks: list[Any], where: str, asked: Mapping[str, str]) -> list[Message]:
+def _user(blocks: list[Any], where: str, asked: Mapping[str, str], last: bool) -> list[Message]:
     """A user turn's blocks in order: its tool results as tool messages, its text between them
-    as user messages."""
+    as user messages. An image or document is refused in the last turn (the one answered), and
+    stands as wire.MEDIA_OMITTED in earlier ones (refused there, a conversation could never go on)."""
     out: list[Message] = []
     texts: list[str] = []
     for position, block in enumerate(blocks):
@@ -103,18 +111,21 @@ def _user(blocks: list[Any], where: str, asked: Mapping[str, str]) -> list[Messa
         if kind == "text" and isinstance(block.get("text"), str):
             texts.append(block["text"])
             continue
+        if kind in MEDIA and not last:
+            texts.append(wire.MEDIA_OMITTED)
+            continue
         if kind != "tool_result":
             raise _refused(kind, at)
         if texts:
-            out.append(Message(role="user", content="".join(texts)))
+            out.append(Message(role="user", content="\n".join(texts)))
             texts = []
         out.append(_result(block, at, asked))
     if texts or not out:
-        out.append(Message(role="user", content="".join(texts)))
+        out.append(Message(role="user", content="\n".join(texts)))
     return out
 
 
-def _turn(message: Any, index: int, asked: dict[str, str]) -> list[Message]:
+def _turn(message: Any, index: int, asked: dict[str, str], last: bool) -> list[Message]:
     where = f"messages[{index}]"
     if not isinstance(message, Mapping):
         raise _error(f"{where} must be an object with a role and content")
@@ -127,7 +138,7 @@ def _turn(message: Any, index: int, asked: dict[str, str]) -> list[Message]:
     if not isinstance(content, list):
         raise _error(f"{where}.content must be a string or a list of content blocks")
     if role == "user":
-        return _user(content, f"{where}.content", asked)
+        return _user(content, f"{where}.content", asked, last)
     turn = _assistant(content, f"{where}.content")
     asked.update((call.id, call.name) for call in turn.tool_calls)
     return [turn]
@@ -147,7 +158,7 @@ def messages(body: Mapping[str, Any]) -> tuple[Message, ...]:
     asked: dict[str, str] = {}  # tool_use id -> tool name, of the calls made so far
     try:
         for index, message in enumerate(raw):
-            out += _turn(message, index, asked)
+            out += _turn(message, index, asked, index == len(raw) - 1)
     except InvalidRequest as error:  # text that is not UTF-8, a tool turn the domain refuses
         raise _error(error.message) from None
     if out[-1].role == "assistant":

@@ -11,8 +11,8 @@ from typing import Any
 from chi_llm.adapters.json_schema import JsonSchemaValidator
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.tools import Tool, ToolSet
+from chi_llm.entrypoints.server import wire_tools
 from chi_llm.entrypoints.server.errors import HttpError, bad_request
-from chi_llm.entrypoints.server.wire_tools import MAX_TOOLS
 
 CHOICES = 'tool_choice must be {"type": "auto"}, {"type": "any"}, {"type": "none"} or {"type": "tool", "name": ...}'
 _validator = JsonSchemaValidator()
@@ -68,22 +68,11 @@ def _choice(value: Any) -> tuple[str, bool | None]:
 
 
 def tool_set(body: Mapping[str, Any]) -> ToolSet | None:
-    """The tools a request offers (None without any); a choice that asks for a call needs them."""
-    raw = body.get("tools")
-    chosen, parallel = _choice(body.get("tool_choice"))
-    if raw is None or raw == []:
-        if chosen not in ("auto", "none"):
-            raise bad_request("tool_choice asks for a tool call, but the request offers no tools", param="tool_choice")
-        return None
-    if not isinstance(raw, list):
-        raise _tools_error("tools must be a list of tools")
-    if len(raw) > MAX_TOOLS:
-        raise _tools_error(f"a request offers at most {MAX_TOOLS} tools, got {len(raw)}")
-    tools = tuple(_tool(spec, index) for index, spec in enumerate(raw))
-    if chosen not in ("auto", "none", "required") and chosen not in {tool.name for tool in tools}:
-        names = ", ".join(tool.name for tool in tools)
-        raise bad_request(f"tool_choice names {chosen!r}, which is not among the tools given ({names})")
-    try:
-        return ToolSet(tools=tools, choice=chosen, parallel=parallel)
-    except InvalidRequest as error:  # a name given twice
-        raise _tools_error(error.message) from None
+    """The tools a request offers (None without any); a choice that asks for a call needs them
+    (wire_tools.tool_set, with Anthropic's tool and tool_choice shapes)."""
+    return wire_tools.tool_set(
+        body,
+        read_tool=_tool,
+        read_choice=lambda value: _choice(value)[0],
+        read_parallel=lambda whole: _choice(whole.get("tool_choice"))[1],
+    )

@@ -4,9 +4,11 @@ functions, like `wire` for chat completions, whose option, schema and tool reade
 The server keeps no state: the whole conversation comes in `input` (messages, `function_call`
 and `function_call_output` items), and what needs stored responses (`previous_response_id`,
 `conversation`, `background`, stored prompts, item references) is refused with a 400 that says
-so, as are OpenAI's built-in tools (web search, file search, code interpreter, ...) and image,
-file and audio inputs. Fields that only tune OpenAI's own service (metadata, user, reasoning,
-truncation, include, service_tier, store, ...) are accepted and ignored."""
+so, as are image, file and audio inputs in the message answered (earlier ones stand as a note).
+OpenAI's built-in tools (web search, file search, code interpreter, ...) are left out and named
+in a header (clients such as Codex send them with every request). Fields that only tune
+OpenAI's own service (metadata, user, reasoning, truncation, include, service_tier, store, ...)
+are accepted and ignored."""
 
 from __future__ import annotations
 
@@ -40,14 +42,37 @@ class ParsedResponses:
 
     parsed: ParsedRequest
     echo: Mapping[str, Any]
+    ignored: tuple[str, ...] = ()  # the types of built-in tools left out (X-Chi-Llm-Ignored-Tools)
+
+
+IGNORED_HEADER = "X-Chi-Llm-Ignored-Tools"
+
+
+def _offered(raw: Any) -> tuple[Any, tuple[str, ...]]:
+    """`tools` without OpenAI's built-in and custom tools (web search, file search, code
+    interpreter, image generation, MCP, shell, namespaces, free-form tools), and their types.
+    Clients such as Codex send some with every request; refusing them would refuse the client,
+    so they are left out, said in a header, as llama.cpp's server does. Each is an object with a
+    string type, or it is refused as malformed."""
+    if not isinstance(raw, list):
+        return raw, ()
+    kept, ignored = [], []
+    for spec in raw:
+        kind = spec.get("type") if isinstance(spec, Mapping) else None
+        if isinstance(kind, str) and kind != "function":
+            ignored.append(kind)
+        else:
+            kept.append(spec)
+    return kept, tuple(ignored)
 
 
 def _input_error(message: str) -> HttpError:
     return bad_request(message, param="input")
 
 
-def _text(raw: Any, where: str) -> str:
-    """Content: a string, or a list of text parts (joined); images, files and audio are refused."""
+def _text(raw: Any, where: str, *, omit_media: bool = False) -> str:
+    """Content: a string, or a list of text parts (joined); images, files and audio are refused,
+    or with `omit_media` (an earlier turn, a tool's output) stand as wire.MEDIA_OMITTED."""
     if isinstance(raw, str):
         return raw
     if not isinstance(raw, list):
@@ -55,23 +80,26 @@ def _text(raw: Any, where: str) -> str:
     texts: list[str] = []
     for position, part in enumerate(raw):
         kind = part.get("type") if isinstance(part, Mapping) else type(part).__name__
-        if kind in MEDIA_PARTS:
+        if kind in MEDIA_PARTS and omit_media:
+            texts.append(wire.MEDIA_OMITTED)
+        elif kind in MEDIA_PARTS:
             raise _input_error(f"{where}[{position}]: {kind} is not supported here; send text (input_text)")
-        if kind == "refusal" and isinstance(part.get("refusal"), str):
+        elif kind == "refusal" and isinstance(part.get("refusal"), str):
             texts.append(part["refusal"])
         elif kind in TEXT_PARTS and isinstance(part.get("text"), str):
             texts.append(part["text"])
         else:
             raise _input_error(f"{where}[{position}] must be an input_text part with text, got {kind!r}")
-    return "".join(texts)
+    return "\n".join(texts)
 
 
-def _message(item: Mapping[str, Any], where: str) -> Message:
+def _message(item: Mapping[str, Any], where: str, last: bool) -> Message:
     role = item.get("role")
     if role not in ROLES:
         raise _input_error(f"{where}.role must be user, assistant, system or developer, got {role!r}")
     return Message(
-        role=cast(Role, wire.ROLE_ALIASES.get(role, role)), content=_text(item.get("content"), f"{where}.content")
+        role=cast(Role, wire.ROLE_ALIASES.get(role, role)),
+        content=_text(item.get("content"), f"{where}.content", omit_media=not last),
     )
 
 
@@ -97,7 +125,8 @@ def _result(item: Mapping[str, Any], where: str, asked: Mapping[str, str]) -> Me
             f"{where} (function_call_output) answers no earlier call: no function_call item before it has "
             f"call_id {call_id!r}; {STATELESS}"
         )
-    return Message(role="tool", content=_text(output, f"{where}.output"), tool_call_id=call_id, name=asked[call_id])
+    content = _text(output, f"{where}.output", omit_media=True)
+    return Message(role="tool", content=content, tool_call_id=call_id, name=asked[call_id])
 
 
 def _history(raw: Any) -> list[Message]:
@@ -111,16 +140,16 @@ def _history(raw: Any) -> list[Message]:
     for index, item in enumerate(raw):
         if not isinstance(item, Mapping):
             raise _input_error(f"input[{index}] must be an object")
-        _item(item, f"input[{index}]", out, asked)
+        _item(item, f"input[{index}]", out, asked, last=index == len(raw) - 1)
     return out
 
 
-def _item(item: Mapping[str, Any], where: str, out: list[Message], asked: dict[str, str]) -> None:
+def _item(item: Mapping[str, Any], where: str, out: list[Message], asked: dict[str, str], *, last: bool) -> None:
     """One item added to the history `out`. An assistant's message and the function calls right
     after it are one turn, as chat completions carry them."""
     kind = item.get("type", "message")
     if kind == "message":
-        out.append(_message(item, where))
+        out.append(_message(item, where, last))
     elif kind == "function_call":
         call = _call(item, where)
         if call.id in asked:
@@ -228,8 +257,15 @@ def responses_request(body: Any) -> ParsedResponses:
     text_format = _text_format(body)
     settings = {"temperature": body.get("temperature"), "top_p": body.get("top_p"), "max_tokens": max_output}
     options = wire.options({**settings, "response_format": text_format})
+    offered, ignored = _offered(body.get("tools"))
     tools = wire_tools.tool_set(
-        {key: body.get(key) for key in ("tools", "tool_choice", "parallel_tool_calls")}, _tool, _choice
+        {
+            "tools": offered,
+            "tool_choice": body.get("tool_choice"),
+            "parallel_tool_calls": body.get("parallel_tool_calls"),
+        },
+        _tool,
+        _choice,
     )
     parsed = ParsedRequest(
         model=model_name(body),
@@ -245,11 +281,11 @@ def responses_request(body: Any) -> ParsedResponses:
         "top_p": options.top_p,
         "parallel_tool_calls": tools.parallel is not False if tools else True,
         "tool_choice": body.get("tool_choice") or "auto",
-        "tools": list(body.get("tools") or []),
+        "tools": list(offered or []),
         "text": {"format": dict(body["text"]["format"]) if text_format else {"type": "text"}},
         "metadata": dict(metadata) if isinstance(metadata, Mapping) else {},
     }
-    return ParsedResponses(parsed, echo)
+    return ParsedResponses(parsed, echo, ignored)
 
 
 __all__ = ["ParsedResponses", "responses_request"]

@@ -75,14 +75,23 @@ def _choice(value: Any) -> str:
     raise bad_request(f"{CHOICES}; got {value!r}", param="tool_choice")
 
 
+def _parallel(body: Mapping[str, Any]) -> bool | None:
+    parallel = body.get("parallel_tool_calls")
+    if parallel is not None and not isinstance(parallel, bool):
+        raise bad_request("parallel_tool_calls must be true or false", param="parallel_tool_calls")
+    return parallel
+
+
 def tool_set(
     body: Mapping[str, Any],
     read_tool: Callable[[Any, int], Tool] = _tool,
     read_choice: Callable[[Any], str] = _choice,
+    read_parallel: Callable[[Mapping[str, Any]], bool | None] = _parallel,
 ) -> ToolSet | None:
     """The tools a chat request offers (None without any). `tool_choice` auto or none with no
     tools is accepted, as before; one that asks for a call needs tools. Another API reads its
-    own tool and tool_choice shapes with `read_tool` and `read_choice`."""
+    own tool, tool_choice and parallel-calls shapes with `read_tool`, `read_choice` and
+    `read_parallel`."""
     if body.get("functions"):  # OpenAI's retired function calling (function_call alone is ignored, as ever)
         raise bad_request(
             "functions is OpenAI's retired form of tool calling; send tools and tool_choice", param="functions"
@@ -98,9 +107,7 @@ def tool_set(
         raise _tools_error(f"a request offers at most {MAX_TOOLS} tools, got {len(raw)}")
     tools = tuple(read_tool(spec, index) for index, spec in enumerate(raw))
     chosen = read_choice(choice)
-    parallel = body.get("parallel_tool_calls")
-    if parallel is not None and not isinstance(parallel, bool):
-        raise bad_request("parallel_tool_calls must be true or false", param="parallel_tool_calls")
+    parallel = read_parallel(body)
     if chosen not in MODES and chosen not in {tool.name for tool in tools}:
         names = ", ".join(tool.name for tool in tools)
         raise bad_request(

@@ -133,3 +133,22 @@ async def test_embeddings_stop_when_the_client_leaves(tmp_path: Path) -> None:
             answer = await client.post(running.api + "/embeddings", json={"input": "alpha"})
         assert answer.status_code == 200 and time.monotonic() - began < 2.0  # the whole job: 3 s
         assert threading.active_count() < 50, sorted(t.name for t in threading.enumerate())
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json_and_are_a_400(
+    served: Running, caplog: pytest.LogCaptureFixture, constant: str
+) -> None:
+    """Python's json reads them; the answer (which echoes metadata and tools) could not be written."""
+    bodies = {
+        "/responses": '{"model":"fake","input":"hi","metadata":{"a":%s}}',
+        "/messages": '{"model":"fake","max_tokens":8,"messages":[{"role":"user","content":"hi"}],"temperature":%s}',
+        "/chat/completions": '{"model":"fake","messages":[{"role":"user","content":"hi"}],"temperature":%s}',
+    }
+    with caplog.at_level(logging.INFO, logger="chi_llm"):
+        for path, body in bodies.items():
+            answer = httpx.post(served.api + path, content=(body % constant).encode(), headers=JSON)
+            assert answer.status_code == 400, path
+            said = answer.json()["error"]["message"]
+            assert "not valid JSON" in said and constant.lstrip("-") in said, path
+    no_tracebacks(caplog)

@@ -132,22 +132,23 @@ def test_json_schema_text_format_is_enforced_as_chat_completions_do(served: Runn
     assert answer.text.format is not None and answer.text.format.type == "json_object"
 
 
-def test_stored_state_and_built_in_tools_are_refused_saying_so(served: Running) -> None:
+def test_stored_state_is_refused_and_built_in_tools_left_out_saying_so(served: Running) -> None:
     api = client(served)
     with pytest.raises(openai.BadRequestError) as stored:
         api.responses.create(model="fake", input="more", previous_response_id="resp_123")
     assert stored.value.param == "previous_response_id" and "keeps no responses" in stored.value.message
     assert "whole conversation in input" in stored.value.message
-    with pytest.raises(openai.BadRequestError) as built_in:
-        api.responses.create(model="fake", input="news?", tools=[{"type": "web_search_preview"}], stream=True)
-    assert built_in.value.param == "tools" and "built-in tools are not available here" in built_in.value.message
+    raw = api.responses.with_raw_response.create(model="fake", input="news?", tools=[{"type": "web_search_preview"}])
+    assert raw.headers["x-chi-llm-ignored-tools"] == "web_search_preview"  # left out, and said
+    assert raw.parse().output_text
     image: Any = [{"role": "user", "content": [{"type": "input_image", "image_url": "data:,"}]}]
     with pytest.raises(openai.BadRequestError, match="input_image is not supported"):
         api.responses.create(model="fake", input=image)
     with pytest.raises(openai.NotFoundError) as missing:
         api.responses.create(model="no-such-model", input="x")
     assert missing.value.code == "model_not_found"
-    assert fake(served).requests == []
+    asked = fake(served).requests
+    assert len(asked) == 1 and asked[0].options.tools is None  # only the one with a built-in tool left out
 
 
 def test_a_failure_after_the_first_event_is_an_error_event_and_response_failed(served: Running) -> None:

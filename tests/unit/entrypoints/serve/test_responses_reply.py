@@ -132,3 +132,21 @@ def test_a_shutdown_mid_stream_says_so() -> None:
     events = streamed([Chunk(text="x"), Chunk(finish_reason="stop")], stopping=True)
     assert [e["type"] for e in events] == ["response.created", "response.in_progress", "error", "response.failed"]
     assert events[2]["code"] == "shutting_down" and "shutting down" in events[2]["message"]
+
+
+def test_a_call_cut_off_by_max_output_tokens_before_its_name_is_text() -> None:
+    """llama.cpp hands a call cut off by the token limit on as its raw text, without a name."""
+    cut = ToolCallDelta(index=0, arguments='<tool_call>{"name": "f", "argu')
+    events = streamed([Chunk(text="Sure."), Chunk(tool_calls=(cut,)), Chunk(finish_reason="length", usage=USED)])
+    last = events[-1]
+    assert last["type"] == "response.incomplete"
+    assert [o["type"] for o in last["response"]["output"]] == ["message"]
+    said = "".join(e["delta"] for e in events if e["type"] == "response.output_text.delta")
+    assert said == 'Sure.<tool_call>{"name": "f", "argu'
+
+
+def test_a_calls_arguments_done_event_names_it() -> None:
+    pieces = [ToolCallDelta(index=0, id="c", name="now", arguments="{}")]
+    events = streamed([Chunk(tool_calls=tuple(pieces)), Chunk(finish_reason="tool_calls", usage=USED)])
+    done = next(e for e in events if e["type"] == "response.function_call_arguments.done")
+    assert done["name"] == "now" and done["arguments"] == "{}"

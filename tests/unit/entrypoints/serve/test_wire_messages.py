@@ -16,6 +16,7 @@ from chi_llm.domain.messages import Message
 from chi_llm.domain.tools import ToolCall, ToolCallDelta
 from chi_llm.entrypoints.server.errors import HttpError
 from chi_llm.entrypoints.server.messages_reply import MessagesFormat
+from chi_llm.entrypoints.server.wire import MEDIA_OMITTED
 from chi_llm.entrypoints.server.wire_messages import count_request, estimate, messages_request
 
 USER: Any = [{"role": "user", "content": "hi"}]
@@ -111,7 +112,7 @@ def test_tool_choice(choice: Any, expected: str, parallel: Any) -> None:
         ({"tools": [{"type": "text_editor_20250429", "name": "str_replace_based_edit_tool"}]}, "server tools"),
         ({"tools": [{"name": "x"}]}, "input_schema"),
         ({"tools": [TOOL, TOOL]}, "unique"),
-        ({"tool_choice": {"type": "any"}}, "offers no tools"),
+        ({"tool_choice": {"type": "any"}}, "needs tools"),
         ({"tools": [TOOL], "tool_choice": {"type": "tool", "name": "other"}}, "not among the tools"),
         ({"tools": [TOOL], "tool_choice": "auto"}, "tool_choice must be"),
         ({"output_config": {"format": {"type": "json_object"}}}, "json_schema"),
@@ -123,8 +124,8 @@ def test_what_is_refused_says_why(fields: Any, said: str) -> None:
 
 def test_a_result_of_a_call_never_made_and_tool_content_that_is_not_text() -> None:
     history: Any = [*USER, {"role": "assistant", "content": [USE]}]
-    image: Any = {"type": "tool_result", "tool_use_id": "toolu_1", "content": [{"type": "image"}]}
-    assert "only text blocks" in refused(messages=[*history, {"role": "user", "content": [image]}], tools=[TOOL])
+    other: Any = {"type": "tool_result", "tool_use_id": "toolu_1", "content": [{"type": "search_result"}]}
+    assert "only text blocks" in refused(messages=[*history, {"role": "user", "content": [other]}], tools=[TOOL])
     twice: Any = [*USER, {"role": "assistant", "content": [USE, USE]}, *USER]
     assert "same id" in refused(messages=twice)
     failed: Any = {"type": "tool_result", "tool_use_id": "toolu_1", "content": "boom", "is_error": True}
@@ -261,3 +262,77 @@ async def test_a_failure_after_the_start_is_an_error_event() -> None:
 )
 def test_anthropic_error_types_by_status(status: int, kind: str) -> None:
     assert HttpError(status, "why").anthropic_body() == {"type": "error", "error": {"type": kind, "message": "why"}}
+
+
+async def test_a_call_cut_off_before_its_name_is_text_and_the_answer_ends_at_max_tokens() -> None:
+    """llama.cpp hands a call cut off by max_tokens on as its raw text, without a name: Anthropic's
+    SDK would fail on a tool_use block named "" with unparseable input."""
+    cut = ToolCallDelta(index=0, arguments='<tool_call>{"name": "f", "argu')
+    end = Chunk(finish_reason="length", usage=Usage(prompt_tokens=3, completion_tokens=8))
+    events = await _events([Chunk(text="Sure."), Chunk(tool_calls=(cut,)), end])
+    started = [e["content_block"] for e in events if e["type"] == "content_block_start"]
+    assert all(block["type"] == "text" for block in started)
+    text = "".join(e["delta"]["text"] for e in events if e["type"] == "content_block_delta")
+    assert text == 'Sure.<tool_call>{"name": "f", "argu'
+    assert events[-2]["delta"] == {"stop_reason": "max_tokens", "stop_sequence": None}
+
+
+async def test_a_call_whose_name_comes_after_its_first_piece_opens_named() -> None:
+    pieces = [ToolCallDelta(index=0, id="c0", arguments=""), ToolCallDelta(index=0, name="now", arguments="{}")]
+    chunks: list[Chunk | Exception] = [Chunk(tool_calls=(p,)) for p in pieces]
+    events = await _events([*chunks, Chunk(finish_reason="tool_calls")])
+    started = [e["content_block"] for e in events if e["type"] == "content_block_start"]
+    assert started == [{"type": "tool_use", "id": "toolu_c0", "name": "now", "input": {}}]
+    assert events[-2]["delta"] == {"stop_reason": "tool_use", "stop_sequence": None}
+
+
+async def test_any_failure_after_the_start_is_an_error_event() -> None:
+    events = await _events([Chunk(text="Hi"), RuntimeError("a bug")])
+    assert events[-1]["type"] == "error" and events[-1]["error"]["type"] == "api_error"
+
+
+def test_stop_sequence_only_with_its_stop_reason() -> None:
+    call = ToolCall(id="c", name="f", arguments={})
+    used, spent = Usage(prompt_tokens=1, completion_tokens=1), Timings(time_to_first_token=None, total=0.0)
+    done = Completion(
+        text="", finish_reason="tool_calls", usage=used, timings=spent, tool_calls=(call,), stop_sequence="END"
+    )
+    whole = MessagesFormat("m").whole(done)
+    assert whole["stop_reason"] == "tool_use" and whole["stop_sequence"] is None
+    cut = Completion(text="abc", finish_reason="length", usage=used, timings=spent, tool_calls=(call,))
+    assert MessagesFormat("m").whole(cut)["stop_reason"] == "max_tokens"
+
+
+def test_a_turns_text_blocks_are_kept_apart() -> None:
+    """Claude Code sends a reminder block, then the prompt: glued, the model read `</r>list files`."""
+    blocks = [{"type": "text", "text": "<r>be careful</r>"}, {"type": "text", "text": "list files"}]
+    parsed = messages_request({"model": "m", "max_tokens": 8, "messages": [{"role": "user", "content": blocks}]})
+    assert parsed.messages[-1].content == "<r>be careful</r>\nlist files"
+
+
+def test_an_image_earlier_in_the_conversation_stands_as_a_note_and_in_the_last_turn_is_refused() -> None:
+    """Refused anywhere, an image (a screenshot a tool read) would fail every later turn."""
+    image = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AAAA"}}
+    call = {"type": "tool_use", "id": "t1", "name": "read", "input": {}}
+    result = {"type": "tool_result", "tool_use_id": "t1", "content": [image, {"type": "text", "text": "ok"}]}
+    turns = [
+        {"role": "user", "content": [image, {"type": "text", "text": "look"}]},
+        {"role": "assistant", "content": [call]},
+        {"role": "user", "content": [result]},
+    ]
+    parsed = messages_request({"model": "m", "max_tokens": 8, "messages": turns})
+    assert parsed.messages[0].content == f"{MEDIA_OMITTED}\nlook"
+    assert parsed.messages[-1].role == "tool" and parsed.messages[-1].content == f"{MEDIA_OMITTED}\nok"
+    with pytest.raises(HttpError, match="image blocks are not supported"):
+        messages_request({"model": "m", "max_tokens": 8, "messages": [{"role": "user", "content": [image]}]})
+
+
+def test_a_prompt_too_long_is_worded_as_anthropic_words_it() -> None:
+    """Claude Code compacts the conversation when it reads Anthropic's words for this error."""
+    from chi_llm.domain.errors import ContextLengthExceeded
+    from chi_llm.entrypoints.server.errors import from_error
+
+    error = from_error(ContextLengthExceeded(prompt_tokens=9000, context=8192, backend="m"))
+    said = error.anthropic_body()["error"]["message"]
+    assert said.startswith("prompt is too long: 9000 tokens > 8192 maximum; the prompt is 9000 tokens")
+    assert error.body()["error"]["message"].startswith("the prompt is 9000 tokens")  # OpenAI's shape unchanged

@@ -75,7 +75,7 @@ def test_message_items_with_parts_and_roles() -> None:
         ("system", "rules"),
         ("user", "a"),
         ("assistant", "b"),
-        ("user", "cd"),
+        ("user", "c\nd"),
     ]
 
 
@@ -159,10 +159,15 @@ def test_state_the_server_does_not_keep_is_refused_saying_so() -> None:
         {"type": "mcp", "server_label": "s"},
     ],
 )
-def test_built_in_tools_are_refused_saying_they_are_not_available(tool: Any) -> None:
-    error = refused({"input": "x", "tools": [WEATHER, tool]})
-    assert error.param == "tools" and "built-in tools are not available here" in error.message
-    assert tool["type"] in error.message
+def test_built_in_tools_are_left_out_and_said_but_cannot_be_required(tool: Any) -> None:
+    """Codex sends web_search (and more) with every request: refusing them refused Codex."""
+    read = responses_request({"input": "x", "tools": [WEATHER, tool]})
+    assert read.ignored == (tool["type"],)
+    offered = read.parsed.options.tools
+    assert offered is not None and [t.name for t in offered.tools] == ["weather"]
+    assert read.echo["tools"] == [WEATHER]
+    alone = responses_request({"input": "x", "tools": [tool]})
+    assert alone.parsed.options.tools is None and alone.ignored == (tool["type"],)
     choice = refused({"input": "x", "tools": [WEATHER], "tool_choice": {"type": tool["type"]}})
     assert "built-in tools are not available here" in choice.message
 
@@ -192,7 +197,6 @@ def test_images_files_and_audio_are_refused(kind: str) -> None:
         ({"input": "x", "tools": [WEATHER], "tool_choice": {"type": "function"}}, 'tool_choice must be "auto"'),
         ({"input": "x", "tool_choice": "required"}, "needs tools"),
         ({"input": "x", "top_logprobs": 2}, "logprobs are not supported"),
-        ({"input": "x", "tools": [{"type": "custom", "name": "grep"}]}, "custom (free-form) tools are not supported"),
         (
             {"input": "x", "tools": [WEATHER], "tool_choice": {"type": "allowed_tools", "mode": "auto", "tools": []}},
             "send only the tools the model may call",
@@ -236,3 +240,17 @@ def test_any_json_body_is_read_or_refused_with_a_400(body: dict[str, Any]) -> No
         assert refused.status == 400 and refused.message
     else:
         assert read.parsed.messages and json.dumps(read.echo)
+
+
+def test_an_image_earlier_in_the_input_stands_as_a_note_and_in_the_last_message_is_refused() -> None:
+    from chi_llm.entrypoints.server.wire import MEDIA_OMITTED
+
+    image = {"type": "input_image", "image_url": "data:image/png;base64,AAAA"}
+    call = {"type": "function_call", "call_id": "c1", "name": "view", "arguments": "{}"}
+    shown = {"type": "function_call_output", "call_id": "c1", "output": [image]}
+    items = [{"role": "user", "content": [image, {"type": "input_text", "text": "look"}]}, call, shown]
+    parsed = responses_request({"model": "m", "input": items}).parsed
+    assert parsed.messages[0].content == f"{MEDIA_OMITTED}\nlook"
+    assert parsed.messages[-1].role == "tool" and parsed.messages[-1].content == MEDIA_OMITTED
+    with pytest.raises(HttpError, match="input_image is not supported"):
+        responses_request({"model": "m", "input": [{"role": "user", "content": [image]}]})
