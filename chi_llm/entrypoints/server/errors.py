@@ -83,7 +83,8 @@ def _about_the_request(error: ChiLlmError) -> HttpError | None:
     InvalidRequest in the library but the backend's failure here: 502 (a retry may do better)."""
     message = error.message
     if isinstance(error, ContextLengthExceeded):
-        words = f"prompt is too long: {error.prompt_tokens} tokens > {error.context} maximum"
+        counted, context = getattr(error, "prompt_tokens", None), getattr(error, "context", None)
+        words = f"prompt is too long: {counted} tokens > {context} maximum" if counted and context else None
         return HttpError(400, message, code="context_length_exceeded", param="messages", anthropic_words=words)
     if isinstance(error, ToolsUnsupported):
         return HttpError(400, message, code=error.kind, param="tools")
