@@ -8,18 +8,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from chi_llm.adapters.json_schema import JsonSchemaValidator
 from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.tools import Tool, ToolSet
 from chi_llm.entrypoints.server import wire_tools
-from chi_llm.entrypoints.server.errors import HttpError, bad_request
+from chi_llm.entrypoints.server.errors import bad_request
 
 CHOICES = 'tool_choice must be {"type": "auto"}, {"type": "any"}, {"type": "none"} or {"type": "tool", "name": ...}'
-_validator = JsonSchemaValidator()
-
-
-def _tools_error(message: str) -> HttpError:
-    return bad_request(message, param="tools")
+_tools_error = wire_tools.tools_error
+_validator = wire_tools.schema_checker
 
 
 def _tool(spec: Any, index: int) -> Tool:

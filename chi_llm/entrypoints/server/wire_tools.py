@@ -15,22 +15,23 @@ from chi_llm.entrypoints.server.errors import HttpError, bad_request
 MAX_TOOLS = 128  # OpenAI's own limit; also bounds the schema checks one request costs
 NO_ARGUMENTS = {"type": "object", "properties": {}}
 CHOICES = 'tool_choice must be "auto", "none", "required" or {"type": "function", "function": {"name": ...}}'
-_validator = JsonSchemaValidator()
+schema_checker = JsonSchemaValidator()  # every API's tool schemas are checked by it
 
 
-def _tools_error(message: str) -> HttpError:
+def tools_error(message: str) -> HttpError:
+    """A 400 about `tools` (every API's)."""
     return bad_request(message, param="tools")
 
 
 def _tool(spec: Any, index: int) -> Tool:
     where = f"tools[{index}]"
     if not isinstance(spec, Mapping):
-        raise _tools_error(f"{where} must be an object")
+        raise tools_error(f"{where} must be an object")
     if spec.get("type") != "function":
-        raise _tools_error(f"{where}: only function tools are supported (type 'function'), got {spec.get('type')!r}")
+        raise tools_error(f"{where}: only function tools are supported (type 'function'), got {spec.get('type')!r}")
     function = spec.get("function")
     if not isinstance(function, Mapping):
-        raise _tools_error(f"{where}.function must be an object with the tool's name")
+        raise tools_error(f"{where}.function must be an object with the tool's name")
     return function_tool(function, where, f"{where}.function")
 
 
@@ -39,15 +40,15 @@ def function_tool(function: Mapping[str, Any], where: str, fields: str) -> Tool:
     (`fields`: where that object is in the body, as errors name it; `where`: the tool's place)."""
     name, description = function.get("name"), function.get("description")
     if not isinstance(name, str):
-        raise _tools_error(f"{fields}.name must be a string")
+        raise tools_error(f"{fields}.name must be a string")
     if description is not None and not isinstance(description, str):
-        raise _tools_error(f"{fields}.description must be a string")
+        raise tools_error(f"{fields}.description must be a string")
     if function.get("strict") is not None and not isinstance(function.get("strict"), bool):
-        raise _tools_error(f"{fields}.strict must be true or false")
+        raise tools_error(f"{fields}.strict must be true or false")
     try:
         return Tool(name=name, description=description or "", parameters=_parameters(function, fields))
     except InvalidRequest as error:
-        raise _tools_error(f"{where}: {error.message}") from None
+        raise tools_error(f"{where}: {error.message}") from None
 
 
 def _parameters(function: Mapping[str, Any], fields: str) -> dict[str, Any]:
@@ -56,10 +57,10 @@ def _parameters(function: Mapping[str, Any], fields: str) -> dict[str, Any]:
     if parameters is None or parameters == {}:
         return dict(NO_ARGUMENTS)
     if not isinstance(parameters, Mapping):
-        raise _tools_error(f"{fields}.parameters must be a JSON Schema object")
-    problems = _validator.check_schema(parameters)
+        raise tools_error(f"{fields}.parameters must be a JSON Schema object")
+    problems = schema_checker.check_schema(parameters)
     if problems:
-        raise _tools_error(f"{fields}.parameters is not a valid JSON Schema: {problems[0]}")
+        raise tools_error(f"{fields}.parameters is not a valid JSON Schema: {problems[0]}")
     return dict(parameters)
 
 
@@ -102,9 +103,9 @@ def tool_set(
             raise bad_request(f"tool_choice {choice!r} needs tools: send the tools it may call", param="tool_choice")
         return None
     if not isinstance(raw, list):
-        raise _tools_error("tools must be a list of function tools")
+        raise tools_error("tools must be a list of function tools")
     if len(raw) > MAX_TOOLS:
-        raise _tools_error(f"a request offers at most {MAX_TOOLS} tools, got {len(raw)}")
+        raise tools_error(f"a request offers at most {MAX_TOOLS} tools, got {len(raw)}")
     tools = tuple(read_tool(spec, index) for index, spec in enumerate(raw))
     chosen = read_choice(choice)
     parallel = read_parallel(body)
@@ -116,7 +117,7 @@ def tool_set(
     try:
         return ToolSet(tools=tools, choice=chosen, parallel=parallel)
     except InvalidRequest as error:  # a name given twice
-        raise _tools_error(error.message) from None
+        raise tools_error(error.message) from None
 
 
 def _messages_error(message: str) -> HttpError:

@@ -14,9 +14,8 @@ import anthropic
 import pytest
 
 from tests.support.serve import FAKE, Running, in_process
-from tests.support.servers.base import Server, serve
-from tests.support.servers.openai import OpenAIHandler
-from tests.support.servers.tool_script import ToolEngine
+from tests.support.serve_remote import sent, serving_remote, upstream_server
+from tests.support.servers.base import Server
 
 SAID = 'Oslo "Norway" ünïcode'
 ASK: Any = [{"role": "user", "content": SAID}]
@@ -29,24 +28,18 @@ WEATHER: Any = {
 
 @pytest.fixture
 def upstream() -> Iterator[Server]:
-    with serve(OpenAIHandler, Server(engine=ToolEngine(models=("m",)))) as server:
+    with upstream_server() as server:
         yield server
 
 
 @pytest.fixture
 def served(upstream: Server, tmp_path: Path) -> Iterator[Running]:
-    remote = {"id": "remote", "type": "openai", "base_url": upstream.url + "/v1", "api_key": "k", "model": "m"}
-    with in_process({**FAKE, "providers": [{"id": "fake", "type": "fake"}, remote]}, tmp_path) as running:
+    with serving_remote(upstream, tmp_path) as running:
         yield running
 
 
 def client(running: Running) -> anthropic.Anthropic:
     return anthropic.Anthropic(base_url=running.url, api_key="x", max_retries=0)
-
-
-def sent(upstream: Server) -> dict[str, Any]:
-    body: dict[str, Any] = upstream.requests[-1]["body"]
-    return body
 
 
 def test_text_whole_and_streamed_through_a_profile(served: Running, upstream: Server) -> None:

@@ -14,10 +14,9 @@ import openai
 import pytest
 from openai.types.responses import Response
 
-from tests.support.serve import FAKE, Running, in_process
-from tests.support.servers.base import Server, serve
-from tests.support.servers.openai import OpenAIHandler
-from tests.support.servers.tool_script import ToolEngine
+from tests.support.serve import Running
+from tests.support.serve_remote import sent, serving_remote, upstream_server
+from tests.support.servers.base import Server
 
 SAID = 'Oslo "Norway" \\ ünïcode'  # the engine's string arguments are the user's text: escapes cross both hops
 WEATHER: Any = {
@@ -30,24 +29,18 @@ WEATHER: Any = {
 
 @pytest.fixture
 def upstream() -> Iterator[Server]:
-    with serve(OpenAIHandler, Server(engine=ToolEngine(models=("m",)))) as server:
+    with upstream_server() as server:
         yield server
 
 
 @pytest.fixture
 def served(upstream: Server, tmp_path: Path) -> Iterator[Running]:
-    remote = {"id": "remote", "type": "openai", "base_url": upstream.url + "/v1", "api_key": "k", "model": "m"}
-    with in_process({**FAKE, "providers": [{"id": "fake", "type": "fake"}, remote]}, tmp_path) as running:
+    with serving_remote(upstream, tmp_path) as running:
         yield running
 
 
 def client(running: Running) -> openai.OpenAI:
     return openai.OpenAI(base_url=running.api, api_key="x", max_retries=0)
-
-
-def sent(upstream: Server) -> dict[str, Any]:
-    body: dict[str, Any] = upstream.requests[-1]["body"]
-    return body
 
 
 @pytest.mark.parametrize("stream", [False, True])
