@@ -9,11 +9,12 @@ kept 57.6. With 1 thread there is no barrier at all, so nothing spins.
 How: decode with the most threads (physical cores) while that is fastest. Now and then (after
 the first window, then 32 steps, 64, ... up to every 1024) try one window at one thread fewer
 (below the most: one more) and keep that count when it is faster; a failed try doubles the wait
-before the next. When a window runs clearly slower than the best one seen at its count (a
-neighbour started), try one thread fewer at once; below the most, when a window runs as fast as
-that count ran on a calm machine, or clearly faster than ever before (the neighbour left), try
-one thread more at once. A try is one short window, so on an idle
-machine they cost about 1% of the first thousand tokens and far less after (measured by
+before the next, and a try whose first EARLY steps are all clearly slower ends there. When a
+window runs clearly slower than the best one seen at its count (a neighbour started), try one
+thread fewer at once; below the most, when a window runs as fast as that count ran on a calm
+machine, or clearly faster than ever before (the neighbour left), try one thread more at once.
+A try is one short window, so on an idle machine they cost about 1% of the first thousand
+tokens and far less after (measured by
 benchmarks/busy_decode.py). Busy-waiting itself stays as llama.cpp sets it: making the team
 sleep at every barrier (OMP_WAIT_POLICY=passive) helps a busy machine but is process-wide,
 fixed when the library loads, and costs the idle machine a futex wake-up per barrier.
@@ -32,6 +33,7 @@ from __future__ import annotations
 import statistics
 
 WINDOW = 5  # steps per measurement (their median, so one hiccup does not decide)
+EARLY = 2  # a try whose first this many steps are all clearly slower ends there (lost)
 SLOWER = 1.3  # a window this much slower than the best seen at that count suggests contention
 BETTER = 1.08  # a probe must be this much faster to be kept (noise is not a reason to move)
 CALM = 1.1  # below the most, a window within this of the calm pace at that count: try one more
@@ -86,6 +88,12 @@ class ThreadControl:
         self._times.append(seconds)
         if self._probe_from is None:
             self._since_retry += 1
+        elif len(self._times) == EARLY and min(self._times) > self._probe_from[1] * SLOWER:
+            # clearly slower from its first steps (one thread fewer on an idle machine took about
+            # twice as long for four sequences): judged lost now rather than after a whole window
+            self._judge_probe(statistics.median(self._times), *self._probe_from)
+            self._times.clear()
+            return self.threads
         if len(self._times) < WINDOW:
             return self.threads
         window = statistics.median(self._times)

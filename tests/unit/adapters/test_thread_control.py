@@ -9,7 +9,7 @@ from collections.abc import Callable
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from chi_llm.adapters.llama_cpp.thread_control import FIRST_RETRY, LAST_RETRY, WINDOW, ThreadControl
+from chi_llm.adapters.llama_cpp.thread_control import EARLY, FIRST_RETRY, LAST_RETRY, WINDOW, ThreadControl
 
 # tokens per second by (threads, other CPU-bound processes), as measured with raw llama-cpp-python
 RATES = {(2, 0): 120.7, (1, 0): 75.8, (2, 1): 31.2, (1, 1): 57.6}
@@ -269,3 +269,32 @@ def test_a_count_kept_after_a_try_is_the_settled_one() -> None:
     control = ThreadControl(2)
     run(control, 200, loaded)
     assert control.threads == 1 and control.settled == 1
+
+
+def runs_below(used: list[int], most: int) -> list[int]:
+    """The lengths of the stretches of steps on fewer threads than `most`."""
+    lengths, stretch = [], 0
+    for threads in [*used, most]:
+        if threads < most:
+            stretch += 1
+        elif stretch:
+            lengths.append(stretch)
+            stretch = 0
+    return lengths
+
+
+def test_a_try_that_is_clearly_slower_ends_after_its_first_steps() -> None:
+    """On an idle machine one thread fewer is far slower (four sequences: about 2x here): a try
+    ends once its first EARLY steps show it, not after a whole window (a try cost ~5 % of a short
+    batch of answers)."""
+    control = ThreadControl(2)
+    _, used = run(control, 3000, idle, shape=lambda _: 4)
+    tries = runs_below(used, 2)
+    assert tries and all(length <= 1 + EARLY for length in tries)  # the warm-up step, then EARLY
+    assert control.threads == 2
+
+
+def test_a_try_that_may_win_still_runs_its_whole_window() -> None:
+    control = ThreadControl(2)
+    _, used = run(control, 400, loaded)  # one thread is faster here: the first try is kept
+    assert control.threads == 1 and runs_below(used, 2)[0] >= WINDOW
