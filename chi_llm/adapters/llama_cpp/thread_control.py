@@ -91,8 +91,7 @@ class ThreadControl:
         elif len(self._times) == EARLY and min(self._times) > self._probe_from[1] * SLOWER:
             # clearly slower from its first steps (one thread fewer on an idle machine took about
             # twice as long for four sequences): judged lost now rather than after a whole window
-            self._judge_probe(statistics.median(self._times), *self._probe_from)
-            self._times.clear()
+            self._judge_probe(statistics.median(self._times), *self._probe_from)  # lost: back, times cleared
             return self.threads
         if len(self._times) < WINDOW:
             return self.threads

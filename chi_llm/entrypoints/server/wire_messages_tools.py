@@ -8,40 +8,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from chi_llm.domain.errors import InvalidRequest
 from chi_llm.domain.tools import Tool, ToolSet
 from chi_llm.entrypoints.server import wire_tools
 from chi_llm.entrypoints.server.errors import bad_request
 
 CHOICES = 'tool_choice must be {"type": "auto"}, {"type": "any"}, {"type": "none"} or {"type": "tool", "name": ...}'
-_tools_error = wire_tools.tools_error
-_validator = wire_tools.schema_checker
 
 
 def _tool(spec: Any, index: int) -> Tool:
+    """A client tool: checked as chat's function tools are (wire_tools.function_tool), its
+    schema under `input_schema`, which Anthropic requires."""
     where = f"tools[{index}]"
     if not isinstance(spec, Mapping):
-        raise _tools_error(f"{where} must be an object with a name and an input_schema")
+        raise wire_tools.tools_error(f"{where} must be an object with a name and an input_schema")
     kind = spec.get("type")
     if kind not in (None, "custom"):
-        raise _tools_error(
+        raise wire_tools.tools_error(
             f"{where}: {kind!r} is one of Anthropic's server tools, which run on Anthropic's side and are not "
             "available on chi-llm serve; declare a client tool (name, description, input_schema) and run it yourself"
         )
-    name, description, schema = spec.get("name"), spec.get("description"), spec.get("input_schema")
-    if not isinstance(name, str):
-        raise _tools_error(f"{where}.name must be a string")
-    if description is not None and not isinstance(description, str):
-        raise _tools_error(f"{where}.description must be a string")
-    if not isinstance(schema, Mapping):
-        raise _tools_error(f"{where}.input_schema must be the JSON Schema of the tool's input (an object)")
-    problems = _validator.check_schema(schema)
-    if problems:
-        raise _tools_error(f"{where}.input_schema is not a valid JSON Schema: {problems[0]}")
-    try:
-        return Tool(name=name, description=description or "", parameters=dict(schema))
-    except InvalidRequest as error:
-        raise _tools_error(f"{where}: {error.message}") from None
+    if not isinstance(spec.get("input_schema"), Mapping):
+        raise wire_tools.tools_error(f"{where}.input_schema must be the JSON Schema of the tool's input (an object)")
+    return wire_tools.function_tool(spec, where, where, schema="input_schema")
 
 
 def _choice(value: Any) -> tuple[str, bool | None]:

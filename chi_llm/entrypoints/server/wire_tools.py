@@ -35,9 +35,10 @@ def _tool(spec: Any, index: int) -> Tool:
     return function_tool(function, where, f"{where}.function")
 
 
-def function_tool(function: Mapping[str, Any], where: str, fields: str) -> Tool:
-    """A function tool from the object holding its name, description, strict and parameters
-    (`fields`: where that object is in the body, as errors name it; `where`: the tool's place)."""
+def function_tool(function: Mapping[str, Any], where: str, fields: str, schema: str = "parameters") -> Tool:
+    """A function tool from the object holding its name, description, strict and arguments'
+    schema (under `schema`: Anthropic calls it input_schema; `fields`: where that object is in
+    the body, as errors name it; `where`: the tool's place)."""
     name, description = function.get("name"), function.get("description")
     if not isinstance(name, str):
         raise tools_error(f"{fields}.name must be a string")
@@ -46,21 +47,21 @@ def function_tool(function: Mapping[str, Any], where: str, fields: str) -> Tool:
     if function.get("strict") is not None and not isinstance(function.get("strict"), bool):
         raise tools_error(f"{fields}.strict must be true or false")
     try:
-        return Tool(name=name, description=description or "", parameters=_parameters(function, fields))
+        return Tool(name=name, description=description or "", parameters=_parameters(function, fields, schema))
     except InvalidRequest as error:
         raise tools_error(f"{where}: {error.message}") from None
 
 
-def _parameters(function: Mapping[str, Any], fields: str) -> dict[str, Any]:
+def _parameters(function: Mapping[str, Any], fields: str, schema: str) -> dict[str, Any]:
     """The arguments' JSON Schema (none, or `{}`: a tool without arguments), checked."""
-    parameters = function.get("parameters")
+    parameters = function.get(schema)
     if parameters is None or parameters == {}:
         return dict(NO_ARGUMENTS)
     if not isinstance(parameters, Mapping):
-        raise tools_error(f"{fields}.parameters must be a JSON Schema object")
+        raise tools_error(f"{fields}.{schema} must be a JSON Schema object")
     problems = schema_checker.check_schema(parameters)
     if problems:
-        raise tools_error(f"{fields}.parameters is not a valid JSON Schema: {problems[0]}")
+        raise tools_error(f"{fields}.{schema} is not a valid JSON Schema: {problems[0]}")
     return dict(parameters)
 
 
