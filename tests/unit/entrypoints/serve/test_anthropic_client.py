@@ -12,9 +12,10 @@ import anthropic
 import httpx
 import pytest
 
-from chi_llm.adapters.fake import FakeTextGenerator
-from chi_llm.entrypoints.server.backends import Limits, Route
+from chi_llm.entrypoints.server.backends import Limits
 from tests.support.serve import FAKE, Running, in_process
+from tests.support.serve_clients import anthropic_client as client
+from tests.support.serve_clients import fake_backend as fake
 
 HELLO: Any = [{"role": "user", "content": "hello there"}]
 WEATHER: Any = {
@@ -29,16 +30,6 @@ OSLO = {"tool_calls": [{"name": "weather", "arguments": {"city": "Oslo"}, "id": 
 def served(tmp_path: Path) -> Iterator[Running]:
     with in_process(FAKE, tmp_path) as running:
         yield running
-
-
-def client(running: Running, key: str = "x") -> anthropic.Anthropic:
-    return anthropic.Anthropic(base_url=running.url, api_key=key, max_retries=0)
-
-
-def fake(running: Running) -> FakeTextGenerator:
-    generator = running.state.backends.get(Route(provider="fake")).router.primary
-    assert isinstance(generator, FakeTextGenerator)
-    return generator
 
 
 def test_a_whole_answer(served: Running) -> None:

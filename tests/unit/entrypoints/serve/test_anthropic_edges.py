@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chi_llm.adapters.fake import FakeTextGenerator
 from chi_llm.entrypoints.server.backends import Route
 from tests.support.serve import FAKE, Running, in_process
+from tests.support.serve_clients import fake_backend as fake_of
 
 LONG = " ".join(f"w{i}" for i in range(400))
 SLOW = {**FAKE, "providers": [{"id": "fake", "type": "fake", "token_delay": 0.02, "replies": [LONG] * 20}]}
@@ -127,12 +127,6 @@ def test_shutting_down_is_anthropics_overloaded_error(served: Running) -> None:
         served.state.draining = False
     assert answer.status_code == 503 and answer.json()["error"]["type"] == "overloaded_error"
     assert int(answer.headers["Retry-After"]) >= 1
-
-
-def fake_of(running: Running) -> FakeTextGenerator:
-    generator = running.state.backends.get(Route(provider="fake")).router.primary
-    assert isinstance(generator, FakeTextGenerator)
-    return generator
 
 
 async def test_a_client_that_leaves_stops_decoding(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import anthropic
 import pytest
 
 from tests.support.serve import FAKE, Running, in_process
+from tests.support.serve_clients import anthropic_client as client
 from tests.support.serve_remote import sent, serving_remote, upstream_server
 from tests.support.servers.base import Server
 
@@ -36,10 +37,6 @@ def upstream() -> Iterator[Server]:
 def served(upstream: Server, tmp_path: Path) -> Iterator[Running]:
     with serving_remote(upstream, tmp_path) as running:
         yield running
-
-
-def client(running: Running) -> anthropic.Anthropic:
-    return anthropic.Anthropic(base_url=running.url, api_key="x", max_retries=0)
 
 
 def test_text_whole_and_streamed_through_a_profile(served: Running, upstream: Server) -> None:

@@ -13,23 +13,17 @@ import httpx
 import openai
 import pytest
 
-from chi_llm.adapters.fake import FakeTextGenerator
 from chi_llm.domain.errors import ConfigError
 from chi_llm.entrypoints.server.backends import Limits, Route
 from chi_llm.entrypoints.server.checks import key_matches
 from chi_llm.entrypoints.server.runner import check_exposure, read_api_keys
 from chi_llm.entrypoints.server.state import ServeOptions
-from tests.support.serve import FAKE, Running, in_process
+from tests.support.serve import FAKE, in_process
+from tests.support.serve_clients import fake_backend as fake_of
 
 LONG = " ".join(f"w{i}" for i in range(400))
 SLOW = {**FAKE, "providers": [{"id": "fake", "type": "fake", "token_delay": 0.02, "replies": [LONG] * 20}]}
 CHAT: Any = {"model": "fake", "messages": [{"role": "user", "content": "go"}]}
-
-
-def fake_of(running: Running) -> FakeTextGenerator:
-    generator = running.state.backends.get(Route(provider="fake")).router.primary
-    assert isinstance(generator, FakeTextGenerator)
-    return generator
 
 
 def test_api_key_required_and_compared(tmp_path: Path) -> None:

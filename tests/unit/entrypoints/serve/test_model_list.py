@@ -16,6 +16,7 @@ import openai
 import pytest
 
 from tests.support.serve import FAKE, Running, in_process
+from tests.support.serve_clients import openai_client as client
 
 OPENAI_EMBEDDING_NAMES = ("text-embedding-3-small", "text-embedding-3-large", "text-embedding-ada-002")
 SLOW = {**FAKE, "providers": [{"id": "fake", "type": "fake", "token_delay": 0.05, "replies": ["w " * 400] * 5}]}
@@ -25,10 +26,6 @@ SLOW = {**FAKE, "providers": [{"id": "fake", "type": "fake", "token_delay": 0.05
 def served(tmp_path: Path) -> Iterator[Running]:
     with in_process(FAKE, tmp_path) as running:
         yield running
-
-
-def client(running: Running) -> openai.OpenAI:
-    return openai.OpenAI(base_url=running.api, api_key="x", max_retries=0)
 
 
 def test_openai_embedding_names_use_the_configured_embedder(served: Running) -> None:

@@ -18,6 +18,7 @@ from chi_llm.adapters.fake import FakeTextGenerator
 from chi_llm.entrypoints.server.backends import Route
 from chi_llm.entrypoints.server.replies import json_bytes
 from tests.support.serve import FAKE, Running, in_process
+from tests.support.serve_clients import openai_client as client
 from tests.support.servers.base import Server, serve
 from tests.support.servers.openai import OpenAIHandler
 
@@ -29,10 +30,6 @@ WITH_LOCAL = {**FAKE, "providers": [{"id": "fake", "type": "fake"}, {"id": "loca
 def served(tmp_path: Path) -> Iterator[Running]:
     with in_process(WITH_LOCAL, tmp_path) as running:
         yield running
-
-
-def client(running: Running) -> openai.OpenAI:
-    return openai.OpenAI(base_url=running.api, api_key="x", max_retries=0)
 
 
 def refusal(running: Running, model: str, *, named: bool = True) -> str:

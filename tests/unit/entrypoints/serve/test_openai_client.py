@@ -12,9 +12,10 @@ from typing import Any
 import openai
 import pytest
 
-from chi_llm.adapters.fake import FakeTextGenerator
 from chi_llm.entrypoints.server.backends import Route
 from tests.support.serve import FAKE, Running, in_process
+from tests.support.serve_clients import fake_backend as fake_of
+from tests.support.serve_clients import openai_client as client
 
 MESSAGES: Any = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "hello there"}]
 
@@ -23,16 +24,6 @@ MESSAGES: Any = [{"role": "system", "content": "be brief"}, {"role": "user", "co
 def served(tmp_path: Path) -> Iterator[Running]:
     with in_process(FAKE, tmp_path) as running:
         yield running
-
-
-def client(running: Running, **kwargs: Any) -> openai.OpenAI:
-    return openai.OpenAI(base_url=running.api, api_key="x", max_retries=0, **kwargs)
-
-
-def fake_of(running: Running, route: Route) -> FakeTextGenerator:
-    generator = running.state.backends.get(route).router.primary
-    assert isinstance(generator, FakeTextGenerator)
-    return generator
 
 
 def test_chat_whole_answer_with_usage(served: Running) -> None:

@@ -16,10 +16,11 @@ import pytest
 from openai.types.responses import Response
 from pydantic import BaseModel
 
-from chi_llm.adapters.fake import FakeTextGenerator
 from chi_llm.domain.errors import BackendUnavailable
 from chi_llm.entrypoints.server.backends import Route
 from tests.support.serve import FAKE, Running, in_process
+from tests.support.serve_clients import fake_backend as fake
+from tests.support.serve_clients import openai_client as client
 
 TEXT_EVENTS = [
     "response.created",
@@ -37,16 +38,6 @@ TEXT_EVENTS = [
 def served(tmp_path: Path) -> Iterator[Running]:
     with in_process(FAKE, tmp_path) as running:
         yield running
-
-
-def client(running: Running) -> openai.OpenAI:
-    return openai.OpenAI(base_url=running.api, api_key="x", max_retries=0)
-
-
-def fake(running: Running) -> FakeTextGenerator:
-    generator = running.state.backends.get(Route(provider="fake")).router.primary
-    assert isinstance(generator, FakeTextGenerator)
-    return generator
 
 
 def test_a_whole_answer_with_instructions_and_usage(served: Running) -> None:

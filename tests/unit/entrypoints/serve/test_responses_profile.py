@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import openai
 import pytest
 from openai.types.responses import Response
 
 from tests.support.serve import Running
+from tests.support.serve_clients import openai_client as client
 from tests.support.serve_remote import sent, serving_remote, upstream_server
 from tests.support.servers.base import Server
 
@@ -37,10 +37,6 @@ def upstream() -> Iterator[Server]:
 def served(upstream: Server, tmp_path: Path) -> Iterator[Running]:
     with serving_remote(upstream, tmp_path) as running:
         yield running
-
-
-def client(running: Running) -> openai.OpenAI:
-    return openai.OpenAI(base_url=running.api, api_key="x", max_retries=0)
 
 
 @pytest.mark.parametrize("stream", [False, True])

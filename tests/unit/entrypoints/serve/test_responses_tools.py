@@ -11,15 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import openai
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openai.types.responses import Response
 
-from chi_llm.adapters.fake import FakeTextGenerator
-from chi_llm.entrypoints.server.backends import Route
 from tests.support.serve import FAKE, Running, in_process
+from tests.support.serve_clients import fake_backend as fake
+from tests.support.serve_clients import openai_client as client
 
 SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
 WEATHER: Any = {"type": "function", "name": "weather", "description": "The weather in a city.", "parameters": SCHEMA}
@@ -35,16 +34,6 @@ def weather(city: str) -> str:
 def served(tmp_path: Path) -> Iterator[Running]:
     with in_process(FAKE, tmp_path) as running:
         yield running
-
-
-def client(running: Running) -> openai.OpenAI:
-    return openai.OpenAI(base_url=running.api, api_key="x", max_retries=0)
-
-
-def fake(running: Running) -> FakeTextGenerator:
-    generator = running.state.backends.get(Route(provider="fake")).router.primary
-    assert isinstance(generator, FakeTextGenerator)
-    return generator
 
 
 def test_a_call_then_its_output_then_the_answer(served: Running) -> None:

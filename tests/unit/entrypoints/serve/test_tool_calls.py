@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chi_llm.adapters.fake import FakeTextGenerator
-from chi_llm.entrypoints.server.backends import Route
 from tests.support.serve import FAKE, Running, in_process
+from tests.support.serve_clients import fake_backend as fake
+from tests.support.serve_clients import openai_client as client
 
 ASK: Any = [{"role": "user", "content": "What is the weather in Oslo?"}]
 WEATHER: Any = {
@@ -41,16 +41,6 @@ def weather(city: str) -> str:
 def served(tmp_path: Path) -> Iterator[Running]:
     with in_process(FAKE, tmp_path) as running:
         yield running
-
-
-def client(running: Running) -> openai.OpenAI:
-    return openai.OpenAI(base_url=running.api, api_key="x", max_retries=0)
-
-
-def fake(running: Running) -> FakeTextGenerator:
-    generator = running.state.backends.get(Route(provider="fake")).router.primary
-    assert isinstance(generator, FakeTextGenerator)
-    return generator
 
 
 def test_the_whole_flow_calls_runs_and_answers(served: Running) -> None:
