@@ -140,3 +140,16 @@ def subprocess_server(
         yield running
     finally:
         running.stop()
+
+
+LOCAL = {"providers": [{"id": "local", "type": "local"}], "default_provider": "local", "context": 2048}
+
+
+@contextmanager
+def local_model_server(model_path: Path, folder: Path, **limits: Any) -> Iterator[Process]:
+    """`chi-llm serve` as a subprocess on the embedded model at `model_path` (its cache folder is
+    CHI_LLM_HOME), context 2048; `limits` go to subprocess_server."""
+    path = write_config(folder, LOCAL)
+    env = {**os.environ, "CHI_LLM_HOME": str(model_path.parent.parent)}
+    with subprocess_server("--config", str(path), env=env, **limits) as server:
+        yield server

@@ -4,7 +4,7 @@ answers and read what it was asked)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import anthropic
 import openai
@@ -14,12 +14,19 @@ from chi_llm.entrypoints.server.backends import Route
 from tests.support.serve import Running
 
 
-def openai_client(running: Running, **kwargs: Any) -> openai.OpenAI:
-    return openai.OpenAI(base_url=running.api, api_key="x", max_retries=0, **kwargs)
+class Served(Protocol):
+    """A running server: in-process (serve.Running) or a subprocess (serve.Process)."""
+
+    @property
+    def url(self) -> str: ...
 
 
-def anthropic_client(running: Running, key: str = "x") -> anthropic.Anthropic:
-    return anthropic.Anthropic(base_url=running.url, api_key=key, max_retries=0)
+def openai_client(served: Served, **kwargs: Any) -> openai.OpenAI:
+    return openai.OpenAI(base_url=served.url + "/v1", api_key="x", max_retries=0, **kwargs)
+
+
+def anthropic_client(served: Served, key: str = "x") -> anthropic.Anthropic:
+    return anthropic.Anthropic(base_url=served.url, api_key=key, max_retries=0)
 
 
 def fake_backend(running: Running, route: Route | None = None) -> FakeTextGenerator:

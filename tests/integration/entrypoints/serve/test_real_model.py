@@ -15,6 +15,7 @@ import pytest
 
 from chi_llm.adapters.fake import FakeTextGenerator
 from tests.support.serve import Process, subprocess_server, write_config
+from tests.support.serve_clients import openai_client as client
 from tests.support.servers.base import Server, serve
 from tests.support.servers.ollama import OllamaHandler
 
@@ -47,10 +48,6 @@ def served(default_model_path: Path, ollama: Server, tmp_path_factory: pytest.Te
     env = {**os.environ, "CHI_LLM_HOME": str(default_model_path.parent.parent)}
     with subprocess_server("--config", str(path), env=env) as server:
         yield server
-
-
-def client(server: Process) -> openai.OpenAI:
-    return openai.OpenAI(base_url=server.api, api_key="x", max_retries=0)
 
 
 def test_acceptance_streams_from_the_embedded_model(served: Process) -> None:

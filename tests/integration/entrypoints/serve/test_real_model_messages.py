@@ -5,16 +5,15 @@ tool call whose result goes back as a tool_result block."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import anthropic
 import jsonschema
 import pytest
 
-from tests.support.serve import Process, subprocess_server, write_config
+from tests.support.serve import Process, local_model_server
+from tests.support.serve_clients import anthropic_client as client
 
 MODEL = "smollm2-135m"
 ASK: Any = [{"role": "user", "content": "Say hello."}]
@@ -25,15 +24,8 @@ COLD: Any = {"temperature": 0}
 
 @pytest.fixture(scope="module")
 def served(default_model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
-    config = {"providers": [{"id": "local", "type": "local"}], "default_provider": "local", "context": 2048}
-    path = write_config(tmp_path_factory.mktemp("serve"), config)
-    env = {**os.environ, "CHI_LLM_HOME": str(default_model_path.parent.parent)}
-    with subprocess_server("--config", str(path), env=env) as server:
+    with local_model_server(default_model_path, tmp_path_factory.mktemp("serve")) as server:
         yield server
-
-
-def client(server: Process) -> anthropic.Anthropic:
-    return anthropic.Anthropic(base_url=server.url, api_key="x", max_retries=0)
 
 
 def test_a_whole_answer_and_a_stream(served: Process) -> None:

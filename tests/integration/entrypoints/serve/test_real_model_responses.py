@@ -5,28 +5,20 @@ model's answer follows."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import openai
 import pytest
 
-from tests.support.serve import Process, subprocess_server, write_config
+from tests.support.serve import Process, local_model_server
+from tests.support.serve_clients import openai_client as client
 
 
 @pytest.fixture(scope="module")
 def served(default_model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
-    config = {"providers": [{"id": "local", "type": "local"}], "default_provider": "local", "context": 2048}
-    path = write_config(tmp_path_factory.mktemp("serve"), config)
-    env = {**os.environ, "CHI_LLM_HOME": str(default_model_path.parent.parent)}
-    with subprocess_server("--config", str(path), env=env) as server:
+    with local_model_server(default_model_path, tmp_path_factory.mktemp("serve")) as server:
         yield server
-
-
-def client(server: Process) -> openai.OpenAI:
-    return openai.OpenAI(base_url=server.api, api_key="x", max_retries=0)
 
 
 def test_a_whole_answer_from_the_real_model(served: Process) -> None:

@@ -6,7 +6,6 @@ fails this test rather than the machine) keeps answering."""
 from __future__ import annotations
 
 import json
-import os
 import resource
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,17 +14,14 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.serve import Process, subprocess_server, write_config
+from tests.support.serve import Process, local_model_server
 
 HEADROOM = 3 << 30  # bytes of address space the server may add to what it holds once started
 
 
 @pytest.fixture(scope="module")
 def served(default_model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
-    config = {"providers": [{"id": "local", "type": "local"}], "default_provider": "local", "context": 2048}
-    path = write_config(tmp_path_factory.mktemp("serve"), config)
-    env = {**os.environ, "CHI_LLM_HOME": str(default_model_path.parent.parent)}
-    with subprocess_server("--config", str(path), env=env) as server:
+    with local_model_server(default_model_path, tmp_path_factory.mktemp("serve")) as server:
         pid = server.process.pid
         held = int(
             next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if "VmSize" in line).split()[1]
