@@ -59,7 +59,7 @@ def test_unloading_while_requests_decode_ends_them_with_an_error(default_model_p
 
 
 FLOOD = """
-import asyncio, gc, json, sys, tracemalloc
+import asyncio, gc, json, sys, threading, time, tracemalloc
 from pathlib import Path
 from chi_llm.adapters.llama_cpp import LlamaCppGenerator
 from chi_llm.domain.generation import GenerationOptions, GenerationRequest
@@ -94,12 +94,22 @@ async def flood():
     await settle(0)
     return waiting
 
+def quiet(threads, seconds=60):
+    # Each request's thread ends just after its answer does: until they all have, their frames
+    # still hold the requests (on a loaded machine that read as ~500 KiB kept).
+    deadline = time.monotonic() + seconds
+    while threading.active_count() > threads and time.monotonic() < deadline:
+        time.sleep(0.01)
+
 model.generate(ask("warm up", 2))
+threads = threading.active_count()
 rounds = [asyncio.run(flood()) for _ in range(2)]
+quiet(threads)
 tracemalloc.start()
 gc.collect()
 start = tracemalloc.get_traced_memory()[0]
 rounds += [asyncio.run(flood()) for _ in range(3)]
+quiet(threads)
 gc.collect()
 print(json.dumps({"waiting": rounds, "kept": tracemalloc.get_traced_memory()[0] - start}))
 """
