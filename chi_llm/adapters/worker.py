@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
+import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
@@ -119,14 +120,62 @@ def run_sync(worker: ModelWorker, work: Callable[[Job], None]) -> Iterator[Any]:
         worker.withdraw(job)
 
 
+class Handoff:
+    """Items bound for one event loop's queues from other threads, with at most one wake-up of the
+    loop pending. The model's scheduler emits a token for each stream it decodes in one step, back
+    to back: the loop then wakes once for all of them instead of once each (every wake-up writes
+    to the loop's self-pipe from the decode thread, between two steps of the model)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._lock = threading.Lock()
+        self._pending: list[tuple[asyncio.Queue[object], object]] = []
+        self._scheduled = False
+
+    def put(self, items: asyncio.Queue[object], item: object) -> None:
+        """Hand `item` to `items`; RuntimeError when the loop is closed."""
+        with self._lock:
+            self._pending.append((items, item))
+            if self._scheduled:
+                return
+            self._scheduled = True
+        try:
+            self._loop.call_soon_threadsafe(self._deliver)
+        except RuntimeError:
+            with self._lock:
+                self._pending.clear()
+                self._scheduled = False
+            raise
+
+    def _deliver(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, []
+            self._scheduled = False
+        for items, item in pending:
+            items.put_nowait(item)
+
+
+_handoffs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Handoff] = weakref.WeakKeyDictionary()
+_handoffs_lock = threading.Lock()
+
+
+def handoff(loop: asyncio.AbstractEventLoop) -> Handoff:
+    """The loop's Handoff (one per loop, gone with it)."""
+    with _handoffs_lock:
+        found = _handoffs.get(loop)
+        if found is None:
+            found = _handoffs[loop] = Handoff(loop)
+        return found
+
+
 async def run_async(worker: ModelWorker, work: Callable[[Job], None]) -> AsyncIterator[Any]:
     """`run_sync` for asyncio: the event loop only waits on a queue, never on the model."""
-    loop = asyncio.get_running_loop()
+    to_loop = handoff(asyncio.get_running_loop())
     items: asyncio.Queue[object] = asyncio.Queue()
 
     def emit(item: object) -> None:
         try:
-            loop.call_soon_threadsafe(items.put_nowait, item)
+            to_loop.put(items, item)
         except RuntimeError:  # the loop closed under us; nobody is listening any more
             job.cancelled.set()
 
