@@ -10,6 +10,7 @@ import math
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 from chi_llm.entrypoints.server.errors import HttpError
 
@@ -83,9 +84,10 @@ class Gate:
     async def _wait(self, stopping: asyncio.Event | None) -> None:
         place: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.append(place)
-        stop = asyncio.ensure_future(stopping.wait()) if stopping is not None else None
+        stop: asyncio.Future[Any] | None = asyncio.ensure_future(stopping.wait()) if stopping is not None else None
+        awaited: set[asyncio.Future[Any]] = {place} if stop is None else {place, stop}
         try:
-            await asyncio.wait({place} if stop is None else {place, stop}, timeout=self.timeout, return_when=FIRST)
+            await asyncio.wait(awaited, timeout=self.timeout, return_when=FIRST)
         except BaseException:  # the caller was cancelled (its client left)
             self._abandon(place)
             raise

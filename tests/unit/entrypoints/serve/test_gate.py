@@ -122,7 +122,7 @@ async def test_growing_lets_the_queue_in_at_once() -> None:
     waiters = [asyncio.ensure_future(gate.enter()) for _ in range(3)]
     await asyncio.sleep(0.01)
     gate.resize(3)
-    tickets = await asyncio.wait_for(asyncio.gather(waiters[0], waiters[1]), 1)
+    tickets = list(await asyncio.wait_for(asyncio.gather(waiters[0], waiters[1]), 1))
     await asyncio.sleep(0.01)
     assert not waiters[2].done() and (gate.active, gate.waiting) == (3, 1)
     first.leave()
