@@ -146,6 +146,13 @@ class LlamaCppGenerator(TextGenerator):
         """Requests the model decodes together (locating it, without loading it)."""
         return self._params(model).slots
 
+    async def aslots(self, model: str | None = None) -> int:
+        """`slots`, located off the event loop (a first use may fetch the model)."""
+        return (await self._aparams(model)).slots
+
+    async def _aparams(self, model: str | None) -> LoadParams:
+        return await asyncio.get_running_loop().run_in_executor(_LOCATOR, self._params, model)
+
     def load(self, model: str | None = None) -> LoadedModel:
         """Locate (fetching on first use) and load the model; cached after the first call."""
         return load(self._params(model))
@@ -192,7 +199,7 @@ class LlamaCppGenerator(TextGenerator):
         # the request's own, one request at a time (ten concurrent requests rendering chat
         # templates in ten threads at once would starve the loop of the GIL); decoding in the
         # model's scheduler, beside the other requests. The loop only ever waits on a queue.
-        params = await asyncio.get_running_loop().run_in_executor(_LOCATOR, self._params, request.model)
+        params = await self._aparams(request.model)
 
         def work(running: Job) -> None:
             load(params)  # a first load (seconds) holds up no other model's requests

@@ -1,17 +1,20 @@
 """A request's `model` to a backend: a catalog or inventory model (served locally), a provider
 profile (`profile-id`, `profile-id/model`), or nothing (the configured order, with fallback).
 Each distinct route is wired once, from the server's own wiring, and kept; routes to the same
-model share one Gate."""
+model share one Gate. A local model's gate holds as many requests as its engine has slots (what
+admission granted, known once the model is located: off the event loop, see `Backends`)."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from chi_llm.application.generation import GenerationService
 from chi_llm.application.provider_router import ProviderRouter
-from chi_llm.domain.errors import ModelNotFound
+from chi_llm.domain.errors import ChiLlmError, ModelNotFound
 from chi_llm.domain.generation import DEFAULT_PARALLEL
 from chi_llm.domain.providers import ProviderProfile
 from chi_llm.domain.settings import Settings
@@ -19,6 +22,7 @@ from chi_llm.entrypoints.container import Container, profile_model
 from chi_llm.entrypoints.server.gate import Gate
 from chi_llm.entrypoints.wiring import rewire
 
+log = logging.getLogger("chi_llm.serve")
 DEFAULT_NAMES = ("", "default", "chi-llm")  # ask for the configured order
 
 
@@ -126,9 +130,8 @@ class Backend:
 
 
 def local_parallel(profile: ProviderProfile, settings: Settings) -> int:
-    """Requests a local model decodes together: the profile's `parallel`, else the `parallel`
-    setting, else DEFAULT_PARALLEL (the engine may run fewer when memory is short; the others
-    then wait in its queue, past the gate)."""
+    """Requests a local model is asked to decode together: the profile's `parallel`, else the
+    `parallel` setting, else DEFAULT_PARALLEL (admission may grant fewer when memory is short)."""
     chosen = profile.settings.get("parallel") or settings["parallel"]
     return int(chosen) if chosen else DEFAULT_PARALLEL
 
@@ -146,7 +149,13 @@ class Backends:
     let go is dropped, not closed: a request that already holds it finishes on it, and its
     connections go with the last reference. A route is the server's wiring (`base`) with the
     route's profile and model: the configuration is not resolved again, and the model store,
-    catalog and advisor are the server's."""
+    catalog and advisor are the server's.
+
+    A local model's gate opens at 1 (admission grants at least one slot, or refuses the model)
+    and takes its engine's slot count once the model is located: in the background, at the first
+    request on the event loop (locating may fetch the model), or at once by `load` before the
+    server listens. Requests past the engine's slots so wait at the gate, where the queue's
+    limits, timeouts and /health see them, never in the engine's own queue."""
 
     MAX_ROUTES = 64
 
@@ -155,6 +164,8 @@ class Backends:
         self._limits = limits
         self._built: OrderedDict[str, Backend] = OrderedDict()
         self._gates: dict[str, Gate] = {}
+        self._unsized: dict[Gate, tuple[Backend, int]] = {}  # local gates to size: a route, the slots asked
+        self._sizing: set[asyncio.Task[None]] = set()  # sizings under way (kept: the loop holds tasks weakly)
 
     def get(self, route: Route) -> Backend:
         built = self._built.get(route.key)
@@ -163,7 +174,46 @@ class Backends:
             self._built[route.key] = built
             self._trim()
         self._built.move_to_end(route.key)
+        if self._unsized:
+            self._size_later()
         return built
+
+    def load(self, backend: Backend) -> None:
+        """Load a local model now (fetching the default model on first use) and size its gate to
+        the slots its engine was given. Blocks: for the server's start, before it listens."""
+        backend.load()
+        pending = self._unsized.pop(backend.gate, None)
+        if pending is not None:
+            slots = getattr(backend.router.primary, "slots", None)
+            backend.gate.resize(slots() if slots is not None else pending[1])
+
+    def _size_later(self) -> None:
+        """Size the local gates built so far, each in a task of its own. Off the event loop (a
+        route built before the server runs) they wait for the first request, or for `load`."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        for gate, (backend, asked) in self._unsized.items():
+            task = asyncio.ensure_future(self._size(gate, backend, asked))
+            self._sizing.add(task)
+            task.add_done_callback(self._sizing.discard)
+        self._unsized.clear()
+
+    @staticmethod
+    async def _size(gate: Gate, backend: Backend, asked: int) -> None:
+        """The engine's slots (the model located on the adapter's own thread); when the model
+        cannot be had, the slots asked: its requests meet the error themselves, or fall back to
+        the next provider, as before."""
+        try:
+            slots = getattr(backend.router.primary, "aslots", None)
+            gate.resize(await slots() if slots is not None else asked)
+        except ChiLlmError as error:
+            log.debug("%s: slots not known (%s); its gate holds %d", gate.name, error.message, asked)
+            gate.resize(asked)
+        except Exception:
+            log.exception("%s: sizing its gate failed; it holds %d", gate.name, asked)
+            gate.resize(asked)
 
     def _trim(self) -> None:
         idle = [key for key, b in self._built.items() if b.gate.active == 0 and b.gate.waiting == 0]
@@ -179,14 +229,16 @@ class Backends:
         model = profile_model(first, container.settings()) or first.id
         identity = f"local:{model}" if first.type == "local" else f"{first.id}:{model}"
         gate = self._gates.get(identity)
+        fresh = gate is None
         if gate is None:
-            concurrency = (
-                local_parallel(first, container.settings()) if first.type == "local" else self._limits.parallel
-            )
+            concurrency = 1 if first.type == "local" else self._limits.parallel
             gate = Gate(model, concurrency=concurrency, queue=self._limits.queue, timeout=self._limits.queue_timeout)
             self._gates[identity] = gate
         name = route.model or (route.provider if route.provider else model)
-        return Backend(name=name, service=container.generation(), router=router, gate=gate)
+        backend = Backend(name=name, service=container.generation(), router=router, gate=gate)
+        if fresh and first.type == "local":
+            self._unsized[gate] = (backend, local_parallel(first, container.settings()))
+        return backend
 
     def __len__(self) -> int:
         return len(self._built)

@@ -117,7 +117,7 @@ def build(options: ServeOptions, env: Mapping[str, str]) -> tuple[ChiServer, soc
         backend = state.backends.get(Route())
         if backend.local:
             log.info("loading %s", backend.name)
-            backend.load()
+            state.backends.load(backend)
     sock = bind(options.host, options.port)
     config = uvicorn.Config(
         create_app(state),

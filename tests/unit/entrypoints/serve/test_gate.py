@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -94,3 +95,109 @@ async def test_requests_arriving_together_are_bounded_by_the_queue() -> None:
     assert len(held) == 2 and statuses == [429] * 5 + [503] * 3
     for ticket in held:
         ticket.leave()
+
+
+async def test_shrinking_lets_no_one_in_until_enough_have_left() -> None:
+    gate = Gate("m", concurrency=4, queue=4, timeout=5)
+    running = [await gate.enter() for _ in range(3)]
+    gate.resize(2)  # e.g. the engine admitted 2 slots: the 3 running finish, no new one starts
+    assert gate.status()["concurrency"] == 2
+    late = asyncio.ensure_future(gate.enter())
+    await asyncio.sleep(0.01)
+    assert (gate.active, gate.waiting) == (3, 1)
+    running.pop().leave()
+    await asyncio.sleep(0.01)
+    assert not late.done() and gate.active == 2  # 2 still run: the place that left is not one
+    running.pop().leave()
+    ticket = await asyncio.wait_for(late, 1)  # 1 runs: the place is free
+    assert (gate.active, gate.waiting) == (2, 0)
+    for held in (ticket, *running):
+        held.leave()
+    assert gate.active == 0
+
+
+async def test_growing_lets_the_queue_in_at_once() -> None:
+    gate = Gate("m", concurrency=1, queue=4, timeout=5)
+    first = await gate.enter()
+    waiters = [asyncio.ensure_future(gate.enter()) for _ in range(3)]
+    await asyncio.sleep(0.01)
+    gate.resize(3)
+    tickets = list(await asyncio.wait_for(asyncio.gather(waiters[0], waiters[1]), 1))
+    await asyncio.sleep(0.01)
+    assert not waiters[2].done() and (gate.active, gate.waiting) == (3, 1)
+    first.leave()
+    tickets.append(await asyncio.wait_for(waiters[2], 1))
+    for ticket in tickets:
+        ticket.leave()
+    assert (gate.active, gate.waiting) == (0, 0)
+    with pytest.raises(ValueError, match="at least 1"):
+        gate.resize(0)
+
+
+Step = tuple[str, int]
+STEPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("enter"), st.just(0)),
+        st.tuples(st.sampled_from(["leave", "cancel", "leave+cancel"]), st.integers(0, 7)),
+        st.tuples(st.just("resize"), st.integers(1, 4)),
+    ),
+    max_size=30,
+)
+
+
+class Crowd:
+    """Requests at a gate, driven one step at a time: those holding a place and those waiting."""
+
+    def __init__(self, gate: Gate) -> None:
+        self.gate = gate
+        self.held: list[Any] = []
+        self.waiting: list[asyncio.Future[Any]] = []
+
+    def act(self, action: str, index: int) -> None:
+        if action == "enter":
+            self.waiting.append(asyncio.ensure_future(self.gate.enter()))
+        elif action == "resize":
+            self.gate.resize(index)
+        elif action == "leave" and self.held:
+            self.held.pop(index % len(self.held)).leave()
+        elif action == "cancel" and self.waiting:
+            self.waiting[index % len(self.waiting)].cancel()
+        elif action == "leave+cancel" and self.held and self.waiting:  # the place handed on is abandoned at once
+            self.held.pop(index % len(self.held)).leave()
+            self.waiting[0].cancel()
+
+    async def settle(self) -> None:
+        for _ in range(10):  # the step's effects have run
+            await asyncio.sleep(0)
+        for waiter in [w for w in self.waiting if w.done()]:
+            self.waiting.remove(waiter)
+            if not waiter.cancelled() and waiter.exception() is None:
+                self.held.append(waiter.result())
+
+
+@given(steps=STEPS)
+def test_resizing_while_requests_run_and_wait_neither_loses_nor_adds_a_place(steps: list[Step]) -> None:
+    """Whatever mix of arrivals, departures, abandoned waits and resizes: the gate counts exactly
+    the places held, lets a place go unused only when none is free, and never lets one in past
+    its size."""
+
+    async def scenario() -> None:
+        gate = Gate("m", concurrency=2, queue=8, timeout=30)
+        crowd = Crowd(gate)
+        for action, index in steps:
+            before = len(crowd.held)
+            crowd.act(action, index)
+            await crowd.settle()
+            assert gate.active == len(crowd.held) and gate.waiting == len(crowd.waiting)
+            if crowd.waiting:  # someone waits: no place is free
+                assert len(crowd.held) >= gate.concurrency
+            if len(crowd.held) > before:  # someone got in: within the size
+                assert len(crowd.held) <= gate.concurrency
+        for waiter in crowd.waiting:
+            waiter.cancel()
+        await asyncio.gather(*crowd.waiting, return_exceptions=True)
+        for ticket in crowd.held:
+            ticket.leave()
+        assert (gate.active, gate.waiting) == (0, 0)
+
+    asyncio.run(scenario())
