@@ -127,20 +127,26 @@ class Handoff:
     to the loop's self-pipe from the decode thread, between two steps of the model)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
+        self._loop = weakref.ref(loop)  # the registry of handoffs must not keep loops alive
         self._lock = threading.Lock()
         self._pending: list[tuple[asyncio.Queue[object], object]] = []
         self._scheduled = False
 
     def put(self, items: asyncio.Queue[object], item: object) -> None:
-        """Hand `item` to `items`; RuntimeError when the loop is closed."""
+        """Hand `item` to `items`; RuntimeError when the loop is closed (or gone), also when it
+        closed with a wake-up pending: the emitting job then stops instead of decoding for nobody."""
+        loop = self._loop()
         with self._lock:
+            if loop is None or loop.is_closed():
+                self._pending.clear()
+                self._scheduled = False
+                raise RuntimeError("the event loop is closed")
             self._pending.append((items, item))
             if self._scheduled:
                 return
             self._scheduled = True
         try:
-            self._loop.call_soon_threadsafe(self._deliver)
+            loop.call_soon_threadsafe(self._deliver)
         except RuntimeError:
             with self._lock:
                 self._pending.clear()

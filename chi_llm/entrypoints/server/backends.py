@@ -138,7 +138,7 @@ def local_parallel(profile: ProviderProfile, settings: Settings) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    parallel: int = 4  # concurrent requests per remote provider model (a local one: its `parallel`)
+    parallel: int = 4  # concurrent requests per remote provider model (a local one: its engine's slots)
     queue: int = 16  # requests waiting per model before 429
     queue_timeout: float = 120.0  # seconds a request may wait in the queue before 503
 

@@ -6,6 +6,7 @@ answers as they were."""
 from __future__ import annotations
 
 import ctypes
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ def chain_of(ll: Any, vocab: Any, plan: SamplingPlan) -> Any:
 
 def walk(path: Path, plan: SamplingPlan) -> tuple[list[int], list[int], int]:
     """Decode STEPS tokens, sampling each row with the chain and with the engine's sampler: their
-    tokens, and how many steps the penalty changed the plain argmax."""
+    tokens, and at how many steps the same chain without the penalty (same seed) drew another."""
     import llama_cpp as ll
 
     model = LlamaCppGenerator(locate=Path, default_model=str(path), context=256, parallel=1).load()
@@ -54,17 +55,19 @@ def walk(path: Path, plan: SamplingPlan) -> tuple[list[int], list[int], int]:
         prompt = model.llm.tokenize(PROMPT.encode(), add_bos=True)
         native.decode([Entry(0, t, i, i == len(prompt) - 1) for i, t in enumerate(prompt)])
         chain, sampler = chain_of(ll, vocab, plan), Sampler(vocab, plan)
+        plain = chain_of(ll, vocab, replace(plan, repeat_penalty=1.0))
         theirs, ours, changed, row, pos = [], [], 0, len(prompt) - 1, len(prompt)
         try:
             for _ in range(STEPS):
-                raw = int(native.logits(row).argmax())
-                theirs.append(int(ll.llama_sampler_sample(chain, native.ctx, row)))  # reads, changes nothing
+                unpenalized = int(ll.llama_sampler_sample(plain, native.ctx, row))  # the chains read
+                theirs.append(int(ll.llama_sampler_sample(chain, native.ctx, row)))  # and change nothing
                 ours.append(sampler.sample(native.ctx, row))  # penalizes the row in place
-                changed += raw != theirs[-1]
+                changed += unpenalized != theirs[-1]
                 native.decode([Entry(0, theirs[-1], pos, True)])
                 row, pos = 0, pos + 1
         finally:
             ll.llama_sampler_free(chain)
+            ll.llama_sampler_free(plain)
             sampler.close()
             native.drop(0)
         return theirs, ours, changed

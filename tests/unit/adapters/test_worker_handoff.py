@@ -5,7 +5,9 @@ is said at once and keeps nothing."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
+import weakref
 from typing import Any
 
 import pytest
@@ -79,3 +81,23 @@ def test_a_stream_reads_every_item_of_a_job_that_emits_faster_than_the_loop_read
         return [item async for item in run_async(ModelWorker("test", once=True), work)]
 
     assert asyncio.run(read()) == list(range(2000))
+
+
+def test_a_loop_that_closes_with_a_wake_up_pending_is_said_at_the_next_item() -> None:
+    loop = asyncio.new_event_loop()
+    to_loop = handoff(loop)
+    to_loop.put(asyncio.Queue(), "pending")  # a wake-up is scheduled, never run
+    loop.close()
+    with pytest.raises(RuntimeError):  # the job is told, and stops decoding
+        to_loop.put(asyncio.Queue(), "after")
+    assert to_loop._pending == []
+
+
+def test_a_handoff_does_not_keep_its_loop_alive() -> None:
+    loop = asyncio.new_event_loop()
+    handoff(loop).put(asyncio.Queue(), "item")
+    loop.close()
+    gone = weakref.ref(loop)
+    del loop
+    gc.collect()
+    assert gone() is None

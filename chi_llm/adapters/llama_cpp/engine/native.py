@@ -2,7 +2,8 @@
 own (`kv_unified` off), filled through one reusable llama_batch.
 
 Why one stream per sequence: a sequence's cells then sit at the same places whether it decodes
-alone or beside others, so its logits are bit-identical either way (with one unified cache the
+alone or beside others, so its logits are bit-identical either way while it holds fewer than 256
+cells with several threads (scheduler.py says why not past that; with one unified cache the
 cells interleave, attention sums them in another order, and greedy answers drift after a few
 dozen tokens); attention also covers only the sequence's own cells, which measured faster here
 (4 sequences: 154 tok/s against 142 unified). Cells shared between sequences are copied (`copy`),

@@ -8,7 +8,9 @@ end, so a long prompt never stalls the others for more than a chunk, and a reque
 for a free slot, not for whole answers. With one KV stream per sequence, and a prompt never in a
 batch with other sequences' rows (llama.cpp would cut it into micro-batches as long as theirs),
 a sequence's logits, and so its greedy answer, are the same alone or batched (tested on the real
-model).
+model) while it holds fewer than 256 cells, or with one thread: past that, llama.cpp's CPU
+attention splits a lone sequence's single token across threads in KV chunks (its
+`use_split_kv_path`, from 512 padded cells), and sums in another order than for a batch.
 
 Work that needs the context between steps (a session's export, label scoring) runs through
 `call`, on this thread.
