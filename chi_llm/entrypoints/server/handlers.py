@@ -22,7 +22,7 @@ from chi_llm.entrypoints.server.formats import Format
 from chi_llm.entrypoints.server.logs import AccessRecord
 from chi_llm.entrypoints.server.replies import Json, embedding_list, model_list
 from chi_llm.entrypoints.server.state import ServerState
-from chi_llm.entrypoints.server.streams import ClientGone, EventStream, unless_gone
+from chi_llm.entrypoints.server.streams import ClientGone, EventStream, entered, unless_gone
 
 
 def state_of(request: Request) -> ServerState:
@@ -138,7 +138,7 @@ async def answer(
     generation = capped(_generation(backend, parsed), state.options.max_tokens)
     record = record_of(request)
     record.model, record.stream = backend.name, parsed.stream
-    ticket = await unless_gone(request, backend.gate.enter(state.stopping))
+    ticket = await entered(request, backend.gate, state.stopping)
     chunks = backend.service.astream(generation)
 
     async def cleanup() -> None:
@@ -197,7 +197,7 @@ async def embeddings(request: Request) -> Response:
     model, texts, encoding = wire.embedding_inputs(await read_json(request, state.options.max_body_bytes))
     embedder, gate = state.embedder(model)
     record_of(request).model = state.embedding_name()
-    ticket = await unless_gone(request, gate.enter(state.stopping))
+    ticket = await entered(request, gate, state.stopping)
     vectors: list[list[float]] = []
     tokens = 0
     try:

@@ -15,6 +15,7 @@ from starlette.types import Receive, Scope, Send
 
 from chi_llm.domain.generation import Chunk, Usage
 from chi_llm.entrypoints.server.errors import SHUTTING_DOWN, failure
+from chi_llm.entrypoints.server.gate import Gate, Ticket
 from chi_llm.entrypoints.server.replies import DONE, CallFragments, Reply, sse
 
 T = TypeVar("T")
@@ -29,12 +30,18 @@ async def _disconnected(receive: Receive) -> None:
         pass
 
 
-async def unless_gone(request: Request, work: Awaitable[T]) -> T:
-    """The result of `work`, or ClientGone (with `work` cancelled) when the client leaves first."""
+async def unless_gone(request: Request, work: Awaitable[T], undo: Callable[[T], object] | None = None) -> T:
+    """The result of `work`, or ClientGone (with `work` cancelled) when the client leaves first.
+    `undo` takes a result that `work` produced but nobody will receive: the caller was cancelled
+    (a shutdown, a dropped connection) as, or after, `work` ended."""
     task = asyncio.ensure_future(work)
     watch = asyncio.ensure_future(_disconnected(request.receive))
     try:
         await asyncio.wait({task, watch}, return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:
+        if undo is not None:
+            task.add_done_callback(lambda done: _undone(done, undo))
+        raise
     finally:
         watch.cancel()
         if not task.done():
@@ -43,6 +50,17 @@ async def unless_gone(request: Request, work: Awaitable[T]) -> T:
     if task.cancelled():
         raise ClientGone()
     return task.result()
+
+
+def _undone(task: asyncio.Future[T], undo: Callable[[T], object]) -> None:
+    if not task.cancelled() and task.exception() is None:
+        undo(task.result())
+
+
+async def entered(request: Request, gate: Gate, stopping: asyncio.Event | None) -> Ticket:
+    """A place at `gate`, unless the client leaves first; a place won as the caller is cancelled
+    is given back."""
+    return await unless_gone(request, gate.enter(stopping), undo=Ticket.leave)
 
 
 class EventStream(StreamingResponse):
