@@ -6,8 +6,9 @@ anyway is kept, so greedy output is exactly what decoding without guesses gives.
 A guessed token costs a batch row: on a 2-core CPU with the embedded model each row of a step
 cost 0.55-0.75 of a one-token step (so a guess pays only when most of it is kept). So guesses
 start short, double while they are kept whole and shrink to what was kept after a miss; a
-request whose recent guesses were mostly wrong (a window of WINDOW guessed tokens under
-MIN_RATE) rests for a while, each poor window doubling the rest. The constants were chosen by
+request whose recent guesses were mostly wrong (a window of WINDOW guessed tokens kept less
+often than a row costs: row_cost.RowCost measures it, MIN_RATE until then) rests for a while,
+each poor window doubling the rest. The constants were chosen by
 replaying the greedy answers of benchmarks/bench_lookup.py's six kinds through this policy at
 those costs, then checked with the benchmark itself.
 
@@ -27,7 +28,7 @@ DRAFT_START = 2  # tokens guessed at first, and after a rest
 DRAFT_MAX = 16  # tokens guessed at once at most (a sequence's rows in one step stay under 64)
 NGRAMS = (4, 3)  # lengths of the tail looked up, longest first (two tokens matched too often by chance)
 WINDOW = 16  # guessed tokens judged together
-MIN_RATE = 0.65  # kept / guessed in a window below which the request rests (a guessed token costs ~0.55-0.75 of a step)
+MIN_RATE = 0.65  # kept / guessed below which a request rests, until row_cost.RowCost has measured it here
 REST = 16  # tokens without guessing after the first poor window (doubling after each)
 EXACT_CELLS = 256  # with several threads, drafts stay within this many cells (see above)
 
@@ -79,14 +80,15 @@ class Drafts:
                 return history[at : at + min(self.size, room)]
         return []
 
-    def judge(self, guessed: int, accepted: int) -> None:
-        """Record how a guess went: size the next one, and rest when recent guesses do not pay."""
+    def judge(self, guessed: int, accepted: int, break_even: float = MIN_RATE) -> None:
+        """Record how a guess went: size the next one, and rest when recent guesses do not pay
+        (fewer kept than `break_even` of those guessed: row_cost.RowCost measures it)."""
         self.size = min(self.size * 2, DRAFT_MAX) if accepted == guessed else max(1, accepted)
         self.guessed += guessed
         self.accepted += accepted
         if self.guessed < WINDOW:
             return
-        if self.accepted < MIN_RATE * self.guessed:
+        if self.accepted < break_even * self.guessed:
             self.resting_until = len(self.history) + self.rest
             self.rest *= 2
             self.size = DRAFT_START

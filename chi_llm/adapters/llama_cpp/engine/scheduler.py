@@ -27,9 +27,10 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from chi_llm.adapters.llama_cpp.engine.lookup import Drafts, exact_room
+from chi_llm.adapters.llama_cpp.engine.lookup import MIN_RATE, Drafts, exact_room
 from chi_llm.adapters.llama_cpp.engine.native import Entry, NativeContext
 from chi_llm.adapters.llama_cpp.engine.requests import Active, Ending, Outcome, Request, deliver
+from chi_llm.adapters.llama_cpp.engine.row_cost import RowCost
 from chi_llm.adapters.llama_cpp.engine.sampling import Sampler
 from chi_llm.adapters.llama_cpp.engine.slot_tasks import SlotTasks
 from chi_llm.adapters.llama_cpp.engine.slots import CPU_GRID, Placement, Slot, place
@@ -93,6 +94,8 @@ class Scheduler(SlotTasks):
         self._name = name
         self._thread: threading.Thread | None = None
         self._started = 0.0  # when the last llama_decode began
+        self._costs = RowCost()  # what a draft row costs here: drafts rest where they do not pay
+        self._break_even = MIN_RATE
         self.gpu = gpu
         self.chunk = PREFILL_CHUNK * (GPU_SCALE if gpu else 1)
         self._whole = PREFILL_WHOLE * (GPU_SCALE if gpu else 1)
@@ -373,6 +376,8 @@ class Scheduler(SlotTasks):
             now = time.perf_counter()
             drafting = any(len(its_rows) > 1 for _, its_rows in rows)
             self._pace(now - self._started, len(entries), bool(reading) or drafting)
+            self._costs.observe(len(rows), len(entries), self.native.threads, now - self._started)
+            self._break_even = self._costs.break_even(len(rows), self.native.threads)
             for active, its_rows in rows:
                 self._sampled(active, its_rows, now)
         for active in reading:  # each prompt chunk in a llama_decode of its own (see above)
@@ -433,7 +438,7 @@ class Scheduler(SlotTasks):
             active.last = token
             break
         if active.drafts is not None and active.draft:
-            active.drafts.judge(len(active.draft), accepted)
+            active.drafts.judge(len(active.draft), accepted, self._break_even)
         self._fix_cells(active)
 
     def _take(self, active: Active, token: int) -> Ending | None:
