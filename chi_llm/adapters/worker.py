@@ -10,6 +10,7 @@ leaves the queue at once (or stops after the current step).
 from __future__ import annotations
 
 import asyncio
+import os
 import queue
 import threading
 import weakref
@@ -163,6 +164,22 @@ class Handoff:
 
 _handoffs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Handoff] = weakref.WeakKeyDictionary()
 _handoffs_lock = threading.Lock()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has only the forking thread: a lock another thread held at the fork would
+    never be released there, so every lock here starts afresh (items not yet delivered belong to
+    the parent's streams)."""
+    global _handoffs_lock
+    _handoffs_lock = threading.Lock()
+    for found in list(_handoffs.values()):
+        found._lock = threading.Lock()
+        found._pending = []
+        found._scheduled = False
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def handoff(loop: asyncio.AbstractEventLoop) -> Handoff:
