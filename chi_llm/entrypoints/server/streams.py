@@ -37,16 +37,17 @@ async def unless_gone(request: Request, work: Awaitable[T], undo: Callable[[T], 
     task = asyncio.ensure_future(work)
     watch = asyncio.ensure_future(_disconnected(request.receive))
     try:
-        await asyncio.wait({task, watch}, return_when=asyncio.FIRST_COMPLETED)
-    except BaseException:
+        try:
+            await asyncio.wait({task, watch}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            watch.cancel()
+            if not task.done():
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+    except BaseException:  # cancelled while waiting, or while `work` was being cancelled
         if undo is not None:
             task.add_done_callback(lambda done: _undone(done, undo))
         raise
-    finally:
-        watch.cancel()
-        if not task.done():
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
     if task.cancelled():
         raise ClientGone()
     return task.result()
