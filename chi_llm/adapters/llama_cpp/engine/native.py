@@ -15,9 +15,23 @@ from __future__ import annotations
 import ctypes
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chi_llm.domain.errors import GenerationFailed, InsufficientResources
+
+if TYPE_CHECKING:  # numpy comes with llama.cpp, at the first decode (not when the adapter is built)
+    import numpy as np
+
+
+def logits_row(ctx: Any, row: int, size: int) -> np.ndarray[Any, np.dtype[np.float32]]:
+    """The `size` logits of batch row `row` of `ctx`'s last decode, as a writable numpy view of
+    llama.cpp's buffer (valid until the next decode: copy to keep)."""
+    import llama_cpp
+    import numpy as np
+
+    pointer = llama_cpp.llama_get_logits_ith(ctx, row)
+    values = (ctypes.c_float * size).from_address(ctypes.addressof(pointer.contents))
+    return np.frombuffer(memoryview(values), dtype=np.float32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,12 +105,9 @@ class NativeContext:
                 f"llama.cpp failed to decode a batch of {len(entries)} tokens (code {code})", backend="llama.cpp"
             )
 
-    def logits(self, row: int) -> Any:
+    def logits(self, row: int) -> np.ndarray[Any, np.dtype[np.float32]]:
         """The logits of batch row `row` of the last decode, as a numpy view (copy to keep)."""
-        import numpy as np
-
-        pointer = self._llama.llama_get_logits_ith(self.ctx, row)
-        return np.ctypeslib.as_array(pointer, shape=(self.vocab_size,))
+        return logits_row(self.ctx, row, self.vocab_size)
 
     def drop(self, seq: int, start: int = 0) -> None:
         """Free `seq`'s cells from position `start` on."""

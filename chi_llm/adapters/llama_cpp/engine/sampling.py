@@ -13,14 +13,15 @@ with the chain). The rest (grammar, top-k and the draw) stays in the chain, afte
 
 from __future__ import annotations
 
-import ctypes
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
+from chi_llm.adapters.llama_cpp.engine.native import logits_row
 from chi_llm.domain.errors import GenerationFailed
+
+if TYPE_CHECKING:  # numpy comes with llama.cpp, at the first sample (not when the adapter is built)
+    import numpy as np
 
 PENALTY_LAST_N = 64  # llama-cpp-python's last_n_tokens_size
 
@@ -47,6 +48,8 @@ class Penalty:
     last PENALTY_LAST_N tokens sampled, applied to a logits row in place."""
 
     def __init__(self, penalty: float) -> None:
+        import numpy as np
+
         self._penalty = np.float32(penalty)  # llama.cpp keeps it as a float
         self._recent: deque[int] = deque()
         self._counts: dict[int, int] = {}
@@ -54,6 +57,8 @@ class Penalty:
     def apply(self, logits: np.ndarray[Any, np.dtype[np.float32]]) -> None:
         if not self._counts:
             return
+        import numpy as np
+
         ids = np.fromiter(self._counts, dtype=np.intp, count=len(self._counts))
         values = logits[ids]
         logits[ids] = np.where(values <= 0, values * self._penalty, values / self._penalty)
@@ -76,7 +81,7 @@ class Sampler:
         import llama_cpp as ll
 
         self._ll = ll
-        self._row_type = ctypes.c_float * int(ll.llama_vocab_n_tokens(vocab))
+        self._size = int(ll.llama_vocab_n_tokens(vocab))
         self._penalty = Penalty(plan.repeat_penalty) if plan.repeat_penalty != 1.0 else None
         self._chain: Any = None
         self._greedy = plan.greedy
@@ -101,18 +106,11 @@ class Sampler:
             add(chain, ll.llama_sampler_init_temp(plan.temperature))
             add(chain, ll.llama_sampler_init_dist(plan.seed & 0xFFFFFFFF))
 
-    def _row(self, ctx: Any, row: int) -> np.ndarray[Any, np.dtype[np.float32]]:
-        """The logits of batch row `row`, as a writable view of llama.cpp's buffer."""
-        pointer = self._ll.llama_get_logits_ith(ctx, row)
-        values = self._row_type.from_address(ctypes.addressof(pointer.contents))
-        return np.frombuffer(memoryview(values), dtype=np.float32)
-
     def sample(self, ctx: Any, row: int) -> int:
-        logits = self._row(ctx, row) if self._greedy or self._penalty is not None else None
-        if self._penalty is not None and logits is not None:
-            self._penalty.apply(logits)
-        if self._greedy and logits is not None:  # llama.cpp's greedy: the first of equal maxima
-            token = int(logits.argmax())
+        if self._penalty is not None:
+            self._penalty.apply(logits_row(ctx, row, self._size))
+        if self._greedy:  # llama.cpp's greedy: the first of equal maxima
+            token = int(logits_row(ctx, row, self._size).argmax())
         else:
             token = int(self._ll.llama_sampler_sample(self._chain, ctx, row))
         if self._penalty is not None:

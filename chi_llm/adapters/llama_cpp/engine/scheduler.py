@@ -376,9 +376,9 @@ class Scheduler(SlotTasks):
             now = time.perf_counter()
             drafting = any(len(its_rows) > 1 for _, its_rows in rows)
             self._pace(now - self._started, len(entries), bool(reading) or drafting)
-            shape = (len(rows), self.native.threads, max(len(a.slot.tokens) for a, _ in rows))
-            self._costs.observe(shape[0], len(entries), shape[1], shape[2], now - self._started)
-            self._break_even = self._costs.break_even(*shape)
+            sequences, threads, cells = len(rows), self.native.threads, max(len(a.slot.tokens) for a, _ in rows)
+            self._costs.observe(sequences, len(entries), threads, cells, now - self._started)
+            self._break_even = self._costs.break_even(sequences, threads, cells)
             for active, its_rows in rows:
                 self._sampled(active, its_rows, now)
         for active in reading:  # each prompt chunk in a llama_decode of its own (see above)
